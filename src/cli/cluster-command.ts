@@ -1,0 +1,114 @@
+import { spawn } from 'node:child_process';
+import { Command, Option } from 'commander';
+import Table from 'cli-table3';
+import { clusterDown, clusterStatus, clusterUp, defaultClusterDir, readClusterState } from '../cluster/launcher.js';
+import { javaArgs, requireJava, resolveKafkaRuntime } from '../cluster/kafka-runtime.js';
+import { renderCompose } from '../cluster/compose.js';
+import { DEFAULT_KAFKA_VERSION, DEFAULT_LAYOUT } from '../cluster/settings.js';
+import { DataStormError } from '../errors.js';
+import { parseIntegerOption } from './parse.js';
+
+const stderrLine = (line: string) => process.stderr.write(`${line}\n`);
+
+export function clusterCommand(): Command {
+  const cluster = new Command('cluster').description(
+    'run a local Apache Kafka cluster (KRaft, 127.0.0.1) from Kafka\'s own jars, resolved with Maven or from KAFKA_HOME',
+  );
+  const dirOption = () => new Option('--dir <dir>', 'folder for node configs, data and logs').default(defaultClusterDir());
+
+  cluster.command('up')
+    .description('format and start the nodes; returns when the cluster metadata lists every broker')
+    .addOption(new Option('--brokers <n>', 'number of nodes (3 of them are controllers when n >= 3)')
+      .default(DEFAULT_LAYOUT.brokers).argParser(parseIntegerOption('--brokers', 1, 9)))
+    .addOption(new Option('--kafka-version <version>', 'Apache Kafka release on Maven Central (ignored with KAFKA_HOME)')
+      .default(DEFAULT_KAFKA_VERSION))
+    .addOption(dirOption())
+    .addOption(new Option('--json', 'print the cluster state as JSON on stdout'))
+    .action(async (opts: { brokers: number; kafkaVersion: string; dir: string; json?: boolean }) => {
+      const state = await clusterUp({
+        layout: { ...DEFAULT_LAYOUT, brokers: opts.brokers }, kafkaVersion: opts.kafkaVersion, dir: opts.dir, log: stderrLine,
+      });
+      if (opts.json) process.stdout.write(`${JSON.stringify(state, null, 2)}\n`);
+      if (state.alreadyRunning) {
+        stderrLine(`cluster already running: ${state.nodes.length} nodes, Kafka ${state.kafkaVersion}, ${state.bootstrap.join(',')} (nothing done)`);
+      } else {
+        stderrLine(`cluster up: ${state.nodes.length} brokers listed by metadata, Kafka ${state.kafkaVersion} (${state.source}), ` +
+          `started in ${(state.startupMs / 1000).toFixed(1)} s; bootstrap ${state.bootstrap.join(',')}`);
+      }
+    });
+
+  cluster.command('down')
+    .description('stop every node (SIGTERM, SIGKILL after a grace period) and leave no process behind')
+    .addOption(dirOption())
+    .action(async (opts: { dir: string }) => {
+      const stopped = await clusterDown(opts.dir);
+      stderrLine(stopped.length ? `cluster down: stopped pids ${stopped.join(', ')}` : 'no cluster running');
+    });
+
+  cluster.command('status')
+    .description('list nodes, pids, ports and health, and how many brokers the metadata lists')
+    .addOption(dirOption())
+    .addOption(new Option('--json', 'print the status as JSON on stdout'))
+    .action(async (opts: { dir: string; json?: boolean }) => {
+      const status = await clusterStatus(opts.dir);
+      if (!status) {
+        stderrLine(`no cluster in ${opts.dir} (start one with \`datastorm cluster up\`)`);
+        process.exitCode = 3;
+        return;
+      }
+      const healthy = status.nodes.every((n) => n.alive && n.accepting) && status.brokersListed === status.nodes.length;
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ ...status, healthy }, null, 2)}\n`);
+      } else {
+        const table = new Table({ head: ['node', 'roles', 'pid', 'client port', 'controller port', 'process', 'port'] });
+        for (const n of status.nodes) {
+          table.push([n.id, n.roles, n.pid, n.clientPort, n.controllerPort ?? '-', n.alive ? 'alive' : 'DEAD',
+            n.accepting ? 'accepting' : 'closed']);
+        }
+        stderrLine(table.toString());
+        stderrLine(`Kafka ${status.state.kafkaVersion}, metadata lists ${status.brokersListed} of ${status.nodes.length} brokers: ` +
+          (healthy ? 'healthy' : 'UNHEALTHY'));
+      }
+      if (!healthy) process.exitCode = 2;
+    });
+
+  cluster.command('compose')
+    .description('print a docker-compose file for the same cluster (docker/docker-compose.yml is its default)')
+    .addOption(new Option('--brokers <n>', 'number of nodes').default(DEFAULT_LAYOUT.brokers)
+      .argParser(parseIntegerOption('--brokers', 1, 9)))
+    .addOption(new Option('--kafka-version <version>', 'apache/kafka image tag').default(DEFAULT_KAFKA_VERSION))
+    .action((opts: { brokers: number; kafkaVersion: string }) => {
+      process.stdout.write(renderCompose({ ...DEFAULT_LAYOUT, brokers: opts.brokers }, opts.kafkaVersion));
+    });
+  return cluster;
+}
+
+/** Kafka's own command-line tools, run from the same jars as the cluster. */
+const KAFKA_TOOLS: Record<string, string> = {
+  'producer-perf-test': 'org.apache.kafka.tools.ProducerPerformance',
+  'consumer-perf-test': 'org.apache.kafka.tools.ConsumerPerformance',
+  topics: 'org.apache.kafka.tools.TopicCommand',
+  'console-consumer': 'org.apache.kafka.tools.consumer.ConsoleConsumer',
+  'get-offsets': 'org.apache.kafka.tools.GetOffsetShell',
+};
+
+export function kafkaToolCommand(): Command {
+  return new Command('kafka-tool')
+    .description(`run one of Kafka's Java tools from the cluster's jars: ${Object.keys(KAFKA_TOOLS).join(', ')}`)
+    .argument('<tool>', 'tool name')
+    .argument('[args...]', 'arguments passed to the tool unchanged (put them after --)')
+    .allowUnknownOption()
+    .addOption(new Option('--kafka-version <version>', 'Kafka release whose jars to use').default(DEFAULT_KAFKA_VERSION))
+    .action(async (tool: string, args: string[], opts: { kafkaVersion: string }) => {
+      const mainClass = KAFKA_TOOLS[tool];
+      if (!mainClass) {
+        throw new DataStormError('DS_UNKNOWN_TOOL', `unknown Kafka tool "${tool}"`, { hint: `one of ${Object.keys(KAFKA_TOOLS).join(', ')}` });
+      }
+      requireJava();
+      const running = readClusterState();
+      const runtime = running ? { version: running.kafkaVersion, libDir: running.libDir, source: running.source }
+        : resolveKafkaRuntime(opts.kafkaVersion, stderrLine);
+      const child = spawn('java', javaArgs(runtime, mainClass, args, ['-Xmx1g']), { stdio: 'inherit' });
+      process.exitCode = await new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
+    });
+}

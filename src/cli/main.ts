@@ -1,0 +1,28 @@
+import { Command, CommanderError } from 'commander';
+import { DataStormError, formatError } from '../errors.js';
+import { clusterCommand, kafkaToolCommand } from './cluster-command.js';
+
+export function buildProgram(): Command {
+  const program = new Command('datastorm')
+    .description('Load-test Apache Kafka producers; every figure measured on a real cluster and reconciled with its offsets')
+    .version(process.env.npm_package_version ?? '0.1.0')
+    .showHelpAfterError('(run with --help for usage)');
+  program.addCommand(clusterCommand());
+  program.addCommand(kafkaToolCommand());
+  program.exitOverride();
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+/** Runs the CLI and returns its exit code; errors end as one line on stderr, never a stack trace. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    process.stderr.write(`${formatError(error)}\n`);
+    if (process.env.DATASTORM_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    return error instanceof DataStormError ? error.exitCode : 1;
+  }
+}

@@ -1,0 +1,96 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { DataStormError } from '../errors.js';
+import { projectRoot } from '../paths.js';
+
+/** Where Kafka's jars come from: a Maven-resolved cache, or an existing install named by KAFKA_HOME. */
+export interface KafkaRuntime {
+  version: string;
+  libDir: string;
+  source: 'maven' | 'KAFKA_HOME';
+}
+
+export function datastormHome(): string {
+  return process.env.DATASTORM_HOME ?? join(homedir(), '.datastorm');
+}
+
+const NO_CLUSTER_HINT =
+  'three ways to get a cluster: install Java 17+ and Maven (DataStorm resolves Kafka from Maven Central), ' +
+  'or set KAFKA_HOME to an Apache Kafka install, or run docker compose -f docker/docker-compose.yml up -d ' +
+  'and pass --bootstrap-server 127.0.0.1:9092';
+
+function commandWorks(command: string, args: string[]): boolean {
+  const result = spawnSync(command, args, { stdio: 'ignore' });
+  return result.error === undefined && result.status === 0;
+}
+
+export function requireJava(): void {
+  if (!commandWorks('java', ['-version'])) {
+    throw new DataStormError('DS_NO_JAVA', 'java was not found on PATH; the local Kafka cluster needs Java 17+', {
+      hint: NO_CLUSTER_HINT,
+    });
+  }
+}
+
+function versionOfInstall(libDir: string): string {
+  const jar = readdirSync(libDir).find((name) => /^kafka_2\.\d+-.+\.jar$/.test(name) && !name.includes('-test'));
+  if (!jar) {
+    throw new DataStormError('DS_BAD_KAFKA_HOME', `no kafka_2.x-<version>.jar in ${libDir}`, {
+      hint: 'KAFKA_HOME must point at an unpacked Apache Kafka release (it has a libs/ folder)',
+    });
+  }
+  return jar.replace(/^kafka_2\.\d+-/, '').replace(/\.jar$/, '');
+}
+
+/**
+ * Finds Kafka's jars: KAFKA_HOME when set, else the cache for `version`, resolving it with Maven on first use.
+ * The cache is complete or absent: Maven writes into a temporary folder renamed into place at the end.
+ */
+export function resolveKafkaRuntime(version: string, log: (line: string) => void): KafkaRuntime {
+  const kafkaHome = process.env.KAFKA_HOME;
+  if (kafkaHome) {
+    const libDir = join(kafkaHome, 'libs');
+    if (!existsSync(libDir)) {
+      throw new DataStormError('DS_BAD_KAFKA_HOME', `KAFKA_HOME=${kafkaHome} has no libs/ folder`, {
+        hint: 'point KAFKA_HOME at an unpacked Apache Kafka release, or unset it to resolve Kafka with Maven',
+      });
+    }
+    return { version: versionOfInstall(libDir), libDir, source: 'KAFKA_HOME' };
+  }
+  const libDir = join(datastormHome(), 'kafka', version, 'libs');
+  if (existsSync(join(libDir, '.complete'))) return { version, libDir, source: 'maven' };
+
+  if (!commandWorks('mvn', ['-v'])) {
+    throw new DataStormError('DS_NO_MAVEN', `Kafka ${version} is not cached and mvn was not found on PATH`, {
+      hint: NO_CLUSTER_HINT,
+    });
+  }
+  const staging = `${libDir}.partial-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(dirname(libDir), { recursive: true });
+  log(`resolving Apache Kafka ${version} jars with Maven into ${libDir} (once; tens of MB)`);
+  const result = spawnSync(
+    'mvn',
+    ['-q', '-B', '-f', join(projectRoot(), 'src/cluster/pom.xml'), 'dependency:copy-dependencies', `-Dkafka.version=${version}`,
+      '-DincludeScope=runtime', `-DoutputDirectory=${staging}`],
+    { encoding: 'utf8' },
+  );
+  if (result.status !== 0) {
+    rmSync(staging, { recursive: true, force: true });
+    const detail = `${result.stdout}${result.stderr}`.split('\n').find((line) => line.includes('ERROR')) ?? '';
+    throw new DataStormError('DS_MAVEN_FAILED', `Maven could not resolve Apache Kafka ${version}: ${detail.trim()}`, {
+      hint: 'check the version exists on Maven Central (e.g. --kafka-version 4.3.1), or set KAFKA_HOME',
+    });
+  }
+  writeFileSync(join(staging, '.complete'), `${version}\n`);
+  rmSync(libDir, { recursive: true, force: true });
+  renameSync(staging, libDir);
+  return { version, libDir, source: 'maven' };
+}
+
+/** The java command line that runs one of Kafka's main classes from the runtime's jars. */
+export function javaArgs(runtime: KafkaRuntime, mainClass: string, args: string[], jvmFlags: string[] = []): string[] {
+  return [...jvmFlags, '-cp', join(runtime.libDir, '*'), mainClass, ...args];
+}

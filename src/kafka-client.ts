@@ -1,0 +1,42 @@
+import kafkajs from 'kafkajs';
+import type { Kafka, KafkaConfig } from 'kafkajs';
+import { DataStormError } from './errors.js';
+
+const { Kafka: KafkaClass, logLevel } = kafkajs;
+
+/** A kafkajs client with DataStorm's defaults: quiet logs (errors are counted and reported by us). */
+export function createKafka(brokers: string[], clientId: string, overrides: Partial<KafkaConfig> = {}): Kafka {
+  return new KafkaClass({
+    clientId,
+    brokers,
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 3000,
+    retry: { retries: 5, initialRetryTime: 100 },
+    ...overrides,
+  });
+}
+
+/** The brokers the cluster's metadata lists, or a clear error when none answers in time. */
+export async function describeBrokers(
+  brokers: string[],
+  timeoutMs = 10_000,
+): Promise<Array<{ nodeId: number; host: string; port: number }>> {
+  const admin = createKafka(brokers, 'datastorm-admin', { retry: { retries: 0 } }).admin();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    await Promise.race([admin.connect(), timeout]);
+    const cluster = await Promise.race([admin.describeCluster(), timeout]);
+    return [...cluster.brokers].sort((a, b) => a.nodeId - b.nodeId);
+  } catch (error) {
+    throw new DataStormError('DS_UNREACHABLE', `cannot reach Kafka at ${brokers.join(',')}: ${(error as Error).message}`, {
+      hint: 'start a local cluster with `datastorm cluster up`, or check --bootstrap-server',
+      cause: error,
+    });
+  } finally {
+    clearTimeout(timer);
+    await admin.disconnect().catch(() => undefined);
+  }
+}

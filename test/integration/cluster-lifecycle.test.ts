@@ -1,0 +1,57 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { clusterDown, clusterUp, readClusterState } from '../../src/cluster/launcher.js';
+import { DEFAULT_KAFKA_VERSION, type ClusterLayout } from '../../src/cluster/settings.js';
+import { describeBrokers } from '../../src/kafka-client.js';
+
+/** Live processes whose command line names the folder (a zombie's command line is empty). */
+function processesUsing(dir: string): number[] {
+  return readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir);
+    } catch {
+      return false;
+    }
+  });
+}
+
+// A second, one-node cluster on its own ports and folder, so the suite's shared cluster is left alone.
+const layout: ClusterLayout = { brokers: 1, basePort: 9192, controllerBasePort: 19192 };
+
+describe('cluster up / down', () => {
+  it('replaces stale state, starts, is idempotent, and stops leaving no java process', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'datastorm-lifecycle-'));
+    writeFileSync(join(dir, 'cluster.json'), JSON.stringify({ nodes: [{ id: 1, pid: 2 ** 22 + 1, dir: join(dir, 'node-1') }] }));
+    const lines: string[] = [];
+    const first = await clusterUp({ layout, kafkaVersion: DEFAULT_KAFKA_VERSION, dir, log: (line) => lines.push(line) });
+    expect(lines.some((line) => line.includes('stale state'))).toBe(true);
+    expect(first.alreadyRunning).toBe(false);
+    expect((await describeBrokers(first.bootstrap)).map((b) => b.port)).toEqual([9192]);
+    expect(processesUsing(dir)).toHaveLength(1);
+
+    const again = await clusterUp({ layout, kafkaVersion: DEFAULT_KAFKA_VERSION, dir });
+    expect(again.alreadyRunning).toBe(true);
+    expect(again.nodes[0].pid).toBe(first.nodes[0].pid);
+
+    expect(await clusterDown(dir)).toEqual([first.nodes[0].pid]);
+    expect(processesUsing(dir)).toEqual([]);
+    expect(readClusterState(dir)).toBeUndefined();
+    expect(existsSync(join(dir, 'node-1', 'server.log'))).toBe(true);
+  });
+
+  it('refuses a port that is already taken, naming it', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(9292, '127.0.0.1', resolve));
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'datastorm-taken-'));
+      await expect(clusterUp({ layout: { brokers: 1, basePort: 9292, controllerBasePort: 19292 }, kafkaVersion: DEFAULT_KAFKA_VERSION, dir }))
+        .rejects.toThrow(/port 9292 on 127.0.0.1 \(node 1\) is already in use/);
+      expect(processesUsing(dir)).toEqual([]);
+    } finally {
+      server.close();
+    }
+  });
+});

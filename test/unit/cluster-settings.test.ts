@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { COMPOSE_CLUSTER_ID, envName, renderCompose } from '../../src/cluster/compose.js';
+import {
+  DEFAULT_KAFKA_VERSION, DEFAULT_LAYOUT, bootstrapServers, controllerCount, formatProperties, nodeSettings,
+} from '../../src/cluster/settings.js';
+
+describe('cluster settings', () => {
+  it('gives 4 nodes a static quorum of 3 combined nodes and one broker-only node', () => {
+    expect(nodeSettings(DEFAULT_LAYOUT, 1)).toMatchObject({
+      'node.id': '1',
+      'process.roles': 'broker,controller',
+      listeners: 'PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:19092',
+      'advertised.listeners': 'PLAINTEXT://127.0.0.1:9092',
+      'controller.quorum.voters': '1@127.0.0.1:19092,2@127.0.0.1:19093,3@127.0.0.1:19094',
+    });
+    expect(nodeSettings(DEFAULT_LAYOUT, 4)).toMatchObject({
+      'process.roles': 'broker',
+      listeners: 'PLAINTEXT://127.0.0.1:9095',
+    });
+    expect(bootstrapServers(DEFAULT_LAYOUT)).toEqual(['127.0.0.1:9092', '127.0.0.1:9093', '127.0.0.1:9094', '127.0.0.1:9095']);
+  });
+
+  it('fits internal topics to the number of nodes', () => {
+    const one = nodeSettings({ ...DEFAULT_LAYOUT, brokers: 1 }, 1);
+    expect(controllerCount(1)).toBe(1);
+    expect(one['offsets.topic.replication.factor']).toBe('1');
+    expect(one['transaction.state.log.min.isr']).toBe('1');
+    expect(one['controller.quorum.voters']).toBe('1@127.0.0.1:19092');
+    const two = nodeSettings({ ...DEFAULT_LAYOUT, brokers: 2 }, 2);
+    expect(two['process.roles']).toBe('broker');
+    expect(two['share.coordinator.state.topic.replication.factor']).toBe('2');
+    expect(nodeSettings(DEFAULT_LAYOUT, 2)['offsets.topic.replication.factor']).toBe('3');
+  });
+
+  it('lets a 16 MB batch through the broker', () => {
+    expect(Number(nodeSettings(DEFAULT_LAYOUT, 1)['message.max.bytes'])).toBeGreaterThan(16 * 1024 * 1024 + 1024);
+  });
+
+  it('writes properties one per line', () => {
+    expect(formatProperties({ 'a.b': '1', c: 'x,y' })).toBe('a.b=1\nc=x,y\n');
+  });
+
+  it('names environment variables the way the apache/kafka image reads them', () => {
+    expect(envName('controller.quorum.voters')).toBe('KAFKA_CONTROLLER_QUORUM_VOTERS');
+    expect(envName('a_b-c.d')).toBe('KAFKA_A__B___C_D');
+  });
+
+  it('keeps docker/docker-compose.yml identical to the settings cluster up uses', () => {
+    const committed = readFileSync(new URL('../../docker/docker-compose.yml', import.meta.url), 'utf8');
+    expect(committed).toBe(renderCompose(DEFAULT_LAYOUT, DEFAULT_KAFKA_VERSION));
+    const services = parse(committed).services as Record<string, { environment: Record<string, string> }>;
+    expect(Object.keys(services)).toEqual(['kafka-1', 'kafka-2', 'kafka-3', 'kafka-4']);
+    for (const [i, service] of Object.values(services).entries()) {
+      expect(service.environment.CLUSTER_ID).toBe(COMPOSE_CLUSTER_ID);
+      for (const [key, value] of Object.entries(nodeSettings(DEFAULT_LAYOUT, i + 1))) {
+        expect(service.environment[envName(key)]).toBe(value);
+      }
+    }
+  });
+});
