@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { Command, Option } from 'commander';
-import Table from 'cli-table3';
+import { createTable } from '../table.js';
 import { clusterDown, clusterStatus, clusterUp, defaultClusterDir, readClusterState } from '../cluster/launcher.js';
 import { javaArgs, requireJava, resolveKafkaRuntime } from '../cluster/kafka-runtime.js';
 import { renderCompose } from '../cluster/compose.js';
@@ -60,7 +60,7 @@ export function clusterCommand(): Command {
       if (opts.json) {
         process.stdout.write(`${JSON.stringify({ ...status, healthy }, null, 2)}\n`);
       } else {
-        const table = new Table({ head: ['node', 'roles', 'pid', 'client port', 'controller port', 'process', 'port'] });
+        const table = createTable(['node', 'roles', 'pid', 'client port', 'controller port', 'process', 'port']);
         for (const n of status.nodes) {
           table.push([n.id, n.roles, n.pid, n.clientPort, n.controllerPort ?? '-', n.alive ? 'alive' : 'DEAD',
             n.accepting ? 'accepting' : 'closed']);

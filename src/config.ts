@@ -1,0 +1,45 @@
+/**
+ * The one typed configuration of a produce run. src/cli builds it from flags (or a workload file);
+ * everything after that takes only this. Units are in the names.
+ */
+export const CODEC_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+export type CodecName = (typeof CODEC_NAMES)[number];
+
+export const KEY_MODES = ['none', 'round-robin', 'random'] as const;
+export type KeyMode = (typeof KEY_MODES)[number];
+
+export type Acks = -1 | 0 | 1;
+
+/** Where record values come from: generated Avro of a schema, or lines of a file (perf-test's --payload-file). */
+export type PayloadSource =
+  | { kind: 'avro'; schemaFile?: string; recordSizeBytes: number }
+  | { kind: 'file'; path: string; delimiter: string };
+
+export interface RunConfig {
+  topic: string;
+  /** undefined: start the embedded local cluster for the run and stop it after. */
+  bootstrap?: string[];
+  /** Exactly one of numRecords and durationMs is set. */
+  numRecords?: number;
+  durationMs?: number;
+  payload: PayloadSource;
+  /** Records per second over the whole run, all workers together; -1: no limit. */
+  throughputRps: number;
+  workers: number;
+  batchBytes: number;
+  lingerMs: number;
+  /** Produce requests a worker keeps in flight at once. */
+  maxInFlight: number;
+  compression: CodecName;
+  acks: Acks;
+  idempotent: boolean;
+  partitions: number;
+  replication: number;
+  keys: KeyMode;
+  warmupRecords: number;
+  reportingIntervalMs: number;
+  /** Client settings passed through to the producer unchanged (perf-test's --producer-props / --producer.config). */
+  producerProps: Record<string, string>;
+  printMetrics: boolean;
+  json: boolean;
+}

@@ -1,0 +1,88 @@
+import type { RunConfig } from './config.js';
+import type { LatencySummaryUs } from './histograms.js';
+
+/**
+ * The versioned result of a produce run: what `--json` prints and `bench` files keep. Units are in every
+ * field name. Histograms are HDR, compressed base64, in microseconds: results of several processes merge
+ * exactly by adding them (src/histograms.ts mergeHistograms).
+ */
+export const RESULT_SCHEMA_VERSION = 1;
+
+export interface MachineInfo {
+  hostname: string;
+  platform: string;
+  arch: string;
+  cpuModel: string;
+  cpuCount: number;
+  totalMemoryBytes: number;
+  nodeVersion: string;
+}
+
+export interface LatencyResult extends LatencySummaryUs {
+  histogram: string;
+}
+
+export interface IntervalResult {
+  /** End of the interval, since the run started. */
+  elapsedMs: number;
+  durationMs: number;
+  records: number;
+  payloadBytes: number;
+  recordsPerSec: number;
+  mbPerSec: number;
+  avgLatencyMs: number;
+  maxLatencyMs: number;
+}
+
+export interface WorkerResult {
+  workerId: number;
+  records: number;
+  payloadBytes: number;
+  wireBytes: number;
+  errors: number;
+  latency: LatencyResult;
+}
+
+export interface Totals {
+  /** Records acknowledged by the broker. */
+  records: number;
+  payloadBytes: number;
+  /** Bytes of the record batches sent, after compression. */
+  wireBytes: number;
+  compressionRatio: number;
+  durationMs: number;
+  recordsPerSec: number;
+  mbPerSec: number;
+  /** Records that failed, by error type. */
+  errors: Record<string, number>;
+}
+
+export interface Accounting {
+  acknowledgedRecords: number;
+  /** Growth of the topic's end offsets on the broker during the run. */
+  brokerOffsetGrowth: number;
+  match: boolean;
+}
+
+export interface ProduceResult {
+  schemaVersion: typeof RESULT_SCHEMA_VERSION;
+  tool: 'datastorm';
+  toolVersion: string;
+  startedAt: string;
+  config: RunConfig;
+  machine: MachineInfo;
+  cluster: { bootstrap: string[]; brokers: number; embedded: boolean };
+  totals: Totals;
+  /** send → ack, per record. */
+  latency: LatencyResult;
+  /** intended send time → ack, per record; set only under a --throughput limit (coordinated omission). */
+  intendedLatency?: LatencyResult;
+  /** The figures after --warmup-records, when set. */
+  steadyState?: { totals: Totals; latency: LatencyResult };
+  intervals: IntervalResult[];
+  workers: WorkerResult[];
+  accounting: Accounting;
+  process: { peakRssBytes: number; cpuUserMs: number; cpuSystemMs: number };
+  /** True when the run was stopped early (Ctrl-C, a fatal error): the figures are of what was done. */
+  partial: boolean;
+}
