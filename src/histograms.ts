@@ -63,7 +63,7 @@ export function summarizeLatency(histogram: Histogram): LatencySummaryUs {
     minUs: count === 0 ? 0 : histogram.minNonZeroValue,
     meanUs: count === 0 ? 0 : histogram.mean,
     // The top of the max's bucket (within 0.1%): the exact max does not survive encoding or adding.
-    maxUs: count === 0 ? 0 : histogram.highestEquivalentValue(histogram.maxValue),
+    maxUs: at(100),
     p50Us: at(50),
     p95Us: at(95),
     p99Us: at(99),
