@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { RunConfig } from '../../src/config.js';
+import { DataStormError } from '../../src/errors.js';
+import { javaProducerPerfArgs, parseGnuTime, parseProducerPerfSummary } from '../../src/java-perf.js';
+
+const fixture = (name: string) => readFileSync(new URL(`../fixtures/java-perf/${name}`, import.meta.url), 'utf8');
+
+const config: RunConfig = {
+  topic: 'bench-t',
+  numRecords: 500_000,
+  payload: { kind: 'avro', recordSizeBytes: 100 },
+  throughputRps: -1,
+  workers: 4,
+  batchBytes: 65_536,
+  lingerMs: 5,
+  maxInFlight: 5,
+  compression: 'lz4',
+  acks: -1,
+  idempotent: false,
+  partitions: 8,
+  replication: 3,
+  keys: 'none',
+  warmupRecords: 0,
+  reportingIntervalMs: 5000,
+  producerProps: {},
+  printMetrics: false,
+  json: false,
+};
+const bootstrap = ['127.0.0.1:9092', '127.0.0.1:9093'];
+
+describe('javaProducerPerfArgs', () => {
+  it('gives ProducerPerformance the same settings, with request and buffer sizes that fit the batch', () => {
+    expect(javaProducerPerfArgs(config, bootstrap)).toEqual([
+      '--bootstrap-server', '127.0.0.1:9092,127.0.0.1:9093',
+      '--topic', 'bench-t',
+      '--num-records', '500000',
+      '--record-size', '100',
+      '--throughput', '-1',
+      '--reporting-interval', '5000',
+      '--command-property',
+      'bootstrap.servers=127.0.0.1:9092,127.0.0.1:9093', 'acks=all', 'batch.size=65536', 'linger.ms=5',
+      'compression.type=lz4', 'max.request.size=1048576', 'buffer.memory=33554432', 'enable.idempotence=false',
+    ]);
+  });
+
+  it('raises max.request.size and buffer.memory for 16 MiB batches, lets producerProps win, and passes warmup and payload files', () => {
+    const args = javaProducerPerfArgs({
+      ...config,
+      batchBytes: 16 * 1024 * 1024,
+      acks: 1,
+      idempotent: true,
+      warmupRecords: 1000,
+      payload: { kind: 'file', path: '/data/lines.txt', delimiter: '\n' },
+      producerProps: { 'linger.ms': '50', 'client.id': 'bench' },
+    }, bootstrap);
+    expect(args.slice(6, 16)).toEqual([
+      '--payload-file', '/data/lines.txt', '--payload-delimiter', '\n',
+      '--throughput', '-1', '--warmup-records', '1000', '--reporting-interval', '5000',
+    ]);
+    expect(args.slice(args.indexOf('--command-property') + 1)).toEqual([
+      'bootstrap.servers=127.0.0.1:9092,127.0.0.1:9093', 'acks=1', 'batch.size=16777216', 'linger.ms=50',
+      'compression.type=lz4', 'max.request.size=16777216', 'buffer.memory=67108864', 'enable.idempotence=true',
+      'client.id=bench',
+    ]);
+  });
+
+  it('turns a rate-limited timed run into its record count, and refuses an unthrottled timed one', () => {
+    const timed = { ...config, numRecords: undefined, durationMs: 30_000 };
+    const args = javaProducerPerfArgs({ ...timed, throughputRps: 2500 }, bootstrap);
+    expect(args[args.indexOf('--num-records') + 1]).toBe('75000');
+    expect(() => javaProducerPerfArgs(timed, bootstrap)).toThrow(/needs a record count/);
+  });
+});
+
+describe('parseProducerPerfSummary', () => {
+  it('reads the summary of a real Kafka 4.3.1 run and skips its window lines', () => {
+    expect(parseProducerPerfSummary(fixture('producer-perf-4.3.1-windows.txt'))).toEqual({
+      records: 60_000, recordsPerSec: 9918.994875, mbPerSec: 1.89, avgLatencyMs: 30.88, maxLatencyMs: 368,
+      p50Ms: 11, p95Ms: 143, p99Ms: 209, p999Ms: 364,
+    });
+  });
+
+  it('reads the steady-state summary printed after a warmup', () => {
+    const parsed = parseProducerPerfSummary(fixture('producer-perf-4.3.1-warmup.txt'));
+    expect(parsed.records).toBe(300_000);
+    expect(parsed.recordsPerSec).toBe(52938.062467);
+    expect(parsed.steadyState).toEqual({
+      records: 250_000, recordsPerSec: 58018.101648, mbPerSec: 5.53, avgLatencyMs: 1043.46, maxLatencyMs: 2373,
+      p50Ms: 1044, p95Ms: 1926, p99Ms: 2173, p999Ms: 2373,
+    });
+  });
+
+  it('fails with the end of the output when there is no summary', () => {
+    const error = (() => {
+      try {
+        parseProducerPerfSummary('Exception in thread "main" org.apache.kafka.common.KafkaException: boom\n');
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(DataStormError);
+    expect((error as DataStormError).code).toBe('DS_JAVA_PERF_OUTPUT');
+    expect((error as DataStormError).hint).toBe('its output ended with: Exception in thread "main" org.apache.kafka.common.KafkaException: boom');
+  });
+});
+
+describe('parseGnuTime', () => {
+  it('reads peak RSS and CPU time, also after the note GNU time adds on a failed command', () => {
+    expect(parseGnuTime('412344 3.71 0.52\n')).toEqual({ peakRssBytes: 422_240_256, cpuUserMs: 3710, cpuSystemMs: 520 });
+    expect(parseGnuTime('Command exited with non-zero status 3\n1460 0.00 0.01\n'))
+      .toEqual({ peakRssBytes: 1_495_040, cpuUserMs: 0, cpuSystemMs: 10 });
+  });
+});
