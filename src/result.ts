@@ -39,6 +39,8 @@ export interface WorkerResult {
   records: number;
   payloadBytes: number;
   wireBytes: number;
+  /** Produce calls (one record batch each). */
+  requests: number;
   errors: number;
   latency: LatencyResult;
 }

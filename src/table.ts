@@ -1,11 +1,18 @@
 import Table from 'cli-table3';
 
-/** A cli-table3 table, coloured only when stderr is a terminal (tables go to stderr; --json owns stdout). */
-export function createTable(head: string[], options: { colAligns?: Array<'left' | 'right' | 'center'> } = {}): Table.Table {
-  const colour = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
+/** Colour only when stderr is a terminal (tables go to stderr; --json owns stdout) and NO_COLOR is unset. */
+export function terminalColour(): boolean {
+  return Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
+}
+
+/** A cli-table3 table; pass colour: false for output that must be the same bytes everywhere (tests, files). */
+export function createTable(
+  head: string[],
+  options: { colAligns?: Array<'left' | 'right' | 'center'>; colour?: boolean } = {},
+): Table.Table {
   return new Table({
     head,
     colAligns: options.colAligns,
-    style: colour ? undefined : { head: [], border: [] },
+    style: (options.colour ?? terminalColour()) ? undefined : { head: [], border: [] },
   });
 }

@@ -1,12 +1,14 @@
 import { Command, CommanderError } from 'commander';
 import { DataStormError, formatError } from '../errors.js';
 import { clusterCommand, kafkaToolCommand } from './cluster-command.js';
+import { produceCommand } from './produce-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('datastorm')
     .description('Load-test Apache Kafka producers; every figure measured on a real cluster and reconciled with its offsets')
     .version(process.env.npm_package_version ?? '0.1.0')
     .showHelpAfterError('(run with --help for usage)');
+  program.addCommand(produceCommand());
   program.addCommand(clusterCommand());
   program.addCommand(kafkaToolCommand());
   program.exitOverride();

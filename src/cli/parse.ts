@@ -10,3 +10,37 @@ export function parseIntegerOption(flag: string, min: number, max = Number.MAX_S
     return parsed;
   };
 }
+
+const SIZE_UNITS: Record<string, number> = { '': 1, B: 1, KB: 1024, K: 1024, MB: 1024 ** 2, M: 1024 ** 2, GB: 1024 ** 3, G: 1024 ** 3 };
+
+/** Bytes from "16MB", "512KB", "1.5MB" or "1048576" (binary units, as Kafka's tools count MB). */
+export function parseSize(flag: string, value: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([KMG]?B?)$/i.exec(value.trim());
+  const bytes = match ? Math.round(Number(match[1]) * SIZE_UNITS[match[2].toUpperCase()]) : NaN;
+  if (!Number.isFinite(bytes) || bytes < 1) {
+    throw new InvalidArgumentError(`${flag} takes a size such as 16MB, 512KB or 1048576, not "${value}"`);
+  }
+  return bytes;
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, '': 1000, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Milliseconds from "500ms", "30s", "2m" or "30" (seconds). */
+export function parseDurationMs(flag: string, value: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/i.exec(value.trim());
+  const ms = match ? Math.round(Number(match[1]) * DURATION_UNITS[(match[2] ?? '').toLowerCase()]) : NaN;
+  if (!Number.isFinite(ms) || ms < 1) {
+    throw new InvalidArgumentError(`${flag} takes a duration such as 30s, 2m or 500ms, not "${value}"`);
+  }
+  return ms;
+}
+
+/** One of a fixed set of words. */
+export function parseChoice<T extends string>(flag: string, choices: readonly T[]) {
+  return (value: string): T => {
+    if (!(choices as readonly string[]).includes(value)) {
+      throw new InvalidArgumentError(`${flag} takes one of ${choices.join(', ')}, not "${value}"`);
+    }
+    return value as T;
+  };
+}

@@ -1,0 +1,98 @@
+import { Command } from 'commander';
+import type { RunConfig } from '../config.js';
+import { RunFailedError, runProduce } from '../engine/run-produce.js';
+import { DataStormError, formatError } from '../errors.js';
+import {
+  formatAccountingLine, formatErrorsLine, formatIntendedLatencyLine, formatMetricsTable, formatResultTable,
+  formatRunHeader, formatSummaryLine, formatWindowLine,
+} from '../report.js';
+import type { ProduceResult } from '../result.js';
+import { produceOptions, toRunConfig, type ProduceFlags } from './produce-options.js';
+
+const stderr = (line: string) => process.stderr.write(`${line}\n`);
+
+/** Exit code of a run stopped with Ctrl-C, as a shell reports SIGINT. */
+export const INTERRUPTED_EXIT_CODE = 130;
+
+/** Prints the report of a finished (or partial) run: perf-test lines on stdout, or JSON there with --json. */
+export function printProduceReport(result: ProduceResult): void {
+  const lines = process.stdout;
+  const out = (line: string) => (result.config.json ? stderr(line) : lines.write(`${line}\n`));
+  out(formatSummaryLine(result.totals, result.latency));
+  if (result.steadyState) out(formatSummaryLine(result.steadyState.totals, result.steadyState.latency, true));
+  if (result.intendedLatency) stderr(formatIntendedLatencyLine(result.intendedLatency));
+  stderr(formatRunHeader(result));
+  stderr(formatResultTable(result));
+  if (result.config.printMetrics) stderr(formatMetricsTable(result));
+  stderr(formatErrorsLine(result.totals.errors));
+  stderr(formatAccountingLine(result));
+  if (result.config.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}
+
+/** Runs a produce load with Ctrl-C handling and the report; returns the exit code. */
+export async function produceAndReport(config: RunConfig): Promise<number> {
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    if (++interrupts > 1) process.exit(INTERRUPTED_EXIT_CODE);
+    stderr('\ninterrupted: finishing in-flight sends and printing the partial report (Ctrl-C again to quit now)');
+    abort.abort();
+  };
+  process.on('SIGINT', onSigint);
+  const target = config.numRecords;
+  const progress = process.stderr.isTTY && !config.json;
+  let acknowledged = 0;
+  try {
+    const result = await runProduce(config, {
+      log: stderr,
+      signal: abort.signal,
+      onInterval: (interval) => {
+        if (progress) process.stderr.write('\r\x1b[K');
+        (config.json ? stderr : (line: string) => process.stdout.write(`${line}\n`))(formatWindowLine(interval));
+        acknowledged += interval.records;
+        if (progress) {
+          const done = target ? ` (${((100 * acknowledged) / target).toFixed(1)}% of ${target})` : '';
+          process.stderr.write(`${acknowledged} records acknowledged${done}, ${(interval.elapsedMs / 1000).toFixed(0)} s`);
+        }
+      },
+    });
+    if (progress) process.stderr.write('\r\x1b[K');
+    printProduceReport(result);
+    if (abort.signal.aborted) return INTERRUPTED_EXIT_CODE;
+    if (!result.accounting.match) {
+      throw new DataStormError('DS_ACCOUNTING_MISMATCH', 'acknowledged records and the broker\'s offsets disagree (see the accounting line)');
+    }
+    const failed = Object.values(result.totals.errors).reduce((a, b) => a + b, 0);
+    if (failed > 0) throw new DataStormError('DS_RECORDS_FAILED', `${failed} records failed to send (see the errors line)`);
+    return 0;
+  } catch (error) {
+    if (error instanceof RunFailedError) {
+      printProduceReport(error.result);
+      stderr(formatError(error));
+      return abort.signal.aborted ? INTERRUPTED_EXIT_CODE : error.exitCode;
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+export function produceCommand(): Command {
+  const command = new Command('produce')
+    .description('send records to Kafka from worker threads (pre-serialized Avro, one producer each) and report like kafka-producer-perf-test')
+    .addHelpText('after', `
+Latency is per record, from the moment a record is appended to its batch to the broker's acknowledgement,
+merged exactly across workers (HDR histograms). Window lines and the summary line have Kafka's format.
+Without --bootstrap-server a local 4-broker cluster is started for the run (or a running one is reused).
+
+Examples:
+  datastorm produce --workers 16 --batch 16MB --num-records 2000000
+  datastorm produce --topic t --num-records 1000000 --record-size 250 --throughput -1 --producer-props acks=1 linger.ms=5
+  datastorm produce --duration 60s --throughput 50000 --compression lz4 --json > result.json`);
+  for (const option of produceOptions()) command.addOption(option);
+  command.action(async (flags: ProduceFlags) => {
+    const config = toRunConfig(flags, (key) => command.getOptionValueSource(key) === 'cli');
+    process.exitCode = await produceAndReport(config);
+  });
+  return command;
+}

@@ -1,0 +1,218 @@
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { InvalidArgumentError, Option } from 'commander';
+import { parseCodec } from '../codecs.js';
+import { KEY_MODES, type Acks, type RunConfig } from '../config.js';
+import { DataStormError } from '../errors.js';
+import { parseChoice, parseDurationMs, parseIntegerOption, parseSize } from './parse.js';
+
+/**
+ * Every `produce` option, defined once: flag, help, default and parser. Kafka's kafka-producer-perf-test flags
+ * are accepted as they are; the rest are DataStorm's. Other commands that run a produce load reuse this table.
+ */
+interface OptionSpec {
+  flags: string;
+  description: string;
+  defaultValue?: unknown;
+  /** How the default reads in --help when it is computed. */
+  defaultDescription?: string;
+  parse?: (value: string, previous: unknown) => unknown;
+}
+
+const parseAcks = (value: string): Acks => {
+  const acks = value === 'all' ? -1 : Number(value);
+  if (acks !== -1 && acks !== 0 && acks !== 1) throw new InvalidArgumentError(`--acks takes all, -1, 0 or 1, not "${value}"`);
+  return acks;
+};
+const parseThroughput = (value: string): number => {
+  const rate = Number(value);
+  if (!Number.isFinite(rate) || (rate <= 0 && rate !== -1)) {
+    throw new InvalidArgumentError(`--throughput takes records per second (> 0), or -1 for no limit, not "${value}"`);
+  }
+  return rate === -1 ? -1 : Math.round(rate);
+};
+
+export const PRODUCE_OPTIONS: Record<string, OptionSpec> = {
+  topic: { flags: '--topic <name>', description: 'topic to produce to (created if missing)', defaultValue: 'datastorm-perf' },
+  numRecords: { flags: '--num-records <n>', description: 'records to send in all (or use --duration)', defaultValue: 1_000_000,
+    parse: parseIntegerOption('--num-records', 1) },
+  duration: { flags: '--duration <time>', description: 'send for this long instead of a count (30s, 2m)',
+    parse: (v) => parseDurationMs('--duration', v) },
+  recordSize: { flags: '--record-size <bytes>', description: 'encoded size of each Avro value (default schema)', defaultValue: 250,
+    parse: (v) => parseSize('--record-size', v) },
+  payloadFile: { flags: '--payload-file <file>', description: 'send values read from this file instead of Avro events' },
+  payloadDelimiter: { flags: '--payload-delimiter <text>', description: 'separator of values in --payload-file', defaultValue: '\\n' },
+  schema: { flags: '--schema <file.avsc>', description: 'Avro schema of the values (default: a click event sized to --record-size)' },
+  throughput: { flags: '--throughput <rps>', description: 'records per second for the whole run, -1 for no limit', defaultValue: -1,
+    parse: parseThroughput },
+  workers: { flags: '--workers <n>', description: 'worker threads, each with its own producer', defaultValue: availableParallelism(),
+    defaultDescription: `CPU cores: ${availableParallelism()}`, parse: parseIntegerOption('--workers', 1, 256) },
+  batch: { flags: '--batch <bytes>', description: 'send a partition\'s batch when its keys+values reach this size (16MB, 512KB)',
+    defaultValue: 512 * 1024, defaultDescription: '512KB', parse: (v) => parseSize('--batch', v) },
+  linger: { flags: '--linger <ms>', description: 'send a batch that has waited this long, full or not', defaultValue: 5,
+    parse: parseIntegerOption('--linger', 0, 60_000) },
+  maxInFlight: { flags: '--max-in-flight <n>', description: 'produce requests each worker keeps in flight', defaultValue: 5,
+    parse: parseIntegerOption('--max-in-flight', 1, 1000) },
+  compression: { flags: '--compression <codec>', description: 'none, gzip, snappy, lz4 or zstd', defaultValue: 'none', parse: parseCodec },
+  acks: { flags: '--acks <acks>', description: 'all (-1), 1 or 0', defaultValue: -1, defaultDescription: 'all', parse: parseAcks },
+  idempotent: { flags: '--idempotent', description: 'idempotent producer (needs --acks all; one request in flight per broker)', defaultValue: false },
+  partitions: { flags: '--partitions <n>', description: 'partitions of the topic when it is created', defaultValue: 8,
+    parse: parseIntegerOption('--partitions', 1, 10_000) },
+  replication: { flags: '--replication <n>', description: 'replication factor of the topic when it is created', defaultValue: 3,
+    parse: parseIntegerOption('--replication', 1, 16) },
+  keys: { flags: '--keys <mode>', description: 'record keys: none, round-robin or random (over 1024 keys)', defaultValue: 'none',
+    parse: parseChoice('--keys', KEY_MODES) },
+  warmupRecords: { flags: '--warmup-records <n>', description: 'records left out of the steady-state summary', defaultValue: 0,
+    parse: parseIntegerOption('--warmup-records', 0) },
+  reportingInterval: { flags: '--reporting-interval <ms>', description: 'how often to print a window line', defaultValue: 5000,
+    parse: parseIntegerOption('--reporting-interval', 100) },
+  producerProps: { flags: '--producer-props <prop=value...>', description: 'producer settings, as perf-test takes them (acks, batch.size, linger.ms, compression.type, ...)' },
+  producerConfig: { flags: '--producer.config <file>', description: 'producer settings from a properties file' },
+  printMetrics: { flags: '--print-metrics', description: 'print the producers\' request metrics at the end', defaultValue: false },
+  bootstrapServer: { flags: '--bootstrap-server <hosts>', description: 'an external cluster (host:port,...); without it an embedded local cluster runs' },
+  json: { flags: '--json', description: 'print the whole result as JSON on stdout (reports go to stderr)', defaultValue: false },
+};
+
+export function produceOptions(): Option[] {
+  return Object.values(PRODUCE_OPTIONS).map((spec) => {
+    const option = new Option(spec.flags, spec.description);
+    if (spec.parse) option.argParser(spec.parse);
+    if (spec.defaultValue !== undefined) option.default(spec.defaultValue, spec.defaultDescription);
+    return option;
+  });
+}
+
+/** What commander hands back for the table above. */
+export interface ProduceFlags {
+  topic: string;
+  numRecords: number;
+  duration?: number;
+  recordSize: number;
+  payloadFile?: string;
+  payloadDelimiter: string;
+  schema?: string;
+  throughput: number;
+  workers: number;
+  batch: number;
+  linger: number;
+  maxInFlight: number;
+  compression: RunConfig['compression'];
+  acks: Acks;
+  idempotent: boolean;
+  partitions: number;
+  replication: number;
+  keys: RunConfig['keys'];
+  warmupRecords: number;
+  reportingInterval: number;
+  producerProps?: string[];
+  'producer.config'?: string;
+  printMetrics: boolean;
+  bootstrapServer?: string;
+  json: boolean;
+}
+
+/** Producer settings that map onto the run; any other is an error, never silently ignored. */
+const PRODUCER_PROPS: Record<string, (flags: ProduceFlags, value: string) => void> = {
+  'bootstrap.servers': (f, v) => { f.bootstrapServer = v; },
+  acks: (f, v) => { f.acks = parseAcks(v); },
+  'batch.size': (f, v) => { f.batch = parseSize('batch.size', v); },
+  'linger.ms': (f, v) => { f.linger = parseIntegerOption('linger.ms', 0, 60_000)(v); },
+  'compression.type': (f, v) => { f.compression = parseCodec(v); },
+  'enable.idempotence': (f, v) => { f.idempotent = v === 'true'; },
+  'max.in.flight.requests.per.connection': (f, v) => { f.maxInFlight = parseIntegerOption('max.in.flight.requests.per.connection', 1, 1000)(v); },
+  // Accepted for perf-test command lines; the client id is DataStorm's own per worker.
+  'client.id': () => undefined,
+};
+
+function readPropertiesFile(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new DataStormError('DS_BAD_PRODUCER_CONFIG', `cannot read --producer.config ${file}: ${(error as NodeJS.ErrnoException).code}`);
+  }
+  return text.split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#') && !line.startsWith('!'));
+}
+
+/**
+ * Producer settings from --producer.config then --producer-props, applied under the flags the user typed
+ * (a flag given on the command line wins over a property).
+ */
+function applyProducerProps(flags: ProduceFlags, typed: (key: keyof ProduceFlags) => boolean): { flags: ProduceFlags; props: Record<string, string> } {
+  const lines = [...(flags['producer.config'] ? readPropertiesFile(flags['producer.config']) : []), ...(flags.producerProps ?? [])];
+  const props: Record<string, string> = {};
+  const merged = { ...flags };
+  for (const line of lines) {
+    const eq = line.indexOf('=');
+    if (eq <= 0) throw new DataStormError('DS_BAD_PRODUCER_PROP', `producer property "${line}" is not key=value`);
+    const key = line.slice(0, eq).trim();
+    const value = line.slice(eq + 1).trim();
+    const apply = PRODUCER_PROPS[key];
+    if (!apply) {
+      throw new DataStormError('DS_UNSUPPORTED_PRODUCER_PROP', `producer property ${key} is not supported by DataStorm's kafkajs producer`, {
+        hint: `supported: ${Object.keys(PRODUCER_PROPS).join(', ')}`,
+      });
+    }
+    props[key] = value;
+    const before = { ...merged };
+    apply(merged, value);
+    // Restore what the user typed as a flag: flags win.
+    for (const k of Object.keys(merged) as Array<keyof ProduceFlags>) {
+      if (typed(k)) (merged as unknown as Record<string, unknown>)[k] = before[k];
+    }
+  }
+  return { flags: merged, props };
+}
+
+function unescapeDelimiter(text: string): string {
+  return text.replace(/\\n/g, '\n').replace(/\\t/g, '\t').replace(/\\r/g, '\r');
+}
+
+/** The typed run config from parsed flags; cross-option rules are checked here. */
+export function toRunConfig(parsed: ProduceFlags, typed: (key: keyof ProduceFlags) => boolean): RunConfig {
+  const { flags, props } = applyProducerProps(parsed, typed);
+  if (typed('duration') && typed('numRecords')) {
+    throw new DataStormError('DS_BAD_OPTIONS', '--num-records and --duration exclude each other', { hint: 'give one of them' });
+  }
+  if (flags.payloadFile && (typed('recordSize') || flags.schema)) {
+    throw new DataStormError('DS_BAD_OPTIONS', '--payload-file excludes --record-size and --schema');
+  }
+  if (flags.idempotent && flags.acks !== -1) {
+    throw new DataStormError('DS_BAD_OPTIONS', '--idempotent needs --acks all');
+  }
+  if (flags.warmupRecords > 0 && flags.duration === undefined && flags.warmupRecords >= flags.numRecords) {
+    throw new DataStormError('DS_BAD_OPTIONS', `--warmup-records ${flags.warmupRecords} leaves no records of --num-records ${flags.numRecords} to measure`);
+  }
+  return {
+    topic: flags.topic,
+    bootstrap: flags.bootstrapServer ? flags.bootstrapServer.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+    numRecords: flags.duration === undefined ? flags.numRecords : undefined,
+    durationMs: flags.duration,
+    payload: flags.payloadFile
+      ? { kind: 'file', path: flags.payloadFile, delimiter: unescapeDelimiter(flags.payloadDelimiter) }
+      : { kind: 'avro', schemaFile: flags.schema, recordSizeBytes: flags.recordSize },
+    throughputRps: flags.throughput,
+    workers: flags.workers,
+    batchBytes: flags.batch,
+    lingerMs: flags.linger,
+    maxInFlight: flags.maxInFlight,
+    compression: flags.compression,
+    acks: flags.acks,
+    idempotent: flags.idempotent,
+    partitions: flags.partitions,
+    replication: flags.replication,
+    keys: flags.keys,
+    warmupRecords: flags.warmupRecords,
+    reportingIntervalMs: flags.reportingInterval,
+    producerProps: props,
+    printMetrics: flags.printMetrics,
+    json: flags.json,
+  };
+}
+
+/** The flags as they are when the user types none (for workload files and code that builds a run). */
+export function defaultProduceFlags(): ProduceFlags {
+  const defaults = Object.entries(PRODUCE_OPTIONS).filter(([, spec]) => spec.defaultValue !== undefined)
+    .map(([key, spec]) => [key, spec.defaultValue]);
+  return Object.fromEntries(defaults) as ProduceFlags;
+}

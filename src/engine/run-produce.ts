@@ -1,0 +1,299 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { clusterDown, clusterUp } from '../cluster/launcher.js';
+import { DEFAULT_KAFKA_VERSION, DEFAULT_LAYOUT } from '../cluster/settings.js';
+import type { RunConfig } from '../config.js';
+import { DataStormError } from '../errors.js';
+import { createHistogram, encodeHistogram, mergeHistograms, summarizeLatency, type Histogram } from '../histograms.js';
+import { createKafka, describeBrokers } from '../kafka-client.js';
+import { machineInfo } from '../machine.js';
+import { projectRoot } from '../paths.js';
+import { readPayloadFile } from '../payloads.js';
+import {
+  RESULT_SCHEMA_VERSION, type IntervalResult, type LatencyResult, type ProduceResult, type Totals, type WorkerResult,
+} from '../result.js';
+import { prepareTopic, topicEndOffsetTotal } from '../topic.js';
+import { partitionsOfWorker, splitExactly } from './split.js';
+import type { MainToWorker, ProduceTask, WorkerInterval, WorkerSummary, WorkerToMain } from './worker-protocol.js';
+
+export interface RunHooks {
+  log?: (line: string) => void;
+  /** Called after every reporting interval with the merged figures of all workers. */
+  onInterval?: (interval: IntervalResult) => void;
+  /** Aborting stops the run cleanly: in-flight sends finish and the result is marked partial. */
+  signal?: AbortSignal;
+}
+
+const MB = 1024 * 1024;
+
+/** Running totals of one worker (or of all), fed interval by interval. */
+class Tally {
+  records = 0;
+  payloadBytes = 0;
+  steadyRecords = 0;
+  steadyPayloadBytes = 0;
+  errors: Record<string, number> = {};
+  latency: Histogram = createHistogram();
+  intended: Histogram = createHistogram();
+  steady: Histogram = createHistogram();
+
+  add(interval: WorkerInterval, histograms: { latency: Histogram; intended?: Histogram; steady: Histogram }): void {
+    this.records += interval.records;
+    this.payloadBytes += interval.payloadBytes;
+    this.steadyRecords += interval.steadyRecords;
+    this.steadyPayloadBytes += interval.steadyPayloadBytes;
+    for (const [type, count] of Object.entries(interval.errors)) this.errors[type] = (this.errors[type] ?? 0) + count;
+    this.latency.add(histograms.latency);
+    if (histograms.intended) this.intended.add(histograms.intended);
+    this.steady.add(histograms.steady);
+  }
+}
+
+function latencyResult(histogram: Histogram): LatencyResult {
+  return { ...summarizeLatency(histogram), histogram: encodeHistogram(histogram) };
+}
+
+function totalsOf(tally: { records: number; payloadBytes: number; errors: Record<string, number> }, durationMs: number, wireBytes: number): Totals {
+  const seconds = Math.max(durationMs, 1) / 1000;
+  return {
+    records: tally.records,
+    payloadBytes: tally.payloadBytes,
+    wireBytes,
+    compressionRatio: wireBytes > 0 ? tally.payloadBytes / wireBytes : 0,
+    durationMs,
+    recordsPerSec: tally.records / seconds,
+    mbPerSec: tally.payloadBytes / MB / seconds,
+    errors: tally.errors,
+  };
+}
+
+/** The largest value the run can send, known before any worker starts. */
+function largestRecordBytes(config: RunConfig): number {
+  if (config.payload.kind === 'file') return Math.max(...readPayloadFile(config.payload.path, config.payload.delimiter).map((v) => v.length));
+  return config.payload.recordSizeBytes;
+}
+
+/**
+ * Runs one produce load: prepares the cluster and topic, starts one long-lived piscina task per worker, merges
+ * their interval histograms exactly, and reconciles acknowledged records with the topic's offsets.
+ */
+export async function runProduce(config: RunConfig, hooks: RunHooks = {}): Promise<ProduceResult> {
+  const log = hooks.log ?? (() => undefined);
+  let embedded: { stop: boolean } | undefined;
+  let bootstrap = config.bootstrap;
+  if (!bootstrap) {
+    const state = await clusterUp({ layout: DEFAULT_LAYOUT, kafkaVersion: DEFAULT_KAFKA_VERSION, log });
+    if (!state.alreadyRunning) log(`started the embedded local cluster in ${(state.startupMs / 1000).toFixed(1)} s (it stops after the run)`);
+    embedded = { stop: !state.alreadyRunning };
+    bootstrap = state.bootstrap;
+  }
+  try {
+    return await runOnCluster(config, bootstrap, embedded !== undefined, hooks, log);
+  } finally {
+    if (embedded?.stop) await clusterDown();
+  }
+}
+
+async function runOnCluster(
+  config: RunConfig, bootstrap: string[], embedded: boolean, hooks: RunHooks, log: (line: string) => void,
+): Promise<ProduceResult> {
+  const brokers = await describeBrokers(bootstrap);
+  const admin = createKafka(bootstrap, 'datastorm-admin').admin();
+  await admin.connect();
+  const startedAt = new Date().toISOString();
+  const cpuBefore = process.cpuUsage();
+  let pool: Piscina | undefined;
+  try {
+    const topic = await prepareTopic(admin, {
+      topic: config.topic, partitions: config.partitions, replication: config.replication,
+      batchBytes: config.batchBytes, largestRecordBytes: largestRecordBytes(config),
+    }, brokers.length, log);
+    const effective: RunConfig = { ...config, partitions: topic.partitions };
+    const offsetsBefore = await topicEndOffsetTotal(admin, config.topic);
+
+    const workers = config.workers;
+    const recordShares = config.numRecords !== undefined ? splitExactly(config.numRecords, workers) : undefined;
+    const warmupShares = splitExactly(config.warmupRecords, workers);
+    const rateShares = config.throughputRps > 0 ? splitExactly(config.throughputRps, workers) : undefined;
+    pool = new Piscina({
+      filename: join(projectRoot(), 'dist/workers/produce-worker.js'),
+      minThreads: workers,
+      maxThreads: workers,
+      // A worker's producer keeps sockets and timers alive between messages: never park it in Atomics.wait.
+      atomics: 'disabled',
+      idleTimeout: 1000,
+    });
+    const ports: MessagePort[] = [];
+    const perWorker = Array.from({ length: workers }, () => new Tally());
+    const total = new Tally();
+    let fatal: { code: string; message: string } | undefined;
+    const pendingSnapshots = new Map<number, Map<number, WorkerInterval>>();
+    let snapshotArrived: () => void = () => undefined;
+    let readyCount = 0;
+    let allReady: () => void = () => undefined;
+    const ready = new Promise<void>((resolve) => { allReady = resolve; });
+    const broadcast = (message: MainToWorker) => { for (const port of ports) port.postMessage(message); };
+
+    const tasks = Array.from({ length: workers }, (_, workerId) => {
+      const channel = new MessageChannel();
+      ports.push(channel.port1);
+      channel.port1.on('message', (message: WorkerToMain) => {
+        if (message.type === 'ready') {
+          if (++readyCount === workers) allReady();
+        } else if (message.type === 'snapshot') {
+          const byWorker = pendingSnapshots.get(message.seq) ?? new Map<number, WorkerInterval>();
+          byWorker.set(message.workerId, message.interval);
+          pendingSnapshots.set(message.seq, byWorker);
+          snapshotArrived();
+        } else {
+          fatal ??= { code: message.code, message: message.message };
+          broadcast({ type: 'stop' });
+        }
+      });
+      const task: ProduceTask = {
+        workerId, config: effective, records: recordShares?.[workerId], warmupRecords: warmupShares[workerId],
+        throughputRps: rateShares?.[workerId] ?? -1,
+        partitions: partitionsOfWorker(workerId, workers, topic.partitions), bootstrap, port: channel.port2,
+      };
+      return pool!.run(task, { transferList: [channel.port2] }) as Promise<WorkerSummary>;
+    });
+    let finished = 0;
+    const done = Promise.allSettled(tasks.map((t) => t.finally(() => { finished++; snapshotArrived(); })));
+    const firstFailure = Promise.race(tasks.map((t) => t.then(() => new Promise<never>(() => undefined))));
+
+    await Promise.race([ready, firstFailure]).catch((error: unknown) => {
+      broadcast({ type: 'stop' });
+      throw new DataStormError('DS_WORKER_FAILED', `a worker could not start its producer: ${(error as Error).message}`, { cause: error });
+    });
+    const onAbort = () => broadcast({ type: 'stop' });
+    hooks.signal?.addEventListener('abort', onAbort, { once: true });
+    const startAtMs = performance.timeOrigin + performance.now() + 20;
+    broadcast({ type: 'go', startAtMs });
+
+    const intervals: IntervalResult[] = [];
+    const absorb = (workerId: number, interval: WorkerInterval) => {
+      const histograms = {
+        latency: mergeHistograms([interval.histogram]),
+        intended: interval.intendedHistogram ? mergeHistograms([interval.intendedHistogram]) : undefined,
+        steady: mergeHistograms([interval.steadyHistogram]),
+      };
+      perWorker[workerId].add(interval, histograms);
+      total.add(interval, histograms);
+      return histograms.latency;
+    };
+    // Every reporting interval: ask all workers for their figures, merge them, report the window.
+    let seq = 0;
+    let lastWindowAt = startAtMs;
+    while (finished < workers) {
+      const tick = new Promise<void>((resolve) => setTimeout(resolve, config.reportingIntervalMs));
+      await Promise.race([tick, done]);
+      if (finished === workers) break;
+      seq++;
+      broadcast({ type: 'snapshot', seq });
+      while ((pendingSnapshots.get(seq)?.size ?? 0) < workers - finished && finished < workers) {
+        await new Promise<void>((resolve) => { snapshotArrived = resolve; });
+      }
+      const arrived = pendingSnapshots.get(seq) ?? new Map<number, WorkerInterval>();
+      pendingSnapshots.delete(seq);
+      const now = performance.timeOrigin + performance.now();
+      const window = createHistogram();
+      let records = 0;
+      let payloadBytes = 0;
+      for (const [workerId, interval] of arrived) {
+        window.add(absorb(workerId, interval));
+        records += interval.records;
+        payloadBytes += interval.payloadBytes;
+      }
+      const durationMs = now - lastWindowAt;
+      lastWindowAt = now;
+      const summary = summarizeLatency(window);
+      const result: IntervalResult = {
+        elapsedMs: now - startAtMs, durationMs, records, payloadBytes,
+        recordsPerSec: records / (durationMs / 1000), mbPerSec: payloadBytes / MB / (durationMs / 1000),
+        avgLatencyMs: summary.meanUs / 1000, maxLatencyMs: summary.maxUs / 1000,
+      };
+      intervals.push(result);
+      hooks.onInterval?.(result);
+    }
+    const settled = await done;
+    hooks.signal?.removeEventListener('abort', onAbort);
+    const summaries: WorkerSummary[] = [];
+    for (const outcome of settled) {
+      if (outcome.status === 'rejected') {
+        throw new DataStormError('DS_WORKER_FAILED', `a worker failed: ${(outcome.reason as Error).message}`, { cause: outcome.reason });
+      }
+      summaries.push(outcome.value);
+      absorb(outcome.value.workerId, outcome.value.last);
+    }
+
+    const endMs = Math.max(...summaries.map((s) => s.lastAckAtMs));
+    const durationMs = Math.max(0, endMs - startAtMs);
+    const wireBytes = summaries.reduce((sum, s) => sum + s.wireBytes, 0);
+    const offsetsAfter = await topicEndOffsetTotal(admin, config.topic);
+    const steadyStarts = summaries.map((s) => s.firstSteadyAtMs).filter((t): t is number => t !== undefined);
+    const steadyDurationMs = steadyStarts.length ? endMs - Math.min(...steadyStarts) : 0;
+    const usage = process.cpuUsage(cpuBefore);
+    const partial = Boolean(hooks.signal?.aborted) || fatal !== undefined;
+
+    const result: ProduceResult = {
+      schemaVersion: RESULT_SCHEMA_VERSION,
+      tool: 'datastorm',
+      toolVersion: packageVersion(),
+      startedAt,
+      config: effective,
+      machine: machineInfo(),
+      cluster: { bootstrap, brokers: brokers.length, embedded },
+      totals: totalsOf(total, durationMs, wireBytes),
+      latency: latencyResult(total.latency),
+      intendedLatency: config.throughputRps > 0 ? latencyResult(total.intended) : undefined,
+      steadyState: config.warmupRecords > 0
+        ? {
+          totals: totalsOf({ records: total.steadyRecords, payloadBytes: total.steadyPayloadBytes, errors: {} }, steadyDurationMs, 0),
+          latency: latencyResult(total.steady),
+        }
+        : undefined,
+      intervals,
+      workers: summaries.sort((a, b) => a.workerId - b.workerId).map((s): WorkerResult => ({
+        workerId: s.workerId,
+        records: perWorker[s.workerId].records,
+        payloadBytes: perWorker[s.workerId].payloadBytes,
+        wireBytes: s.wireBytes,
+        requests: s.requests,
+        errors: Object.values(perWorker[s.workerId].errors).reduce((a, b) => a + b, 0),
+        latency: latencyResult(perWorker[s.workerId].latency),
+      })),
+      accounting: {
+        acknowledgedRecords: total.records,
+        brokerOffsetGrowth: offsetsAfter - offsetsBefore,
+        match: offsetsAfter - offsetsBefore === total.records,
+      },
+      process: {
+        peakRssBytes: process.resourceUsage().maxRSS * 1024,
+        cpuUserMs: usage.user / 1000,
+        cpuSystemMs: usage.system / 1000,
+      },
+      partial,
+    };
+    if (fatal) throw new RunFailedError(fatal.code, fatal.message, result);
+    return result;
+  } finally {
+    await pool?.destroy();
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/** A run that ended on a fatal error, carrying the partial result of what was done before it. */
+export class RunFailedError extends DataStormError {
+  readonly result: ProduceResult;
+
+  constructor(code: string, message: string, result: ProduceResult) {
+    super(code, message);
+    this.result = result;
+  }
+}
+
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}

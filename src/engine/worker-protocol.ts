@@ -1,0 +1,52 @@
+import type { RunConfig } from '../config.js';
+import type { MessagePort } from 'node:worker_threads';
+
+/**
+ * The typed contract between the main thread and a produce worker. Each worker runs one long-lived piscina task
+ * and talks over a MessagePort: it reports `ready` once its producer is connected, starts on `go`, answers every
+ * `snapshot` with its figures since the previous one, and on `stop` finishes its in-flight sends and returns.
+ */
+export interface ProduceTask {
+  workerId: number;
+  config: RunConfig;
+  /** This worker's share of --num-records (undefined in --duration runs). */
+  records?: number;
+  /** This worker's share of --warmup-records. */
+  warmupRecords: number;
+  /** This worker's share of --throughput, records/s; -1: no limit. */
+  throughputRps: number;
+  partitions: number[];
+  bootstrap: string[];
+  port: MessagePort;
+}
+
+export type MainToWorker = { type: 'go'; startAtMs: number } | { type: 'snapshot'; seq: number } | { type: 'stop' };
+
+/** Figures of one worker since its previous snapshot (histograms: encoded HDR, microseconds). */
+export interface WorkerInterval {
+  records: number;
+  payloadBytes: number;
+  errors: Record<string, number>;
+  histogram: string;
+  intendedHistogram?: string;
+  steadyRecords: number;
+  steadyPayloadBytes: number;
+  steadyHistogram: string;
+}
+
+export type WorkerToMain =
+  | { type: 'ready'; workerId: number }
+  | { type: 'snapshot'; workerId: number; seq: number; interval: WorkerInterval }
+  | { type: 'fatal'; workerId: number; code: string; message: string };
+
+/** What a worker's task resolves to, after its last snapshot. */
+export interface WorkerSummary {
+  workerId: number;
+  last: WorkerInterval;
+  wireBytes: number;
+  requests: number;
+  /** Epoch ms (performance.timeOrigin based, comparable across threads). */
+  firstSendAtMs: number;
+  lastAckAtMs: number;
+  firstSteadyAtMs?: number;
+}

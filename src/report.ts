@@ -1,0 +1,93 @@
+import type { LatencySummaryUs } from './histograms.js';
+import type { IntervalResult, ProduceResult, Totals } from './result.js';
+import { createTable } from './table.js';
+
+/**
+ * The produce report, as pure functions of the result. The window and summary lines are byte-compatible with
+ * Kafka's ProducerPerformance (same words, same number formats), so scripts that parse one parse the other.
+ */
+
+const ms = (us: number) => us / 1000;
+
+/** `N records sent, R records/sec (X MB/sec), A ms avg latency, M ms max latency.` */
+export function formatWindowLine(interval: IntervalResult): string {
+  return `${interval.records} records sent, ${interval.recordsPerSec.toFixed(1)} records/sec ` +
+    `(${interval.mbPerSec.toFixed(2)} MB/sec), ${interval.avgLatencyMs.toFixed(1)} ms avg latency, ` +
+    `${interval.maxLatencyMs.toFixed(1)} ms max latency.`;
+}
+
+/**
+ * Kafka's summary line. Its percentiles are whole milliseconds (Kafka truncates each latency to ms), and
+ * ` steady state` follows the count for the figures after --warmup-records.
+ */
+export function formatSummaryLine(totals: Totals, latency: LatencySummaryUs, steadyState = false): string {
+  return `${totals.records}${steadyState ? ' steady state' : ''} records sent, ${totals.recordsPerSec.toFixed(6)} records/sec ` +
+    `(${totals.mbPerSec.toFixed(2)} MB/sec), ${ms(latency.meanUs).toFixed(2)} ms avg latency, ` +
+    `${ms(latency.maxUs).toFixed(2)} ms max latency, ${Math.floor(ms(latency.p50Us))} ms 50th, ` +
+    `${Math.floor(ms(latency.p95Us))} ms 95th, ${Math.floor(ms(latency.p99Us))} ms 99th, ` +
+    `${Math.floor(ms(latency.p999Us))} ms 99.9th.`;
+}
+
+/** Under a rate limit: latency from each record's intended send time, which a stalled sender cannot hide. */
+export function formatIntendedLatencyLine(latency: LatencySummaryUs): string {
+  return `latency from intended send time (coordinated omission corrected): ${ms(latency.meanUs).toFixed(2)} ms avg, ` +
+    `${ms(latency.p50Us).toFixed(2)} ms 50th, ${ms(latency.p99Us).toFixed(2)} ms 99th, ${ms(latency.p999Us).toFixed(2)} ms 99.9th, ` +
+    `${ms(latency.maxUs).toFixed(2)} ms max.`;
+}
+
+export function formatAccountingLine(result: ProduceResult): string {
+  const { acknowledgedRecords, brokerOffsetGrowth, match } = result.accounting;
+  return match
+    ? `accounting: ${acknowledgedRecords} records acknowledged = ${brokerOffsetGrowth} records added to ${result.config.topic} (broker offsets): OK`
+    : `accounting: MISMATCH: ${acknowledgedRecords} records acknowledged but ${result.config.topic}'s offsets grew by ${brokerOffsetGrowth}`;
+}
+
+export function formatErrorsLine(errors: Record<string, number>): string {
+  const entries = Object.entries(errors).sort(([a], [b]) => a.localeCompare(b));
+  const count = entries.reduce((sum, [, n]) => sum + n, 0);
+  return count === 0 ? 'errors: 0' : `errors: ${count} records failed (${entries.map(([type, n]) => `${type}: ${n}`).join(', ')})`;
+}
+
+const fixed = (value: number, digits: number) => value.toFixed(digits);
+const latencyCells = (l: LatencySummaryUs) =>
+  [l.meanUs, l.p50Us, l.p95Us, l.p99Us, l.p999Us, l.p9999Us, l.maxUs].map((us) => fixed(ms(us), 2));
+
+/** Per-worker and total rows: throughput, bytes on the wire, compression, latency to p99.99 and max (ms). */
+export function formatResultTable(result: ProduceResult, colour?: boolean): string {
+  const seconds = Math.max(result.totals.durationMs, 1) / 1000;
+  const table = createTable(
+    ['worker', 'records', 'records/s', 'MB/s', 'wire MB', 'ratio', 'avg ms', 'p50', 'p95', 'p99', 'p99.9', 'p99.99', 'max', 'errors'],
+    { colour, colAligns: Array(14).fill('right') },
+  );
+  const mb = (bytes: number) => bytes / (1024 * 1024);
+  for (const w of result.workers) {
+    table.push([String(w.workerId), String(w.records), fixed(w.records / seconds, 0), fixed(mb(w.payloadBytes) / seconds, 2),
+      fixed(mb(w.wireBytes), 2), fixed(w.wireBytes ? w.payloadBytes / w.wireBytes : 0, 2), ...latencyCells(w.latency), String(w.errors)]);
+  }
+  const t = result.totals;
+  const errors = Object.values(t.errors).reduce((a, b) => a + b, 0);
+  table.push(['total', String(t.records), fixed(t.recordsPerSec, 0), fixed(t.mbPerSec, 2), fixed(mb(t.wireBytes), 2),
+    fixed(t.compressionRatio, 2), ...latencyCells(result.latency), String(errors)]);
+  return table.toString();
+}
+
+/** The run's settings in one line, for the top of a report. */
+export function formatRunHeader(result: ProduceResult): string {
+  const c = result.config;
+  const size = c.payload.kind === 'avro' ? `${c.payload.recordSizeBytes} B Avro` : `values of ${c.payload.path}`;
+  return `${result.partial ? 'PARTIAL RUN: ' : ''}topic ${c.topic} (${c.partitions} partitions) on ${result.cluster.brokers} brokers` +
+    `${result.cluster.embedded ? ' (embedded local cluster)' : ''}: ${c.workers} workers, ${size}, batch ${c.batchBytes} B, ` +
+    `linger ${c.lingerMs} ms, ${c.maxInFlight} in flight/worker, compression ${c.compression}, acks ${c.acks === -1 ? 'all' : c.acks}, ` +
+    `${c.throughputRps > 0 ? `${c.throughputRps} records/s limit` : 'no rate limit'}; ` +
+    `machine ${result.machine.cpuCount} x ${result.machine.cpuModel}, Node ${result.machine.nodeVersion}; latency per record, send to ack`;
+}
+
+/** --print-metrics: what each worker's producer sent, per request. */
+export function formatMetricsTable(result: ProduceResult, colour?: boolean): string {
+  const table = createTable(['worker', 'batches sent', 'records/batch', 'payload KB/batch', 'wire bytes'], { colour, colAligns: Array(5).fill('right') });
+  for (const w of result.workers) {
+    const perBatch = (n: number) => (w.requests ? n / w.requests : 0);
+    table.push([String(w.workerId), String(w.requests), fixed(perBatch(w.records), 1), fixed(perBatch(w.payloadBytes) / 1024, 1), String(w.wireBytes)]);
+  }
+  return table.toString();
+}

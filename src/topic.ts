@@ -1,0 +1,82 @@
+import kafkajs from 'kafkajs';
+import type { Admin } from 'kafkajs';
+import { DataStormError } from './errors.js';
+
+const { ConfigResourceTypes } = kafkajs;
+
+export interface TopicPlan {
+  topic: string;
+  partitions: number;
+  replication: number;
+  batchBytes: number;
+  /** The largest single record value the run will send. */
+  largestRecordBytes: number;
+}
+
+export interface PreparedTopic {
+  partitions: number;
+  maxMessageBytes: number;
+  created: boolean;
+}
+
+/** A batch's keys and values plus record-batch overhead (headers, varints, small records' share of it). */
+const BATCH_OVERHEAD_FACTOR = 1.2;
+
+export function maxMessageBytesFor(batchBytes: number): number {
+  return Math.ceil(batchBytes * BATCH_OVERHEAD_FACTOR) + 1024 * 1024;
+}
+
+async function topicMaxMessageBytes(admin: Admin, topic: string): Promise<number> {
+  const described = await admin.describeConfigs({
+    resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }],
+    includeSynonyms: false,
+  });
+  const entry = described.resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes');
+  return Number(entry?.configValue ?? 1048588);
+}
+
+/**
+ * Creates the topic when it is missing (sized so a full batch fits), or checks an existing one; either way
+ * a batch or record the broker would refuse is an error before the run, not a failure in the middle of it.
+ */
+export async function prepareTopic(admin: Admin, plan: TopicPlan, brokers: number, log: (line: string) => void): Promise<PreparedTopic> {
+  const existing = await admin.fetchTopicMetadata({ topics: [] });
+  const found = existing.topics.find((t) => t.name === plan.topic);
+  let created = false;
+  if (!found) {
+    if (plan.replication > brokers) {
+      throw new DataStormError('DS_BAD_REPLICATION', `--replication ${plan.replication} is more than the ${brokers} brokers of the cluster`);
+    }
+    const maxMessageBytes = maxMessageBytesFor(plan.batchBytes);
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{
+        topic: plan.topic,
+        numPartitions: plan.partitions,
+        replicationFactor: plan.replication,
+        configEntries: [{ name: 'max.message.bytes', value: String(maxMessageBytes) }],
+      }],
+    });
+    log(`created topic ${plan.topic}: ${plan.partitions} partitions, replication ${plan.replication}, max.message.bytes ${maxMessageBytes}`);
+    created = true;
+  }
+  const partitions = found ? found.partitions.length : plan.partitions;
+  const maxMessageBytes = await topicMaxMessageBytes(admin, plan.topic);
+  if (plan.largestRecordBytes > maxMessageBytes) {
+    throw new DataStormError('DS_RECORD_TOO_LARGE',
+      `a record of ${plan.largestRecordBytes} bytes is larger than topic ${plan.topic} accepts (max.message.bytes=${maxMessageBytes})`,
+      { hint: 'use a smaller --record-size, or raise the topic\'s max.message.bytes' });
+  }
+  if (plan.batchBytes * BATCH_OVERHEAD_FACTOR > maxMessageBytes) {
+    throw new DataStormError('DS_BATCH_TOO_LARGE',
+      `--batch ${plan.batchBytes} bytes with record overhead is larger than topic ${plan.topic} accepts (max.message.bytes=${maxMessageBytes})`,
+      { hint: `use --batch ${Math.floor(maxMessageBytes / BATCH_OVERHEAD_FACTOR)} or less, or raise the topic's max.message.bytes` });
+  }
+  return { partitions, maxMessageBytes, created };
+}
+
+/** The sum of the topic's end offsets: how many records it has ever held. */
+export async function topicEndOffsetTotal(admin: Admin, topic: string): Promise<number> {
+  const offsets = await admin.fetchTopicOffsets(topic);
+  return offsets.reduce((sum, partition) => sum + Number(partition.high), 0);
+}
