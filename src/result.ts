@@ -68,8 +68,8 @@ export interface Accounting {
    * The topic's end offsets, summed over partitions, read before the run and after its last ack. Shards that
    * share a topic each see the others' records in their growth; merged, max(after) - min(before) is exact.
    */
-  topicEndOffsetTotalBefore?: number;
-  topicEndOffsetTotalAfter?: number;
+  topicEndOffsetTotalBefore: number;
+  topicEndOffsetTotalAfter: number;
 }
 
 export interface ProduceResult {
@@ -81,7 +81,7 @@ export interface ProduceResult {
    * The measured window in Unix epoch ms: the workers' go signal, the first steady-state send (after
    * warmup) and the last ack. Results of several processes or hosts merge on it (src/bench/merge-results.ts).
    */
-  measuredWindow?: { startEpochMs: number; endEpochMs: number; steadyStartEpochMs?: number };
+  measuredWindow: { startEpochMs: number; endEpochMs: number; steadyStartEpochMs?: number };
   config: RunConfig;
   machine: MachineInfo;
   cluster: { bootstrap: string[]; brokers: number; embedded: boolean };

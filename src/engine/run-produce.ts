@@ -242,6 +242,11 @@ async function runOnCluster(
       tool: 'datastorm',
       toolVersion: packageVersion(),
       startedAt,
+      measuredWindow: {
+        startEpochMs: startAtMs,
+        endEpochMs: endMs,
+        steadyStartEpochMs: steadyStarts.length ? Math.min(...steadyStarts) : undefined,
+      },
       config: effective,
       machine: machineInfo(),
       cluster: { bootstrap, brokers: brokers.length, embedded },
@@ -268,6 +273,8 @@ async function runOnCluster(
         acknowledgedRecords: total.records,
         brokerOffsetGrowth: offsetsAfter - offsetsBefore,
         match: offsetsAfter - offsetsBefore === total.records,
+        topicEndOffsetTotalBefore: offsetsBefore,
+        topicEndOffsetTotalAfter: offsetsAfter,
       },
       process: {
         peakRssBytes: process.resourceUsage().maxRSS * 1024,
