@@ -1,6 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import type { KafkaMessage } from 'kafkajs';
+import { registerCodecs } from '../src/codecs.js';
+import { createKafka } from '../src/kafka-client.js';
 
 export const CLI = fileURLToPath(new URL('../bin/datastorm.js', import.meta.url));
 
@@ -18,3 +21,34 @@ export function runCli(args: string[], options: { timeoutMs?: number; env?: Reco
   });
   return { code: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }
+
+
+/** Reads `expected` records of a topic from the beginning with a real consumer (fails after timeoutMs). */
+export async function consumeAll(bootstrap: string[], topic: string, expected: number, timeoutMs = 60_000): Promise<KafkaMessage[]> {
+  registerCodecs();
+  const consumer = createKafka(bootstrap, 'datastorm-test-reader').consumer({ groupId: `${topic}-reader-${Date.now()}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const messages: KafkaMessage[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`read ${messages.length} of ${expected} records of ${topic} in ${timeoutMs} ms`)), timeoutMs);
+      void consumer.run({
+        eachBatch: async ({ batch }) => {
+          messages.push(...batch.messages);
+          if (messages.length >= expected) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return messages;
+}
+
+/** Kafka's own ProducerPerformance lines, as regular expressions built from its format strings. */
+export const PERF_WINDOW_LINE = /^\d+ records sent, \d+\.\d records\/sec \(\d+\.\d{2} MB\/sec\), \d+\.\d ms avg latency, \d+\.\d ms max latency\.$/;
+export const PERF_SUMMARY_LINE = /^\d+( steady state)? records sent, \d+\.\d{6} records\/sec \(\d+\.\d{2} MB\/sec\), \d+\.\d{2} ms avg latency, \d+\.\d{2} ms max latency, \d+ ms 50th, \d+ ms 95th, \d+ ms 99th, \d+ ms 99\.9th\.$/;

@@ -10,7 +10,7 @@ import { createHistogram, encodeHistogram, mergeHistograms, summarizeLatency, ty
 import { createKafka, describeBrokers } from '../kafka-client.js';
 import { machineInfo } from '../machine.js';
 import { projectRoot } from '../paths.js';
-import { readPayloadFile } from '../payloads.js';
+import { buildPayloadPool, readPayloadFile } from '../payloads.js';
 import {
   RESULT_SCHEMA_VERSION, type IntervalResult, type LatencyResult, type ProduceResult, type Totals, type WorkerResult,
 } from '../result.js';
@@ -69,9 +69,13 @@ function totalsOf(tally: { records: number; payloadBytes: number; errors: Record
   };
 }
 
-/** The largest value the run can send, known before any worker starts. */
+/**
+ * Checks the payload source before anything starts (a bad schema or file is the user's error, not a worker's)
+ * and returns the largest value the run can send.
+ */
 function largestRecordBytes(config: RunConfig): number {
   if (config.payload.kind === 'file') return Math.max(...readPayloadFile(config.payload.path, config.payload.delimiter).map((v) => v.length));
+  if (config.payload.schemaFile) return Math.max(...buildPayloadPool(config.payload, 1).map((v) => v.length));
   return config.payload.recordSizeBytes;
 }
 
@@ -81,6 +85,7 @@ function largestRecordBytes(config: RunConfig): number {
  */
 export async function runProduce(config: RunConfig, hooks: RunHooks = {}): Promise<ProduceResult> {
   const log = hooks.log ?? (() => undefined);
+  const largestRecord = largestRecordBytes(config);
   let embedded: { stop: boolean } | undefined;
   let bootstrap = config.bootstrap;
   if (!bootstrap) {
@@ -90,14 +95,14 @@ export async function runProduce(config: RunConfig, hooks: RunHooks = {}): Promi
     bootstrap = state.bootstrap;
   }
   try {
-    return await runOnCluster(config, bootstrap, embedded !== undefined, hooks, log);
+    return await runOnCluster(config, largestRecord, bootstrap, embedded !== undefined, hooks, log);
   } finally {
     if (embedded?.stop) await clusterDown();
   }
 }
 
 async function runOnCluster(
-  config: RunConfig, bootstrap: string[], embedded: boolean, hooks: RunHooks, log: (line: string) => void,
+  config: RunConfig, largestRecord: number, bootstrap: string[], embedded: boolean, hooks: RunHooks, log: (line: string) => void,
 ): Promise<ProduceResult> {
   const brokers = await describeBrokers(bootstrap);
   const admin = createKafka(bootstrap, 'datastorm-admin').admin();
@@ -108,7 +113,7 @@ async function runOnCluster(
   try {
     const topic = await prepareTopic(admin, {
       topic: config.topic, partitions: config.partitions, replication: config.replication,
-      batchBytes: config.batchBytes, largestRecordBytes: largestRecordBytes(config),
+      batchBytes: config.batchBytes, largestRecordBytes: largestRecord,
     }, brokers.length, log);
     const effective: RunConfig = { ...config, partitions: topic.partitions };
     const offsetsBefore = await topicEndOffsetTotal(admin, config.topic);

@@ -1,0 +1,159 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createKafka } from '../../src/kafka-client.js';
+import { loadSchema } from '../../src/payloads.js';
+import type { ProduceResult } from '../../src/result.js';
+import { topicEndOffsetTotal } from '../../src/topic.js';
+import { CLI, PERF_SUMMARY_LINE, PERF_WINDOW_LINE, consumeAll, runCli, uniqueTopic } from '../helpers.js';
+
+const bootstrap = inject('bootstrap');
+const server = bootstrap.join(',');
+const admin = createKafka(bootstrap, 'datastorm-produce-test').admin();
+const dir = mkdtempSync(join(tmpdir(), 'datastorm-produce-'));
+
+beforeAll(() => admin.connect());
+afterAll(() => admin.disconnect());
+
+function produceJson(args: string[]): { code: number | null; result: ProduceResult; stderr: string } {
+  const run = runCli(['produce', '--bootstrap-server', server, '--json', '--reporting-interval', '500', ...args]);
+  expect(run.stderr).not.toMatch(/\n\s+at /); // never a stack trace
+  return { code: run.code, result: JSON.parse(run.stdout) as ProduceResult, stderr: run.stderr };
+}
+
+describe('datastorm produce on the real cluster', () => {
+  it('puts exactly --num-records on the broker, as Avro values that decode with the schema', async () => {
+    const topic = uniqueTopic('produce-count');
+    const { code, result, stderr } = produceJson(['--topic', topic, '--num-records', '20011', '--workers', '3', '--batch', '64KB', '--partitions', '6']);
+    expect(code).toBe(0);
+    expect(result.totals.records).toBe(20011);
+    expect(result.workers.map((w) => w.records)).toEqual([6671, 6670, 6670]);
+    expect(result.accounting).toMatchObject({ acknowledgedRecords: 20011, brokerOffsetGrowth: 20011, match: true });
+    expect(await topicEndOffsetTotal(admin, topic)).toBe(20011);
+    expect(result.latency.count).toBe(20011);
+    expect(result.totals.payloadBytes).toBe(20011 * 250);
+    expect(result.totals.wireBytes).toBeGreaterThan(result.totals.payloadBytes);
+    expect(stderr).toContain('accounting: 20011 records acknowledged = 20011 records added');
+    expect(stderr.split('\n').filter((line) => PERF_SUMMARY_LINE.test(line))).toHaveLength(1);
+
+    const schema = loadSchema();
+    const messages = await consumeAll(bootstrap, topic, 20011);
+    expect(messages).toHaveLength(20011);
+    for (const message of messages.slice(0, 2000)) {
+      expect(message.value).toHaveLength(250);
+      expect(schema.isValid(schema.fromBuffer(message.value!))).toBe(true);
+    }
+  });
+
+  it('prints perf-test window and summary lines on stdout without --json', () => {
+    const topic = uniqueTopic('produce-lines');
+    const run = runCli(['produce', '--bootstrap-server', server, '--topic', topic, '--num-records', '30000', '--workers', '2',
+      '--throughput', '15000', '--reporting-interval', '500', '--warmup-records', '5000']);
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    const summaries = lines.filter((line) => PERF_SUMMARY_LINE.test(line));
+    expect(summaries[0]).toMatch(/^30000 records sent, /);
+    expect(summaries[1]).toMatch(/^25000 steady state records sent, /);
+    expect(lines.filter((line) => PERF_WINDOW_LINE.test(line)).length).toBeGreaterThanOrEqual(2);
+    expect(lines.every((line) => PERF_WINDOW_LINE.test(line) || PERF_SUMMARY_LINE.test(line))).toBe(true);
+    expect(run.stderr).toMatch(/latency from intended send time \(coordinated omission corrected\): [\d.]+ ms avg/);
+  });
+
+  it('holds --throughput and reports latency from the intended send time too', () => {
+    const topic = uniqueTopic('produce-rate');
+    const { code, result } = produceJson(['--topic', topic, '--num-records', '6000', '--workers', '2', '--throughput', '3000']);
+    expect(code).toBe(0);
+    // 6000 records at 3000/s take 2 s: not less (the limit holds), and not much more on an idle-enough machine.
+    expect(result.totals.durationMs).toBeGreaterThan(1900);
+    expect(result.totals.durationMs).toBeLessThan(6000);
+    expect(result.intendedLatency?.count).toBe(6000);
+    expect(result.intendedLatency!.p50Us).toBeGreaterThan(0);
+  });
+
+  it('sends keyed records with --keys round-robin, reads back every codec, and a --duration run reconciles', async () => {
+    const topic = uniqueTopic('produce-keys');
+    const keyed = produceJson(['--topic', topic, '--num-records', '4096', '--workers', '2', '--keys', 'round-robin']);
+    expect(keyed.code).toBe(0);
+    const messages = await consumeAll(bootstrap, topic, 4096);
+    expect(new Set(messages.map((m) => m.key!.toString())).size).toBe(1024);
+
+    for (const codec of ['gzip', 'snappy', 'lz4', 'zstd']) {
+      const codecTopic = uniqueTopic(`produce-${codec}`);
+      const { code, result } = produceJson(['--topic', codecTopic, '--num-records', '3000', '--workers', '2', '--compression', codec, '--batch', '128KB']);
+      expect(code).toBe(0);
+      expect(result.accounting.match).toBe(true);
+      // The click events compress like real ones: fewer bytes on the wire than in the values.
+      expect(result.totals.compressionRatio).toBeGreaterThan(1.5);
+      expect(await consumeAll(bootstrap, codecTopic, 3000)).toHaveLength(3000);
+    }
+
+    const timed = produceJson(['--topic', uniqueTopic('produce-duration'), '--duration', '2s', '--workers', '2', '--throughput', '2000']);
+    expect(timed.code).toBe(0);
+    expect(timed.result.totals.records).toBeGreaterThan(3000);
+    expect(timed.result.accounting.match).toBe(true);
+  });
+
+  it('stops cleanly on Ctrl-C with a partial report and exit code 130', async () => {
+    const topic = uniqueTopic('produce-sigint');
+    const child = spawn(process.execPath, [CLI, 'produce', '--bootstrap-server', server, '--topic', topic, '--duration', '120s',
+      '--workers', '2', '--throughput', '5000', '--reporting-interval', '500']);
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk) => { stderr += chunk; });
+    await new Promise<void>((resolve) => child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      if (PERF_WINDOW_LINE.test(stdout.split('\n')[0])) resolve();
+    }));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    child.stdout.removeAllListeners();
+    expect(code).toBe(130);
+    expect(stderr).toContain('interrupted');
+    expect(stdout.split('\n').some((line) => PERF_SUMMARY_LINE.test(line))).toBe(true);
+    expect(stderr).toMatch(/accounting: (\d+) records acknowledged = \1 records added/);
+    expect(stderr).toContain('PARTIAL RUN');
+  });
+});
+
+describe('datastorm produce refuses bad input with one line and a non-zero exit', () => {
+  const expectOneLineError = (args: string[], pattern: RegExp) => {
+    const run = runCli(['produce', '--bootstrap-server', server, ...args], { timeoutMs: 60_000 });
+    expect(run.code).not.toBe(0);
+    expect(run.signal).toBeNull();
+    const errorLines = run.stderr.trim().split('\n').filter((line) => line.startsWith('error'));
+    expect(errorLines).toHaveLength(1);
+    expect(errorLines[0]).toMatch(pattern);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  };
+
+  it('an unknown codec', () => expectOneLineError(['--compression', 'brotli'], /unknown codec "brotli"/));
+
+  it('an invalid schema', () => {
+    const schema = join(dir, 'bad.avsc');
+    writeFileSync(schema, '{"type": "record", "name": "X", "fields": [{"name": "a", "type": "strin"}]}');
+    expectOneLineError(['--topic', uniqueTopic('bad-schema'), '--schema', schema, '--num-records', '10'], /DS_BAD_SCHEMA: invalid Avro schema/);
+  });
+
+  it('unreachable brokers', () => {
+    const run = runCli(['produce', '--bootstrap-server', '127.0.0.1:1', '--num-records', '10'], { timeoutMs: 60_000 });
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toMatch(/^error DS_UNREACHABLE: cannot reach Kafka at 127\.0\.0\.1:1/);
+  });
+
+  it('a batch or a record larger than the topic accepts', async () => {
+    const topic = uniqueTopic('small-topic');
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, replicationFactor: 1,
+      configEntries: [{ name: 'max.message.bytes', value: '100000' }] }] });
+    expectOneLineError(['--topic', topic, '--num-records', '10', '--batch', '1MB'], /DS_BATCH_TOO_LARGE: --batch 1048576 bytes/);
+    expectOneLineError(['--topic', topic, '--num-records', '10', '--batch', '16KB', '--record-size', '200KB'], /DS_RECORD_TOO_LARGE: a record of 204800 bytes/);
+  });
+
+  it('options that exclude each other and producer properties it cannot honour', () => {
+    expectOneLineError(['--num-records', '10', '--duration', '5s'], /--num-records and --duration exclude each other/);
+    expectOneLineError(['--producer-props', 'buffer.memory=1'], /producer property buffer.memory is not supported/);
+    expectOneLineError(['--workers', '0'], /--workers takes a whole number from 1 to 256/);
+    expectOneLineError(['--batch', 'huge'], /--batch takes a size such as 16MB/);
+  });
+});
