@@ -1,0 +1,87 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { parseDurationMs, parseSize } from '../../src/cli/parse.js';
+import { defaultProduceFlags, produceOptions, toRunConfig, type ProduceFlags } from '../../src/cli/produce-options.js';
+import { partitionsOfWorker, splitExactly } from '../../src/engine/split.js';
+
+/** Parses argv the way `datastorm produce` does and returns its RunConfig. */
+function configOf(argv: string[]) {
+  const command = new Command('produce').exitOverride();
+  for (const option of produceOptions()) command.addOption(option);
+  command.parse(argv, { from: 'user' });
+  return toRunConfig(command.opts<ProduceFlags>(), (key) => command.getOptionValueSource(key) === 'cli');
+}
+
+describe('sizes and durations', () => {
+  it('reads binary sizes and durations with units', () => {
+    expect(parseSize('--batch', '16MB')).toBe(16 * 1024 * 1024);
+    expect(parseSize('--batch', '512KB')).toBe(524_288);
+    expect(parseSize('--batch', '1.5M')).toBe(1_572_864);
+    expect(parseSize('--batch', '1048576')).toBe(1_048_576);
+    expect(() => parseSize('--batch', '-3MB')).toThrow('--batch takes a size such as 16MB, 512KB or 1048576, not "-3MB"');
+    expect(parseDurationMs('--duration', '30s')).toBe(30_000);
+    expect(parseDurationMs('--duration', '2m')).toBe(120_000);
+    expect(parseDurationMs('--duration', '250ms')).toBe(250);
+    expect(parseDurationMs('--duration', '10')).toBe(10_000);
+    expect(() => parseDurationMs('--duration', 'soon')).toThrow('--duration takes a duration such as 30s, 2m or 500ms, not "soon"');
+  });
+});
+
+describe('the produce RunConfig', () => {
+  it('has defaults a user can run as they are', () => {
+    const config = configOf([]);
+    expect(config).toMatchObject({
+      topic: 'datastorm-perf', numRecords: 1_000_000, durationMs: undefined, throughputRps: -1, batchBytes: 524_288,
+      lingerMs: 5, compression: 'none', acks: -1, idempotent: false, partitions: 8, replication: 3, keys: 'none',
+      payload: { kind: 'avro', recordSizeBytes: 250 }, bootstrap: undefined, reportingIntervalMs: 5000,
+    });
+    expect(defaultProduceFlags().numRecords).toBe(1_000_000);
+  });
+
+  it('takes perf-test\'s flags and producer properties, with typed flags winning', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'datastorm-props-'));
+    writeFileSync(join(dir, 'producer.properties'), '# a comment\nlinger.ms=20\ncompression.type=zstd\n');
+    const config = configOf(['--topic', 't', '--num-records', '100', '--record-size', '1KB', '--throughput', '500',
+      '--producer.config', join(dir, 'producer.properties'),
+      '--producer-props', 'acks=1', 'batch.size=16MB', 'bootstrap.servers=h1:9092,h2:9092', 'linger.ms=7', '--linger', '9']);
+    expect(config).toMatchObject({
+      topic: 't', numRecords: 100, throughputRps: 500, acks: 1, batchBytes: 16 * 1024 * 1024, lingerMs: 9,
+      compression: 'zstd', bootstrap: ['h1:9092', 'h2:9092'], payload: { kind: 'avro', recordSizeBytes: 1024 },
+    });
+    expect(config.producerProps).toEqual({ 'linger.ms': '7', 'compression.type': 'zstd', acks: '1', 'batch.size': '16MB', 'bootstrap.servers': 'h1:9092,h2:9092' });
+  });
+
+  it('runs for a duration, or from a payload file with its delimiter', () => {
+    expect(configOf(['--duration', '1m'])).toMatchObject({ durationMs: 60_000, numRecords: undefined });
+    expect(configOf(['--payload-file', 'values.txt', '--payload-delimiter', '\\t']).payload).toEqual({ kind: 'file', path: 'values.txt', delimiter: '\t' });
+  });
+
+  it('refuses options that contradict each other', () => {
+    expect(() => configOf(['--num-records', '5', '--duration', '5s'])).toThrow('--num-records and --duration exclude each other');
+    expect(() => configOf(['--payload-file', 'x', '--record-size', '100'])).toThrow('--payload-file excludes --record-size and --schema');
+    expect(() => configOf(['--idempotent', '--acks', '1'])).toThrow('--idempotent needs --acks all');
+    expect(() => configOf(['--num-records', '10', '--warmup-records', '10'])).toThrow('leaves no records');
+    expect(() => configOf(['--producer-props', 'retries'])).toThrow('producer property "retries" is not key=value');
+    expect(() => configOf(['--acks', '2'])).toThrow('--acks takes all, -1, 0 or 1, not "2"');
+    expect(() => configOf(['--keys', 'sorted'])).toThrow('--keys takes one of none, round-robin, random, not "sorted"');
+    expect(() => configOf(['--throughput', '0'])).toThrow('--throughput takes records per second');
+  });
+});
+
+describe('splitting work across workers', () => {
+  it('splits counts exactly, spreading the remainder', () => {
+    expect(splitExactly(10, 3)).toEqual([4, 3, 3]);
+    expect(splitExactly(2, 4)).toEqual([1, 1, 0, 0]);
+    for (const [total, parts] of [[1_000_003, 16], [7, 7], [0, 5]]) {
+      expect(splitExactly(total, parts).reduce((a, b) => a + b, 0)).toBe(total);
+    }
+  });
+
+  it('gives workers their own partitions when there are enough', () => {
+    expect(partitionsOfWorker(1, 4, 8)).toEqual([1, 5]);
+    expect(partitionsOfWorker(3, 16, 8)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+});

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { createHistogram, encodeHistogram, recordLatencyUs, summarizeLatency } from '../../src/histograms.js';
+import {
+  formatAccountingLine, formatErrorsLine, formatIntendedLatencyLine, formatResultTable, formatSummaryLine, formatWindowLine,
+} from '../../src/report.js';
+import type { ProduceResult } from '../../src/result.js';
+import { PERF_SUMMARY_LINE, PERF_WINDOW_LINE } from '../helpers.js';
+
+// Lines Kafka 4.3.1's ProducerPerformance printed on this project's cluster (--reporting-interval 1000, --warmup-records 50000).
+const JAVA_WINDOW = '27026 records sent, 26758.4 records/sec (6.38 MB/sec), 4697.0 ms avg latency, 5290.0 ms max latency.';
+const JAVA_SUMMARY = '300000 records sent, 21917.007598 records/sec (5.23 MB/sec), 4037.62 ms avg latency, 6836.00 ms max latency, 4424 ms 50th, 6373 ms 95th, 6656 ms 99th, 6811 ms 99.9th.';
+const JAVA_STEADY = '250000 steady state records sent, 21065.048871 records/sec (5.02 MB/sec), 4518.69 ms avg latency, 6836.00 ms max latency, 4686 ms 50th, 6417 ms 95th, 6665 ms 99th, 6812 ms 99.9th.';
+
+function latencyOf(valuesUs: number[]) {
+  const h = createHistogram();
+  for (const v of valuesUs) recordLatencyUs(h, v);
+  return { ...summarizeLatency(h), histogram: encodeHistogram(h) };
+}
+
+describe('perf-test lines', () => {
+  it('the patterns the tests use accept what Kafka\'s Java tool prints', () => {
+    expect(JAVA_WINDOW).toMatch(PERF_WINDOW_LINE);
+    expect(JAVA_SUMMARY).toMatch(PERF_SUMMARY_LINE);
+    expect(JAVA_STEADY).toMatch(PERF_SUMMARY_LINE);
+  });
+
+  it('formats a window line exactly like ProducerPerformance', () => {
+    expect(formatWindowLine({ elapsedMs: 5000, durationMs: 5000, records: 27026, payloadBytes: 6_686_000,
+      recordsPerSec: 26758.41, mbPerSec: 6.3764, avgLatencyMs: 4697.04, maxLatencyMs: 5290 })).toBe(JAVA_WINDOW);
+  });
+
+  it('formats the summary and steady-state lines with whole-millisecond percentiles', () => {
+    const latency = latencyOf([1500, 2500, 2999, 120_400]);
+    const totals = { records: 4, payloadBytes: 1000, wireBytes: 500, compressionRatio: 2, durationMs: 2,
+      recordsPerSec: 2000, mbPerSec: 0.476837, errors: {} };
+    expect(formatSummaryLine(totals, latency)).toBe(
+      '4 records sent, 2000.000000 records/sec (0.48 MB/sec), 31.85 ms avg latency, 120.45 ms max latency, 2 ms 50th, 120 ms 95th, 120 ms 99th, 120 ms 99.9th.');
+    expect(formatSummaryLine(totals, latency, true)).toMatch(/^4 steady state records sent, 2000\.000000 records\/sec/);
+    expect(formatIntendedLatencyLine(latency)).toBe(
+      'latency from intended send time (coordinated omission corrected): 31.85 ms avg, 2.50 ms 50th, 120.45 ms 99th, 120.45 ms 99.9th, 120.45 ms max.');
+  });
+
+  it('says errors by type, and accounting loudly when it does not add up', () => {
+    expect(formatErrorsLine({})).toBe('errors: 0');
+    expect(formatErrorsLine({ REQUEST_TIMED_OUT: 3, KafkaJSConnectionError: 10 }))
+      .toBe('errors: 13 records failed (KafkaJSConnectionError: 10, REQUEST_TIMED_OUT: 3)');
+    const result = { config: { topic: 't' }, accounting: { acknowledgedRecords: 10, brokerOffsetGrowth: 10, match: true } } as unknown as ProduceResult;
+    expect(formatAccountingLine(result)).toBe('accounting: 10 records acknowledged = 10 records added to t (broker offsets): OK');
+    result.accounting = { ...result.accounting, brokerOffsetGrowth: 9, match: false };
+    expect(formatAccountingLine(result)).toBe('accounting: MISMATCH: 10 records acknowledged but t\'s offsets grew by 9');
+  });
+});
+
+describe('formatResultTable', () => {
+  it('has a row per worker and a total, with wire bytes, compression ratio and latency to p99.99 and max', () => {
+    const w0 = latencyOf([1000, 2000]);
+    const w1 = latencyOf([3000, 4000]);
+    const all = latencyOf([1000, 2000, 3000, 4000]);
+    const result = {
+      totals: { records: 4, payloadBytes: 2 * 1024 * 1024, wireBytes: 1024 * 1024, compressionRatio: 2, durationMs: 2000,
+        recordsPerSec: 2, mbPerSec: 1, errors: { X: 1 } },
+      latency: all,
+      workers: [
+        { workerId: 0, records: 2, payloadBytes: 1024 * 1024, wireBytes: 512 * 1024, requests: 1, errors: 1, latency: w0 },
+        { workerId: 1, records: 2, payloadBytes: 1024 * 1024, wireBytes: 512 * 1024, requests: 1, errors: 0, latency: w1 },
+      ],
+    } as unknown as ProduceResult;
+    expect(formatResultTable(result, false)).toBe([
+      '┌────────┬─────────┬───────────┬──────┬─────────┬───────┬────────┬──────┬──────┬──────┬───────┬────────┬──────┬────────┐',
+      '│ worker │ records │ records/s │ MB/s │ wire MB │ ratio │ avg ms │  p50 │  p95 │  p99 │ p99.9 │ p99.99 │  max │ errors │',
+      '├────────┼─────────┼───────────┼──────┼─────────┼───────┼────────┼──────┼──────┼──────┼───────┼────────┼──────┼────────┤',
+      '│      0 │       2 │         1 │ 0.50 │    0.50 │  2.00 │   1.50 │ 1.00 │ 2.00 │ 2.00 │  2.00 │   2.00 │ 2.00 │      1 │',
+      '├────────┼─────────┼───────────┼──────┼─────────┼───────┼────────┼──────┼──────┼──────┼───────┼────────┼──────┼────────┤',
+      '│      1 │       2 │         1 │ 0.50 │    0.50 │  2.00 │   3.50 │ 3.00 │ 4.00 │ 4.00 │  4.00 │   4.00 │ 4.00 │      0 │',
+      '├────────┼─────────┼───────────┼──────┼─────────┼───────┼────────┼──────┼──────┼──────┼───────┼────────┼──────┼────────┤',
+      '│  total │       4 │         2 │ 1.00 │    1.00 │  2.00 │   2.50 │ 2.00 │ 4.00 │ 4.00 │  4.00 │   4.00 │ 4.00 │      1 │',
+      '└────────┴─────────┴───────────┴──────┴─────────┴───────┴────────┴──────┴──────┴──────┴───────┴────────┴──────┴────────┘',
+    ].join('\n'));
+  });
+});
