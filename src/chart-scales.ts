@@ -59,10 +59,16 @@ export function niceTicks(min: number, max: number, count = 5): number[] {
   const power = 10 ** Math.floor(Math.log10(rough));
   const error = rough / power;
   const step = power * (error >= Math.sqrt(50) ? 10 : error >= Math.sqrt(10) ? 5 : error >= Math.SQRT2 ? 2 : 1);
-  const first = Math.floor(clean(low / step));
-  const last = Math.ceil(clean(high / step));
+  let first = Math.floor(clean(low / step));
+  let last = Math.ceil(clean(high / step));
+  // Rounding can land an end tick just inside the values when the step is tiny next to them.
+  if (clean(first * step) > low) first -= 1;
+  if (clean(last * step) < high) last += 1;
   return Array.from({ length: last - first + 1 }, (_, i) => clean((first + i) * step));
 }
+
+/** Up to three decades apart, 1-2-5 ticks (ten or eleven) fill the axis better than powers of ten. */
+const MAX_FINE_LOG_SPAN = 1000;
 
 /** Up to 1, 2, 4 ... 64: a sweep of workers or partitions reads best with its own values as ticks. */
 const MAX_BINARY_SPAN = 64;
@@ -73,8 +79,8 @@ function isPowerOfTwo(value: number): boolean {
 
 /**
  * Ticks for a log axis over positive values: powers of two when both ends are powers of two at most 64×
- * apart (1, 2, 4, 8, 16 workers); otherwise 1, 2 and 5 × 10^k when the values span two decades or less,
- * powers of ten otherwise (every second or third one past eight decades). The first tick is at or below
+ * apart (1, 2, 4, 8, 16 workers); otherwise 1, 2 and 5 × 10^k when the values span three decades or less,
+ * powers of ten beyond (every second or third one past eight decades). The first tick is at or below
  * `min`, the last at or above `max`.
  */
 export function logTicks(min: number, max: number): number[] {
@@ -89,16 +95,17 @@ export function logTicks(min: number, max: number): number[] {
   if (10 ** lowDecade > low) lowDecade -= 1;
   if (10 ** highDecade < high) highDecade += 1;
   if (highDecade === lowDecade) highDecade += 1;
-  const decades = highDecade - lowDecade;
-  if (decades <= 2) {
+  if (high / low <= MAX_FINE_LOG_SPAN) {
     const candidates: number[] = [];
     for (let decade = lowDecade; decade <= highDecade; decade++) {
       for (const multiple of [1, 2, 5]) candidates.push(clean(multiple * 10 ** decade));
     }
     const first = candidates.filter((tick) => tick <= low).length - 1;
-    const last = candidates.findIndex((tick) => tick >= high);
+    // At least two ticks, so that a single value still has an axis around it.
+    const last = Math.max(candidates.findIndex((tick) => tick >= high), first + 1);
     return candidates.slice(first, last + 1);
   }
+  const decades = highDecade - lowDecade;
   const step = Math.ceil(decades / 8);
   const ticks: number[] = [];
   for (let decade = lowDecade; decade < highDecade + step; decade += step) ticks.push(clean(10 ** decade));
