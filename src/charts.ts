@@ -185,10 +185,11 @@ function legend(entries: LegendEntry[]): { parts: string[]; height: number } {
   return { parts, height: rows.length * 18 };
 }
 
-/** The plot area left of which the y tick labels fit. */
-function plotArea(yScale: Scale, top: number, bottom: number): Plot {
+/** The plot area: the y tick labels fit left of it and, given an x axis, its last label right of it. */
+function plotArea(yScale: Scale, top: number, bottom: number, xScale?: Scale): Plot {
   const widestLabel = Math.max(...yScale.labels.map((label) => textWidth(label, FONT_SIZE)));
-  return { left: Math.max(56, Math.ceil(40 + widestLabel)), top, right: WIDTH - 32, bottom };
+  const lastXLabel = xScale ? textWidth(xScale.labels[xScale.labels.length - 1], FONT_SIZE) : 0;
+  return { left: Math.max(56, Math.ceil(40 + widestLabel)), top, right: WIDTH - Math.max(32, Math.ceil(lastXLabel / 2 + 16)), bottom };
 }
 
 function yAt(scale: Scale, plot: Plot, value: number): number {
@@ -328,7 +329,7 @@ function plotLines(
   title: string, series: LineSeries[], xScale: Scale, yScale: Scale, xLabel: string, yLabel: string,
 ): string {
   const key = series.length > 1 ? legend(series.map((one, index) => ({ name: one.name, colour: PALETTE[index % PALETTE.length] }))) : undefined;
-  const plot = plotArea(yScale, key ? 54 + key.height : 48, HEIGHT - 52);
+  const plot = plotArea(yScale, key ? 54 + key.height : 48, HEIGHT - 52, xScale);
   const parts = [...(key?.parts ?? []), ...yAxis(yScale, plot, yLabel), ...xAxis(xScale, plot, xLabel)];
   series.forEach((one, index) => {
     const colour = PALETTE[index % PALETTE.length];
