@@ -23,9 +23,12 @@ const BUFFERED_BATCHES = 4;
 
 const ACKS_PROPERTY: Record<RunConfig['acks'], string> = { [-1]: 'all', 0: '0', 1: '1' };
 
-/** The producer properties equivalent to the run's settings; the run's own producerProps win over them. */
+/** Properties RunConfig holds as typed fields: its value wins over the text the user wrote (e.g. batch.size=64KB). */
+const TYPED_PROPS = new Set(['bootstrap.servers', 'acks', 'batch.size', 'linger.ms', 'compression.type', 'enable.idempotence']);
+
+/** The producer properties equivalent to the run's settings, then the run's other producerProps unchanged. */
 export function javaProducerProps(config: RunConfig, bootstrap: string[]): Record<string, string> {
-  return {
+  const props: Record<string, string> = {
     'bootstrap.servers': bootstrap.join(','),
     acks: ACKS_PROPERTY[config.acks],
     'batch.size': String(config.batchBytes),
@@ -34,8 +37,9 @@ export function javaProducerProps(config: RunConfig, bootstrap: string[]): Recor
     'max.request.size': String(Math.max(JAVA_DEFAULT_MAX_REQUEST_SIZE_BYTES, config.batchBytes)),
     'buffer.memory': String(Math.max(JAVA_DEFAULT_BUFFER_MEMORY_BYTES, BUFFERED_BATCHES * config.batchBytes)),
     'enable.idempotence': String(config.idempotent),
-    ...config.producerProps,
   };
+  for (const [key, value] of Object.entries(config.producerProps)) if (!TYPED_PROPS.has(key)) props[key] = value;
+  return props;
 }
 
 /** ProducerPerformance has no duration: a timed run is only equivalent when a rate fixes its record count. */

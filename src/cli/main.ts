@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { DataStormError, formatError } from '../errors.js';
 import { clusterCommand, kafkaToolCommand } from './cluster-command.js';
 import { produceCommand } from './produce-command.js';
+import { benchCommand, mergeCommand } from './bench-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('datastorm')
@@ -11,6 +12,8 @@ export function buildProgram(): Command {
   program.addCommand(produceCommand());
   program.addCommand(clusterCommand());
   program.addCommand(kafkaToolCommand());
+  program.addCommand(benchCommand());
+  program.addCommand(mergeCommand());
   program.exitOverride();
   for (const command of program.commands) command.exitOverride();
   return program;

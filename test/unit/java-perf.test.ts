@@ -44,7 +44,7 @@ describe('javaProducerPerfArgs', () => {
     ]);
   });
 
-  it('raises max.request.size and buffer.memory for 16 MiB batches, lets producerProps win, and passes warmup and payload files', () => {
+  it('raises max.request.size and buffer.memory for 16 MiB batches, passes warmup, payload files and other producerProps', () => {
     const args = javaProducerPerfArgs({
       ...config,
       batchBytes: 16 * 1024 * 1024,
@@ -52,16 +52,17 @@ describe('javaProducerPerfArgs', () => {
       idempotent: true,
       warmupRecords: 1000,
       payload: { kind: 'file', path: '/data/lines.txt', delimiter: '\n' },
-      producerProps: { 'linger.ms': '50', 'client.id': 'bench' },
+      // As toRunConfig keeps them: the typed fields hold the parsed values (linger.ms is lingerMs).
+      producerProps: { 'batch.size': '16MB', 'linger.ms': '5', 'client.id': 'bench', 'max.in.flight.requests.per.connection': '1' },
     }, bootstrap);
     expect(args.slice(6, 16)).toEqual([
       '--payload-file', '/data/lines.txt', '--payload-delimiter', '\n',
       '--throughput', '-1', '--warmup-records', '1000', '--reporting-interval', '5000',
     ]);
     expect(args.slice(args.indexOf('--command-property') + 1)).toEqual([
-      'bootstrap.servers=127.0.0.1:9092,127.0.0.1:9093', 'acks=1', 'batch.size=16777216', 'linger.ms=50',
+      'bootstrap.servers=127.0.0.1:9092,127.0.0.1:9093', 'acks=1', 'batch.size=16777216', 'linger.ms=5',
       'compression.type=lz4', 'max.request.size=16777216', 'buffer.memory=67108864', 'enable.idempotence=true',
-      'client.id=bench',
+      'client.id=bench', 'max.in.flight.requests.per.connection=1',
     ]);
   });
 

@@ -1,0 +1,69 @@
+import { benchMetrics, relativeMetrics, type BenchResult } from './bench-result.js';
+import { METRIC_NAMES, formatMetricValue, median, medianMetrics, type MetricValues } from './metrics.js';
+
+/** Tables of `bench run` and `merge`, as rows of strings (src/table.ts draws them on stderr). */
+export interface TableRows {
+  head: string[];
+  rows: string[][];
+}
+
+/** A one-line digest of a run's figures, e.g. for Kafka's Java tool next to DataStorm's summary line. */
+export function formatMetricsLine(values: Partial<MetricValues>): string {
+  const ms = (value: number | undefined) => (value === undefined ? '-' : value.toFixed(2));
+  return `${values.records_per_sec?.toFixed(0) ?? '-'} records/s, ${values.mb_per_sec?.toFixed(2) ?? '-'} MB/s, ` +
+    `avg ${ms(values.avg_ms)} ms, p50 ${ms(values.p50_ms)} ms, p99 ${ms(values.p99_ms)} ms, max ${ms(values.max_ms)} ms`;
+}
+
+const MIB = 1024 * 1024;
+
+/** Each metric per run and its median; with a reference, Java's median and DataStorm/Java beside it. */
+export function benchTable(result: BenchResult): TableRows {
+  const runs = result.bench?.runs ?? [];
+  const reference = result.bench?.reference;
+  const repeated = runs.length > 1;
+  const values = benchMetrics(result);
+  const java = reference ? medianMetrics(reference.runs.map((run) => run.metrics)) : undefined;
+  const ratio = reference ? relativeMetrics(result, 'this result') : undefined;
+  const head = ['metric', ...(repeated ? runs.map((_, i) => `run ${i + 1}`) : []), repeated ? 'median' : 'datastorm',
+    ...(reference ? ['java', 'datastorm/java'] : [])];
+  const rows = METRIC_NAMES.map((name) => {
+    const javaValue = java && name !== 'error_count' ? java[name] : undefined;
+    const ratioValue = ratio?.[name];
+    return [
+      name,
+      ...(repeated ? runs.map((run) => formatMetricValue(name, run[name])) : []),
+      formatMetricValue(name, values[name]),
+      ...(reference ? [
+        javaValue === undefined ? '-' : formatMetricValue(name, javaValue),
+        ratioValue === undefined ? '-' : formatMetricValue(name, ratioValue, 'ratio'),
+      ] : []),
+    ];
+  });
+  if (reference) {
+    // What each side cost: the DataStorm process of the median run and the median JVM.
+    const filler = repeated ? runs.map(() => '') : [];
+    const costs: Array<[string, number, number, number]> = [
+      ['peak_rss_mb', result.process.peakRssBytes / MIB, median(reference.runs.map((r) => r.process.peakRssBytes)) / MIB, 1],
+      ['cpu_sec', (result.process.cpuUserMs + result.process.cpuSystemMs) / 1000,
+        median(reference.runs.map((r) => r.process.cpuUserMs + r.process.cpuSystemMs)) / 1000, 2],
+    ];
+    for (const [name, ours, theirs, decimals] of costs) {
+      rows.push([name, ...filler, ours.toFixed(decimals), theirs.toFixed(decimals), (ours / theirs).toFixed(3)]);
+    }
+  }
+  return { head, rows };
+}
+
+/** The inputs of a merge side by side with the merged result. */
+export function mergeTable(inputs: BenchResult[], labels: string[], merged: BenchResult): TableRows {
+  const all = [...inputs, merged];
+  const metrics = all.map(benchMetrics);
+  return {
+    head: ['', ...labels, 'merged'],
+    rows: [
+      ['records', ...all.map((r) => String((r.steadyState ?? r).totals.records))],
+      ['duration_ms', ...all.map((r) => (r.steadyState ?? r).totals.durationMs.toFixed(0))],
+      ...METRIC_NAMES.map((name) => [name, ...metrics.map((m) => formatMetricValue(name, m[name]))]),
+    ],
+  };
+}

@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { DataStormError } from '../errors.js';
+import { RESULT_SCHEMA_VERSION, type ProduceResult } from '../result.js';
+import {
+  METRIC_NAMES, median, medianMetrics, metricsOfProduceResult, type MetricName, type MetricValues, type ReferenceMetricValues,
+} from './metrics.js';
+import type { Shard } from './shard.js';
+
+/**
+ * What `datastorm bench run` writes: the produce result (ProduceResult, schema in src/result.ts) of the run
+ * with the median records/s, plus a `bench` section. Plain `datastorm produce --json` output is a valid
+ * bench file too: it is one run with no reference.
+ */
+export interface BenchInfo {
+  workload: { name: string; file?: string };
+  shard?: Shard;
+  /** Each run's figures, in the order run (--repeat N gives N); gates use their per-metric medians. */
+  runs: MetricValues[];
+  /** Kafka's ProducerPerformance with equivalent settings, run after each DataStorm run (--vs java). */
+  reference?: ReferenceInfo;
+  /** The results `datastorm merge` added up into this one. */
+  mergedFrom?: Array<{ hostname: string; startedAt: string; shard?: Shard; records: number }>;
+}
+
+export interface ReferenceRun {
+  metrics: ReferenceMetricValues;
+  wallMs: number;
+  process: { peakRssBytes: number; cpuUserMs: number; cpuSystemMs: number; measuredBy: string };
+}
+
+export interface ReferenceInfo {
+  tool: 'kafka-producer-perf-test';
+  kafkaVersion: string;
+  /** The exact ProducerPerformance arguments (src/java-perf.ts javaProducerPerfArgs). */
+  args: string[];
+  runs: ReferenceRun[];
+}
+
+export type BenchResult = ProduceResult & { bench?: BenchInfo };
+
+/** The figures gates test: each metric's median over the runs (the one run's figures without --repeat). */
+export function benchMetrics(result: BenchResult): MetricValues {
+  return medianMetrics(result.bench?.runs ?? [metricsOfProduceResult(result)]);
+}
+
+/**
+ * Each metric as a ratio to the reference measured in the same job (DataStorm / Java), the median of the
+ * run-by-run ratios: noise that slows the whole machine between runs cancels out.
+ */
+export function relativeMetrics(result: BenchResult, file: string): Partial<MetricValues> {
+  const reference = result.bench?.reference;
+  const runs = result.bench?.runs;
+  if (!reference || !runs || runs.length !== reference.runs.length) {
+    throw new DataStormError('DS_NO_REFERENCE', `${file} has no reference run to compare against`, {
+      hint: 'make both results with `datastorm bench run ... --vs java`, or compare without --relative',
+    });
+  }
+  const names = METRIC_NAMES.filter((name): name is Exclude<MetricName, 'error_count'> => name !== 'error_count');
+  return Object.fromEntries(names.map((name) => [
+    name, median(runs.map((run, i) => run[name] / reference.runs[i].metrics[name])),
+  ]));
+}
+
+/** Reads a result file, refusing what is not a DataStorm result of a schema version this build knows. */
+export function readBenchResult(file: string): BenchResult {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new DataStormError('DS_BAD_RESULT_FILE', `cannot read result ${file}: ${reason}`, {
+      hint: 'give a file written by `datastorm bench run --out` or `datastorm produce --json`',
+    });
+  }
+  const result = parsed as Partial<BenchResult>;
+  if (result?.tool !== 'datastorm' || typeof result.schemaVersion !== 'number') {
+    throw new DataStormError('DS_BAD_RESULT_FILE', `${file} is not a DataStorm result`, {
+      hint: 'give a file written by `datastorm bench run --out` or `datastorm produce --json`',
+    });
+  }
+  if (result.schemaVersion !== RESULT_SCHEMA_VERSION) {
+    throw new DataStormError('DS_RESULT_SCHEMA', `${file} has result schema version ${result.schemaVersion}; ` +
+      `this DataStorm reads version ${RESULT_SCHEMA_VERSION}`, { hint: 'make both results with the same DataStorm release' });
+  }
+  return result as BenchResult;
+}

@@ -1,0 +1,189 @@
+import { DataStormError } from '../errors.js';
+import { encodeHistogram, mergeHistograms, summarizeLatency } from '../histograms.js';
+import type { IntervalResult, LatencyResult, ProduceResult, Totals } from '../result.js';
+import type { BenchResult } from './bench-result.js';
+import { differencesBetween } from './compare.js';
+import { metricsOfProduceResult } from './metrics.js';
+import { SHARDED_SETTINGS, unshardConfig } from './shard.js';
+
+/**
+ * Adds up the results of several processes or hosts that ran one workload at the same time (its shards):
+ * histograms are added (exact percentiles, never averaged), counters summed, the duration runs from the
+ * first go signal to the last ack, and every rate is recomputed from those.
+ */
+const MB = 1024 * 1024;
+
+function mergeError(message: string, hint?: string): DataStormError {
+  return new DataStormError('DS_MERGE_REFUSED', message, { hint });
+}
+
+/** Merges differ only in what the shards split; anything else means the results are of different workloads. */
+function checkSameWorkload(results: BenchResult[], names: string[]): void {
+  const [first] = results;
+  for (const [i, result] of results.entries()) {
+    if (result.schemaVersion !== first.schemaVersion) {
+      throw mergeError(`${names[i]} has schema version ${result.schemaVersion}, ${names[0]} has ${first.schemaVersion}`);
+    }
+    if (result.toolVersion !== first.toolVersion) {
+      throw mergeError(`${names[i]} was made by DataStorm ${result.toolVersion}, ${names[0]} by ${first.toolVersion}`);
+    }
+    if ((result.bench?.runs.length ?? 1) > 1) {
+      throw mergeError(`${names[i]} holds the medians of ${result.bench?.runs.length} repeated runs`, 'merge single runs (no --repeat)');
+    }
+    const differences = differencesBetween(first, result)
+      .filter((d) => d.startsWith('setting ') && !SHARDED_SETTINGS.some((key) => d.startsWith(`setting ${key}:`)));
+    if (result.bench?.workload.name !== first.bench?.workload.name) {
+      differences.unshift(`workload ${first.bench?.workload.name ?? '(none)'} -> ${result.bench?.workload.name ?? '(none)'}`);
+    }
+    if (differences.length > 0) {
+      throw mergeError(`${names[0]} and ${names[i]} are of different workloads: ${differences.join('; ')}`);
+    }
+    if (Boolean(result.steadyState) !== Boolean(first.steadyState)) {
+      throw mergeError(`${names[0]} and ${names[i]} differ in having a steady state (warmup)`);
+    }
+  }
+  const shards = results.map((r) => r.bench?.shard);
+  if (shards.some(Boolean)) {
+    const count = shards[0]?.count;
+    const indexes = shards.map((s) => (s && s.count === count ? s.index : undefined));
+    const complete = count === results.length && new Set(indexes).size === results.length && !indexes.includes(undefined);
+    if (!complete) {
+      const given = shards.map((s) => (s ? `${s.index}/${s.count}` : 'unsharded')).join(', ');
+      throw mergeError(`merging needs every shard of one split exactly once; given ${given}`);
+    }
+  }
+}
+
+function mergeLatency(latencies: LatencyResult[]): LatencyResult {
+  const histogram = mergeHistograms(latencies.map((l) => l.histogram));
+  return { ...summarizeLatency(histogram), histogram: encodeHistogram(histogram) };
+}
+
+function mergeTotals(totals: Totals[], durationMs: number): Totals {
+  const sum = (pick: (t: Totals) => number) => totals.reduce((total, t) => total + pick(t), 0);
+  const records = sum((t) => t.records);
+  const payloadBytes = sum((t) => t.payloadBytes);
+  const wireBytes = sum((t) => t.wireBytes);
+  const errors: Record<string, number> = {};
+  for (const t of totals) for (const [type, count] of Object.entries(t.errors)) errors[type] = (errors[type] ?? 0) + count;
+  const seconds = Math.max(durationMs, 1) / 1000;
+  return {
+    records, payloadBytes, wireBytes,
+    compressionRatio: wireBytes > 0 ? payloadBytes / wireBytes : 0,
+    durationMs,
+    recordsPerSec: records / seconds,
+    mbPerSec: payloadBytes / MB / seconds,
+    errors,
+  };
+}
+
+/**
+ * One interval series on the merged timeline: each process's windows go to the reporting interval of the
+ * merged run in which they ended. Counts add up exactly; the mean latency is weighted by records.
+ */
+export function mergeIntervals(series: Array<{ startEpochMs: number; intervals: IntervalResult[] }>, startEpochMs: number, intervalMs: number): IntervalResult[] {
+  const buckets: Array<{ records: number; payloadBytes: number; latencySumMs: number; maxLatencyMs: number }> = [];
+  for (const { startEpochMs: start, intervals } of series) {
+    for (const interval of intervals) {
+      const k = Math.max(0, Math.ceil((start + interval.elapsedMs - startEpochMs) / intervalMs) - 1);
+      for (let i = buckets.length; i <= k; i++) buckets.push({ records: 0, payloadBytes: 0, latencySumMs: 0, maxLatencyMs: 0 });
+      const bucket = buckets[k];
+      bucket.records += interval.records;
+      bucket.payloadBytes += interval.payloadBytes;
+      bucket.latencySumMs += interval.avgLatencyMs * interval.records;
+      bucket.maxLatencyMs = Math.max(bucket.maxLatencyMs, interval.maxLatencyMs);
+    }
+  }
+  const seconds = intervalMs / 1000;
+  return buckets.map((b, k) => ({
+    elapsedMs: (k + 1) * intervalMs,
+    durationMs: intervalMs,
+    records: b.records,
+    payloadBytes: b.payloadBytes,
+    recordsPerSec: b.records / seconds,
+    mbPerSec: b.payloadBytes / MB / seconds,
+    avgLatencyMs: b.records > 0 ? b.latencySumMs / b.records : 0,
+    maxLatencyMs: b.maxLatencyMs,
+  }));
+}
+
+/**
+ * The broker's view: shards sharing a topic each saw the others' records, so per topic the growth is the
+ * latest end-offset total minus the earliest (exact, since those totals only grow).
+ */
+function mergeAccounting(results: BenchResult[], acknowledgedRecords: number): ProduceResult['accounting'] {
+  const byTopic = new Map<string, BenchResult[]>();
+  for (const r of results) byTopic.set(r.config.topic, [...(byTopic.get(r.config.topic) ?? []), r]);
+  let topicEndOffsetTotalBefore = 0;
+  let topicEndOffsetTotalAfter = 0;
+  for (const group of byTopic.values()) {
+    topicEndOffsetTotalBefore += Math.min(...group.map((r) => r.accounting.topicEndOffsetTotalBefore));
+    topicEndOffsetTotalAfter += Math.max(...group.map((r) => r.accounting.topicEndOffsetTotalAfter));
+  }
+  const brokerOffsetGrowth = topicEndOffsetTotalAfter - topicEndOffsetTotalBefore;
+  return {
+    acknowledgedRecords, brokerOffsetGrowth, match: brokerOffsetGrowth === acknowledgedRecords,
+    topicEndOffsetTotalBefore, topicEndOffsetTotalAfter,
+  };
+}
+
+/** `names` label the results in errors (their file names). */
+export function mergeResults(results: BenchResult[], names = results.map((_, i) => `result ${i + 1}`)): BenchResult {
+  if (results.length < 2) throw mergeError(`merge needs at least 2 results, got ${results.length}`);
+  checkSameWorkload(results, names);
+  const windows = results.map((r) => r.measuredWindow);
+  const startEpochMs = Math.min(...windows.map((w) => w.startEpochMs));
+  const endEpochMs = Math.max(...windows.map((w) => w.endEpochMs));
+  const durationMs = endEpochMs - startEpochMs;
+  const [first] = results;
+
+  let steadyState: ProduceResult['steadyState'];
+  let steadyStartEpochMs: number | undefined;
+  if (first.steadyState) {
+    const starts = windows.map((w) => w.steadyStartEpochMs).filter((t): t is number => t !== undefined);
+    steadyStartEpochMs = starts.length ? Math.min(...starts) : endEpochMs;
+    steadyState = {
+      totals: mergeTotals(results.map((r) => r.steadyState!.totals), endEpochMs - steadyStartEpochMs),
+      latency: mergeLatency(results.map((r) => r.steadyState!.latency)),
+    };
+  }
+  const totals = mergeTotals(results.map((r) => r.totals), durationMs);
+  const hostnames = [...new Set(results.map((r) => r.machine.hostname))];
+  let workerId = 0;
+
+  const merged: BenchResult = {
+    schemaVersion: first.schemaVersion,
+    tool: 'datastorm',
+    toolVersion: first.toolVersion,
+    startedAt: results.map((r) => r.startedAt).sort()[0],
+    measuredWindow: { startEpochMs, endEpochMs, ...(steadyStartEpochMs === undefined ? {} : { steadyStartEpochMs }) },
+    config: unshardConfig(results.map((r) => r.config)),
+    machine: { ...first.machine, hostname: hostnames.join(',') },
+    cluster: { ...first.cluster, bootstrap: [...new Set(results.flatMap((r) => r.cluster.bootstrap))] },
+    totals,
+    latency: mergeLatency(results.map((r) => r.latency)),
+    intendedLatency: results.every((r) => r.intendedLatency)
+      ? mergeLatency(results.map((r) => r.intendedLatency!)) : undefined,
+    steadyState,
+    intervals: mergeIntervals(results.map((r, i) => ({ startEpochMs: windows[i].startEpochMs, intervals: r.intervals })),
+      startEpochMs, first.config.reportingIntervalMs),
+    workers: results.flatMap((r) => r.workers.map((w) => ({ ...w, workerId: workerId++ }))),
+    accounting: mergeAccounting(results, totals.records),
+    // What the whole workload cost: every process's peak memory and CPU time, added up.
+    process: {
+      peakRssBytes: results.reduce((sum, r) => sum + r.process.peakRssBytes, 0),
+      cpuUserMs: results.reduce((sum, r) => sum + r.process.cpuUserMs, 0),
+      cpuSystemMs: results.reduce((sum, r) => sum + r.process.cpuSystemMs, 0),
+    },
+    partial: results.some((r) => r.partial),
+  };
+  merged.bench = {
+    workload: first.bench?.workload ?? { name: first.config.topic },
+    runs: [metricsOfProduceResult(merged)],
+    mergedFrom: results.map((r) => ({
+      hostname: r.machine.hostname, startedAt: r.startedAt, records: r.totals.records,
+      ...(r.bench?.shard ? { shard: r.bench.shard } : {}),
+    })),
+  };
+  return merged;
+}

@@ -1,0 +1,216 @@
+import { writeFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { benchMetrics, readBenchResult, relativeMetrics, type BenchResult } from '../bench/bench-result.js';
+import { benchTable, mergeTable, type TableRows } from '../bench/bench-report.js';
+import {
+  COMPARISON_HEAD, compareMetrics, comparisonRows, differencesBetween, parseRegressionLimits, regressionFailure,
+} from '../bench/compare.js';
+import { mergeResults } from '../bench/merge-results.js';
+import { runBench } from '../bench/run-bench.js';
+import { parseShard } from '../bench/shard.js';
+import { evaluateThresholds, parseThreshold, thresholdFailure, thresholdRows, type Threshold } from '../bench/thresholds.js';
+import { readWorkload } from '../bench/workload.js';
+import { readClusterState } from '../cluster/launcher.js';
+import { DataStormError } from '../errors.js';
+import { formatAccountingLine } from '../report.js';
+import { createTable } from '../table.js';
+import { INTERRUPTED_EXIT_CODE } from './produce-command.js';
+import { parseIntegerOption } from './parse.js';
+
+/** Exit code of a gate that failed (a regression or a threshold), as k6 exits on failed thresholds. */
+export const GATE_FAILED_EXIT_CODE = 99;
+
+const stderr = (line: string) => process.stderr.write(`${line}\n`);
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function printTable({ head, rows }: TableRows): void {
+  const table = createTable(head, { colAligns: head.map((_, i) => (i === 0 ? 'left' : 'right')) });
+  table.push(...rows);
+  stderr(table.toString());
+}
+
+function writeResult(result: BenchResult, options: { out?: string; json?: boolean }): void {
+  const text = `${JSON.stringify(result, null, 2)}\n`;
+  if (options.out) {
+    writeFileSync(options.out, text);
+    stderr(`result written to ${options.out}`);
+  }
+  if (options.json) process.stdout.write(text);
+}
+
+/** Thresholds are checked before anything runs: a typo fails in a second, not after the benchmark. */
+function parseThresholds(texts: string[]): Threshold[] {
+  return texts.map(parseThreshold);
+}
+
+/** Prints the threshold table and returns the failure line, if any. */
+function checkThresholds(thresholds: Threshold[], result: BenchResult): string | undefined {
+  if (thresholds.length === 0) return undefined;
+  const outcomes = evaluateThresholds(thresholds, benchMetrics(result));
+  printTable({ head: ['threshold', 'actual', 'verdict'], rows: thresholdRows(outcomes) });
+  return thresholdFailure(outcomes);
+}
+
+function failGate(failures: Array<string | undefined>): void {
+  const reasons = failures.filter((f): f is string => f !== undefined);
+  if (reasons.length > 0) {
+    throw new DataStormError('DS_BENCH_GATE_FAILED', reasons.join('; '), { exitCode: GATE_FAILED_EXIT_CODE });
+  }
+}
+
+function defaultBootstrap(): string[] {
+  const state = readClusterState();
+  if (!state) {
+    throw new DataStormError('DS_NO_CLUSTER', 'bench needs a running cluster: no --bootstrap-server and no local cluster', {
+      hint: 'start one with `datastorm cluster up` (once per job), or pass --bootstrap-server host:port,...',
+    });
+  }
+  return state.bootstrap;
+}
+
+interface RunFlags {
+  set: string[];
+  bootstrapServer?: string;
+  repeat: number;
+  shard?: string;
+  vs?: 'java';
+  threshold: string[];
+  out?: string;
+  json?: boolean;
+}
+
+function runCommand(): Command {
+  return new Command('run')
+    .description('run a workload file against a running cluster and write the versioned result JSON')
+    .argument('<workload>', 'workload YAML (see benchmarks/workloads/)')
+    .addOption(new Option('--set <key=value>', 'override a workload key (workers=1) or a client setting (producer.batch.size=16384); repeatable')
+      .default([]).argParser(collect))
+    .addOption(new Option('--bootstrap-server <hosts>', 'the cluster (host:port,...); default: the local `datastorm cluster up` one'))
+    .addOption(new Option('--repeat <n>', 'run the workload n times; gates use each metric\'s median').default(1)
+      .argParser(parseIntegerOption('--repeat', 1, 100)))
+    .addOption(new Option('--shard <i/N>', 'run shard i of N (1-based): an exact share of records, rate, warmup and workers'))
+    .addOption(new Option('--vs <tool>', 'after each run, Kafka\'s ProducerPerformance with the same settings; reports DataStorm/Java')
+      .choices(['java']))
+    .addOption(new Option('--threshold <expr>', 'fail (exit 99) unless METRIC OP NUMBER holds, e.g. \'p99_ms<50\'; repeatable')
+      .default([]).argParser(collect))
+    .addOption(new Option('--out <file>', 'write the result JSON to this file'))
+    .addOption(new Option('--json', 'print the result JSON on stdout'))
+    .action(async (file: string, flags: RunFlags) => {
+      const thresholds = parseThresholds(flags.threshold);
+      const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
+      const workload = readWorkload(file, flags.set);
+      const bootstrap = flags.bootstrapServer?.split(',').map((s) => s.trim()).filter(Boolean) ?? defaultBootstrap();
+      const abort = new AbortController();
+      const onSigint = () => {
+        stderr('\ninterrupted: stopping the run; no result is written');
+        abort.abort();
+      };
+      process.once('SIGINT', onSigint);
+      let result: BenchResult;
+      try {
+        result = await runBench(workload, {
+          bootstrap, repeat: flags.repeat, shard, vsJava: flags.vs === 'java', log: stderr, signal: abort.signal,
+        });
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+      if (abort.signal.aborted) {
+        process.exitCode = INTERRUPTED_EXIT_CODE;
+        return;
+      }
+      printTable(benchTable(result));
+      // Shards that share a topic each see the others' records: `datastorm merge` reconciles them together.
+      if (!shard) stderr(formatAccountingLine(result));
+      writeResult(result, flags);
+      if (!shard && !result.accounting.match) {
+        throw new DataStormError('DS_ACCOUNTING_MISMATCH', 'acknowledged records and the broker\'s offsets disagree (see the accounting line)');
+      }
+      const failed = Object.values(result.totals.errors).reduce((sum, count) => sum + count, 0);
+      if (failed > 0) throw new DataStormError('DS_RECORDS_FAILED', `${failed} records failed to send: the run is no benchmark`);
+      failGate([checkThresholds(thresholds, result)]);
+    });
+}
+
+interface CompareFlags {
+  maxRegression: string[];
+  threshold: string[];
+  relative?: boolean;
+  json?: boolean;
+}
+
+function compareCommand(): Command {
+  return new Command('compare')
+    .description('compare a result with a baseline metric by metric; exit 99 on a regression beyond --max-regression')
+    .argument('<baseline>', 'baseline result JSON (e.g. committed to the repository)')
+    .argument('<current>', 'result JSON of this run')
+    .addOption(new Option('--max-regression <limit>',
+      'how much worse a metric may get: 10% (records_per_sec, p99_ms, error_count) or METRIC=PERCENT; repeatable')
+      .default([]).argParser(collect))
+    .addOption(new Option('--threshold <expr>', 'also gate the current result on METRIC OP NUMBER; repeatable').default([]).argParser(collect))
+    .addOption(new Option('--relative', 'compare each result as a ratio to its reference measured in the same job (bench run --vs java)'))
+    .addOption(new Option('--json', 'print the comparison as JSON on stdout'))
+    .action((baselineFile: string, currentFile: string, flags: CompareFlags) => {
+      const limits = parseRegressionLimits(flags.maxRegression);
+      const thresholds = parseThresholds(flags.threshold);
+      const [baseline, current] = [readBenchResult(baselineFile), readBenchResult(currentFile)];
+      const values = (result: BenchResult, file: string) => (flags.relative ? relativeMetrics(result, file) : benchMetrics(result));
+      const comparisons = compareMetrics(values(baseline, baselineFile), values(current, currentFile), limits);
+      const differences = differencesBetween(baseline, current);
+      if (baseline.bench?.workload.name !== current.bench?.workload.name) {
+        differences.unshift(`workload: ${baseline.bench?.workload.name ?? '(none)'} -> ${current.bench?.workload.name ?? '(none)'}`);
+      }
+      for (const difference of differences) stderr(`note: not like with like: ${difference}`);
+      printTable({ head: COMPARISON_HEAD, rows: comparisonRows(comparisons, flags.relative ? 'ratio' : 'absolute') });
+      if (Object.keys(limits).length === 0) stderr('no --max-regression given: nothing gated');
+      const thresholdLine = checkThresholds(thresholds, current);
+      const regressionLine = regressionFailure(comparisons);
+      if (flags.json) {
+        const passed = !thresholdLine && !regressionLine;
+        process.stdout.write(`${JSON.stringify({ passed, comparisons, differences, thresholds: thresholds.length
+          ? evaluateThresholds(thresholds, benchMetrics(current)) : [] }, null, 2)}\n`);
+      }
+      failGate([regressionLine, thresholdLine]);
+      stderr(`no regression beyond the limits (${comparisons.filter((c) => c.limitPercent !== undefined).length} metrics gated)`);
+    });
+}
+
+export function benchCommand(): Command {
+  return new Command('bench')
+    .description('CI benchmarks: run workload files, compare results with a baseline, gate on thresholds')
+    .addHelpText('after', `
+Exit codes: 0 passed, 99 a regression or threshold failed, 1 an error, 130 interrupted.
+
+In CI:
+  datastorm cluster up
+  datastorm bench run benchmarks/workloads/ci-gate.yaml --repeat 3 --out current.json
+  datastorm bench compare benchmarks/baselines/ci-gate.json current.json --max-regression 10%`)
+    .addCommand(runCommand())
+    .addCommand(compareCommand());
+}
+
+interface MergeFlags {
+  out?: string;
+  json?: boolean;
+}
+
+export function mergeCommand(): Command {
+  return new Command('merge')
+    .description('merge the results of processes or hosts that ran one workload together (bench run --shard i/N): ' +
+      'histograms added, counters summed, rates recomputed over the whole window')
+    .argument('<results...>', 'result JSON files, two or more')
+    .addOption(new Option('--out <file>', 'write the merged result JSON to this file'))
+    .addOption(new Option('--json', 'print the merged result JSON on stdout'))
+    .action((files: string[], flags: MergeFlags) => {
+      const inputs = files.map(readBenchResult);
+      const merged = mergeResults(inputs, files);
+      const labels = inputs.map((r, i) => (r.bench?.shard ? `shard ${r.bench.shard.index}/${r.bench.shard.count}` : `input ${i + 1}`));
+      printTable(mergeTable(inputs, labels, merged));
+      stderr(formatAccountingLine(merged));
+      writeResult(merged, flags);
+      if (!merged.accounting.match) {
+        throw new DataStormError('DS_ACCOUNTING_MISMATCH', 'the shards\' acknowledged records and the broker\'s offsets disagree', {
+          hint: 'another producer wrote to the topic during the run, or a shard\'s result is missing',
+        });
+      }
+    });
+}
