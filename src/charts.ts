@@ -132,7 +132,7 @@ function fitText(content: string, maxWidth: number, fontSize: number): string {
   return characters.length <= fitting ? content : `${characters.slice(0, fitting - 1).join('')}…`;
 }
 
-/** Words into lines of at most the width; past `maxLines` the last line ends in an ellipsis. */
+/** Words into lines of at most the width; past `maxLines` the last line holds the rest, cut with an ellipsis. */
 function wrapText(content: string, maxWidth: number, fontSize: number, maxLines: number): string[] {
   const lines: string[] = [];
   for (const word of content.split(/\s+/).filter(Boolean)) {
@@ -140,7 +140,6 @@ function wrapText(content: string, maxWidth: number, fontSize: number, maxLines:
     if (last !== undefined && textWidth(`${last} ${word}`, fontSize) <= maxWidth) lines[lines.length - 1] = `${last} ${word}`;
     else lines.push(word);
   }
-  // The last line carries the rest of the text, cut to fit.
   if (lines.length > maxLines) lines.splice(maxLines - 1, lines.length, lines.slice(maxLines - 1).join(' '));
   return lines.map((wrapped) => fitText(wrapped, maxWidth, fontSize));
 }
