@@ -18,7 +18,8 @@ export function createHistogram(): Histogram {
     lowestDiscernibleValue: LOWEST_US,
     highestTrackableValue: HIGHEST_US,
     numberOfSignificantValueDigits: SIGNIFICANT_DIGITS,
-    bitBucketSize: 'packed',
+    // Plain 32-bit counts: recording into a packed array was ~10% of a worker's CPU.
+    bitBucketSize: 32,
     useWebAssembly: false,
   });
 }
@@ -33,7 +34,7 @@ export function encodeHistogram(histogram: Histogram): string {
 }
 
 export function decodeHistogram(encoded: string): Histogram {
-  return hdr.decodeFromCompressedBase64(encoded, 'packed', false);
+  return hdr.decodeFromCompressedBase64(encoded, 32, false);
 }
 
 /** One histogram holding every value of the given ones (encoded or decoded); the inputs are left as they are. */

@@ -1,4 +1,4 @@
-import kafkajs from 'kafkajs';
+import kafkajs from './kafkajs.js';
 import type { Kafka, KafkaConfig } from 'kafkajs';
 import { DataStormError } from './errors.js';
 

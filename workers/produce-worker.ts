@@ -9,6 +9,7 @@ import type { MainToWorker, ProduceTask, WorkerInterval, WorkerSummary, WorkerTo
 import { createHistogram, encodeHistogram, recordLatencyUs } from '../src/histograms.js';
 import { createKafka } from '../src/kafka-client.js';
 import { buildPayloadPool } from '../src/payloads.js';
+import { kafkajsPatched } from '../src/kafkajs-patches.js';
 
 // Java's default partitioner hash, so keyed records land where a Java producer would put them.
 const murmur2 = createRequire(import.meta.url)('kafkajs/src/producer/partitioners/default/murmur2.js') as (key: Buffer) => number;
@@ -39,6 +40,7 @@ function errorType(error: unknown): string {
 
 export default async function produceWorker(task: ProduceTask): Promise<WorkerSummary> {
   const { config, port, workerId } = task;
+  if (!kafkajsPatched()) throw new Error('kafkajs was loaded without DataStorm\'s fixes: import it from src/kafkajs.ts');
   registerCodecs();
   const values = buildPayloadPool(config.payload, 1 + workerId);
   const keys = config.keys === 'none' ? [] : Array.from({ length: KEY_POOL_SIZE }, (_, i) => Buffer.from(`key-${i}`));
