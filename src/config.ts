@@ -12,7 +12,8 @@ export type Acks = -1 | 0 | 1;
 
 /** Where record values come from: generated Avro of a schema, or lines of a file (perf-test's --payload-file). */
 export type PayloadSource =
-  | { kind: 'avro'; schemaFile?: string; recordSizeBytes: number }
+  /** serializeOnSend: encode each value with avsc as it is sent (DataStorm v0) instead of once before the run. */
+  | { kind: 'avro'; schemaFile?: string; recordSizeBytes: number; serializeOnSend?: boolean }
   | { kind: 'file'; path: string; delimiter: string };
 
 export interface RunConfig {

@@ -8,7 +8,7 @@ import { compressionTypeOf, registerCodecs } from '../src/codecs.js';
 import type { MainToWorker, ProduceTask, WorkerInterval, WorkerSummary, WorkerToMain } from '../src/engine/worker-protocol.js';
 import { createHistogram, encodeHistogram, recordLatencyUs } from '../src/histograms.js';
 import { createKafka } from '../src/kafka-client.js';
-import { buildPayloadPool } from '../src/payloads.js';
+import { buildPayloadPool, loadSchema } from '../src/payloads.js';
 import { kafkajsPatched } from '../src/kafkajs-patches.js';
 
 // Java's default partitioner hash, so keyed records land where a Java producer would put them.
@@ -43,6 +43,9 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
   if (!kafkajsPatched()) throw new Error('kafkajs was loaded without DataStorm\'s fixes: import it from src/kafkajs.ts');
   registerCodecs();
   const values = buildPayloadPool(config.payload, 1 + workerId);
+  // --serialize-on-send: the same values, kept as objects and encoded again for every record.
+  const schema = config.payload.kind === 'avro' && config.payload.serializeOnSend ? loadSchema(config.payload.schemaFile) : undefined;
+  const objects = schema ? values.map((value) => schema.fromBuffer(value) as unknown) : undefined;
   const keys = config.keys === 'none' ? [] : Array.from({ length: KEY_POOL_SIZE }, (_, i) => Buffer.from(`key-${i}`));
   const allPartitions = config.partitions;
   const keyPartitions = keys.map((key) => (murmur2(key) & 0x7fffffff) % allPartitions);
@@ -188,7 +191,7 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
       batch = { partition, messages: [], indexes: [], appendUs: [], bytes: 0 };
       open.set(partition, batch);
     }
-    const value = values[index % values.length];
+    const value = objects ? schema!.toBuffer(objects[index % objects.length]) : values[index % values.length];
     const key = keyIndex >= 0 ? keys[keyIndex] : null;
     batch.messages.push({ key, value, partition });
     batch.indexes.push(index);

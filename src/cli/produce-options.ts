@@ -43,6 +43,7 @@ export const PRODUCE_OPTIONS: Record<string, OptionSpec> = {
   payloadFile: { flags: '--payload-file <file>', description: 'send values read from this file instead of Avro events' },
   payloadDelimiter: { flags: '--payload-delimiter <text>', description: 'separator of values in --payload-file', defaultValue: '\\n' },
   schema: { flags: '--schema <file.avsc>', description: 'Avro schema of the values (default: a click event sized to --record-size)' },
+  serializeOnSend: { flags: '--serialize-on-send', description: 'encode each Avro value as it is sent instead of once before the run (to measure what pre-serializing saves)', defaultValue: false },
   throughput: { flags: '--throughput <rps>', description: 'records per second for the whole run, -1 for no limit', defaultValue: -1,
     parse: parseThroughput },
   workers: { flags: '--workers <n>', description: 'worker threads, each with its own producer', defaultValue: availableParallelism(),
@@ -91,6 +92,7 @@ export interface ProduceFlags {
   payloadFile?: string;
   payloadDelimiter: string;
   schema?: string;
+  serializeOnSend: boolean;
   throughput: number;
   workers: number;
   batch: number;
@@ -174,8 +176,8 @@ export function toRunConfig(parsed: ProduceFlags, typed: (key: keyof ProduceFlag
   if (typed('duration') && typed('numRecords')) {
     throw new DataStormError('DS_BAD_OPTIONS', '--num-records and --duration exclude each other', { hint: 'give one of them' });
   }
-  if (flags.payloadFile && (typed('recordSize') || flags.schema)) {
-    throw new DataStormError('DS_BAD_OPTIONS', '--payload-file excludes --record-size and --schema');
+  if (flags.payloadFile && (typed('recordSize') || flags.schema || flags.serializeOnSend)) {
+    throw new DataStormError('DS_BAD_OPTIONS', '--payload-file excludes --record-size, --schema and --serialize-on-send');
   }
   if (flags.idempotent && flags.acks !== -1) {
     throw new DataStormError('DS_BAD_OPTIONS', '--idempotent needs --acks all');
@@ -190,7 +192,7 @@ export function toRunConfig(parsed: ProduceFlags, typed: (key: keyof ProduceFlag
     durationMs: flags.duration,
     payload: flags.payloadFile
       ? { kind: 'file', path: flags.payloadFile, delimiter: unescapeDelimiter(flags.payloadDelimiter) }
-      : { kind: 'avro', schemaFile: flags.schema, recordSizeBytes: flags.recordSize },
+      : { kind: 'avro', schemaFile: flags.schema, recordSizeBytes: flags.recordSize, serializeOnSend: flags.serializeOnSend },
     throughputRps: flags.throughput,
     workers: flags.workers,
     batchBytes: flags.batch,

@@ -61,7 +61,7 @@ describe('the produce RunConfig', () => {
 
   it('refuses options that contradict each other', () => {
     expect(() => configOf(['--num-records', '5', '--duration', '5s'])).toThrow('--num-records and --duration exclude each other');
-    expect(() => configOf(['--payload-file', 'x', '--record-size', '100'])).toThrow('--payload-file excludes --record-size and --schema');
+    expect(() => configOf(['--payload-file', 'x', '--record-size', '100'])).toThrow('--payload-file excludes --record-size, --schema and --serialize-on-send');
     expect(() => configOf(['--idempotent', '--acks', '1'])).toThrow('--idempotent needs --acks all');
     expect(() => configOf(['--num-records', '10', '--warmup-records', '10'])).toThrow('leaves no records');
     expect(() => configOf(['--producer-props', 'retries'])).toThrow('producer property "retries" is not key=value');
