@@ -96,6 +96,7 @@ export function workloadFromObject(
       (flags as unknown as Record<string, unknown>)[option] = PATH_OPTIONS.has(option) && options.baseDir
         ? resolve(options.baseDir, String(parsed)) : parsed;
     } catch (error) {
+      if (error instanceof DataStormError) throw workloadError(source, `${key}: ${error.message}`, error.hint);
       if (error instanceof InvalidArgumentError) throw workloadError(source, `${key}: ${error.message}`, 'the same values as the produce flag');
       throw error;
     }

@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import type { BenchResult } from '../../src/bench/bench-result.js';
+import { mergeIntervals, mergeResults } from '../../src/bench/merge-results.js';
+import { shardConfig } from '../../src/bench/shard.js';
+import { decodeHistogram } from '../../src/histograms.js';
+import type { IntervalResult } from '../../src/result.js';
+import { BASE_CONFIG, latencies, latencyOf, produceResult } from './bench-fixtures.js';
+
+const T0 = 1_700_000_000_000;
+const workloadConfig = { ...BASE_CONFIG, numRecords: 30_001, workers: 4, throughputRps: 9_001, warmupRecords: 0 };
+
+/** Shard i of 2 of the workload above, as `bench run --shard i/2` writes it. */
+function shard(index: 1 | 2, options: { startEpochMs: number; durationMs: number; offsetsBefore: number; othersRecords: number }): BenchResult {
+  const config = shardConfig(workloadConfig, { index, count: 2 });
+  const values = latencies(index * 7, config.numRecords!);
+  return {
+    ...produceResult({ records: config.numRecords!, latenciesUs: values, config, hostname: `host-${index}`, ...options }),
+    bench: { workload: { name: 'w' }, shard: { index, count: 2 }, runs: [] },
+  };
+}
+
+describe('mergeResults', () => {
+  // Shard 2 starts 200 ms after shard 1 and ends 300 ms after it; each saw part of the other's records.
+  const one = shard(1, { startEpochMs: T0, durationMs: 2000, offsetsBefore: 0, othersRecords: 9000 });
+  const two = shard(2, { startEpochMs: T0 + 200, durationMs: 2100, offsetsBefore: 1200, othersRecords: 13_801 });
+  const merged = mergeResults([one, two], ['one.json', 'two.json']);
+
+  it('adds the histograms: the percentiles are those of one histogram of every value', () => {
+    const all = latencyOf([...latencies(7, 15_001), ...latencies(14, 15_000)]);
+    const { histogram, ...summary } = merged.latency;
+    const { histogram: expectedHistogram, ...expected } = all;
+    expect(summary).toEqual(expected);
+    expect(decodeHistogram(histogram).totalCount).toBe(30_001);
+    expect(decodeHistogram(histogram).getValueAtPercentile(99.9)).toBe(decodeHistogram(expectedHistogram).getValueAtPercentile(99.9));
+  });
+
+  it('sums counters, takes the first start and last end, and recomputes the rates over that window', () => {
+    expect(merged.measuredWindow).toEqual({ startEpochMs: T0, endEpochMs: T0 + 2300 });
+    expect(merged.totals).toMatchObject({
+      records: 30_001, payloadBytes: 3_000_100, durationMs: 2300, recordsPerSec: 30_001 / 2.3,
+      mbPerSec: 3_000_100 / 1024 / 1024 / 2.3, errors: {},
+    });
+    expect(merged.totals.compressionRatio).toBeCloseTo(2, 3);
+    expect(merged.workers.map((w) => [w.workerId, w.records])).toEqual([[0, 15_001], [1, 15_000]]);
+    expect(merged.process).toEqual({ peakRssBytes: 400 * 1024 * 1024, cpuUserMs: 3000, cpuSystemMs: 500 });
+    expect(merged.machine.hostname).toBe('host-1,host-2');
+  });
+
+  it('gives back the workload\'s own config and reconciles the shared topic exactly', () => {
+    expect(merged.config).toEqual(workloadConfig);
+    // Each shard's own growth counted the other's records; the earliest and latest offsets do not.
+    expect(one.accounting.match).toBe(false);
+    expect(merged.accounting).toEqual({
+      acknowledgedRecords: 30_001, brokerOffsetGrowth: 30_001, match: true,
+      topicEndOffsetTotalBefore: 0, topicEndOffsetTotalAfter: 30_001,
+    });
+    expect(merged.bench?.runs[0].records_per_sec).toBe(30_001 / 2.3);
+    expect(merged.bench?.mergedFrom).toEqual([
+      { hostname: 'host-1', startedAt: one.startedAt, records: 15_001, shard: { index: 1, count: 2 } },
+      { hostname: 'host-2', startedAt: two.startedAt, records: 15_000, shard: { index: 2, count: 2 } },
+    ]);
+  });
+
+  it('merges steady states over the window from the first steady send', () => {
+    const warm = (r: BenchResult, steadyStart: number, values: number[]): BenchResult => ({
+      ...r,
+      measuredWindow: { ...r.measuredWindow, steadyStartEpochMs: steadyStart },
+      steadyState: { totals: { ...r.totals, records: values.length, durationMs: 1 }, latency: latencyOf(values) },
+    });
+    const m = mergeResults([warm(one, T0 + 500, [1000, 2000]), warm(two, T0 + 400, [3000])]);
+    expect(m.measuredWindow.steadyStartEpochMs).toBe(T0 + 400);
+    expect(m.steadyState?.totals).toMatchObject({ records: 3, durationMs: 1900 });
+    expect(m.steadyState?.latency.count).toBe(3);
+  });
+
+  it('refuses results of different workloads, schema versions or repeated runs, naming the files', () => {
+    const lz4 = { ...two, config: { ...two.config, compression: 'zstd' as const } };
+    expect(() => mergeResults([one, lz4], ['one.json', 'two.json'])).toThrow(
+      'one.json and two.json are of different workloads: setting compression: "lz4" -> "zstd"');
+    const other = { ...two, bench: { ...two.bench!, workload: { name: 'other' } } };
+    expect(() => mergeResults([one, other], ['a', 'b'])).toThrow('a and b are of different workloads: workload w -> other');
+    const v2 = { ...two, schemaVersion: 2 } as unknown as BenchResult;
+    expect(() => mergeResults([one, v2], ['a', 'b'])).toThrow('b has schema version 2, a has 1');
+    const repeated = { ...two, bench: { ...two.bench!, runs: [two.bench!.runs[0], two.bench!.runs[0]] } };
+    expect(() => mergeResults([one, repeated], ['a', 'b'])).toThrow('b holds the medians of 2 repeated runs');
+    expect(() => mergeResults([one])).toThrow('merge needs at least 2 results, got 1');
+  });
+
+  it('needs every shard of the split exactly once', () => {
+    expect(() => mergeResults([one, one])).toThrow('merging needs every shard of one split exactly once; given 1/2, 1/2');
+    const unsharded = { ...two, bench: { ...two.bench!, shard: undefined } };
+    expect(() => mergeResults([one, unsharded])).toThrow('given 1/2, unsharded');
+  });
+});
+
+describe('mergeIntervals', () => {
+  const interval = (elapsedMs: number, records: number, avgLatencyMs: number, maxLatencyMs: number): IntervalResult => ({
+    elapsedMs, durationMs: 1000, records, payloadBytes: records * 100, recordsPerSec: records, mbPerSec: 0, avgLatencyMs, maxLatencyMs,
+  });
+
+  it('puts each window in the merged interval it ended in; counts add up and latency is weighted by records', () => {
+    const merged = mergeIntervals([
+      { startEpochMs: T0, intervals: [interval(1000, 100, 10, 50), interval(2000, 300, 20, 90)] },
+      { startEpochMs: T0 + 400, intervals: [interval(1000, 200, 40, 70), interval(2000, 100, 10, 20)] },
+    ], T0, 1000);
+    expect(merged).toEqual([
+      { elapsedMs: 1000, durationMs: 1000, records: 100, payloadBytes: 10_000, recordsPerSec: 100, mbPerSec: 10_000 / 1024 / 1024, avgLatencyMs: 10, maxLatencyMs: 50 },
+      { elapsedMs: 2000, durationMs: 1000, records: 500, payloadBytes: 50_000, recordsPerSec: 500, mbPerSec: 50_000 / 1024 / 1024, avgLatencyMs: 28, maxLatencyMs: 90 },
+      { elapsedMs: 3000, durationMs: 1000, records: 100, payloadBytes: 10_000, recordsPerSec: 100, mbPerSec: 10_000 / 1024 / 1024, avgLatencyMs: 10, maxLatencyMs: 20 },
+    ]);
+  });
+});

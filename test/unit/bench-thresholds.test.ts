@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { DataStormError } from '../../src/errors.js';
+import type { MetricValues } from '../../src/bench/metrics.js';
+import { evaluateThresholds, parseThreshold, thresholdFailure, thresholdRows } from '../../src/bench/thresholds.js';
+
+const values: MetricValues = {
+  records_per_sec: 123_456.7, mb_per_sec: 11.77, avg_ms: 12.5, p50_ms: 10.25, p95_ms: 30, p99_ms: 48.5, p999_ms: 70,
+  max_ms: 91.3, error_count: 0,
+};
+
+function errorOf(fn: () => unknown): DataStormError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof DataStormError) return error;
+    throw error;
+  }
+  throw new Error('expected a DataStormError');
+}
+
+describe('parseThreshold', () => {
+  it('reads k6-style METRIC OP NUMBER, with spaces, underscores in numbers and exponents', () => {
+    expect(parseThreshold('p99_ms<50')).toEqual({ text: 'p99_ms<50', metric: 'p99_ms', operator: '<', value: 50 });
+    expect(parseThreshold(' records_per_sec >= 100_000 ')).toEqual({
+      text: 'records_per_sec>=100_000', metric: 'records_per_sec', operator: '>=', value: 100_000,
+    });
+    expect(parseThreshold('mb_per_sec>1.5e1').value).toBe(15);
+    expect(parseThreshold('error_count<=0').operator).toBe('<=');
+  });
+
+  it('names the metric when it is unknown, and suggests the one with a unit', () => {
+    const missingUnit = errorOf(() => parseThreshold('p99<50'));
+    expect(missingUnit.code).toBe('DS_BAD_THRESHOLD');
+    expect(missingUnit.message).toBe('unknown metric "p99" in threshold "p99<50"');
+    expect(missingUnit.hint).toBe('did you mean p99_ms? (metric names carry their unit)');
+    expect(errorOf(() => parseThreshold('latency_ms<5')).hint).toBe(
+      'metrics: records_per_sec, mb_per_sec, avg_ms, p50_ms, p95_ms, p99_ms, p999_ms, max_ms, error_count');
+  });
+
+  it('refuses what is not METRIC OP NUMBER', () => {
+    for (const text of ['p99_ms', 'p99_ms<', 'p99_ms==50', 'p99_ms<fast', '<50', 'p99_ms<50ms']) {
+      expect(errorOf(() => parseThreshold(text)).message).toBe(`cannot read threshold "${text}"`);
+    }
+  });
+});
+
+describe('evaluateThresholds', () => {
+  it('passes and fails each predicate on the exact values, bounds included or not as written', () => {
+    const outcomes = evaluateThresholds(
+      ['p99_ms<50', 'p99_ms<48.5', 'p99_ms<=48.5', 'records_per_sec>100000', 'records_per_sec>=200000', 'error_count<1']
+        .map(parseThreshold),
+      values,
+    );
+    expect(outcomes.map((o) => o.passed)).toEqual([true, false, true, true, false, true]);
+    expect(thresholdRows(outcomes)).toEqual([
+      ['p99_ms<50', '48.50', 'ok'],
+      ['p99_ms<48.5', '48.50', 'FAILED'],
+      ['p99_ms<=48.5', '48.50', 'ok'],
+      ['records_per_sec>100000', '123457', 'ok'],
+      ['records_per_sec>=200000', '123457', 'FAILED'],
+      ['error_count<1', '0', 'ok'],
+    ]);
+    expect(thresholdFailure(outcomes)).toBe(
+      '2 of 6 thresholds failed: p99_ms<48.5 (was 48.50), records_per_sec>=200000 (was 123457)');
+  });
+
+  it('reports no failure when every threshold holds', () => {
+    expect(thresholdFailure(evaluateThresholds([parseThreshold('max_ms<100')], values))).toBeUndefined();
+  });
+});

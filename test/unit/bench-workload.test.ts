@@ -1,0 +1,114 @@
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { readWorkload, workloadFromObject } from '../../src/bench/workload.js';
+import { DataStormError } from '../../src/errors.js';
+
+const WORKLOADS = fileURLToPath(new URL('../../benchmarks/workloads/', import.meta.url));
+
+function errorOf(fn: () => unknown): DataStormError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof DataStormError) return error;
+    throw error;
+  }
+  throw new Error('expected a DataStormError');
+}
+
+const minimal = { workers: 2, 'num-records': 1000 };
+
+describe('workloadFromObject', () => {
+  it('reads produce\'s flag names and values, and client settings as Kafka producer properties', () => {
+    const workload = workloadFromObject({
+      name: 'w', description: 'd', topic: 't', partitions: 12, replication: 2, 'record-size': '1KB', 'num-records': 5000,
+      'warmup-records': 500, throughput: 20000, workers: 3, compression: 'zstd', keys: 'random', 'reporting-interval': 1000,
+      producer: { acks: 1, 'batch.size': '256KB', 'linger.ms': 20, 'enable.idempotence': false },
+    }, 'w.yaml');
+    expect(workload.name).toBe('w');
+    expect(workload.description).toBe('d');
+    expect(workload).toMatchObject({
+      config: {
+        topic: 't', bootstrap: undefined, numRecords: 5000, durationMs: undefined,
+        payload: { kind: 'avro', recordSizeBytes: 1024 },
+        throughputRps: 20000, workers: 3, batchBytes: 262_144, lingerMs: 20, maxInFlight: 5, compression: 'zstd', acks: 1,
+        idempotent: false, partitions: 12, replication: 2, keys: 'random', warmupRecords: 500, reportingIntervalMs: 1000,
+        producerProps: { acks: '1', 'batch.size': '256KB', 'linger.ms': '20', 'enable.idempotence': 'false' },
+        printMetrics: false, json: false,
+      },
+    });
+  });
+
+  it('names the topic after the workload when none is given, and takes a duration instead of a count', () => {
+    const { config } = workloadFromObject({ workers: 1, duration: '30s' }, 'x.yaml', { defaultName: 'nightly' });
+    expect(config).toMatchObject({ topic: 'datastorm-bench-nightly', durationMs: 30_000, numRecords: undefined });
+  });
+
+  it('applies --set overrides to workload keys and producer.<property>, checked like the file', () => {
+    const { config } = workloadFromObject({ ...minimal, producer: { 'batch.size': 65536 } }, 'w.yaml', {
+      overrides: ['workers=1', 'producer.batch.size=1024', 'topic=t2'],
+    });
+    expect(config).toMatchObject({ workers: 1, batchBytes: 1024, topic: 't2' });
+    expect(errorOf(() => workloadFromObject(minimal, 'w.yaml', { overrides: ['wrokers=1'] })).message)
+      .toBe('w.yaml: unknown key "wrokers"');
+    expect(errorOf(() => workloadFromObject(minimal, 'w.yaml', { overrides: ['workers'] })).message)
+      .toBe('--set: "workers" is not key=value');
+  });
+
+  it('resolves payload files against the workload\'s folder', () => {
+    const { config } = workloadFromObject({ ...minimal, 'payload-file': 'data/lines.txt' }, 'w.yaml', { baseDir: '/srv/bench' });
+    expect(config.payload).toEqual({ kind: 'file', path: '/srv/bench/data/lines.txt', delimiter: '\n' });
+  });
+
+  it('refuses unknown keys, and points client settings to producer:', () => {
+    const typo = errorOf(() => workloadFromObject({ ...minimal, 'record-szie': 100 }, 'w.yaml'));
+    expect(typo.code).toBe('DS_BAD_WORKLOAD');
+    expect(typo.message).toBe('w.yaml: unknown key "record-szie"');
+    expect(typo.hint).toMatch(/^workload keys: name, description, producer, topic, partitions, replication, record-size, /);
+    for (const key of ['batch', 'linger', 'acks', 'batch.size']) {
+      expect(errorOf(() => workloadFromObject({ ...minimal, [key]: 1 }, 'w.yaml')).hint)
+        .toBe(`${key} is a client setting: put it under producer: as a Kafka property (batch.size, linger.ms, acks, ...)`);
+    }
+    const prop = errorOf(() => workloadFromObject({ ...minimal, producer: { 'max.block.ms': 100 } }, 'w.yaml'));
+    expect(prop.message).toBe('w.yaml: producer property max.block.ms is not supported by DataStorm\'s kafkajs producer');
+  });
+
+  it('refuses bad values with the produce flag\'s own message', () => {
+    expect(errorOf(() => workloadFromObject({ ...minimal, workers: 'many' }, 'w.yaml')).message)
+      .toBe('w.yaml: workers: --workers takes a whole number from 1 to 256, not "many"');
+    expect(errorOf(() => workloadFromObject({ ...minimal, compression: 'brotli' }, 'w.yaml')).message)
+      .toBe('w.yaml: compression: unknown codec "brotli"');
+    expect(errorOf(() => workloadFromObject({ ...minimal, 'num-records': [1, 2] }, 'w.yaml')).message)
+      .toBe('w.yaml: num-records must be a single value, not [1,2]');
+    expect(errorOf(() => workloadFromObject({ ...minimal, duration: '10s' }, 'w.yaml')).message)
+      .toBe('w.yaml: --num-records and --duration exclude each other');
+  });
+
+  it('requires workers and a count or duration: a benchmark does not take the machine\'s defaults', () => {
+    expect(errorOf(() => workloadFromObject({ 'num-records': 10 }, 'w.yaml')).message).toBe('w.yaml: workers is required');
+    expect(errorOf(() => workloadFromObject({ workers: 1 }, 'w.yaml')).message).toBe('w.yaml: give num-records or duration');
+    expect(errorOf(() => workloadFromObject(['a'], 'w.yaml')).message).toBe('w.yaml: a workload is a YAML mapping of keys to values');
+  });
+});
+
+describe('readWorkload', () => {
+  it('reads every workload that comes with DataStorm', () => {
+    const files = readdirSync(WORKLOADS).filter((f) => f.endsWith('.yaml'));
+    expect(files.length).toBeGreaterThanOrEqual(3);
+    for (const file of files) {
+      const workload = readWorkload(join(WORKLOADS, file));
+      expect(workload.name).toBe(file.replace(/\.yaml$/, ''));
+      expect(workload.config.workers).toBeGreaterThan(0);
+    }
+  });
+
+  it('reports YAML errors and duplicate keys with the file name', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ds-workload-'));
+    writeFileSync(join(dir, 'dup.yaml'), 'workers: 1\nworkers: 2\nnum-records: 5\n');
+    const duplicate = errorOf(() => readWorkload(join(dir, 'dup.yaml')));
+    expect(duplicate.message).toMatch(/dup\.yaml: Map keys must be unique/);
+    expect(errorOf(() => readWorkload(join(dir, 'missing.yaml'))).message).toBe(`cannot read workload ${join(dir, 'missing.yaml')}: ENOENT`);
+  });
+});
