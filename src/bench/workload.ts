@@ -69,12 +69,14 @@ export function workloadFromObject(
     for (const [prop, propValue] of Object.entries(value)) producer[prop] = scalar(source, `${key}.${prop}`, propValue);
   }
   const settings = new Map(entries.filter(([k]) => k !== 'producer'));
+  const overridden = new Set<string>();
   for (const pair of options.overrides ?? []) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw workloadError('--set', `"${pair}" is not key=value`);
     const [key, value] = [pair.slice(0, eq).trim(), pair.slice(eq + 1).trim()];
     if (key.startsWith(PRODUCER_PREFIX)) producer[key.slice(PRODUCER_PREFIX.length)] = value;
     else settings.set(key, value);
+    overridden.add(key);
   }
 
   const flags: ProduceFlags = { ...defaultProduceFlags(), producerProps: Object.entries(producer).map(([k, v]) => `${k}=${v}`) };
@@ -82,22 +84,23 @@ export function workloadFromObject(
   for (const [key, value] of settings) {
     if (OTHER_KEYS.includes(key)) continue;
     const option = WORKLOAD_KEYS.get(key);
+    const where = overridden.has(key) ? '--set' : source;
     if (!option) {
       const asFlag = key.includes('.') ||
         Object.values(PRODUCE_OPTIONS).some((spec) => spec.flags.split(' ')[0] === `--${key}`);
-      throw workloadError(source, `unknown key "${key}"`, asFlag
+      throw workloadError(where, `unknown key "${key}"`, asFlag
         ? `${key} is a client setting: put it under producer: as a Kafka property (batch.size, linger.ms, acks, ...)`
         : undefined);
     }
-    const text = scalar(source, key, value);
+    const text = scalar(where, key, value);
     const parse = PRODUCE_OPTIONS[option].parse;
     try {
       const parsed = parse ? parse(text, undefined) : text;
       (flags as unknown as Record<string, unknown>)[option] = PATH_OPTIONS.has(option) && options.baseDir
         ? resolve(options.baseDir, String(parsed)) : parsed;
     } catch (error) {
-      if (error instanceof DataStormError) throw workloadError(source, `${key}: ${error.message}`, error.hint);
-      if (error instanceof InvalidArgumentError) throw workloadError(source, `${key}: ${error.message}`, 'the same values as the produce flag');
+      if (error instanceof DataStormError) throw workloadError(where, `${key}: ${error.message}`, error.hint);
+      if (error instanceof InvalidArgumentError) throw workloadError(where, `${key}: ${error.message}`, 'the same values as the produce flag');
       throw error;
     }
     given.add(option);

@@ -52,7 +52,7 @@ describe('workloadFromObject', () => {
     });
     expect(config).toMatchObject({ workers: 1, batchBytes: 1024, topic: 't2' });
     expect(errorOf(() => workloadFromObject(minimal, 'w.yaml', { overrides: ['wrokers=1'] })).message)
-      .toBe('w.yaml: unknown key "wrokers"');
+      .toBe('--set: unknown key "wrokers"');
     expect(errorOf(() => workloadFromObject(minimal, 'w.yaml', { overrides: ['workers'] })).message)
       .toBe('--set: "workers" is not key=value');
   });
