@@ -1,0 +1,79 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import type { BenchResult } from '../../src/bench/bench-result.js';
+import { mergeHistograms, summarizeLatency } from '../../src/histograms.js';
+import { createKafka } from '../../src/kafka-client.js';
+import { CLI, runCli, uniqueTopic } from '../helpers.js';
+
+const bootstrap = inject('bootstrap');
+const SMOKE = fileURLToPath(new URL('../../benchmarks/workloads/smoke.yaml', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'datastorm-shards-'));
+const topic = uniqueTopic('bench-shards');
+const admin = createKafka(bootstrap, 'datastorm-test').admin();
+
+afterAll(async () => {
+  await admin.disconnect();
+});
+
+/** One shard as its own OS process, as on separate hosts; resolves with its exit code and stderr. */
+function shardProcess(shard: string, out: string): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, 'bench', 'run', SMOKE, '--shard', shard, '--bootstrap-server', bootstrap.join(','),
+    '--set', `topic=${topic}`, '--set', 'num-records=30001', '--set', 'warmup-records=3001', '--out', join(dir, out)],
+  { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stderr }));
+  });
+}
+const read = (file: string) => JSON.parse(readFileSync(join(dir, file), 'utf8')) as BenchResult;
+
+describe('datastorm merge of shards run as separate processes', () => {
+  it('adds the shards\' histograms and counters into the workload\'s result, reconciled with the broker', async () => {
+    // Both shards find the topic missing and create it, as the pods of a Kubernetes Job would.
+    const shards = await Promise.all([shardProcess('1/2', 'shard-1.json'), shardProcess('2/2', 'shard-2.json')]);
+    for (const shard of shards) expect(shard.code, shard.stderr).toBe(0);
+    const [one, two] = [read('shard-1.json'), read('shard-2.json')];
+    expect([one.config.numRecords, two.config.numRecords]).toEqual([15_001, 15_000]);
+    expect([one.config.workers, two.config.workers]).toEqual([1, 1]);
+    expect([one.config.warmupRecords, two.config.warmupRecords]).toEqual([1501, 1500]);
+    expect([one.bench?.shard, two.bench?.shard]).toEqual([{ index: 1, count: 2 }, { index: 2, count: 2 }]);
+
+    const merge = runCli(['merge', join(dir, 'shard-1.json'), join(dir, 'shard-2.json'), '--out', join(dir, 'merged.json')]);
+    expect(merge.stderr).toContain(`accounting: 30001 records acknowledged = 30001 records added to ${topic} (broker offsets): OK`);
+    expect(merge.code).toBe(0);
+    const merged = read('merged.json');
+
+    // The workload's own settings come back, and every record is counted once.
+    expect(merged.config).toMatchObject({ numRecords: 30_001, workers: 2, warmupRecords: 3001, topic });
+    expect(merged.totals.records).toBe(30_001);
+    expect(merged.accounting).toMatchObject({ acknowledgedRecords: 30_001, brokerOffsetGrowth: 30_001, match: true });
+    await admin.connect();
+    const offsets = await admin.fetchTopicOffsets(topic);
+    expect(offsets.reduce((sum, p) => sum + Number(p.high), 0)).toBe(30_001);
+
+    // Histograms, not averages: the merged percentiles are those of both shards' values together.
+    expect(merged.latency.count).toBe(30_001);
+    const { histogram: _, ...latency } = merged.latency;
+    expect(latency).toEqual(summarizeLatency(mergeHistograms([one.latency.histogram, two.latency.histogram])));
+    expect(merged.steadyState?.latency.count).toBe(27_000);
+
+    // The window runs from the first go to the last ack; the rate is recomputed over it.
+    const start = Math.min(one.measuredWindow.startEpochMs, two.measuredWindow.startEpochMs);
+    const end = Math.max(one.measuredWindow.endEpochMs, two.measuredWindow.endEpochMs);
+    expect(merged.totals.durationMs).toBe(end - start);
+    expect(merged.totals.recordsPerSec).toBeCloseTo(30_001 / ((end - start) / 1000), 6);
+    expect(merged.bench?.mergedFrom?.map((m) => m.records)).toEqual([15_001, 15_000]);
+  });
+
+  it('refuses a merge with a shard missing', () => {
+    const missing = runCli(['merge', join(dir, 'shard-1.json'), join(dir, 'shard-1.json')]);
+    expect(missing.stderr).toBe('error DS_MERGE_REFUSED: merging needs every shard of one split exactly once; given 1/2, 1/2\n');
+    expect(missing.code).toBe(1);
+  });
+});
