@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import kafkajs from '../../src/kafkajs.js';
-import { encodeRecord, groupMessagesPerPartition, kafkajsPatched, kafkajsRecord } from '../../src/kafkajs-patches.js';
+import {
+  encodeRecord, encodeRecordBatch, groupMessagesPerPartition, kafkajsPatched, kafkajsProduceRequest, kafkajsRecord,
+  kafkajsRecordBatch, produceRequestV3,
+} from '../../src/kafkajs-patches.js';
+import { registerCodecs } from '../../src/codecs.js';
 import { prng } from '../../src/payloads.js';
 
 describe('the fixes to kafkajs\'s send path', () => {
@@ -31,6 +35,51 @@ describe('the fixes to kafkajs\'s send path', () => {
     }
     const withHeaders = { key: 'k', value: 'v', headers: { trace: 'abc' } };
     expect(encodeRecord(withHeaders).buffer.equals(kafkajsRecord(withHeaders).buffer)).toBe(true);
+  });
+
+  it('encode record batches to the same bytes as kafkajs, compressed or not, with a correct CRC32C', async () => {
+    registerCodecs();
+    const random = prng(7);
+    const records = Array.from({ length: 500 }, (_, i) => encodeRecord({
+      key: i % 3 === 0 ? null : `key-${i}`, value: Buffer.from(`value ${i} `.repeat(1 + Math.floor(random() * 40))),
+      offsetDelta: i, timestampDelta: i * 3,
+    }));
+    for (const compression of [0, 1, 2, 3, 4]) {
+      for (const batch of [records, records.slice(0, 1), []]) {
+        const args = { compression, records: batch, firstTimestamp: 1_767_225_600_000, maxTimestamp: 1_767_225_601_500, lastOffsetDelta: batch.length - 1 };
+        const ours = await encodeRecordBatch(args);
+        const theirs = await kafkajsRecordBatch(args);
+        // LZ4 frames and zstd are deterministic, snappy and gzip too: the whole batch must match, CRC included.
+        expect(ours.buffer.equals(theirs.buffer)).toBe(true);
+        expect(ours.buf.length).toBe(ours.offset);
+      }
+    }
+    const transactional = { records, transactional: true, producerEpoch: 3, firstSequence: 17, firstTimestamp: 1, maxTimestamp: 2 };
+    expect((await encodeRecordBatch(transactional)).buffer.equals((await kafkajsRecordBatch(transactional)).buffer)).toBe(true);
+  });
+
+  it('encode produce requests to the same bytes as kafkajs, and leave timestamped sends to kafkajs', async () => {
+    const realNow = Date.now;
+    Date.now = () => 1_767_225_600_123; // both encoders stamp the batch with the time of encoding
+    try {
+      const messages = (n: number, offset: number) => Array.from({ length: n }, (_, i) => ({ key: i % 2 ? `k${i}` : null, value: `v${offset + i}` }));
+      const args = {
+        acks: -1, timeout: 30000, compression: 1, transactionalId: null,
+        topicData: [
+          { topic: 'a', partitions: [{ partition: 0, messages: messages(50, 0) }, { partition: 3, messages: messages(7, 50), firstSequence: 9 }] },
+          { topic: 'b', partitions: [{ partition: 1, messages: messages(1, 99) }] },
+        ],
+      };
+      type Request = { apiKey: number; apiVersion: number; expectResponse(): boolean; encode(): Promise<{ buffer: Buffer }> };
+      const ours = produceRequestV3(args) as Request;
+      const theirs = kafkajsProduceRequest(args) as Request;
+      expect([ours.apiKey, ours.apiVersion, ours.expectResponse()]).toEqual([theirs.apiKey, theirs.apiVersion, theirs.expectResponse()]);
+      expect((await ours.encode()).buffer.equals((await theirs.encode()).buffer)).toBe(true);
+      const timestamped = { ...args, topicData: [{ topic: 'a', partitions: [{ partition: 0, messages: [{ value: 'x', timestamp: '5' }] }] }] };
+      expect((await (produceRequestV3(timestamped) as Request).encode()).buffer.equals((await (kafkajsProduceRequest(timestamped) as Request).encode()).buffer)).toBe(true);
+    } finally {
+      Date.now = realNow;
+    }
   });
 
   it('group messages by partition in send order, in one pass', () => {
