@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { benchMetrics, readBenchResult, relativeMetrics, type BenchResult } from '../bench/bench-result.js';
 import { benchTable, mergeTable, type TableRows } from '../bench/bench-report.js';
@@ -32,7 +32,9 @@ function printTable({ head, rows }: TableRows): void {
 function writeResult(result: BenchResult, options: { out?: string; json?: boolean }): void {
   const text = `${JSON.stringify(result, null, 2)}\n`;
   if (options.out) {
-    writeFileSync(options.out, text);
+    // Renamed into place when complete: a merge that waits for shards' files never reads half of one.
+    writeFileSync(`${options.out}.partial`, text);
+    renameSync(`${options.out}.partial`, options.out);
     stderr(`result written to ${options.out}`);
   }
   if (options.json) process.stdout.write(text);

@@ -1,0 +1,85 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { readWorkload } from '../../src/bench/workload.js';
+import { shardConfig } from '../../src/bench/shard.js';
+import { buildProgram } from '../../src/cli/main.js';
+
+/** The example files users copy: every datastorm command in them must be one this CLI accepts. */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const documents = (file: string) => parseAllDocuments(readFileSync(`${ROOT}${file}`, 'utf8')).map((d) => {
+  expect(d.errors).toEqual([]);
+  return d.toJS() as Record<string, any>;
+});
+
+/** The argv a shell gives `datastorm` for a command line (a real sh, so $((...)) and quotes count). */
+function datastormArgv(line: string, env: Record<string, string> = {}): string[][] {
+  const script = `datastorm() { printf '%s\\0' "$@"; printf '\\n'; }\n${line}`;
+  const out = spawnSync('sh', ['-c', script], { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } });
+  expect(out.status, out.stderr).toBe(0);
+  return out.stdout.split('\n').filter(Boolean).map((argv) => argv.split('\0').filter(Boolean));
+}
+
+/** Walks the subcommands; every --flag must be an option of the command reached. */
+function checkArgv(argv: string[]): string {
+  let command: Command = buildProgram();
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const sub = command.commands.find((c) => c.name() === argv[i]);
+    if (!sub) break;
+    command = sub;
+  }
+  const path = argv.slice(0, i).join(' ');
+  expect(command.commands, `"${path}" is a complete command`).toEqual([]);
+  for (const flag of argv.slice(i).filter((a) => a.startsWith('--'))) {
+    expect(command.options.map((o) => o.long), `${path} ${flag}`).toContain(flag);
+  }
+  for (const file of argv.filter((a) => a.startsWith('benchmarks/workloads/'))) expect(existsSync(`${ROOT}${file}`), file).toBe(true);
+  return path;
+}
+
+describe('docker/github-actions-bench.yml', () => {
+  const [workflow] = documents('docker/github-actions-bench.yml');
+  const steps = workflow.jobs.bench.steps as Array<{ name?: string; run?: string }>;
+
+  it('starts the cluster, runs a workload, compares with a baseline and stops the cluster, with valid commands', () => {
+    const commands = steps.filter((s) => s.run?.startsWith('datastorm')).flatMap((s) => datastormArgv(s.run!)).map(checkArgv);
+    expect(commands).toEqual(['cluster up', 'bench run', 'bench compare', 'cluster down']);
+    const compare = steps.find((s) => s.run?.startsWith('datastorm bench compare'))!.run!;
+    expect(compare).toContain('--max-regression 10%');
+  });
+});
+
+describe('docker/k8s-bench-job.yaml', () => {
+  const [claim, job, merge] = documents('docker/k8s-bench-job.yaml');
+
+  it('runs an indexed Job of N shards numbered 1..N, and a merge of N results on a shared volume', () => {
+    expect(claim.spec.accessModes).toEqual(['ReadWriteMany']);
+    expect(job.spec).toMatchObject({ completionMode: 'Indexed', completions: 4, parallelism: 4, backoffLimit: 0 });
+    const container = job.spec.template.spec.containers[0];
+    const bootstrap = container.env.find((e: { name: string }) => e.name === 'KAFKA_BOOTSTRAP').value;
+    const shards = [0, 1, 2, 3].map((index) => {
+      const [argv] = datastormArgv(container.args[0], { JOB_COMPLETION_INDEX: String(index), KAFKA_BOOTSTRAP: bootstrap });
+      expect(checkArgv(argv)).toBe('bench run');
+      return argv;
+    });
+    expect(shards[2]).toEqual(['bench', 'run', '/workload/workload.yaml', '--shard', '3/4', '--bootstrap-server', bootstrap,
+      '--out', '/results/shard-3.json']);
+    expect(shards.map((argv) => argv[4])).toEqual(['1/4', '2/4', '3/4', '4/4']);
+
+    const mergeSpec = merge.spec.template.spec;
+    expect(mergeSpec.initContainers[0].env).toEqual([{ name: 'SHARDS', value: '4' }]);
+    const [mergeArgv] = datastormArgv(mergeSpec.containers[0].args[0]);
+    expect(checkArgv(mergeArgv)).toBe('merge');
+    expect(mergeSpec.volumes[0].persistentVolumeClaim.claimName).toBe(claim.metadata.name);
+  });
+
+  it('splits the sharded workload exactly into the Job\'s 4 shards', () => {
+    const workload = readWorkload(`${ROOT}benchmarks/workloads/sharded-rate.yaml`);
+    const shares = [1, 2, 3, 4].map((index) => shardConfig(workload.config, { index, count: 4 }));
+    expect(shares.map((c) => [c.throughputRps, c.workers])).toEqual([[50_000, 2], [50_000, 2], [50_000, 2], [50_000, 2]]);
+  });
+});
