@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { DataStormError, formatError } from '../errors.js';
 import { clusterCommand, kafkaToolCommand } from './cluster-command.js';
+import { consumeCommand, endToEndCommand, lagCommand, replayCheckCommand } from './consume-command.js';
 import { produceCommand } from './produce-command.js';
 import { benchCommand, mergeCommand } from './bench-command.js';
 
@@ -10,6 +11,10 @@ export function buildProgram(): Command {
     .version(process.env.npm_package_version ?? '0.1.0')
     .showHelpAfterError('(run with --help for usage)');
   program.addCommand(produceCommand());
+  program.addCommand(consumeCommand());
+  program.addCommand(endToEndCommand());
+  program.addCommand(lagCommand());
+  program.addCommand(replayCheckCommand());
   program.addCommand(clusterCommand());
   program.addCommand(kafkaToolCommand());
   program.addCommand(benchCommand());

@@ -1,0 +1,278 @@
+import { randomInt } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { readClusterState } from '../cluster/launcher.js';
+import { runConsume, type ConsumeConfig } from '../consume.js';
+import {
+  DETAILED_HEADER, formatConsumeAccounting, formatIntervalLine, formatProgress, formatSummaryLine, formatTimeoutWarning, SUMMARY_HEADER,
+} from '../consume-report.js';
+import { formatAccountingLine, formatLatencyLine, formatProducerLine, LATENCY_NOTE } from '../e2e-report.js';
+import { runEndToEnd, type EndToEndConfig } from '../end-to-end.js';
+import { DataStormError } from '../errors.js';
+import { runLag, type LagConfig } from '../lag.js';
+import { formatLagHeader, formatLagRow, formatLagSummary, LAG_TABLE_HEAD, lagChart, lagTableRows, partitionsKey } from '../lag-report.js';
+import { runReplayCheck, type ReplayConfig } from '../replay.js';
+import { formatDiff, formatPassLine, formatVerdict } from '../replay-report.js';
+import { createTable } from '../table.js';
+import { parseDurationMs, parseIntegerOption, parseSize } from './parse.js';
+
+/**
+ * The consuming side: `consume` (kafka-consumer-perf-test's flags and output), `e2e` (produce→consume
+ * latency), `lag` (a group's lag over time) and `replay-check` (two passes over a topic compared).
+ */
+interface OptionSpec {
+  flags: string;
+  description: string;
+  defaultValue?: unknown;
+  defaultDescription?: string;
+  parse?: (value: string) => unknown;
+}
+
+/** Every option of these commands, defined once; each command picks its own and may set its own default. */
+const OPTIONS = {
+  topic: { flags: '--topic <name>', description: 'the topic (lag: watch it even before the group commits on it)' },
+  numRecords: { flags: '--num-records <n>', description: 'records to consume: exactly this many are counted and committed',
+    parse: parseIntegerOption('--num-records', 1) },
+  group: { flags: '--group <id>', description: 'consumer group' },
+  fetchSize: { flags: '--fetch-size <bytes>', description: 'most bytes fetched from one partition per request (max.partition.fetch.bytes)',
+    defaultValue: 1024 * 1024, parse: (v: string) => parseSize('--fetch-size', v) },
+  timeout: { flags: '--timeout <ms>', description: 'give up when no record arrives for this long', defaultValue: 10_000,
+    parse: parseIntegerOption('--timeout', 1) },
+  showDetailedStats: { flags: '--show-detailed-stats', description: 'print a line per consumer (threadId) and reporting interval instead of the summary line',
+    defaultValue: false },
+  reportingInterval: { flags: '--reporting-interval <ms>', description: 'interval of the detailed-stats lines', defaultValue: 5000,
+    parse: parseIntegerOption('--reporting-interval', 1) },
+  workers: { flags: '--workers <n>', description: 'consumers in the group, one per worker thread', defaultValue: 1,
+    parse: parseIntegerOption('--workers', 1, 256) },
+  rate: { flags: '--rate <rps>', description: 'records per second to produce', defaultValue: 1000, parse: parseIntegerOption('--rate', 1) },
+  duration: { flags: '--duration <time>', description: 'how long to run (30s, 2m, or seconds)', parse: (v: string) => parseDurationMs('--duration', v) },
+  interval: { flags: '--interval <time>', description: 'time between samples (1s, 500ms, or seconds)', defaultValue: 1000, defaultDescription: '1s',
+    parse: (v: string) => parseDurationMs('--interval', v) },
+  recordSize: { flags: '--record-size <bytes>', description: 'value size of each produced record', defaultValue: 100,
+    parse: (v: string) => parseSize('--record-size', v) },
+  partitions: { flags: '--partitions <n>', description: 'partitions of the topic when it is created', defaultValue: 6,
+    parse: parseIntegerOption('--partitions', 1, 10_000) },
+  replication: { flags: '--replication <n>', description: 'replication factor of the topic when it is created', defaultValue: 3,
+    parse: parseIntegerOption('--replication', 1, 16) },
+  chart: { flags: '--chart <file.svg>', description: 'where to write the chart of total lag over time', defaultDescription: 'lag-<group>.svg' },
+  bootstrapServer: { flags: '--bootstrap-server <hosts>', description: 'the cluster (host:port,...)', defaultDescription: 'the running local cluster' },
+  json: { flags: '--json', description: 'print the whole result as JSON on stdout (everything else goes to stderr)', defaultValue: false },
+} satisfies Record<string, OptionSpec>;
+
+type OptionKey = keyof typeof OPTIONS;
+
+function addOptions(command: Command, keys: OptionKey[], settings: { required?: OptionKey[]; defaults?: Partial<Record<OptionKey, [unknown, string]>> } = {}): Command {
+  for (const key of keys) {
+    const spec: OptionSpec = OPTIONS[key];
+    const option = new Option(spec.flags, spec.description);
+    if (spec.parse) option.argParser(spec.parse);
+    const [value, description] = settings.defaults?.[key] ?? [spec.defaultValue, spec.defaultDescription];
+    if (value !== undefined || description !== undefined) option.default(value, description);
+    if (settings.required?.includes(key)) option.makeOptionMandatory();
+    command.addOption(option);
+  }
+  return command;
+}
+
+const stderr = (line: string) => process.stderr.write(`${line}\n`);
+const stdout = (line: string) => process.stdout.write(`${line}\n`);
+const printJson = (value: unknown) => stdout(JSON.stringify(value, null, 2));
+
+/** --bootstrap-server, else the local cluster `datastorm cluster up` started. */
+function resolveBootstrap(flag: string | undefined): string[] {
+  if (flag) return flag.split(',').map((host) => host.trim()).filter(Boolean);
+  const running = readClusterState();
+  if (!running) {
+    throw new DataStormError('DS_NO_CLUSTER', 'no --bootstrap-server given and no local cluster running', {
+      hint: 'start one with `datastorm cluster up`, or pass --bootstrap-server host:port',
+    });
+  }
+  return running.bootstrap;
+}
+
+interface ConsumeFlags {
+  topic: string; numRecords: number; group?: string; fetchSize: number; timeout: number; showDetailedStats: boolean;
+  reportingInterval: number; workers: number; bootstrapServer?: string; json: boolean;
+}
+
+export function consumeCommand(): Command {
+  const command = new Command('consume')
+    .description('consume with W consumers of one group (one per worker thread) and report like kafka-consumer-perf-test')
+    .addHelpText('after', `
+Prints kafka-consumer-perf-test's header and data line (same columns, date and number formats) on stdout,
+counting exactly --num-records records (Kafka's tool counts to the end of its last poll), then commits exactly
+those and checks that the group's committed offsets grew by as many. rebalance.time.ms is the longest time any
+one consumer spent joining the group; fetch.time.ms is the rest of the run.
+
+Examples:
+  datastorm consume --topic t --num-records 1000000
+  datastorm consume --topic t --num-records 1000000 --workers 4 --group g1 --json`);
+  addOptions(command, ['topic', 'numRecords', 'group', 'fetchSize', 'timeout', 'showDetailedStats', 'reportingInterval', 'workers',
+    'bootstrapServer', 'json'], { required: ['topic', 'numRecords'], defaults: { group: [undefined, 'perf-consumer-<random>'] } });
+  command.action(async (flags: ConsumeFlags) => {
+    const config: ConsumeConfig = {
+      bootstrap: resolveBootstrap(flags.bootstrapServer), topic: flags.topic, numRecords: flags.numRecords,
+      group: flags.group ?? `perf-consumer-${randomInt(100_000)}`, fetchSizeBytes: flags.fetchSize, timeoutMs: flags.timeout,
+      showDetailedStats: flags.showDetailedStats, reportingIntervalMs: flags.reportingInterval, workers: flags.workers,
+    };
+    // Kafka's lines own stdout, unless the JSON does.
+    const out = flags.json ? stderr : stdout;
+    const progress = Boolean(process.stderr.isTTY);
+    let lastProgressMs = 0;
+    const clearProgress = () => { if (progress) process.stderr.write('\r\x1b[K'); };
+    out(config.showDetailedStats ? DETAILED_HEADER : SUMMARY_HEADER);
+    const result = await runConsume(config, {
+      onInterval: (interval) => {
+        if (!config.showDetailedStats) return;
+        clearProgress();
+        out(formatIntervalLine(interval));
+      },
+      onProgress: (records, elapsedMs) => {
+        if (!progress || Date.now() - lastProgressMs < 250) return;
+        lastProgressMs = Date.now();
+        process.stderr.write(`\r\x1b[K${formatProgress(records, config.numRecords, elapsedMs)}`);
+      },
+    });
+    clearProgress();
+    if (result.timedOut) out(formatTimeoutWarning(config.timeoutMs));
+    if (!config.showDetailedStats) out(formatSummaryLine(result.totals));
+    if (config.workers > 1) {
+      const table = createTable(['consumer', 'records', 'MB', 'rebalance ms'], { colAligns: ['right', 'right', 'right', 'right'] });
+      for (const w of result.workers) table.push([w.workerId, w.records, (w.payloadBytes / 1024 / 1024).toFixed(4), w.rebalanceMs]);
+      stderr(table.toString());
+    }
+    stderr(formatConsumeAccounting(result.accounting, config.group));
+    if (flags.json) printJson(result);
+    if (result.timedOut) {
+      throw new DataStormError('DS_CONSUME_TIMEOUT', `consumed ${result.totals.records} of ${config.numRecords} records: ` +
+        `none arrived for ${config.timeoutMs} ms`, { hint: `the topic had ${result.accounting.availableRecords} records past the group's offsets; raise --timeout or produce more` });
+    }
+    if (!result.accounting.match) {
+      throw new DataStormError('DS_ACCOUNTING_MISMATCH', 'the records counted and the group\'s committed offsets disagree (see the accounting line)');
+    }
+  });
+  return command;
+}
+
+interface EndToEndFlags {
+  topic: string; rate: number; duration: number; recordSize: number; workers: number; group?: string; fetchSize: number;
+  partitions: number; replication: number; timeout: number; bootstrapServer?: string; json: boolean;
+}
+
+export function endToEndCommand(): Command {
+  const command = new Command('e2e')
+    .description('produce at a steady rate while W consumers of one group read, and report produce→consume latency per record')
+    .addHelpText('after', `
+Latency is the consumer's clock minus the record's CreateTime timestamp, set by the producer when it hands the
+record to the client: whole milliseconds, so the resolution is 1 ms. Consumers record into HDR histograms
+that are merged exactly. The group starts at the end of the topic and waits until it has settled before the
+first send; --timeout is how long to wait, after the last send, for the consumers to read everything.
+
+Example:
+  datastorm e2e --topic e2e --rate 2000 --duration 30s --workers 2`);
+  addOptions(command, ['topic', 'rate', 'duration', 'recordSize', 'workers', 'group', 'fetchSize', 'partitions', 'replication', 'timeout',
+    'bootstrapServer', 'json'], {
+    required: ['topic'],
+    defaults: { duration: [10_000, '10s'], group: [undefined, 'datastorm-e2e-<random>'], timeout: [30_000, '30000'] },
+  });
+  command.action(async (flags: EndToEndFlags) => {
+    const config: EndToEndConfig = {
+      bootstrap: resolveBootstrap(flags.bootstrapServer), topic: flags.topic, ratePerSec: flags.rate, durationMs: flags.duration,
+      recordSizeBytes: flags.recordSize, workers: flags.workers, group: flags.group ?? `datastorm-e2e-${randomInt(100_000)}`,
+      fetchSizeBytes: flags.fetchSize, partitions: flags.partitions, replication: flags.replication, drainTimeoutMs: flags.timeout,
+    };
+    const result = await runEndToEnd(config, stderr);
+    (flags.json ? stderr : stdout)(formatLatencyLine(result.latency));
+    stderr(LATENCY_NOTE);
+    stderr(formatProducerLine(result));
+    stderr(formatAccountingLine(result));
+    if (flags.json) printJson(result);
+    if (result.producer.failedRecords > 0) {
+      throw new DataStormError('DS_RECORDS_FAILED', `${result.producer.failedRecords} records failed to send: ${result.producer.firstError}`);
+    }
+    if (!result.accounting.match) {
+      throw new DataStormError('DS_ACCOUNTING_MISMATCH', 'produced, consumed and the topic\'s offsets disagree (see the accounting line)', {
+        hint: 'records still unread after --timeout count as missing: raise --timeout',
+      });
+    }
+  });
+  return command;
+}
+
+interface LagFlags {
+  group: string; topic?: string; interval: number; duration: number; chart?: string; bootstrapServer?: string; json: boolean;
+}
+
+export function lagCommand(): Command {
+  const command = new Command('lag')
+    .description('sample a consumer group\'s lag per partition over time; report its peak, drain rate and time to catch up, and chart it')
+    .addHelpText('after', `
+Lag = end offset − the group's committed offset, per partition (with no commit: every record still in the
+log). Works for any group, whoever created it. The drain rate is the fall in total lag per second from the
+peak to the first sample back at 0; the time to catch up is from the peak to that sample. Ctrl-C stops early
+and still writes the chart.
+
+Example:
+  datastorm lag --group g1 --interval 1 --duration 120 --chart lag.svg`);
+  addOptions(command, ['group', 'topic', 'interval', 'duration', 'chart', 'bootstrapServer', 'json'], {
+    required: ['group'], defaults: { duration: [60_000, '60s'] },
+  });
+  command.action(async (flags: LagFlags) => {
+    const config: LagConfig = {
+      bootstrap: resolveBootstrap(flags.bootstrapServer), group: flags.group, intervalMs: flags.interval, durationMs: flags.duration,
+      topics: flags.topic ? [flags.topic] : [],
+    };
+    const abort = new AbortController();
+    const onSigint = () => abort.abort();
+    process.once('SIGINT', onSigint);
+    let shownPartitions: string | undefined;
+    const result = await runLag(config, (sample, previous) => {
+      if (partitionsKey(sample) !== shownPartitions) {
+        shownPartitions = partitionsKey(sample);
+        stderr(formatLagHeader(sample));
+      }
+      stderr(formatLagRow(sample, previous));
+    }, abort.signal).finally(() => process.off('SIGINT', onSigint));
+    const table = createTable(LAG_TABLE_HEAD, { colAligns: ['left', 'right', 'right', 'right', 'right', 'right'] });
+    table.push(...lagTableRows(result.samples));
+    stderr(table.toString());
+    const chartFile = resolve(flags.chart ?? `lag-${flags.group.replace(/[^A-Za-z0-9._-]/g, '_')}.svg`);
+    writeFileSync(chartFile, lagChart(result));
+    stderr(`chart of total lag written to ${chartFile}`);
+    (flags.json ? stderr : stdout)(formatLagSummary(result.summary));
+    if (flags.json) printJson({ ...result, chartFile });
+  });
+  return command;
+}
+
+interface ReplayFlags { topic: string; group: string; timeout: number; bootstrapServer?: string; json: boolean }
+
+export function replayCheckCommand(): Command {
+  const command = new Command('replay-check')
+    .description('read a topic twice through one group (reset to the earliest offsets before each pass) and check both passes read the same')
+    .addHelpText('after', `
+Each pass resets the group to the log start offsets, reads up to the end offsets it found when it began, and
+reduces what it read to a SHA-256 digest (records in partition, offset order: key and value) and per-key
+counts. Exits 1, listing the partitions and keys that differ, when the passes do not match. The group must
+have no active members.
+
+Example:
+  datastorm replay-check --topic orders --group replay-orders`);
+  addOptions(command, ['topic', 'group', 'timeout', 'bootstrapServer', 'json'], { required: ['topic', 'group'] });
+  command.action(async (flags: ReplayFlags) => {
+    const config: ReplayConfig = {
+      bootstrap: resolveBootstrap(flags.bootstrapServer), topic: flags.topic, group: flags.group, timeoutMs: flags.timeout,
+    };
+    const result = await runReplayCheck(config, { log: stderr });
+    const out = flags.json ? stderr : stdout;
+    result.passes.forEach((pass, i) => out(formatPassLine(i + 1, pass)));
+    out(formatVerdict(result));
+    for (const line of formatDiff(result.diff)) stderr(line);
+    if (flags.json) printJson(result);
+    if (!result.match) {
+      throw new DataStormError('DS_REPLAY_MISMATCH', 'the two passes over the topic differ (see the partitions and keys above)');
+    }
+  });
+  return command;
+}

@@ -1,0 +1,40 @@
+import type { CountersLayout } from './consume-counters.js';
+
+/**
+ * The contract between the main thread and workers/consume-worker.ts: one long-lived task per worker (an
+ * idle piscina worker's event loop is frozen), counters in shared memory, events posted on parentPort (the
+ * pool re-emits them as 'message').
+ */
+export interface ConsumeTask {
+  workerId: number;
+  bootstrap: string[];
+  topic: string;
+  group: string;
+  /** Most bytes fetched from one partition per request (Kafka's max.partition.fetch.bytes, perf-test --fetch-size). */
+  fetchSizeBytes: number;
+  /** Record produce→consume latency from each record's timestamp (end-to-end mode). */
+  measureLatency: boolean;
+  counters: SharedArrayBuffer;
+  layout: CountersLayout;
+}
+
+/** What a worker posts while it runs; every kind is handled by src/consumer-group.ts. */
+export type WorkerEvent =
+  /** The task began: its consumer exists and is about to connect (Kafka's tool starts its clock there). */
+  | { kind: 'started'; workerId: number; atMs: number }
+  | { kind: 'assigned'; workerId: number; atMs: number; memberId: string; partitions: number[] }
+  | { kind: 'rebalancing'; workerId: number; atMs: number };
+
+export interface WorkerOutcome {
+  workerId: number;
+  records: number;
+  payloadBytes: number;
+  rebalanceMs: number;
+  /** Encoded HDR histogram of latencies in µs (src/histograms.ts), when measureLatency was set. */
+  latencyHistogram?: string;
+}
+
+export function isWorkerEvent(message: unknown): message is WorkerEvent {
+  const kind = (message as { kind?: unknown } | null)?.kind;
+  return kind === 'started' || kind === 'assigned' || kind === 'rebalancing';
+}

@@ -1,0 +1,125 @@
+import { formatJavaFixed, formatKafkaDate } from './java-format.js';
+
+/**
+ * The figures of a consume run and the lines kafka-consumer-perf-test prints for them (Kafka 4.x,
+ * org.apache.kafka.tools.ConsumerPerformance): same header, same columns, same number and date formats.
+ * MB = 1024 * 1024 bytes of keys plus values, as Kafka counts them.
+ */
+const BYTES_PER_MB = 1024 * 1024;
+const RATE_COLUMNS = 'rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec';
+
+export const SUMMARY_HEADER = `start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, ${RATE_COLUMNS}`;
+export const DETAILED_HEADER = `time, threadId, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, ${RATE_COLUMNS}`;
+
+export interface ConsumeCounts {
+  records: number;
+  /** Key plus value bytes of the counted records. */
+  payloadBytes: number;
+  startMs: number;
+  endMs: number;
+  /** Time spent joining the group (Kafka's rebalance.time.ms). */
+  rebalanceMs: number;
+}
+
+export interface ConsumeFigures extends ConsumeCounts {
+  durationMs: number;
+  megabytes: number;
+  mbPerSec: number;
+  recordsPerSec: number;
+  /** durationMs − rebalanceMs: the time spent fetching. */
+  fetchMs: number;
+  fetchMbPerSec: number;
+  fetchRecordsPerSec: number;
+}
+
+/** Kafka's arithmetic, including its Infinity and NaN when a duration is 0. */
+export function consumeFigures(counts: ConsumeCounts): ConsumeFigures {
+  const durationMs = counts.endMs - counts.startMs;
+  const megabytes = counts.payloadBytes / BYTES_PER_MB;
+  const fetchMs = durationMs - counts.rebalanceMs;
+  return {
+    ...counts,
+    durationMs,
+    megabytes,
+    mbPerSec: megabytes / (durationMs / 1000),
+    recordsPerSec: counts.records / (durationMs / 1000),
+    fetchMs,
+    fetchMbPerSec: megabytes / (fetchMs / 1000),
+    fetchRecordsPerSec: counts.records / (fetchMs / 1000),
+  };
+}
+
+/** The data line under SUMMARY_HEADER. */
+export function formatSummaryLine(f: ConsumeFigures): string {
+  return [
+    formatKafkaDate(f.startMs), formatKafkaDate(f.endMs), formatJavaFixed(f.megabytes, 4), formatJavaFixed(f.mbPerSec, 4),
+    String(f.records), formatJavaFixed(f.recordsPerSec, 4), String(f.rebalanceMs), String(f.fetchMs),
+    formatJavaFixed(f.fetchMbPerSec, 4), formatJavaFixed(f.fetchRecordsPerSec, 4),
+  ].join(', ');
+}
+
+/** One consumer's progress over one reporting interval (--show-detailed-stats). */
+export interface IntervalCounts {
+  workerId: number;
+  startMs: number;
+  endMs: number;
+  /** Since the run started. */
+  totalRecords: number;
+  totalPayloadBytes: number;
+  /** Within the interval. */
+  records: number;
+  payloadBytes: number;
+  rebalanceMs: number;
+}
+
+export interface IntervalFigures extends IntervalCounts {
+  totalMegabytes: number;
+  mbPerSec: number;
+  recordsPerSec: number;
+  fetchMs: number;
+  fetchMbPerSec: number;
+  fetchRecordsPerSec: number;
+}
+
+/** Kafka's printConsumerProgress arithmetic: fetch rates are 0 when the interval was all rebalancing. */
+export function intervalFigures(counts: IntervalCounts): IntervalFigures {
+  const elapsedMs = counts.endMs - counts.startMs;
+  const megabytes = counts.payloadBytes / BYTES_PER_MB;
+  const fetchMs = elapsedMs - counts.rebalanceMs;
+  return {
+    ...counts,
+    totalMegabytes: counts.totalPayloadBytes / BYTES_PER_MB,
+    mbPerSec: (1000 * megabytes) / elapsedMs,
+    recordsPerSec: (counts.records / elapsedMs) * 1000,
+    fetchMs,
+    fetchMbPerSec: fetchMs <= 0 ? 0 : (1000 * megabytes) / fetchMs,
+    fetchRecordsPerSec: fetchMs <= 0 ? 0 : (1000 * counts.records) / fetchMs,
+  };
+}
+
+/** A data line under DETAILED_HEADER; threadId is the consumer's index in the group. */
+export function formatIntervalLine(f: IntervalFigures): string {
+  return [
+    formatKafkaDate(f.endMs), String(f.workerId), formatJavaFixed(f.totalMegabytes, 4), formatJavaFixed(f.mbPerSec, 4),
+    String(f.totalRecords), formatJavaFixed(f.recordsPerSec, 4), String(f.rebalanceMs), String(f.fetchMs),
+    formatJavaFixed(f.fetchMbPerSec, 4), formatJavaFixed(f.fetchRecordsPerSec, 4),
+  ].join(', ');
+}
+
+/** Kafka's warning when --timeout ends the run early, word for word (Kafka prints it on stdout). */
+export function formatTimeoutWarning(timeoutMs: number): string {
+  return `WARNING: Exiting before consuming the expected number of messages: timeout (${timeoutMs} ms) exceeded. ` +
+    'You can use the --timeout option to increase the timeout.';
+}
+
+/** The stderr progress line shown on a terminal while consuming. */
+export function formatProgress(records: number, target: number, elapsedMs: number): string {
+  const rate = elapsedMs > 0 ? (records * 1000) / elapsedMs : 0;
+  return `consumed ${records}/${target} records (${Math.floor((records * 100) / target)}%), ` +
+    `${rate.toFixed(0)} records/sec, ${(elapsedMs / 1000).toFixed(1)} s`;
+}
+
+export function formatConsumeAccounting(accounting: { countedRecords: number; committedOffsetGrowth: number; match: boolean }, group: string): string {
+  return `accounting: ${accounting.countedRecords} records counted, group ${group}'s committed offsets grew by ` +
+    `${accounting.committedOffsetGrowth}: ${accounting.match ? 'match' : 'MISMATCH'}`;
+}

@@ -1,0 +1,155 @@
+import { consumeFigures, intervalFigures, type ConsumeFigures, type IntervalFigures } from './consume-report.js';
+import type { ConsumeCounters } from './consume-counters.js';
+import { ensureCommitted, groupStart, requireIdleGroup, startConsumerGroup, topicPartitionCount } from './consumer-group.js';
+import { groupRebalanceMs } from './group-timeline.js';
+import { createKafka, describeBrokers } from './kafka-client.js';
+
+/**
+ * `datastorm consume`: kafka-consumer-perf-test's measurement with W consumers of one group, counting exactly
+ * the records asked for and committing exactly those, so the count reconciles with the group's offsets.
+ */
+export interface ConsumeConfig {
+  bootstrap: string[];
+  topic: string;
+  numRecords: number;
+  group: string;
+  fetchSizeBytes: number;
+  /** Longest wait between records before giving up (Kafka's --timeout; it counts from the start). */
+  timeoutMs: number;
+  showDetailedStats: boolean;
+  reportingIntervalMs: number;
+  workers: number;
+}
+
+export interface ConsumeAccounting {
+  countedRecords: number;
+  /** Records on the topic past the group's start when the run began. */
+  availableRecords: number;
+  /** Σ over partitions of (committed offset after the run − first offset the group read). */
+  committedOffsetGrowth: number;
+  match: boolean;
+}
+
+export interface ConsumeResult {
+  schemaVersion: 1;
+  command: 'consume';
+  startedAt: string;
+  config: ConsumeConfig;
+  totals: ConsumeFigures;
+  workers: Array<{ workerId: number; records: number; payloadBytes: number; rebalanceMs: number }>;
+  /** Per consumer and reporting interval (Kafka's --show-detailed-stats lines); always measured. */
+  intervals: IntervalFigures[];
+  accounting: ConsumeAccounting;
+  /** True when --timeout passed between records before the count was reached. */
+  timedOut: boolean;
+}
+
+export interface ConsumeListener {
+  onInterval?: (interval: IntervalFigures) => void;
+  onProgress?: (records: number, elapsedMs: number) => void;
+}
+
+const TICK_MS = 50;
+
+/** Cuts each consumer's counts into Kafka's detailed-stats intervals: a line once the interval passed and records came. */
+class IntervalTracker {
+  private readonly last: Array<{ atMs: number; records: number; payloadBytes: number; rebalanceMs: number }>;
+  readonly intervals: IntervalFigures[] = [];
+
+  constructor(private readonly counters: ConsumeCounters, startMs: number, private readonly intervalMs: number) {
+    this.last = Array.from({ length: counters.layout.workers }, () => ({ atMs: startMs, records: 0, payloadBytes: 0, rebalanceMs: 0 }));
+  }
+
+  /** The intervals that closed by nowMs; with final, every consumer's last partial one too. */
+  close(nowMs: number, final: boolean): IntervalFigures[] {
+    const closed: IntervalFigures[] = [];
+    this.last.forEach((last, workerId) => {
+      const records = this.counters.records(workerId);
+      if (records === last.records || (!final && nowMs - last.atMs < this.intervalMs)) return;
+      const payloadBytes = this.counters.payloadBytes(workerId);
+      const rebalanceMs = this.counters.rebalanceMs(workerId);
+      closed.push(intervalFigures({
+        workerId, startMs: last.atMs, endMs: nowMs, totalRecords: records, totalPayloadBytes: payloadBytes,
+        records: records - last.records, payloadBytes: payloadBytes - last.payloadBytes, rebalanceMs: rebalanceMs - last.rebalanceMs,
+      }));
+      this.last[workerId] = { atMs: nowMs, records, payloadBytes, rebalanceMs };
+    });
+    this.intervals.push(...closed);
+    return closed;
+  }
+}
+
+export async function runConsume(config: ConsumeConfig, listener: ConsumeListener = {}): Promise<ConsumeResult> {
+  await describeBrokers(config.bootstrap);
+  const admin = createKafka(config.bootstrap, 'datastorm-consume-admin').admin();
+  await admin.connect();
+  try {
+    const partitions = await topicPartitionCount(admin, config.topic);
+    await requireIdleGroup(admin, config.group);
+    const start = await groupStart(admin, config.group, config.topic, partitions);
+    const startedAt = new Date().toISOString();
+    const submittedMs = Date.now();
+    const group = startConsumerGroup({
+      bootstrap: config.bootstrap, topic: config.topic, group: config.group, workers: config.workers,
+      fetchSizeBytes: config.fetchSizeBytes, measureLatency: false, recordLimit: config.numRecords, startOffsets: start.startOffsets,
+    });
+    const { counters } = group;
+
+    let timedOut = false;
+    let endMs: number | undefined;
+    let lastTotal = 0;
+    let lastRecordMs = submittedMs;
+    let tracker: IntervalTracker | undefined;
+    // A failed consumer sets the stop flag; its error is thrown where finished is awaited below.
+    group.finished.catch(() => undefined);
+    while (!counters.stopped()) {
+      await new Promise((resolve) => setTimeout(resolve, TICK_MS));
+      const nowMs = Date.now();
+      const startMs = group.startedAtMs();
+      if (startMs !== undefined) tracker ??= new IntervalTracker(counters, startMs, config.reportingIntervalMs);
+      for (const interval of tracker?.close(nowMs, false) ?? []) listener.onInterval?.(interval);
+      const total = counters.totalRecords();
+      if (total > lastTotal) [lastTotal, lastRecordMs] = [total, nowMs];
+      listener.onProgress?.(total, nowMs - (startMs ?? submittedMs));
+      if (nowMs - lastRecordMs > config.timeoutMs && !counters.stopped()) {
+        timedOut = true;
+        endMs = nowMs;
+        group.stop();
+      }
+    }
+    const outcomes = await group.finished;
+    endMs = counters.limitReachedAtMs() ?? endMs ?? Date.now();
+    const startMs = group.startedAtMs() ?? submittedMs;
+    tracker ??= new IntervalTracker(counters, startMs, config.reportingIntervalMs);
+    for (const interval of tracker.close(endMs, true)) listener.onInterval?.(interval);
+
+    await ensureCommitted(admin, config.group, config.topic, start.startOffsets, counters.highestOffsets());
+    const after = await groupStart(admin, config.group, config.topic, partitions);
+    const records = outcomes.reduce((sum, o) => sum + o.records, 0);
+    const committedOffsetGrowth = after.startOffsets.reduce((sum, offset, p) => sum + offset - start.startOffsets[p], 0);
+    return {
+      schemaVersion: 1,
+      command: 'consume',
+      startedAt,
+      config,
+      totals: consumeFigures({
+        records,
+        payloadBytes: outcomes.reduce((sum, o) => sum + o.payloadBytes, 0),
+        startMs,
+        endMs,
+        rebalanceMs: groupRebalanceMs(group.events(), startMs, endMs),
+      }),
+      workers: outcomes.map(({ workerId, records: r, payloadBytes, rebalanceMs }) => ({ workerId, records: r, payloadBytes, rebalanceMs })),
+      intervals: tracker.intervals,
+      accounting: {
+        countedRecords: records,
+        availableRecords: start.endOffsets.reduce((sum, end, p) => sum + end - start.startOffsets[p], 0),
+        committedOffsetGrowth,
+        match: committedOffsetGrowth === records,
+      },
+      timedOut,
+    };
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,198 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import kafkajs from './kafkajs.js';
+import type { Admin } from 'kafkajs';
+import { Piscina } from 'piscina';
+import { ConsumeCounters } from './consume-counters.js';
+import { isWorkerEvent, type ConsumeTask, type WorkerEvent, type WorkerOutcome } from './consume-protocol.js';
+import { DataStormError } from './errors.js';
+import { projectRoot } from './paths.js';
+
+const { AssignerProtocol } = kafkajs;
+
+/**
+ * W consumers of one group, one per worker thread, sharing exact counters (src/consume-counters.ts), and
+ * the admin steps around them: where the group starts, that nobody else is in it, and that exactly what was
+ * counted is committed once every consumer has left.
+ */
+export interface GroupRunOptions {
+  bootstrap: string[];
+  topic: string;
+  group: string;
+  workers: number;
+  fetchSizeBytes: number;
+  measureLatency: boolean;
+  /** Number.MAX_SAFE_INTEGER for no limit. */
+  recordLimit: number;
+  /** First countable offset of each partition (from groupStartOffsets). */
+  startOffsets: number[];
+}
+
+export interface ConsumerGroupRun {
+  readonly counters: ConsumeCounters;
+  /** When the first consumer started (epoch ms); set once its task runs. */
+  startedAtMs(): number | undefined;
+  /** What the consumers reported so far: starts, assignments, rebalances (src/group-timeline.ts). */
+  events(): readonly WorkerEvent[];
+  /** Resolves once the broker describes the group as Stable with every consumer holding the partitions it reports. */
+  balanced(admin: Admin, timeoutMs: number): Promise<void>;
+  stop(): void;
+  /** Every consumer's outcome once all have left the group; rejects with the first failure. */
+  readonly finished: Promise<WorkerOutcome[]>;
+}
+
+const POLL_MS = 100;
+
+function workerFile(): string {
+  const file = join(projectRoot(), 'dist/workers/consume-worker.js');
+  if (!existsSync(file)) {
+    throw new DataStormError('DS_NOT_BUILT', `${file} is missing`, { hint: 'run `npm run build` first' });
+  }
+  return file;
+}
+
+export function startConsumerGroup(options: GroupRunOptions): ConsumerGroupRun {
+  const layout = { workers: options.workers, partitions: options.startOffsets.length, recordLimit: options.recordLimit };
+  const counters = ConsumeCounters.create(layout, options.startOffsets);
+  const pool = new Piscina({
+    filename: workerFile(),
+    minThreads: options.workers,
+    maxThreads: options.workers,
+    concurrentTasksPerWorker: 1,
+    // Each consumer's sockets and timers must keep running: never park a worker in Atomics.wait.
+    atomics: 'disabled',
+  });
+  let firstStartMs: number | undefined;
+  const events: WorkerEvent[] = [];
+  const assignments = new Map<number, { memberId: string; partitions: number[] }>();
+  const onEvent = (event: WorkerEvent) => {
+    events.push(event);
+    switch (event.kind) {
+      case 'started':
+        firstStartMs = Math.min(firstStartMs ?? event.atMs, event.atMs);
+        break;
+      case 'assigned':
+        assignments.set(event.workerId, { memberId: event.memberId, partitions: event.partitions });
+        break;
+      case 'rebalancing':
+        assignments.delete(event.workerId);
+        break;
+    }
+  };
+  pool.on('message', (message: unknown) => {
+    if (isWorkerEvent(message)) onEvent(message);
+  });
+
+  const tasks = Array.from({ length: options.workers }, (_, workerId) => {
+    const task: ConsumeTask = {
+      workerId, bootstrap: options.bootstrap, topic: options.topic, group: options.group,
+      fetchSizeBytes: options.fetchSizeBytes, measureLatency: options.measureLatency, counters: counters.buffer, layout,
+    };
+    return (pool.run(task) as Promise<WorkerOutcome>).catch((error: unknown) => {
+      counters.stop();
+      throw error;
+    });
+  });
+  const finished = Promise.allSettled(tasks).then(async (settled) => {
+    await pool.destroy();
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) {
+      const cause = failed.reason as Error;
+      throw new DataStormError('DS_CONSUMER_FAILED', `a consumer of group ${options.group} failed: ${cause.message}`, {
+        hint: 'check that the topic exists and the cluster is up (`datastorm cluster status`)', cause,
+      });
+    }
+    return settled.map((s) => (s as PromiseFulfilledResult<WorkerOutcome>).value);
+  });
+
+  const isBalanced = async (admin: Admin): Promise<boolean> => {
+    const [group] = (await admin.describeGroups([options.group])).groups;
+    if (group.state !== 'Stable' || group.members.length !== options.workers) return false;
+    return group.members.every((member) => {
+      const reported = [...assignments.values()].find((a) => a.memberId === member.memberId);
+      const described = AssignerProtocol.MemberAssignment.decode(member.memberAssignment)?.assignment[options.topic] ?? [];
+      return reported !== undefined && [...described].sort((a, b) => a - b).join() === reported.partitions.join();
+    });
+  };
+
+  return {
+    counters,
+    startedAtMs: () => firstStartMs,
+    events: () => events,
+    stop: () => counters.stop(),
+    finished,
+    async balanced(admin, timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      while (!(await isBalanced(admin))) {
+        if (counters.stopped()) return;
+        if (Date.now() > deadline) {
+          throw new DataStormError('DS_GROUP_NOT_BALANCED', `group ${options.group} did not settle within ${timeoutMs} ms`, {
+            hint: 'another member may be joining and leaving it; use a group of your own with --group',
+          });
+        }
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      }
+    },
+  };
+}
+
+export interface GroupStart {
+  /** Per partition: the first offset the group will read (its commit, else the log start, as auto.offset.reset=earliest). */
+  startOffsets: number[];
+  /** Per partition: the log end offset when looked at. */
+  endOffsets: number[];
+  /** Per partition: the group's committed offset, or undefined where it has none (or kafkajs's -2 "earliest" marker). */
+  committedOffsets: Array<number | undefined>;
+}
+
+/** The partitions of the topic, with a clear error when it does not exist. */
+export async function topicPartitionCount(admin: Admin, topic: string): Promise<number> {
+  const { topics } = await admin.fetchTopicMetadata({ topics: [] });
+  const found = topics.find((t) => t.name === topic);
+  if (!found) throw new DataStormError('DS_UNKNOWN_TOPIC', `topic ${topic} does not exist`, { hint: 'check --topic, or produce to it first' });
+  return found.partitions.length;
+}
+
+/** Where the group stands on the topic, per partition. */
+export async function groupStart(admin: Admin, group: string, topic: string, partitions: number): Promise<GroupStart> {
+  const ends = await admin.fetchTopicOffsets(topic);
+  const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+  const startOffsets: number[] = [];
+  const endOffsets: number[] = [];
+  const committedOffsets: Array<number | undefined> = [];
+  for (let p = 0; p < partitions; p += 1) {
+    const end = ends.find((e) => e.partition === p);
+    const commit = Number(committed?.partitions.find((c) => c.partition === p)?.offset ?? -1);
+    const low = Number(end?.low ?? 0);
+    committedOffsets.push(commit >= 0 ? commit : undefined);
+    startOffsets.push(commit >= 0 ? Math.max(commit, low) : low);
+    endOffsets.push(Number(end?.high ?? 0));
+  }
+  return { startOffsets, endOffsets, committedOffsets };
+}
+
+/** Fails early when the group has members: its consumers would share our partitions, and a commit would be refused. */
+export async function requireIdleGroup(admin: Admin, group: string): Promise<void> {
+  const [described] = (await admin.describeGroups([group])).groups;
+  if (described.members.length > 0) {
+    throw new DataStormError('DS_GROUP_ACTIVE', `group ${group} has ${described.members.length} active member(s) (state ${described.state})`, {
+      hint: 'stop its consumers first, or use another --group',
+    });
+  }
+}
+
+/**
+ * Makes the group's committed offsets exactly "after the last counted record" in every partition that moved.
+ * The consumers commit their own partitions before leaving; a partition whose commit a late rebalance
+ * refused is committed here (admin.setOffsets joins the group briefly: the group must have no members).
+ * Returns the partitions that needed it.
+ */
+export async function ensureCommitted(admin: Admin, group: string, topic: string, startOffsets: number[], highest: number[]): Promise<number[]> {
+  const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+  const partitions = highest
+    .map((offset, partition) => ({ partition, offset: String(offset + 1) }))
+    .filter(({ partition, offset }) => Number(offset) > startOffsets[partition]
+      && committed?.partitions.find((c) => c.partition === partition)?.offset !== offset);
+  if (partitions.length > 0) await admin.setOffsets({ groupId: group, topic, partitions });
+  return partitions.map((p) => p.partition);
+}

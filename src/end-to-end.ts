@@ -1,0 +1,144 @@
+import kafkajs from './kafkajs.js';
+import type { Admin, Producer } from 'kafkajs';
+import {
+  ensureCommitted, groupStart, requireIdleGroup, startConsumerGroup, topicPartitionCount, type ConsumerGroupRun,
+} from './consumer-group.js';
+import { DataStormError } from './errors.js';
+import { encodeHistogram, mergeHistograms, summarizeLatency, type LatencySummaryUs } from './histograms.js';
+import { createKafka, describeBrokers } from './kafka-client.js';
+import { producePaced, type PacedProduceResult } from './paced-producer.js';
+
+const { ConfigResourceTypes } = kafkajs;
+
+/**
+ * `datastorm e2e`: a rate-limited producer and W consumers of one group run together; each record's
+ * latency is the consumer's clock minus the record's CreateTime timestamp (OpenMessaging Benchmark's
+ * end-to-end latency), merged across consumers in one HDR histogram.
+ */
+export interface EndToEndConfig {
+  bootstrap: string[];
+  topic: string;
+  ratePerSec: number;
+  durationMs: number;
+  recordSizeBytes: number;
+  workers: number;
+  group: string;
+  fetchSizeBytes: number;
+  /** Used when the topic has to be created. */
+  partitions: number;
+  replication: number;
+  /** How long to wait, after the last send, for the consumers to get every record. */
+  drainTimeoutMs: number;
+}
+
+export interface EndToEndResult {
+  schemaVersion: 1;
+  command: 'e2e';
+  startedAt: string;
+  config: EndToEndConfig;
+  /** Time for the consumers to join and the group to settle, before the first record was sent. */
+  groupBalanceMs: number;
+  producer: { records: number; failedRecords: number; firstError?: string; durationMs: number; recordsPerSec: number };
+  consumer: { records: number; payloadBytes: number; drainMs: number; workers: Array<{ workerId: number; records: number }> };
+  /** produce → consume per record, in µs; timestamps are whole milliseconds, so 1 ms is the resolution. */
+  latency: LatencySummaryUs & { histogram: string; resolutionMs: 1 };
+  accounting: { producedRecords: number; consumedRecords: number; brokerOffsetGrowth: number; match: boolean };
+}
+
+const BALANCE_TIMEOUT_MS = 60_000;
+const DRAIN_POLL_MS = 20;
+
+async function ensureTopic(admin: Admin, config: EndToEndConfig, brokers: number, log: (line: string) => void): Promise<number> {
+  const { topics } = await admin.fetchTopicMetadata({ topics: [] });
+  if (!topics.some((t) => t.name === config.topic)) {
+    if (config.replication > brokers) {
+      throw new DataStormError('DS_BAD_REPLICATION', `--replication ${config.replication} is more than the ${brokers} brokers of the cluster`);
+    }
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic: config.topic, numPartitions: config.partitions, replicationFactor: config.replication }],
+    });
+    log(`created topic ${config.topic}: ${config.partitions} partitions, replication ${config.replication}`);
+  }
+  const described = await admin.describeConfigs({
+    resources: [{ type: ConfigResourceTypes.TOPIC, name: config.topic, configNames: ['message.timestamp.type'] }],
+    includeSynonyms: false,
+  });
+  const timestampType = described.resources[0]?.configEntries.find((e) => e.configName === 'message.timestamp.type')?.configValue;
+  if (timestampType === 'LogAppendTime') {
+    throw new DataStormError('DS_LOG_APPEND_TIME', `topic ${config.topic} stamps records with LogAppendTime, not the producer's time`, {
+      hint: 'end-to-end latency needs message.timestamp.type=CreateTime: use another topic',
+    });
+  }
+  return topicPartitionCount(admin, config.topic);
+}
+
+/** Waits for the group to settle, produces on schedule, then waits until the consumers have every acknowledged record. */
+async function produceWhileConsuming(
+  config: EndToEndConfig, admin: Admin, producer: Producer, group: ConsumerGroupRun, log: (line: string) => void,
+): Promise<{ groupBalanceMs: number; produced: PacedProduceResult; drainMs: number }> {
+  const balanceStartMs = Date.now();
+  await group.balanced(admin, BALANCE_TIMEOUT_MS);
+  const groupBalanceMs = Date.now() - balanceStartMs;
+  log(`group ${config.group} settled in ${groupBalanceMs} ms with ${config.workers} consumer(s); ` +
+    `producing ${config.ratePerSec} records/s for ${config.durationMs / 1000} s`);
+  const produced = await producePaced(producer, config);
+  const drainStartMs = Date.now();
+  while (group.counters.totalRecords() < produced.records && !group.counters.stopped()
+    && Date.now() - drainStartMs <= config.drainTimeoutMs) {
+    await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+  }
+  return { groupBalanceMs, produced, drainMs: Date.now() - drainStartMs };
+}
+
+export async function runEndToEnd(config: EndToEndConfig, log: (line: string) => void = () => undefined): Promise<EndToEndResult> {
+  const brokers = await describeBrokers(config.bootstrap);
+  const kafka = createKafka(config.bootstrap, 'datastorm-e2e');
+  const admin = kafka.admin();
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await admin.connect();
+  try {
+    const partitions = await ensureTopic(admin, config, brokers.length, log);
+    await requireIdleGroup(admin, config.group);
+    // The consumers start at the end of the log (they seek there on assignment): they count exactly what this run produces.
+    const before = await groupStart(admin, config.group, config.topic, partitions);
+    const startedAt = new Date().toISOString();
+    const group = startConsumerGroup({
+      bootstrap: config.bootstrap, topic: config.topic, group: config.group, workers: config.workers,
+      fetchSizeBytes: config.fetchSizeBytes, measureLatency: true, recordLimit: Number.MAX_SAFE_INTEGER, startOffsets: before.endOffsets,
+    });
+    group.finished.catch(() => undefined);
+    await producer.connect();
+    const run = await produceWhileConsuming(config, admin, producer, group, log).finally(() => group.stop());
+    const outcomes = await group.finished;
+    await ensureCommitted(admin, config.group, config.topic, before.endOffsets, group.counters.highestOffsets());
+    const after = await groupStart(admin, config.group, config.topic, partitions);
+    const consumed = outcomes.reduce((sum, o) => sum + o.records, 0);
+    const histogram = mergeHistograms(outcomes.flatMap((o) => (o.latencyHistogram ? [o.latencyHistogram] : [])));
+    const brokerOffsetGrowth = after.endOffsets.reduce((sum, end, p) => sum + end - before.endOffsets[p], 0);
+    return {
+      schemaVersion: 1,
+      command: 'e2e',
+      startedAt,
+      config,
+      groupBalanceMs: run.groupBalanceMs,
+      producer: { ...run.produced, recordsPerSec: (run.produced.records * 1000) / run.produced.durationMs },
+      consumer: {
+        records: consumed,
+        payloadBytes: outcomes.reduce((sum, o) => sum + o.payloadBytes, 0),
+        drainMs: run.drainMs,
+        workers: outcomes.map((o) => ({ workerId: o.workerId, records: o.records })),
+      },
+      latency: { ...summarizeLatency(histogram), histogram: encodeHistogram(histogram), resolutionMs: 1 },
+      accounting: {
+        producedRecords: run.produced.records,
+        consumedRecords: consumed,
+        brokerOffsetGrowth,
+        match: run.produced.records === consumed && consumed === brokerOffsetGrowth,
+      },
+    };
+  } finally {
+    await producer.disconnect().catch(() => undefined);
+    await admin.disconnect();
+  }
+}

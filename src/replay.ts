@@ -1,0 +1,145 @@
+import type { Admin, Kafka } from 'kafkajs';
+import { requireIdleGroup, topicPartitionCount } from './consumer-group.js';
+import { DataStormError } from './errors.js';
+import { createKafka, describeBrokers } from './kafka-client.js';
+import { compareDigests, DigestBuilder, type DigestDiff, type PassDigest } from './replay-digest.js';
+
+/**
+ * `datastorm replay-check`: reads a topic twice through one consumer group, resetting the group to the
+ * earliest offsets before each pass, and compares what the two passes read. Each pass reads up to the end
+ * offsets it found when it began, so records added between the passes make them differ.
+ */
+export interface ReplayConfig {
+  bootstrap: string[];
+  topic: string;
+  group: string;
+  /** Longest wait for the next record before a pass gives up. */
+  timeoutMs: number;
+}
+
+export interface PassResult extends PassDigest {
+  /** Per partition: where the group was reset to, and the end offset the pass read up to. */
+  startOffsets: number[];
+  endOffsets: number[];
+  /** Σ(end − start): what the broker's offsets say the pass should read. */
+  expectedRecords: number;
+  durationMs: number;
+}
+
+export interface ReplayResult {
+  schemaVersion: 1;
+  command: 'replay-check';
+  startedAt: string;
+  config: ReplayConfig;
+  passes: [PassResult, PassResult];
+  diff: DigestDiff;
+  match: boolean;
+}
+
+export interface ReplayHooks {
+  log?: (line: string) => void;
+  /** Runs between the passes (tests use it to change the topic). */
+  betweenPasses?: () => Promise<void>;
+}
+
+const POLL_MS = 20;
+
+function offsetsOf(topic: string, offsets: number[]) {
+  return offsets.map((offset, partition) => ({ topic, partition, offset: String(offset) }));
+}
+
+/**
+ * One pass: the group is reset to the log start offsets, then read up to the end offsets found when the pass
+ * began, then committed there. The pass's own consumer does the reset as its first act in the group (it
+ * seeks every partition it is given to the start and commits those offsets): admin.setOffsets would join
+ * the group with a consumer of its own that waits out a 5 s fetch, and resetOffsets({ earliest }) commits
+ * kafkajs's -2 marker rather than offsets.
+ */
+async function readPass(kafka: Kafka, admin: Admin, config: ReplayConfig, partitions: number): Promise<PassResult> {
+  await requireIdleGroup(admin, config.group);
+  const offsets = await admin.fetchTopicOffsets(config.topic);
+  const at = (p: number) => offsets.find((o) => o.partition === p);
+  const startOffsets = Array.from({ length: partitions }, (_, p) => Number(at(p)?.low ?? 0));
+  const endOffsets = Array.from({ length: partitions }, (_, p) => Number(at(p)?.high ?? 0));
+
+  const startMs = Date.now();
+  const digest = new DigestBuilder();
+  // Next offset to read per partition: a consumer given a partition (again) seeks there, so nothing is read twice.
+  const next = [...startOffsets];
+  const done = () => next.every((offset, p) => offset >= endOffsets[p]);
+  let joined = false;
+  let lastProgressMs = startMs;
+  const consumer = kafka.consumer({ groupId: config.group, maxWaitTimeInMs: 500, heartbeatInterval: 500, allowAutoTopicCreation: false });
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    for (const partition of payload.memberAssignment[config.topic] ?? []) {
+      consumer.seek({ topic: config.topic, partition, offset: String(next[partition]) });
+    }
+    joined = true;
+  });
+  const waitUntil = async (condition: () => boolean, failure: () => string) => {
+    while (!condition()) {
+      if (Date.now() - lastProgressMs > config.timeoutMs) {
+        throw new DataStormError('DS_REPLAY_TIMEOUT', `a pass over ${config.topic} ${failure()} for ${config.timeoutMs} ms`, {
+          hint: 'raise --timeout, or check that the records are still there (retention, compaction)',
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  };
+  let durationMs: number;
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic: config.topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        const p = batch.partition;
+        for (const message of batch.messages) {
+          const offset = Number(message.offset);
+          if (offset < next[p] || offset >= endOffsets[p]) continue;
+          digest.add(p, message.key, message.value);
+          next[p] = offset + 1;
+        }
+        // Past the last record: control records (transactions) can sit between it and the end offset.
+        next[p] = Math.max(next[p], Math.min(Number(batch.lastOffset()) + 1, endOffsets[p]));
+        lastProgressMs = Date.now();
+      },
+    });
+    await waitUntil(() => joined, () => 'could not join the group');
+    await consumer.commitOffsets(offsetsOf(config.topic, startOffsets));
+    await waitUntil(done, () => `read nothing before reaching the end offsets (${
+      next.reduce((sum, o, p) => sum + Math.max(0, endOffsets[p] - o), 0)} records left)`);
+    durationMs = Date.now() - startMs;
+    await consumer.commitOffsets(offsetsOf(config.topic, endOffsets));
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+  }
+  return {
+    ...digest.finish(partitions),
+    startOffsets,
+    endOffsets,
+    expectedRecords: endOffsets.reduce((sum, end, p) => sum + end - startOffsets[p], 0),
+    durationMs,
+  };
+}
+
+export async function runReplayCheck(config: ReplayConfig, hooks: ReplayHooks = {}): Promise<ReplayResult> {
+  const log = hooks.log ?? (() => undefined);
+  await describeBrokers(config.bootstrap);
+  const kafka = createKafka(config.bootstrap, 'datastorm-replay');
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const partitions = await topicPartitionCount(admin, config.topic);
+    const startedAt = new Date().toISOString();
+    const first = await readPass(kafka, admin, config, partitions);
+    log(`pass 1: ${first.records} records in ${first.durationMs} ms`);
+    await hooks.betweenPasses?.();
+    const second = await readPass(kafka, admin, config, partitions);
+    log(`pass 2: ${second.records} records in ${second.durationMs} ms`);
+    const diff = compareDigests(first, second);
+    return { schemaVersion: 1, command: 'replay-check', startedAt, config, passes: [first, second], diff, match: diff.match };
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,116 @@
+import { parentPort } from 'node:worker_threads';
+import type { Consumer } from 'kafkajs';
+import { ConsumeCounters } from '../src/consume-counters.js';
+import type { ConsumeTask, WorkerEvent, WorkerOutcome } from '../src/consume-protocol.js';
+import { createHistogram, encodeHistogram, recordLatencyUs } from '../src/histograms.js';
+import { createKafka } from '../src/kafka-client.js';
+
+/** How often a worker looks at the shared stop flag. */
+const STOP_CHECK_MS = 20;
+/** Longest wait for the other consumers to commit before leaving the group (one may have failed). */
+const COMMIT_BARRIER_TIMEOUT_MS = 5000;
+
+function waitFor(condition: () => boolean, timeoutMs = Number.POSITIVE_INFINITY): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve) => {
+    const check = () => (condition() || Date.now() >= deadline ? resolve() : setTimeout(check, STOP_CHECK_MS));
+    check();
+  });
+}
+
+/**
+ * Commits, for the partitions this consumer holds, the offset after the last record counted there. A commit
+ * refused because a rebalance began is left to the main thread, which checks every partition after the run.
+ */
+async function commitCounted(consumer: Consumer, topic: string, partitions: number[], counters: ConsumeCounters): Promise<void> {
+  if (partitions.length === 0) return;
+  await consumer.commitOffsets(partitions.map((partition) => ({ topic, partition, offset: String(counters.nextOffset(partition)) })))
+    .catch(() => undefined);
+}
+
+/**
+ * One consumer of the group, for the whole run: counts (and, end to end, times) the records the shared
+ * counters let it claim, until the stop flag is set; then commits what was counted in its partitions and
+ * leaves the group once every consumer has committed.
+ */
+export default async function consumeWorker(task: ConsumeTask): Promise<WorkerOutcome> {
+  const { workerId } = task;
+  const counters = ConsumeCounters.attach(task.counters, task.layout);
+  const post = (event: WorkerEvent) => parentPort?.postMessage(event);
+  const histogram = task.measureLatency ? createHistogram() : undefined;
+  const consumer = createKafka(task.bootstrap, `datastorm-consumer-${workerId}`).consumer({
+    groupId: task.group,
+    maxBytesPerPartition: task.fetchSizeBytes,
+    // Java's fetch.max.wait.ms: kafkajs's 5 s would hold back heartbeats, and so every rebalance, on an idle topic.
+    maxWaitTimeInMs: 500,
+    heartbeatInterval: 500,
+    allowAutoTopicCreation: false,
+  });
+
+  let records = 0;
+  let payloadBytes = 0;
+  let rebalanceMs = 0;
+  // Like Kafka's ConsumerPerfRebListener: time without partitions, from the start or a rebalance to the next assignment.
+  let joinStartMs: number | undefined = Date.now();
+  let assigned: number[] = [];
+  let failure: Error | undefined;
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    const atMs = Date.now();
+    if (joinStartMs !== undefined) {
+      rebalanceMs += atMs - joinStartMs;
+      counters.addRebalanceMs(workerId, atMs - joinStartMs);
+      joinStartMs = undefined;
+    }
+    assigned = [...(payload.memberAssignment[task.topic] ?? [])].sort((a, b) => a - b);
+    // Resume where the group's counting stands, not at the last commit: nothing is read twice or skipped.
+    for (const partition of assigned) consumer.seek({ topic: task.topic, partition, offset: String(counters.nextOffset(partition)) });
+    post({ kind: 'assigned', workerId, atMs, memberId: payload.memberId, partitions: assigned });
+  });
+  consumer.on(consumer.events.REBALANCING, () => {
+    joinStartMs ??= Date.now();
+    assigned = [];
+    post({ kind: 'rebalancing', workerId, atMs: joinStartMs });
+  });
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (payload.restart) return;
+    failure = payload.error;
+    counters.stop();
+  });
+
+  post({ kind: 'started', workerId, atMs: joinStartMs });
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic: task.topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        if (counters.stopped()) return;
+        const receivedMs = Date.now();
+        const { skip, count } = counters.claim(batch.partition, batch.messages.map((m) => Number(m.offset)));
+        let bytes = 0;
+        for (let i = skip; i < skip + count; i += 1) {
+          const message = batch.messages[i];
+          bytes += (message.key?.length ?? 0) + (message.value?.length ?? 0);
+          // Record timestamps are whole milliseconds: so is this latency.
+          if (histogram) recordLatencyUs(histogram, (receivedMs - Number(message.timestamp)) * 1000);
+        }
+        if (count > 0) {
+          records += count;
+          payloadBytes += bytes;
+          counters.addCounted(workerId, count, bytes);
+        }
+      },
+    });
+    await waitFor(() => counters.stopped() || failure !== undefined);
+    if (!failure) await commitCounted(consumer, task.topic, assigned, counters);
+  } catch (error) {
+    counters.stop();
+    throw error;
+  } finally {
+    counters.markCommitted();
+    await waitFor(() => counters.committedWorkers() >= task.layout.workers, COMMIT_BARRIER_TIMEOUT_MS);
+    await consumer.disconnect().catch(() => undefined);
+  }
+  if (failure) throw failure;
+  return { workerId, records, payloadBytes, rebalanceMs, latencyHistogram: histogram ? encodeHistogram(histogram) : undefined };
+}
