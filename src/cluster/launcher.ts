@@ -134,6 +134,7 @@ export async function clusterUp(options: UpOptions): Promise<ClusterState & { al
     rmSync(stateFile(dir));
   }
 
+  requireJava();
   const { layout } = options;
   for (const id of nodeIds(layout)) {
     for (const port of [clientPort(layout, id), controllerPort(layout, id)]) {
@@ -145,7 +146,6 @@ export async function clusterUp(options: UpOptions): Promise<ClusterState & { al
     }
   }
 
-  requireJava();
   const runtime = resolveKafkaRuntime(options.kafkaVersion, log);
   const started = Date.now();
   const clusterId = randomBytes(16).toString('base64url');

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { clusterDown, clusterUp, readClusterState } from '../../src/cluster/launcher.js';
 import { DEFAULT_KAFKA_VERSION, type ClusterLayout } from '../../src/cluster/settings.js';
 import { describeBrokers } from '../../src/kafka-client.js';
+import { resolveKafkaRuntime } from '../../src/cluster/kafka-runtime.js';
+import { runCli } from '../helpers.js';
 
 /** Live processes whose command line names the folder (a zombie's command line is empty). */
 function processesUsing(dir: string): number[] {
@@ -21,14 +23,24 @@ function processesUsing(dir: string): number[] {
 // A second, one-node cluster on its own ports and folder, so the suite's shared cluster is left alone.
 const layout: ClusterLayout = { brokers: 1, basePort: 9192, controllerBasePort: 19192 };
 
+/** A Kafka install as a user would have one: a folder with libs/ (here, the jars Maven resolved). */
+function fakeKafkaHome(): string {
+  const home = mkdtempSync(join(tmpdir(), 'datastorm-kafka-home-'));
+  symlinkSync(resolveKafkaRuntime(DEFAULT_KAFKA_VERSION, () => undefined).libDir, join(home, 'libs'));
+  return home;
+}
+
 describe('cluster up / down', () => {
-  it('replaces stale state, starts, is idempotent, and stops leaving no java process', async () => {
+  it('starts from KAFKA_HOME, replaces stale state, is idempotent, and stops leaving no java process', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'datastorm-lifecycle-'));
+    process.env.KAFKA_HOME = fakeKafkaHome();
     writeFileSync(join(dir, 'cluster.json'), JSON.stringify({ nodes: [{ id: 1, pid: 2 ** 22 + 1, dir: join(dir, 'node-1') }] }));
     const lines: string[] = [];
     const first = await clusterUp({ layout, kafkaVersion: DEFAULT_KAFKA_VERSION, dir, log: (line) => lines.push(line) });
+    delete process.env.KAFKA_HOME;
     expect(lines.some((line) => line.includes('stale state'))).toBe(true);
     expect(first.alreadyRunning).toBe(false);
+    expect(first).toMatchObject({ source: 'KAFKA_HOME', kafkaVersion: DEFAULT_KAFKA_VERSION });
     expect((await describeBrokers(first.bootstrap)).map((b) => b.port)).toEqual([9192]);
     expect(processesUsing(dir)).toHaveLength(1);
 
@@ -53,5 +65,22 @@ describe('cluster up / down', () => {
     } finally {
       server.close();
     }
+  });
+
+  it('without Java names the three ways to get a cluster, in one line', () => {
+    const run = runCli(['cluster', 'up', '--dir', mkdtempSync(join(tmpdir(), 'datastorm-nojava-'))], {
+      env: { PATH: '/nonexistent', DATASTORM_HOME: mkdtempSync(join(tmpdir(), 'datastorm-home-')) },
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/^error DS_NO_JAVA: java was not found on PATH.*Maven.*KAFKA_HOME.*docker compose/);
+  });
+
+  it('refuses a KAFKA_HOME that is not a Kafka install', () => {
+    const home = mkdtempSync(join(tmpdir(), 'datastorm-bad-home-'));
+    mkdirSync(join(home, 'libs'));
+    const run = runCli(['kafka-tool', 'topics', '--', '--list'], { env: { KAFKA_HOME: home, DATASTORM_HOME: mkdtempSync(join(tmpdir(), 'datastorm-home-')) } });
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toMatch(/^error DS_BAD_KAFKA_HOME: no kafka_2\.x-<version>\.jar in .*libs/);
   });
 });
