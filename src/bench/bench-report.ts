@@ -1,4 +1,4 @@
-import { benchMetrics, relativeMetrics, type BenchResult } from './bench-result.js';
+import { benchMetrics, referenceLabel, relativeMetrics, type BenchResult } from './bench-result.js';
 import { METRIC_NAMES, formatMetricValue, median, medianMetrics, type MetricValues } from './metrics.js';
 
 /** Tables of `bench run` and `merge`, as rows of strings (src/table.ts draws them on stderr). */
@@ -16,39 +16,41 @@ export function formatMetricsLine(values: Partial<MetricValues>): string {
 
 const MIB = 1024 * 1024;
 
-/** Each metric per run and its median; with a reference, Java's median and DataStorm/Java beside it. */
+/** Each metric per run and its median; with a reference, its median and the ratio to it beside them. */
 export function benchTable(result: BenchResult): TableRows {
   const runs = result.bench?.runs ?? [];
   const reference = result.bench?.reference;
   const repeated = runs.length > 1;
   const values = benchMetrics(result);
-  const java = reference ? medianMetrics(reference.runs.map((run) => run.metrics)) : undefined;
+  const theirs = reference ? medianMetrics(reference.runs.map((run) => run.metrics)) : undefined;
   const ratio = reference ? relativeMetrics(result, 'this result') : undefined;
+  const label = reference ? referenceLabel(reference) : '';
   const head = ['metric', ...(repeated ? runs.map((_, i) => `run ${i + 1}`) : []), repeated ? 'median' : 'datastorm',
-    ...(reference ? ['java', 'datastorm/java'] : [])];
+    ...(reference ? [label, `datastorm/${label}`] : [])];
   const rows = METRIC_NAMES.map((name) => {
-    const javaValue = java && name !== 'error_count' ? java[name] : undefined;
+    const referenceValue = theirs && name !== 'error_count' ? theirs[name] : undefined;
     const ratioValue = ratio?.[name];
     return [
       name,
       ...(repeated ? runs.map((run) => formatMetricValue(name, run[name])) : []),
       formatMetricValue(name, values[name]),
       ...(reference ? [
-        javaValue === undefined ? '-' : formatMetricValue(name, javaValue),
+        referenceValue === undefined ? '-' : formatMetricValue(name, referenceValue),
         ratioValue === undefined ? '-' : formatMetricValue(name, ratioValue, 'ratio'),
       ] : []),
     ];
   });
-  if (reference) {
-    // What each side cost: the DataStorm process of the median run and the median JVM.
+  const processes = reference?.runs.map((run) => run.process).filter((p) => p !== undefined) ?? [];
+  if (reference && processes.length === reference.runs.length) {
+    // What each side cost: the DataStorm process of the median run and the reference's median process.
     const filler = repeated ? runs.map(() => '') : [];
     const costs: Array<[string, number, number, number]> = [
-      ['peak_rss_mb', result.process.peakRssBytes / MIB, median(reference.runs.map((r) => r.process.peakRssBytes)) / MIB, 1],
+      ['peak_rss_mb', result.process.peakRssBytes / MIB, median(processes.map((p) => p.peakRssBytes)) / MIB, 1],
       ['cpu_sec', (result.process.cpuUserMs + result.process.cpuSystemMs) / 1000,
-        median(reference.runs.map((r) => r.process.cpuUserMs + r.process.cpuSystemMs)) / 1000, 2],
+        median(processes.map((p) => p.cpuUserMs + p.cpuSystemMs)) / 1000, 2],
     ];
-    for (const [name, ours, theirs, decimals] of costs) {
-      rows.push([name, ...filler, ours.toFixed(decimals), theirs.toFixed(decimals), (ours / theirs).toFixed(3)]);
+    for (const [name, ours, other, decimals] of costs) {
+      rows.push([name, ...filler, ours.toFixed(decimals), other.toFixed(decimals), (ours / other).toFixed(3)]);
     }
   }
   return { head, rows };

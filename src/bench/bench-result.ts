@@ -16,7 +16,7 @@ export interface BenchInfo {
   shard?: Shard;
   /** Each run's figures, in the order run (--repeat N gives N); gates use their per-metric medians. */
   runs: MetricValues[];
-  /** Kafka's ProducerPerformance with equivalent settings, run after each DataStorm run (--vs java). */
+  /** The reference run after each run in the same job (--vs): the ratios to it cancel the machine's speed. */
   reference?: ReferenceInfo;
   /** The results `datastorm merge` added up into this one. */
   mergedFrom?: Array<{ hostname: string; startedAt: string; shard?: Shard; records: number }>;
@@ -25,15 +25,21 @@ export interface BenchInfo {
 export interface ReferenceRun {
   metrics: ReferenceMetricValues;
   wallMs: number;
-  process: { peakRssBytes: number; cpuUserMs: number; cpuSystemMs: number; measuredBy: string };
+  /** The reference's own process (Java's JVM); a DataStorm reference shares the run's process, so has none. */
+  process?: { peakRssBytes: number; cpuUserMs: number; cpuSystemMs: number; measuredBy: string };
 }
 
-export interface ReferenceInfo {
-  tool: 'kafka-producer-perf-test';
-  kafkaVersion: string;
-  /** The exact ProducerPerformance arguments (src/java-perf.ts javaProducerPerfArgs). */
-  args: string[];
-  runs: ReferenceRun[];
+/**
+ * `--vs java`: Kafka's ProducerPerformance with the run's own settings (DataStorm against Java).
+ * `--vs FILE.yaml`: a fixed DataStorm workload, whose settings a change under test never touches.
+ */
+export type ReferenceInfo =
+  | { tool: 'kafka-producer-perf-test'; kafkaVersion: string; /** src/java-perf.ts javaProducerPerfArgs */ args: string[]; runs: ReferenceRun[] }
+  | { tool: 'datastorm'; workload: { name: string; file?: string }; runs: ReferenceRun[] };
+
+/** How tables name a reference: java, or the reference workload's name. */
+export function referenceLabel(reference: ReferenceInfo): string {
+  return reference.tool === 'datastorm' ? reference.workload.name : 'java';
 }
 
 export type BenchResult = ProduceResult & { bench?: BenchInfo };
@@ -52,7 +58,7 @@ export function relativeMetrics(result: BenchResult, file: string): Partial<Metr
   const runs = result.bench?.runs;
   if (!reference || !runs || runs.length !== reference.runs.length) {
     throw new DataStormError('DS_NO_REFERENCE', `${file} has no reference run to compare against`, {
-      hint: 'make both results with `datastorm bench run ... --vs java`, or compare without --relative',
+      hint: 'make both results with `datastorm bench run ... --vs java` (or --vs REFERENCE.yaml), or compare without --relative',
     });
   }
   const names = METRIC_NAMES.filter((name): name is Exclude<MetricName, 'error_count'> => name !== 'error_count');

@@ -1,21 +1,24 @@
 import { runProduce } from '../engine/run-produce.js';
 import { DataStormError } from '../errors.js';
-import { runJavaProducerPerf } from '../java-perf.js';
+import type { RunConfig } from '../config.js';
+import { javaProducerPerfArgs, runJavaProducerPerf } from '../java-perf.js';
 import { formatSummaryLine } from '../report.js';
 import type { ProduceResult } from '../result.js';
-import type { BenchResult, ReferenceInfo } from './bench-result.js';
+import type { BenchResult, ReferenceInfo, ReferenceRun } from './bench-result.js';
 import { formatMetricsLine } from './bench-report.js';
 import { metricsOfJavaSummary, metricsOfProduceResult } from './metrics.js';
 import { shardConfig, type Shard } from './shard.js';
 import type { Workload } from './workload.js';
+
+/** What to run after each run in the same job, to compare against: Java with the same settings, or a fixed workload. */
+export type BenchReference = { kind: 'java' } | { kind: 'workload'; workload: Workload };
 
 export interface BenchOptions {
   bootstrap: string[];
   /** Runs of the workload, one after the other; gates take each metric's median. */
   repeat: number;
   shard?: Shard;
-  /** After each DataStorm run, Kafka's ProducerPerformance with the same settings (src/java-perf.ts). */
-  vsJava: boolean;
+  reference?: BenchReference;
   log?: (line: string) => void;
   signal?: AbortSignal;
 }
@@ -26,31 +29,51 @@ function medianRunIndex(results: ProduceResult[]): number {
   return order[Math.floor((order.length - 1) / 2)].i;
 }
 
+function emptyReference(reference: BenchReference, config: RunConfig, bootstrap: string[]): ReferenceInfo {
+  return reference.kind === 'java'
+    ? { tool: 'kafka-producer-perf-test', kafkaVersion: '', args: javaProducerPerfArgs(config, bootstrap), runs: [] }
+    : { tool: 'datastorm', workload: { name: reference.workload.name, ...(reference.workload.file ? { file: reference.workload.file } : {}) }, runs: [] };
+}
+
+/** One run of the reference, right after a run of the workload so both see the same machine. */
+async function runReference(
+  reference: BenchReference, info: ReferenceInfo, config: RunConfig, options: BenchOptions, log: (line: string) => void,
+): Promise<ReferenceRun> {
+  if (reference.kind === 'java') {
+    const java = await runJavaProducerPerf(config, options.bootstrap, { log, signal: options.signal });
+    if (info.tool === 'kafka-producer-perf-test') info.kafkaVersion = java.kafkaVersion;
+    const metrics = metricsOfJavaSummary(java.summary);
+    log(`java: ${formatMetricsLine(metrics)}${java.summary.steadyState ? ' (steady state)' : ''}`);
+    return { metrics, wallMs: java.wallMs, process: java.process };
+  }
+  const result = await runProduce({ ...reference.workload.config, bootstrap: options.bootstrap }, { log, signal: options.signal });
+  const { error_count: _, ...metrics } = metricsOfProduceResult(result);
+  log(`reference ${reference.workload.name}: ${formatMetricsLine(metrics)}`);
+  return { metrics, wallMs: result.totals.durationMs };
+}
+
 /**
- * Runs a workload `repeat` times (each followed by its Java reference with --vs java, so both see the same
- * machine state) and returns the median run's result with every run's figures in its bench section.
+ * Runs a workload `repeat` times, each followed by its reference (--vs) so both see the same machine state,
+ * and returns the median run's result with every run's figures in its bench section.
  */
 export async function runBench(workload: Workload, options: BenchOptions): Promise<BenchResult> {
   const log = options.log ?? (() => undefined);
-  if (options.vsJava && options.shard) {
-    throw new DataStormError('DS_BAD_OPTIONS', '--vs java and --shard exclude each other', {
-      hint: 'compare with Java on one machine; shard to load a cluster from several',
+  if (options.reference && options.shard) {
+    throw new DataStormError('DS_BAD_OPTIONS', '--vs and --shard exclude each other', {
+      hint: 'compare with a reference on one machine; shard to load a cluster from several',
     });
   }
   const config = { ...(options.shard ? shardConfig(workload.config, options.shard) : workload.config), bootstrap: options.bootstrap };
+  const reference = options.reference ? emptyReference(options.reference, config, options.bootstrap) : undefined;
   const results: ProduceResult[] = [];
-  let reference: ReferenceInfo | undefined;
   for (let run = 1; run <= options.repeat && !options.signal?.aborted; run++) {
     const label = options.repeat > 1 ? `run ${run}/${options.repeat}` : 'run';
     log(`${workload.name}: ${label}${options.shard ? `, shard ${options.shard.index}/${options.shard.count}` : ''}`);
     const result = await runProduce(config, { log, signal: options.signal });
     results.push(result);
     log(`datastorm: ${formatSummaryLine(result.steadyState?.totals ?? result.totals, result.steadyState?.latency ?? result.latency, Boolean(result.steadyState))}`);
-    if (options.vsJava && !options.signal?.aborted) {
-      const java = await runJavaProducerPerf(config, options.bootstrap, { log, signal: options.signal });
-      log(`java: ${formatMetricsLine(metricsOfJavaSummary(java.summary))}${java.summary.steadyState ? ' (steady state)' : ''}`);
-      reference ??= { tool: 'kafka-producer-perf-test', kafkaVersion: java.kafkaVersion, args: java.args, runs: [] };
-      reference.runs.push({ metrics: metricsOfJavaSummary(java.summary), wallMs: java.wallMs, process: java.process });
+    if (options.reference && reference && !options.signal?.aborted) {
+      reference.runs.push(await runReference(options.reference, reference, config, options, log));
     }
   }
   const median = results[medianRunIndex(results)];

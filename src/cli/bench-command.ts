@@ -1,12 +1,12 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { benchMetrics, readBenchResult, relativeMetrics, type BenchResult } from '../bench/bench-result.js';
+import { benchMetrics, readBenchResult, referenceLabel, relativeMetrics, type BenchResult } from '../bench/bench-result.js';
 import { benchTable, mergeTable, type TableRows } from '../bench/bench-report.js';
 import {
   COMPARISON_HEAD, compareMetrics, comparisonRows, differencesBetween, parseRegressionLimits, regressionFailure,
 } from '../bench/compare.js';
 import { mergeResults } from '../bench/merge-results.js';
-import { runBench } from '../bench/run-bench.js';
+import { runBench, type BenchReference } from '../bench/run-bench.js';
 import { parseShard } from '../bench/shard.js';
 import { evaluateThresholds, parseThreshold, thresholdFailure, thresholdRows, type Threshold } from '../bench/thresholds.js';
 import { readWorkload } from '../bench/workload.js';
@@ -75,7 +75,7 @@ interface RunFlags {
   bootstrapServer?: string;
   repeat: number;
   shard?: string;
-  vs?: 'java';
+  vs?: string;
   threshold: string[];
   out?: string;
   json?: boolean;
@@ -91,8 +91,8 @@ function runCommand(): Command {
     .addOption(new Option('--repeat <n>', 'run the workload n times; gates use each metric\'s median').default(1)
       .argParser(parseIntegerOption('--repeat', 1, 100)))
     .addOption(new Option('--shard <i/N>', 'run shard i of N (1-based): an exact share of records, rate, warmup and workers'))
-    .addOption(new Option('--vs <tool>', 'after each run, Kafka\'s ProducerPerformance with the same settings; reports DataStorm/Java')
-      .choices(['java']))
+    .addOption(new Option('--vs <java|file.yaml>', 'after each run, a reference in the same job: Kafka\'s ProducerPerformance ' +
+      'with the same settings (java), or a fixed reference workload; reports the ratios, for compare --relative'))
     .addOption(new Option('--threshold <expr>', 'fail (exit 99) unless METRIC OP NUMBER holds, e.g. \'p99_ms<50\'; repeatable')
       .default([]).argParser(collect))
     .addOption(new Option('--out <file>', 'write the result JSON to this file'))
@@ -101,6 +101,9 @@ function runCommand(): Command {
       const thresholds = parseThresholds(flags.threshold);
       const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
       const workload = readWorkload(file, flags.set);
+      // The reference workload takes no --set: it stays what the baseline's reference was.
+      const reference: BenchReference | undefined = flags.vs === undefined ? undefined
+        : flags.vs === 'java' ? { kind: 'java' } : { kind: 'workload', workload: readWorkload(flags.vs) };
       const bootstrap = flags.bootstrapServer?.split(',').map((s) => s.trim()).filter(Boolean) ?? defaultBootstrap();
       const abort = new AbortController();
       const onSigint = () => {
@@ -111,7 +114,7 @@ function runCommand(): Command {
       let result: BenchResult;
       try {
         result = await runBench(workload, {
-          bootstrap, repeat: flags.repeat, shard, vsJava: flags.vs === 'java', log: stderr, signal: abort.signal,
+          bootstrap, repeat: flags.repeat, shard, reference, log: stderr, signal: abort.signal,
         });
       } finally {
         process.off('SIGINT', onSigint);
@@ -133,6 +136,16 @@ function runCommand(): Command {
     });
 }
 
+/** Ratios compare only when both results were divided by the same reference. */
+function checkSameReference(baseline: BenchResult, baselineFile: string, current: BenchResult, currentFile: string): void {
+  const [a, b] = [baseline.bench?.reference, current.bench?.reference];
+  if (a && b && referenceLabel(a) !== referenceLabel(b)) {
+    throw new DataStormError('DS_REFERENCE_MISMATCH',
+      `${baselineFile} is relative to ${referenceLabel(a)} but ${currentFile} to ${referenceLabel(b)}`,
+      { hint: 'run both with the same --vs' });
+  }
+}
+
 interface CompareFlags {
   maxRegression: string[];
   threshold: string[];
@@ -149,12 +162,13 @@ function compareCommand(): Command {
       'how much worse a metric may get: 10% (records_per_sec, p99_ms, error_count) or METRIC=PERCENT; repeatable')
       .default([]).argParser(collect))
     .addOption(new Option('--threshold <expr>', 'also gate the current result on METRIC OP NUMBER; repeatable').default([]).argParser(collect))
-    .addOption(new Option('--relative', 'compare each result as a ratio to its reference measured in the same job (bench run --vs java)'))
+    .addOption(new Option('--relative', 'compare each result as a ratio to its reference measured in the same job (bench run --vs)'))
     .addOption(new Option('--json', 'print the comparison as JSON on stdout'))
     .action((baselineFile: string, currentFile: string, flags: CompareFlags) => {
       const limits = parseRegressionLimits(flags.maxRegression);
       const thresholds = parseThresholds(flags.threshold);
       const [baseline, current] = [readBenchResult(baselineFile), readBenchResult(currentFile)];
+      if (flags.relative) checkSameReference(baseline, baselineFile, current, currentFile);
       const values = (result: BenchResult, file: string) => (flags.relative ? relativeMetrics(result, file) : benchMetrics(result));
       const comparisons = compareMetrics(values(baseline, baselineFile), values(current, currentFile), limits);
       const differences = differencesBetween(baseline, current);

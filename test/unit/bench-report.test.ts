@@ -75,6 +75,21 @@ describe('bench tables', () => {
     ]);
   });
 
+  it('names a DataStorm reference workload, and shows no cost rows for it (it shares the run\'s process)', () => {
+    const result: BenchResult = {
+      ...base,
+      bench: {
+        workload: { name: 'w' },
+        runs: [run(100_000, 10)],
+        reference: { tool: 'datastorm', workload: { name: 'calibration' }, runs: [{ metrics: javaRun(80_000, 5).metrics, wallMs: 1000 }] },
+      },
+    };
+    const { head, rows } = benchTable(result);
+    expect(head).toEqual(['metric', 'datastorm', 'calibration', 'datastorm/calibration']);
+    expect(rows[0]).toEqual(['records_per_sec', '100000', '80000', '1.250']);
+    expect(rows).toHaveLength(9);
+  });
+
   it('shows one column for a single run without a reference', () => {
     const { head, rows } = benchTable({ ...base, bench: { workload: { name: 'w' }, runs: [run(1234.5, 7)] } });
     expect(head).toEqual(['metric', 'datastorm']);
