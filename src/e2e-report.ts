@@ -9,7 +9,7 @@ const wholeMs = (us: number) => String(Math.round(ms(us)));
 
 export function formatLatencyLine(latency: LatencySummaryUs): string {
   return `${latency.count} records end to end, ${ms(latency.meanUs).toFixed(2)} ms avg latency, ` +
-    `${ms(latency.maxUs).toFixed(2)} ms max latency, ${wholeMs(latency.p50Us)} ms 50th, ${wholeMs(latency.p95Us)} ms 95th, ` +
+    `${Math.round(ms(latency.maxUs)).toFixed(2)} ms max latency, ${wholeMs(latency.p50Us)} ms 50th, ${wholeMs(latency.p95Us)} ms 95th, ` +
     `${wholeMs(latency.p99Us)} ms 99th, ${wholeMs(latency.p999Us)} ms 99.9th.`;
 }
 

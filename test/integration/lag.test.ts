@@ -1,0 +1,91 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createKafka } from '../../src/kafka-client.js';
+import type { LagResult } from '../../src/lag.js';
+import { CLI, runCli, uniqueTopic } from '../helpers.js';
+
+const bootstrap = inject('bootstrap');
+const server = bootstrap.join(',');
+const kafka = createKafka(bootstrap, 'datastorm-lag-test');
+const admin = kafka.admin();
+const BURST = 3000;
+
+beforeAll(() => admin.connect());
+afterAll(() => admin.disconnect());
+
+/** Polls until the condition holds; fails with what it was waiting for. */
+async function until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('datastorm lag on the real cluster', () => {
+  it('sees lag rise during a burst and fall to 0 once a consumer drains it, and charts it', async () => {
+    const topic = uniqueTopic('lag');
+    const group = `${topic}-group`;
+    const chart = join(mkdtempSync(join(tmpdir(), 'datastorm-lag-')), 'lag.svg');
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 3 }], waitForLeaders: true });
+
+    // Until Ctrl-C (SIGINT), which still prints the result and writes the chart.
+    const child = spawn(process.execPath, [CLI, 'lag', '--bootstrap-server', server, '--group', group, '--topic', topic,
+      '--interval', '500ms', '--duration', '120s', '--chart', chart, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    /** Total lag of each live row printed so far. */
+    const rows = () => [...stderr.matchAll(/^ +\d+\.\d s +(\d+) /gm)].map((m) => Number(m[1]));
+
+    try {
+      await until(() => rows().length >= 2, 'two samples before the burst');
+      const producer = kafka.producer();
+      await producer.connect();
+      await producer.send({ topic, acks: -1, messages: Array.from({ length: BURST }, (_, i) => ({ key: `k${i % 7}`, value: `burst-${i}` })) });
+      await producer.disconnect();
+      await until(() => rows().includes(BURST), 'a sample with the whole burst as lag');
+
+      const drain = runCli(['consume', '--bootstrap-server', server, '--topic', topic, '--group', group, '--num-records', String(BURST)]);
+      expect(drain.code).toBe(0);
+      await until(() => rows().slice(rows().indexOf(BURST)).filter((lag) => lag === 0).length >= 2, 'two samples back at 0');
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+
+    const result = JSON.parse(stdout) as LagResult & { chartFile: string };
+    const totals = result.samples.map((s) => s.totalLag);
+    expect(totals[0]).toBe(0);
+    expect(Math.max(...totals)).toBe(BURST);
+    expect(totals.at(-1)).toBe(0);
+    const peak = totals.indexOf(BURST);
+    expect(totals.slice(0, peak).every((lag) => lag <= BURST)).toBe(true);
+    expect(result.partial).toBe(true);
+    expect(result.samples.at(-1)!.partitions.map((p) => [p.partition, p.lag])).toEqual([[0, 0], [1, 0], [2, 0]]);
+    // Samples are on a 500 ms schedule.
+    result.samples.forEach((s, k) => expect(Math.abs(s.elapsedMs - k * 500)).toBeLessThan(450));
+    expect(result.summary.peakLag).toBe(BURST);
+    expect(result.summary.finalLag).toBe(0);
+    expect(result.summary.catchUpMs).toBeGreaterThan(0);
+    expect(result.summary.drainRecordsPerSec).toBeCloseTo(BURST / (result.summary.catchUpMs! / 1000), 6);
+
+    // The committed offsets the last sample saw are the broker's end offsets.
+    const ends = await admin.fetchTopicOffsets(topic);
+    const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    expect(committed.partitions.map((p) => Number(p.offset)).reduce((a, b) => a + b, 0)).toBe(BURST);
+    expect(ends.map((p) => Number(p.high)).reduce((a, b) => a + b, 0)).toBe(BURST);
+
+    expect(result.chartFile).toBe(chart);
+    const svg = readFileSync(chart, 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain(`Lag of consumer group ${group}`);
+    expect(stderr).toMatch(/^ {2}elapsed {4}total lag {5}change\/s {7}p0 {7}p1 {7}p2$/m);
+    expect(stderr).toContain(`peak lag ${BURST} records at`);
+  });
+});
