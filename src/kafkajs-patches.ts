@@ -2,15 +2,22 @@ import { createRequire } from 'node:module';
 import { crc32c } from '@node-rs/crc32';
 
 /**
- * Fixes to kafkajs 2.2.4's send path, installed into the module cache before kafkajs loads (src/kafkajs.ts
- * calls installKafkajsPatches, then requires kafkajs). Both give the same bytes as kafkajs
- * (test/unit/kafkajs-patches.test.ts).
+ * Fixes to kafkajs 2.2.4's send path, put into the module cache before kafkajs loads (src/kafkajs.ts calls
+ * installKafkajsPatches, then requires kafkajs). Each gives the same bytes as kafkajs
+ * (test/unit/kafkajs-patches.test.ts). Profiles of one worker, in the order they were found:
  *
- * 1. kafkajs groups a send's messages by partition with `[...current, message]`, copying the partition's array for
- * every message: O(n²) in the batch size. A 2,000-record batch copies 2 million references, and a profile of one
- * worker showed it (and the garbage it leaves) as the largest cost of a send. This groups in one pass with the
- * same result: partition → messages in send order.
+ * 1. Grouping a send's messages by partition copied the partition's array for every message
+ *    (`[...current, message]`): quadratic in the batch size, the largest cost of a send.
+ * 2. The produce request (v3, which v4-v7 reuse) copied every message into a new object, encoded each record
+ *    into a fresh zero-filled 512-byte buffer and each varint through a temporary array, then grew the batch
+ *    from 512 bytes (a copy at every doubling) and copied it twice more. Here the records of a partition are
+ *    written once, straight into one buffer of their exact size, and the batch around them once more.
+ * 3. CRC32C was computed in JavaScript (~3 ms per 600 KB): @node-rs/crc32 computes it natively (~100x faster);
+ *    the consumer's batch checks use it too.
+ * Together they took one worker from 56K to about 200K records/s (250 B records, this 2-core machine).
  */
+const require = createRequire(import.meta.url);
+
 interface GroupArgs<M> {
   topic: string;
   partitionMetadata: unknown[];
@@ -18,6 +25,7 @@ interface GroupArgs<M> {
   partitioner: (args: { topic: string; partitionMetadata: unknown[]; message: M }) => number;
 }
 
+/** Fix 1: partition → its messages in send order, in one pass. */
 export function groupMessagesPerPartition<M>({ topic, partitionMetadata, messages, partitioner }: GroupArgs<M>): Record<number, M[]> {
   const groups: Record<number, M[]> = {};
   if (partitionMetadata.length === 0) return groups;
@@ -28,151 +36,132 @@ export function groupMessagesPerPartition<M>({ topic, partitionMetadata, message
   return groups;
 }
 
-const require = createRequire(import.meta.url);
-
 /** kafkajs's Encoder: only what the fixes use. */
 interface KafkajsEncoder {
   buf: Buffer;
   offset: number;
   readonly buffer: Buffer;
-  writeVarInt(value: number): KafkajsEncoder;
   writeInt8(value: number): KafkajsEncoder;
   writeInt16(value: number): KafkajsEncoder;
   writeInt32(value: number): KafkajsEncoder;
   writeUInt32(value: number): KafkajsEncoder;
   writeInt64(value: unknown): KafkajsEncoder;
-  writeVarLong(value: number): KafkajsEncoder;
-  writeVarIntBytes(value: Buffer | string | null | undefined): KafkajsEncoder;
   writeEncoder(value: KafkajsEncoder): KafkajsEncoder;
   writeString(value: string | null): KafkajsEncoder;
   writeArray(value: unknown[]): KafkajsEncoder;
 }
-interface EncoderClass {
-  new (initialSize?: number): KafkajsEncoder;
-  sizeOfVarInt(value: number): number;
-  sizeOfVarLong(value: number): number;
-  sizeOfVarIntBytes(value: Buffer | string | null | undefined): number;
-}
-interface RecordArgs {
-  offsetDelta?: number;
-  timestampDelta?: number;
-  key?: Buffer | string | null;
-  value?: Buffer | string | null;
-  headers?: Record<string, unknown>;
-}
+const Encoder = require('kafkajs/src/protocol/encoder.js') as new (initialSize?: number) => KafkajsEncoder;
+const Long = require('kafkajs/src/utils/long.js') as { fromInt(n: number): unknown };
+const { Produce: PRODUCE_API_KEY } = require('kafkajs/src/protocol/requests/apiKeys.js') as { Produce: number };
+const { MAGIC_BYTE } = require('kafkajs/src/protocol/recordBatch/v0/index.js') as { MAGIC_BYTE: number };
+const { lookupCodec } = require('kafkajs/src/protocol/message/compression/index.js') as {
+  lookupCodec(type: number): { compress(encoder: { buffer: Buffer }): Promise<Buffer> };
+};
 
-const Encoder = require('kafkajs/src/protocol/encoder.js') as EncoderClass;
-/** kafkajs's own record encoder: records with headers, and the equivalence test. */
-export const kafkajsRecord = require('kafkajs/src/protocol/recordBatch/record/v0/index.js') as (args: RecordArgs) => KafkajsEncoder;
+type Bytes = Buffer | string | null | undefined;
 
-/**
- * 2. kafkajs encodes each record into a fresh zero-filled 512-byte Buffer (Buffer.alloc), however small the
- * record: allocation and GC were the next largest cost. A record without headers is encoded here into a buffer
- * of its exact size taken from Node's pool; records with headers go to kafkajs's own encoder.
- */
-export function encodeRecord(args: RecordArgs): KafkajsEncoder {
-  const { offsetDelta = 0, timestampDelta = 0, key, value, headers } = args;
-  if (headers && Object.keys(headers).length > 0) return kafkajsRecord(args);
-  const sizeOfBody = 1 + Encoder.sizeOfVarLong(timestampDelta) + Encoder.sizeOfVarInt(offsetDelta) +
-    Encoder.sizeOfVarIntBytes(key) + Encoder.sizeOfVarIntBytes(value) + Encoder.sizeOfVarInt(0);
-  const encoder = new Encoder(0);
-  encoder.buf = Buffer.allocUnsafe(Encoder.sizeOfVarInt(sizeOfBody) + sizeOfBody);
-  // Attributes 0, then the record's fields; the last varint is the (empty) headers array.
-  return encoder.writeVarInt(sizeOfBody).writeInt8(0).writeVarLong(timestampDelta).writeVarInt(offsetDelta)
-    .writeVarIntBytes(key).writeVarIntBytes(value).writeVarInt(0);
+/** Kafka's signed varints are zigzag-encoded; this works for any safe integer. */
+const zigzag = (n: number) => (n >= 0 ? n * 2 : -n * 2 - 1);
+
+function varintSize(n: number): number {
+  let size = 1;
+  for (let u = zigzag(n); u >= 128; u = Math.floor(u / 128)) size++;
+  return size;
 }
 
-/** An Encoder over a buffer of exactly `size` bytes from Node's pool (kafkajs's own starts zero-filled and grows). */
+function writeVarint(buf: Buffer, offset: number, n: number): number {
+  let u = zigzag(n);
+  for (; u >= 128; u = Math.floor(u / 128)) buf[offset++] = (u % 128) | 128;
+  buf[offset++] = u;
+  return offset;
+}
+
+const byteLength = (bytes: Bytes) => (bytes == null ? -1 : Buffer.byteLength(bytes));
+
+function writeBytes(buf: Buffer, offset: number, bytes: Bytes, length: number): number {
+  offset = writeVarint(buf, offset, length);
+  if (bytes == null) return offset;
+  return offset + (typeof bytes === 'string' ? buf.write(bytes, offset, 'utf8') : bytes.copy(buf, offset));
+}
+
+/** The size of a record's body: attributes, timestamp delta 0, offset delta, key, value, no headers. */
+function recordBodySize(offsetDelta: number, keyLength: number, valueLength: number): number {
+  return 1 + 1 + varintSize(offsetDelta) + varintSize(keyLength) + Math.max(keyLength, 0) +
+    varintSize(valueLength) + Math.max(valueLength, 0) + 1;
+}
+
+export interface RecordToWrite {
+  key?: Bytes;
+  value?: Bytes;
+}
+
+/** Kafka's record v2 encoding of records without timestamps or headers, offset deltas 0..n-1, in one buffer. */
+export function encodeRecords(messages: RecordToWrite[]): Buffer {
+  const keyLengths = new Int32Array(messages.length);
+  const valueLengths = new Int32Array(messages.length);
+  let total = 0;
+  for (let i = 0; i < messages.length; i++) {
+    keyLengths[i] = byteLength(messages[i].key);
+    valueLengths[i] = byteLength(messages[i].value);
+    const body = recordBodySize(i, keyLengths[i], valueLengths[i]);
+    total += varintSize(body) + body;
+  }
+  const buf = Buffer.allocUnsafe(total);
+  let offset = 0;
+  for (let i = 0; i < messages.length; i++) {
+    offset = writeVarint(buf, offset, recordBodySize(i, keyLengths[i], valueLengths[i]));
+    buf[offset++] = 0; // attributes
+    buf[offset++] = 0; // timestamp delta: every record carries the batch's timestamp
+    offset = writeVarint(buf, offset, i);
+    offset = writeBytes(buf, offset, messages[i].key, keyLengths[i]);
+    offset = writeBytes(buf, offset, messages[i].value, valueLengths[i]);
+    buf[offset++] = 0; // no headers
+  }
+  return buf;
+}
+
+/** An Encoder over a buffer of exactly `size` bytes from Node's pool. */
 function exactEncoder(size: number): KafkajsEncoder {
   const encoder = new Encoder(0);
   encoder.buf = Buffer.allocUnsafe(size);
   return encoder;
 }
 
-function appendEncoders(target: KafkajsEncoder, encoders: KafkajsEncoder[]): void {
-  for (const encoder of encoders) {
-    encoder.buf.copy(target.buf, target.offset, 0, encoder.offset);
-    target.offset += encoder.offset;
-  }
-}
-
-interface RecordBatchArgs {
-  compression?: number;
-  firstOffset?: unknown;
-  firstTimestamp?: number;
-  maxTimestamp?: number;
-  partitionLeaderEpoch?: number;
-  lastOffsetDelta?: number;
-  transactional?: boolean;
-  producerId?: unknown;
-  producerEpoch?: number;
-  firstSequence?: number;
-  records?: KafkajsEncoder[];
-}
-
-const kafkajsRecordBatchModule = require('kafkajs/src/protocol/recordBatch/v0/index.js') as {
-  RecordBatch: (args: RecordBatchArgs) => Promise<KafkajsEncoder>;
-  MAGIC_BYTE: number;
-};
-/** kafkajs's own record-batch encoder, for the equivalence test. */
-export const kafkajsRecordBatch = kafkajsRecordBatchModule.RecordBatch;
-const Long = require('kafkajs/src/utils/long.js') as { fromInt(n: number): unknown; fromValue(n: number): unknown };
-const { lookupCodec } = require('kafkajs/src/protocol/message/compression/index.js') as {
-  lookupCodec(type: number): { compress(encoder: KafkajsEncoder): Promise<Buffer> };
-};
-const COMPRESSION_CODEC_MASK = 0x07;
-const TRANSACTIONAL_MASK = 16;
 /** attributes, lastOffsetDelta, firstTimestamp, maxTimestamp, producerId, producerEpoch, firstSequence, record count */
 const BATCH_BODY_HEADER_BYTES = 2 + 4 + 8 + 8 + 8 + 2 + 4 + 4;
+const TRANSACTIONAL_MASK = 16;
 
-/**
- * 3. kafkajs builds a record batch by growing zero-filled buffers from 512 bytes (a copy at every doubling),
- * then copies it twice more, and computes its CRC32C in JavaScript (~3 ms per 600 KB). This writes the batch
- * once into a buffer of its exact size and takes the CRC32C from @node-rs/crc32 (native, ~100x faster).
- */
-export async function encodeRecordBatch(args: RecordBatchArgs): Promise<KafkajsEncoder> {
-  const {
-    compression = 0, firstOffset = Long.fromInt(0), firstTimestamp = Date.now(), maxTimestamp = Date.now(),
-    partitionLeaderEpoch = 0, lastOffsetDelta = 0, transactional = false, producerId = Long.fromValue(-1),
-    producerEpoch = 0, firstSequence = 0, records = [],
-  } = args;
-  const codec = compression & COMPRESSION_CODEC_MASK;
-  const recordsBytes = records.reduce((sum, record) => sum + record.offset, 0);
-  let compressed: Buffer | undefined;
-  if (codec !== 0) {
-    const plain = exactEncoder(recordsBytes);
-    appendEncoders(plain, records);
-    compressed = await lookupCodec(codec).compress(plain);
-  }
-  const bodyBytes = BATCH_BODY_HEADER_BYTES + (compressed ? compressed.length : recordsBytes);
-  const batchBytes = 4 + 1 + 4 + bodyBytes; // partitionLeaderEpoch, magic, crc, body
+interface BatchArgs {
+  records: Buffer;
+  recordCount: number;
+  compression: number;
+  timestamp: number;
+  producerId: unknown;
+  producerEpoch: number;
+  firstSequence: number;
+  transactional: boolean;
+}
+
+/** A record batch (magic 2) around encoded records: offset 0, length, epoch, magic, CRC32C, body. */
+async function encodeRecordBatch(args: BatchArgs): Promise<KafkajsEncoder> {
+  const payload = args.compression === 0 ? args.records : await lookupCodec(args.compression).compress({ buffer: args.records });
+  const batchBytes = 4 + 1 + 4 + BATCH_BODY_HEADER_BYTES + payload.length; // partitionLeaderEpoch, magic, crc, body
   const out = exactEncoder(8 + 4 + batchBytes);
-  out.writeInt64(firstOffset).writeInt32(batchBytes).writeInt32(partitionLeaderEpoch).writeInt8(kafkajsRecordBatchModule.MAGIC_BYTE);
+  out.writeInt64(0).writeInt32(batchBytes).writeInt32(0).writeInt8(MAGIC_BYTE);
   const crcAt = out.offset;
   out.writeUInt32(0);
   const bodyAt = out.offset;
-  out.writeInt16(codec | (transactional ? TRANSACTIONAL_MASK : 0)).writeInt32(lastOffsetDelta).writeInt64(firstTimestamp)
-    .writeInt64(maxTimestamp).writeInt64(producerId).writeInt16(producerEpoch).writeInt32(firstSequence).writeInt32(records.length);
-  if (compressed) {
-    compressed.copy(out.buf, out.offset);
-    out.offset += compressed.length;
-  } else {
-    appendEncoders(out, records);
-  }
+  out.writeInt16(args.compression | (args.transactional ? TRANSACTIONAL_MASK : 0)).writeInt32(args.recordCount - 1)
+    .writeInt64(args.timestamp).writeInt64(args.timestamp).writeInt64(args.producerId).writeInt16(args.producerEpoch)
+    .writeInt32(args.firstSequence).writeInt32(args.recordCount);
+  out.offset += payload.copy(out.buf, out.offset);
   out.buf.writeUInt32BE(crc32c(out.buf.subarray(bodyAt, out.offset)) >>> 0, crcAt);
   return out;
 }
 
-interface ProduceMessage {
-  key?: Buffer | string | null;
-  value?: Buffer | string | null;
+interface ProduceMessage extends RecordToWrite {
   headers?: Record<string, unknown>;
   timestamp?: number | string;
-}
-interface PartitionData {
-  partition: number;
-  messages: ProduceMessage[];
-  firstSequence?: number;
 }
 interface ProduceArgs {
   acks: number;
@@ -181,39 +170,18 @@ interface ProduceArgs {
   producerId?: unknown;
   producerEpoch?: number;
   compression?: number;
-  topicData: Array<{ topic: string; partitions: PartitionData[] }>;
+  topicData: Array<{ topic: string; partitions: Array<{ partition: number; messages: ProduceMessage[]; firstSequence?: number }> }>;
 }
 
-const { Produce: PRODUCE_API_KEY } = require('kafkajs/src/protocol/requests/apiKeys.js') as { Produce: number };
-const kafkajsProduceRequestV3 = require('kafkajs/src/protocol/requests/produce/v3/request.js') as (args: ProduceArgs) => unknown;
+/** kafkajs's own produce v3 request: sends this fix does not cover, and the equivalence test. */
+export const kafkajsProduceRequest = require('kafkajs/src/protocol/requests/produce/v3/request.js') as (args: ProduceArgs) => unknown;
 
-/** One partition's record batch, as kafkajs's produce v3 request writes it. */
-async function encodePartition(data: PartitionData, compression: number, args: ProduceArgs): Promise<KafkajsEncoder> {
-  const { messages } = data;
-  const records = new Array<KafkajsEncoder>(messages.length);
-  for (let i = 0; i < messages.length; i++) {
-    const { key, value, headers } = messages[i];
-    records[i] = encodeRecord({ key, value, headers, offsetDelta: i, timestampDelta: 0 });
-  }
-  const now = Date.now();
-  const batch = await encodeRecordBatch({
-    compression, records, firstTimestamp: now, maxTimestamp: now, producerId: args.producerId, producerEpoch: args.producerEpoch,
-    firstSequence: data.firstSequence, transactional: Boolean(args.transactionalId), lastOffsetDelta: records.length - 1,
-  });
-  return new Encoder().writeInt32(data.partition).writeInt32(batch.offset).writeEncoder(batch);
-}
+const hasTimestampOrHeaders = (m: ProduceMessage) => m.timestamp != null || (m.headers !== undefined && Object.keys(m.headers).length > 0);
 
-/**
- * 4. kafkajs's produce request (v3, which v4-v7 reuse) copies every message into a new object to add its
- * offset delta, then sorts the timestamps: the largest cost left in a worker's profile. Messages without a
- * timestamp (all of DataStorm's) are encoded here in one loop, with the same bytes; a send that carries any
- * timestamp goes to kafkajs's own request.
- */
+/** Fix 2 (and 3 through the batch's CRC): kafkajs's produce request v3, same fields, same bytes. */
 export function produceRequestV3(args: ProduceArgs): unknown {
-  const timestamped = args.topicData.some((topic) => topic.partitions.some((p) => p.messages.some((m) => m.timestamp != null)));
-  if (timestamped) return kafkajsProduceRequestV3(args);
-  const { acks, timeout, transactionalId = null, compression = 0 } = args;
-  const withDefaults = { ...args, producerId: args.producerId ?? Long.fromInt(-1), producerEpoch: args.producerEpoch ?? 0 };
+  if (args.topicData.some((t) => t.partitions.some((p) => p.messages.some(hasTimestampOrHeaders)))) return kafkajsProduceRequest(args);
+  const { acks, timeout, transactionalId = null, compression = 0, producerId = Long.fromInt(-1), producerEpoch = 0 } = args;
   return {
     apiKey: PRODUCE_API_KEY,
     apiVersion: 3,
@@ -223,36 +191,38 @@ export function produceRequestV3(args: ProduceArgs): unknown {
       const topics = [];
       for (const { topic, partitions } of args.topicData) {
         const encoded = [];
-        for (const data of partitions) encoded.push(await encodePartition(data, compression, withDefaults));
+        for (const { partition, messages, firstSequence = 0 } of partitions) {
+          const batch = await encodeRecordBatch({
+            records: encodeRecords(messages), recordCount: messages.length, compression, timestamp: Date.now(),
+            producerId, producerEpoch, firstSequence, transactional: Boolean(transactionalId),
+          });
+          encoded.push(new Encoder().writeInt32(partition).writeInt32(batch.offset).writeEncoder(batch));
+        }
         topics.push(new Encoder().writeString(topic).writeArray(encoded));
       }
       return new Encoder().writeString(transactionalId).writeInt16(acks).writeInt32(timeout).writeArray(topics);
     },
   };
 }
-/** kafkajs's own produce v3 request, for the equivalence test. */
-export const kafkajsProduceRequest = kafkajsProduceRequestV3;
 
-function install(modulePath: string, exports: unknown): void {
-  const target = require.resolve(modulePath);
-  require.cache[target] = { id: target, filename: target, loaded: true, exports } as unknown as NodeJS.Module;
-}
+const nativeCrc32c = (buffer: Buffer) => crc32c(buffer) >>> 0;
 
-/** Puts both fixes in the module cache; a no-op once kafkajs itself has loaded (the check says which won). */
+const PATCHES: Record<string, unknown> = {
+  'kafkajs/src/producer/groupMessagesPerPartition.js': groupMessagesPerPartition,
+  'kafkajs/src/protocol/requests/produce/v3/request.js': produceRequestV3,
+  'kafkajs/src/protocol/recordBatch/crc32C/index.js': nativeCrc32c,
+};
+
+/** Puts the fixes in the module cache; a no-op once kafkajs itself has loaded (kafkajsPatched says which won). */
 export function installKafkajsPatches(): void {
   if (require.cache[require.resolve('kafkajs')]) return;
-  install('kafkajs/src/producer/groupMessagesPerPartition.js', groupMessagesPerPartition);
-  install('kafkajs/src/protocol/recordBatch/record/v0/index.js', encodeRecord);
-  install('kafkajs/src/protocol/recordBatch/v0/index.js', { ...kafkajsRecordBatchModule, RecordBatch: encodeRecordBatch });
-  // The consumer checks batches with the same function: native there too.
-  install('kafkajs/src/protocol/requests/produce/v3/request.js', produceRequestV3);
-  install('kafkajs/src/protocol/recordBatch/crc32C/index.js', (buffer: Buffer) => crc32c(buffer) >>> 0);
+  for (const [modulePath, exports] of Object.entries(PATCHES)) {
+    const target = require.resolve(modulePath);
+    require.cache[target] = { id: target, filename: target, loaded: true, exports } as unknown as NodeJS.Module;
+  }
 }
 
-/** True when kafkajs's send path uses both fixes (kafkajs was loaded after this module). */
+/** True when kafkajs's send path uses the fixes (kafkajs was loaded after installKafkajsPatches). */
 export function kafkajsPatched(): boolean {
-  return require('kafkajs/src/producer/groupMessagesPerPartition.js') === groupMessagesPerPartition &&
-    require('kafkajs/src/protocol/recordBatch/record/v0/index.js') === encodeRecord &&
-    (require('kafkajs/src/protocol/recordBatch/v0/index.js') as typeof kafkajsRecordBatchModule).RecordBatch === encodeRecordBatch &&
-    require('kafkajs/src/protocol/requests/produce/v3/request.js') === produceRequestV3;
+  return Object.entries(PATCHES).every(([modulePath, exports]) => require(modulePath) === exports);
 }

@@ -80,3 +80,18 @@ export async function topicEndOffsetTotal(admin: Admin, topic: string): Promise<
   const offsets = await admin.fetchTopicOffsets(topic);
   return offsets.reduce((sum, partition) => sum + Number(partition.high), 0);
 }
+
+/**
+ * The topic's end-offset total once the records a run was acknowledged for are visible: end offsets are high
+ * watermarks, which trail the leader's log until the followers have the records (acks=1 returns before that).
+ * Polls until the total reaches `expected`, or stops at the deadline with what it read.
+ */
+export async function settledEndOffsetTotal(admin: Admin, topic: string, expected: number, timeoutMs = 15_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let total = await topicEndOffsetTotal(admin, topic);
+  while (total < expected && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    total = await topicEndOffsetTotal(admin, topic);
+  }
+  return total;
+}

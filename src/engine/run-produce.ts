@@ -14,7 +14,7 @@ import { buildPayloadPool, readPayloadFile } from '../payloads.js';
 import {
   RESULT_SCHEMA_VERSION, type IntervalResult, type LatencyResult, type ProduceResult, type Totals, type WorkerResult,
 } from '../result.js';
-import { prepareTopic, topicEndOffsetTotal } from '../topic.js';
+import { prepareTopic, settledEndOffsetTotal, topicEndOffsetTotal } from '../topic.js';
 import { partitionsOfWorker, splitExactly } from './split.js';
 import type { MainToWorker, ProduceTask, WorkerInterval, WorkerSummary, WorkerToMain } from './worker-protocol.js';
 
@@ -236,7 +236,7 @@ async function runOnCluster(
     const endMs = Math.max(...summaries.map((s) => s.lastAckAtMs));
     const durationMs = Math.max(0, endMs - startAtMs);
     const wireBytes = summaries.reduce((sum, s) => sum + s.wireBytes, 0);
-    const offsetsAfter = await topicEndOffsetTotal(admin, config.topic);
+    const offsetsAfter = await settledEndOffsetTotal(admin, config.topic, offsetsBefore + total.records);
     const steadyStarts = summaries.map((s) => s.firstSteadyAtMs).filter((t): t is number => t !== undefined);
     const steadyDurationMs = steadyStarts.length ? endMs - Math.min(...steadyStarts) : 0;
     const usage = process.cpuUsage(cpuBefore);
