@@ -88,5 +88,10 @@ export function readBenchResult(file: string): BenchResult {
     throw new DataStormError('DS_RESULT_SCHEMA', `${file} has result schema version ${result.schemaVersion}; ` +
       `this DataStorm reads version ${RESULT_SCHEMA_VERSION}`, { hint: 'make both results with the same DataStorm release' });
   }
+  if (result.partial) {
+    throw new DataStormError('DS_PARTIAL_RESULT', `${file} is of a run that was stopped early`, {
+      hint: 'gates and merges take complete runs only',
+    });
+  }
   return result as BenchResult;
 }

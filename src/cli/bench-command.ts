@@ -38,6 +38,7 @@ function writeResult(result: BenchResult, options: { out?: string; json?: boolea
     stderr(`result written to ${options.out}`);
   }
   if (options.json) process.stdout.write(text);
+  if (!options.out && !options.json) stderr('result not kept: pass --out FILE (or --json) to compare or merge it');
 }
 
 /** Thresholds are checked before anything runs: a typo fails in a second, not after the benchmark. */
@@ -186,7 +187,8 @@ function compareCommand(): Command {
           ? evaluateThresholds(thresholds, benchMetrics(current)) : [] }, null, 2)}\n`);
       }
       failGate([regressionLine, thresholdLine]);
-      stderr(`no regression beyond the limits (${comparisons.filter((c) => c.limitPercent !== undefined).length} metrics gated)`);
+      const gated = comparisons.filter((c) => c.limitPercent !== undefined).map((c) => c.metric);
+      if (gated.length > 0) stderr(`no regression beyond the limits of ${gated.join(', ')}`);
     });
 }
 
