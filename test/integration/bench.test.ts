@@ -24,6 +24,8 @@ function benchRun(out: string, ...extra: string[]) {
 }
 const read = (file: string) => JSON.parse(readFileSync(join(dir, file), 'utf8')) as BenchResult;
 
+// One gate, two outcomes: runs seconds apart on a busy 2-core machine differ by up to ~40%; 1 KiB batches
+// cost over 90% of the throughput. 60% sits well clear of both.
 describe('datastorm bench: a gate in CI', () => {
   it('runs a workload file and writes a result the broker\'s offsets agree with', async () => {
     const run = benchRun('baseline.json');
@@ -50,9 +52,9 @@ describe('datastorm bench: a gate in CI', () => {
     expect(slow.code).toBe(0);
     expect(read('small-batches.json').config.batchBytes).toBe(1024);
     const compare = runCli(['bench', 'compare', join(dir, 'baseline.json'), join(dir, 'small-batches.json'),
-      '--max-regression', 'records_per_sec=40%']);
+      '--max-regression', 'records_per_sec=60%']);
     expect(compare.stderr).toContain('note: not like with like: setting batchBytes: 65536 -> 1024');
-    expect(compare.stderr).toMatch(/records_per_sec\s+│\s+\d+\s+│\s+\d+\s+│\s+-\d+\.\d%\s+│\s+40%\s+│\s+REGRESSION/);
+    expect(compare.stderr).toMatch(/records_per_sec\s+│\s+\d+\s+│\s+\d+\s+│\s+-\d+\.\d%\s+│\s+60%\s+│\s+REGRESSION/);
     expect(compare.stderr).toMatch(/error DS_BENCH_GATE_FAILED: 1 metric regressed beyond the limit: records_per_sec -\d+\.\d% \(limit 40%\)\n$/);
     expect(compare.code).toBe(99);
   });
@@ -62,14 +64,14 @@ describe('datastorm bench: a gate in CI', () => {
     expect(again.stderr).toMatch(/error_count<1\s+│\s+0\s+│\s+ok/);
     expect(again.code).toBe(0);
     const compare = runCli(['bench', 'compare', join(dir, 'baseline.json'), join(dir, 'again.json'),
-      '--max-regression', 'records_per_sec=40%', '--json']);
+      '--max-regression', 'records_per_sec=60%', '--json']);
     expect(compare.stderr).not.toContain('not like with like');
     expect(compare.stderr).toContain('no regression beyond the limits of records_per_sec\n');
     expect(compare.code).toBe(0);
     const report = JSON.parse(compare.stdout);
     expect(report.passed).toBe(true);
     expect(report.comparisons.find((c: { metric: string }) => c.metric === 'records_per_sec'))
-      .toMatchObject({ baseline: read('baseline.json').bench!.runs[0].records_per_sec, limitPercent: 40, regressed: false });
+      .toMatchObject({ baseline: read('baseline.json').bench!.runs[0].records_per_sec, limitPercent: 60, regressed: false });
 
     const impossible = runCli(['bench', 'compare', join(dir, 'baseline.json'), join(dir, 'again.json'),
       '--threshold', 'records_per_sec>1e12']);
