@@ -55,7 +55,7 @@ describe('datastorm bench: a gate in CI', () => {
       '--max-regression', 'records_per_sec=60%']);
     expect(compare.stderr).toContain('note: not like with like: setting batchBytes: 65536 -> 1024');
     expect(compare.stderr).toMatch(/records_per_sec\s+│\s+\d+\s+│\s+\d+\s+│\s+-\d+\.\d%\s+│\s+60%\s+│\s+REGRESSION/);
-    expect(compare.stderr).toMatch(/error DS_BENCH_GATE_FAILED: 1 metric regressed beyond the limit: records_per_sec -\d+\.\d% \(limit 40%\)\n$/);
+    expect(compare.stderr).toMatch(/error DS_BENCH_GATE_FAILED: 1 metric regressed beyond the limit: records_per_sec -\d+\.\d% \(limit 60%\)\n$/);
     expect(compare.code).toBe(99);
   });
 
