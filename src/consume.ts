@@ -45,6 +45,8 @@ export interface ConsumeResult {
 }
 
 export interface ConsumeListener {
+  /** The checks passed and the consumers are starting (Kafka's tool prints its header here). */
+  onStart?: () => void;
   onInterval?: (interval: IntervalFigures) => void;
   onProgress?: (records: number, elapsedMs: number) => void;
 }
@@ -87,6 +89,7 @@ export async function runConsume(config: ConsumeConfig, listener: ConsumeListene
     const partitions = await topicPartitionCount(admin, config.topic);
     await requireIdleGroup(admin, config.group);
     const start = await groupStart(admin, config.group, config.topic, partitions);
+    listener.onStart?.();
     const startedAt = new Date().toISOString();
     const submittedMs = Date.now();
     const group = startConsumerGroup({

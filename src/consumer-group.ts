@@ -137,12 +137,13 @@ export function startConsumerGroup(options: GroupRunOptions): ConsumerGroupRun {
 }
 
 export interface GroupStart {
-  /** Per partition: the first offset the group will read (its commit, else the log start, as auto.offset.reset=earliest). */
+  /**
+   * Per partition: the first offset the group will read: its commit, else the log start (auto.offset.reset=earliest;
+   * a negative commit, such as kafkajs's -2 "earliest" marker, counts as none).
+   */
   startOffsets: number[];
   /** Per partition: the log end offset when looked at. */
   endOffsets: number[];
-  /** Per partition: the group's committed offset, or undefined where it has none (or kafkajs's -2 "earliest" marker). */
-  committedOffsets: Array<number | undefined>;
 }
 
 /** The partitions of the topic, with a clear error when it does not exist. */
@@ -159,16 +160,14 @@ export async function groupStart(admin: Admin, group: string, topic: string, par
   const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
   const startOffsets: number[] = [];
   const endOffsets: number[] = [];
-  const committedOffsets: Array<number | undefined> = [];
   for (let p = 0; p < partitions; p += 1) {
     const end = ends.find((e) => e.partition === p);
     const commit = Number(committed?.partitions.find((c) => c.partition === p)?.offset ?? -1);
     const low = Number(end?.low ?? 0);
-    committedOffsets.push(commit >= 0 ? commit : undefined);
     startOffsets.push(commit >= 0 ? Math.max(commit, low) : low);
     endOffsets.push(Number(end?.high ?? 0));
   }
-  return { startOffsets, endOffsets, committedOffsets };
+  return { startOffsets, endOffsets };
 }
 
 /** Fails early when the group has members: its consumers would share our partitions, and a commit would be refused. */

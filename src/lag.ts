@@ -1,4 +1,5 @@
 import type { Admin } from 'kafkajs';
+import { topicPartitionCount } from './consumer-group.js';
 import { createKafka, describeBrokers } from './kafka-client.js';
 import { lagSample, partitionLags, summarizeLag, type LagSample, type LagSummary, type OffsetsOfTopic } from './lag-stats.js';
 
@@ -56,10 +57,11 @@ export async function runLag(
   await describeBrokers(config.bootstrap);
   const admin = createKafka(config.bootstrap, 'datastorm-lag').admin();
   await admin.connect();
-  const startedAt = new Date().toISOString();
-  const startMs = Date.now();
   const samples: LagSample[] = [];
   try {
+    for (const topic of config.topics) await topicPartitionCount(admin, topic);
+    const startedAt = new Date().toISOString();
+    const startMs = Date.now();
     // Samples at 0, interval, 2 × interval, ... up to the duration, on the clock (no drift from slow reads).
     for (let k = 0; k * config.intervalMs <= config.durationMs && !signal?.aborted; k += 1) {
       await sleepUntil(startMs + k * config.intervalMs, signal);
@@ -70,10 +72,10 @@ export async function runLag(
       onSample(sample, samples.at(-1));
       samples.push(sample);
     }
+    return {
+      schemaVersion: 1, command: 'lag', startedAt, config, samples, summary: summarizeLag(samples), partial: Boolean(signal?.aborted),
+    };
   } finally {
     await admin.disconnect();
   }
-  return {
-    schemaVersion: 1, command: 'lag', startedAt, config, samples, summary: summarizeLag(samples), partial: Boolean(signal?.aborted),
-  };
 }

@@ -31,7 +31,7 @@ interface OptionSpec {
 
 /** Every option of these commands, defined once; each command picks its own and may set its own default. */
 const OPTIONS = {
-  topic: { flags: '--topic <name>', description: 'the topic (lag: watch it even before the group commits on it)' },
+  topic: { flags: '--topic <name>', description: 'the topic' },
   numRecords: { flags: '--num-records <n>', description: 'records to consume: exactly this many are counted and committed',
     parse: parseIntegerOption('--num-records', 1) },
   group: { flags: '--group <id>', description: 'consumer group' },
@@ -56,13 +56,14 @@ const OPTIONS = {
   replication: { flags: '--replication <n>', description: 'replication factor of the topic when it is created', defaultValue: 3,
     parse: parseIntegerOption('--replication', 1, 16) },
   chart: { flags: '--chart <file.svg>', description: 'where to write the chart of total lag over time', defaultDescription: 'lag-<group>.svg' },
-  bootstrapServer: { flags: '--bootstrap-server <hosts>', description: 'the cluster (host:port,...)', defaultDescription: 'the running local cluster' },
+  bootstrapServer: { flags: '--bootstrap-server <hosts>', description: 'the cluster (host:port,...); without it, the local cluster `datastorm cluster up` started' },
   json: { flags: '--json', description: 'print the whole result as JSON on stdout (everything else goes to stderr)', defaultValue: false },
 } satisfies Record<string, OptionSpec>;
 
 type OptionKey = keyof typeof OPTIONS;
 
-function addOptions(command: Command, keys: OptionKey[], settings: { required?: OptionKey[]; defaults?: Partial<Record<OptionKey, [unknown, string]>> } = {}): Command {
+/** Adds the options named by keys; a command may make some mandatory or give them its own default ([value, how --help shows it]). */
+function addOptions(command: Command, keys: OptionKey[], settings: { required?: OptionKey[]; defaults?: Partial<Record<OptionKey, [unknown, string?]>> } = {}): Command {
   for (const key of keys) {
     const spec: OptionSpec = OPTIONS[key];
     const option = new Option(spec.flags, spec.description);
@@ -92,7 +93,7 @@ function resolveBootstrap(flag: string | undefined): string[] {
 }
 
 interface ConsumeFlags {
-  topic: string; numRecords: number; group?: string; fetchSize: number; timeout: number; showDetailedStats: boolean;
+  topic: string; numRecords: number; group: string; fetchSize: number; timeout: number; showDetailedStats: boolean;
   reportingInterval: number; workers: number; bootstrapServer?: string; json: boolean;
 }
 
@@ -102,18 +103,19 @@ export function consumeCommand(): Command {
     .addHelpText('after', `
 Prints kafka-consumer-perf-test's header and data line (same columns, date and number formats) on stdout,
 counting exactly --num-records records (Kafka's tool counts to the end of its last poll), then commits exactly
-those and checks that the group's committed offsets grew by as many. rebalance.time.ms is the longest time any
-one consumer spent joining the group; fetch.time.ms is the rest of the run.
+those and checks that the group's committed offsets grew by as many. rebalance.time.ms is the time no consumer
+of the group held partitions (joining, rebalancing); fetch.time.ms is the rest of the run. With
+--show-detailed-stats, threadId is the consumer's number and each consumer's last line ends at its total.
 
 Examples:
   datastorm consume --topic t --num-records 1000000
   datastorm consume --topic t --num-records 1000000 --workers 4 --group g1 --json`);
   addOptions(command, ['topic', 'numRecords', 'group', 'fetchSize', 'timeout', 'showDetailedStats', 'reportingInterval', 'workers',
-    'bootstrapServer', 'json'], { required: ['topic', 'numRecords'], defaults: { group: [undefined, 'perf-consumer-<random>'] } });
+    'bootstrapServer', 'json'], { required: ['topic', 'numRecords'], defaults: { group: [`perf-consumer-${randomInt(100_000)}`] } });
   command.action(async (flags: ConsumeFlags) => {
     const config: ConsumeConfig = {
       bootstrap: resolveBootstrap(flags.bootstrapServer), topic: flags.topic, numRecords: flags.numRecords,
-      group: flags.group ?? `perf-consumer-${randomInt(100_000)}`, fetchSizeBytes: flags.fetchSize, timeoutMs: flags.timeout,
+      group: flags.group, fetchSizeBytes: flags.fetchSize, timeoutMs: flags.timeout,
       showDetailedStats: flags.showDetailedStats, reportingIntervalMs: flags.reportingInterval, workers: flags.workers,
     };
     // Kafka's lines own stdout, unless the JSON does.
@@ -121,8 +123,8 @@ Examples:
     const progress = Boolean(process.stderr.isTTY);
     let lastProgressMs = 0;
     const clearProgress = () => { if (progress) process.stderr.write('\r\x1b[K'); };
-    out(config.showDetailedStats ? DETAILED_HEADER : SUMMARY_HEADER);
     const result = await runConsume(config, {
+      onStart: () => out(config.showDetailedStats ? DETAILED_HEADER : SUMMARY_HEADER),
       onInterval: (interval) => {
         if (!config.showDetailedStats) return;
         clearProgress();
@@ -156,7 +158,7 @@ Examples:
 }
 
 interface EndToEndFlags {
-  topic: string; rate: number; duration: number; recordSize: number; workers: number; group?: string; fetchSize: number;
+  topic: string; rate: number; duration: number; recordSize: number; workers: number; group: string; fetchSize: number;
   partitions: number; replication: number; timeout: number; bootstrapServer?: string; json: boolean;
 }
 
@@ -174,12 +176,12 @@ Example:
   addOptions(command, ['topic', 'rate', 'duration', 'recordSize', 'workers', 'group', 'fetchSize', 'partitions', 'replication', 'timeout',
     'bootstrapServer', 'json'], {
     required: ['topic'],
-    defaults: { duration: [10_000, '10s'], group: [undefined, 'datastorm-e2e-<random>'], timeout: [30_000, '30000'] },
+    defaults: { duration: [10_000, '10s'], group: [`datastorm-e2e-${randomInt(100_000)}`], timeout: [30_000] },
   });
   command.action(async (flags: EndToEndFlags) => {
     const config: EndToEndConfig = {
       bootstrap: resolveBootstrap(flags.bootstrapServer), topic: flags.topic, ratePerSec: flags.rate, durationMs: flags.duration,
-      recordSizeBytes: flags.recordSize, workers: flags.workers, group: flags.group ?? `datastorm-e2e-${randomInt(100_000)}`,
+      recordSizeBytes: flags.recordSize, workers: flags.workers, group: flags.group,
       fetchSizeBytes: flags.fetchSize, partitions: flags.partitions, replication: flags.replication, drainTimeoutMs: flags.timeout,
     };
     const result = await runEndToEnd(config, stderr);
@@ -209,9 +211,10 @@ export function lagCommand(): Command {
     .description('sample a consumer group\'s lag per partition over time; report its peak, drain rate and time to catch up, and chart it')
     .addHelpText('after', `
 Lag = end offset − the group's committed offset, per partition (with no commit: every record still in the
-log). Works for any group, whoever created it. The drain rate is the fall in total lag per second from the
-peak to the first sample back at 0; the time to catch up is from the peak to that sample. Ctrl-C stops early
-and still writes the chart.
+log; --topic also watches a topic the group has not committed on yet). Works for any group, whoever created
+it. The drain rate is the fall in total lag per second from the peak (the last sample at it) to the first
+sample back at 0; the time to catch up is from the peak to that sample. Ctrl-C stops early and still prints
+the summary and writes the chart.
 
 Example:
   datastorm lag --group g1 --interval 1 --duration 120 --chart lag.svg`);
@@ -228,6 +231,9 @@ Example:
     process.once('SIGINT', onSigint);
     let shownPartitions: string | undefined;
     const result = await runLag(config, (sample, previous) => {
+      if (!previous && sample.partitions.length === 0) {
+        stderr(`group ${config.group} has no committed offsets (yet): its lag shows once it commits, or name a topic with --topic`);
+      }
       if (partitionsKey(sample) !== shownPartitions) {
         shownPartitions = partitionsKey(sample);
         stderr(formatLagHeader(sample));
