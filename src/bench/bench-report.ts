@@ -56,6 +56,13 @@ export function benchTable(result: BenchResult): TableRows {
   return { head, rows };
 }
 
+/** Says when the figures are of the steady state: the table's counts then leave the warmup out. */
+export function steadyStateNote(result: BenchResult): string | undefined {
+  return result.steadyState
+    ? `figures of the steady state: the first ${result.config.warmupRecords} records (warmup) are left out`
+    : undefined;
+}
+
 /** The inputs of a merge side by side with the merged result. */
 export function mergeTable(inputs: BenchResult[], labels: string[], merged: BenchResult): TableRows {
   const all = [...inputs, merged];

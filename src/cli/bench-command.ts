@@ -1,7 +1,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { benchMetrics, readBenchResult, referenceLabel, relativeMetrics, type BenchResult } from '../bench/bench-result.js';
-import { benchTable, mergeTable, type TableRows } from '../bench/bench-report.js';
+import { benchTable, mergeTable, steadyStateNote, type TableRows } from '../bench/bench-report.js';
 import {
   COMPARISON_HEAD, compareMetrics, comparisonRows, differencesBetween, parseRegressionLimits, regressionFailure,
 } from '../bench/compare.js';
@@ -23,10 +23,11 @@ export const GATE_FAILED_EXIT_CODE = 99;
 const stderr = (line: string) => process.stderr.write(`${line}\n`);
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-function printTable({ head, rows }: TableRows): void {
+function printTable({ head, rows }: TableRows, note?: string): void {
   const table = createTable(head, { colAligns: head.map((_, i) => (i === 0 ? 'left' : 'right')) });
   table.push(...rows);
   stderr(table.toString());
+  if (note) stderr(note);
 }
 
 function writeResult(result: BenchResult, options: { out?: string; json?: boolean }): void {
@@ -124,7 +125,7 @@ function runCommand(): Command {
         process.exitCode = INTERRUPTED_EXIT_CODE;
         return;
       }
-      printTable(benchTable(result));
+      printTable(benchTable(result), steadyStateNote(result));
       // Shards that share a topic each see the others' records: `datastorm merge` reconciles them together.
       if (!shard) stderr(formatAccountingLine(result));
       writeResult(result, flags);
@@ -222,7 +223,7 @@ export function mergeCommand(): Command {
       const inputs = files.map(readBenchResult);
       const merged = mergeResults(inputs, files);
       const labels = inputs.map((r, i) => (r.bench?.shard ? `shard ${r.bench.shard.index}/${r.bench.shard.count}` : `input ${i + 1}`));
-      printTable(mergeTable(inputs, labels, merged));
+      printTable(mergeTable(inputs, labels, merged), steadyStateNote(merged));
       stderr(formatAccountingLine(merged));
       writeResult(merged, flags);
       if (!merged.accounting.match) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { benchTable, formatMetricsLine, mergeTable } from '../../src/bench/bench-report.js';
+import { benchTable, formatMetricsLine, mergeTable, steadyStateNote } from '../../src/bench/bench-report.js';
 import { benchMetrics, relativeMetrics, type BenchResult, type ReferenceRun } from '../../src/bench/bench-result.js';
 import { median, medianMetrics, metricsOfJavaSummary, metricsOfProduceResult, type MetricValues } from '../../src/bench/metrics.js';
 import { latencyOf, produceResult } from './bench-fixtures.js';
@@ -110,6 +110,12 @@ describe('bench tables', () => {
       ['duration_ms', '500', '1000', '1000'],
       ['records_per_sec', '4', '1', '3'],
     ]);
+  });
+
+  it('says when figures leave the warmup out', () => {
+    const warmed = { ...base, config: { ...base.config, warmupRecords: 3000 }, steadyState: { totals: base.totals, latency: base.latency } };
+    expect(steadyStateNote(warmed)).toBe('figures of the steady state: the first 3000 records (warmup) are left out');
+    expect(steadyStateNote(base)).toBeUndefined();
   });
 
   it('digests a run in one line', () => {
