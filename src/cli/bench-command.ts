@@ -21,7 +21,8 @@ import { parseIntegerOption } from './parse.js';
 export const GATE_FAILED_EXIT_CODE = 99;
 
 const stderr = (line: string) => process.stderr.write(`${line}\n`);
-const collect = (value: string, previous: string[]) => [...previous, value];
+/** A repeatable option's values, in order (no default, so --help shows none). */
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
 function printTable({ head, rows }: TableRows, note?: string): void {
   const table = createTable(head, { colAligns: head.map((_, i) => (i === 0 ? 'left' : 'right')) });
@@ -73,12 +74,12 @@ function defaultBootstrap(): string[] {
 }
 
 interface RunFlags {
-  set: string[];
+  set?: string[];
   bootstrapServer?: string;
   repeat: number;
   shard?: string;
   vs?: string;
-  threshold: string[];
+  threshold?: string[];
   out?: string;
   json?: boolean;
 }
@@ -88,7 +89,7 @@ function runCommand(): Command {
     .description('run a workload file against a running cluster and write the versioned result JSON')
     .argument('<workload>', 'workload YAML (see benchmarks/workloads/)')
     .addOption(new Option('--set <key=value>', 'override a workload key (workers=1) or a client setting (producer.batch.size=16384); repeatable')
-      .default([]).argParser(collect))
+      .argParser(collect))
     .addOption(new Option('--bootstrap-server <hosts>', 'the cluster (host:port,...); default: the local `datastorm cluster up` one'))
     .addOption(new Option('--repeat <n>', 'run the workload n times; gates use each metric\'s median').default(1)
       .argParser(parseIntegerOption('--repeat', 1, 100)))
@@ -96,13 +97,13 @@ function runCommand(): Command {
     .addOption(new Option('--vs <java|file.yaml>', 'after each run, a reference in the same job: Kafka\'s ProducerPerformance ' +
       'with the same settings (java), or a fixed reference workload; reports the ratios, for compare --relative'))
     .addOption(new Option('--threshold <expr>', 'fail (exit 99) unless METRIC OP NUMBER holds, e.g. \'p99_ms<50\'; repeatable')
-      .default([]).argParser(collect))
+      .argParser(collect))
     .addOption(new Option('--out <file>', 'write the result JSON to this file'))
     .addOption(new Option('--json', 'print the result JSON on stdout'))
     .action(async (file: string, flags: RunFlags) => {
-      const thresholds = parseThresholds(flags.threshold);
+      const thresholds = parseThresholds(flags.threshold ?? []);
       const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
-      const workload = readWorkload(file, flags.set);
+      const workload = readWorkload(file, flags.set ?? []);
       // The reference workload takes no --set: it stays what the baseline's reference was.
       const reference: BenchReference | undefined = flags.vs === undefined ? undefined
         : flags.vs === 'java' ? { kind: 'java' } : { kind: 'workload', workload: readWorkload(flags.vs) };
@@ -149,8 +150,8 @@ function checkSameReference(baseline: BenchResult, baselineFile: string, current
 }
 
 interface CompareFlags {
-  maxRegression: string[];
-  threshold: string[];
+  maxRegression?: string[];
+  threshold?: string[];
   relative?: boolean;
   json?: boolean;
 }
@@ -162,13 +163,13 @@ function compareCommand(): Command {
     .argument('<current>', 'result JSON of this run')
     .addOption(new Option('--max-regression <limit>',
       'how much worse a metric may get: 10% (records_per_sec, p99_ms, error_count) or METRIC=PERCENT; repeatable')
-      .default([]).argParser(collect))
-    .addOption(new Option('--threshold <expr>', 'also gate the current result on METRIC OP NUMBER; repeatable').default([]).argParser(collect))
+      .argParser(collect))
+    .addOption(new Option('--threshold <expr>', 'also gate the current result on METRIC OP NUMBER; repeatable').argParser(collect))
     .addOption(new Option('--relative', 'compare each result as a ratio to its reference measured in the same job (bench run --vs)'))
     .addOption(new Option('--json', 'print the comparison as JSON on stdout'))
     .action((baselineFile: string, currentFile: string, flags: CompareFlags) => {
-      const limits = parseRegressionLimits(flags.maxRegression);
-      const thresholds = parseThresholds(flags.threshold);
+      const limits = parseRegressionLimits(flags.maxRegression ?? []);
+      const thresholds = parseThresholds(flags.threshold ?? []);
       const [baseline, current] = [readBenchResult(baselineFile), readBenchResult(currentFile)];
       if (flags.relative) checkSameReference(baseline, baselineFile, current, currentFile);
       const values = (result: BenchResult, file: string) => (flags.relative ? relativeMetrics(result, file) : benchMetrics(result));
