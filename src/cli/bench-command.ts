@@ -1,4 +1,5 @@
-import { renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Command, Option } from 'commander';
 import { benchMetrics, readBenchResult, referenceLabel, relativeMetrics, type BenchResult } from '../bench/bench-result.js';
 import { benchTable, mergeTable, steadyStateNote, type TableRows } from '../bench/bench-report.js';
@@ -35,6 +36,7 @@ function writeResult(result: BenchResult, options: { out?: string; json?: boolea
   const text = `${JSON.stringify(result, null, 2)}\n`;
   if (options.out) {
     // Renamed into place when complete: a merge that waits for shards' files never reads half of one.
+    mkdirSync(dirname(options.out), { recursive: true });
     writeFileSync(`${options.out}.partial`, text);
     renameSync(`${options.out}.partial`, options.out);
     stderr(`result written to ${options.out}`);
