@@ -23,6 +23,19 @@ export interface BenchOptions {
   signal?: AbortSignal;
 }
 
+/** A run with failed records, or that the broker's offsets contradict, is no benchmark: every repeat must pass. */
+function checkRun(result: ProduceResult, sharded: boolean): void {
+  const failed = Object.values(result.totals.errors).reduce((sum, count) => sum + count, 0);
+  if (failed > 0) throw new DataStormError('DS_RECORDS_FAILED', `${failed} records failed to send: the run is no benchmark`);
+  // Shards that share a topic each see the others' records: `datastorm merge` reconciles them together.
+  if (!sharded && !result.accounting.match) {
+    throw new DataStormError('DS_ACCOUNTING_MISMATCH', `${result.accounting.acknowledgedRecords} records acknowledged but ` +
+      `${result.config.topic}'s offsets grew by ${result.accounting.brokerOffsetGrowth}`, {
+      hint: 'another producer wrote to the topic during the run: give the workload a topic of its own (--set topic=...)',
+    });
+  }
+}
+
 /** The run whose records/s is the median (the lower middle one of an even count). */
 function medianRunIndex(results: ProduceResult[]): number {
   const order = results.map((r, i) => ({ rate: metricsOfProduceResult(r).records_per_sec, i })).sort((a, b) => a.rate - b.rate);
@@ -70,6 +83,7 @@ export async function runBench(workload: Workload, options: BenchOptions): Promi
     const label = options.repeat > 1 ? `run ${run}/${options.repeat}` : 'run';
     log(`${workload.name}: ${label}${options.shard ? `, shard ${options.shard.index}/${options.shard.count}` : ''}`);
     const result = await runProduce(config, { log, signal: options.signal });
+    if (!options.signal?.aborted) checkRun(result, Boolean(options.shard));
     results.push(result);
     log(`datastorm: ${formatSummaryLine(result.steadyState?.totals ?? result.totals, result.steadyState?.latency ?? result.latency, Boolean(result.steadyState))}`);
     if (options.reference && reference && !options.signal?.aborted) {
