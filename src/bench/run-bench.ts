@@ -1,6 +1,6 @@
+import type { RunConfig } from '../config.js';
 import { runProduce } from '../engine/run-produce.js';
 import { DataStormError } from '../errors.js';
-import type { RunConfig } from '../config.js';
 import { javaProducerPerfArgs, runJavaProducerPerf } from '../java-perf.js';
 import { formatSummaryLine } from '../report.js';
 import type { ProduceResult } from '../result.js';
@@ -42,27 +42,27 @@ function medianRunIndex(results: ProduceResult[]): number {
   return order[Math.floor((order.length - 1) / 2)].i;
 }
 
-function emptyReference(reference: BenchReference, config: RunConfig, bootstrap: string[]): ReferenceInfo {
-  return reference.kind === 'java'
-    ? { tool: 'kafka-producer-perf-test', kafkaVersion: '', args: javaProducerPerfArgs(config, bootstrap), runs: [] }
-    : { tool: 'datastorm', workload: { name: reference.workload.name, ...(reference.workload.file ? { file: reference.workload.file } : {}) }, runs: [] };
-}
-
 /** One run of the reference, right after a run of the workload so both see the same machine. */
 async function runReference(
-  reference: BenchReference, info: ReferenceInfo, config: RunConfig, options: BenchOptions, log: (line: string) => void,
-): Promise<ReferenceRun> {
+  reference: BenchReference, config: RunConfig, options: BenchOptions, log: (line: string) => void,
+): Promise<{ run: ReferenceRun; kafkaVersion?: string }> {
   if (reference.kind === 'java') {
     const java = await runJavaProducerPerf(config, options.bootstrap, { log, signal: options.signal });
-    if (info.tool === 'kafka-producer-perf-test') info.kafkaVersion = java.kafkaVersion;
     const metrics = metricsOfJavaSummary(java.summary);
     log(`java: ${formatMetricsLine(metrics)}${java.summary.steadyState ? ' (steady state)' : ''}`);
-    return { metrics, wallMs: java.wallMs, process: java.process };
+    return { run: { metrics, wallMs: java.wallMs, process: java.process }, kafkaVersion: java.kafkaVersion };
   }
   const result = await runProduce({ ...reference.workload.config, bootstrap: options.bootstrap }, { log, signal: options.signal });
+  if (!options.signal?.aborted) checkRun(result, false);
   const { error_count: _, ...metrics } = metricsOfProduceResult(result);
   log(`reference ${reference.workload.name}: ${formatMetricsLine(metrics)}`);
-  return { metrics, wallMs: result.totals.durationMs };
+  return { run: { metrics, wallMs: result.totals.durationMs } };
+}
+
+function referenceInfo(reference: BenchReference, javaArgs: string[], runs: ReferenceRun[], kafkaVersion = ''): ReferenceInfo {
+  if (reference.kind === 'java') return { tool: 'kafka-producer-perf-test', kafkaVersion, args: javaArgs, runs };
+  const { name, file } = reference.workload;
+  return { tool: 'datastorm', workload: { name, ...(file ? { file } : {}) }, runs };
 }
 
 /**
@@ -77,8 +77,11 @@ export async function runBench(workload: Workload, options: BenchOptions): Promi
     });
   }
   const config = { ...(options.shard ? shardConfig(workload.config, options.shard) : workload.config), bootstrap: options.bootstrap };
-  const reference = options.reference ? emptyReference(options.reference, config, options.bootstrap) : undefined;
+  // Before any run: a workload Java cannot run (a timed one without a rate) fails now, not after it.
+  const javaArgs = options.reference?.kind === 'java' ? javaProducerPerfArgs(config, options.bootstrap) : [];
   const results: ProduceResult[] = [];
+  const referenceRuns: ReferenceRun[] = [];
+  let kafkaVersion: string | undefined;
   for (let run = 1; run <= options.repeat && !options.signal?.aborted; run++) {
     const label = options.repeat > 1 ? `run ${run}/${options.repeat}` : 'run';
     log(`${workload.name}: ${label}${options.shard ? `, shard ${options.shard.index}/${options.shard.count}` : ''}`);
@@ -86,8 +89,10 @@ export async function runBench(workload: Workload, options: BenchOptions): Promi
     if (!options.signal?.aborted) checkRun(result, Boolean(options.shard));
     results.push(result);
     log(`datastorm: ${formatSummaryLine(result.steadyState?.totals ?? result.totals, result.steadyState?.latency ?? result.latency, Boolean(result.steadyState))}`);
-    if (options.reference && reference && !options.signal?.aborted) {
-      reference.runs.push(await runReference(options.reference, reference, config, options, log));
+    if (options.reference && !options.signal?.aborted) {
+      const outcome = await runReference(options.reference, config, options, log);
+      referenceRuns.push(outcome.run);
+      kafkaVersion ??= outcome.kafkaVersion;
     }
   }
   const median = results[medianRunIndex(results)];
@@ -97,7 +102,7 @@ export async function runBench(workload: Workload, options: BenchOptions): Promi
       workload: { name: workload.name, ...(workload.file ? { file: workload.file } : {}) },
       ...(options.shard ? { shard: options.shard } : {}),
       runs: results.map(metricsOfProduceResult),
-      ...(reference ? { reference } : {}),
+      ...(options.reference ? { reference: referenceInfo(options.reference, javaArgs, referenceRuns, kafkaVersion) } : {}),
     },
   };
 }
