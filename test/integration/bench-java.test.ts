@@ -27,15 +27,16 @@ describe('datastorm bench run --vs java', () => {
     expect(run.code).toBe(0);
     const result = JSON.parse(readFileSync(join(dir, 'vs-java.json'), 'utf8')) as BenchResult;
     const reference = result.bench!.reference!;
-    expect(reference).toMatchObject({ tool: 'kafka-producer-perf-test', kafkaVersion: '4.3.1' });
+    if (reference.tool !== 'kafka-producer-perf-test') throw new Error(`reference is ${reference.tool}`);
+    expect(reference.kafkaVersion).toBe('4.3.1');
     expect(reference.args).toEqual(expect.arrayContaining([
       '--topic', topic, '--num-records', '12000', '--record-size', '100', '--warmup-records', '2000',
       'acks=all', 'batch.size=65536', 'linger.ms=5', 'compression.type=lz4',
     ]));
     expect(reference.runs).toHaveLength(1);
     expect(reference.runs[0].metrics.records_per_sec).toBeGreaterThan(0);
-    expect(reference.runs[0].process.peakRssBytes).toBeGreaterThan(32 * 1024 * 1024);
-    expect(reference.runs[0].process.cpuUserMs).toBeGreaterThan(0);
+    expect(reference.runs[0].process?.peakRssBytes).toBeGreaterThan(32 * 1024 * 1024);
+    expect(reference.runs[0].process?.cpuUserMs).toBeGreaterThan(0);
 
     // Both producers wrote every record to the topic: DataStorm's 12000, then Java's 12000.
     await admin.connect();
