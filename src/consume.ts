@@ -1,6 +1,8 @@
 import { consumeFigures, intervalFigures, type ConsumeFigures, type IntervalFigures } from './consume-report.js';
 import type { ConsumeCounters } from './consume-counters.js';
-import { ensureCommitted, groupStart, requireIdleGroup, startConsumerGroup, topicPartitionCount } from './consumer-group.js';
+import {
+  ensureCommitted, groupStart, requireIdleGroup, startConsumerGroup, topicPartitionCount, type ConsumerGroupRun,
+} from './consumer-group.js';
 import { groupRebalanceMs } from './group-timeline.js';
 import { createKafka, describeBrokers } from './kafka-client.js';
 
@@ -81,6 +83,34 @@ class IntervalTracker {
   }
 }
 
+/**
+ * Reports intervals and progress until the consumers stop (record limit reached, or a consumer failed), and
+ * stops them when no record has come for --timeout (counted from the start, as Kafka does).
+ */
+async function watchUntilStopped(group: ConsumerGroupRun, config: ConsumeConfig, listener: ConsumeListener, submittedMs: number):
+Promise<{ tracker?: IntervalTracker; timedOutAtMs?: number }> {
+  const { counters } = group;
+  let tracker: IntervalTracker | undefined;
+  let timedOutAtMs: number | undefined;
+  let lastTotal = 0;
+  let lastRecordMs = submittedMs;
+  while (!counters.stopped()) {
+    await new Promise((resolve) => setTimeout(resolve, TICK_MS));
+    const nowMs = Date.now();
+    const startMs = group.startedAtMs();
+    if (startMs !== undefined) tracker ??= new IntervalTracker(counters, startMs, config.reportingIntervalMs);
+    for (const interval of tracker?.close(nowMs, false) ?? []) listener.onInterval?.(interval);
+    const total = counters.totalRecords();
+    if (total > lastTotal) [lastTotal, lastRecordMs] = [total, nowMs];
+    listener.onProgress?.(total, nowMs - (startMs ?? submittedMs));
+    if (nowMs - lastRecordMs > config.timeoutMs && !counters.stopped()) {
+      timedOutAtMs = nowMs;
+      group.stop();
+    }
+  }
+  return { tracker, timedOutAtMs };
+}
+
 export async function runConsume(config: ConsumeConfig, listener: ConsumeListener = {}): Promise<ConsumeResult> {
   await describeBrokers(config.bootstrap);
   const admin = createKafka(config.bootstrap, 'datastorm-consume-admin').admin();
@@ -97,33 +127,13 @@ export async function runConsume(config: ConsumeConfig, listener: ConsumeListene
       fetchSizeBytes: config.fetchSizeBytes, measureLatency: false, recordLimit: config.numRecords, startOffsets: start.startOffsets,
     });
     const { counters } = group;
-
-    let timedOut = false;
-    let endMs: number | undefined;
-    let lastTotal = 0;
-    let lastRecordMs = submittedMs;
-    let tracker: IntervalTracker | undefined;
     // A failed consumer sets the stop flag; its error is thrown where finished is awaited below.
     group.finished.catch(() => undefined);
-    while (!counters.stopped()) {
-      await new Promise((resolve) => setTimeout(resolve, TICK_MS));
-      const nowMs = Date.now();
-      const startMs = group.startedAtMs();
-      if (startMs !== undefined) tracker ??= new IntervalTracker(counters, startMs, config.reportingIntervalMs);
-      for (const interval of tracker?.close(nowMs, false) ?? []) listener.onInterval?.(interval);
-      const total = counters.totalRecords();
-      if (total > lastTotal) [lastTotal, lastRecordMs] = [total, nowMs];
-      listener.onProgress?.(total, nowMs - (startMs ?? submittedMs));
-      if (nowMs - lastRecordMs > config.timeoutMs && !counters.stopped()) {
-        timedOut = true;
-        endMs = nowMs;
-        group.stop();
-      }
-    }
+    const watched = await watchUntilStopped(group, config, listener, submittedMs);
     const outcomes = await group.finished;
-    endMs = counters.limitReachedAtMs() ?? endMs ?? Date.now();
+    const endMs = counters.limitReachedAtMs() ?? watched.timedOutAtMs ?? Date.now();
     const startMs = group.startedAtMs() ?? submittedMs;
-    tracker ??= new IntervalTracker(counters, startMs, config.reportingIntervalMs);
+    const tracker = watched.tracker ?? new IntervalTracker(counters, startMs, config.reportingIntervalMs);
     for (const interval of tracker.close(endMs, true)) listener.onInterval?.(interval);
 
     await ensureCommitted(admin, config.group, config.topic, start.startOffsets, counters.highestOffsets());
@@ -150,7 +160,7 @@ export async function runConsume(config: ConsumeConfig, listener: ConsumeListene
         committedOffsetGrowth,
         match: committedOffsetGrowth === records,
       },
-      timedOut,
+      timedOut: watched.timedOutAtMs !== undefined,
     };
   } finally {
     await admin.disconnect();
