@@ -10,9 +10,10 @@ export function createTable(
   head: string[],
   options: { colAligns?: Array<'left' | 'right' | 'center'>; colour?: boolean } = {},
 ): Table.Table {
+  // cli-table3 fails on an explicit `colAligns: undefined`: pass only what is set.
   return new Table({
     head,
-    colAligns: options.colAligns,
-    style: (options.colour ?? terminalColour()) ? undefined : { head: [], border: [] },
+    ...(options.colAligns ? { colAligns: options.colAligns } : {}),
+    ...((options.colour ?? terminalColour()) ? {} : { style: { head: [], border: [] } }),
   });
 }

@@ -58,5 +58,9 @@ describe('the local cluster', () => {
     expect(status.healthy).toBe(true);
     expect(status.brokersListed).toBe(4);
     expect(status.state.kafkaVersion).toBe(DEFAULT_KAFKA_VERSION);
+    const table = runCli(['cluster', 'status']);
+    expect(table.code).toBe(0);
+    expect(table.stderr).toMatch(/│ 4 +│ broker +│ \d+ +│ 9095 +│ - +│ alive +│ accepting +│/);
+    expect(table.stderr).toContain('metadata lists 4 of 4 brokers: healthy');
   });
 });
