@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { KafkaMessage } from 'kafkajs';
 import { registerCodecs } from '../src/codecs.js';
+import { DataStormError } from '../src/errors.js';
 import { createKafka } from '../src/kafka-client.js';
 
 export const CLI = fileURLToPath(new URL('../bin/datastorm.js', import.meta.url));
@@ -52,3 +53,14 @@ export async function consumeAll(bootstrap: string[], topic: string, expected: n
 /** Kafka's own ProducerPerformance lines, as regular expressions built from its format strings. */
 export const PERF_WINDOW_LINE = /^\d+ records sent, \d+\.\d records\/sec \(\d+\.\d{2} MB\/sec\), \d+\.\d ms avg latency, \d+\.\d ms max latency\.$/;
 export const PERF_SUMMARY_LINE = /^\d+( steady state)? records sent, \d+\.\d{6} records\/sec \(\d+\.\d{2} MB\/sec\), \d+\.\d{2} ms avg latency, \d+\.\d{2} ms max latency, \d+ ms 50th, \d+ ms 95th, \d+ ms 99th, \d+ ms 99\.9th\.$/;
+
+/** The DataStormError that fn throws (fails the test if it throws nothing, or something else). */
+export function errorOf(fn: () => unknown): DataStormError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof DataStormError) return error;
+    throw error;
+  }
+  throw new Error('expected a DataStormError');
+}

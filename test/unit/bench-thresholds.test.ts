@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DataStormError } from '../../src/errors.js';
+import { errorOf } from '../helpers.js';
 import type { MetricValues } from '../../src/bench/metrics.js';
 import { evaluateThresholds, parseThreshold, thresholdFailure, thresholdRows } from '../../src/bench/thresholds.js';
 
@@ -8,15 +9,6 @@ const values: MetricValues = {
   max_ms: 91.3, error_count: 0,
 };
 
-function errorOf(fn: () => unknown): DataStormError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DataStormError) return error;
-    throw error;
-  }
-  throw new Error('expected a DataStormError');
-}
 
 describe('parseThreshold', () => {
   it('reads k6-style METRIC OP NUMBER, with spaces, underscores in numbers and exponents', () => {

@@ -5,18 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readWorkload, workloadFromObject } from '../../src/bench/workload.js';
 import { DataStormError } from '../../src/errors.js';
+import { errorOf } from '../helpers.js';
 
 const WORKLOADS = fileURLToPath(new URL('../../benchmarks/workloads/', import.meta.url));
 
-function errorOf(fn: () => unknown): DataStormError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DataStormError) return error;
-    throw error;
-  }
-  throw new Error('expected a DataStormError');
-}
 
 const minimal = { workers: 2, 'num-records': 1000 };
 

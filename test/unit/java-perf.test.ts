@@ -3,30 +3,11 @@ import { describe, expect, it } from 'vitest';
 import type { RunConfig } from '../../src/config.js';
 import { DataStormError } from '../../src/errors.js';
 import { javaProducerPerfArgs, parseGnuTime, parseProducerPerfSummary } from '../../src/java-perf.js';
+import { BASE_CONFIG } from './bench-fixtures.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/java-perf/${name}`, import.meta.url), 'utf8');
 
-const config: RunConfig = {
-  topic: 'bench-t',
-  numRecords: 500_000,
-  payload: { kind: 'avro', recordSizeBytes: 100 },
-  throughputRps: -1,
-  workers: 4,
-  batchBytes: 65_536,
-  lingerMs: 5,
-  maxInFlight: 5,
-  compression: 'lz4',
-  acks: -1,
-  idempotent: false,
-  partitions: 8,
-  replication: 3,
-  keys: 'none',
-  warmupRecords: 0,
-  reportingIntervalMs: 5000,
-  producerProps: {},
-  printMetrics: false,
-  json: false,
-};
+const config: RunConfig = { ...BASE_CONFIG, bootstrap: undefined, numRecords: 500_000, reportingIntervalMs: 5000 };
 const bootstrap = ['127.0.0.1:9092', '127.0.0.1:9093'];
 
 describe('javaProducerPerfArgs', () => {
