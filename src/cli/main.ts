@@ -4,6 +4,7 @@ import { clusterCommand, kafkaToolCommand } from './cluster-command.js';
 import { consumeCommand, endToEndCommand, lagCommand, replayCheckCommand } from './consume-command.js';
 import { produceCommand } from './produce-command.js';
 import { benchCommand, mergeCommand } from './bench-command.js';
+import { codecCompareCommand, evolutionCommand, sweepCommand } from './analysis-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('datastorm')
@@ -19,6 +20,9 @@ export function buildProgram(): Command {
   program.addCommand(kafkaToolCommand());
   program.addCommand(benchCommand());
   program.addCommand(mergeCommand());
+  program.addCommand(codecCompareCommand());
+  program.addCommand(sweepCommand());
+  program.addCommand(evolutionCommand());
   program.exitOverride();
   for (const command of program.commands) command.exitOverride();
   return program;

@@ -1,0 +1,56 @@
+import { barChart } from '../charts.js';
+import { parseCodec } from '../codecs.js';
+import type { CodecName } from '../config.js';
+import { DataStormError } from '../errors.js';
+import type { ReportTable } from '../html-report.js';
+import { analysisDocument, latencyChart } from './analysis-document.js';
+import { pointFigures, pointTable } from './point-figures.js';
+import type { ReportDocument } from './report-document.js';
+import type { AnalysisRun } from './run-analysis.js';
+import { SEED_CODECS, SEED_SOURCE, formatSeedRate } from './seed-figures.js';
+
+/** `datastorm compare --codecs ...`: one workload per codec, set side by side (the seed's "Compression Impact"). */
+
+export function parseCodecList(text: string): CodecName[] {
+  const codecs = text.split(',').map((name) => parseCodec(name.trim()));
+  const repeated = codecs.find((codec, i) => codecs.indexOf(codec) !== i);
+  if (repeated) throw new DataStormError('DS_BAD_OPTIONS', `--codecs names ${repeated} twice`);
+  return codecs;
+}
+
+/** The seed's three figures for a codec in one cell, as it writes them; empty for a codec it did not measure. */
+export function seedCodecCell(codec: string): string {
+  if (!Object.hasOwn(SEED_CODECS, codec)) return '';
+  const seed = SEED_CODECS[codec];
+  return `${formatSeedRate(seed.recordsPerSec)}/s, ${seed.cpuPercent}% CPU, ${seed.latencyMs} ms`;
+}
+
+export function compareTable(run: AnalysisRun): ReportTable {
+  return pointTable('codec', run.points, run.machine.cpuCount, { head: ['seed report (its machine)'], cells: (codec) => [seedCodecCell(codec)] });
+}
+
+export function compareDocument(run: AnalysisRun): ReportDocument {
+  const table = compareTable(run);
+  const throughput = barChart({
+    title: 'Records/s by codec',
+    unit: 'records/s',
+    bars: run.points.map((point) => {
+      const figures = pointFigures(point, run.machine.cpuCount);
+      return { label: point.label, value: figures.recordsPerSec, note: `ratio ${figures.compressionRatio.toFixed(2)}` };
+    }),
+    referenceBars: run.points.filter((point) => Object.hasOwn(SEED_CODECS, point.label))
+      .map((point) => ({ label: point.label, value: SEED_CODECS[point.label].recordsPerSec })),
+    barsName: 'measured here',
+    referenceName: 'seed report (its machine)',
+  });
+  return analysisDocument(run, 'DataStorm: compression codecs compared', [
+    {
+      heading: 'Compression impact',
+      text: 'The same workload per codec, each on a fresh topic. The last column holds the figures of ' +
+        `${SEED_SOURCE}: records/s, CPU use and the one latency it gives per codec.`,
+      table,
+    },
+    { heading: 'Throughput by codec', chart: { file: 'throughput.svg', title: 'Records/s by codec', svg: throughput } },
+    { heading: 'Latency by percentile', chart: latencyChart(run, 'Latency by percentile, per codec (send to ack)') },
+  ]);
+}

@@ -1,0 +1,119 @@
+import { barChart } from '../charts.js';
+import type { ReportTable } from '../html-report.js';
+import { analysisDocument, latencyChart } from './analysis-document.js';
+import { pointFigures, type PointFigures } from './point-figures.js';
+import { produceArgv } from './produce-args.js';
+import { formatCommand, type ReportDocument } from './report-document.js';
+import type { AnalysisRun } from './run-analysis.js';
+import { SEED_SOURCE, SEED_STAGES, formatSeedRate } from './seed-figures.js';
+import type { Stage } from './stages.js';
+
+/** `datastorm evolution`: the stage files run in order, each stage's records/s set against the first's. */
+
+/** Each rate over the first one: how many times faster than the baseline stage. */
+export function speedups(rates: number[]): number[] {
+  const [baseline] = rates;
+  return rates.map((rate) => (baseline > 0 ? rate / baseline : Number.NaN));
+}
+
+export const formatSpeedup = (speedup: number) => (Number.isFinite(speedup) ? `${speedup.toFixed(1)}x` : '');
+
+/** One stage's measured figures, its speedup over the first stage, and the seed report's figures for it. */
+export interface StageFigures {
+  figures: PointFigures;
+  speedup: number;
+  seedRecordsPerSec?: number;
+  seedSpeedup?: number;
+}
+
+export function stageFigures(run: AnalysisRun): StageFigures[] {
+  const figures = run.points.map((point) => pointFigures(point, run.machine.cpuCount));
+  const measured = speedups(figures.map((f) => f.recordsPerSec));
+  const seedBaseline = SEED_STAGES[run.points[0]?.label]?.recordsPerSec;
+  return run.points.map((point, i) => {
+    const seed = Object.hasOwn(SEED_STAGES, point.label) ? SEED_STAGES[point.label].recordsPerSec : undefined;
+    return {
+      figures: figures[i],
+      speedup: measured[i],
+      ...(seed === undefined ? {} : { seedRecordsPerSec: seed }),
+      ...(seed === undefined || seedBaseline === undefined ? {} : { seedSpeedup: seed / seedBaseline }),
+    };
+  });
+}
+
+/** `2 × 4`: processes of that many worker threads each; `2 × 3-4` when the workers do not split evenly. */
+export function processesTimesWorkers(processes: number, workers: number): string {
+  const low = Math.floor(workers / processes);
+  return `${processes} × ${workers % processes === 0 ? low : `${low}-${low + 1}`}`;
+}
+
+const optional = (value: number | undefined, format: (value: number) => string) => (value === undefined ? '' : format(value));
+
+export function evolutionTable(run: AnalysisRun): ReportTable {
+  const first = run.points[0]?.label ?? 'first stage';
+  return {
+    head: ['stage', 'processes × workers', 'records', 'records/s', `speedup vs ${first}`, 'MB/s', 'DataStorm CPU %', 'brokers CPU %',
+      'peak RSS MB', 'p50 ms', 'p99 ms', `seed report: records/s (speedup vs ${first})`],
+    rows: stageFigures(run).map(({ figures: f, speedup, seedRecordsPerSec, seedSpeedup }, i) => {
+      const point = run.points[i];
+      const seed = seedRecordsPerSec === undefined ? '' : `${formatSeedRate(seedRecordsPerSec)}/s${optional(seedSpeedup, (v) => ` (${formatSpeedup(v)})`)}`;
+      return [
+        point.label, processesTimesWorkers(point.commands.length, point.result.config.workers), String(f.records), f.recordsPerSec.toFixed(0),
+        formatSpeedup(speedup), f.mbPerSec.toFixed(2), f.dataStormCpuPercent.toFixed(1), optional(f.brokerCpuPercent, (v) => v.toFixed(1)),
+        f.peakRssMb.toFixed(0), f.p50Ms.toFixed(2), f.p99Ms.toFixed(2), seed,
+      ];
+    }),
+  };
+}
+
+/** What each stage is: its file, its description and its options at scale 1. */
+export function stagesTable(stages: Stage[]): ReportTable {
+  return {
+    head: ['stage', 'file', 'what it is', 'options (num-records at --scale 1)'],
+    rows: stages.map((stage) => [
+      stage.name, stage.file, stage.description,
+      formatCommand(produceArgv(stage.args), stage.processes > 1 ? `${stage.processes} processes:` : '').trim(),
+    ]),
+  };
+}
+
+export function evolutionDocument(run: AnalysisRun, stages: Stage[], scale: number): ReportDocument {
+  const stagesFigures = stageFigures(run);
+  const first = run.points[0]?.label ?? 'first stage';
+  const seedBars = (pick: (s: StageFigures) => number | undefined) => run.points.flatMap((point, i) => {
+    const value = pick(stagesFigures[i]);
+    return value === undefined ? [] : [{ label: point.label, value }];
+  });
+  const seedName = 'seed report (its machine)';
+  const throughput = barChart({
+    title: 'Records/s per stage', unit: 'records/s', barsName: 'measured here', referenceName: seedName,
+    bars: run.points.map((point, i) => ({
+      label: point.label, value: stagesFigures[i].figures.recordsPerSec, note: `${formatSpeedup(stagesFigures[i].speedup)} vs ${first}`,
+    })),
+    referenceBars: seedBars((s) => s.seedRecordsPerSec),
+  });
+  const speedup = barChart({
+    title: `Speedup over ${first}`, unit: `× ${first}'s records/s`, barsName: 'measured here', referenceName: seedName,
+    bars: run.points.map((point, i) => ({ label: point.label, value: stagesFigures[i].speedup })),
+    referenceBars: seedBars((s) => s.seedSpeedup),
+  });
+  return analysisDocument(run, 'DataStorm: evolution v0 to v4', [
+    {
+      heading: 'Records/s per stage',
+      text: `Each stage at --scale ${scale} (its num-records × ${scale}, never fewer records than workers), one after the ` +
+        `other on the same cluster. Speedups are records/s over ${first}'s. The last column holds the figures of ` +
+        `${SEED_SOURCE}: ${Object.entries(SEED_STAGES).map(([name, s]) => `${name} ${s.wording}`).join('; ')}; ` +
+        'its v0 figure is the top of its range. The seed\'s v3 brought in its 4-broker cluster; here every stage ' +
+        'runs on the same 4 brokers.',
+      table: evolutionTable(run),
+    },
+    {
+      heading: 'The stages',
+      text: 'Each stage is a file of produce options; a stage of several processes splits its records and workers between them exactly.',
+      table: stagesTable(stages),
+    },
+    { heading: 'Throughput per stage', chart: { file: 'throughput.svg', title: 'Records/s per stage', svg: throughput } },
+    { heading: `Speedup over ${first}`, chart: { file: 'speedup.svg', title: `Speedup over ${first}`, svg: speedup } },
+    { heading: 'Latency by percentile', chart: latencyChart(run, 'Latency by percentile, per stage (send to ack)') },
+  ]);
+}

@@ -1,0 +1,46 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DataStormError } from '../errors.js';
+import type { ReportTable } from '../html-report.js';
+import { charts } from './analysis-document.js';
+import { pointFigures } from './point-figures.js';
+import { formatCommand, renderHtmlDocument, renderMarkdownReport, type ReportDocument } from './report-document.js';
+import type { AnalysisRun } from './run-analysis.js';
+
+/** What --json prints and results.json holds: the run, its table, and each point's figures beside its full result. */
+export function reportJson(run: AnalysisRun, table: ReportTable, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const { points, ...setting } = run;
+  return {
+    ...setting,
+    ...extra,
+    table,
+    points: points.map((point) => ({
+      label: point.label,
+      commands: point.commands.map((argv) => formatCommand(argv)),
+      wallMs: point.wallMs,
+      ...(point.brokerCpuMs === undefined ? {} : { brokerCpuMs: point.brokerCpuMs }),
+      figures: pointFigures(point, run.machine.cpuCount),
+      result: point.result,
+    })),
+  };
+}
+
+/** report.md, report.html (charts inlined), each chart as its own SVG, and results.json; returns the paths written. */
+export function writeReportFiles(dir: string, document: ReportDocument, json: Record<string, unknown>): string[] {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new DataStormError('DS_BAD_OUT_DIR', `cannot create ${dir}: ${(error as NodeJS.ErrnoException).code}`);
+  }
+  const files: Array<[string, string]> = [
+    ['report.md', renderMarkdownReport(document)],
+    ['report.html', renderHtmlDocument(document)],
+    ...charts(document).map((chart): [string, string] => [chart.file, chart.svg]),
+    ['results.json', `${JSON.stringify(json, null, 2)}\n`],
+  ];
+  return files.map(([name, content]) => {
+    const path = join(dir, name);
+    writeFileSync(path, content);
+    return path;
+  });
+}

@@ -1,0 +1,120 @@
+import { loadavg } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { readClusterState } from '../cluster/launcher.js';
+import type { RunConfig } from '../config.js';
+import { DataStormError } from '../errors.js';
+import { describeBrokers } from '../kafka-client.js';
+import { machineInfo } from '../machine.js';
+import type { MachineInfo } from '../result.js';
+import { payloadInfo, type PayloadInfo } from './payload-info.js';
+import { createPointTopic, deletePointTopic } from './point-topic.js';
+import { cpuPercentOfMachine, localBrokerPids, processesCpuMs } from './process-usage.js';
+import { produceArgv, type ProduceArgs } from './produce-args.js';
+import { runPoint, type MeasuredPoint, type PointPlan } from './run-point.js';
+
+/** Everything an analysis measured and the setting it measured it in: what reports and --json are made of. */
+export interface AnalysisRun {
+  kind: 'compare' | 'sweep' | 'evolution';
+  /** The analysis command line as typed. */
+  command: string;
+  startedAt: string;
+  machine: MachineInfo;
+  cluster: { bootstrap: string[]; brokers: number; local: boolean };
+  /** 1-minute load average before the first point and after the last: how busy the machine was otherwise. */
+  loadAverage: { start: number; end: number };
+  /** The local brokers' CPU over a window before the first point, as a share of all cores: the load others put on them. */
+  brokerBaseline?: { windowMs: number; cpuPercent: number };
+  payload: PayloadInfo;
+  points: MeasuredPoint[];
+}
+
+/** One point to measure: produce options for each of its processes (one, or the shards of a workload). */
+export interface PointSpec {
+  label: string;
+  processes: ProduceArgs[];
+  /** The point's run config (all processes together), checked before anything runs. */
+  config: RunConfig;
+}
+
+export interface AnalysisOptions {
+  kind: AnalysisRun['kind'];
+  command: string;
+  /** Typed --bootstrap-server; default: the local `datastorm cluster up` cluster. */
+  bootstrapServer?: string;
+  /** Prefix of the points' fresh topic names. */
+  topicPrefix: string;
+  keepTopics: boolean;
+  log: (line: string) => void;
+}
+
+function bootstrapOf(typed: string | undefined): string[] {
+  if (typed) return typed.split(',').map((s) => s.trim()).filter(Boolean);
+  const state = readClusterState();
+  if (!state) {
+    throw new DataStormError('DS_NO_CLUSTER', 'no --bootstrap-server and no local cluster', {
+      hint: 'start one with `datastorm cluster up`, or pass --bootstrap-server host:port,...',
+    });
+  }
+  return state.bootstrap;
+}
+
+/** A topic name of the point's own: `datastorm-compare-gzip-m3x9k2`. */
+export function pointTopic(prefix: string, kind: string, label: string, runId: string): string {
+  return `${prefix}-${kind}-${label.replace(/[^A-Za-z0-9._-]+/g, '-')}-${runId}`;
+}
+
+const oneMinuteLoad = () => Math.round(loadavg()[0] * 100) / 100;
+
+/** How long the brokers' CPU is watched before the first point. */
+const BASELINE_MS = 2000;
+
+async function brokerCpuPercentOver(pids: number[], windowMs: number, cores: number): Promise<AnalysisRun['brokerBaseline']> {
+  const before = processesCpuMs(pids);
+  const started = performance.now();
+  await sleep(windowMs);
+  const after = processesCpuMs(pids);
+  const measuredMs = performance.now() - started;
+  if (before === undefined || after === undefined) return undefined;
+  return { windowMs: Math.round(measuredMs), cpuPercent: cpuPercentOfMachine(after - before, measuredMs, cores) };
+}
+
+/** Runs the points one after the other, each in processes of its own on a fresh topic. */
+export async function runAnalysis(specs: PointSpec[], options: AnalysisOptions): Promise<AnalysisRun> {
+  const bootstrap = bootstrapOf(options.bootstrapServer);
+  const brokers = await describeBrokers(bootstrap);
+  const brokerPids = localBrokerPids(bootstrap);
+  const runId = Date.now().toString(36);
+  const startedAt = new Date().toISOString();
+  const loadAtStart = oneMinuteLoad();
+  const machine = machineInfo();
+  const brokerBaseline = brokerPids && await brokerCpuPercentOver(brokerPids, BASELINE_MS, machine.cpuCount);
+  const points: MeasuredPoint[] = [];
+  for (const [index, spec] of specs.entries()) {
+    const topic = pointTopic(options.topicPrefix, options.kind, spec.label, runId);
+    const plan: PointPlan = {
+      label: spec.label,
+      topic,
+      commands: spec.processes.map((args) => [...produceArgv(args), '--topic', topic, '--bootstrap-server', bootstrap.join(','), '--json']),
+    };
+    const processes = plan.commands.length > 1 ? ` (${plan.commands.length} processes)` : '';
+    options.log(`point ${index + 1}/${specs.length}: ${spec.label}${processes}`);
+    await createPointTopic(bootstrap, brokers.length, topic, spec.config);
+    const point = await runPoint(plan, { brokerPids, log: options.log });
+    if (!options.keepTopics) await deletePointTopic(bootstrap, topic);
+    const { totals, latency } = point.result;
+    options.log(`  ${spec.label}: ${totals.records} records, ${totals.recordsPerSec.toFixed(0)} records/s, ` +
+      `p99 ${(latency.p99Us / 1000).toFixed(2)} ms, accounting OK`);
+    points.push(point);
+  }
+  return {
+    kind: options.kind,
+    command: options.command,
+    startedAt,
+    machine,
+    cluster: { bootstrap, brokers: brokers.length, local: brokerPids !== undefined },
+    loadAverage: { start: loadAtStart, end: oneMinuteLoad() },
+    ...(brokerBaseline === undefined ? {} : { brokerBaseline }),
+    payload: payloadInfo(specs[0].config.payload),
+    points,
+  };
+}

@@ -1,0 +1,116 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { BenchResult } from '../bench/bench-result.js';
+import { mergeResults } from '../bench/merge-results.js';
+import { metricsOfProduceResult } from '../bench/metrics.js';
+import { INTERRUPTED_EXIT_CODE } from '../cli/produce-command.js';
+import { DataStormError } from '../errors.js';
+import { projectRoot } from '../paths.js';
+import type { ProduceResult } from '../result.js';
+import { processesCpuMs } from './process-usage.js';
+import { formatCommand } from './report-document.js';
+
+/**
+ * One measured point: `datastorm produce --json` on a topic made for it beforehand, in child processes of its
+ * own, so that its peak RSS and CPU time are its own and nothing of one point (heap, sockets, JIT state)
+ * carries into the next.
+ */
+export interface PointPlan {
+  label: string;
+  topic: string;
+  /** One `datastorm produce` argv per process; several run at the same time and their results are merged. */
+  commands: string[][];
+}
+
+export interface MeasuredPoint {
+  label: string;
+  commands: string[][];
+  /** The process's result, or the exact merge of several processes' (src/bench/merge-results.ts). */
+  result: ProduceResult;
+  /** From the first process started to the last one exited. */
+  wallMs: number;
+  /** CPU time the local brokers used over wallMs; undefined when the brokers are not local. */
+  brokerCpuMs?: number;
+}
+
+export interface PointOptions {
+  /** The local brokers' pids (src/analysis/process-usage.ts), for their CPU time. */
+  brokerPids?: number[];
+  log: (line: string) => void;
+}
+
+/** Kafka's window line, which produce prints on stderr under --json: the progress worth passing on. */
+const WINDOW_LINE = /^\d+ records sent, /;
+
+interface ChildOutcome {
+  code: number | null;
+  stdout: string;
+  lastLines: string[];
+}
+
+function runChild(argv: string[], prefix: string, log: (line: string) => void): Promise<ChildOutcome> {
+  const child = spawn(process.execPath, [join(projectRoot(), 'bin/datastorm.js'), 'produce', ...argv], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const chunks: Buffer[] = [];
+  child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const lastLines: string[] = [];
+  createInterface({ input: child.stderr }).on('line', (line) => {
+    if (WINDOW_LINE.test(line)) log(`  ${prefix}${line}`);
+    lastLines.push(line);
+    if (lastLines.length > 30) lastLines.shift();
+  });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(chunks).toString('utf8'), lastLines }));
+  });
+}
+
+/**
+ * Processes that share a topic each see the others' records in its offsets, so each reports an accounting
+ * mismatch (exit 1, after its JSON): for them only that error is expected, and the merged result's
+ * accounting, exact over all of them, is checked instead.
+ */
+const SHARED_TOPIC_MISMATCH = 'error DS_ACCOUNTING_MISMATCH:';
+
+function resultOf(outcome: ChildOutcome, argv: string[], sharesTopic: boolean): ProduceResult {
+  if (outcome.code === INTERRUPTED_EXIT_CODE) {
+    throw new DataStormError('DS_INTERRUPTED', 'interrupted: no report written', { exitCode: INTERRUPTED_EXIT_CODE });
+  }
+  const errorLine = outcome.lastLines.filter((line) => line.startsWith('error ')).pop();
+  if (outcome.code !== 0 && !(sharesTopic && errorLine?.startsWith(SHARED_TOPIC_MISMATCH))) {
+    const reason = errorLine ?? outcome.lastLines.slice(-3).join(' / ');
+    throw new DataStormError('DS_POINT_FAILED', `a measured point failed (exit ${outcome.code}): ${reason}`, {
+      hint: `run it alone to see its whole report: ${formatCommand(argv)}`,
+    });
+  }
+  return JSON.parse(outcome.stdout) as ProduceResult;
+}
+
+/** The processes' results as shards of one workload, merged exactly; one process's result as it is. */
+function combine(results: ProduceResult[], label: string): ProduceResult {
+  if (results.length === 1) return results[0];
+  const shards: BenchResult[] = results.map((result, i) => ({
+    ...result,
+    bench: { workload: { name: label }, shard: { index: i + 1, count: results.length }, runs: [metricsOfProduceResult(result)] },
+  }));
+  // The merge keeps its bench section: which processes it added up, with their records.
+  return mergeResults(shards, results.map((_, i) => `${label} process ${i + 1}`));
+}
+
+export async function runPoint(plan: PointPlan, options: PointOptions): Promise<MeasuredPoint> {
+  const brokerCpuBefore = options.brokerPids && processesCpuMs(options.brokerPids);
+  const started = performance.now();
+  const outcomes = await Promise.all(plan.commands.map((argv, i) =>
+    runChild(argv, plan.commands.length > 1 ? `[process ${i + 1}] ` : '', options.log)));
+  const wallMs = performance.now() - started;
+  const brokerCpuAfter = options.brokerPids && processesCpuMs(options.brokerPids);
+  const result = combine(outcomes.map((outcome, i) => resultOf(outcome, plan.commands[i], plan.commands.length > 1)), plan.label);
+  if (!result.accounting.match) {
+    throw new DataStormError('DS_ACCOUNTING_MISMATCH', `${plan.label}: ${result.accounting.acknowledgedRecords} records acknowledged ` +
+      `but ${plan.topic}'s offsets grew by ${result.accounting.brokerOffsetGrowth}`);
+  }
+  const brokerCpuMs = brokerCpuBefore !== undefined && brokerCpuAfter !== undefined ? brokerCpuAfter - brokerCpuBefore : undefined;
+  return { label: plan.label, commands: plan.commands, result, wallMs, ...(brokerCpuMs === undefined ? {} : { brokerCpuMs }) };
+}

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import {
+  evolutionDocument, evolutionTable, formatSpeedup, processesTimesWorkers, speedups, stagesTable,
+} from '../../src/analysis/evolution.js';
+import { stageFromObject } from '../../src/analysis/stages.js';
+import { renderMarkdownTable } from '../../src/html-report.js';
+import { analysisRun, point } from './analysis-fixtures.js';
+
+const latencyMs = { mean: 10, p50: 5, p99: 50 };
+const v0 = point('v0', { records: 2000, durationMs: 20_000, payloadMb: 0.5, wireMb: 0.6, cpuMs: 2000, rssMb: 120, latencyMs, workers: 1, brokerCpuMs: 4000, wallMs: 20_000 });
+const v1 = point('v1', { records: 100_000, durationMs: 2000, payloadMb: 25, wireMb: 26, cpuMs: 2000, rssMb: 500, latencyMs, workers: 8, brokerCpuMs: 1000, wallMs: 5000 });
+const v4 = point('v4', {
+  records: 500_000, durationMs: 2500, payloadMb: 125, wireMb: 50, cpuMs: 4000, setupMs: 1500, rssMb: 800, latencyMs, workers: 8, processes: 2,
+  brokerCpuMs: 3000, wallMs: 5000,
+});
+
+describe('speedups', () => {
+  it('are each rate over the first', () => {
+    expect(speedups([100, 50_000, 200_000])).toEqual([1, 500, 2000]);
+    expect(speedups([])).toEqual([]);
+    expect(speedups([0, 10]).every(Number.isNaN)).toBe(true);
+  });
+
+  it('print with one decimal and an x, or nothing when there is no baseline', () => {
+    expect(formatSpeedup(11.2)).toBe('11.2x');
+    expect(formatSpeedup(2084.64)).toBe('2084.6x');
+    expect(formatSpeedup(Number.NaN)).toBe('');
+  });
+
+  it('name the split of workers over processes', () => {
+    expect(processesTimesWorkers(1, 8)).toBe('1 × 8');
+    expect(processesTimesWorkers(2, 8)).toBe('2 × 4');
+    expect(processesTimesWorkers(2, 7)).toBe('2 × 3-4');
+  });
+});
+
+describe('the evolution report', () => {
+  const run = analysisRun('evolution', [v0, v1, v4]);
+
+  it('tabulates records/s and speedup per stage beside the seed\'s, in one column labelled as the seed\'s', () => {
+    const table = evolutionTable(run);
+    expect(renderMarkdownTable(table.head, table.rows)).toBe([
+      '| stage | processes × workers | records | records/s | speedup vs v0 |  MB/s | DataStorm CPU % | brokers CPU % | peak RSS MB | p50 ms | p99 ms | seed report: records/s (speedup vs v0) |',
+      '| ----- | ------------------- | ------: | --------: | ------------: | ----: | --------------: | ------------: | ----------: | -----: | -----: | -------------------------------------- |',
+      '| v0    | 1 × 1               |    2000 |       100 |          1.0x |  0.03 |             5.0 |          10.0 |         120 |   5.00 |  50.00 | 5K/s (1.0x)                            |',
+      '| v1    | 1 × 8               |  100000 |     50000 |        500.0x | 12.50 |            50.0 |          10.0 |         500 |   5.00 |  50.00 | 56K/s (11.2x)                          |',
+      '| v4    | 2 × 4               |  500000 |    200000 |       2000.0x | 50.00 |            50.0 |          30.0 |         800 |   5.00 |  50.00 | 680K/s (136.0x)                        |',
+      '',
+    ].join('\n'));
+  });
+
+  it('leaves the seed\'s cells empty for a stage it has no figure for', () => {
+    const extra = point('v5-experimental', { records: 10, durationMs: 1000, payloadMb: 1, wireMb: 1, cpuMs: 10, rssMb: 100, latencyMs });
+    const table = evolutionTable(analysisRun('evolution', [v0, extra]));
+    expect(table.rows[1].slice(4, 5)).toEqual(['0.1x']);
+    expect(table.rows[1].at(-1)).toBe('');
+  });
+
+  it('lists each stage\'s file, description and options', () => {
+    const stage = { ...stageFromObject({ description: 'two processes', 'num-records': 10, workers: 2, processes: 2, compression: 'lz4' }, 'v4.yaml', 'v4') };
+    expect(stagesTable([stage]).rows).toEqual([
+      ['v4', 'v4.yaml', 'two processes', '2 processes: --num-records 10 --workers 2 --compression lz4'],
+    ]);
+  });
+
+  it('charts records/s and speedup per stage beside the seed\'s, and latency by percentile', () => {
+    const document = evolutionDocument(run, [], 0.1);
+    expect(document.title).toBe('DataStorm: evolution v0 to v4');
+    expect(document.sections.map((section) => section.chart?.file ?? section.heading)).toEqual([
+      'How this was measured', 'Records/s per stage', 'The stages', 'throughput.svg', 'speedup.svg', 'latency-percentiles.svg', 'Commands run',
+    ]);
+    const throughput = document.sections[3].chart!.svg;
+    expect(throughput.match(/<rect class="bar"/g)).toHaveLength(3);
+    expect(throughput.match(/<rect class="reference-bar"/g)).toHaveLength(3);
+    expect(throughput).toContain('>2000.0x vs v0</text>');
+    expect(throughput).toContain('>680K</text>');
+    expect(document.sections[4].chart!.svg).toContain('>136</text>');
+    expect(document.sections[1].text).toMatch(/^Each stage at --scale 0\.1 \(its num-records × 0\.1, never fewer records than workers\)/);
+    expect(document.sections[6].commands?.map((c) => c.label)).toEqual(['v0', 'v1', 'v4 process 1/2', 'v4 process 2/2']);
+  });
+});
