@@ -9,7 +9,7 @@ import {
 } from '../analysis/produce-args.js';
 import { formatCommand, type ReportDocument } from '../analysis/report-document.js';
 import { reportJson, writeReportFiles } from '../analysis/report-files.js';
-import { runAnalysis, type AnalysisOptions, type AnalysisRun, type PointSpec } from '../analysis/run-analysis.js';
+import { POINT_REPORTING_INTERVAL_MS, runAnalysis, type AnalysisOptions, type AnalysisRun, type PointSpec } from '../analysis/run-analysis.js';
 import { readStages, stagePointSpec, type Stage } from '../analysis/stages.js';
 import { sweepAxis, sweepDocument, sweepPointArgs, sweepTable } from '../analysis/sweep.js';
 import { CODEC_NAMES } from '../config.js';
@@ -39,6 +39,7 @@ function produceOptionsAsText(): Option[] {
     const spec = PRODUCE_OPTIONS[key];
     const option = new Option(spec.flags, spec.description);
     if (key === 'numRecords') option.default(ANALYSIS_DEFAULT_RECORDS, `${ANALYSIS_DEFAULT_RECORDS} per point, or use --duration`);
+    else if (key === 'reportingInterval') option.default(POINT_REPORTING_INTERVAL_MS);
     else if (spec.defaultValue !== undefined) option.default(spec.defaultValue, spec.defaultDescription);
     if (isVariadic(key)) option.argParser((value: string, previous: unknown) => [...(Array.isArray(previous) ? previous : []), value]);
     else if (takesValue(key)) option.argParser((value: string) => splitValues(key, value));

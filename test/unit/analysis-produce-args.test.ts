@@ -3,6 +3,7 @@ import {
   checkSingleValued, keyOfFlagName, produceArgv, runConfigOf, splitValues,
 } from '../../src/analysis/produce-args.js';
 import { cpuPercentOfMachine, parseProcStatCpuTicks } from '../../src/analysis/process-usage.js';
+import { pointArgv, pointTopic } from '../../src/analysis/run-analysis.js';
 
 describe('produce options as text', () => {
   it('splits a comma list, checking every value with produce\'s own parser', () => {
@@ -44,6 +45,17 @@ describe('produce options as text', () => {
     expect(() => checkSingleValued({ workers: ['2'], linger: ['0', '5'] }, 'compare varies the codec only'))
       .toThrow('--linger has several values (0,5): compare varies the codec only');
     expect(() => checkSingleValued({ workers: ['2'], producerProps: ['acks=1', 'linger.ms=5'] }, 'x')).not.toThrow();
+  });
+});
+
+describe('a point\'s produce command line', () => {
+  it('ends with the point\'s own topic, the cluster and --json, window lines a second apart unless given', () => {
+    expect(pointArgv({ numRecords: ['10'], compression: ['lz4'] }, 'datastorm-compare-lz4-x1', ['h:1', 'h:2'])).toEqual([
+      '--num-records', '10', '--compression', 'lz4', '--reporting-interval', '1000',
+      '--topic', 'datastorm-compare-lz4-x1', '--bootstrap-server', 'h:1,h:2', '--json',
+    ]);
+    expect(pointArgv({ reportingInterval: ['250'] }, 't', ['h:1'])).toEqual(['--reporting-interval', '250', '--topic', 't', '--bootstrap-server', 'h:1', '--json']);
+    expect(pointTopic('datastorm', 'sweep', '16MB/x y', 'm1')).toBe('datastorm-sweep-16MB-x-y-m1');
   });
 });
 
