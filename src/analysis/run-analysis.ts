@@ -65,17 +65,9 @@ export function pointTopic(prefix: string, kind: string, label: string, runId: s
 
 const oneMinuteLoad = () => Math.round(loadavg()[0] * 100) / 100;
 
-/**
- * A point's window lines come a second apart unless its options say otherwise: progress, and a produce
- * process lingers up to one reporting interval after its report (its last tick timer stays pending), which
- * at produce's 5 s default would add 5 s to every point.
- */
-export const POINT_REPORTING_INTERVAL_MS = 1000;
-
 /** The `datastorm produce` argv of one process of a point. */
 export function pointArgv(args: ProduceArgs, topic: string, bootstrap: string[]): string[] {
-  const reportingInterval = args.reportingInterval ?? [String(POINT_REPORTING_INTERVAL_MS)];
-  return [...produceArgv({ ...args, reportingInterval }), '--topic', topic, '--bootstrap-server', bootstrap.join(','), '--json'];
+  return [...produceArgv(args), '--topic', topic, '--bootstrap-server', bootstrap.join(','), '--json'];
 }
 
 /** How long the brokers' CPU is watched before the first point. */
@@ -112,8 +104,12 @@ export async function runAnalysis(specs: PointSpec[], options: AnalysisOptions):
     const processes = plan.commands.length > 1 ? ` (${plan.commands.length} processes)` : '';
     options.log(`point ${index + 1}/${specs.length}: ${spec.label}${processes}`);
     await createPointTopic(bootstrap, brokers.length, topic, spec.config);
-    const point = await runPoint(plan, { brokerPids, log: options.log });
-    if (!options.keepTopics) await deletePointTopic(bootstrap, topic);
+    let point: MeasuredPoint;
+    try {
+      point = await runPoint(plan, { brokerPids, log: options.log });
+    } finally {
+      if (!options.keepTopics) await deletePointTopic(bootstrap, topic);
+    }
     const { totals, latency } = point.result;
     options.log(`  ${spec.label}: ${totals.records} records, ${totals.recordsPerSec.toFixed(0)} records/s, ` +
       `p99 ${(latency.p99Us / 1000).toFixed(2)} ms, accounting OK`);

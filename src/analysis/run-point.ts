@@ -80,7 +80,9 @@ function resultOf(outcome: ChildOutcome, argv: string[], sharesTopic: boolean): 
   }
   const errorLine = outcome.lastLines.filter((line) => line.startsWith('error ')).pop();
   if (outcome.code !== 0 && !(sharesTopic && errorLine?.startsWith(SHARED_TOPIC_MISMATCH))) {
-    const reason = errorLine ?? outcome.lastLines.slice(-3).join(' / ');
+    // The failed-records and accounting lines say what went wrong; the error line only names it.
+    const report = outcome.lastLines.filter((line) => /^(errors: [1-9]|accounting: MISMATCH)/.test(line));
+    const reason = [...report, errorLine ?? outcome.lastLines.slice(-3).join(' / ')].join('; ');
     throw new DataStormError('DS_POINT_FAILED', `a measured point failed (exit ${outcome.code}): ${reason}`, {
       hint: `run it alone to see its whole report: ${formatCommand(argv)}`,
     });
@@ -111,6 +113,9 @@ export async function runPoint(plan: PointPlan, options: PointOptions): Promise<
     throw new DataStormError('DS_ACCOUNTING_MISMATCH', `${plan.label}: ${result.accounting.acknowledgedRecords} records acknowledged ` +
       `but ${plan.topic}'s offsets grew by ${result.accounting.brokerOffsetGrowth}`);
   }
+  // A process alone exits non-zero on failed records; processes sharing a topic are checked here, merged.
+  const failed = Object.values(result.totals.errors).reduce((sum, count) => sum + count, 0);
+  if (failed > 0) throw new DataStormError('DS_RECORDS_FAILED', `${plan.label}: ${failed} records failed to send`);
   const brokerCpuMs = brokerCpuBefore !== undefined && brokerCpuAfter !== undefined ? brokerCpuAfter - brokerCpuBefore : undefined;
   return { label: plan.label, commands: plan.commands, result, wallMs, ...(brokerCpuMs === undefined ? {} : { brokerCpuMs }) };
 }

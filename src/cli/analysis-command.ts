@@ -9,22 +9,22 @@ import {
 } from '../analysis/produce-args.js';
 import { formatCommand, type ReportDocument } from '../analysis/report-document.js';
 import { reportJson, writeReportFiles } from '../analysis/report-files.js';
-import { POINT_REPORTING_INTERVAL_MS, runAnalysis, type AnalysisOptions, type AnalysisRun, type PointSpec } from '../analysis/run-analysis.js';
+import { runAnalysis, type AnalysisOptions, type AnalysisRun, type PointSpec } from '../analysis/run-analysis.js';
 import { readStages, stagePointSpec, type Stage } from '../analysis/stages.js';
 import { sweepAxis, sweepDocument, sweepPointArgs, sweepTable } from '../analysis/sweep.js';
 import { CODEC_NAMES } from '../config.js';
 import { DataStormError } from '../errors.js';
 import type { ReportTable } from '../html-report.js';
 import { projectRoot } from '../paths.js';
-import { PRODUCE_OPTIONS } from './produce-options.js';
+import { PRODUCE_OPTIONS, defaultProduceFlags } from './produce-options.js';
 
 /**
  * `datastorm compare`, `sweep` and `evolution`: several produce runs, each point in a process of its own
  * (src/analysis/run-point.ts), reported as one table, a Markdown and an HTML report with SVG charts, and JSON.
  */
 
-/** Records per point when neither --num-records nor --duration is given: a point takes seconds on 2 cores. */
-const ANALYSIS_DEFAULT_RECORDS = 300_000;
+/** Records per point when neither --num-records nor --duration is given: produce's own default. */
+const DEFAULT_RECORDS = defaultProduceFlags().numRecords;
 
 const stderr = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -38,8 +38,7 @@ function produceOptionsAsText(): Option[] {
   return produceKeys.map((key) => {
     const spec = PRODUCE_OPTIONS[key];
     const option = new Option(spec.flags, spec.description);
-    if (key === 'numRecords') option.default(ANALYSIS_DEFAULT_RECORDS, `${ANALYSIS_DEFAULT_RECORDS} per point, or use --duration`);
-    else if (key === 'reportingInterval') option.default(POINT_REPORTING_INTERVAL_MS);
+    if (key === 'numRecords') option.default(DEFAULT_RECORDS, `${DEFAULT_RECORDS} per point, or use --duration`);
     else if (spec.defaultValue !== undefined) option.default(spec.defaultValue, spec.defaultDescription);
     if (isVariadic(key)) option.argParser((value: string, previous: unknown) => [...(Array.isArray(previous) ? previous : []), value]);
     else if (takesValue(key)) option.argParser((value: string) => splitValues(key, value));
@@ -47,7 +46,10 @@ function produceOptionsAsText(): Option[] {
   });
 }
 
-/** The produce options typed on the command line, as text (defaults are produce's own, so they are left out). */
+/**
+ * The produce options typed on the command line, as text. Each point's process takes produce's own default
+ * for the others, except the record count, which every point's command states.
+ */
 function typedProduceArgs(command: Command): ProduceArgs {
   const values = command.opts<Record<string, unknown>>();
   const args: ProduceArgs = {};
@@ -56,7 +58,7 @@ function typedProduceArgs(command: Command): ProduceArgs {
     if (command.getOptionValueSource(attribute) !== 'cli') continue;
     args[key] = takesValue(key) ? (values[attribute] as string[]) : true;
   }
-  if (!args.numRecords && !args.duration) args.numRecords = [String(ANALYSIS_DEFAULT_RECORDS)];
+  if (!args.numRecords && !args.duration) args.numRecords = [String(DEFAULT_RECORDS)];
   return args;
 }
 
@@ -120,7 +122,7 @@ Any produce option applies to every codec's run. Each run is a \`datastorm produ
 so its peak memory and CPU time are its alone; the local brokers' CPU is read from /proc while it runs.
 
 Examples:
-  datastorm compare --codecs none,gzip,snappy,lz4,zstd --num-records 300000 --workers 2 --out reports/codecs
+  datastorm compare --codecs none,gzip,snappy,lz4,zstd --workers 2 --out reports/codecs
   datastorm compare --codecs none,lz4 --record-size 1KB --batch 1MB --json > codecs.json`);
   for (const option of produceOptionsAsText()) command.addOption(option);
   command.action(async (flags: SharedFlags & { codecs: string }) => {
@@ -145,7 +147,7 @@ Give one produce option several values, separated by commas; every other option 
 is a \`datastorm produce --json\` process of its own on a fresh topic.
 
 Examples:
-  datastorm sweep --workers 1,2,4,8,16 --num-records 300000 --out reports/workers
+  datastorm sweep --workers 1,2,4,8,16 --out reports/workers
   datastorm sweep --batch 1MB,4MB,16MB --workers 8 --linger 25 --out reports/batch`);
   for (const option of produceOptionsAsText()) command.addOption(option);
   command.action(async (flags: SharedFlags) => {

@@ -49,12 +49,10 @@ describe('produce options as text', () => {
 });
 
 describe('a point\'s produce command line', () => {
-  it('ends with the point\'s own topic, the cluster and --json, window lines a second apart unless given', () => {
+  it('ends with the point\'s own topic, the cluster and --json', () => {
     expect(pointArgv({ numRecords: ['10'], compression: ['lz4'] }, 'datastorm-compare-lz4-x1', ['h:1', 'h:2'])).toEqual([
-      '--num-records', '10', '--compression', 'lz4', '--reporting-interval', '1000',
-      '--topic', 'datastorm-compare-lz4-x1', '--bootstrap-server', 'h:1,h:2', '--json',
+      '--num-records', '10', '--compression', 'lz4', '--topic', 'datastorm-compare-lz4-x1', '--bootstrap-server', 'h:1,h:2', '--json',
     ]);
-    expect(pointArgv({ reportingInterval: ['250'] }, 't', ['h:1'])).toEqual(['--reporting-interval', '250', '--topic', 't', '--bootstrap-server', 'h:1', '--json']);
     expect(pointTopic('datastorm', 'sweep', '16MB/x y', 'm1')).toBe('datastorm-sweep-16MB-x-y-m1');
   });
 });

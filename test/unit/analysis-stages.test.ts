@@ -92,10 +92,10 @@ describe('the evolution stages in benchmarks/evolution', () => {
     expect(scaledRecords(100, 0.001, 8)).toBe(8);
     expect(stagePointSpec(stages[0], 0.5).processes).toEqual([{ ...stages[0].args, numRecords: ['1000'] }]);
     const v4 = stagePointSpec(stages[4], 0.001);
-    expect(v4.config).toMatchObject({ numRecords: 500, workers: 8 });
+    expect(v4.config).toMatchObject({ numRecords: 2000, workers: 8 });
     expect(v4.processes.map((args) => [args.numRecords, args.workers, args.compression])).toEqual([
-      [['250'], ['4'], ['lz4']],
-      [['250'], ['4'], ['lz4']],
+      [['1000'], ['4'], ['lz4']],
+      [['1000'], ['4'], ['lz4']],
     ]);
     const odd = stagePointSpec(stageFromObject({ ...minimal, workers: 3, processes: 2, 'num-records': 7 }, 's', 's'), 1);
     expect(odd.processes.map((args) => [args.numRecords?.[0], args.workers?.[0]])).toEqual([['4', '2'], ['3', '1']]);
