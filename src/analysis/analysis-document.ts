@@ -20,7 +20,7 @@ export function setupText(run: AnalysisRun): string {
       `the last, on ${cores} cores: the brokers and any other work on the machine share them with DataStorm.`,
     'Each point ran as its own `datastorm produce --json` process (several at once for a point of several processes, ' +
       'their results merged exactly) on a fresh topic. Every records figure is the broker-acknowledged count, checked ' +
-      'against the growth of the topic\'s end offsets (accounting OK for every point).',
+      `against the growth of the topic's end offsets (accounting OK for every point).${remeasured(run)}`,
     `Values: ${run.payload.description}. gzip compresses worker 0's pool of values (concatenated) ` +
       `${run.payload.poolGzipRatio.toFixed(2)}× (measured when this report was made).`,
     `CPU: DataStorm's is the produce process's user+system time from the start of its work (topic set-up, workers) to ` +
@@ -30,6 +30,13 @@ export function setupText(run: AnalysisRun): string {
       'record batches as sent, after compression; ratio = value bytes / wire bytes. Peak RSS is the process\'s ' +
       '(added up over a point\'s processes).',
   ].join('\n\n');
+}
+
+/** The points measured more than once, named; their failed attempts' figures are in no table. */
+function remeasured(run: AnalysisRun): string {
+  const again = run.points.filter((point) => point.attempts > 1).map((point) => `${point.label} (${point.attempts} attempts)`);
+  return again.length === 0 ? '' : ' Measured again after an attempt whose acknowledged count disagreed with the broker\'s ' +
+    `offsets (that attempt's figures are not used): ${again.join(', ')}.`;
 }
 
 export function latencyChart(run: AnalysisRun, title: string): ReportChart {

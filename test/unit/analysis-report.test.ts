@@ -109,6 +109,9 @@ describe('report files', () => {
       'Latency: per record, from its append to a batch to the broker\'s acknowledgement, from HDR histograms merged exactly across workers and processes. MB = 1024 × 1024 bytes; MB/s counts record values; wire MB counts record batches as sent, after compression; ratio = value bytes / wire bytes. Peak RSS is the process\'s (added up over a point\'s processes).',
     ].join('\n\n'));
     expect(setupText(analysisRun('compare', [lz4], false))).toContain('the brokers are not local to this machine, so their CPU is not measured.');
+    const again = point('16', { records: 10, durationMs: 1000, payloadMb: 1, wireMb: 1, cpuMs: 10, rssMb: 90, latencyMs: { mean: 1, p50: 1, p99: 1 }, attempts: 2 });
+    expect(setupText(analysisRun('sweep', [lz4, again]))).toContain('(accounting OK for every point). Measured again after an attempt whose ' +
+      'acknowledged count disagreed with the broker\'s offsets (that attempt\'s figures are not used): 16 (2 attempts).\n\n');
   });
 
   it('hold report.md, report.html, one SVG per chart and results.json, each parseable', () => {
@@ -125,7 +128,7 @@ describe('report files', () => {
     const parsed = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
     expect(parsed).toMatchObject({ kind: 'compare', machine: MACHINE, table, cluster: { brokers: 4, local: true } });
     expect(parsed.points[0]).toMatchObject({
-      label: 'lz4', commands: ['datastorm produce --num-records 1000 --topic t-lz4-1 --json'], wallMs: 2000, brokerCpuMs: 200,
+      label: 'lz4', commands: ['datastorm produce --num-records 1000 --topic t-lz4-1 --json'], wallMs: 2000, attempts: 1, brokerCpuMs: 200,
       figures: { records: 1000, recordsPerSec: 1000, compressionRatio: 2, brokerCpuPercent: 5, peakRssMb: 90 },
       result: { totals: { records: 1000 }, accounting: { match: true } },
     });
