@@ -134,12 +134,30 @@ async function runOnCluster(
     const perWorker = Array.from({ length: workers }, () => new Tally());
     const total = new Tally();
     let fatal: { code: string; message: string } | undefined;
-    const pendingSnapshots = new Map<number, Map<number, WorkerInterval>>();
-    let snapshotArrived: () => void = () => undefined;
     let readyCount = 0;
     let allReady: () => void = () => undefined;
     const ready = new Promise<void>((resolve) => { allReady = resolve; });
     const broadcast = (message: MainToWorker) => { for (const port of ports) port.postMessage(message); };
+
+    // Figures are added to the totals the moment they arrive, and to the open window; a snapshot that arrives
+    // after its window was printed (a worker's port and its task result race) lands in the next one.
+    let window = { histogram: createHistogram(), records: 0, payloadBytes: 0 };
+    const absorb = (workerId: number, interval: WorkerInterval) => {
+      const histograms = {
+        latency: mergeHistograms([interval.histogram]),
+        intended: interval.intendedHistogram ? mergeHistograms([interval.intendedHistogram]) : undefined,
+        steady: mergeHistograms([interval.steadyHistogram]),
+      };
+      perWorker[workerId].add(interval, histograms);
+      total.add(interval, histograms);
+      window.histogram.add(histograms.latency);
+      window.records += interval.records;
+      window.payloadBytes += interval.payloadBytes;
+    };
+    let seq = 0;
+    const answered = new Set<number>();
+    const finished = new Set<number>();
+    let progress: () => void = () => undefined;
 
     const tasks = Array.from({ length: workers }, (_, workerId) => {
       const channel = new MessageChannel();
@@ -148,10 +166,9 @@ async function runOnCluster(
         if (message.type === 'ready') {
           if (++readyCount === workers) allReady();
         } else if (message.type === 'snapshot') {
-          const byWorker = pendingSnapshots.get(message.seq) ?? new Map<number, WorkerInterval>();
-          byWorker.set(message.workerId, message.interval);
-          pendingSnapshots.set(message.seq, byWorker);
-          snapshotArrived();
+          absorb(message.workerId, message.interval);
+          if (message.seq === seq) answered.add(message.workerId);
+          progress();
         } else {
           fatal ??= { code: message.code, message: message.message };
           broadcast({ type: 'stop' });
@@ -164,8 +181,9 @@ async function runOnCluster(
       };
       return pool!.run(task, { transferList: [channel.port2] }) as Promise<WorkerSummary>;
     });
-    let finished = 0;
-    const done = Promise.allSettled(tasks.map((t) => t.finally(() => { finished++; snapshotArrived(); })));
+    // A worker closes its port after its last message: every snapshot and fatal it sent has arrived by then.
+    const portsClosed = Promise.all(ports.map((port) => new Promise<void>((resolve) => port.once('close', resolve))));
+    const done = Promise.allSettled(tasks.map((t, workerId) => t.finally(() => { finished.add(workerId); progress(); })));
     const firstFailure = Promise.race(tasks.map((t) => t.then(() => new Promise<never>(() => undefined))));
 
     await Promise.race([ready, firstFailure]).catch((error: unknown) => {
@@ -177,48 +195,27 @@ async function runOnCluster(
     const startAtMs = performance.timeOrigin + performance.now() + 20;
     broadcast({ type: 'go', startAtMs });
 
+    // Every reporting interval: ask all workers for their figures, wait for each running one, report the window.
     const intervals: IntervalResult[] = [];
-    const absorb = (workerId: number, interval: WorkerInterval) => {
-      const histograms = {
-        latency: mergeHistograms([interval.histogram]),
-        intended: interval.intendedHistogram ? mergeHistograms([interval.intendedHistogram]) : undefined,
-        steady: mergeHistograms([interval.steadyHistogram]),
-      };
-      perWorker[workerId].add(interval, histograms);
-      total.add(interval, histograms);
-      return histograms.latency;
-    };
-    // Every reporting interval: ask all workers for their figures, merge them, report the window.
-    let seq = 0;
+    const allAnswered = () => Array.from({ length: workers }, (_, id) => id).every((id) => answered.has(id) || finished.has(id));
     let lastWindowAt = startAtMs;
-    while (finished < workers) {
+    while (finished.size < workers) {
       const tick = new Promise<void>((resolve) => setTimeout(resolve, config.reportingIntervalMs));
       await Promise.race([tick, done]);
-      if (finished === workers) break;
-      seq++;
-      broadcast({ type: 'snapshot', seq });
-      while ((pendingSnapshots.get(seq)?.size ?? 0) < workers - finished && finished < workers) {
-        await new Promise<void>((resolve) => { snapshotArrived = resolve; });
-      }
-      const arrived = pendingSnapshots.get(seq) ?? new Map<number, WorkerInterval>();
-      pendingSnapshots.delete(seq);
+      if (finished.size === workers) break;
+      answered.clear();
+      broadcast({ type: 'snapshot', seq: ++seq });
+      while (!allAnswered()) await new Promise<void>((resolve) => { progress = resolve; });
       const now = performance.timeOrigin + performance.now();
-      const window = createHistogram();
-      let records = 0;
-      let payloadBytes = 0;
-      for (const [workerId, interval] of arrived) {
-        window.add(absorb(workerId, interval));
-        records += interval.records;
-        payloadBytes += interval.payloadBytes;
-      }
       const durationMs = now - lastWindowAt;
       lastWindowAt = now;
-      const summary = summarizeLatency(window);
+      const summary = summarizeLatency(window.histogram);
       const result: IntervalResult = {
-        elapsedMs: now - startAtMs, durationMs, records, payloadBytes,
-        recordsPerSec: records / (durationMs / 1000), mbPerSec: payloadBytes / MB / (durationMs / 1000),
+        elapsedMs: now - startAtMs, durationMs, records: window.records, payloadBytes: window.payloadBytes,
+        recordsPerSec: window.records / (durationMs / 1000), mbPerSec: window.payloadBytes / MB / (durationMs / 1000),
         avgLatencyMs: summary.meanUs / 1000, maxLatencyMs: summary.maxUs / 1000,
       };
+      window = { histogram: createHistogram(), records: 0, payloadBytes: 0 };
       intervals.push(result);
       hooks.onInterval?.(result);
     }
@@ -232,6 +229,7 @@ async function runOnCluster(
       summaries.push(outcome.value);
       absorb(outcome.value.workerId, outcome.value.last);
     }
+    await portsClosed;
 
     const endMs = Math.max(...summaries.map((s) => s.lastAckAtMs));
     const durationMs = Math.max(0, endMs - startAtMs);

@@ -47,6 +47,17 @@ describe('datastorm produce on the real cluster', () => {
     }
   });
 
+  it('counts every record with many workers and short intervals (late snapshots land in the totals)', () => {
+    const topic = uniqueTopic('produce-snapshots');
+    const { code, result } = produceJson(['--topic', topic, '--num-records', '60000', '--workers', '12', '--reporting-interval', '100', '--batch', '32KB']);
+    expect(code).toBe(0);
+    expect(result.totals.records).toBe(60000);
+    expect(result.latency.count).toBe(60000);
+    expect(result.workers.reduce((sum, w) => sum + w.records, 0)).toBe(60000);
+    expect(result.intervals.reduce((sum, i) => sum + i.records, 0)).toBeLessThanOrEqual(60000);
+    expect(result.accounting.match).toBe(true);
+  });
+
   it('prints perf-test window and summary lines on stdout without --json', () => {
     const topic = uniqueTopic('produce-lines');
     const run = runCli(['produce', '--bootstrap-server', server, '--topic', topic, '--num-records', '30000', '--workers', '2',
