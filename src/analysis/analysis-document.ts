@@ -21,7 +21,8 @@ export function setupText(run: AnalysisRun): string {
     'Each point ran as its own `datastorm produce --json` process (several at once for a point of several processes, ' +
       'their results merged exactly) on a fresh topic. Every records figure is the broker-acknowledged count, checked ' +
       `against the growth of the topic's end offsets (accounting OK for every point).${remeasured(run)}`,
-    `Values: ${run.payload.description}. gzip compresses worker 0's pool of values (concatenated) ` +
+    `Values${run.payload.variesByPoint ? ' (of the first point; the points differ in them, see their commands)' : ''}: ` +
+      `${run.payload.description}. gzip compresses worker 0's pool of values (concatenated) ` +
       `${run.payload.poolGzipRatio.toFixed(2)}× (measured when this report was made).`,
     `CPU: DataStorm's is the produce process's user+system time from the start of its work (topic set-up, workers) to ` +
       `the last acknowledgement, as a share of all ${cores} cores (100% = every core busy); ${brokers}`,

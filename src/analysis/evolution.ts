@@ -3,7 +3,7 @@ import type { ReportTable } from '../html-report.js';
 import { analysisDocument, latencyChart } from './analysis-document.js';
 import { pointFigures, type PointFigures } from './point-figures.js';
 import { produceArgv } from './produce-args.js';
-import { formatCommand, type ReportDocument } from './report-document.js';
+import { formatArgs, type ReportDocument } from './report-document.js';
 import type { AnalysisRun } from './run-analysis.js';
 import { SEED_SOURCE, SEED_STAGES, formatSeedRate } from './seed-figures.js';
 import type { Stage } from './stages.js';
@@ -29,9 +29,10 @@ export interface StageFigures {
 export function stageFigures(run: AnalysisRun): StageFigures[] {
   const figures = run.points.map((point) => pointFigures(point, run.machine.cpuCount));
   const measured = speedups(figures.map((f) => f.recordsPerSec));
-  const seedBaseline = SEED_STAGES[run.points[0]?.label]?.recordsPerSec;
+  const seedOf = (label: string | undefined) => (label !== undefined && Object.hasOwn(SEED_STAGES, label) ? SEED_STAGES[label].recordsPerSec : undefined);
+  const seedBaseline = seedOf(run.points[0]?.label);
   return run.points.map((point, i) => {
-    const seed = Object.hasOwn(SEED_STAGES, point.label) ? SEED_STAGES[point.label].recordsPerSec : undefined;
+    const seed = seedOf(point.label);
     return {
       figures: figures[i],
       speedup: measured[i],
@@ -72,7 +73,7 @@ export function stagesTable(stages: Stage[]): ReportTable {
     head: ['stage', 'file', 'what it is', 'options (num-records at --scale 1)'],
     rows: stages.map((stage) => [
       stage.name, stage.file, stage.description,
-      formatCommand(produceArgv(stage.args), stage.processes > 1 ? `${stage.processes} processes:` : '').trim(),
+      `${stage.processes > 1 ? `${stage.processes} processes: ` : ''}${formatArgs(produceArgv(stage.args))}`,
     ]),
   };
 }

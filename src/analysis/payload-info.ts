@@ -10,6 +10,8 @@ export interface PayloadInfo {
   description: string;
   /** Bytes of the pool / bytes of the pool gzipped in one piece. */
   poolGzipRatio: number;
+  /** True when the points send different values (a sweep of --record-size): the figures are the first point's. */
+  variesByPoint?: boolean;
 }
 
 export function describePayload(payload: PayloadSource): string {
@@ -20,7 +22,11 @@ export function describePayload(payload: PayloadSource): string {
     `${poolSize(payload.recordSizeBytes)} distinct values per worker`;
 }
 
-export function payloadInfo(payload: PayloadSource): PayloadInfo {
-  const pool = Buffer.concat(buildPayloadPool(payload, 1));
-  return { description: describePayload(payload), poolGzipRatio: pool.length / gzipSync(pool).length };
+/** The values of the points' payloads (encoding aside): described and measured for the first. */
+export function payloadInfo(payloads: PayloadSource[]): PayloadInfo {
+  const [first] = payloads;
+  const pool = Buffer.concat(buildPayloadPool(first, 1));
+  const valuesOf = (payload: PayloadSource) => JSON.stringify({ ...payload, serializeOnSend: undefined });
+  const variesByPoint = payloads.some((payload) => valuesOf(payload) !== valuesOf(first));
+  return { description: describePayload(first), poolGzipRatio: pool.length / gzipSync(pool).length, ...(variesByPoint ? { variesByPoint } : {}) };
 }

@@ -36,10 +36,14 @@ export interface ReportDocument {
 
 const SHELL_SAFE = /^[A-Za-z0-9_./:=,@%+-]+$/;
 
-/** An argv as a shell command line: `datastorm produce --topic t --producer-props 'a=b c'`. */
+/** Arguments quoted for a POSIX shell where they need it: `--topic t --producer-props 'a=b c'`. */
+export function formatArgs(argv: string[]): string {
+  return argv.map((arg) => (SHELL_SAFE.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+/** An argv as a shell command line: `datastorm produce --topic t`. */
 export function formatCommand(argv: string[], program = 'datastorm produce'): string {
-  const quoted = argv.map((arg) => (SHELL_SAFE.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`));
-  return [program, ...quoted].join(' ');
+  return argv.length === 0 ? program : `${program} ${formatArgs(argv)}`;
 }
 
 export function machineRows(machine: MachineInfo): string[][] {

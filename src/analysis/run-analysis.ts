@@ -123,7 +123,7 @@ export async function runAnalysis(specs: PointSpec[], options: AnalysisOptions):
     cluster: { bootstrap, brokers: brokers.length, local: brokerPids !== undefined },
     loadAverage: { start: loadAtStart, end: oneMinuteLoad() },
     ...(brokerBaseline === undefined ? {} : { brokerBaseline }),
-    payload: payloadInfo(specs[0].config.payload),
+    payload: payloadInfo(specs.map((spec) => spec.config.payload)),
     points,
   };
 }

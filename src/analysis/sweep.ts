@@ -2,7 +2,7 @@ import { barChart, lineChart, type LineSeries } from '../charts.js';
 import { DataStormError } from '../errors.js';
 import type { ReportTable } from '../html-report.js';
 import { analysisDocument, latencyChart } from './analysis-document.js';
-import { pointFigures, pointTable, type ExtraColumns } from './point-figures.js';
+import { pointFigures, pointTable, type ExtraColumns, type PointFigures } from './point-figures.js';
 import { entriesOf, flagOf, isVariadic, parseProduceValue, type ProduceArgs, type ProduceOptionKey } from './produce-args.js';
 import type { DocumentSection, ReportDocument } from './report-document.js';
 import type { AnalysisRun } from './run-analysis.js';
@@ -73,13 +73,15 @@ function seedColumns(key: ProduceOptionKey): ExtraColumns | undefined {
   return undefined;
 }
 
-function seedSeries(key: ProduceOptionKey, figure: 'records' | 'memory'): LineSeries[] {
-  const mb = 1024;
+type Figure = 'records' | 'memory';
+
+/** The seed's points on the same axes as ours: records/s, or memory in MB (its GB × 1024). */
+function seedSeries(key: ProduceOptionKey, figure: Figure): LineSeries[] {
   const points = key === 'workers' && figure === 'records'
     ? Object.entries(SEED_WORKERS).map(([workers, recordsPerSec]) => ({ x: Number(workers), y: recordsPerSec }))
     : key === 'batch'
       ? Object.entries(SEED_BATCHES).map(([bytes, seed]) => ({
-        x: Number(bytes) / (1024 * 1024), y: figure === 'records' ? seed.recordsPerSec : seed.memoryGb * mb,
+        x: Number(bytes) / (1024 * 1024), y: figure === 'records' ? seed.recordsPerSec : seed.memoryGb * 1024,
       }))
       : [];
   return points.length ? [{ name: 'seed report (its machine)', points }] : [];
@@ -93,14 +95,14 @@ export function sweepTable(run: AnalysisRun, key: ProduceOptionKey): ReportTable
 function figureCharts(run: AnalysisRun, key: ProduceOptionKey): DocumentSection[] {
   const figures = run.points.map((point) => ({ point, f: pointFigures(point, run.machine.cpuCount), x: axisPosition(key, point.label) }));
   const name = axisName(key);
-  const charts = [
-    { file: 'throughput.svg', title: `Records/s against ${name}`, unit: 'records/s', pick: (f: (typeof figures)[number]['f']) => f.recordsPerSec, seed: 'records' as const },
-    { file: 'memory.svg', title: `Peak RSS against ${name}`, unit: 'peak RSS (MB)', pick: (f: (typeof figures)[number]['f']) => f.peakRssMb, seed: 'memory' as const },
+  const charts: Array<{ file: string; title: string; unit: string; pick: (f: PointFigures) => number; figure: Figure }> = [
+    { file: 'throughput.svg', title: `Records/s against ${name}`, unit: 'records/s', pick: (f) => f.recordsPerSec, figure: 'records' },
+    { file: 'memory.svg', title: `Peak RSS against ${name}`, unit: 'peak RSS (MB)', pick: (f) => f.peakRssMb, figure: 'memory' },
   ];
   const xs = figures.map(({ x }) => x);
   const numeric = xs.every((x): x is number => x !== undefined);
   return charts.map((chart) => {
-    const seed = seedSeries(key, chart.seed);
+    const seed = seedSeries(key, chart.figure);
     const allX = [...(xs as number[]), ...seed.flatMap((series) => series.points.map((p) => p.x))];
     const logX = numeric && Math.min(...allX) > 0 && Math.max(...allX) / Math.min(...allX) >= 8;
     // The seed's figures are several times ours: a log y axis keeps both readable.
@@ -121,6 +123,6 @@ export function sweepDocument(run: AnalysisRun, key: ProduceOptionKey): ReportDo
   return analysisDocument(run, `DataStorm: sweep of ${name}`, [
     { heading: `Throughput, latency and memory by ${name}`, text: `One point per value of --${name}; every other option the same.${seed}`, table: sweepTable(run, key) },
     ...figureCharts(run, key),
-    { heading: 'Latency by percentile', chart: latencyChart(run, `Latency by percentile, per ${name} (send to ack)`) },
+    { heading: 'Latency by percentile', chart: latencyChart(run, `Latency by percentile, one line per --${name} value (send to ack)`) },
   ]);
 }

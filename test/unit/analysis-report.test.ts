@@ -5,6 +5,7 @@ import { SaxesParser } from 'saxes';
 import { describe, expect, it } from 'vitest';
 import { setupText } from '../../src/analysis/analysis-document.js';
 import { compareDocument, compareTable } from '../../src/analysis/compare.js';
+import { payloadInfo } from '../../src/analysis/payload-info.js';
 import { formatCommand, renderHtmlDocument, renderMarkdownReport, type ReportDocument } from '../../src/analysis/report-document.js';
 import { reportJson, writeReportFiles } from '../../src/analysis/report-files.js';
 import { MACHINE, analysisRun, point } from './analysis-fixtures.js';
@@ -132,5 +133,17 @@ describe('report files', () => {
       figures: { records: 1000, recordsPerSec: 1000, compressionRatio: 2, brokerCpuPercent: 5, peakRssMb: 90 },
       result: { totals: { records: 1000 }, accounting: { match: true } },
     });
+  });
+});
+
+describe('the values a report describes', () => {
+  it('are the default click events, compressible the way real events are, and named as the first point\'s when points differ', () => {
+    const info = payloadInfo([{ kind: 'avro', recordSizeBytes: 250 }, { kind: 'avro', recordSizeBytes: 250, serializeOnSend: true }]);
+    expect(info.description).toBe('the default click-event Avro values (dev.datastorm.ClickEvent: ids, timestamps, URLs, user agents, '
+      + 'a country, attributes and a note of words), each sized to exactly 250 B, 1024 distinct values per worker');
+    expect(info.poolGzipRatio).toBeGreaterThan(4.3);
+    expect(info.poolGzipRatio).toBeLessThan(4.8);
+    expect(info.variesByPoint).toBeUndefined();
+    expect(payloadInfo([{ kind: 'avro', recordSizeBytes: 250 }, { kind: 'avro', recordSizeBytes: 1000 }]).variesByPoint).toBe(true);
   });
 });
