@@ -5,6 +5,14 @@ import { formatCommand, type DocumentSection, type ReportChart, type ReportDocum
 
 /** The parts every analysis report shares: how it was measured, the latency chart and the commands run. */
 
+/** The one line above the terminal table: where the figures were measured. */
+export function machineLine(run: AnalysisRun): string {
+  const m = run.machine;
+  return `measured on ${m.hostname}: ${m.cpuModel} × ${m.cpuCount}, ${(m.totalMemoryBytes / 1024 ** 3).toFixed(1)} GiB, ` +
+    `${m.platform} ${m.arch}, Node.js ${m.nodeVersion}; ${run.cluster.brokers} brokers${run.cluster.local ? ' on this machine' : ''}, ` +
+    `load average ${run.loadAverage.start.toFixed(2)} -> ${run.loadAverage.end.toFixed(2)}`;
+}
+
 export function setupText(run: AnalysisRun): string {
   const cores = run.machine.cpuCount;
   const brokers = run.cluster.local

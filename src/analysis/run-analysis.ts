@@ -10,6 +10,7 @@ import { payloadInfo, type PayloadInfo } from './payload-info.js';
 import { createPointTopic, deletePointTopic } from './point-topic.js';
 import { cpuPercentOfMachine, localBrokerPids, processesCpuMs } from './process-usage.js';
 import { produceArgv, type ProduceArgs } from './produce-args.js';
+import { formatCommand } from './report-document.js';
 import { runPoint, type MeasuredPoint, type PointPlan } from './run-point.js';
 
 /** Everything an analysis measured and the setting it measured it in: what reports and --json are made of. */
@@ -103,6 +104,7 @@ export async function runAnalysis(specs: PointSpec[], options: AnalysisOptions):
     };
     const processes = plan.commands.length > 1 ? ` (${plan.commands.length} processes)` : '';
     options.log(`point ${index + 1}/${specs.length}: ${spec.label}${processes}`);
+    for (const argv of plan.commands) options.log(`  ${formatCommand(argv)}`);
     await createPointTopic(bootstrap, brokers.length, topic, spec.config);
     let point: MeasuredPoint;
     try {

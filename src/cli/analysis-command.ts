@@ -1,5 +1,6 @@
 import { isAbsolute, join, relative } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { machineLine } from '../analysis/analysis-document.js';
 import { compareDocument, compareTable, parseCodecList } from '../analysis/compare.js';
 import { evolutionDocument, evolutionTable } from '../analysis/evolution.js';
 import { renderTerminalTable } from '../analysis/point-figures.js';
@@ -101,8 +102,8 @@ async function measure(specs: PointSpec[], options: AnalysisOptions): Promise<An
   }
 }
 
-function report(table: ReportTable, document: ReportDocument, json: Record<string, unknown>, flags: SharedFlags): void {
-  const text = `${renderTerminalTable(table)}\n`;
+function report(run: AnalysisRun, table: ReportTable, document: ReportDocument, json: Record<string, unknown>, flags: SharedFlags): void {
+  const text = `${machineLine(run)}\n${renderTerminalTable(table)}\n`;
   (flags.json ? process.stderr : process.stdout).write(text);
   if (flags.out) {
     const written = writeReportFiles(flags.out, document, json);
@@ -134,7 +135,7 @@ Examples:
     const specs = parseCodecList(flags.codecs).map((codec) => pointSpec(codec, { ...args, compression: [codec] }));
     const run = await measure(specs, analysisOptions('compare', flags));
     const table = compareTable(run);
-    report(table, compareDocument(run), reportJson(run, table), flags);
+    report(run, table, compareDocument(run), reportJson(run, table), flags);
   });
   return command;
 }
@@ -156,7 +157,7 @@ Examples:
     const specs = sweepPointArgs(args, axis).map((pointArgs, i) => pointSpec(axis.values[i], pointArgs));
     const run = await measure(specs, analysisOptions('sweep', flags));
     const table = sweepTable(run, axis.key);
-    report(table, sweepDocument(run, axis.key), reportJson(run, table, { axis: axis.key }), flags);
+    report(run, table, sweepDocument(run, axis.key), reportJson(run, table, { axis: axis.key }), flags);
   });
   return command;
 }
@@ -192,6 +193,6 @@ Examples:
       const run = await measure(specs, analysisOptions('evolution', flags));
       const table = evolutionTable(run);
       const stageFiles = stages.map((stage) => ({ name: stage.name, file: stage.file, description: stage.description, processes: stage.processes }));
-      report(table, evolutionDocument(run, stages, flags.scale), reportJson(run, table, { scale: flags.scale, stages: stageFiles }), flags);
+      report(run, table, evolutionDocument(run, stages, flags.scale), reportJson(run, table, { scale: flags.scale, stages: stageFiles }), flags);
     });
 }

@@ -78,6 +78,8 @@ describe('analysis commands on the real cluster', () => {
     expect(json.table.rows.map((row) => [row[0], row[1]])).toEqual([['none', '4000'], ['gzip', '4000']]);
     expect(json.table.rows[0].at(-1)).toBe('740K/s, 62% CPU, 18 ms');
     expect(stderr).toMatch(/│ gzip\s+│\s+4000 │/);
+    expect(stderr).toMatch(/^measured on .+: .+ × \d+, [\d.]+ GiB, .+; 4 brokers on this machine, load average /m);
+    expect(stderr).toContain(`  ${json.points[1].commands[0]}\n`);
     checkReportFiles(out, json, ['throughput.svg', 'latency-percentiles.svg']);
   });
 

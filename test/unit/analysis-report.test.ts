@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SaxesParser } from 'saxes';
 import { describe, expect, it } from 'vitest';
-import { setupText } from '../../src/analysis/analysis-document.js';
+import { machineLine, setupText } from '../../src/analysis/analysis-document.js';
 import { compareDocument, compareTable } from '../../src/analysis/compare.js';
 import { payloadInfo } from '../../src/analysis/payload-info.js';
 import { formatCommand, renderHtmlDocument, renderMarkdownReport, type ReportDocument } from '../../src/analysis/report-document.js';
@@ -99,6 +99,10 @@ describe('report documents', () => {
 
 describe('report files', () => {
   const run = analysisRun('compare', [lz4]);
+
+  it('name the machine above the terminal table', () => {
+    expect(machineLine(run)).toBe('measured on bench-1: Test CPU × 2, 8.0 GiB, linux x64, Node.js v20.0.0; 4 brokers on this machine, load average 1.50 -> 2.25');
+  });
 
   it('say how the figures were measured, on which machine and cluster', () => {
     expect(setupText({ ...run, brokerBaseline: { windowMs: 2004, cpuPercent: 12.345 } })).toBe([
