@@ -16,8 +16,8 @@ export function machineLine(run: AnalysisRun): string {
 export function setupText(run: AnalysisRun): string {
   const cores = run.machine.cpuCount;
   const brokers = run.cluster.local
-    ? `the brokers' CPU is their JVMs' user+system time (from /proc/<pid>/stat) while the point's processes ran, as a ` +
-      `share of all ${cores} cores; it includes whatever else the brokers served meanwhile` +
+    ? `the brokers' CPU is their JVMs' user+system time (from /proc/<pid>/stat) from the start of the point's processes ` +
+      `to their last result, as a share of all ${cores} cores; it includes whatever else the brokers served meanwhile` +
       `${run.brokerBaseline === undefined ? '' : ` (in the ${(run.brokerBaseline.windowMs / 1000).toFixed(1)} s before the ` +
         `first point, with no point running, they used ${run.brokerBaseline.cpuPercent.toFixed(1)}%)`}.`
     : 'the brokers are not local to this machine, so their CPU is not measured.';
@@ -28,7 +28,7 @@ export function setupText(run: AnalysisRun): string {
       `the last, on ${cores} cores: the brokers and any other work on the machine share them with DataStorm.`,
     'Each point ran as its own `datastorm produce --json` process (several at once for a point of several processes, ' +
       'their results merged exactly) on a fresh topic. Every records figure is the broker-acknowledged count, checked ' +
-      `against the growth of the topic's end offsets (accounting OK for every point).${remeasured(run)}`,
+      'against the growth of the topic\'s end offsets (accounting OK for every point).',
     `Values${run.payload.variesByPoint ? ' (of the first point; the points differ in them, see their commands)' : ''}: ` +
       `${run.payload.description}. gzip compresses worker 0's pool of values (concatenated) ` +
       `${run.payload.poolGzipRatio.toFixed(2)}× (measured when this report was made).`,
@@ -39,13 +39,6 @@ export function setupText(run: AnalysisRun): string {
       'record batches as sent, after compression; ratio = value bytes / wire bytes. Peak RSS is the process\'s ' +
       '(added up over a point\'s processes).',
   ].join('\n\n');
-}
-
-/** The points measured more than once, named; their failed attempts' figures are in no table. */
-function remeasured(run: AnalysisRun): string {
-  const again = run.points.filter((point) => point.attempts > 1).map((point) => `${point.label} (${point.attempts} attempts)`);
-  return again.length === 0 ? '' : ' Measured again after an attempt whose acknowledged count disagreed with the broker\'s ' +
-    `offsets (that attempt's figures are not used): ${again.join(', ')}.`;
 }
 
 export function latencyChart(run: AnalysisRun, title: string): ReportChart {

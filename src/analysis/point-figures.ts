@@ -13,7 +13,7 @@ export interface PointFigures {
   compressionRatio: number;
   /** The produce process's CPU, from its start of work to its last ack, as a share of all cores. */
   dataStormCpuPercent: number;
-  /** The local brokers' CPU while the point's processes ran, as a share of all cores. */
+  /** The local brokers' CPU from the start of the point's processes to their last result, as a share of all cores. */
   brokerCpuPercent?: number;
   /** Peak resident memory of the point's process (of its processes, added up). */
   peakRssMb: number;

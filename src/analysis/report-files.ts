@@ -18,7 +18,6 @@ export function reportJson(run: AnalysisRun, table: ReportTable, extra: Record<s
       label: point.label,
       commands: point.commands.map((argv) => formatCommand(argv)),
       wallMs: point.wallMs,
-      attempts: point.attempts,
       ...(point.brokerCpuMs === undefined ? {} : { brokerCpuMs: point.brokerCpuMs }),
       figures: pointFigures(point, run.machine.cpuCount),
       result: point.result,

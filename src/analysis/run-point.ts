@@ -28,12 +28,10 @@ export interface MeasuredPoint {
   commands: string[][];
   /** The process's result, or the exact merge of several processes' (src/bench/merge-results.ts). */
   result: ProduceResult;
-  /** From the first process started to the last one exited. */
+  /** From the start of the processes to the last one's result (a process may linger a moment after it). */
   wallMs: number;
   /** CPU time the local brokers used over wallMs; undefined when the brokers are not local. */
   brokerCpuMs?: number;
-  /** 1, or more when an attempt's acknowledged count disagreed with the broker's offsets (its figures unused). */
-  attempts: number;
 }
 
 export interface PointOptions {
@@ -51,12 +49,30 @@ interface ChildOutcome {
   lastLines: string[];
 }
 
-function runChild(argv: string[], prefix: string, log: (line: string) => void): Promise<ChildOutcome> {
+/** True once the output holds the whole JSON result, which produce prints last. */
+function holdsResult(chunks: Buffer[]): boolean {
+  try {
+    JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs one process of a point; `onResult` is called when its result is out, before the process has exited. */
+function runChild(argv: string[], prefix: string, log: (line: string) => void, onResult: () => void): Promise<ChildOutcome> {
   const child = spawn(process.execPath, [join(projectRoot(), 'bin/datastorm.js'), 'produce', ...argv], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const chunks: Buffer[] = [];
-  child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+  let reported = false;
+  child.stdout.on('data', (chunk: Buffer) => {
+    chunks.push(chunk);
+    if (!reported && chunk.toString('utf8').trimEnd().endsWith('}') && holdsResult(chunks)) {
+      reported = true;
+      onResult();
+    }
+  });
   const lastLines: string[] = [];
   createInterface({ input: child.stderr }).on('line', (line) => {
     if (WINDOW_LINE.test(line)) log(`  ${prefix}${line}`);
@@ -76,13 +92,6 @@ function runChild(argv: string[], prefix: string, log: (line: string) => void): 
  */
 const ACCOUNTING_MISMATCH = 'error DS_ACCOUNTING_MISMATCH:';
 
-/**
- * Attempts at a point whose acknowledged count disagrees with the broker's offsets. produce can lose a
- * worker's last interval when many workers finish together (16 workers: about one run in two); the broker
- * holds every record, so the point is measured again rather than reported with a wrong count.
- */
-const MAX_ATTEMPTS = 3;
-
 function resultOf(outcome: ChildOutcome, argv: string[], sharesTopic: boolean): ProduceResult {
   if (outcome.code === INTERRUPTED_EXIT_CODE) {
     throw new DataStormError('DS_INTERRUPTED', 'interrupted: no report written', { exitCode: INTERRUPTED_EXIT_CODE });
@@ -93,7 +102,7 @@ function resultOf(outcome: ChildOutcome, argv: string[], sharesTopic: boolean): 
     // The failed-records and accounting lines say what went wrong; the error line only names it.
     const report = outcome.lastLines.filter((line) => /^(errors: [1-9]|accounting: MISMATCH)/.test(line));
     const reason = [...report, errorLine ?? outcome.lastLines.slice(-3).join(' / ')].join('; ');
-    throw new DataStormError(mismatch ? 'DS_ACCOUNTING_MISMATCH' : 'DS_POINT_FAILED', `a measured point failed (exit ${outcome.code}): ${reason}`, {
+    throw new DataStormError('DS_POINT_FAILED', `a measured point failed (exit ${outcome.code}): ${reason}`, {
       hint: `run it alone to see its whole report: ${formatCommand(argv)}`,
     });
   }
@@ -111,13 +120,21 @@ function combine(results: ProduceResult[], label: string): ProduceResult {
   return mergeResults(shards, results.map((_, i) => `${label} process ${i + 1}`));
 }
 
-async function measureOnce(plan: PointPlan, options: PointOptions): Promise<Omit<MeasuredPoint, 'attempts'>> {
-  const brokerCpuBefore = options.brokerPids && processesCpuMs(options.brokerPids);
+export async function runPoint(plan: PointPlan, options: PointOptions): Promise<MeasuredPoint> {
+  const brokerCpu = () => options.brokerPids && processesCpuMs(options.brokerPids);
+  const brokerCpuBefore = brokerCpu();
   const started = performance.now();
+  // The window closes at the last result, not the last exit: nothing is measured while a process winds down.
+  let end: { at: number; brokerCpu?: number } | undefined;
+  let results = 0;
+  const onResult = () => {
+    if (++results === plan.commands.length) end = { at: performance.now(), brokerCpu: brokerCpu() };
+  };
   const outcomes = await Promise.all(plan.commands.map((argv, i) =>
-    runChild(argv, plan.commands.length > 1 ? `[process ${i + 1}] ` : '', options.log)));
-  const wallMs = performance.now() - started;
-  const brokerCpuAfter = options.brokerPids && processesCpuMs(options.brokerPids);
+    runChild(argv, plan.commands.length > 1 ? `[process ${i + 1}] ` : '', options.log, onResult)));
+  end ??= { at: performance.now(), brokerCpu: brokerCpu() };
+  const wallMs = end.at - started;
+  const brokerCpuAfter = end.brokerCpu;
   const result = combine(outcomes.map((outcome, i) => resultOf(outcome, plan.commands[i], plan.commands.length > 1)), plan.label);
   if (!result.accounting.match) {
     throw new DataStormError('DS_ACCOUNTING_MISMATCH', `${plan.label}: ${result.accounting.acknowledgedRecords} records acknowledged ` +
@@ -128,15 +145,4 @@ async function measureOnce(plan: PointPlan, options: PointOptions): Promise<Omit
   if (failed > 0) throw new DataStormError('DS_RECORDS_FAILED', `${plan.label}: ${failed} records failed to send`);
   const brokerCpuMs = brokerCpuBefore !== undefined && brokerCpuAfter !== undefined ? brokerCpuAfter - brokerCpuBefore : undefined;
   return { label: plan.label, commands: plan.commands, result, wallMs, ...(brokerCpuMs === undefined ? {} : { brokerCpuMs }) };
-}
-
-export async function runPoint(plan: PointPlan, options: PointOptions): Promise<MeasuredPoint> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return { ...(await measureOnce(plan, options)), attempts: attempt };
-    } catch (error) {
-      if (!(error instanceof DataStormError && error.code === 'DS_ACCOUNTING_MISMATCH') || attempt === MAX_ATTEMPTS) throw error;
-      options.log(`  ${plan.label}: ${error.message}; measuring it again (attempt ${attempt + 1} of ${MAX_ATTEMPTS})`);
-    }
-  }
 }

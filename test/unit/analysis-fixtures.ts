@@ -34,7 +34,6 @@ export interface PointFixture {
   wallMs?: number;
   workers?: number;
   processes?: number;
-  attempts?: number;
 }
 
 export function point(label: string, f: PointFixture): MeasuredPoint {
@@ -47,7 +46,6 @@ export function point(label: string, f: PointFixture): MeasuredPoint {
     label,
     commands: Array.from({ length: processes }, (_, i) => ['--num-records', String(f.records / processes), '--topic', `t-${label}-${i + 1}`, '--json']),
     wallMs: f.wallMs ?? f.durationMs + 1000,
-    attempts: f.attempts ?? 1,
     ...(f.brokerCpuMs === undefined ? {} : { brokerCpuMs: f.brokerCpuMs }),
     result: {
       schemaVersion: RESULT_SCHEMA_VERSION,
