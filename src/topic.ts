@@ -75,10 +75,22 @@ export async function prepareTopic(admin: Admin, plan: TopicPlan, brokers: numbe
   return { partitions, maxMessageBytes, created };
 }
 
-/** The sum of the topic's end offsets: how many records it has ever held. */
+/**
+ * The sum of the topic's end offsets: how many records it has ever held. Right after a topic is created some
+ * brokers may not know its leaders yet (NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION): asked again until
+ * they do, for up to 15 s.
+ */
 export async function topicEndOffsetTotal(admin: Admin, topic: string): Promise<number> {
-  const offsets = await admin.fetchTopicOffsets(topic);
-  return offsets.reduce((sum, partition) => sum + Number(partition.high), 0);
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return offsets.reduce((sum, partition) => sum + Number(partition.high), 0);
+    } catch (error) {
+      if (!(error as { retriable?: boolean }).retriable || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }
 
 /**

@@ -200,8 +200,10 @@ async function runOnCluster(
     const allAnswered = () => Array.from({ length: workers }, (_, id) => id).every((id) => answered.has(id) || finished.has(id));
     let lastWindowAt = startAtMs;
     while (finished.size < workers) {
-      const tick = new Promise<void>((resolve) => setTimeout(resolve, config.reportingIntervalMs));
+      let timer: NodeJS.Timeout | undefined;
+      const tick = new Promise<void>((resolve) => { timer = setTimeout(resolve, config.reportingIntervalMs); });
       await Promise.race([tick, done]);
+      clearTimeout(timer); // a pending tick would keep the process alive for up to an interval after the run
       if (finished.size === workers) break;
       answered.clear();
       broadcast({ type: 'snapshot', seq: ++seq });
