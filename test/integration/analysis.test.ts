@@ -99,7 +99,7 @@ describe('analysis commands on the real cluster', () => {
     const out = join(dir, 'evolution');
     const { json } = analysis(['evolution', '--scale', '0.001', '--topic', prefix], out);
     expect(json.points.map((p) => p.label)).toEqual(['v0', 'v1', 'v2', 'v3', 'v4']);
-    await checkPoints(json, prefix, [2, 600, 1000, 2000, 2000]);
+    await checkPoints(json, prefix, [5, 600, 1000, 2000, 2000]);
     const v4 = json.points[4];
     expect(v4.commands).toHaveLength(2);
     expect(v4.commands[0]).toMatch(/^datastorm produce --num-records 1000 --workers 4 .*--compression lz4 /);

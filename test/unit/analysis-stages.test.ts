@@ -79,7 +79,7 @@ describe('the evolution stages in benchmarks/evolution', () => {
   it('are v0 to v4, each the run the issue describes', () => {
     expect(stages.map((stage) => stage.name)).toEqual(['v0', 'v1', 'v2', 'v3', 'v4']);
     const [v0, v1, v2, v3, v4] = stages.map((stage) => runConfigOf(stage.args));
-    expect(v0).toMatchObject({ workers: 1, batchBytes: 1, lingerMs: 0, maxInFlight: 1, payload: { serializeOnSend: true } });
+    expect(v0).toMatchObject({ workers: 1, batchBytes: 1, lingerMs: 0, maxInFlight: 100, payload: { serializeOnSend: true } });
     expect(v1).toMatchObject({ workers: 8, payload: { serializeOnSend: true } });
     expect(v2).toMatchObject({ workers: 8, payload: { serializeOnSend: false } });
     expect(v3).toMatchObject({ workers: 8, partitions: 32, batchBytes: 16 * 1024 * 1024, lingerMs: 25, compression: 'none' });
@@ -90,7 +90,7 @@ describe('the evolution stages in benchmarks/evolution', () => {
   it('scale their counts, never below one record per worker, and split a stage of several processes exactly', () => {
     expect(scaledRecords(2000, 0.01, 1)).toBe(20);
     expect(scaledRecords(100, 0.001, 8)).toBe(8);
-    expect(stagePointSpec(stages[0], 0.5).processes).toEqual([{ ...stages[0].args, numRecords: ['1000'] }]);
+    expect(stagePointSpec(stages[0], 0.5).processes).toEqual([{ ...stages[0].args, numRecords: ['2500'] }]);
     const v4 = stagePointSpec(stages[4], 0.001);
     expect(v4.config).toMatchObject({ numRecords: 2000, workers: 8 });
     expect(v4.processes.map((args) => [args.numRecords, args.workers, args.compression])).toEqual([
