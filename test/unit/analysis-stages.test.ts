@@ -5,19 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runConfigOf } from '../../src/analysis/produce-args.js';
 import { readStages, scaledRecords, stageFromObject, stagePointSpec } from '../../src/analysis/stages.js';
-import { DataStormError } from '../../src/errors.js';
+import { errorOf } from '../helpers.js';
 
 const EVOLUTION = fileURLToPath(new URL('../../benchmarks/evolution/', import.meta.url));
-
-function errorOf(fn: () => unknown): DataStormError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DataStormError) return error;
-    throw error;
-  }
-  throw new Error('expected a DataStormError');
-}
 
 const minimal = { description: 'd', 'num-records': 1000, workers: 2 };
 
