@@ -107,6 +107,14 @@ export function tailOfFile(file: string, lines = 15): string {
   return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
 }
 
+/** A random 16-byte id in Kafka's base64url form; like Kafka's own, never starting with '-' (read as a flag). */
+export function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 function runToExit(child: ChildProcess): Promise<number> {
   return new Promise((resolve, reject) => {
     child.once('error', reject);
@@ -148,7 +156,7 @@ export async function clusterUp(options: UpOptions): Promise<ClusterState & { al
 
   const runtime = resolveKafkaRuntime(options.kafkaVersion, log);
   const started = Date.now();
-  const clusterId = randomBytes(16).toString('base64url');
+  const clusterId = newClusterId();
   mkdirSync(dir, { recursive: true });
   const log4jFile = join(dir, 'log4j2.properties');
   writeFileSync(log4jFile, LOG4J2);
@@ -167,7 +175,7 @@ export async function clusterUp(options: UpOptions): Promise<ClusterState & { al
   const formatCodes = await Promise.all(nodes.map(({ nodeDir }) => {
     const out = openSync(join(nodeDir, 'format.log'), 'w');
     const child = spawn('java', javaArgs(runtime, 'kafka.tools.StorageTool',
-      ['format', '-t', clusterId, '-c', join(nodeDir, 'server.properties')],
+      ['format', `--cluster-id=${clusterId}`, '-c', join(nodeDir, 'server.properties')],
       ['-Xmx256m', ...jvmFlags(nodeDir)]), { stdio: ['ignore', out, out] });
     return runToExit(child).finally(() => closeSync(out));
   }));

@@ -20,6 +20,7 @@ afterAll(() => admin.disconnect());
 function produceJson(args: string[]): { code: number | null; result: ProduceResult; stderr: string } {
   const run = runCli(['produce', '--bootstrap-server', server, '--json', '--reporting-interval', '500', ...args]);
   expect(run.stderr).not.toMatch(/\n\s+at /); // never a stack trace
+  if (!run.stdout.trim()) throw new Error(`produce ${args.join(' ')} printed no result (exit ${run.code}):\n${run.stderr}`);
   return { code: run.code, result: JSON.parse(run.stdout) as ProduceResult, stderr: run.stderr };
 }
 

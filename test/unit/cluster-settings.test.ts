@@ -60,3 +60,13 @@ describe('cluster settings', () => {
     }
   });
 });
+
+describe('newClusterId', () => {
+  it('is 22 characters of base64url that never start with "-" (Kafka\'s tools would read it as a flag)', async () => {
+    const { newClusterId } = await import('../../src/cluster/launcher.js');
+    for (let i = 0; i < 2000; i++) {
+      const id = newClusterId();
+      expect(id).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
+    }
+  });
+});
