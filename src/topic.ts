@@ -27,10 +27,10 @@ export function maxMessageBytesFor(batchBytes: number): number {
 }
 
 async function topicMaxMessageBytes(admin: Admin, topic: string): Promise<number> {
-  const described = await admin.describeConfigs({
+  const described = await whenTopicSettled(() => admin.describeConfigs({
     resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }],
     includeSynonyms: false,
-  });
+  }));
   const entry = described.resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes');
   return Number(entry?.configValue ?? 1048588);
 }
@@ -75,22 +75,34 @@ export async function prepareTopic(admin: Admin, plan: TopicPlan, brokers: numbe
   return { partitions, maxMessageBytes, created };
 }
 
+/** Errors a broker gives while a new topic's metadata spreads through the cluster. */
+const SETTLING_ERRORS = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'NOT_LEADER_OR_FOLLOWER', 'LEADER_NOT_AVAILABLE']);
+
+function isSettling(error: unknown): boolean {
+  const e = error as { type?: string; retriable?: boolean; cause?: unknown };
+  return Boolean(e.retriable) || SETTLING_ERRORS.has(e.type ?? '') || (e.cause !== undefined && isSettling(e.cause));
+}
+
 /**
- * The sum of the topic's end offsets: how many records it has ever held. Right after a topic is created some
- * brokers may not know its leaders yet (NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION): asked again until
- * they do, for up to 15 s.
+ * An admin call about a topic that may have just been created: some brokers may not know its partitions or
+ * leaders yet (under load, for longer than kafkajs's own retries). Asked again for up to 15 s.
  */
-export async function topicEndOffsetTotal(admin: Admin, topic: string): Promise<number> {
+async function whenTopicSettled<T>(call: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + 15_000;
   for (;;) {
     try {
-      const offsets = await admin.fetchTopicOffsets(topic);
-      return offsets.reduce((sum, partition) => sum + Number(partition.high), 0);
+      return await call();
     } catch (error) {
-      if (!(error as { retriable?: boolean }).retriable || Date.now() > deadline) throw error;
+      if (!isSettling(error) || Date.now() > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
+}
+
+/** The sum of the topic's end offsets: how many records it has ever held. */
+export async function topicEndOffsetTotal(admin: Admin, topic: string): Promise<number> {
+  const offsets = await whenTopicSettled(() => admin.fetchTopicOffsets(topic));
+  return offsets.reduce((sum, partition) => sum + Number(partition.high), 0);
 }
 
 /**
