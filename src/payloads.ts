@@ -154,8 +154,3 @@ export function readPayloadFile(path: string, delimiter: string): Buffer[] {
   if (values.length === 0) throw new DataStormError('DS_BAD_PAYLOAD_FILE', `payload file ${path} holds no values`);
   return values;
 }
-
-/** Decodes a value with the run's schema (tests and replay tools read back what was sent). */
-export function decodeValue(type: avsc.Type, buffer: Buffer): unknown {
-  return type.fromBuffer(buffer);
-}

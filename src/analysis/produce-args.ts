@@ -24,10 +24,6 @@ const NO_LISTS: ReadonlySet<ProduceOptionKey> = new Set(['topic', 'bootstrapServ
 
 const specOf = (key: ProduceOptionKey) => PRODUCE_OPTIONS[key];
 
-export function isProduceOptionKey(key: string): key is ProduceOptionKey {
-  return Object.hasOwn(PRODUCE_OPTIONS, key);
-}
-
 /** `--num-records` */
 export function flagOf(key: ProduceOptionKey): string {
   return specOf(key).flags.split(' ')[0];
