@@ -49,13 +49,20 @@ export async function prepareTopic(admin: Admin, plan: TopicPlan, brokers: numbe
     }
     const maxMessageBytes = maxMessageBytesFor(plan.batchBytes);
     await admin.createTopics({
-      waitForLeaders: true,
+      // Leaders are awaited below, with retries that outlast a loaded machine (kafkajs's own give up after ~3 s).
+      waitForLeaders: false,
       topics: [{
         topic: plan.topic,
         numPartitions: plan.partitions,
         replicationFactor: plan.replication,
         configEntries: [{ name: 'max.message.bytes', value: String(maxMessageBytes) }],
       }],
+    });
+    await whenTopicSettled(async () => {
+      const [described] = (await admin.fetchTopicMetadata({ topics: [plan.topic] })).topics;
+      if (described.partitions.length < plan.partitions || described.partitions.some((p) => p.leader < 0)) {
+        throw Object.assign(new Error(`topic ${plan.topic} has no leader for every partition yet`), { type: 'LEADER_NOT_AVAILABLE' });
+      }
     });
     log(`created topic ${plan.topic}: ${plan.partitions} partitions, replication ${plan.replication}, max.message.bytes ${maxMessageBytes}`);
     created = true;

@@ -1,8 +1,7 @@
+import { bootstrapOrLocalCluster } from '../bootstrap.js';
 import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readClusterState } from '../cluster/launcher.js';
 import type { RunConfig } from '../config.js';
-import { DataStormError } from '../errors.js';
 import { describeBrokers } from '../kafka-client.js';
 import { machineInfo } from '../machine.js';
 import type { MachineInfo } from '../result.js';
@@ -48,16 +47,6 @@ export interface AnalysisOptions {
   log: (line: string) => void;
 }
 
-function bootstrapOf(typed: string | undefined): string[] {
-  if (typed) return typed.split(',').map((s) => s.trim()).filter(Boolean);
-  const state = readClusterState();
-  if (!state) {
-    throw new DataStormError('DS_NO_CLUSTER', 'no --bootstrap-server and no local cluster', {
-      hint: 'start one with `datastorm cluster up`, or pass --bootstrap-server host:port,...',
-    });
-  }
-  return state.bootstrap;
-}
 
 /** A topic name of the point's own: `datastorm-compare-gzip-m3x9k2`. */
 export function pointTopic(prefix: string, kind: string, label: string, runId: string): string {
@@ -86,7 +75,7 @@ async function brokerCpuPercentOver(pids: number[], windowMs: number, cores: num
 
 /** Runs the points one after the other, each in processes of its own on a fresh topic. */
 export async function runAnalysis(specs: PointSpec[], options: AnalysisOptions): Promise<AnalysisRun> {
-  const bootstrap = bootstrapOf(options.bootstrapServer);
+  const bootstrap = bootstrapOrLocalCluster(options.bootstrapServer);
   const brokers = await describeBrokers(bootstrap);
   const brokerPids = localBrokerPids(bootstrap);
   const runId = Date.now().toString(36);

@@ -1,5 +1,6 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { bootstrapOrLocalCluster } from '../bootstrap.js';
 import { Command, Option } from 'commander';
 import { benchMetrics, readBenchResult, referenceLabel, relativeMetrics, type BenchResult } from '../bench/bench-result.js';
 import { benchTable, mergeTable, steadyStateNote, type TableRows } from '../bench/bench-report.js';
@@ -11,7 +12,6 @@ import { runBench, type BenchReference } from '../bench/run-bench.js';
 import { parseShard } from '../bench/shard.js';
 import { evaluateThresholds, parseThreshold, thresholdFailure, thresholdRows, type Threshold } from '../bench/thresholds.js';
 import { readWorkload } from '../bench/workload.js';
-import { readClusterState } from '../cluster/launcher.js';
 import { DataStormError } from '../errors.js';
 import { formatAccountingLine } from '../report.js';
 import { createTable } from '../table.js';
@@ -65,15 +65,6 @@ function failGate(failures: Array<string | undefined>): void {
   }
 }
 
-function defaultBootstrap(): string[] {
-  const state = readClusterState();
-  if (!state) {
-    throw new DataStormError('DS_NO_CLUSTER', 'bench needs a running cluster: no --bootstrap-server and no local cluster', {
-      hint: 'start one with `datastorm cluster up` (once per job), or pass --bootstrap-server host:port,...',
-    });
-  }
-  return state.bootstrap;
-}
 
 interface RunFlags {
   set?: string[];
@@ -109,7 +100,7 @@ function runCommand(): Command {
       // The reference workload takes no --set: it stays what the baseline's reference was.
       const reference: BenchReference | undefined = flags.vs === undefined ? undefined
         : flags.vs === 'java' ? { kind: 'java' } : { kind: 'workload', workload: readWorkload(flags.vs) };
-      const bootstrap = flags.bootstrapServer?.split(',').map((s) => s.trim()).filter(Boolean) ?? defaultBootstrap();
+      const bootstrap = bootstrapOrLocalCluster(flags.bootstrapServer);
       const abort = new AbortController();
       const onSigint = () => {
         stderr('\ninterrupted: stopping the run; no result is written');

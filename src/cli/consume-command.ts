@@ -1,8 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { bootstrapOrLocalCluster } from '../bootstrap.js';
 import { Command, Option } from 'commander';
-import { readClusterState } from '../cluster/launcher.js';
 import { runConsume, type ConsumeConfig } from '../consume.js';
 import {
   DETAILED_HEADER, formatConsumeAccounting, formatIntervalLine, formatProgress, formatSummaryLine, formatTimeoutWarning, SUMMARY_HEADER,
@@ -80,17 +80,6 @@ const stderr = (line: string) => process.stderr.write(`${line}\n`);
 const stdout = (line: string) => process.stdout.write(`${line}\n`);
 const printJson = (value: unknown) => stdout(JSON.stringify(value, null, 2));
 
-/** --bootstrap-server, else the local cluster `datastorm cluster up` started. */
-function resolveBootstrap(flag: string | undefined): string[] {
-  if (flag) return flag.split(',').map((host) => host.trim()).filter(Boolean);
-  const running = readClusterState();
-  if (!running) {
-    throw new DataStormError('DS_NO_CLUSTER', 'no --bootstrap-server given and no local cluster running', {
-      hint: 'start one with `datastorm cluster up`, or pass --bootstrap-server host:port',
-    });
-  }
-  return running.bootstrap;
-}
 
 interface ConsumeFlags {
   topic: string; numRecords: number; group: string; fetchSize: number; timeout: number; showDetailedStats: boolean;
@@ -114,7 +103,7 @@ Examples:
     'bootstrapServer', 'json'], { required: ['topic', 'numRecords'], defaults: { group: [`perf-consumer-${randomInt(100_000)}`] } });
   command.action(async (flags: ConsumeFlags) => {
     const config: ConsumeConfig = {
-      bootstrap: resolveBootstrap(flags.bootstrapServer), topic: flags.topic, numRecords: flags.numRecords,
+      bootstrap: bootstrapOrLocalCluster(flags.bootstrapServer), topic: flags.topic, numRecords: flags.numRecords,
       group: flags.group, fetchSizeBytes: flags.fetchSize, timeoutMs: flags.timeout,
       showDetailedStats: flags.showDetailedStats, reportingIntervalMs: flags.reportingInterval, workers: flags.workers,
     };
@@ -180,7 +169,7 @@ Example:
   });
   command.action(async (flags: EndToEndFlags) => {
     const config: EndToEndConfig = {
-      bootstrap: resolveBootstrap(flags.bootstrapServer), topic: flags.topic, ratePerSec: flags.rate, durationMs: flags.duration,
+      bootstrap: bootstrapOrLocalCluster(flags.bootstrapServer), topic: flags.topic, ratePerSec: flags.rate, durationMs: flags.duration,
       recordSizeBytes: flags.recordSize, workers: flags.workers, group: flags.group,
       fetchSizeBytes: flags.fetchSize, partitions: flags.partitions, replication: flags.replication, drainTimeoutMs: flags.timeout,
     };
@@ -223,7 +212,7 @@ Example:
   });
   command.action(async (flags: LagFlags) => {
     const config: LagConfig = {
-      bootstrap: resolveBootstrap(flags.bootstrapServer), group: flags.group, intervalMs: flags.interval, durationMs: flags.duration,
+      bootstrap: bootstrapOrLocalCluster(flags.bootstrapServer), group: flags.group, intervalMs: flags.interval, durationMs: flags.duration,
       topics: flags.topic ? [flags.topic] : [],
     };
     const abort = new AbortController();
@@ -268,7 +257,7 @@ Example:
   addOptions(command, ['topic', 'group', 'timeout', 'bootstrapServer', 'json'], { required: ['topic', 'group'] });
   command.action(async (flags: ReplayFlags) => {
     const config: ReplayConfig = {
-      bootstrap: resolveBootstrap(flags.bootstrapServer), topic: flags.topic, group: flags.group, timeoutMs: flags.timeout,
+      bootstrap: bootstrapOrLocalCluster(flags.bootstrapServer), topic: flags.topic, group: flags.group, timeoutMs: flags.timeout,
     };
     const result = await runReplayCheck(config, { log: stderr });
     const out = flags.json ? stderr : stdout;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, Option } from 'commander';
+import { parseBootstrap } from '../bootstrap.js';
 import { parseCodec } from '../codecs.js';
 import { KEY_MODES, type Acks, type RunConfig } from '../config.js';
 import { DataStormError } from '../errors.js';
@@ -187,7 +188,7 @@ export function toRunConfig(parsed: ProduceFlags, typed: (key: keyof ProduceFlag
   }
   return {
     topic: flags.topic,
-    bootstrap: flags.bootstrapServer ? flags.bootstrapServer.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+    bootstrap: flags.bootstrapServer ? parseBootstrap(flags.bootstrapServer) : undefined,
     numRecords: flags.duration === undefined ? flags.numRecords : undefined,
     durationMs: flags.duration,
     payload: flags.payloadFile
