@@ -94,7 +94,9 @@ beforeAll(async () => {
     topics: topics.map((topic) => ({ topic, numPartitions: PARTITIONS, replicationFactor: 3 })),
     waitForLeaders: true,
   });
-  const producer = kafka.producer();
+  // Idempotent: on a cluster still settling, kafkajs may retry a send the broker already wrote; the broker
+  // drops such duplicates only for an idempotent producer (seen in CI: 665 records on a topic sent 500).
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   try {
     // One send per codec: one compressed batch per partition. The key names the codec for the Java consumer.
