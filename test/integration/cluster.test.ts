@@ -26,7 +26,7 @@ describe('the local cluster', () => {
     expect(metadata.topics[0].partitions).toHaveLength(6);
     for (const partition of metadata.topics[0].partitions) expect(partition.replicas).toHaveLength(3);
 
-    const producer = kafka.producer();
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     const sent = Array.from({ length: 300 }, (_, i) => ({ key: `k${i % 17}`, value: `value-${i}` }));
     await producer.send({ topic, acks: -1, messages: sent });

@@ -35,7 +35,7 @@ function consume(args: string[]) {
 beforeAll(async () => {
   await admin.connect();
   await admin.createTopics({ topics: [{ topic, numPartitions: 6, replicationFactor: 3 }], waitForLeaders: true });
-  const producer = kafka.producer();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const messages = Array.from({ length: RECORDS }, (_, i) => ({ key: `k-${i % 10}`, value: `${i}`.padStart(97, 'v') }));
   await producer.send({ topic, acks: -1, messages });

@@ -45,7 +45,7 @@ describe('datastorm lag on the real cluster', () => {
 
     try {
       await until(() => rows().length >= 2, 'two samples before the burst');
-      const producer = kafka.producer();
+      const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
       await producer.connect();
       await producer.send({ topic, acks: -1, messages: Array.from({ length: BURST }, (_, i) => ({ key: `k${i % 7}`, value: `burst-${i}` })) });
       await producer.disconnect();

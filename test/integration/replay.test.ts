@@ -9,7 +9,7 @@ const bootstrap = inject('bootstrap');
 const server = bootstrap.join(',');
 const kafka = createKafka(bootstrap, 'datastorm-replay-test');
 const admin = kafka.admin();
-const producer = kafka.producer();
+const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
 
 beforeAll(async () => {
   await admin.connect();
