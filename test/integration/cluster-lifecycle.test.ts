@@ -24,7 +24,7 @@ function processesUsing(dir: string): number[] {
 const layout: ClusterLayout = { brokers: 1, basePort: 9192, controllerBasePort: 19192 };
 
 /** A Kafka install as a user would have one: a folder with libs/ (here, the jars Maven resolved). */
-function fakeKafkaHome(): string {
+function kafkaHomeOfMavenJars(): string {
   const home = mkdtempSync(join(tmpdir(), 'datastorm-kafka-home-'));
   symlinkSync(resolveKafkaRuntime(DEFAULT_KAFKA_VERSION, () => undefined).libDir, join(home, 'libs'));
   return home;
@@ -33,7 +33,7 @@ function fakeKafkaHome(): string {
 describe('cluster up / down', () => {
   it('starts from KAFKA_HOME, replaces stale state, is idempotent, and stops leaving no java process', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'datastorm-lifecycle-'));
-    process.env.KAFKA_HOME = fakeKafkaHome();
+    process.env.KAFKA_HOME = kafkaHomeOfMavenJars();
     writeFileSync(join(dir, 'cluster.json'), JSON.stringify({ nodes: [{ id: 1, pid: 2 ** 22 + 1, dir: join(dir, 'node-1') }] }));
     const lines: string[] = [];
     const first = await clusterUp({ layout, kafkaVersion: DEFAULT_KAFKA_VERSION, dir, log: (line) => lines.push(line) });
