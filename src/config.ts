@@ -39,6 +39,11 @@ export interface RunConfig {
   keys: KeyMode;
   warmupRecords: number;
   reportingIntervalMs: number;
+  /**
+   * Other processes produce to the topic at the same time (shards of one load): its offsets grow by their
+   * records too, so this process's accounting is reported but checked only on the merged results.
+   */
+  sharedTopic: boolean;
   /** Client settings passed through to the producer unchanged (perf-test's --producer-props / --producer.config). */
   producerProps: Record<string, string>;
   printMetrics: boolean;

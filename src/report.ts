@@ -1,5 +1,5 @@
 import type { LatencySummaryUs } from './histograms.js';
-import type { IntervalResult, ProduceResult, Totals } from './result.js';
+import type { IntervalResult, ProduceResult, Throughput } from './result.js';
 import { createTable } from './table.js';
 
 /**
@@ -20,7 +20,7 @@ export function formatWindowLine(interval: IntervalResult): string {
  * Kafka's summary line. Its percentiles are whole milliseconds (Kafka truncates each latency to ms), and
  * ` steady state` follows the count for the figures after --warmup-records.
  */
-export function formatSummaryLine(totals: Totals, latency: LatencySummaryUs, steadyState = false): string {
+export function formatSummaryLine(totals: Throughput, latency: LatencySummaryUs, steadyState = false): string {
   return `${totals.records}${steadyState ? ' steady state' : ''} records sent, ${totals.recordsPerSec.toFixed(6)} records/sec ` +
     `(${totals.mbPerSec.toFixed(2)} MB/sec), ${ms(latency.meanUs).toFixed(2)} ms avg latency, ` +
     `${ms(latency.maxUs).toFixed(2)} ms max latency, ${Math.floor(ms(latency.p50Us))} ms 50th, ` +
@@ -37,6 +37,10 @@ export function formatIntendedLatencyLine(latency: LatencySummaryUs): string {
 
 export function formatAccountingLine(result: ProduceResult): string {
   const { acknowledgedRecords, brokerOffsetGrowth, match } = result.accounting;
+  if (result.config.sharedTopic) {
+    return `accounting: ${acknowledgedRecords} records acknowledged; ${result.config.topic} grew by ${brokerOffsetGrowth} with the other ` +
+      'processes\' records (--shared-topic: checked when the results are merged)';
+  }
   return match
     ? `accounting: ${acknowledgedRecords} records acknowledged = ${brokerOffsetGrowth} records added to ${result.config.topic} (broker offsets): OK`
     : `accounting: MISMATCH: ${acknowledgedRecords} records acknowledged but ${result.config.topic}'s offsets grew by ${brokerOffsetGrowth}`;

@@ -22,14 +22,9 @@ export interface LatencyResult extends LatencySummaryUs {
   histogram: string;
 }
 
-export interface IntervalResult {
+export interface IntervalResult extends Throughput {
   /** End of the interval, since the run started. */
   elapsedMs: number;
-  durationMs: number;
-  records: number;
-  payloadBytes: number;
-  recordsPerSec: number;
-  mbPerSec: number;
   avgLatencyMs: number;
   maxLatencyMs: number;
 }
@@ -45,18 +40,41 @@ export interface WorkerResult {
   latency: LatencyResult;
 }
 
-export interface Totals {
+/** Records and value bytes over a duration, and the rates they make (MB = 1024 * 1024 bytes, as Kafka's tools). */
+export interface Throughput {
   /** Records acknowledged by the broker. */
   records: number;
   payloadBytes: number;
-  /** Bytes of the record batches sent, after compression. */
-  wireBytes: number;
-  compressionRatio: number;
   durationMs: number;
   recordsPerSec: number;
   mbPerSec: number;
+}
+
+export interface Totals extends Throughput {
+  /** Bytes the producers wrote to their sockets: requests after compression, protocol headers and all. */
+  wireBytes: number;
+  compressionRatio: number;
   /** Records that failed, by error type. */
   errors: Record<string, number>;
+}
+
+const BYTES_PER_MB = 1024 * 1024;
+
+export function throughputOf(records: number, payloadBytes: number, durationMs: number): Throughput {
+  const seconds = Math.max(durationMs, 1) / 1000;
+  return { records, payloadBytes, durationMs, recordsPerSec: records / seconds, mbPerSec: payloadBytes / BYTES_PER_MB / seconds };
+}
+
+/** The totals of counts kept over a run (or added up over several processes' runs). */
+export function totalsOf(
+  counts: { records: number; payloadBytes: number; wireBytes: number; errors: Record<string, number> }, durationMs: number,
+): Totals {
+  return {
+    ...throughputOf(counts.records, counts.payloadBytes, durationMs),
+    wireBytes: counts.wireBytes,
+    compressionRatio: counts.wireBytes > 0 ? counts.payloadBytes / counts.wireBytes : 0,
+    errors: counts.errors,
+  };
 }
 
 export interface Accounting {
@@ -91,7 +109,7 @@ export interface ProduceResult {
   /** intended send time → ack, per record; set only under a --throughput limit (coordinated omission). */
   intendedLatency?: LatencyResult;
   /** The figures after --warmup-records, when set. */
-  steadyState?: { totals: Totals; latency: LatencyResult };
+  steadyState?: { totals: Throughput; latency: LatencyResult };
   intervals: IntervalResult[];
   workers: WorkerResult[];
   accounting: Accounting;

@@ -85,21 +85,13 @@ function runChild(argv: string[], prefix: string, log: (line: string) => void, o
   });
 }
 
-/**
- * Processes that share a topic each see the others' records in its offsets, so each reports an accounting
- * mismatch (exit 1, after its JSON): for them only that error is expected, and the merged result's
- * accounting, exact over all of them, is checked instead.
- */
-const ACCOUNTING_MISMATCH = 'error DS_ACCOUNTING_MISMATCH:';
-
-function resultOf(outcome: ChildOutcome, argv: string[], sharesTopic: boolean): ProduceResult {
+function resultOf(outcome: ChildOutcome, argv: string[]): ProduceResult {
   if (outcome.code === INTERRUPTED_EXIT_CODE) {
     throw new DataStormError('DS_INTERRUPTED', 'interrupted: no report written', { exitCode: INTERRUPTED_EXIT_CODE });
   }
-  const errorLine = outcome.lastLines.filter((line) => line.startsWith('error ')).pop();
-  const mismatch = Boolean(errorLine?.startsWith(ACCOUNTING_MISMATCH));
-  if (outcome.code !== 0 && !(sharesTopic && mismatch)) {
+  if (outcome.code !== 0) {
     // The failed-records and accounting lines say what went wrong; the error line only names it.
+    const errorLine = outcome.lastLines.filter((line) => line.startsWith('error ')).pop();
     const report = outcome.lastLines.filter((line) => /^(errors: [1-9]|accounting: MISMATCH)/.test(line));
     const reason = [...report, errorLine ?? outcome.lastLines.slice(-3).join(' / ')].join('; ');
     throw new DataStormError('DS_POINT_FAILED', `a measured point failed (exit ${outcome.code}): ${reason}`, {
@@ -135,7 +127,7 @@ export async function runPoint(plan: PointPlan, options: PointOptions): Promise<
   end ??= { at: performance.now(), brokerCpu: brokerCpu() };
   const wallMs = end.at - started;
   const brokerCpuAfter = end.brokerCpu;
-  const result = combine(outcomes.map((outcome, i) => resultOf(outcome, plan.commands[i], plan.commands.length > 1)), plan.label);
+  const result = combine(outcomes.map((outcome, i) => resultOf(outcome, plan.commands[i])), plan.label);
   if (!result.accounting.match) {
     throw new DataStormError('DS_ACCOUNTING_MISMATCH', `${plan.label}: ${result.accounting.acknowledgedRecords} records acknowledged ` +
       `but ${plan.topic}'s offsets grew by ${result.accounting.brokerOffsetGrowth}`);

@@ -149,6 +149,7 @@ export function stagePointSpec(stage: Stage, scale: number): PointSpec {
       workers: [String(shard.workers)],
       ...(config.throughputRps > 0 ? { throughput: [String(shard.throughputRps)] } : {}),
       ...(config.warmupRecords > 0 ? { warmupRecords: [String(shard.warmupRecords)] } : {}),
+      sharedTopic: true,
     };
   });
   return { label: stage.name, processes, config };

@@ -1,6 +1,6 @@
 import { DataStormError } from '../errors.js';
 import { encodeHistogram, mergeHistograms, summarizeLatency } from '../histograms.js';
-import type { IntervalResult, LatencyResult, ProduceResult, Totals } from '../result.js';
+import { throughputOf, totalsOf, type IntervalResult, type LatencyResult, type ProduceResult, type Throughput, type Totals } from '../result.js';
 import type { BenchResult } from './bench-result.js';
 import { differencesBetween } from './compare.js';
 import { metricsOfProduceResult } from './metrics.js';
@@ -11,7 +11,6 @@ import { SHARDED_SETTINGS, unshardConfig } from './shard.js';
  * histograms are added (exact percentiles, never averaged), counters summed, the duration runs from the
  * first go signal to the last ack, and every rate is recomputed from those.
  */
-const MB = 1024 * 1024;
 
 function mergeError(message: string, hint?: string): DataStormError {
   return new DataStormError('DS_MERGE_REFUSED', message, { hint });
@@ -59,22 +58,15 @@ function mergeLatency(latencies: LatencyResult[]): LatencyResult {
   return { ...summarizeLatency(histogram), histogram: encodeHistogram(histogram) };
 }
 
+/** Counts added up, rates recomputed over the merged window (never averaged). */
+function mergeCounts<T extends Throughput>(parts: T[]): { records: number; payloadBytes: number } {
+  return { records: parts.reduce((sum, t) => sum + t.records, 0), payloadBytes: parts.reduce((sum, t) => sum + t.payloadBytes, 0) };
+}
+
 function mergeTotals(totals: Totals[], durationMs: number): Totals {
-  const sum = (pick: (t: Totals) => number) => totals.reduce((total, t) => total + pick(t), 0);
-  const records = sum((t) => t.records);
-  const payloadBytes = sum((t) => t.payloadBytes);
-  const wireBytes = sum((t) => t.wireBytes);
   const errors: Record<string, number> = {};
   for (const t of totals) for (const [type, count] of Object.entries(t.errors)) errors[type] = (errors[type] ?? 0) + count;
-  const seconds = Math.max(durationMs, 1) / 1000;
-  return {
-    records, payloadBytes, wireBytes,
-    compressionRatio: wireBytes > 0 ? payloadBytes / wireBytes : 0,
-    durationMs,
-    recordsPerSec: records / seconds,
-    mbPerSec: payloadBytes / MB / seconds,
-    errors,
-  };
+  return totalsOf({ ...mergeCounts(totals), wireBytes: totals.reduce((sum, t) => sum + t.wireBytes, 0), errors }, durationMs);
 }
 
 /**
@@ -94,14 +86,9 @@ export function mergeIntervals(series: Array<{ startEpochMs: number; intervals: 
       bucket.maxLatencyMs = Math.max(bucket.maxLatencyMs, interval.maxLatencyMs);
     }
   }
-  const seconds = intervalMs / 1000;
   return buckets.map((b, k) => ({
+    ...throughputOf(b.records, b.payloadBytes, intervalMs),
     elapsedMs: (k + 1) * intervalMs,
-    durationMs: intervalMs,
-    records: b.records,
-    payloadBytes: b.payloadBytes,
-    recordsPerSec: b.records / seconds,
-    mbPerSec: b.payloadBytes / MB / seconds,
     avgLatencyMs: b.records > 0 ? b.latencySumMs / b.records : 0,
     maxLatencyMs: b.maxLatencyMs,
   }));
@@ -142,8 +129,9 @@ export function mergeResults(results: BenchResult[], names = results.map((_, i) 
   if (first.steadyState) {
     const starts = windows.map((w) => w.steadyStartEpochMs).filter((t): t is number => t !== undefined);
     steadyStartEpochMs = starts.length ? Math.min(...starts) : endEpochMs;
+    const steady = mergeCounts(results.map((r) => r.steadyState!.totals));
     steadyState = {
-      totals: mergeTotals(results.map((r) => r.steadyState!.totals), endEpochMs - steadyStartEpochMs),
+      totals: throughputOf(steady.records, steady.payloadBytes, endEpochMs - steadyStartEpochMs),
       latency: mergeLatency(results.map((r) => r.steadyState!.latency)),
     };
   }

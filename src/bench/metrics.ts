@@ -1,4 +1,4 @@
-import type { ProduceResult, Totals } from '../result.js';
+import type { ProduceResult, Throughput } from '../result.js';
 import type { LatencyResult } from '../result.js';
 import type { ProducerPerfSummary } from '../java-perf.js';
 
@@ -32,7 +32,7 @@ const US_PER_MS = 1000;
 
 /** The figures of one produce run; after a warmup, those of the steady state (as ProducerPerformance reports). */
 export function metricsOfProduceResult(result: ProduceResult): MetricValues {
-  const { totals, latency }: { totals: Totals; latency: LatencyResult } = result.steadyState ?? result;
+  const { totals, latency }: { totals: Throughput; latency: LatencyResult } = result.steadyState ?? result;
   return {
     records_per_sec: totals.recordsPerSec,
     mb_per_sec: totals.mbPerSec,

@@ -24,11 +24,11 @@ export interface BenchOptions {
 }
 
 /** A run with failed records, or that the broker's offsets contradict, is no benchmark: every repeat must pass. */
-function checkRun(result: ProduceResult, sharded: boolean): void {
+function checkRun(result: ProduceResult): void {
   const failed = Object.values(result.totals.errors).reduce((sum, count) => sum + count, 0);
   if (failed > 0) throw new DataStormError('DS_RECORDS_FAILED', `${failed} records failed to send: the run is no benchmark`);
   // Shards that share a topic each see the others' records: `datastorm merge` reconciles them together.
-  if (!sharded && !result.accounting.match) {
+  if (!result.config.sharedTopic && !result.accounting.match) {
     throw new DataStormError('DS_ACCOUNTING_MISMATCH', `${result.accounting.acknowledgedRecords} records acknowledged but ` +
       `${result.config.topic}'s offsets grew by ${result.accounting.brokerOffsetGrowth}`, {
       hint: 'another producer wrote to the topic during the run: give the workload a topic of its own (--set topic=...)',
@@ -53,7 +53,7 @@ async function runReference(
     return { run: { metrics, wallMs: java.wallMs, process: java.process }, kafkaVersion: java.kafkaVersion };
   }
   const result = await runProduce({ ...reference.workload.config, bootstrap: options.bootstrap }, { log, signal: options.signal });
-  if (!options.signal?.aborted) checkRun(result, false);
+  if (!options.signal?.aborted) checkRun(result);
   const { error_count: _, ...metrics } = metricsOfProduceResult(result);
   log(`reference ${reference.workload.name}: ${formatMetricsLine(metrics)}`);
   return { run: { metrics, wallMs: result.totals.durationMs } };
@@ -86,7 +86,7 @@ export async function runBench(workload: Workload, options: BenchOptions): Promi
     const label = options.repeat > 1 ? `run ${run}/${options.repeat}` : 'run';
     log(`${workload.name}: ${label}${options.shard ? `, shard ${options.shard.index}/${options.shard.count}` : ''}`);
     const result = await runProduce(config, { log, signal: options.signal });
-    if (!options.signal?.aborted) checkRun(result, Boolean(options.shard));
+    if (!options.signal?.aborted) checkRun(result);
     results.push(result);
     log(`datastorm: ${formatSummaryLine(result.steadyState?.totals ?? result.totals, result.steadyState?.latency ?? result.latency, Boolean(result.steadyState))}`);
     if (options.reference && !options.signal?.aborted) {

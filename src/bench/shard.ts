@@ -41,11 +41,12 @@ export function shardConfig(config: RunConfig, shard: Shard): RunConfig {
     throughputRps: config.throughputRps > 0 ? shareOf(config.throughputRps, shard, 'records/s of throughput') : config.throughputRps,
     workers: shareOf(config.workers, shard, 'workers'),
     warmupRecords: config.warmupRecords > 0 ? shareOf(config.warmupRecords, shard, 'warmup records') : 0,
+    sharedTopic: true,
   };
 }
 
 /** Settings a shard changes: two results are of one workload when everything else is equal. */
-export const SHARDED_SETTINGS = ['numRecords', 'throughputRps', 'workers', 'warmupRecords'] as const satisfies ReadonlyArray<keyof RunConfig>;
+export const SHARDED_SETTINGS = ['numRecords', 'throughputRps', 'workers', 'warmupRecords', 'sharedTopic'] as const satisfies ReadonlyArray<keyof RunConfig>;
 
 /** The workload's config back from its shards' configs: the shared settings, and the split ones added up. */
 export function unshardConfig(configs: RunConfig[]): RunConfig {
@@ -57,5 +58,7 @@ export function unshardConfig(configs: RunConfig[]): RunConfig {
     throughputRps: first.throughputRps > 0 ? sum((c) => c.throughputRps) : first.throughputRps,
     workers: sum((c) => c.workers),
     warmupRecords: sum((c) => c.warmupRecords),
+    // Merged, the accounting covers every process that wrote to the topic: exact again.
+    sharedTopic: false,
   };
 }

@@ -68,6 +68,7 @@ export const PRODUCE_OPTIONS: Record<string, OptionSpec> = {
     parse: parseIntegerOption('--warmup-records', 0) },
   reportingInterval: { flags: '--reporting-interval <ms>', description: 'how often to print a window line', defaultValue: 5000,
     parse: parseIntegerOption('--reporting-interval', 100) },
+  sharedTopic: { flags: '--shared-topic', description: 'other processes produce to the topic too: the accounting is checked when their results are merged (datastorm merge)', defaultValue: false },
   producerProps: { flags: '--producer-props <prop=value...>', description: 'producer settings, as perf-test takes them (acks, batch.size, linger.ms, compression.type, ...)' },
   producerConfig: { flags: '--producer.config <file>', description: 'producer settings from a properties file' },
   printMetrics: { flags: '--print-metrics', description: 'print the producers\' request metrics at the end', defaultValue: false },
@@ -107,6 +108,7 @@ export interface ProduceFlags {
   keys: RunConfig['keys'];
   warmupRecords: number;
   reportingInterval: number;
+  sharedTopic: boolean;
   producerProps?: string[];
   'producer.config'?: string;
   printMetrics: boolean;
@@ -207,6 +209,7 @@ export function toRunConfig(parsed: ProduceFlags, typed: (key: keyof ProduceFlag
     keys: flags.keys,
     warmupRecords: flags.warmupRecords,
     reportingIntervalMs: flags.reportingInterval,
+    sharedTopic: flags.sharedTopic,
     producerProps: props,
     printMetrics: flags.printMetrics,
     json: flags.json,

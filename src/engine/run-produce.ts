@@ -6,13 +6,13 @@ import { clusterDown, clusterUp } from '../cluster/launcher.js';
 import { DEFAULT_KAFKA_VERSION, DEFAULT_LAYOUT } from '../cluster/settings.js';
 import type { RunConfig } from '../config.js';
 import { DataStormError } from '../errors.js';
-import { createHistogram, encodeHistogram, mergeHistograms, summarizeLatency, type Histogram } from '../histograms.js';
+import { createHistogram, decodeHistogram, encodeHistogram, summarizeLatency, type Histogram } from '../histograms.js';
 import { createKafka, describeBrokers } from '../kafka-client.js';
 import { machineInfo } from '../machine.js';
 import { projectRoot } from '../paths.js';
 import { buildPayloadPool, readPayloadFile } from '../payloads.js';
 import {
-  RESULT_SCHEMA_VERSION, type IntervalResult, type LatencyResult, type ProduceResult, type Totals, type WorkerResult,
+  RESULT_SCHEMA_VERSION, throughputOf, totalsOf, type IntervalResult, type LatencyResult, type ProduceResult, type WorkerResult,
 } from '../result.js';
 import { prepareTopic, settledEndOffsetTotal, topicEndOffsetTotal } from '../topic.js';
 import { partitionsOfWorker, splitExactly } from './split.js';
@@ -25,8 +25,6 @@ export interface RunHooks {
   /** Aborting stops the run cleanly: in-flight sends finish and the result is marked partial. */
   signal?: AbortSignal;
 }
-
-const MB = 1024 * 1024;
 
 /** Running totals of one worker (or of all), fed interval by interval. */
 class Tally {
@@ -53,20 +51,6 @@ class Tally {
 
 function latencyResult(histogram: Histogram): LatencyResult {
   return { ...summarizeLatency(histogram), histogram: encodeHistogram(histogram) };
-}
-
-function totalsOf(tally: { records: number; payloadBytes: number; errors: Record<string, number> }, durationMs: number, wireBytes: number): Totals {
-  const seconds = Math.max(durationMs, 1) / 1000;
-  return {
-    records: tally.records,
-    payloadBytes: tally.payloadBytes,
-    wireBytes,
-    compressionRatio: wireBytes > 0 ? tally.payloadBytes / wireBytes : 0,
-    durationMs,
-    recordsPerSec: tally.records / seconds,
-    mbPerSec: tally.payloadBytes / MB / seconds,
-    errors: tally.errors,
-  };
 }
 
 /**
@@ -144,9 +128,9 @@ async function runOnCluster(
     let window = { histogram: createHistogram(), records: 0, payloadBytes: 0 };
     const absorb = (workerId: number, interval: WorkerInterval) => {
       const histograms = {
-        latency: mergeHistograms([interval.histogram]),
-        intended: interval.intendedHistogram ? mergeHistograms([interval.intendedHistogram]) : undefined,
-        steady: mergeHistograms([interval.steadyHistogram]),
+        latency: decodeHistogram(interval.histogram),
+        intended: interval.intendedHistogram ? decodeHistogram(interval.intendedHistogram) : undefined,
+        steady: decodeHistogram(interval.steadyHistogram),
       };
       perWorker[workerId].add(interval, histograms);
       total.add(interval, histograms);
@@ -209,14 +193,12 @@ async function runOnCluster(
       broadcast({ type: 'snapshot', seq: ++seq });
       while (!allAnswered()) await new Promise<void>((resolve) => { progress = resolve; });
       const now = performance.timeOrigin + performance.now();
-      const durationMs = now - lastWindowAt;
-      lastWindowAt = now;
       const summary = summarizeLatency(window.histogram);
       const result: IntervalResult = {
-        elapsedMs: now - startAtMs, durationMs, records: window.records, payloadBytes: window.payloadBytes,
-        recordsPerSec: window.records / (durationMs / 1000), mbPerSec: window.payloadBytes / MB / (durationMs / 1000),
+        ...throughputOf(window.records, window.payloadBytes, now - lastWindowAt), elapsedMs: now - startAtMs,
         avgLatencyMs: summary.meanUs / 1000, maxLatencyMs: summary.maxUs / 1000,
       };
+      lastWindowAt = now;
       window = { histogram: createHistogram(), records: 0, payloadBytes: 0 };
       intervals.push(result);
       hooks.onInterval?.(result);
@@ -255,12 +237,12 @@ async function runOnCluster(
       config: effective,
       machine: machineInfo(),
       cluster: { bootstrap, brokers: brokers.length, embedded },
-      totals: totalsOf(total, durationMs, wireBytes),
+      totals: totalsOf({ ...total, wireBytes }, durationMs),
       latency: latencyResult(total.latency),
       intendedLatency: config.throughputRps > 0 ? latencyResult(total.intended) : undefined,
       steadyState: config.warmupRecords > 0
         ? {
-          totals: totalsOf({ records: total.steadyRecords, payloadBytes: total.steadyPayloadBytes, errors: {} }, steadyDurationMs, 0),
+          totals: throughputOf(total.steadyRecords, total.steadyPayloadBytes, steadyDurationMs),
           latency: latencyResult(total.steady),
         }
         : undefined,

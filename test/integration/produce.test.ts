@@ -59,6 +59,28 @@ describe('datastorm produce on the real cluster', () => {
     expect(result.accounting.match).toBe(true);
   });
 
+  it('--shared-topic: two processes on one topic each report, and together they reconcile with the broker', async () => {
+    const topic = uniqueTopic('produce-shared');
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 4, replicationFactor: 3 }] });
+    const before = await topicEndOffsetTotal(admin, topic);
+    const run = (records: number) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [CLI, 'produce', '--bootstrap-server', server, '--topic', topic, '--num-records', String(records),
+        '--workers', '1', '--shared-topic', '--json']);
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk) => { stdout += chunk; });
+      child.stderr.on('data', (chunk) => { stderr += chunk; });
+      child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+    const [a, b] = await Promise.all([run(30_000), run(20_000)]);
+    for (const [proc, records] of [[a, 30_000], [b, 20_000]] as const) {
+      expect(proc.code, proc.stderr).toBe(0);
+      expect((JSON.parse(proc.stdout) as ProduceResult).totals.records).toBe(records);
+      expect(proc.stderr).toMatch(new RegExp(`accounting: ${records} records acknowledged; ${topic} grew by \\d+ with the other processes' records`));
+    }
+    expect(await topicEndOffsetTotal(admin, topic) - before).toBe(50_000);
+  });
+
   it('prints perf-test window and summary lines on stdout without --json', () => {
     const topic = uniqueTopic('produce-lines');
     const run = runCli(['produce', '--bootstrap-server', server, '--topic', topic, '--num-records', '30000', '--workers', '2',

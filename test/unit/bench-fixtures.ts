@@ -21,6 +21,7 @@ export const BASE_CONFIG: RunConfig = {
   keys: 'none',
   warmupRecords: 0,
   reportingIntervalMs: 1000,
+  sharedTopic: false,
   producerProps: {},
   printMetrics: false,
   json: false,

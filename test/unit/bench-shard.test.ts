@@ -25,7 +25,7 @@ describe('shardConfig', () => {
       [333_334, 16_667, 2, 3334],
       [333_334, 16_667, 1, 3333],
     ]);
-    expect(shards.every((c) => c.topic === workload.topic && c.partitions === workload.partitions)).toBe(true);
+    expect(shards.every((c) => c.topic === workload.topic && c.partitions === workload.partitions && c.sharedTopic)).toBe(true);
     expect(unshardConfig(shards)).toEqual(workload);
   });
 
