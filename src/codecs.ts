@@ -1,12 +1,22 @@
 import kafkajs from './kafkajs.js';
 import type { CompressionTypes as CompressionType } from 'kafkajs';
-import { compressFrame, decompressFrame } from 'lz4-napi';
-import { compress as snappyCompress, uncompress as snappyUncompress } from 'snappy';
-import { compress as zstdCompress, decompress as zstdDecompress } from '@mongodb-js/zstd';
+import { createRequire } from 'node:module';
 import { CODEC_NAMES, type CodecName } from './config.js';
 import { DataStormError } from './errors.js';
 
 const { CompressionTypes, CompressionCodecs } = kafkajs;
+
+/**
+ * A native codec library, loaded on first use: each worker thread loads its own, and a run without that codec
+ * should not pay for it (loading all three cost a thread ~25 ms of CPU and a few MB).
+ */
+function lazyLibrary<T>(name: string): () => T {
+  let library: T | undefined;
+  return () => (library ??= createRequire(import.meta.url)(name) as T);
+}
+const lz4Library = lazyLibrary<typeof import('lz4-napi')>('lz4-napi');
+const snappyLibrary = lazyLibrary<typeof import('snappy')>('snappy');
+const zstdLibrary = lazyLibrary<typeof import('@mongodb-js/zstd')>('@mongodb-js/zstd');
 
 /**
  * kafkajs's codec contract (node_modules/kafkajs/src/protocol/message/compression/gzip.js): `compress` gets the
@@ -24,8 +34,8 @@ interface KafkajsCodec {
 const LZ4_FRAME_OPTIONS = { contentChecksum: false, blockChecksums: false };
 
 const lz4: KafkajsCodec = {
-  compress: (encoder) => compressFrame(encoder.buffer, LZ4_FRAME_OPTIONS),
-  decompress: (buffer) => decompressFrame(buffer),
+  compress: (encoder) => lz4Library().compressFrame(encoder.buffer, LZ4_FRAME_OPTIONS),
+  decompress: (buffer) => lz4Library().decompressFrame(buffer),
 };
 
 /**
@@ -42,7 +52,7 @@ function isXerialFramed(buffer: Buffer): boolean {
 }
 
 function uncompressSnappyBlock(block: Buffer): Promise<Buffer> {
-  return snappyUncompress(block, { asBuffer: true }) as Promise<Buffer>;
+  return snappyLibrary().uncompress(block, { asBuffer: true }) as Promise<Buffer>;
 }
 
 /** The raw blocks of a framed stream, as views into it. */
@@ -65,7 +75,7 @@ function xerialChunks(framed: Buffer): Buffer[] {
 const snappy: KafkajsCodec = {
   async compress(encoder) {
     // One chunk for the whole batch: snappy-java reads chunks of up to 512 MiB, and one native call is cheapest.
-    const block = await snappyCompress(encoder.buffer);
+    const block = await snappyLibrary().compress(encoder.buffer);
     const framed = Buffer.allocUnsafe(XERIAL_SNAPPY_HEADER.length + CHUNK_LENGTH_BYTES + block.length);
     XERIAL_SNAPPY_HEADER.copy(framed, 0);
     framed.writeInt32BE(block.length, XERIAL_SNAPPY_HEADER.length);
@@ -82,8 +92,8 @@ const snappy: KafkajsCodec = {
 
 // @mongodb-js/zstd compresses at zstd's default level 3, Kafka's default too.
 const zstd: KafkajsCodec = {
-  compress: (encoder) => zstdCompress(encoder.buffer),
-  decompress: (buffer) => zstdDecompress(buffer),
+  compress: (encoder) => zstdLibrary().compress(encoder.buffer),
+  decompress: (buffer) => zstdLibrary().decompress(buffer),
 };
 
 // kafkajs calls a codec's factory for every batch: each returns one shared object.

@@ -31,6 +31,10 @@ export interface RunConfig {
   lingerMs: number;
   /** Produce requests a worker keeps in flight at once. */
   maxInFlight: number;
+  /** Kafka's buffer.memory, for the whole run: split evenly across the workers; batches are written into it. */
+  bufferMemoryBytes: number;
+  /** Kafka's max.block.ms: how long appending a record may wait for buffer memory before the record fails. */
+  maxBlockMs: number;
   compression: CodecName;
   acks: Acks;
   idempotent: boolean;

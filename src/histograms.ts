@@ -24,9 +24,9 @@ export function createHistogram(): Histogram {
   });
 }
 
-/** Records a latency, clamped into the trackable range so a clock step can never throw in a hot loop. */
-export function recordLatencyUs(histogram: Histogram, latencyUs: number): void {
-  histogram.recordValue(Math.min(Math.max(Math.round(latencyUs), LOWEST_US), HIGHEST_US));
+/** Records a latency (`count` times), clamped into the trackable range so a clock step can never throw in a hot loop. */
+export function recordLatencyUs(histogram: Histogram, latencyUs: number, count = 1): void {
+  histogram.recordValueWithCount(Math.min(Math.max(Math.round(latencyUs), LOWEST_US), HIGHEST_US), count);
 }
 
 export function encodeHistogram(histogram: Histogram): string {

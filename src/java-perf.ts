@@ -15,16 +15,13 @@ import { DEFAULT_KAFKA_VERSION } from './cluster/settings.js';
 export const PRODUCER_PERFORMANCE_CLASS = 'org.apache.kafka.tools.ProducerPerformance';
 
 const MIB = 1024 * 1024;
-/** The Java producer's own defaults, kept as floors so a small DataStorm batch never starves the Java side. */
-const JAVA_DEFAULT_BUFFER_MEMORY_BYTES = 32 * MIB;
+/** The Java producer's own default, kept as a floor so a small DataStorm batch never starves the Java side. */
 const JAVA_DEFAULT_MAX_REQUEST_SIZE_BYTES = MIB;
-/** The producer buffers several batches per partition while requests are in flight. */
-const BUFFERED_BATCHES = 4;
 
 const ACKS_PROPERTY: Record<RunConfig['acks'], string> = { [-1]: 'all', 0: '0', 1: '1' };
 
 /** Properties RunConfig holds as typed fields: its value wins over the text the user wrote (e.g. batch.size=64KB). */
-const TYPED_PROPS = new Set(['bootstrap.servers', 'acks', 'batch.size', 'linger.ms', 'compression.type', 'enable.idempotence']);
+const TYPED_PROPS = new Set(['bootstrap.servers', 'acks', 'batch.size', 'linger.ms', 'compression.type', 'enable.idempotence', 'buffer.memory', 'max.block.ms']);
 
 /** The producer properties equivalent to the run's settings, then the run's other producerProps unchanged. */
 export function javaProducerProps(config: RunConfig, bootstrap: string[]): Record<string, string> {
@@ -35,7 +32,8 @@ export function javaProducerProps(config: RunConfig, bootstrap: string[]): Recor
     'linger.ms': String(config.lingerMs),
     'compression.type': config.compression,
     'max.request.size': String(Math.max(JAVA_DEFAULT_MAX_REQUEST_SIZE_BYTES, config.batchBytes)),
-    'buffer.memory': String(Math.max(JAVA_DEFAULT_BUFFER_MEMORY_BYTES, BUFFERED_BATCHES * config.batchBytes)),
+    'buffer.memory': String(config.bufferMemoryBytes),
+    'max.block.ms': String(config.maxBlockMs),
     'enable.idempotence': String(config.idempotent),
   };
   for (const [key, value] of Object.entries(config.producerProps)) if (!TYPED_PROPS.has(key)) props[key] = value;

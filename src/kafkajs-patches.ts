@@ -1,5 +1,8 @@
 import { createRequire } from 'node:module';
 import { crc32c } from '@node-rs/crc32';
+import {
+  RECORD_BATCH_HEADER_BYTES, encodeRecords, writeRecordBatchHeader, type RecordToWrite,
+} from './produce/record-batch.js';
 
 /**
  * Fixes to kafkajs 2.2.4's send path, put into the module cache before kafkajs loads (src/kafkajs.ts calls
@@ -15,8 +18,44 @@ import { crc32c } from '@node-rs/crc32';
  * 3. CRC32C was computed in JavaScript (~3 ms per 600 KB): @node-rs/crc32 computes it natively (~100x faster);
  *    the consumer's batch checks use it too.
  * Together they took one worker from 56K to 325K records/s (250 B records, acks=1, a 2-core machine: README).
+ * 4. DataStorm's produce worker writes its record batches itself, in pooled buffers with room before the
+ *    records (src/produce/accumulator.ts), and sends each as one PreEncodedMessage: the batch header and the
+ *    request's framing are written in place in front of it, so a 16 MB batch is never copied on its way to
+ *    the socket (kafkajs copied a request about four times, growing buffers by doubling).
  */
 const require = createRequire(import.meta.url);
+
+/**
+ * A record batch the caller encoded itself: `recordCount` records (offset deltas from 0) at
+ * [recordsStart, recordsEnd) of `buffer`, with at least RECORD_BATCH_HEADER_BYTES (and room for the request's
+ * framing, else it is copied once) free before them. The buffer must stay untouched until the send settles.
+ */
+export interface EncodedRecords {
+  readonly buffer: Buffer;
+  readonly recordsStart: number;
+  readonly recordsEnd: number;
+  readonly recordCount: number;
+  readonly partition: number;
+}
+
+/** What producer.send takes to send an EncodedRecords batch: one message standing for all its records. */
+export class PreEncodedMessage {
+  readonly key = null;
+  readonly value = null;
+  readonly partition: number;
+
+  constructor(readonly batch: EncodedRecords) {
+    this.partition = batch.partition;
+  }
+}
+
+/** A partition's "messages" for a pre-encoded batch: kafkajs advances idempotent sequences by `length`. */
+interface PreEncodedGroup {
+  readonly length: number;
+  readonly preEncoded: EncodedRecords;
+}
+
+const isPreEncoded = (messages: unknown): messages is PreEncodedGroup => (messages as Partial<PreEncodedGroup>).preEncoded !== undefined;
 
 interface GroupArgs<M> {
   topic: string;
@@ -25,13 +64,15 @@ interface GroupArgs<M> {
   partitioner: (args: { topic: string; partitionMetadata: unknown[]; message: M }) => number;
 }
 
-/** Fix 1: partition → its messages in send order, in one pass. */
-export function groupMessagesPerPartition<M>({ topic, partitionMetadata, messages, partitioner }: GroupArgs<M>): Record<number, M[]> {
-  const groups: Record<number, M[]> = {};
+/** Fix 1: partition → its messages in send order, in one pass (fix 4: a pre-encoded batch as its own group). */
+export function groupMessagesPerPartition<M>({ topic, partitionMetadata, messages, partitioner }: GroupArgs<M>): Record<number, M[] | PreEncodedGroup> {
+  const groups: Record<number, M[] | PreEncodedGroup> = {};
   if (partitionMetadata.length === 0) return groups;
+  const only = messages.length === 1 ? messages[0] : undefined;
+  if (only instanceof PreEncodedMessage) return { [only.partition]: { length: only.batch.recordCount, preEncoded: only.batch } };
   for (const message of messages) {
     const partition = partitioner({ topic, partitionMetadata, message });
-    (groups[partition] ??= []).push(message);
+    ((groups[partition] ??= []) as M[]).push(message);
   }
   return groups;
 }
@@ -41,122 +82,46 @@ interface KafkajsEncoder {
   buf: Buffer;
   offset: number;
   readonly buffer: Buffer;
-  writeInt8(value: number): KafkajsEncoder;
-  writeInt16(value: number): KafkajsEncoder;
   writeInt32(value: number): KafkajsEncoder;
-  writeUInt32(value: number): KafkajsEncoder;
-  writeInt64(value: unknown): KafkajsEncoder;
   writeEncoder(value: KafkajsEncoder): KafkajsEncoder;
   writeString(value: string | null): KafkajsEncoder;
   writeArray(value: unknown[]): KafkajsEncoder;
+  writeInt16(value: number): KafkajsEncoder;
 }
 const Encoder = require('kafkajs/src/protocol/encoder.js') as new (initialSize?: number) => KafkajsEncoder;
-const Long = require('kafkajs/src/utils/long.js') as { fromInt(n: number): unknown };
+const Long = require('kafkajs/src/utils/long.js') as { fromValue(n: unknown): { value: bigint } };
 const { Produce: PRODUCE_API_KEY } = require('kafkajs/src/protocol/requests/apiKeys.js') as { Produce: number };
-const { MAGIC_BYTE } = require('kafkajs/src/protocol/recordBatch/v0/index.js') as { MAGIC_BYTE: number };
 const { lookupCodec } = require('kafkajs/src/protocol/message/compression/index.js') as {
   lookupCodec(type: number): { compress(encoder: { buffer: Buffer }): Promise<Buffer> };
 };
 
-type Bytes = Buffer | string | null | undefined;
-
-/** Kafka's signed varints are zigzag-encoded; this works for any safe integer. */
-const zigzag = (n: number) => (n >= 0 ? n * 2 : -n * 2 - 1);
-
-function varintSize(n: number): number {
-  let size = 1;
-  for (let u = zigzag(n); u >= 128; u = Math.floor(u / 128)) size++;
-  return size;
+/** Kafka's nullable string: int16 length (-1 for null), UTF-8 bytes. */
+const stringSize = (text: string | null) => 2 + (text === null ? 0 : Buffer.byteLength(text));
+function writeString(buf: Buffer, at: number, text: string | null): number {
+  if (text === null) return buf.writeInt16BE(-1, at);
+  const length = buf.write(text, at + 2, 'utf8');
+  buf.writeInt16BE(length, at);
+  return at + 2 + length;
 }
 
-function writeVarint(buf: Buffer, offset: number, n: number): number {
-  let u = zigzag(n);
-  for (; u >= 128; u = Math.floor(u / 128)) buf[offset++] = (u % 128) | 128;
-  buf[offset++] = u;
-  return offset;
-}
+/**
+ * A request whose bytes end at `end` of `buffer` and start at `start`: more fields are written in place in
+ * front of them (into a copy only if the room before `start` is too small).
+ */
+export class FramedPayload {
+  constructor(readonly buffer: Buffer, readonly start: number, readonly end: number) {}
 
-const byteLength = (bytes: Bytes) => (bytes == null ? -1 : Buffer.byteLength(bytes));
-
-function writeBytes(buf: Buffer, offset: number, bytes: Bytes, length: number): number {
-  offset = writeVarint(buf, offset, length);
-  if (bytes == null) return offset;
-  return offset + (typeof bytes === 'string' ? buf.write(bytes, offset, 'utf8') : bytes.copy(buf, offset));
-}
-
-/** The size of a record's body: attributes, timestamp delta 0, offset delta, key, value, no headers. */
-function recordBodySize(offsetDelta: number, keyLength: number, valueLength: number): number {
-  return 1 + 1 + varintSize(offsetDelta) + varintSize(keyLength) + Math.max(keyLength, 0) +
-    varintSize(valueLength) + Math.max(valueLength, 0) + 1;
-}
-
-export interface RecordToWrite {
-  key?: Bytes;
-  value?: Bytes;
-}
-
-/** Kafka's record v2 encoding of records without timestamps or headers, offset deltas 0..n-1, in one buffer. */
-export function encodeRecords(messages: RecordToWrite[]): Buffer {
-  const keyLengths = new Int32Array(messages.length);
-  const valueLengths = new Int32Array(messages.length);
-  let total = 0;
-  for (let i = 0; i < messages.length; i++) {
-    keyLengths[i] = byteLength(messages[i].key);
-    valueLengths[i] = byteLength(messages[i].value);
-    const body = recordBodySize(i, keyLengths[i], valueLengths[i]);
-    total += varintSize(body) + body;
+  /** The payload with `size` more bytes in front, which `write(buffer, at)` fills. */
+  prepend(size: number, write: (buffer: Buffer, at: number) => void): FramedPayload {
+    let framed: FramedPayload = this;
+    if (this.start < size) {
+      const copy = Buffer.allocUnsafe(size + this.end - this.start);
+      this.buffer.copy(copy, size, this.start, this.end);
+      framed = new FramedPayload(copy, size, copy.length);
+    }
+    write(framed.buffer, framed.start - size);
+    return new FramedPayload(framed.buffer, framed.start - size, framed.end);
   }
-  const buf = Buffer.allocUnsafe(total);
-  let offset = 0;
-  for (let i = 0; i < messages.length; i++) {
-    offset = writeVarint(buf, offset, recordBodySize(i, keyLengths[i], valueLengths[i]));
-    buf[offset++] = 0; // attributes
-    buf[offset++] = 0; // timestamp delta: every record carries the batch's timestamp
-    offset = writeVarint(buf, offset, i);
-    offset = writeBytes(buf, offset, messages[i].key, keyLengths[i]);
-    offset = writeBytes(buf, offset, messages[i].value, valueLengths[i]);
-    buf[offset++] = 0; // no headers
-  }
-  return buf;
-}
-
-/** An Encoder over a buffer of exactly `size` bytes from Node's pool. */
-function exactEncoder(size: number): KafkajsEncoder {
-  const encoder = new Encoder(0);
-  encoder.buf = Buffer.allocUnsafe(size);
-  return encoder;
-}
-
-/** attributes, lastOffsetDelta, firstTimestamp, maxTimestamp, producerId, producerEpoch, firstSequence, record count */
-const BATCH_BODY_HEADER_BYTES = 2 + 4 + 8 + 8 + 8 + 2 + 4 + 4;
-const TRANSACTIONAL_MASK = 16;
-
-interface BatchArgs {
-  records: Buffer;
-  recordCount: number;
-  compression: number;
-  timestamp: number;
-  producerId: unknown;
-  producerEpoch: number;
-  firstSequence: number;
-  transactional: boolean;
-}
-
-/** A record batch (magic 2) around encoded records: offset 0, length, epoch, magic, CRC32C, body. */
-async function encodeRecordBatch(args: BatchArgs): Promise<KafkajsEncoder> {
-  const payload = args.compression === 0 ? args.records : await lookupCodec(args.compression).compress({ buffer: args.records });
-  const batchBytes = 4 + 1 + 4 + BATCH_BODY_HEADER_BYTES + payload.length; // partitionLeaderEpoch, magic, crc, body
-  const out = exactEncoder(8 + 4 + batchBytes);
-  out.writeInt64(0).writeInt32(batchBytes).writeInt32(0).writeInt8(MAGIC_BYTE);
-  const crcAt = out.offset;
-  out.writeUInt32(0);
-  const bodyAt = out.offset;
-  out.writeInt16(args.compression | (args.transactional ? TRANSACTIONAL_MASK : 0)).writeInt32(args.recordCount - 1)
-    .writeInt64(args.timestamp).writeInt64(args.timestamp).writeInt64(args.producerId).writeInt16(args.producerEpoch)
-    .writeInt32(args.firstSequence).writeInt32(args.recordCount);
-  out.offset += payload.copy(out.buf, out.offset);
-  out.buf.writeUInt32BE(crc32c(out.buf.subarray(bodyAt, out.offset)) >>> 0, crcAt);
-  return out;
 }
 
 interface ProduceMessage extends RecordToWrite {
@@ -170,33 +135,107 @@ interface ProduceArgs {
   producerId?: unknown;
   producerEpoch?: number;
   compression?: number;
-  topicData: Array<{ topic: string; partitions: Array<{ partition: number; messages: ProduceMessage[]; firstSequence?: number }> }>;
+  topicData: Array<{ topic: string; partitions: Array<{ partition: number; messages: ProduceMessage[] | PreEncodedGroup; firstSequence?: number }> }>;
 }
 
-/** kafkajs's own produce v3 request: sends this fix does not cover, and the equivalence test. */
+/** kafkajs's own produce v3 request: sends these fixes do not cover, and the equivalence test. */
 export const kafkajsProduceRequest = require('kafkajs/src/protocol/requests/produce/v3/request.js') as (args: ProduceArgs) => unknown;
 
 const hasTimestampOrHeaders = (m: ProduceMessage) => m.timestamp != null || (m.headers !== undefined && Object.keys(m.headers).length > 0);
 
-/** Fix 2 (and 3 through the batch's CRC): kafkajs's produce request v3, same fields, same bytes. */
+/** The batch of one partition's records, compressed for the request's codec, each time the request is encoded. */
+interface BatchFields {
+  compression: number;
+  transactional: boolean;
+  producerId: unknown;
+  producerEpoch: number;
+  firstSequence: number;
+}
+
+const compress = (compression: number, records: Buffer) => lookupCodec(compression).compress({ buffer: records });
+const headerOf = (f: BatchFields, recordCount: number) => ({
+  recordCount, compression: f.compression, transactional: f.transactional, timestampMs: Date.now(),
+  producerId: Long.fromValue(f.producerId).value, producerEpoch: f.producerEpoch, firstSequence: f.firstSequence,
+});
+
+/** A partition's entry of a request (partition, size, record batch of magic 2) in an Encoder of its exact size. */
+async function encodePartitionEntry(partition: number, records: Buffer, recordCount: number, fields: BatchFields): Promise<KafkajsEncoder> {
+  const payload = fields.compression === 0 ? records : await compress(fields.compression, records);
+  const entry = new Encoder(0);
+  entry.buf = Buffer.allocUnsafe(8 + RECORD_BATCH_HEADER_BYTES + payload.length);
+  payload.copy(entry.buf, 8 + RECORD_BATCH_HEADER_BYTES);
+  entry.buf.writeInt32BE(partition, 0);
+  entry.buf.writeInt32BE(writeRecordBatchHeader(entry.buf, 8, payload.length, headerOf(fields, recordCount)), 4);
+  entry.offset = entry.buf.length;
+  return entry;
+}
+
+/** Compressed records of a pre-encoded batch, kept while it is in flight: a retried send does not compress again. */
+const compressedBatches = new WeakMap<EncodedRecords, Buffer>();
+
+/**
+ * Fix 4: a pre-encoded batch's header written in front of its records, in its own buffer (compressed records:
+ * in a buffer of their size, with room for the framing). Returns where the batch starts and ends.
+ */
+async function placeRecordBatch(batch: EncodedRecords, fields: BatchFields): Promise<FramedPayload> {
+  let buffer = batch.buffer;
+  let at = batch.recordsStart - RECORD_BATCH_HEADER_BYTES;
+  let recordsLength = batch.recordsEnd - batch.recordsStart;
+  if (fields.compression !== 0) {
+    let compressed = compressedBatches.get(batch);
+    if (!compressed) {
+      compressed = await compress(fields.compression, batch.buffer.subarray(batch.recordsStart, batch.recordsEnd));
+      compressedBatches.set(batch, compressed);
+    }
+    buffer = Buffer.allocUnsafe(batch.recordsStart + compressed.length);
+    compressed.copy(buffer, batch.recordsStart);
+    recordsLength = compressed.length;
+  }
+  const size = writeRecordBatchHeader(buffer, at, recordsLength, headerOf(fields, batch.recordCount));
+  return new FramedPayload(buffer, at, at + size);
+}
+
+/** The produce request's fields before a single partition's batch: transactional id to the batch's size. */
+function prependProduceFields(batch: FramedPayload, args: ProduceArgs, topic: string, partition: number): FramedPayload {
+  const transactionalId = args.transactionalId ?? null;
+  const size = stringSize(transactionalId) + 2 + 4 + 4 + stringSize(topic) + 4 + 4 + 4;
+  return batch.prepend(size, (buf, at) => {
+    at = writeString(buf, at, transactionalId);
+    at = buf.writeInt16BE(args.acks, at);
+    at = buf.writeInt32BE(args.timeout, at);
+    at = buf.writeInt32BE(1, at); // one topic
+    at = writeString(buf, at, topic);
+    at = buf.writeInt32BE(1, at); // one partition
+    at = buf.writeInt32BE(partition, at);
+    buf.writeInt32BE(batch.end - batch.start, at);
+  });
+}
+
+/** Fixes 2 and 4 (and 3 through the batch's CRC): kafkajs's produce request v3, same fields, same bytes. */
 export function produceRequestV3(args: ProduceArgs): unknown {
-  if (args.topicData.some((t) => t.partitions.some((p) => p.messages.some(hasTimestampOrHeaders)))) return kafkajsProduceRequest(args);
-  const { acks, timeout, transactionalId = null, compression = 0, producerId = Long.fromInt(-1), producerEpoch = 0 } = args;
+  const all = args.topicData.flatMap((t) => t.partitions.map((p) => p.messages));
+  const preEncoded = all.filter(isPreEncoded).length;
+  if (preEncoded > 0 && all.length > 1) throw new Error('a pre-encoded batch must be sent alone, one partition per request');
+  if (preEncoded === 0 && all.some((m) => (m as ProduceMessage[]).some(hasTimestampOrHeaders))) return kafkajsProduceRequest(args);
+  const { acks, timeout, transactionalId = null, compression = 0, producerId = -1, producerEpoch = 0 } = args;
+  const fieldsOf = (firstSequence: number) => ({ compression, transactional: Boolean(transactionalId), producerId, producerEpoch, firstSequence });
   return {
     apiKey: PRODUCE_API_KEY,
     apiVersion: 3,
     apiName: 'Produce',
     expectResponse: () => acks !== 0,
     encode: async () => {
+      if (preEncoded) {
+        const [{ topic, partitions: [{ partition, messages, firstSequence = 0 }] }] = args.topicData;
+        const batch = await placeRecordBatch((messages as PreEncodedGroup).preEncoded, fieldsOf(firstSequence));
+        return prependProduceFields(batch, args, topic, partition);
+      }
       const topics = [];
       for (const { topic, partitions } of args.topicData) {
         const encoded = [];
         for (const { partition, messages, firstSequence = 0 } of partitions) {
-          const batch = await encodeRecordBatch({
-            records: encodeRecords(messages), recordCount: messages.length, compression, timestamp: Date.now(),
-            producerId, producerEpoch, firstSequence, transactional: Boolean(transactionalId),
-          });
-          encoded.push(new Encoder().writeInt32(partition).writeInt32(batch.offset).writeEncoder(batch));
+          const list = messages as ProduceMessage[];
+          encoded.push(await encodePartitionEntry(partition, encodeRecords(list), list.length, fieldsOf(firstSequence)));
         }
         topics.push(new Encoder().writeString(topic).writeArray(encoded));
       }
@@ -205,12 +244,34 @@ export function produceRequestV3(args: ProduceArgs): unknown {
   };
 }
 
+type CreateRequest = (args: { correlationId: number; clientId: string; request: { apiKey: number; apiVersion: number; encode(): Promise<unknown> } }) => Promise<unknown>;
+const kafkajsCreateRequest = require('kafkajs/src/protocol/request.js') as CreateRequest;
+
+/**
+ * Fix 4: the request's size and header written in front of a FramedPayload, in place; kafkajs's connection
+ * only reads `.buffer` of what this returns. Other requests are kafkajs's own.
+ */
+export async function createRequest(args: Parameters<CreateRequest>[0]): Promise<unknown> {
+  const payload = await args.request.encode();
+  if (!(payload instanceof FramedPayload)) return kafkajsCreateRequest({ ...args, request: { ...args.request, encode: async () => payload } });
+  const { apiKey, apiVersion } = args.request;
+  const framed = payload.prepend(4 + 2 + 2 + 4 + stringSize(args.clientId), (buf, at) => {
+    at = buf.writeInt32BE(payload.end - payload.start + 2 + 2 + 4 + stringSize(args.clientId), at);
+    at = buf.writeInt16BE(apiKey, at);
+    at = buf.writeInt16BE(apiVersion, at);
+    at = buf.writeInt32BE(args.correlationId, at);
+    writeString(buf, at, args.clientId);
+  });
+  return { buffer: framed.buffer.subarray(framed.start, framed.end) };
+}
+
 const nativeCrc32c = (buffer: Buffer) => crc32c(buffer) >>> 0;
 
 const PATCHES: Record<string, unknown> = {
   'kafkajs/src/producer/groupMessagesPerPartition.js': groupMessagesPerPartition,
   'kafkajs/src/protocol/requests/produce/v3/request.js': produceRequestV3,
   'kafkajs/src/protocol/recordBatch/crc32C/index.js': nativeCrc32c,
+  'kafkajs/src/protocol/request.js': createRequest,
 };
 
 /** Puts the fixes in the module cache; a no-op once kafkajs itself has loaded (kafkajsPatched says which won). */

@@ -1,5 +1,6 @@
 import type { RunConfig } from './config.js';
 import type { LatencySummaryUs } from './histograms.js';
+import type { BatchBufferPlan } from './produce/batch-buffers.js';
 
 /**
  * The versioned result of a produce run: what `--json` prints and `bench` files keep. Units are in every
@@ -37,6 +38,8 @@ export interface WorkerResult {
   /** Produce calls (one record batch each). */
   requests: number;
   errors: number;
+  /** Time appending waited for a free batch buffer: buffer.memory was full (backpressure). */
+  bufferWaitMs: number;
   latency: LatencyResult;
 }
 
@@ -101,6 +104,8 @@ export interface ProduceResult {
    */
   measuredWindow: { startEpochMs: number; endEpochMs: number; steadyStartEpochMs?: number };
   config: RunConfig;
+  /** How buffer.memory was split: each worker's batch buffers, and the size at which batches closed. */
+  buffers: BatchBufferPlan;
   machine: MachineInfo;
   cluster: { bootstrap: string[]; brokers: number; embedded: boolean };
   totals: Totals;

@@ -3,13 +3,14 @@ import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToIo, setTimeout as sleep } from 'node:timers/promises';
 import type { Socket } from 'node:net';
-import type { Message } from 'kafkajs';
 import { compressionTypeOf, registerCodecs } from '../src/codecs.js';
-import type { MainToWorker, ProduceTask, WorkerInterval, WorkerSummary, WorkerToMain } from '../src/engine/worker-protocol.js';
-import { createHistogram, encodeHistogram, recordLatencyUs } from '../src/histograms.js';
+import type { MainToWorker, ProduceTask, WorkerSummary, WorkerToMain } from '../src/engine/worker-protocol.js';
 import { createKafka } from '../src/kafka-client.js';
-import { buildPayloadPool, loadSchema } from '../src/payloads.js';
-import { kafkajsPatched } from '../src/kafkajs-patches.js';
+import { PreEncodedMessage, kafkajsPatched } from '../src/kafkajs-patches.js';
+import { RecordAccumulator, type ProducerBatch } from '../src/produce/accumulator.js';
+import { BatchBufferPool } from '../src/produce/batch-buffers.js';
+import { ProduceMeter } from '../src/produce/meter.js';
+import { valueViews } from '../src/produce/shared-values.js';
 
 // Java's default partitioner hash, so keyed records land where a Java producer would put them.
 const murmur2 = createRequire(import.meta.url)('kafkajs/src/producer/partitioners/default/murmur2.js') as (key: Buffer) => number;
@@ -20,15 +21,10 @@ const FATAL_ERROR_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE',
   'TOPIC_AUTHORIZATION_FAILED', 'CLUSTER_AUTHORIZATION_FAILED', 'UNSUPPORTED_COMPRESSION_TYPE', 'INVALID_REQUIRED_ACKS']);
 /** With no acknowledgement for this long while sends fail, the cluster is gone. */
 const BROKER_LOST_AFTER_US = 20_000_000;
-
-interface Batch {
-  partition: number;
-  messages: Message[];
-  /** Index of each record in this worker's sequence (for warm-up and intended send times). */
-  indexes: number[];
-  appendUs: number[];
-  bytes: number;
-}
+/** Records appended between two clock readings (and linger checks): a few microseconds of work. */
+const CHUNK_RECORDS = 32;
+/** The send loop yields to I/O this often while it has records to append, so requests go out and acks come in. */
+const SLICE_US = 1000;
 
 const epochMs = () => performance.timeOrigin + performance.now();
 const nowUs = () => performance.now() * 1000;
@@ -38,13 +34,17 @@ function errorType(error: unknown): string {
   return e.type ?? e.name ?? 'Error';
 }
 
+import { readFileSync } from 'node:fs';
+const tcpu = () => { const f = readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) * 10; };
 export default async function produceWorker(task: ProduceTask): Promise<WorkerSummary> {
+  const c0 = tcpu();
   const { config, port, workerId } = task;
   if (!kafkajsPatched()) throw new Error('kafkajs was loaded without DataStorm\'s fixes: import it from src/kafkajs.ts');
   registerCodecs();
-  const values = buildPayloadPool(config.payload, 1 + workerId);
-  // --serialize-on-send: the same values, kept as objects and encoded again for every record.
-  const schema = config.payload.kind === 'avro' && config.payload.serializeOnSend ? loadSchema(config.payload.schemaFile) : undefined;
+  const values = valueViews(task.values);
+  // --serialize-on-send: the same values, kept as objects and encoded again for every record (avsc is loaded only then).
+  const schema = config.payload.kind === 'avro' && config.payload.serializeOnSend
+    ? (await import('../src/payloads.js')).loadSchema(config.payload.schemaFile) : undefined;
   const objects = schema ? values.map((value) => schema.fromBuffer(value) as unknown) : undefined;
   const keys = config.keys === 'none' ? [] : Array.from({ length: KEY_POOL_SIZE }, (_, i) => Buffer.from(`key-${i}`));
   const allPartitions = config.partitions;
@@ -66,44 +66,31 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
     maxInFlightRequests: config.idempotent ? 1 : undefined,
   });
   const post = (message: WorkerToMain) => port.postMessage(message);
-
-  // Figures since the last snapshot.
-  let interval = createHistogram();
-  let intendedInterval = createHistogram();
-  let steadyInterval = createHistogram();
-  let records = 0;
-  let payloadBytes = 0;
-  let steadyRecords = 0;
-  let steadyPayloadBytes = 0;
-  let errors: Record<string, number> = {};
-  const takeInterval = (): WorkerInterval => {
-    const snapshot: WorkerInterval = {
-      records, payloadBytes, errors, histogram: encodeHistogram(interval),
-      intendedHistogram: task.throughputRps > 0 ? encodeHistogram(intendedInterval) : undefined,
-      steadyRecords, steadyPayloadBytes, steadyHistogram: encodeHistogram(steadyInterval),
-    };
-    interval = createHistogram();
-    intendedInterval = createHistogram();
-    steadyInterval = createHistogram();
-    records = payloadBytes = steadyRecords = steadyPayloadBytes = 0;
-    errors = {};
-    return snapshot;
-  };
+  const perRecordUs = task.throughputRps > 0 ? 1e6 / task.throughputRps : 0;
+  const meter = new ProduceMeter({ warmupRecords: task.warmupRecords, perRecordUs });
 
   let stopping = false;
   let fatal: { code: string; message: string } | undefined;
   let startAtMs = 0;
   let releaseStart: () => void = () => undefined;
   const started = new Promise<void>((resolve) => { releaseStart = resolve; });
+  // Every wait of the send loop ends early on news: an acknowledgement, a failure, a stop.
+  let wakeUp: () => void = () => undefined;
+  const wake = () => wakeUp();
+  const woken = (timeoutMs: number) => new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, Math.max(0, timeoutMs));
+    wakeUp = () => { clearTimeout(timer); resolve(); };
+  });
   port.on('message', (message: MainToWorker) => {
     if (message.type === 'go') {
       startAtMs = message.startAtMs;
       releaseStart();
     } else if (message.type === 'snapshot') {
-      post({ type: 'snapshot', workerId, seq: message.seq, interval: takeInterval() });
+      post({ type: 'snapshot', workerId, seq: message.seq, interval: meter.take() });
     } else {
       stopping = true;
       releaseStart();
+      wake();
     }
   });
 
@@ -114,131 +101,153 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
     throw error;
   }
   post({ type: 'ready', workerId });
+  const c1 = tcpu();
   await started;
   const waitMs = startAtMs - epochMs();
   if (waitMs > 0) await sleep(waitMs);
 
   const compression = compressionTypeOf(config.compression);
+  const pool = new BatchBufferPool(task.buffers.bufferBytes, task.buffers.buffersPerWorker);
+  const accumulator = new RecordAccumulator(pool, {
+    batchLimitBytes: task.buffers.batchLimitBytes, lingerUs: config.lingerMs * 1000, newRunAt: task.warmupRecords,
+  });
   const startUs = nowUs();
+  meter.startsAt(startUs);
   const firstSendAtMs = epochMs();
   let lastAckAtMs = firstSendAtMs;
   let firstSteadyAtMs: number | undefined;
   let lastSuccessUs = startUs;
   let requests = 0;
   let inFlight = 0;
-  let slotFreed: () => void = () => undefined;
+  let bufferWaitUs = 0;
 
-  const send = (batch: Batch) => {
+  const onAcknowledged = (batch: ProducerBatch) => {
+    const ackUs = nowUs();
+    lastSuccessUs = ackUs;
+    lastAckAtMs = epochMs();
+    meter.acknowledged(batch, ackUs);
+  };
+  const onFailed = (batch: ProducerBatch, error: unknown) => {
+    const type = errorType(error);
+    meter.failed(type, batch.recordCount);
+    if (FATAL_ERROR_TYPES.has(type)) {
+      fatal ??= { code: type === 'MESSAGE_TOO_LARGE' || type === 'RECORD_LIST_TOO_LARGE' ? 'DS_RECORD_TOO_LARGE' : 'DS_PRODUCE_FAILED',
+        message: `the broker refused a batch of ${batch.recordCount} records (${batch.sizeBytes} bytes): ${type}` };
+    } else if (nowUs() - lastSuccessUs > BROKER_LOST_AFTER_US) {
+      fatal ??= { code: 'DS_BROKER_LOST', message: `no acknowledgement for ${Math.round((nowUs() - lastSuccessUs) / 1e6)} s; last error: ${(error as Error).message}` };
+    }
+  };
+  // With acks=0 a send settles once queued, before the socket has written it: the buffer waits for the sockets.
+  const settled = config.acks === 0 ? () => socketsFlushed(sockets) : () => Promise.resolve();
+  const send = (batch: ProducerBatch) => {
     inFlight++;
     requests++;
-    producer.send({ topic: config.topic, acks: config.acks, compression, messages: batch.messages }).then(() => {
-      const ackUs = nowUs();
-      lastSuccessUs = ackUs;
-      lastAckAtMs = epochMs();
-      for (let j = 0; j < batch.indexes.length; j++) {
-        const index = batch.indexes[j];
-        const bytes = (batch.messages[j].value as Buffer).length;
-        recordLatencyUs(interval, ackUs - batch.appendUs[j]);
-        if (task.throughputRps > 0) recordLatencyUs(intendedInterval, ackUs - (startUs + (index * 1e6) / task.throughputRps));
-        if (index >= task.warmupRecords) {
-          recordLatencyUs(steadyInterval, ackUs - batch.appendUs[j]);
-          steadyRecords++;
-          steadyPayloadBytes += bytes;
-        }
-        records++;
-        payloadBytes += bytes;
-      }
-    }, (error: unknown) => {
-      const type = errorType(error);
-      errors[type] = (errors[type] ?? 0) + batch.messages.length;
-      if (FATAL_ERROR_TYPES.has(type)) {
-        fatal ??= { code: type === 'MESSAGE_TOO_LARGE' || type === 'RECORD_LIST_TOO_LARGE' ? 'DS_RECORD_TOO_LARGE' : 'DS_PRODUCE_FAILED',
-          message: `the broker refused a batch of ${batch.messages.length} records (${batch.bytes} bytes): ${type}` };
-      } else if (nowUs() - lastSuccessUs > BROKER_LOST_AFTER_US) {
-        fatal ??= { code: 'DS_BROKER_LOST', message: `no acknowledgement for ${Math.round((nowUs() - lastSuccessUs) / 1e6)} s; last error: ${(error as Error).message}` };
-      }
-    }).finally(() => {
+    producer.send({ topic: config.topic, acks: config.acks, compression, messages: [new PreEncodedMessage(batch)] }).then(
+      async () => { onAcknowledged(batch); await settled(); accumulator.release(batch, true); },
+      (error: unknown) => { onFailed(batch, error); accumulator.release(batch, false); },
+    ).finally(() => {
       inFlight--;
-      slotFreed();
+      wake();
     });
   };
-  const slotAvailable = () => new Promise<void>((resolve) => { slotFreed = resolve; });
+  /** Sends what is ready while request slots are free; `drain`: everything appended. */
+  const dispatch = (now: number, drain: boolean) => {
+    while (inFlight < config.maxInFlight && fatal === undefined) {
+      const batch = accumulator.next(now, drain);
+      if (!batch) return;
+      send(batch);
+    }
+  };
 
-  // Records are appended to their partition's batch; a batch goes out when it reaches --batch bytes, when it
-  // has waited --linger ms, or at the end.
-  const open = new Map<number, Batch>();
+  const keyFor = (index: number) => (keys.length === 0 ? -1 : config.keys === 'random' ? Math.floor(Math.random() * keys.length) : index % keys.length);
   const ownPartitions = task.partitions;
   let stickyTurn = 0;
-  const lingerUs = config.lingerMs * 1000;
-  const endUs = config.durationMs !== undefined ? startUs + config.durationMs * 1000 : Infinity;
-  const total = task.records ?? Infinity;
-  let generated = 0;
-
-  const flush = (batch: Batch) => {
-    open.delete(batch.partition);
-    send(batch);
-  };
-  const append = (index: number, appendUs: number) => {
-    const keyIndex = keys.length === 0 ? -1 : config.keys === 'random' ? Math.floor(Math.random() * keys.length) : index % keys.length;
+  /** Appends record `index`; false when no buffer is free. Unkeyed records stick to a partition until its batch leaves. */
+  const append = (index: number, appendUs: number): boolean => {
+    const keyIndex = keyFor(index);
+    const value = objects ? schema!.toBuffer(objects[index % objects.length]) : values[index % values.length];
+    const key = keyIndex >= 0 ? keys[keyIndex] : null;
     let partition: number;
     if (keyIndex >= 0) {
       partition = keyPartitions[keyIndex];
     } else {
       partition = ownPartitions[stickyTurn % ownPartitions.length];
+      if (!accumulator.hasRoom(partition, key, value)) partition = ownPartitions[++stickyTurn % ownPartitions.length];
     }
-    let batch = open.get(partition);
-    if (!batch) {
-      batch = { partition, messages: [], indexes: [], appendUs: [], bytes: 0 };
-      open.set(partition, batch);
-    }
-    const value = objects ? schema!.toBuffer(objects[index % objects.length]) : values[index % values.length];
-    const key = keyIndex >= 0 ? keys[keyIndex] : null;
-    batch.messages.push({ key, value, partition });
-    batch.indexes.push(index);
-    batch.appendUs.push(appendUs);
-    batch.bytes += value.length + (key?.length ?? 0);
-    if (batch.bytes >= config.batchBytes) {
-      flush(batch);
-      if (keyIndex < 0) stickyTurn++;
-      return true;
-    }
-    return false;
+    return accumulator.append(partition, key, value, index, appendUs);
   };
 
-  const perRecordUs = task.throughputRps > 0 ? 1e6 / task.throughputRps : 0;
+  const endUs = config.durationMs !== undefined ? startUs + config.durationMs * 1000 : Infinity;
+  const total = task.records ?? Infinity;
+  const maxBlockUs = config.maxBlockMs * 1000;
+  let generated = 0;
+  let blockedSinceUs: number | undefined;
   while (!stopping && fatal === undefined && generated < total) {
-    const now = nowUs();
+    let now = nowUs();
     if (now >= endUs) break;
-    if (inFlight >= config.maxInFlight) {
-      await slotAvailable();
-      continue;
-    }
     // Under a rate limit only the records whose intended time has come are appended.
     const due = perRecordUs > 0 ? Math.min(total, Math.floor((now - startUs) / perRecordUs) + 1) : total;
-    let sent = false;
-    while (generated < due && !sent) {
-      sent = append(generated, perRecordUs > 0 ? now : nowUs());
-      if (generated === task.warmupRecords) firstSteadyAtMs = epochMs();
-      generated++;
+    const sliceEndUs = now + SLICE_US;
+    let blocked = false;
+    // Records go in chunks stamped with one clock reading; between chunks, batches that have lingered leave.
+    while (generated < due && !blocked) {
+      const chunkEnd = Math.min(due, generated + CHUNK_RECORDS);
+      while (generated < chunkEnd) {
+        if (!append(generated, now)) {
+          blocked = true;
+          break;
+        }
+        if (generated === task.warmupRecords) firstSteadyAtMs = epochMs();
+        generated++;
+      }
+      now = nowUs();
+      dispatch(now, blocked);
+      if (now >= sliceEndUs) break;
     }
-    for (const batch of [...open.values()]) {
-      if (lingerUs === 0 ? perRecordUs > 0 : now - batch.appendUs[0] >= lingerUs) flush(batch);
+    if (blocked) {
+      // buffer.memory is full: wait for an acknowledgement to free a buffer, at most max.block.ms in all.
+      blockedSinceUs ??= now;
+      if (now - blockedSinceUs >= maxBlockUs) {
+        meter.failed('BufferExhaustedTimeout', 1);
+        generated++;
+        blockedSinceUs = undefined;
+        await yieldToIo();
+      } else {
+        await woken((blockedSinceUs + maxBlockUs - now) / 1000);
+        bufferWaitUs += nowUs() - now;
+      }
+      continue;
     }
-    if (sent || generated < due) {
+    blockedSinceUs = undefined;
+    if (generated < due) {
       await yieldToIo();
     } else if (generated < total) {
       const nextDueUs = startUs + generated * perRecordUs;
-      const oldest = Math.min(...[...open.values()].map((b) => b.appendUs[0] + lingerUs));
-      await sleep(Math.max(1, Math.ceil((Math.min(nextDueUs, oldest, endUs) - nowUs()) / 1000)));
+      await woken((Math.min(nextDueUs, accumulator.lingerDeadlineUs(), endUs) - nowUs()) / 1000);
+      dispatch(nowUs(), false);
     }
   }
-  if (fatal === undefined) for (const batch of [...open.values()]) flush(batch);
-  while (inFlight > 0) await slotAvailable();
+  // The end (or a stop): what was appended is sent, unless a fatal error makes sending pointless.
+  while (inFlight > 0 || (fatal === undefined && accumulator.waiting > 0)) {
+    dispatch(nowUs(), true);
+    await woken(1000);
+  }
 
+  const c2 = tcpu();
   await producer.disconnect().catch(() => undefined);
+  if (process.env.DS_CPU) console.error(`worker ${workerId} cpu ms: setup ${c1 - c0} run ${c2 - c1} requests ${requests}`);
   const wireBytes = sockets.reduce((sum, socket) => sum + socket.bytesWritten, 0);
   if (fatal) post({ type: 'fatal', workerId, ...fatal });
-  const last = takeInterval();
+  const last = meter.take();
   port.close();
-  return { workerId, last, wireBytes, requests, firstSendAtMs, lastAckAtMs, firstSteadyAtMs };
+  return { workerId, last, wireBytes, requests, firstSendAtMs, lastAckAtMs, firstSteadyAtMs, bufferWaitMs: bufferWaitUs / 1000 };
+}
+
+/** Resolves once every socket has handed all it was given to the kernel. */
+function socketsFlushed(sockets: Socket[]): Promise<void> {
+  const pending = sockets.filter((socket) => socket.writableLength > 0 && !socket.destroyed);
+  return Promise.all(pending.map((socket) => new Promise<void>((resolve) => {
+    socket.once('drain', resolve);
+    socket.once('close', resolve);
+  }))).then(() => undefined);
 }

@@ -146,6 +146,7 @@ export function mergeResults(results: BenchResult[], names = results.map((_, i) 
     startedAt: results.map((r) => r.startedAt).sort()[0],
     measuredWindow: { startEpochMs, endEpochMs, ...(steadyStartEpochMs === undefined ? {} : { steadyStartEpochMs }) },
     config: unshardConfig(results.map((r) => r.config)),
+    buffers: first.buffers,
     machine: { ...first.machine, hostname: hostnames.join(',') },
     cluster: { ...first.cluster, bootstrap: [...new Set(results.flatMap((r) => r.cluster.bootstrap))] },
     totals,

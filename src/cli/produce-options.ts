@@ -49,12 +49,16 @@ export const PRODUCE_OPTIONS: Record<string, OptionSpec> = {
     parse: parseThroughput },
   workers: { flags: '--workers <n>', description: 'worker threads, each with its own producer', defaultValue: availableParallelism(),
     defaultDescription: `CPU cores: ${availableParallelism()}`, parse: parseIntegerOption('--workers', 1, 256) },
-  batch: { flags: '--batch <bytes>', description: 'send a partition\'s batch when its keys+values reach this size (16MB, 512KB)',
+  batch: { flags: '--batch <bytes>', description: 'the most bytes a partition\'s batch holds (Kafka\'s batch.size; 16MB, 512KB): a batch leaves when its next record would not fit, when it has waited --linger, or at once when --buffer-memory is full',
     defaultValue: 512 * 1024, defaultDescription: '512KB', parse: (v) => parseSize('--batch', v) },
-  linger: { flags: '--linger <ms>', description: 'send a batch that has waited this long, full or not', defaultValue: 5,
+  linger: { flags: '--linger <ms>', description: 'a batch leaves once its first record has waited this long, full or not, even while the worker is busy appending (checked every 32 records); until a request slot is free it keeps taking records', defaultValue: 5,
     parse: parseIntegerOption('--linger', 0, 60_000) },
   maxInFlight: { flags: '--max-in-flight <n>', description: 'produce requests each worker keeps in flight', defaultValue: 5,
     parse: parseIntegerOption('--max-in-flight', 1, 1000) },
+  bufferMemory: { flags: '--buffer-memory <bytes>', description: 'memory for batches, all workers together (Kafka\'s buffer.memory): each worker writes its batches into its share and waits for acknowledgements when it is full',
+    defaultValue: 32 * 1024 * 1024, defaultDescription: '32MB, Kafka\'s default', parse: (v) => parseSize('--buffer-memory', v) },
+  maxBlock: { flags: '--max-block <ms>', description: 'how long a record may wait for buffer memory before it fails (Kafka\'s max.block.ms)', defaultValue: 60_000,
+    parse: parseIntegerOption('--max-block', 0) },
   compression: { flags: '--compression <codec>', description: 'none, gzip, snappy, lz4 or zstd', defaultValue: 'none', parse: parseCodec },
   acks: { flags: '--acks <acks>', description: 'all (-1), 1 or 0', defaultValue: -1, defaultDescription: 'all', parse: parseAcks },
   idempotent: { flags: '--idempotent', description: 'idempotent producer (needs --acks all; one request in flight per broker)', defaultValue: false },
@@ -100,6 +104,8 @@ export interface ProduceFlags {
   batch: number;
   linger: number;
   maxInFlight: number;
+  bufferMemory: number;
+  maxBlock: number;
   compression: RunConfig['compression'];
   acks: Acks;
   idempotent: boolean;
@@ -124,6 +130,8 @@ const PRODUCER_PROPS: Record<string, (flags: ProduceFlags, value: string) => voi
   'linger.ms': (f, v) => { f.linger = parseIntegerOption('linger.ms', 0, 60_000)(v); },
   'compression.type': (f, v) => { f.compression = parseCodec(v); },
   'enable.idempotence': (f, v) => { f.idempotent = v === 'true'; },
+  'buffer.memory': (f, v) => { f.bufferMemory = parseSize('buffer.memory', v); },
+  'max.block.ms': (f, v) => { f.maxBlock = parseIntegerOption('max.block.ms', 0)(v); },
   'max.in.flight.requests.per.connection': (f, v) => { f.maxInFlight = parseIntegerOption('max.in.flight.requests.per.connection', 1, 1000)(v); },
   // Accepted for perf-test command lines; the client id is DataStorm's own per worker.
   'client.id': () => undefined,
@@ -201,6 +209,8 @@ export function toRunConfig(parsed: ProduceFlags, typed: (key: keyof ProduceFlag
     batchBytes: flags.batch,
     lingerMs: flags.linger,
     maxInFlight: flags.maxInFlight,
+    bufferMemoryBytes: flags.bufferMemory,
+    maxBlockMs: flags.maxBlock,
     compression: flags.compression,
     acks: flags.acks,
     idempotent: flags.idempotent,

@@ -1,4 +1,6 @@
 import type { RunConfig } from '../config.js';
+import type { BatchBufferPlan } from '../produce/batch-buffers.js';
+import type { SharedValues } from '../produce/shared-values.js';
 import type { MessagePort } from 'node:worker_threads';
 
 /**
@@ -17,6 +19,10 @@ export interface ProduceTask {
   throughputRps: number;
   partitions: number[];
   bootstrap: string[];
+  /** This worker's share of buffer.memory, as batch buffers. */
+  buffers: BatchBufferPlan;
+  /** The run's record values, serialized once by the main thread. */
+  values: SharedValues;
   port: MessagePort;
 }
 
@@ -49,4 +55,6 @@ export interface WorkerSummary {
   firstSendAtMs: number;
   lastAckAtMs: number;
   firstSteadyAtMs?: number;
+  /** Time appending waited for a free batch buffer (backpressure from buffer.memory). */
+  bufferWaitMs: number;
 }

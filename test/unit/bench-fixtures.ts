@@ -13,6 +13,8 @@ export const BASE_CONFIG: RunConfig = {
   batchBytes: 65_536,
   lingerMs: 5,
   maxInFlight: 5,
+  bufferMemoryBytes: 33_554_432,
+  maxBlockMs: 60_000,
   compression: 'lz4',
   acks: -1,
   idempotent: false,
@@ -76,6 +78,7 @@ export function produceResult(options: FixtureOptions): ProduceResult {
       hostname: options.hostname ?? 'host-a', platform: 'linux', arch: 'x64', cpuModel: 'Test CPU', cpuCount: 2,
       totalMemoryBytes: 8 * 1024 ** 3, nodeVersion: 'v20.0.0',
     },
+    buffers: { batchLimitBytes: 65_536, bufferBytes: 66_048, buffersPerWorker: 127 },
     cluster: { bootstrap: ['127.0.0.1:9092'], brokers: 4, embedded: false },
     totals: {
       records: options.records, payloadBytes, wireBytes, compressionRatio: 2, durationMs,
@@ -84,7 +87,7 @@ export function produceResult(options: FixtureOptions): ProduceResult {
     },
     latency,
     intervals: options.intervals ?? [],
-    workers: [{ workerId: 0, records: options.records, payloadBytes, wireBytes, requests: 10, errors: 0, latency }],
+    workers: [{ workerId: 0, records: options.records, payloadBytes, wireBytes, requests: 10, errors: 0, bufferWaitMs: 0, latency }],
     accounting: {
       acknowledgedRecords: options.records, brokerOffsetGrowth: after - before, match: after - before === options.records,
       topicEndOffsetTotalBefore: before, topicEndOffsetTotalAfter: after,

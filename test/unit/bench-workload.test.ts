@@ -63,8 +63,8 @@ describe('workloadFromObject', () => {
       expect(errorOf(() => workloadFromObject({ ...minimal, [key]: 1 }, 'w.yaml')).hint)
         .toBe(`${key} is a client setting: put it under producer: as a Kafka property (batch.size, linger.ms, acks, ...)`);
     }
-    const prop = errorOf(() => workloadFromObject({ ...minimal, producer: { 'max.block.ms': 100 } }, 'w.yaml'));
-    expect(prop.message).toBe('w.yaml: producer property max.block.ms is not supported by DataStorm\'s kafkajs producer');
+    const prop = errorOf(() => workloadFromObject({ ...minimal, producer: { 'delivery.timeout.ms': 100 } }, 'w.yaml'));
+    expect(prop.message).toBe('w.yaml: producer property delivery.timeout.ms is not supported by DataStorm\'s kafkajs producer');
   });
 
   it('refuses bad values with the produce flag\'s own message', () => {

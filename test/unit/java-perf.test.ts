@@ -11,7 +11,7 @@ const config: RunConfig = { ...BASE_CONFIG, bootstrap: undefined, numRecords: 50
 const bootstrap = ['127.0.0.1:9092', '127.0.0.1:9093'];
 
 describe('javaProducerPerfArgs', () => {
-  it('gives ProducerPerformance the same settings, with request and buffer sizes that fit the batch', () => {
+  it('gives ProducerPerformance the same settings, buffer.memory and max.block.ms included, and a request size that fits the batch', () => {
     expect(javaProducerPerfArgs(config, bootstrap)).toEqual([
       '--bootstrap-server', '127.0.0.1:9092,127.0.0.1:9093',
       '--topic', 'bench-t',
@@ -21,14 +21,15 @@ describe('javaProducerPerfArgs', () => {
       '--reporting-interval', '5000',
       '--command-property',
       'bootstrap.servers=127.0.0.1:9092,127.0.0.1:9093', 'acks=all', 'batch.size=65536', 'linger.ms=5',
-      'compression.type=lz4', 'max.request.size=1048576', 'buffer.memory=33554432', 'enable.idempotence=false',
+      'compression.type=lz4', 'max.request.size=1048576', 'buffer.memory=33554432', 'max.block.ms=60000', 'enable.idempotence=false',
     ]);
   });
 
-  it('raises max.request.size and buffer.memory for 16 MiB batches, passes warmup, payload files and other producerProps', () => {
+  it('raises max.request.size for 16 MiB batches, passes the run\'s buffer.memory, warmup, payload files and other producerProps', () => {
     const args = javaProducerPerfArgs({
       ...config,
       batchBytes: 16 * 1024 * 1024,
+      bufferMemoryBytes: 64 * 1024 * 1024,
       acks: 1,
       idempotent: true,
       warmupRecords: 1000,
@@ -42,7 +43,7 @@ describe('javaProducerPerfArgs', () => {
     ]);
     expect(args.slice(args.indexOf('--command-property') + 1)).toEqual([
       'bootstrap.servers=127.0.0.1:9092,127.0.0.1:9093', 'acks=1', 'batch.size=16777216', 'linger.ms=5',
-      'compression.type=lz4', 'max.request.size=16777216', 'buffer.memory=67108864', 'enable.idempotence=true',
+      'compression.type=lz4', 'max.request.size=16777216', 'buffer.memory=67108864', 'max.block.ms=60000', 'enable.idempotence=true',
       'client.id=bench', 'max.in.flight.requests.per.connection=1',
     ]);
   });

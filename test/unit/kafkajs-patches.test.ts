@@ -2,9 +2,8 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { registerCodecs } from '../../src/codecs.js';
 import kafkajs from '../../src/kafkajs.js';
-import {
-  encodeRecords, groupMessagesPerPartition, kafkajsPatched, kafkajsProduceRequest, produceRequestV3,
-} from '../../src/kafkajs-patches.js';
+import { groupMessagesPerPartition, kafkajsPatched, kafkajsProduceRequest, produceRequestV3 } from '../../src/kafkajs-patches.js';
+import { encodeRecords } from '../../src/produce/record-batch.js';
 import { prng } from '../../src/payloads.js';
 
 const require = createRequire(import.meta.url);

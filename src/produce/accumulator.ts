@@ -1,0 +1,137 @@
+import type { EncodedRecords } from '../kafkajs-patches.js';
+import { REQUEST_ROOM_BYTES, type BatchBufferPool } from './batch-buffers.js';
+import { RECORD_BATCH_HEADER_BYTES, recordSize, writeRecord } from './record-batch.js';
+
+/**
+ * One partition's batch, its records written in Kafka's format as they are appended, into a pooled buffer with
+ * room in front for the header and the request's framing.
+ */
+export class ProducerBatch implements EncodedRecords {
+  readonly recordsStart = REQUEST_ROOM_BYTES + RECORD_BATCH_HEADER_BYTES;
+  recordsEnd = this.recordsStart;
+  recordCount = 0;
+  /** Bytes of values, as Kafka's perf tool counts MB. */
+  payloadBytes = 0;
+  firstAppendUs = 0;
+  /**
+   * Records appended at one time, with consecutive indexes in the worker's sequence, as flat quadruples:
+   * first index, count, append time (µs), value bytes. The latency of a run is recorded once with its count.
+   */
+  readonly runs: number[] = [];
+
+  constructor(readonly buffer: Buffer, readonly partition: number) {}
+
+  /** Bytes of the batch as the broker receives it (header and records, before compression). */
+  get sizeBytes(): number {
+    return RECORD_BATCH_HEADER_BYTES + this.recordsEnd - this.recordsStart;
+  }
+
+  /** The record fits the buffer, and the batch's limit unless it is the batch's first record. */
+  fits(bytes: number, limitBytes: number): boolean {
+    return this.recordsEnd + bytes <= this.buffer.length && (this.recordCount === 0 || this.sizeBytes + bytes <= limitBytes);
+  }
+
+  append(key: Buffer | null, value: Buffer, index: number, appendUs: number, newRunAt: number): void {
+    const keyLength = key === null ? -1 : key.length;
+    this.recordsEnd = writeRecord(this.buffer, this.recordsEnd, this.recordCount, key, keyLength, value, value.length);
+    if (this.recordCount === 0) this.firstAppendUs = appendUs;
+    this.recordCount++;
+    this.payloadBytes += value.length;
+    const runs = this.runs;
+    const last = runs.length - 4;
+    if (last >= 0 && runs[last + 2] === appendUs && runs[last] + runs[last + 1] === index && index !== newRunAt) {
+      runs[last + 1]++;
+      runs[last + 3] += value.length;
+    } else {
+      runs.push(index, 1, appendUs, value.length);
+    }
+  }
+}
+
+export interface AccumulatorSettings {
+  batchLimitBytes: number;
+  lingerUs: number;
+  /** Index of the first steady-state record: runs never span it. */
+  newRunAt: number;
+}
+
+/**
+ * Records waiting to be sent, by partition. A batch leaves when it is full (the next record would not fit),
+ * when its first record has waited the linger time, or, when every buffer is taken, at once (Java's
+ * RecordAccumulator does the same when its buffer.memory is exhausted). Until a batch is taken to be sent it
+ * keeps taking records, so batches grow while requests are in flight.
+ */
+export class RecordAccumulator {
+  private readonly open = new Map<number, ProducerBatch>();
+  private readonly full: ProducerBatch[] = [];
+
+  constructor(private readonly pool: BatchBufferPool, private readonly settings: AccumulatorSettings) {}
+
+  /** Bytes a record takes in the open batch of its partition (its offset delta is that batch's next). */
+  private sizeIn(batch: ProducerBatch | undefined, key: Buffer | null, value: Buffer): number {
+    return recordSize(batch?.recordCount ?? 0, key === null ? -1 : key.length, value.length);
+  }
+
+  /** The partition has an open batch that takes the record without closing. */
+  hasRoom(partition: number, key: Buffer | null, value: Buffer): boolean {
+    const batch = this.open.get(partition);
+    return batch !== undefined && batch.fits(this.sizeIn(batch, key, value), this.settings.batchLimitBytes);
+  }
+
+  /**
+   * Appends a record to its partition's batch, closing the batch when full and opening one in a new buffer.
+   * False, with nothing appended, when no buffer is free: the caller waits for a send to settle.
+   */
+  append(partition: number, key: Buffer | null, value: Buffer, index: number, appendUs: number): boolean {
+    let batch = this.open.get(partition);
+    if (batch && !batch.fits(this.sizeIn(batch, key, value), this.settings.batchLimitBytes)) {
+      this.open.delete(partition);
+      this.full.push(batch);
+      batch = undefined;
+    }
+    if (!batch) {
+      const buffer = this.pool.take();
+      if (!buffer) return false;
+      batch = new ProducerBatch(buffer, partition);
+      if (!batch.fits(this.sizeIn(batch, key, value), this.settings.batchLimitBytes)) {
+        this.pool.give(buffer);
+        throw new RangeError(`a record of ${value.length} B does not fit a batch buffer of ${buffer.length} B`);
+      }
+      this.open.set(partition, batch);
+    }
+    batch.append(key, value, index, appendUs, this.settings.newRunAt);
+    return true;
+  }
+
+  /**
+   * The next batch to send: full ones first, then the open one that has waited longest if it has waited the
+   * linger time; with `drain` (no buffer left, or the run is ending) any open one.
+   */
+  next(nowUs: number, drain: boolean): ProducerBatch | undefined {
+    const full = this.full.shift();
+    if (full) return full;
+    let oldest: ProducerBatch | undefined;
+    for (const batch of this.open.values()) if (!oldest || batch.firstAppendUs < oldest.firstAppendUs) oldest = batch;
+    if (!oldest || (!drain && nowUs - oldest.firstAppendUs < this.settings.lingerUs)) return undefined;
+    this.open.delete(oldest.partition);
+    return oldest;
+  }
+
+  /** When the oldest open batch has waited the linger time (Infinity with none open). */
+  lingerDeadlineUs(): number {
+    let deadline = Infinity;
+    for (const batch of this.open.values()) deadline = Math.min(deadline, batch.firstAppendUs + this.settings.lingerUs);
+    return this.full.length > 0 ? -Infinity : deadline;
+  }
+
+  /** Batches appended to and not yet taken to be sent. */
+  get waiting(): number {
+    return this.open.size + this.full.length;
+  }
+
+  /** A sent batch's buffer back to the pool; `reusable` false when its send failed (see BatchBufferPool.forget). */
+  release(batch: ProducerBatch, reusable: boolean): void {
+    if (reusable) this.pool.give(batch.buffer);
+    else this.pool.forget();
+  }
+}

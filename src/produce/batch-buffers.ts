@@ -1,0 +1,82 @@
+import { DataStormError } from '../errors.js';
+import { RECORD_BATCH_HEADER_BYTES, recordSize } from './record-batch.js';
+
+/**
+ * The producer's memory: Kafka's `buffer.memory` for the whole run, split evenly across the workers, each
+ * holding its share as a pool of batch buffers that are reused, never freed and allocated again. A batch is
+ * written into one buffer, so the budget bounds what a worker holds, sent or not; when every buffer is in
+ * use, appending waits for an acknowledgement (at most `max.block.ms`).
+ */
+
+/** Free room before a batch's records for its header and the produce request's framing (written in place). */
+export const REQUEST_ROOM_BYTES = 512;
+
+export interface BatchBufferPlan {
+  /** A batch is closed when its next record would take it past this size (Java's batch.size rule). */
+  batchLimitBytes: number;
+  /** One buffer: room for the framing, then a batch of batchLimitBytes (or one record larger than that). */
+  bufferBytes: number;
+  buffersPerWorker: number;
+}
+
+export interface BufferPlanInput {
+  batchBytes: number;
+  bufferMemoryBytes: number;
+  workers: number;
+  largestRecordBytes: number;
+}
+
+/**
+ * Each worker gets at least two buffers (one in flight while the next fills), so a batch is at most half a
+ * worker's share: with 16 workers and buffer.memory 32 MB, batches close at 1 MB whatever --batch says.
+ */
+export function planBatchBuffers({ batchBytes, bufferMemoryBytes, workers, largestRecordBytes }: BufferPlanInput): BatchBufferPlan {
+  const share = Math.floor(bufferMemoryBytes / workers);
+  const batchLimitBytes = Math.min(batchBytes, Math.floor(share / 2) - REQUEST_ROOM_BYTES);
+  const largestBatch = RECORD_BATCH_HEADER_BYTES + recordSize(0, -1, largestRecordBytes) + 16; // + a key
+  if (batchLimitBytes < largestBatch) {
+    throw new DataStormError('DS_BUFFER_TOO_SMALL',
+      `buffer.memory ${bufferMemoryBytes} B split across ${workers} workers leaves ${share} B each: not two batches of one ${largestRecordBytes} B record`,
+      { hint: 'raise buffer.memory (--buffer-memory) or use fewer --workers' });
+  }
+  const bufferBytes = REQUEST_ROOM_BYTES + batchLimitBytes;
+  return { batchLimitBytes, bufferBytes, buffersPerWorker: Math.floor(share / bufferBytes) };
+}
+
+/** A worker's batch buffers: taken for a new batch, given back when its send has settled. */
+export class BatchBufferPool {
+  private readonly free: Buffer[] = [];
+  private allocated = 0;
+
+  constructor(readonly bufferBytes: number, readonly maxBuffers: number) {}
+
+  /** A buffer for a new batch, or undefined when all are in use (the caller waits for one to come back). */
+  take(): Buffer | undefined {
+    const reused = this.free.pop();
+    if (reused) return reused;
+    if (this.allocated >= this.maxBuffers) return undefined;
+    this.allocated++;
+    return Buffer.allocUnsafe(this.bufferBytes);
+  }
+
+  give(buffer: Buffer): void {
+    this.free.push(buffer);
+  }
+
+  /**
+   * A buffer whose send failed is never reused: a socket may still be writing it. Its share of the budget
+   * returns; a new buffer will be allocated in its place.
+   */
+  forget(): void {
+    this.allocated--;
+  }
+
+  get inUse(): number {
+    return this.allocated - this.free.length;
+  }
+
+  /** Buffers allocated so far (their pages stay resident once written). */
+  get allocatedCount(): number {
+    return this.allocated;
+  }
+}

@@ -1,0 +1,73 @@
+import type { WorkerInterval } from '../engine/worker-protocol.js';
+import { createHistogram, encodeHistogram, recordLatencyUs } from '../histograms.js';
+import type { ProducerBatch } from './accumulator.js';
+
+/** What a worker measures: a batch's records when it is acknowledged or fails, taken out once per interval. */
+export interface MeterSettings {
+  /** Records with a lower index are warm-up, left out of the steady-state figures. */
+  warmupRecords: number;
+  /** Under a rate limit, µs between records: latency is also measured from each record's intended send time. */
+  perRecordUs: number;
+}
+
+export class ProduceMeter {
+  private latency = createHistogram();
+  private intended = createHistogram();
+  private steady = createHistogram();
+  private records = 0;
+  private payloadBytes = 0;
+  private steadyRecords = 0;
+  private steadyPayloadBytes = 0;
+  private errors: Record<string, number> = {};
+  /** When the worker started sending: record i was intended at startUs + i * perRecordUs. */
+  private startUs = 0;
+
+  constructor(private readonly settings: MeterSettings) {}
+
+  startsAt(startUs: number): void {
+    this.startUs = startUs;
+  }
+
+  /** Each run of records gets its latency once, with its count: the cost is per run, not per record. */
+  acknowledged(batch: ProducerBatch, ackUs: number): void {
+    const { warmupRecords, perRecordUs } = this.settings;
+    const startUs = this.startUs;
+    const runs = batch.runs;
+    for (let r = 0; r < runs.length; r += 4) {
+      const first = runs[r];
+      const count = runs[r + 1];
+      const appendUs = runs[r + 2];
+      recordLatencyUs(this.latency, ackUs - appendUs, count);
+      if (perRecordUs > 0) {
+        for (let index = first; index < first + count; index++) recordLatencyUs(this.intended, ackUs - (startUs + index * perRecordUs));
+      }
+      if (first >= warmupRecords) {
+        recordLatencyUs(this.steady, ackUs - appendUs, count);
+        this.steadyRecords += count;
+        this.steadyPayloadBytes += runs[r + 3];
+      }
+    }
+    this.records += batch.recordCount;
+    this.payloadBytes += batch.payloadBytes;
+  }
+
+  failed(type: string, records: number): void {
+    this.errors[type] = (this.errors[type] ?? 0) + records;
+  }
+
+  /** The figures since the previous call, encoded for the main thread; the meter starts afresh. */
+  take(): WorkerInterval {
+    const interval: WorkerInterval = {
+      records: this.records, payloadBytes: this.payloadBytes, errors: this.errors,
+      histogram: encodeHistogram(this.latency),
+      intendedHistogram: this.settings.perRecordUs > 0 ? encodeHistogram(this.intended) : undefined,
+      steadyRecords: this.steadyRecords, steadyPayloadBytes: this.steadyPayloadBytes, steadyHistogram: encodeHistogram(this.steady),
+    };
+    this.latency = createHistogram();
+    this.intended = createHistogram();
+    this.steady = createHistogram();
+    this.records = this.payloadBytes = this.steadyRecords = this.steadyPayloadBytes = 0;
+    this.errors = {};
+    return interval;
+  }
+}
