@@ -171,7 +171,7 @@ async function encodePartitionEntry(partition: number, records: Buffer, recordCo
 }
 
 /** Compressed records of a pre-encoded batch, kept while it is in flight: a retried send does not compress again. */
-const compressedBatches = new WeakMap<EncodedRecords, Buffer>();
+const compressedBatches = new WeakMap<EncodedRecords, { compression: number; records: Buffer }>();
 
 /**
  * Fix 4: a pre-encoded batch's header written in front of its records, in its own buffer (compressed records:
@@ -182,10 +182,10 @@ async function placeRecordBatch(batch: EncodedRecords, fields: BatchFields): Pro
   let at = batch.recordsStart - RECORD_BATCH_HEADER_BYTES;
   let recordsLength = batch.recordsEnd - batch.recordsStart;
   if (fields.compression !== 0) {
-    let compressed = compressedBatches.get(batch);
+    let compressed = compressedBatches.get(batch)?.compression === fields.compression ? compressedBatches.get(batch)!.records : undefined;
     if (!compressed) {
       compressed = await compress(fields.compression, batch.buffer.subarray(batch.recordsStart, batch.recordsEnd));
-      compressedBatches.set(batch, compressed);
+      compressedBatches.set(batch, { compression: fields.compression, records: compressed });
     }
     buffer = Buffer.allocUnsafe(batch.recordsStart + compressed.length);
     compressed.copy(buffer, batch.recordsStart);
@@ -245,7 +245,8 @@ export function produceRequestV3(args: ProduceArgs): unknown {
 }
 
 type CreateRequest = (args: { correlationId: number; clientId: string; request: { apiKey: number; apiVersion: number; encode(): Promise<unknown> } }) => Promise<unknown>;
-const kafkajsCreateRequest = require('kafkajs/src/protocol/request.js') as CreateRequest;
+/** kafkajs's own request framing: other requests, and the equivalence test. */
+export const kafkajsCreateRequest = require('kafkajs/src/protocol/request.js') as CreateRequest;
 
 /**
  * Fix 4: the request's size and header written in front of a FramedPayload, in place; kafkajs's connection

@@ -10,6 +10,8 @@ import { RECORD_BATCH_HEADER_BYTES, recordSize } from './record-batch.js';
 
 /** Free room before a batch's records for its header and the produce request's framing (written in place). */
 export const REQUEST_ROOM_BYTES = 512;
+/** Keys are DataStorm's own (`key-1023`): a bound for sizing buffers. */
+const MAX_KEY_BYTES = 16;
 
 export interface BatchBufferPlan {
   /** A batch is closed when its next record would take it past this size (Java's batch.size rule). */
@@ -33,13 +35,14 @@ export interface BufferPlanInput {
 export function planBatchBuffers({ batchBytes, bufferMemoryBytes, workers, largestRecordBytes }: BufferPlanInput): BatchBufferPlan {
   const share = Math.floor(bufferMemoryBytes / workers);
   const batchLimitBytes = Math.min(batchBytes, Math.floor(share / 2) - REQUEST_ROOM_BYTES);
-  const largestBatch = RECORD_BATCH_HEADER_BYTES + recordSize(0, -1, largestRecordBytes) + 16; // + a key
-  if (batchLimitBytes < largestBatch) {
+  // A record larger than the limit goes alone in its batch (as in Java): a buffer must hold it.
+  const largestBatch = RECORD_BATCH_HEADER_BYTES + recordSize(0, MAX_KEY_BYTES, largestRecordBytes);
+  const bufferBytes = REQUEST_ROOM_BYTES + Math.max(batchLimitBytes, largestBatch);
+  if (2 * bufferBytes > share) {
     throw new DataStormError('DS_BUFFER_TOO_SMALL',
       `buffer.memory ${bufferMemoryBytes} B split across ${workers} workers leaves ${share} B each: not two batches of one ${largestRecordBytes} B record`,
       { hint: 'raise buffer.memory (--buffer-memory) or use fewer --workers' });
   }
-  const bufferBytes = REQUEST_ROOM_BYTES + batchLimitBytes;
   return { batchLimitBytes, bufferBytes, buffersPerWorker: Math.floor(share / bufferBytes) };
 }
 

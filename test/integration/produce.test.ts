@@ -81,6 +81,33 @@ describe('datastorm produce on the real cluster', () => {
     expect(await topicEndOffsetTotal(admin, topic) - before).toBe(50_000);
   });
 
+  it('holds its batches in --buffer-memory: appending waits for acknowledgements, no batch passes the limit, nothing is lost', async () => {
+    const topic = uniqueTopic('produce-buffer');
+    const { code, result, stderr } = produceJson(['--topic', topic, '--num-records', '60000', '--workers', '2', '--batch', '1MB',
+      '--buffer-memory', '256KB', '--partitions', '4']);
+    expect(code).toBe(0);
+    // 128 KB a worker: two buffers of 64 KB, batches closing just under that.
+    expect(result.buffers).toEqual({ batchLimitBytes: 65_024, bufferBytes: 65_536, buffersPerWorker: 2 });
+    expect(stderr).toContain('buffer.memory 262144 B (2 batch buffers/worker: batches close at 65024 B)');
+    expect(result.workers.every((w) => w.bufferWaitMs > 0)).toBe(true);
+    for (const w of result.workers) expect(w.payloadBytes / w.requests).toBeLessThanOrEqual(65_024);
+    expect(result.accounting).toMatchObject({ acknowledgedRecords: 60000, brokerOffsetGrowth: 60000, match: true });
+    const schema = loadSchema();
+    const messages = await consumeAll(bootstrap, topic, 60000);
+    expect(messages).toHaveLength(60000);
+    for (const message of messages) expect(schema.isValid(schema.fromBuffer(message.value!))).toBe(true);
+  });
+
+  it('sends a batch once it has waited --linger, even while its worker is busy appending to it', () => {
+    const topic = uniqueTopic('produce-linger');
+    // Filled to --batch, 200,000 records would go in 4 requests; a 1 ms linger cuts each after about 1 ms of appending.
+    const { code, result } = produceJson(['--topic', topic, '--num-records', '200000', '--workers', '1', '--batch', '16MB',
+      '--buffer-memory', '64MB', '--linger', '1', '--acks', '1']);
+    expect(code).toBe(0);
+    expect(result.workers[0].requests).toBeGreaterThanOrEqual(10);
+    expect(result.accounting.match).toBe(true);
+  });
+
   it('prints perf-test window and summary lines on stdout without --json', () => {
     const topic = uniqueTopic('produce-lines');
     const run = runCli(['produce', '--bootstrap-server', server, '--topic', topic, '--num-records', '30000', '--workers', '2',
@@ -186,7 +213,8 @@ describe('datastorm produce refuses bad input with one line and a non-zero exit'
 
   it('options that exclude each other and producer properties it cannot honour', () => {
     expectOneLineError(['--num-records', '10', '--duration', '5s'], /--num-records and --duration exclude each other/);
-    expectOneLineError(['--producer-props', 'buffer.memory=1'], /producer property buffer.memory is not supported/);
+    expectOneLineError(['--producer-props', 'delivery.timeout.ms=1'], /producer property delivery.timeout.ms is not supported/);
+    expectOneLineError(['--producer-props', 'buffer.memory=1'], /DS_BUFFER_TOO_SMALL: buffer.memory 1 B split across \d+ workers/);
     expectOneLineError(['--workers', '0'], /--workers takes a whole number from 1 to 256/);
     expectOneLineError(['--batch', 'huge'], /--batch takes a size such as 16MB/);
   });

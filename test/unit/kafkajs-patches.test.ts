@@ -2,7 +2,11 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { registerCodecs } from '../../src/codecs.js';
 import kafkajs from '../../src/kafkajs.js';
-import { groupMessagesPerPartition, kafkajsPatched, kafkajsProduceRequest, produceRequestV3 } from '../../src/kafkajs-patches.js';
+import {
+  PreEncodedMessage, createRequest, groupMessagesPerPartition, kafkajsCreateRequest, kafkajsPatched, kafkajsProduceRequest, produceRequestV3,
+} from '../../src/kafkajs-patches.js';
+import { RecordAccumulator } from '../../src/produce/accumulator.js';
+import { BatchBufferPool } from '../../src/produce/batch-buffers.js';
 import { encodeRecords } from '../../src/produce/record-batch.js';
 import { prng } from '../../src/payloads.js';
 
@@ -80,4 +84,40 @@ describe('the fixes to kafkajs\'s send path', () => {
     expect(groups).toEqual({ 0: [messages[0], messages[3], messages[6], messages[9]], 1: [messages[1], messages[4], messages[7]], 2: [messages[2], messages[5], messages[8]] });
     expect(groupMessagesPerPartition({ topic: 't', partitionMetadata: [], messages, partitioner: () => 0 })).toEqual({});
   });
+
+  it('frame a batch written in a pooled buffer into the same request bytes as kafkajs, in place, for every codec', async () => {
+    registerCodecs();
+    const random = prng(7);
+    const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => Math.floor(random() * 256)));
+    const records = Array.from({ length: 400 }, (_, i) => ({ key: i % 3 ? bytes(1 + (i % 20)) : null, value: bytes(i % 50 ? 250 : 70_000) }));
+    const pool = new BatchBufferPool(1024 * 1024, 2);
+    const accumulator = new RecordAccumulator(pool, { batchLimitBytes: 1024 * 1024 - 512, lingerUs: 0, newRunAt: 0 });
+    records.forEach((r, i) => expect(accumulator.append(5, r.key, r.value, i, 0)).toBe(true));
+    const batch = accumulator.next(0, true)!;
+    expect(batch.recordCount).toBe(records.length);
+    const groups = groupMessagesPerPartition({
+      topic: 't', partitionMetadata: [{}], messages: [new PreEncodedMessage(batch)], partitioner: () => { throw new Error('not called'); },
+    });
+    expect(Object.keys(groups)).toEqual(['5']);
+    expect(groups[5].length).toBe(records.length); // kafkajs advances idempotent sequences by this
+    const realNow = Date.now;
+    Date.now = () => 1_767_225_600_123;
+    try {
+      const variants = [0, 1, 2, 3, 4].map((compression) => ({ acks: -1, timeout: 30000, compression }))
+        .concat([{ acks: 1, timeout: 5000, compression: 0 }, { acks: -1, timeout: 1000, compression: 3, producerId: 77, producerEpoch: 2, transactionalId: 'tx' } as never]);
+      for (const variant of variants) {
+        const request = (messages: unknown) => ({ ...variant, topicData: [{ topic: 'datastorm-topic', partitions: [{ partition: 5, messages, firstSequence: 40 }] }] });
+        const ours = await createRequest({ correlationId: 42, clientId: 'datastorm-worker-3', request: produceRequestV3(request(groups[5])) as Request }) as { buffer: Buffer };
+        const theirs = await kafkajsCreateRequest({ correlationId: 42, clientId: 'datastorm-worker-3', request: kafkajsProduceRequest(request(records)) as Request }) as { buffer: Buffer };
+        expect(ours.buffer.equals(theirs.buffer)).toBe(true);
+        // Uncompressed, the request is the pooled buffer itself: the batch was never copied.
+        expect(ours.buffer.buffer === batch.buffer.buffer).toBe(variant.compression === 0);
+      }
+    } finally {
+      Date.now = realNow;
+    }
+    expect(() => produceRequestV3({ acks: 1, timeout: 1, topicData: [{ topic: 't', partitions: [
+      { partition: 5, messages: groups[5] }, { partition: 6, messages: [{ value: 'x' }] }] }] })).toThrow(/sent alone/);
+  });
 });
+

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createHistogram, encodeHistogram, recordLatencyUs, summarizeLatency } from '../../src/histograms.js';
 import {
-  formatAccountingLine, formatErrorsLine, formatIntendedLatencyLine, formatResultTable, formatSummaryLine, formatWindowLine,
+  formatAccountingLine, formatErrorsLine, formatIntendedLatencyLine, formatResultTable, formatRunHeader, formatSummaryLine, formatWindowLine,
 } from '../../src/report.js';
 import type { ProduceResult } from '../../src/result.js';
 import { PERF_SUMMARY_LINE, PERF_WINDOW_LINE } from '../helpers.js';
+import { produceResult } from './bench-fixtures.js';
 
 // Lines Kafka 4.3.1's ProducerPerformance printed on this project's cluster (--reporting-interval 1000, --warmup-records 50000).
 const JAVA_WINDOW = '27026 records sent, 26758.4 records/sec (6.38 MB/sec), 4697.0 ms avg latency, 5290.0 ms max latency.';
@@ -76,5 +77,16 @@ describe('formatResultTable', () => {
       '│  total │       4 │         2 │ 1.00 │    1.00 │  2.00 │   2.50 │ 2.00 │ 4.00 │ 4.00 │  4.00 │   4.00 │ 4.00 │      1 │',
       '└────────┴─────────┴───────────┴──────┴─────────┴───────┴────────┴──────┴──────┴──────┴───────┴────────┴──────┴────────┘',
     ].join('\n'));
+  });
+});
+
+describe('formatRunHeader', () => {
+  it('states the settings that ran, buffer.memory and where batches close included', () => {
+    const result = produceResult({ records: 10, latenciesUs: [1000] });
+    result.config = { ...result.config, workers: 16, batchBytes: 16 * 1024 * 1024, bufferMemoryBytes: 32 * 1024 * 1024 };
+    result.buffers = { batchLimitBytes: 1_048_064, bufferBytes: 1_048_576, buffersPerWorker: 2 };
+    expect(formatRunHeader(result)).toBe('topic bench-t (8 partitions) on 4 brokers: 16 workers, 100 B Avro, batch 16777216 B, ' +
+      'buffer.memory 33554432 B (2 batch buffers/worker: batches close at 1048064 B), linger 5 ms, 5 in flight/worker, ' +
+      'compression lz4, acks all, no rate limit; machine 2 x Test CPU, Node v20.0.0; latency per record, send to ack');
   });
 });

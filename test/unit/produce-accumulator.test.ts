@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { decodeHistogram } from '../../src/histograms.js';
+import { RecordAccumulator, type ProducerBatch } from '../../src/produce/accumulator.js';
+import { BatchBufferPool, REQUEST_ROOM_BYTES, planBatchBuffers } from '../../src/produce/batch-buffers.js';
+import { ProduceMeter } from '../../src/produce/meter.js';
+import { RECORD_BATCH_HEADER_BYTES, encodeRecords, recordSize } from '../../src/produce/record-batch.js';
+import { shareValues, valueViews } from '../../src/produce/shared-values.js';
+import { errorOf } from '../helpers.js';
+
+const MB = 1024 * 1024;
+const value = (n: number, fill = 1) => Buffer.alloc(n, fill);
+
+function accumulatorOf(buffers: number, bufferBytes: number, lingerUs = 5000, newRunAt = 0) {
+  const pool = new BatchBufferPool(bufferBytes, buffers);
+  return { pool, accumulator: new RecordAccumulator(pool, { batchLimitBytes: bufferBytes - REQUEST_ROOM_BYTES, lingerUs, newRunAt }) };
+}
+
+describe('planBatchBuffers', () => {
+  it('splits buffer.memory across the workers, at least two buffers each, batches closing at half a share', () => {
+    expect(planBatchBuffers({ batchBytes: 16 * MB, bufferMemoryBytes: 32 * MB, workers: 16, largestRecordBytes: 250 }))
+      .toEqual({ batchLimitBytes: MB - REQUEST_ROOM_BYTES, bufferBytes: MB, buffersPerWorker: 2 });
+    expect(planBatchBuffers({ batchBytes: 512 * 1024, bufferMemoryBytes: 32 * MB, workers: 1, largestRecordBytes: 250 }))
+      .toEqual({ batchLimitBytes: 512 * 1024, bufferBytes: 512 * 1024 + REQUEST_ROOM_BYTES, buffersPerWorker: 63 });
+  });
+
+  it('refuses a share too small for two batches of the largest record, before anything runs', () => {
+    const error = errorOf(() => planBatchBuffers({ batchBytes: MB, bufferMemoryBytes: 64 * 1024, workers: 16, largestRecordBytes: 3000 }));
+    expect(error.code).toBe('DS_BUFFER_TOO_SMALL');
+    expect(error.message).toBe('buffer.memory 65536 B split across 16 workers leaves 4096 B each: not two batches of one 3000 B record');
+  });
+});
+
+describe('BatchBufferPool', () => {
+  it('allocates up to its budget, then hands the same buffers out again', () => {
+    const pool = new BatchBufferPool(1024, 2);
+    const a = pool.take()!;
+    const b = pool.take()!;
+    expect(pool.take()).toBeUndefined();
+    expect(pool.inUse).toBe(2);
+    pool.give(a);
+    expect(pool.take()).toBe(a);
+    pool.forget(); // b's send failed: never reused, but its share of the budget comes back
+    const c = pool.take()!;
+    expect(c).not.toBe(b);
+    expect(pool.allocatedCount).toBe(2);
+  });
+});
+
+describe('RecordAccumulator', () => {
+  it('writes records in Kafka\'s format, the same bytes as the reference encoder, after room for the framing', () => {
+    const { accumulator } = accumulatorOf(1, 64 * 1024);
+    const records = Array.from({ length: 50 }, (_, i) => ({ key: i % 2 ? Buffer.from(`k${i}`) : null, value: value(10 + i, i) }));
+    records.forEach((r, i) => accumulator.append(2, r.key, r.value, i, 0));
+    const batch = accumulator.next(0, true)!;
+    expect(batch.recordsStart).toBe(REQUEST_ROOM_BYTES + RECORD_BATCH_HEADER_BYTES);
+    expect(batch.buffer.subarray(batch.recordsStart, batch.recordsEnd).equals(encodeRecords(records))).toBe(true);
+    expect([batch.partition, batch.recordCount, batch.payloadBytes]).toEqual([2, 50, records.reduce((s, r) => s + r.value.length, 0)]);
+  });
+
+  it('closes a batch when the next record would pass the limit, and waits (appends nothing) when no buffer is free', () => {
+    const record = recordSize(0, -1, 1000);
+    const { accumulator, pool } = accumulatorOf(2, REQUEST_ROOM_BYTES + RECORD_BATCH_HEADER_BYTES + 3 * record + 10);
+    const appended = Array.from({ length: 7 }, (_, i) => accumulator.append(0, null, value(1000), i, 0));
+    // Three records fill a batch; two buffers hold six; the seventh waits for a buffer.
+    expect(appended).toEqual([true, true, true, true, true, true, false]);
+    expect(accumulator.waiting).toBe(2);
+    const full = [accumulator.next(0, false)!, accumulator.next(0, false)!];
+    expect(full.map((b) => b.recordCount)).toEqual([3, 3]);
+    accumulator.release(full[0], true);
+    expect(accumulator.append(0, null, value(1000), 6, 0)).toBe(true);
+    expect(accumulator.next(0, false)).toBeUndefined(); // the new batch has not lingered yet
+    expect(pool.allocatedCount).toBe(2);
+  });
+
+  it('lets a batch leave once it has lingered, even while records keep arriving, and drains everything on demand', () => {
+    const { accumulator } = accumulatorOf(4, MB, 5000);
+    let nowUs = 1_000_000;
+    const sent: ProducerBatch[] = [];
+    for (let i = 0; i < 2000; i++, nowUs += 10) { // a record every 10 µs: a full batch would take far longer than 5 ms
+      accumulator.append(i % 2, null, value(100), i, nowUs);
+      const batch = accumulator.next(nowUs, false);
+      if (batch) {
+        sent.push(batch);
+        accumulator.release(batch, true); // acknowledged at once
+      }
+    }
+    expect(sent.length).toBeGreaterThanOrEqual(6);
+    for (const batch of sent) expect(batch.recordCount).toBeLessThanOrEqual(251); // 5 ms of records for its partition
+    expect(accumulator.lingerDeadlineUs()).toBeGreaterThan(nowUs - 5000);
+    const rest = [accumulator.next(nowUs, true), accumulator.next(nowUs, true), accumulator.next(nowUs, true)];
+    expect(rest.filter(Boolean)).toHaveLength(2);
+    expect(sent.concat(rest.filter((b): b is ProducerBatch => b !== undefined)).reduce((s, b) => s + b.recordCount, 0)).toBe(2000);
+  });
+
+  it('keeps runs of records appended at one time, split where the steady state starts', () => {
+    const { accumulator } = accumulatorOf(1, 64 * 1024, 5000, 5);
+    for (let i = 0; i < 8; i++) accumulator.append(0, null, value(10), i, i < 6 ? 100 : 200);
+    const batch = accumulator.next(0, true)!;
+    expect(batch.runs).toEqual([0, 5, 100, 50, 5, 1, 100, 10, 6, 2, 200, 20]);
+  });
+});
+
+describe('ProduceMeter', () => {
+  it('records each run once with its count, steady state after the warm-up, intended latency per record', () => {
+    const { accumulator } = accumulatorOf(1, 64 * 1024, 5000, 2);
+    for (let i = 0; i < 4; i++) accumulator.append(0, null, value(10), i, 1000);
+    const batch = accumulator.next(0, true)!;
+    const meter = new ProduceMeter({ warmupRecords: 2, perRecordUs: 100 });
+    meter.startsAt(500);
+    meter.acknowledged(batch, 3000);
+    meter.failed('TIMEOUT', 7);
+    const interval = meter.take();
+    expect([interval.records, interval.payloadBytes, interval.steadyRecords, interval.steadyPayloadBytes, interval.errors])
+      .toEqual([4, 40, 2, 20, { TIMEOUT: 7 }]);
+    const latency = decodeHistogram(interval.histogram);
+    expect([latency.totalCount, latency.minNonZeroValue, latency.maxValue]).toEqual([4, 2000, 2000]);
+    const intended = decodeHistogram(interval.intendedHistogram!);
+    // 3000 - (500 + i * 100), to HDR's 3 significant digits
+    expect([intended.totalCount, intended.minNonZeroValue, intended.getValueAtPercentile(100)]).toEqual([4, 2200, intended.highestEquivalentValue(2500)]);
+    expect(decodeHistogram(interval.steadyHistogram).totalCount).toBe(2);
+    expect(meter.take().records).toBe(0);
+  });
+});
+
+describe('shared values', () => {
+  it('are the main thread\'s values, read in place', () => {
+    const values = [Buffer.from('a'), Buffer.from('bcd'), Buffer.alloc(0), Buffer.from('efgh')];
+    const shared = shareValues(values);
+    const views = valueViews(shared);
+    expect(views.map((v) => v.toString())).toEqual(['a', 'bcd', '', 'efgh']);
+    expect(views[1].buffer).toBe(shared.bytes);
+  });
+});
