@@ -1,9 +1,13 @@
 #!/usr/bin/env node
-// DataStorm's `produce` and Kafka's Java ProducerPerformance on the same cluster with the same settings, side by
-// side in one run: prints both summary lines, the ratio of their throughputs and each one's peak memory.
-// Usage: npm run build && node benchmarks/produce-vs-java.mjs [--records 1000000] [--record-size 250]
-//          [--workers 1,4,16] [--codecs none,lz4] [--acks 1] [--batch 512KB] [--bootstrap-server host:port]
+// DataStorm's `produce` and Kafka's Java ProducerPerformance on the same cluster with the same settings (records,
+// size, acks, batch.size = --batch, linger.ms, buffer.memory, codec, a fresh topic of the same shape per run), side
+// by side in one run: throughput and its ratio, client CPU per million records, p99 latency and peak memory.
+// By default the headline grid: batches 512KB and 16MB, DataStorm with 1, 2 and 16 workers, 2M records, acks=all.
+// Usage: npm run build && node benchmarks/produce-vs-java.mjs [--records 2000000] [--record-size 250]
+//          [--workers 1,2,16] [--batches 512KB,16MB] [--codecs none] [--acks all] [--linger 5] [--buffer-memory 32MB]
+//          [--partitions 8] [--repeat 1] [--bootstrap-server host:port] [--json file]
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { clusterUp } from '../dist/src/cluster/launcher.js';
 import { DEFAULT_KAFKA_VERSION, DEFAULT_LAYOUT } from '../dist/src/cluster/settings.js';
@@ -11,28 +15,36 @@ import { defaultProduceFlags, toRunConfig } from '../dist/src/cli/produce-option
 import { parseSize } from '../dist/src/cli/parse.js';
 import { runJavaProducerPerf } from '../dist/src/java-perf.js';
 import { machineInfo } from '../dist/src/machine.js';
+import { maxMessageBytesFor } from '../dist/src/topic.js';
 
 const { values: opts } = parseArgs({
   options: {
-    records: { type: 'string', default: '1000000' },
+    records: { type: 'string', default: '2000000' },
     'record-size': { type: 'string', default: '250' },
-    workers: { type: 'string', default: '1,4,16' },
-    codecs: { type: 'string', default: 'none,lz4' },
-    acks: { type: 'string', default: '1' },
-    batch: { type: 'string', default: '512KB' },
+    workers: { type: 'string', default: '1,2,16' },
+    batches: { type: 'string', default: '512KB,16MB' },
+    codecs: { type: 'string', default: 'none' },
+    acks: { type: 'string', default: 'all' },
+    linger: { type: 'string', default: '5' },
+    'buffer-memory': { type: 'string', default: '32MB' },
     partitions: { type: 'string', default: '8' },
+    repeat: { type: 'string', default: '1' },
     'bootstrap-server': { type: 'string' },
+    json: { type: 'string' },
   },
 });
 const bootstrap = opts['bootstrap-server']?.split(',')
   ?? (await clusterUp({ layout: DEFAULT_LAYOUT, kafkaVersion: DEFAULT_KAFKA_VERSION, log: (l) => console.error(l) })).bootstrap;
 const cli = new URL('../bin/datastorm.js', import.meta.url).pathname;
 const run = Date.now().toString(36);
-const mib = (bytes) => (bytes / 1024 / 1024).toFixed(0);
+const mib = (bytes) => bytes / 1024 / 1024;
+const cpuSeconds = (p) => (p.cpuUserMs + p.cpuSystemMs) / 1000;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
-function configFor(topic, codec, workers) {
+function configFor(topic, codec, batch, workers) {
   const flags = { ...defaultProduceFlags(), topic, numRecords: Number(opts.records), recordSize: Number(opts['record-size']),
-    compression: codec, acks: Number(opts.acks === 'all' ? -1 : opts.acks), batch: parseSize('--batch', opts.batch),
+    compression: codec, acks: opts.acks === 'all' ? -1 : Number(opts.acks), batch: parseSize('--batch', batch),
+    linger: Number(opts.linger), bufferMemory: parseSize('--buffer-memory', opts['buffer-memory']),
     partitions: Number(opts.partitions), workers };
   return toRunConfig(flags, () => false);
 }
@@ -41,36 +53,92 @@ function runDataStorm(config) {
   const args = ['produce', '--bootstrap-server', bootstrap.join(','), '--json', '--topic', config.topic,
     '--num-records', String(config.numRecords), '--record-size', String(config.payload.recordSizeBytes),
     '--compression', config.compression, '--acks', String(config.acks), '--batch', String(config.batchBytes),
-    '--linger', String(config.lingerMs), '--partitions', String(config.partitions), '--workers', String(config.workers)];
+    '--linger', String(config.lingerMs), '--buffer-memory', String(config.bufferMemoryBytes),
+    '--partitions', String(config.partitions), '--workers', String(config.workers)];
   const child = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   if (child.status !== 0) throw new Error(`datastorm ${args.join(' ')} failed:\n${child.stderr}`);
-  return { result: JSON.parse(child.stdout), summaryLine: child.stderr.split('\n').find((l) => / records sent, .* 99\.9th\.$/.test(l)) };
+  const result = JSON.parse(child.stdout);
+  return {
+    recordsPerSec: result.totals.recordsPerSec, avgMs: result.latency.meanUs / 1000, p99Ms: result.latency.p99Us / 1000,
+    cpuS: cpuSeconds(result.process), rssMiB: mib(result.process.peakRssBytes), accountingOk: result.accounting.match,
+    records: result.totals.records,
+  };
 }
 
+async function runJava(config) {
+  // Java's tool does not create topics: made with Kafka's own tool, shaped as DataStorm makes its own.
+  const made = spawnSync(process.execPath, [cli, 'kafka-tool', 'topics', '--', '--bootstrap-server', bootstrap[0], '--create', '--topic', config.topic,
+    '--partitions', String(config.partitions), '--replication-factor', String(config.replication),
+    '--config', `max.message.bytes=${maxMessageBytesFor(config.batchBytes)}`], { encoding: 'utf8' });
+  if (made.status !== 0) throw new Error(`creating ${config.topic} failed:\n${made.stderr}`);
+  const java = await runJavaProducerPerf(config, bootstrap);
+  return {
+    recordsPerSec: java.summary.recordsPerSec, avgMs: java.summary.avgLatencyMs, p99Ms: java.summary.p99Ms,
+    cpuS: cpuSeconds(java.process), rssMiB: mib(java.process.peakRssBytes), records: java.summary.records, kafkaVersion: java.kafkaVersion,
+  };
+}
+
+const fmt = (r) => `${r.recordsPerSec.toFixed(0)} records/s, avg ${r.avgMs.toFixed(0)} ms, p99 ${r.p99Ms.toFixed(0)} ms, ` +
+  `CPU ${r.cpuS.toFixed(1)} s (${(r.cpuS / (r.records / 1e6)).toFixed(2)} s per 1M records), peak RSS ${r.rssMiB.toFixed(0)} MiB`;
+
 const m = machineInfo();
-console.log(`machine: ${m.cpuCount} x ${m.cpuModel}, ${mib(m.totalMemoryBytes)} MiB, Node ${m.nodeVersion}; cluster ${bootstrap.join(',')}`);
-console.log(`workload: ${opts.records} records of ${opts['record-size']} B, acks=${opts.acks}, batch ${opts.batch}, ${opts.partitions} partitions, fresh topic per run`);
-const rows = [];
-for (const codec of opts.codecs.split(',')) {
-  const javaConfig = configFor(`bench-java-${codec}-${run}`, codec, 1);
-  // Java's tool does not create topics: DataStorm's run on an empty count would; create it with Kafka's own tool.
-  spawnSync(process.execPath, [cli, 'kafka-tool', 'topics', '--', '--bootstrap-server', bootstrap[0], '--create', '--topic', javaConfig.topic,
-    '--partitions', opts.partitions, '--replication-factor', '3', '--config', `max.message.bytes=${Math.ceil(javaConfig.batchBytes * 1.2) + 1048576}`], { stdio: 'ignore' });
-  const java = await runJavaProducerPerf(javaConfig, bootstrap);
-  console.log(`\n[${codec}] java ProducerPerformance (Kafka ${java.kafkaVersion}):`);
-  console.log(`  ${java.summary.records} records sent, ${java.summary.recordsPerSec.toFixed(1)} records/sec (${java.summary.mbPerSec} MB/sec), ${java.summary.avgLatencyMs} ms avg latency, p99 ${java.summary.p99Ms} ms; peak RSS ${mib(java.process.peakRssBytes)} MiB, CPU ${((java.process.cpuUserMs + java.process.cpuSystemMs) / 1000).toFixed(1)} s`);
-  for (const workers of opts.workers.split(',').map(Number)) {
-    const { result, summaryLine } = runDataStorm(configFor(`bench-ds-${codec}-w${workers}-${run}`, codec, workers));
-    const ratio = result.totals.recordsPerSec / java.summary.recordsPerSec;
-    console.log(`[${codec}] datastorm --workers ${workers}:`);
-    console.log(`  ${summaryLine}`);
-    console.log(`  peak RSS ${mib(result.process.peakRssBytes)} MiB, CPU ${((result.process.cpuUserMs + result.process.cpuSystemMs) / 1000).toFixed(1)} s, ` +
-      `wire ${mib(result.totals.wireBytes)} MiB (ratio ${result.totals.compressionRatio.toFixed(2)}), accounting ${result.accounting.match ? 'OK' : 'MISMATCH'}; ` +
-      `DataStorm/Java throughput ${ratio.toFixed(2)}`);
-    rows.push({ codec, workers, dsRps: result.totals.recordsPerSec, javaRps: java.summary.recordsPerSec, ratio, dsRssMiB: mib(result.process.peakRssBytes), javaRssMiB: mib(java.process.peakRssBytes) });
+const workerCounts = opts.workers.split(',').map(Number);
+console.log(`machine: ${m.cpuCount} x ${m.cpuModel}, ${mib(m.totalMemoryBytes).toFixed(0)} MiB, Node ${m.nodeVersion}; cluster ${bootstrap.join(',')}`);
+console.log(`workload: ${opts.records} records of ${opts['record-size']} B, acks=${opts.acks}, linger ${opts.linger} ms, ` +
+  `buffer.memory ${opts['buffer-memory']}, ${opts.partitions} partitions RF 3, a fresh topic per run, ${opts.repeat} repeat(s)`);
+const samples = new Map(); // "codec batch contender" -> runs
+const keep = (key, r) => samples.set(key, [...(samples.get(key) ?? []), r]);
+for (let repeat = 1; repeat <= Number(opts.repeat); repeat++) {
+  for (const codec of opts.codecs.split(',')) {
+    for (const batch of opts.batches.split(',')) {
+      const tag = `${codec} ${batch}`;
+      const java = await runJava(configFor(`bench-java-${codec}-${batch}-${run}-${repeat}`, codec, batch, 1));
+      console.log(`\n[${tag} #${repeat}] java ProducerPerformance (Kafka ${java.kafkaVersion}): ${fmt(java)}`);
+      keep(`${tag} java`, java);
+      for (const workers of workerCounts) {
+        const ds = runDataStorm(configFor(`bench-ds-${codec}-${batch}-w${workers}-${run}-${repeat}`, codec, batch, workers));
+        console.log(`[${tag} #${repeat}] datastorm --workers ${workers}: ${fmt(ds)}, accounting ${ds.accountingOk ? 'OK' : 'MISMATCH'}`);
+        if (!ds.accountingOk) process.exitCode = 1;
+        keep(`${tag} w${workers}`, ds);
+      }
+    }
   }
 }
-console.log('\ncodec  workers  datastorm rec/s  java rec/s  ratio  datastorm RSS MiB  java RSS MiB');
-for (const r of rows) {
-  console.log(`${r.codec.padEnd(6)} ${String(r.workers).padStart(7)} ${r.dsRps.toFixed(0).padStart(16)} ${r.javaRps.toFixed(0).padStart(11)} ${r.ratio.toFixed(2).padStart(6)} ${r.dsRssMiB.padStart(18)} ${r.javaRssMiB.padStart(13)}`);
+
+// Medians over the repeats, DataStorm beside Java for each batch size and worker count.
+const med = (runs, key) => median(runs.map((r) => r[key]));
+const cpuPerMillion = (runs) => median(runs.map((r) => r.cpuS / (r.records / 1e6)));
+console.log(`\nmedians of ${opts.repeat} run(s); ratio = DataStorm / Java`);
+console.log('codec batch   workers | DS rec/s Java rec/s ratio | DS CPU s/1M Java CPU s/1M | DS p99 ms Java p99 ms ratio | DS RSS MiB Java RSS MiB');
+const rows = [];
+for (const codec of opts.codecs.split(',')) {
+  for (const batch of opts.batches.split(',')) {
+    const java = samples.get(`${codec} ${batch} java`);
+    for (const workers of workerCounts) {
+      const ds = samples.get(`${codec} ${batch} w${workers}`);
+      const row = {
+        codec, batch, workers, dsRecordsPerSec: med(ds, 'recordsPerSec'), javaRecordsPerSec: med(java, 'recordsPerSec'),
+        dsCpuPerMillionS: cpuPerMillion(ds), javaCpuPerMillionS: cpuPerMillion(java), dsP99Ms: med(ds, 'p99Ms'), javaP99Ms: med(java, 'p99Ms'),
+        dsRssMiB: med(ds, 'rssMiB'), javaRssMiB: med(java, 'rssMiB'),
+      };
+      rows.push(row);
+      console.log(`${codec.padEnd(5)} ${batch.padEnd(7)} ${String(workers).padStart(7)} | ${row.dsRecordsPerSec.toFixed(0).padStart(8)} ` +
+        `${row.javaRecordsPerSec.toFixed(0).padStart(10)} ${(row.dsRecordsPerSec / row.javaRecordsPerSec).toFixed(2).padStart(5)} | ` +
+        `${row.dsCpuPerMillionS.toFixed(2).padStart(11)} ${row.javaCpuPerMillionS.toFixed(2).padStart(13)} | ` +
+        `${row.dsP99Ms.toFixed(0).padStart(9)} ${row.javaP99Ms.toFixed(0).padStart(11)} ${(row.dsP99Ms / row.javaP99Ms).toFixed(2).padStart(5)} | ` +
+        `${row.dsRssMiB.toFixed(0).padStart(10)} ${row.javaRssMiB.toFixed(0).padStart(12)}`);
+    }
+  }
 }
+// Flat cost per record: DataStorm's CPU per record at each batch size against the first one's.
+const [firstBatch, ...otherBatches] = opts.batches.split(',');
+for (const codec of opts.codecs.split(',')) {
+  for (const workers of workerCounts) {
+    const base = rows.find((r) => r.codec === codec && r.batch === firstBatch && r.workers === workers).dsCpuPerMillionS;
+    for (const batch of otherBatches) {
+      const other = rows.find((r) => r.codec === codec && r.batch === batch && r.workers === workers).dsCpuPerMillionS;
+      console.log(`${codec} --workers ${workers}: DataStorm CPU per record at ${batch} is ${(other / base).toFixed(2)}x that at ${firstBatch}`);
+    }
+  }
+}
+if (opts.json) writeFileSync(opts.json, `${JSON.stringify({ machine: m, options: opts, rows }, null, 2)}\n`);

@@ -67,6 +67,7 @@ function prepareRun(config: RunConfig): PreparedRun {
   const largestRecordBytes = Math.max(...values.map((v) => v.length));
   const buffers = planBatchBuffers({
     batchBytes: config.batchBytes, bufferMemoryBytes: config.bufferMemoryBytes, workers: config.workers, largestRecordBytes,
+    maxInFlight: config.maxInFlight,
   });
   return { values: shareValues(values), largestRecordBytes, buffers };
 }

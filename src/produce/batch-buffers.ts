@@ -26,13 +26,16 @@ export interface BufferPlanInput {
   bufferMemoryBytes: number;
   workers: number;
   largestRecordBytes: number;
+  maxInFlight: number;
 }
 
 /**
  * Each worker gets at least two buffers (one in flight while the next fills), so a batch is at most half a
- * worker's share: with 16 workers and buffer.memory 32 MB, batches close at 1 MB whatever --batch says.
+ * worker's share: with 16 workers and buffer.memory 32 MB, batches close at 1 MB whatever --batch says. And at
+ * most one more than it keeps in flight: a full batch that no request slot can take would only wait, and
+ * the latency of its records would measure a queue in the client, not the cluster.
  */
-export function planBatchBuffers({ batchBytes, bufferMemoryBytes, workers, largestRecordBytes }: BufferPlanInput): BatchBufferPlan {
+export function planBatchBuffers({ batchBytes, bufferMemoryBytes, workers, largestRecordBytes, maxInFlight }: BufferPlanInput): BatchBufferPlan {
   const share = Math.floor(bufferMemoryBytes / workers);
   const batchLimitBytes = Math.min(batchBytes, Math.floor(share / 2) - REQUEST_ROOM_BYTES);
   // A record larger than the limit goes alone in its batch (as in Java): a buffer must hold it.
@@ -43,7 +46,7 @@ export function planBatchBuffers({ batchBytes, bufferMemoryBytes, workers, large
       `buffer.memory ${bufferMemoryBytes} B split across ${workers} workers leaves ${share} B each: not two batches of one ${largestRecordBytes} B record`,
       { hint: 'raise buffer.memory (--buffer-memory) or use fewer --workers' });
   }
-  return { batchLimitBytes, bufferBytes, buffersPerWorker: Math.floor(share / bufferBytes) };
+  return { batchLimitBytes, bufferBytes, buffersPerWorker: Math.min(Math.floor(share / bufferBytes), maxInFlight + 1) };
 }
 
 /** A worker's batch buffers: taken for a new batch, given back when its send has settled. */

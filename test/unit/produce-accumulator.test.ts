@@ -17,14 +17,18 @@ function accumulatorOf(buffers: number, bufferBytes: number, lingerUs = 5000, ne
 
 describe('planBatchBuffers', () => {
   it('splits buffer.memory across the workers, at least two buffers each, batches closing at half a share', () => {
-    expect(planBatchBuffers({ batchBytes: 16 * MB, bufferMemoryBytes: 32 * MB, workers: 16, largestRecordBytes: 250 }))
+    expect(planBatchBuffers({ batchBytes: 16 * MB, bufferMemoryBytes: 32 * MB, workers: 16, largestRecordBytes: 250, maxInFlight: 5 }))
       .toEqual({ batchLimitBytes: MB - REQUEST_ROOM_BYTES, bufferBytes: MB, buffersPerWorker: 2 });
-    expect(planBatchBuffers({ batchBytes: 512 * 1024, bufferMemoryBytes: 32 * MB, workers: 1, largestRecordBytes: 250 }))
-      .toEqual({ batchLimitBytes: 512 * 1024, bufferBytes: 512 * 1024 + REQUEST_ROOM_BYTES, buffersPerWorker: 63 });
+    // 63 buffers would fit; a worker holds one more than it keeps in flight.
+    expect(planBatchBuffers({ batchBytes: 512 * 1024, bufferMemoryBytes: 32 * MB, workers: 1, largestRecordBytes: 250, maxInFlight: 5 }))
+      .toEqual({ batchLimitBytes: 512 * 1024, bufferBytes: 512 * 1024 + REQUEST_ROOM_BYTES, buffersPerWorker: 6 });
+    // A record larger than --batch goes alone: the buffers hold it.
+    expect(planBatchBuffers({ batchBytes: 16 * 1024, bufferMemoryBytes: 32 * MB, workers: 2, largestRecordBytes: 200 * 1024, maxInFlight: 5 }).bufferBytes)
+      .toBeGreaterThan(200 * 1024 + REQUEST_ROOM_BYTES);
   });
 
   it('refuses a share too small for two batches of the largest record, before anything runs', () => {
-    const error = errorOf(() => planBatchBuffers({ batchBytes: MB, bufferMemoryBytes: 64 * 1024, workers: 16, largestRecordBytes: 3000 }));
+    const error = errorOf(() => planBatchBuffers({ batchBytes: MB, bufferMemoryBytes: 64 * 1024, workers: 16, largestRecordBytes: 3000, maxInFlight: 5 }));
     expect(error.code).toBe('DS_BUFFER_TOO_SMALL');
     expect(error.message).toBe('buffer.memory 65536 B split across 16 workers leaves 4096 B each: not two batches of one 3000 B record');
   });
