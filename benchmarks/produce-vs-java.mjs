@@ -14,6 +14,7 @@ import { DEFAULT_KAFKA_VERSION, DEFAULT_LAYOUT } from '../dist/src/cluster/setti
 import { defaultProduceFlags, toRunConfig } from '../dist/src/cli/produce-options.js';
 import { parseSize } from '../dist/src/cli/parse.js';
 import { runJavaProducerPerf } from '../dist/src/java-perf.js';
+import { createKafka } from '../dist/src/kafka-client.js';
 import { machineInfo } from '../dist/src/machine.js';
 import { maxMessageBytesFor } from '../dist/src/topic.js';
 
@@ -39,7 +40,7 @@ const cli = new URL('../bin/datastorm.js', import.meta.url).pathname;
 const run = Date.now().toString(36);
 const mib = (bytes) => bytes / 1024 / 1024;
 const cpuSeconds = (p) => (p.cpuUserMs + p.cpuSystemMs) / 1000;
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return (s[Math.floor((s.length - 1) / 2)] + s[Math.ceil((s.length - 1) / 2)]) / 2; };
 
 function configFor(topic, codec, batch, workers) {
   const flags = { ...defaultProduceFlags(), topic, numRecords: Number(opts.records), recordSize: Number(opts['record-size']),
@@ -78,6 +79,12 @@ async function runJava(config) {
   };
 }
 
+// Each run writes its records 3 times over (RF 3): a topic is deleted once its run is measured, or a long grid
+// fills the disk.
+const admin = createKafka(bootstrap, 'datastorm-bench-cleanup').admin();
+await admin.connect();
+const dropTopic = (topic) => admin.deleteTopics({ topics: [topic] }).catch((error) => console.error(`could not delete ${topic}: ${error.message}`));
+
 const fmt = (r) => `${r.recordsPerSec.toFixed(0)} records/s, avg ${r.avgMs.toFixed(0)} ms, p99 ${r.p99Ms.toFixed(0)} ms, ` +
   `CPU ${r.cpuS.toFixed(1)} s (${(r.cpuS / (r.records / 1e6)).toFixed(2)} s per 1M records), peak RSS ${r.rssMiB.toFixed(0)} MiB`;
 
@@ -92,11 +99,15 @@ for (let repeat = 1; repeat <= Number(opts.repeat); repeat++) {
   for (const codec of opts.codecs.split(',')) {
     for (const batch of opts.batches.split(',')) {
       const tag = `${codec} ${batch}`;
-      const java = await runJava(configFor(`bench-java-${codec}-${batch}-${run}-${repeat}`, codec, batch, 1));
+      const javaConfig = configFor(`bench-java-${codec}-${batch}-${run}-${repeat}`, codec, batch, 1);
+      const java = await runJava(javaConfig);
+      await dropTopic(javaConfig.topic);
       console.log(`\n[${tag} #${repeat}] java ProducerPerformance (Kafka ${java.kafkaVersion}): ${fmt(java)}`);
       keep(`${tag} java`, java);
       for (const workers of workerCounts) {
-        const ds = runDataStorm(configFor(`bench-ds-${codec}-${batch}-w${workers}-${run}-${repeat}`, codec, batch, workers));
+        const dsConfig = configFor(`bench-ds-${codec}-${batch}-w${workers}-${run}-${repeat}`, codec, batch, workers);
+        const ds = runDataStorm(dsConfig);
+        await dropTopic(dsConfig.topic);
         console.log(`[${tag} #${repeat}] datastorm --workers ${workers}: ${fmt(ds)}, accounting ${ds.accountingOk ? 'OK' : 'MISMATCH'}`);
         if (!ds.accountingOk) process.exitCode = 1;
         keep(`${tag} w${workers}`, ds);
@@ -141,4 +152,5 @@ for (const codec of opts.codecs.split(',')) {
     }
   }
 }
+await admin.disconnect();
 if (opts.json) writeFileSync(opts.json, `${JSON.stringify({ machine: m, options: opts, rows }, null, 2)}\n`);

@@ -75,6 +75,11 @@ export function sharedSettings(layout: ClusterLayout): Record<string, string> {
     'auto.create.topics.enable': 'false',
     'num.network.threads': '3',
     'num.io.threads': '4',
+    // A load-test cluster fills its disk: 2M records of 250 B are 1.5 GB at RF 3, and a morning of benchmark
+    // grids filled 80 GB and stopped every node. Records are kept for an hour, in segments that close at 128 MB.
+    'log.retention.ms': String(60 * 60 * 1000),
+    'log.segment.bytes': String(128 * 1024 * 1024),
+    'log.retention.check.interval.ms': '60000',
     // Without a bound a node that never finds its quorum waits forever.
     'server.max.startup.time.ms': '120000',
   };
