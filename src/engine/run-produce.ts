@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
@@ -9,6 +10,7 @@ import { DataStormError } from '../errors.js';
 import { createHistogram, decodeHistogram, encodeHistogram, summarizeLatency, type Histogram } from '../histograms.js';
 import { createKafka, describeBrokers } from '../kafka-client.js';
 import { machineInfo } from '../machine.js';
+import { formatWorkersOverCoresNote } from '../report.js';
 import { projectRoot } from '../paths.js';
 import { buildPayloadPool } from '../payloads.js';
 import {
@@ -79,6 +81,8 @@ function prepareRun(config: RunConfig): PreparedRun {
 export async function runProduce(config: RunConfig, hooks: RunHooks = {}): Promise<ProduceResult> {
   const log = hooks.log ?? (() => undefined);
   const prepared = prepareRun(config);
+  const workersNote = formatWorkersOverCoresNote(config.workers, availableParallelism(), loadavg()[0]);
+  if (workersNote) log(workersNote);
   let embedded: { stop: boolean } | undefined;
   let bootstrap = config.bootstrap;
   if (!bootstrap) {

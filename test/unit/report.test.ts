@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createHistogram, encodeHistogram, recordLatencyUs, summarizeLatency } from '../../src/histograms.js';
 import {
   formatAccountingLine, formatErrorsLine, formatIntendedLatencyLine, formatResultTable, formatRunHeader, formatSummaryLine, formatWindowLine,
+  formatWorkersOverCoresNote,
 } from '../../src/report.js';
 import type { ProduceResult } from '../../src/result.js';
 import { PERF_SUMMARY_LINE, PERF_WINDOW_LINE } from '../helpers.js';
@@ -88,5 +89,16 @@ describe('formatRunHeader', () => {
     expect(formatRunHeader(result)).toBe('topic bench-t (8 partitions) on 4 brokers: 16 workers, 100 B Avro, batch 16777216 B, ' +
       'buffer.memory 33554432 B (2 batch buffers/worker: batches close at 1048064 B), linger 5 ms, 5 in flight/worker, ' +
       'compression lz4, acks all, no rate limit; machine 2 x Test CPU, Node v20.0.0; latency per record, send to ack');
+  });
+});
+
+describe('formatWorkersOverCoresNote', () => {
+  it('says so when the workers outnumber the free cores, and nothing otherwise', () => {
+    expect(formatWorkersOverCoresNote(16, 2, 0.4)).toBe('note: 16 workers on 2 cores, about 2 free (load average 0.4): workers beyond ' +
+      'the free cores take turns on them, and each costs CPU of its own (start-up, heap, connections, event loop); measured on 2 cores, ' +
+      '16 workers spent about 2.9x the CPU per record of 2 (README, "More workers than cores")');
+    expect(formatWorkersOverCoresNote(2, 2, 0.4)).toBeUndefined();
+    expect(formatWorkersOverCoresNote(2, 2, 1.6)).toMatch(/^note: 2 workers on 2 cores, about 1 free \(load average 1\.6\)/);
+    expect(formatWorkersOverCoresNote(1, 2, 9)).toBeUndefined(); // one worker always has a core, however busy
   });
 });
