@@ -34,10 +34,7 @@ function errorType(error: unknown): string {
   return e.type ?? e.name ?? 'Error';
 }
 
-import { readFileSync } from 'node:fs';
-const tcpu = () => { const f = readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) * 10; };
 export default async function produceWorker(task: ProduceTask): Promise<WorkerSummary> {
-  const c0 = tcpu();
   const { config, port, workerId } = task;
   if (!kafkajsPatched()) throw new Error('kafkajs was loaded without DataStorm\'s fixes: import it from src/kafkajs.ts');
   registerCodecs();
@@ -101,7 +98,6 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
     throw error;
   }
   post({ type: 'ready', workerId });
-  const c1 = tcpu();
   await started;
   const waitMs = startAtMs - epochMs();
   if (waitMs > 0) await sleep(waitMs);
@@ -233,9 +229,7 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
     await woken(1000);
   }
 
-  const c2 = tcpu();
   await producer.disconnect().catch(() => undefined);
-  if (process.env.DS_CPU) console.error(`worker ${workerId} cpu ms: setup ${c1 - c0} run ${c2 - c1} requests ${requests}`);
   const wireBytes = sockets.reduce((sum, socket) => sum + socket.bytesWritten, 0);
   if (fatal) post({ type: 'fatal', workerId, ...fatal });
   const last = meter.take();
