@@ -81,8 +81,6 @@ function prepareRun(config: RunConfig): PreparedRun {
 export async function runProduce(config: RunConfig, hooks: RunHooks = {}): Promise<ProduceResult> {
   const log = hooks.log ?? (() => undefined);
   const prepared = prepareRun(config);
-  const workersNote = formatWorkersOverCoresNote(config.workers, availableParallelism(), loadavg()[0]);
-  if (workersNote) log(workersNote);
   let embedded: { stop: boolean } | undefined;
   let bootstrap = config.bootstrap;
   if (!bootstrap) {
@@ -103,6 +101,8 @@ async function runOnCluster(
 ): Promise<ProduceResult> {
   const { buffers, values } = prepared;
   const brokers = await describeBrokers(bootstrap);
+  const workersNote = formatWorkersOverCoresNote(config.workers, availableParallelism(), loadavg()[0]);
+  if (workersNote) log(workersNote);
   const admin = createKafka(bootstrap, 'datastorm-admin').admin();
   await admin.connect();
   const startedAt = new Date().toISOString();
