@@ -83,6 +83,7 @@ export function formatRunHeader(result: ProduceResult): string {
     `${result.cluster.embedded ? ' (embedded local cluster)' : ''}: ${c.workers} workers, ${size}, batch ${c.batchBytes} B, ` +
     `buffer.memory ${c.bufferMemoryBytes} B (${result.buffers.buffersPerWorker} batch buffers/worker: batches close at ${result.buffers.batchLimitBytes} B), ` +
     `linger ${c.lingerMs} ms, ${c.maxInFlight} in flight/worker, compression ${c.compression}, acks ${c.acks === -1 ? 'all' : c.acks}, ` +
+    `${c.idempotent ? 'idempotent' : 'not idempotent'}, ` +
     `${c.throughputRps > 0 ? `${c.throughputRps} records/s limit` : 'no rate limit'}; ` +
     `machine ${result.machine.cpuCount} x ${result.machine.cpuModel}, Node ${result.machine.nodeVersion}; latency per record, send to ack`;
 }

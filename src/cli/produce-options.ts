@@ -61,7 +61,8 @@ export const PRODUCE_OPTIONS: Record<string, OptionSpec> = {
     parse: parseIntegerOption('--max-block', 0) },
   compression: { flags: '--compression <codec>', description: 'none, gzip, snappy, lz4 or zstd', defaultValue: 'none', parse: parseCodec },
   acks: { flags: '--acks <acks>', description: 'all (-1), 1 or 0', defaultValue: -1, defaultDescription: 'all', parse: parseAcks },
-  idempotent: { flags: '--idempotent', description: 'idempotent producer (needs --acks all; one request in flight per broker)', defaultValue: false },
+  idempotent: { flags: '--idempotent', description: 'idempotent producer: a retried send cannot write a record twice; one request in flight per broker (default, as Kafka\'s Java producer: on with --acks all, off with --acks 0 or 1)' },
+  noIdempotent: { flags: '--no-idempotent', description: 'turn idempotence off (also enable.idempotence=false)' },
   partitions: { flags: '--partitions <n>', description: 'partitions of the topic when it is created', defaultValue: 8,
     parse: parseIntegerOption('--partitions', 1, 10_000) },
   replication: { flags: '--replication <n>', description: 'replication factor of the topic when it is created', defaultValue: 3,
@@ -108,7 +109,8 @@ export interface ProduceFlags {
   maxBlock: number;
   compression: RunConfig['compression'];
   acks: Acks;
-  idempotent: boolean;
+  /** undefined: as Kafka's Java producer, idempotent exactly when acks is all. */
+  idempotent?: boolean;
   partitions: number;
   replication: number;
   keys: RunConfig['keys'];
@@ -129,7 +131,7 @@ const PRODUCER_PROPS: Record<string, (flags: ProduceFlags, value: string) => voi
   'batch.size': (f, v) => { f.batch = parseSize('batch.size', v); },
   'linger.ms': (f, v) => { f.linger = parseIntegerOption('linger.ms', 0, 60_000)(v); },
   'compression.type': (f, v) => { f.compression = parseCodec(v); },
-  'enable.idempotence': (f, v) => { f.idempotent = v === 'true'; },
+  'enable.idempotence': (f, v) => { f.idempotent = parseChoice('enable.idempotence', ['true', 'false'])(v) === 'true'; },
   'buffer.memory': (f, v) => { f.bufferMemory = parseSize('buffer.memory', v); },
   'max.block.ms': (f, v) => { f.maxBlock = parseIntegerOption('max.block.ms', 0)(v); },
   'max.in.flight.requests.per.connection': (f, v) => { f.maxInFlight = parseIntegerOption('max.in.flight.requests.per.connection', 1, 1000)(v); },
@@ -190,8 +192,10 @@ export function toRunConfig(parsed: ProduceFlags, typed: (key: keyof ProduceFlag
   if (flags.payloadFile && (typed('recordSize') || flags.schema || flags.serializeOnSend)) {
     throw new DataStormError('DS_BAD_OPTIONS', '--payload-file excludes --record-size, --schema and --serialize-on-send');
   }
-  if (flags.idempotent && flags.acks !== -1) {
-    throw new DataStormError('DS_BAD_OPTIONS', '--idempotent needs --acks all');
+  if (flags.idempotent === true && flags.acks !== -1) {
+    throw new DataStormError('DS_BAD_OPTIONS', 'idempotence (--idempotent or enable.idempotence=true) needs --acks all', {
+      hint: 'idempotence is on by default with acks=all; leave it out to produce with --acks 0 or 1',
+    });
   }
   if (flags.warmupRecords > 0 && flags.duration === undefined && flags.warmupRecords >= flags.numRecords) {
     throw new DataStormError('DS_BAD_OPTIONS', `--warmup-records ${flags.warmupRecords} leaves no records of --num-records ${flags.numRecords} to measure`);
@@ -213,7 +217,7 @@ export function toRunConfig(parsed: ProduceFlags, typed: (key: keyof ProduceFlag
     maxBlockMs: flags.maxBlock,
     compression: flags.compression,
     acks: flags.acks,
-    idempotent: flags.idempotent,
+    idempotent: flags.idempotent ?? flags.acks === -1,
     partitions: flags.partitions,
     replication: flags.replication,
     keys: flags.keys,

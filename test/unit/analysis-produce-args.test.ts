@@ -37,7 +37,7 @@ describe('produce options as text', () => {
       numRecords: 5000, workers: 8, batchBytes: 16 * 1024 * 1024, lingerMs: 5, compression: 'none', partitions: 8,
       payload: { kind: 'avro', recordSizeBytes: 250, serializeOnSend: true },
     });
-    expect(() => runConfigOf({ idempotent: true, acks: ['1'] })).toThrow('--idempotent needs --acks all');
+    expect(() => runConfigOf({ idempotent: true, acks: ['1'] })).toThrow('idempotence (--idempotent or enable.idempotence=true) needs --acks all');
     expect(() => runConfigOf({ numRecords: ['10'], duration: ['5s'] })).toThrow('--num-records and --duration exclude each other');
   });
 

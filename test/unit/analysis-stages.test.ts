@@ -48,7 +48,7 @@ describe('stage files', () => {
     expect(errorOf(() => stageFromObject({ ...minimal, processes: 3 }, 's.yaml', 's')).message)
       .toBe('s.yaml: processes takes a whole number from 1 to the stage\'s workers (2), not 3');
     expect(errorOf(() => stageFromObject({ ...minimal, idempotent: true, acks: 1 }, 's.yaml', 's')).message)
-      .toBe('s.yaml: --idempotent needs --acks all');
+      .toBe('s.yaml: idempotence (--idempotent or enable.idempotence=true) needs --acks all');
     expect(errorOf(() => stageFromObject(['a'], 's.yaml', 's')).message).toBe('s.yaml: a stage is a mapping of keys to values');
   });
 

@@ -35,10 +35,28 @@ describe('the produce RunConfig', () => {
     const config = configOf([]);
     expect(config).toMatchObject({
       topic: 'datastorm-perf', numRecords: 1_000_000, durationMs: undefined, throughputRps: -1, batchBytes: 524_288,
-      lingerMs: 5, compression: 'none', acks: -1, idempotent: false, partitions: 8, replication: 3, keys: 'none',
+      lingerMs: 5, compression: 'none', acks: -1, idempotent: true, partitions: 8, replication: 3, keys: 'none',
       payload: { kind: 'avro', recordSizeBytes: 250 }, bootstrap: undefined, reportingIntervalMs: 5000,
+      bufferMemoryBytes: 32 * 1024 * 1024, maxBlockMs: 60_000,
     });
     expect(defaultProduceFlags().numRecords).toBe(1_000_000);
+  });
+
+  it('is idempotent exactly when acks is all, as Kafka\'s Java producer, unless told otherwise', () => {
+    expect(configOf([]).idempotent).toBe(true);
+    expect(configOf(['--acks', '1']).idempotent).toBe(false);
+    expect(configOf(['--acks', '0']).idempotent).toBe(false);
+    expect(configOf(['--producer-props', 'acks=1']).idempotent).toBe(false);
+    expect(configOf(['--no-idempotent']).idempotent).toBe(false);
+    expect(configOf(['--producer-props', 'enable.idempotence=false']).idempotent).toBe(false);
+    expect(configOf(['--idempotent']).idempotent).toBe(true);
+    expect(() => configOf(['--producer-props', 'enable.idempotence=yes'])).toThrow('enable.idempotence takes one of true, false, not "yes"');
+  });
+
+  it('takes buffer.memory and max.block.ms as flags and as Kafka\'s properties', () => {
+    expect(configOf(['--buffer-memory', '64MB', '--max-block', '500'])).toMatchObject({ bufferMemoryBytes: 64 * 1024 * 1024, maxBlockMs: 500 });
+    expect(configOf(['--producer-props', 'buffer.memory=1048576', 'max.block.ms=0'])).toMatchObject({ bufferMemoryBytes: 1_048_576, maxBlockMs: 0 });
+    expect(() => configOf(['--buffer-memory', 'lots'])).toThrow('--buffer-memory takes a size such as 16MB');
   });
 
   it('takes perf-test\'s flags and producer properties, with typed flags winning', () => {
@@ -62,7 +80,7 @@ describe('the produce RunConfig', () => {
   it('refuses options that contradict each other', () => {
     expect(() => configOf(['--num-records', '5', '--duration', '5s'])).toThrow('--num-records and --duration exclude each other');
     expect(() => configOf(['--payload-file', 'x', '--record-size', '100'])).toThrow('--payload-file excludes --record-size, --schema and --serialize-on-send');
-    expect(() => configOf(['--idempotent', '--acks', '1'])).toThrow('--idempotent needs --acks all');
+    expect(() => configOf(['--idempotent', '--acks', '1'])).toThrow('idempotence (--idempotent or enable.idempotence=true) needs --acks all');
     expect(() => configOf(['--num-records', '10', '--warmup-records', '10'])).toThrow('leaves no records');
     expect(() => configOf(['--producer-props', 'retries'])).toThrow('producer property "retries" is not key=value');
     expect(() => configOf(['--acks', '2'])).toThrow('--acks takes all, -1, 0 or 1, not "2"');

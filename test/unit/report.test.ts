@@ -88,7 +88,9 @@ describe('formatRunHeader', () => {
     result.buffers = { batchLimitBytes: 1_048_064, bufferBytes: 1_048_576, buffersPerWorker: 2 };
     expect(formatRunHeader(result)).toBe('topic bench-t (8 partitions) on 4 brokers: 16 workers, 100 B Avro, batch 16777216 B, ' +
       'buffer.memory 33554432 B (2 batch buffers/worker: batches close at 1048064 B), linger 5 ms, 5 in flight/worker, ' +
-      'compression lz4, acks all, no rate limit; machine 2 x Test CPU, Node v20.0.0; latency per record, send to ack');
+      'compression lz4, acks all, not idempotent, no rate limit; machine 2 x Test CPU, Node v20.0.0; latency per record, send to ack');
+    result.config.idempotent = true;
+    expect(formatRunHeader(result)).toContain(', acks all, idempotent, no rate limit;');
   });
 });
 
