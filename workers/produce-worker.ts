@@ -21,6 +21,13 @@ const FATAL_ERROR_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE',
   'TOPIC_AUTHORIZATION_FAILED', 'CLUSTER_AUTHORIZATION_FAILED', 'UNSUPPORTED_COMPRESSION_TYPE', 'INVALID_REQUIRED_ACKS']);
 /** With no acknowledgement for this long while sends fail, the cluster is gone. */
 const BROKER_LOST_AFTER_US = 20_000_000;
+/**
+ * A send is retried for about 40 s before its records count as failed, as Java's producer retries until its
+ * delivery.timeout.ms (120 s): a broker killed mid-run leaves its partitions leaderless for KRaft's broker
+ * session timeout (9 s here), and kafkajs's default (5 retries, about 3 s) failed records that a retry would
+ * have written. BROKER_LOST_AFTER_US still ends a run whose cluster is gone.
+ */
+const SEND_RETRY = { retries: 20, initialRetryTime: 100, maxRetryTime: 2000 };
 /** Records appended between two clock readings (and linger checks): a few microseconds of work. */
 const CHUNK_RECORDS = 32;
 /** The send loop yields to I/O this often while it has records to append, so requests go out and acks come in. */
@@ -59,6 +66,7 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
   });
   const producer = kafka.producer({
     allowAutoTopicCreation: false,
+    retry: SEND_RETRY,
     idempotent: config.idempotent,
     maxInFlightRequests: config.idempotent ? 1 : undefined,
   });

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { Command, Option } from 'commander';
 import { createTable } from '../table.js';
-import { clusterDown, clusterStatus, clusterUp, defaultClusterDir, readClusterState } from '../cluster/launcher.js';
+import { clusterDown, clusterStatus, clusterUp, defaultClusterDir, readClusterState, startNode, stopNode } from '../cluster/launcher.js';
 import { javaArgs, requireJava, resolveKafkaRuntime } from '../cluster/kafka-runtime.js';
 import { renderCompose } from '../cluster/compose.js';
 import { DEFAULT_KAFKA_VERSION, DEFAULT_LAYOUT } from '../cluster/settings.js';
@@ -29,7 +29,10 @@ export function clusterCommand(): Command {
         layout: { ...DEFAULT_LAYOUT, brokers: opts.brokers }, kafkaVersion: opts.kafkaVersion, dir: opts.dir, log: stderrLine,
       });
       if (opts.json) process.stdout.write(`${JSON.stringify(state, null, 2)}\n`);
-      if (state.alreadyRunning) {
+      if (state.restartedNodes) {
+        stderrLine(`cluster up: node${state.restartedNodes.length > 1 ? 's' : ''} ${state.restartedNodes.join(', ')} started again; ` +
+          `${state.nodes.length} nodes, Kafka ${state.kafkaVersion}, ${state.bootstrap.join(',')}`);
+      } else if (state.alreadyRunning) {
         stderrLine(`cluster already running: ${state.nodes.length} nodes, Kafka ${state.kafkaVersion}, ${state.bootstrap.join(',')} (nothing done)`);
       } else {
         stderrLine(`cluster up: ${state.nodes.length} brokers listed by metadata, Kafka ${state.kafkaVersion} (${state.source}), ` +
@@ -44,6 +47,23 @@ export function clusterCommand(): Command {
       const stopped = await clusterDown(opts.dir);
       stderrLine(stopped.length ? `cluster down: stopped pids ${stopped.join(', ')}` : 'no cluster running');
     });
+
+  const nodeArgument = (value: string) => parseIntegerOption('node', 1, 99)(value);
+  const nodeCommands: Array<[string, string, (id: number, dir: string) => Promise<string>]> = [
+    ['kill-node', 'kill a node with SIGKILL, as a crash would (no clean shutdown); it keeps its data for start-node',
+      async (id, dir) => `node ${id} killed (SIGKILL), down after ${await stopNode(id, 'kill', { dir })} ms`],
+    ['stop-node', 'stop a node cleanly (SIGTERM: controlled shutdown, leaders moved first; SIGKILL after 30 s)',
+      async (id, dir) => `node ${id} stopped (SIGTERM), down after ${await stopNode(id, 'stop', { dir })} ms`],
+    ['start-node', 'start a node that is down on its data; returns once the metadata lists it (its replicas then rejoin the ISR)',
+      async (id, dir) => `node ${id} back, listed by the metadata after ${await startNode(id, { dir })} ms`],
+  ];
+  for (const [name, description, act] of nodeCommands) {
+    cluster.command(name)
+      .description(description)
+      .argument('<node>', 'node id (1-4 on the default cluster)', nodeArgument)
+      .addOption(dirOption())
+      .action(async (id: number, opts: { dir: string }) => { stderrLine(await act(id, opts.dir)); });
+  }
 
   cluster.command('status')
     .description('list nodes, pids, ports and health, and how many brokers the metadata lists')
@@ -62,7 +82,7 @@ export function clusterCommand(): Command {
       } else {
         const table = createTable(['node', 'roles', 'pid', 'client port', 'controller port', 'process', 'port']);
         for (const n of status.nodes) {
-          table.push([n.id, n.roles, n.pid, n.clientPort, n.controllerPort ?? '-', n.alive ? 'alive' : 'DEAD',
+          table.push([n.id, n.roles, n.pid, n.clientPort, n.controllerPort ?? '-', n.alive ? 'alive' : 'down',
             n.accepting ? 'accepting' : 'closed']);
         }
         stderrLine(table.toString());

@@ -123,10 +123,11 @@ function runToExit(child: ChildProcess): Promise<number> {
 }
 
 /**
- * Starts the cluster and returns once its metadata lists every broker. On a failure it names the node,
+ * Starts the cluster and returns once its metadata lists every broker; on a partly running cluster, starts the
+ * nodes that are down on their data (restartedNodes). On a failure it names the node,
  * shows the tail of its log and stops the nodes it started.
  */
-export async function clusterUp(options: UpOptions): Promise<ClusterState & { alreadyRunning: boolean }> {
+export async function clusterUp(options: UpOptions): Promise<ClusterState & { alreadyRunning: boolean; restartedNodes?: number[] }> {
   const log = options.log ?? (() => undefined);
   const dir = options.dir ?? defaultClusterDir();
   const existing = readClusterState(dir);
@@ -134,9 +135,10 @@ export async function clusterUp(options: UpOptions): Promise<ClusterState & { al
     const alive = existing.nodes.filter(nodeIsAlive);
     if (alive.length === existing.nodes.length) return { ...existing, alreadyRunning: true };
     if (alive.length > 0) {
-      throw new DataStormError('DS_CLUSTER_PARTIAL',
-        `the cluster in ${dir} is partly running (${alive.length} of ${existing.nodes.length} nodes alive)`,
-        { hint: 'run `datastorm cluster down` first' });
+      const down = existing.nodes.filter((node) => !nodeIsAlive(node));
+      log(`the cluster in ${dir} is partly running: starting node${down.length > 1 ? 's' : ''} ${down.map((n) => n.id).join(', ')} with ${down.length > 1 ? 'their' : 'its'} data`);
+      for (const node of down) await startNode(node.id, { dir, log });
+      return { ...readClusterState(dir)!, alreadyRunning: true, restartedNodes: down.map((n) => n.id) };
     }
     log(`removing the stale state of a cluster that is no longer running (pids ${existing.nodes.map((n) => n.pid).join(', ')})`);
     rmSync(stateFile(dir));
@@ -170,13 +172,12 @@ export async function clusterUp(options: UpOptions): Promise<ClusterState & { al
     return { id, nodeDir, roles: settings['process.roles'] };
   });
 
-  const jvmFlags = (nodeDir: string) => [`-Dkafka.logs.dir=${nodeDir}`, `-Dlog4j2.configurationFile=${log4jFile}`];
   log(`formatting storage of ${nodes.length} nodes (Kafka ${runtime.version}, cluster id ${clusterId})`);
   const formatCodes = await Promise.all(nodes.map(({ nodeDir }) => {
     const out = openSync(join(nodeDir, 'format.log'), 'w');
     const child = spawn('java', javaArgs(runtime, 'kafka.tools.StorageTool',
       ['format', `--cluster-id=${clusterId}`, '-c', join(nodeDir, 'server.properties')],
-      ['-Xmx256m', ...jvmFlags(nodeDir)]), { stdio: ['ignore', out, out] });
+      ['-Xmx256m', ...nodeLogFlags(nodeDir, log4jFile)]), { stdio: ['ignore', out, out] });
     return runToExit(child).finally(() => closeSync(out));
   }));
   const badFormat = formatCodes.findIndex((code) => code !== 0);
@@ -188,18 +189,7 @@ export async function clusterUp(options: UpOptions): Promise<ClusterState & { al
 
   log(`starting ${nodes.length} nodes on ${bootstrapServers(layout).join(',')}`);
   let failure: string | undefined;
-  const children = nodes.map(({ id, nodeDir }) => {
-    const out = openSync(join(nodeDir, 'stdout.log'), 'w');
-    const child = spawn('java', javaArgs(runtime, 'kafka.Kafka', [join(nodeDir, 'server.properties')],
-      [...JVM_FLAGS, ...jvmFlags(nodeDir)]), { stdio: ['ignore', out, out], detached: true });
-    closeSync(out);
-    child.once('exit', (code, signal) => {
-      failure ??= `node ${id} exited (${signal ?? `code ${code}`}) during start-up; tail of ${nodeDir}/server.log:\n` +
-        `${tailOfFile(join(nodeDir, 'server.log'))}\n${tailOfFile(join(nodeDir, 'stdout.log'), 5)}`;
-    });
-    child.unref();
-    return child;
-  });
+  const children = nodes.map(({ id, nodeDir }) => spawnNode(runtime, nodeDir, log4jFile, 'w', (why) => { failure ??= `node ${id} ${why}`; }));
   const state: ClusterState = {
     kafkaVersion: runtime.version,
     source: runtime.source,
@@ -235,6 +225,92 @@ export async function clusterUp(options: UpOptions): Promise<ClusterState & { al
   return { ...state, alreadyRunning: false };
 }
 
+const nodeLogFlags = (nodeDir: string, log4jFile: string) => [`-Dkafka.logs.dir=${nodeDir}`, `-Dlog4j2.configurationFile=${log4jFile}`];
+
+/**
+ * One node's JVM, detached, on its own server.properties (formatted storage and all), its output in its folder
+ * ('w' anew, 'a' after what an earlier run of the node wrote). `onEarlyExit` hears why it died.
+ */
+function spawnNode(runtime: KafkaRuntime, nodeDir: string, log4jFile: string, outputMode: 'w' | 'a', onEarlyExit: (why: string) => void): ChildProcess {
+  const out = openSync(join(nodeDir, 'stdout.log'), outputMode);
+  const child = spawn('java', javaArgs(runtime, 'kafka.Kafka', [join(nodeDir, 'server.properties')],
+    [...JVM_FLAGS, ...nodeLogFlags(nodeDir, log4jFile)]), { stdio: ['ignore', out, out], detached: true });
+  closeSync(out);
+  child.once('exit', (code, signal) => {
+    onEarlyExit(`exited (${signal ?? `code ${code}`}) during start-up; tail of ${nodeDir}/server.log:\n` +
+      `${tailOfFile(join(nodeDir, 'server.log'))}\n${tailOfFile(join(nodeDir, 'stdout.log'), 5)}`);
+  });
+  child.unref();
+  return child;
+}
+
+function requireState(dir: string): ClusterState {
+  const state = readClusterState(dir);
+  if (!state) throw new DataStormError('DS_NO_CLUSTER', `no cluster in ${dir}`, { hint: 'start one with `datastorm cluster up`' });
+  return state;
+}
+
+function nodeOf(state: ClusterState, id: number): NodeState {
+  const node = state.nodes.find((n) => n.id === id);
+  if (!node) {
+    throw new DataStormError('DS_NO_SUCH_NODE', `node ${id} is not in the cluster (nodes ${state.nodes.map((n) => n.id).join(', ')})`);
+  }
+  return node;
+}
+
+export interface NodeOptions {
+  dir?: string;
+  log?: (line: string) => void;
+}
+
+/**
+ * Stops one node: SIGKILL at once (a crash: nothing flushed, no controlled shutdown), or SIGTERM and a clean
+ * shutdown (SIGKILL after the grace period). Returns how long it took; the node keeps its data for start-node.
+ */
+export async function stopNode(id: number, how: 'kill' | 'stop', options: NodeOptions & { graceMs?: number } = {}): Promise<number> {
+  const state = requireState(options.dir ?? defaultClusterDir());
+  const node = nodeOf(state, id);
+  if (!nodeIsAlive(node)) throw new DataStormError('DS_NODE_DOWN', `node ${id} is not running`, { hint: `start it with \`datastorm cluster start-node ${id}\`` });
+  const started = Date.now();
+  process.kill(node.pid, how === 'kill' ? 'SIGKILL' : 'SIGTERM');
+  const deadline = started + (options.graceMs ?? 30_000);
+  while (nodeIsAlive(node) && Date.now() < deadline) await sleep(50);
+  if (nodeIsAlive(node)) process.kill(node.pid, 'SIGKILL');
+  while (nodeIsAlive(node)) await sleep(50);
+  return Date.now() - started;
+}
+
+/**
+ * Starts a node that is down on the data it had, and returns once the cluster's metadata lists it again.
+ * Its replicas then catch up and rejoin the ISR (the broker's own work, which takes longer under load).
+ */
+export async function startNode(id: number, options: NodeOptions & { timeoutMs?: number } = {}): Promise<number> {
+  const dir = options.dir ?? defaultClusterDir();
+  const state = requireState(dir);
+  const node = nodeOf(state, id);
+  if (nodeIsAlive(node)) throw new DataStormError('DS_NODE_RUNNING', `node ${id} is already running (pid ${node.pid})`);
+  requireJava();
+  const started = Date.now();
+  let failure: string | undefined;
+  const runtime: KafkaRuntime = { version: state.kafkaVersion, source: state.source, libDir: state.libDir };
+  const child = spawnNode(runtime, node.dir, join(dir, 'log4j2.properties'), 'a', (why) => { failure ??= `node ${id} ${why}`; });
+  node.pid = child.pid ?? -1;
+  writeFileSync(stateFile(dir), JSON.stringify(state, null, 2));
+  const deadline = started + (options.timeoutMs ?? 120_000);
+  for (;;) {
+    if (failure !== undefined) throw new DataStormError('DS_NODE_START_FAILED', failure);
+    const listed = await describeBrokers([`127.0.0.1:${node.clientPort}`], 3000).then((b) => b.some((broker) => broker.nodeId === id), () => false);
+    if (listed) break;
+    if (Date.now() > deadline) {
+      throw new DataStormError('DS_NODE_START_FAILED', `node ${id} is not listed by the metadata after ${Math.round((Date.now() - started) / 1000)} s; ` +
+        `tail of its log:\n${tailOfFile(join(node.dir, 'server.log'), 6)}`);
+    }
+    await sleep(300);
+  }
+  options.log?.(`node ${id} started (pid ${node.pid}) and listed by the metadata in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return Date.now() - started;
+}
+
 /** Stops every node together (SIGTERM, then SIGKILL after the grace period); returns the pids it stopped. */
 export async function clusterDown(dir = defaultClusterDir(), graceMs = 20_000): Promise<number[]> {
   const state = readClusterState(dir);
@@ -264,8 +340,8 @@ export async function clusterStatus(dir = defaultClusterDir()): Promise<
     alive: nodeIsAlive(node),
     accepting: await portAccepts(node.clientPort),
   })));
-  const brokersListed = nodes.some((n) => n.accepting)
-    ? await describeBrokers(state.bootstrap, 5000).then((b) => b.length, () => 0)
-    : 0;
+  // Asked of the nodes that accept connections only: a node that is down must not make the others look unlisted.
+  const reachable = nodes.filter((n) => n.accepting).map((n) => `127.0.0.1:${n.clientPort}`);
+  const brokersListed = reachable.length > 0 ? await describeBrokers(reachable, 5000).then((b) => b.length, () => 0) : 0;
   return { state, nodes, brokersListed };
 }
