@@ -1,3 +1,5 @@
+import type { FaultStep } from './faults/fault-plan.js';
+
 /**
  * The one typed configuration of a produce run. src/cli builds it from flags (or a workload file);
  * everything after that takes only this. Units are in the names.
@@ -43,6 +45,8 @@ export interface RunConfig {
   keys: KeyMode;
   warmupRecords: number;
   reportingIntervalMs: number;
+  /** Faults to cause on the local cluster during the run (--fault), in time order. */
+  faults: FaultStep[];
   /**
    * Other processes produce to the topic at the same time (shards of one load): its offsets grow by their
    * records too, so this process's accounting is reported but checked only on the merged results.

@@ -1,6 +1,7 @@
 import type { RunConfig } from './config.js';
 import type { LatencySummaryUs } from './histograms.js';
 import type { BatchBufferPlan } from './produce/batch-buffers.js';
+import type { FaultReport } from './faults/fault-plan.js';
 
 /**
  * The versioned result of a produce run: what `--json` prints and `bench` files keep. Units are in every
@@ -119,6 +120,8 @@ export interface ProduceResult {
   workers: WorkerResult[];
   accounting: Accounting;
   process: { peakRssBytes: number; cpuUserMs: number; cpuSystemMs: number };
+  /** With --fault: when each fault happened, the longest stall, the recovery, acknowledgements per 100 ms. */
+  faults?: FaultReport;
   /** True when the run was stopped early (Ctrl-C, a fatal error): the figures are of what was done. */
   partial: boolean;
 }

@@ -143,21 +143,27 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
   };
   // With acks=0 a send settles once queued, before the socket has written it: the buffer waits for the sockets.
   const settled = config.acks === 0 ? () => socketsFlushed(sockets) : () => Promise.resolve();
+  // kafkajs rolls an idempotent partition's sequence back when a send fails: with two batches of a partition in
+  // flight a broker failure then fails records with OUT_OF_ORDER_SEQUENCE_NUMBER. One at a time per partition.
+  const partitionsInFlight = new Set<number>();
+  const partitionBusy = config.idempotent ? (partition: number) => partitionsInFlight.has(partition) : undefined;
   const send = (batch: ProducerBatch) => {
     inFlight++;
     requests++;
+    partitionsInFlight.add(batch.partition);
     producer.send({ topic: config.topic, acks: config.acks, compression, messages: [new PreEncodedMessage(batch)] }).then(
       async () => { onAcknowledged(batch); await settled(); accumulator.release(batch, true); },
       (error: unknown) => { onFailed(batch, error); accumulator.release(batch, false); },
     ).finally(() => {
       inFlight--;
+      partitionsInFlight.delete(batch.partition);
       wake();
     });
   };
   /** Sends what is ready while request slots are free; `drain`: everything appended. */
   const dispatch = (now: number, drain: boolean) => {
     while (inFlight < config.maxInFlight && fatal === undefined) {
-      const batch = accumulator.next(now, drain);
+      const batch = accumulator.next(now, drain, partitionBusy);
       if (!batch) return;
       send(batch);
     }

@@ -7,6 +7,7 @@ import {
   formatRunHeader, formatSummaryLine, formatWindowLine,
 } from '../report.js';
 import type { ProduceResult } from '../result.js';
+import { formatFaultLines } from '../faults/fault-plan.js';
 import { produceOptions, toRunConfig, type ProduceFlags } from './produce-options.js';
 
 const stderr = (line: string) => process.stderr.write(`${line}\n`);
@@ -26,6 +27,7 @@ export function printProduceReport(result: ProduceResult): void {
   if (result.config.printMetrics) stderr(formatMetricsTable(result));
   stderr(formatErrorsLine(result.totals.errors));
   stderr(formatAccountingLine(result));
+  if (result.faults) for (const line of formatFaultLines(result.faults)) stderr(line);
   if (result.config.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }
 

@@ -5,6 +5,7 @@ import { parseBootstrap } from '../bootstrap.js';
 import { parseCodec } from '../codecs.js';
 import { KEY_MODES, type Acks, type RunConfig } from '../config.js';
 import { DataStormError } from '../errors.js';
+import { parseFaultPlan, type FaultStep } from '../faults/fault-plan.js';
 import { parseChoice, parseDurationMs, parseIntegerOption, parseSize } from './parse.js';
 
 /**
@@ -73,6 +74,8 @@ export const PRODUCE_OPTIONS: Record<string, OptionSpec> = {
     parse: parseIntegerOption('--warmup-records', 0) },
   reportingInterval: { flags: '--reporting-interval <ms>', description: 'how often to print a window line', defaultValue: 5000,
     parse: parseIntegerOption('--reporting-interval', 100) },
+  fault: { flags: '--fault <plan>', description: 'faults on the local cluster during the run, e.g. \'kill-node 2 at 10s; start-node 2 at 25s\' (kill-node, stop-node, start-node; times since the start): the report adds when each happened, the longest stall, the recovery to the pre-fault rate',
+    parse: (v) => parseFaultPlan(v) },
   sharedTopic: { flags: '--shared-topic', description: 'other processes produce to the topic too: the accounting is checked when their results are merged (datastorm merge)', defaultValue: false },
   producerProps: { flags: '--producer-props <prop=value...>', description: 'producer settings, as perf-test takes them (acks, batch.size, linger.ms, compression.type, ...)' },
   producerConfig: { flags: '--producer.config <file>', description: 'producer settings from a properties file' },
@@ -116,6 +119,7 @@ export interface ProduceFlags {
   keys: RunConfig['keys'];
   warmupRecords: number;
   reportingInterval: number;
+  fault?: FaultStep[];
   sharedTopic: boolean;
   producerProps?: string[];
   'producer.config'?: string;
@@ -223,6 +227,7 @@ export function toRunConfig(parsed: ProduceFlags, typed: (key: keyof ProduceFlag
     keys: flags.keys,
     warmupRecords: flags.warmupRecords,
     reportingIntervalMs: flags.reportingInterval,
+    faults: flags.fault ?? [],
     sharedTopic: flags.sharedTopic,
     producerProps: props,
     printMetrics: flags.printMetrics,

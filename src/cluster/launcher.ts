@@ -53,8 +53,9 @@ logger.statechange.name = state.change.logger
 logger.statechange.level = WARN
 `;
 
+/** The local cluster's folder: DATASTORM_CLUSTER_DIR, else the cluster folder of the DataStorm home. */
 export function defaultClusterDir(): string {
-  return join(datastormHome(), 'cluster');
+  return process.env.DATASTORM_CLUSTER_DIR ?? join(datastormHome(), 'cluster');
 }
 
 function stateFile(dir: string): string {

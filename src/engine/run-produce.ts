@@ -3,7 +3,9 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { clusterDown, clusterUp } from '../cluster/launcher.js';
+import { clusterDown, clusterUp, defaultClusterDir, readClusterState } from '../cluster/launcher.js';
+import { faultReport } from '../faults/fault-plan.js';
+import { runFaults } from '../faults/run-faults.js';
 import { DEFAULT_KAFKA_VERSION, DEFAULT_LAYOUT } from '../cluster/settings.js';
 import type { RunConfig } from '../config.js';
 import { DataStormError } from '../errors.js';
@@ -74,6 +76,23 @@ function prepareRun(config: RunConfig): PreparedRun {
   return { values: shareValues(values), largestRecordBytes, buffers };
 }
 
+/** --fault acts on the local cluster only: the run must be on it, and the plan's nodes must be its nodes. */
+function checkFaultTarget(config: RunConfig, bootstrap: string[] | undefined): void {
+  if (config.faults.length === 0) return;
+  const local = readClusterState(defaultClusterDir());
+  const sameCluster = local !== undefined && (bootstrap === undefined ||
+    [...bootstrap].sort().join(',') === [...local.bootstrap].sort().join(','));
+  if (!sameCluster) {
+    throw new DataStormError('DS_FAULT_NEEDS_LOCAL_CLUSTER',
+      `--fault acts on the local cluster${local ? ` (${local.bootstrap.join(',')})` : ''}; ${bootstrap?.join(',') ?? 'the run'} is not it`, {
+        hint: 'run on the cluster of `datastorm cluster up` (leave out --bootstrap-server, or give its addresses; DATASTORM_CLUSTER_DIR names its folder)',
+      });
+  }
+  if (bootstrap === undefined) return;
+  const missing = config.faults.find((step) => !local!.nodes.some((node) => node.id === step.node));
+  if (missing) throw new DataStormError('DS_BAD_FAULT', `--fault names node ${missing.node}; the local cluster has nodes ${local!.nodes.map((n) => n.id).join(', ')}`);
+}
+
 /**
  * Runs one produce load: prepares the cluster and topic, starts one long-lived piscina task per worker, merges
  * their interval histograms exactly, and reconciles acknowledged records with the topic's offsets.
@@ -81,6 +100,7 @@ function prepareRun(config: RunConfig): PreparedRun {
 export async function runProduce(config: RunConfig, hooks: RunHooks = {}): Promise<ProduceResult> {
   const log = hooks.log ?? (() => undefined);
   const prepared = prepareRun(config);
+  checkFaultTarget(config, config.bootstrap);
   let embedded: { stop: boolean } | undefined;
   let bootstrap = config.bootstrap;
   if (!bootstrap) {
@@ -88,6 +108,7 @@ export async function runProduce(config: RunConfig, hooks: RunHooks = {}): Promi
     if (!state.alreadyRunning) log(`started the embedded local cluster in ${(state.startupMs / 1000).toFixed(1)} s (it stops after the run)`);
     embedded = { stop: !state.alreadyRunning };
     bootstrap = state.bootstrap;
+    checkFaultTarget(config, bootstrap);
   }
   try {
     return await runOnCluster(config, prepared, bootstrap, embedded !== undefined, hooks, log);
@@ -141,6 +162,7 @@ async function runOnCluster(
     // Figures are added to the totals the moment they arrive, and to the open window; a snapshot that arrives
     // after its window was printed (a worker's port and its task result race) lands in the next one.
     let window = { histogram: createHistogram(), records: 0, payloadBytes: 0 };
+    const acksPerSlot: number[] = [];
     const absorb = (workerId: number, interval: WorkerInterval) => {
       const histograms = {
         latency: decodeHistogram(interval.histogram),
@@ -152,6 +174,10 @@ async function runOnCluster(
       window.histogram.add(histograms.latency);
       window.records += interval.records;
       window.payloadBytes += interval.payloadBytes;
+      for (const [slot, count] of interval.acksPerSlot) {
+        for (let s = acksPerSlot.length; s <= slot; s++) acksPerSlot[s] = 0;
+        acksPerSlot[slot] += count;
+      }
     };
     let seq = 0;
     const answered = new Set<number>();
@@ -193,6 +219,7 @@ async function runOnCluster(
     hooks.signal?.addEventListener('abort', onAbort, { once: true });
     const startAtMs = performance.timeOrigin + performance.now() + 20;
     broadcast({ type: 'go', startAtMs });
+    const faults = config.faults.length ? runFaults(config.faults, startAtMs, defaultClusterDir(), log) : undefined;
 
     // Every reporting interval: ask all workers for their figures, wait for each running one, report the window.
     const intervals: IntervalResult[] = [];
@@ -219,6 +246,7 @@ async function runOnCluster(
       hooks.onInterval?.(result);
     }
     const settled = await done;
+    const faultEvents = await faults?.finish();
     hooks.signal?.removeEventListener('abort', onAbort);
     const summaries: WorkerSummary[] = [];
     for (const outcome of settled) {
@@ -285,6 +313,7 @@ async function runOnCluster(
         cpuUserMs: usage.user / 1000,
         cpuSystemMs: usage.system / 1000,
       },
+      faults: faultEvents ? faultReport(faultEvents, acksPerSlot) : undefined,
       partial,
     };
     if (fatal) throw new RunFailedError(fatal.code, fatal.message, result);

@@ -38,6 +38,8 @@ export interface WorkerInterval {
   steadyRecords: number;
   steadyPayloadBytes: number;
   steadyHistogram: string;
+  /** [slot, records acknowledged in it]: ACK_SLOT_MS slots since the worker's start. */
+  acksPerSlot: Array<[number, number]>;
 }
 
 export type WorkerToMain =

@@ -105,13 +105,16 @@ export class RecordAccumulator {
 
   /**
    * The next batch to send: full ones first, then the open one that has waited longest if it has waited the
-   * linger time; with `drain` (no buffer left, or the run is ending) any open one.
+   * linger time; with `drain` (no buffer left, or the run is ending) any open one. Batches of partitions that
+   * `busy` names wait (one batch in flight per partition keeps an idempotent producer's sequences in order).
    */
-  next(nowUs: number, drain: boolean): ProducerBatch | undefined {
-    const full = this.full.shift();
-    if (full) return full;
+  next(nowUs: number, drain: boolean, busy: (partition: number) => boolean = () => false): ProducerBatch | undefined {
+    const fullAt = this.full.findIndex((batch) => !busy(batch.partition));
+    if (fullAt >= 0) return this.full.splice(fullAt, 1)[0];
     let oldest: ProducerBatch | undefined;
-    for (const batch of this.open.values()) if (!oldest || batch.firstAppendUs < oldest.firstAppendUs) oldest = batch;
+    for (const batch of this.open.values()) {
+      if (!busy(batch.partition) && (!oldest || batch.firstAppendUs < oldest.firstAppendUs)) oldest = batch;
+    }
     if (!oldest || (!drain && nowUs - oldest.firstAppendUs < this.settings.lingerUs)) return undefined;
     this.open.delete(oldest.partition);
     return oldest;

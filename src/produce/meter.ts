@@ -1,4 +1,5 @@
 import type { WorkerInterval } from '../engine/worker-protocol.js';
+import { ACK_SLOT_MS } from '../faults/fault-plan.js';
 import { createHistogram, encodeHistogram, recordLatencyUs } from '../histograms.js';
 import type { ProducerBatch } from './accumulator.js';
 
@@ -21,6 +22,8 @@ export class ProduceMeter {
   private errors: Record<string, number> = {};
   /** When the worker started sending: record i was intended at startUs + i * perRecordUs. */
   private startUs = 0;
+  /** Records acknowledged per ACK_SLOT_MS slot since startUs (slot → count), for stalls and recovery. */
+  private acksPerSlot = new Map<number, number>();
 
   constructor(private readonly settings: MeterSettings) {}
 
@@ -49,6 +52,8 @@ export class ProduceMeter {
     }
     this.records += batch.recordCount;
     this.payloadBytes += batch.payloadBytes;
+    const slot = Math.floor((ackUs - startUs) / (ACK_SLOT_MS * 1000));
+    this.acksPerSlot.set(slot, (this.acksPerSlot.get(slot) ?? 0) + batch.recordCount);
   }
 
   failed(type: string, records: number): void {
@@ -62,7 +67,9 @@ export class ProduceMeter {
       histogram: encodeHistogram(this.latency),
       intendedHistogram: this.settings.perRecordUs > 0 ? encodeHistogram(this.intended) : undefined,
       steadyRecords: this.steadyRecords, steadyPayloadBytes: this.steadyPayloadBytes, steadyHistogram: encodeHistogram(this.steady),
+      acksPerSlot: [...this.acksPerSlot],
     };
+    this.acksPerSlot = new Map();
     this.latency = createHistogram();
     this.intended = createHistogram();
     this.steady = createHistogram();

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterDown, clusterUp, type ClusterState } from '../../src/cluster/launcher.js';
 import { DEFAULT_KAFKA_VERSION } from '../../src/cluster/settings.js';
 import { createKafka } from '../../src/kafka-client.js';
+import type { ProduceResult } from '../../src/result.js';
 import { topicEndOffsetTotal } from '../../src/topic.js';
 import { CLI, PERF_SUMMARY_LINE, PERF_WINDOW_LINE, consumeAll, runCli, uniqueTopic } from '../helpers.js';
 
@@ -94,4 +95,29 @@ describe('a broker killed in the middle of a run', () => {
     expect(up.stderr).toMatch(/cluster up: node 2 started again; 3 nodes/);
     expect(runCli(['cluster', 'status', '--dir', dir]).code).toBe(0);
   }, 300_000);
+
+  it('--fault kills and restarts a node during the run and reports the stall and the recovery', () => {
+    const topic = uniqueTopic('fault-plan');
+    const run = runCli(['produce', '--bootstrap-server', cluster.bootstrap.join(','), '--topic', topic, '--duration', '14s',
+      '--throughput', '30000', '--workers', '2', '--partitions', '6', '--json', '--reporting-interval', '1000',
+      '--fault', 'kill-node 3 at 3s; start-node 3 at 7s'], { env: { DATASTORM_CLUSTER_DIR: dir }, timeoutMs: 180_000 });
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as ProduceResult;
+    expect(result.accounting.match).toBe(true);
+    const faults = result.faults!;
+    expect(faults.events.map((e) => [e.action, e.node, e.atMs, e.error])).toEqual([['kill-node', 3, 3000, undefined], ['start-node', 3, 7000, undefined]]);
+    expect(faults.events.every((e) => e.doneAtMs !== undefined && e.doneAtMs >= e.atMs)).toBe(true);
+    // Every acknowledged record is in the timeline the stall and the recovery are measured on.
+    expect(faults.acksPerSlot.reduce((a, b) => a + b, 0)).toBe(result.totals.records);
+    expect(faults.longestStall!.toMs - faults.longestStall!.fromMs).toBeGreaterThanOrEqual(1000);
+    expect(faults.longestStall!.fromMs).toBeGreaterThanOrEqual(3000);
+    expect(run.stderr).toMatch(/^faults: kill-node 3 at 3\.0 s: done at \d+\.\d s; start-node 3 at 7\.0 s: done at \d+\.\d s$/m);
+    expect(run.stderr).toMatch(/^longest stall: \d+\.\d s with no acknowledgement \(from \d+\.\d s to \d+\.\d s\)$/m);
+    expect(run.stderr).toMatch(/^recovery: /m);
+    expect(runCli(['cluster', 'status', '--dir', dir]).code).toBe(0);
+    const elsewhere = runCli(['produce', '--bootstrap-server', cluster.bootstrap.join(','), '--num-records', '10', '--fault', 'kill-node 3 at 1s']);
+    expect([elsewhere.code, elsewhere.stderr.trim().split('\n').length]).toEqual([1, 1]);
+    expect(elsewhere.stderr).toMatch(/^error DS_FAULT_NEEDS_LOCAL_CLUSTER: --fault acts on the local cluster/);
+  }, 240_000);
 });
+

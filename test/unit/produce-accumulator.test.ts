@@ -96,6 +96,15 @@ describe('RecordAccumulator', () => {
     expect(sent.concat(rest.filter((b): b is ProducerBatch => b !== undefined)).reduce((s, b) => s + b.recordCount, 0)).toBe(2000);
   });
 
+  it('holds back the batches of busy partitions (one in flight per partition when idempotent)', () => {
+    const { accumulator } = accumulatorOf(4, 64 * 1024, 0);
+    for (const partition of [1, 2, 1]) accumulator.append(partition, null, value(10), 0, 0);
+    const busy = (partition: number) => partition === 1;
+    expect(accumulator.next(10, true, busy)!.partition).toBe(2);
+    expect(accumulator.next(10, true, busy)).toBeUndefined();
+    expect(accumulator.next(10, true)!.partition).toBe(1);
+  });
+
   it('keeps runs of records appended at one time, split where the steady state starts', () => {
     const { accumulator } = accumulatorOf(1, 64 * 1024, 5000, 5);
     for (let i = 0; i < 8; i++) accumulator.append(0, null, value(10), i, i < 6 ? 100 : 200);

@@ -1,0 +1,123 @@
+import { DataStormError } from '../errors.js';
+
+/**
+ * Faults on demand during a run on the local cluster: `--fault 'kill-node 2 at 10s; start-node 2 at 25s'`.
+ * This module reads the plan and measures what the faults did to the run, from the acknowledgements per
+ * 100 ms slot that the workers report; src/engine runs the plan.
+ */
+export const FAULT_ACTIONS = ['kill-node', 'stop-node', 'start-node'] as const;
+export type FaultAction = (typeof FAULT_ACTIONS)[number];
+
+export interface FaultStep {
+  action: FaultAction;
+  node: number;
+  /** Since the run's start. */
+  atMs: number;
+}
+
+/** Acknowledgements are counted in slots of this length; stalls and recovery are measured to it. */
+export const ACK_SLOT_MS = 100;
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
+const STEP = /^(kill-node|stop-node|start-node)\s+(\d+)\s+at\s+(\d+(?:\.\d+)?)(ms|s|m)$/;
+
+/** `kill-node 2 at 10s; start-node 2 at 25s` → steps in time order; any other text is a one-line error. */
+export function parseFaultPlan(text: string): FaultStep[] {
+  const parts = text.split(';').map((part) => part.trim().replace(/\s+/g, ' ')).filter((part) => part !== '');
+  if (parts.length === 0) throw planError(text, 'it names no fault');
+  const steps = parts.map((part) => {
+    const match = STEP.exec(part);
+    if (!match) throw planError(text, `"${part}" is not "<kill-node|stop-node|start-node> <node> at <time>"`);
+    return { action: match[1] as FaultAction, node: Number(match[2]), atMs: Math.round(Number(match[3]) * DURATION_UNITS[match[4]]) };
+  });
+  return steps.sort((a, b) => a.atMs - b.atMs);
+}
+
+function planError(text: string, why: string): DataStormError {
+  return new DataStormError('DS_BAD_FAULT', `--fault "${text}": ${why}`, {
+    hint: 'for example --fault \'kill-node 2 at 10s; start-node 2 at 25s\' (times since the run\'s start: ms, s or m)',
+  });
+}
+
+export const describeStep = (step: FaultStep) => `${step.action} ${step.node} at ${formatSeconds(step.atMs)}`;
+const formatSeconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** What happened when a step ran: when it began and ended (ms since the run's start), or why it did not. */
+export interface FaultEvent extends FaultStep {
+  startedAtMs?: number;
+  doneAtMs?: number;
+  error?: string;
+}
+
+export interface FaultReport {
+  events: FaultEvent[];
+  /** The longest time with no acknowledgement from any worker, between the first and the last one. */
+  longestStall: { fromMs: number; toMs: number } | undefined;
+  /** Records/s over the 5 s before the first fault. */
+  preFaultRecordsPerSec: number;
+  /**
+   * From the first fault to the end of the first 1 s window, after the rate fell below 90% of the pre-fault
+   * rate, in which it was back at 90% or more; 0 when it never fell; undefined when it never came back.
+   */
+  recoveryMs: number | undefined;
+  /** Records acknowledged per ACK_SLOT_MS slot since the run's start (the dip, for charts and scripts). */
+  acksPerSlot: number[];
+}
+
+const sum = (slots: number[], from: number, to: number) => slots.slice(Math.max(0, from), Math.max(0, to)).reduce((a, b) => a + b, 0);
+
+/** The fault section of a result, from the steps as they ran and the acknowledgements per slot. */
+export function faultReport(events: FaultEvent[], acksPerSlot: number[]): FaultReport {
+  const first = acksPerSlot.findIndex((n) => n > 0);
+  const last = acksPerSlot.length - 1 - [...acksPerSlot].reverse().findIndex((n) => n > 0);
+  let longestStall: FaultReport['longestStall'];
+  for (let slot = first, start = -1; first >= 0 && slot <= last; slot++) {
+    if (acksPerSlot[slot] === 0 && start < 0) start = slot;
+    if (acksPerSlot[slot] > 0 && start >= 0) {
+      if (!longestStall || (slot - start) * ACK_SLOT_MS > longestStall.toMs - longestStall.fromMs) {
+        longestStall = { fromMs: start * ACK_SLOT_MS, toMs: slot * ACK_SLOT_MS };
+      }
+      start = -1;
+    }
+  }
+  const faultSlot = events.length ? Math.floor(events[0].atMs / ACK_SLOT_MS) : acksPerSlot.length;
+  const windowSlots = 1000 / ACK_SLOT_MS;
+  const preSlots = Math.min(5 * windowSlots, faultSlot);
+  const preFaultRecordsPerSec = preSlots > 0 ? (sum(acksPerSlot, faultSlot - preSlots, faultSlot) * 1000) / (preSlots * ACK_SLOT_MS) : 0;
+  const threshold = 0.9 * preFaultRecordsPerSec * (windowSlots * ACK_SLOT_MS) / 1000;
+  let recoveryMs: number | undefined;
+  let fell = false;
+  for (let slot = faultSlot; slot + windowSlots <= acksPerSlot.length; slot++) {
+    const inWindow = sum(acksPerSlot, slot, slot + windowSlots);
+    fell ||= inWindow < threshold;
+    if (fell && inWindow >= threshold) {
+      recoveryMs = (slot + windowSlots - faultSlot) * ACK_SLOT_MS;
+      break;
+    }
+  }
+  if (!fell && preFaultRecordsPerSec > 0) recoveryMs = 0;
+  return { events, longestStall, preFaultRecordsPerSec, recoveryMs, acksPerSlot };
+}
+
+/** The report's fault lines (pure, tested to the byte). */
+export function formatFaultLines(report: FaultReport): string[] {
+  const events = report.events.map((e) => {
+    if (e.error) return `${describeStep(e)}: failed (${e.error})`;
+    if (e.startedAtMs === undefined) return `${describeStep(e)}: not reached (the run ended first)`;
+    return `${describeStep(e)}: done at ${formatSeconds(e.doneAtMs!)}`;
+  });
+  const stall = report.longestStall;
+  const rate = Math.round(report.preFaultRecordsPerSec).toLocaleString('en-US');
+  const firstFault = report.events[0] ? `${report.events[0].action} ${report.events[0].node}` : 'the first fault';
+  return [
+    `faults: ${events.join('; ')}`,
+    stall
+      ? `longest stall: ${formatSeconds(stall.toMs - stall.fromMs)} with no acknowledgement (from ${formatSeconds(stall.fromMs)} to ${formatSeconds(stall.toMs)})`
+      : 'longest stall: none (every 100 ms had an acknowledgement)',
+    report.recoveryMs === undefined
+      ? `recovery: the rate did not come back to 90% of the pre-fault ${rate} records/s before the run ended`
+      : report.recoveryMs === 0
+        ? `recovery: the rate never fell below 90% of the pre-fault ${rate} records/s`
+        : `recovery: back to 90% of the pre-fault ${rate} records/s ${formatSeconds(report.recoveryMs)} after ${firstFault}`,
+  ];
+}

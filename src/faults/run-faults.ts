@@ -1,0 +1,42 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startNode, stopNode } from '../cluster/launcher.js';
+import { describeStep, type FaultEvent, type FaultStep } from './fault-plan.js';
+
+export interface RunningFaults {
+  /** Stops what has not started, waits for what has, and returns every step as it went. */
+  finish(): Promise<FaultEvent[]>;
+}
+
+/**
+ * Runs the plan on the local cluster in `dir`, each step at its time after `startAtMs` (epoch ms) and after
+ * the step before it has finished (a start-node waits until the metadata lists the node).
+ */
+export function runFaults(steps: FaultStep[], startAtMs: number, dir: string, log: (line: string) => void): RunningFaults {
+  const events: FaultEvent[] = steps.map((step) => ({ ...step }));
+  const abort = new AbortController();
+  const sinceStart = () => Date.now() - startAtMs;
+  const chain = (async () => {
+    for (const event of events) {
+      const waitMs = event.atMs - sinceStart();
+      if (waitMs > 0) await sleep(waitMs, undefined, { signal: abort.signal }).catch(() => undefined);
+      if (abort.signal.aborted) return;
+      event.startedAtMs = sinceStart();
+      try {
+        if (event.action === 'start-node') await startNode(event.node, { dir });
+        else await stopNode(event.node, event.action === 'kill-node' ? 'kill' : 'stop', { dir });
+        event.doneAtMs = sinceStart();
+        log(`fault: ${describeStep(event)} done at ${(event.doneAtMs / 1000).toFixed(1)} s`);
+      } catch (error) {
+        event.error = (error as Error).message.split('\n')[0];
+        log(`fault: ${describeStep(event)} failed: ${event.error}`);
+      }
+    }
+  })();
+  return {
+    async finish() {
+      abort.abort();
+      await chain;
+      return events;
+    },
+  };
+}
