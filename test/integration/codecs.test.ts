@@ -130,7 +130,8 @@ describe.concurrent('codecs on the cluster', () => {
     it.skipIf(!localCluster)("come back from Kafka's Java console consumer", async ({ expect }) => {
       const result = await runJava('org.apache.kafka.tools.consumer.ConsoleConsumer', [
         '--bootstrap-server', bootstrap.join(','), '--include', `${base}-(${CODEC_NAMES.join('|')})`, '--from-beginning',
-        '--max-messages', String(CODEC_NAMES.length * RECORDS), '--timeout-ms', '20000',
+        // A busy machine's JVM start and group join can take longer than a quiet one's: 60 s without a record.
+        '--max-messages', String(CODEC_NAMES.length * RECORDS), '--timeout-ms', '60000',
         '--formatter-property', 'print.key=true',
       ]);
       expect(result.stderr).toContain(`Processed a total of ${CODEC_NAMES.length * RECORDS} messages`);
