@@ -21,7 +21,9 @@ export async function describeBrokers(
   brokers: string[],
   timeoutMs = 10_000,
 ): Promise<Array<{ nodeId: number; host: string; port: number }>> {
-  const admin = createKafka(brokers, 'datastorm-admin', { retry: { retries: 0 } }).admin();
+  // A few quick retries: a broker that just died leaves partitions leaderless for seconds (LEADER_NOT_AVAILABLE),
+  // which is not an unreachable cluster; one that refuses connections still fails within about 2 s.
+  const admin = createKafka(brokers, 'datastorm-admin', { retry: { retries: 3, initialRetryTime: 300 } }).admin();
   let timer: NodeJS.Timeout | undefined;
   try {
     const timeout = new Promise<never>((_, reject) => {
