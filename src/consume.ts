@@ -5,6 +5,10 @@ import {
 } from './consumer-group.js';
 import { groupRebalanceMs } from './group-timeline.js';
 import { createKafka, describeBrokers } from './kafka-client.js';
+import { defaultClusterDir } from './cluster/launcher.js';
+import { ACK_SLOT_MS, faultReport, type FaultEvent, type FaultReport, type FaultStep } from './faults/fault-plan.js';
+import { checkFaultTarget } from './faults/fault-target.js';
+import { runFaults, type RunningFaults } from './faults/run-faults.js';
 
 /**
  * `datastorm consume`: kafka-consumer-perf-test's measurement with W consumers of one group, counting exactly
@@ -21,6 +25,8 @@ export interface ConsumeConfig {
   showDetailedStats: boolean;
   reportingIntervalMs: number;
   workers: number;
+  /** Faults to cause on the local cluster once the consumers start (--fault). */
+  faults: FaultStep[];
 }
 
 export interface ConsumeAccounting {
@@ -44,6 +50,8 @@ export interface ConsumeResult {
   accounting: ConsumeAccounting;
   /** True when --timeout passed between records before the count was reached. */
   timedOut: boolean;
+  /** With --fault: when each fault happened, the longest stall, the recovery, records consumed per 100 ms. */
+  faults?: FaultReport;
 }
 
 export interface ConsumeListener {
@@ -51,6 +59,8 @@ export interface ConsumeListener {
   onStart?: () => void;
   onInterval?: (interval: IntervalFigures) => void;
   onProgress?: (records: number, elapsedMs: number) => void;
+  /** A --fault step ran (or failed). */
+  onFault?: (line: string) => void;
 }
 
 const TICK_MS = 50;
@@ -88,8 +98,11 @@ class IntervalTracker {
  * stops them when no record has come for --timeout (counted from the start, as Kafka does).
  */
 async function watchUntilStopped(group: ConsumerGroupRun, config: ConsumeConfig, listener: ConsumeListener, submittedMs: number):
-Promise<{ tracker?: IntervalTracker; timedOutAtMs?: number }> {
+Promise<{ tracker?: IntervalTracker; timedOutAtMs?: number; faultEvents?: FaultEvent[]; consumedPerSlot: number[] }> {
   const { counters } = group;
+  const consumedPerSlot: number[] = [];
+  let faults: RunningFaults | undefined;
+  let slotTotal = 0;
   let tracker: IntervalTracker | undefined;
   let timedOutAtMs: number | undefined;
   let lastTotal = 0;
@@ -99,6 +112,14 @@ Promise<{ tracker?: IntervalTracker; timedOutAtMs?: number }> {
     const nowMs = Date.now();
     const startMs = group.startedAtMs();
     if (startMs !== undefined) tracker ??= new IntervalTracker(counters, startMs, config.reportingIntervalMs);
+    if (startMs !== undefined && config.faults.length > 0) {
+      faults ??= runFaults(config.faults, startMs, defaultClusterDir(), (line) => listener.onFault?.(line));
+      // Records consumed per slot since the consumers started, read from the shared counters every tick.
+      const slot = Math.floor((nowMs - startMs) / ACK_SLOT_MS);
+      for (let s = consumedPerSlot.length; s <= slot; s++) consumedPerSlot[s] = 0;
+      consumedPerSlot[slot] += counters.totalRecords() - slotTotal;
+      slotTotal = counters.totalRecords();
+    }
     for (const interval of tracker?.close(nowMs, false) ?? []) listener.onInterval?.(interval);
     const total = counters.totalRecords();
     if (total > lastTotal) [lastTotal, lastRecordMs] = [total, nowMs];
@@ -108,10 +129,12 @@ Promise<{ tracker?: IntervalTracker; timedOutAtMs?: number }> {
       group.stop();
     }
   }
-  return { tracker, timedOutAtMs };
+  if (faults) consumedPerSlot[consumedPerSlot.length - 1] += counters.totalRecords() - slotTotal; // counted after the last tick
+  return { tracker, timedOutAtMs, faultEvents: await faults?.finish(), consumedPerSlot };
 }
 
 export async function runConsume(config: ConsumeConfig, listener: ConsumeListener = {}): Promise<ConsumeResult> {
+  checkFaultTarget(config.faults, config.bootstrap);
   await describeBrokers(config.bootstrap);
   const admin = createKafka(config.bootstrap, 'datastorm-consume-admin').admin();
   await admin.connect();
@@ -161,6 +184,7 @@ export async function runConsume(config: ConsumeConfig, listener: ConsumeListene
         match: committedOffsetGrowth === records,
       },
       timedOut: watched.timedOutAtMs !== undefined,
+      faults: watched.faultEvents ? faultReport(watched.faultEvents, watched.consumedPerSlot, 'consumed') : undefined,
     };
   } finally {
     await admin.disconnect();

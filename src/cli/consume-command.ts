@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { bootstrapOrLocalCluster } from '../bootstrap.js';
 import { Command, Option } from 'commander';
 import { runConsume, type ConsumeConfig } from '../consume.js';
+import { formatFaultLines, parseFaultPlan, type FaultStep } from '../faults/fault-plan.js';
 import {
   DETAILED_HEADER, formatConsumeAccounting, formatIntervalLine, formatProgress, formatSummaryLine, formatTimeoutWarning, SUMMARY_HEADER,
 } from '../consume-report.js';
@@ -57,6 +58,8 @@ const OPTIONS = {
     parse: parseIntegerOption('--replication', 1, 16) },
   chart: { flags: '--chart <file.svg>', description: 'where to write the chart of total lag over time', defaultDescription: 'lag-<group>.svg' },
   bootstrapServer: { flags: '--bootstrap-server <hosts>', description: 'the cluster (host:port,...); without it, the local cluster `datastorm cluster up` started' },
+  fault: { flags: '--fault <plan>', description: 'faults on the local cluster once the consumers start, e.g. \'kill-node 2 at 5s; start-node 2 at 15s\': the report adds the longest stall and the recovery (raise --timeout past the stall)',
+    parse: (v: string) => parseFaultPlan(v) },
   json: { flags: '--json', description: 'print the whole result as JSON on stdout (everything else goes to stderr)', defaultValue: false },
 } satisfies Record<string, OptionSpec>;
 
@@ -83,7 +86,7 @@ const printJson = (value: unknown) => stdout(JSON.stringify(value, null, 2));
 
 interface ConsumeFlags {
   topic: string; numRecords: number; group: string; fetchSize: number; timeout: number; showDetailedStats: boolean;
-  reportingInterval: number; workers: number; bootstrapServer?: string; json: boolean;
+  reportingInterval: number; workers: number; bootstrapServer?: string; json: boolean; fault?: FaultStep[];
 }
 
 export function consumeCommand(): Command {
@@ -100,12 +103,13 @@ Examples:
   datastorm consume --topic t --num-records 1000000
   datastorm consume --topic t --num-records 1000000 --workers 4 --group g1 --json`);
   addOptions(command, ['topic', 'numRecords', 'group', 'fetchSize', 'timeout', 'showDetailedStats', 'reportingInterval', 'workers',
-    'bootstrapServer', 'json'], { required: ['topic', 'numRecords'], defaults: { group: [`perf-consumer-${randomInt(100_000)}`] } });
+    'bootstrapServer', 'fault', 'json'], { required: ['topic', 'numRecords'], defaults: { group: [`perf-consumer-${randomInt(100_000)}`] } });
   command.action(async (flags: ConsumeFlags) => {
     const config: ConsumeConfig = {
       bootstrap: bootstrapOrLocalCluster(flags.bootstrapServer), topic: flags.topic, numRecords: flags.numRecords,
       group: flags.group, fetchSizeBytes: flags.fetchSize, timeoutMs: flags.timeout,
       showDetailedStats: flags.showDetailedStats, reportingIntervalMs: flags.reportingInterval, workers: flags.workers,
+      faults: flags.fault ?? [],
     };
     // Kafka's lines own stdout, unless the JSON does.
     const out = flags.json ? stderr : stdout;
@@ -124,6 +128,7 @@ Examples:
         lastProgressMs = Date.now();
         process.stderr.write(`\r\x1b[K${formatProgress(records, config.numRecords, elapsedMs)}`);
       },
+      onFault: (line) => { clearProgress(); stderr(line); },
     });
     clearProgress();
     if (result.timedOut) out(formatTimeoutWarning(config.timeoutMs));
@@ -134,6 +139,7 @@ Examples:
       stderr(table.toString());
     }
     stderr(formatConsumeAccounting(result.accounting, config.group));
+    if (result.faults) for (const line of formatFaultLines(result.faults)) stderr(line);
     if (flags.json) printJson(result);
     if (result.timedOut) {
       throw new DataStormError('DS_CONSUME_TIMEOUT', `consumed ${result.totals.records} of ${config.numRecords} records: ` +

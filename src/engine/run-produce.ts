@@ -3,8 +3,9 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { clusterDown, clusterUp, defaultClusterDir, readClusterState } from '../cluster/launcher.js';
+import { clusterDown, clusterUp, defaultClusterDir } from '../cluster/launcher.js';
 import { faultReport } from '../faults/fault-plan.js';
+import { checkFaultTarget } from '../faults/fault-target.js';
 import { runFaults } from '../faults/run-faults.js';
 import { DEFAULT_KAFKA_VERSION, DEFAULT_LAYOUT } from '../cluster/settings.js';
 import type { RunConfig } from '../config.js';
@@ -76,23 +77,6 @@ function prepareRun(config: RunConfig): PreparedRun {
   return { values: shareValues(values), largestRecordBytes, buffers };
 }
 
-/** --fault acts on the local cluster only: the run must be on it, and the plan's nodes must be its nodes. */
-function checkFaultTarget(config: RunConfig, bootstrap: string[] | undefined): void {
-  if (config.faults.length === 0) return;
-  const local = readClusterState(defaultClusterDir());
-  const sameCluster = local !== undefined && (bootstrap === undefined ||
-    [...bootstrap].sort().join(',') === [...local.bootstrap].sort().join(','));
-  if (!sameCluster) {
-    throw new DataStormError('DS_FAULT_NEEDS_LOCAL_CLUSTER',
-      `--fault acts on the local cluster${local ? ` (${local.bootstrap.join(',')})` : ''}; ${bootstrap?.join(',') ?? 'the run'} is not it`, {
-        hint: 'run on the cluster of `datastorm cluster up` (leave out --bootstrap-server, or give its addresses; DATASTORM_CLUSTER_DIR names its folder)',
-      });
-  }
-  if (bootstrap === undefined) return;
-  const missing = config.faults.find((step) => !local!.nodes.some((node) => node.id === step.node));
-  if (missing) throw new DataStormError('DS_BAD_FAULT', `--fault names node ${missing.node}; the local cluster has nodes ${local!.nodes.map((n) => n.id).join(', ')}`);
-}
-
 /**
  * Runs one produce load: prepares the cluster and topic, starts one long-lived piscina task per worker, merges
  * their interval histograms exactly, and reconciles acknowledged records with the topic's offsets.
@@ -100,7 +84,7 @@ function checkFaultTarget(config: RunConfig, bootstrap: string[] | undefined): v
 export async function runProduce(config: RunConfig, hooks: RunHooks = {}): Promise<ProduceResult> {
   const log = hooks.log ?? (() => undefined);
   const prepared = prepareRun(config);
-  checkFaultTarget(config, config.bootstrap);
+  checkFaultTarget(config.faults, config.bootstrap);
   let embedded: { stop: boolean } | undefined;
   let bootstrap = config.bootstrap;
   if (!bootstrap) {
@@ -108,7 +92,7 @@ export async function runProduce(config: RunConfig, hooks: RunHooks = {}): Promi
     if (!state.alreadyRunning) log(`started the embedded local cluster in ${(state.startupMs / 1000).toFixed(1)} s (it stops after the run)`);
     embedded = { stop: !state.alreadyRunning };
     bootstrap = state.bootstrap;
-    checkFaultTarget(config, bootstrap);
+    checkFaultTarget(config.faults, bootstrap);
   }
   try {
     return await runOnCluster(config, prepared, bootstrap, embedded !== undefined, hooks, log);
@@ -313,7 +297,7 @@ async function runOnCluster(
         cpuUserMs: usage.user / 1000,
         cpuSystemMs: usage.system / 1000,
       },
-      faults: faultEvents ? faultReport(faultEvents, acksPerSlot) : undefined,
+      faults: faultEvents ? faultReport(faultEvents, acksPerSlot, 'acknowledged') : undefined,
       partial,
     };
     if (fatal) throw new RunFailedError(fatal.code, fatal.message, result);

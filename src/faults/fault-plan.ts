@@ -51,6 +51,8 @@ export interface FaultEvent extends FaultStep {
 
 export interface FaultReport {
   events: FaultEvent[];
+  /** What the slots count: records acknowledged (produce) or consumed (consume). */
+  counts: 'acknowledged' | 'consumed';
   /** The longest time with no acknowledgement from any worker, between the first and the last one. */
   longestStall: { fromMs: number; toMs: number } | undefined;
   /** Records/s over the 5 s before the first fault. */
@@ -60,14 +62,14 @@ export interface FaultReport {
    * rate, in which it was back at 90% or more; 0 when it never fell; undefined when it never came back.
    */
   recoveryMs: number | undefined;
-  /** Records acknowledged per ACK_SLOT_MS slot since the run's start (the dip, for charts and scripts). */
+  /** Records acknowledged (or consumed) per ACK_SLOT_MS slot since the run's start: the dip, for charts and scripts. */
   acksPerSlot: number[];
 }
 
 const sum = (slots: number[], from: number, to: number) => slots.slice(Math.max(0, from), Math.max(0, to)).reduce((a, b) => a + b, 0);
 
 /** The fault section of a result, from the steps as they ran and the acknowledgements per slot. */
-export function faultReport(events: FaultEvent[], acksPerSlot: number[]): FaultReport {
+export function faultReport(events: FaultEvent[], acksPerSlot: number[], counts: FaultReport['counts']): FaultReport {
   const first = acksPerSlot.findIndex((n) => n > 0);
   const last = acksPerSlot.length - 1 - [...acksPerSlot].reverse().findIndex((n) => n > 0);
   let longestStall: FaultReport['longestStall'];
@@ -96,7 +98,7 @@ export function faultReport(events: FaultEvent[], acksPerSlot: number[]): FaultR
     }
   }
   if (!fell && preFaultRecordsPerSec > 0) recoveryMs = 0;
-  return { events, longestStall, preFaultRecordsPerSec, recoveryMs, acksPerSlot };
+  return { events, counts, longestStall, preFaultRecordsPerSec, recoveryMs, acksPerSlot };
 }
 
 /** The report's fault lines (pure, tested to the byte). */
@@ -109,11 +111,13 @@ export function formatFaultLines(report: FaultReport): string[] {
   const stall = report.longestStall;
   const rate = Math.round(report.preFaultRecordsPerSec).toLocaleString('en-US');
   const firstFault = report.events[0] ? `${report.events[0].action} ${report.events[0].node}` : 'the first fault';
+  const nothing = report.counts === 'acknowledged' ? 'no acknowledgement' : 'no record consumed';
+  const every = report.counts === 'acknowledged' ? 'had an acknowledgement' : 'had a record consumed';
   return [
     `faults: ${events.join('; ')}`,
     stall
-      ? `longest stall: ${formatSeconds(stall.toMs - stall.fromMs)} with no acknowledgement (from ${formatSeconds(stall.fromMs)} to ${formatSeconds(stall.toMs)})`
-      : 'longest stall: none (every 100 ms had an acknowledgement)',
+      ? `longest stall: ${formatSeconds(stall.toMs - stall.fromMs)} with ${nothing} (from ${formatSeconds(stall.fromMs)} to ${formatSeconds(stall.toMs)})`
+      : `longest stall: none (every 100 ms ${every})`,
     report.recoveryMs === undefined
       ? `recovery: the rate did not come back to 90% of the pre-fault ${rate} records/s before the run ended`
       : report.recoveryMs === 0

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterDown, clusterUp, type ClusterState } from '../../src/cluster/launcher.js';
 import { DEFAULT_KAFKA_VERSION } from '../../src/cluster/settings.js';
 import { createKafka } from '../../src/kafka-client.js';
+import type { ConsumeResult } from '../../src/consume.js';
 import type { ProduceResult } from '../../src/result.js';
 import { topicEndOffsetTotal } from '../../src/topic.js';
 import { CLI, PERF_SUMMARY_LINE, PERF_WINDOW_LINE, consumeAll, runCli, uniqueTopic } from '../helpers.js';
@@ -119,5 +120,25 @@ describe('a broker killed in the middle of a run', () => {
     expect([elsewhere.code, elsewhere.stderr.trim().split('\n').length]).toEqual([1, 1]);
     expect(elsewhere.stderr).toMatch(/^error DS_FAULT_NEEDS_LOCAL_CLUSTER: --fault acts on the local cluster/);
   }, 240_000);
+
+  it('consume --fault counts exactly through a broker kill, commits what it counted and reports the stall', () => {
+    const topic = uniqueTopic('fault-consume');
+    const records = 1_500_000;
+    const produced = runCli(['produce', '--bootstrap-server', cluster.bootstrap.join(','), '--topic', topic, '--num-records', String(records),
+      '--workers', '2', '--partitions', '6', '--batch', '1MB'], { timeoutMs: 180_000 });
+    expect(produced.code, produced.stderr).toBe(0);
+    const group = `g-${topic}`;
+    const run = runCli(['consume', '--bootstrap-server', cluster.bootstrap.join(','), '--topic', topic, '--num-records', String(records),
+      '--group', group, '--workers', '2', '--timeout', '90000', '--json', '--fault', 'kill-node 3 at 1s; start-node 3 at 5s'],
+    { env: { DATASTORM_CLUSTER_DIR: dir }, timeoutMs: 240_000 });
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as ConsumeResult;
+    expect(result.accounting).toMatchObject({ countedRecords: records, committedOffsetGrowth: records, match: true });
+    expect(result.faults!.events.map((e) => [e.action, e.node, e.error])).toEqual([['kill-node', 3, undefined], ['start-node', 3, undefined]]);
+    expect(result.faults!.acksPerSlot.reduce((a, b) => a + b, 0)).toBe(records);
+    expect(run.stderr).toMatch(/^longest stall: (none|\d+\.\d s with no record consumed)/m);
+    expect(run.stderr).toContain(`accounting: ${records} records counted, group ${group}'s committed offsets grew by ${records}: match`);
+    expect(runCli(['cluster', 'status', '--dir', dir]).code).toBe(0);
+  }, 300_000);
 });
 

@@ -25,7 +25,7 @@ describe('faultReport', () => {
     { action: 'start-node' as const, node: 2, atMs: 20_000 }];
 
   it('finds the longest stall, the pre-fault rate and the time back to 90% of it', () => {
-    const report = faultReport(events, slots);
+    const report = faultReport(events, slots, 'acknowledged');
     expect(report.longestStall).toEqual({ fromMs: 6100, toMs: 9000 });
     expect(report.preFaultRecordsPerSec).toBe(10_000);
     // The first full second with 9,000 or more after the dip: slots 91-100 (600 + 9 x 1000), ending 4.1 s after the kill.
@@ -38,13 +38,13 @@ describe('faultReport', () => {
   });
 
   it('says so when the rate never fell, or never came back', () => {
-    const steady = faultReport(events.slice(0, 1), Array(100).fill(500));
+    const steady = faultReport(events.slice(0, 1), Array(100).fill(500), 'consumed');
     expect([steady.longestStall, steady.recoveryMs]).toEqual([undefined, 0]);
     expect(formatFaultLines(steady).slice(1)).toEqual([
-      'longest stall: none (every 100 ms had an acknowledgement)',
+      'longest stall: none (every 100 ms had a record consumed)',
       'recovery: the rate never fell below 90% of the pre-fault 5,000 records/s',
     ]);
-    const gone = faultReport([{ ...events[0], error: 'node 2 is not running' }], [...Array(60).fill(1000), ...Array(40).fill(100)]);
+    const gone = faultReport([{ ...events[0], error: 'node 2 is not running' }], [...Array(60).fill(1000), ...Array(40).fill(100)], 'acknowledged');
     expect(gone.recoveryMs).toBeUndefined();
     expect(formatFaultLines(gone)).toEqual([
       'faults: kill-node 2 at 6.0 s: failed (node 2 is not running)',
