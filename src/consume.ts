@@ -6,9 +6,9 @@ import {
 import { groupRebalanceMs } from './group-timeline.js';
 import { createKafka, describeBrokers } from './kafka-client.js';
 import { defaultClusterDir } from './cluster/launcher.js';
-import { ACK_SLOT_MS, faultReport, type FaultEvent, type FaultReport, type FaultStep } from './faults/fault-plan.js';
+import { faultReport, type FaultEvent, type FaultReport, type FaultStep } from './faults/fault-plan.js';
 import { checkFaultTarget } from './faults/fault-target.js';
-import { runFaults, type RunningFaults } from './faults/run-faults.js';
+import { countPerSlot, runFaults, type RunningFaults } from './faults/run-faults.js';
 
 /**
  * `datastorm consume`: kafka-consumer-perf-test's measurement with W consumers of one group, counting exactly
@@ -100,9 +100,8 @@ class IntervalTracker {
 async function watchUntilStopped(group: ConsumerGroupRun, config: ConsumeConfig, listener: ConsumeListener, submittedMs: number):
 Promise<{ tracker?: IntervalTracker; timedOutAtMs?: number; faultEvents?: FaultEvent[]; consumedPerSlot: number[] }> {
   const { counters } = group;
-  const consumedPerSlot: number[] = [];
   let faults: RunningFaults | undefined;
-  let slotTotal = 0;
+  let timeline: { stop(): number[] } | undefined;
   let tracker: IntervalTracker | undefined;
   let timedOutAtMs: number | undefined;
   let lastTotal = 0;
@@ -112,13 +111,9 @@ Promise<{ tracker?: IntervalTracker; timedOutAtMs?: number; faultEvents?: FaultE
     const nowMs = Date.now();
     const startMs = group.startedAtMs();
     if (startMs !== undefined) tracker ??= new IntervalTracker(counters, startMs, config.reportingIntervalMs);
-    if (startMs !== undefined && config.faults.length > 0) {
-      faults ??= runFaults(config.faults, startMs, defaultClusterDir(), (line) => listener.onFault?.(line));
-      // Records consumed per slot since the consumers started, read from the shared counters every tick.
-      const slot = Math.floor((nowMs - startMs) / ACK_SLOT_MS);
-      for (let s = consumedPerSlot.length; s <= slot; s++) consumedPerSlot[s] = 0;
-      consumedPerSlot[slot] += counters.totalRecords() - slotTotal;
-      slotTotal = counters.totalRecords();
+    if (startMs !== undefined && config.faults.length > 0 && !faults) {
+      timeline = countPerSlot(() => counters.totalRecords(), startMs);
+      faults = runFaults(config.faults, startMs, defaultClusterDir(), (line) => listener.onFault?.(line));
     }
     for (const interval of tracker?.close(nowMs, false) ?? []) listener.onInterval?.(interval);
     const total = counters.totalRecords();
@@ -129,8 +124,7 @@ Promise<{ tracker?: IntervalTracker; timedOutAtMs?: number; faultEvents?: FaultE
       group.stop();
     }
   }
-  if (faults) consumedPerSlot[consumedPerSlot.length - 1] += counters.totalRecords() - slotTotal; // counted after the last tick
-  return { tracker, timedOutAtMs, faultEvents: await faults?.finish(), consumedPerSlot };
+  return { tracker, timedOutAtMs, faultEvents: await faults?.finish(), consumedPerSlot: timeline?.stop() ?? [] };
 }
 
 export async function runConsume(config: ConsumeConfig, listener: ConsumeListener = {}): Promise<ConsumeResult> {

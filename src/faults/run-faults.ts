@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startNode, stopNode } from '../cluster/launcher.js';
-import { describeStep, type FaultEvent, type FaultStep } from './fault-plan.js';
+import { ACK_SLOT_MS, describeStep, type FaultEvent, type FaultStep } from './fault-plan.js';
 
 export interface RunningFaults {
   /** Stops what has not started, waits for what has, and returns every step as it went. */
@@ -39,4 +39,24 @@ export function runFaults(steps: FaultStep[], startAtMs: number, dir: string, lo
       return events;
     },
   };
+}
+
+const SAMPLE_MS = 20;
+
+/**
+ * Records per ACK_SLOT_MS slot since startMs (epoch ms), from a running count that was 0 then, read every 20 ms:
+ * the timeline a consumer's stall and recovery are measured on. `stop` takes a last reading and returns the slots.
+ */
+export function countPerSlot(readCount: () => number, startMs: number): { stop(): number[] } {
+  const perSlot: number[] = [];
+  let counted = 0;
+  const sample = () => {
+    const slot = Math.max(0, Math.floor((Date.now() - startMs) / ACK_SLOT_MS));
+    for (let s = perSlot.length; s <= slot; s++) perSlot[s] = 0;
+    const now = readCount();
+    perSlot[slot] += now - counted;
+    counted = now;
+  };
+  const timer = setInterval(sample, SAMPLE_MS);
+  return { stop: () => { clearInterval(timer); sample(); return perSlot; } };
 }
