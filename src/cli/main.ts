@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { DataStormError, formatError } from '../errors.js';
 import { clusterCommand, kafkaToolCommand } from './cluster-command.js';
 import { consumeCommand, endToEndCommand, lagCommand, replayCheckCommand } from './consume-command.js';
@@ -34,6 +34,12 @@ export async function main(argv: string[]): Promise<number> {
     await buildProgram().parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
+    // A value parser that failed inside an action (a producer property's value, a workload's --set) reaches here
+    // unprinted; commander prints only what fails while it parses the command line.
+    if (error instanceof InvalidArgumentError) {
+      process.stderr.write(`error DS_BAD_OPTION: ${error.message}\n`);
+      return 1;
+    }
     if (error instanceof CommanderError) return error.exitCode;
     process.stderr.write(`${formatError(error)}\n`);
     if (process.env.DATASTORM_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
