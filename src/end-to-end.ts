@@ -1,9 +1,13 @@
 import kafkajs from './kafkajs.js';
+import { defaultClusterDir } from './cluster/launcher.js';
 import type { Admin, Producer } from 'kafkajs';
 import {
   ensureCommitted, groupStart, requireIdleGroup, startConsumerGroup, topicPartitionCount, type ConsumerGroupRun,
 } from './consumer-group.js';
 import { DataStormError } from './errors.js';
+import { faultReport, type FaultReport, type FaultStep } from './faults/fault-plan.js';
+import { checkFaultTarget } from './faults/fault-target.js';
+import { countPerSlot, runFaults } from './faults/run-faults.js';
 import { encodeHistogram, mergeHistograms, summarizeLatency, type LatencySummaryUs } from './histograms.js';
 import { createKafka, describeBrokers } from './kafka-client.js';
 import { producePaced, type PacedProduceResult } from './paced-producer.js';
@@ -29,6 +33,8 @@ export interface EndToEndConfig {
   replication: number;
   /** How long to wait, after the last send, for the consumers to get every record. */
   drainTimeoutMs: number;
+  /** Faults to cause on the local cluster once producing starts (--fault). */
+  faults: FaultStep[];
 }
 
 export interface EndToEndResult {
@@ -43,6 +49,8 @@ export interface EndToEndResult {
   /** produce → consume per record, in µs; timestamps are whole milliseconds, so 1 ms is the resolution. */
   latency: LatencySummaryUs & { histogram: string; resolutionMs: 1 };
   accounting: { producedRecords: number; consumedRecords: number; brokerOffsetGrowth: number; match: boolean };
+  /** With --fault: when each fault happened, the longest stall and the recovery of records consumed. */
+  faults?: FaultReport;
 }
 
 const BALANCE_TIMEOUT_MS = 60_000;
@@ -75,27 +83,34 @@ async function ensureTopic(admin: Admin, config: EndToEndConfig, brokers: number
 
 /** Waits for the group to settle, produces on schedule, then waits until the consumers have every acknowledged record. */
 async function produceWhileConsuming(
-  config: EndToEndConfig, admin: Admin, producer: Producer, group: ConsumerGroupRun, log: (line: string) => void,
-): Promise<{ groupBalanceMs: number; produced: PacedProduceResult; drainMs: number }> {
+  config: EndToEndConfig, partitions: number, admin: Admin, producer: Producer, group: ConsumerGroupRun, log: (line: string) => void,
+): Promise<{ groupBalanceMs: number; produced: PacedProduceResult; drainMs: number; faults?: FaultReport }> {
   const balanceStartMs = Date.now();
   await group.balanced(admin, BALANCE_TIMEOUT_MS);
   const groupBalanceMs = Date.now() - balanceStartMs;
   log(`group ${config.group} settled in ${groupBalanceMs} ms with ${config.workers} consumer(s); ` +
     `producing ${config.ratePerSec} records/s for ${config.durationMs / 1000} s`);
-  const produced = await producePaced(producer, config);
+  const faultsStartMs = Date.now();
+  const timeline = config.faults.length ? countPerSlot(() => group.counters.totalRecords(), faultsStartMs) : undefined;
+  const faults = timeline ? runFaults(config.faults, faultsStartMs, defaultClusterDir(), log) : undefined;
+  const produced = await producePaced(producer, { ...config, partitions });
   const drainStartMs = Date.now();
   while (group.counters.totalRecords() < produced.records && !group.counters.stopped()
     && Date.now() - drainStartMs <= config.drainTimeoutMs) {
     await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
   }
-  return { groupBalanceMs, produced, drainMs: Date.now() - drainStartMs };
+  const drainMs = Date.now() - drainStartMs;
+  const events = await faults?.finish();
+  return { groupBalanceMs, produced, drainMs, faults: events && faultReport(events, timeline!.stop(), 'consumed') };
 }
 
 export async function runEndToEnd(config: EndToEndConfig, log: (line: string) => void = () => undefined): Promise<EndToEndResult> {
+  checkFaultTarget(config.faults, config.bootstrap);
   const brokers = await describeBrokers(config.bootstrap);
   const kafka = createKafka(config.bootstrap, 'datastorm-e2e');
   const admin = kafka.admin();
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  // Idempotent, as produce is by default with acks=all: a retried send through a broker failure writes no duplicate.
+  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   await admin.connect();
   try {
     const partitions = await ensureTopic(admin, config, brokers.length, log);
@@ -109,7 +124,7 @@ export async function runEndToEnd(config: EndToEndConfig, log: (line: string) =>
     });
     group.finished.catch(() => undefined);
     await producer.connect();
-    const run = await produceWhileConsuming(config, admin, producer, group, log).finally(() => group.stop());
+    const run = await produceWhileConsuming(config, partitions, admin, producer, group, log).finally(() => group.stop());
     const outcomes = await group.finished;
     await ensureCommitted(admin, config.group, config.topic, before.endOffsets, group.counters.highestOffsets());
     const after = await groupStart(admin, config.group, config.topic, partitions);
@@ -136,6 +151,7 @@ export async function runEndToEnd(config: EndToEndConfig, log: (line: string) =>
         brokerOffsetGrowth,
         match: run.produced.records === consumed && consumed === brokerOffsetGrowth,
       },
+      faults: run.faults,
     };
   } finally {
     await producer.disconnect().catch(() => undefined);

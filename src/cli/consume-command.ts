@@ -154,7 +154,7 @@ Examples:
 
 interface EndToEndFlags {
   topic: string; rate: number; duration: number; recordSize: number; workers: number; group: string; fetchSize: number;
-  partitions: number; replication: number; timeout: number; bootstrapServer?: string; json: boolean;
+  partitions: number; replication: number; timeout: number; bootstrapServer?: string; json: boolean; fault?: FaultStep[];
 }
 
 export function endToEndCommand(): Command {
@@ -169,7 +169,7 @@ first send; --timeout is how long to wait, after the last send, for the consumer
 Example:
   datastorm e2e --topic e2e --rate 2000 --duration 30s --workers 2`);
   addOptions(command, ['topic', 'rate', 'duration', 'recordSize', 'workers', 'group', 'fetchSize', 'partitions', 'replication', 'timeout',
-    'bootstrapServer', 'json'], {
+    'bootstrapServer', 'fault', 'json'], {
     required: ['topic'],
     defaults: { duration: [10_000, '10s'], group: [`datastorm-e2e-${randomInt(100_000)}`], timeout: [30_000] },
   });
@@ -178,12 +178,14 @@ Example:
       bootstrap: bootstrapOrLocalCluster(flags.bootstrapServer), topic: flags.topic, ratePerSec: flags.rate, durationMs: flags.duration,
       recordSizeBytes: flags.recordSize, workers: flags.workers, group: flags.group,
       fetchSizeBytes: flags.fetchSize, partitions: flags.partitions, replication: flags.replication, drainTimeoutMs: flags.timeout,
+      faults: flags.fault ?? [],
     };
     const result = await runEndToEnd(config, stderr);
     (flags.json ? stderr : stdout)(formatLatencyLine(result.latency));
     stderr(LATENCY_NOTE);
     stderr(formatProducerLine(result));
     stderr(formatAccountingLine(result));
+    if (result.faults) for (const line of formatFaultLines(result.faults)) stderr(line);
     if (flags.json) printJson(result);
     if (result.producer.failedRecords > 0) {
       throw new DataStormError('DS_RECORDS_FAILED', `${result.producer.failedRecords} records failed to send: ${result.producer.firstError}`);
