@@ -192,6 +192,23 @@ export async function ensureCommitted(admin: Admin, group: string, topic: string
     .map((offset, partition) => ({ partition, offset: String(offset + 1) }))
     .filter(({ partition, offset }) => Number(offset) > startOffsets[partition]
       && committed?.partitions.find((c) => c.partition === partition)?.offset !== offset);
-  if (partitions.length > 0) await admin.setOffsets({ groupId: group, topic, partitions });
+  if (partitions.length > 0) {
+    await untilGroupEmpty(admin, group);
+    await admin.setOffsets({ groupId: group, topic, partitions });
+  }
   return partitions.map((p) => p.partition);
+}
+
+/**
+ * Offsets can be set only on a group without members. Consumers that left while a broker died (the group's
+ * coordinator with it) can keep it in PreparingRebalance until their sessions time out (kafkajs: 30 s), so
+ * wait for that, a little longer at most, and let setOffsets say what is wrong after.
+ */
+const GROUP_EMPTY_TIMEOUT_MS = 45_000;
+async function untilGroupEmpty(admin: Admin, group: string): Promise<void> {
+  for (const deadline = Date.now() + GROUP_EMPTY_TIMEOUT_MS; Date.now() < deadline;) {
+    const [described] = (await admin.describeGroups([group])).groups;
+    if (described.members.length === 0 && described.state !== 'PreparingRebalance' && described.state !== 'CompletingRebalance') return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }

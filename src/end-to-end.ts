@@ -9,7 +9,7 @@ import { faultReport, type FaultReport, type FaultStep } from './faults/fault-pl
 import { checkFaultTarget } from './faults/fault-target.js';
 import { countPerSlot, runFaults } from './faults/run-faults.js';
 import { encodeHistogram, mergeHistograms, summarizeLatency, type LatencySummaryUs } from './histograms.js';
-import { createKafka, describeBrokers } from './kafka-client.js';
+import { PRODUCER_RETRY, createKafka, describeBrokers } from './kafka-client.js';
 import { producePaced, type PacedProduceResult } from './paced-producer.js';
 
 const { ConfigResourceTypes } = kafkajs;
@@ -110,7 +110,7 @@ export async function runEndToEnd(config: EndToEndConfig, log: (line: string) =>
   const kafka = createKafka(config.bootstrap, 'datastorm-e2e');
   const admin = kafka.admin();
   // Idempotent, as produce is by default with acks=all: a retried send through a broker failure writes no duplicate.
-  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1, retry: PRODUCER_RETRY });
   await admin.connect();
   try {
     const partitions = await ensureTopic(admin, config, brokers.length, log);

@@ -182,7 +182,8 @@ async function placeRecordBatch(batch: EncodedRecords, fields: BatchFields): Pro
   let at = batch.recordsStart - RECORD_BATCH_HEADER_BYTES;
   let recordsLength = batch.recordsEnd - batch.recordsStart;
   if (fields.compression !== 0) {
-    let compressed = compressedBatches.get(batch)?.compression === fields.compression ? compressedBatches.get(batch)!.records : undefined;
+    const cached = compressedBatches.get(batch);
+    let compressed = cached?.compression === fields.compression ? cached.records : undefined;
     if (!compressed) {
       compressed = await compress(fields.compression, batch.buffer.subarray(batch.recordsStart, batch.recordsEnd));
       compressedBatches.set(batch, { compression: fields.compression, records: compressed });
@@ -256,8 +257,9 @@ export async function createRequest(args: Parameters<CreateRequest>[0]): Promise
   const payload = await args.request.encode();
   if (!(payload instanceof FramedPayload)) return kafkajsCreateRequest({ ...args, request: { ...args.request, encode: async () => payload } });
   const { apiKey, apiVersion } = args.request;
-  const framed = payload.prepend(4 + 2 + 2 + 4 + stringSize(args.clientId), (buf, at) => {
-    at = buf.writeInt32BE(payload.end - payload.start + 2 + 2 + 4 + stringSize(args.clientId), at);
+  const headerBytes = 2 + 2 + 4 + stringSize(args.clientId); // api key, version, correlation id, client id
+  const framed = payload.prepend(4 + headerBytes, (buf, at) => {
+    at = buf.writeInt32BE(headerBytes + payload.end - payload.start, at);
     at = buf.writeInt16BE(apiKey, at);
     at = buf.writeInt16BE(apiVersion, at);
     at = buf.writeInt32BE(args.correlationId, at);

@@ -38,7 +38,9 @@ export function recordsDue(elapsedMs: number, ratePerSec: number, durationMs: nu
 export async function producePaced(producer: Producer, options: PacedProduceOptions): Promise<PacedProduceResult> {
   const value = Buffer.alloc(options.recordSizeBytes, 'x');
   const total = recordsDue(options.durationMs, options.ratePerSec, options.durationMs);
-  const waiting = new Array<number>(options.partitions).fill(0);
+  // Per partition, records handed over and not yet sent, as runs of one CreateTime: a record's timestamp is
+  // when it became due, so time spent waiting for its partition's send is in its end-to-end latency.
+  const waiting = Array.from({ length: options.partitions }, () => [] as Array<{ timestamp: string; count: number }>);
   const inFlight = new Map<number, Promise<void>>();
   let issued = 0;
   let records = 0;
@@ -46,22 +48,26 @@ export async function producePaced(producer: Producer, options: PacedProduceOpti
   let firstError: string | undefined;
   const startMs = performance.now();
   const send = (partition: number) => {
-    const count = waiting[partition];
-    waiting[partition] = 0;
-    const timestamp = String(Date.now());
-    const messages = Array.from({ length: count }, () => ({ value, timestamp, partition }));
+    const runs = waiting[partition];
+    waiting[partition] = [];
+    const messages = runs.flatMap(({ timestamp, count }) => Array.from({ length: count }, () => ({ value, timestamp, partition })));
     const sent: Promise<void> = producer.send({ topic: options.topic, acks: -1, messages }).then(
-      () => { records += count; },
-      (error: Error) => { failedRecords += count; firstError ??= error.message; },
+      () => { records += messages.length; },
+      (error: Error) => { failedRecords += messages.length; firstError ??= error.message; },
     ).finally(() => inFlight.delete(partition));
     inFlight.set(partition, sent);
   };
-  while (issued < total || waiting.some((n) => n > 0)) {
+  while (issued < total || waiting.some((runs) => runs.length > 0)) {
     const due = recordsDue(performance.now() - startMs, options.ratePerSec, options.durationMs) - issued;
-    for (let i = 0; i < due; i++) waiting[(issued + i) % options.partitions]++; // round robin over the partitions
+    const timestamp = String(Date.now());
+    for (let i = 0; i < due; i++) { // round robin over the partitions
+      const runs = waiting[(issued + i) % options.partitions];
+      if (runs.at(-1)?.timestamp === timestamp) runs.at(-1)!.count++;
+      else runs.push({ timestamp, count: 1 });
+    }
     issued += Math.max(0, due);
     for (let partition = 0; partition < options.partitions; partition++) {
-      if (waiting[partition] > 0 && !inFlight.has(partition)) send(partition);
+      if (waiting[partition].length > 0 && !inFlight.has(partition)) send(partition);
     }
     await new Promise((resolve) => setTimeout(resolve, TICK_MS));
   }

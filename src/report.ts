@@ -101,12 +101,12 @@ export function formatMetricsTable(result: ProduceResult, colour?: boolean): str
 /**
  * Said on stderr before a run whose workers outnumber the cores that are free (cores less the load average,
  * at least 1): extra workers take turns on the cores, and on a machine shared with the brokers their CPU is the
- * brokers' loss. The figures are the README's measurement on the project's 2-core machine.
+ * brokers' loss. It names how to measure the cost on this machine rather than quoting another's figure.
  */
 export function formatWorkersOverCoresNote(workers: number, cores: number, loadAverage: number): string | undefined {
   const free = Math.max(1, Math.round(cores - loadAverage));
   if (workers <= free) return undefined;
   return `note: ${workers} workers on ${cores} cores, about ${free} free (load average ${loadAverage.toFixed(1)}): workers beyond the free ` +
-    'cores take turns on them, and each costs CPU of its own (start-up, heap, connections, event loop); measured on 2 cores, ' +
-    '16 workers spent about 2.9x the CPU per record of 2 (README, "More workers than cores")';
+    'cores take turns on them, and each costs CPU of its own (start-up, heap, connections, event loop); ' +
+    '`datastorm sweep --workers 1,2,4,8,16` measures the cost here (README, "More workers than cores")';
 }

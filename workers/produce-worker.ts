@@ -5,7 +5,7 @@ import { setImmediate as yieldToIo, setTimeout as sleep } from 'node:timers/prom
 import type { Socket } from 'node:net';
 import { compressionTypeOf, registerCodecs } from '../src/codecs.js';
 import type { MainToWorker, ProduceTask, WorkerSummary, WorkerToMain } from '../src/engine/worker-protocol.js';
-import { createKafka } from '../src/kafka-client.js';
+import { PRODUCER_RETRY, createKafka } from '../src/kafka-client.js';
 import { PreEncodedMessage, kafkajsPatched } from '../src/kafkajs-patches.js';
 import { RecordAccumulator, type ProducerBatch } from '../src/produce/accumulator.js';
 import { BatchBufferPool } from '../src/produce/batch-buffers.js';
@@ -21,13 +21,6 @@ const FATAL_ERROR_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE',
   'TOPIC_AUTHORIZATION_FAILED', 'CLUSTER_AUTHORIZATION_FAILED', 'UNSUPPORTED_COMPRESSION_TYPE', 'INVALID_REQUIRED_ACKS']);
 /** With no acknowledgement for this long while sends fail, the cluster is gone. */
 const BROKER_LOST_AFTER_US = 20_000_000;
-/**
- * A send is retried for about 40 s before its records count as failed, as Java's producer retries until its
- * delivery.timeout.ms (120 s): a broker killed mid-run leaves its partitions leaderless for KRaft's broker
- * session timeout (9 s here), and kafkajs's default (5 retries, about 3 s) failed records that a retry would
- * have written. BROKER_LOST_AFTER_US still ends a run whose cluster is gone.
- */
-const SEND_RETRY = { retries: 20, initialRetryTime: 100, maxRetryTime: 2000 };
 /** Records appended between two clock readings (and linger checks): a few microseconds of work. */
 const CHUNK_RECORDS = 32;
 /** The send loop yields to I/O this often while it has records to append, so requests go out and acks come in. */
@@ -66,7 +59,7 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
   });
   const producer = kafka.producer({
     allowAutoTopicCreation: false,
-    retry: SEND_RETRY,
+    retry: PRODUCER_RETRY, // BROKER_LOST_AFTER_US still ends a run whose cluster is gone
     idempotent: config.idempotent,
     maxInFlightRequests: config.idempotent ? 1 : undefined,
   });
@@ -176,15 +169,12 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
   const append = (index: number, appendUs: number): boolean => {
     const keyIndex = keyFor(index);
     const value = objects ? schema!.toBuffer(objects[index % objects.length]) : values[index % values.length];
-    const key = keyIndex >= 0 ? keys[keyIndex] : null;
-    let partition: number;
-    if (keyIndex >= 0) {
-      partition = keyPartitions[keyIndex];
-    } else {
-      partition = ownPartitions[stickyTurn % ownPartitions.length];
-      if (!accumulator.hasRoom(partition, key, value)) partition = ownPartitions[++stickyTurn % ownPartitions.length];
-    }
-    return accumulator.append(partition, key, value, index, appendUs);
+    if (keyIndex >= 0) return accumulator.append(keyPartitions[keyIndex], keys[keyIndex], value, index, appendUs);
+    if (accumulator.appendToOpen(ownPartitions[stickyTurn % ownPartitions.length], null, value, index, appendUs)) return true;
+    // A new batch: on the next partition, which stays the sticky one only once the record is in.
+    if (!accumulator.append(ownPartitions[(stickyTurn + 1) % ownPartitions.length], null, value, index, appendUs)) return false;
+    stickyTurn++;
+    return true;
   };
 
   const endUs = config.durationMs !== undefined ? startUs + config.durationMs * 1000 : Infinity;
@@ -251,11 +241,17 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
   return { workerId, last, wireBytes, requests, firstSendAtMs, lastAckAtMs, firstSteadyAtMs, bufferWaitMs: bufferWaitUs / 1000 };
 }
 
-/** Resolves once every socket has handed all it was given to the kernel. */
+/** Resolves once every socket has handed all it was given to the kernel (or closed). */
 function socketsFlushed(sockets: Socket[]): Promise<void> {
   const pending = sockets.filter((socket) => socket.writableLength > 0 && !socket.destroyed);
   return Promise.all(pending.map((socket) => new Promise<void>((resolve) => {
-    socket.once('drain', resolve);
-    socket.once('close', resolve);
+    // Both listeners go once either fires: one left behind per batch would pile up on a busy socket.
+    const done = () => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.on('drain', done);
+    socket.on('close', done);
   }))).then(() => undefined);
 }

@@ -48,7 +48,6 @@ export function clusterCommand(): Command {
       stderrLine(stopped.length ? `cluster down: stopped pids ${stopped.join(', ')}` : 'no cluster running');
     });
 
-  const nodeArgument = (value: string) => parseIntegerOption('node', 1, 99)(value);
   const nodeCommands: Array<[string, string, (id: number, dir: string) => Promise<string>]> = [
     ['kill-node', 'kill a node with SIGKILL, as a crash would (no clean shutdown); it keeps its data for start-node',
       async (id, dir) => `node ${id} killed (SIGKILL), down after ${await stopNode(id, 'kill', { dir })} ms`],
@@ -60,7 +59,7 @@ export function clusterCommand(): Command {
   for (const [name, description, act] of nodeCommands) {
     cluster.command(name)
       .description(description)
-      .argument('<node>', 'node id (1-4 on the default cluster)', nodeArgument)
+      .argument('<node>', 'node id (1-4 on the default cluster)', parseIntegerOption('node', 1, 99))
       .addOption(dirOption())
       .action(async (id: number, opts: { dir: string }) => { stderrLine(await act(id, opts.dir)); });
   }

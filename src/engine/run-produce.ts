@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { clusterDown, clusterUp, defaultClusterDir } from '../cluster/launcher.js';
-import { faultReport } from '../faults/fault-plan.js';
+import { addToSlot, faultReport } from '../faults/fault-plan.js';
 import { checkFaultTarget } from '../faults/fault-target.js';
 import { runFaults } from '../faults/run-faults.js';
 import { DEFAULT_KAFKA_VERSION, DEFAULT_LAYOUT } from '../cluster/settings.js';
@@ -84,7 +84,6 @@ function prepareRun(config: RunConfig): PreparedRun {
 export async function runProduce(config: RunConfig, hooks: RunHooks = {}): Promise<ProduceResult> {
   const log = hooks.log ?? (() => undefined);
   const prepared = prepareRun(config);
-  checkFaultTarget(config.faults, config.bootstrap);
   let embedded: { stop: boolean } | undefined;
   let bootstrap = config.bootstrap;
   if (!bootstrap) {
@@ -92,9 +91,9 @@ export async function runProduce(config: RunConfig, hooks: RunHooks = {}): Promi
     if (!state.alreadyRunning) log(`started the embedded local cluster in ${(state.startupMs / 1000).toFixed(1)} s (it stops after the run)`);
     embedded = { stop: !state.alreadyRunning };
     bootstrap = state.bootstrap;
-    checkFaultTarget(config.faults, bootstrap);
   }
   try {
+    checkFaultTarget(config.faults, bootstrap);
     return await runOnCluster(config, prepared, bootstrap, embedded !== undefined, hooks, log);
   } finally {
     if (embedded?.stop) await clusterDown();
@@ -158,10 +157,7 @@ async function runOnCluster(
       window.histogram.add(histograms.latency);
       window.records += interval.records;
       window.payloadBytes += interval.payloadBytes;
-      for (const [slot, count] of interval.acksPerSlot) {
-        for (let s = acksPerSlot.length; s <= slot; s++) acksPerSlot[s] = 0;
-        acksPerSlot[slot] += count;
-      }
+      for (const [slot, count] of interval.acksPerSlot) addToSlot(acksPerSlot, slot, count);
     };
     let seq = 0;
     const answered = new Set<number>();

@@ -18,6 +18,12 @@ export interface FaultStep {
 /** Acknowledgements are counted in slots of this length; stalls and recovery are measured to it. */
 export const ACK_SLOT_MS = 100;
 
+/** Adds `count` records to `slot` of a timeline, growing it with empty slots up to there. */
+export function addToSlot(perSlot: number[], slot: number, count: number): void {
+  for (let s = perSlot.length; s <= slot; s++) perSlot[s] = 0;
+  perSlot[slot] += count;
+}
+
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
 const STEP = /^(kill-node|stop-node|start-node)\s+(\d+)\s+at\s+(\d+(?:\.\d+)?)(ms|s|m)$/;
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startNode, stopNode } from '../cluster/launcher.js';
-import { ACK_SLOT_MS, describeStep, type FaultEvent, type FaultStep } from './fault-plan.js';
+import { ACK_SLOT_MS, addToSlot, describeStep, type FaultEvent, type FaultStep } from './fault-plan.js';
 
 export interface RunningFaults {
   /** Stops what has not started, waits for what has, and returns every step as it went. */
@@ -51,10 +51,8 @@ export function countPerSlot(readCount: () => number, startMs: number): { stop()
   const perSlot: number[] = [];
   let counted = 0;
   const sample = () => {
-    const slot = Math.max(0, Math.floor((Date.now() - startMs) / ACK_SLOT_MS));
-    for (let s = perSlot.length; s <= slot; s++) perSlot[s] = 0;
     const now = readCount();
-    perSlot[slot] += now - counted;
+    addToSlot(perSlot, Math.max(0, Math.floor((Date.now() - startMs) / ACK_SLOT_MS)), now - counted);
     counted = now;
   };
   const timer = setInterval(sample, SAMPLE_MS);

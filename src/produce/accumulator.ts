@@ -72,10 +72,15 @@ export class RecordAccumulator {
     return recordSize(batch?.recordCount ?? 0, key === null ? -1 : key.length, value.length);
   }
 
-  /** The partition has an open batch that takes the record without closing. */
-  hasRoom(partition: number, key: Buffer | null, value: Buffer): boolean {
+  /**
+   * Appends to the partition's open batch if it takes the record without closing; false, with nothing appended,
+   * when there is none or it is full (a sticky partitioner then moves on, as Java's does on a new batch).
+   */
+  appendToOpen(partition: number, key: Buffer | null, value: Buffer, index: number, appendUs: number): boolean {
     const batch = this.open.get(partition);
-    return batch !== undefined && batch.fits(this.sizeIn(batch, key, value), this.settings.batchLimitBytes);
+    if (!batch || !batch.fits(this.sizeIn(batch, key, value), this.settings.batchLimitBytes)) return false;
+    batch.append(key, value, index, appendUs, this.settings.newRunAt);
+    return true;
   }
 
   /**

@@ -77,10 +77,6 @@ export class BatchBufferPool {
     this.allocated--;
   }
 
-  get inUse(): number {
-    return this.allocated - this.free.length;
-  }
-
   /** Buffers allocated so far (their pages stay resident once written). */
   get allocatedCount(): number {
     return this.allocated;

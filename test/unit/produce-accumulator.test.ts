@@ -40,7 +40,7 @@ describe('BatchBufferPool', () => {
     const a = pool.take()!;
     const b = pool.take()!;
     expect(pool.take()).toBeUndefined();
-    expect(pool.inUse).toBe(2);
+    expect(pool.allocatedCount).toBe(2);
     pool.give(a);
     expect(pool.take()).toBe(a);
     pool.forget(); // b's send failed: never reused, but its share of the budget comes back
@@ -94,6 +94,17 @@ describe('RecordAccumulator', () => {
     const rest = [accumulator.next(nowUs, true), accumulator.next(nowUs, true), accumulator.next(nowUs, true)];
     expect(rest.filter(Boolean)).toHaveLength(2);
     expect(sent.concat(rest.filter((b): b is ProducerBatch => b !== undefined)).reduce((s, b) => s + b.recordCount, 0)).toBe(2000);
+  });
+
+  it('appends to an open batch only when it takes the record without closing (the sticky partitioner moves on otherwise)', () => {
+    const record = recordSize(0, -1, 1000);
+    const { accumulator } = accumulatorOf(2, REQUEST_ROOM_BYTES + RECORD_BATCH_HEADER_BYTES + 2 * record + 10);
+    expect(accumulator.appendToOpen(0, null, value(1000), 0, 0)).toBe(false); // no open batch yet
+    expect(accumulator.append(0, null, value(1000), 0, 0)).toBe(true);
+    expect(accumulator.appendToOpen(0, null, value(1000), 1, 0)).toBe(true);
+    expect(accumulator.appendToOpen(0, null, value(1000), 2, 0)).toBe(false); // full: nothing appended, nothing closed
+    expect(accumulator.waiting).toBe(1);
+    expect(accumulator.next(0, true)!.recordCount).toBe(2);
   });
 
   it('holds back the batches of busy partitions (one in flight per partition when idempotent)', () => {

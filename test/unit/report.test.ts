@@ -97,8 +97,8 @@ describe('formatRunHeader', () => {
 describe('formatWorkersOverCoresNote', () => {
   it('says so when the workers outnumber the free cores, and nothing otherwise', () => {
     expect(formatWorkersOverCoresNote(16, 2, 0.4)).toBe('note: 16 workers on 2 cores, about 2 free (load average 0.4): workers beyond ' +
-      'the free cores take turns on them, and each costs CPU of its own (start-up, heap, connections, event loop); measured on 2 cores, ' +
-      '16 workers spent about 2.9x the CPU per record of 2 (README, "More workers than cores")');
+      'the free cores take turns on them, and each costs CPU of its own (start-up, heap, connections, event loop); ' +
+      '`datastorm sweep --workers 1,2,4,8,16` measures the cost here (README, "More workers than cores")');
     expect(formatWorkersOverCoresNote(2, 2, 0.4)).toBeUndefined();
     expect(formatWorkersOverCoresNote(2, 2, 1.6)).toMatch(/^note: 2 workers on 2 cores, about 1 free \(load average 1\.6\)/);
     expect(formatWorkersOverCoresNote(1, 2, 9)).toBeUndefined(); // one worker always has a core, however busy
