@@ -64,3 +64,16 @@ export function errorOf(fn: () => unknown): DataStormError {
   }
   throw new Error('expected a DataStormError');
 }
+
+/**
+ * Reads until `accept` holds or timeoutMs passes, and returns the last value read (the caller asserts on it):
+ * for what Kafka makes true eventually, such as a deleted topic leaving every broker's metadata.
+ */
+export async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (accept(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
