@@ -8,7 +8,7 @@ import { javaArgs } from '../../src/cluster/kafka-runtime.js';
 import { compressionTypeOf, registerCodecs } from '../../src/codecs.js';
 import { CODEC_NAMES, type CodecName } from '../../src/config.js';
 import { createKafka } from '../../src/kafka-client.js';
-import { uniqueTopic } from '../helpers.js';
+import { sendByPartition, uniqueTopic } from '../helpers.js';
 
 const RECORDS = 500;
 const PARTITIONS = 3;
@@ -99,13 +99,9 @@ beforeAll(async () => {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   try {
-    // One send per codec: one compressed batch per partition. The key names the codec for the Java consumer.
-    await Promise.all(CODEC_NAMES.map((codec) => producer.send({
-      topic: topicOf(codec),
-      acks: -1,
-      compression: compressionTypeOf(codec),
-      messages: VALUES.map((value, i) => ({ key: codec, value, partition: i % PARTITIONS })),
-    })));
+    // One compressed batch per codec and partition. The key names the codec for the Java consumer.
+    await Promise.all(CODEC_NAMES.map((codec) => sendByPartition(producer, { topic: topicOf(codec), compression: compressionTypeOf(codec) },
+      VALUES.map((value, i) => ({ key: codec, value, partition: i % PARTITIONS })))));
   } finally {
     await producer.disconnect();
   }

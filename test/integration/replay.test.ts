@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createKafka } from '../../src/kafka-client.js';
 import { DigestBuilder } from '../../src/replay-digest.js';
 import { runReplayCheck, type ReplayResult } from '../../src/replay.js';
-import { CLI, runCli, uniqueTopic } from '../helpers.js';
+import { CLI, runCli, sendByPartition, uniqueTopic } from '../helpers.js';
 
 const bootstrap = inject('bootstrap');
 const server = bootstrap.join(',');
@@ -25,7 +25,7 @@ async function seededTopic(prefix: string) {
   const topic = uniqueTopic(prefix);
   await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 3 }], waitForLeaders: true });
   const messages = Array.from({ length: 30 }, (_, i) => ({ partition: i % 3, key: `key-${i % 4}`, value: `value-${i}` }));
-  await producer.send({ topic, acks: -1, messages });
+  await sendByPartition(producer, { topic }, messages);
   const expected = new DigestBuilder();
   for (const m of messages) expected.add(m.partition, Buffer.from(m.key), Buffer.from(m.value));
   return { topic, expected: expected.finish(3) };
