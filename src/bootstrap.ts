@@ -1,9 +1,29 @@
 import { readClusterState } from './cluster/launcher.js';
 import { DataStormError } from './errors.js';
 
-/** `host:port,host:port` as a broker list. */
+/** host:port. kafkajs splits an address at its first colon, so an IPv6 literal ([::1]:9092) cannot be reached. */
+const BROKER_ADDRESS = /^([A-Za-z0-9._-]+):(\d{1,5})$/;
+
+/**
+ * `host:port,host:port` as a broker list, each address checked: a malformed one is the user's error, said as
+ * such (kafkajs would say "Received type number (NaN)" or "brokers array is empty", or try to connect to it).
+ */
 export function parseBootstrap(hosts: string): string[] {
-  return hosts.split(',').map((host) => host.trim()).filter(Boolean);
+  const addresses = hosts.split(',').map((host) => host.trim()).filter(Boolean);
+  if (addresses.length === 0) {
+    throw new DataStormError('DS_BAD_BOOTSTRAP', `--bootstrap-server "${hosts}" names no broker`, { hint: 'give host:port,host:port, e.g. 127.0.0.1:9092' });
+  }
+  for (const address of addresses) {
+    const match = BROKER_ADDRESS.exec(address);
+    const port = match ? Number(match[2]) : NaN;
+    if (!match || port < 1 || port > 65_535) {
+      throw new DataStormError('DS_BAD_BOOTSTRAP', `--bootstrap-server: "${address}" is not host:port with a port from 1 to 65535`, {
+        hint: address.startsWith('[') ? 'IPv6 literals are not supported by DataStorm\'s client (kafkajs): give a host name that resolves to the address'
+          : 'e.g. 127.0.0.1:9092 or broker.example.com:9092',
+      });
+    }
+  }
+  return addresses;
 }
 
 /** --bootstrap-server when given, else the local cluster `datastorm cluster up` started (for commands that need one running). */

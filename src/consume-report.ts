@@ -119,6 +119,19 @@ export function formatProgress(records: number, target: number, elapsedMs: numbe
     `${rate.toFixed(0)} records/sec, ${(elapsedMs / 1000).toFixed(1)} s`;
 }
 
+/** Said when a group has more consumers than the topic has partitions: Kafka gives the extra ones nothing. */
+export function formatIdleConsumersNote(workers: number, partitions: number): string | undefined {
+  if (workers <= partitions) return undefined;
+  const idle = workers - partitions;
+  return `note: ${workers} consumers on ${partitions} partition${partitions === 1 ? '' : 's'}: ${idle} of them will be assigned nothing and idle ` +
+    `(a partition is read by one consumer of a group); use --workers ${partitions} or a topic with more partitions`;
+}
+
+/** The last line of a consume run stopped with Ctrl-C: what it counted and committed. */
+export function formatConsumePartialLine(records: number, target: number, group: string): string {
+  return `PARTIAL RUN: stopped by Ctrl-C after ${records} of ${target} records; group ${group} committed exactly those`;
+}
+
 export function formatConsumeAccounting(accounting: { countedRecords: number; committedOffsetGrowth: number; match: boolean }, group: string): string {
   return `accounting: ${accounting.countedRecords} records counted, group ${group}'s committed offsets grew by ` +
     `${accounting.committedOffsetGrowth}: ${accounting.match ? 'match' : 'MISMATCH'}`;

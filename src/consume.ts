@@ -50,17 +50,21 @@ export interface ConsumeResult {
   accounting: ConsumeAccounting;
   /** True when --timeout passed between records before the count was reached. */
   timedOut: boolean;
+  /** True when the run was stopped early (Ctrl-C): the figures and the commit are of the records counted until then. */
+  partial: boolean;
   /** With --fault: when each fault happened, the longest stall, the recovery, records consumed per 100 ms. */
   faults?: FaultReport;
 }
 
 export interface ConsumeListener {
   /** The checks passed and the consumers are starting (Kafka's tool prints its header here). */
-  onStart?: () => void;
+  onStart?: (partitions: number) => void;
   onInterval?: (interval: IntervalFigures) => void;
   onProgress?: (records: number, elapsedMs: number) => void;
   /** A --fault step ran (or failed). */
   onFault?: (line: string) => void;
+  /** Aborting (Ctrl-C) stops the consumers: each commits what it counted, and the result is marked partial. */
+  signal?: AbortSignal;
 }
 
 const TICK_MS = 50;
@@ -98,12 +102,13 @@ class IntervalTracker {
  * stops them when no record has come for --timeout (counted from the start, as Kafka does).
  */
 async function watchUntilStopped(group: ConsumerGroupRun, config: ConsumeConfig, listener: ConsumeListener, submittedMs: number):
-Promise<{ tracker?: IntervalTracker; timedOutAtMs?: number; faultEvents?: FaultEvent[]; consumedPerSlot: number[] }> {
+Promise<{ tracker?: IntervalTracker; timedOutAtMs?: number; interruptedAtMs?: number; faultEvents?: FaultEvent[]; consumedPerSlot: number[] }> {
   const { counters } = group;
   let faults: RunningFaults | undefined;
   let timeline: { stop(): number[] } | undefined;
   let tracker: IntervalTracker | undefined;
   let timedOutAtMs: number | undefined;
+  let interruptedAtMs: number | undefined;
   let lastTotal = 0;
   let lastRecordMs = submittedMs;
   while (!counters.stopped()) {
@@ -123,8 +128,12 @@ Promise<{ tracker?: IntervalTracker; timedOutAtMs?: number; faultEvents?: FaultE
       timedOutAtMs = nowMs;
       group.stop();
     }
+    if (listener.signal?.aborted && !counters.stopped()) {
+      interruptedAtMs = nowMs;
+      group.stop();
+    }
   }
-  return { tracker, timedOutAtMs, faultEvents: await faults?.finish(), consumedPerSlot: timeline?.stop() ?? [] };
+  return { tracker, timedOutAtMs, interruptedAtMs, faultEvents: await faults?.finish(), consumedPerSlot: timeline?.stop() ?? [] };
 }
 
 export async function runConsume(config: ConsumeConfig, listener: ConsumeListener = {}): Promise<ConsumeResult> {
@@ -136,7 +145,7 @@ export async function runConsume(config: ConsumeConfig, listener: ConsumeListene
     const partitions = await topicPartitionCount(admin, config.topic);
     await requireIdleGroup(admin, config.group);
     const start = await groupStart(admin, config.group, config.topic, partitions);
-    listener.onStart?.();
+    listener.onStart?.(partitions);
     const startedAt = new Date().toISOString();
     const submittedMs = Date.now();
     const group = startConsumerGroup({
@@ -148,7 +157,7 @@ export async function runConsume(config: ConsumeConfig, listener: ConsumeListene
     group.finished.catch(() => undefined);
     const watched = await watchUntilStopped(group, config, listener, submittedMs);
     const outcomes = await group.finished;
-    const endMs = counters.limitReachedAtMs() ?? watched.timedOutAtMs ?? Date.now();
+    const endMs = counters.limitReachedAtMs() ?? watched.timedOutAtMs ?? watched.interruptedAtMs ?? Date.now();
     const startMs = group.startedAtMs() ?? submittedMs;
     const tracker = watched.tracker ?? new IntervalTracker(counters, startMs, config.reportingIntervalMs);
     for (const interval of tracker.close(endMs, true)) listener.onInterval?.(interval);
@@ -178,6 +187,7 @@ export async function runConsume(config: ConsumeConfig, listener: ConsumeListene
         match: committedOffsetGrowth === records,
       },
       timedOut: watched.timedOutAtMs !== undefined,
+      partial: watched.interruptedAtMs !== undefined,
       faults: watched.faultEvents ? faultReport(watched.faultEvents, watched.consumedPerSlot, 'consumed') : undefined,
     };
   } finally {

@@ -27,3 +27,10 @@ export function formatAccountingLine(result: EndToEndResult): string {
   return `accounting: ${a.producedRecords} acknowledged, ${a.consumedRecords} consumed, topic end offsets grew by ` +
     `${a.brokerOffsetGrowth}: ${a.match ? 'match' : 'MISMATCH'}`;
 }
+
+/** Said first in the report of an e2e run stopped with Ctrl-C. */
+export function formatEndToEndPartialLine(result: EndToEndResult): string {
+  const planned = Math.floor((result.config.durationMs * result.config.ratePerSec) / 1000);
+  return `PARTIAL RUN: stopped by Ctrl-C after ${(result.producer.durationMs / 1000).toFixed(1)} s with ${result.producer.records} of ${planned} ` +
+    `records produced; the latency and accounting below are of those`;
+}

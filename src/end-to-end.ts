@@ -2,8 +2,10 @@ import kafkajs from './kafkajs.js';
 import { defaultClusterDir } from './cluster/launcher.js';
 import type { Admin, Producer } from 'kafkajs';
 import {
-  ensureCommitted, groupStart, requireIdleGroup, startConsumerGroup, topicPartitionCount, type ConsumerGroupRun,
+  ensureCommitted, groupStart, requireIdleGroup, startConsumerGroup, type ConsumerGroupRun,
 } from './consumer-group.js';
+import type { CodecName } from './config.js';
+import { formatIdleConsumersNote } from './consume-report.js';
 import { DataStormError } from './errors.js';
 import { faultReport, type FaultReport, type FaultStep } from './faults/fault-plan.js';
 import { checkFaultTarget } from './faults/fault-target.js';
@@ -11,6 +13,7 @@ import { countPerSlot, runFaults } from './faults/run-faults.js';
 import { encodeHistogram, mergeHistograms, summarizeLatency, type LatencySummaryUs } from './histograms.js';
 import { PRODUCER_RETRY, createKafka, describeBrokers } from './kafka-client.js';
 import { producePaced, type PacedProduceResult } from './paced-producer.js';
+import { prepareTopic } from './topic.js';
 
 const { ConfigResourceTypes } = kafkajs;
 
@@ -25,6 +28,7 @@ export interface EndToEndConfig {
   ratePerSec: number;
   durationMs: number;
   recordSizeBytes: number;
+  compression: CodecName;
   workers: number;
   group: string;
   fetchSizeBytes: number;
@@ -51,23 +55,25 @@ export interface EndToEndResult {
   accounting: { producedRecords: number; consumedRecords: number; brokerOffsetGrowth: number; match: boolean };
   /** With --fault: when each fault happened, the longest stall and the recovery of records consumed. */
   faults?: FaultReport;
+  /** True when the run was stopped early (Ctrl-C): it produced less than --rate × --duration. */
+  partial: boolean;
 }
 
 const BALANCE_TIMEOUT_MS = 60_000;
 const DRAIN_POLL_MS = 20;
 
+/**
+ * Kafka's producer batch.size default: what the topic is sized for when e2e creates it. A paced send holds a
+ * partition's waiting records, a few KB at e2e's rates.
+ */
+const E2E_BATCH_BYTES = 16 * 1024;
+
 async function ensureTopic(admin: Admin, config: EndToEndConfig, brokers: number, log: (line: string) => void): Promise<number> {
-  const { topics } = await admin.fetchTopicMetadata({ topics: [] });
-  if (!topics.some((t) => t.name === config.topic)) {
-    if (config.replication > brokers) {
-      throw new DataStormError('DS_BAD_REPLICATION', `--replication ${config.replication} is more than the ${brokers} brokers of the cluster`);
-    }
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [{ topic: config.topic, numPartitions: config.partitions, replicationFactor: config.replication }],
-    });
-    log(`created topic ${config.topic}: ${config.partitions} partitions, replication ${config.replication}`);
-  }
+  // The same checks as produce's: a record the topic would refuse is an error before the consumers start.
+  const { partitions } = await prepareTopic(admin, {
+    topic: config.topic, partitions: config.partitions, replication: config.replication, batchBytes: E2E_BATCH_BYTES,
+    largestRecordBytes: config.recordSizeBytes,
+  }, brokers, log);
   const described = await admin.describeConfigs({
     resources: [{ type: ConfigResourceTypes.TOPIC, name: config.topic, configNames: ['message.timestamp.type'] }],
     includeSynonyms: false,
@@ -78,13 +84,14 @@ async function ensureTopic(admin: Admin, config: EndToEndConfig, brokers: number
       hint: 'end-to-end latency needs message.timestamp.type=CreateTime: use another topic',
     });
   }
-  return topicPartitionCount(admin, config.topic);
+  return partitions;
 }
 
 /** Waits for the group to settle, produces on schedule, then waits until the consumers have every acknowledged record. */
 async function produceWhileConsuming(
-  config: EndToEndConfig, partitions: number, admin: Admin, producer: Producer, group: ConsumerGroupRun, log: (line: string) => void,
+  config: EndToEndConfig, partitions: number, admin: Admin, producer: Producer, group: ConsumerGroupRun, hooks: EndToEndHooks,
 ): Promise<{ groupBalanceMs: number; produced: PacedProduceResult; drainMs: number; faults?: FaultReport }> {
+  const { log, signal } = hooks;
   const balanceStartMs = Date.now();
   await group.balanced(admin, BALANCE_TIMEOUT_MS);
   const groupBalanceMs = Date.now() - balanceStartMs;
@@ -93,7 +100,7 @@ async function produceWhileConsuming(
   const faultsStartMs = Date.now();
   const timeline = config.faults.length ? countPerSlot(() => group.counters.totalRecords(), faultsStartMs) : undefined;
   const faults = timeline ? runFaults(config.faults, faultsStartMs, defaultClusterDir(), log) : undefined;
-  const produced = await producePaced(producer, { ...config, partitions });
+  const produced = await producePaced(producer, { ...config, partitions, signal });
   const drainStartMs = Date.now();
   while (group.counters.totalRecords() < produced.records && !group.counters.stopped()
     && Date.now() - drainStartMs <= config.drainTimeoutMs) {
@@ -104,7 +111,14 @@ async function produceWhileConsuming(
   return { groupBalanceMs, produced, drainMs, faults: events && faultReport(events, timeline!.stop(), 'consumed') };
 }
 
-export async function runEndToEnd(config: EndToEndConfig, log: (line: string) => void = () => undefined): Promise<EndToEndResult> {
+export interface EndToEndHooks {
+  log: (line: string) => void;
+  /** Aborting (Ctrl-C) ends producing early; what was acknowledged is still read, committed and accounted. */
+  signal?: AbortSignal;
+}
+
+export async function runEndToEnd(config: EndToEndConfig, hooks: EndToEndHooks = { log: () => undefined }): Promise<EndToEndResult> {
+  const { log } = hooks;
   checkFaultTarget(config.faults, config.bootstrap);
   const brokers = await describeBrokers(config.bootstrap);
   const kafka = createKafka(config.bootstrap, 'datastorm-e2e');
@@ -114,6 +128,8 @@ export async function runEndToEnd(config: EndToEndConfig, log: (line: string) =>
   await admin.connect();
   try {
     const partitions = await ensureTopic(admin, config, brokers.length, log);
+    const idleNote = formatIdleConsumersNote(config.workers, partitions);
+    if (idleNote) log(idleNote);
     await requireIdleGroup(admin, config.group);
     // The consumers start at the end of the log (they seek there on assignment): they count exactly what this run produces.
     const before = await groupStart(admin, config.group, config.topic, partitions);
@@ -124,7 +140,7 @@ export async function runEndToEnd(config: EndToEndConfig, log: (line: string) =>
     });
     group.finished.catch(() => undefined);
     await producer.connect();
-    const run = await produceWhileConsuming(config, partitions, admin, producer, group, log).finally(() => group.stop());
+    const run = await produceWhileConsuming(config, partitions, admin, producer, group, hooks).finally(() => group.stop());
     const outcomes = await group.finished;
     await ensureCommitted(admin, config.group, config.topic, before.endOffsets, group.counters.highestOffsets());
     const after = await groupStart(admin, config.group, config.topic, partitions);
@@ -152,6 +168,7 @@ export async function runEndToEnd(config: EndToEndConfig, log: (line: string) =>
         match: run.produced.records === consumed && consumed === brokerOffsetGrowth,
       },
       faults: run.faults,
+      partial: Boolean(hooks.signal?.aborted),
     };
   } finally {
     await producer.disconnect().catch(() => undefined);

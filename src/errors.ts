@@ -1,3 +1,6 @@
+/** Exit code of a run stopped with Ctrl-C, as a shell reports SIGINT. */
+export const INTERRUPTED_EXIT_CODE = 130;
+
 /** Every failure DataStorm reports to a user: a code, a one-line message and, where useful, a hint. */
 export class DataStormError extends Error {
   readonly code: string;

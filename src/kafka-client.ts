@@ -1,5 +1,6 @@
 import kafkajs from './kafkajs.js';
 import type { Kafka, KafkaConfig } from 'kafkajs';
+import { registerCodecs } from './codecs.js';
 import { DataStormError } from './errors.js';
 
 const { Kafka: KafkaClass, logLevel } = kafkajs;
@@ -12,8 +13,13 @@ const { Kafka: KafkaClass, logLevel } = kafkajs;
  */
 export const PRODUCER_RETRY = { retries: 20, initialRetryTime: 100, maxRetryTime: 2000 };
 
-/** A kafkajs client with DataStorm's defaults: quiet logs (errors are counted and reported by us). */
+/**
+ * A kafkajs client with DataStorm's defaults: quiet logs (errors are counted and reported by us), and every
+ * codec Kafka has, in whichever thread asks (kafkajs has only gzip; a consumer without the others fails on the
+ * first lz4, snappy or zstd batch of a topic, whoever wrote it). The codec libraries load on first use.
+ */
 export function createKafka(brokers: string[], clientId: string, overrides: Partial<KafkaConfig> = {}): Kafka {
+  registerCodecs();
   return new KafkaClass({
     clientId,
     brokers,

@@ -1,5 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Producer } from 'kafkajs';
+import { compressionTypeOf } from './codecs.js';
+import type { CodecName } from './config.js';
 
 /**
  * A kafkajs producer held to a steady rate, for the end-to-end run: each record carries the time it was
@@ -11,6 +13,9 @@ export interface PacedProduceOptions {
   durationMs: number;
   recordSizeBytes: number;
   partitions: number;
+  compression: CodecName;
+  /** Aborting ends the schedule: records already due are still sent and acknowledged. */
+  signal?: AbortSignal;
 }
 
 export interface PacedProduceResult {
@@ -37,7 +42,7 @@ export function recordsDue(elapsedMs: number, ratePerSec: number, durationMs: nu
  */
 export async function producePaced(producer: Producer, options: PacedProduceOptions): Promise<PacedProduceResult> {
   const value = Buffer.alloc(options.recordSizeBytes, 'x');
-  const total = recordsDue(options.durationMs, options.ratePerSec, options.durationMs);
+  let total = recordsDue(options.durationMs, options.ratePerSec, options.durationMs);
   // Per partition, records handed over and not yet sent, as runs of one CreateTime: a record's timestamp is
   // when it became due, so time spent waiting for its partition's send is in its end-to-end latency.
   const waiting = Array.from({ length: options.partitions }, () => [] as Array<{ timestamp: string; count: number }>);
@@ -46,19 +51,21 @@ export async function producePaced(producer: Producer, options: PacedProduceOpti
   let records = 0;
   let failedRecords = 0;
   let firstError: string | undefined;
+  const compression = compressionTypeOf(options.compression);
   const startMs = performance.now();
   const send = (partition: number) => {
     const runs = waiting[partition];
     waiting[partition] = [];
     const messages = runs.flatMap(({ timestamp, count }) => Array.from({ length: count }, () => ({ value, timestamp, partition })));
-    const sent: Promise<void> = producer.send({ topic: options.topic, acks: -1, messages }).then(
+    const sent: Promise<void> = producer.send({ topic: options.topic, acks: -1, compression, messages }).then(
       () => { records += messages.length; },
       (error: Error) => { failedRecords += messages.length; firstError ??= error.message; },
     ).finally(() => inFlight.delete(partition));
     inFlight.set(partition, sent);
   };
   while (issued < total || waiting.some((runs) => runs.length > 0)) {
-    const due = recordsDue(performance.now() - startMs, options.ratePerSec, options.durationMs) - issued;
+    if (options.signal?.aborted) total = issued;
+    const due = Math.min(recordsDue(performance.now() - startMs, options.ratePerSec, options.durationMs), total) - issued;
     const timestamp = String(Date.now());
     for (let i = 0; i < due; i++) { // round robin over the partitions
       const runs = waiting[(issued + i) % options.partitions];

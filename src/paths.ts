@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,4 +11,19 @@ export function projectRoot(): string {
     dir = parent;
   }
   return dir;
+}
+
+/**
+ * Makes a folder and its missing parents one level at a time: Node 20's mkdirSync(..., { recursive: true })
+ * never returns for a path under /proc (`sweep --out /proc/nope` hung).
+ */
+export function makeFolder(folder: string): void {
+  if (existsSync(folder)) {
+    if (!statSync(folder).isDirectory()) throw Object.assign(new Error(), { code: 'ENOTDIR' });
+    return;
+  }
+  const parent = dirname(folder);
+  if (parent === folder) throw Object.assign(new Error(), { code: 'ENOENT' });
+  makeFolder(parent);
+  mkdirSync(folder);
 }

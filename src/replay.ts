@@ -1,6 +1,6 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { requireIdleGroup, topicPartitionCount } from './consumer-group.js';
-import { DataStormError } from './errors.js';
+import { DataStormError, INTERRUPTED_EXIT_CODE } from './errors.js';
 import { createKafka, describeBrokers } from './kafka-client.js';
 import { compareDigests, DigestBuilder, type DigestDiff, type PassDigest } from './replay-digest.js';
 
@@ -40,6 +40,8 @@ export interface ReplayHooks {
   log?: (line: string) => void;
   /** Runs between the passes (tests use it to change the topic). */
   betweenPasses?: () => Promise<void>;
+  /** Aborting (Ctrl-C) ends the check where it is, with no verdict. */
+  signal?: AbortSignal;
 }
 
 const POLL_MS = 20;
@@ -55,7 +57,7 @@ function offsetsOf(topic: string, offsets: number[]) {
  * the group with a consumer of its own that waits out a 5 s fetch, and resetOffsets({ earliest }) commits
  * kafkajs's -2 marker rather than offsets.
  */
-async function readPass(kafka: Kafka, admin: Admin, config: ReplayConfig, partitions: number): Promise<PassResult> {
+async function readPass(kafka: Kafka, admin: Admin, config: ReplayConfig, partitions: number, pass: number, signal?: AbortSignal): Promise<PassResult> {
   await requireIdleGroup(admin, config.group);
   const offsets = await admin.fetchTopicOffsets(config.topic);
   const at = (p: number) => offsets.find((o) => o.partition === p);
@@ -76,8 +78,14 @@ async function readPass(kafka: Kafka, admin: Admin, config: ReplayConfig, partit
     }
     joined = true;
   });
+  const recordsLeft = () => next.reduce((sum, o, p) => sum + Math.max(0, endOffsets[p] - o), 0);
   const waitUntil = async (condition: () => boolean, failure: () => string) => {
     while (!condition()) {
+      if (signal?.aborted) {
+        const total = endOffsets.reduce((sum, end, p) => sum + end - startOffsets[p], 0);
+        throw new DataStormError('DS_INTERRUPTED', `interrupted in pass ${pass} after ${total - recordsLeft()} of its ${total} records: no verdict`,
+          { exitCode: INTERRUPTED_EXIT_CODE });
+      }
       if (Date.now() - lastProgressMs > config.timeoutMs) {
         throw new DataStormError('DS_REPLAY_TIMEOUT', `a pass over ${config.topic} ${failure()} for ${config.timeoutMs} ms`, {
           hint: 'raise --timeout, or check that the records are still there (retention, compaction)',
@@ -107,8 +115,7 @@ async function readPass(kafka: Kafka, admin: Admin, config: ReplayConfig, partit
     });
     await waitUntil(() => joined, () => 'could not join the group');
     await consumer.commitOffsets(offsetsOf(config.topic, startOffsets));
-    await waitUntil(done, () => `read nothing before reaching the end offsets (${
-      next.reduce((sum, o, p) => sum + Math.max(0, endOffsets[p] - o), 0)} records left)`);
+    await waitUntil(done, () => `read nothing before reaching the end offsets (${recordsLeft()} records left)`);
     durationMs = Date.now() - startMs;
     await consumer.commitOffsets(offsetsOf(config.topic, endOffsets));
   } finally {
@@ -132,10 +139,10 @@ export async function runReplayCheck(config: ReplayConfig, hooks: ReplayHooks = 
   try {
     const partitions = await topicPartitionCount(admin, config.topic);
     const startedAt = new Date().toISOString();
-    const first = await readPass(kafka, admin, config, partitions);
+    const first = await readPass(kafka, admin, config, partitions, 1, hooks.signal);
     log(`pass 1: ${first.records} records in ${first.durationMs} ms`);
     await hooks.betweenPasses?.();
-    const second = await readPass(kafka, admin, config, partitions);
+    const second = await readPass(kafka, admin, config, partitions, 2, hooks.signal);
     log(`pass 2: ${second.records} records in ${second.durationMs} ms`);
     const diff = compareDigests(first, second);
     return { schemaVersion: 1, command: 'replay-check', startedAt, config, passes: [first, second], diff, match: diff.match };

@@ -1,5 +1,6 @@
 import type { LatencySummaryUs } from './histograms.js';
-import type { IntervalResult, ProduceResult, Throughput } from './result.js';
+import type { RunConfig } from './config.js';
+import type { IntervalResult, ProduceResult, RunHeader, Throughput, ValueSizes } from './result.js';
 import { createTable } from './table.js';
 
 /**
@@ -76,16 +77,47 @@ export function formatResultTable(result: ProduceResult, colour?: boolean): stri
 }
 
 /** The run's settings in one line, for the top of a report. */
-export function formatRunHeader(result: ProduceResult): string {
+export function formatRunHeader(result: RunHeader): string {
   const c = result.config;
-  const size = c.payload.kind === 'avro' ? `${c.payload.recordSizeBytes} B Avro` : `values of ${c.payload.path}`;
-  return `${result.partial ? 'PARTIAL RUN: ' : ''}topic ${c.topic} (${c.partitions} partitions) on ${result.cluster.brokers} brokers` +
-    `${result.cluster.embedded ? ' (embedded local cluster)' : ''}: ${c.workers} workers, ${size}, batch ${c.batchBytes} B, ` +
+  return `topic ${c.topic} (${c.partitions} partitions) on ${result.cluster.brokers} brokers` +
+    `${result.cluster.embedded ? ' (embedded local cluster)' : ''}: ${c.workers} workers, ${formatValues(c, result.values)}, batch ${c.batchBytes} B, ` +
     `buffer.memory ${c.bufferMemoryBytes} B (${result.buffers.buffersPerWorker} batch buffers/worker: batches close at ${result.buffers.batchLimitBytes} B), ` +
     `linger ${c.lingerMs} ms, ${c.maxInFlight} in flight/worker, compression ${c.compression}, acks ${c.acks === -1 ? 'all' : c.acks}, ` +
     `${c.idempotent ? 'idempotent' : 'not idempotent'}, ` +
     `${c.throughputRps > 0 ? `${c.throughputRps} records/s limit` : 'no rate limit'}; ` +
     `machine ${result.machine.cpuCount} x ${result.machine.cpuModel}, Node ${result.machine.nodeVersion}; latency per record, send to ack`;
+}
+
+/**
+ * What the values really were: the default schema's are exactly --record-size; a schema's or a file's sizes are
+ * their own, so the measured mean and range are stated.
+ */
+function formatValues(config: RunConfig, values: ValueSizes): string {
+  const { payload } = config;
+  if (payload.kind === 'avro' && !payload.schemaFile) return `${payload.recordSizeBytes} B Avro`;
+  const source = payload.kind === 'avro' ? `Avro values of ${payload.schemaFile}` : `values of ${payload.path}`;
+  const range = values.minBytes === values.maxBytes ? '' : `, ${values.minBytes}-${values.maxBytes} B`;
+  return `${source} (mean ${values.meanBytes.toFixed(0)} B${range})`;
+}
+
+/** Said before the figures of a run stopped early: they are of what was done until then. */
+export function formatPartialLine(result: ProduceResult): string {
+  return `PARTIAL RUN: stopped after ${(result.totals.durationMs / 1000).toFixed(1)} s with ${result.totals.records} records acknowledged` +
+    `${result.config.numRecords !== undefined ? ` of ${result.config.numRecords}` : ''}: the figures are of those`;
+}
+
+/** The TTY status line of a produce run: acknowledged so far, the rate, and how far along the run is. */
+export function formatProduceProgress(acknowledged: number, elapsedMs: number, config: Pick<RunConfig, 'numRecords' | 'durationMs'>): string {
+  const rate = elapsedMs > 0 ? (acknowledged * 1000) / elapsedMs : 0;
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  let along: string;
+  if (config.numRecords !== undefined) {
+    const left = rate > 0 ? `, about ${seconds(((config.numRecords - acknowledged) * 1000) / rate)} left` : '';
+    along = ` (${((100 * acknowledged) / config.numRecords).toFixed(1)}% of ${config.numRecords}), ${seconds(elapsedMs)}${left}`;
+  } else {
+    along = `, ${seconds(elapsedMs)} of ${seconds(config.durationMs ?? 0)}`;
+  }
+  return `${acknowledged} records acknowledged${along}, ${rate.toFixed(0)} records/sec`;
 }
 
 /** --print-metrics: what each worker's producer sent, per request. */

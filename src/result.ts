@@ -94,6 +94,16 @@ export interface Accounting {
   topicEndOffsetTotalAfter: number;
 }
 
+export interface ValueSizes {
+  count: number;
+  minBytes: number;
+  meanBytes: number;
+  maxBytes: number;
+}
+
+/** What a run states before it starts: its settings, where it runs, and how its memory is split. */
+export type RunHeader = Pick<ProduceResult, 'config' | 'buffers' | 'values' | 'machine' | 'cluster'>;
+
 export interface ProduceResult {
   schemaVersion: typeof RESULT_SCHEMA_VERSION;
   tool: 'datastorm';
@@ -107,6 +117,8 @@ export interface ProduceResult {
   config: RunConfig;
   /** How buffer.memory was split: each worker's batch buffers, and the size at which batches closed. */
   buffers: BatchBufferPlan;
+  /** The record values the run sent from (its pool): what a --schema or --payload-file really made them. */
+  values: ValueSizes;
   machine: MachineInfo;
   cluster: { bootstrap: string[]; brokers: number; embedded: boolean };
   totals: Totals;

@@ -4,6 +4,17 @@ import { DataStormError } from './errors.js';
 
 const { ConfigResourceTypes } = kafkajs;
 
+/** Kafka's rule for topic names (org.apache.kafka.common.internals.Topic): legal characters, at most 249, not . or .. */
+export function checkTopicName(name: string): string {
+  const reason = name.length === 0 ? 'is empty'
+    : name.length > 249 ? `is ${name.length} characters long (at most 249)`
+      : name === '.' || name === '..' ? 'cannot be "." or ".."'
+        : /[^A-Za-z0-9._-]/.test(name) ? `holds "${name.match(/[^A-Za-z0-9._-]/)![0]}" (only ASCII letters, digits, ".", "_" and "-")`
+          : undefined;
+  if (reason) throw new DataStormError('DS_BAD_TOPIC', `topic name "${name}" ${reason}`);
+  return name;
+}
+
 export interface TopicPlan {
   topic: string;
   partitions: number;

@@ -1,8 +1,7 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { CompressionTypes, KafkaMessage, Message, Producer } from 'kafkajs';
-import { registerCodecs } from '../src/codecs.js';
 import { DataStormError } from '../src/errors.js';
 import { createKafka } from '../src/kafka-client.js';
 
@@ -14,19 +13,37 @@ export function uniqueTopic(prefix: string): string {
 }
 
 /** Runs the built CLI as a user would and returns its exit code and both streams. */
-export function runCli(args: string[], options: { timeoutMs?: number; env?: Record<string, string> } = {}) {
+export function runCli(args: string[], options: { timeoutMs?: number; env?: Record<string, string>; cwd?: string } = {}) {
   const result = spawnSync(process.execPath, [CLI, ...args], {
     encoding: 'utf8',
+    cwd: options.cwd,
     timeout: options.timeoutMs ?? 120_000,
     env: { ...process.env, ...options.env },
   });
   return { code: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** Polls until the condition holds; fails with what it was waiting for. */
+export async function until(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** The built CLI running in the background (for Ctrl-C tests): its output so far, and its exit code once it ends. */
+export function startCli(args: string[]) {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = { stdout: '', stderr: '' };
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { output.stdout += chunk; });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { output.stderr += chunk; });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { output, exited, interrupt: () => child.kill('SIGINT') };
+}
 
 /** Reads `expected` records of a topic from the beginning with a real consumer (fails after timeoutMs). */
 export async function consumeAll(bootstrap: string[], topic: string, expected: number, timeoutMs = 60_000): Promise<KafkaMessage[]> {
-  registerCodecs();
   const consumer = createKafka(bootstrap, 'datastorm-test-reader').consumer({ groupId: `${topic}-reader-${Date.now()}` });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });

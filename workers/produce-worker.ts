@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToIo, setTimeout as sleep } from 'node:timers/promises';
 import type { Socket } from 'node:net';
-import { compressionTypeOf, registerCodecs } from '../src/codecs.js';
+import { compressionTypeOf } from '../src/codecs.js';
 import type { MainToWorker, ProduceTask, WorkerSummary, WorkerToMain } from '../src/engine/worker-protocol.js';
 import { PRODUCER_RETRY, createKafka } from '../src/kafka-client.js';
 import { PreEncodedMessage, kafkajsPatched } from '../src/kafkajs-patches.js';
@@ -37,7 +37,6 @@ function errorType(error: unknown): string {
 export default async function produceWorker(task: ProduceTask): Promise<WorkerSummary> {
   const { config, port, workerId } = task;
   if (!kafkajsPatched()) throw new Error('kafkajs was loaded without DataStorm\'s fixes: import it from src/kafkajs.ts');
-  registerCodecs();
   const values = valueViews(task.values);
   // --serialize-on-send: the same values, kept as objects and encoded again for every record (avsc is loaded only then).
   const schema = config.payload.kind === 'avro' && config.payload.serializeOnSend
@@ -118,7 +117,9 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
   let inFlight = 0;
   let bufferWaitUs = 0;
 
+  const acknowledged = new BigInt64Array(task.acknowledged);
   const onAcknowledged = (batch: ProducerBatch) => {
+    Atomics.add(acknowledged, workerId, BigInt(batch.recordCount));
     const ackUs = nowUs();
     lastSuccessUs = ackUs;
     lastAckAtMs = epochMs();

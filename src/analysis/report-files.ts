@@ -1,6 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataStormError } from '../errors.js';
+import { makeFolder } from '../paths.js';
 import type { ReportTable } from '../html-report.js';
 import { charts } from './analysis-document.js';
 import { pointFigures } from './point-figures.js';
@@ -28,7 +29,7 @@ export function reportJson(run: AnalysisRun, table: ReportTable, extra: Record<s
 /** report.md, report.html (charts inlined), each chart as its own SVG, and results.json; returns the paths written. */
 export function writeReportFiles(dir: string, document: ReportDocument, json: Record<string, unknown>): string[] {
   try {
-    mkdirSync(dir, { recursive: true });
+    makeFolder(dir);
   } catch (error) {
     throw new DataStormError('DS_BAD_OUT_DIR', `cannot create ${dir}: ${(error as NodeJS.ErrnoException).code}`);
   }

@@ -130,6 +130,20 @@ export function readStages(dir: string): Stage[] {
   return stages;
 }
 
+/** Fewer records than this make a stage's figure mostly start-up and connection time, not throughput. */
+export const MIN_STAGE_RECORDS = 500;
+
+/** A --scale that leaves some stage under MIN_STAGE_RECORDS is refused before any stage runs, naming the least scale. */
+export function checkScale(stages: Stage[], scale: number): void {
+  const counts = stages.map((stage) => ({ name: stage.name, records: runConfigOf(stage.args).numRecords! }));
+  const short = counts.filter(({ records }) => records >= MIN_STAGE_RECORDS && Math.round(records * scale) < MIN_STAGE_RECORDS);
+  if (short.length === 0) return;
+  const least = Math.max(...short.map(({ records }) => MIN_STAGE_RECORDS / records));
+  throw new DataStormError('DS_BAD_SCALE',
+    `--scale ${scale} leaves stage ${short[0].name} ${Math.round(short[0].records * scale)} of its ${short[0].records} records, under the ${MIN_STAGE_RECORDS} a stage needs to measure anything`,
+    { hint: `use --scale ${Number(least.toPrecision(2))} or more` });
+}
+
 /** A stage's count at a scale: never fewer records than workers, so every worker sends. */
 export function scaledRecords(records: number, scale: number, workers: number): number {
   return Math.max(Math.round(records * scale), workers);

@@ -17,7 +17,30 @@ function mergeError(message: string, hint?: string): DataStormError {
 }
 
 /** Merges differ only in what the shards split; anything else means the results are of different workloads. */
+/**
+ * How far apart two results' measured windows may be and still count as one run: processes started together
+ * begin within seconds of each other; results of separate runs are minutes or days apart.
+ */
+export const MERGE_WINDOW_GAP_MS = 30_000;
+
+/** A result given twice (the same process's file, or a copy of it) and results of separate runs are refused. */
+function checkOneRun(results: BenchResult[], names: string[]): void {
+  const identity = (r: BenchResult) => `${r.machine.hostname} ${r.startedAt} ${r.measuredWindow.startEpochMs}`;
+  results.forEach((result, i) => {
+    const earlier = results.findIndex((other) => identity(other) === identity(result));
+    if (earlier < i) throw mergeError(`${names[earlier]} and ${names[i]} are the same result (same host, start and window)`, 'give each process\'s result once');
+  });
+  const latestStart = Math.max(...results.map((r) => r.measuredWindow.startEpochMs));
+  const earliestEnd = Math.min(...results.map((r) => r.measuredWindow.endEpochMs));
+  if (latestStart - earliestEnd > MERGE_WINDOW_GAP_MS) {
+    const at = (r: BenchResult) => new Date(r.measuredWindow.startEpochMs).toISOString();
+    throw mergeError(`the results did not run together: ${results.map((r, i) => `${names[i]} started ${at(r)}`).join(', ')}`,
+      'merge the results of processes that ran one workload at the same time (bench run --shard i/N)');
+  }
+}
+
 function checkSameWorkload(results: BenchResult[], names: string[]): void {
+  checkOneRun(results, names);
   const [first] = results;
   for (const [i, result] of results.entries()) {
     if (result.schemaVersion !== first.schemaVersion) {
@@ -147,6 +170,7 @@ export function mergeResults(results: BenchResult[], names = results.map((_, i) 
     measuredWindow: { startEpochMs, endEpochMs, ...(steadyStartEpochMs === undefined ? {} : { steadyStartEpochMs }) },
     config: unshardConfig(results.map((r) => r.config)),
     buffers: first.buffers,
+    values: first.values,
     machine: { ...first.machine, hostname: hostnames.join(',') },
     cluster: { ...first.cluster, bootstrap: [...new Set(results.flatMap((r) => r.cluster.bootstrap))] },
     totals,

@@ -11,12 +11,13 @@ import {
 import { formatCommand, type ReportDocument } from '../analysis/report-document.js';
 import { reportJson, writeReportFiles } from '../analysis/report-files.js';
 import { runAnalysis, type AnalysisOptions, type AnalysisRun, type PointSpec } from '../analysis/run-analysis.js';
-import { readStages, stagePointSpec, type Stage } from '../analysis/stages.js';
+import { checkScale, readStages, stagePointSpec, type Stage } from '../analysis/stages.js';
 import { sweepAxis, sweepDocument, sweepPointArgs, sweepTable } from '../analysis/sweep.js';
 import { CODEC_NAMES } from '../config.js';
 import { DataStormError } from '../errors.js';
 import type { ReportTable } from '../html-report.js';
 import { projectRoot } from '../paths.js';
+import { writablePath } from './output-path.js';
 import { PRODUCE_OPTIONS, defaultProduceFlags } from './produce-options.js';
 
 /**
@@ -81,6 +82,7 @@ interface SharedFlags {
 }
 
 function analysisOptions(kind: AnalysisRun['kind'], flags: SharedFlags): AnalysisOptions {
+  if (flags.out) writablePath(flags.out, '--out', 'folder');
   return {
     kind,
     command: formatCommand(process.argv.slice(2), 'datastorm'),
@@ -189,6 +191,7 @@ Examples:
   datastorm evolution --scale 0.1 --json > evolution.json`)
     .action(async (flags: SharedFlags & { stages: string; scale: number }) => {
       const stages: Stage[] = readStages(flags.stages).map((stage) => ({ ...stage, file: shownPath(stage.file) }));
+      checkScale(stages, flags.scale);
       const specs = stages.map((stage) => stagePointSpec(stage, flags.scale));
       const run = await measure(specs, analysisOptions('evolution', flags));
       const table = evolutionTable(run);

@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { bootstrapOrLocalCluster } from '../bootstrap.js';
 import { Command, Option } from 'commander';
@@ -12,10 +12,12 @@ import { runBench, type BenchReference } from '../bench/run-bench.js';
 import { parseShard } from '../bench/shard.js';
 import { evaluateThresholds, parseThreshold, thresholdFailure, thresholdRows, type Threshold } from '../bench/thresholds.js';
 import { readWorkload } from '../bench/workload.js';
-import { DataStormError } from '../errors.js';
+import { DataStormError, INTERRUPTED_EXIT_CODE } from '../errors.js';
+import { makeFolder } from '../paths.js';
 import { formatAccountingLine } from '../report.js';
 import { createTable } from '../table.js';
-import { INTERRUPTED_EXIT_CODE } from './produce-command.js';
+import { interruptible } from './interrupt.js';
+import { writablePath } from './output-path.js';
 import { parseIntegerOption } from './parse.js';
 
 /** Exit code of a gate that failed (a regression or a threshold), as k6 exits on failed thresholds. */
@@ -36,7 +38,7 @@ function writeResult(result: BenchResult, options: { out?: string; json?: boolea
   const text = `${JSON.stringify(result, null, 2)}\n`;
   if (options.out) {
     // Renamed into place when complete: a merge that waits for shards' files never reads half of one.
-    mkdirSync(dirname(options.out), { recursive: true });
+    makeFolder(dirname(options.out));
     writeFileSync(`${options.out}.partial`, text);
     renameSync(`${options.out}.partial`, options.out);
     stderr(`result written to ${options.out}`);
@@ -94,6 +96,7 @@ function runCommand(): Command {
     .addOption(new Option('--out <file>', 'write the result JSON to this file'))
     .addOption(new Option('--json', 'print the result JSON on stdout'))
     .action(async (file: string, flags: RunFlags) => {
+      if (flags.out) writablePath(flags.out, '--out', 'file');
       const thresholds = parseThresholds(flags.threshold ?? []);
       const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
       const workload = readWorkload(file, flags.set ?? []);
@@ -101,21 +104,10 @@ function runCommand(): Command {
       const reference: BenchReference | undefined = flags.vs === undefined ? undefined
         : flags.vs === 'java' ? { kind: 'java' } : { kind: 'workload', workload: readWorkload(flags.vs) };
       const bootstrap = bootstrapOrLocalCluster(flags.bootstrapServer);
-      const abort = new AbortController();
-      const onSigint = () => {
-        stderr('\ninterrupted: stopping the run; no result is written');
-        abort.abort();
-      };
-      process.once('SIGINT', onSigint);
-      let result: BenchResult;
-      try {
-        result = await runBench(workload, {
-          bootstrap, repeat: flags.repeat, shard, reference, log: stderr, signal: abort.signal,
-        });
-      } finally {
-        process.off('SIGINT', onSigint);
-      }
-      if (abort.signal.aborted) {
+      const { value: result, interrupted } = await interruptible('stopping the run and printing what it measured; no result file is written',
+        (signal) => runBench(workload, { bootstrap, repeat: flags.repeat, shard, reference, log: stderr, signal }));
+      if (interrupted) {
+        printTable(benchTable(result), 'PARTIAL RUN: stopped by Ctrl-C; these figures are of what ran, and gate nothing');
         process.exitCode = INTERRUPTED_EXIT_CODE;
         return;
       }
@@ -188,10 +180,11 @@ export function benchCommand(): Command {
     .addHelpText('after', `
 Exit codes: 0 passed, 99 a regression or threshold failed, 1 an error, 130 interrupted.
 
-In CI:
+In CI (the baseline is a result of the same workload on the same kind of machine: keep one from your main branch):
   datastorm cluster up
+  datastorm bench run benchmarks/workloads/ci-gate.yaml --repeat 3 --out baseline.json   # on the main branch
   datastorm bench run benchmarks/workloads/ci-gate.yaml --repeat 3 --out current.json
-  datastorm bench compare benchmarks/baselines/ci-gate.json current.json --max-regression 10%`)
+  datastorm bench compare baseline.json current.json --max-regression 10%`)
     .addCommand(runCommand())
     .addCommand(compareCommand());
 }
@@ -209,6 +202,7 @@ export function mergeCommand(): Command {
     .addOption(new Option('--out <file>', 'write the merged result JSON to this file'))
     .addOption(new Option('--json', 'print the merged result JSON on stdout'))
     .action((files: string[], flags: MergeFlags) => {
+      if (flags.out) writablePath(flags.out, '--out', 'file');
       const inputs = files.map(readBenchResult);
       const merged = mergeResults(inputs, files);
       const labels = inputs.map((r, i) => (r.bench?.shard ? `shard ${r.bench.shard.index}/${r.bench.shard.count}` : `input ${i + 1}`));

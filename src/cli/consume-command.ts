@@ -1,21 +1,27 @@
 import { randomInt } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { bootstrapOrLocalCluster } from '../bootstrap.js';
 import { Command, Option } from 'commander';
 import { runConsume, type ConsumeConfig } from '../consume.js';
 import { formatFaultLines, parseFaultPlan, type FaultStep } from '../faults/fault-plan.js';
 import {
-  DETAILED_HEADER, formatConsumeAccounting, formatIntervalLine, formatProgress, formatSummaryLine, formatTimeoutWarning, SUMMARY_HEADER,
+  DETAILED_HEADER, formatConsumeAccounting, formatConsumePartialLine, formatIdleConsumersNote, formatIntervalLine, formatProgress,
+  formatSummaryLine, formatTimeoutWarning, SUMMARY_HEADER,
 } from '../consume-report.js';
-import { formatAccountingLine, formatLatencyLine, formatProducerLine, LATENCY_NOTE } from '../e2e-report.js';
+import { formatAccountingLine, formatEndToEndPartialLine, formatLatencyLine, formatProducerLine, LATENCY_NOTE } from '../e2e-report.js';
 import { runEndToEnd, type EndToEndConfig } from '../end-to-end.js';
-import { DataStormError } from '../errors.js';
+import { parseCodec } from '../codecs.js';
+import type { CodecName } from '../config.js';
+import { DataStormError, INTERRUPTED_EXIT_CODE } from '../errors.js';
+import { interruptible } from './interrupt.js';
+import { writablePath } from './output-path.js';
+import { ProgressLine } from './progress-line.js';
 import { runLag, type LagConfig } from '../lag.js';
 import { formatLagHeader, formatLagRow, formatLagSummary, LAG_TABLE_HEAD, lagChart, lagTableRows, partitionsKey } from '../lag-report.js';
 import { runReplayCheck, type ReplayConfig } from '../replay.js';
 import { formatDiff, formatPassLine, formatVerdict } from '../replay-report.js';
 import { createTable } from '../table.js';
+import { checkTopicName } from '../topic.js';
 import { parseDurationMs, parseIntegerOption, parseSize } from './parse.js';
 
 /**
@@ -32,7 +38,7 @@ interface OptionSpec {
 
 /** Every option of these commands, defined once; each command picks its own and may set its own default. */
 const OPTIONS = {
-  topic: { flags: '--topic <name>', description: 'the topic' },
+  topic: { flags: '--topic <name>', description: 'the topic', parse: checkTopicName },
   numRecords: { flags: '--num-records <n>', description: 'records to consume: exactly this many are counted and committed',
     parse: parseIntegerOption('--num-records', 1) },
   group: { flags: '--group <id>', description: 'consumer group' },
@@ -52,11 +58,13 @@ const OPTIONS = {
     parse: (v: string) => parseDurationMs('--interval', v) },
   recordSize: { flags: '--record-size <bytes>', description: 'value size of each produced record', defaultValue: 100,
     parse: (v: string) => parseSize('--record-size', v) },
+  compression: { flags: '--compression <codec>', description: 'codec of the produced batches: none, gzip, snappy, lz4 or zstd', defaultValue: 'none',
+    parse: parseCodec },
   partitions: { flags: '--partitions <n>', description: 'partitions of the topic when it is created', defaultValue: 6,
     parse: parseIntegerOption('--partitions', 1, 10_000) },
   replication: { flags: '--replication <n>', description: 'replication factor of the topic when it is created', defaultValue: 3,
     parse: parseIntegerOption('--replication', 1, 16) },
-  chart: { flags: '--chart <file.svg>', description: 'where to write the chart of total lag over time', defaultDescription: 'lag-<group>.svg' },
+  chart: { flags: '--chart <file.svg>', description: 'write a chart of total lag over time (SVG) to this file' },
   bootstrapServer: { flags: '--bootstrap-server <hosts>', description: 'the cluster (host:port,...); without it, the local cluster `datastorm cluster up` started' },
   fault: { flags: '--fault <plan>', description: 'faults on the local cluster once the consumers start, e.g. \'kill-node 2 at 5s; start-node 2 at 15s\': the report adds the longest stall and the recovery (raise --timeout past the stall)',
     parse: (v: string) => parseFaultPlan(v) },
@@ -113,24 +121,26 @@ Examples:
     };
     // Kafka's lines own stdout, unless the JSON does.
     const out = flags.json ? stderr : stdout;
-    const progress = Boolean(process.stderr.isTTY);
+    const progress = process.stderr.isTTY ? new ProgressLine() : undefined;
+    const print = (line: string, write = stderr) => (progress ? progress.above(line, write) : write(line));
     let lastProgressMs = 0;
-    const clearProgress = () => { if (progress) process.stderr.write('\r\x1b[K'); };
-    const result = await runConsume(config, {
-      onStart: () => out(config.showDetailedStats ? DETAILED_HEADER : SUMMARY_HEADER),
-      onInterval: (interval) => {
-        if (!config.showDetailedStats) return;
-        clearProgress();
-        out(formatIntervalLine(interval));
-      },
-      onProgress: (records, elapsedMs) => {
-        if (!progress || Date.now() - lastProgressMs < 250) return;
-        lastProgressMs = Date.now();
-        process.stderr.write(`\r\x1b[K${formatProgress(records, config.numRecords, elapsedMs)}`);
-      },
-      onFault: (line) => { clearProgress(); stderr(line); },
-    });
-    clearProgress();
+    const { value: result, interrupted } = await interruptible('committing what was counted and printing the partial report', (signal) =>
+      runConsume(config, {
+        signal,
+        onStart: (partitions) => {
+          const note = formatIdleConsumersNote(config.workers, partitions);
+          if (note) stderr(note);
+          out(config.showDetailedStats ? DETAILED_HEADER : SUMMARY_HEADER);
+        },
+        onInterval: (interval) => { if (config.showDetailedStats) print(formatIntervalLine(interval), out); },
+        onProgress: (records, elapsedMs) => {
+          if (!progress || Date.now() - lastProgressMs < 250) return;
+          lastProgressMs = Date.now();
+          progress.show(formatProgress(records, config.numRecords, elapsedMs));
+        },
+        onFault: (line) => print(line),
+      }));
+    progress?.clear();
     if (result.timedOut) out(formatTimeoutWarning(config.timeoutMs));
     if (!config.showDetailedStats) out(formatSummaryLine(result.totals));
     if (config.workers > 1) {
@@ -140,20 +150,25 @@ Examples:
     }
     stderr(formatConsumeAccounting(result.accounting, config.group));
     if (result.faults) for (const line of formatFaultLines(result.faults)) stderr(line);
+    if (result.partial) stderr(formatConsumePartialLine(result.totals.records, config.numRecords, config.group));
     if (flags.json) printJson(result);
+    if (!result.accounting.match) {
+      throw new DataStormError('DS_ACCOUNTING_MISMATCH', 'the records counted and the group\'s committed offsets disagree (see the accounting line)');
+    }
+    if (interrupted) {
+      process.exitCode = INTERRUPTED_EXIT_CODE;
+      return;
+    }
     if (result.timedOut) {
       throw new DataStormError('DS_CONSUME_TIMEOUT', `consumed ${result.totals.records} of ${config.numRecords} records: ` +
         `none arrived for ${config.timeoutMs} ms`, { hint: `the topic had ${result.accounting.availableRecords} records past the group's offsets; raise --timeout or produce more` });
-    }
-    if (!result.accounting.match) {
-      throw new DataStormError('DS_ACCOUNTING_MISMATCH', 'the records counted and the group\'s committed offsets disagree (see the accounting line)');
     }
   });
   return command;
 }
 
 interface EndToEndFlags {
-  topic: string; rate: number; duration: number; recordSize: number; workers: number; group: string; fetchSize: number;
+  topic: string; rate: number; duration: number; recordSize: number; compression: CodecName; workers: number; group: string; fetchSize: number;
   partitions: number; replication: number; timeout: number; bootstrapServer?: string; json: boolean; fault?: FaultStep[];
 }
 
@@ -168,7 +183,7 @@ first send; --timeout is how long to wait, after the last send, for the consumer
 
 Example:
   datastorm e2e --topic e2e --rate 2000 --duration 30s --workers 2`);
-  addOptions(command, ['topic', 'rate', 'duration', 'recordSize', 'workers', 'group', 'fetchSize', 'partitions', 'replication', 'timeout',
+  addOptions(command, ['topic', 'rate', 'duration', 'recordSize', 'compression', 'workers', 'group', 'fetchSize', 'partitions', 'replication', 'timeout',
     'bootstrapServer', 'fault', 'json'], {
     required: ['topic'],
     defaults: { duration: [10_000, '10s'], group: [`datastorm-e2e-${randomInt(100_000)}`], timeout: [30_000] },
@@ -176,11 +191,13 @@ Example:
   command.action(async (flags: EndToEndFlags) => {
     const config: EndToEndConfig = {
       bootstrap: bootstrapOrLocalCluster(flags.bootstrapServer), topic: flags.topic, ratePerSec: flags.rate, durationMs: flags.duration,
-      recordSizeBytes: flags.recordSize, workers: flags.workers, group: flags.group,
+      recordSizeBytes: flags.recordSize, compression: flags.compression, workers: flags.workers, group: flags.group,
       fetchSizeBytes: flags.fetchSize, partitions: flags.partitions, replication: flags.replication, drainTimeoutMs: flags.timeout,
       faults: flags.fault ?? [],
     };
-    const result = await runEndToEnd(config, stderr);
+    const { value: result, interrupted } = await interruptible('reading, committing and accounting what was acknowledged, then the partial report',
+      (signal) => runEndToEnd(config, { log: stderr, signal }));
+    if (result.partial) stderr(formatEndToEndPartialLine(result));
     (flags.json ? stderr : stdout)(formatLatencyLine(result.latency));
     stderr(LATENCY_NOTE);
     stderr(formatProducerLine(result));
@@ -195,6 +212,7 @@ Example:
         hint: 'records still unread after --timeout count as missing: raise --timeout',
       });
     }
+    if (interrupted) process.exitCode = INTERRUPTED_EXIT_CODE;
   });
   return command;
 }
@@ -210,8 +228,8 @@ export function lagCommand(): Command {
 Lag = end offset − the group's committed offset, per partition (with no commit: every record still in the
 log; --topic also watches a topic the group has not committed on yet). Works for any group, whoever created
 it. The drain rate is the fall in total lag per second from the peak (the last sample at it) to the first
-sample back at 0; the time to catch up is from the peak to that sample. Ctrl-C stops early and still prints
-the summary and writes the chart.
+sample back at 0; the time to catch up is from the peak to that sample. Ctrl-C stops early, still prints
+the summary and writes the chart (--chart), and exits 130.
 
 Example:
   datastorm lag --group g1 --interval 1 --duration 120 --chart lag.svg`);
@@ -223,11 +241,9 @@ Example:
       bootstrap: bootstrapOrLocalCluster(flags.bootstrapServer), group: flags.group, intervalMs: flags.interval, durationMs: flags.duration,
       topics: flags.topic ? [flags.topic] : [],
     };
-    const abort = new AbortController();
-    const onSigint = () => abort.abort();
-    process.once('SIGINT', onSigint);
+    const chartFile = flags.chart === undefined ? undefined : writablePath(flags.chart, '--chart', 'file');
     let shownPartitions: string | undefined;
-    const result = await runLag(config, (sample, previous) => {
+    const { value: result, interrupted } = await interruptible('printing the summary of the samples taken', (signal) => runLag(config, (sample, previous) => {
       if (!previous && sample.partitions.length === 0) {
         stderr(`group ${config.group} has no committed offsets (yet): its lag shows once it commits, or name a topic with --topic`);
       }
@@ -236,15 +252,17 @@ Example:
         stderr(formatLagHeader(sample));
       }
       stderr(formatLagRow(sample, previous));
-    }, abort.signal).finally(() => process.off('SIGINT', onSigint));
+    }, signal));
     const table = createTable(LAG_TABLE_HEAD, { colAligns: ['left', 'right', 'right', 'right', 'right', 'right'] });
     table.push(...lagTableRows(result.samples));
     stderr(table.toString());
-    const chartFile = resolve(flags.chart ?? `lag-${flags.group.replace(/[^A-Za-z0-9._-]/g, '_')}.svg`);
-    writeFileSync(chartFile, lagChart(result));
-    stderr(`chart of total lag written to ${chartFile}`);
+    if (chartFile) {
+      writeFileSync(chartFile, lagChart(result));
+      stderr(`chart of total lag written to ${chartFile}`);
+    }
     (flags.json ? stderr : stdout)(formatLagSummary(result.summary));
     if (flags.json) printJson({ ...result, chartFile });
+    if (interrupted) process.exitCode = INTERRUPTED_EXIT_CODE;
   });
   return command;
 }
@@ -267,7 +285,8 @@ Example:
     const config: ReplayConfig = {
       bootstrap: bootstrapOrLocalCluster(flags.bootstrapServer), topic: flags.topic, group: flags.group, timeoutMs: flags.timeout,
     };
-    const result = await runReplayCheck(config, { log: stderr });
+    const { value: result } = await interruptible('stopping the pass that is reading: no verdict',
+      (signal) => runReplayCheck(config, { log: stderr, signal }));
     const out = flags.json ? stderr : stdout;
     result.passes.forEach((pass, i) => out(formatPassLine(i + 1, pass)));
     out(formatVerdict(result));

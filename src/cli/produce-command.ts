@@ -1,19 +1,18 @@
 import { Command } from 'commander';
 import type { RunConfig } from '../config.js';
 import { RunFailedError, runProduce } from '../engine/run-produce.js';
-import { DataStormError, formatError } from '../errors.js';
+import { DataStormError, formatError, INTERRUPTED_EXIT_CODE } from '../errors.js';
+import { interruptible } from './interrupt.js';
+import { ProgressLine } from './progress-line.js';
 import {
-  formatAccountingLine, formatErrorsLine, formatIntendedLatencyLine, formatMetricsTable, formatResultTable,
-  formatRunHeader, formatSummaryLine, formatWindowLine,
+  formatAccountingLine, formatErrorsLine, formatIntendedLatencyLine, formatMetricsTable, formatPartialLine, formatProduceProgress,
+  formatResultTable, formatRunHeader, formatSummaryLine, formatWindowLine,
 } from '../report.js';
 import type { ProduceResult } from '../result.js';
 import { formatFaultLines } from '../faults/fault-plan.js';
 import { produceOptions, toRunConfig, type ProduceFlags } from './produce-options.js';
 
 const stderr = (line: string) => process.stderr.write(`${line}\n`);
-
-/** Exit code of a run stopped with Ctrl-C, as a shell reports SIGINT. */
-export const INTERRUPTED_EXIT_CODE = 130;
 
 /** Prints the report of a finished (or partial) run: perf-test lines on stdout, or JSON there with --json. */
 export function printProduceReport(result: ProduceResult): void {
@@ -22,7 +21,7 @@ export function printProduceReport(result: ProduceResult): void {
   out(formatSummaryLine(result.totals, result.latency));
   if (result.steadyState) out(formatSummaryLine(result.steadyState.totals, result.steadyState.latency, true));
   if (result.intendedLatency) stderr(formatIntendedLatencyLine(result.intendedLatency));
-  stderr(formatRunHeader(result));
+  if (result.partial) stderr(formatPartialLine(result));
   stderr(formatResultTable(result));
   if (result.config.printMetrics) stderr(formatMetricsTable(result));
   stderr(formatErrorsLine(result.totals.errors));
@@ -33,50 +32,31 @@ export function printProduceReport(result: ProduceResult): void {
 
 /** Runs a produce load with Ctrl-C handling and the report; returns the exit code. */
 export async function produceAndReport(config: RunConfig): Promise<number> {
-  const abort = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    if (++interrupts > 1) process.exit(INTERRUPTED_EXIT_CODE);
-    stderr('\ninterrupted: finishing in-flight sends and printing the partial report (Ctrl-C again to quit now)');
-    abort.abort();
-  };
-  process.on('SIGINT', onSigint);
-  const target = config.numRecords;
-  const progress = process.stderr.isTTY && !config.json;
-  let acknowledged = 0;
-  try {
-    const result = await runProduce(config, {
-      log: stderr,
-      signal: abort.signal,
-      onInterval: (interval) => {
-        if (progress) process.stderr.write('\r\x1b[K');
-        (config.json ? stderr : (line: string) => process.stdout.write(`${line}\n`))(formatWindowLine(interval));
-        acknowledged += interval.records;
-        if (progress) {
-          const done = target ? ` (${((100 * acknowledged) / target).toFixed(1)}% of ${target})` : '';
-          process.stderr.write(`${acknowledged} records acknowledged${done}, ${(interval.elapsedMs / 1000).toFixed(0)} s`);
-        }
-      },
-    });
-    if (progress) process.stderr.write('\r\x1b[K');
-    printProduceReport(result);
-    if (abort.signal.aborted) return INTERRUPTED_EXIT_CODE;
-    if (!result.accounting.match && !config.sharedTopic) {
-      throw new DataStormError('DS_ACCOUNTING_MISMATCH', 'acknowledged records and the broker\'s offsets disagree (see the accounting line)');
-    }
-    const failed = Object.values(result.totals.errors).reduce((a, b) => a + b, 0);
-    if (failed > 0) throw new DataStormError('DS_RECORDS_FAILED', `${failed} records failed to send (see the errors line)`);
-    return 0;
-  } catch (error) {
-    if (error instanceof RunFailedError) {
-      printProduceReport(error.result);
-      stderr(formatError(error));
-      return abort.signal.aborted ? INTERRUPTED_EXIT_CODE : error.exitCode;
-    }
-    throw error;
-  } finally {
-    process.off('SIGINT', onSigint);
+  const progress = process.stderr.isTTY ? new ProgressLine() : undefined;
+  const out = config.json ? stderr : (line: string) => process.stdout.write(`${line}\n`);
+  const { value: outcome, interrupted } = await interruptible('finishing in-flight sends and printing the partial report', (signal) =>
+    runProduce(config, {
+      log: (line) => progress ? progress.above(line, stderr) : stderr(line),
+      signal,
+      onStart: (header) => stderr(formatRunHeader(header)),
+      onInterval: (interval) => progress ? progress.above(formatWindowLine(interval), out) : out(formatWindowLine(interval)),
+      onProgress: (acknowledged, elapsedMs) => progress?.show(formatProduceProgress(acknowledged, elapsedMs, config)),
+    }).then((result) => ({ result, error: undefined }), (error: unknown) => {
+      if (error instanceof RunFailedError) return { result: error.result, error };
+      throw error;
+    }));
+  progress?.clear();
+  printProduceReport(outcome.result);
+  if (outcome.error) stderr(formatError(outcome.error));
+  if (interrupted) return INTERRUPTED_EXIT_CODE;
+  if (outcome.error) return outcome.error.exitCode;
+  const { result } = outcome;
+  if (!result.accounting.match && !config.sharedTopic) {
+    throw new DataStormError('DS_ACCOUNTING_MISMATCH', 'acknowledged records and the broker\'s offsets disagree (see the accounting line)');
   }
+  const failed = Object.values(result.totals.errors).reduce((a, b) => a + b, 0);
+  if (failed > 0) throw new DataStormError('DS_RECORDS_FAILED', `${failed} records failed to send (see the errors line)`);
+  return 0;
 }
 
 export function produceCommand(): Command {

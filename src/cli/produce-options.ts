@@ -6,6 +6,7 @@ import { parseCodec } from '../codecs.js';
 import { KEY_MODES, type Acks, type RunConfig } from '../config.js';
 import { DataStormError } from '../errors.js';
 import { parseFaultPlan, type FaultStep } from '../faults/fault-plan.js';
+import { checkTopicName } from '../topic.js';
 import { parseChoice, parseDurationMs, parseIntegerOption, parseSize } from './parse.js';
 
 /**
@@ -35,7 +36,7 @@ const parseThroughput = (value: string): number => {
 };
 
 export const PRODUCE_OPTIONS: Record<string, OptionSpec> = {
-  topic: { flags: '--topic <name>', description: 'topic to produce to (created if missing)', defaultValue: 'datastorm-perf' },
+  topic: { flags: '--topic <name>', description: 'topic to produce to (created if missing)', defaultValue: 'datastorm-perf', parse: checkTopicName },
   numRecords: { flags: '--num-records <n>', description: 'records to send in all (or use --duration)', defaultValue: 1_000_000,
     parse: parseIntegerOption('--num-records', 1) },
   duration: { flags: '--duration <time>', description: 'send for this long instead of a count (30s, 2m)',
@@ -153,14 +154,18 @@ function readPropertiesFile(file: string): string[] {
   return text.split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#') && !line.startsWith('!'));
 }
 
+/** The flag of an option, as typed: `--acks` of '--acks <acks>'. */
+const flagOf = (key: keyof ProduceFlags) => PRODUCE_OPTIONS[key].flags.split(/[ ,]/)[0];
+
 /**
- * Producer settings from --producer.config then --producer-props, applied under the flags the user typed
- * (a flag given on the command line wins over a property).
+ * Producer settings from --producer.config then --producer-props (a later one wins, as in Kafka's tools). A
+ * property that sets what a flag the user typed also sets is an error naming both when they disagree: the run
+ * must not silently do other than either says.
  */
-function applyProducerProps(flags: ProduceFlags, typed: (key: keyof ProduceFlags) => boolean): { flags: ProduceFlags; props: Record<string, string> } {
-  const lines = [...(flags['producer.config'] ? readPropertiesFile(flags['producer.config']) : []), ...(flags.producerProps ?? [])];
+function applyProducerProps(parsed: ProduceFlags, typed: (key: keyof ProduceFlags) => boolean): { flags: ProduceFlags; props: Record<string, string> } {
+  const lines = [...(parsed['producer.config'] ? readPropertiesFile(parsed['producer.config']) : []), ...(parsed.producerProps ?? [])];
   const props: Record<string, string> = {};
-  const merged = { ...flags };
+  const merged = { ...parsed };
   for (const line of lines) {
     const eq = line.indexOf('=');
     if (eq <= 0) throw new DataStormError('DS_BAD_PRODUCER_PROP', `producer property "${line}" is not key=value`);
@@ -175,9 +180,12 @@ function applyProducerProps(flags: ProduceFlags, typed: (key: keyof ProduceFlags
     props[key] = value;
     const before = { ...merged };
     apply(merged, value);
-    // Restore what the user typed as a flag: flags win.
     for (const k of Object.keys(merged) as Array<keyof ProduceFlags>) {
-      if (typed(k)) (merged as unknown as Record<string, unknown>)[k] = before[k];
+      if (typed(k) && merged[k] !== before[k]) {
+        throw new DataStormError('DS_CONFLICTING_OPTIONS', `${flagOf(k)} ${String(parsed[k])} and ${key}=${value} disagree`, {
+          hint: 'give the setting once, as a flag or as a property',
+        });
+      }
     }
   }
   return { flags: merged, props };
@@ -195,6 +203,19 @@ export function toRunConfig(parsed: ProduceFlags, typed: (key: keyof ProduceFlag
   }
   if (flags.payloadFile && (typed('recordSize') || flags.schema || flags.serializeOnSend)) {
     throw new DataStormError('DS_BAD_OPTIONS', '--payload-file excludes --record-size, --schema and --serialize-on-send');
+  }
+  if (flags.schema && typed('recordSize')) {
+    throw new DataStormError('DS_BAD_OPTIONS', '--record-size sizes the default schema\'s events; a --schema\'s values are the size the schema makes them', {
+      hint: 'leave out --record-size: the header states the values\' measured sizes',
+    });
+  }
+  if (typed('payloadDelimiter') && !flags.payloadFile) {
+    throw new DataStormError('DS_BAD_OPTIONS', '--payload-delimiter splits a --payload-file; there is none');
+  }
+  if (flags.payloadDelimiter === '') {
+    throw new DataStormError('DS_BAD_OPTIONS', '--payload-delimiter is empty: the file would be split into 1-byte values', {
+      hint: 'give the separator of the values, e.g. \'\\n\' (the default) or \',\'',
+    });
   }
   if (flags.idempotent === true && flags.acks !== -1) {
     throw new DataStormError('DS_BAD_OPTIONS', 'idempotence (--idempotent or enable.idempotence=true) needs --acks all', {

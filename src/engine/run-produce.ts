@@ -17,7 +17,8 @@ import { formatWorkersOverCoresNote } from '../report.js';
 import { projectRoot } from '../paths.js';
 import { buildPayloadPool } from '../payloads.js';
 import {
-  RESULT_SCHEMA_VERSION, throughputOf, totalsOf, type IntervalResult, type LatencyResult, type ProduceResult, type WorkerResult,
+  RESULT_SCHEMA_VERSION, throughputOf, totalsOf, type IntervalResult, type LatencyResult, type ProduceResult, type RunHeader,
+  type ValueSizes, type WorkerResult,
 } from '../result.js';
 import { planBatchBuffers, type BatchBufferPlan } from '../produce/batch-buffers.js';
 import { shareValues, type SharedValues } from '../produce/shared-values.js';
@@ -31,7 +32,13 @@ export interface RunHooks {
   onInterval?: (interval: IntervalResult) => void;
   /** Aborting stops the run cleanly: in-flight sends finish and the result is marked partial. */
   signal?: AbortSignal;
+  /** The topic is ready and the workers are about to start: what will run. */
+  onStart?: (header: RunHeader) => void;
+  /** About every PROGRESS_MS while the workers run: records acknowledged so far, all workers together. */
+  onProgress?: (acknowledged: number, elapsedMs: number) => void;
 }
+
+const PROGRESS_MS = 250;
 
 /** Running totals of one worker (or of all), fed interval by interval. */
 class Tally {
@@ -63,18 +70,29 @@ function latencyResult(histogram: Histogram): LatencyResult {
 /** What a run prepares before it touches a cluster: a bad schema, file or buffer size is the user's error, not a worker's. */
 interface PreparedRun {
   values: SharedValues;
-  largestRecordBytes: number;
+  sizes: ValueSizes;
   buffers: BatchBufferPlan;
 }
 
+function valueSizes(values: Buffer[]): ValueSizes {
+  const lengths = values.map((v) => v.length);
+  return {
+    count: lengths.length, minBytes: Math.min(...lengths), maxBytes: Math.max(...lengths),
+    meanBytes: lengths.reduce((a, b) => a + b, 0) / lengths.length,
+  };
+}
+
 function prepareRun(config: RunConfig): PreparedRun {
-  const values = buildPayloadPool(config.payload, 1);
-  const largestRecordBytes = Math.max(...values.map((v) => v.length));
-  const buffers = planBatchBuffers({
+  const plan = (largestRecordBytes: number) => planBatchBuffers({
     batchBytes: config.batchBytes, bufferMemoryBytes: config.bufferMemoryBytes, workers: config.workers, largestRecordBytes,
     maxInFlight: config.maxInFlight,
   });
-  return { values: shareValues(values), largestRecordBytes, buffers };
+  // The default schema's values are exactly --record-size: a size the buffers cannot hold fails before building
+  // them (64MB values took minutes to build, only to be refused).
+  if (config.payload.kind === 'avro' && !config.payload.schemaFile) plan(config.payload.recordSizeBytes);
+  const values = buildPayloadPool(config.payload, 1);
+  const sizes = valueSizes(values);
+  return { values: shareValues(values), sizes, buffers: plan(sizes.maxBytes) };
 }
 
 /**
@@ -115,9 +133,13 @@ async function runOnCluster(
   try {
     const topic = await prepareTopic(admin, {
       topic: config.topic, partitions: config.partitions, replication: config.replication,
-      batchBytes: config.batchBytes, largestRecordBytes: prepared.largestRecordBytes,
+      batchBytes: config.batchBytes, largestRecordBytes: prepared.sizes.maxBytes,
     }, brokers.length, log);
     const effective: RunConfig = { ...config, partitions: topic.partitions };
+    const header: RunHeader = {
+      config: effective, buffers, values: prepared.sizes, machine: machineInfo(), cluster: { bootstrap, brokers: brokers.length, embedded },
+    };
+    hooks.onStart?.(header);
     const offsetsBefore = await topicEndOffsetTotal(admin, config.topic);
 
     const workers = config.workers;
@@ -134,6 +156,7 @@ async function runOnCluster(
       resourceLimits: { maxYoungGenerationSizeMb: youngGenerationMbPerWorker(workers) },
     });
     const ports: MessagePort[] = [];
+    const acknowledged = new SharedArrayBuffer(workers * BigInt64Array.BYTES_PER_ELEMENT);
     const perWorker = Array.from({ length: workers }, () => new Tally());
     const total = new Tally();
     let fatal: { code: string; message: string } | undefined;
@@ -182,7 +205,8 @@ async function runOnCluster(
       const task: ProduceTask = {
         workerId, config: effective, records: recordShares?.[workerId], warmupRecords: warmupShares[workerId],
         throughputRps: rateShares?.[workerId] ?? -1,
-        partitions: partitionsOfWorker(workerId, workers, topic.partitions), bootstrap, buffers, values, port: channel.port2,
+        partitions: partitionsOfWorker(workerId, workers, topic.partitions), bootstrap, buffers, values, acknowledged,
+        port: channel.port2,
       };
       return pool!.run(task, { transferList: [channel.port2] }) as Promise<WorkerSummary>;
     });
@@ -200,6 +224,11 @@ async function runOnCluster(
     const startAtMs = performance.timeOrigin + performance.now() + 20;
     broadcast({ type: 'go', startAtMs });
     const faults = config.faults.length ? runFaults(config.faults, startAtMs, defaultClusterDir(), log) : undefined;
+    const acknowledgedSoFar = new BigInt64Array(acknowledged);
+    const progressTimer = hooks.onProgress && setInterval(() => {
+      const sum = acknowledgedSoFar.reduce((a, b) => a + b, 0n);
+      hooks.onProgress!(Number(sum), performance.timeOrigin + performance.now() - startAtMs);
+    }, PROGRESS_MS);
 
     // Every reporting interval: ask all workers for their figures, wait for each running one, report the window.
     const intervals: IntervalResult[] = [];
@@ -226,6 +255,7 @@ async function runOnCluster(
       hooks.onInterval?.(result);
     }
     const settled = await done;
+    clearInterval(progressTimer);
     const faultEvents = await faults?.finish();
     hooks.signal?.removeEventListener('abort', onAbort);
     const summaries: WorkerSummary[] = [];
@@ -257,10 +287,7 @@ async function runOnCluster(
         endEpochMs: endMs,
         steadyStartEpochMs: steadyStarts.length ? Math.min(...steadyStarts) : undefined,
       },
-      config: effective,
-      buffers,
-      machine: machineInfo(),
-      cluster: { bootstrap, brokers: brokers.length, embedded },
+      ...header,
       totals: totalsOf({ ...total, wireBytes }, durationMs),
       latency: latencyResult(total.latency),
       intendedLatency: config.throughputRps > 0 ? latencyResult(total.intended) : undefined,

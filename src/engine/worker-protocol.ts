@@ -23,6 +23,8 @@ export interface ProduceTask {
   buffers: BatchBufferPlan;
   /** The run's record values, serialized once by the main thread. */
   values: SharedValues;
+  /** Records acknowledged so far, one BigInt64 slot per worker (its own): the main thread's progress line reads it. */
+  acknowledged: SharedArrayBuffer;
   port: MessagePort;
 }
 

@@ -5,7 +5,7 @@ import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, inject, it } from 'vitest';
 import { readClusterState } from '../../src/cluster/launcher.js';
 import { javaArgs } from '../../src/cluster/kafka-runtime.js';
-import { compressionTypeOf, registerCodecs } from '../../src/codecs.js';
+import { compressionTypeOf } from '../../src/codecs.js';
 import { CODEC_NAMES, type CodecName } from '../../src/config.js';
 import { createKafka } from '../../src/kafka-client.js';
 import { sendByPartition, uniqueTopic } from '../helpers.js';
@@ -86,7 +86,6 @@ function segmentOf(topic: string, partition: number): string {
 }
 
 beforeAll(async () => {
-  registerCodecs();
   admin = kafka.admin();
   await admin.connect();
   const topics = [...CODEC_NAMES.map(topicOf), ...OUR_CODECS.map(javaTopicOf)];

@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createKafka } from '../../src/kafka-client.js';
 import type { LagResult } from '../../src/lag.js';
-import { CLI, runCli, uniqueTopic } from '../helpers.js';
+import { runCli, startCli, uniqueTopic, until } from '../helpers.js';
 
 const bootstrap = inject('bootstrap');
 const server = bootstrap.join(',');
@@ -16,15 +15,6 @@ const BURST = 3000;
 beforeAll(() => admin.connect());
 afterAll(() => admin.disconnect());
 
-/** Polls until the condition holds; fails with what it was waiting for. */
-async function until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe('datastorm lag on the real cluster', () => {
   it('sees lag rise during a burst and fall to 0 once a consumer drains it, and charts it', async () => {
     const topic = uniqueTopic('lag');
@@ -33,15 +23,10 @@ describe('datastorm lag on the real cluster', () => {
     await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 3 }], waitForLeaders: true });
 
     // Until Ctrl-C (SIGINT), which still prints the result and writes the chart.
-    const child = spawn(process.execPath, [CLI, 'lag', '--bootstrap-server', server, '--group', group, '--topic', topic,
-      '--interval', '500ms', '--duration', '120s', '--chart', chart, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const lag = startCli(['lag', '--bootstrap-server', server, '--group', group, '--topic', topic,
+      '--interval', '500ms', '--duration', '120s', '--chart', chart, '--json']);
     /** Total lag of each live row printed so far. */
-    const rows = () => [...stderr.matchAll(/^ +\d+\.\d s +(\d+) /gm)].map((m) => Number(m[1]));
+    const rows = () => [...lag.output.stderr.matchAll(/^ +\d+\.\d s +(\d+) /gm)].map((m) => Number(m[1]));
 
     try {
       await until(() => rows().length >= 2, 'two samples before the burst');
@@ -55,11 +40,11 @@ describe('datastorm lag on the real cluster', () => {
       expect(drain.code).toBe(0);
       await until(() => rows().slice(rows().indexOf(BURST)).filter((lag) => lag === 0).length >= 2, 'two samples back at 0');
     } finally {
-      child.kill('SIGINT');
+      lag.interrupt();
     }
-    expect(await exited).toBe(0);
+    expect(await lag.exited).toBe(130);
 
-    const result = JSON.parse(stdout) as LagResult & { chartFile: string };
+    const result = JSON.parse(lag.output.stdout) as LagResult & { chartFile: string };
     const totals = result.samples.map((s) => s.totalLag);
     expect(totals[0]).toBe(0);
     expect(Math.max(...totals)).toBe(BURST);
@@ -87,7 +72,17 @@ describe('datastorm lag on the real cluster', () => {
     const svg = readFileSync(chart, 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain(`Lag of consumer group ${group}`);
-    expect(stderr).toMatch(/^ {2}elapsed {4}total lag {5}change\/s {7}p0 {7}p1 {7}p2$/m);
-    expect(stderr).toContain(`peak lag ${BURST} records at`);
+    expect(lag.output.stderr).toMatch(/^ {2}elapsed {4}total lag {5}change\/s {7}p0 {7}p1 {7}p2$/m);
+    expect(lag.output.stderr).toContain(`peak lag ${BURST} records at`);
+  });
+
+  it('writes a chart only when --chart names one, and refuses an unwritable one before sampling', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'datastorm-lag-cwd-'));
+    const run = runCli(['lag', '--bootstrap-server', server, '--group', uniqueTopic('lag-nochart'), '--interval', '200ms', '--duration', '400ms'], { cwd });
+    expect(run.code).toBe(0);
+    expect(readdirSync(cwd)).toEqual([]);
+    const refused = runCli(['lag', '--bootstrap-server', server, '--group', 'g', '--duration', '1s', '--chart', '/proc/nope/lag.svg']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe('error DS_BAD_OUTPUT: --chart /proc/nope/lag.svg: cannot write this file (ENOENT) (give a file where you can write)\n');
   });
 });

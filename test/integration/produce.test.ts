@@ -7,7 +7,7 @@ import { createKafka } from '../../src/kafka-client.js';
 import { loadSchema } from '../../src/payloads.js';
 import type { ProduceResult } from '../../src/result.js';
 import { topicEndOffsetTotal } from '../../src/topic.js';
-import { CLI, PERF_SUMMARY_LINE, PERF_WINDOW_LINE, consumeAll, runCli, uniqueTopic } from '../helpers.js';
+import { CLI, PERF_SUMMARY_LINE, PERF_WINDOW_LINE, consumeAll, runCli, startCli, uniqueTopic, until } from '../helpers.js';
 
 const bootstrap = inject('bootstrap');
 const server = bootstrap.join(',');
@@ -158,19 +158,14 @@ describe('datastorm produce on the real cluster', () => {
 
   it('stops cleanly on Ctrl-C with a partial report and exit code 130', async () => {
     const topic = uniqueTopic('produce-sigint');
-    const child = spawn(process.execPath, [CLI, 'produce', '--bootstrap-server', server, '--topic', topic, '--duration', '120s',
+    const produce = startCli(['produce', '--bootstrap-server', server, '--topic', topic, '--duration', '120s',
       '--workers', '2', '--throughput', '5000', '--reporting-interval', '500']);
-    let stdout = '';
-    let stderr = '';
-    child.stderr.on('data', (chunk) => { stderr += chunk; });
-    await new Promise<void>((resolve) => child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-      if (PERF_WINDOW_LINE.test(stdout.split('\n')[0])) resolve();
-    }));
-    child.kill('SIGINT');
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    child.stdout.removeAllListeners();
-    expect(code).toBe(130);
+    await until(() => PERF_WINDOW_LINE.test(produce.output.stdout.split('\n')[0]), 'a window line');
+    // The header says what runs from the start, not only in the report at the end.
+    expect(produce.output.stderr).toContain(`topic ${topic} (8 partitions) on `);
+    produce.interrupt();
+    expect(await produce.exited).toBe(130);
+    const { stdout, stderr } = produce.output;
     expect(stderr).toContain('interrupted');
     expect(stdout.split('\n').some((line) => PERF_SUMMARY_LINE.test(line))).toBe(true);
     expect(stderr).toMatch(/accounting: (\d+) records acknowledged = \1 records added/);

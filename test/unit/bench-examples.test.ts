@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
@@ -18,13 +19,14 @@ const documents = (file: string) => parseAllDocuments(readFileSync(`${ROOT}${fil
 /** The argv a shell gives `datastorm` for a command line (a real sh, so $((...)) and quotes count). */
 function datastormArgv(line: string, env: Record<string, string> = {}): string[][] {
   const script = `datastorm() { printf '%s\\0' "$@"; printf '\\n'; }\n${line}`;
-  const out = spawnSync('sh', ['-c', script], { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } });
+  // In a scratch folder: an example's `> result.json` must not write into the checkout.
+  const out = spawnSync('sh', ['-c', script], { encoding: 'utf8', cwd: tmpdir(), env: { PATH: process.env.PATH, ...env } });
   expect(out.status, out.stderr).toBe(0);
   return out.stdout.split('\n').filter(Boolean).map((argv) => argv.split('\0').filter(Boolean));
 }
 
-/** Walks the subcommands; every --flag must be an option of the command reached. */
-function checkArgv(argv: string[]): string {
+/** Walks the subcommands; every --flag must be an option of the command reached, every file under `shipped` must exist. */
+function checkArgv(argv: string[], shipped = 'benchmarks/workloads/'): string {
   let command: Command = buildProgram();
   let i = 0;
   for (; i < argv.length; i++) {
@@ -37,9 +39,26 @@ function checkArgv(argv: string[]): string {
   for (const flag of argv.slice(i).filter((a) => a.startsWith('--'))) {
     expect(command.options.map((o) => o.long), `${path} ${flag}`).toContain(flag);
   }
-  for (const file of argv.filter((a) => a.startsWith('benchmarks/workloads/'))) expect(existsSync(`${ROOT}${file}`), file).toBe(true);
+  for (const file of argv.filter((a) => a.startsWith(shipped))) expect(existsSync(`${ROOT}${file}`), file).toBe(true);
   return path;
 }
+
+describe('the examples in --help texts and the README', () => {
+  const sources = ['README.md', ...readdirSync(`${ROOT}src/cli`).map((file) => `src/cli/${file}`)];
+  const examples = sources.flatMap((file) => readFileSync(`${ROOT}${file}`, 'utf8').split('\n')
+    .filter((line) => /^\s*datastorm [a-z]/.test(line))
+    .map((line) => ({ file, line: line.trim().replace(/`\)?;?$/, '').replace(/\s+>\s*\S+$/, '') })));
+
+  it('are commands this CLI accepts, naming files that exist', () => {
+    expect(examples.length).toBeGreaterThan(20);
+    for (const { file, line } of examples) {
+      const [argv] = datastormArgv(line);
+      expect(argv, `${file}: ${line}`).toBeDefined();
+      // Everything under benchmarks/ that a DataStorm example names ships with DataStorm.
+      checkArgv(argv, 'benchmarks/');
+    }
+  });
+});
 
 describe('docker/github-actions-bench.yml', () => {
   const [workflow] = documents('docker/github-actions-bench.yml');

@@ -79,6 +79,7 @@ export function produceResult(options: FixtureOptions): ProduceResult {
       totalMemoryBytes: 8 * 1024 ** 3, nodeVersion: 'v20.0.0',
     },
     buffers: { batchLimitBytes: 65_536, bufferBytes: 66_048, buffersPerWorker: 127 },
+    values: { count: 1024, minBytes: 100, meanBytes: 100, maxBytes: 100 },
     cluster: { bootstrap: ['127.0.0.1:9092'], brokers: 4, embedded: false },
     totals: {
       records: options.records, payloadBytes, wireBytes, compressionRatio: 2, durationMs,

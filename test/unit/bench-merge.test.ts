@@ -86,8 +86,17 @@ describe('mergeResults', () => {
     expect(() => mergeResults([one])).toThrow('merge needs at least 2 results, got 1');
   });
 
+  it('refuses a result given twice, and results of separate runs', () => {
+    expect(() => mergeResults([one, two, one], ['a.json', 'b.json', 'a-copy.json'])).toThrow('a.json and a-copy.json are the same result');
+    const later = (r: BenchResult, ms: number) => ({ ...r, measuredWindow: { startEpochMs: r.measuredWindow.startEpochMs + ms, endEpochMs: r.measuredWindow.endEpochMs + ms } });
+    expect(() => mergeResults([one, later(two, 3_600_000)])).toThrow('the results did not run together');
+    // Processes started together begin within seconds: 20 s apart still merges.
+    expect(mergeResults([one, later(two, 20_000)]).accounting.acknowledgedRecords).toBe(30_001);
+  });
+
   it('needs every shard of the split exactly once', () => {
-    expect(() => mergeResults([one, one])).toThrow('merging needs every shard of one split exactly once; given 1/2, 1/2');
+    const otherShardOne = { ...one, startedAt: two.startedAt };
+    expect(() => mergeResults([one, otherShardOne])).toThrow('merging needs every shard of one split exactly once; given 1/2, 1/2');
     const unsharded = { ...two, bench: { ...two.bench!, shard: undefined } };
     expect(() => mergeResults([one, unsharded])).toThrow('given 1/2, unsharded');
   });

@@ -59,14 +59,14 @@ describe('the produce RunConfig', () => {
     expect(() => configOf(['--buffer-memory', 'lots'])).toThrow('--buffer-memory takes a size such as 16MB');
   });
 
-  it('takes perf-test\'s flags and producer properties, with typed flags winning', () => {
+  it('takes perf-test\'s flags and producer properties; a later property wins over the file, a flag may repeat one', () => {
     const dir = mkdtempSync(join(tmpdir(), 'datastorm-props-'));
     writeFileSync(join(dir, 'producer.properties'), '# a comment\nlinger.ms=20\ncompression.type=zstd\n');
     const config = configOf(['--topic', 't', '--num-records', '100', '--record-size', '1KB', '--throughput', '500',
       '--producer.config', join(dir, 'producer.properties'),
-      '--producer-props', 'acks=1', 'batch.size=16MB', 'bootstrap.servers=h1:9092,h2:9092', 'linger.ms=7', '--linger', '9']);
+      '--producer-props', 'acks=1', 'batch.size=16MB', 'bootstrap.servers=h1:9092,h2:9092', 'linger.ms=7', '--acks', '1']);
     expect(config).toMatchObject({
-      topic: 't', numRecords: 100, throughputRps: 500, acks: 1, batchBytes: 16 * 1024 * 1024, lingerMs: 9,
+      topic: 't', numRecords: 100, throughputRps: 500, acks: 1, batchBytes: 16 * 1024 * 1024, lingerMs: 7,
       compression: 'zstd', bootstrap: ['h1:9092', 'h2:9092'], payload: { kind: 'avro', recordSizeBytes: 1024 },
     });
     expect(config.producerProps).toEqual({ 'linger.ms': '7', 'compression.type': 'zstd', acks: '1', 'batch.size': '16MB', 'bootstrap.servers': 'h1:9092,h2:9092' });
@@ -75,6 +75,19 @@ describe('the produce RunConfig', () => {
   it('runs for a duration, or from a payload file with its delimiter', () => {
     expect(configOf(['--duration', '1m'])).toMatchObject({ durationMs: 60_000, numRecords: undefined });
     expect(configOf(['--payload-file', 'values.txt', '--payload-delimiter', '\\t']).payload).toEqual({ kind: 'file', path: 'values.txt', delimiter: '\t' });
+  });
+
+  it('refuses a flag and a property that disagree, naming both', () => {
+    expect(() => configOf(['--acks', '0', '--producer-props', 'acks=all'])).toThrow('--acks 0 and acks=all disagree');
+    expect(() => configOf(['--compression', 'lz4', '--producer-props', 'compression.type=gzip'])).toThrow('--compression lz4 and compression.type=gzip disagree');
+    expect(() => configOf(['--linger', '9', '--producer-props', 'linger.ms=7'])).toThrow('--linger 9 and linger.ms=7 disagree');
+    expect(() => configOf(['--no-idempotent', '--producer-props', 'enable.idempotence=true'])).toThrow('and enable.idempotence=true disagree');
+  });
+
+  it('refuses a --record-size with a --schema, and an empty or orphan --payload-delimiter', () => {
+    expect(() => configOf(['--schema', 'x.avsc', '--record-size', '1000'])).toThrow('--record-size sizes the default schema\'s events');
+    expect(() => configOf(['--payload-file', 'v.txt', '--payload-delimiter', ''])).toThrow('--payload-delimiter is empty');
+    expect(() => configOf(['--payload-delimiter', ','])).toThrow('--payload-delimiter splits a --payload-file; there is none');
   });
 
   it('refuses options that contradict each other', () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createHistogram, encodeHistogram, recordLatencyUs, summarizeLatency } from '../../src/histograms.js';
 import {
-  formatAccountingLine, formatErrorsLine, formatIntendedLatencyLine, formatResultTable, formatRunHeader, formatSummaryLine, formatWindowLine,
+  formatAccountingLine, formatErrorsLine, formatIntendedLatencyLine, formatPartialLine, formatProduceProgress, formatResultTable, formatRunHeader,
+  formatSummaryLine, formatWindowLine,
   formatWorkersOverCoresNote,
 } from '../../src/report.js';
 import type { ProduceResult } from '../../src/result.js';
@@ -91,6 +92,31 @@ describe('formatRunHeader', () => {
       'compression lz4, acks all, not idempotent, no rate limit; machine 2 x Test CPU, Node v20.0.0; latency per record, send to ack');
     result.config.idempotent = true;
     expect(formatRunHeader(result)).toContain(', acks all, idempotent, no rate limit;');
+  });
+
+  it('states the measured sizes of a schema\'s or a file\'s values, not --record-size', () => {
+    const result = produceResult({ records: 10, latenciesUs: [1000] });
+    result.config = { ...result.config, payload: { kind: 'avro', schemaFile: 'custom.avsc', recordSizeBytes: 250, serializeOnSend: false } };
+    result.values = { count: 1024, minBytes: 97, meanBytes: 111.4, maxBytes: 130 };
+    expect(formatRunHeader(result)).toContain(': 4 workers, Avro values of custom.avsc (mean 111 B, 97-130 B), batch ');
+    result.config = { ...result.config, payload: { kind: 'file', path: 'values.txt', delimiter: '\n' } };
+    result.values = { count: 3, minBytes: 40, meanBytes: 40, maxBytes: 40 };
+    expect(formatRunHeader(result)).toContain(': 4 workers, values of values.txt (mean 40 B), batch ');
+  });
+});
+
+describe('partial runs and the progress line', () => {
+  it('say what a stopped run\'s figures cover', () => {
+    const result = produceResult({ records: 1500, latenciesUs: [1000], durationMs: 2500 });
+    result.config = { ...result.config, numRecords: 10_000 };
+    expect(formatPartialLine(result)).toBe('PARTIAL RUN: stopped after 2.5 s with 1500 records acknowledged of 10000: the figures are of those');
+  });
+
+  it('shows acknowledged records, the share of the target and the time left, or the time of the duration', () => {
+    expect(formatProduceProgress(250_000, 2000, { numRecords: 1_000_000 }))
+      .toBe('250000 records acknowledged (25.0% of 1000000), 2.0 s, about 6.0 s left, 125000 records/sec');
+    expect(formatProduceProgress(0, 100, { numRecords: 10 })).toBe('0 records acknowledged (0.0% of 10), 0.1 s, 0 records/sec');
+    expect(formatProduceProgress(5000, 12_000, { durationMs: 60_000 })).toBe('5000 records acknowledged, 12.0 s of 60.0 s, 417 records/sec');
   });
 });
 

@@ -1,0 +1,75 @@
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { checkScale, readStages } from '../../src/analysis/stages.js';
+import { parseBootstrap } from '../../src/bootstrap.js';
+import { writablePath } from '../../src/cli/output-path.js';
+import { formatIdleConsumersNote } from '../../src/consume-report.js';
+import { checkTopicName } from '../../src/topic.js';
+import { errorOf } from '../helpers.js';
+
+/** What every command checks before it starts work: one-line errors for what a careless user types. */
+describe('--bootstrap-server', () => {
+  it('takes host:port lists', () => {
+    expect(parseBootstrap('127.0.0.1:9092, broker-2.example.com:9093,')).toEqual(['127.0.0.1:9092', 'broker-2.example.com:9093']);
+  });
+
+  it('refuses an empty list, a missing or bad port and an IPv6 literal, naming the address', () => {
+    expect(errorOf(() => parseBootstrap(',')).message).toBe('--bootstrap-server "," names no broker');
+    for (const address of ['localhost', ':::', '127.0.0.1:99999', '127.0.0.1:0', 'host:port', ':9092', 'a b:9092']) {
+      const error = errorOf(() => parseBootstrap(`127.0.0.1:9092,${address}`));
+      expect(error.code, address).toBe('DS_BAD_BOOTSTRAP');
+      expect(error.message, address).toBe(`--bootstrap-server: "${address}" is not host:port with a port from 1 to 65535`);
+    }
+    expect(errorOf(() => parseBootstrap('[::1]:9092')).hint).toContain('IPv6 literals are not supported');
+  });
+});
+
+describe('topic names', () => {
+  it('follow Kafka\'s rule', () => {
+    expect(checkTopicName('orders.v2_eu-1')).toBe('orders.v2_eu-1');
+    expect(errorOf(() => checkTopicName('bad/name')).message).toBe('topic name "bad/name" holds "/" (only ASCII letters, digits, ".", "_" and "-")');
+    expect(errorOf(() => checkTopicName('')).message).toBe('topic name "" is empty');
+    expect(errorOf(() => checkTopicName('..')).message).toBe('topic name ".." cannot be "." or ".."');
+    expect(errorOf(() => checkTopicName('x'.repeat(250))).message).toBe(`topic name "${'x'.repeat(250)}" is 250 characters long (at most 249)`);
+  });
+});
+
+describe('output paths, checked before a run', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'datastorm-out-'));
+
+  it('make a missing folder and leave no probe behind', () => {
+    expect(writablePath(join(dir, 'a/b/result.json'), '--out', 'file')).toBe(join(dir, 'a/b/result.json'));
+    expect(readdirSync(join(dir, 'a/b'))).toEqual([]);
+    expect(writablePath(join(dir, 'report'), '--out', 'folder')).toBe(join(dir, 'report'));
+    expect(existsSync(join(dir, 'report'))).toBe(true);
+  });
+
+  it('refuse what cannot be written, at once (a path under /proc used to hang)', () => {
+    expect(errorOf(() => writablePath('/proc/nope/x.json', '--out', 'file')).message).toBe('--out /proc/nope/x.json: cannot write this file (ENOENT)');
+    expect(errorOf(() => writablePath(dir, '--chart', 'file')).message).toBe(`--chart ${dir}: cannot write this file (EISDIR)`);
+    writeFileSync(join(dir, 'plain-file'), '');
+    expect(errorOf(() => writablePath(join(dir, 'plain-file', 'x'), '--out', 'folder')).message).toContain('cannot write into this folder (ENOTDIR)');
+  });
+});
+
+describe('evolution --scale', () => {
+  const stages = readStages(fileURLToPath(new URL('../../benchmarks/evolution/', import.meta.url)));
+
+  it('is refused when a stage would keep fewer than 500 records, naming the least scale', () => {
+    expect(() => checkScale(stages, 0.1)).not.toThrow();
+    const error = errorOf(() => checkScale(stages, 1e-9));
+    expect(error.message).toBe('--scale 1e-9 leaves stage v0 0 of its 5000 records, under the 500 a stage needs to measure anything');
+    expect(error.hint).toBe('use --scale 0.1 or more');
+  });
+});
+
+describe('consumers beyond the partitions', () => {
+  it('are named with how many will idle', () => {
+    expect(formatIdleConsumersNote(8, 8)).toBeUndefined();
+    expect(formatIdleConsumersNote(64, 8)).toBe('note: 64 consumers on 8 partitions: 56 of them will be assigned nothing and idle ' +
+      '(a partition is read by one consumer of a group); use --workers 8 or a topic with more partitions');
+  });
+});
