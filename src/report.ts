@@ -1,6 +1,7 @@
 import type { LatencySummaryUs } from './histograms.js';
 import type { IntervalResult, ProduceResult, Throughput } from './result.js';
 import { createTable } from './table.js';
+import { formatSecurity } from './security/client-security.js';
 
 /**
  * The produce report, as pure functions of the result. The window and summary lines are byte-compatible with
@@ -79,8 +80,10 @@ export function formatResultTable(result: ProduceResult, colour?: boolean): stri
 export function formatRunHeader(result: ProduceResult): string {
   const c = result.config;
   const size = c.payload.kind === 'avro' ? `${c.payload.recordSizeBytes} B Avro` : `values of ${c.payload.path}`;
+  // Results written before security was recorded have none: they were plaintext.
+  const secured = c.security && c.security.protocol !== 'PLAINTEXT' ? ` over ${formatSecurity(c.security)}` : '';
   return `${result.partial ? 'PARTIAL RUN: ' : ''}topic ${c.topic} (${c.partitions} partitions) on ${result.cluster.brokers} brokers` +
-    `${result.cluster.embedded ? ' (embedded local cluster)' : ''}: ${c.workers} workers, ${size}, batch ${c.batchBytes} B, ` +
+    `${result.cluster.embedded ? ' (embedded local cluster)' : ''}${secured}: ${c.workers} workers, ${size}, batch ${c.batchBytes} B, ` +
     `buffer.memory ${c.bufferMemoryBytes} B (${result.buffers.buffersPerWorker} batch buffers/worker: batches close at ${result.buffers.batchLimitBytes} B), ` +
     `linger ${c.lingerMs} ms, ${c.maxInFlight} in flight/worker, compression ${c.compression}, acks ${c.acks === -1 ? 'all' : c.acks}, ` +
     `${c.idempotent ? 'idempotent' : 'not idempotent'}, ` +
