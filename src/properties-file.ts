@@ -28,6 +28,6 @@ export function propertyLines(text: string): string[] {
 /** `key=value` split at its first `=`; the message names only the key, never the value (it may be a secret). */
 export function splitProperty(line: string, code: string, what: string): [string, string] {
   const eq = line.indexOf('=');
-  if (eq <= 0) throw new DataStormError(code, `${what} "${line.split(/[\s:]/)[0]}..." is not key=value`);
+  if (eq <= 0) throw new DataStormError(code, `${what} "${line.split(/[\s:]/)[0]}" is not key=value`);
   return [line.slice(0, eq).trim(), line.slice(eq + 1).trim()];
 }
