@@ -55,7 +55,7 @@ export async function explainConnectionFailure(error: unknown, brokers: string[]
   const at = brokers.join(',');
   const sasl = security.sasl;
   if (sasl && /SASL|Authentication failed|authentication/i.test(text)) {
-    const notEnabled = /mechanism is not supported by the server|UnsupportedSaslMechanism|UNSUPPORTED_SASL_MECHANISM/i.exec(text);
+    const notEnabled = /mechanism is not supported by the server|does not support the requested SASL mechanism|UNSUPPORTED_SASL_MECHANISM/i.exec(text);
     if (notEnabled) {
       return new DataStormError('DS_SASL_MECHANISM', `the brokers at ${at} do not enable SASL mechanism ${sasl.mechanism}`, {
         hint: 'set sasl.mechanism to one the listener enables (the local cluster: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)', cause: error,
