@@ -1,4 +1,5 @@
 import type { FaultStep } from './faults/fault-plan.js';
+import type { ClientSecurity } from './security/client-security.js';
 
 /**
  * The one typed configuration of a produce run. src/cli builds it from flags (or a workload file);
@@ -54,6 +55,8 @@ export interface RunConfig {
   sharedTopic: boolean;
   /** Client settings passed through to the producer unchanged (perf-test's --producer-props / --producer.config). */
   producerProps: Record<string, string>;
+  /** TLS and SASL, from the security properties among --producer-props / --producer.config (secrets included: show publicSecurity). */
+  security: ClientSecurity;
   printMetrics: boolean;
   json: boolean;
 }

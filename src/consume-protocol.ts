@@ -1,3 +1,4 @@
+import type { ClientSecurity } from './security/client-security.js';
 import type { CountersLayout } from './consume-counters.js';
 
 /**
@@ -8,6 +9,8 @@ import type { CountersLayout } from './consume-counters.js';
 export interface ConsumeTask {
   workerId: number;
   bootstrap: string[];
+  /** TLS and SASL (--command-config / --consumer.config). */
+  security: ClientSecurity;
   topic: string;
   group: string;
   /** Most bytes fetched from one partition per request (Kafka's max.partition.fetch.bytes, perf-test --fetch-size). */

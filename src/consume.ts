@@ -9,6 +9,7 @@ import { defaultClusterDir } from './cluster/launcher.js';
 import { faultReport, type FaultEvent, type FaultReport, type FaultStep } from './faults/fault-plan.js';
 import { checkFaultTarget } from './faults/fault-target.js';
 import { countPerSlot, runFaults, type RunningFaults } from './faults/run-faults.js';
+import { publicSecurity, type ClientSecurity } from './security/client-security.js';
 
 /**
  * `datastorm consume`: kafka-consumer-perf-test's measurement with W consumers of one group, counting exactly
@@ -16,6 +17,8 @@ import { countPerSlot, runFaults, type RunningFaults } from './faults/run-faults
  */
 export interface ConsumeConfig {
   bootstrap: string[];
+  /** TLS and SASL (--command-config / --consumer.config). */
+  security: ClientSecurity;
   topic: string;
   numRecords: number;
   group: string;
@@ -138,8 +141,8 @@ Promise<{ tracker?: IntervalTracker; timedOutAtMs?: number; interruptedAtMs?: nu
 
 export async function runConsume(config: ConsumeConfig, listener: ConsumeListener = {}): Promise<ConsumeResult> {
   checkFaultTarget(config.faults, config.bootstrap);
-  await describeBrokers(config.bootstrap);
-  const admin = createKafka(config.bootstrap, 'datastorm-consume-admin').admin();
+  await describeBrokers(config.bootstrap, { security: config.security });
+  const admin = createKafka(config.bootstrap, 'datastorm-consume-admin', {}, config.security).admin();
   await admin.connect();
   try {
     const partitions = await topicPartitionCount(admin, config.topic);
@@ -149,7 +152,7 @@ export async function runConsume(config: ConsumeConfig, listener: ConsumeListene
     const startedAt = new Date().toISOString();
     const submittedMs = Date.now();
     const group = startConsumerGroup({
-      bootstrap: config.bootstrap, topic: config.topic, group: config.group, workers: config.workers,
+      bootstrap: config.bootstrap, security: config.security, topic: config.topic, group: config.group, workers: config.workers,
       fetchSizeBytes: config.fetchSizeBytes, measureLatency: false, recordLimit: config.numRecords, startOffsets: start.startOffsets,
     });
     const { counters } = group;
@@ -170,7 +173,7 @@ export async function runConsume(config: ConsumeConfig, listener: ConsumeListene
       schemaVersion: 1,
       command: 'consume',
       startedAt,
-      config,
+      config: { ...config, security: publicSecurity(config.security) },
       totals: consumeFigures({
         records,
         payloadBytes: outcomes.reduce((sum, o) => sum + o.payloadBytes, 0),

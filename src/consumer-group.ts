@@ -7,6 +7,7 @@ import { ConsumeCounters } from './consume-counters.js';
 import { isWorkerEvent, type ConsumeTask, type WorkerEvent, type WorkerOutcome } from './consume-protocol.js';
 import { DataStormError } from './errors.js';
 import { projectRoot } from './paths.js';
+import type { ClientSecurity } from './security/client-security.js';
 
 const { AssignerProtocol } = kafkajs;
 
@@ -17,6 +18,8 @@ const { AssignerProtocol } = kafkajs;
  */
 export interface GroupRunOptions {
   bootstrap: string[];
+  /** TLS and SASL (--command-config / --consumer.config). */
+  security: ClientSecurity;
   topic: string;
   group: string;
   workers: number;
@@ -85,7 +88,7 @@ export function startConsumerGroup(options: GroupRunOptions): ConsumerGroupRun {
 
   const tasks = Array.from({ length: options.workers }, (_, workerId) => {
     const task: ConsumeTask = {
-      workerId, bootstrap: options.bootstrap, topic: options.topic, group: options.group,
+      workerId, bootstrap: options.bootstrap, security: options.security, topic: options.topic, group: options.group,
       fetchSizeBytes: options.fetchSizeBytes, measureLatency: options.measureLatency, counters: counters.buffer, layout,
     };
     return (pool.run(task) as Promise<WorkerOutcome>).catch((error: unknown) => {

@@ -13,6 +13,7 @@ import { countPerSlot, runFaults } from './faults/run-faults.js';
 import { encodeHistogram, mergeHistograms, summarizeLatency, type LatencySummaryUs } from './histograms.js';
 import { PRODUCER_RETRY, createKafka, describeBrokers } from './kafka-client.js';
 import { producePaced, type PacedProduceResult } from './paced-producer.js';
+import { publicSecurity, type ClientSecurity } from './security/client-security.js';
 import { prepareTopic } from './topic.js';
 
 const { ConfigResourceTypes } = kafkajs;
@@ -24,6 +25,8 @@ const { ConfigResourceTypes } = kafkajs;
  */
 export interface EndToEndConfig {
   bootstrap: string[];
+  /** TLS and SASL (--command-config / --consumer.config). */
+  security: ClientSecurity;
   topic: string;
   ratePerSec: number;
   durationMs: number;
@@ -120,8 +123,8 @@ export interface EndToEndHooks {
 export async function runEndToEnd(config: EndToEndConfig, hooks: EndToEndHooks = { log: () => undefined }): Promise<EndToEndResult> {
   const { log } = hooks;
   checkFaultTarget(config.faults, config.bootstrap);
-  const brokers = await describeBrokers(config.bootstrap);
-  const kafka = createKafka(config.bootstrap, 'datastorm-e2e');
+  const brokers = await describeBrokers(config.bootstrap, { security: config.security });
+  const kafka = createKafka(config.bootstrap, 'datastorm-e2e', {}, config.security);
   const admin = kafka.admin();
   // Idempotent, as produce is by default with acks=all: a retried send through a broker failure writes no duplicate.
   const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1, retry: PRODUCER_RETRY });
@@ -135,7 +138,7 @@ export async function runEndToEnd(config: EndToEndConfig, hooks: EndToEndHooks =
     const before = await groupStart(admin, config.group, config.topic, partitions);
     const startedAt = new Date().toISOString();
     const group = startConsumerGroup({
-      bootstrap: config.bootstrap, topic: config.topic, group: config.group, workers: config.workers,
+      bootstrap: config.bootstrap, security: config.security, topic: config.topic, group: config.group, workers: config.workers,
       fetchSizeBytes: config.fetchSizeBytes, measureLatency: true, recordLimit: Number.MAX_SAFE_INTEGER, startOffsets: before.endOffsets,
     });
     group.finished.catch(() => undefined);
@@ -151,7 +154,7 @@ export async function runEndToEnd(config: EndToEndConfig, hooks: EndToEndHooks =
       schemaVersion: 1,
       command: 'e2e',
       startedAt,
-      config,
+      config: { ...config, security: publicSecurity(config.security) },
       groupBalanceMs: run.groupBalanceMs,
       producer: { ...run.produced, recordsPerSec: (run.produced.records * 1000) / run.produced.durationMs },
       consumer: {

@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunConfig } from './config.js';
 import { DataStormError } from './errors.js';
 import { readClusterState } from './cluster/launcher.js';
 import { javaArgs, requireJava, resolveKafkaRuntime, type KafkaRuntime } from './cluster/kafka-runtime.js';
-import { DEFAULT_KAFKA_VERSION } from './cluster/settings.js';
+import { DEFAULT_KAFKA_VERSION, formatProperties } from './cluster/settings.js';
+import { TOKEN_COMMAND } from './security/client-security.js';
 
 /**
  * Kafka's own ProducerPerformance (kafka-producer-perf-test) run with the settings of a DataStorm run, so the
@@ -52,8 +53,27 @@ export function javaRecordCount(config: RunConfig): number {
     });
 }
 
-/** The exact ProducerPerformance flags (Kafka 4.2+: --bootstrap-server, --command-property) for the run's settings. */
-export function javaProducerPerfArgs(config: RunConfig, bootstrap: string[]): string[] {
+/**
+ * The run's security properties for the Java producer, as the user gave them: they go in a file passed with
+ * --command-config, so no secret is on the command line (or in the args a result records).
+ */
+export function javaSecurityProperties(config: RunConfig): Record<string, string> {
+  if (config.security.properties[TOKEN_COMMAND] !== undefined) {
+    throw new DataStormError('DS_JAVA_PERF_SECURITY', `Kafka's Java producer cannot run ${TOKEN_COMMAND}`, {
+      hint: 'give the OAUTHBEARER token as a file (sasl.oauthbearer.token.endpoint.url=file:/path) to compare with Java',
+    });
+  }
+  return config.security.properties;
+}
+
+/** Where the Java tool's --command-config goes in args shown before the file exists. */
+export const SECURITY_FILE_PLACEHOLDER = '<security properties>';
+
+/**
+ * The exact ProducerPerformance flags (Kafka 4.2+: --bootstrap-server, --command-property, --command-config)
+ * for the run's settings; securityFile holds javaSecurityProperties when the run is secured.
+ */
+export function javaProducerPerfArgs(config: RunConfig, bootstrap: string[], securityFile = SECURITY_FILE_PLACEHOLDER): string[] {
   const payload = config.payload.kind === 'file'
     ? ['--payload-file', config.payload.path, '--payload-delimiter', config.payload.delimiter]
     : ['--record-size', String(config.payload.recordSizeBytes)];
@@ -66,6 +86,7 @@ export function javaProducerPerfArgs(config: RunConfig, bootstrap: string[]): st
     '--throughput', String(config.throughputRps),
     ...(config.warmupRecords > 0 ? ['--warmup-records', String(config.warmupRecords)] : []),
     '--reporting-interval', String(config.reportingIntervalMs),
+    ...(Object.keys(javaSecurityProperties(config)).length > 0 ? ['--command-config', securityFile] : []),
     '--command-property', ...props,
   ];
 }
@@ -168,10 +189,13 @@ export async function runJavaProducerPerf(
   const log = options.log ?? (() => undefined);
   requireJava();
   const runtime = kafkaRuntime(log);
-  const args = javaProducerPerfArgs(config, bootstrap);
+  const securityProps = javaSecurityProperties(config);
+  const scratch = mkdtempSync(join(tmpdir(), 'datastorm-java-perf-'));
+  const securityFile = join(scratch, 'security.properties');
+  writeFileSync(securityFile, formatProperties(securityProps), { mode: 0o600 });
+  const args = javaProducerPerfArgs(config, bootstrap, securityFile);
   const java = javaArgs(runtime, PRODUCER_PERFORMANCE_CLASS, args, JVM_FLAGS);
   const timed = gnuTimeInstalled();
-  const scratch = mkdtempSync(join(tmpdir(), 'datastorm-java-perf-'));
   const timeFile = join(scratch, 'time.txt');
   const started = Date.now();
   const [command, commandArgs] = timed ? [GNU_TIME, ['-f', '%M %U %S', '-o', timeFile, 'java', ...java]] : ['java', java];

@@ -1,7 +1,9 @@
 import kafkajs from './kafkajs.js';
 import type { Kafka, KafkaConfig } from 'kafkajs';
 import { registerCodecs } from './codecs.js';
-import { DataStormError } from './errors.js';
+import { explainConnectionFailure } from './security/connection-errors.js';
+import { PLAINTEXT, type ClientSecurity } from './security/client-security.js';
+import { kafkajsSecurity } from './security/kafkajs-security.js';
 
 const { Kafka: KafkaClass, logLevel } = kafkajs;
 
@@ -14,11 +16,12 @@ const { Kafka: KafkaClass, logLevel } = kafkajs;
 export const PRODUCER_RETRY = { retries: 20, initialRetryTime: 100, maxRetryTime: 2000 };
 
 /**
- * A kafkajs client with DataStorm's defaults: quiet logs (errors are counted and reported by us), and every
- * codec Kafka has, in whichever thread asks (kafkajs has only gzip; a consumer without the others fails on the
- * first lz4, snappy or zstd batch of a topic, whoever wrote it). The codec libraries load on first use.
+ * A kafkajs client with DataStorm's defaults: quiet logs (errors are counted and reported by us), the TLS/SASL
+ * options of the security (none for PLAINTEXT), and every codec Kafka has, in whichever thread asks (kafkajs has
+ * only gzip; a consumer without the others fails on the first lz4, snappy or zstd batch of a topic, whoever wrote
+ * it). The codec libraries load on first use.
  */
-export function createKafka(brokers: string[], clientId: string, overrides: Partial<KafkaConfig> = {}): Kafka {
+export function createKafka(brokers: string[], clientId: string, overrides: Partial<KafkaConfig> = {}, security: ClientSecurity = PLAINTEXT): Kafka {
   registerCodecs();
   return new KafkaClass({
     clientId,
@@ -26,6 +29,7 @@ export function createKafka(brokers: string[], clientId: string, overrides: Part
     logLevel: logLevel.NOTHING,
     connectionTimeout: 3000,
     retry: { retries: 5, initialRetryTime: 100 },
+    ...kafkajsSecurity(security),
     ...overrides,
   });
 }
@@ -33,11 +37,12 @@ export function createKafka(brokers: string[], clientId: string, overrides: Part
 /** The brokers the cluster's metadata lists, or a clear error when none answers in time. */
 export async function describeBrokers(
   brokers: string[],
-  timeoutMs = 10_000,
+  options: { timeoutMs?: number; security?: ClientSecurity } = {},
 ): Promise<Array<{ nodeId: number; host: string; port: number }>> {
+  const { timeoutMs = 10_000, security = PLAINTEXT } = options;
   // A few quick retries: a broker that just died leaves partitions leaderless for seconds (LEADER_NOT_AVAILABLE),
   // which is not an unreachable cluster; one that refuses connections still fails within about 2 s.
-  const admin = createKafka(brokers, 'datastorm-admin', { retry: { retries: 3, initialRetryTime: 300 } }).admin();
+  const admin = createKafka(brokers, 'datastorm-admin', { retry: { retries: 3, initialRetryTime: 300 } }, security).admin();
   let timer: NodeJS.Timeout | undefined;
   try {
     const timeout = new Promise<never>((_, reject) => {
@@ -47,10 +52,7 @@ export async function describeBrokers(
     const cluster = await Promise.race([admin.describeCluster(), timeout]);
     return [...cluster.brokers].sort((a, b) => a.nodeId - b.nodeId);
   } catch (error) {
-    throw new DataStormError('DS_UNREACHABLE', `cannot reach Kafka at ${brokers.join(',')}: ${(error as Error).message}`, {
-      hint: 'start a local cluster with `datastorm cluster up`, or check --bootstrap-server',
-      cause: error,
-    });
+    throw await explainConnectionFailure(error, brokers, security);
   } finally {
     clearTimeout(timer);
     await admin.disconnect().catch(() => undefined);

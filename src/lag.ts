@@ -2,6 +2,7 @@ import type { Admin } from 'kafkajs';
 import { topicPartitionCount } from './consumer-group.js';
 import { createKafka, describeBrokers } from './kafka-client.js';
 import { lagSample, partitionLags, summarizeLag, type LagSample, type LagSummary, type OffsetsOfTopic } from './lag-stats.js';
+import { publicSecurity, type ClientSecurity } from './security/client-security.js';
 
 /**
  * `datastorm lag`: samples a consumer group's committed offsets and the topics' end offsets on a fixed
@@ -9,6 +10,8 @@ import { lagSample, partitionLags, summarizeLag, type LagSample, type LagSummary
  */
 export interface LagConfig {
   bootstrap: string[];
+  /** TLS and SASL (--command-config / --consumer.config). */
+  security: ClientSecurity;
   group: string;
   intervalMs: number;
   durationMs: number;
@@ -54,8 +57,8 @@ export async function runLag(
   onSample: (sample: LagSample, previous?: LagSample) => void = () => undefined,
   signal?: AbortSignal,
 ): Promise<LagResult> {
-  await describeBrokers(config.bootstrap);
-  const admin = createKafka(config.bootstrap, 'datastorm-lag').admin();
+  await describeBrokers(config.bootstrap, { security: config.security });
+  const admin = createKafka(config.bootstrap, 'datastorm-lag', {}, config.security).admin();
   await admin.connect();
   const samples: LagSample[] = [];
   try {
@@ -73,7 +76,7 @@ export async function runLag(
       samples.push(sample);
     }
     return {
-      schemaVersion: 1, command: 'lag', startedAt, config, samples, summary: summarizeLag(samples), partial: Boolean(signal?.aborted),
+      schemaVersion: 1, command: 'lag', startedAt, config: { ...config, security: publicSecurity(config.security) }, samples, summary: summarizeLag(samples), partial: Boolean(signal?.aborted),
     };
   } finally {
     await admin.disconnect();

@@ -3,6 +3,7 @@ import { requireIdleGroup, topicPartitionCount } from './consumer-group.js';
 import { DataStormError, INTERRUPTED_EXIT_CODE } from './errors.js';
 import { createKafka, describeBrokers } from './kafka-client.js';
 import { compareDigests, DigestBuilder, type DigestDiff, type PassDigest } from './replay-digest.js';
+import { publicSecurity, type ClientSecurity } from './security/client-security.js';
 
 /**
  * `datastorm replay-check`: reads a topic twice through one consumer group, resetting the group to the
@@ -11,6 +12,8 @@ import { compareDigests, DigestBuilder, type DigestDiff, type PassDigest } from 
  */
 export interface ReplayConfig {
   bootstrap: string[];
+  /** TLS and SASL (--command-config / --consumer.config). */
+  security: ClientSecurity;
   topic: string;
   group: string;
   /** Longest wait for the next record before a pass gives up. */
@@ -132,8 +135,8 @@ async function readPass(kafka: Kafka, admin: Admin, config: ReplayConfig, partit
 
 export async function runReplayCheck(config: ReplayConfig, hooks: ReplayHooks = {}): Promise<ReplayResult> {
   const log = hooks.log ?? (() => undefined);
-  await describeBrokers(config.bootstrap);
-  const kafka = createKafka(config.bootstrap, 'datastorm-replay');
+  await describeBrokers(config.bootstrap, { security: config.security });
+  const kafka = createKafka(config.bootstrap, 'datastorm-replay', {}, config.security);
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -145,7 +148,7 @@ export async function runReplayCheck(config: ReplayConfig, hooks: ReplayHooks = 
     const second = await readPass(kafka, admin, config, partitions, 2, hooks.signal);
     log(`pass 2: ${second.records} records in ${second.durationMs} ms`);
     const diff = compareDigests(first, second);
-    return { schemaVersion: 1, command: 'replay-check', startedAt, config, passes: [first, second], diff, match: diff.match };
+    return { schemaVersion: 1, command: 'replay-check', startedAt, config: { ...config, security: publicSecurity(config.security) }, passes: [first, second], diff, match: diff.match };
   } finally {
     await admin.disconnect();
   }

@@ -2,6 +2,7 @@ import type { LatencySummaryUs } from './histograms.js';
 import type { RunConfig } from './config.js';
 import type { IntervalResult, ProduceResult, RunHeader, Throughput, ValueSizes } from './result.js';
 import { createTable } from './table.js';
+import { formatSecurity } from './security/client-security.js';
 
 /**
  * The produce report, as pure functions of the result. The window and summary lines are byte-compatible with
@@ -79,8 +80,10 @@ export function formatResultTable(result: ProduceResult, colour?: boolean): stri
 /** The run's settings in one line, for the top of a report. */
 export function formatRunHeader(result: RunHeader): string {
   const c = result.config;
+  // Results written before security was recorded have none: they were plaintext.
+  const secured = c.security && c.security.protocol !== 'PLAINTEXT' ? ` over ${formatSecurity(c.security)}` : '';
   return `topic ${c.topic} (${c.partitions} partitions) on ${result.cluster.brokers} brokers` +
-    `${result.cluster.embedded ? ' (embedded local cluster)' : ''}: ${c.workers} workers, ${formatValues(c, result.values)}, batch ${c.batchBytes} B, ` +
+    `${result.cluster.embedded ? ' (embedded local cluster)' : ''}${secured}: ${c.workers} workers, ${formatValues(c, result.values)}, batch ${c.batchBytes} B, ` +
     `buffer.memory ${c.bufferMemoryBytes} B (${result.buffers.buffersPerWorker} batch buffers/worker: batches close at ${result.buffers.batchLimitBytes} B), ` +
     `linger ${c.lingerMs} ms, ${c.maxInFlight} in flight/worker, compression ${c.compression}, acks ${c.acks === -1 ? 'all' : c.acks}, ` +
     `${c.idempotent ? 'idempotent' : 'not idempotent'}, ` +

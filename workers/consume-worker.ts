@@ -38,7 +38,7 @@ export default async function consumeWorker(task: ConsumeTask): Promise<WorkerOu
   const counters = ConsumeCounters.attach(task.counters, task.layout);
   const post = (event: WorkerEvent) => parentPort?.postMessage(event);
   const histogram = task.measureLatency ? createHistogram() : undefined;
-  const consumer = createKafka(task.bootstrap, `datastorm-consumer-${workerId}`).consumer({
+  const consumer = createKafka(task.bootstrap, `datastorm-consumer-${workerId}`, {}, task.security).consumer({
     groupId: task.group,
     maxBytesPerPartition: task.fetchSizeBytes,
     // Java's fetch.max.wait.ms: kafkajs's 5 s would hold back heartbeats, and so every rebalance, on an idle topic.

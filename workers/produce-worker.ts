@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import { connect } from 'node:net';
+import { connect, isIP } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToIo, setTimeout as sleep } from 'node:timers/promises';
 import type { Socket } from 'node:net';
@@ -48,14 +49,16 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
 
   const sockets: Socket[] = [];
   const kafka = createKafka(task.bootstrap, `datastorm-worker-${workerId}`, {
-    // Our own sockets, so that bytes on the wire can be counted exactly.
-    socketFactory: ({ host, port: brokerPort, onConnect }) => {
-      const socket = connect({ host, port: brokerPort }, onConnect);
+    // Our own sockets, so that bytes on the wire can be counted exactly (over TLS: the Kafka bytes, before encryption).
+    socketFactory: ({ host, port: brokerPort, ssl, onConnect }) => {
+      const socket = ssl
+        ? tlsConnect({ host, port: brokerPort, ...(isIP(host) ? {} : { servername: host }), ...ssl }, onConnect)
+        : connect({ host, port: brokerPort }, onConnect);
       socket.setKeepAlive(true, 60_000);
       sockets.push(socket);
       return socket;
     },
-  });
+  }, config.security);
   const producer = kafka.producer({
     allowAutoTopicCreation: false,
     retry: PRODUCER_RETRY, // BROKER_LOST_AFTER_US still ends a run whose cluster is gone

@@ -4,6 +4,7 @@ import type { RunConfig } from '../config.js';
 import { DataStormError } from '../errors.js';
 import { createKafka } from '../kafka-client.js';
 import { buildPayloadPool } from '../payloads.js';
+import type { ClientSecurity } from '../security/client-security.js';
 import { prepareTopic, topicEndOffsetTotal } from '../topic.js';
 
 /**
@@ -15,8 +16,8 @@ import { prepareTopic, topicEndOffsetTotal } from '../topic.js';
 const LEADERS_TIMEOUT_MS = 30_000;
 const POLL_MS = 200;
 
-async function withAdmin<T>(bootstrap: string[], work: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = createKafka(bootstrap, 'datastorm-analysis').admin();
+async function withAdmin<T>(bootstrap: string[], security: ClientSecurity, work: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = createKafka(bootstrap, 'datastorm-analysis', {}, security).admin();
   await admin.connect();
   try {
     return await work(admin);
@@ -27,7 +28,7 @@ async function withAdmin<T>(bootstrap: string[], work: (admin: Admin) => Promise
 
 export async function createPointTopic(bootstrap: string[], brokers: number, topic: string, config: RunConfig): Promise<void> {
   const largestRecordBytes = Math.max(...buildPayloadPool(config.payload, 1).map((value) => value.length));
-  await withAdmin(bootstrap, async (admin) => {
+  await withAdmin(bootstrap, config.security, async (admin) => {
     await prepareTopic(admin, {
       topic, partitions: config.partitions, replication: config.replication, batchBytes: config.batchBytes, largestRecordBytes,
     }, brokers, () => undefined);
@@ -47,6 +48,6 @@ export async function createPointTopic(bootstrap: string[], brokers: number, top
   });
 }
 
-export async function deletePointTopic(bootstrap: string[], topic: string): Promise<void> {
-  await withAdmin(bootstrap, (admin) => admin.deleteTopics({ topics: [topic] }));
+export async function deletePointTopic(bootstrap: string[], security: ClientSecurity, topic: string): Promise<void> {
+  await withAdmin(bootstrap, security, (admin) => admin.deleteTopics({ topics: [topic] }));
 }

@@ -1,5 +1,6 @@
 import { renderHtmlReport, renderMarkdownTable, type ReportSection, type ReportTable } from '../html-report.js';
 import type { MachineInfo } from '../result.js';
+import { maskPropertyLine } from '../security/client-security.js';
 
 /**
  * An analysis report as data (sections of text, tables, charts and commands), rendered to Markdown and to
@@ -43,7 +44,7 @@ export function formatArgs(argv: string[]): string {
 
 /** An argv as a shell command line: `datastorm produce --topic t`. */
 export function formatCommand(argv: string[], program = 'datastorm produce'): string {
-  return argv.length === 0 ? program : `${program} ${formatArgs(argv)}`;
+  return argv.length === 0 ? program : `${program} ${formatArgs(argv.map(maskPropertyLine))}`;
 }
 
 export function machineRows(machine: MachineInfo): string[][] {

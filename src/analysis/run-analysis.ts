@@ -76,7 +76,9 @@ async function brokerCpuPercentOver(pids: number[], windowMs: number, cores: num
 /** Runs the points one after the other, each in processes of its own on a fresh topic. */
 export async function runAnalysis(specs: PointSpec[], options: AnalysisOptions): Promise<AnalysisRun> {
   const bootstrap = bootstrapOrLocalCluster(options.bootstrapServer);
-  const brokers = await describeBrokers(bootstrap);
+  // Every point connects as the first does: security comes from --producer.config / --producer-props, which are not swept.
+  const security = specs[0].config.security;
+  const brokers = await describeBrokers(bootstrap, { security });
   const brokerPids = localBrokerPids(bootstrap);
   const runId = Date.now().toString(36);
   const startedAt = new Date().toISOString();
@@ -99,7 +101,7 @@ export async function runAnalysis(specs: PointSpec[], options: AnalysisOptions):
     try {
       point = await runPoint(plan, { brokerPids, log: options.log });
     } finally {
-      if (!options.keepTopics) await deletePointTopic(bootstrap, topic);
+      if (!options.keepTopics) await deletePointTopic(bootstrap, security, topic);
     }
     const { totals, latency } = point.result;
     options.log(`  ${spec.label}: ${totals.records} records, ${totals.recordsPerSec.toFixed(0)} records/s, ` +

@@ -9,6 +9,7 @@ import { projectRoot } from '../paths.js';
 import type { ProduceResult } from '../result.js';
 import { processesCpuMs } from './process-usage.js';
 import { formatCommand } from './report-document.js';
+import { maskPropertyLine } from '../security/client-security.js';
 
 /**
  * One measured point: `datastorm produce --json` on a topic made for it beforehand, in child processes of its
@@ -135,5 +136,6 @@ export async function runPoint(plan: PointPlan, options: PointOptions): Promise<
   const failed = Object.values(result.totals.errors).reduce((sum, count) => sum + count, 0);
   if (failed > 0) throw new DataStormError('DS_RECORDS_FAILED', `${plan.label}: ${failed} records failed to send`);
   const brokerCpuMs = brokerCpuBefore !== undefined && brokerCpuAfter !== undefined ? brokerCpuAfter - brokerCpuBefore : undefined;
-  return { label: plan.label, commands: plan.commands, result, wallMs, ...(brokerCpuMs === undefined ? {} : { brokerCpuMs }) };
+  // The commands are recorded (results.json, reports): a secret given in --producer-props is masked.
+  return { label: plan.label, commands: plan.commands.map((argv) => argv.map(maskPropertyLine)), result, wallMs, ...(brokerCpuMs === undefined ? {} : { brokerCpuMs }) };
 }

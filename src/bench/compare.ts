@@ -1,6 +1,7 @@
 import type { RunConfig } from '../config.js';
 import { DataStormError } from '../errors.js';
 import type { ProduceResult } from '../result.js';
+import { formatSecurity } from '../security/client-security.js';
 import {
   METRICS, METRIC_NAMES, formatMetricValue, isMetricName, type MetricName, type MetricValues,
 } from './metrics.js';
@@ -116,7 +117,10 @@ export function differencesBetween(baseline: ProduceResult, current: ProduceResu
   const keys = new Set([...Object.keys(baseline.config), ...Object.keys(current.config)] as Array<keyof RunConfig>);
   for (const key of [...keys].sort()) {
     if (INCIDENTAL_SETTINGS.has(key)) continue;
-    const [before, after] = [stableJson(baseline.config[key]), stableJson(current.config[key])];
+    const [before, after] = key === 'security'
+      // Results from before security was recorded were plaintext; the protocol and mechanism are what change the figures.
+      ? [baseline, current].map((r) => (r.config.security ? formatSecurity(r.config.security) : 'PLAINTEXT'))
+      : [stableJson(baseline.config[key]), stableJson(current.config[key])];
     if (before !== after) differences.push(`setting ${key}: ${before} -> ${after}`);
   }
   const machine = (r: ProduceResult) => `${r.machine.cpuCount} x ${r.machine.cpuModel}`;

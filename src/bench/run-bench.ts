@@ -52,7 +52,8 @@ async function runReference(
     log(`java: ${formatMetricsLine(metrics)}${java.summary.steadyState ? ' (steady state)' : ''}`);
     return { run: { metrics, wallMs: java.wallMs, process: java.process }, kafkaVersion: java.kafkaVersion };
   }
-  const result = await runProduce({ ...reference.workload.config, bootstrap: options.bootstrap }, { log, signal: options.signal });
+  // The cluster connection (address and security) is the job's, as for the workload itself.
+  const result = await runProduce({ ...reference.workload.config, bootstrap: options.bootstrap, security: config.security }, { log, signal: options.signal });
   if (!options.signal?.aborted) checkRun(result);
   const { error_count: _, ...metrics } = metricsOfProduceResult(result);
   log(`reference ${reference.workload.name}: ${formatMetricsLine(metrics)}`);

@@ -1,6 +1,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { bootstrapOrLocalCluster } from '../bootstrap.js';
+import { readPropertiesFile } from '../properties-file.js';
 import { Command, Option } from 'commander';
 import { benchMetrics, readBenchResult, referenceLabel, relativeMetrics, type BenchResult } from '../bench/bench-result.js';
 import { benchTable, mergeTable, steadyStateNote, type TableRows } from '../bench/bench-report.js';
@@ -70,6 +71,7 @@ function failGate(failures: Array<string | undefined>): void {
 
 interface RunFlags {
   set?: string[];
+  'producer.config'?: string;
   bootstrapServer?: string;
   repeat: number;
   shard?: string;
@@ -85,6 +87,8 @@ function runCommand(): Command {
     .argument('<workload>', 'workload YAML (see benchmarks/workloads/)')
     .addOption(new Option('--set <key=value>', 'override a workload key (workers=1) or a client setting (producer.batch.size=16384); repeatable')
       .argParser(collect))
+    .addOption(new Option('--producer.config <file>', 'client settings from a properties file, as producer.<property> of the workload ' +
+      '(e.g. the client-sasl-ssl.properties of `cluster up --security sasl_ssl`: security.protocol, ssl.*, sasl.*); --set wins over it'))
     .addOption(new Option('--bootstrap-server <hosts>', 'the cluster (host:port,...); default: the local `datastorm cluster up` one'))
     .addOption(new Option('--repeat <n>', 'run the workload n times; gates use each metric\'s median').default(1)
       .argParser(parseIntegerOption('--repeat', 1, 100)))
@@ -99,7 +103,9 @@ function runCommand(): Command {
       if (flags.out) writablePath(flags.out, '--out', 'file');
       const thresholds = parseThresholds(flags.threshold ?? []);
       const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
-      const workload = readWorkload(file, flags.set ?? []);
+      const fileProps = flags['producer.config']
+        ? readPropertiesFile(flags['producer.config'], '--producer.config', 'DS_BAD_PRODUCER_CONFIG').map((line) => `producer.${line}`) : [];
+      const workload = readWorkload(file, [...fileProps, ...(flags.set ?? [])]);
       // The reference workload takes no --set: it stays what the baseline's reference was.
       const reference: BenchReference | undefined = flags.vs === undefined ? undefined
         : flags.vs === 'java' ? { kind: 'java' } : { kind: 'workload', workload: readWorkload(flags.vs) };

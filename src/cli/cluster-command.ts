@@ -4,9 +4,10 @@ import { createTable } from '../table.js';
 import { clusterDown, clusterStatus, clusterUp, defaultClusterDir, readClusterState, startNode, stopNode } from '../cluster/launcher.js';
 import { javaArgs, requireJava, resolveKafkaRuntime } from '../cluster/kafka-runtime.js';
 import { renderCompose } from '../cluster/compose.js';
-import { DEFAULT_KAFKA_VERSION, DEFAULT_LAYOUT } from '../cluster/settings.js';
+import { CLUSTER_SECURITY, DEFAULT_KAFKA_VERSION, DEFAULT_LAYOUT, withSecurity, type ClusterSecurity } from '../cluster/settings.js';
+import type { ClusterState } from '../cluster/launcher.js';
 import { DataStormError } from '../errors.js';
-import { parseIntegerOption } from './parse.js';
+import { parseChoice, parseIntegerOption } from './parse.js';
 
 const stderrLine = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -15,6 +16,10 @@ export function clusterCommand(): Command {
     'run a local Apache Kafka cluster (KRaft, 127.0.0.1) from Kafka\'s own jars, resolved with Maven or from KAFKA_HOME',
   );
   const dirOption = () => new Option('--dir <dir>', 'folder for node configs, data and logs').default(defaultClusterDir());
+  const securityOption = () => new Option('--security <none|sasl_ssl>',
+    'sasl_ssl adds a SASL_SSL listener on the plaintext port + 100 (9192-9195): a throwaway CA and broker certificate (openssl), ' +
+    'user datastorm (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) with a fresh password, and a client properties file to pass as ' +
+    '--producer.config / --command-config').default('none').argParser(parseChoice('--security', CLUSTER_SECURITY));
 
   cluster.command('up')
     .description('format and start the nodes; returns when the cluster metadata lists every broker')
@@ -22,11 +27,12 @@ export function clusterCommand(): Command {
       .default(DEFAULT_LAYOUT.brokers).argParser(parseIntegerOption('--brokers', 1, 9)))
     .addOption(new Option('--kafka-version <version>', 'Apache Kafka release on Maven Central (ignored with KAFKA_HOME)')
       .default(DEFAULT_KAFKA_VERSION))
+    .addOption(securityOption())
     .addOption(dirOption())
     .addOption(new Option('--json', 'print the cluster state as JSON on stdout'))
-    .action(async (opts: { brokers: number; kafkaVersion: string; dir: string; json?: boolean }) => {
+    .action(async (opts: { brokers: number; kafkaVersion: string; security: ClusterSecurity; dir: string; json?: boolean }) => {
       const state = await clusterUp({
-        layout: { ...DEFAULT_LAYOUT, brokers: opts.brokers }, kafkaVersion: opts.kafkaVersion, dir: opts.dir, log: stderrLine,
+        layout: withSecurity({ ...DEFAULT_LAYOUT, brokers: opts.brokers }, opts.security), kafkaVersion: opts.kafkaVersion, dir: opts.dir, log: stderrLine,
       });
       if (opts.json) process.stdout.write(`${JSON.stringify(state, null, 2)}\n`);
       if (state.restartedNodes) {
@@ -38,6 +44,7 @@ export function clusterCommand(): Command {
         stderrLine(`cluster up: ${state.nodes.length} brokers listed by metadata, Kafka ${state.kafkaVersion} (${state.source}), ` +
           `started in ${(state.startupMs / 1000).toFixed(1)} s; bootstrap ${state.bootstrap.join(',')}`);
       }
+      if (state.saslSsl) stderrLine(formatSaslSslLine(state.saslSsl));
     });
 
   cluster.command('down')
@@ -87,6 +94,7 @@ export function clusterCommand(): Command {
         stderrLine(table.toString());
         stderrLine(`Kafka ${status.state.kafkaVersion}, metadata lists ${status.brokersListed} of ${status.nodes.length} brokers: ` +
           (healthy ? 'healthy' : 'UNHEALTHY'));
+        if (status.state.saslSsl) stderrLine(formatSaslSslLine(status.state.saslSsl));
       }
       if (!healthy) process.exitCode = 2;
     });
@@ -96,10 +104,17 @@ export function clusterCommand(): Command {
     .addOption(new Option('--brokers <n>', 'number of nodes').default(DEFAULT_LAYOUT.brokers)
       .argParser(parseIntegerOption('--brokers', 1, 9)))
     .addOption(new Option('--kafka-version <version>', 'apache/kafka image tag').default(DEFAULT_KAFKA_VERSION))
-    .action((opts: { brokers: number; kafkaVersion: string }) => {
-      process.stdout.write(renderCompose({ ...DEFAULT_LAYOUT, brokers: opts.brokers }, opts.kafkaVersion));
+    .addOption(securityOption())
+    .action((opts: { brokers: number; kafkaVersion: string; security: ClusterSecurity }) => {
+      process.stdout.write(renderCompose(withSecurity({ ...DEFAULT_LAYOUT, brokers: opts.brokers }, opts.security), opts.kafkaVersion));
     });
   return cluster;
+}
+
+/** Where the SASL_SSL listener is and the file to connect with (never the password itself). */
+export function formatSaslSslLine(secure: NonNullable<ClusterState['saslSsl']>): string {
+  return `SASL_SSL listener ${secure.bootstrap.join(',')} (user ${secure.user}, SCRAM-SHA-512 or PLAIN); ` +
+    `client properties: ${secure.clientProperties}`;
 }
 
 /** Kafka's own command-line tools, run from the same jars as the cluster. */

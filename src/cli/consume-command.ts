@@ -20,6 +20,8 @@ import { runLag, type LagConfig } from '../lag.js';
 import { formatLagHeader, formatLagRow, formatLagSummary, LAG_TABLE_HEAD, lagChart, lagTableRows, partitionsKey } from '../lag-report.js';
 import { runReplayCheck, type ReplayConfig } from '../replay.js';
 import { formatDiff, formatPassLine, formatVerdict } from '../replay-report.js';
+import { readClientProperties } from '../security/client-properties.js';
+import type { ClientSecurity } from '../security/client-security.js';
 import { createTable } from '../table.js';
 import { checkTopicName } from '../topic.js';
 import { parseDurationMs, parseIntegerOption, parseSize } from './parse.js';
@@ -65,7 +67,9 @@ const OPTIONS = {
   replication: { flags: '--replication <n>', description: 'replication factor of the topic when it is created', defaultValue: 3,
     parse: parseIntegerOption('--replication', 1, 16) },
   chart: { flags: '--chart <file.svg>', description: 'write a chart of total lag over time (SVG) to this file' },
-  bootstrapServer: { flags: '--bootstrap-server <hosts>', description: 'the cluster (host:port,...); without it, the local cluster `datastorm cluster up` started' },
+  bootstrapServer: { flags: '--bootstrap-server <hosts>', description: 'the cluster (host:port,...); without it, bootstrap.servers of the config file, else the local cluster `datastorm cluster up` started' },
+  consumerConfig: { flags: '--consumer.config <file>', description: 'client properties file, as kafka-consumer-perf-test takes it: security.protocol, ssl.truststore.location, sasl.mechanism, sasl.jaas.config, ... (e.g. the client-sasl-ssl.properties `cluster up --security sasl_ssl` prints), and bootstrap.servers' },
+  commandConfig: { flags: '--command-config <file>', description: 'client properties file, as Kafka\'s tools take it: security.protocol, ssl.*, sasl.*, bootstrap.servers (e.g. the client-sasl-ssl.properties `cluster up --security sasl_ssl` prints)' },
   fault: { flags: '--fault <plan>', description: 'faults on the local cluster once the consumers start, e.g. \'kill-node 2 at 5s; start-node 2 at 15s\': the report adds the longest stall and the recovery (raise --timeout past the stall)',
     parse: (v: string) => parseFaultPlan(v) },
   json: { flags: '--json', description: 'print the whole result as JSON on stdout (everything else goes to stderr)', defaultValue: false },
@@ -87,15 +91,25 @@ function addOptions(command: Command, keys: OptionKey[], settings: { required?: 
   return command;
 }
 
+interface ConnectionFlags { bootstrapServer?: string; 'consumer.config'?: string; commandConfig?: string }
+
+/** The cluster and the client security: --bootstrap-server, else the config file's bootstrap.servers, else the local cluster. */
+function connectionOf(flags: ConnectionFlags): { bootstrap: string[]; security: ClientSecurity } {
+  const { security, bootstrapServers } = readClientProperties([
+    { flag: '--consumer.config', file: flags['consumer.config'] }, { flag: '--command-config', file: flags.commandConfig },
+  ]);
+  return { bootstrap: bootstrapOrLocalCluster(flags.bootstrapServer ?? bootstrapServers), security };
+}
+
 const stderr = (line: string) => process.stderr.write(`${line}\n`);
 const stdout = (line: string) => process.stdout.write(`${line}\n`);
 const printJson = (value: unknown) => stdout(JSON.stringify(value, null, 2));
 
 
-interface ConsumeFlags {
+type ConsumeFlags = {
   topic: string; numRecords: number; group: string; fetchSize: number; timeout: number; showDetailedStats: boolean;
   reportingInterval: number; workers: number; bootstrapServer?: string; json: boolean; fault?: FaultStep[];
-}
+} & ConnectionFlags
 
 export function consumeCommand(): Command {
   const command = new Command('consume')
@@ -111,10 +125,10 @@ Examples:
   datastorm consume --topic t --num-records 1000000
   datastorm consume --topic t --num-records 1000000 --workers 4 --group g1 --json`);
   addOptions(command, ['topic', 'numRecords', 'group', 'fetchSize', 'timeout', 'showDetailedStats', 'reportingInterval', 'workers',
-    'bootstrapServer', 'fault', 'json'], { required: ['topic', 'numRecords'], defaults: { group: [`perf-consumer-${randomInt(100_000)}`] } });
+    'bootstrapServer', 'consumerConfig', 'commandConfig', 'fault', 'json'], { required: ['topic', 'numRecords'], defaults: { group: [`perf-consumer-${randomInt(100_000)}`] } });
   command.action(async (flags: ConsumeFlags) => {
     const config: ConsumeConfig = {
-      bootstrap: bootstrapOrLocalCluster(flags.bootstrapServer), topic: flags.topic, numRecords: flags.numRecords,
+      ...connectionOf(flags), topic: flags.topic, numRecords: flags.numRecords,
       group: flags.group, fetchSizeBytes: flags.fetchSize, timeoutMs: flags.timeout,
       showDetailedStats: flags.showDetailedStats, reportingIntervalMs: flags.reportingInterval, workers: flags.workers,
       faults: flags.fault ?? [],
@@ -167,10 +181,10 @@ Examples:
   return command;
 }
 
-interface EndToEndFlags {
+type EndToEndFlags = {
   topic: string; rate: number; duration: number; recordSize: number; compression: CodecName; workers: number; group: string; fetchSize: number;
   partitions: number; replication: number; timeout: number; bootstrapServer?: string; json: boolean; fault?: FaultStep[];
-}
+} & ConnectionFlags
 
 export function endToEndCommand(): Command {
   const command = new Command('e2e')
@@ -184,13 +198,13 @@ first send; --timeout is how long to wait, after the last send, for the consumer
 Example:
   datastorm e2e --topic e2e --rate 2000 --duration 30s --workers 2`);
   addOptions(command, ['topic', 'rate', 'duration', 'recordSize', 'compression', 'workers', 'group', 'fetchSize', 'partitions', 'replication', 'timeout',
-    'bootstrapServer', 'fault', 'json'], {
+    'bootstrapServer', 'consumerConfig', 'commandConfig', 'fault', 'json'], {
     required: ['topic'],
     defaults: { duration: [10_000, '10s'], group: [`datastorm-e2e-${randomInt(100_000)}`], timeout: [30_000] },
   });
   command.action(async (flags: EndToEndFlags) => {
     const config: EndToEndConfig = {
-      bootstrap: bootstrapOrLocalCluster(flags.bootstrapServer), topic: flags.topic, ratePerSec: flags.rate, durationMs: flags.duration,
+      ...connectionOf(flags), topic: flags.topic, ratePerSec: flags.rate, durationMs: flags.duration,
       recordSizeBytes: flags.recordSize, compression: flags.compression, workers: flags.workers, group: flags.group,
       fetchSizeBytes: flags.fetchSize, partitions: flags.partitions, replication: flags.replication, drainTimeoutMs: flags.timeout,
       faults: flags.fault ?? [],
@@ -217,9 +231,9 @@ Example:
   return command;
 }
 
-interface LagFlags {
+type LagFlags = {
   group: string; topic?: string; interval: number; duration: number; chart?: string; bootstrapServer?: string; json: boolean;
-}
+} & ConnectionFlags
 
 export function lagCommand(): Command {
   const command = new Command('lag')
@@ -233,12 +247,12 @@ the summary and writes the chart (--chart), and exits 130.
 
 Example:
   datastorm lag --group g1 --interval 1 --duration 120 --chart lag.svg`);
-  addOptions(command, ['group', 'topic', 'interval', 'duration', 'chart', 'bootstrapServer', 'json'], {
+  addOptions(command, ['group', 'topic', 'interval', 'duration', 'chart', 'bootstrapServer', 'commandConfig', 'json'], {
     required: ['group'], defaults: { duration: [60_000, '60s'] },
   });
   command.action(async (flags: LagFlags) => {
     const config: LagConfig = {
-      bootstrap: bootstrapOrLocalCluster(flags.bootstrapServer), group: flags.group, intervalMs: flags.interval, durationMs: flags.duration,
+      ...connectionOf(flags), group: flags.group, intervalMs: flags.interval, durationMs: flags.duration,
       topics: flags.topic ? [flags.topic] : [],
     };
     const chartFile = flags.chart === undefined ? undefined : writablePath(flags.chart, '--chart', 'file');
@@ -267,7 +281,7 @@ Example:
   return command;
 }
 
-interface ReplayFlags { topic: string; group: string; timeout: number; bootstrapServer?: string; json: boolean }
+type ReplayFlags = { topic: string; group: string; timeout: number; bootstrapServer?: string; json: boolean } & ConnectionFlags;
 
 export function replayCheckCommand(): Command {
   const command = new Command('replay-check')
@@ -280,10 +294,10 @@ have no active members.
 
 Example:
   datastorm replay-check --topic orders --group replay-orders`);
-  addOptions(command, ['topic', 'group', 'timeout', 'bootstrapServer', 'json'], { required: ['topic', 'group'] });
+  addOptions(command, ['topic', 'group', 'timeout', 'bootstrapServer', 'commandConfig', 'json'], { required: ['topic', 'group'] });
   command.action(async (flags: ReplayFlags) => {
     const config: ReplayConfig = {
-      bootstrap: bootstrapOrLocalCluster(flags.bootstrapServer), topic: flags.topic, group: flags.group, timeoutMs: flags.timeout,
+      ...connectionOf(flags), topic: flags.topic, group: flags.group, timeoutMs: flags.timeout,
     };
     const { value: result } = await interruptible('stopping the pass that is reading: no verdict',
       (signal) => runReplayCheck(config, { log: stderr, signal }));

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, Option } from 'commander';
 import { parseBootstrap } from '../bootstrap.js';
@@ -7,6 +6,8 @@ import { KEY_MODES, type Acks, type RunConfig } from '../config.js';
 import { DataStormError } from '../errors.js';
 import { parseFaultPlan, type FaultStep } from '../faults/fault-plan.js';
 import { checkTopicName } from '../topic.js';
+import { readPropertiesFile, splitProperty } from '../properties-file.js';
+import { isSecurityProperty, parseClientSecurity } from '../security/client-security.js';
 import { parseChoice, parseDurationMs, parseIntegerOption, parseSize } from './parse.js';
 
 /**
@@ -78,8 +79,8 @@ export const PRODUCE_OPTIONS: Record<string, OptionSpec> = {
   fault: { flags: '--fault <plan>', description: 'faults on the local cluster during the run, e.g. \'kill-node 2 at 10s; start-node 2 at 25s\' (kill-node, stop-node, start-node; times since the start): the report adds when each happened, the longest stall, the recovery to the pre-fault rate',
     parse: (v) => parseFaultPlan(v) },
   sharedTopic: { flags: '--shared-topic', description: 'other processes produce to the topic too: the accounting is checked when their results are merged (datastorm merge)', defaultValue: false },
-  producerProps: { flags: '--producer-props <prop=value...>', description: 'producer settings, as perf-test takes them (acks, batch.size, linger.ms, compression.type, ...)' },
-  producerConfig: { flags: '--producer.config <file>', description: 'producer settings from a properties file' },
+  producerProps: { flags: '--producer-props <prop=value...>', description: 'producer settings, as perf-test takes them (acks, batch.size, linger.ms, compression.type, ...; and security: security.protocol, ssl.*, sasl.*)' },
+  producerConfig: { flags: '--producer.config <file>', description: 'producer settings from a properties file, e.g. the client-sasl-ssl.properties of `cluster up --security sasl_ssl` (security.protocol PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL, ssl.truststore.location (PEM), ssl.keystore.*, ssl.endpoint.identification.algorithm, sasl.mechanism PLAIN|SCRAM-SHA-256|SCRAM-SHA-512|OAUTHBEARER, sasl.jaas.config)' },
   printMetrics: { flags: '--print-metrics', description: 'print the producers\' request metrics at the end', defaultValue: false },
   bootstrapServer: { flags: '--bootstrap-server <hosts>', description: 'an external cluster (host:port,...); without it an embedded local cluster runs' },
   json: { flags: '--json', description: 'print the whole result as JSON on stdout (reports go to stderr)', defaultValue: false },
@@ -144,16 +145,6 @@ const PRODUCER_PROPS: Record<string, (flags: ProduceFlags, value: string) => voi
   'client.id': () => undefined,
 };
 
-function readPropertiesFile(file: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new DataStormError('DS_BAD_PRODUCER_CONFIG', `cannot read --producer.config ${file}: ${(error as NodeJS.ErrnoException).code}`);
-  }
-  return text.split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#') && !line.startsWith('!'));
-}
-
 /** The flag of an option, as typed: `--acks` of '--acks <acks>'. */
 const flagOf = (key: keyof ProduceFlags) => PRODUCE_OPTIONS[key].flags.split(/[ ,]/)[0];
 
@@ -162,19 +153,27 @@ const flagOf = (key: keyof ProduceFlags) => PRODUCE_OPTIONS[key].flags.split(/[ 
  * property that sets what a flag the user typed also sets is an error naming both when they disagree: the run
  * must not silently do other than either says.
  */
-function applyProducerProps(parsed: ProduceFlags, typed: (key: keyof ProduceFlags) => boolean): { flags: ProduceFlags; props: Record<string, string> } {
-  const lines = [...(parsed['producer.config'] ? readPropertiesFile(parsed['producer.config']) : []), ...(parsed.producerProps ?? [])];
+function applyProducerProps(parsed: ProduceFlags, typed: (key: keyof ProduceFlags) => boolean): {
+  flags: ProduceFlags; props: Record<string, string>; securityProps: Record<string, string>;
+} {
+  const lines = [
+    ...(parsed['producer.config'] ? readPropertiesFile(parsed['producer.config'], '--producer.config', 'DS_BAD_PRODUCER_CONFIG') : []),
+    ...(parsed.producerProps ?? []),
+  ];
   const props: Record<string, string> = {};
+  // Kept apart from the producer settings: they hold secrets, and the result shows producerProps.
+  const securityProps: Record<string, string> = {};
   const merged = { ...parsed };
   for (const line of lines) {
-    const eq = line.indexOf('=');
-    if (eq <= 0) throw new DataStormError('DS_BAD_PRODUCER_PROP', `producer property "${line}" is not key=value`);
-    const key = line.slice(0, eq).trim();
-    const value = line.slice(eq + 1).trim();
+    const [key, value] = splitProperty(line, 'DS_BAD_PRODUCER_PROP', 'producer property');
+    if (isSecurityProperty(key)) {
+      securityProps[key] = value;
+      continue;
+    }
     const apply = PRODUCER_PROPS[key];
     if (!apply) {
       throw new DataStormError('DS_UNSUPPORTED_PRODUCER_PROP', `producer property ${key} is not supported by DataStorm's kafkajs producer`, {
-        hint: `supported: ${Object.keys(PRODUCER_PROPS).join(', ')}`,
+        hint: `supported: ${Object.keys(PRODUCER_PROPS).join(', ')}, and security.protocol, ssl.*, sasl.*`,
       });
     }
     props[key] = value;
@@ -188,7 +187,7 @@ function applyProducerProps(parsed: ProduceFlags, typed: (key: keyof ProduceFlag
       }
     }
   }
-  return { flags: merged, props };
+  return { flags: merged, props, securityProps };
 }
 
 function unescapeDelimiter(text: string): string {
@@ -197,7 +196,8 @@ function unescapeDelimiter(text: string): string {
 
 /** The typed run config from parsed flags; cross-option rules are checked here. */
 export function toRunConfig(parsed: ProduceFlags, typed: (key: keyof ProduceFlags) => boolean): RunConfig {
-  const { flags, props } = applyProducerProps(parsed, typed);
+  const { flags, props, securityProps } = applyProducerProps(parsed, typed);
+  const security = parseClientSecurity(securityProps);
   if (typed('duration') && typed('numRecords')) {
     throw new DataStormError('DS_BAD_OPTIONS', '--num-records and --duration exclude each other', { hint: 'give one of them' });
   }
@@ -251,6 +251,7 @@ export function toRunConfig(parsed: ProduceFlags, typed: (key: keyof ProduceFlag
     faults: flags.fault ?? [],
     sharedTopic: flags.sharedTopic,
     producerProps: props,
+    security,
     printMetrics: flags.printMetrics,
     json: flags.json,
   };

@@ -1,4 +1,4 @@
-import { JVM_FLAGS, nodeIds, nodeSettings, type ClusterLayout } from './settings.js';
+import { JVM_FLAGS, nodeIds, nodeSettings, type ClusterLayout, type ListenerSecrets } from './settings.js';
 
 /** The image's convention for turning a property into an environment variable. */
 export function envName(property: string): string {
@@ -7,6 +7,14 @@ export function envName(property: string): string {
 
 /** A fixed cluster id: compose has no step to generate one, and every node must share it. */
 export const COMPOSE_CLUSTER_ID = 'RGF0YVN0b3JtTG9jYWwxQQ';
+
+/**
+ * The SASL_SSL listener in a container: its key and certificate from docker/tls (mounted read-only; make them as
+ * `cluster up --security sasl_ssl` does, src/cluster/tls-certs.ts), the password from the environment. The image
+ * formats storage itself without SCRAM users, so under compose the listener's user signs in with PLAIN.
+ */
+const COMPOSE_TLS_DIR = '/etc/datastorm/tls';
+export const COMPOSE_SECRETS: ListenerSecrets = { keystoreFile: `${COMPOSE_TLS_DIR}/broker.pem`, password: '${DATASTORM_SASL_PASSWORD:?set a password for user datastorm}' };
 
 /**
  * docker/docker-compose.yml, rendered from the same settings `cluster up` writes. Host networking keeps the
@@ -20,18 +28,23 @@ export function renderCompose(layout: ClusterLayout, kafkaVersion: string): stri
     'services:',
   ];
   for (const id of nodeIds(layout)) {
-    const settings = nodeSettings(layout, id);
+    const secure = layout.saslSslBasePort !== undefined;
+    const settings = nodeSettings(layout, id, secure ? COMPOSE_SECRETS : undefined);
     lines.push(`  kafka-${id}:`);
     lines.push(`    image: apache/kafka:${kafkaVersion}`);
     lines.push(`    container_name: datastorm-kafka-${id}`);
     lines.push('    network_mode: host');
+    if (secure) lines.push('    volumes:', `      - ./tls:${COMPOSE_TLS_DIR}:ro`);
     lines.push('    environment:');
     lines.push(`      CLUSTER_ID: ${COMPOSE_CLUSTER_ID}`);
     lines.push(`      KAFKA_HEAP_OPTS: "${JVM_FLAGS.filter((f) => f.startsWith('-Xm')).join(' ')}"`);
     lines.push(`      KAFKA_LOG_DIRS: /var/lib/kafka/data`);
-    for (const [key, value] of Object.entries(settings)) lines.push(`      ${envName(key)}: "${value}"`);
+    // A JAAS line holds double quotes: YAML's single quotes keep it whole.
+    for (const [key, value] of Object.entries(settings)) {
+      lines.push(`      ${envName(key)}: ${value.includes('"') ? `'${value.replace(/'/g, "''")}'` : `"${value}"`}`);
+    }
     lines.push('    healthcheck:');
-    lines.push(`      test: ["CMD-SHELL", "/opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server 127.0.0.1:${settings['advertised.listeners'].split(':').pop()} > /dev/null 2>&1"]`);
+    lines.push(`      test: ["CMD-SHELL", "/opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server ${settings['advertised.listeners'].split(',')[0].replace('PLAINTEXT://', '')} > /dev/null 2>&1"]`);
     lines.push('      interval: 5s');
     lines.push('      timeout: 10s');
     lines.push('      retries: 24');

@@ -8,9 +8,10 @@ import { DataStormError } from '../errors.js';
 import { describeBrokers } from '../kafka-client.js';
 import { datastormHome, javaArgs, requireJava, resolveKafkaRuntime, type KafkaRuntime } from './kafka-runtime.js';
 import {
-  JVM_FLAGS, bootstrapServers, clientPort, controllerPort, formatProperties, nodeIds, nodeSettings,
-  type ClusterLayout,
+  JVM_FLAGS, SASL_USER, bootstrapServers, clientPort, controllerPort, formatProperties, nodeIds, nodeSettings,
+  saslSslBootstrapServers, saslSslClientProperties, saslSslPort, type ClusterLayout, type ListenerSecrets,
 } from './settings.js';
+import { makeListenerCerts } from './tls-certs.js';
 
 export interface NodeState {
   id: number;
@@ -31,6 +32,8 @@ export interface ClusterState {
   startedAt: string;
   startupMs: number;
   nodes: NodeState[];
+  /** The SASL_SSL listener (cluster up --security sasl_ssl); its password is only in the client properties file. */
+  saslSsl?: { bootstrap: string[]; clientProperties: string; caFile: string; user: string };
 }
 
 export interface UpOptions {
@@ -148,7 +151,7 @@ export async function clusterUp(options: UpOptions): Promise<ClusterState & { al
   requireJava();
   const { layout } = options;
   for (const id of nodeIds(layout)) {
-    for (const port of [clientPort(layout, id), controllerPort(layout, id)]) {
+    for (const port of [clientPort(layout, id), controllerPort(layout, id), saslSslPort(layout, id)].filter((p) => p !== undefined)) {
       if (!(await portIsFree(port))) {
         throw new DataStormError('DS_PORT_TAKEN', `port ${port} on 127.0.0.1 (node ${id}) is already in use`, {
           hint: 'another Kafka or program holds it: stop it, or pass --bootstrap-server to use that cluster',
@@ -163,13 +166,15 @@ export async function clusterUp(options: UpOptions): Promise<ClusterState & { al
   mkdirSync(dir, { recursive: true });
   const log4jFile = join(dir, 'log4j2.properties');
   writeFileSync(log4jFile, LOG4J2);
+  const secure = layout.saslSslBasePort === undefined ? undefined : setUpSaslSsl(layout, dir);
 
   const nodes = nodeIds(layout).map((id) => {
     const nodeDir = join(dir, `node-${id}`);
     rmSync(nodeDir, { recursive: true, force: true });
     mkdirSync(nodeDir, { recursive: true });
-    const settings: Record<string, string> = { ...nodeSettings(layout, id), 'log.dirs': join(nodeDir, 'data') };
-    writeFileSync(join(nodeDir, 'server.properties'), formatProperties(settings));
+    const settings: Record<string, string> = { ...nodeSettings(layout, id, secure?.secrets), 'log.dirs': join(nodeDir, 'data') };
+    // It holds the PLAIN user's password when the SASL_SSL listener is on.
+    writeFileSync(join(nodeDir, 'server.properties'), formatProperties(settings), { mode: 0o600 });
     return { id, nodeDir, roles: settings['process.roles'] };
   });
 
@@ -177,7 +182,7 @@ export async function clusterUp(options: UpOptions): Promise<ClusterState & { al
   const formatCodes = await Promise.all(nodes.map(({ nodeDir }) => {
     const out = openSync(join(nodeDir, 'format.log'), 'w');
     const child = spawn('java', javaArgs(runtime, 'kafka.tools.StorageTool',
-      ['format', `--cluster-id=${clusterId}`, '-c', join(nodeDir, 'server.properties')],
+      ['format', `--cluster-id=${clusterId}`, '-c', join(nodeDir, 'server.properties'), ...(secure?.formatArgs ?? [])],
       ['-Xmx256m', ...nodeLogFlags(nodeDir, log4jFile)]), { stdio: ['ignore', out, out] });
     return runToExit(child).finally(() => closeSync(out));
   }));
@@ -204,13 +209,14 @@ export async function clusterUp(options: UpOptions): Promise<ClusterState & { al
       id, pid: children[i].pid ?? -1, clientPort: clientPort(layout, id),
       controllerPort: roles.includes('controller') ? controllerPort(layout, id) : undefined, roles, dir: nodeDir,
     })),
+    saslSsl: secure?.state,
   };
   writeFileSync(stateFile(dir), JSON.stringify(state, null, 2));
 
   const deadline = started + (options.startTimeoutMs ?? 120_000);
   let listed = 0;
   while (failure === undefined && Date.now() < deadline) {
-    listed = await describeBrokers(state.bootstrap, 3000).then((b) => b.length, () => 0);
+    listed = await describeBrokers(state.bootstrap, { timeoutMs: 3000 }).then((b) => b.length, () => 0);
     if (listed === layout.brokers) break;
     await sleep(500);
   }
@@ -224,6 +230,27 @@ export async function clusterUp(options: UpOptions): Promise<ClusterState & { al
   state.startupMs = Date.now() - started;
   writeFileSync(stateFile(dir), JSON.stringify(state, null, 2));
   return { ...state, alreadyRunning: false };
+}
+
+/** The client properties file the SASL_SSL listener's users connect with, in the cluster folder. */
+export const SASL_SSL_CLIENT_PROPERTIES = 'client-sasl-ssl.properties';
+
+/**
+ * The SASL_SSL listener's certificates (openssl, in dir/tls), a fresh password for its user, the format flags
+ * that create the user's SCRAM credentials in the metadata (KIP-900), and the client properties file.
+ */
+function setUpSaslSsl(layout: ClusterLayout, dir: string): {
+  secrets: ListenerSecrets; formatArgs: string[]; state: NonNullable<ClusterState['saslSsl']>;
+} {
+  const certs = makeListenerCerts(join(dir, 'tls'));
+  const password = randomBytes(18).toString('base64url');
+  const clientProperties = join(dir, SASL_SSL_CLIENT_PROPERTIES);
+  writeFileSync(clientProperties, formatProperties(saslSslClientProperties(certs.caFile, password)), { mode: 0o600 });
+  return {
+    secrets: { keystoreFile: certs.keystoreFile, password },
+    formatArgs: ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((mechanism) => ['--add-scram', `${mechanism}=[name=${SASL_USER},password=${password}]`]),
+    state: { bootstrap: saslSslBootstrapServers(layout), clientProperties, caFile: certs.caFile, user: SASL_USER },
+  };
 }
 
 const nodeLogFlags = (nodeDir: string, log4jFile: string) => [`-Dkafka.logs.dir=${nodeDir}`, `-Dlog4j2.configurationFile=${log4jFile}`];
@@ -300,7 +327,7 @@ export async function startNode(id: number, options: NodeOptions & { timeoutMs?:
   const deadline = started + (options.timeoutMs ?? 120_000);
   for (;;) {
     if (failure !== undefined) throw new DataStormError('DS_NODE_START_FAILED', failure);
-    const listed = await describeBrokers([`127.0.0.1:${node.clientPort}`], 3000).then((b) => b.some((broker) => broker.nodeId === id), () => false);
+    const listed = await describeBrokers([`127.0.0.1:${node.clientPort}`], { timeoutMs: 3000 }).then((b) => b.some((broker) => broker.nodeId === id), () => false);
     if (listed) break;
     if (Date.now() > deadline) {
       throw new DataStormError('DS_NODE_START_FAILED', `node ${id} is not listed by the metadata after ${Math.round((Date.now() - started) / 1000)} s; ` +
@@ -343,6 +370,6 @@ export async function clusterStatus(dir = defaultClusterDir()): Promise<
   })));
   // Asked of the nodes that accept connections only: a node that is down must not make the others look unlisted.
   const reachable = nodes.filter((n) => n.accepting).map((n) => `127.0.0.1:${n.clientPort}`);
-  const brokersListed = reachable.length > 0 ? await describeBrokers(reachable, 5000).then((b) => b.length, () => 0) : 0;
+  const brokersListed = reachable.length > 0 ? await describeBrokers(reachable, { timeoutMs: 5000 }).then((b) => b.length, () => 0) : 0;
   return { state, nodes, brokersListed };
 }

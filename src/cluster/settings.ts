@@ -8,9 +8,30 @@ export interface ClusterLayout {
   basePort: number;
   /** Controller port of node 1, kept apart from the client ports. */
   controllerBasePort: number;
+  /** With `--security sasl_ssl`: node 1's SASL_SSL listener, beside the plaintext one (node i: + i - 1). */
+  saslSslBasePort?: number;
 }
 
 export const DEFAULT_LAYOUT: ClusterLayout = { brokers: 4, basePort: 9092, controllerBasePort: 19092 };
+/** The SASL_SSL listener's ports sit this far above the plaintext ones (9192 beside 9092). */
+export const SASL_SSL_PORT_OFFSET = 100;
+export const CLUSTER_SECURITY = ['none', 'sasl_ssl'] as const;
+export type ClusterSecurity = (typeof CLUSTER_SECURITY)[number];
+
+/** The layout with the SASL_SSL listener on (plaintext port + 100), or as it is. */
+export function withSecurity(layout: ClusterLayout, security: ClusterSecurity): ClusterLayout {
+  return security === 'sasl_ssl' ? { ...layout, saslSslBasePort: layout.basePort + SASL_SSL_PORT_OFFSET } : layout;
+}
+
+/** The user the SASL_SSL listener knows (PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512); its password is made per cluster. */
+export const SASL_USER = 'datastorm';
+export const SASL_MECHANISMS_ENABLED = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'];
+
+/** Where a node's TLS key and certificate are (a path on the machine, or in the container) and the user's password. */
+export interface ListenerSecrets {
+  keystoreFile: string;
+  password: string;
+}
 export const DEFAULT_KAFKA_VERSION = '4.3.1';
 /** 16 MB batches plus record-batch overhead must fit; the producer's request size follows this. */
 export const MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
@@ -40,8 +61,16 @@ export function controllerPort(layout: ClusterLayout, nodeId: number): number {
   return layout.controllerBasePort + nodeId - 1;
 }
 
+export function saslSslPort(layout: ClusterLayout, nodeId: number): number | undefined {
+  return layout.saslSslBasePort === undefined ? undefined : layout.saslSslBasePort + nodeId - 1;
+}
+
 export function bootstrapServers(layout: ClusterLayout): string[] {
   return nodeIds(layout).map((id) => `127.0.0.1:${clientPort(layout, id)}`);
+}
+
+export function saslSslBootstrapServers(layout: ClusterLayout): string[] {
+  return nodeIds(layout).flatMap((id) => (layout.saslSslBasePort === undefined ? [] : [`127.0.0.1:${saslSslPort(layout, id)}`]));
 }
 
 export function nodeIds(layout: ClusterLayout): number[] {
@@ -59,7 +88,9 @@ export function sharedSettings(layout: ClusterLayout): Record<string, string> {
   return {
     'controller.quorum.voters': voters,
     'controller.listener.names': 'CONTROLLER',
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'listener.security.protocol.map': layout.saslSslBasePort === undefined ? 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT'
+      : 'PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT',
+    // Brokers talk among themselves on plaintext: the secured listener is for clients.
     'inter.broker.listener.name': 'PLAINTEXT',
     // Internal topics default to RF 3 / min ISR 2, which a 1- or 2-node cluster cannot host.
     'offsets.topic.replication.factor': String(replication),
@@ -85,17 +116,48 @@ export function sharedSettings(layout: ClusterLayout): Record<string, string> {
   };
 }
 
-/** The whole properties map of one node (log.dirs is the caller's: it is a path on this machine). */
-export function nodeSettings(layout: ClusterLayout, nodeId: number): Record<string, string> {
+/** The SASL_SSL listener's settings: a PEM keystore (PKCS#8 key and certificate), PLAIN users in JAAS, SCRAM users in the metadata. */
+function saslSslSettings(secrets: ListenerSecrets): Record<string, string> {
+  const prefix = 'listener.name.sasl_ssl';
+  return {
+    'sasl.enabled.mechanisms': SASL_MECHANISMS_ENABLED.join(','),
+    [`${prefix}.plain.sasl.jaas.config`]:
+      `org.apache.kafka.common.security.plain.PlainLoginModule required user_${SASL_USER}="${secrets.password}";`,
+    [`${prefix}.scram-sha-256.sasl.jaas.config`]: 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    [`${prefix}.scram-sha-512.sasl.jaas.config`]: 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    [`${prefix}.ssl.keystore.type`]: 'PEM',
+    [`${prefix}.ssl.keystore.location`]: secrets.keystoreFile,
+  };
+}
+
+/**
+ * The whole properties map of one node (log.dirs is the caller's: it is a path on this machine; so are the
+ * SASL_SSL listener's keystore and password, needed when the layout has that listener).
+ */
+export function nodeSettings(layout: ClusterLayout, nodeId: number, secrets?: ListenerSecrets): Record<string, string> {
   const isController = nodeId <= controllerCount(layout.brokers);
   const host = '127.0.0.1';
-  const plaintext = `PLAINTEXT://${host}:${clientPort(layout, nodeId)}`;
+  const securePort = saslSslPort(layout, nodeId);
+  if (securePort !== undefined && !secrets) throw new Error('a SASL_SSL listener needs its keystore and password');
+  const advertised = [`PLAINTEXT://${host}:${clientPort(layout, nodeId)}`, ...(securePort === undefined ? [] : [`SASL_SSL://${host}:${securePort}`])].join(',');
   return {
     'node.id': String(nodeId),
     'process.roles': isController ? 'broker,controller' : 'broker',
-    listeners: isController ? `${plaintext},CONTROLLER://${host}:${controllerPort(layout, nodeId)}` : plaintext,
-    'advertised.listeners': plaintext,
+    listeners: isController ? `${advertised},CONTROLLER://${host}:${controllerPort(layout, nodeId)}` : advertised,
+    'advertised.listeners': advertised,
     ...sharedSettings(layout),
+    ...(securePort !== undefined && secrets ? saslSslSettings(secrets) : {}),
+  };
+}
+
+/** The client properties of the SASL_SSL listener (SCRAM-SHA-512), as Kafka's Java clients and DataStorm read them. */
+export function saslSslClientProperties(caFile: string, password: string): Record<string, string> {
+  return {
+    'security.protocol': 'SASL_SSL',
+    'sasl.mechanism': 'SCRAM-SHA-512',
+    'sasl.jaas.config': `org.apache.kafka.common.security.scram.ScramLoginModule required username="${SASL_USER}" password="${password}";`,
+    'ssl.truststore.type': 'PEM',
+    'ssl.truststore.location': caFile,
   };
 }
 

@@ -12,6 +12,7 @@ import type { RunConfig } from '../config.js';
 import { DataStormError } from '../errors.js';
 import { createHistogram, decodeHistogram, encodeHistogram, summarizeLatency, type Histogram } from '../histograms.js';
 import { createKafka, describeBrokers } from '../kafka-client.js';
+import { publicSecurity } from '../security/client-security.js';
 import { machineInfo } from '../machine.js';
 import { formatWorkersOverCoresNote } from '../report.js';
 import { projectRoot } from '../paths.js';
@@ -122,10 +123,10 @@ async function runOnCluster(
   config: RunConfig, prepared: PreparedRun, bootstrap: string[], embedded: boolean, hooks: RunHooks, log: (line: string) => void,
 ): Promise<ProduceResult> {
   const { buffers, values } = prepared;
-  const brokers = await describeBrokers(bootstrap);
+  const brokers = await describeBrokers(bootstrap, { security: config.security });
   const workersNote = formatWorkersOverCoresNote(config.workers, availableParallelism(), loadavg()[0]);
   if (workersNote) log(workersNote);
-  const admin = createKafka(bootstrap, 'datastorm-admin').admin();
+  const admin = createKafka(bootstrap, 'datastorm-admin', {}, config.security).admin();
   await admin.connect();
   const startedAt = new Date().toISOString();
   const cpuBefore = process.cpuUsage();
@@ -136,8 +137,9 @@ async function runOnCluster(
       batchBytes: config.batchBytes, largestRecordBytes: prepared.sizes.maxBytes,
     }, brokers.length, log);
     const effective: RunConfig = { ...config, partitions: topic.partitions };
+    // Printed and saved: the security without its secrets (the workers get `effective`, with them).
     const header: RunHeader = {
-      config: effective, buffers, values: prepared.sizes, machine: machineInfo(), cluster: { bootstrap, brokers: brokers.length, embedded },
+      config: { ...effective, security: publicSecurity(effective.security) }, buffers, values: prepared.sizes, machine: machineInfo(), cluster: { bootstrap, brokers: brokers.length, embedded },
     };
     hooks.onStart?.(header);
     const offsetsBefore = await topicEndOffsetTotal(admin, config.topic);

@@ -3,6 +3,7 @@ import type { AnalysisRun } from '../../src/analysis/run-analysis.js';
 import type { RunConfig } from '../../src/config.js';
 import { createHistogram, encodeHistogram, recordLatencyUs } from '../../src/histograms.js';
 import { RESULT_SCHEMA_VERSION, type MachineInfo } from '../../src/result.js';
+import { PLAINTEXT } from '../../src/security/client-security.js';
 
 /** Measured points and runs built from round figures, for the pure analysis modules' exact-string tests. */
 export const MACHINE: MachineInfo = {
@@ -14,7 +15,7 @@ const CONFIG: RunConfig = {
   topic: 't', bootstrap: ['127.0.0.1:9092'], numRecords: 1000, payload: { kind: 'avro', recordSizeBytes: 250 },
   throughputRps: -1, workers: 2, batchBytes: 524_288, lingerMs: 5, maxInFlight: 5, bufferMemoryBytes: 33_554_432, maxBlockMs: 60_000, compression: 'none', acks: -1,
   idempotent: false, partitions: 8, replication: 3, keys: 'none', warmupRecords: 0, reportingIntervalMs: 5000,
-  producerProps: {}, printMetrics: false, json: true,
+  producerProps: {}, security: PLAINTEXT, printMetrics: false, json: true,
 };
 
 const MB = 1024 * 1024;

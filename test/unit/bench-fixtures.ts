@@ -1,6 +1,7 @@
 import type { RunConfig } from '../../src/config.js';
 import { createHistogram, encodeHistogram, recordLatencyUs, summarizeLatency } from '../../src/histograms.js';
 import { RESULT_SCHEMA_VERSION, type IntervalResult, type LatencyResult, type ProduceResult } from '../../src/result.js';
+import { PLAINTEXT } from '../../src/security/client-security.js';
 
 /** Results built from known values, for the pure bench modules (compare, merge, reports). */
 export const BASE_CONFIG: RunConfig = {
@@ -24,7 +25,7 @@ export const BASE_CONFIG: RunConfig = {
   warmupRecords: 0,
   reportingIntervalMs: 1000,
   sharedTopic: false,
-  producerProps: {},
+  producerProps: {}, security: PLAINTEXT,
   printMetrics: false,
   json: false,
 };

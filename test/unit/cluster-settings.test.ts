@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { COMPOSE_CLUSTER_ID, envName, renderCompose } from '../../src/cluster/compose.js';
+import { COMPOSE_CLUSTER_ID, COMPOSE_SECRETS, envName, renderCompose } from '../../src/cluster/compose.js';
 import {
-  DEFAULT_KAFKA_VERSION, DEFAULT_LAYOUT, bootstrapServers, controllerCount, formatProperties, nodeSettings,
+  DEFAULT_KAFKA_VERSION, DEFAULT_LAYOUT, bootstrapServers, controllerCount, formatProperties, nodeSettings, saslSslBootstrapServers,
+  withSecurity,
 } from '../../src/cluster/settings.js';
 
 describe('cluster settings', () => {
@@ -67,6 +68,30 @@ describe('newClusterId', () => {
     for (let i = 0; i < 2000; i++) {
       const id = newClusterId();
       expect(id).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
+    }
+  });
+
+  it('adds a SASL_SSL listener on the plaintext port + 100 with --security sasl_ssl, in cluster up and in compose alike', () => {
+    const layout = withSecurity(DEFAULT_LAYOUT, 'sasl_ssl');
+    expect(saslSslBootstrapServers(layout)).toEqual(['127.0.0.1:9192', '127.0.0.1:9193', '127.0.0.1:9194', '127.0.0.1:9195']);
+    const node = nodeSettings(layout, 1, { keystoreFile: '/k/broker.pem', password: 'pw' });
+    expect(node).toMatchObject({
+      listeners: 'PLAINTEXT://127.0.0.1:9092,SASL_SSL://127.0.0.1:9192,CONTROLLER://127.0.0.1:19092',
+      'advertised.listeners': 'PLAINTEXT://127.0.0.1:9092,SASL_SSL://127.0.0.1:9192',
+      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT',
+      'inter.broker.listener.name': 'PLAINTEXT',
+      'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+      'listener.name.sasl_ssl.plain.sasl.jaas.config': 'org.apache.kafka.common.security.plain.PlainLoginModule required user_datastorm="pw";',
+      'listener.name.sasl_ssl.ssl.keystore.type': 'PEM',
+      'listener.name.sasl_ssl.ssl.keystore.location': '/k/broker.pem',
+    });
+    expect(nodeSettings(DEFAULT_LAYOUT, 1)['sasl.enabled.mechanisms']).toBeUndefined();
+    const services = parse(renderCompose(layout, DEFAULT_KAFKA_VERSION)).services as Record<string, { environment: Record<string, string>; volumes: string[] }>;
+    for (const [i, service] of Object.values(services).entries()) {
+      expect(service.volumes).toEqual(['./tls:/etc/datastorm/tls:ro']);
+      for (const [key, value] of Object.entries(nodeSettings(layout, i + 1, COMPOSE_SECRETS))) {
+        expect(service.environment[envName(key)]).toBe(value);
+      }
     }
   });
 });

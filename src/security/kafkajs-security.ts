@@ -1,0 +1,50 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
+import type { KafkaConfig, SASLOptions } from 'kafkajs';
+import { DataStormError } from '../errors.js';
+import type { ClientSecurity, SaslSettings, TlsSettings } from './client-security.js';
+
+/** kafkajs's `ssl` and `sasl` options for a client's security (none for PLAINTEXT: the default path is unchanged). */
+export function kafkajsSecurity(security: ClientSecurity): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  return {
+    ...(security.tls ? { ssl: tlsOptions(security.tls) } : {}),
+    ...(security.sasl ? { sasl: saslOptions(security.sasl) } : {}),
+  };
+}
+
+function tlsOptions(tls: TlsSettings): ConnectionOptions {
+  return {
+    rejectUnauthorized: true,
+    ...(tls.caPem ? { ca: [tls.caPem] } : {}),
+    ...(tls.certPem ? { cert: tls.certPem, key: tls.keyPem } : {}),
+    ...(tls.pkcs12Base64 ? { pfx: Buffer.from(tls.pkcs12Base64, 'base64') } : {}),
+    ...(tls.passphrase !== undefined ? { passphrase: tls.passphrase } : {}),
+    // ssl.endpoint.identification.algorithm= (empty): the chain is still verified, the host name is not.
+    ...(tls.verifyHostname ? {} : { checkServerIdentity: () => undefined }),
+  };
+}
+
+function saslOptions(sasl: SaslSettings): SASLOptions {
+  if (sasl.mechanism === 'OAUTHBEARER') {
+    return { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: readToken(sasl) }) };
+  }
+  const mechanism = sasl.mechanism.toLowerCase() as 'plain' | 'scram-sha-256' | 'scram-sha-512';
+  return { mechanism, username: sasl.username, password: sasl.password };
+}
+
+/** The token now: a file is read again at each authentication (a refreshed token is picked up), a command run again. */
+function readToken(sasl: { tokenFile?: string; tokenCommand?: string }): string {
+  try {
+    const text = sasl.tokenFile !== undefined ? readFileSync(sasl.tokenFile, 'utf8')
+      : execFileSync('/bin/sh', ['-c', sasl.tokenCommand ?? ''], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 30_000 });
+    const token = text.trim();
+    if (!token) throw new Error('it gave an empty token');
+    return token;
+  } catch (error) {
+    const source = sasl.tokenFile !== undefined ? `token file ${sasl.tokenFile}` : 'the token command';
+    // The message of a failed command may echo its output; only its status is shown.
+    const why = (error as NodeJS.ErrnoException).code ?? ((error as { status?: number }).status !== undefined ? `exit ${(error as { status?: number }).status}` : (error as Error).message);
+    throw new DataStormError('DS_OAUTH_TOKEN', `cannot get an OAUTHBEARER token from ${source}: ${why}`);
+  }
+}
