@@ -131,7 +131,7 @@ export function readStages(dir: string): Stage[] {
 }
 
 /** Fewer records than this make a stage's figure mostly start-up and connection time, not throughput. */
-export const MIN_STAGE_RECORDS = 500;
+export const MIN_STAGE_RECORDS = 100;
 
 /** A --scale that leaves some stage under MIN_STAGE_RECORDS is refused before any stage runs, naming the least scale. */
 export function checkScale(stages: Stage[], scale: number): void {

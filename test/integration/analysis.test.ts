@@ -98,13 +98,13 @@ describe('analysis commands on the real cluster', () => {
   it('evolution --scale: the five stages at their scaled counts, v4 in two processes merged exactly', async () => {
     const prefix = uniqueTopic('analysis-evolution');
     const out = join(dir, 'evolution');
-    const { json } = analysis(['evolution', '--scale', '0.001', '--topic', prefix], out);
+    const { json } = analysis(['evolution', '--scale', '0.02', '--topic', prefix], out);
     expect(json.points.map((p) => p.label)).toEqual(['v0', 'v1', 'v2', 'v3', 'v4']);
-    await checkPoints(json, prefix, [5, 600, 1000, 2000, 2000]);
+    await checkPoints(json, prefix, [100, 12_000, 20_000, 40_000, 40_000]);
     const v4 = json.points[4];
     expect(v4.commands).toHaveLength(2);
-    expect(v4.commands[0]).toMatch(/^datastorm produce --num-records 1000 --workers 4 .*--compression lz4 /);
-    expect(v4.result.config).toMatchObject({ workers: 8, numRecords: 2000, compression: 'lz4', partitions: 32 });
+    expect(v4.commands[0]).toMatch(/^datastorm produce --num-records 20000 --workers 4 .*--compression lz4 /);
+    expect(v4.result.config).toMatchObject({ workers: 8, numRecords: 40_000, compression: 'lz4', partitions: 32 });
     expect(v4.result.workers).toHaveLength(8);
     const rates = json.points.map((p) => p.result.totals.recordsPerSec);
     expect(json.table.rows.map((row) => row[4])).toEqual(rates.map((rate) => `${(rate / rates[0]).toFixed(1)}x`));

@@ -71,9 +71,10 @@ describe('datastorm merge of shards run as separate processes', () => {
     expect(merged.bench?.mergedFrom?.map((m) => m.records)).toEqual([15_001, 15_000]);
   });
 
-  it('refuses a merge with a shard missing', () => {
-    const missing = runCli(['merge', join(dir, 'shard-1.json'), join(dir, 'shard-1.json')]);
-    expect(missing.stderr).toBe('error DS_MERGE_REFUSED: merging needs every shard of one split exactly once; given 1/2, 1/2\n');
+  it('refuses one shard\'s result given twice (the other shard missing)', () => {
+    const [first, again] = [join(dir, 'shard-1.json'), join(dir, 'shard-1.json')];
+    const missing = runCli(['merge', first, again]);
+    expect(missing.stderr).toBe(`error DS_MERGE_REFUSED: ${first} and ${again} are the same result (same host, start and window) (give each process's result once)\n`);
     expect(missing.code).toBe(1);
   });
 });

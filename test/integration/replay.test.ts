@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createKafka } from '../../src/kafka-client.js';
 import { DigestBuilder } from '../../src/replay-digest.js';
 import { runReplayCheck, type ReplayResult } from '../../src/replay.js';
+import { PLAINTEXT } from '../../src/security/client-security.js';
 import { CLI, runCli, sendByPartition, uniqueTopic } from '../helpers.js';
 
 const bootstrap = inject('bootstrap');
@@ -55,7 +56,7 @@ describe('datastorm replay-check on the real cluster', () => {
 
   it('fails, naming the partition and the key, when records are added between the passes', async () => {
     const { topic, expected } = await seededTopic('replay-added');
-    const result = await runReplayCheck({ bootstrap, topic, group: `${topic}-group`, timeoutMs: 30_000 }, {
+    const result = await runReplayCheck({ bootstrap, security: PLAINTEXT, topic, group: `${topic}-group`, timeoutMs: 30_000 }, {
       betweenPasses: async () => {
         await producer.send({ topic, acks: -1, messages: Array.from({ length: 5 }, (_, i) => ({ partition: 1, key: 'late', value: `late-${i}` })) });
       },

@@ -58,11 +58,11 @@ describe('output paths, checked before a run', () => {
 describe('evolution --scale', () => {
   const stages = readStages(fileURLToPath(new URL('../../benchmarks/evolution/', import.meta.url)));
 
-  it('is refused when a stage would keep fewer than 500 records, naming the least scale', () => {
-    expect(() => checkScale(stages, 0.1)).not.toThrow();
+  it('is refused when a stage would keep fewer than 100 records, naming the least scale', () => {
+    expect(() => checkScale(stages, 0.02)).not.toThrow();
     const error = errorOf(() => checkScale(stages, 1e-9));
-    expect(error.message).toBe('--scale 1e-9 leaves stage v0 0 of its 5000 records, under the 500 a stage needs to measure anything');
-    expect(error.hint).toBe('use --scale 0.1 or more');
+    expect(error.message).toBe('--scale 1e-9 leaves stage v0 0 of its 5000 records, under the 100 a stage needs to measure anything');
+    expect(error.hint).toBe('use --scale 0.02 or more');
   });
 });
 
