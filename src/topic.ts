@@ -102,10 +102,11 @@ function isSettling(error: unknown): boolean {
 }
 
 /**
- * An admin call about a topic that may have just been created: some brokers may not know its partitions or
- * leaders yet (under load, for longer than kafkajs's own retries). Asked again for up to 15 s.
+ * An admin call about a topic that may have just been created, or a group whose coordinator is moving (a
+ * restarted cluster, a broker death): some brokers may not know its partitions, leaders or coordinator yet
+ * (under load, for longer than kafkajs's own retries). Asked again for up to 15 s.
  */
-async function whenTopicSettled<T>(call: () => Promise<T>): Promise<T> {
+export async function whenTopicSettled<T>(call: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + 15_000;
   for (;;) {
     try {

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { bootstrapOrLocalCluster } from '../bootstrap.js';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { runConsume, type ConsumeConfig } from '../consume.js';
 import { formatFaultLines, parseFaultPlan, type FaultStep } from '../faults/fault-plan.js';
 import {
@@ -43,7 +43,7 @@ const OPTIONS = {
   topic: { flags: '--topic <name>', description: 'the topic', parse: checkTopicName },
   numRecords: { flags: '--num-records <n>', description: 'records to consume: exactly this many are counted and committed',
     parse: parseIntegerOption('--num-records', 1) },
-  group: { flags: '--group <id>', description: 'consumer group' },
+  group: { flags: '--group <id>', description: 'consumer group', parse: parseGroupId },
   fetchSize: { flags: '--fetch-size <bytes>', description: 'most bytes fetched from one partition per request (max.partition.fetch.bytes)',
     defaultValue: 1024 * 1024, parse: (v: string) => parseSize('--fetch-size', v) },
   timeout: { flags: '--timeout <ms>', description: 'give up when no record arrives for this long', defaultValue: 10_000,
@@ -99,6 +99,12 @@ function connectionOf(flags: ConnectionFlags): { bootstrap: string[]; security: 
     { flag: '--consumer.config', file: flags['consumer.config'] }, { flag: '--command-config', file: flags.commandConfig },
   ]);
   return { bootstrap: bootstrapOrLocalCluster(flags.bootstrapServer ?? bootstrapServers), security };
+}
+
+/** A group id Kafka accepts: not empty (the broker refuses "" for group operations). */
+function parseGroupId(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('--group takes a consumer group id, not an empty one');
+  return value;
 }
 
 const stderr = (line: string) => process.stderr.write(`${line}\n`);

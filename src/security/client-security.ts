@@ -157,7 +157,8 @@ function saslSettings(props: Record<string, string>): SaslSettings {
   // Java's default mechanism is GSSAPI (Kerberos), which kafkajs does not speak.
   const mechanism = (props['sasl.mechanism'] ?? 'GSSAPI').toUpperCase();
   if (!(SASL_MECHANISMS as readonly string[]).includes(mechanism)) {
-    throw securityError(`sasl.mechanism ${mechanism} is not supported`, `use one of ${SASL_MECHANISMS.join(', ')}`);
+    const named = props['sasl.mechanism'] === undefined ? ' (Kafka\'s default when sasl.mechanism is not set)' : '';
+    throw securityError(`sasl.mechanism ${mechanism}${named} is not supported`, `set sasl.mechanism to one of ${SASL_MECHANISMS.join(', ')}`);
   }
   if (mechanism === 'OAUTHBEARER') {
     const url = props[TOKEN_URL];

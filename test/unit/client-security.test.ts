@@ -73,7 +73,7 @@ describe('client security from Kafka properties', () => {
     const bad = (props: Record<string, string>) => () => parseClientSecurity(props);
     expect(bad({ 'security.protocol': 'TLS' })).toThrow('security.protocol TLS is not one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL');
     expect(bad({ ...saslSsl, 'sasl.mechanism': 'GSSAPI' })).toThrow('sasl.mechanism GSSAPI is not supported');
-    expect(bad({ 'security.protocol': 'SASL_SSL', 'sasl.jaas.config': JAAS })).toThrow('sasl.mechanism GSSAPI is not supported');
+    expect(bad({ 'security.protocol': 'SASL_SSL', 'sasl.jaas.config': JAAS })).toThrow('sasl.mechanism GSSAPI (Kafka\'s default when sasl.mechanism is not set) is not supported');
     expect(bad({ ...saslSsl, 'ssl.truststore.location': join(dir, 'missing.pem') })).toThrow(`ssl.truststore.location ${join(dir, 'missing.pem')} cannot be read (ENOENT)`);
     expect(bad({ ...saslSsl, 'ssl.truststore.type': 'JKS' })).toThrow('cannot be read by Node\'s TLS: give the CA certificates as PEM');
     expect(bad({ ...saslSsl, 'ssl.truststore.location': join(dir, 'ts.p12'), 'ssl.truststore.type': '' })).toThrow('ssl.truststore.type PKCS12');

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { parseBootstrap } from '../../src/bootstrap.js';
 import { writablePath } from '../../src/cli/output-path.js';
 import { formatIdleConsumersNote } from '../../src/consume-report.js';
 import { checkTopicName } from '../../src/topic.js';
-import { errorOf } from '../helpers.js';
+import { CLI, errorOf } from '../helpers.js';
 
 /** What every command checks before it starts work: one-line errors for what a careless user types. */
 describe('--bootstrap-server', () => {
@@ -63,6 +64,14 @@ describe('evolution --scale', () => {
     const error = errorOf(() => checkScale(stages, 1e-9));
     expect(error.message).toBe('--scale 1e-9 leaves stage v0 0 of its 5000 records, under the 100 a stage needs to measure anything');
     expect(error.hint).toBe('use --scale 0.02 or more');
+  });
+});
+
+describe('consumer group ids', () => {
+  it('are refused when empty, before any work', () => {
+    const run = spawnSync(process.execPath, [CLI, 'consume', '--topic', 't', '--num-records', '1', '--group', ''], { encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('--group takes a consumer group id, not an empty one');
   });
 });
 
