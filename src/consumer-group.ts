@@ -8,6 +8,7 @@ import { isWorkerEvent, type ConsumeTask, type WorkerEvent, type WorkerOutcome }
 import { DataStormError } from './errors.js';
 import { projectRoot } from './paths.js';
 import type { ClientSecurity } from './security/client-security.js';
+import { whenTopicSettled } from './topic.js';
 
 const { AssignerProtocol } = kafkajs;
 
@@ -159,8 +160,9 @@ export async function topicPartitionCount(admin: Admin, topic: string): Promise<
 
 /** Where the group stands on the topic, per partition. */
 export async function groupStart(admin: Admin, group: string, topic: string, partitions: number): Promise<GroupStart> {
-  const ends = await admin.fetchTopicOffsets(topic);
-  const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+  // Through a broker's death: a partition between leaders, a coordinator moving (e2e --fault read NOT_LEADER here).
+  const ends = await whenTopicSettled(() => admin.fetchTopicOffsets(topic));
+  const [committed] = await whenTopicSettled(() => admin.fetchOffsets({ groupId: group, topics: [topic] }));
   const startOffsets: number[] = [];
   const endOffsets: number[] = [];
   for (let p = 0; p < partitions; p += 1) {
@@ -190,7 +192,7 @@ export async function requireIdleGroup(admin: Admin, group: string): Promise<voi
  * Returns the partitions that needed it.
  */
 export async function ensureCommitted(admin: Admin, group: string, topic: string, startOffsets: number[], highest: number[]): Promise<number[]> {
-  const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+  const [committed] = await whenTopicSettled(() => admin.fetchOffsets({ groupId: group, topics: [topic] }));
   const partitions = highest
     .map((offset, partition) => ({ partition, offset: String(offset + 1) }))
     .filter(({ partition, offset }) => Number(offset) > startOffsets[partition]

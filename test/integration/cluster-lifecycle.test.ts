@@ -21,7 +21,8 @@ function processesUsing(dir: string): number[] {
 }
 
 // A second, one-node cluster on its own ports and folder, so the suite's shared cluster is left alone.
-const layout: ClusterLayout = { brokers: 1, basePort: 9192, controllerBasePort: 19192 };
+// Ports of its own: 9192+ is the SASL_SSL listener of a local cluster started with --security sasl_ssl.
+const layout: ClusterLayout = { brokers: 1, basePort: 9892, controllerBasePort: 19892 };
 
 /** A Kafka install as a user would have one: a folder with libs/ (here, the jars Maven resolved). */
 function kafkaHomeOfMavenJars(): string {
@@ -59,7 +60,7 @@ describe('cluster up / down', () => {
     await new Promise<void>((resolve) => server.listen(9292, '127.0.0.1', resolve));
     try {
       const dir = mkdtempSync(join(tmpdir(), 'datastorm-taken-'));
-      await expect(clusterUp({ layout: { brokers: 1, basePort: 9292, controllerBasePort: 19292 }, kafkaVersion: DEFAULT_KAFKA_VERSION, dir }))
+      await expect(clusterUp({ layout: { brokers: 1, basePort: 9992, controllerBasePort: 19992 }, kafkaVersion: DEFAULT_KAFKA_VERSION, dir }))
         .rejects.toThrow(/port 9292 on 127.0.0.1 \(node 1\) is already in use/);
       expect(processesUsing(dir)).toEqual([]);
     } finally {

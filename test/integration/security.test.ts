@@ -115,7 +115,7 @@ describe('a SASL_SSL listener (SCRAM-SHA-512 over TLS) with the client propertie
       [['--bootstrap-server', secure],
         'error DS_PLAINTEXT_TO_TLS: 127.0.0.1:9792 is a TLS listener, but security.protocol is PLAINTEXT'],
       [['--bootstrap-server', secure, '--producer.config', propsWith({ 'sasl.mechanism': 'GSSAPI' })],
-        'error DS_BAD_SECURITY_CONFIG: sasl.mechanism GSSAPI is not supported (use one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER)'],
+        'error DS_BAD_SECURITY_CONFIG: sasl.mechanism GSSAPI is not supported (set sasl.mechanism to one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER)'],
       [['--bootstrap-server', secure, '--producer.config', propsWith({ 'sasl.mechanism': 'OAUTHBEARER', 'sasl.jaas.config': undefined,
         'datastorm.sasl.oauthbearer.token.command': 'echo token' })],
         'error DS_SASL_MECHANISM: the brokers at 127.0.0.1:9792,127.0.0.1:9793 do not enable SASL mechanism OAUTHBEARER'],
