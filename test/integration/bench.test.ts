@@ -49,7 +49,7 @@ describe('datastorm bench: a gate in CI', () => {
 
   it('fails the compare (exit 99) when the current run has a regression made on purpose: 1 KiB batches', () => {
     const slow = benchRun('small-batches.json', '--set', 'producer.batch.size=1024');
-    expect(slow.code).toBe(0);
+    expect(slow.code, slow.stderr).toBe(0);
     expect(read('small-batches.json').config.batchBytes).toBe(1024);
     const compare = runCli(['bench', 'compare', join(dir, 'baseline.json'), join(dir, 'small-batches.json'),
       '--max-regression', 'records_per_sec=60%']);

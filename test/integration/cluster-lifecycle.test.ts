@@ -42,7 +42,7 @@ describe('cluster up / down', () => {
     expect(lines.some((line) => line.includes('stale state'))).toBe(true);
     expect(first.alreadyRunning).toBe(false);
     expect(first).toMatchObject({ source: 'KAFKA_HOME', kafkaVersion: DEFAULT_KAFKA_VERSION });
-    expect((await describeBrokers(first.bootstrap)).map((b) => b.port)).toEqual([9192]);
+    expect((await describeBrokers(first.bootstrap)).map((b) => b.port)).toEqual([9892]);
     expect(processesUsing(dir)).toHaveLength(1);
 
     const again = await clusterUp({ layout, kafkaVersion: DEFAULT_KAFKA_VERSION, dir });
@@ -57,11 +57,11 @@ describe('cluster up / down', () => {
 
   it('refuses a port that is already taken, naming it', async () => {
     const server = createServer();
-    await new Promise<void>((resolve) => server.listen(9292, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(9992, '127.0.0.1', resolve));
     try {
       const dir = mkdtempSync(join(tmpdir(), 'datastorm-taken-'));
       await expect(clusterUp({ layout: { brokers: 1, basePort: 9992, controllerBasePort: 19992 }, kafkaVersion: DEFAULT_KAFKA_VERSION, dir }))
-        .rejects.toThrow(/port 9292 on 127.0.0.1 \(node 1\) is already in use/);
+        .rejects.toThrow(/port 9992 on 127.0.0.1 \(node 1\) is already in use/);
       expect(processesUsing(dir)).toEqual([]);
     } finally {
       server.close();
