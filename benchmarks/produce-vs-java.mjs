@@ -11,12 +11,12 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { clusterUp } from '../dist/src/cluster/launcher.js';
 import { DEFAULT_KAFKA_VERSION, DEFAULT_LAYOUT } from '../dist/src/cluster/settings.js';
-import { defaultProduceFlags, toRunConfig } from '../dist/src/cli/produce-options.js';
-import { parseSize } from '../dist/src/cli/parse.js';
-import { runJavaProducerPerf } from '../dist/src/java-perf.js';
-import { createKafka } from '../dist/src/kafka-client.js';
-import { machineInfo } from '../dist/src/machine.js';
-import { maxMessageBytesFor } from '../dist/src/topic.js';
+import { defaultProduceFlags, toRunConfig } from '../dist/src/run-spec/produce-options.js';
+import { parseSize } from '../dist/src/run-spec/parse.js';
+import { runJavaProducerPerf } from '../dist/src/bench/java-perf.js';
+import { createKafka } from '../dist/src/kafka/kafka-client.js';
+import { machineInfo } from '../dist/src/report/machine.js';
+import { maxMessageBytesFor } from '../dist/src/kafka/topic.js';
 
 const { values: opts } = parseArgs({
   options: {

@@ -24,13 +24,13 @@ if (!chromium) {
   console.error('render-check: skipped: no chromium on PATH (Debian: apt-get install -y chromium)');
   process.exit(0);
 }
-if (!existsSync(join(root, 'dist/src/charts.js'))) {
-  console.error('render-check: dist/src/charts.js is missing: run `npm run build` first');
+if (!existsSync(join(root, 'dist/src/report/charts.js'))) {
+  console.error('render-check: dist/src/report/charts.js is missing: run `npm run build` first');
   process.exit(1);
 }
 
-const { barChart, lineChart, percentileChart } = await import(pathToFileURL(join(root, 'dist/src/charts.js')).href);
-const { renderHtmlReport, renderMarkdownTable } = await import(pathToFileURL(join(root, 'dist/src/html-report.js')).href);
+const { barChart, lineChart, percentileChart } = await import(pathToFileURL(join(root, 'dist/src/report/charts.js')).href);
+const { renderHtmlReport, renderMarkdownTable } = await import(pathToFileURL(join(root, 'dist/src/report/html-report.js')).href);
 
 const fixture = (name) => JSON.parse(readFileSync(join(root, 'test/fixtures/charts', name), 'utf8'));
 const machine = fixture('machine.json');

@@ -2,8 +2,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { CompressionTypes, KafkaMessage, Message, Producer } from 'kafkajs';
-import { DataStormError } from '../src/errors.js';
-import { createKafka } from '../src/kafka-client.js';
+import { DataStormError } from '../src/shared/errors.js';
+import { createKafka } from '../src/kafka/kafka-client.js';
 
 export const CLI = fileURLToPath(new URL('../bin/datastorm.js', import.meta.url));
 

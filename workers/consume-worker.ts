@@ -1,9 +1,9 @@
 import { parentPort } from 'node:worker_threads';
 import type { Consumer } from 'kafkajs';
-import { ConsumeCounters } from '../src/consume-counters.js';
-import type { ConsumeTask, WorkerEvent, WorkerOutcome } from '../src/consume-protocol.js';
-import { createHistogram, encodeHistogram, recordLatencyUs } from '../src/histograms.js';
-import { createKafka } from '../src/kafka-client.js';
+import { ConsumeCounters } from '../src/consume/consume-counters.js';
+import type { ConsumeTask, WorkerEvent, WorkerOutcome } from '../src/consume/consume-protocol.js';
+import { createHistogram, encodeHistogram, recordLatencyUs } from '../src/report/histograms.js';
+import { createKafka } from '../src/kafka/kafka-client.js';
 
 /** How often a worker looks at the shared stop flag. */
 const STOP_CHECK_MS = 20;

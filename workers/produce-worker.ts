@@ -4,10 +4,10 @@ import { connect as tlsConnect } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToIo, setTimeout as sleep } from 'node:timers/promises';
 import type { Socket } from 'node:net';
-import { compressionTypeOf } from '../src/codecs.js';
+import { compressionTypeOf } from '../src/kafka/codecs.js';
 import type { MainToWorker, ProduceTask, WorkerSummary, WorkerToMain } from '../src/engine/worker-protocol.js';
-import { PRODUCER_RETRY, createKafka } from '../src/kafka-client.js';
-import { PreEncodedMessage, kafkajsPatched } from '../src/kafkajs-patches.js';
+import { PRODUCER_RETRY, createKafka } from '../src/kafka/kafka-client.js';
+import { PreEncodedMessage, kafkajsPatched } from '../src/kafka/kafkajs-patches.js';
 import { RecordAccumulator, type ProducerBatch } from '../src/produce/accumulator.js';
 import { BatchBufferPool } from '../src/produce/batch-buffers.js';
 import { ProduceMeter } from '../src/produce/meter.js';
@@ -37,11 +37,11 @@ function errorType(error: unknown): string {
 
 export default async function produceWorker(task: ProduceTask): Promise<WorkerSummary> {
   const { config, port, workerId } = task;
-  if (!kafkajsPatched()) throw new Error('kafkajs was loaded without DataStorm\'s fixes: import it from src/kafkajs.ts');
+  if (!kafkajsPatched()) throw new Error('kafkajs was loaded without DataStorm\'s fixes: import it from src/kafka/kafkajs.ts');
   const values = valueViews(task.values);
   // --serialize-on-send: the same values, kept as objects and encoded again for every record (avsc is loaded only then).
   const schema = config.payload.kind === 'avro' && config.payload.serializeOnSend
-    ? (await import('../src/payloads.js')).loadSchema(config.payload.schemaFile) : undefined;
+    ? (await import('../src/produce/payloads.js')).loadSchema(config.payload.schemaFile) : undefined;
   const objects = schema ? values.map((value) => schema.fromBuffer(value) as unknown) : undefined;
   const keys = config.keys === 'none' ? [] : Array.from({ length: KEY_POOL_SIZE }, (_, i) => Buffer.from(`key-${i}`));
   const allPartitions = config.partitions;

@@ -1,5 +1,5 @@
-import { percentileChart } from '../charts.js';
-import { decodeHistogram, percentileCurve } from '../histograms.js';
+import { percentileChart } from '../report/charts.js';
+import { decodeHistogram, percentileCurve } from '../report/histograms.js';
 import type { AnalysisRun } from './run-analysis.js';
 import { formatCommand, type DocumentSection, type ReportChart, type ReportDocument } from './report-document.js';
 

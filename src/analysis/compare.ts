@@ -1,8 +1,8 @@
-import { barChart } from '../charts.js';
-import { parseCodec } from '../codecs.js';
-import type { CodecName } from '../config.js';
-import { DataStormError } from '../errors.js';
-import type { ReportTable } from '../html-report.js';
+import { barChart } from '../report/charts.js';
+import { parseCodec } from '../kafka/codecs.js';
+import type { CodecName } from '../run-spec/run-config.js';
+import { DataStormError } from '../shared/errors.js';
+import type { ReportTable } from '../report/html-report.js';
 import { analysisDocument, latencyChart } from './analysis-document.js';
 import { pointFigures, pointTable } from './point-figures.js';
 import type { ReportDocument } from './report-document.js';

@@ -1,5 +1,5 @@
-import { barChart } from '../charts.js';
-import type { ReportTable } from '../html-report.js';
+import { barChart } from '../report/charts.js';
+import type { ReportTable } from '../report/html-report.js';
 import { analysisDocument, latencyChart } from './analysis-document.js';
 import { pointFigures, type PointFigures } from './point-figures.js';
 import { produceArgv } from './produce-args.js';

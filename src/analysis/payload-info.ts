@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
-import type { PayloadSource } from '../config.js';
-import { buildPayloadPool, poolSize } from '../payloads.js';
+import type { PayloadSource } from '../run-spec/run-config.js';
+import { buildPayloadPool, poolSize } from '../produce/payloads.js';
 
 /**
  * What the records carried, for the report: codec figures mean little without knowing how compressible the

@@ -1,5 +1,5 @@
-import type { ReportTable } from '../html-report.js';
-import { createTable } from '../table.js';
+import type { ReportTable } from '../report/html-report.js';
+import { createTable } from '../report/table.js';
 import { cpuPercentOfMachine } from './process-usage.js';
 import type { MeasuredPoint } from './run-point.js';
 

@@ -1,15 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin } from 'kafkajs';
-import type { RunConfig } from '../config.js';
-import { DataStormError } from '../errors.js';
-import { createKafka } from '../kafka-client.js';
-import { buildPayloadPool } from '../payloads.js';
+import type { RunConfig } from '../run-spec/run-config.js';
+import { DataStormError } from '../shared/errors.js';
+import { createKafka } from '../kafka/kafka-client.js';
+import { buildPayloadPool } from '../produce/payloads.js';
 import type { ClientSecurity } from '../security/client-security.js';
-import { prepareTopic, topicEndOffsetTotal } from '../topic.js';
+import { prepareTopic, topicEndOffsetTotal } from '../kafka/topic.js';
 
 /**
  * Each point's fresh topic, created before the point's processes start, the way `datastorm produce` would
- * create it (src/topic.ts prepareTopic): its creation stays out of the point's figures, processes that share
+ * create it (src/kafka/topic.ts prepareTopic): its creation stays out of the point's figures, processes that share
  * it do not race to create it, and the point starts only once every partition's leader answers for its
  * offsets (a broker can take a moment to learn it leads a partition of a new topic).
  */

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option } from 'commander';
-import type { RunConfig } from '../config.js';
-import { DataStormError } from '../errors.js';
-import { PRODUCE_OPTIONS, defaultProduceFlags, toRunConfig, type ProduceFlags } from '../cli/produce-options.js';
+import type { RunConfig } from '../run-spec/run-config.js';
+import { DataStormError } from '../shared/errors.js';
+import { PRODUCE_OPTIONS, defaultProduceFlags, toRunConfig, type ProduceFlags } from '../run-spec/produce-options.js';
 
 /**
  * Produce options as the user wrote them (text, not parsed values): each measured point is a

@@ -1,5 +1,5 @@
-import { renderHtmlReport, renderMarkdownTable, type ReportSection, type ReportTable } from '../html-report.js';
-import type { MachineInfo } from '../result.js';
+import { renderHtmlReport, renderMarkdownTable, type ReportSection, type ReportTable } from '../report/html-report.js';
+import type { MachineInfo } from '../produce/result.js';
 import { maskPropertyLine } from '../security/client-security.js';
 
 /**

@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataStormError } from '../errors.js';
-import { makeFolder } from '../paths.js';
-import type { ReportTable } from '../html-report.js';
+import { DataStormError } from '../shared/errors.js';
+import { makeFolder } from '../shared/paths.js';
+import type { ReportTable } from '../report/html-report.js';
 import { charts } from './analysis-document.js';
 import { pointFigures } from './point-figures.js';
 import { formatCommand, renderHtmlDocument, renderMarkdownReport, type ReportDocument } from './report-document.js';

@@ -1,10 +1,10 @@
-import { bootstrapOrLocalCluster } from '../bootstrap.js';
+import { bootstrapOrLocalCluster } from '../cluster/bootstrap.js';
 import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RunConfig } from '../config.js';
-import { describeBrokers } from '../kafka-client.js';
-import { machineInfo } from '../machine.js';
-import type { MachineInfo } from '../result.js';
+import type { RunConfig } from '../run-spec/run-config.js';
+import { describeBrokers } from '../kafka/kafka-client.js';
+import { machineInfo } from '../report/machine.js';
+import type { MachineInfo } from '../produce/result.js';
 import { payloadInfo, type PayloadInfo } from './payload-info.js';
 import { createPointTopic, deletePointTopic } from './point-topic.js';
 import { cpuPercentOfMachine, localBrokerPids, processesCpuMs } from './process-usage.js';

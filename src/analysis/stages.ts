@@ -3,8 +3,8 @@ import { basename, extname, join } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { shardConfig } from '../bench/shard.js';
-import type { RunConfig } from '../config.js';
-import { DataStormError } from '../errors.js';
+import type { RunConfig } from '../run-spec/run-config.js';
+import { DataStormError } from '../shared/errors.js';
 import {
   ANALYSIS_OWNED_OPTIONS, flagOf, isVariadic, keyOfFlagName, parseProduceValue, runConfigOf, takesValue,
   type ProduceArgs, type ProduceOptionKey,

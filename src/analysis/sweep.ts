@@ -1,6 +1,6 @@
-import { barChart, lineChart, type LineSeries } from '../charts.js';
-import { DataStormError } from '../errors.js';
-import type { ReportTable } from '../html-report.js';
+import { barChart, lineChart, type LineSeries } from '../report/charts.js';
+import { DataStormError } from '../shared/errors.js';
+import type { ReportTable } from '../report/html-report.js';
 import { analysisDocument, latencyChart } from './analysis-document.js';
 import { pointFigures, pointTable, type ExtraColumns, type PointFigures } from './point-figures.js';
 import { entriesOf, flagOf, isVariadic, parseProduceValue, type ProduceArgs, type ProduceOptionKey } from './produce-args.js';

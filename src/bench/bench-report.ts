@@ -1,7 +1,7 @@
 import { benchMetrics, referenceLabel, relativeMetrics, type BenchResult } from './bench-result.js';
 import { METRIC_NAMES, formatMetricValue, median, medianMetrics, type MetricValues } from './metrics.js';
 
-/** Tables of `bench run` and `merge`, as rows of strings (src/table.ts draws them on stderr). */
+/** Tables of `bench run` and `merge`, as rows of strings (src/report/table.ts draws them on stderr). */
 export interface TableRows {
   head: string[];
   rows: string[][];

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { DataStormError } from '../errors.js';
-import { RESULT_SCHEMA_VERSION, type ProduceResult } from '../result.js';
+import { DataStormError } from '../shared/errors.js';
+import { RESULT_SCHEMA_VERSION, type ProduceResult } from '../produce/result.js';
 import {
   METRIC_NAMES, median, medianMetrics, metricsOfProduceResult, type MetricName, type MetricValues, type ReferenceMetricValues,
 } from './metrics.js';
 import type { Shard } from './shard.js';
 
 /**
- * What `datastorm bench run` writes: the produce result (ProduceResult, schema in src/result.ts) of the run
+ * What `datastorm bench run` writes: the produce result (ProduceResult, schema in src/produce/result.ts) of the run
  * with the median records/s, plus a `bench` section. Plain `datastorm produce --json` output is a valid
  * bench file too: it is one run with no reference.
  */
@@ -34,7 +34,7 @@ export interface ReferenceRun {
  * `--vs FILE.yaml`: a fixed DataStorm workload, whose settings a change under test never touches.
  */
 export type ReferenceInfo =
-  | { tool: 'kafka-producer-perf-test'; kafkaVersion: string; /** src/java-perf.ts javaProducerPerfArgs */ args: string[]; runs: ReferenceRun[] }
+  | { tool: 'kafka-producer-perf-test'; kafkaVersion: string; /** src/bench/java-perf.ts javaProducerPerfArgs */ args: string[]; runs: ReferenceRun[] }
   | { tool: 'datastorm'; workload: { name: string; file?: string }; runs: ReferenceRun[] };
 
 /** How tables name a reference: java, or the reference workload's name. */

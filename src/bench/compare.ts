@@ -1,6 +1,6 @@
-import type { RunConfig } from '../config.js';
-import { DataStormError } from '../errors.js';
-import type { ProduceResult } from '../result.js';
+import type { RunConfig } from '../run-spec/run-config.js';
+import { DataStormError } from '../shared/errors.js';
+import type { ProduceResult } from '../produce/result.js';
 import { formatSecurity } from '../security/client-security.js';
 import {
   METRICS, METRIC_NAMES, formatMetricValue, isMetricName, type MetricName, type MetricValues,

@@ -1,6 +1,6 @@
-import { DataStormError } from '../errors.js';
-import { encodeHistogram, mergeHistograms, summarizeLatency } from '../histograms.js';
-import { throughputOf, totalsOf, type IntervalResult, type LatencyResult, type ProduceResult, type Throughput, type Totals } from '../result.js';
+import { DataStormError } from '../shared/errors.js';
+import { encodeHistogram, mergeHistograms, summarizeLatency } from '../report/histograms.js';
+import { throughputOf, totalsOf, type IntervalResult, type LatencyResult, type ProduceResult, type Throughput, type Totals } from '../produce/result.js';
 import type { BenchResult } from './bench-result.js';
 import { differencesBetween } from './compare.js';
 import { metricsOfProduceResult } from './metrics.js';

@@ -1,6 +1,6 @@
-import type { ProduceResult, Throughput } from '../result.js';
-import type { LatencyResult } from '../result.js';
-import type { ProducerPerfSummary } from '../java-perf.js';
+import type { ProduceResult, Throughput } from '../produce/result.js';
+import type { LatencyResult } from '../produce/result.js';
+import type { ProducerPerfSummary } from './java-perf.js';
 
 /**
  * The figures a bench gate tests: snake_case names with their unit (k6 style), and which way is better.

@@ -1,9 +1,9 @@
-import type { RunConfig } from '../config.js';
+import type { RunConfig } from '../run-spec/run-config.js';
 import { runProduce } from '../engine/run-produce.js';
-import { DataStormError } from '../errors.js';
-import { javaProducerPerfArgs, runJavaProducerPerf } from '../java-perf.js';
-import { formatSummaryLine } from '../report.js';
-import type { ProduceResult } from '../result.js';
+import { DataStormError } from '../shared/errors.js';
+import { javaProducerPerfArgs, runJavaProducerPerf } from './java-perf.js';
+import { formatSummaryLine } from '../report/produce-report.js';
+import type { ProduceResult } from '../produce/result.js';
 import type { BenchResult, ReferenceInfo, ReferenceRun } from './bench-result.js';
 import { formatMetricsLine } from './bench-report.js';
 import { metricsOfJavaSummary, metricsOfProduceResult } from './metrics.js';

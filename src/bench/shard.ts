@@ -1,6 +1,6 @@
-import type { RunConfig } from '../config.js';
+import type { RunConfig } from '../run-spec/run-config.js';
 import { splitExactly } from '../engine/split.js';
-import { DataStormError } from '../errors.js';
+import { DataStormError } from '../shared/errors.js';
 
 /**
  * `--shard i/N`: one of N processes (or hosts) that together run one workload. The workload file describes

@@ -1,4 +1,4 @@
-import { DataStormError } from '../errors.js';
+import { DataStormError } from '../shared/errors.js';
 import { METRIC_NAMES, formatMetricValue, isMetricName, type MetricName, type MetricValues } from './metrics.js';
 
 /** A k6-style threshold, `p99_ms<50` or `records_per_sec>=100000`, parsed once into a typed predicate. */

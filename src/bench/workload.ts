@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import type { RunConfig } from '../config.js';
-import { DataStormError } from '../errors.js';
-import { PRODUCE_OPTIONS, defaultProduceFlags, toRunConfig, type ProduceFlags } from '../cli/produce-options.js';
+import type { RunConfig } from '../run-spec/run-config.js';
+import { DataStormError } from '../shared/errors.js';
+import { PRODUCE_OPTIONS, defaultProduceFlags, toRunConfig, type ProduceFlags } from '../run-spec/produce-options.js';
 
 /**
  * A workload file: what load to put on the cluster, in `datastorm produce`'s own flag names (record-size: 100,

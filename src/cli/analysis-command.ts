@@ -13,12 +13,12 @@ import { reportJson, writeReportFiles } from '../analysis/report-files.js';
 import { runAnalysis, type AnalysisOptions, type AnalysisRun, type PointSpec } from '../analysis/run-analysis.js';
 import { checkScale, readStages, stagePointSpec, type Stage } from '../analysis/stages.js';
 import { sweepAxis, sweepDocument, sweepPointArgs, sweepTable } from '../analysis/sweep.js';
-import { CODEC_NAMES } from '../config.js';
-import { DataStormError } from '../errors.js';
-import type { ReportTable } from '../html-report.js';
-import { projectRoot } from '../paths.js';
+import { CODEC_NAMES } from '../run-spec/run-config.js';
+import { DataStormError } from '../shared/errors.js';
+import type { ReportTable } from '../report/html-report.js';
+import { projectRoot } from '../shared/paths.js';
 import { writablePath } from './output-path.js';
-import { PRODUCE_OPTIONS, defaultProduceFlags } from './produce-options.js';
+import { PRODUCE_OPTIONS, defaultProduceFlags } from '../run-spec/produce-options.js';
 
 /**
  * `datastorm compare`, `sweep` and `evolution`: several produce runs, each point in a process of its own

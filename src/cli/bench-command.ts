@@ -1,7 +1,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { bootstrapOrLocalCluster } from '../bootstrap.js';
-import { readPropertiesFile } from '../properties-file.js';
+import { bootstrapOrLocalCluster } from '../cluster/bootstrap.js';
+import { readPropertiesFile } from '../run-spec/properties-file.js';
 import { Command, Option } from 'commander';
 import { benchMetrics, readBenchResult, referenceLabel, relativeMetrics, type BenchResult } from '../bench/bench-result.js';
 import { benchTable, mergeTable, steadyStateNote, type TableRows } from '../bench/bench-report.js';
@@ -13,13 +13,13 @@ import { runBench, type BenchReference } from '../bench/run-bench.js';
 import { parseShard } from '../bench/shard.js';
 import { evaluateThresholds, parseThreshold, thresholdFailure, thresholdRows, type Threshold } from '../bench/thresholds.js';
 import { readWorkload } from '../bench/workload.js';
-import { DataStormError, INTERRUPTED_EXIT_CODE } from '../errors.js';
-import { makeFolder } from '../paths.js';
-import { formatAccountingLine } from '../report.js';
-import { createTable } from '../table.js';
+import { DataStormError, INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
+import { makeFolder } from '../shared/paths.js';
+import { formatAccountingLine } from '../report/produce-report.js';
+import { createTable } from '../report/table.js';
 import { interruptible } from './interrupt.js';
 import { writablePath } from './output-path.js';
-import { parseIntegerOption } from './parse.js';
+import { parseIntegerOption } from '../run-spec/parse.js';
 
 /** Exit code of a gate that failed (a regression or a threshold), as k6 exits on failed thresholds. */
 export const GATE_FAILED_EXIT_CODE = 99;

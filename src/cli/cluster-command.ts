@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process';
 import { Command, Option } from 'commander';
-import { createTable } from '../table.js';
+import { createTable } from '../report/table.js';
 import { clusterDown, clusterStatus, clusterUp, defaultClusterDir, readClusterState, startNode, stopNode } from '../cluster/launcher.js';
 import { javaArgs, requireJava, resolveKafkaRuntime } from '../cluster/kafka-runtime.js';
 import { renderCompose } from '../cluster/compose.js';
 import { CLUSTER_SECURITY, DEFAULT_KAFKA_VERSION, DEFAULT_LAYOUT, withSecurity, type ClusterSecurity } from '../cluster/settings.js';
 import type { ClusterState } from '../cluster/launcher.js';
-import { DataStormError } from '../errors.js';
-import { parseChoice, parseIntegerOption } from './parse.js';
+import { DataStormError } from '../shared/errors.js';
+import { parseChoice, parseIntegerOption } from '../run-spec/parse.js';
 
 const stderrLine = (line: string) => process.stderr.write(`${line}\n`);
 

@@ -1,30 +1,30 @@
 import { randomInt } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { bootstrapOrLocalCluster } from '../bootstrap.js';
+import { bootstrapOrLocalCluster } from '../cluster/bootstrap.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { runConsume, type ConsumeConfig } from '../consume.js';
+import { runConsume, type ConsumeConfig } from '../consume/consume.js';
 import { formatFaultLines, parseFaultPlan, type FaultStep } from '../faults/fault-plan.js';
 import {
   DETAILED_HEADER, formatConsumeAccounting, formatConsumePartialLine, formatIdleConsumersNote, formatIntervalLine, formatProgress,
   formatSummaryLine, formatTimeoutWarning, SUMMARY_HEADER,
-} from '../consume-report.js';
-import { formatAccountingLine, formatEndToEndPartialLine, formatLatencyLine, formatProducerLine, LATENCY_NOTE } from '../e2e-report.js';
-import { runEndToEnd, type EndToEndConfig } from '../end-to-end.js';
-import { parseCodec } from '../codecs.js';
-import type { CodecName } from '../config.js';
-import { DataStormError, INTERRUPTED_EXIT_CODE } from '../errors.js';
+} from '../consume/consume-report.js';
+import { formatAccountingLine, formatEndToEndPartialLine, formatLatencyLine, formatProducerLine, LATENCY_NOTE } from '../consume/e2e-report.js';
+import { runEndToEnd, type EndToEndConfig } from '../consume/end-to-end.js';
+import { parseCodec } from '../kafka/codecs.js';
+import type { CodecName } from '../run-spec/run-config.js';
+import { DataStormError, INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
 import { interruptible } from './interrupt.js';
 import { writablePath } from './output-path.js';
 import { ProgressLine } from './progress-line.js';
-import { runLag, type LagConfig } from '../lag.js';
-import { formatLagHeader, formatLagRow, formatLagSummary, LAG_TABLE_HEAD, lagChart, lagTableRows, partitionsKey } from '../lag-report.js';
-import { runReplayCheck, type ReplayConfig } from '../replay.js';
-import { formatDiff, formatPassLine, formatVerdict } from '../replay-report.js';
+import { runLag, type LagConfig } from '../consume/lag.js';
+import { formatLagHeader, formatLagRow, formatLagSummary, LAG_TABLE_HEAD, lagChart, lagTableRows, partitionsKey } from '../consume/lag-report.js';
+import { runReplayCheck, type ReplayConfig } from '../consume/replay.js';
+import { formatDiff, formatPassLine, formatVerdict } from '../consume/replay-report.js';
 import { readClientProperties } from '../security/client-properties.js';
 import type { ClientSecurity } from '../security/client-security.js';
-import { createTable } from '../table.js';
-import { checkTopicName } from '../topic.js';
-import { parseDurationMs, parseIntegerOption, parseSize } from './parse.js';
+import { createTable } from '../report/table.js';
+import { checkTopicName } from '../kafka/topic.js';
+import { parseDurationMs, parseIntegerOption, parseSize } from '../run-spec/parse.js';
 
 /**
  * The consuming side: `consume` (kafka-consumer-perf-test's flags and output), `e2e` (produce→consume

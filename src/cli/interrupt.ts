@@ -1,4 +1,4 @@
-import { INTERRUPTED_EXIT_CODE } from '../errors.js';
+import { INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
 
 /**
  * Runs a command's work with Ctrl-C turned into an abort, the same in every command: the first Ctrl-C says what

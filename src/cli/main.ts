@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { DataStormError, formatError } from '../errors.js';
+import { DataStormError, formatError } from '../shared/errors.js';
 import { clusterCommand, kafkaToolCommand } from './cluster-command.js';
 import { consumeCommand, endToEndCommand, lagCommand, replayCheckCommand } from './consume-command.js';
 import { produceCommand } from './produce-command.js';

@@ -1,7 +1,7 @@
 import { accessSync, constants, existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { DataStormError } from '../errors.js';
-import { makeFolder } from '../paths.js';
+import { DataStormError } from '../shared/errors.js';
+import { makeFolder } from '../shared/paths.js';
 
 /**
  * Checks, before any work starts, that an output the user named can be written: a file (its folder is made if

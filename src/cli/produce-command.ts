@@ -1,16 +1,16 @@
 import { Command } from 'commander';
-import type { RunConfig } from '../config.js';
+import type { RunConfig } from '../run-spec/run-config.js';
 import { RunFailedError, runProduce } from '../engine/run-produce.js';
-import { DataStormError, formatError, INTERRUPTED_EXIT_CODE } from '../errors.js';
+import { DataStormError, formatError, INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
 import { interruptible } from './interrupt.js';
 import { ProgressLine } from './progress-line.js';
 import {
   formatAccountingLine, formatErrorsLine, formatIntendedLatencyLine, formatMetricsTable, formatPartialLine, formatProduceProgress,
   formatResultTable, formatRunHeader, formatSummaryLine, formatWindowLine,
-} from '../report.js';
-import type { ProduceResult } from '../result.js';
+} from '../report/produce-report.js';
+import type { ProduceResult } from '../produce/result.js';
 import { formatFaultLines } from '../faults/fault-plan.js';
-import { produceOptions, toRunConfig, type ProduceFlags } from './produce-options.js';
+import { produceOptions, toRunConfig, type ProduceFlags } from '../run-spec/produce-options.js';
 
 const stderr = (line: string) => process.stderr.write(`${line}\n`);
 

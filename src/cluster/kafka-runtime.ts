@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { DataStormError } from '../errors.js';
-import { projectRoot } from '../paths.js';
+import { DataStormError } from '../shared/errors.js';
+import { projectRoot } from '../shared/paths.js';
 
 /** Where Kafka's jars come from: a Maven-resolved cache, or an existing install named by KAFKA_HOME. */
 export interface KafkaRuntime {

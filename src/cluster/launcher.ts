@@ -4,8 +4,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DataStormError } from '../errors.js';
-import { describeBrokers } from '../kafka-client.js';
+import { DataStormError } from '../shared/errors.js';
+import { describeBrokers } from '../kafka/kafka-client.js';
 import { datastormHome, javaArgs, requireJava, resolveKafkaRuntime, type KafkaRuntime } from './kafka-runtime.js';
 import {
   JVM_FLAGS, SASL_USER, bootstrapServers, clientPort, controllerPort, formatProperties, nodeIds, nodeSettings,

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataStormError } from '../errors.js';
+import { DataStormError } from '../shared/errors.js';
 
 /** The throwaway CA and broker certificate of the local SASL_SSL listener, made with openssl. */
 export interface ListenerCerts {

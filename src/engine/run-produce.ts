@@ -8,22 +8,22 @@ import { addToSlot, faultReport } from '../faults/fault-plan.js';
 import { checkFaultTarget } from '../faults/fault-target.js';
 import { runFaults } from '../faults/run-faults.js';
 import { DEFAULT_KAFKA_VERSION, DEFAULT_LAYOUT } from '../cluster/settings.js';
-import type { RunConfig } from '../config.js';
-import { DataStormError } from '../errors.js';
-import { createHistogram, decodeHistogram, encodeHistogram, summarizeLatency, type Histogram } from '../histograms.js';
-import { createKafka, describeBrokers } from '../kafka-client.js';
+import type { RunConfig } from '../run-spec/run-config.js';
+import { DataStormError } from '../shared/errors.js';
+import { createHistogram, decodeHistogram, encodeHistogram, summarizeLatency, type Histogram } from '../report/histograms.js';
+import { createKafka, describeBrokers } from '../kafka/kafka-client.js';
 import { publicSecurity } from '../security/client-security.js';
-import { machineInfo } from '../machine.js';
-import { formatWorkersOverCoresNote } from '../report.js';
-import { projectRoot } from '../paths.js';
-import { buildPayloadPool } from '../payloads.js';
+import { machineInfo } from '../report/machine.js';
+import { formatWorkersOverCoresNote } from '../report/produce-report.js';
+import { projectRoot } from '../shared/paths.js';
+import { buildPayloadPool } from '../produce/payloads.js';
 import {
   RESULT_SCHEMA_VERSION, throughputOf, totalsOf, type IntervalResult, type LatencyResult, type ProduceResult, type RunHeader,
   type ValueSizes, type WorkerResult,
-} from '../result.js';
+} from '../produce/result.js';
 import { planBatchBuffers, type BatchBufferPlan } from '../produce/batch-buffers.js';
 import { shareValues, type SharedValues } from '../produce/shared-values.js';
-import { prepareTopic, settledEndOffsetTotal, topicEndOffsetTotal } from '../topic.js';
+import { prepareTopic, settledEndOffsetTotal, topicEndOffsetTotal } from '../kafka/topic.js';
 import { partitionsOfWorker, splitExactly } from './split.js';
 import type { MainToWorker, ProduceTask, WorkerInterval, WorkerSummary, WorkerToMain } from './worker-protocol.js';
 

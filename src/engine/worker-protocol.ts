@@ -1,4 +1,4 @@
-import type { RunConfig } from '../config.js';
+import type { RunConfig } from '../run-spec/run-config.js';
 import type { BatchBufferPlan } from '../produce/batch-buffers.js';
 import type { SharedValues } from '../produce/shared-values.js';
 import type { MessagePort } from 'node:worker_threads';

@@ -1,4 +1,4 @@
-import { DataStormError } from '../errors.js';
+import { DataStormError } from '../shared/errors.js';
 
 /**
  * Faults on demand during a run on the local cluster: `--fault 'kill-node 2 at 10s; start-node 2 at 25s'`.

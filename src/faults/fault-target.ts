@@ -1,5 +1,5 @@
 import { defaultClusterDir, readClusterState } from '../cluster/launcher.js';
-import { DataStormError } from '../errors.js';
+import { DataStormError } from '../shared/errors.js';
 import type { FaultStep } from './fault-plan.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { EncodedRecords } from '../kafkajs-patches.js';
+import type { EncodedRecords } from '../kafka/kafkajs-patches.js';
 import { REQUEST_ROOM_BYTES, type BatchBufferPool } from './batch-buffers.js';
 import { RECORD_BATCH_HEADER_BYTES, recordSize, writeRecord } from './record-batch.js';
 

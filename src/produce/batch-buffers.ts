@@ -1,4 +1,4 @@
-import { DataStormError } from '../errors.js';
+import { DataStormError } from '../shared/errors.js';
 import { RECORD_BATCH_HEADER_BYTES, recordSize } from './record-batch.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { WorkerInterval } from '../engine/worker-protocol.js';
 import { ACK_SLOT_MS } from '../faults/fault-plan.js';
-import { createHistogram, encodeHistogram, recordLatencyUs } from '../histograms.js';
+import { createHistogram, encodeHistogram, recordLatencyUs } from '../report/histograms.js';
 import type { ProducerBatch } from './accumulator.js';
 
 /** What a worker measures: a batch's records when it is acknowledged or fails, taken out once per interval. */

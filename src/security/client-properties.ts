@@ -1,5 +1,5 @@
-import { DataStormError } from '../errors.js';
-import { readPropertiesFile, splitProperty } from '../properties-file.js';
+import { DataStormError } from '../shared/errors.js';
+import { readPropertiesFile, splitProperty } from '../run-spec/properties-file.js';
 import { isSecurityProperty, parseClientSecurity, type ClientSecurity } from './client-security.js';
 
 /**

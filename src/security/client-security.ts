@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { DataStormError } from '../errors.js';
+import { DataStormError } from '../shared/errors.js';
 
 /**
  * A client's TLS and SASL settings, resolved once from Kafka's own client properties (security.protocol,

@@ -1,6 +1,6 @@
 import { connect as tcpConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { DataStormError } from '../errors.js';
+import { DataStormError } from '../shared/errors.js';
 import type { ClientSecurity } from './client-security.js';
 
 /** Node's codes for a certificate chain the client does not trust. */

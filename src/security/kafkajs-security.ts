@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
-import { DataStormError } from '../errors.js';
+import { DataStormError } from '../shared/errors.js';
 import type { ClientSecurity, SaslSettings, TlsSettings } from './client-security.js';
 
 /** kafkajs's `ssl` and `sasl` options for a client's security (none for PLAINTEXT: the default path is unchanged). */

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SaxesParser } from 'saxes';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createKafka } from '../../src/kafka-client.js';
-import type { ProduceResult } from '../../src/result.js';
+import { createKafka } from '../../src/kafka/kafka-client.js';
+import type { ProduceResult } from '../../src/produce/result.js';
 import { eventually, runCli, uniqueTopic } from '../helpers.js';
 
 const bootstrap = inject('bootstrap');

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { BenchResult } from '../../src/bench/bench-result.js';
-import { mergeHistograms, summarizeLatency } from '../../src/histograms.js';
-import { createKafka } from '../../src/kafka-client.js';
+import { mergeHistograms, summarizeLatency } from '../../src/report/histograms.js';
+import { createKafka } from '../../src/kafka/kafka-client.js';
 import { CLI, runCli, uniqueTopic } from '../helpers.js';
 
 const bootstrap = inject('bootstrap');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { BenchResult } from '../../src/bench/bench-result.js';
-import { createKafka } from '../../src/kafka-client.js';
+import { createKafka } from '../../src/kafka/kafka-client.js';
 import { runCli, uniqueTopic } from '../helpers.js';
 
 const bootstrap = inject('bootstrap');

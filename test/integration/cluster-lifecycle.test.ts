@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { clusterDown, clusterUp, readClusterState } from '../../src/cluster/launcher.js';
 import { DEFAULT_KAFKA_VERSION, type ClusterLayout } from '../../src/cluster/settings.js';
-import { describeBrokers } from '../../src/kafka-client.js';
+import { describeBrokers } from '../../src/kafka/kafka-client.js';
 import { resolveKafkaRuntime } from '../../src/cluster/kafka-runtime.js';
 import { runCli } from '../helpers.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { describeBrokers, createKafka } from '../../src/kafka-client.js';
+import { describeBrokers, createKafka } from '../../src/kafka/kafka-client.js';
 import { DEFAULT_KAFKA_VERSION } from '../../src/cluster/settings.js';
 import { runCli, uniqueTopic } from '../helpers.js';
 

@@ -5,9 +5,9 @@ import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, inject, it } from 'vitest';
 import { readClusterState } from '../../src/cluster/launcher.js';
 import { javaArgs } from '../../src/cluster/kafka-runtime.js';
-import { compressionTypeOf } from '../../src/codecs.js';
-import { CODEC_NAMES, type CodecName } from '../../src/config.js';
-import { createKafka } from '../../src/kafka-client.js';
+import { compressionTypeOf } from '../../src/kafka/codecs.js';
+import { CODEC_NAMES, type CodecName } from '../../src/run-spec/run-config.js';
+import { createKafka } from '../../src/kafka/kafka-client.js';
 import { sendByPartition, uniqueTopic } from '../helpers.js';
 
 const RECORDS = 500;

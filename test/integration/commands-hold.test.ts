@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { ConsumeResult } from '../../src/consume.js';
-import { CODEC_NAMES } from '../../src/config.js';
-import type { EndToEndResult } from '../../src/end-to-end.js';
-import { createKafka } from '../../src/kafka-client.js';
-import type { ReplayResult } from '../../src/replay.js';
+import type { ConsumeResult } from '../../src/consume/consume.js';
+import { CODEC_NAMES } from '../../src/run-spec/run-config.js';
+import type { EndToEndResult } from '../../src/consume/end-to-end.js';
+import { createKafka } from '../../src/kafka/kafka-client.js';
+import type { ReplayResult } from '../../src/consume/replay.js';
 import { eventually, runCli, startCli, uniqueTopic, until } from '../helpers.js';
 
 /**

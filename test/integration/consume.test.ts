@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { ConsumeResult } from '../../src/consume.js';
-import { DETAILED_HEADER, SUMMARY_HEADER } from '../../src/consume-report.js';
-import { formatJavaFixed } from '../../src/java-format.js';
-import { createKafka } from '../../src/kafka-client.js';
+import type { ConsumeResult } from '../../src/consume/consume.js';
+import { DETAILED_HEADER, SUMMARY_HEADER } from '../../src/consume/consume-report.js';
+import { formatJavaFixed } from '../../src/report/java-format.js';
+import { createKafka } from '../../src/kafka/kafka-client.js';
 import { runCli, uniqueTopic } from '../helpers.js';
 
 const bootstrap = inject('bootstrap');

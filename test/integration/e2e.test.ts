@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { EndToEndResult } from '../../src/end-to-end.js';
-import { decodeHistogram } from '../../src/histograms.js';
-import { createKafka } from '../../src/kafka-client.js';
-import { topicEndOffsetTotal } from '../../src/topic.js';
+import type { EndToEndResult } from '../../src/consume/end-to-end.js';
+import { decodeHistogram } from '../../src/report/histograms.js';
+import { createKafka } from '../../src/kafka/kafka-client.js';
+import { topicEndOffsetTotal } from '../../src/kafka/topic.js';
 import { runCli, uniqueTopic } from '../helpers.js';
 
 const bootstrap = inject('bootstrap');

@@ -2,8 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createKafka } from '../../src/kafka-client.js';
-import type { LagResult } from '../../src/lag.js';
+import { createKafka } from '../../src/kafka/kafka-client.js';
+import type { LagResult } from '../../src/consume/lag.js';
 import { runCli, startCli, uniqueTopic, until } from '../helpers.js';
 
 const bootstrap = inject('bootstrap');

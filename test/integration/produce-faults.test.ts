@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterDown, clusterUp, type ClusterState } from '../../src/cluster/launcher.js';
 import { DEFAULT_KAFKA_VERSION } from '../../src/cluster/settings.js';
-import { createKafka } from '../../src/kafka-client.js';
-import type { ConsumeResult } from '../../src/consume.js';
-import type { EndToEndResult } from '../../src/end-to-end.js';
-import type { ProduceResult } from '../../src/result.js';
-import { topicEndOffsetTotal } from '../../src/topic.js';
+import { createKafka } from '../../src/kafka/kafka-client.js';
+import type { ConsumeResult } from '../../src/consume/consume.js';
+import type { EndToEndResult } from '../../src/consume/end-to-end.js';
+import type { ProduceResult } from '../../src/produce/result.js';
+import { topicEndOffsetTotal } from '../../src/kafka/topic.js';
 import { CLI, PERF_SUMMARY_LINE, PERF_WINDOW_LINE, consumeAll, runCli, uniqueTopic } from '../helpers.js';
 
 // Its own 3-node cluster (its own ports and folder): these tests kill a broker, which the shared cluster must not see.

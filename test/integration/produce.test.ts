@@ -3,10 +3,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createKafka } from '../../src/kafka-client.js';
-import { loadSchema } from '../../src/payloads.js';
-import type { ProduceResult } from '../../src/result.js';
-import { topicEndOffsetTotal } from '../../src/topic.js';
+import { createKafka } from '../../src/kafka/kafka-client.js';
+import { loadSchema } from '../../src/produce/payloads.js';
+import type { ProduceResult } from '../../src/produce/result.js';
+import { topicEndOffsetTotal } from '../../src/kafka/topic.js';
 import { CLI, PERF_SUMMARY_LINE, PERF_WINDOW_LINE, consumeAll, runCli, startCli, uniqueTopic, until } from '../helpers.js';
 
 const bootstrap = inject('bootstrap');

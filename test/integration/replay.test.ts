@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createKafka } from '../../src/kafka-client.js';
-import { DigestBuilder } from '../../src/replay-digest.js';
-import { runReplayCheck, type ReplayResult } from '../../src/replay.js';
+import { createKafka } from '../../src/kafka/kafka-client.js';
+import { DigestBuilder } from '../../src/consume/replay-digest.js';
+import { runReplayCheck, type ReplayResult } from '../../src/consume/replay.js';
 import { PLAINTEXT } from '../../src/security/client-security.js';
 import { CLI, runCli, sendByPartition, uniqueTopic } from '../helpers.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareDocument, compareTable, parseCodecList, seedCodecCell } from '../../src/analysis/compare.js';
 import { renderTerminalTable } from '../../src/analysis/point-figures.js';
-import { renderMarkdownTable } from '../../src/html-report.js';
+import { renderMarkdownTable } from '../../src/report/html-report.js';
 import { analysisRun, point } from './analysis-fixtures.js';
 
 const none = point('none', {

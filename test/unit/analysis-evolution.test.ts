@@ -3,7 +3,7 @@ import {
   evolutionDocument, evolutionTable, formatSpeedup, processesTimesWorkers, speedups, stagesTable,
 } from '../../src/analysis/evolution.js';
 import { stageFromObject } from '../../src/analysis/stages.js';
-import { renderMarkdownTable } from '../../src/html-report.js';
+import { renderMarkdownTable } from '../../src/report/html-report.js';
 import { analysisRun, point } from './analysis-fixtures.js';
 
 const latencyMs = { mean: 10, p50: 5, p99: 50 };

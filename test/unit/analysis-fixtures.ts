@@ -1,8 +1,8 @@
 import type { MeasuredPoint } from '../../src/analysis/run-point.js';
 import type { AnalysisRun } from '../../src/analysis/run-analysis.js';
-import type { RunConfig } from '../../src/config.js';
-import { createHistogram, encodeHistogram, recordLatencyUs } from '../../src/histograms.js';
-import { RESULT_SCHEMA_VERSION, type MachineInfo } from '../../src/result.js';
+import type { RunConfig } from '../../src/run-spec/run-config.js';
+import { createHistogram, encodeHistogram, recordLatencyUs } from '../../src/report/histograms.js';
+import { RESULT_SCHEMA_VERSION, type MachineInfo } from '../../src/produce/result.js';
 import { PLAINTEXT } from '../../src/security/client-security.js';
 
 /** Measured points and runs built from round figures, for the pure analysis modules' exact-string tests. */

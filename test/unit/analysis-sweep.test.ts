@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { axisPosition, sweepAxis, sweepDocument, sweepPointArgs, sweepTable } from '../../src/analysis/sweep.js';
-import { renderMarkdownTable } from '../../src/html-report.js';
+import { renderMarkdownTable } from '../../src/report/html-report.js';
 import { analysisRun, point } from './analysis-fixtures.js';
 
 const latencyMs = { mean: 10, p50: 5, p99: 50 };

@@ -3,8 +3,8 @@ import {
   compareMetrics, comparisonRows, differencesBetween, formatPercent, parseRegressionLimits, regressionFailure,
 } from '../../src/bench/compare.js';
 import type { MetricValues } from '../../src/bench/metrics.js';
-import { DataStormError } from '../../src/errors.js';
-import type { ProduceResult } from '../../src/result.js';
+import { DataStormError } from '../../src/shared/errors.js';
+import type { ProduceResult } from '../../src/produce/result.js';
 import { produceResult } from './bench-fixtures.js';
 
 const baseline: MetricValues = {

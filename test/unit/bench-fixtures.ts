@@ -1,6 +1,6 @@
-import type { RunConfig } from '../../src/config.js';
-import { createHistogram, encodeHistogram, recordLatencyUs, summarizeLatency } from '../../src/histograms.js';
-import { RESULT_SCHEMA_VERSION, type IntervalResult, type LatencyResult, type ProduceResult } from '../../src/result.js';
+import type { RunConfig } from '../../src/run-spec/run-config.js';
+import { createHistogram, encodeHistogram, recordLatencyUs, summarizeLatency } from '../../src/report/histograms.js';
+import { RESULT_SCHEMA_VERSION, type IntervalResult, type LatencyResult, type ProduceResult } from '../../src/produce/result.js';
 import { PLAINTEXT } from '../../src/security/client-security.js';
 
 /** Results built from known values, for the pure bench modules (compare, merge, reports). */

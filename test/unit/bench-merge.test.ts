@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { BenchResult } from '../../src/bench/bench-result.js';
 import { mergeIntervals, mergeResults } from '../../src/bench/merge-results.js';
 import { shardConfig } from '../../src/bench/shard.js';
-import { decodeHistogram } from '../../src/histograms.js';
-import type { IntervalResult } from '../../src/result.js';
+import { decodeHistogram } from '../../src/report/histograms.js';
+import type { IntervalResult } from '../../src/produce/result.js';
 import { BASE_CONFIG, latencies, latencyOf, produceResult } from './bench-fixtures.js';
 
 const T0 = 1_700_000_000_000;

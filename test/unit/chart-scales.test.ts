@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   TOP_PERCENTILE, formatNumber, linearScale, logScale, logTicks, niceTicks, percentileScale, tickLabels,
-} from '../../src/chart-scales.js';
+} from '../../src/report/chart-scales.js';
 
 describe('niceTicks', () => {
   it('steps by 1, 2 or 5 × 10^k from at or below min to at or above max', () => {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { SaxesParser } from 'saxes';
 import { describe, expect, it } from 'vitest';
-import { barChart, escapeXml, lineChart, percentileChart } from '../../src/charts.js';
-import { createHistogram, percentileCurve, recordLatencyUs } from '../../src/histograms.js';
+import { barChart, escapeXml, lineChart, percentileChart } from '../../src/report/charts.js';
+import { createHistogram, percentileCurve, recordLatencyUs } from '../../src/report/histograms.js';
 
 interface ParsedElement {
   name: string;

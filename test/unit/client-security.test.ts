@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatSecurity, maskPropertyLine, parseClientSecurity, parseJaasOptions, publicSecurity } from '../../src/security/client-security.js';
 import { kafkajsSecurity } from '../../src/security/kafkajs-security.js';
-import { propertyLines } from '../../src/properties-file.js';
+import { propertyLines } from '../../src/run-spec/properties-file.js';
 import { formatCommand } from '../../src/analysis/report-document.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'datastorm-security-unit-'));

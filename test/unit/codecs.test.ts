@@ -4,9 +4,9 @@ import kafkajs from 'kafkajs';
 import type { CompressionTypes as CompressionType } from 'kafkajs';
 import { compress as rawSnappyCompress, uncompress as rawSnappyUncompress } from 'snappy';
 import { describe, expect, it } from 'vitest';
-import { compressionTypeOf, parseCodec, registerCodecs } from '../../src/codecs.js';
-import { CODEC_NAMES } from '../../src/config.js';
-import { DataStormError, formatError } from '../../src/errors.js';
+import { compressionTypeOf, parseCodec, registerCodecs } from '../../src/kafka/codecs.js';
+import { CODEC_NAMES } from '../../src/run-spec/run-config.js';
+import { DataStormError, formatError } from '../../src/shared/errors.js';
 
 const { CompressionCodecs, CompressionTypes } = kafkajs;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConsumeCounters } from '../../src/consume-counters.js';
-import type { WorkerEvent } from '../../src/consume-protocol.js';
-import { groupRebalanceMs } from '../../src/group-timeline.js';
+import { ConsumeCounters } from '../../src/consume/consume-counters.js';
+import type { WorkerEvent } from '../../src/consume/consume-protocol.js';
+import { groupRebalanceMs } from '../../src/consume/group-timeline.js';
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   consumeFigures, DETAILED_HEADER, formatConsumeAccounting, formatIntervalLine, formatProgress, formatSummaryLine,
   formatTimeoutWarning, intervalFigures, SUMMARY_HEADER,
-} from '../../src/consume-report.js';
-import { formatJavaFixed, formatKafkaDate } from '../../src/java-format.js';
+} from '../../src/consume/consume-report.js';
+import { formatJavaFixed, formatKafkaDate } from '../../src/report/java-format.js';
 
 /** A local wall-clock time as epoch ms (Kafka's tool prints local time, so the test does not depend on TZ). */
 const local = (y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number) => new Date(y, mo - 1, d, h, mi, s, ms).getTime();

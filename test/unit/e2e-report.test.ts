@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { formatAccountingLine, formatLatencyLine, formatProducerLine } from '../../src/e2e-report.js';
-import type { EndToEndResult } from '../../src/end-to-end.js';
-import { createHistogram, recordLatencyUs, summarizeLatency } from '../../src/histograms.js';
-import { recordsDue } from '../../src/paced-producer.js';
+import { formatAccountingLine, formatLatencyLine, formatProducerLine } from '../../src/consume/e2e-report.js';
+import type { EndToEndResult } from '../../src/consume/end-to-end.js';
+import { createHistogram, recordLatencyUs, summarizeLatency } from '../../src/report/histograms.js';
+import { recordsDue } from '../../src/consume/paced-producer.js';
 
 describe('recordsDue', () => {
   it('spreads the rate evenly and stops at the duration, whatever the clock says after it', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   createHistogram, decodeHistogram, encodeHistogram, mergeHistograms, recordLatencyUs, summarizeLatency,
-} from '../../src/histograms.js';
+} from '../../src/report/histograms.js';
 
 /** A deterministic spread of latencies with a long tail (xorshift, so the test needs no fixtures). */
 function latencies(seed: number, count: number): number[] {

@@ -1,8 +1,8 @@
 import { SaxesParser } from 'saxes';
 import { describe, expect, it } from 'vitest';
-import { barChart } from '../../src/charts.js';
-import { renderHtmlReport, renderMarkdownTable } from '../../src/html-report.js';
-import type { MachineInfo } from '../../src/result.js';
+import { barChart } from '../../src/report/charts.js';
+import { renderHtmlReport, renderMarkdownTable } from '../../src/report/html-report.js';
+import type { MachineInfo } from '../../src/produce/result.js';
 
 const machine: MachineInfo = {
   hostname: 'bench<1>',

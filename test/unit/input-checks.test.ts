@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { checkScale, readStages } from '../../src/analysis/stages.js';
-import { parseBootstrap } from '../../src/bootstrap.js';
+import { parseBootstrap } from '../../src/cluster/bootstrap.js';
 import { writablePath } from '../../src/cli/output-path.js';
-import { formatIdleConsumersNote } from '../../src/consume-report.js';
-import { checkTopicName } from '../../src/topic.js';
+import { formatIdleConsumersNote } from '../../src/consume/consume-report.js';
+import { checkTopicName } from '../../src/kafka/topic.js';
 import { CLI, errorOf } from '../helpers.js';
 
 /** What every command checks before it starts work: one-line errors for what a careless user types. */

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { RunConfig } from '../../src/config.js';
-import { DataStormError } from '../../src/errors.js';
-import { javaProducerPerfArgs, parseGnuTime, parseProducerPerfSummary } from '../../src/java-perf.js';
+import type { RunConfig } from '../../src/run-spec/run-config.js';
+import { DataStormError } from '../../src/shared/errors.js';
+import { javaProducerPerfArgs, parseGnuTime, parseProducerPerfSummary } from '../../src/bench/java-perf.js';
 import { BASE_CONFIG } from './bench-fixtures.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/java-perf/${name}`, import.meta.url), 'utf8');

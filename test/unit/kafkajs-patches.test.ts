@@ -1,14 +1,14 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { registerCodecs } from '../../src/codecs.js';
-import kafkajs from '../../src/kafkajs.js';
+import { registerCodecs } from '../../src/kafka/codecs.js';
+import kafkajs from '../../src/kafka/kafkajs.js';
 import {
   PreEncodedMessage, createRequest, groupMessagesPerPartition, kafkajsCreateRequest, kafkajsPatched, kafkajsProduceRequest, produceRequestV3,
-} from '../../src/kafkajs-patches.js';
+} from '../../src/kafka/kafkajs-patches.js';
 import { RecordAccumulator } from '../../src/produce/accumulator.js';
 import { BatchBufferPool } from '../../src/produce/batch-buffers.js';
 import { encodeRecords } from '../../src/produce/record-batch.js';
-import { prng } from '../../src/payloads.js';
+import { prng } from '../../src/produce/payloads.js';
 
 const require = createRequire(import.meta.url);
 /** kafkajs's own record encoder (not replaced: the fixed request no longer calls it). */
@@ -18,7 +18,7 @@ const kafkajsRecord = require('kafkajs/src/protocol/recordBatch/record/v0/index.
 type Request = { apiKey: number; apiVersion: number; apiName: string; expectResponse(): boolean; encode(): Promise<{ buffer: Buffer }> };
 
 describe('the fixes to kafkajs\'s send path', () => {
-  it('are what kafkajs loaded through src/kafkajs.ts uses', () => {
+  it('are what kafkajs loaded through src/kafka/kafkajs.ts uses', () => {
     expect(kafkajs.Kafka).toBeTypeOf('function');
     expect(kafkajsPatched()).toBe(true);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { formatLagHeader, formatLagRow, formatLagSummary, lagChart, lagTableRows } from '../../src/lag-report.js';
-import { lagChangePerSec, lagSample, partitionLags, summarizeLag, type LagSample } from '../../src/lag-stats.js';
-import type { LagResult } from '../../src/lag.js';
+import { formatLagHeader, formatLagRow, formatLagSummary, lagChart, lagTableRows } from '../../src/consume/lag-report.js';
+import { lagChangePerSec, lagSample, partitionLags, summarizeLag, type LagSample } from '../../src/consume/lag-stats.js';
+import type { LagResult } from '../../src/consume/lag.js';
 
 /** A sample with one topic "t" whose partitions have the given lags (end offsets 1000 + lag, committed 1000). */
 function sampleOf(elapsedMs: number, lags: number[]): LagSample {

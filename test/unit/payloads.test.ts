@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { buildPayloadPool, loadSchema, poolSize, readPayloadFile } from '../../src/payloads.js';
+import { buildPayloadPool, loadSchema, poolSize, readPayloadFile } from '../../src/produce/payloads.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'datastorm-payloads-'));
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeHistogram } from '../../src/histograms.js';
+import { decodeHistogram } from '../../src/report/histograms.js';
 import { RecordAccumulator, type ProducerBatch } from '../../src/produce/accumulator.js';
 import { BatchBufferPool, REQUEST_ROOM_BYTES, planBatchBuffers } from '../../src/produce/batch-buffers.js';
 import { ProduceMeter } from '../../src/produce/meter.js';

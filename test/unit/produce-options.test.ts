@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { parseDurationMs, parseSize } from '../../src/cli/parse.js';
-import { defaultProduceFlags, produceOptions, toRunConfig, type ProduceFlags } from '../../src/cli/produce-options.js';
+import { parseDurationMs, parseSize } from '../../src/run-spec/parse.js';
+import { defaultProduceFlags, produceOptions, toRunConfig, type ProduceFlags } from '../../src/run-spec/produce-options.js';
 import { partitionsOfWorker, splitExactly } from '../../src/engine/split.js';
 
 /** Parses argv the way `datastorm produce` does and returns its RunConfig. */

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { compareDigests, DigestBuilder, keyLabel, NULL_KEY, type PassDigest } from '../../src/replay-digest.js';
-import { formatDiff, formatPassLine, formatVerdict } from '../../src/replay-report.js';
-import type { PassResult, ReplayResult } from '../../src/replay.js';
+import { compareDigests, DigestBuilder, keyLabel, NULL_KEY, type PassDigest } from '../../src/consume/replay-digest.js';
+import { formatDiff, formatPassLine, formatVerdict } from '../../src/consume/replay-report.js';
+import type { PassResult, ReplayResult } from '../../src/consume/replay.js';
 
 const b = (text: string) => Buffer.from(text);
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');

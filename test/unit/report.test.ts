@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createHistogram, encodeHistogram, recordLatencyUs, summarizeLatency } from '../../src/histograms.js';
+import { createHistogram, encodeHistogram, recordLatencyUs, summarizeLatency } from '../../src/report/histograms.js';
 import {
   formatAccountingLine, formatErrorsLine, formatIntendedLatencyLine, formatPartialLine, formatProduceProgress, formatResultTable, formatRunHeader,
   formatSummaryLine, formatWindowLine,
   formatWorkersOverCoresNote,
-} from '../../src/report.js';
-import type { ProduceResult } from '../../src/result.js';
+} from '../../src/report/produce-report.js';
+import type { ProduceResult } from '../../src/produce/result.js';
 import { PERF_SUMMARY_LINE, PERF_WINDOW_LINE } from '../helpers.js';
 import { produceResult } from './bench-fixtures.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import avsc from 'avsc';
-import { DataStormError } from './errors.js';
-import type { PayloadSource } from './config.js';
+import { DataStormError } from '../shared/errors.js';
+import type { PayloadSource } from '../run-spec/run-config.js';
 
 /**
  * Record values, serialized once before the run: the send loop only picks buffers from the pool (the seed's v2

@@ -2,10 +2,10 @@ import { createRequire } from 'node:module';
 import { crc32c } from '@node-rs/crc32';
 import {
   RECORD_BATCH_HEADER_BYTES, encodeRecords, writeRecordBatchHeader, type RecordToWrite,
-} from './produce/record-batch.js';
+} from '../produce/record-batch.js';
 
 /**
- * Fixes to kafkajs 2.2.4's send path, put into the module cache before kafkajs loads (src/kafkajs.ts calls
+ * Fixes to kafkajs 2.2.4's send path, put into the module cache before kafkajs loads (src/kafka/kafkajs.ts calls
  * installKafkajsPatches, then requires kafkajs). Each gives the same bytes as kafkajs
  * (test/unit/kafkajs-patches.test.ts). Profiles of one worker, in the order they were found:
  *

@@ -1,12 +1,12 @@
-import type { RunConfig } from './config.js';
-import type { LatencySummaryUs } from './histograms.js';
-import type { BatchBufferPlan } from './produce/batch-buffers.js';
-import type { FaultReport } from './faults/fault-plan.js';
+import type { RunConfig } from '../run-spec/run-config.js';
+import type { LatencySummaryUs } from '../report/histograms.js';
+import type { BatchBufferPlan } from './batch-buffers.js';
+import type { FaultReport } from '../faults/fault-plan.js';
 
 /**
  * The versioned result of a produce run: what `--json` prints and `bench` files keep. Units are in every
  * field name. Histograms are HDR, compressed base64, in microseconds: results of several processes merge
- * exactly by adding them (src/histograms.ts mergeHistograms).
+ * exactly by adding them (src/report/histograms.ts mergeHistograms).
  */
 export const RESULT_SCHEMA_VERSION = 1;
 

@@ -1,5 +1,5 @@
 import { cpus, hostname, totalmem } from 'node:os';
-import type { MachineInfo } from './result.js';
+import type { MachineInfo } from '../produce/result.js';
 
 /** The machine a figure was measured on: every report names it. */
 export function machineInfo(): MachineInfo {

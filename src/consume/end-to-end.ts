@@ -1,20 +1,20 @@
-import kafkajs from './kafkajs.js';
-import { defaultClusterDir } from './cluster/launcher.js';
+import kafkajs from '../kafka/kafkajs.js';
+import { defaultClusterDir } from '../cluster/launcher.js';
 import type { Admin, Producer } from 'kafkajs';
 import {
   ensureCommitted, groupStart, requireIdleGroup, startConsumerGroup, type ConsumerGroupRun,
 } from './consumer-group.js';
-import type { CodecName } from './config.js';
+import type { CodecName } from '../run-spec/run-config.js';
 import { formatIdleConsumersNote } from './consume-report.js';
-import { DataStormError } from './errors.js';
-import { faultReport, type FaultReport, type FaultStep } from './faults/fault-plan.js';
-import { checkFaultTarget } from './faults/fault-target.js';
-import { countPerSlot, runFaults } from './faults/run-faults.js';
-import { encodeHistogram, mergeHistograms, summarizeLatency, type LatencySummaryUs } from './histograms.js';
-import { PRODUCER_RETRY, createKafka, describeBrokers } from './kafka-client.js';
+import { DataStormError } from '../shared/errors.js';
+import { faultReport, type FaultReport, type FaultStep } from '../faults/fault-plan.js';
+import { checkFaultTarget } from '../faults/fault-target.js';
+import { countPerSlot, runFaults } from '../faults/run-faults.js';
+import { encodeHistogram, mergeHistograms, summarizeLatency, type LatencySummaryUs } from '../report/histograms.js';
+import { PRODUCER_RETRY, createKafka, describeBrokers } from '../kafka/kafka-client.js';
 import { producePaced, type PacedProduceResult } from './paced-producer.js';
-import { publicSecurity, type ClientSecurity } from './security/client-security.js';
-import { prepareTopic } from './topic.js';
+import { publicSecurity, type ClientSecurity } from '../security/client-security.js';
+import { prepareTopic } from '../kafka/topic.js';
 
 const { ConfigResourceTypes } = kafkajs;
 

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Producer } from 'kafkajs';
-import { compressionTypeOf } from './codecs.js';
-import type { CodecName } from './config.js';
+import { compressionTypeOf } from '../kafka/codecs.js';
+import type { CodecName } from '../run-spec/run-config.js';
 
 /**
  * A kafkajs producer held to a steady rate, for the end-to-end run: each record carries the time it was

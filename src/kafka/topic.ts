@@ -1,6 +1,6 @@
 import kafkajs from './kafkajs.js';
 import type { Admin } from 'kafkajs';
-import { DataStormError } from './errors.js';
+import { DataStormError } from '../shared/errors.js';
 
 const { ConfigResourceTypes } = kafkajs;
 

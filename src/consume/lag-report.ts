@@ -1,4 +1,4 @@
-import { lineChart } from './charts.js';
+import { lineChart } from '../report/charts.js';
 import { lagChangePerSec, type LagSample, type LagSummary } from './lag-stats.js';
 import type { LagResult } from './lag.js';
 
@@ -75,7 +75,7 @@ export function lagTableRows(samples: LagSample[]): Array<Array<string | number>
 
 export const LAG_TABLE_HEAD = ['topic', 'partition', 'committed', 'end offset', 'lag', 'peak lag'];
 
-/** Total lag over time, as an SVG line chart (src/charts.ts). */
+/** Total lag over time, as an SVG line chart (src/report/charts.ts). */
 export function lagChart(result: LagResult): string {
   return lineChart({
     title: `Lag of consumer group ${result.config.group} (sampled every ${seconds(result.config.intervalMs)})`,

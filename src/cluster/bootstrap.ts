@@ -1,5 +1,5 @@
-import { readClusterState } from './cluster/launcher.js';
-import { DataStormError } from './errors.js';
+import { readClusterState } from './launcher.js';
+import { DataStormError } from '../shared/errors.js';
 
 /** host:port. kafkajs splits an address at its first colon, so an IPv6 literal ([::1]:9092) cannot be reached. */
 const BROKER_ADDRESS = /^([A-Za-z0-9._-]+):(\d{1,5})$/;

@@ -1,8 +1,8 @@
 import kafkajs from './kafkajs.js';
 import type { CompressionTypes as CompressionType } from 'kafkajs';
 import { createRequire } from 'node:module';
-import { CODEC_NAMES, type CodecName } from './config.js';
-import { DataStormError } from './errors.js';
+import { CODEC_NAMES, type CodecName } from '../run-spec/run-config.js';
+import { DataStormError } from '../shared/errors.js';
 
 const { CompressionTypes, CompressionCodecs } = kafkajs;
 

@@ -1,4 +1,4 @@
-import type { LatencySummaryUs } from './histograms.js';
+import type { LatencySummaryUs } from '../report/histograms.js';
 import type { EndToEndResult } from './end-to-end.js';
 
 /** What `datastorm e2e` prints, in the style of kafka-producer-perf-test's summary line. */

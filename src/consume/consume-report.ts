@@ -1,4 +1,4 @@
-import { formatJavaFixed, formatKafkaDate } from './java-format.js';
+import { formatJavaFixed, formatKafkaDate } from '../report/java-format.js';
 
 /**
  * The figures of a consume run and the lines kafka-consumer-perf-test prints for them (Kafka 4.x,

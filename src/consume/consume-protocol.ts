@@ -1,4 +1,4 @@
-import type { ClientSecurity } from './security/client-security.js';
+import type { ClientSecurity } from '../security/client-security.js';
 import type { CountersLayout } from './consume-counters.js';
 
 /**
@@ -21,7 +21,7 @@ export interface ConsumeTask {
   layout: CountersLayout;
 }
 
-/** What a worker posts while it runs; every kind is handled by src/consumer-group.ts. */
+/** What a worker posts while it runs; every kind is handled by src/consume/consumer-group.ts. */
 export type WorkerEvent =
   /** The task began: its consumer exists and is about to connect (Kafka's tool starts its clock there). */
   | { kind: 'started'; workerId: number; atMs: number }
@@ -33,7 +33,7 @@ export interface WorkerOutcome {
   records: number;
   payloadBytes: number;
   rebalanceMs: number;
-  /** Encoded HDR histogram of latencies in µs (src/histograms.ts), when measureLatency was set. */
+  /** Encoded HDR histogram of latencies in µs (src/report/histograms.ts), when measureLatency was set. */
   latencyHistogram?: string;
 }
 

@@ -2,12 +2,12 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RunConfig } from './config.js';
-import { DataStormError } from './errors.js';
-import { readClusterState } from './cluster/launcher.js';
-import { javaArgs, requireJava, resolveKafkaRuntime, type KafkaRuntime } from './cluster/kafka-runtime.js';
-import { DEFAULT_KAFKA_VERSION, formatProperties } from './cluster/settings.js';
-import { TOKEN_COMMAND } from './security/client-security.js';
+import type { RunConfig } from '../run-spec/run-config.js';
+import { DataStormError } from '../shared/errors.js';
+import { readClusterState } from '../cluster/launcher.js';
+import { javaArgs, requireJava, resolveKafkaRuntime, type KafkaRuntime } from '../cluster/kafka-runtime.js';
+import { DEFAULT_KAFKA_VERSION, formatProperties } from '../cluster/settings.js';
+import { TOKEN_COMMAND } from '../security/client-security.js';
 
 /**
  * Kafka's own ProducerPerformance (kafka-producer-perf-test) run with the settings of a DataStorm run, so the

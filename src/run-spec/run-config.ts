@@ -1,5 +1,5 @@
-import type { FaultStep } from './faults/fault-plan.js';
-import type { ClientSecurity } from './security/client-security.js';
+import type { FaultStep } from '../faults/fault-plan.js';
+import type { ClientSecurity } from '../security/client-security.js';
 
 /**
  * The one typed configuration of a produce run. src/cli builds it from flags (or a workload file);

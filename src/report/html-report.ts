@@ -1,5 +1,5 @@
 import { escapeXml } from './charts.js';
-import type { MachineInfo } from './result.js';
+import type { MachineInfo } from '../produce/result.js';
 
 /**
  * Report files: one self-contained HTML page (inline CSS and SVG, nothing fetched, no script) and Markdown
@@ -15,7 +15,7 @@ export interface ReportSection {
   heading: string;
   /** Paragraphs, split on blank lines; shown as plain text. */
   text?: string;
-  /** An SVG string from src/charts.ts, inlined as it is. */
+  /** An SVG string from src/report/charts.ts, inlined as it is. */
   svg?: string;
   table?: ReportTable;
 }

@@ -1,9 +1,9 @@
 import kafkajs from './kafkajs.js';
 import type { Kafka, KafkaConfig } from 'kafkajs';
 import { registerCodecs } from './codecs.js';
-import { explainConnectionFailure } from './security/connection-errors.js';
-import { PLAINTEXT, type ClientSecurity } from './security/client-security.js';
-import { kafkajsSecurity } from './security/kafkajs-security.js';
+import { explainConnectionFailure } from '../security/connection-errors.js';
+import { PLAINTEXT, type ClientSecurity } from '../security/client-security.js';
+import { kafkajsSecurity } from '../security/kafkajs-security.js';
 
 const { Kafka: KafkaClass, logLevel } = kafkajs;
 

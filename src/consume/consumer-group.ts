@@ -1,19 +1,19 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import kafkajs from './kafkajs.js';
+import kafkajs from '../kafka/kafkajs.js';
 import type { Admin } from 'kafkajs';
 import { Piscina } from 'piscina';
 import { ConsumeCounters } from './consume-counters.js';
 import { isWorkerEvent, type ConsumeTask, type WorkerEvent, type WorkerOutcome } from './consume-protocol.js';
-import { DataStormError } from './errors.js';
-import { projectRoot } from './paths.js';
-import type { ClientSecurity } from './security/client-security.js';
-import { whenTopicSettled } from './topic.js';
+import { DataStormError } from '../shared/errors.js';
+import { projectRoot } from '../shared/paths.js';
+import type { ClientSecurity } from '../security/client-security.js';
+import { whenTopicSettled } from '../kafka/topic.js';
 
 const { AssignerProtocol } = kafkajs;
 
 /**
- * W consumers of one group, one per worker thread, sharing exact counters (src/consume-counters.ts), and
+ * W consumers of one group, one per worker thread, sharing exact counters (src/consume/consume-counters.ts), and
  * the admin steps around them: where the group starts, that nobody else is in it, and that exactly what was
  * counted is committed once every consumer has left.
  */
@@ -36,7 +36,7 @@ export interface ConsumerGroupRun {
   readonly counters: ConsumeCounters;
   /** When the first consumer started (epoch ms); set once its task runs. */
   startedAtMs(): number | undefined;
-  /** What the consumers reported so far: starts, assignments, rebalances (src/group-timeline.ts). */
+  /** What the consumers reported so far: starts, assignments, rebalances (src/consume/group-timeline.ts). */
   events(): readonly WorkerEvent[];
   /** Resolves once the broker describes the group as Stable with every consumer holding the partitions it reports. */
   balanced(admin: Admin, timeoutMs: number): Promise<void>;

@@ -1,9 +1,9 @@
 import type { Admin } from 'kafkajs';
 import { topicPartitionCount } from './consumer-group.js';
-import { createKafka, describeBrokers } from './kafka-client.js';
+import { createKafka, describeBrokers } from '../kafka/kafka-client.js';
 import { lagSample, partitionLags, summarizeLag, type LagSample, type LagSummary, type OffsetsOfTopic } from './lag-stats.js';
-import { publicSecurity, type ClientSecurity } from './security/client-security.js';
-import { whenTopicSettled } from './topic.js';
+import { publicSecurity, type ClientSecurity } from '../security/client-security.js';
+import { whenTopicSettled } from '../kafka/topic.js';
 
 /**
  * `datastorm lag`: samples a consumer group's committed offsets and the topics' end offsets on a fixed

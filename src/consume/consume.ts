@@ -4,12 +4,12 @@ import {
   ensureCommitted, groupStart, requireIdleGroup, startConsumerGroup, topicPartitionCount, type ConsumerGroupRun,
 } from './consumer-group.js';
 import { groupRebalanceMs } from './group-timeline.js';
-import { createKafka, describeBrokers } from './kafka-client.js';
-import { defaultClusterDir } from './cluster/launcher.js';
-import { faultReport, type FaultEvent, type FaultReport, type FaultStep } from './faults/fault-plan.js';
-import { checkFaultTarget } from './faults/fault-target.js';
-import { countPerSlot, runFaults, type RunningFaults } from './faults/run-faults.js';
-import { publicSecurity, type ClientSecurity } from './security/client-security.js';
+import { createKafka, describeBrokers } from '../kafka/kafka-client.js';
+import { defaultClusterDir } from '../cluster/launcher.js';
+import { faultReport, type FaultEvent, type FaultReport, type FaultStep } from '../faults/fault-plan.js';
+import { checkFaultTarget } from '../faults/fault-target.js';
+import { countPerSlot, runFaults, type RunningFaults } from '../faults/run-faults.js';
+import { publicSecurity, type ClientSecurity } from '../security/client-security.js';
 
 /**
  * `datastorm consume`: kafka-consumer-perf-test's measurement with W consumers of one group, counting exactly

@@ -1,8 +1,8 @@
 import type { LatencySummaryUs } from './histograms.js';
-import type { RunConfig } from './config.js';
-import type { IntervalResult, ProduceResult, RunHeader, Throughput, ValueSizes } from './result.js';
+import type { RunConfig } from '../run-spec/run-config.js';
+import type { IntervalResult, ProduceResult, RunHeader, Throughput, ValueSizes } from '../produce/result.js';
 import { createTable } from './table.js';
-import { formatSecurity } from './security/client-security.js';
+import { formatSecurity } from '../security/client-security.js';
 
 /**
  * The produce report, as pure functions of the result. The window and summary lines are byte-compatible with

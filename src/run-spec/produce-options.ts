@@ -1,12 +1,12 @@
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, Option } from 'commander';
-import { parseBootstrap } from '../bootstrap.js';
-import { parseCodec } from '../codecs.js';
-import { KEY_MODES, type Acks, type RunConfig } from '../config.js';
-import { DataStormError } from '../errors.js';
+import { parseBootstrap } from '../cluster/bootstrap.js';
+import { parseCodec } from '../kafka/codecs.js';
+import { KEY_MODES, type Acks, type RunConfig } from './run-config.js';
+import { DataStormError } from '../shared/errors.js';
 import { parseFaultPlan, type FaultStep } from '../faults/fault-plan.js';
-import { checkTopicName } from '../topic.js';
-import { readPropertiesFile, splitProperty } from '../properties-file.js';
+import { checkTopicName } from '../kafka/topic.js';
+import { readPropertiesFile, splitProperty } from './properties-file.js';
 import { isSecurityProperty, parseClientSecurity } from '../security/client-security.js';
 import { parseChoice, parseDurationMs, parseIntegerOption, parseSize } from './parse.js';
 

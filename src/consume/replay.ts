@@ -1,10 +1,10 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { requireIdleGroup, topicPartitionCount } from './consumer-group.js';
-import { whenTopicSettled } from './topic.js';
-import { DataStormError, INTERRUPTED_EXIT_CODE } from './errors.js';
-import { createKafka, describeBrokers } from './kafka-client.js';
+import { whenTopicSettled } from '../kafka/topic.js';
+import { DataStormError, INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
+import { createKafka, describeBrokers } from '../kafka/kafka-client.js';
 import { compareDigests, DigestBuilder, type DigestDiff, type PassDigest } from './replay-digest.js';
-import { publicSecurity, type ClientSecurity } from './security/client-security.js';
+import { publicSecurity, type ClientSecurity } from '../security/client-security.js';
 
 /**
  * `datastorm replay-check`: reads a topic twice through one consumer group, resetting the group to the

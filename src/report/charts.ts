@@ -45,7 +45,7 @@ export interface LineChartInput {
   logY?: boolean;
 }
 
-/** What src/histograms.ts percentileCurve returns. */
+/** What src/report/histograms.ts percentileCurve returns. */
 export interface PercentilePoint {
   percentile: number;
   valueUs: number;
