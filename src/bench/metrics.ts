@@ -1,4 +1,4 @@
-import type { ProduceResult, Throughput } from '../produce/result.js';
+import { failedRecords, type ProduceResult, type Throughput } from '../produce/result.js';
 import type { LatencyResult } from '../produce/result.js';
 import type { ProducerPerfSummary } from './java-perf.js';
 
@@ -43,7 +43,7 @@ export function metricsOfProduceResult(result: ProduceResult): MetricValues {
     p999_ms: latency.p999Us / US_PER_MS,
     max_ms: latency.maxUs / US_PER_MS,
     // Errors of the whole run: a failure during warmup is still a failure.
-    error_count: Object.values(result.totals.errors).reduce((sum, count) => sum + count, 0),
+    error_count: failedRecords(result.totals.errors),
   };
 }
 

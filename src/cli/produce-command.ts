@@ -1,14 +1,14 @@
 import { Command } from 'commander';
 import type { RunConfig } from '../run-spec/run-config.js';
 import { RunFailedError, runProduce } from '../engine/run-produce.js';
-import { DataStormError, formatError, INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
+import { formatError, INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
 import { interruptible } from './interrupt.js';
 import { ProgressLine } from './progress-line.js';
 import {
   formatAccountingLine, formatErrorsLine, formatIntendedLatencyLine, formatMetricsTable, formatPartialLine, formatProduceProgress,
   formatResultTable, formatRunHeader, formatSummaryLine, formatWindowLine,
 } from '../report/produce-report.js';
-import type { ProduceResult } from '../produce/result.js';
+import { verdictOf, type ProduceResult } from '../produce/result.js';
 import { formatFaultLines } from '../faults/fault-plan.js';
 import { produceOptions, toRunConfig, type ProduceFlags } from '../run-spec/produce-options.js';
 
@@ -50,12 +50,8 @@ export async function produceAndReport(config: RunConfig): Promise<number> {
   if (outcome.error) stderr(formatError(outcome.error));
   if (interrupted) return INTERRUPTED_EXIT_CODE;
   if (outcome.error) return outcome.error.exitCode;
-  const { result } = outcome;
-  if (!result.accounting.match && !config.sharedTopic) {
-    throw new DataStormError('DS_ACCOUNTING_MISMATCH', 'acknowledged records and the broker\'s offsets disagree (see the accounting line)');
-  }
-  const failed = Object.values(result.totals.errors).reduce((a, b) => a + b, 0);
-  if (failed > 0) throw new DataStormError('DS_RECORDS_FAILED', `${failed} records failed to send (see the errors line)`);
+  const verdict = verdictOf(outcome.result);
+  if (verdict) throw verdict;
   return 0;
 }
 

@@ -18,7 +18,7 @@ import { formatWorkersOverCoresNote } from '../report/produce-report.js';
 import { projectRoot } from '../shared/paths.js';
 import { buildPayloadPool } from '../produce/payloads.js';
 import {
-  RESULT_SCHEMA_VERSION, throughputOf, totalsOf, type IntervalResult, type LatencyResult, type ProduceResult, type RunHeader,
+  RESULT_SCHEMA_VERSION, failedRecords, throughputOf, totalsOf, type IntervalResult, type LatencyResult, type ProduceResult, type RunHeader,
   type ValueSizes, type WorkerResult,
 } from '../produce/result.js';
 import { planBatchBuffers, type BatchBufferPlan } from '../produce/batch-buffers.js';
@@ -306,7 +306,7 @@ async function runOnCluster(
         payloadBytes: perWorker[s.workerId].payloadBytes,
         wireBytes: s.wireBytes,
         requests: s.requests,
-        errors: Object.values(perWorker[s.workerId].errors).reduce((a, b) => a + b, 0),
+        errors: failedRecords(perWorker[s.workerId].errors),
         bufferWaitMs: s.bufferWaitMs,
         latency: latencyResult(perWorker[s.workerId].latency),
       })),

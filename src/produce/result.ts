@@ -2,6 +2,7 @@ import type { RunConfig } from '../run-spec/run-config.js';
 import type { LatencySummaryUs } from '../report/histograms.js';
 import type { BatchBufferPlan } from './batch-buffers.js';
 import type { FaultReport } from '../faults/fault-plan.js';
+import { DataStormError } from '../shared/errors.js';
 
 /**
  * The versioned result of a produce run: what `--json` prints and `bench` files keep. Units are in every
@@ -136,4 +137,27 @@ export interface ProduceResult {
   faults?: FaultReport;
   /** True when the run was stopped early (Ctrl-C, a fatal error): the figures are of what was done. */
   partial: boolean;
+}
+
+/** Records that failed, all error types together. */
+export function failedRecords(errors: Record<string, number>): number {
+  return Object.values(errors).reduce((sum, count) => sum + count, 0);
+}
+
+/**
+ * Whether a run measured anything, the same everywhere (produce, bench, analysis): undefined when it did; else
+ * the error to end with. Failed records make no benchmark; nor do acknowledged records the topic's offsets do
+ * not show, unless other processes share the topic (their results are reconciled when merged).
+ */
+export function verdictOf(result: ProduceResult, label = ''): DataStormError | undefined {
+  const prefix = label ? `${label}: ` : '';
+  if (!result.config.sharedTopic && !result.accounting.match) {
+    return new DataStormError('DS_ACCOUNTING_MISMATCH', `${prefix}${result.accounting.acknowledgedRecords} records acknowledged but ` +
+      `${result.config.topic}'s offsets grew by ${result.accounting.brokerOffsetGrowth}`, {
+      hint: 'another producer wrote to the topic during the run: give the run a topic of its own',
+    });
+  }
+  const failed = failedRecords(result.totals.errors);
+  if (failed > 0) return new DataStormError('DS_RECORDS_FAILED', `${prefix}${failed} records failed to send (see the errors line)`);
+  return undefined;
 }

@@ -1,6 +1,6 @@
 import type { LatencySummaryUs } from './histograms.js';
 import type { RunConfig } from '../run-spec/run-config.js';
-import type { IntervalResult, ProduceResult, RunHeader, Throughput, ValueSizes } from '../produce/result.js';
+import { failedRecords, type IntervalResult, type ProduceResult, type RunHeader, type Throughput, type ValueSizes } from '../produce/result.js';
 import { createTable } from './table.js';
 import { formatSecurity } from '../security/client-security.js';
 
@@ -71,7 +71,7 @@ export function formatResultTable(result: ProduceResult, colour?: boolean): stri
       fixed(mb(w.wireBytes), 2), fixed(w.wireBytes ? w.payloadBytes / w.wireBytes : 0, 2), ...latencyCells(w.latency), String(w.errors)]);
   }
   const t = result.totals;
-  const errors = Object.values(t.errors).reduce((a, b) => a + b, 0);
+  const errors = failedRecords(t.errors);
   table.push(['total', String(t.records), fixed(t.recordsPerSec, 0), fixed(t.mbPerSec, 2), fixed(mb(t.wireBytes), 2),
     fixed(t.compressionRatio, 2), ...latencyCells(result.latency), String(errors)]);
   return table.toString();
