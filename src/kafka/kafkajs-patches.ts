@@ -279,7 +279,10 @@ const PATCHES: Record<string, unknown> = {
 
 /** Puts the fixes in the module cache; a no-op once kafkajs itself has loaded (kafkajsPatched says which won). */
 export function installKafkajsPatches(): void {
-  if (require.cache[require.resolve('kafkajs')]) return;
+  if (require.cache[require.resolve('kafkajs')]) {
+    // Too late: kafkajs's modules already hold the unfixed send path. Loud, not a silently slower run.
+    throw new Error('kafkajs was loaded before DataStorm\'s fixes: import kafkajs\'s values from src/kafka/kafkajs.ts only');
+  }
   for (const [modulePath, exports] of Object.entries(PATCHES)) {
     const target = require.resolve(modulePath);
     require.cache[target] = { id: target, filename: target, loaded: true, exports } as unknown as NodeJS.Module;

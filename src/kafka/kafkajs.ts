@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { installKafkajsPatches } from './kafkajs-patches.js';
+import { installKafkajsPatches, kafkajsPatched } from './kafkajs-patches.js';
 
 /**
  * kafkajs, loaded with DataStorm's fixes to its send path. Import kafkajs's values from here, never from
@@ -8,5 +8,6 @@ import { installKafkajsPatches } from './kafkajs-patches.js';
  */
 installKafkajsPatches();
 const kafkajs = createRequire(import.meta.url)('kafkajs') as typeof import('kafkajs');
+if (!kafkajsPatched()) throw new Error('kafkajs loaded without DataStorm\'s send-path fixes in this thread');
 
 export default kafkajs;

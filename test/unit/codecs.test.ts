@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import kafkajs from 'kafkajs';
 import type { CompressionTypes as CompressionType } from 'kafkajs';
 import { compress as rawSnappyCompress, uncompress as rawSnappyUncompress } from 'snappy';
 import { describe, expect, it } from 'vitest';
 import { compressionTypeOf, parseCodec, registerCodecs } from '../../src/kafka/codecs.js';
+import kafkajs from '../../src/kafka/kafkajs.js';
 import { CODEC_NAMES } from '../../src/run-spec/run-config.js';
 import { DataStormError, formatError } from '../../src/shared/errors.js';
 

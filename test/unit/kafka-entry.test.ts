@@ -1,0 +1,28 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? sources(path) : path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+/**
+ * kafkajs's values come from src/kafka/ only: a module that imports 'kafkajs' itself may load it before the
+ * send-path fixes are in place (kafkajs.ts then throws at start, in every thread). Type-only imports are fine, and
+ * so are kafkajs's internal files, which tests load after src/kafka/kafkajs.ts to compare bytes with.
+ */
+describe('the client layer is the one way into kafkajs', () => {
+  it('no module outside src/kafka/ imports kafkajs\'s values', () => {
+    const offenders = ['src', 'workers', 'test'].flatMap((dir) => sources(join(ROOT, dir)))
+      .filter((file) => !relative(ROOT, file).startsWith('src/kafka/'))
+      .filter((file) => /^import (?!type )[^;]*from 'kafkajs';|require\('kafkajs'\)/m.test(readFileSync(file, 'utf8')))
+      .map((file) => relative(ROOT, file));
+    expect(offenders).toEqual([]);
+  });
+});
