@@ -64,12 +64,12 @@ export default async function consumeWorker(task: ConsumeTask): Promise<WorkerOu
     assigned = [...(payload.memberAssignment[task.topic] ?? [])].sort((a, b) => a - b);
     // Resume where the group's counting stands, not at the last commit: nothing is read twice or skipped.
     for (const partition of assigned) consumer.seek({ topic: task.topic, partition, offset: String(counters.nextOffset(partition)) });
-    post({ kind: 'assigned', workerId, atMs, memberId: payload.memberId, partitions: assigned });
+    post({ type: 'assigned', workerId, atMs, memberId: payload.memberId, partitions: assigned });
   });
   consumer.on(consumer.events.REBALANCING, () => {
     joinStartMs ??= Date.now();
     assigned = [];
-    post({ kind: 'rebalancing', workerId, atMs: joinStartMs });
+    post({ type: 'rebalancing', workerId, atMs: joinStartMs });
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     if (payload.restart) return;
@@ -77,7 +77,7 @@ export default async function consumeWorker(task: ConsumeTask): Promise<WorkerOu
     counters.stop();
   });
 
-  post({ kind: 'started', workerId, atMs: joinStartMs });
+  post({ type: 'started', workerId, atMs: joinStartMs });
   try {
     await consumer.connect();
     await consumer.subscribe({ topic: task.topic, fromBeginning: true });

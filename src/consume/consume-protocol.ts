@@ -21,12 +21,12 @@ export interface ConsumeTask {
   layout: CountersLayout;
 }
 
-/** What a worker posts while it runs; every kind is handled by src/consume/consumer-group.ts. */
+/** What a worker posts while it runs; every type is handled by src/consume/consumer-group.ts. */
 export type WorkerEvent =
   /** The task began: its consumer exists and is about to connect (Kafka's tool starts its clock there). */
-  | { kind: 'started'; workerId: number; atMs: number }
-  | { kind: 'assigned'; workerId: number; atMs: number; memberId: string; partitions: number[] }
-  | { kind: 'rebalancing'; workerId: number; atMs: number };
+  | { type: 'started'; workerId: number; atMs: number }
+  | { type: 'assigned'; workerId: number; atMs: number; memberId: string; partitions: number[] }
+  | { type: 'rebalancing'; workerId: number; atMs: number };
 
 export interface WorkerOutcome {
   workerId: number;
@@ -38,6 +38,6 @@ export interface WorkerOutcome {
 }
 
 export function isWorkerEvent(message: unknown): message is WorkerEvent {
-  const kind = (message as { kind?: unknown } | null)?.kind;
-  return kind === 'started' || kind === 'assigned' || kind === 'rebalancing';
+  const type = (message as { type?: unknown } | null)?.type;
+  return type === 'started' || type === 'assigned' || type === 'rebalancing';
 }

@@ -71,7 +71,7 @@ export function startConsumerGroup(options: GroupRunOptions): ConsumerGroupRun {
   const assignments = new Map<number, { memberId: string; partitions: number[] }>();
   const onEvent = (event: WorkerEvent) => {
     events.push(event);
-    switch (event.kind) {
+    switch (event.type) {
       case 'started':
         firstStartMs = Math.min(firstStartMs ?? event.atMs, event.atMs);
         break;

@@ -18,8 +18,8 @@ export function groupRebalanceMs(events: readonly WorkerEvent[], startMs: number
   };
   for (const event of [...events].sort((a, b) => a.atMs - b.atMs)) {
     advanceTo(event.atMs);
-    if (event.kind === 'assigned') held.set(event.workerId, event.partitions.length);
-    else if (event.kind === 'rebalancing') held.delete(event.workerId);
+    if (event.type === 'assigned') held.set(event.workerId, event.partitions.length);
+    else if (event.type === 'rebalancing') held.delete(event.workerId);
   }
   advanceTo(endMs);
   return idleMs;

@@ -51,13 +51,13 @@ describe('ConsumeCounters', () => {
 
 describe('groupRebalanceMs', () => {
   const assigned = (workerId: number, atMs: number, partitions: number[]): WorkerEvent =>
-    ({ kind: 'assigned', workerId, atMs, memberId: `m${workerId}`, partitions });
+    ({ type: 'assigned', workerId, atMs, memberId: `m${workerId}`, partitions });
 
   it('is Kafka\'s join time for one consumer: start to assignment, plus each rebalance', () => {
     const events: WorkerEvent[] = [
-      { kind: 'started', workerId: 0, atMs: 1000 },
+      { type: 'started', workerId: 0, atMs: 1000 },
       assigned(0, 1300, [0, 1]),
-      { kind: 'rebalancing', workerId: 0, atMs: 2000 },
+      { type: 'rebalancing', workerId: 0, atMs: 2000 },
       assigned(0, 2250, [0, 1]),
     ];
     expect(groupRebalanceMs(events, 1000, 5000)).toBe(300 + 250);
@@ -66,14 +66,14 @@ describe('groupRebalanceMs', () => {
   it('does not count a late joiner\'s wait while another consumer fetches, nor time after the end', () => {
     const events: WorkerEvent[] = [
       assigned(1, 1100, [0, 1, 2]),
-      { kind: 'started', workerId: 0, atMs: 1000 },
-      { kind: 'started', workerId: 1, atMs: 1000 },
+      { type: 'started', workerId: 0, atMs: 1000 },
+      { type: 'started', workerId: 1, atMs: 1000 },
       // Worker 0 joins late; the rebalance it causes takes both away for 100 ms.
-      { kind: 'rebalancing', workerId: 1, atMs: 1500 },
+      { type: 'rebalancing', workerId: 1, atMs: 1500 },
       assigned(0, 1600, [0, 1]),
       assigned(1, 1600, [2]),
-      { kind: 'rebalancing', workerId: 0, atMs: 1900 },
-      { kind: 'rebalancing', workerId: 1, atMs: 1950 },
+      { type: 'rebalancing', workerId: 0, atMs: 1900 },
+      { type: 'rebalancing', workerId: 1, atMs: 1950 },
     ];
     expect(groupRebalanceMs(events, 1000, 2000)).toBe(100 + 100 + 50);
   });
