@@ -2,6 +2,7 @@ import { InvalidArgumentError, Option } from 'commander';
 import type { RunConfig } from '../run-spec/run-config.js';
 import { DataStormError } from '../shared/errors.js';
 import { PRODUCE_OPTIONS, defaultProduceFlags, toRunConfig, type ProduceFlags } from '../run-spec/produce-options.js';
+import { isVariadic as specIsVariadic, longFlag, takesValue as specTakesValue } from '../run-spec/option-spec.js';
 
 /**
  * Produce options as the user wrote them (text, not parsed values): each measured point is a
@@ -26,15 +27,15 @@ const specOf = (key: ProduceOptionKey) => PRODUCE_OPTIONS[key];
 
 /** `--num-records` */
 export function flagOf(key: ProduceOptionKey): string {
-  return specOf(key).flags.split(' ')[0];
+  return longFlag(specOf(key));
 }
 
 export function takesValue(key: ProduceOptionKey): boolean {
-  return specOf(key).flags.includes('<');
+  return specTakesValue(specOf(key));
 }
 
 export function isVariadic(key: ProduceOptionKey): boolean {
-  return specOf(key).flags.includes('...>');
+  return specIsVariadic(specOf(key));
 }
 
 export function allowsList(key: ProduceOptionKey): boolean {

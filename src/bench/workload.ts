@@ -5,6 +5,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { RunConfig } from '../run-spec/run-config.js';
 import { DataStormError } from '../shared/errors.js';
 import { PRODUCE_OPTIONS, defaultProduceFlags, toRunConfig, type ProduceFlags } from '../run-spec/produce-options.js';
+import { longFlag } from '../run-spec/option-spec.js';
 
 /**
  * A workload file: what load to put on the cluster, in `datastorm produce`'s own flag names (record-size: 100,
@@ -32,7 +33,7 @@ const PATH_OPTIONS: ReadonlySet<WorkloadOption> = new Set(['payloadFile', 'schem
 const REQUIRED: ReadonlyArray<WorkloadOption> = ['workers'];
 
 /** `--num-records <n>` -> `num-records` */
-const keyOf = (option: WorkloadOption) => PRODUCE_OPTIONS[option].flags.split(' ')[0].replace(/^--/, '');
+const keyOf = (option: WorkloadOption) => longFlag(PRODUCE_OPTIONS[option]).replace(/^--/, '');
 const WORKLOAD_KEYS = new Map(WORKLOAD_OPTIONS.map((option) => [keyOf(option), option]));
 const OTHER_KEYS = ['name', 'description', 'producer'];
 const PRODUCER_PREFIX = 'producer.';
@@ -87,7 +88,7 @@ export function workloadFromObject(
     const where = overridden.has(key) ? '--set' : source;
     if (!option) {
       const asFlag = key.includes('.') ||
-        Object.values(PRODUCE_OPTIONS).some((spec) => spec.flags.split(' ')[0] === `--${key}`);
+        Object.values(PRODUCE_OPTIONS).some((spec) => longFlag(spec) === `--${key}`);
       throw workloadError(where, `unknown key "${key}"`, asFlag
         ? `${key} is a client setting: put it under producer: as a Kafka property (batch.size, linger.ms, acks, ...)`
         : undefined);

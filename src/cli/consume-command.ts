@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { bootstrapOrLocalCluster } from '../cluster/bootstrap.js';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { runConsume, type ConsumeConfig } from '../consume/consume.js';
 import { formatFaultLines, parseFaultPlan, type FaultStep } from '../faults/fault-plan.js';
 import {
@@ -24,19 +24,13 @@ import { readClientProperties } from '../security/client-properties.js';
 import type { ClientSecurity } from '../security/client-security.js';
 import { createTable } from '../report/table.js';
 import { checkTopicName } from '../kafka/topic.js';
+import { commanderOption, type OptionSpec } from '../run-spec/option-spec.js';
 import { parseDurationMs, parseIntegerOption, parseSize } from '../run-spec/parse.js';
 
 /**
  * The consuming side: `consume` (kafka-consumer-perf-test's flags and output), `e2e` (produce→consume
  * latency), `lag` (a group's lag over time) and `replay-check` (two passes over a topic compared).
  */
-interface OptionSpec {
-  flags: string;
-  description: string;
-  defaultValue?: unknown;
-  defaultDescription?: string;
-  parse?: (value: string) => unknown;
-}
 
 /** Every option of these commands, defined once; each command picks its own and may set its own default. */
 const OPTIONS = {
@@ -80,13 +74,7 @@ type OptionKey = keyof typeof OPTIONS;
 /** Adds the options named by keys; a command may make some mandatory or give them its own default ([value, how --help shows it]). */
 function addOptions(command: Command, keys: OptionKey[], settings: { required?: OptionKey[]; defaults?: Partial<Record<OptionKey, [unknown, string?]>> } = {}): Command {
   for (const key of keys) {
-    const spec: OptionSpec = OPTIONS[key];
-    const option = new Option(spec.flags, spec.description);
-    if (spec.parse) option.argParser(spec.parse);
-    const [value, description] = settings.defaults?.[key] ?? [spec.defaultValue, spec.defaultDescription];
-    if (value !== undefined || description !== undefined) option.default(value, description);
-    if (settings.required?.includes(key)) option.makeOptionMandatory();
-    command.addOption(option);
+    command.addOption(commanderOption(OPTIONS[key], { defaults: settings.defaults?.[key], required: settings.required?.includes(key) }));
   }
   return command;
 }

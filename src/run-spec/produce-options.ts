@@ -8,20 +8,9 @@ import { parseFaultPlan, type FaultStep } from '../faults/fault-plan.js';
 import { checkTopicName } from '../kafka/topic.js';
 import { readPropertiesFile, splitProperty } from './properties-file.js';
 import { isSecurityProperty, parseClientSecurity } from '../security/client-security.js';
+import { commanderOption, longFlag, type OptionSpec } from './option-spec.js';
 import { parseChoice, parseDurationMs, parseIntegerOption, parseSize } from './parse.js';
 
-/**
- * Every `produce` option, defined once: flag, help, default and parser. Kafka's kafka-producer-perf-test flags
- * are accepted as they are; the rest are DataStorm's. Other commands that run a produce load reuse this table.
- */
-interface OptionSpec {
-  flags: string;
-  description: string;
-  defaultValue?: unknown;
-  /** How the default reads in --help when it is computed. */
-  defaultDescription?: string;
-  parse?: (value: string, previous: unknown) => unknown;
-}
 
 const parseAcks = (value: string): Acks => {
   const acks = value === 'all' ? -1 : Number(value);
@@ -36,6 +25,10 @@ const parseThroughput = (value: string): number => {
   return rate === -1 ? -1 : Math.round(rate);
 };
 
+/**
+ * Every `produce` option, defined once: flag, help, default and parser. Kafka's kafka-producer-perf-test flags
+ * are accepted as they are; the rest are DataStorm's. Other commands that run a produce load reuse this table.
+ */
 export const PRODUCE_OPTIONS: Record<string, OptionSpec> = {
   topic: { flags: '--topic <name>', description: 'topic to produce to (created if missing)', defaultValue: 'datastorm-perf', parse: checkTopicName },
   numRecords: { flags: '--num-records <n>', description: 'records to send in all (or use --duration)', defaultValue: 1_000_000,
@@ -87,12 +80,7 @@ export const PRODUCE_OPTIONS: Record<string, OptionSpec> = {
 };
 
 export function produceOptions(): Option[] {
-  return Object.values(PRODUCE_OPTIONS).map((spec) => {
-    const option = new Option(spec.flags, spec.description);
-    if (spec.parse) option.argParser(spec.parse);
-    if (spec.defaultValue !== undefined) option.default(spec.defaultValue, spec.defaultDescription);
-    return option;
-  });
+  return Object.values(PRODUCE_OPTIONS).map((spec) => commanderOption(spec));
 }
 
 /** What commander hands back for the table above. */
@@ -146,7 +134,7 @@ const PRODUCER_PROPS: Record<string, (flags: ProduceFlags, value: string) => voi
 };
 
 /** The flag of an option, as typed: `--acks` of '--acks <acks>'. */
-const flagOf = (key: keyof ProduceFlags) => PRODUCE_OPTIONS[key].flags.split(/[ ,]/)[0];
+const flagOf = (key: keyof ProduceFlags) => longFlag(PRODUCE_OPTIONS[key]);
 
 /**
  * Producer settings from --producer.config then --producer-props (a later one wins, as in Kafka's tools). A
