@@ -94,3 +94,12 @@ describe('--driver', () => {
     if (process.versions.node.startsWith('20.')) expect(errorOf(zstd).code).toBe('DS_UNSUPPORTED_BY_DRIVER');
   });
 });
+
+describe('driver in a bench workload', () => {
+  it('is a workload key, kafkajs when left out, checked as the flag is', async () => {
+    const { workloadFromObject } = await import('../../src/bench/workload.js');
+    expect(workloadFromObject({ workers: 1, 'num-records': 10 }, 'w.yaml').config.driver).toBe('kafkajs');
+    expect(workloadFromObject({ workers: 1, 'num-records': 10, driver: 'platformatic' }, 'w.yaml').config.driver).toBe('platformatic');
+    expect(() => workloadFromObject({ workers: 1, 'num-records': 10, driver: 'rdkafka' }, 'w.yaml')).toThrow('rdkafka');
+  });
+});
