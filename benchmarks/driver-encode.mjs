@@ -52,7 +52,9 @@ const stages = {
   'platformatic driver: records listed as appended (no encoding)': () => accumulate(true, () => undefined),
   '  + its messages (batchMessages)': () => accumulate(true, (batch) => batchMessages(TOPIC, batch)),
   '  + its produce request (produceV11.createRequest) and its bytes': () => accumulate(true, (batch) => {
-    const messages = batchMessages(TOPIC, batch).map((m) => ({ ...m, headers: new Map() })); // as Producer#send copies them
+    // As Producer#send rebuilds them: one literal shape (a spread copy here made its encoding 1.6x slower).
+    const messages = batchMessages(TOPIC, batch).map(({ key, value, topic, partition }) =>
+      ({ key, value, headers: new Map(), topic, partition, timestamp: undefined }));
     produceV11.createRequest(-1, 30_000, messages, { producerId: 7n, producerEpoch: 0, sequences: undefined }).buffer;
   }),
 };
