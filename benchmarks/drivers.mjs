@@ -5,7 +5,7 @@
 // p99 of both, with the ratios platformatic / kafkajs. The runs of a cell alternate the drivers (the first one
 // swaps every repeat) on fresh topics of the same shape, so both see the same machine minute; medians are shown.
 // Each run's topic is deleted once it is read (1M records of 250 B at replication 3 take 750 MB of the brokers'
-// disk: a first full run of this script left 16 GB and the local cluster died of a full disk). Each cell's line is
+// disk: a first run of this script kept 16 GB of them on a disk that then filled, and the local cluster died). Each cell's line is
 // printed as it completes, so a run that fails midway keeps the figures before it.
 // Usage: npm run build && node benchmarks/drivers.mjs --bootstrap-server host:port,...
 //          [--records 1000000] [--record-size 250] [--acks all,1] [--workers 1,2] [--partitions 8] [--repeat 3]
