@@ -1,13 +1,8 @@
 import { createRequire } from 'node:module';
-import { connect, isIP } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToIo, setTimeout as sleep } from 'node:timers/promises';
-import type { Socket } from 'node:net';
-import { compressionTypeOf } from '../src/kafka/codecs.js';
+import { createProducerDriver } from '../src/drivers/create-driver.js';
 import type { MainToWorker, ProduceTask, WorkerSummary, WorkerToMain } from '../src/engine/worker-protocol.js';
-import { PRODUCER_RETRY, createKafka } from '../src/kafka/kafka-client.js';
-import { PreEncodedMessage, kafkajsPatched } from '../src/kafka/kafkajs-patches.js';
 import { RecordAccumulator, type ProducerBatch } from '../src/produce/accumulator.js';
 import { BatchBufferPool } from '../src/produce/batch-buffers.js';
 import { ProduceMeter } from '../src/produce/meter.js';
@@ -30,6 +25,7 @@ const SLICE_US = 1000;
 const epochMs = () => performance.timeOrigin + performance.now();
 const nowUs = () => performance.now() * 1000;
 
+/** A driver rejects with a SendFailure naming the error; anything else is counted by its name. */
 function errorType(error: unknown): string {
   const e = error as { name?: string; type?: string };
   return e.type ?? e.name ?? 'Error';
@@ -37,7 +33,6 @@ function errorType(error: unknown): string {
 
 export default async function produceWorker(task: ProduceTask): Promise<WorkerSummary> {
   const { config, port, workerId } = task;
-  if (!kafkajsPatched()) throw new Error('kafkajs was loaded without DataStorm\'s fixes: import it from src/kafka/kafkajs.ts');
   const values = valueViews(task.values);
   // --serialize-on-send: the same values, kept as objects and encoded again for every record (avsc is loaded only then).
   const schema = config.payload.kind === 'avro' && config.payload.serializeOnSend
@@ -47,24 +42,7 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
   const allPartitions = config.partitions;
   const keyPartitions = keys.map((key) => (murmur2(key) & 0x7fffffff) % allPartitions);
 
-  const sockets: Socket[] = [];
-  const kafka = createKafka(task.bootstrap, `datastorm-worker-${workerId}`, {
-    // Our own sockets, so that bytes on the wire can be counted exactly (over TLS: the Kafka bytes, before encryption).
-    socketFactory: ({ host, port: brokerPort, ssl, onConnect }) => {
-      const socket = ssl
-        ? tlsConnect({ host, port: brokerPort, ...(isIP(host) ? {} : { servername: host }), ...ssl }, onConnect)
-        : connect({ host, port: brokerPort }, onConnect);
-      socket.setKeepAlive(true, 60_000);
-      sockets.push(socket);
-      return socket;
-    },
-  }, config.security);
-  const producer = kafka.producer({
-    allowAutoTopicCreation: false,
-    retry: PRODUCER_RETRY, // BROKER_LOST_AFTER_US still ends a run whose cluster is gone
-    idempotent: config.idempotent,
-    maxInFlightRequests: config.idempotent ? 1 : undefined,
-  });
+  const driver = await createProducerDriver(config, task.bootstrap, `datastorm-worker-${workerId}`);
   const post = (message: WorkerToMain) => port.postMessage(message);
   const perRecordUs = task.throughputRps > 0 ? 1e6 / task.throughputRps : 0;
   const meter = new ProduceMeter({ warmupRecords: task.warmupRecords, perRecordUs });
@@ -95,7 +73,7 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
   });
 
   try {
-    await producer.connect();
+    await driver.connect();
   } catch (error) {
     port.close();
     throw error;
@@ -105,10 +83,10 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
   const waitMs = startAtMs - epochMs();
   if (waitMs > 0) await sleep(waitMs);
 
-  const compression = compressionTypeOf(config.compression);
   const pool = new BatchBufferPool(task.buffers.bufferBytes, task.buffers.buffersPerWorker);
   const accumulator = new RecordAccumulator(pool, {
     batchLimitBytes: task.buffers.batchLimitBytes, lingerUs: config.lingerMs * 1000, newRunAt: task.warmupRecords,
+    listRecords: driver.takes === 'listed',
   });
   const startUs = nowUs();
   meter.startsAt(startUs);
@@ -138,18 +116,17 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
       fatal ??= { code: 'DS_BROKER_LOST', message: `no acknowledgement for ${Math.round((nowUs() - lastSuccessUs) / 1e6)} s; last error: ${(error as Error).message}` };
     }
   };
-  // With acks=0 a send settles once queued, before the socket has written it: the buffer waits for the sockets.
-  const settled = config.acks === 0 ? () => socketsFlushed(sockets) : () => Promise.resolve();
   // kafkajs rolls an idempotent partition's sequence back when a send fails: with two batches of a partition in
-  // flight a broker failure then fails records with OUT_OF_ORDER_SEQUENCE_NUMBER. One at a time per partition.
+  // flight a broker failure then fails records with OUT_OF_ORDER_SEQUENCE_NUMBER; platformatic advances a partition's
+  // sequence only on its acknowledgement, so a second batch in flight would reuse it. One at a time per partition.
   const partitionsInFlight = new Set<number>();
   const partitionBusy = config.idempotent ? (partition: number) => partitionsInFlight.has(partition) : undefined;
   const send = (batch: ProducerBatch) => {
     inFlight++;
     requests++;
     partitionsInFlight.add(batch.partition);
-    producer.send({ topic: config.topic, acks: config.acks, compression, messages: [new PreEncodedMessage(batch)] }).then(
-      async () => { onAcknowledged(batch); await settled(); accumulator.release(batch, true); },
+    driver.send(batch).then(
+      async () => { onAcknowledged(batch); await driver.released(); accumulator.release(batch, true); },
       (error: unknown) => { onFailed(batch, error); accumulator.release(batch, false); },
     ).finally(() => {
       inFlight--;
@@ -237,25 +214,10 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
     await woken(1000);
   }
 
-  await producer.disconnect().catch(() => undefined);
-  const wireBytes = sockets.reduce((sum, socket) => sum + socket.bytesWritten, 0);
+  await driver.close();
+  const wireBytes = driver.wireBytes();
   if (fatal) post({ type: 'fatal', workerId, ...fatal });
   const last = meter.take();
   port.close();
   return { workerId, last, wireBytes, requests, firstSendAtMs, lastAckAtMs, firstSteadyAtMs, bufferWaitMs: bufferWaitUs / 1000 };
-}
-
-/** Resolves once every socket has handed all it was given to the kernel (or closed). */
-function socketsFlushed(sockets: Socket[]): Promise<void> {
-  const pending = sockets.filter((socket) => socket.writableLength > 0 && !socket.destroyed);
-  return Promise.all(pending.map((socket) => new Promise<void>((resolve) => {
-    // Both listeners go once either fires: one left behind per batch would pile up on a busy socket.
-    const done = () => {
-      socket.off('drain', done);
-      socket.off('close', done);
-      resolve();
-    };
-    socket.on('drain', done);
-    socket.on('close', done);
-  }))).then(() => undefined);
 }

@@ -6,10 +6,28 @@ import type { ReportTable } from '../report/html-report.js';
 import { analysisDocument, latencyChart } from './analysis-document.js';
 import { pointFigures, pointTable } from './point-figures.js';
 import type { ReportDocument } from './report-document.js';
+import { checkSingleValued, type ProduceArgs } from './produce-args.js';
 import type { AnalysisRun } from './run-analysis.js';
 import { SEED_CODECS, SEED_SOURCE, formatSeedRate } from './seed-figures.js';
+import { sweepAxis, type SweepAxis } from './sweep.js';
 
-/** `datastorm compare --codecs ...`: one workload per codec, set side by side (the seed's "Compression Impact"). */
+/**
+ * `datastorm compare --codecs ...`: one workload per codec, set side by side (the seed's "Compression Impact").
+ * `datastorm compare --driver kafkajs,platformatic`: one workload per driver instead, a sweep over the driver.
+ */
+
+/** The driver axis when --driver lists several drivers (undefined: compare varies the codec). */
+export function driverAxis(args: ProduceArgs, codecsTyped: boolean): SweepAxis | undefined {
+  const drivers = args.driver;
+  if (!Array.isArray(drivers) || drivers.length < 2) return undefined;
+  if (codecsTyped) {
+    throw new DataStormError('DS_BAD_OPTIONS', 'compare varies the codec (--codecs) or the driver (--driver kafkajs,platformatic), not both', {
+      hint: 'give a driver comparison its one codec with --compression',
+    });
+  }
+  checkSingleValued({ ...args, driver: undefined }, 'compare varies the driver only');
+  return sweepAxis(args);
+}
 
 export function parseCodecList(text: string): CodecName[] {
   const codecs = text.split(',').map((name) => parseCodec(name.trim()));

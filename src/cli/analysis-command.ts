@@ -1,7 +1,7 @@
 import { isAbsolute, join, relative } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { machineLine } from '../analysis/analysis-document.js';
-import { compareDocument, compareTable, parseCodecList } from '../analysis/compare.js';
+import { compareDocument, compareTable, driverAxis, parseCodecList } from '../analysis/compare.js';
 import { evolutionDocument, evolutionTable } from '../analysis/evolution.js';
 import { renderTerminalTable } from '../analysis/point-figures.js';
 import {
@@ -121,15 +121,26 @@ export function codecCompareCommand(): Command {
     .description('run the same produce workload once per codec, each on a fresh topic, and compare CPU, throughput, bytes on the wire and latency')
     .addOption(new Option('--codecs <list>', 'codecs to compare, in order').default(CODEC_NAMES.join(',')))
     .addHelpText('after', `
-Any produce option applies to every codec's run. Each run is a \`datastorm produce --json\` process of its own,
-so its peak memory and CPU time are its alone; the local brokers' CPU is read from /proc while it runs.
+Any produce option applies to every codec's run; with --driver listing several drivers, one run per driver
+(at --compression, none by default) instead of one per codec. Each run is a \`datastorm produce --json\`
+process of its own, so its peak memory and CPU time are its alone; the local brokers' CPU is read from /proc
+while it runs.
 
 Examples:
   datastorm compare --codecs none,gzip,snappy,lz4,zstd --workers 2 --out reports/codecs
-  datastorm compare --codecs none,lz4 --record-size 1KB --batch 1MB --json > codecs.json`);
+  datastorm compare --codecs none,lz4 --record-size 1KB --batch 1MB --json > codecs.json
+  datastorm compare --driver kafkajs,platformatic --workers 1 --out reports/drivers`);
   for (const option of produceOptionsAsText()) command.addOption(option);
   command.action(async (flags: SharedFlags & { codecs: string }) => {
     const args = typedProduceArgs(command);
+    const drivers = driverAxis(args, command.getOptionValueSource('codecs') === 'cli');
+    if (drivers) {
+      const specs = sweepPointArgs(args, drivers).map((pointArgs, i) => pointSpec(drivers.values[i], pointArgs));
+      const run = await measure(specs, analysisOptions('compare', flags));
+      const table = sweepTable(run, drivers.key);
+      report(run, table, sweepDocument(run, drivers.key), reportJson(run, table, { axis: drivers.key }), flags);
+      return;
+    }
     if (args.compression) {
       throw new DataStormError('DS_BAD_OPTIONS', 'compare sets --compression itself, once per codec', { hint: 'list the codecs with --codecs none,lz4,zstd' });
     }

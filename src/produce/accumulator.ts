@@ -2,9 +2,16 @@ import type { EncodedRecords } from '../kafka/kafkajs-patches.js';
 import { REQUEST_ROOM_BYTES, type BatchBufferPool } from './batch-buffers.js';
 import { RECORD_BATCH_HEADER_BYTES, recordSize, writeRecord } from './record-batch.js';
 
+/** A batch's records as appended, for a driver that encodes them itself. */
+export interface ListedRecords {
+  readonly keys: Array<Buffer | null>;
+  readonly values: Buffer[];
+}
+
 /**
  * One partition's batch, its records written in Kafka's format as they are appended, into a pooled buffer with
- * room in front for the header and the request's framing.
+ * room in front for the header and the request's framing. A listed batch keeps its keys and values instead
+ * and only counts the bytes they would take, so that batches close at the same sizes whichever driver sends them.
  */
 export class ProducerBatch implements EncodedRecords {
   readonly recordsStart = REQUEST_ROOM_BYTES + RECORD_BATCH_HEADER_BYTES;
@@ -19,7 +26,11 @@ export class ProducerBatch implements EncodedRecords {
    */
   readonly runs: number[] = [];
 
-  constructor(readonly buffer: Buffer, readonly partition: number) {}
+  readonly listed: ListedRecords | undefined;
+
+  constructor(readonly buffer: Buffer, readonly partition: number, listRecords = false) {
+    this.listed = listRecords ? { keys: [], values: [] } : undefined;
+  }
 
   /** Bytes of the batch as the broker receives it (header and records, before compression). */
   get sizeBytes(): number {
@@ -33,7 +44,14 @@ export class ProducerBatch implements EncodedRecords {
 
   append(key: Buffer | null, value: Buffer, index: number, appendUs: number, newRunAt: number): void {
     const keyLength = key === null ? -1 : key.length;
-    this.recordsEnd = writeRecord(this.buffer, this.recordsEnd, this.recordCount, key, keyLength, value, value.length);
+    const listed = this.listed;
+    if (listed === undefined) {
+      this.recordsEnd = writeRecord(this.buffer, this.recordsEnd, this.recordCount, key, keyLength, value, value.length);
+    } else {
+      listed.keys.push(key);
+      listed.values.push(value);
+      this.recordsEnd += recordSize(this.recordCount, keyLength, value.length);
+    }
     if (this.recordCount === 0) this.firstAppendUs = appendUs;
     this.recordCount++;
     this.payloadBytes += value.length;
@@ -53,6 +71,8 @@ export interface AccumulatorSettings {
   lingerUs: number;
   /** Index of the first steady-state record: runs never span it. */
   newRunAt: number;
+  /** Batches keep their keys and values instead of writing them (a 'listed' driver's). */
+  listRecords?: boolean;
 }
 
 /**
@@ -97,7 +117,7 @@ export class RecordAccumulator {
     if (!batch) {
       const buffer = this.pool.take();
       if (!buffer) return false;
-      batch = new ProducerBatch(buffer, partition);
+      batch = new ProducerBatch(buffer, partition, this.settings.listRecords);
       if (!batch.fits(this.sizeIn(batch, key, value), this.settings.batchLimitBytes)) {
         this.pool.give(buffer);
         throw new RangeError(`a record of ${value.length} B does not fit a batch buffer of ${buffer.length} B`);

@@ -82,8 +82,10 @@ export function formatRunHeader(result: RunHeader): string {
   const c = result.config;
   // Results written before security was recorded have none: they were plaintext.
   const secured = c.security && c.security.protocol !== 'PLAINTEXT' ? ` over ${formatSecurity(c.security)}` : '';
+  // Only another driver than the default is named (results written before drivers existed have none: kafkajs).
+  const driver = c.driver && c.driver !== 'kafkajs' ? `driver ${c.driver}, ` : '';
   return `topic ${c.topic} (${c.partitions} partitions) on ${result.cluster.brokers} brokers` +
-    `${result.cluster.embedded ? ' (embedded local cluster)' : ''}${secured}: ${c.workers} workers, ${formatValues(c, result.values)}, batch ${c.batchBytes} B, ` +
+    `${result.cluster.embedded ? ' (embedded local cluster)' : ''}${secured}: ${driver}${c.workers} workers, ${formatValues(c, result.values)}, batch ${c.batchBytes} B, ` +
     `buffer.memory ${c.bufferMemoryBytes} B (${result.buffers.buffersPerWorker} batch buffers/worker: batches close at ${result.buffers.batchLimitBytes} B), ` +
     `linger ${c.lingerMs} ms, ${c.maxInFlight} in flight/worker, compression ${c.compression}, acks ${c.acks === -1 ? 'all' : c.acks}, ` +
     `${c.idempotent ? 'idempotent' : 'not idempotent'}, ` +

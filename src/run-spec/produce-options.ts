@@ -9,6 +9,8 @@ import { checkTopicName } from '../kafka/topic.js';
 import { readPropertiesFile, splitProperty } from './properties-file.js';
 import { isSecurityProperty, parseClientSecurity } from '../security/client-security.js';
 import { commanderOption, longFlag, type OptionSpec } from './option-spec.js';
+import { DRIVER_NAMES } from '../drivers/producer-driver.js';
+import { checkDriverSupport } from '../drivers/driver-support.js';
 import { parseChoice, parseDurationMs, parseIntegerOption, parseSize } from './parse.js';
 
 
@@ -31,6 +33,8 @@ const parseThroughput = (value: string): number => {
  */
 export const PRODUCE_OPTIONS: Record<string, OptionSpec> = {
   topic: { flags: '--topic <name>', description: 'topic to produce to (created if missing)', defaultValue: 'datastorm-perf', parse: checkTopicName },
+  driver: { flags: '--driver <client>', description: 'Kafka client each worker sends with: kafkajs (DataStorm\'s patched kafkajs 2.2.4: batches sent as written) or platformatic (@platformatic/kafka 1.35.0, plaintext only)',
+    defaultValue: 'kafkajs', parse: parseChoice('--driver', DRIVER_NAMES) },
   numRecords: { flags: '--num-records <n>', description: 'records to send in all (or use --duration)', defaultValue: 1_000_000,
     parse: parseIntegerOption('--num-records', 1) },
   duration: { flags: '--duration <time>', description: 'send for this long instead of a count (30s, 2m)',
@@ -86,6 +90,7 @@ export function produceOptions(): Option[] {
 /** What commander hands back for the table above. */
 export interface ProduceFlags {
   topic: string;
+  driver: RunConfig['driver'];
   numRecords: number;
   duration?: number;
   recordSize: number;
@@ -213,8 +218,10 @@ export function toRunConfig(parsed: ProduceFlags, typed: (key: keyof ProduceFlag
   if (flags.warmupRecords > 0 && flags.duration === undefined && flags.warmupRecords >= flags.numRecords) {
     throw new DataStormError('DS_BAD_OPTIONS', `--warmup-records ${flags.warmupRecords} leaves no records of --num-records ${flags.numRecords} to measure`);
   }
+  checkDriverSupport({ driver: flags.driver, compression: flags.compression, security });
   return {
     topic: flags.topic,
+    driver: flags.driver,
     bootstrap: flags.bootstrapServer ? parseBootstrap(flags.bootstrapServer) : undefined,
     numRecords: flags.duration === undefined ? flags.numRecords : undefined,
     durationMs: flags.duration,

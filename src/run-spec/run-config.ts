@@ -1,5 +1,6 @@
 import type { FaultStep } from '../faults/fault-plan.js';
 import type { ClientSecurity } from '../security/client-security.js';
+import type { DriverName } from '../drivers/producer-driver.js';
 
 /**
  * The one typed configuration of a produce run. src/cli builds it from flags (or a workload file);
@@ -21,6 +22,8 @@ export type PayloadSource =
 
 export interface RunConfig {
   topic: string;
+  /** The Kafka client each worker sends with (src/drivers). */
+  driver: DriverName;
   /** undefined: start the embedded local cluster for the run and stop it after. */
   bootstrap?: string[];
   /** Exactly one of numRecords and durationMs is set. */

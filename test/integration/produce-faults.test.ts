@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +18,8 @@ const layout = { brokers: 3, basePort: 9392, controllerBasePort: 19392 };
 let cluster: ClusterState;
 
 beforeAll(async () => { cluster = await clusterUp({ layout, kafkaVersion: DEFAULT_KAFKA_VERSION, dir }); });
-afterAll(() => clusterDown(dir, 5000));
+// Its brokers' data is gigabytes: leave nothing behind in the temporary folder.
+afterAll(async () => { await clusterDown(dir, 5000); rmSync(dir, { recursive: true, force: true }); });
 
 const nodeCommand = (name: string, id: number) => runCli(['cluster', name, String(id), '--dir', dir], { timeoutMs: 150_000 });
 

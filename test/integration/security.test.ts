@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,7 +30,8 @@ beforeAll(async () => {
   password = /password="([^"]+)"/.exec(readFileSync(props, 'utf8'))![1];
   secure = cluster.saslSsl!.bootstrap.join(',');
 }, 180_000);
-afterAll(() => clusterDown(dir, 5000));
+// Its brokers' data is gigabytes: leave nothing behind in the temporary folder.
+afterAll(async () => { await clusterDown(dir, 5000); rmSync(dir, { recursive: true, force: true }); });
 
 /** A copy of the client properties with some lines changed (or removed with undefined). */
 function propsWith(changes: Record<string, string | undefined>): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareDocument, compareTable, parseCodecList, seedCodecCell } from '../../src/analysis/compare.js';
+import { compareDocument, compareTable, driverAxis, parseCodecList, seedCodecCell } from '../../src/analysis/compare.js';
 import { renderTerminalTable } from '../../src/analysis/point-figures.js';
 import { renderMarkdownTable } from '../../src/report/html-report.js';
 import { analysisRun, point } from './analysis-fixtures.js';
@@ -65,5 +65,22 @@ describe('datastorm compare, pure parts', () => {
       { label: 'none', command: 'datastorm produce --num-records 100000 --topic t-none-1 --json' },
       { label: 'gzip', command: 'datastorm produce --num-records 100000 --topic t-gzip-1 --json' },
     ]);
+  });
+});
+
+describe('datastorm compare --driver', () => {
+  it('varies the driver when --driver lists several, the codec otherwise', () => {
+    expect(driverAxis({ driver: ['kafkajs', 'platformatic'], workers: ['1'], compression: ['lz4'] }, false))
+      .toEqual({ key: 'driver', values: ['kafkajs', 'platformatic'] });
+    expect(driverAxis({ driver: ['platformatic'], workers: ['1'] }, false)).toBeUndefined();
+    expect(driverAxis({ workers: ['1'] }, true)).toBeUndefined();
+  });
+
+  it('refuses varying the driver and anything else at once', () => {
+    expect(() => driverAxis({ driver: ['kafkajs', 'platformatic'] }, true))
+      .toThrow('compare varies the codec (--codecs) or the driver (--driver kafkajs,platformatic), not both');
+    expect(() => driverAxis({ driver: ['kafkajs', 'platformatic'], workers: ['1', '2'] }, false))
+      .toThrow('--workers has several values (1,2): compare varies the driver only');
+    expect(() => driverAxis({ driver: ['kafkajs', 'kafkajs'] }, false)).toThrow('--driver lists kafkajs twice');
   });
 });

@@ -92,6 +92,10 @@ describe('formatRunHeader', () => {
       'compression lz4, acks all, not idempotent, no rate limit; machine 2 x Test CPU, Node v20.0.0; latency per record, send to ack');
     result.config.idempotent = true;
     expect(formatRunHeader(result)).toContain(', acks all, idempotent, no rate limit;');
+    result.config.driver = 'kafkajs';
+    expect(formatRunHeader(result)).toContain('on 4 brokers: 16 workers,');
+    result.config.driver = 'platformatic';
+    expect(formatRunHeader(result)).toContain('on 4 brokers: driver platformatic, 16 workers,');
   });
 
   it('states the measured sizes of a schema\'s or a file\'s values, not --record-size', () => {

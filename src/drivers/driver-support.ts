@@ -1,0 +1,30 @@
+import zlib from 'node:zlib';
+import type { CodecName } from '../run-spec/run-config.js';
+import type { ClientSecurity } from '../security/client-security.js';
+import { DataStormError } from '../shared/errors.js';
+import type { DriverName } from './producer-driver.js';
+
+export interface DriverChoice {
+  driver: DriverName;
+  compression: CodecName;
+  security: ClientSecurity;
+}
+
+/**
+ * What a driver cannot do, refused before any work. kafkajs (with DataStorm's codecs and security) does all a
+ * run can ask. platformatic: plaintext only here, and zstd only where Node's zlib has it (Node 22.15+), as the
+ * client itself checks.
+ */
+export function checkDriverSupport({ driver, compression, security }: DriverChoice): void {
+  if (driver !== 'platformatic') return;
+  if (security.protocol !== 'PLAINTEXT') {
+    throw new DataStormError('DS_UNSUPPORTED_BY_DRIVER', `--driver platformatic runs over PLAINTEXT only, not ${security.protocol}`, {
+      hint: 'use --driver kafkajs for SSL and SASL',
+    });
+  }
+  if (compression === 'zstd' && typeof (zlib as { zstdCompressSync?: unknown }).zstdCompressSync !== 'function') {
+    throw new DataStormError('DS_UNSUPPORTED_BY_DRIVER', `--driver platformatic compresses zstd with Node's zlib, which Node ${process.version} lacks`, {
+      hint: 'use gzip, snappy or lz4, or --driver kafkajs',
+    });
+  }
+}

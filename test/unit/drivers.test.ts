@@ -1,0 +1,105 @@
+import { Command } from 'commander';
+import { MultipleErrors, NetworkError, ProtocolError, ResponseError } from '@platformatic/kafka';
+import { describe, expect, it } from 'vitest';
+import { checkDriverSupport } from '../../src/drivers/driver-support.js';
+import { batchMessages, platformaticErrorType, retryDelayMs } from '../../src/drivers/platformatic-driver.js';
+import { RecordAccumulator, type ProducerBatch } from '../../src/produce/accumulator.js';
+import { BatchBufferPool, REQUEST_ROOM_BYTES } from '../../src/produce/batch-buffers.js';
+import { produceOptions, toRunConfig, type ProduceFlags } from '../../src/run-spec/produce-options.js';
+import { PLAINTEXT } from '../../src/security/client-security.js';
+import { errorOf } from '../helpers.js';
+
+function configOf(argv: string[]) {
+  const command = new Command('produce').exitOverride().configureOutput({ writeErr: () => undefined });
+  for (const option of produceOptions()) command.addOption(option);
+  command.parse(argv, { from: 'user' });
+  return toRunConfig(command.opts<ProduceFlags>(), (key) => command.getOptionValueSource(key) === 'cli');
+}
+
+/** The batches of the same appends, listed or written, drained in order. */
+function batchesOf(listRecords: boolean, records: Array<[number, Buffer | null, Buffer]>): ProducerBatch[] {
+  const pool = new BatchBufferPool(4096 + REQUEST_ROOM_BYTES, 64);
+  const accumulator = new RecordAccumulator(pool, { batchLimitBytes: 4096, lingerUs: 0, newRunAt: 0, listRecords });
+  records.forEach(([partition, key, value], index) => expect(accumulator.append(partition, key, value, index, 7)).toBe(true));
+  const batches: ProducerBatch[] = [];
+  for (let batch = accumulator.next(0, true); batch; batch = accumulator.next(0, true)) batches.push(batch);
+  return batches;
+}
+
+describe('listed batches (a driver that encodes records itself)', () => {
+  const records = Array.from({ length: 100 }, (_, i): [number, Buffer | null, Buffer] =>
+    [i % 3, i % 2 === 0 ? Buffer.from(`key-${i}`) : null, Buffer.alloc(50 + (i % 7) * 30, i)]);
+
+  it('close at the sizes written batches close at, with the same records and runs, their keys and values kept in order', () => {
+    const written = batchesOf(false, records);
+    const listed = batchesOf(true, records);
+    expect(listed.map((b) => [b.partition, b.recordCount, b.sizeBytes, b.payloadBytes, b.runs]))
+      .toEqual(written.map((b) => [b.partition, b.recordCount, b.sizeBytes, b.payloadBytes, b.runs]));
+    expect(listed.length).toBeGreaterThan(3); // some batches closed full, so sizes were compared at their limit
+    for (const batch of written) expect(batch.listed).toBeUndefined();
+    const partition1 = records.filter(([p]) => p === 1);
+    const listed1 = listed.filter((b) => b.partition === 1);
+    expect(listed1.flatMap((b) => b.listed!.values)).toEqual(partition1.map(([, , v]) => v));
+    expect(listed1.flatMap((b) => b.listed!.keys)).toEqual(partition1.map(([, k]) => k));
+  });
+
+  it('become platformatic messages of their partition, a null key left out', () => {
+    const [batch] = batchesOf(true, [[2, Buffer.from('k'), Buffer.from('a')], [2, null, Buffer.from('b')]]);
+    expect(batchMessages('t', batch)).toEqual([
+      { topic: 't', partition: 2, key: Buffer.from('k'), value: Buffer.from('a') },
+      { topic: 't', partition: 2, key: undefined, value: Buffer.from('b') },
+    ]);
+    const [written] = batchesOf(false, [[0, null, Buffer.from('a')]]);
+    expect(() => batchMessages('t', written)).toThrow('platformatic sends listed batches');
+  });
+});
+
+describe('platformaticErrorType', () => {
+  it('names Kafka\'s error inside the client\'s nested errors, the last retry\'s first', () => {
+    const tooLarge = new ResponseError(0, 9, { '/responses/0/partitions/0': [10, null] }, {});
+    expect(platformaticErrorType(new MultipleErrors('Producing messages failed.', [tooLarge]))).toBe('MESSAGE_TOO_LARGE');
+    const retried = new MultipleErrors('Performing produce failed.', [new ProtocolError('NOT_LEADER_OR_FOLLOWER'), new ProtocolError('REQUEST_TIMED_OUT')]);
+    expect(platformaticErrorType(new MultipleErrors('Producing messages failed.', [retried]))).toBe('REQUEST_TIMED_OUT');
+  });
+
+  it('falls back to the client\'s code, then the error\'s name', () => {
+    expect(platformaticErrorType(new MultipleErrors('Producing messages failed.', [new NetworkError('Connection closed')]))).toBe('PLT_KFK_NETWORK');
+    expect(platformaticErrorType(new TypeError('x'))).toBe('TypeError');
+  });
+});
+
+describe('retryDelayMs', () => {
+  it('doubles from kafkajs\'s initial retry time up to its maximum', () => {
+    expect([1, 2, 3, 4, 5, 6, 20].map(retryDelayMs)).toEqual([100, 200, 400, 800, 1600, 2000, 2000]);
+  });
+});
+
+describe('--driver', () => {
+  it('is kafkajs unless chosen', () => {
+    expect(configOf([]).driver).toBe('kafkajs');
+    expect(configOf(['--driver', 'platformatic']).driver).toBe('platformatic');
+  });
+
+  it('takes only a known driver', () => {
+    expect(() => configOf(['--driver', 'rdkafka'])).toThrow('--driver takes one of kafkajs, platformatic, not "rdkafka"');
+  });
+
+  it('refuses what platformatic cannot do here, and nothing for kafkajs', () => {
+    const ssl = { protocol: 'SSL' as const, properties: {} };
+    expect(errorOf(() => checkDriverSupport({ driver: 'platformatic', compression: 'none', security: ssl })).message)
+      .toBe('--driver platformatic runs over PLAINTEXT only, not SSL');
+    expect(() => checkDriverSupport({ driver: 'kafkajs', compression: 'zstd', security: ssl })).not.toThrow();
+    expect(() => checkDriverSupport({ driver: 'platformatic', compression: 'lz4', security: PLAINTEXT })).not.toThrow();
+    const zstd = () => checkDriverSupport({ driver: 'platformatic', compression: 'zstd', security: PLAINTEXT });
+    if (process.versions.node.startsWith('20.')) expect(errorOf(zstd).code).toBe('DS_UNSUPPORTED_BY_DRIVER');
+  });
+});
+
+describe('driver in a bench workload', () => {
+  it('is a workload key, kafkajs when left out, checked as the flag is', async () => {
+    const { workloadFromObject } = await import('../../src/bench/workload.js');
+    expect(workloadFromObject({ workers: 1, 'num-records': 10 }, 'w.yaml').config.driver).toBe('kafkajs');
+    expect(workloadFromObject({ workers: 1, 'num-records': 10, driver: 'platformatic' }, 'w.yaml').config.driver).toBe('platformatic');
+    expect(() => workloadFromObject({ workers: 1, 'num-records': 10, driver: 'rdkafka' }, 'w.yaml')).toThrow('rdkafka');
+  });
+});
