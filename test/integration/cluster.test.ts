@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { describeBrokers, createKafka } from '../../src/kafka/kafka-client.js';
 import { DEFAULT_KAFKA_VERSION } from '../../src/cluster/settings.js';
-import { runCli, uniqueTopic } from '../helpers.js';
+import { createTopicsSettled, runCli, uniqueTopic } from '../helpers.js';
 
 const bootstrap = inject('bootstrap');
 const kafka = createKafka(bootstrap, 'datastorm-test');
@@ -21,7 +21,7 @@ describe('the local cluster', () => {
   it('keeps records produced by kafkajs on a replication-factor-3 topic, and gives them back', async () => {
     const topic = uniqueTopic('cluster-rf3');
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 6, replicationFactor: 3 }], waitForLeaders: true });
+    await createTopicsSettled(admin, [{ topic, numPartitions: 6, replicationFactor: 3 }]);
     const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
     expect(metadata.topics[0].partitions).toHaveLength(6);
     for (const partition of metadata.topics[0].partitions) expect(partition.replicas).toHaveLength(3);

@@ -8,7 +8,7 @@ import { javaArgs } from '../../src/cluster/kafka-runtime.js';
 import { compressionTypeOf } from '../../src/kafka/codecs.js';
 import { CODEC_NAMES, type CodecName } from '../../src/run-spec/run-config.js';
 import { createKafka } from '../../src/kafka/kafka-client.js';
-import { sendByPartition, uniqueTopic } from '../helpers.js';
+import { createTopicsSettled, sendByPartition, uniqueTopic } from '../helpers.js';
 
 const RECORDS = 500;
 const PARTITIONS = 3;
@@ -89,10 +89,7 @@ beforeAll(async () => {
   admin = kafka.admin();
   await admin.connect();
   const topics = [...CODEC_NAMES.map(topicOf), ...OUR_CODECS.map(javaTopicOf)];
-  await admin.createTopics({
-    topics: topics.map((topic) => ({ topic, numPartitions: PARTITIONS, replicationFactor: 3 })),
-    waitForLeaders: true,
-  });
+  await createTopicsSettled(admin, topics.map((topic) => ({ topic, numPartitions: PARTITIONS, replicationFactor: 3 })));
   // Idempotent: on a cluster still settling, kafkajs may retry a send the broker already wrote; the broker
   // drops such duplicates only for an idempotent producer (seen in CI: 665 records on a topic sent 500).
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });

@@ -3,7 +3,7 @@ import type { ConsumeResult } from '../../src/consume/consume.js';
 import { DETAILED_HEADER, SUMMARY_HEADER } from '../../src/consume/consume-report.js';
 import { formatJavaFixed } from '../../src/report/java-format.js';
 import { createKafka } from '../../src/kafka/kafka-client.js';
-import { runCli, uniqueTopic } from '../helpers.js';
+import { createTopicsSettled, runCli, uniqueTopic } from '../helpers.js';
 
 const bootstrap = inject('bootstrap');
 const server = bootstrap.join(',');
@@ -34,7 +34,7 @@ function consume(args: string[]) {
 
 beforeAll(async () => {
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 6, replicationFactor: 3 }], waitForLeaders: true });
+  await createTopicsSettled(admin, [{ topic, numPartitions: 6, replicationFactor: 3 }]);
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const messages = Array.from({ length: RECORDS }, (_, i) => ({ key: `k-${i % 10}`, value: `${i}`.padStart(97, 'v') }));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createKafka } from '../../src/kafka/kafka-client.js';
 import type { LagResult } from '../../src/consume/lag.js';
-import { runCli, startCli, uniqueTopic, until } from '../helpers.js';
+import { createTopicsSettled, runCli, startCli, uniqueTopic, until } from '../helpers.js';
 
 const bootstrap = inject('bootstrap');
 const server = bootstrap.join(',');
@@ -20,7 +20,7 @@ describe('datastorm lag on the real cluster', () => {
     const topic = uniqueTopic('lag');
     const group = `${topic}-group`;
     const chart = join(mkdtempSync(join(tmpdir(), 'datastorm-lag-')), 'lag.svg');
-    await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 3 }], waitForLeaders: true });
+    await createTopicsSettled(admin, [{ topic, numPartitions: 3, replicationFactor: 3 }]);
 
     // Until Ctrl-C (SIGINT), which still prints the result and writes the chart.
     const lag = startCli(['lag', '--bootstrap-server', server, '--group', group, '--topic', topic,

@@ -7,7 +7,7 @@ import { createKafka } from '../../src/kafka/kafka-client.js';
 import { loadSchema } from '../../src/produce/payloads.js';
 import type { ProduceResult } from '../../src/produce/result.js';
 import { topicEndOffsetTotal } from '../../src/kafka/topic.js';
-import { CLI, PERF_SUMMARY_LINE, PERF_WINDOW_LINE, consumeAll, runCli, startCli, uniqueTopic, until } from '../helpers.js';
+import { CLI, consumeAll, createTopicsSettled, PERF_SUMMARY_LINE, PERF_WINDOW_LINE, runCli, startCli, uniqueTopic, until } from '../helpers.js';
 
 const bootstrap = inject('bootstrap');
 const server = bootstrap.join(',');
@@ -61,7 +61,7 @@ describe('datastorm produce on the real cluster', () => {
 
   it('--shared-topic: two processes on one topic each report, and together they reconcile with the broker', async () => {
     const topic = uniqueTopic('produce-shared');
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 4, replicationFactor: 3 }] });
+    await createTopicsSettled(admin, [{ topic, numPartitions: 4, replicationFactor: 3 }]);
     const before = await topicEndOffsetTotal(admin, topic);
     const run = (records: number) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
       const child = spawn(process.execPath, [CLI, 'produce', '--bootstrap-server', server, '--topic', topic, '--num-records', String(records),
@@ -200,10 +200,8 @@ describe('datastorm produce refuses bad input with one line and a non-zero exit'
 
   it('a batch or a record larger than the topic accepts', async () => {
     const topic = uniqueTopic('small-topic');
-    // Leaders awaited by the product's own patient check (kafkajs's gave up after ~3 s at load average 28).
-    await admin.createTopics({ waitForLeaders: false, topics: [{ topic, numPartitions: 1, replicationFactor: 1,
-      configEntries: [{ name: 'max.message.bytes', value: '100000' }] }] });
-    await topicEndOffsetTotal(admin, topic);
+    await createTopicsSettled(admin, [{ topic, numPartitions: 1, replicationFactor: 1,
+      configEntries: [{ name: 'max.message.bytes', value: '100000' }] }]);
     expectOneLineError(['--topic', topic, '--num-records', '10', '--batch', '1MB'], /DS_BATCH_TOO_LARGE: --batch 1048576 bytes/);
     expectOneLineError(['--topic', topic, '--num-records', '10', '--batch', '16KB', '--record-size', '200KB'], /DS_RECORD_TOO_LARGE: a record of 204800 bytes/);
   });

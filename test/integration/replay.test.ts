@@ -4,7 +4,7 @@ import { createKafka } from '../../src/kafka/kafka-client.js';
 import { DigestBuilder } from '../../src/consume/replay-digest.js';
 import { runReplayCheck, type ReplayResult } from '../../src/consume/replay.js';
 import { PLAINTEXT } from '../../src/security/client-security.js';
-import { CLI, runCli, sendByPartition, uniqueTopic } from '../helpers.js';
+import { CLI, createTopicsSettled, runCli, sendByPartition, uniqueTopic } from '../helpers.js';
 
 const bootstrap = inject('bootstrap');
 const server = bootstrap.join(',');
@@ -24,7 +24,7 @@ afterAll(async () => {
 /** A 3-partition topic with 30 records in known partitions and order; returns the digest they must give. */
 async function seededTopic(prefix: string) {
   const topic = uniqueTopic(prefix);
-  await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 3 }], waitForLeaders: true });
+  await createTopicsSettled(admin, [{ topic, numPartitions: 3, replicationFactor: 3 }]);
   const messages = Array.from({ length: 30 }, (_, i) => ({ partition: i % 3, key: `key-${i % 4}`, value: `value-${i}` }));
   await sendByPartition(producer, { topic }, messages);
   const expected = new DigestBuilder();
