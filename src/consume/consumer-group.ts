@@ -177,7 +177,7 @@ export async function groupStart(admin: Admin, group: string, topic: string, par
 
 /** Fails early when the group has members: its consumers would share our partitions, and a commit would be refused. */
 export async function requireIdleGroup(admin: Admin, group: string): Promise<void> {
-  const [described] = (await admin.describeGroups([group])).groups;
+  const [described] = (await whenTopicSettled(() => admin.describeGroups([group]))).groups;
   if (described.members.length > 0) {
     throw new DataStormError('DS_GROUP_ACTIVE', `group ${group} has ${described.members.length} active member(s) (state ${described.state})`, {
       hint: 'stop its consumers first, or use another --group',

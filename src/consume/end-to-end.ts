@@ -14,7 +14,7 @@ import { encodeHistogram, mergeHistograms, summarizeLatency, type LatencySummary
 import { PRODUCER_RETRY, createKafka, describeBrokers } from '../kafka/kafka-client.js';
 import { producePaced, type PacedProduceResult } from './paced-producer.js';
 import { publicSecurity, type ClientSecurity } from '../security/client-security.js';
-import { prepareTopic } from '../kafka/topic.js';
+import { prepareTopic, whenTopicSettled } from '../kafka/topic.js';
 
 const { ConfigResourceTypes } = kafkajs;
 
@@ -77,10 +77,11 @@ async function ensureTopic(admin: Admin, config: EndToEndConfig, brokers: number
     topic: config.topic, partitions: config.partitions, replication: config.replication, batchBytes: E2E_BATCH_BYTES,
     largestRecordBytes: config.recordSizeBytes,
   }, brokers, log);
-  const described = await admin.describeConfigs({
+  // Asked again while a topic just created is still unknown to some broker (UNKNOWN_TOPIC_OR_PARTITION, once in CI-like runs).
+  const described = await whenTopicSettled(() => admin.describeConfigs({
     resources: [{ type: ConfigResourceTypes.TOPIC, name: config.topic, configNames: ['message.timestamp.type'] }],
     includeSynonyms: false,
-  });
+  }));
   const timestampType = described.resources[0]?.configEntries.find((e) => e.configName === 'message.timestamp.type')?.configValue;
   if (timestampType === 'LogAppendTime') {
     throw new DataStormError('DS_LOG_APPEND_TIME', `topic ${config.topic} stamps records with LogAppendTime, not the producer's time`, {
