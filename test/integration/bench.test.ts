@@ -63,15 +63,17 @@ describe('datastorm bench: a gate in CI', () => {
     const again = benchRun('again.json', '--threshold', 'error_count<1', '--threshold', 'p99_ms<60000');
     expect(again.stderr).toMatch(/error_count<1\s+│\s+0\s+│\s+ok/);
     expect(again.code).toBe(0);
+    // A limit no noise reaches: on a busy machine a second run of the same workload measured 69% slower (the
+    // suite's other files share the 2 cores). The regression verdict itself is unit-tested on fixed figures.
     const compare = runCli(['bench', 'compare', join(dir, 'baseline.json'), join(dir, 'again.json'),
-      '--max-regression', 'records_per_sec=60%', '--json']);
+      '--max-regression', 'records_per_sec=95%', '--json']);
     expect(compare.stderr).not.toContain('not like with like');
     expect(compare.stderr).toContain('no regression beyond the limits of records_per_sec\n');
     expect(compare.code).toBe(0);
     const report = JSON.parse(compare.stdout);
     expect(report.passed).toBe(true);
     expect(report.comparisons.find((c: { metric: string }) => c.metric === 'records_per_sec'))
-      .toMatchObject({ baseline: read('baseline.json').bench!.runs[0].records_per_sec, limitPercent: 60, regressed: false });
+      .toMatchObject({ baseline: read('baseline.json').bench!.runs[0].records_per_sec, limitPercent: 95, regressed: false });
 
     const impossible = runCli(['bench', 'compare', join(dir, 'baseline.json'), join(dir, 'again.json'),
       '--threshold', 'records_per_sec>1e12']);
