@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToIo, setTimeout as sleep } from 'node:timers/promises';
 import { createProducerDriver } from '../src/drivers/create-driver.js';
+import { errorTypeOf } from '../src/drivers/producer-driver.js';
 import type { MainToWorker, ProduceTask, WorkerSummary, WorkerToMain } from '../src/engine/worker-protocol.js';
 import { RecordAccumulator, type ProducerBatch } from '../src/produce/accumulator.js';
 import { BatchBufferPool } from '../src/produce/batch-buffers.js';
@@ -25,11 +26,6 @@ const SLICE_US = 1000;
 const epochMs = () => performance.timeOrigin + performance.now();
 const nowUs = () => performance.now() * 1000;
 
-/** A driver rejects with a SendFailure naming the error; anything else is counted by its name. */
-function errorType(error: unknown): string {
-  const e = error as { name?: string; type?: string };
-  return e.type ?? e.name ?? 'Error';
-}
 
 export default async function produceWorker(task: ProduceTask): Promise<WorkerSummary> {
   const { config, port, workerId } = task;
@@ -107,7 +103,7 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
     meter.acknowledged(batch, ackUs);
   };
   const onFailed = (batch: ProducerBatch, error: unknown) => {
-    const type = errorType(error);
+    const type = errorTypeOf(error);
     meter.failed(type, batch.recordCount);
     if (FATAL_ERROR_TYPES.has(type)) {
       fatal ??= { code: type === 'MESSAGE_TOO_LARGE' || type === 'RECORD_LIST_TOO_LARGE' ? 'DS_RECORD_TOO_LARGE' : 'DS_PRODUCE_FAILED',

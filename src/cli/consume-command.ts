@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { bootstrapOrLocalCluster } from '../cluster/bootstrap.js';
+import { bootstrapOrLocalCluster, parseBootstrap } from '../cluster/bootstrap.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { runConsume, type ConsumeConfig } from '../consume/consume.js';
 import { formatFaultLines, parseFaultPlan, type FaultStep } from '../faults/fault-plan.js';
@@ -24,7 +24,7 @@ import { readClientProperties } from '../security/client-properties.js';
 import type { ClientSecurity } from '../security/client-security.js';
 import { createTable } from '../report/table.js';
 import { checkTopicName } from '../kafka/topic.js';
-import { commanderOption, type OptionSpec } from '../run-spec/option-spec.js';
+import { commanderOption, conflictingOptions, type OptionSpec } from '../run-spec/option-spec.js';
 import { parseDurationMs, parseIntegerOption, parseSize } from '../run-spec/parse.js';
 
 /**
@@ -86,6 +86,11 @@ function connectionOf(flags: ConnectionFlags): { bootstrap: string[]; security: 
   const { security, bootstrapServers } = readClientProperties([
     { flag: '--consumer.config', file: flags['consumer.config'] }, { flag: '--command-config', file: flags.commandConfig },
   ]);
+  // As in produce: a flag and a property that name different clusters are an error, not a silent choice.
+  if (flags.bootstrapServer !== undefined && bootstrapServers !== undefined
+    && parseBootstrap(flags.bootstrapServer).join(',') !== parseBootstrap(bootstrapServers).join(',')) {
+    throw conflictingOptions('--bootstrap-server', flags.bootstrapServer, 'bootstrap.servers', bootstrapServers);
+  }
   return { bootstrap: bootstrapOrLocalCluster(flags.bootstrapServer ?? bootstrapServers), security };
 }
 
@@ -129,9 +134,7 @@ Examples:
     };
     // Kafka's lines own stdout, unless the JSON does.
     const out = flags.json ? stderr : stdout;
-    const progress = process.stderr.isTTY ? new ProgressLine() : undefined;
-    const print = (line: string, write = stderr) => (progress ? progress.above(line, write) : write(line));
-    let lastProgressMs = 0;
+    const progress = new ProgressLine();
     const { value: result, interrupted } = await interruptible('committing what was counted and printing the partial report', (signal) =>
       runConsume(config, {
         signal,
@@ -140,15 +143,11 @@ Examples:
           if (note) stderr(note);
           out(config.showDetailedStats ? DETAILED_HEADER : SUMMARY_HEADER);
         },
-        onInterval: (interval) => { if (config.showDetailedStats) print(formatIntervalLine(interval), out); },
-        onProgress: (records, elapsedMs) => {
-          if (!progress || Date.now() - lastProgressMs < 250) return;
-          lastProgressMs = Date.now();
-          progress.show(formatProgress(records, config.numRecords, elapsedMs));
-        },
-        onFault: (line) => print(line),
+        onInterval: (interval) => { if (config.showDetailedStats) progress.print(formatIntervalLine(interval), out); },
+        onProgress: (records, elapsedMs) => progress.show(formatProgress(records, config.numRecords, elapsedMs)),
+        onFault: (line) => progress.print(line, stderr),
       }));
-    progress?.clear();
+    progress.clear();
     if (result.timedOut) out(formatTimeoutWarning(config.timeoutMs));
     if (!config.showDetailedStats) out(formatSummaryLine(result.totals));
     if (config.workers > 1) {

@@ -32,20 +32,20 @@ export function printProduceReport(result: ProduceResult): void {
 
 /** Runs a produce load with Ctrl-C handling and the report; returns the exit code. */
 export async function produceAndReport(config: RunConfig): Promise<number> {
-  const progress = process.stderr.isTTY ? new ProgressLine() : undefined;
+  const progress = new ProgressLine();
   const out = config.json ? stderr : (line: string) => process.stdout.write(`${line}\n`);
   const { value: outcome, interrupted } = await interruptible('finishing in-flight sends and printing the partial report', (signal) =>
     runProduce(config, {
-      log: (line) => progress ? progress.above(line, stderr) : stderr(line),
+      log: (line) => progress.print(line, stderr),
       signal,
       onStart: (header) => stderr(formatRunHeader(header)),
-      onInterval: (interval) => progress ? progress.above(formatWindowLine(interval), out) : out(formatWindowLine(interval)),
-      onProgress: (acknowledged, elapsedMs) => progress?.show(formatProduceProgress(acknowledged, elapsedMs, config)),
+      onInterval: (interval) => progress.print(formatWindowLine(interval), out),
+      onProgress: (acknowledged, elapsedMs) => progress.show(formatProduceProgress(acknowledged, elapsedMs, config)),
     }).then((result) => ({ result, error: undefined }), (error: unknown) => {
       if (error instanceof RunFailedError) return { result: error.result, error };
       throw error;
     }));
-  progress?.clear();
+  progress.clear();
   printProduceReport(outcome.result);
   if (outcome.error) stderr(formatError(outcome.error));
   if (interrupted) return INTERRUPTED_EXIT_CODE;

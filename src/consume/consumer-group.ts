@@ -8,7 +8,7 @@ import { isWorkerEvent, type ConsumeTask, type WorkerEvent, type WorkerOutcome }
 import { DataStormError } from '../shared/errors.js';
 import { projectRoot } from '../shared/paths.js';
 import type { ClientSecurity } from '../security/client-security.js';
-import { whenTopicSettled } from '../kafka/topic.js';
+import { whenClusterSettled } from '../kafka/topic.js';
 
 const { AssignerProtocol } = kafkajs;
 
@@ -161,8 +161,8 @@ export async function topicPartitionCount(admin: Admin, topic: string): Promise<
 /** Where the group stands on the topic, per partition. */
 export async function groupStart(admin: Admin, group: string, topic: string, partitions: number): Promise<GroupStart> {
   // Through a broker's death: a partition between leaders, a coordinator moving (e2e --fault read NOT_LEADER here).
-  const ends = await whenTopicSettled(() => admin.fetchTopicOffsets(topic));
-  const [committed] = await whenTopicSettled(() => admin.fetchOffsets({ groupId: group, topics: [topic] }));
+  const ends = await whenClusterSettled(() => admin.fetchTopicOffsets(topic));
+  const [committed] = await whenClusterSettled(() => admin.fetchOffsets({ groupId: group, topics: [topic] }));
   const startOffsets: number[] = [];
   const endOffsets: number[] = [];
   for (let p = 0; p < partitions; p += 1) {
@@ -177,7 +177,7 @@ export async function groupStart(admin: Admin, group: string, topic: string, par
 
 /** Fails early when the group has members: its consumers would share our partitions, and a commit would be refused. */
 export async function requireIdleGroup(admin: Admin, group: string): Promise<void> {
-  const [described] = (await whenTopicSettled(() => admin.describeGroups([group]))).groups;
+  const [described] = (await whenClusterSettled(() => admin.describeGroups([group]))).groups;
   if (described.members.length > 0) {
     throw new DataStormError('DS_GROUP_ACTIVE', `group ${group} has ${described.members.length} active member(s) (state ${described.state})`, {
       hint: 'stop its consumers first, or use another --group',
@@ -192,7 +192,7 @@ export async function requireIdleGroup(admin: Admin, group: string): Promise<voi
  * Returns the partitions that needed it.
  */
 export async function ensureCommitted(admin: Admin, group: string, topic: string, startOffsets: number[], highest: number[]): Promise<number[]> {
-  const [committed] = await whenTopicSettled(() => admin.fetchOffsets({ groupId: group, topics: [topic] }));
+  const [committed] = await whenClusterSettled(() => admin.fetchOffsets({ groupId: group, topics: [topic] }));
   const partitions = highest
     .map((offset, partition) => ({ partition, offset: String(offset + 1) }))
     .filter(({ partition, offset }) => Number(offset) > startOffsets[partition]

@@ -14,7 +14,7 @@ import { encodeHistogram, mergeHistograms, summarizeLatency, type LatencySummary
 import { PRODUCER_RETRY, createKafka, describeBrokers } from '../kafka/kafka-client.js';
 import { producePaced, type PacedProduceResult } from './paced-producer.js';
 import { publicSecurity, type ClientSecurity } from '../security/client-security.js';
-import { prepareTopic, whenTopicSettled } from '../kafka/topic.js';
+import { prepareTopic, whenClusterSettled } from '../kafka/topic.js';
 
 const { ConfigResourceTypes } = kafkajs;
 
@@ -78,7 +78,7 @@ async function ensureTopic(admin: Admin, config: EndToEndConfig, brokers: number
     largestRecordBytes: config.recordSizeBytes,
   }, brokers, log);
   // Asked again while a topic just created is still unknown to some broker (UNKNOWN_TOPIC_OR_PARTITION, once in CI-like runs).
-  const described = await whenTopicSettled(() => admin.describeConfigs({
+  const described = await whenClusterSettled(() => admin.describeConfigs({
     resources: [{ type: ConfigResourceTypes.TOPIC, name: config.topic, configNames: ['message.timestamp.type'] }],
     includeSynonyms: false,
   }));

@@ -3,7 +3,7 @@ import { topicPartitionCount } from './consumer-group.js';
 import { createKafka, describeBrokers } from '../kafka/kafka-client.js';
 import { lagSample, partitionLags, summarizeLag, type LagSample, type LagSummary, type OffsetsOfTopic } from './lag-stats.js';
 import { publicSecurity, type ClientSecurity } from '../security/client-security.js';
-import { whenTopicSettled } from '../kafka/topic.js';
+import { whenClusterSettled } from '../kafka/topic.js';
 
 /**
  * `datastorm lag`: samples a consumer group's committed offsets and the topics' end offsets on a fixed
@@ -70,7 +70,7 @@ export async function runLag(
     for (let k = 0; k * config.intervalMs <= config.durationMs && !signal?.aborted; k += 1) {
       await sleepUntil(startMs + k * config.intervalMs, signal);
       if (signal?.aborted) break;
-      const offsets = await whenTopicSettled(() => readOffsets(admin, config.group, config.topics));
+      const offsets = await whenClusterSettled(() => readOffsets(admin, config.group, config.topics));
       const atMs = Date.now();
       const sample = lagSample(atMs - startMs, atMs, partitionLags(offsets));
       onSample(sample, samples.at(-1));

@@ -1,6 +1,6 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { requireIdleGroup, topicPartitionCount } from './consumer-group.js';
-import { whenTopicSettled } from '../kafka/topic.js';
+import { whenClusterSettled } from '../kafka/topic.js';
 import { DataStormError, INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
 import { createKafka, describeBrokers } from '../kafka/kafka-client.js';
 import { compareDigests, DigestBuilder, type DigestDiff, type PassDigest } from './replay-digest.js';
@@ -63,7 +63,7 @@ function offsetsOf(topic: string, offsets: number[]) {
  */
 async function readPass(kafka: Kafka, admin: Admin, config: ReplayConfig, partitions: number, pass: number, signal?: AbortSignal): Promise<PassResult> {
   await requireIdleGroup(admin, config.group);
-  const offsets = await whenTopicSettled(() => admin.fetchTopicOffsets(config.topic));
+  const offsets = await whenClusterSettled(() => admin.fetchTopicOffsets(config.topic));
   const at = (p: number) => offsets.find((o) => o.partition === p);
   const startOffsets = Array.from({ length: partitions }, (_, p) => Number(at(p)?.low ?? 0));
   const endOffsets = Array.from({ length: partitions }, (_, p) => Number(at(p)?.high ?? 0));

@@ -3,16 +3,11 @@ import { connect as tlsConnect } from 'node:tls';
 import type { Producer } from 'kafkajs';
 import { compressionTypeOf } from '../kafka/codecs.js';
 import { PRODUCER_RETRY, createKafka } from '../kafka/kafka-client.js';
-import { PreEncodedMessage, kafkajsPatched } from '../kafka/kafkajs-patches.js';
+import { PreEncodedMessage } from '../kafka/kafkajs-patches.js';
 import type { ProducerBatch } from '../produce/accumulator.js';
 import type { RunConfig } from '../run-spec/run-config.js';
-import { SendFailure, type ProducerDriver } from './producer-driver.js';
-import { bytesWritten, socketsFlushed } from './socket-flush.js';
-
-const kafkajsErrorType = (error: unknown) => {
-  const e = error as { name?: string; type?: string };
-  return e.type ?? e.name ?? 'Error';
-};
+import { SendFailure, errorTypeOf, type ProducerDriver } from './producer-driver.js';
+import { bytesWritten, releasedAfter } from './socket-flush.js';
 
 /**
  * kafkajs 2.2.4 with DataStorm's send-path fixes: each batch goes as one PreEncodedMessage, its header and the
@@ -23,11 +18,9 @@ export class KafkajsDriver implements ProducerDriver {
   private readonly sockets: Socket[] = [];
   private readonly producer: Producer;
   private readonly compression: number;
-  /** With acks=0 a send settles once queued, before the socket has written it: the buffer waits for the sockets. */
   readonly released: () => Promise<void>;
 
   constructor(private readonly config: RunConfig, bootstrap: string[], clientId: string) {
-    if (!kafkajsPatched()) throw new Error('kafkajs was loaded without DataStorm\'s fixes: import it from src/kafka/kafkajs.ts');
     const sockets = this.sockets;
     const kafka = createKafka(bootstrap, clientId, {
       // Our own sockets, so that bytes on the wire can be counted exactly (over TLS: the Kafka bytes, before encryption).
@@ -47,7 +40,7 @@ export class KafkajsDriver implements ProducerDriver {
       maxInFlightRequests: config.idempotent ? 1 : undefined,
     });
     this.compression = compressionTypeOf(config.compression);
-    this.released = config.acks === 0 ? () => socketsFlushed(sockets) : () => Promise.resolve();
+    this.released = releasedAfter(config.acks, sockets);
   }
 
   connect(): Promise<void> {
@@ -58,7 +51,7 @@ export class KafkajsDriver implements ProducerDriver {
     const { topic, acks } = this.config;
     return this.producer.send({ topic, acks, compression: this.compression, messages: [new PreEncodedMessage(batch)] }).then(
       () => undefined,
-      (error: unknown) => { throw new SendFailure(kafkajsErrorType(error), (error as Error).message, { cause: error }); },
+      (error: unknown) => { throw new SendFailure(errorTypeOf(error), (error as Error).message, { cause: error }); },
     );
   }
 

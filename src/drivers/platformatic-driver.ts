@@ -4,7 +4,7 @@ import { PRODUCER_RETRY } from '../kafka/kafka-client.js';
 import type { ProducerBatch } from '../produce/accumulator.js';
 import type { RunConfig } from '../run-spec/run-config.js';
 import { SendFailure, type ProducerDriver } from './producer-driver.js';
-import { bytesWritten, socketsFlushed } from './socket-flush.js';
+import { bytesWritten, releasedAfter } from './socket-flush.js';
 
 interface PlatformaticError {
   apiId?: string;
@@ -55,7 +55,6 @@ export class PlatformaticDriver implements ProducerDriver {
   readonly takes = 'listed';
   private readonly sockets: Socket[] = [];
   private readonly producer: Producer;
-  /** With acks=0 a send settles once written to a socket that may still be buffering: wait as kafkajs's driver does. */
   readonly released: () => Promise<void>;
 
   constructor(private readonly config: RunConfig, bootstrap: string[], clientId: string) {
@@ -73,7 +72,7 @@ export class PlatformaticDriver implements ProducerDriver {
     });
     const sockets = this.sockets;
     this.producer.connections.on('connect', ({ connection }) => { sockets.push(connection.socket); });
-    this.released = config.acks === 0 ? () => socketsFlushed(sockets) : () => Promise.resolve();
+    this.released = releasedAfter(config.acks, sockets);
   }
 
   async connect(): Promise<void> {

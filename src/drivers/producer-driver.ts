@@ -33,5 +33,11 @@ export class SendFailure extends Error {
   }
 }
 
+/** The error type the meter counts: a SendFailure's Kafka error name, else a client error's type or name. */
+export function errorTypeOf(error: unknown): string {
+  const e = error as { name?: string; type?: string };
+  return e.type ?? e.name ?? 'Error';
+}
+
 export const DRIVER_NAMES = ['kafkajs', 'platformatic'] as const;
 export type DriverName = (typeof DRIVER_NAMES)[number];

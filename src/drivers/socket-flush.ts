@@ -16,3 +16,13 @@ export function socketsFlushed(sockets: Socket[]): Promise<void> {
 }
 
 export const bytesWritten = (sockets: Socket[]) => sockets.reduce((sum, socket) => sum + socket.bytesWritten, 0);
+
+const settled = () => Promise.resolve();
+
+/**
+ * When an acknowledged batch's buffer may be reused, for either driver: with acks=0 a send settles once queued,
+ * before a socket has written it, so the buffer waits for the sockets; otherwise at once.
+ */
+export function releasedAfter(acks: number, sockets: Socket[]): () => Promise<void> {
+  return acks === 0 ? () => socketsFlushed(sockets) : settled;
+}

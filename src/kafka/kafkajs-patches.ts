@@ -277,7 +277,7 @@ const PATCHES: Record<string, unknown> = {
   'kafkajs/src/protocol/request.js': createRequest,
 };
 
-/** Puts the fixes in the module cache; a no-op once kafkajs itself has loaded (kafkajsPatched says which won). */
+/** Puts the fixes in the module cache; throws once kafkajs itself has loaded (its modules would hold the unfixed path). */
 export function installKafkajsPatches(): void {
   if (require.cache[require.resolve('kafkajs')]) {
     // Too late: kafkajs's modules already hold the unfixed send path. Loud, not a silently slower run.

@@ -38,7 +38,7 @@ export function maxMessageBytesFor(batchBytes: number): number {
 }
 
 async function topicMaxMessageBytes(admin: Admin, topic: string): Promise<number> {
-  const described = await whenTopicSettled(() => admin.describeConfigs({
+  const described = await whenClusterSettled(() => admin.describeConfigs({
     resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }],
     includeSynonyms: false,
   }));
@@ -69,7 +69,7 @@ export async function prepareTopic(admin: Admin, plan: TopicPlan, brokers: numbe
         configEntries: [{ name: 'max.message.bytes', value: String(maxMessageBytes) }],
       }],
     });
-    await whenTopicSettled(async () => {
+    await whenClusterSettled(async () => {
       const [described] = (await admin.fetchTopicMetadata({ topics: [plan.topic] })).topics;
       if (described.partitions.length < plan.partitions || described.partitions.some((p) => p.leader < 0)) {
         throw Object.assign(new Error(`topic ${plan.topic} has no leader for every partition yet`), { type: 'LEADER_NOT_AVAILABLE' });
@@ -106,7 +106,7 @@ function isSettling(error: unknown): boolean {
  * restarted cluster, a broker death): some brokers may not know its partitions, leaders or coordinator yet
  * (under load, for longer than kafkajs's own retries). Asked again for up to 15 s.
  */
-export async function whenTopicSettled<T>(call: () => Promise<T>): Promise<T> {
+export async function whenClusterSettled<T>(call: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + 15_000;
   for (;;) {
     try {
@@ -120,7 +120,7 @@ export async function whenTopicSettled<T>(call: () => Promise<T>): Promise<T> {
 
 /** The sum of the topic's end offsets: how many records it has ever held. */
 export async function topicEndOffsetTotal(admin: Admin, topic: string): Promise<number> {
-  const offsets = await whenTopicSettled(() => admin.fetchTopicOffsets(topic));
+  const offsets = await whenClusterSettled(() => admin.fetchTopicOffsets(topic));
   return offsets.reduce((sum, partition) => sum + Number(partition.high), 0);
 }
 

@@ -1,4 +1,5 @@
 import { Option } from 'commander';
+import { DataStormError } from '../shared/errors.js';
 
 /** One option of a command, defined once: flag, help, default and parser. */
 export interface OptionSpec {
@@ -36,4 +37,11 @@ export function takesValue(spec: OptionSpec): boolean {
 /** A spec whose flag takes several values (`<prop=value...>`). */
 export function isVariadic(spec: OptionSpec): boolean {
   return spec.flags.includes('...>');
+}
+
+/** A flag the user typed and a property (of --producer-props or a config file) that set one thing differently. */
+export function conflictingOptions(flag: string, flagValue: string, key: string, value: string): DataStormError {
+  return new DataStormError('DS_CONFLICTING_OPTIONS', `${flag} ${flagValue} and ${key}=${value} disagree`, {
+    hint: 'give the setting once, as a flag or as a property',
+  });
 }

@@ -8,7 +8,7 @@ import { parseFaultPlan, type FaultStep } from '../faults/fault-plan.js';
 import { checkTopicName } from '../kafka/topic.js';
 import { readPropertiesFile, splitProperty } from './properties-file.js';
 import { isSecurityProperty, parseClientSecurity } from '../security/client-security.js';
-import { commanderOption, longFlag, type OptionSpec } from './option-spec.js';
+import { commanderOption, conflictingOptions, longFlag, type OptionSpec } from './option-spec.js';
 import { DRIVER_NAMES } from '../drivers/producer-driver.js';
 import { checkDriverSupport } from '../drivers/driver-support.js';
 import { parseChoice, parseDurationMs, parseIntegerOption, parseSize } from './parse.js';
@@ -173,11 +173,7 @@ function applyProducerProps(parsed: ProduceFlags, typed: (key: keyof ProduceFlag
     const before = { ...merged };
     apply(merged, value);
     for (const k of Object.keys(merged) as Array<keyof ProduceFlags>) {
-      if (typed(k) && merged[k] !== before[k]) {
-        throw new DataStormError('DS_CONFLICTING_OPTIONS', `${flagOf(k)} ${String(parsed[k])} and ${key}=${value} disagree`, {
-          hint: 'give the setting once, as a flag or as a property',
-        });
-      }
+      if (typed(k) && merged[k] !== before[k]) throw conflictingOptions(flagOf(k), String(parsed[k]), key, value);
     }
   }
   return { flags: merged, props, securityProps };

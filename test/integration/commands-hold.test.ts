@@ -3,6 +3,7 @@ import type { ConsumeResult } from '../../src/consume/consume.js';
 import { CODEC_NAMES } from '../../src/run-spec/run-config.js';
 import type { EndToEndResult } from '../../src/consume/end-to-end.js';
 import { createKafka } from '../../src/kafka/kafka-client.js';
+import { topicEndOffsetTotal } from '../../src/kafka/topic.js';
 import type { ReplayResult } from '../../src/consume/replay.js';
 import { eventually, runCli, startCli, uniqueTopic, until } from '../helpers.js';
 
@@ -83,7 +84,8 @@ describe('Ctrl-C', () => {
     const e2e = startCli(['e2e', '--bootstrap-server', server, '--topic', topic, '--group', group, '--rate', '500', '--duration', '120s',
       '--partitions', '2', '--json']);
     await until(() => e2e.output.stderr.includes('producing 500 records/s'), 'the group to settle and producing to start', 120_000);
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    // Interrupted once records are on the broker (a condition, not a fixed sleep: a busy machine is slower to get there).
+    await eventually(() => topicEndOffsetTotal(admin, topic), (records) => records > 0, 60_000);
     e2e.interrupt();
     expect(await e2e.exited).toBe(130);
     const result = JSON.parse(e2e.output.stdout) as EndToEndResult;

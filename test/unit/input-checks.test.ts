@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { checkScale, readStages } from '../../src/analysis/stages.js';
 import { parseBootstrap } from '../../src/cluster/bootstrap.js';
 import { writablePath } from '../../src/cli/output-path.js';
+import { ProgressLine } from '../../src/cli/progress-line.js';
 import { formatIdleConsumersNote } from '../../src/consume/consume-report.js';
 import { checkTopicName } from '../../src/kafka/topic.js';
 import { CLI, errorOf } from '../helpers.js';
@@ -72,6 +73,46 @@ describe('consumer group ids', () => {
     const run = spawnSync(process.execPath, [CLI, 'consume', '--topic', 't', '--num-records', '1', '--group', ''], { encoding: 'utf8' });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('--group takes a consumer group id, not an empty one');
+  });
+});
+
+describe('a flag and a config file that disagree', () => {
+  it('are one line naming both in consume, as in produce, before any work', () => {
+    const config = join(mkdtempSync(join(tmpdir(), 'datastorm-conflict-')), 'client.properties');
+    writeFileSync(config, 'bootstrap.servers=127.0.0.1:9999\n');
+    const run = spawnSync(process.execPath, [CLI, 'consume', '--topic', 't', '--num-records', '1', '--bootstrap-server', '127.0.0.1:9092',
+      '--command-config', config], { encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe('error DS_CONFLICTING_OPTIONS: --bootstrap-server 127.0.0.1:9092 and bootstrap.servers=127.0.0.1:9999 disagree ' +
+      '(give the setting once, as a flag or as a property)\n');
+  });
+});
+
+describe('the progress line', () => {
+  const sink = () => {
+    const written: string[] = [];
+    return { written, stream: { write: (text: string) => written.push(text) } as unknown as NodeJS.WriteStream };
+  };
+
+  it('off a terminal draws nothing, and other lines are simply written', () => {
+    const { written, stream } = sink();
+    const lines: string[] = [];
+    const progress = new ProgressLine(false, stream);
+    progress.show('50%');
+    progress.print('a window line', (line) => lines.push(line));
+    progress.clear();
+    expect([written, lines]).toEqual([[], ['a window line']]);
+  });
+
+  it('on a terminal clears itself for a line above it and draws itself again', () => {
+    const { written, stream } = sink();
+    const lines: string[] = [];
+    const progress = new ProgressLine(true, stream);
+    progress.show('50%');
+    progress.show('51%'); // within the redraw interval: not drawn
+    progress.print('a window line', (line) => lines.push(line));
+    expect(written).toEqual(['\r\x1b[K50%', '\r\x1b[K', '50%']);
+    expect(lines).toEqual(['a window line']);
   });
 });
 
