@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { clusterUp } from '../dist/src/cluster/launcher.js';
 import { DEFAULT_KAFKA_VERSION, DEFAULT_LAYOUT } from '../dist/src/cluster/settings.js';
-import { defaultProduceFlags, toRunConfig } from '../dist/src/run-spec/produce-options.js';
+import { defaultProduceFlags, toProduceRun } from '../dist/src/run-spec/produce-options.js';
 import { parseSize } from '../dist/src/run-spec/parse.js';
 import { runJavaProducerPerf } from '../dist/src/bench/java-perf.js';
 import { createKafka } from '../dist/src/kafka/kafka-client.js';
@@ -47,7 +47,7 @@ function configFor(topic, codec, batch, workers) {
     compression: codec, acks: opts.acks === 'all' ? -1 : Number(opts.acks), batch: parseSize('--batch', batch),
     linger: Number(opts.linger), bufferMemory: parseSize('--buffer-memory', opts['buffer-memory']),
     partitions: Number(opts.partitions), workers };
-  return toRunConfig(flags, () => false);
+  return toProduceRun(flags, () => false).config;
 }
 
 function runDataStorm(config) {

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import type { RunConfig } from '../run-spec/run-config.js';
 import { DataStormError } from '../shared/errors.js';
-import { PRODUCE_OPTIONS, defaultProduceFlags, toRunConfig, type ProduceFlags } from '../run-spec/produce-options.js';
+import { PRODUCE_OPTIONS, defaultProduceFlags, toProduceRun, type ProduceFlags } from '../run-spec/produce-options.js';
 import { isVariadic as specIsVariadic, longFlag, takesValue as specTakesValue } from '../run-spec/option-spec.js';
 
 /**
@@ -18,7 +18,7 @@ export type ProduceOptionValue = true | string[];
 export type ProduceArgs = Partial<Record<ProduceOptionKey, ProduceOptionValue>>;
 
 /** Options an analysis command sets itself on every point it runs. */
-export const ANALYSIS_OWNED_OPTIONS = ['topic', 'bootstrapServer', 'json', 'printMetrics'] as const satisfies readonly ProduceOptionKey[];
+export const ANALYSIS_OWNED_OPTIONS = ['topic', 'bootstrapServer'] as const satisfies readonly ProduceOptionKey[];
 
 /** Options whose values may hold commas, so a comma never separates several values of them. */
 const NO_LISTS: ReadonlySet<ProduceOptionKey> = new Set(['topic', 'bootstrapServer', 'producerProps', 'payloadDelimiter']);
@@ -105,5 +105,5 @@ export function runConfigOf(args: ProduceArgs): RunConfig {
     else if (isVariadic(key)) flags[property] = value;
     else flags[property] = parseProduceValue(key, value[0]);
   }
-  return toRunConfig(flags as unknown as ProduceFlags, (property) => given.has(property));
+  return toProduceRun(flags as unknown as ProduceFlags, (property) => given.has(property)).config;
 }

@@ -97,8 +97,11 @@ export function regressionFailure(comparisons: MetricComparison[]): string | und
     regressed.map((c) => `${c.metric} ${formatPercent(c.changePercent)} (limit ${c.limitPercent}%)`).join(', ');
 }
 
-/** Settings that change a run's figures without being the code under test; the topic and output flags are not. */
-const INCIDENTAL_SETTINGS: ReadonlySet<keyof RunConfig> = new Set(['topic', 'bootstrap', 'json', 'printMetrics']);
+/**
+ * Settings that do not change a run's figures: the topic, and the cluster address and output flags that older
+ * results carried in their config.
+ */
+const INCIDENTAL_SETTINGS: ReadonlySet<string> = new Set(['topic', 'bootstrap', 'json', 'printMetrics']);
 
 function stableJson(value: unknown): string {
   if (value === undefined) return 'unset';

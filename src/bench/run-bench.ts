@@ -1,5 +1,6 @@
 import type { RunConfig } from '../run-spec/run-config.js';
 import { runProduce } from '../engine/run-produce.js';
+import type { RunCluster } from '../cluster/bootstrap.js';
 import { DataStormError } from '../shared/errors.js';
 import { javaProducerPerfArgs, runJavaProducerPerf } from './java-perf.js';
 import { formatSummaryLine } from '../report/produce-report.js';
@@ -14,7 +15,7 @@ import type { Workload } from './workload.js';
 export type BenchReference = { kind: 'java' } | { kind: 'workload'; workload: Workload };
 
 export interface BenchOptions {
-  bootstrap: string[];
+  cluster: RunCluster;
   /** Runs of the workload, one after the other; gates take each metric's median. */
   repeat: number;
   shard?: Shard;
@@ -41,13 +42,13 @@ async function runReference(
   reference: BenchReference, config: RunConfig, options: BenchOptions, log: (line: string) => void,
 ): Promise<{ run: ReferenceRun; kafkaVersion?: string }> {
   if (reference.kind === 'java') {
-    const java = await runJavaProducerPerf(config, options.bootstrap, { log, signal: options.signal });
+    const java = await runJavaProducerPerf(config, options.cluster.bootstrap, { log, signal: options.signal });
     const metrics = metricsOfJavaSummary(java.summary);
     log(`java: ${formatMetricsLine(metrics)}${java.summary.steadyState ? ' (steady state)' : ''}`);
     return { run: { metrics, wallMs: java.wallMs, process: java.process }, kafkaVersion: java.kafkaVersion };
   }
   // The cluster connection (address and security) is the job's, as for the workload itself.
-  const result = await runProduce({ ...reference.workload.config, bootstrap: options.bootstrap, security: config.security }, { log, signal: options.signal });
+  const result = await runProduce({ ...reference.workload.config, security: config.security }, options.cluster, { log, signal: options.signal });
   if (!options.signal?.aborted) checkRun(result);
   const { error_count: _, ...metrics } = metricsOfProduceResult(result);
   log(`reference ${reference.workload.name}: ${formatMetricsLine(metrics)}`);
@@ -71,16 +72,16 @@ export async function runBench(workload: Workload, options: BenchOptions): Promi
       hint: 'compare with a reference on one machine; shard to load a cluster from several',
     });
   }
-  const config = { ...(options.shard ? shardConfig(workload.config, options.shard) : workload.config), bootstrap: options.bootstrap };
+  const config = options.shard ? shardConfig(workload.config, options.shard) : workload.config;
   // Before any run: a workload Java cannot run (a timed one without a rate) fails now, not after it.
-  const javaArgs = options.reference?.kind === 'java' ? javaProducerPerfArgs(config, options.bootstrap) : [];
+  const javaArgs = options.reference?.kind === 'java' ? javaProducerPerfArgs(config, options.cluster.bootstrap) : [];
   const results: ProduceResult[] = [];
   const referenceRuns: ReferenceRun[] = [];
   let kafkaVersion: string | undefined;
   for (let run = 1; run <= options.repeat && !options.signal?.aborted; run++) {
     const label = options.repeat > 1 ? `run ${run}/${options.repeat}` : 'run';
     log(`${workload.name}: ${label}${options.shard ? `, shard ${options.shard.index}/${options.shard.count}` : ''}`);
-    const result = await runProduce(config, { log, signal: options.signal });
+    const result = await runProduce(config, options.cluster, { log, signal: options.signal });
     if (!options.signal?.aborted) checkRun(result);
     results.push(result);
     log(`datastorm: ${formatSummaryLine(result.steadyState?.totals ?? result.totals, result.steadyState?.latency ?? result.latency, Boolean(result.steadyState))}`);

@@ -4,7 +4,7 @@ import { InvalidArgumentError } from 'commander';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { RunConfig } from '../run-spec/run-config.js';
 import { DataStormError } from '../shared/errors.js';
-import { PRODUCE_OPTIONS, defaultProduceFlags, toRunConfig, type ProduceFlags } from '../run-spec/produce-options.js';
+import { PRODUCE_OPTIONS, defaultProduceFlags, toProduceRun, type ProduceFlags } from '../run-spec/produce-options.js';
 import { longFlag } from '../run-spec/option-spec.js';
 
 /**
@@ -116,7 +116,7 @@ export function workloadFromObject(
   if (!given.has('topic')) flags.topic = `datastorm-bench-${name}`;
   let config: RunConfig;
   try {
-    config = toRunConfig(flags, (key) => given.has(key));
+    config = toProduceRun(flags, (key) => given.has(key)).config;
   } catch (error) {
     if (error instanceof DataStormError) throw workloadError(source, error.message, error.hint);
     throw error;

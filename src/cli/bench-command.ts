@@ -1,6 +1,6 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { bootstrapOrLocalCluster } from '../cluster/bootstrap.js';
+import { onCluster, parseBootstrap } from '../cluster/bootstrap.js';
 import { readPropertiesFile } from '../run-spec/properties-file.js';
 import { Command, Option } from 'commander';
 import { benchMetrics, readBenchResult, referenceLabel, relativeMetrics, type BenchResult } from '../bench/bench-result.js';
@@ -109,9 +109,10 @@ function runCommand(): Command {
       // The reference workload takes no --set: it stays what the baseline's reference was.
       const reference: BenchReference | undefined = flags.vs === undefined ? undefined
         : flags.vs === 'java' ? { kind: 'java' } : { kind: 'workload', workload: readWorkload(flags.vs) };
-      const bootstrap = bootstrapOrLocalCluster(flags.bootstrapServer);
-      const { value: result, interrupted } = await interruptible('stopping the run and printing what it measured; no result file is written',
-        (signal) => runBench(workload, { bootstrap, repeat: flags.repeat, shard, reference, log: stderr, signal }));
+      const bootstrap = flags.bootstrapServer ? parseBootstrap(flags.bootstrapServer) : undefined;
+      const { value: result, interrupted } = await onCluster(bootstrap, { startIfNone: false, log: stderr }, (cluster) =>
+        interruptible('stopping the run and printing what it measured; no result file is written',
+          (signal) => runBench(workload, { cluster, repeat: flags.repeat, shard, reference, log: stderr, signal })));
       if (interrupted) {
         printTable(benchTable(result), 'PARTIAL RUN: stopped by Ctrl-C; these figures are of what ran, and gate nothing');
         process.exitCode = INTERRUPTED_EXIT_CODE;

@@ -1,6 +1,7 @@
-import { Command } from 'commander';
-import type { RunConfig } from '../run-spec/run-config.js';
-import { RunFailedError, runProduce } from '../engine/run-produce.js';
+import { Command, Option } from 'commander';
+import type { ProduceRun } from '../run-spec/run-config.js';
+import { onCluster } from '../cluster/bootstrap.js';
+import { prepareRun, RunFailedError, runProduce } from '../engine/run-produce.js';
 import { formatError, INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
 import { interruptible } from './interrupt.js';
 import { ProgressLine } from './progress-line.js';
@@ -10,43 +11,59 @@ import {
 } from '../report/produce-report.js';
 import { verdictOf, type ProduceResult } from '../produce/result.js';
 import { formatFaultLines } from '../faults/fault-plan.js';
-import { produceOptions, toRunConfig, type ProduceFlags } from '../run-spec/produce-options.js';
+import { produceOptions, toProduceRun, type ProduceFlags } from '../run-spec/produce-options.js';
 
 const stderr = (line: string) => process.stderr.write(`${line}\n`);
 
+/** How a produce run is printed: output settings, which stay in the CLI (they do not change what runs). */
+export interface ProduceOutput {
+  /** The whole result as JSON on stdout; every report line goes to stderr. */
+  json: boolean;
+  printMetrics: boolean;
+}
+
+const OUTPUT_OPTIONS = [
+  new Option('--print-metrics', 'print the producers\' request metrics at the end').default(false),
+  new Option('--json', 'print the whole result as JSON on stdout (reports go to stderr)').default(false),
+];
+
 /** Prints the report of a finished (or partial) run: perf-test lines on stdout, or JSON there with --json. */
-export function printProduceReport(result: ProduceResult): void {
+export function printProduceReport(result: ProduceResult, output: ProduceOutput): void {
   const lines = process.stdout;
-  const out = (line: string) => (result.config.json ? stderr(line) : lines.write(`${line}\n`));
+  const out = (line: string) => (output.json ? stderr(line) : lines.write(`${line}\n`));
   out(formatSummaryLine(result.totals, result.latency));
   if (result.steadyState) out(formatSummaryLine(result.steadyState.totals, result.steadyState.latency, true));
   if (result.intendedLatency) stderr(formatIntendedLatencyLine(result.intendedLatency));
   if (result.partial) stderr(formatPartialLine(result));
   stderr(formatResultTable(result));
-  if (result.config.printMetrics) stderr(formatMetricsTable(result));
+  if (output.printMetrics) stderr(formatMetricsTable(result));
   stderr(formatErrorsLine(result.totals.errors));
   stderr(formatAccountingLine(result));
   if (result.faults) for (const line of formatFaultLines(result.faults)) stderr(line);
-  if (result.config.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  if (output.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }
 
 /** Runs a produce load with Ctrl-C handling and the report; returns the exit code. */
-export async function produceAndReport(config: RunConfig): Promise<number> {
+export async function produceAndReport({ config, bootstrap }: ProduceRun, output: ProduceOutput): Promise<number> {
   const progress = new ProgressLine();
-  const out = config.json ? stderr : (line: string) => process.stdout.write(`${line}\n`);
-  const { value: outcome, interrupted } = await interruptible('finishing in-flight sends and printing the partial report', (signal) =>
-    runProduce(config, {
-      log: (line) => progress.print(line, stderr),
-      signal,
-      onStart: (header) => stderr(formatRunHeader(header)),
-      onInterval: (interval) => progress.print(formatWindowLine(interval), out),
-      onProgress: (acknowledged, elapsedMs) => progress.show(formatProduceProgress(acknowledged, elapsedMs, config)),
-    }).then((result) => ({ result, error: undefined }), (error: unknown) => {
-      if (error instanceof RunFailedError) return { result: error.result, error };
-      throw error;
-    }));
+  const out = output.json ? stderr : (line: string) => process.stdout.write(`${line}\n`);
+  const log = (line: string) => progress.print(line, stderr);
+  // A bad schema, payload file or buffer size is refused before a cluster is started for the run.
+  const prepared = prepareRun(config);
+  const { value: outcome, interrupted } = await onCluster(bootstrap, { startIfNone: true, log }, (cluster) =>
+    interruptible('finishing in-flight sends and printing the partial report', (signal) =>
+      runProduce(config, cluster, {
+        log,
+        signal,
+        onStart: (header) => stderr(formatRunHeader(header)),
+        onInterval: (interval) => progress.print(formatWindowLine(interval), out),
+        onProgress: (acknowledged, elapsedMs) => progress.show(formatProduceProgress(acknowledged, elapsedMs, config)),
+      }, prepared).then((result) => ({ result, error: undefined }), (error: unknown) => {
+        if (error instanceof RunFailedError) return { result: error.result, error };
+        throw error;
+      })));
   progress.clear();
-  printProduceReport(outcome.result);
+  printProduceReport(outcome.result, output);
   if (outcome.error) stderr(formatError(outcome.error));
   if (interrupted) return INTERRUPTED_EXIT_CODE;
   if (outcome.error) return outcome.error.exitCode;
@@ -67,10 +84,10 @@ Examples:
   datastorm produce --workers 16 --batch 16MB --num-records 2000000
   datastorm produce --topic t --num-records 1000000 --record-size 250 --throughput -1 --producer-props acks=1 linger.ms=5
   datastorm produce --duration 60s --throughput 50000 --compression lz4 --json > result.json`);
-  for (const option of produceOptions()) command.addOption(option);
-  command.action(async (flags: ProduceFlags) => {
-    const config = toRunConfig(flags, (key) => command.getOptionValueSource(key) === 'cli');
-    process.exitCode = await produceAndReport(config);
+  for (const option of [...produceOptions(), ...OUTPUT_OPTIONS]) command.addOption(option);
+  command.action(async (flags: ProduceFlags & ProduceOutput) => {
+    const run = toProduceRun(flags, (key) => command.getOptionValueSource(key) === 'cli');
+    process.exitCode = await produceAndReport(run, { json: flags.json, printMetrics: flags.printMetrics });
   });
   return command;
 }

@@ -1,4 +1,5 @@
-import { readClusterState } from './launcher.js';
+import { clusterDown, clusterUp, readClusterState } from './launcher.js';
+import { DEFAULT_KAFKA_VERSION, DEFAULT_LAYOUT } from './settings.js';
 import { DataStormError } from '../shared/errors.js';
 
 /** host:port. kafkajs splits an address at its first colon, so an IPv6 literal ([::1]:9092) cannot be reached. */
@@ -26,9 +27,38 @@ export function parseBootstrap(hosts: string): string[] {
   return addresses;
 }
 
+/** The cluster a command runs on: the addresses it was given, or the local cluster (`embedded`). */
+export interface RunCluster {
+  bootstrap: string[];
+  embedded: boolean;
+}
+
+/**
+ * The one policy for where a command runs: the --bootstrap-server list when given, else the local cluster of
+ * `datastorm cluster up`. With `startIfNone` (commands that bring their own load, as produce) a missing local
+ * cluster is started for the command and stopped after it; without, its absence is an error.
+ */
+export async function onCluster<T>(
+  bootstrap: string[] | undefined, options: { startIfNone: boolean; log: (line: string) => void }, run: (cluster: RunCluster) => Promise<T>,
+): Promise<T> {
+  if (bootstrap) return run({ bootstrap, embedded: false });
+  if (!options.startIfNone) return run({ bootstrap: localClusterBootstrap(), embedded: true });
+  // Also restarts the nodes of a local cluster that died.
+  const state = await clusterUp({ layout: DEFAULT_LAYOUT, kafkaVersion: DEFAULT_KAFKA_VERSION, log: options.log });
+  if (!state.alreadyRunning) options.log(`started the embedded local cluster in ${(state.startupMs / 1000).toFixed(1)} s (it stops after the run)`);
+  try {
+    return await run({ bootstrap: state.bootstrap, embedded: true });
+  } finally {
+    if (!state.alreadyRunning) await clusterDown();
+  }
+}
+
 /** --bootstrap-server when given, else the local cluster `datastorm cluster up` started (for commands that need one running). */
 export function bootstrapOrLocalCluster(flag: string | undefined): string[] {
-  if (flag) return parseBootstrap(flag);
+  return flag ? parseBootstrap(flag) : localClusterBootstrap();
+}
+
+function localClusterBootstrap(): string[] {
   const running = readClusterState();
   if (!running) {
     throw new DataStormError('DS_NO_CLUSTER', 'no --bootstrap-server given and no local cluster running', {

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, Option } from 'commander';
 import { parseBootstrap } from '../cluster/bootstrap.js';
 import { parseCodec } from '../kafka/codecs.js';
-import { KEY_MODES, type Acks, type RunConfig } from './run-config.js';
+import { KEY_MODES, type Acks, type ProduceRun, type RunConfig } from './run-config.js';
 import { DataStormError } from '../shared/errors.js';
 import { parseFaultPlan, type FaultStep } from '../faults/fault-plan.js';
 import { checkTopicName } from '../kafka/topic.js';
@@ -78,9 +78,7 @@ export const PRODUCE_OPTIONS: Record<string, OptionSpec> = {
   sharedTopic: { flags: '--shared-topic', description: 'other processes produce to the topic too: the accounting is checked when their results are merged (datastorm merge)', defaultValue: false },
   producerProps: { flags: '--producer-props <prop=value...>', description: 'producer settings, as perf-test takes them (acks, batch.size, linger.ms, compression.type, ...; and security: security.protocol, ssl.*, sasl.*)' },
   producerConfig: { flags: '--producer.config <file>', description: 'producer settings from a properties file, e.g. the client-sasl-ssl.properties of `cluster up --security sasl_ssl` (security.protocol PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL, ssl.truststore.location (PEM), ssl.keystore.*, ssl.endpoint.identification.algorithm, sasl.mechanism PLAIN|SCRAM-SHA-256|SCRAM-SHA-512|OAUTHBEARER, sasl.jaas.config)' },
-  printMetrics: { flags: '--print-metrics', description: 'print the producers\' request metrics at the end', defaultValue: false },
   bootstrapServer: { flags: '--bootstrap-server <hosts>', description: 'an external cluster (host:port,...); without it an embedded local cluster runs' },
-  json: { flags: '--json', description: 'print the whole result as JSON on stdout (reports go to stderr)', defaultValue: false },
 };
 
 export function produceOptions(): Option[] {
@@ -118,9 +116,7 @@ export interface ProduceFlags {
   sharedTopic: boolean;
   producerProps?: string[];
   'producer.config'?: string;
-  printMetrics: boolean;
   bootstrapServer?: string;
-  json: boolean;
 }
 
 /** Producer settings that map onto the run; any other is an error, never silently ignored. */
@@ -183,8 +179,8 @@ function unescapeDelimiter(text: string): string {
   return text.replace(/\\n/g, '\n').replace(/\\t/g, '\t').replace(/\\r/g, '\r');
 }
 
-/** The typed run config from parsed flags; cross-option rules are checked here. */
-export function toRunConfig(parsed: ProduceFlags, typed: (key: keyof ProduceFlags) => boolean): RunConfig {
+/** The typed run from parsed flags; cross-option rules are checked here. */
+export function toProduceRun(parsed: ProduceFlags, typed: (key: keyof ProduceFlags) => boolean): ProduceRun {
   const { flags, props, securityProps } = applyProducerProps(parsed, typed);
   const security = parseClientSecurity(securityProps);
   if (typed('duration') && typed('numRecords')) {
@@ -215,10 +211,9 @@ export function toRunConfig(parsed: ProduceFlags, typed: (key: keyof ProduceFlag
     throw new DataStormError('DS_BAD_OPTIONS', `--warmup-records ${flags.warmupRecords} leaves no records of --num-records ${flags.numRecords} to measure`);
   }
   checkDriverSupport({ driver: flags.driver, compression: flags.compression, security });
-  return {
+  const config: RunConfig = {
     topic: flags.topic,
     driver: flags.driver,
-    bootstrap: flags.bootstrapServer ? parseBootstrap(flags.bootstrapServer) : undefined,
     numRecords: flags.duration === undefined ? flags.numRecords : undefined,
     durationMs: flags.duration,
     payload: flags.payloadFile
@@ -243,9 +238,8 @@ export function toRunConfig(parsed: ProduceFlags, typed: (key: keyof ProduceFlag
     sharedTopic: flags.sharedTopic,
     producerProps: props,
     security,
-    printMetrics: flags.printMetrics,
-    json: flags.json,
   };
+  return { config, bootstrap: flags.bootstrapServer ? parseBootstrap(flags.bootstrapServer) : undefined };
 }
 
 /** The flags as they are when the user types none (for workload files and code that builds a run). */

@@ -24,8 +24,6 @@ export interface RunConfig {
   topic: string;
   /** The Kafka client each worker sends with (src/drivers). */
   driver: DriverName;
-  /** undefined: start the embedded local cluster for the run and stop it after. */
-  bootstrap?: string[];
   /** Exactly one of numRecords and durationMs is set. */
   numRecords?: number;
   durationMs?: number;
@@ -60,6 +58,10 @@ export interface RunConfig {
   producerProps: Record<string, string>;
   /** TLS and SASL, from the security properties among --producer-props / --producer.config (secrets included: show publicSecurity). */
   security: ClientSecurity;
-  printMetrics: boolean;
-  json: boolean;
+}
+
+/** A run as the user asked for it: its config, and the cluster's addresses if given (else the local cluster). */
+export interface ProduceRun {
+  config: RunConfig;
+  bootstrap?: string[];
 }

@@ -15,7 +15,7 @@ const CONFIG: RunConfig = {
   topic: 't', bootstrap: ['127.0.0.1:9092'], numRecords: 1000, payload: { kind: 'avro', recordSizeBytes: 250 },
   throughputRps: -1, workers: 2, batchBytes: 524_288, lingerMs: 5, maxInFlight: 5, bufferMemoryBytes: 33_554_432, maxBlockMs: 60_000, compression: 'none', acks: -1,
   idempotent: false, partitions: 8, replication: 3, keys: 'none', warmupRecords: 0, reportingIntervalMs: 5000,
-  producerProps: {}, security: PLAINTEXT, printMetrics: false, json: true,
+  producerProps: {}, security: PLAINTEXT,
 };
 
 const MB = 1024 * 1024;

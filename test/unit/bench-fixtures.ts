@@ -26,8 +26,6 @@ export const BASE_CONFIG: RunConfig = {
   reportingIntervalMs: 1000,
   sharedTopic: false,
   producerProps: {}, security: PLAINTEXT,
-  printMetrics: false,
-  json: false,
 };
 
 export function latencyOf(valuesUs: number[]): LatencyResult {

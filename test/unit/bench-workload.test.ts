@@ -23,12 +23,11 @@ describe('workloadFromObject', () => {
     expect(workload.description).toBe('d');
     expect(workload).toMatchObject({
       config: {
-        topic: 't', bootstrap: undefined, numRecords: 5000, durationMs: undefined,
+        topic: 't', numRecords: 5000, durationMs: undefined,
         payload: { kind: 'avro', recordSizeBytes: 1024 },
         throughputRps: 20000, workers: 3, batchBytes: 262_144, lingerMs: 20, maxInFlight: 5, compression: 'zstd', acks: 1,
         idempotent: false, partitions: 12, replication: 2, keys: 'random', warmupRecords: 500, reportingIntervalMs: 1000,
         producerProps: { acks: '1', 'batch.size': '256KB', 'linger.ms': '20', 'enable.idempotence': 'false' },
-        printMetrics: false, json: false,
       },
     });
   });

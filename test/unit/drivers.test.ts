@@ -5,7 +5,7 @@ import { checkDriverSupport } from '../../src/drivers/driver-support.js';
 import { batchMessages, platformaticErrorType, retryDelayMs } from '../../src/drivers/platformatic-driver.js';
 import { RecordAccumulator, type ProducerBatch } from '../../src/produce/accumulator.js';
 import { BatchBufferPool, REQUEST_ROOM_BYTES } from '../../src/produce/batch-buffers.js';
-import { produceOptions, toRunConfig, type ProduceFlags } from '../../src/run-spec/produce-options.js';
+import { produceOptions, toProduceRun, type ProduceFlags } from '../../src/run-spec/produce-options.js';
 import { PLAINTEXT } from '../../src/security/client-security.js';
 import { errorOf } from '../helpers.js';
 
@@ -13,7 +13,7 @@ function configOf(argv: string[]) {
   const command = new Command('produce').exitOverride().configureOutput({ writeErr: () => undefined });
   for (const option of produceOptions()) command.addOption(option);
   command.parse(argv, { from: 'user' });
-  return toRunConfig(command.opts<ProduceFlags>(), (key) => command.getOptionValueSource(key) === 'cli');
+  return toProduceRun(command.opts<ProduceFlags>(), (key) => command.getOptionValueSource(key) === 'cli').config;
 }
 
 /** The batches of the same appends, listed or written, drained in order. */

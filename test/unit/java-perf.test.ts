@@ -7,7 +7,7 @@ import { BASE_CONFIG } from './bench-fixtures.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/java-perf/${name}`, import.meta.url), 'utf8');
 
-const config: RunConfig = { ...BASE_CONFIG, bootstrap: undefined, numRecords: 500_000, reportingIntervalMs: 5000 };
+const config: RunConfig = { ...BASE_CONFIG, numRecords: 500_000, reportingIntervalMs: 5000 };
 const bootstrap = ['127.0.0.1:9092', '127.0.0.1:9093'];
 
 describe('javaProducerPerfArgs', () => {

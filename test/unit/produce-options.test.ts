@@ -4,16 +4,18 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { parseDurationMs, parseSize } from '../../src/run-spec/parse.js';
-import { defaultProduceFlags, produceOptions, toRunConfig, type ProduceFlags } from '../../src/run-spec/produce-options.js';
+import { defaultProduceFlags, produceOptions, toProduceRun, type ProduceFlags } from '../../src/run-spec/produce-options.js';
 import { partitionsOfWorker, splitExactly } from '../../src/engine/split.js';
 
-/** Parses argv the way `datastorm produce` does and returns its RunConfig. */
-function configOf(argv: string[]) {
+/** Parses argv the way `datastorm produce` does and returns its run: the RunConfig and the cluster's addresses. */
+function runOf(argv: string[]) {
   const command = new Command('produce').exitOverride();
   for (const option of produceOptions()) command.addOption(option);
   command.parse(argv, { from: 'user' });
-  return toRunConfig(command.opts<ProduceFlags>(), (key) => command.getOptionValueSource(key) === 'cli');
+  return toProduceRun(command.opts<ProduceFlags>(), (key) => command.getOptionValueSource(key) === 'cli');
 }
+
+const configOf = (argv: string[]) => runOf(argv).config;
 
 describe('sizes and durations', () => {
   it('reads binary sizes and durations with units', () => {
@@ -36,9 +38,10 @@ describe('the produce RunConfig', () => {
     expect(config).toMatchObject({
       topic: 'datastorm-perf', numRecords: 1_000_000, durationMs: undefined, throughputRps: -1, batchBytes: 524_288,
       lingerMs: 5, compression: 'none', acks: -1, idempotent: true, partitions: 8, replication: 3, keys: 'none',
-      payload: { kind: 'avro', recordSizeBytes: 250 }, bootstrap: undefined, reportingIntervalMs: 5000,
+      payload: { kind: 'avro', recordSizeBytes: 250 }, reportingIntervalMs: 5000,
       bufferMemoryBytes: 32 * 1024 * 1024, maxBlockMs: 60_000,
     });
+    expect(runOf([]).bootstrap).toBeUndefined();
     expect(defaultProduceFlags().numRecords).toBe(1_000_000);
   });
 
@@ -62,13 +65,14 @@ describe('the produce RunConfig', () => {
   it('takes perf-test\'s flags and producer properties; a later property wins over the file, a flag may repeat one', () => {
     const dir = mkdtempSync(join(tmpdir(), 'datastorm-props-'));
     writeFileSync(join(dir, 'producer.properties'), '# a comment\nlinger.ms=20\ncompression.type=zstd\n');
-    const config = configOf(['--topic', 't', '--num-records', '100', '--record-size', '1KB', '--throughput', '500',
+    const { config, bootstrap } = runOf(['--topic', 't', '--num-records', '100', '--record-size', '1KB', '--throughput', '500',
       '--producer.config', join(dir, 'producer.properties'),
       '--producer-props', 'acks=1', 'batch.size=16MB', 'bootstrap.servers=h1:9092,h2:9092', 'linger.ms=7', '--acks', '1']);
     expect(config).toMatchObject({
       topic: 't', numRecords: 100, throughputRps: 500, acks: 1, batchBytes: 16 * 1024 * 1024, lingerMs: 7,
-      compression: 'zstd', bootstrap: ['h1:9092', 'h2:9092'], payload: { kind: 'avro', recordSizeBytes: 1024 },
+      compression: 'zstd', payload: { kind: 'avro', recordSizeBytes: 1024 },
     });
+    expect(bootstrap).toEqual(['h1:9092', 'h2:9092']);
     expect(config.producerProps).toEqual({ 'linger.ms': '7', 'compression.type': 'zstd', acks: '1', 'batch.size': '16MB', 'bootstrap.servers': 'h1:9092,h2:9092' });
   });
 
