@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Producer } from 'kafkajs';
 import { compressionTypeOf } from '../kafka/codecs.js';
 import type { CodecName } from '../run-spec/run-config.js';
+import { Pacer } from '../produce/pacer.js';
 
 /**
  * A kafkajs producer held to a steady rate, for the end-to-end run: each record carries the time it was
@@ -28,11 +29,6 @@ export interface PacedProduceResult {
 
 const TICK_MS = 5;
 
-/** Records due by elapsedMs on a schedule of ratePerSec that ends at durationMs. */
-export function recordsDue(elapsedMs: number, ratePerSec: number, durationMs: number): number {
-  return Math.floor((Math.min(elapsedMs, durationMs) * ratePerSec) / 1000);
-}
-
 /**
  * Sends one partition's records per send, one send in flight per partition; due records wait and go in that
  * partition's next, larger send. One partition per send: kafkajs retries a send only to the brokers that
@@ -42,7 +38,9 @@ export function recordsDue(elapsedMs: number, ratePerSec: number, durationMs: nu
  */
 export async function producePaced(producer: Producer, options: PacedProduceOptions): Promise<PacedProduceResult> {
   const value = Buffer.alloc(options.recordSizeBytes, 'x');
-  let total = recordsDue(options.durationMs, options.ratePerSec, options.durationMs);
+  // The records of the whole duration, record i due i / rate after the start.
+  let total = Math.floor((options.durationMs * options.ratePerSec) / 1000);
+  const pacer = new Pacer(options.ratePerSec, total);
   // Per partition, records handed over and not yet sent, as runs of one CreateTime: a record's timestamp is
   // when it became due, so time spent waiting for its partition's send is in its end-to-end latency.
   const waiting = Array.from({ length: options.partitions }, () => [] as Array<{ timestamp: string; count: number }>);
@@ -65,7 +63,7 @@ export async function producePaced(producer: Producer, options: PacedProduceOpti
   };
   while (issued < total || waiting.some((runs) => runs.length > 0)) {
     if (options.signal?.aborted) total = issued;
-    const due = Math.min(recordsDue(performance.now() - startMs, options.ratePerSec, options.durationMs), total) - issued;
+    const due = Math.min(pacer.dueBy((performance.now() - startMs) * 1000), total) - issued;
     const timestamp = String(Date.now());
     for (let i = 0; i < due; i++) { // round robin over the partitions
       const runs = waiting[(issued + i) % options.partitions];

@@ -50,7 +50,6 @@ function latencyResult(histogram: Histogram): LatencyResult {
 export interface PreparedRun {
   values: SharedValues;
   sizes: ValueSizes;
-  buffers: BatchBufferPlan;
 }
 
 function valueSizes(values: Buffer[]): ValueSizes {
@@ -61,17 +60,23 @@ function valueSizes(values: Buffer[]): ValueSizes {
   };
 }
 
-export function prepareRun(config: RunConfig): PreparedRun {
-  const plan = (largestRecordBytes: number) => planBatchBuffers({
+/** The workers' batch buffers for a run on a topic of config.partitions. */
+function bufferPlanOf(config: RunConfig, largestRecordBytes: number): BatchBufferPlan {
+  return planBatchBuffers({
     batchBytes: config.batchBytes, bufferMemoryBytes: config.bufferMemoryBytes, workers: config.workers, largestRecordBytes,
-    maxInFlight: config.maxInFlight,
+    maxInFlight: config.maxInFlight, openPartitions: config.keys === 'none' ? 1 : config.partitions,
   });
+}
+
+/** The run's values, built and checked against the buffers before any cluster is touched. */
+export function prepareRun(config: RunConfig): PreparedRun {
   // The default schema's values are exactly --record-size: a size the buffers cannot hold fails before building
   // them (64MB values took minutes to build, only to be refused).
-  if (config.payload.kind === 'avro' && !config.payload.schemaFile) plan(config.payload.recordSizeBytes);
+  if (config.payload.kind === 'avro' && !config.payload.schemaFile) bufferPlanOf(config, config.payload.recordSizeBytes);
   const values = buildPayloadPool(config.payload, 1);
   const sizes = valueSizes(values);
-  return { values: shareValues(values), sizes, buffers: plan(sizes.maxBytes) };
+  bufferPlanOf(config, sizes.maxBytes);
+  return { values: shareValues(values), sizes };
 }
 
 /**
@@ -98,14 +103,15 @@ export async function runProduce(
       batchBytes: config.batchBytes, largestRecordBytes: prepared.sizes.maxBytes,
     }, brokers.length, log);
     const effective: RunConfig = { ...config, partitions: topic.partitions };
+    const buffers = bufferPlanOf(effective, prepared.sizes.maxBytes);
     // Printed and saved: the security without its secrets (the workers get `effective`, with them).
     const header: RunHeader = {
-      config: { ...effective, security: publicSecurity(effective.security) }, buffers: prepared.buffers, values: prepared.sizes,
+      config: { ...effective, security: publicSecurity(effective.security) }, buffers, values: prepared.sizes,
       machine: machineInfo(), cluster: { bootstrap: cluster.bootstrap, brokers: brokers.length, embedded: cluster.embedded },
     };
     hooks.onStart?.(header);
     const offsetsBefore = await topicEndOffsetTotal(admin, config.topic);
-    pool = new ProducePool(config.workers, workerTasks(effective, prepared, cluster.bootstrap));
+    pool = new ProducePool(config.workers, workerTasks(effective, prepared, buffers, cluster.bootstrap));
     const measured = await measure(pool, config, hooks, log);
     const offsetsAfter = await settledEndOffsetTotal(admin, config.topic, offsetsBefore + pool.total.records);
     const result = resultOf(header, pool, measured, {
@@ -120,7 +126,9 @@ export async function runProduce(
 }
 
 /** Each worker's share of the run: records, warm-up, rate and partitions split as evenly as they go. */
-function workerTasks(config: RunConfig, prepared: PreparedRun, bootstrap: string[]): (workerId: number) => WorkerTask {
+function workerTasks(
+  config: RunConfig, prepared: PreparedRun, buffers: BatchBufferPlan, bootstrap: string[],
+): (workerId: number) => WorkerTask {
   const { workers } = config;
   const recordShares = config.numRecords !== undefined ? splitExactly(config.numRecords, workers) : undefined;
   const warmupShares = splitExactly(config.warmupRecords, workers);
@@ -128,7 +136,7 @@ function workerTasks(config: RunConfig, prepared: PreparedRun, bootstrap: string
   return (workerId) => ({
     workerId, config, records: recordShares?.[workerId], warmupRecords: warmupShares[workerId],
     throughputRps: rateShares?.[workerId] ?? -1, partitions: partitionsOfWorker(workerId, workers, config.partitions),
-    bootstrap, buffers: prepared.buffers, values: prepared.values,
+    bootstrap, buffers, values: prepared.values,
   });
 }
 

@@ -2,13 +2,14 @@ import type { WorkerInterval } from '../engine/worker-protocol.js';
 import { ACK_SLOT_MS } from '../faults/fault-plan.js';
 import { createHistogram, encodeHistogram, recordLatencyUs } from '../report/histograms.js';
 import type { ProducerBatch } from './accumulator.js';
+import type { Pacer } from './pacer.js';
 
 /** What a worker measures: a batch's records when it is acknowledged or fails, taken out once per interval. */
 export interface MeterSettings {
   /** Records with a lower index are warm-up, left out of the steady-state figures. */
   warmupRecords: number;
-  /** Under a rate limit, µs between records: latency is also measured from each record's intended send time. */
-  perRecordUs: number;
+  /** The run's rate schedule: under a limit, latency is also measured from each record's intended send time. */
+  pacer: Pacer;
 }
 
 export class ProduceMeter {
@@ -20,7 +21,7 @@ export class ProduceMeter {
   private steadyRecords = 0;
   private steadyPayloadBytes = 0;
   private errors: Record<string, number> = {};
-  /** When the worker started sending: record i was intended at startUs + i * perRecordUs. */
+  /** When the worker started sending: record i was intended at startUs + pacer.dueAtUs(i). */
   private startUs = 0;
   /** Records acknowledged per ACK_SLOT_MS slot since startUs (slot → count), for stalls and recovery. */
   private acksPerSlot = new Map<number, number>();
@@ -33,7 +34,7 @@ export class ProduceMeter {
 
   /** Each run of records gets its latency once, with its count: the cost is per run, not per record. */
   acknowledged(batch: ProducerBatch, ackUs: number): void {
-    const { warmupRecords, perRecordUs } = this.settings;
+    const { warmupRecords, pacer } = this.settings;
     const startUs = this.startUs;
     const runs = batch.runs;
     for (let r = 0; r < runs.length; r += 4) {
@@ -41,8 +42,8 @@ export class ProduceMeter {
       const count = runs[r + 1];
       const appendUs = runs[r + 2];
       recordLatencyUs(this.latency, ackUs - appendUs, count);
-      if (perRecordUs > 0) {
-        for (let index = first; index < first + count; index++) recordLatencyUs(this.intended, ackUs - (startUs + index * perRecordUs));
+      if (pacer.limited) {
+        for (let index = first; index < first + count; index++) recordLatencyUs(this.intended, ackUs - (startUs + pacer.dueAtUs(index)));
       }
       if (first >= warmupRecords) {
         recordLatencyUs(this.steady, ackUs - appendUs, count);
@@ -65,7 +66,7 @@ export class ProduceMeter {
     const interval: WorkerInterval = {
       records: this.records, payloadBytes: this.payloadBytes, errors: this.errors,
       histogram: encodeHistogram(this.latency),
-      intendedHistogram: this.settings.perRecordUs > 0 ? encodeHistogram(this.intended) : undefined,
+      intendedHistogram: this.settings.pacer.limited ? encodeHistogram(this.intended) : undefined,
       steadyRecords: this.steadyRecords, steadyPayloadBytes: this.steadyPayloadBytes, steadyHistogram: encodeHistogram(this.steady),
       acksPerSlot: [...this.acksPerSlot],
     };

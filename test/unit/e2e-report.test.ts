@@ -2,16 +2,26 @@ import { describe, expect, it } from 'vitest';
 import { formatAccountingLine, formatLatencyLine, formatProducerLine } from '../../src/consume/e2e-report.js';
 import type { EndToEndResult } from '../../src/consume/end-to-end.js';
 import { createHistogram, recordLatencyUs, summarizeLatency } from '../../src/report/histograms.js';
-import { recordsDue } from '../../src/consume/paced-producer.js';
+import { Pacer } from '../../src/produce/pacer.js';
 
-describe('recordsDue', () => {
-  it('spreads the rate evenly and stops at the duration, whatever the clock says after it', () => {
-    expect(recordsDue(0, 1000, 3000)).toBe(0);
-    expect(recordsDue(0.999, 1000, 3000)).toBe(0);
-    expect(recordsDue(1, 1000, 3000)).toBe(1);
-    expect(recordsDue(1500, 333, 3000)).toBe(499);
-    expect(recordsDue(3000, 500, 3000)).toBe(1500);
-    expect(recordsDue(60_000, 500, 3000)).toBe(1500);
+describe('Pacer, the one rate schedule (produce --throughput and e2e)', () => {
+  it('makes record i due i / rate after the start, and stops at its total whatever the clock says after it', () => {
+    const pacer = new Pacer(1000, 3000); // 3 s at 1000/s
+    expect(pacer.dueBy(-5)).toBe(0);
+    expect(pacer.dueBy(0)).toBe(1);
+    expect(pacer.dueBy(999)).toBe(1);
+    expect(pacer.dueBy(1000)).toBe(2);
+    expect(pacer.dueBy(1_500_000)).toBe(1501);
+    expect(pacer.dueBy(60_000_000)).toBe(3000);
+    expect(pacer.dueAtUs(1500)).toBe(1_500_000);
+    expect(new Pacer(333, Infinity).dueBy(1_500_000)).toBe(500);
+  });
+
+  it('makes every record due at once without a limit', () => {
+    const pacer = new Pacer(-1, 42);
+    expect(pacer.limited).toBe(false);
+    expect(pacer.dueBy(0)).toBe(42);
+    expect(pacer.dueAtUs(41)).toBe(0);
   });
 });
 

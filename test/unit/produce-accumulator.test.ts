@@ -1,3 +1,4 @@
+import { Pacer } from '../../src/produce/pacer.js';
 import { describe, expect, it } from 'vitest';
 import { decodeHistogram } from '../../src/report/histograms.js';
 import { RecordAccumulator, type ProducerBatch } from '../../src/produce/accumulator.js';
@@ -17,18 +18,28 @@ function accumulatorOf(buffers: number, bufferBytes: number, lingerUs = 5000, ne
 
 describe('planBatchBuffers', () => {
   it('splits buffer.memory across the workers, at least two buffers each, batches closing at half a share', () => {
-    expect(planBatchBuffers({ batchBytes: 16 * MB, bufferMemoryBytes: 32 * MB, workers: 16, largestRecordBytes: 250, maxInFlight: 5 }))
+    expect(planBatchBuffers({ batchBytes: 16 * MB, bufferMemoryBytes: 32 * MB, workers: 16, largestRecordBytes: 250, maxInFlight: 5, openPartitions: 1 }))
       .toEqual({ batchLimitBytes: MB - REQUEST_ROOM_BYTES, bufferBytes: MB, buffersPerWorker: 2 });
     // 63 buffers would fit; a worker holds one more than it keeps in flight.
-    expect(planBatchBuffers({ batchBytes: 512 * 1024, bufferMemoryBytes: 32 * MB, workers: 1, largestRecordBytes: 250, maxInFlight: 5 }))
+    expect(planBatchBuffers({ batchBytes: 512 * 1024, bufferMemoryBytes: 32 * MB, workers: 1, largestRecordBytes: 250, maxInFlight: 5, openPartitions: 1 }))
       .toEqual({ batchLimitBytes: 512 * 1024, bufferBytes: 512 * 1024 + REQUEST_ROOM_BYTES, buffersPerWorker: 6 });
     // A record larger than --batch goes alone: the buffers hold it.
-    expect(planBatchBuffers({ batchBytes: 16 * 1024, bufferMemoryBytes: 32 * MB, workers: 2, largestRecordBytes: 200 * 1024, maxInFlight: 5 }).bufferBytes)
+    expect(planBatchBuffers({ batchBytes: 16 * 1024, bufferMemoryBytes: 32 * MB, workers: 2, largestRecordBytes: 200 * 1024, maxInFlight: 5, openPartitions: 1 }).bufferBytes)
       .toBeGreaterThan(200 * 1024 + REQUEST_ROOM_BYTES);
   });
 
+  it('gives keyed records a buffer for an open batch in every partition, and those in flight, within the share', () => {
+    const keyed = { batchBytes: 512 * 1024, bufferMemoryBytes: 32 * MB, workers: 2, largestRecordBytes: 250, maxInFlight: 5 };
+    expect(planBatchBuffers({ ...keyed, openPartitions: 8 }).buffersPerWorker).toBe(13);
+    // Batches shrink so that a batch in each of 100 partitions and 5 in flight fit a 16 MB share.
+    expect(planBatchBuffers({ ...keyed, openPartitions: 100 }))
+      .toEqual({ batchLimitBytes: Math.floor(16 * MB / 105) - REQUEST_ROOM_BYTES, bufferBytes: Math.floor(16 * MB / 105), buffersPerWorker: 105 });
+    expect(planBatchBuffers({ ...keyed, batchBytes: 16 * MB, workers: 16, openPartitions: 8 }))
+      .toEqual({ batchLimitBytes: Math.floor(2 * MB / 13) - REQUEST_ROOM_BYTES, bufferBytes: Math.floor(2 * MB / 13), buffersPerWorker: 13 });
+  });
+
   it('refuses a share too small for two batches of the largest record, before anything runs', () => {
-    const error = errorOf(() => planBatchBuffers({ batchBytes: MB, bufferMemoryBytes: 64 * 1024, workers: 16, largestRecordBytes: 3000, maxInFlight: 5 }));
+    const error = errorOf(() => planBatchBuffers({ batchBytes: MB, bufferMemoryBytes: 64 * 1024, workers: 16, largestRecordBytes: 3000, maxInFlight: 5, openPartitions: 1 }));
     expect(error.code).toBe('DS_BUFFER_TOO_SMALL');
     expect(error.message).toBe('buffer.memory 65536 B split across 16 workers leaves 4096 B each: not two batches of one 3000 B record');
   });
@@ -129,7 +140,7 @@ describe('ProduceMeter', () => {
     const { accumulator } = accumulatorOf(1, 64 * 1024, 5000, 2);
     for (let i = 0; i < 4; i++) accumulator.append(0, null, value(10), i, 1000);
     const batch = accumulator.next(0, true)!;
-    const meter = new ProduceMeter({ warmupRecords: 2, perRecordUs: 100 });
+    const meter = new ProduceMeter({ warmupRecords: 2, pacer: new Pacer(10_000, Infinity) }); // 100 µs apart
     meter.startsAt(500);
     meter.acknowledged(batch, 3000);
     meter.failed('TIMEOUT', 7);
