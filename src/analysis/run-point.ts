@@ -63,7 +63,7 @@ interface PointChild {
   stop: () => void;
 }
 
-/** What a process says of its end when it exits without an answer (a crash): the last line it wrote on stderr. */
+/** How much of a process's stderr is kept: its last line is all that says why it exited without an answer (a crash). */
 const STDERR_TAIL_CHARS = 2000;
 
 function startProcess(request: PointRequest, onInterval: (interval: IntervalResult) => void): PointChild {
@@ -84,7 +84,7 @@ function startProcess(request: PointRequest, onInterval: (interval: IntervalResu
         fail(failureOf(error));
       }
     });
-    child.once('error', (error) => fail({ code: 'DS_UNEXPECTED', message: `the process could not run: ${error.message}` }));
+    child.on('error', (error) => fail({ code: 'DS_UNEXPECTED', message: `the process could not run: ${error.message}` }));
     // Every message has arrived by 'close': an exit without an answer is a crash (a resolved outcome stays as it is).
     void closed.then((code) => {
       const lastLine = stderrTail.trim().split('\n').pop();
@@ -113,6 +113,7 @@ function combine(results: ProduceResult[], label: string): ProduceResult {
 }
 
 export async function runPoint(plan: PointPlan, options: PointOptions): Promise<MeasuredPoint> {
+  checkNotInterrupted(options.signal);
   const brokerCpu = () => options.brokerPids && processesCpuMs(options.brokerPids);
   const brokerCpuBefore = brokerCpu();
   const started = performance.now();
