@@ -26,8 +26,9 @@ export function setupText(run: AnalysisRun): string {
       `${run.cluster.local ? ' (the local `datastorm cluster up` cluster, on this machine)' : ''}.`,
     `Load average (1 min): ${run.loadAverage.start.toFixed(2)} before the first point, ${run.loadAverage.end.toFixed(2)} after ` +
       `the last, on ${cores} cores: the brokers and any other work on the machine share them with DataStorm.`,
-    'Each point ran as its own `datastorm produce --json` process (several at once for a point of several processes, ' +
-      'their results merged exactly) on a fresh topic. Every records figure is the broker-acknowledged count, checked ' +
+    'Each point ran the produce engine in a process of its own (several at once for a point of several processes, ' +
+      'their results merged exactly) on a fresh topic, given its run config and sending its result back over an IPC ' +
+      'channel; the commands below repeat it. Every records figure is the broker-acknowledged count, checked ' +
       'against the growth of the topic\'s end offsets (accounting OK for every point).',
     `Values${run.payload.variesByPoint ? ' (of the first point; the points differ in them, see their commands)' : ''}: ` +
       `${run.payload.description}. gzip compresses worker 0's pool of values (concatenated) ` +
@@ -54,8 +55,9 @@ export function latencyChart(run: AnalysisRun, title: string): ReportChart {
 
 export function commandsSection(run: AnalysisRun): DocumentSection {
   return {
-    heading: 'Commands run',
-    text: 'In this order: one point after the other, the processes of one point at the same time (`datastorm` is `node bin/datastorm.js`).',
+    heading: 'The points as commands',
+    text: 'Each point\'s run as the `datastorm produce` command that repeats it (`datastorm` is `node bin/datastorm.js`). ' +
+      'The points ran one after the other, the processes of one point at the same time.',
     commands: run.points.flatMap((point) => point.commands.map((argv, i) => ({
       label: point.commands.length > 1 ? `${point.label} process ${i + 1}/${point.commands.length}` : point.label,
       command: formatCommand(argv),
@@ -63,7 +65,7 @@ export function commandsSection(run: AnalysisRun): DocumentSection {
   };
 }
 
-/** The report: the measured sections between how it was measured and the commands it ran. */
+/** The report: the measured sections between how it was measured and the commands that repeat its points. */
 export function analysisDocument(run: AnalysisRun, title: string, sections: DocumentSection[]): ReportDocument {
   return {
     title,

@@ -5,9 +5,10 @@ import { PRODUCE_OPTIONS, defaultProduceFlags, toProduceRun, type ProduceFlags }
 import { isVariadic as specIsVariadic, longFlag, takesValue as specTakesValue } from '../run-spec/option-spec.js';
 
 /**
- * Produce options as the user wrote them (text, not parsed values): each measured point is a
- * `datastorm produce` command line built from them, so the report can print the exact command that ran.
- * Values are checked with the produce option table's own parsers before anything runs.
+ * Produce options as the user wrote them (text, not parsed values), from the command line or a stage file: each
+ * measured point runs the RunConfig built from them (runConfigOf), and the report prints them as the
+ * `datastorm produce` command that repeats the point (produceArgv). Values are checked with the produce option
+ * table's own parsers before anything runs.
  */
 export type ProduceOptionKey = keyof typeof PRODUCE_OPTIONS;
 
@@ -72,7 +73,7 @@ export function entriesOf(args: ProduceArgs): Array<[ProduceOptionKey, ProduceOp
     .filter((entry): entry is [ProduceOptionKey, ProduceOptionValue] => entry[1] !== undefined);
 }
 
-/** The argv of `datastorm produce` for these options (without the program and command names). */
+/** The argv of `datastorm produce` for these options (without the program and command names): how a report shows a point. */
 export function produceArgv(args: ProduceArgs): string[] {
   return entriesOf(args).flatMap(([key, value]) => {
     const flag = flagOf(key);

@@ -1,4 +1,4 @@
-import { bootstrapOrLocalCluster } from '../cluster/bootstrap.js';
+import { onCluster, parseBootstrap, type RunCluster } from '../cluster/bootstrap.js';
 import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunConfig } from '../run-spec/run-config.js';
@@ -8,9 +8,9 @@ import type { MachineInfo } from '../produce/result.js';
 import { payloadInfo, type PayloadInfo } from './payload-info.js';
 import { createPointTopic, deletePointTopic } from './point-topic.js';
 import { cpuPercentOfMachine, localBrokerPids, processesCpuMs } from './process-usage.js';
-import { produceArgv, type ProduceArgs } from './produce-args.js';
+import { produceArgv, runConfigOf, type ProduceArgs } from './produce-args.js';
 import { formatCommand } from './report-document.js';
-import { runPoint, type MeasuredPoint, type PointPlan } from './run-point.js';
+import { checkNotInterrupted, runPoint, type MeasuredPoint, type PointPlan } from './run-point.js';
 
 /** Everything an analysis measured and the setting it measured it in: what reports and --json are made of. */
 export interface AnalysisRun {
@@ -45,6 +45,8 @@ export interface AnalysisOptions {
   topicPrefix: string;
   keepTopics: boolean;
   log: (line: string) => void;
+  /** Aborting (Ctrl-C) stops the running point; the analysis then ends with DS_INTERRUPTED, without a report. */
+  signal?: AbortSignal;
 }
 
 
@@ -55,9 +57,9 @@ export function pointTopic(prefix: string, kind: string, label: string, runId: s
 
 const oneMinuteLoad = () => Math.round(loadavg()[0] * 100) / 100;
 
-/** The `datastorm produce` argv of one process of a point. */
-export function pointArgv(args: ProduceArgs, topic: string, bootstrap: string[]): string[] {
-  return [...produceArgv(args), '--topic', topic, '--bootstrap-server', bootstrap.join(','), '--json'];
+/** The options of one process of a point: its own, then the point's topic and the cluster. */
+export function pointProcessArgs(args: ProduceArgs, topic: string, bootstrap: string[]): ProduceArgs {
+  return { ...args, topic: [topic], bootstrapServer: [bootstrap.join(',')] };
 }
 
 /** How long the brokers' CPU is watched before the first point. */
@@ -74,8 +76,13 @@ async function brokerCpuPercentOver(pids: number[], windowMs: number, cores: num
 }
 
 /** Runs the points one after the other, each in processes of its own on a fresh topic. */
-export async function runAnalysis(specs: PointSpec[], options: AnalysisOptions): Promise<AnalysisRun> {
-  const bootstrap = bootstrapOrLocalCluster(options.bootstrapServer);
+export function runAnalysis(specs: PointSpec[], options: AnalysisOptions): Promise<AnalysisRun> {
+  const bootstrap = options.bootstrapServer === undefined ? undefined : parseBootstrap(options.bootstrapServer);
+  return onCluster(bootstrap, { startIfNone: false, log: options.log }, (cluster) => measurePoints(specs, cluster, options));
+}
+
+async function measurePoints(specs: PointSpec[], cluster: RunCluster, options: AnalysisOptions): Promise<AnalysisRun> {
+  const { bootstrap } = cluster;
   // Every point connects as the first does: security comes from --producer.config / --producer-props, which are not swept.
   const security = specs[0].config.security;
   const brokers = await describeBrokers(bootstrap, { security });
@@ -87,19 +94,23 @@ export async function runAnalysis(specs: PointSpec[], options: AnalysisOptions):
   const brokerBaseline = brokerPids && await brokerCpuPercentOver(brokerPids, BASELINE_MS, machine.cpuCount);
   const points: MeasuredPoint[] = [];
   for (const [index, spec] of specs.entries()) {
+    checkNotInterrupted(options.signal);
     const topic = pointTopic(options.topicPrefix, options.kind, spec.label, runId);
     const plan: PointPlan = {
       label: spec.label,
-      topic,
-      commands: spec.processes.map((args) => pointArgv(args, topic, bootstrap)),
+      cluster,
+      processes: spec.processes.map((args) => {
+        const processArgs = pointProcessArgs(args, topic, bootstrap);
+        return { config: runConfigOf(processArgs), command: produceArgv(processArgs) };
+      }),
     };
-    const processes = plan.commands.length > 1 ? ` (${plan.commands.length} processes)` : '';
+    const processes = plan.processes.length > 1 ? ` (${plan.processes.length} processes)` : '';
     options.log(`point ${index + 1}/${specs.length}: ${spec.label}${processes}`);
-    for (const argv of plan.commands) options.log(`  ${formatCommand(argv)}`);
+    for (const { command } of plan.processes) options.log(`  ${formatCommand(command)}`);
     await createPointTopic(bootstrap, brokers.length, topic, spec.config);
     let point: MeasuredPoint;
     try {
-      point = await runPoint(plan, { brokerPids, log: options.log });
+      point = await runPoint(plan, { brokerPids, log: options.log, signal: options.signal });
     } finally {
       if (!options.keepTopics) await deletePointTopic(bootstrap, security, topic);
     }
@@ -108,6 +119,7 @@ export async function runAnalysis(specs: PointSpec[], options: AnalysisOptions):
       `p99 ${(latency.p99Us / 1000).toFixed(2)} ms, accounting OK`);
     points.push(point);
   }
+  checkNotInterrupted(options.signal);
   return {
     kind: options.kind,
     command: options.command,

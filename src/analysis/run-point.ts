@@ -1,30 +1,39 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { BenchResult } from '../bench/bench-result.js';
 import { mergeResults } from '../bench/merge-results.js';
 import { metricsOfProduceResult } from '../bench/metrics.js';
+import type { RunCluster } from '../cluster/bootstrap.js';
+import type { RunConfig } from '../run-spec/run-config.js';
 import { DataStormError, INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
 import { projectRoot } from '../shared/paths.js';
-import { verdictOf, type ProduceResult } from '../produce/result.js';
-import { processesCpuMs } from './process-usage.js';
-import { formatCommand } from './report-document.js';
+import { verdictOf, type IntervalResult, type ProduceResult } from '../produce/result.js';
+import { formatWindowLine } from '../report/produce-report.js';
 import { maskPropertyLine } from '../security/client-security.js';
+import { decodePointMessage, failureOf, pointFailedError, type PointAnswer, type PointFailure, type PointRequest } from './point-protocol.js';
+import { processesCpuMs } from './process-usage.js';
 
 /**
- * One measured point: `datastorm produce --json` on a topic made for it beforehand, in child processes of its
- * own, so that its peak RSS and CPU time are its own and nothing of one point (heap, sockets, JIT state)
- * carries into the next.
+ * One measured point: runProduce on a topic made for it beforehand, in child processes of its own
+ * (src/analysis/point-process.ts), so that its peak RSS and CPU time are its own and nothing of one point (heap,
+ * sockets, JIT state) carries into the next.
  */
+export interface PointProcess {
+  config: RunConfig;
+  /** The `datastorm produce` argv that runs the same (for the reports; its secrets are masked there). */
+  command: string[];
+}
+
 export interface PointPlan {
   label: string;
-  topic: string;
-  /** One `datastorm produce` argv per process; several run at the same time and their results are merged. */
-  commands: string[][];
+  cluster: RunCluster;
+  /** Several run at the same time and their results are merged. */
+  processes: PointProcess[];
 }
 
 export interface MeasuredPoint {
   label: string;
+  /** Each process's `datastorm produce` argv, secrets masked. */
   commands: string[][];
   /** The process's result, or the exact merge of several processes' (src/bench/merge-results.ts). */
   result: ProduceResult;
@@ -38,67 +47,58 @@ export interface PointOptions {
   /** The local brokers' pids (src/analysis/process-usage.ts), for their CPU time. */
   brokerPids?: number[];
   log: (line: string) => void;
+  /** Aborting (Ctrl-C) stops the point's processes; the analysis then ends without a report. */
+  signal?: AbortSignal;
 }
 
-/** Kafka's window line, which produce prints on stderr under --json: the progress worth passing on. */
-const WINDOW_LINE = /^\d+ records sent, /;
-
-interface ChildOutcome {
-  code: number | null;
-  stdout: string;
-  lastLines: string[];
+/** Throws the end of an analysis stopped by Ctrl-C: points not measured make no report. */
+export function checkNotInterrupted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new DataStormError('DS_INTERRUPTED', 'interrupted: no report written', { exitCode: INTERRUPTED_EXIT_CODE });
 }
 
-/** True once the output holds the whole JSON result, which produce prints last. */
-function holdsResult(chunks: Buffer[]): boolean {
-  try {
-    JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    return true;
-  } catch {
-    return false;
-  }
+interface PointChild {
+  /** The process's result or failure, as soon as it is sent: before the process has exited. */
+  outcome: Promise<PointAnswer>;
+  closed: Promise<void>;
+  stop: () => void;
 }
 
-/** Runs one process of a point; `onResult` is called when its result is out, before the process has exited. */
-function runChild(argv: string[], prefix: string, log: (line: string) => void, onResult: () => void): Promise<ChildOutcome> {
-  const child = spawn(process.execPath, [join(projectRoot(), 'bin/datastorm.js'), 'produce', ...argv], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const chunks: Buffer[] = [];
-  let reported = false;
-  child.stdout.on('data', (chunk: Buffer) => {
-    chunks.push(chunk);
-    if (!reported && chunk.toString('utf8').trimEnd().endsWith('}') && holdsResult(chunks)) {
-      reported = true;
-      onResult();
-    }
-  });
-  const lastLines: string[] = [];
-  createInterface({ input: child.stderr }).on('line', (line) => {
-    if (WINDOW_LINE.test(line)) log(`  ${prefix}${line}`);
-    lastLines.push(line);
-    if (lastLines.length > 30) lastLines.shift();
-  });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(chunks).toString('utf8'), lastLines }));
-  });
-}
+/** How much of a process's stderr is kept: its last line is all that says why it exited without an answer (a crash). */
+const STDERR_TAIL_CHARS = 2000;
 
-function resultOf(outcome: ChildOutcome, argv: string[]): ProduceResult {
-  if (outcome.code === INTERRUPTED_EXIT_CODE) {
-    throw new DataStormError('DS_INTERRUPTED', 'interrupted: no report written', { exitCode: INTERRUPTED_EXIT_CODE });
-  }
-  if (outcome.code !== 0) {
-    // The failed-records and accounting lines say what went wrong; the error line only names it.
-    const errorLine = outcome.lastLines.filter((line) => line.startsWith('error ')).pop();
-    const report = outcome.lastLines.filter((line) => /^(errors: [1-9]|accounting: MISMATCH)/.test(line));
-    const reason = [...report, errorLine ?? outcome.lastLines.slice(-3).join(' / ')].join('; ');
-    throw new DataStormError('DS_POINT_FAILED', `a measured point failed (exit ${outcome.code}): ${reason}`, {
-      hint: `run it alone to see its whole report: ${formatCommand(argv)}`,
+function startProcess(request: PointRequest, onInterval: (interval: IntervalResult) => void): PointChild {
+  const child = spawn(process.execPath, [join(projectRoot(), 'dist/src/analysis/point-process.js')], {
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  let stderrTail = '';
+  child.stderr!.setEncoding('utf8').on('data', (text: string) => { stderrTail = (stderrTail + text).slice(-STDERR_TAIL_CHARS); });
+  const closed = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  const outcome = new Promise<PointAnswer>((resolve) => {
+    const fail = (failure: PointFailure) => resolve({ type: 'failed', failure });
+    child.on('message', (message: unknown) => {
+      try {
+        const decoded = decodePointMessage(message);
+        if (decoded.type === 'interval') onInterval(decoded.interval);
+        else resolve(decoded);
+      } catch (error) {
+        fail(failureOf(error));
+      }
     });
-  }
-  return JSON.parse(outcome.stdout) as ProduceResult;
+    child.on('error', (error) => fail({ code: 'DS_UNEXPECTED', message: `the process could not run: ${error.message}` }));
+    // Every message has arrived by 'close': an exit without an answer is a crash (a resolved outcome stays as it is).
+    void closed.then((code) => {
+      const lastLine = stderrTail.trim().split('\n').pop();
+      fail({ code: 'DS_UNEXPECTED', message: `the process exited (code ${code}) without a result${lastLine ? `: ${lastLine}` : ''}` });
+    });
+  });
+  child.send(request);
+  return {
+    outcome,
+    closed: closed.then(() => undefined),
+    stop: () => {
+      if (child.connected) child.send({ type: 'stop' } satisfies PointRequest);
+    },
+  };
 }
 
 /** The processes' results as shards of one workload, merged exactly; one process's result as it is. */
@@ -113,25 +113,48 @@ function combine(results: ProduceResult[], label: string): ProduceResult {
 }
 
 export async function runPoint(plan: PointPlan, options: PointOptions): Promise<MeasuredPoint> {
+  checkNotInterrupted(options.signal);
   const brokerCpu = () => options.brokerPids && processesCpuMs(options.brokerPids);
   const brokerCpuBefore = brokerCpu();
   const started = performance.now();
-  // The window closes at the last result, not the last exit: nothing is measured while a process winds down.
-  let end: { at: number; brokerCpu?: number } | undefined;
-  let results = 0;
-  const onResult = () => {
-    if (++results === plan.commands.length) end = { at: performance.now(), brokerCpu: brokerCpu() };
-  };
-  const outcomes = await Promise.all(plan.commands.map((argv, i) =>
-    runChild(argv, plan.commands.length > 1 ? `[process ${i + 1}] ` : '', options.log, onResult)));
-  end ??= { at: performance.now(), brokerCpu: brokerCpu() };
-  const wallMs = end.at - started;
-  const brokerCpuAfter = end.brokerCpu;
-  const result = combine(outcomes.map((outcome, i) => resultOf(outcome, plan.commands[i])), plan.label);
-  // A process alone exits non-zero on a broken run; processes sharing a topic are checked here, merged.
+  const several = plan.processes.length > 1;
+  const children = plan.processes.map(({ config }, i) => startProcess({ type: 'run', config, cluster: plan.cluster }, (interval) =>
+    options.log(`  ${several ? `[process ${i + 1}] ` : ''}${formatWindowLine(interval)}`)));
+  const stopAll = () => children.forEach((child) => child.stop());
+  // The first failure is the point's; the other processes are stopped rather than left to run for nothing.
+  let firstFailure: { failure: PointFailure; index: number } | undefined;
+  children.forEach((child, index) => void child.outcome.then((outcome) => {
+    if (outcome.type !== 'failed' || firstFailure) return;
+    firstFailure = { failure: outcome.failure, index };
+    stopAll();
+  }));
+  options.signal?.addEventListener('abort', stopAll, { once: true });
+  let outcomes: PointAnswer[];
+  let end: { at: number; brokerCpu?: number };
+  try {
+    outcomes = await Promise.all(children.map((child) => child.outcome));
+    // The window closes at the last result, not the last exit: nothing is measured while a process winds down.
+    end = { at: performance.now(), brokerCpu: brokerCpu() };
+    // Nothing of this point runs on into the next.
+    await Promise.all(children.map((child) => child.closed));
+  } finally {
+    options.signal?.removeEventListener('abort', stopAll);
+  }
+  checkNotInterrupted(options.signal);
+  if (firstFailure) {
+    const label = several ? `${plan.label} (process ${firstFailure.index + 1} of ${plan.processes.length})` : plan.label;
+    throw pointFailedError(label, firstFailure.failure, plan.processes[firstFailure.index].command);
+  }
+  const result = combine(outcomes.flatMap((outcome) => (outcome.type === 'result' ? [outcome.result] : [])), plan.label);
+  // A process alone fails on a broken run; processes sharing a topic are checked here, merged.
   const verdict = verdictOf({ ...result, config: { ...result.config, sharedTopic: false } }, plan.label);
   if (verdict) throw verdict;
-  const brokerCpuMs = brokerCpuBefore !== undefined && brokerCpuAfter !== undefined ? brokerCpuAfter - brokerCpuBefore : undefined;
-  // The commands are recorded (results.json, reports): a secret given in --producer-props is masked.
-  return { label: plan.label, commands: plan.commands.map((argv) => argv.map(maskPropertyLine)), result, wallMs, ...(brokerCpuMs === undefined ? {} : { brokerCpuMs }) };
+  const brokerCpuMs = brokerCpuBefore !== undefined && end.brokerCpu !== undefined ? end.brokerCpu - brokerCpuBefore : undefined;
+  return {
+    label: plan.label,
+    commands: plan.processes.map(({ command }) => command.map(maskPropertyLine)),
+    result,
+    wallMs: end.at - started,
+    ...(brokerCpuMs === undefined ? {} : { brokerCpuMs }),
+  };
 }

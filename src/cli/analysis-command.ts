@@ -17,6 +17,7 @@ import { CODEC_NAMES } from '../run-spec/run-config.js';
 import { DataStormError } from '../shared/errors.js';
 import type { ReportTable } from '../report/html-report.js';
 import { projectRoot } from '../shared/paths.js';
+import { interruptible } from './interrupt.js';
 import { writablePath } from './output-path.js';
 import { PRODUCE_OPTIONS, defaultProduceFlags } from '../run-spec/produce-options.js';
 
@@ -93,15 +94,11 @@ function analysisOptions(kind: AnalysisRun['kind'], flags: SharedFlags): Analysi
   };
 }
 
-/** Runs the points; Ctrl-C reaches the points' processes too, which stop and end the analysis. */
+/** Runs the points; the first Ctrl-C stops the running point's processes and ends the analysis without a report. */
 async function measure(specs: PointSpec[], options: AnalysisOptions): Promise<AnalysisRun> {
-  const onSigint = () => stderr('\ninterrupted: waiting for the running point\'s processes to stop');
-  process.on('SIGINT', onSigint);
-  try {
-    return await runAnalysis(specs, options);
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
+  const { value } = await interruptible('stopping the running point\'s processes; no report is written',
+    (signal) => runAnalysis(specs, { ...options, signal }));
+  return value;
 }
 
 function report(run: AnalysisRun, table: ReportTable, document: ReportDocument, json: Record<string, unknown>, flags: SharedFlags): void {
@@ -122,9 +119,9 @@ export function codecCompareCommand(): Command {
     .addOption(new Option('--codecs <list>', 'codecs to compare, in order').default(CODEC_NAMES.join(',')))
     .addHelpText('after', `
 Any produce option applies to every codec's run; with --driver listing several drivers, one run per driver
-(at --compression, none by default) instead of one per codec. Each run is a \`datastorm produce --json\`
-process of its own, so its peak memory and CPU time are its alone; the local brokers' CPU is read from /proc
-while it runs.
+(at --compression, none by default) instead of one per codec. Each run is a process of its own (the report
+gives the \`datastorm produce\` command that repeats it), so its peak memory and CPU time are its alone; the
+local brokers' CPU is read from /proc while it runs.
 
 Examples:
   datastorm compare --codecs none,gzip,snappy,lz4,zstd --workers 2 --out reports/codecs
@@ -158,7 +155,7 @@ export function sweepCommand(): Command {
     .description('run a produce workload once per value of one option (--workers 1,2,4,8,16 or --batch 1MB,4MB,16MB): throughput, latency and peak memory per point')
     .addHelpText('after', `
 Give one produce option several values, separated by commas; every other option takes one value. Each point
-is a \`datastorm produce --json\` process of its own on a fresh topic.
+is a produce run in a process of its own on a fresh topic.
 
 Examples:
   datastorm sweep --workers 1,2,4,8,16 --out reports/workers

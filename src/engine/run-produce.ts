@@ -155,6 +155,8 @@ async function measure(pool: ProducePool, config: RunConfig, hooks: RunHooks, lo
   hooks.signal?.addEventListener('abort', onAbort, { once: true });
   const startAtMs = epochMs() + 20;
   pool.broadcast({ type: 'go', startAtMs });
+  // A stop asked for while the run was set up (Ctrl-C during the topic's creation) ends it as it starts.
+  if (hooks.signal?.aborted) onAbort();
   const faults = config.faults.length ? runFaults(config.faults, startAtMs, defaultClusterDir(), log) : undefined;
   const progressTimer = hooks.onProgress && setInterval(() => {
     hooks.onProgress!(Number(pool.acknowledged.reduce((a, b) => a + b, 0n)), epochMs() - startAtMs);

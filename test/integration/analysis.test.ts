@@ -5,7 +5,8 @@ import { SaxesParser } from 'saxes';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createKafka } from '../../src/kafka/kafka-client.js';
 import type { ProduceResult } from '../../src/produce/result.js';
-import { eventually, runCli, uniqueTopic } from '../helpers.js';
+import { topicEndOffsetTotal } from '../../src/kafka/topic.js';
+import { eventually, runCli, startCli, uniqueTopic, until } from '../helpers.js';
 
 const bootstrap = inject('bootstrap');
 const server = bootstrap.join(',');
@@ -110,6 +111,53 @@ describe('analysis commands on the real cluster', () => {
     expect(json.table.rows.map((row) => row[4])).toEqual(rates.map((rate) => `${(rate / rates[0]).toFixed(1)}x`));
     expect(json.table.rows.map((row) => row.at(-1))).toEqual(['5K/s (1.0x)', '56K/s (11.2x)', '210K/s (42.0x)', '420K/s (84.0x)', '680K/s (136.0x)']);
     checkReportFiles(out, json, ['throughput.svg', 'speedup.svg', 'latency-percentiles.svg']);
+  });
+
+  it('a point\'s records are on its topic, as many as its result says', async () => {
+    const prefix = uniqueTopic('analysis-kept');
+    const { json } = analysis(['compare', '--codecs', 'lz4', '--num-records', '3000', '--workers', '2', '--topic', prefix, '--keep-topics'], join(dir, 'kept'));
+    const { topic } = json.points[0].result.config;
+    try {
+      expect(topic.startsWith(`${prefix}-compare-lz4-`)).toBe(true);
+      expect(await topicEndOffsetTotal(admin, topic)).toBe(3000);
+      expect(json.points[0].result.totals.records).toBe(3000);
+    } finally {
+      await admin.deleteTopics({ topics: [topic] });
+    }
+  });
+
+  it('a point whose records fail ends the analysis with DS_POINT_FAILED and the reason, in one line', async () => {
+    const prefix = uniqueTopic('analysis-failing');
+    // --max-block 0: a record that finds every batch buffer of the worker in flight fails at once instead of waiting.
+    const run = runCli(['compare', '--codecs', 'none', '--num-records', '50000', '--workers', '1', '--batch', '16KB', '--buffer-memory', '256KB',
+      '--max-block', '0', '--linger', '50', '--topic', prefix, '--bootstrap-server', server], { timeoutMs: 120_000 });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    const errors = run.stderr.split('\n').filter((line) => line.startsWith('error '));
+    expect(errors).toHaveLength(1);
+    expect(run.stderr.trimEnd().split('\n').at(-1)).toBe(errors[0]);
+    expect(errors[0]).toMatch(new RegExp('^error DS_POINT_FAILED: point none failed: errors: \\d+ records failed \\(BufferExhaustedTimeout: \\d+\\); ' +
+      'DS_RECORDS_FAILED: \\d+ records failed to send .* \\(run it alone to see its whole report: datastorm produce --num-records 50000 .*--max-block 0 .*' +
+      `--topic ${prefix}-compare-none-\\w+ --bootstrap-server ${server}\\)$`));
+    const left = await eventually(async () => (await admin.listTopics()).filter((topic) => topic.startsWith(prefix)), (t) => t.length === 0);
+    expect(left).toEqual([]);
+  });
+
+  // Long enough that only a stop ends the first point within the test's time.
+  it.each([
+    ['while its topic and workers are set up', /^ {2}datastorm produce /m],
+    ['while it sends', / records sent, /],
+  ])('Ctrl-C %s stops the running point\'s process and ends without a report', async (_, moment) => {
+    const prefix = uniqueTopic('analysis-interrupted');
+    const cli = startCli(['sweep', '--workers', '1,2', '--duration', '10m', '--reporting-interval', '500', '--topic', prefix, '--bootstrap-server', server]);
+    await until(() => moment.test(cli.output.stderr), `${moment} in the output`);
+    cli.interrupt();
+    expect(await cli.exited).toBe(130);
+    expect(cli.output.stderr).toContain('interrupted: stopping the running point\'s processes; no report is written');
+    expect(cli.output.stderr.trimEnd().split('\n').at(-1)).toBe('error DS_INTERRUPTED: interrupted: no report written');
+    expect(cli.output.stderr).not.toContain('point 2/2');
+    const left = await eventually(async () => (await admin.listTopics()).filter((topic) => topic.startsWith(prefix)), (t) => t.length === 0);
+    expect(left).toEqual([]);
   });
 
   it('refuses a sweep without a list, and a compare that sets the codec, in one line', () => {

@@ -67,7 +67,7 @@ describe('the evolution report', () => {
     const document = evolutionDocument(run, [], 0.1);
     expect(document.title).toBe('DataStorm: evolution v0 to v4');
     expect(document.sections.map((section) => section.chart?.file ?? section.heading)).toEqual([
-      'How this was measured', 'Records/s per stage', 'The stages', 'throughput.svg', 'speedup.svg', 'latency-percentiles.svg', 'Commands run',
+      'How this was measured', 'Records/s per stage', 'The stages', 'throughput.svg', 'speedup.svg', 'latency-percentiles.svg', 'The points as commands',
     ]);
     const throughput = document.sections[3].chart!.svg;
     expect(throughput.match(/<rect class="bar"/g)).toHaveLength(3);

@@ -45,7 +45,7 @@ export function point(label: string, f: PointFixture): MeasuredPoint {
   const processes = f.processes ?? 1;
   return {
     label,
-    commands: Array.from({ length: processes }, (_, i) => ['--num-records', String(f.records / processes), '--topic', `t-${label}-${i + 1}`, '--json']),
+    commands: Array.from({ length: processes }, (_, i) => ['--num-records', String(f.records / processes), '--topic', `t-${label}-${i + 1}`]),
     wallMs: f.wallMs ?? f.durationMs + 1000,
     ...(f.brokerCpuMs === undefined ? {} : { brokerCpuMs: f.brokerCpuMs }),
     result: {

@@ -3,7 +3,7 @@ import {
   checkSingleValued, keyOfFlagName, produceArgv, runConfigOf, splitValues,
 } from '../../src/analysis/produce-args.js';
 import { cpuPercentOfMachine, parseProcStatCpuTicks } from '../../src/analysis/process-usage.js';
-import { pointArgv, pointTopic } from '../../src/analysis/run-analysis.js';
+import { pointProcessArgs, pointTopic } from '../../src/analysis/run-analysis.js';
 
 describe('produce options as text', () => {
   it('splits a comma list, checking every value with produce\'s own parser', () => {
@@ -48,11 +48,13 @@ describe('produce options as text', () => {
   });
 });
 
-describe('a point\'s produce command line', () => {
-  it('ends with the point\'s own topic, the cluster and --json', () => {
-    expect(pointArgv({ numRecords: ['10'], compression: ['lz4'] }, 'datastorm-compare-lz4-x1', ['h:1', 'h:2'])).toEqual([
-      '--num-records', '10', '--compression', 'lz4', '--topic', 'datastorm-compare-lz4-x1', '--bootstrap-server', 'h:1,h:2', '--json',
+describe('a process of a point', () => {
+  it('runs the options given, then the point\'s own topic and the cluster, and shows as that command', () => {
+    const args = pointProcessArgs({ numRecords: ['10'], compression: ['lz4'] }, 'datastorm-compare-lz4-x1', ['h:1', 'h:2']);
+    expect(produceArgv(args)).toEqual([
+      '--num-records', '10', '--compression', 'lz4', '--topic', 'datastorm-compare-lz4-x1', '--bootstrap-server', 'h:1,h:2',
     ]);
+    expect(runConfigOf(args)).toMatchObject({ numRecords: 10, compression: 'lz4', topic: 'datastorm-compare-lz4-x1' });
     expect(pointTopic('datastorm', 'sweep', '16MB/x y', 'm1')).toBe('datastorm-sweep-16MB-x-y-m1');
   });
 });

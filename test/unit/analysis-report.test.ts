@@ -41,7 +41,7 @@ describe('report documents', () => {
     sections: [
       { heading: 'Figures', text: 'First paragraph.\n\nSecond | paragraph.', table: { head: ['codec', 'records/s'], rows: [['lz4', '1000']] } },
       { heading: 'Chart', chart: { file: 'throughput.svg', title: 'Records/s', svg: '<svg xmlns="http://www.w3.org/2000/svg"><title>x</title></svg>\n' } },
-      { heading: 'Commands run', commands: [{ label: 'lz4', command: 'datastorm produce --compression lz4' }] },
+      { heading: 'The points as commands', commands: [{ label: 'lz4', command: 'datastorm produce --compression lz4' }] },
     ],
   };
 
@@ -77,7 +77,7 @@ describe('report documents', () => {
       '',
       '![Records/s](throughput.svg)',
       '',
-      '## Commands run',
+      '## The points as commands',
       '',
       '```sh',
       '# lz4',
@@ -108,7 +108,7 @@ describe('report files', () => {
     expect(setupText({ ...run, brokerBaseline: { windowMs: 2004, cpuPercent: 12.345 } })).toBe([
       'Cluster: 4 brokers at 127.0.0.1:9092,127.0.0.1:9093 (the local `datastorm cluster up` cluster, on this machine).',
       'Load average (1 min): 1.50 before the first point, 2.25 after the last, on 2 cores: the brokers and any other work on the machine share them with DataStorm.',
-      'Each point ran as its own `datastorm produce --json` process (several at once for a point of several processes, their results merged exactly) on a fresh topic. Every records figure is the broker-acknowledged count, checked against the growth of the topic\'s end offsets (accounting OK for every point).',
+      'Each point ran the produce engine in a process of its own (several at once for a point of several processes, their results merged exactly) on a fresh topic, given its run config and sending its result back over an IPC channel; the commands below repeat it. Every records figure is the broker-acknowledged count, checked against the growth of the topic\'s end offsets (accounting OK for every point).',
       'Values: the default click-event Avro values. gzip compresses worker 0\'s pool of values (concatenated) 4.50× (measured when this report was made).',
       'CPU: DataStorm\'s is the produce process\'s user+system time from the start of its work (topic set-up, workers) to the last acknowledgement, as a share of all 2 cores (100% = every core busy); the brokers\' CPU is their JVMs\' user+system time (from /proc/<pid>/stat) from the start of the point\'s processes to their last result, as a share of all 2 cores; it includes whatever else the brokers served meanwhile (in the 2.0 s before the first point, with no point running, they used 12.3%).',
       'Latency: per record, from its append to a batch to the broker\'s acknowledgement, from HDR histograms merged exactly across workers and processes. MB = 1024 × 1024 bytes; MB/s counts record values; wire MB counts record batches as sent, after compression; ratio = value bytes / wire bytes. Peak RSS is the process\'s (added up over a point\'s processes).',
@@ -130,7 +130,7 @@ describe('report files', () => {
     const parsed = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
     expect(parsed).toMatchObject({ kind: 'compare', machine: MACHINE, table, cluster: { brokers: 4, local: true } });
     expect(parsed.points[0]).toMatchObject({
-      label: 'lz4', commands: ['datastorm produce --num-records 1000 --topic t-lz4-1 --json'], wallMs: 2000, brokerCpuMs: 200,
+      label: 'lz4', commands: ['datastorm produce --num-records 1000 --topic t-lz4-1'], wallMs: 2000, brokerCpuMs: 200,
       figures: { records: 1000, recordsPerSec: 1000, compressionRatio: 2, brokerCpuPercent: 5, peakRssMb: 90 },
       result: { totals: { records: 1000 }, accounting: { match: true } },
     });
