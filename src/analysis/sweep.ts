@@ -116,11 +116,12 @@ function figureCharts(run: AnalysisRun, key: ProduceOptionKey): DocumentSection[
   });
 }
 
-export function sweepDocument(run: AnalysisRun, key: ProduceOptionKey): ReportDocument {
+/** The report of one point per value of an option: a sweep, or a comparison (`compare --driver`). */
+export function sweepDocument(run: AnalysisRun, key: ProduceOptionKey, what: 'sweep' | 'comparison' = 'sweep'): ReportDocument {
   const name = axisName(key);
   const seed = seedColumns(key)
     ? `\n\nThe seed column (and the "seed report" series in the charts) holds the figures of ${SEED_SOURCE}, under its own settings.` : '';
-  return analysisDocument(run, `DataStorm: sweep of ${name}`, [
+  return analysisDocument(run, `DataStorm: ${what} of ${name}`, [
     { heading: `Throughput, latency and memory by ${name}`, text: `One point per value of --${name}; every other option the same.${seed}`, table: sweepTable(run, key) },
     ...figureCharts(run, key),
     { heading: 'Latency by percentile', chart: latencyChart(run, `Latency by percentile, one line per --${name} value (send to ack)`) },

@@ -135,7 +135,7 @@ Examples:
       const specs = sweepPointArgs(args, drivers).map((pointArgs, i) => pointSpec(drivers.values[i], pointArgs));
       const run = await measure(specs, analysisOptions('compare', flags));
       const table = sweepTable(run, drivers.key);
-      report(run, table, sweepDocument(run, drivers.key), reportJson(run, table, { axis: drivers.key }), flags);
+      report(run, table, sweepDocument(run, drivers.key, 'comparison'), reportJson(run, table, { axis: drivers.key }), flags);
       return;
     }
     if (args.compression) {

@@ -61,6 +61,8 @@ describe('the sweep report', () => {
   it('draws records/s and peak RSS against the axis (log x over powers of two), with the seed\'s series', () => {
     const document = sweepDocument(analysisRun('sweep', workers), 'workers');
     expect(document.title).toBe('DataStorm: sweep of workers');
+    const drivers = ['kafkajs', 'platformatic'].map((label) => point(label, { records: 1000, durationMs: 1000, payloadMb: 1, wireMb: 1, cpuMs: 100, rssMb: 200, latencyMs }));
+    expect(sweepDocument(analysisRun('compare', drivers), 'driver', 'comparison').title).toBe('DataStorm: comparison of driver');
     const [throughput, memory, latency] = document.sections.filter((s) => s.chart).map((s) => s.chart!);
     expect([throughput.file, memory.file, latency.file]).toEqual(['throughput.svg', 'memory.svg', 'latency-percentiles.svg']);
     expect(throughput.svg).toContain('<title>Records/s against workers</title>');
