@@ -6,14 +6,15 @@ import type { DriverName } from './producer-driver.js';
 
 export interface DriverChoice {
   driver: DriverName;
-  compression: CodecName;
+  /** The codec the run writes (produce, e2e); a consumer of someone else's topic cannot know it beforehand. */
+  compression?: CodecName;
   security: ClientSecurity;
 }
 
 /**
- * What a driver cannot do, refused before any work. kafkajs (with DataStorm's codecs and security) does all a
- * run can ask. platformatic: plaintext only here, and zstd only where Node's zlib has it (Node 22.15+), as the
- * client itself checks.
+ * What a driver cannot do, refused before any work, producing or consuming. kafkajs (with DataStorm's codecs and
+ * security) does all a run can ask. platformatic: plaintext only here, and zstd only where Node's zlib has it
+ * (Node 22.15+), as the client itself checks.
  */
 export function checkDriverSupport({ driver, compression, security }: DriverChoice): void {
   if (driver !== 'platformatic') return;
@@ -23,7 +24,7 @@ export function checkDriverSupport({ driver, compression, security }: DriverChoi
     });
   }
   if (compression === 'zstd' && typeof (zlib as { zstdCompressSync?: unknown }).zstdCompressSync !== 'function') {
-    throw new DataStormError('DS_UNSUPPORTED_BY_DRIVER', `--driver platformatic compresses zstd with Node's zlib, which Node ${process.version} lacks`, {
+    throw new DataStormError('DS_UNSUPPORTED_BY_DRIVER', `--driver platformatic compresses and reads zstd with Node's zlib, which Node ${process.version} lacks`, {
       hint: 'use gzip, snappy or lz4, or --driver kafkajs',
     });
   }
