@@ -3,6 +3,8 @@ import { MultipleErrors, NetworkError, ProtocolError, ResponseError } from '@pla
 import { describe, expect, it } from 'vitest';
 import { checkDriverSupport } from '../../src/drivers/driver-support.js';
 import { batchMessages, platformaticErrorType, retryDelayMs } from '../../src/drivers/platformatic-driver.js';
+import { BatchCollector, assignedPartitions } from '../../src/drivers/platformatic-consumer.js';
+import type { FetchedBatch } from '../../src/drivers/consumer-driver.js';
 import { RecordAccumulator, type ProducerBatch } from '../../src/produce/accumulator.js';
 import { BatchBufferPool, REQUEST_ROOM_BYTES } from '../../src/produce/batch-buffers.js';
 import { produceOptions, toRunConfig, type ProduceFlags } from '../../src/run-spec/produce-options.js';
@@ -92,6 +94,9 @@ describe('--driver', () => {
     expect(() => checkDriverSupport({ driver: 'platformatic', compression: 'lz4', security: PLAINTEXT })).not.toThrow();
     const zstd = () => checkDriverSupport({ driver: 'platformatic', compression: 'zstd', security: PLAINTEXT });
     if (process.versions.node.startsWith('20.')) expect(errorOf(zstd).code).toBe('DS_UNSUPPORTED_BY_DRIVER');
+    // A consumer of another's topic does not know its codec: only the security is checked.
+    expect(() => checkDriverSupport({ driver: 'platformatic', security: PLAINTEXT })).not.toThrow();
+    expect(errorOf(() => checkDriverSupport({ driver: 'platformatic', security: ssl })).code).toBe('DS_UNSUPPORTED_BY_DRIVER');
   });
 });
 
@@ -101,5 +106,43 @@ describe('driver in a bench workload', () => {
     expect(workloadFromObject({ workers: 1, 'num-records': 10 }, 'w.yaml').config.driver).toBe('kafkajs');
     expect(workloadFromObject({ workers: 1, 'num-records': 10, driver: 'platformatic' }, 'w.yaml').config.driver).toBe('platformatic');
     expect(() => workloadFromObject({ workers: 1, 'num-records': 10, driver: 'rdkafka' }, 'w.yaml')).toThrow('rdkafka');
+  });
+});
+
+describe('platformatic\'s consumer messages, gathered into batches', () => {
+  const message = (partition: number, offset: number, key: Buffer | undefined, value: Buffer | undefined) =>
+    ({ partition, offset: BigInt(offset), timestamp: BigInt(1_700_000_000_000 + offset), key, value });
+
+  it('one batch per partition run, in order, with each record\'s offset, timestamp, key and value', () => {
+    const batches: FetchedBatch[] = [];
+    const collector = new BatchCollector((batch) => batches.push(batch), (partition) => (partition === 1 ? 12 : 7));
+    collector.add(message(1, 10, Buffer.from('k'), Buffer.from('ab')));
+    collector.add(message(1, 11, undefined, Buffer.from('c')));
+    collector.add(message(0, 5, undefined, undefined));
+    expect(batches).toHaveLength(1); // partition 0's run is still open
+    collector.flush();
+    collector.flush(); // nothing left: no empty batch
+    expect(batches).toEqual([
+      { partition: 1, nextOffset: 12, records: [
+        { offset: 10, timestamp: 1_700_000_000_010, key: Buffer.from('k'), value: Buffer.from('ab') },
+        { offset: 11, timestamp: 1_700_000_000_011, key: null, value: Buffer.from('c') },
+      ] },
+      { partition: 0, nextOffset: 7, records: [{ offset: 5, timestamp: 1_700_000_000_005, key: null, value: null }] },
+    ]);
+  });
+
+  it('says the batch ends past its last record when the client\'s next offset is behind it (a seek made meanwhile)', () => {
+    const batches: FetchedBatch[] = [];
+    const collector = new BatchCollector((batch) => batches.push(batch), () => 3);
+    collector.add(message(2, 40, undefined, Buffer.from('x')));
+    collector.flush();
+    expect(batches[0].nextOffset).toBe(41);
+  });
+
+  it('reads this consumer\'s partitions of the topic from a join\'s assignments, ascending', () => {
+    const assignments = [{ topic: 'other', partitions: [0] }, { topic: 't', partitions: [5, 1, 3] }];
+    expect(assignedPartitions({ assignments }, 't')).toEqual([1, 3, 5]);
+    expect(assignedPartitions({ assignments }, 'missing')).toEqual([]);
+    expect(assignedPartitions({}, 't')).toEqual([]);
   });
 });
