@@ -68,7 +68,7 @@ const OPTIONS = {
   commandConfig: { flags: '--command-config <file>', description: 'client properties file, as Kafka\'s tools take it: security.protocol, ssl.*, sasl.*, bootstrap.servers (e.g. the client-sasl-ssl.properties `cluster up --security sasl_ssl` prints)' },
   fault: { flags: '--fault <plan>', description: 'faults on the local cluster once the consumers start, e.g. \'kill-node 2 at 5s; start-node 2 at 15s\': the report adds the longest stall and the recovery (raise --timeout past the stall)',
     parse: (v: string) => parseFaultPlan(v) },
-  driver: { flags: '--driver <client>', description: 'Kafka client the consumers read with: kafkajs (kafkajs 2.2.4) or platformatic (@platformatic/kafka 1.35.0, plaintext only)',
+  driver: { flags: '--driver <client>', description: 'Kafka client the consumers read with: kafkajs (kafkajs 2.2.4) or platformatic (@platformatic/kafka 1.35.0; no OAUTHBEARER)',
     defaultValue: 'kafkajs', parse: parseChoice('--driver', DRIVER_NAMES) },
   json: { flags: '--json', description: 'print the whole result as JSON on stdout (everything else goes to stderr)', defaultValue: false },
 } satisfies Record<string, OptionSpec>;

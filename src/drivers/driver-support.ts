@@ -13,14 +13,14 @@ export interface DriverChoice {
 
 /**
  * What a driver cannot do, refused before any work, producing or consuming. kafkajs (with DataStorm's codecs and
- * security) does all a run can ask. platformatic: plaintext only here, and zstd only where Node's zlib has it
- * (Node 22.15+), as the client itself checks.
+ * security) does all a run can ask. platformatic: TLS, and SASL with PLAIN or SCRAM (not OAUTHBEARER), and zstd
+ * only where Node's zlib has it (Node 22.15+), as the client itself checks.
  */
 export function checkDriverSupport({ driver, compression, security }: DriverChoice): void {
   if (driver !== 'platformatic') return;
-  if (security.protocol !== 'PLAINTEXT') {
-    throw new DataStormError('DS_UNSUPPORTED_BY_DRIVER', `--driver platformatic runs over PLAINTEXT only, not ${security.protocol}`, {
-      hint: 'use --driver kafkajs for SSL and SASL',
+  if (security.sasl?.mechanism === 'OAUTHBEARER') {
+    throw new DataStormError('DS_UNSUPPORTED_BY_DRIVER', '--driver platformatic authenticates with PLAIN and SCRAM here, not OAUTHBEARER', {
+      hint: 'use --driver kafkajs for OAUTHBEARER',
     });
   }
   if (compression === 'zstd' && typeof (zlib as { zstdCompressSync?: unknown }).zstdCompressSync !== 'function') {

@@ -3,6 +3,7 @@ import {
   FETCH_MAX_WAIT_MS, HEARTBEAT_INTERVAL_MS, type ConsumerDriver, type ConsumerDriverOptions, type ConsumerListener, type FetchedBatch,
   type FetchedRecord, type PartitionOffset,
 } from './consumer-driver.js';
+import { platformaticSecurity } from '../security/platformatic-security.js';
 
 type PlatformaticMessage = Pick<Message<Buffer, Buffer, Buffer, Buffer>, 'partition' | 'offset' | 'timestamp' | 'key' | 'value'>;
 
@@ -58,6 +59,7 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
     this.consumer = new Consumer({
       clientId: options.clientId,
       bootstrapBrokers: options.bootstrap,
+      ...platformaticSecurity(options.security),
       groupId: options.group,
       autocommit: false,
       // kafkajs's session and rebalance timeouts, so that a consumer lost with a broker leaves the group as soon.

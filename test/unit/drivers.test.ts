@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { checkDriverSupport } from '../../src/drivers/driver-support.js';
 import { batchMessages, platformaticErrorType, retryDelayMs } from '../../src/drivers/platformatic-driver.js';
 import { BatchCollector, assignedPartitions } from '../../src/drivers/platformatic-consumer.js';
+import { platformaticSecurity } from '../../src/security/platformatic-security.js';
 import type { FetchedBatch } from '../../src/drivers/consumer-driver.js';
 import { RecordAccumulator, type ProducerBatch } from '../../src/produce/accumulator.js';
 import { BatchBufferPool, REQUEST_ROOM_BYTES } from '../../src/produce/batch-buffers.js';
@@ -70,6 +71,22 @@ describe('platformaticErrorType', () => {
   });
 });
 
+describe('platformaticSecurity', () => {
+  it('gives platformatic Node\'s TLS options and the SASL user, and nothing for PLAINTEXT', () => {
+    expect(platformaticSecurity(PLAINTEXT)).toEqual({});
+    const security = {
+      protocol: 'SASL_SSL' as const, tls: { caPem: 'PEM', verifyHostname: true },
+      sasl: { mechanism: 'SCRAM-SHA-256' as const, username: 'u', password: 'p' }, properties: {},
+    };
+    expect(platformaticSecurity(security)).toEqual({
+      tls: { rejectUnauthorized: true, ca: ['PEM'] }, sasl: { mechanism: 'SCRAM-SHA-256', username: 'u', password: 'p' },
+    });
+    const unverified = platformaticSecurity({ protocol: 'SSL', tls: { verifyHostname: false }, properties: {} });
+    expect(unverified.sasl).toBeUndefined();
+    expect(unverified.tls?.checkServerIdentity?.('host', {} as never)).toBeUndefined(); // the chain is checked, the name is not
+  });
+});
+
 describe('retryDelayMs', () => {
   it('doubles from kafkajs\'s initial retry time up to its maximum', () => {
     expect([1, 2, 3, 4, 5, 6, 20].map(retryDelayMs)).toEqual([100, 200, 400, 800, 1600, 2000, 2000]);
@@ -88,15 +105,19 @@ describe('--driver', () => {
 
   it('refuses what platformatic cannot do here, and nothing for kafkajs', () => {
     const ssl = { protocol: 'SSL' as const, properties: {} };
-    expect(errorOf(() => checkDriverSupport({ driver: 'platformatic', compression: 'none', security: ssl })).message)
-      .toBe('--driver platformatic runs over PLAINTEXT only, not SSL');
-    expect(() => checkDriverSupport({ driver: 'kafkajs', compression: 'zstd', security: ssl })).not.toThrow();
+    const scram = { protocol: 'SASL_SSL' as const, sasl: { mechanism: 'SCRAM-SHA-512' as const, username: 'u', password: 'p' }, properties: {} };
+    const oauth = { protocol: 'SASL_SSL' as const, sasl: { mechanism: 'OAUTHBEARER' as const, tokenFile: '/t' }, properties: {} };
+    expect(() => checkDriverSupport({ driver: 'platformatic', compression: 'none', security: ssl })).not.toThrow();
+    expect(() => checkDriverSupport({ driver: 'platformatic', compression: 'none', security: scram })).not.toThrow();
+    expect(errorOf(() => checkDriverSupport({ driver: 'platformatic', compression: 'none', security: oauth })).message)
+      .toBe('--driver platformatic authenticates with PLAIN and SCRAM here, not OAUTHBEARER');
+    expect(() => checkDriverSupport({ driver: 'kafkajs', compression: 'zstd', security: oauth })).not.toThrow();
     expect(() => checkDriverSupport({ driver: 'platformatic', compression: 'lz4', security: PLAINTEXT })).not.toThrow();
     const zstd = () => checkDriverSupport({ driver: 'platformatic', compression: 'zstd', security: PLAINTEXT });
     if (process.versions.node.startsWith('20.')) expect(errorOf(zstd).code).toBe('DS_UNSUPPORTED_BY_DRIVER');
     // A consumer of another's topic does not know its codec: only the security is checked.
     expect(() => checkDriverSupport({ driver: 'platformatic', security: PLAINTEXT })).not.toThrow();
-    expect(errorOf(() => checkDriverSupport({ driver: 'platformatic', security: ssl })).code).toBe('DS_UNSUPPORTED_BY_DRIVER');
+    expect(errorOf(() => checkDriverSupport({ driver: 'platformatic', security: oauth })).code).toBe('DS_UNSUPPORTED_BY_DRIVER');
   });
 });
 
