@@ -138,7 +138,8 @@ of the group held partitions (joining, rebalancing); fetch.time.ms is the rest o
 
 Examples:
   datastorm consume --topic t --num-records 1000000
-  datastorm consume --topic t --num-records 1000000 --workers 4 --group g1 --json`);
+  datastorm consume --topic t --num-records 1000000 --workers 4 --group g1 --json
+  datastorm consume --topic t --num-records 1000000 --driver platformatic`);
   addOptions(command, ['topic', 'numRecords', 'group', 'fetchSize', 'timeout', 'showDetailedStats', 'reportingInterval', 'workers',
     'driver', 'bootstrapServer', 'consumerConfig', 'commandConfig', 'fault', 'json'], { required: ['topic', 'numRecords'], defaults: { group: [`perf-consumer-${randomInt(100_000)}`] } });
   command.action(async (flags: ConsumeFlags) => {
