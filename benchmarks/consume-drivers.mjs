@@ -3,33 +3,17 @@
 // same topic (written once, by produce), a fresh group each run, for each worker count; prints records/s (Kafka's
 // nMsg.sec, and fetch.nMsg.sec without the group's join), process CPU per 1M records (every thread, user + system,
 // from process.cpuUsage() at exit: module loading and the group join included) and the ratios platformatic / kafkajs.
-// The runs of a cell alternate the drivers (the first one swaps every repeat), so both see the same machine minute;
-// medians are shown. The topic is deleted at the end (1M records of 250 B at replication 3 take 750 MB of disk).
+// The runs of a cell alternate the drivers (benchmarks/driver-bench.mjs); medians are shown. The topic is deleted at
+// the end (1M records of 250 B at replication 3 take 750 MB of disk).
 // Usage: npm run build && node benchmarks/consume-drivers.mjs --bootstrap-server host:port,...
 //          [--records 1000000] [--record-size 250] [--workers 1,2] [--partitions 8] [--repeat 3] [--cpu-prof dir]
 import { spawnSync } from 'node:child_process';
-import { parseArgs } from 'node:util';
 import { createKafka } from '../dist/src/kafka/kafka-client.js';
+import { alternatedMedians, benchOptions, cli, DRIVERS } from './driver-bench.mjs';
 
-const { values: opts } = parseArgs({
-  options: {
-    'bootstrap-server': { type: 'string' },
-    records: { type: 'string', default: '1000000' },
-    'record-size': { type: 'string', default: '250' },
-    workers: { type: 'string', default: '1,2' },
-    partitions: { type: 'string', default: '8' },
-    repeat: { type: 'string', default: '3' },
-    // Writes one V8 CPU profile per thread of each run there (node --cpu-prof): where each driver spends its time.
-    'cpu-prof': { type: 'string' },
-  },
-});
-if (!opts['bootstrap-server']) {
-  console.error('give the cluster: --bootstrap-server host:port,... (start one with `datastorm cluster up`)');
-  process.exit(2);
-}
-const cli = new URL('../bin/datastorm.js', import.meta.url).pathname;
+// --cpu-prof dir: one V8 CPU profile per thread of each run there (node --cpu-prof), where each driver spends its time.
+const opts = benchOptions({ 'cpu-prof': { type: 'string' } });
 const server = opts['bootstrap-server'];
-const DRIVERS = ['kafkajs', 'platformatic'];
 const run = Date.now().toString(36);
 const topic = `consume-drivers-${run}`;
 /** Preloaded into each consume process: its CPU time, all threads, on stderr as it exits (a pipe: written at once). */
@@ -43,12 +27,13 @@ function datastorm(nodeArgs, args) {
   return child;
 }
 
-let groupNo = 0;
+let runNo = 0;
 /** One run from the start of the topic: records/s, fetch records/s, CPU ms of the whole process per 1M records. */
 function consume(driver, workers) {
-  const profile = opts['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', `${opts['cpu-prof']}/${driver}-${workers}w-${++groupNo}`] : [];
+  const name = `${driver}-${workers}w-${++runNo}`;
+  const profile = opts['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', `${opts['cpu-prof']}/${name}`] : [];
   const child = datastorm(['--import', CPU_AT_EXIT, ...profile], ['consume', '--driver', driver, '--bootstrap-server', server,
-    '--topic', topic, '--num-records', opts.records, '--workers', workers, '--group', `${topic}-${++groupNo}`, '--json']);
+    '--topic', topic, '--num-records', opts.records, '--workers', workers, '--group', `${topic}-${name}`, '--json']);
   const result = JSON.parse(child.stdout);
   if (!result.accounting.match || result.totals.records !== Number(opts.records)) throw new Error(`${driver} ${workers} workers: accounting does not hold`);
   const { user, system } = JSON.parse(/^cpu-usage (.+)$/m.exec(child.stderr)[1]);
@@ -59,7 +44,6 @@ function consume(driver, workers) {
   };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 const ratio = (row, field) => (row.platformatic[field] / row.kafkajs[field]).toFixed(2);
 
 try {
@@ -70,15 +54,8 @@ try {
   console.log('workers | kafkajs rec/s | platformatic rec/s | ratio | kafkajs fetch rec/s | platformatic fetch rec/s | ratio | ' +
     'kafkajs CPU s/1M | platformatic CPU s/1M | ratio');
   for (const workers of opts.workers.split(',')) {
-    const runs = { kafkajs: [], platformatic: [] };
-    for (let i = 0; i < Number(opts.repeat); i++) {
-      const order = i % 2 === 0 ? DRIVERS : [...DRIVERS].reverse();
-      for (const driver of order) runs[driver].push(consume(driver, workers));
-    }
-    const row = {};
-    for (const driver of DRIVERS) {
-      row[driver] = Object.fromEntries(['recordsPerSec', 'fetchRecordsPerSec', 'cpuMsPer1M'].map((f) => [f, median(runs[driver].map((r) => r[f]))]));
-    }
+    const { runs, medians: row } = await alternatedMedians(Number(opts.repeat), ['recordsPerSec', 'fetchRecordsPerSec', 'cpuMsPer1M'],
+      (driver) => consume(driver, workers));
     const k = row.kafkajs;
     const p = row.platformatic;
     console.log(`${workers} | ${k.recordsPerSec.toFixed(0)} | ${p.recordsPerSec.toFixed(0)} | ${ratio(row, 'recordsPerSec')} | ` +

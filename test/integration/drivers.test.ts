@@ -6,7 +6,7 @@ import { Consumer, MessagesStreamModes } from '@platformatic/kafka';
 import type { ConsumeResult } from '../../src/consume/consume.js';
 import type { EndToEndResult } from '../../src/consume/end-to-end.js';
 import type { ReplayResult } from '../../src/consume/replay.js';
-import { consumeAll, eventually, runCli, startCli, uniqueTopic, until } from '../helpers.js';
+import { consumeAll, groupCommittedTotal, runCli, startCli, uniqueTopic, until } from '../helpers.js';
 
 const bootstrap = inject('bootstrap');
 const server = bootstrap.join(',');
@@ -73,14 +73,6 @@ describe('produce --driver platformatic on the real cluster', () => {
   });
 });
 
-/** The group's committed offsets on the topic, summed; read again while a loaded cluster moves the coordinator. */
-async function committedTotal(group: string, topic: string, expected: number): Promise<number> {
-  return eventually(async () => {
-    const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-    return offsets.partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
-  }, (total) => total === expected);
-}
-
 function produceRecords(topic: string, records: number, args: string[] = []): void {
   const run = runCli(['produce', '--bootstrap-server', server, '--topic', topic, '--num-records', String(records), '--workers', '1', ...args]);
   expect(run.code, run.stderr).toBe(0);
@@ -116,7 +108,7 @@ function countedSoFar(lines: string): number {
   return [...totals.values()].reduce((sum, n) => sum + n, 0);
 }
 
-describe('consume, e2e and replay-check --driver platformatic on the real cluster', () => {
+describe('consume, e2e and replay-check --driver platformatic on the real cluster (Ctrl-C: commands-hold.test.ts)', () => {
   it('consume counts every record of an lz4 topic the CLI produced with 3 consumers, and commits exactly those', async () => {
     const topic = uniqueTopic('driver-consume-lz4');
     produceRecords(topic, 30011, ['--partitions', '6', '--compression', 'lz4']);
@@ -134,7 +126,7 @@ describe('consume, e2e and replay-check --driver platformatic on the real cluste
     expect(result.workers.reduce((sum, w) => sum + w.records, 0)).toBe(30011);
     expect(result.accounting).toEqual({ countedRecords: 30011, availableRecords: 30011, committedOffsetGrowth: 30011, match: true });
     expect(await topicEndOffsetTotal(admin, topic)).toBe(30011);
-    expect(await committedTotal(group, topic, 30011)).toBe(30011);
+    expect(await groupCommittedTotal(admin, group, topic, 30011)).toBe(30011);
   });
 
   for (const driver of ['platformatic', 'kafkajs']) {
@@ -154,7 +146,7 @@ describe('consume, e2e and replay-check --driver platformatic on the real cluste
       const result = JSON.parse(consume.output.stdout) as ConsumeResult;
       expect(result.accounting).toEqual({ countedRecords: 8000, availableRecords: 4000, committedOffsetGrowth: 8000, match: true });
       expect(result.workers.reduce((sum, w) => sum + w.records, 0)).toBe(8000);
-      expect(await committedTotal(group, topic, 8000)).toBe(8000);
+      expect(await groupCommittedTotal(admin, group, topic, 8000)).toBe(8000);
     }, 240_000);
   }
 
@@ -170,7 +162,7 @@ describe('consume, e2e and replay-check --driver platformatic on the real cluste
     expect(result.accounting).toEqual({ producedRecords: 1500, consumedRecords: 1500, brokerOffsetGrowth: 1500, match: true });
     expect(result.latency.count).toBe(1500);
     expect(result.consumer.payloadBytes).toBe(1500 * 100);
-    expect(await committedTotal(group, topic, 1500)).toBe(1500);
+    expect(await groupCommittedTotal(admin, group, topic, 1500)).toBe(1500);
   });
 
   it('replay-check reads both passes through platformatic and leaves the group at the end offsets', async () => {
@@ -183,24 +175,8 @@ describe('consume, e2e and replay-check --driver platformatic on the real cluste
     expect(result.config.driver).toBe('platformatic');
     expect(result.passes.map((pass) => pass.records)).toEqual([3001, 3001]);
     expect(result.match).toBe(true);
-    expect(await committedTotal(group, topic, 3001)).toBe(3001);
+    expect(await groupCommittedTotal(admin, group, topic, 3001)).toBe(3001);
   });
-
-  it('Ctrl-C stops consume with a partial report, commits exactly what was counted, and exits 130', async () => {
-    const topic = uniqueTopic('driver-consume-sigint');
-    produceRecords(topic, 5000, ['--partitions', '4']);
-    const group = `${topic}-reader`;
-    const consume = startCli(['consume', '--driver', 'platformatic', '--bootstrap-server', server, '--topic', topic, '--num-records', '1000000',
-      '--group', group, '--timeout', '120000', '--workers', '2', '--show-detailed-stats', '--reporting-interval', '200']);
-    await until(() => /^\d{4}-\d{2}-\d{2} /m.test(consume.output.stdout), 'a detailed-stats line', 120_000);
-    consume.interrupt();
-    expect(await consume.exited).toBe(130);
-    const { stderr } = consume.output;
-    const counted = Number(/PARTIAL RUN: stopped by Ctrl-C after (\d+) of 1000000 records; group \S+ committed exactly those/.exec(stderr)?.[1]);
-    expect(counted).toBeGreaterThan(0);
-    expect(stderr).toContain(`accounting: ${counted} records counted, group ${group}'s committed offsets grew by ${counted}: match`);
-    expect(await committedTotal(group, topic, counted)).toBe(counted);
-  }, 180_000);
 
   it('refuses, in one line and before any work, what platformatic cannot read here', async () => {
     const topic = uniqueTopic('driver-refused');
