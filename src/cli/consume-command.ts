@@ -102,9 +102,10 @@ function connectionOf(flags: ConnectionFlags): { bootstrap: string[]; security: 
  * The connection and the Kafka client of a command's consumers; a client that cannot do what the run asks is refused
  * here, before any work. Another client than the default is named on stderr, as produce's header names it.
  */
-function consumersOf(flags: ConnectionFlags & { driver: DriverName }, compression?: CodecName): { driver: DriverName; bootstrap: string[]; security: ClientSecurity } {
+function consumersOf(flags: ConnectionFlags & { driver: DriverName; fault?: FaultStep[] }, compression?: CodecName):
+{ driver: DriverName; bootstrap: string[]; security: ClientSecurity } {
   const connection = connectionOf(flags);
-  checkDriverSupport({ driver: flags.driver, compression, security: connection.security });
+  checkDriverSupport({ driver: flags.driver, compression, security: connection.security, consumersUnderFaults: (flags.fault?.length ?? 0) > 0 });
   const note = formatDriverNote(flags.driver);
   if (note) stderr(note);
   return { driver: flags.driver, ...connection };

@@ -4,6 +4,8 @@ import {
   type FetchedRecord, type PartitionOffset,
 } from './consumer-driver.js';
 import { platformaticSecurity } from '../security/platformatic-security.js';
+import { PRODUCER_RETRY } from '../kafka/kafka-client.js';
+import { retryDelayMs } from './platformatic-driver.js';
 
 type PlatformaticMessage = Pick<Message<Buffer, Buffer, Buffer, Buffer>, 'partition' | 'offset' | 'timestamp' | 'key' | 'value'>;
 
@@ -69,6 +71,9 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
       maxWaitTime: FETCH_MAX_WAIT_MS,
       maxBytesPerPartition: options.fetchSizeBytes,
       autocreateTopics: false,
+      // produce's patience (about 40 s): a broker's death leaves partitions without a leader for KRaft's session timeout.
+      retries: PRODUCER_RETRY.retries,
+      retryDelay: (_client, _operation, attempt) => retryDelayMs(attempt),
     });
   }
 

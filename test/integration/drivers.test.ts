@@ -178,12 +178,19 @@ describe('consume, e2e and replay-check --driver platformatic on the real cluste
     expect(await groupCommittedTotal(admin, group, topic, 3001)).toBe(3001);
   });
 
-  it('refuses, in one line and before any work, what platformatic cannot read here', async () => {
+  it('refuses, in one line and before any work, what platformatic cannot do here: consumers under --fault, zstd on Node 20', async () => {
     const topic = uniqueTopic('driver-refused');
-    const run = runCli(['e2e', '--driver', 'platformatic', '--bootstrap-server', server, '--topic', topic, '--compression', 'zstd', '--duration', '1s']);
-    if (!process.versions.node.startsWith('20.')) return; // Node 22.15+ has zstd in zlib: nothing to refuse
-    expect(run.code).toBe(1);
-    expect(run.stderr.trim()).toBe(`error DS_UNSUPPORTED_BY_DRIVER: --driver platformatic compresses and reads zstd with Node's zlib, which Node ${process.version} lacks (use gzip, snappy or lz4, or --driver kafkajs)`);
+    const refusals: Array<[string[], string]> = [[['--fault', 'kill-node 2 at 1s'],
+      'error DS_UNSUPPORTED_BY_DRIVER: --driver platformatic consumers do not ride out --fault: they fail when a broker dies (use --driver kafkajs with --fault)']];
+    // Node 22.15+ has zstd in zlib: nothing to refuse there.
+    if (process.versions.node.startsWith('20.')) {
+      refusals.push([['--compression', 'zstd'], `error DS_UNSUPPORTED_BY_DRIVER: --driver platformatic compresses and reads zstd with Node's zlib, which Node ${process.version} lacks (use gzip, snappy or lz4, or --driver kafkajs)`]);
+    }
+    for (const [args, line] of refusals) {
+      const run = runCli(['e2e', '--driver', 'platformatic', '--bootstrap-server', server, '--topic', topic, '--duration', '1s', ...args]);
+      expect(run.code).toBe(1);
+      expect(run.stderr.trim()).toBe(line);
+    }
     const { topics } = await admin.fetchTopicMetadata({ topics: [] });
     expect(topics.map((t) => t.name)).not.toContain(topic);
   });

@@ -118,6 +118,9 @@ describe('--driver', () => {
     // A consumer of another's topic does not know its codec: only the security is checked.
     expect(() => checkDriverSupport({ driver: 'platformatic', security: PLAINTEXT })).not.toThrow();
     expect(errorOf(() => checkDriverSupport({ driver: 'platformatic', security: oauth })).code).toBe('DS_UNSUPPORTED_BY_DRIVER');
+    expect(errorOf(() => checkDriverSupport({ driver: 'platformatic', security: PLAINTEXT, consumersUnderFaults: true })).message)
+      .toBe('--driver platformatic consumers do not ride out --fault: they fail when a broker dies');
+    expect(() => checkDriverSupport({ driver: 'kafkajs', security: PLAINTEXT, consumersUnderFaults: true })).not.toThrow();
   });
 });
 
