@@ -10,26 +10,10 @@
 // Usage: npm run build && node benchmarks/drivers.mjs --bootstrap-server host:port,...
 //          [--records 1000000] [--record-size 250] [--acks all,1] [--workers 1,2] [--partitions 8] [--repeat 3]
 import { spawnSync } from 'node:child_process';
-import { parseArgs } from 'node:util';
 import { createKafka } from '../dist/src/kafka/kafka-client.js';
+import { DRIVERS, alternatedMedians, benchOptions, cli } from './driver-bench.mjs';
 
-const { values: opts } = parseArgs({
-  options: {
-    'bootstrap-server': { type: 'string' },
-    records: { type: 'string', default: '1000000' },
-    'record-size': { type: 'string', default: '250' },
-    acks: { type: 'string', default: 'all,1' },
-    workers: { type: 'string', default: '1,2' },
-    partitions: { type: 'string', default: '8' },
-    repeat: { type: 'string', default: '3' },
-  },
-});
-if (!opts['bootstrap-server']) {
-  console.error('give the cluster: --bootstrap-server host:port,... (start one with `datastorm cluster up`)');
-  process.exit(2);
-}
-const cli = new URL('../bin/datastorm.js', import.meta.url).pathname;
-const DRIVERS = ['kafkajs', 'platformatic'];
+const opts = benchOptions({ acks: { type: 'string', default: 'all,1' } });
 const run = Date.now().toString(36);
 const admin = createKafka(opts['bootstrap-server'].split(','), 'datastorm-drivers-bench').admin();
 await admin.connect();
@@ -62,20 +46,14 @@ function formatRow(r) {
     `${k.p99Ms.toFixed(1)} | ${p.p99Ms.toFixed(1)}`;
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 console.log(`${opts.records} records of ${opts['record-size']} B, ${opts.partitions} partitions, default settings otherwise ` +
   `(acks all is idempotent); median of ${opts.repeat} run(s) each; CPU: the whole process, user + system, per 1M records`);
 console.log('acks | workers | kafkajs rec/s | platformatic rec/s | ratio | kafkajs CPU s/1M | platformatic CPU s/1M | ratio | kafkajs p99 ms | platformatic p99 ms');
 for (const acks of opts.acks.split(',')) {
   for (const workers of opts.workers.split(',')) {
-    const runs = { kafkajs: [], platformatic: [] };
-    for (let i = 0; i < Number(opts.repeat); i++) {
-      const order = i % 2 === 0 ? DRIVERS : [...DRIVERS].reverse();
-      for (const driver of order) runs[driver].push(await produce(driver, acks, workers));
-    }
-    const of = (driver, field) => median(runs[driver].map((r) => r[field]));
-    const row = { acks, workers };
-    for (const driver of DRIVERS) row[driver] = { recordsPerSec: of(driver, 'recordsPerSec'), cpuMsPer1M: of(driver, 'cpuMsPer1M'), p99Ms: of(driver, 'p99Ms') };
+    const { runs, medians } = await alternatedMedians(Number(opts.repeat), ['recordsPerSec', 'cpuMsPer1M', 'p99Ms'],
+      (driver) => produce(driver, acks, workers));
+    const row = { acks, workers, ...medians };
     console.log(formatRow(row));
     console.error(`acks ${acks}, ${workers} worker(s): ` + DRIVERS.map((d) => `${d} ${row[d].recordsPerSec.toFixed(0)} rec/s ` +
       `(runs ${runs[d].map((r) => r.recordsPerSec.toFixed(0)).join(', ')})`).join('; '));

@@ -105,6 +105,14 @@ export async function eventually<T>(read: () => Promise<T>, accept: (value: T) =
   }
 }
 
+/** The group's committed offsets on the topic, summed; read again while a loaded cluster moves the coordinator. */
+export async function groupCommittedTotal(admin: Admin, group: string, topic: string, expected: number): Promise<number> {
+  return eventually(async () => {
+    const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    return offsets.partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+  }, (total) => total === expected);
+}
+
 /**
  * Sends messages that name their partitions, one send per partition. kafkajs retries a multi-broker send only
  * to brokers without an answer, kept per Broker object: after a reconnect (a settling or busy cluster) it sent a

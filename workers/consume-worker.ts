@@ -1,9 +1,8 @@
 import { parentPort } from 'node:worker_threads';
-import type { Consumer } from 'kafkajs';
 import { ConsumeCounters } from '../src/consume/consume-counters.js';
 import type { ConsumeTask, WorkerEvent, WorkerOutcome } from '../src/consume/consume-protocol.js';
 import { createHistogram, encodeHistogram, recordLatencyUs } from '../src/report/histograms.js';
-import { createKafka } from '../src/kafka/kafka-client.js';
+import { createConsumerDriver, recordBytes, type ConsumerDriver } from '../src/drivers/consumer-driver.js';
 
 /** How often a worker looks at the shared stop flag. */
 const STOP_CHECK_MS = 20;
@@ -22,29 +21,24 @@ function waitFor(condition: () => boolean, timeoutMs = Number.POSITIVE_INFINITY)
  * Commits, for the partitions this consumer holds, the offset after the last record counted there. A commit
  * refused because a rebalance began is left to the main thread, which checks every partition after the run.
  */
-async function commitCounted(consumer: Consumer, topic: string, partitions: number[], counters: ConsumeCounters): Promise<void> {
+async function commitCounted(driver: ConsumerDriver, partitions: number[], counters: ConsumeCounters): Promise<void> {
   if (partitions.length === 0) return;
-  await consumer.commitOffsets(partitions.map((partition) => ({ topic, partition, offset: String(counters.nextOffset(partition)) })))
-    .catch(() => undefined);
+  await driver.commit(partitions.map((partition) => ({ partition, offset: counters.nextOffset(partition) }))).catch(() => undefined);
 }
 
 /**
- * One consumer of the group, for the whole run: counts (and, end to end, times) the records the shared
- * counters let it claim, until the stop flag is set; then commits what was counted in its partitions and
- * leaves the group once every consumer has committed.
+ * One consumer of the group, for the whole run, through the task's driver: counts (and, end to end, times) the
+ * records the shared counters let it claim, until the stop flag is set; then commits what was counted in its
+ * partitions and leaves the group once every consumer has committed.
  */
 export default async function consumeWorker(task: ConsumeTask): Promise<WorkerOutcome> {
   const { workerId } = task;
   const counters = ConsumeCounters.attach(task.counters, task.layout);
   const post = (event: WorkerEvent) => parentPort?.postMessage(event);
   const histogram = task.measureLatency ? createHistogram() : undefined;
-  const consumer = createKafka(task.bootstrap, `datastorm-consumer-${workerId}`, {}, task.security).consumer({
-    groupId: task.group,
-    maxBytesPerPartition: task.fetchSizeBytes,
-    // Java's fetch.max.wait.ms: kafkajs's 5 s would hold back heartbeats, and so every rebalance, on an idle topic.
-    maxWaitTimeInMs: 500,
-    heartbeatInterval: 500,
-    allowAutoTopicCreation: false,
+  const driver = await createConsumerDriver({
+    driver: task.driver, bootstrap: task.bootstrap, security: task.security, clientId: `datastorm-consumer-${workerId}`,
+    topic: task.topic, group: task.group, fetchSizeBytes: task.fetchSizeBytes,
   });
 
   let records = 0;
@@ -54,45 +48,37 @@ export default async function consumeWorker(task: ConsumeTask): Promise<WorkerOu
   let joinStartMs: number | undefined = Date.now();
   let assigned: number[] = [];
   let failure: Error | undefined;
-  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-    const atMs = Date.now();
-    if (joinStartMs !== undefined) {
-      rebalanceMs += atMs - joinStartMs;
-      counters.addRebalanceMs(workerId, atMs - joinStartMs);
-      joinStartMs = undefined;
-    }
-    assigned = [...(payload.memberAssignment[task.topic] ?? [])].sort((a, b) => a - b);
-    // Resume where the group's counting stands, not at the last commit: nothing is read twice or skipped.
-    for (const partition of assigned) consumer.seek({ topic: task.topic, partition, offset: String(counters.nextOffset(partition)) });
-    post({ type: 'assigned', workerId, atMs, memberId: payload.memberId, partitions: assigned });
-  });
-  consumer.on(consumer.events.REBALANCING, () => {
-    joinStartMs ??= Date.now();
-    assigned = [];
-    post({ type: 'rebalancing', workerId, atMs: joinStartMs });
-  });
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    if (payload.restart) return;
-    failure = payload.error;
-    counters.stop();
-  });
 
   post({ type: 'started', workerId, atMs: joinStartMs });
   try {
-    await consumer.connect();
-    await consumer.subscribe({ topic: task.topic, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatch: async ({ batch }) => {
+    await driver.start({
+      onAssigned: ({ memberId, partitions }) => {
+        const atMs = Date.now();
+        if (joinStartMs !== undefined) {
+          rebalanceMs += atMs - joinStartMs;
+          counters.addRebalanceMs(workerId, atMs - joinStartMs);
+          joinStartMs = undefined;
+        }
+        assigned = partitions;
+        // Resume where the group's counting stands, not at the last commit: nothing is read twice or skipped.
+        for (const partition of assigned) driver.seek(partition, counters.nextOffset(partition));
+        post({ type: 'assigned', workerId, atMs, memberId, partitions: assigned });
+      },
+      onRebalancing: () => {
+        joinStartMs ??= Date.now();
+        assigned = [];
+        post({ type: 'rebalancing', workerId, atMs: joinStartMs });
+      },
+      onBatch: (batch) => {
         if (counters.stopped()) return;
         const receivedMs = Date.now();
-        const { skip, count } = counters.claim(batch.partition, batch.messages.map((m) => Number(m.offset)));
+        const { skip, count } = counters.claim(batch.partition, batch.records.map((r) => r.offset));
         let bytes = 0;
         for (let i = skip; i < skip + count; i += 1) {
-          const message = batch.messages[i];
-          bytes += (message.key?.length ?? 0) + (message.value?.length ?? 0);
+          const record = batch.records[i];
+          bytes += recordBytes(record);
           // Record timestamps are whole milliseconds: so is this latency.
-          if (histogram) recordLatencyUs(histogram, (receivedMs - Number(message.timestamp)) * 1000);
+          if (histogram) recordLatencyUs(histogram, (receivedMs - record.timestamp) * 1000);
         }
         if (count > 0) {
           records += count;
@@ -100,16 +86,20 @@ export default async function consumeWorker(task: ConsumeTask): Promise<WorkerOu
           counters.addCounted(workerId, count, bytes);
         }
       },
+      onFailure: (error) => {
+        failure ??= error;
+        counters.stop();
+      },
     });
     await waitFor(() => counters.stopped() || failure !== undefined);
-    if (!failure) await commitCounted(consumer, task.topic, assigned, counters);
+    if (!failure) await commitCounted(driver, assigned, counters);
   } catch (error) {
     counters.stop();
     throw error;
   } finally {
     counters.markCommitted();
     await waitFor(() => counters.committedWorkers() >= task.layout.workers, COMMIT_BARRIER_TIMEOUT_MS);
-    await consumer.disconnect().catch(() => undefined);
+    await driver.close();
   }
   if (failure) throw failure;
   return { workerId, records, payloadBytes, rebalanceMs, latencyHistogram: histogram ? encodeHistogram(histogram) : undefined };

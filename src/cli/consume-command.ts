@@ -5,7 +5,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { runConsume, type ConsumeConfig } from '../consume/consume.js';
 import { formatFaultLines, parseFaultPlan, type FaultStep } from '../faults/fault-plan.js';
 import {
-  DETAILED_HEADER, formatConsumeAccounting, formatConsumePartialLine, formatIdleConsumersNote, formatIntervalLine, formatProgress,
+  DETAILED_HEADER, formatConsumeAccounting, formatDriverNote, formatConsumePartialLine, formatIdleConsumersNote, formatIntervalLine, formatProgress,
   formatSummaryLine, formatTimeoutWarning, SUMMARY_HEADER,
 } from '../consume/consume-report.js';
 import { formatAccountingLine, formatEndToEndPartialLine, formatLatencyLine, formatProducerLine, LATENCY_NOTE } from '../consume/e2e-report.js';
@@ -25,7 +25,9 @@ import type { ClientSecurity } from '../security/client-security.js';
 import { createTable } from '../report/table.js';
 import { checkTopicName } from '../kafka/topic.js';
 import { commanderOption, conflictingOptions, type OptionSpec } from '../run-spec/option-spec.js';
-import { parseDurationMs, parseIntegerOption, parseSize } from '../run-spec/parse.js';
+import { parseChoice, parseDurationMs, parseIntegerOption, parseSize } from '../run-spec/parse.js';
+import { checkDriverSupport } from '../drivers/driver-support.js';
+import { DRIVER_NAMES, type DriverName } from '../drivers/producer-driver.js';
 
 /**
  * The consuming side: `consume` (kafka-consumer-perf-test's flags and output), `e2e` (produce→consume
@@ -66,6 +68,8 @@ const OPTIONS = {
   commandConfig: { flags: '--command-config <file>', description: 'client properties file, as Kafka\'s tools take it: security.protocol, ssl.*, sasl.*, bootstrap.servers (e.g. the client-sasl-ssl.properties `cluster up --security sasl_ssl` prints)' },
   fault: { flags: '--fault <plan>', description: 'faults on the local cluster once the consumers start, e.g. \'kill-node 2 at 5s; start-node 2 at 15s\': the report adds the longest stall and the recovery (raise --timeout past the stall)',
     parse: (v: string) => parseFaultPlan(v) },
+  driver: { flags: '--driver <client>', description: 'Kafka client the consumers read with: kafkajs (kafkajs 2.2.4) or platformatic (@platformatic/kafka 1.35.0; no OAUTHBEARER)',
+    defaultValue: 'kafkajs', parse: parseChoice('--driver', DRIVER_NAMES) },
   json: { flags: '--json', description: 'print the whole result as JSON on stdout (everything else goes to stderr)', defaultValue: false },
 } satisfies Record<string, OptionSpec>;
 
@@ -94,6 +98,19 @@ function connectionOf(flags: ConnectionFlags): { bootstrap: string[]; security: 
   return { bootstrap: bootstrapOrLocalCluster(flags.bootstrapServer ?? bootstrapServers), security };
 }
 
+/**
+ * The connection and the Kafka client of a command's consumers; a client that cannot do what the run asks is refused
+ * here, before any work. Another client than the default is named on stderr, as produce's header names it.
+ */
+function consumersOf(flags: ConnectionFlags & { driver: DriverName; fault?: FaultStep[] }, compression?: CodecName):
+{ driver: DriverName; bootstrap: string[]; security: ClientSecurity } {
+  const connection = connectionOf(flags);
+  checkDriverSupport({ driver: flags.driver, compression, security: connection.security, consumersUnderFaults: (flags.fault?.length ?? 0) > 0 });
+  const note = formatDriverNote(flags.driver);
+  if (note) stderr(note);
+  return { driver: flags.driver, ...connection };
+}
+
 /** A group id Kafka accepts: not empty (the broker refuses "" for group operations). */
 function parseGroupId(value: string): string {
   if (value.trim() === '') throw new InvalidArgumentError('--group takes a consumer group id, not an empty one');
@@ -107,7 +124,7 @@ const printJson = (value: unknown) => stdout(JSON.stringify(value, null, 2));
 
 type ConsumeFlags = {
   topic: string; numRecords: number; group: string; fetchSize: number; timeout: number; showDetailedStats: boolean;
-  reportingInterval: number; workers: number; bootstrapServer?: string; json: boolean; fault?: FaultStep[];
+  reportingInterval: number; workers: number; bootstrapServer?: string; json: boolean; fault?: FaultStep[]; driver: DriverName;
 } & ConnectionFlags
 
 export function consumeCommand(): Command {
@@ -122,12 +139,13 @@ of the group held partitions (joining, rebalancing); fetch.time.ms is the rest o
 
 Examples:
   datastorm consume --topic t --num-records 1000000
-  datastorm consume --topic t --num-records 1000000 --workers 4 --group g1 --json`);
+  datastorm consume --topic t --num-records 1000000 --workers 4 --group g1 --json
+  datastorm consume --topic t --num-records 1000000 --driver platformatic`);
   addOptions(command, ['topic', 'numRecords', 'group', 'fetchSize', 'timeout', 'showDetailedStats', 'reportingInterval', 'workers',
-    'bootstrapServer', 'consumerConfig', 'commandConfig', 'fault', 'json'], { required: ['topic', 'numRecords'], defaults: { group: [`perf-consumer-${randomInt(100_000)}`] } });
+    'driver', 'bootstrapServer', 'consumerConfig', 'commandConfig', 'fault', 'json'], { required: ['topic', 'numRecords'], defaults: { group: [`perf-consumer-${randomInt(100_000)}`] } });
   command.action(async (flags: ConsumeFlags) => {
     const config: ConsumeConfig = {
-      ...connectionOf(flags), topic: flags.topic, numRecords: flags.numRecords,
+      ...consumersOf(flags), topic: flags.topic, numRecords: flags.numRecords,
       group: flags.group, fetchSizeBytes: flags.fetchSize, timeoutMs: flags.timeout,
       showDetailedStats: flags.showDetailedStats, reportingIntervalMs: flags.reportingInterval, workers: flags.workers,
       faults: flags.fault ?? [],
@@ -176,7 +194,7 @@ Examples:
 
 type EndToEndFlags = {
   topic: string; rate: number; duration: number; recordSize: number; compression: CodecName; workers: number; group: string; fetchSize: number;
-  partitions: number; replication: number; timeout: number; bootstrapServer?: string; json: boolean; fault?: FaultStep[];
+  partitions: number; replication: number; timeout: number; bootstrapServer?: string; json: boolean; fault?: FaultStep[]; driver: DriverName;
 } & ConnectionFlags
 
 export function endToEndCommand(): Command {
@@ -191,13 +209,13 @@ first send; --timeout is how long to wait, after the last send, for the consumer
 Example:
   datastorm e2e --topic e2e --rate 2000 --duration 30s --workers 2`);
   addOptions(command, ['topic', 'rate', 'duration', 'recordSize', 'compression', 'workers', 'group', 'fetchSize', 'partitions', 'replication', 'timeout',
-    'bootstrapServer', 'consumerConfig', 'commandConfig', 'fault', 'json'], {
+    'driver', 'bootstrapServer', 'consumerConfig', 'commandConfig', 'fault', 'json'], {
     required: ['topic'],
     defaults: { duration: [10_000, '10s'], group: [`datastorm-e2e-${randomInt(100_000)}`], timeout: [30_000] },
   });
   command.action(async (flags: EndToEndFlags) => {
     const config: EndToEndConfig = {
-      ...connectionOf(flags), topic: flags.topic, ratePerSec: flags.rate, durationMs: flags.duration,
+      ...consumersOf(flags, flags.compression), topic: flags.topic, ratePerSec: flags.rate, durationMs: flags.duration,
       recordSizeBytes: flags.recordSize, compression: flags.compression, workers: flags.workers, group: flags.group,
       fetchSizeBytes: flags.fetchSize, partitions: flags.partitions, replication: flags.replication, drainTimeoutMs: flags.timeout,
       faults: flags.fault ?? [],
@@ -274,7 +292,7 @@ Example:
   return command;
 }
 
-type ReplayFlags = { topic: string; group: string; timeout: number; bootstrapServer?: string; json: boolean } & ConnectionFlags;
+type ReplayFlags = { topic: string; group: string; timeout: number; bootstrapServer?: string; json: boolean; driver: DriverName } & ConnectionFlags;
 
 export function replayCheckCommand(): Command {
   const command = new Command('replay-check')
@@ -287,10 +305,10 @@ have no active members.
 
 Example:
   datastorm replay-check --topic orders --group replay-orders`);
-  addOptions(command, ['topic', 'group', 'timeout', 'bootstrapServer', 'commandConfig', 'json'], { required: ['topic', 'group'] });
+  addOptions(command, ['topic', 'group', 'timeout', 'driver', 'bootstrapServer', 'commandConfig', 'json'], { required: ['topic', 'group'] });
   command.action(async (flags: ReplayFlags) => {
     const config: ReplayConfig = {
-      ...connectionOf(flags), topic: flags.topic, group: flags.group, timeoutMs: flags.timeout,
+      ...consumersOf(flags), topic: flags.topic, group: flags.group, timeoutMs: flags.timeout,
     };
     const { value: result } = await interruptible('stopping the pass that is reading: no verdict',
       (signal) => runReplayCheck(config, { log: stderr, signal }));

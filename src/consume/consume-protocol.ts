@@ -1,3 +1,4 @@
+import type { DriverName } from '../drivers/producer-driver.js';
 import type { ClientSecurity } from '../security/client-security.js';
 import type { CountersLayout } from './consume-counters.js';
 
@@ -8,6 +9,8 @@ import type { CountersLayout } from './consume-counters.js';
  */
 export interface ConsumeTask {
   workerId: number;
+  /** The Kafka client the consumer reads with (src/drivers/consumer-driver.ts). */
+  driver: DriverName;
   bootstrap: string[];
   /** TLS and SASL (--command-config / --consumer.config). */
   security: ClientSecurity;

@@ -1,3 +1,4 @@
+import type { DriverName } from '../drivers/producer-driver.js';
 import { formatJavaFixed, formatKafkaDate } from '../report/java-format.js';
 
 /**
@@ -135,4 +136,9 @@ export function formatConsumePartialLine(records: number, target: number, group:
 export function formatConsumeAccounting(accounting: { countedRecords: number; committedOffsetGrowth: number; match: boolean }, group: string): string {
   return `accounting: ${accounting.countedRecords} records counted, group ${group}'s committed offsets grew by ` +
     `${accounting.committedOffsetGrowth}: ${accounting.match ? 'match' : 'MISMATCH'}`;
+}
+
+/** Said at the start of a run whose consumers read with another client than the default (kafkajs). */
+export function formatDriverNote(driver: DriverName): string | undefined {
+  return driver === 'kafkajs' ? undefined : `consumers read with driver ${driver}`;
 }

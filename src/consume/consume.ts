@@ -9,6 +9,7 @@ import { defaultClusterDir } from '../cluster/launcher.js';
 import { faultReport, type FaultEvent, type FaultReport, type FaultStep } from '../faults/fault-plan.js';
 import { checkFaultTarget } from '../faults/fault-target.js';
 import { countPerSlot, runFaults, type RunningFaults } from '../faults/run-faults.js';
+import type { DriverName } from '../drivers/producer-driver.js';
 import { publicSecurity, type ClientSecurity } from '../security/client-security.js';
 
 /**
@@ -16,6 +17,8 @@ import { publicSecurity, type ClientSecurity } from '../security/client-security
  * the records asked for and committing exactly those, so the count reconciles with the group's offsets.
  */
 export interface ConsumeConfig {
+  /** The Kafka client the consumers read with (--driver). */
+  driver: DriverName;
   bootstrap: string[];
   /** TLS and SASL (--command-config / --consumer.config). */
   security: ClientSecurity;
@@ -152,7 +155,7 @@ export async function runConsume(config: ConsumeConfig, listener: ConsumeListene
     const startedAt = new Date().toISOString();
     const submittedMs = Date.now();
     const group = startConsumerGroup({
-      bootstrap: config.bootstrap, security: config.security, topic: config.topic, group: config.group, workers: config.workers,
+      driver: config.driver, bootstrap: config.bootstrap, security: config.security, topic: config.topic, group: config.group, workers: config.workers,
       fetchSizeBytes: config.fetchSizeBytes, measureLatency: false, recordLimit: config.numRecords, startOffsets: start.startOffsets,
     });
     const { counters } = group;

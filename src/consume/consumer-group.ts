@@ -8,6 +8,7 @@ import { isWorkerEvent, type ConsumeTask, type WorkerEvent, type WorkerOutcome }
 import { DataStormError } from '../shared/errors.js';
 import { projectRoot } from '../shared/paths.js';
 import type { ClientSecurity } from '../security/client-security.js';
+import type { DriverName } from '../drivers/producer-driver.js';
 import { whenClusterSettled } from '../kafka/topic.js';
 
 const { AssignerProtocol } = kafkajs;
@@ -18,6 +19,8 @@ const { AssignerProtocol } = kafkajs;
  * counted is committed once every consumer has left.
  */
 export interface GroupRunOptions {
+  /** The Kafka client every consumer reads with. */
+  driver: DriverName;
   bootstrap: string[];
   /** TLS and SASL (--command-config / --consumer.config). */
   security: ClientSecurity;
@@ -89,7 +92,7 @@ export function startConsumerGroup(options: GroupRunOptions): ConsumerGroupRun {
 
   const tasks = Array.from({ length: options.workers }, (_, workerId) => {
     const task: ConsumeTask = {
-      workerId, bootstrap: options.bootstrap, security: options.security, topic: options.topic, group: options.group,
+      workerId, driver: options.driver, bootstrap: options.bootstrap, security: options.security, topic: options.topic, group: options.group,
       fetchSizeBytes: options.fetchSizeBytes, measureLatency: options.measureLatency, counters: counters.buffer, layout,
     };
     return (pool.run(task) as Promise<WorkerOutcome>).catch((error: unknown) => {

@@ -13,6 +13,7 @@ import { countPerSlot, runFaults } from '../faults/run-faults.js';
 import { encodeHistogram, mergeHistograms, summarizeLatency, type LatencySummaryUs } from '../report/histograms.js';
 import { PRODUCER_RETRY, createKafka, describeBrokers } from '../kafka/kafka-client.js';
 import { producePaced, type PacedProduceResult } from './paced-producer.js';
+import type { DriverName } from '../drivers/producer-driver.js';
 import { publicSecurity, type ClientSecurity } from '../security/client-security.js';
 import { prepareTopic, whenClusterSettled } from '../kafka/topic.js';
 
@@ -24,6 +25,8 @@ const { ConfigResourceTypes } = kafkajs;
  * end-to-end latency), merged across consumers in one HDR histogram.
  */
 export interface EndToEndConfig {
+  /** The Kafka client the consumers read with (--driver). */
+  driver: DriverName;
   bootstrap: string[];
   /** TLS and SASL (--command-config / --consumer.config). */
   security: ClientSecurity;
@@ -139,7 +142,7 @@ export async function runEndToEnd(config: EndToEndConfig, hooks: EndToEndHooks =
     const before = await groupStart(admin, config.group, config.topic, partitions);
     const startedAt = new Date().toISOString();
     const group = startConsumerGroup({
-      bootstrap: config.bootstrap, security: config.security, topic: config.topic, group: config.group, workers: config.workers,
+      driver: config.driver, bootstrap: config.bootstrap, security: config.security, topic: config.topic, group: config.group, workers: config.workers,
       fetchSizeBytes: config.fetchSizeBytes, measureLatency: true, recordLimit: Number.MAX_SAFE_INTEGER, startOffsets: before.endOffsets,
     });
     group.finished.catch(() => undefined);

@@ -1,4 +1,6 @@
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin } from 'kafkajs';
+import { createConsumerDriver, type PartitionOffset } from '../drivers/consumer-driver.js';
+import type { DriverName } from '../drivers/producer-driver.js';
 import { requireIdleGroup, topicPartitionCount } from './consumer-group.js';
 import { whenClusterSettled } from '../kafka/topic.js';
 import { DataStormError, INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
@@ -12,6 +14,8 @@ import { publicSecurity, type ClientSecurity } from '../security/client-security
  * offsets it found when it began, so records added between the passes make them differ.
  */
 export interface ReplayConfig {
+  /** The Kafka client each pass reads with (--driver). */
+  driver: DriverName;
   bootstrap: string[];
   /** TLS and SASL (--command-config / --consumer.config). */
   security: ClientSecurity;
@@ -50,8 +54,11 @@ export interface ReplayHooks {
 
 const POLL_MS = 20;
 
-function offsetsOf(topic: string, offsets: number[]) {
-  return offsets.map((offset, partition) => ({ topic, partition, offset: String(offset) }));
+/** kafkajs's default max.partition.fetch.bytes, which replay-check has always read with. */
+const REPLAY_FETCH_BYTES = 1024 * 1024;
+
+function offsetsOf(offsets: number[]): PartitionOffset[] {
+  return offsets.map((offset, partition) => ({ partition, offset }));
 }
 
 /**
@@ -61,7 +68,7 @@ function offsetsOf(topic: string, offsets: number[]) {
  * the group with a consumer of its own that waits out a 5 s fetch, and resetOffsets({ earliest }) commits
  * kafkajs's -2 marker rather than offsets.
  */
-async function readPass(kafka: Kafka, admin: Admin, config: ReplayConfig, partitions: number, pass: number, signal?: AbortSignal): Promise<PassResult> {
+async function readPass(admin: Admin, config: ReplayConfig, partitions: number, pass: number, signal?: AbortSignal): Promise<PassResult> {
   await requireIdleGroup(admin, config.group);
   const offsets = await whenClusterSettled(() => admin.fetchTopicOffsets(config.topic));
   const at = (p: number) => offsets.find((o) => o.partition === p);
@@ -74,24 +81,23 @@ async function readPass(kafka: Kafka, admin: Admin, config: ReplayConfig, partit
   const next = [...startOffsets];
   const done = () => next.every((offset, p) => offset >= endOffsets[p]);
   let joined = false;
+  let failure: Error | undefined;
   let lastProgressMs = startMs;
-  const consumer = kafka.consumer({ groupId: config.group, maxWaitTimeInMs: 500, heartbeatInterval: 500, allowAutoTopicCreation: false });
-  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-    for (const partition of payload.memberAssignment[config.topic] ?? []) {
-      consumer.seek({ topic: config.topic, partition, offset: String(next[partition]) });
-    }
-    joined = true;
+  const consumer = await createConsumerDriver({
+    driver: config.driver, bootstrap: config.bootstrap, security: config.security, clientId: 'datastorm-replay',
+    topic: config.topic, group: config.group, fetchSizeBytes: REPLAY_FETCH_BYTES,
   });
   const recordsLeft = () => next.reduce((sum, o, p) => sum + Math.max(0, endOffsets[p] - o), 0);
-  const waitUntil = async (condition: () => boolean, failure: () => string) => {
+  const waitUntil = async (condition: () => boolean, what: () => string) => {
     while (!condition()) {
+      if (failure) throw failure;
       if (signal?.aborted) {
         const total = endOffsets.reduce((sum, end, p) => sum + end - startOffsets[p], 0);
         throw new DataStormError('DS_INTERRUPTED', `interrupted in pass ${pass} after ${total - recordsLeft()} of its ${total} records: no verdict`,
           { exitCode: INTERRUPTED_EXIT_CODE });
       }
       if (Date.now() - lastProgressMs > config.timeoutMs) {
-        throw new DataStormError('DS_REPLAY_TIMEOUT', `a pass over ${config.topic} ${failure()} for ${config.timeoutMs} ms`, {
+        throw new DataStormError('DS_REPLAY_TIMEOUT', `a pass over ${config.topic} ${what()} for ${config.timeoutMs} ms`, {
           hint: 'raise --timeout, or check that the records are still there (retention, compaction)',
         });
       }
@@ -100,30 +106,31 @@ async function readPass(kafka: Kafka, admin: Admin, config: ReplayConfig, partit
   };
   let durationMs: number;
   try {
-    await consumer.connect();
-    await consumer.subscribe({ topic: config.topic, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatch: async ({ batch }) => {
-        const p = batch.partition;
-        for (const message of batch.messages) {
-          const offset = Number(message.offset);
-          if (offset < next[p] || offset >= endOffsets[p]) continue;
-          digest.add(p, message.key, message.value);
-          next[p] = offset + 1;
+    await consumer.start({
+      onAssigned: ({ partitions: assigned }) => {
+        for (const partition of assigned) consumer.seek(partition, next[partition]);
+        joined = true;
+      },
+      onRebalancing: () => undefined,
+      onBatch: ({ partition: p, records, nextOffset }) => {
+        for (const record of records) {
+          if (record.offset < next[p] || record.offset >= endOffsets[p]) continue;
+          digest.add(p, record.key, record.value);
+          next[p] = record.offset + 1;
         }
         // Past the last record: control records (transactions) can sit between it and the end offset.
-        next[p] = Math.max(next[p], Math.min(Number(batch.lastOffset()) + 1, endOffsets[p]));
+        next[p] = Math.max(next[p], Math.min(nextOffset, endOffsets[p]));
         lastProgressMs = Date.now();
       },
+      onFailure: (error) => { failure ??= error; },
     });
     await waitUntil(() => joined, () => 'could not join the group');
-    await consumer.commitOffsets(offsetsOf(config.topic, startOffsets));
+    await consumer.commit(offsetsOf(startOffsets));
     await waitUntil(done, () => `read nothing before reaching the end offsets (${recordsLeft()} records left)`);
     durationMs = Date.now() - startMs;
-    await consumer.commitOffsets(offsetsOf(config.topic, endOffsets));
+    await consumer.commit(offsetsOf(endOffsets));
   } finally {
-    await consumer.disconnect().catch(() => undefined);
+    await consumer.close();
   }
   return {
     ...digest.finish(partitions),
@@ -137,16 +144,15 @@ async function readPass(kafka: Kafka, admin: Admin, config: ReplayConfig, partit
 export async function runReplayCheck(config: ReplayConfig, hooks: ReplayHooks = {}): Promise<ReplayResult> {
   const log = hooks.log ?? (() => undefined);
   await describeBrokers(config.bootstrap, { security: config.security });
-  const kafka = createKafka(config.bootstrap, 'datastorm-replay', {}, config.security);
-  const admin = kafka.admin();
+  const admin = createKafka(config.bootstrap, 'datastorm-replay', {}, config.security).admin();
   await admin.connect();
   try {
     const partitions = await topicPartitionCount(admin, config.topic);
     const startedAt = new Date().toISOString();
-    const first = await readPass(kafka, admin, config, partitions, 1, hooks.signal);
+    const first = await readPass(admin, config, partitions, 1, hooks.signal);
     log(`pass 1: ${first.records} records in ${first.durationMs} ms`);
     await hooks.betweenPasses?.();
-    const second = await readPass(kafka, admin, config, partitions, 2, hooks.signal);
+    const second = await readPass(admin, config, partitions, 2, hooks.signal);
     log(`pass 2: ${second.records} records in ${second.durationMs} ms`);
     const diff = compareDigests(first, second);
     return { schemaVersion: 1, command: 'replay-check', startedAt, config: { ...config, security: publicSecurity(config.security) }, passes: [first, second], diff, match: diff.match };

@@ -5,6 +5,7 @@ import type { ProducerBatch } from '../produce/accumulator.js';
 import type { RunConfig } from '../run-spec/run-config.js';
 import { SendFailure, type ProducerDriver } from './producer-driver.js';
 import { bytesWritten, releasedAfter } from './socket-flush.js';
+import { platformaticSecurity } from '../security/platformatic-security.js';
 
 interface PlatformaticError {
   apiId?: string;
@@ -49,7 +50,7 @@ export function batchMessages(topic: string, batch: ProducerBatch): MessageToPro
 
 /**
  * @platformatic/kafka 1.35.0 (pure JS): it encodes a batch's records itself from their keys and values, so the
- * accumulator only sizes them. Plaintext only (src/drivers/driver-support.ts refuses the rest before a run).
+ * accumulator only sizes them. TLS and SASL from the run's ClientSecurity (src/security/platformatic-security.ts).
  */
 export class PlatformaticDriver implements ProducerDriver {
   readonly takes = 'listed';
@@ -61,6 +62,7 @@ export class PlatformaticDriver implements ProducerDriver {
     this.producer = new Producer({
       clientId,
       bootstrapBrokers: bootstrap,
+      ...platformaticSecurity(config.security),
       autocreateTopics: false,
       idempotent: config.idempotent,
       acks: config.acks,

@@ -33,7 +33,7 @@ const parseThroughput = (value: string): number => {
  */
 export const PRODUCE_OPTIONS: Record<string, OptionSpec> = {
   topic: { flags: '--topic <name>', description: 'topic to produce to (created if missing)', defaultValue: 'datastorm-perf', parse: checkTopicName },
-  driver: { flags: '--driver <client>', description: 'Kafka client each worker sends with: kafkajs (DataStorm\'s patched kafkajs 2.2.4: batches sent as written) or platformatic (@platformatic/kafka 1.35.0, plaintext only)',
+  driver: { flags: '--driver <client>', description: 'Kafka client each worker sends with: kafkajs (DataStorm\'s patched kafkajs 2.2.4: batches sent as written) or platformatic (@platformatic/kafka 1.35.0; no OAUTHBEARER)',
     defaultValue: 'kafkajs', parse: parseChoice('--driver', DRIVER_NAMES) },
   numRecords: { flags: '--num-records <n>', description: 'records to send in all (or use --duration)', defaultValue: 1_000_000,
     parse: parseIntegerOption('--num-records', 1) },

@@ -1,27 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import type { ConnectionOptions } from 'node:tls';
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
 import { DataStormError } from '../shared/errors.js';
-import type { ClientSecurity, SaslSettings, TlsSettings } from './client-security.js';
+import type { ClientSecurity, SaslSettings } from './client-security.js';
+import { tlsConnectionOptions } from './tls-options.js';
 
 /** kafkajs's `ssl` and `sasl` options for a client's security (none for PLAINTEXT: the default path is unchanged). */
 export function kafkajsSecurity(security: ClientSecurity): Pick<KafkaConfig, 'ssl' | 'sasl'> {
   return {
-    ...(security.tls ? { ssl: tlsOptions(security.tls) } : {}),
+    ...(security.tls ? { ssl: tlsConnectionOptions(security.tls) } : {}),
     ...(security.sasl ? { sasl: saslOptions(security.sasl) } : {}),
-  };
-}
-
-function tlsOptions(tls: TlsSettings): ConnectionOptions {
-  return {
-    rejectUnauthorized: true,
-    ...(tls.caPem ? { ca: [tls.caPem] } : {}),
-    ...(tls.certPem ? { cert: tls.certPem, key: tls.keyPem } : {}),
-    ...(tls.pkcs12Base64 ? { pfx: Buffer.from(tls.pkcs12Base64, 'base64') } : {}),
-    ...(tls.passphrase !== undefined ? { passphrase: tls.passphrase } : {}),
-    // ssl.endpoint.identification.algorithm= (empty): the chain is still verified, the host name is not.
-    ...(tls.verifyHostname ? {} : { checkServerIdentity: () => undefined }),
   };
 }
 

@@ -5,7 +5,8 @@ import type { EndToEndResult } from '../../src/consume/end-to-end.js';
 import { createKafka } from '../../src/kafka/kafka-client.js';
 import { topicEndOffsetTotal } from '../../src/kafka/topic.js';
 import type { ReplayResult } from '../../src/consume/replay.js';
-import { eventually, runCli, startCli, uniqueTopic, until } from '../helpers.js';
+import { DRIVER_NAMES } from '../../src/drivers/producer-driver.js';
+import { eventually, groupCommittedTotal, runCli, startCli, uniqueTopic, until } from '../helpers.js';
 
 /**
  * Every command through the product's own path (the CLI and its worker threads): compressed topics read back
@@ -17,14 +18,6 @@ const admin = createKafka(bootstrap, 'datastorm-commands-test').admin();
 
 beforeAll(() => admin.connect());
 afterAll(() => admin.disconnect());
-
-/** The group's committed offsets on the topic, summed; read again while a loaded cluster moves the coordinator. */
-async function committedTotal(group: string, topic: string, expected: number): Promise<number> {
-  return eventually(async () => {
-    const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-    return offsets.partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
-  }, (total) => total === expected);
-}
 
 const json = <T>(run: { stdout: string }) => JSON.parse(run.stdout) as T;
 
@@ -43,7 +36,7 @@ describe('compressed topics, written and read by DataStorm\'s commands', () => {
         '--group', group, '--json']);
       expect(consumed.code, consumed.stderr).toBe(0);
       expect(json<ConsumeResult>(consumed).accounting).toMatchObject({ countedRecords: RECORDS, committedOffsetGrowth: RECORDS, match: true });
-      expect(await committedTotal(group, topic, RECORDS)).toBe(RECORDS);
+      expect(await groupCommittedTotal(admin, group, topic, RECORDS)).toBe(RECORDS);
 
       const replayed = runCli(['replay-check', '--bootstrap-server', server, '--topic', topic, '--group', `${topic}-replay`, '--json']);
       expect(replayed.code, replayed.stderr).toBe(0);
@@ -58,25 +51,27 @@ describe('compressed topics, written and read by DataStorm\'s commands', () => {
 });
 
 describe('Ctrl-C', () => {
-  it('stops consume with a partial report, commits exactly what was counted, and exits 130', async () => {
-    const topic = uniqueTopic('hold-consume-sigint');
-    const produced = runCli(['produce', '--bootstrap-server', server, '--topic', topic, '--num-records', '5000', '--workers', '1', '--partitions', '4']);
-    expect(produced.code, produced.stderr).toBe(0);
-    const group = `${topic}-reader`;
-    // Asks for more than the topic holds: it reads the 5,000, then waits for records that never come.
-    const consume = startCli(['consume', '--bootstrap-server', server, '--topic', topic, '--num-records', '1000000', '--group', group,
-      '--timeout', '120000', '--workers', '2', '--show-detailed-stats', '--reporting-interval', '200']);
-    // A detailed-stats line is printed once a consumer has counted records.
-    await until(() => /^\d{4}-\d{2}-\d{2} /m.test(consume.output.stdout), 'a detailed-stats line', 120_000);
-    consume.interrupt();
-    expect(await consume.exited).toBe(130);
-    const { stderr } = consume.output;
-    expect(stderr).toContain('interrupted: committing what was counted');
-    const counted = Number(/PARTIAL RUN: stopped by Ctrl-C after (\d+) of 1000000 records; group \S+ committed exactly those/.exec(stderr)?.[1]);
-    expect(counted).toBeGreaterThan(0);
-    expect(stderr).toContain(`accounting: ${counted} records counted, group ${group}'s committed offsets grew by ${counted}: match`);
-    expect(await committedTotal(group, topic, counted)).toBe(counted);
-  }, 180_000);
+  for (const driver of DRIVER_NAMES) {
+    it(`stops consume (--driver ${driver}) with a partial report, commits exactly what was counted, and exits 130`, async () => {
+      const topic = uniqueTopic(`hold-consume-sigint-${driver}`);
+      const produced = runCli(['produce', '--bootstrap-server', server, '--topic', topic, '--num-records', '5000', '--workers', '1', '--partitions', '4']);
+      expect(produced.code, produced.stderr).toBe(0);
+      const group = `${topic}-reader`;
+      // Asks for more than the topic holds: it reads the 5,000, then waits for records that never come.
+      const consume = startCli(['consume', '--driver', driver, '--bootstrap-server', server, '--topic', topic, '--num-records', '1000000',
+        '--group', group, '--timeout', '120000', '--workers', '2', '--show-detailed-stats', '--reporting-interval', '200']);
+      // A detailed-stats line is printed once a consumer has counted records.
+      await until(() => /^\d{4}-\d{2}-\d{2} /m.test(consume.output.stdout), 'a detailed-stats line', 120_000);
+      consume.interrupt();
+      expect(await consume.exited).toBe(130);
+      const { stderr } = consume.output;
+      expect(stderr).toContain('interrupted: committing what was counted');
+      const counted = Number(/PARTIAL RUN: stopped by Ctrl-C after (\d+) of 1000000 records; group \S+ committed exactly those/.exec(stderr)?.[1]);
+      expect(counted).toBeGreaterThan(0);
+      expect(stderr).toContain(`accounting: ${counted} records counted, group ${group}'s committed offsets grew by ${counted}: match`);
+      expect(await groupCommittedTotal(admin, group, topic, counted)).toBe(counted);
+    }, 180_000);
+  }
 
   it('stops e2e early: what was acknowledged is read, committed and accounted, a partial report, exit 130', async () => {
     const topic = uniqueTopic('hold-e2e-sigint');
@@ -96,6 +91,6 @@ describe('Ctrl-C', () => {
       producedRecords: result.producer.records, consumedRecords: result.producer.records, brokerOffsetGrowth: result.producer.records, match: true,
     });
     expect(e2e.output.stderr).toMatch(/PARTIAL RUN: stopped by Ctrl-C after \d+\.\d s with \d+ of 60000 records produced/);
-    expect(await committedTotal(group, topic, result.producer.records)).toBe(result.producer.records);
+    expect(await groupCommittedTotal(admin, group, topic, result.producer.records)).toBe(result.producer.records);
   }, 240_000);
 });

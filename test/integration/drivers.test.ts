@@ -2,7 +2,11 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createKafka } from '../../src/kafka/kafka-client.js';
 import { topicEndOffsetTotal } from '../../src/kafka/topic.js';
 import type { ProduceResult } from '../../src/produce/result.js';
-import { consumeAll, runCli, uniqueTopic } from '../helpers.js';
+import { Consumer, MessagesStreamModes } from '@platformatic/kafka';
+import type { ConsumeResult } from '../../src/consume/consume.js';
+import type { EndToEndResult } from '../../src/consume/end-to-end.js';
+import type { ReplayResult } from '../../src/consume/replay.js';
+import { consumeAll, groupCommittedTotal, runCli, startCli, uniqueTopic, until } from '../helpers.js';
 
 const bootstrap = inject('bootstrap');
 const server = bootstrap.join(',');
@@ -66,5 +70,128 @@ describe('produce --driver platformatic on the real cluster', () => {
     const run = runCli(['produce', '--driver', 'rdkafka', '--bootstrap-server', server, '--num-records', '10']);
     expect(run.code).not.toBe(0);
     expect(run.stderr.trim()).toBe('error: option \'--driver <client>\' argument \'rdkafka\' is invalid. --driver takes one of kafkajs, platformatic, not "rdkafka"');
+  });
+});
+
+function produceRecords(topic: string, records: number, args: string[] = []): void {
+  const run = runCli(['produce', '--bootstrap-server', server, '--topic', topic, '--num-records', String(records), '--workers', '1', ...args]);
+  expect(run.code, run.stderr).toBe(0);
+}
+
+/**
+ * A member of another client's in the group for a while, as an outside consumer joining would be: it takes
+ * partitions from DataStorm's consumers (a rebalance), commits nothing, and gives them back when it leaves.
+ */
+async function joinGroupAsIntruder(driver: string, group: string, topic: string): Promise<{ partitions: number[]; leave: () => Promise<void> }> {
+  let partitions: number[] | undefined;
+  if (driver === 'platformatic') {
+    const consumer = new Consumer({ clientId: 'datastorm-test-intruder', bootstrapBrokers: bootstrap, groupId: group, autocommit: false, maxWaitTime: 500 });
+    consumer.on('consumer:group:join', (payload) => { partitions = payload.assignments?.find((a) => a.topic === topic)?.partitions ?? []; });
+    const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.LATEST });
+    stream.resume();
+    await until(() => (partitions?.length ?? 0) > 0, 'the intruder to be given partitions');
+    return { partitions: partitions!, leave: () => new Promise((resolve) => { consumer.close(true, () => resolve()); }) };
+  }
+  const consumer = createKafka(bootstrap, 'datastorm-test-intruder').consumer({ groupId: group, maxWaitTimeInMs: 500 });
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => { partitions = payload.memberAssignment[topic] ?? []; });
+  await consumer.connect();
+  await consumer.subscribe({ topic });
+  await consumer.run({ autoCommit: false, eachBatch: async () => undefined });
+  await until(() => (partitions?.length ?? 0) > 0, 'the intruder to be given partitions');
+  return { partitions: partitions!, leave: () => consumer.disconnect() };
+}
+
+/** Records counted so far, from consume's detailed-stats lines (each consumer's latest line holds its total). */
+function countedSoFar(lines: string): number {
+  const totals = new Map<string, number>();
+  for (const [, thread, records] of lines.matchAll(/^\d{4}-\d{2}-\d{2} [\d:]+, (\d+), [\d.]+, [\d.]+, (\d+),/gm)) totals.set(thread, Number(records));
+  return [...totals.values()].reduce((sum, n) => sum + n, 0);
+}
+
+describe('consume, e2e and replay-check --driver platformatic on the real cluster (Ctrl-C: commands-hold.test.ts)', () => {
+  it('consume counts every record of an lz4 topic the CLI produced with 3 consumers, and commits exactly those', async () => {
+    const topic = uniqueTopic('driver-consume-lz4');
+    produceRecords(topic, 30011, ['--partitions', '6', '--compression', 'lz4']);
+    const group = `${topic}-reader`;
+    const run = runCli(['consume', '--driver', 'platformatic', '--bootstrap-server', server, '--topic', topic, '--num-records', '30011',
+      '--workers', '3', '--group', group, '--json']);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as ConsumeResult;
+    expect(result.config.driver).toBe('platformatic');
+    expect(run.stderr).toContain('consumers read with driver platformatic');
+    expect(result.totals.records).toBe(30011);
+    expect(result.totals.payloadBytes).toBe(30011 * 250); // produce's default --record-size, no keys
+    expect(result.workers.map((w) => w.workerId)).toEqual([0, 1, 2]);
+    expect(result.workers.reduce((sum, w) => sum + w.records, 0)).toBe(30011);
+    expect(result.accounting).toEqual({ countedRecords: 30011, availableRecords: 30011, committedOffsetGrowth: 30011, match: true });
+    expect(await topicEndOffsetTotal(admin, topic)).toBe(30011);
+    expect(await groupCommittedTotal(admin, group, topic, 30011)).toBe(30011);
+  });
+
+  for (const driver of ['platformatic', 'kafkajs']) {
+    it(`${driver}: consumers that lose partitions to another member and get them back go on from the counted offsets`, async () => {
+      const topic = uniqueTopic(`driver-rebalance-${driver}`);
+      produceRecords(topic, 4000, ['--partitions', '4']);
+      const group = `${topic}-reader`;
+      const consume = startCli(['consume', '--driver', driver, '--bootstrap-server', server, '--topic', topic, '--num-records', '8000',
+        '--workers', '2', '--group', group, '--timeout', '120000', '--show-detailed-stats', '--reporting-interval', '200', '--json']);
+      await until(() => countedSoFar(consume.output.stderr) === 4000, 'the first 4000 records counted', 120_000);
+      // A member joins and takes partitions; the second half is written while it holds them; it leaves, they come back.
+      const intruder = await joinGroupAsIntruder(driver, group, topic);
+      expect(intruder.partitions.length).toBeGreaterThan(0);
+      produceRecords(topic, 4000);
+      await intruder.leave();
+      expect(await consume.exited, consume.output.stderr).toBe(0);
+      const result = JSON.parse(consume.output.stdout) as ConsumeResult;
+      expect(result.accounting).toEqual({ countedRecords: 8000, availableRecords: 4000, committedOffsetGrowth: 8000, match: true });
+      expect(result.workers.reduce((sum, w) => sum + w.records, 0)).toBe(8000);
+      expect(await groupCommittedTotal(admin, group, topic, 8000)).toBe(8000);
+    }, 240_000);
+  }
+
+  it('e2e: every record produced is consumed once, timed, and committed', async () => {
+    const topic = uniqueTopic('driver-e2e');
+    const group = `${topic}-group`;
+    const run = runCli(['e2e', '--driver', 'platformatic', '--bootstrap-server', server, '--topic', topic, '--rate', '500', '--duration', '3s',
+      '--workers', '2', '--partitions', '4', '--group', group, '--json']);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as EndToEndResult;
+    expect(result.config.driver).toBe('platformatic');
+    expect(result.accounting).toEqual({ producedRecords: 1500, consumedRecords: 1500, brokerOffsetGrowth: 1500, match: true });
+    expect(result.latency.count).toBe(1500);
+    expect(result.consumer.payloadBytes).toBe(1500 * 100);
+    expect(await groupCommittedTotal(admin, group, topic, 1500)).toBe(1500);
+  });
+
+  it('replay-check reads both passes through platformatic and leaves the group at the end offsets', async () => {
+    const topic = uniqueTopic('driver-replay');
+    produceRecords(topic, 3001, ['--partitions', '3', '--keys', 'round-robin']);
+    const group = `${topic}-replay`;
+    const run = runCli(['replay-check', '--driver', 'platformatic', '--bootstrap-server', server, '--topic', topic, '--group', group, '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as ReplayResult;
+    expect(result.config.driver).toBe('platformatic');
+    expect(result.passes.map((pass) => pass.records)).toEqual([3001, 3001]);
+    expect(result.match).toBe(true);
+    expect(await groupCommittedTotal(admin, group, topic, 3001)).toBe(3001);
+  });
+
+  it('refuses, in one line and before any work, what platformatic cannot do here: consumers under --fault, zstd on Node 20', async () => {
+    const topic = uniqueTopic('driver-refused');
+    const refusals: Array<[string[], string]> = [[['--fault', 'kill-node 2 at 1s'],
+      'error DS_UNSUPPORTED_BY_DRIVER: --driver platformatic consumers do not ride out --fault: they fail when a broker dies (use --driver kafkajs with --fault)']];
+    // Node 22.15+ has zstd in zlib: nothing to refuse there.
+    if (process.versions.node.startsWith('20.')) {
+      refusals.push([['--compression', 'zstd'], `error DS_UNSUPPORTED_BY_DRIVER: --driver platformatic compresses and reads zstd with Node's zlib, which Node ${process.version} lacks (use gzip, snappy or lz4, or --driver kafkajs)`]);
+    }
+    for (const [args, line] of refusals) {
+      const run = runCli(['e2e', '--driver', 'platformatic', '--bootstrap-server', server, '--topic', topic, '--duration', '1s', ...args]);
+      expect(run.code).toBe(1);
+      expect(run.stderr.trim()).toBe(line);
+    }
+    const { topics } = await admin.fetchTopicMetadata({ topics: [] });
+    expect(topics.map((t) => t.name)).not.toContain(topic);
   });
 });

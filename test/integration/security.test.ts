@@ -89,6 +89,36 @@ describe('a SASL_SSL listener (SCRAM-SHA-512 over TLS) with the client propertie
     expect(e2eResult.consumed).toBe(e2eResult.producer.acknowledgedRecords);
   }, 600_000);
 
+  it('--driver platformatic produces and reads over TLS with SCRAM-SHA-512 and PLAIN, counted by Kafka\'s Java GetOffsetShell', () => {
+    const topic = uniqueTopic('sec-platformatic');
+    const produced = cli(['produce', '--driver', 'platformatic', '--bootstrap-server', secure, '--producer.config', props, '--topic', topic,
+      '--num-records', '20000', '--workers', '2', '--partitions', '4', '--replication', '2', '--json']);
+    expect(produced.code, produced.stderr).toBe(0);
+    expect(JSON.parse(produced.stdout).accounting).toMatchObject({ acknowledgedRecords: 20000, brokerOffsetGrowth: 20000, match: true });
+    expect(produced.stderr).toContain('over SASL_SSL SCRAM-SHA-512 user datastorm: driver platformatic');
+    expect(javaOffsetTotal(topic)).toBe(20000);
+
+    const plain = propsWith({ 'sasl.mechanism': 'PLAIN', 'sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required username="datastorm" password="${password}";` });
+    for (const config of [props, plain]) {
+      const group = uniqueTopic('sec-platformatic-group');
+      const consumed = cli(['consume', '--driver', 'platformatic', '--bootstrap-server', secure, '--consumer.config', config, '--topic', topic,
+        '--num-records', '20000', '--workers', '2', '--group', group, '--json']);
+      expect(consumed.code, consumed.stderr).toBe(0);
+      expect(JSON.parse(consumed.stdout).accounting).toMatchObject({ countedRecords: 20000, committedOffsetGrowth: 20000, match: true });
+    }
+
+    const e2e = cli(['e2e', '--driver', 'platformatic', '--bootstrap-server', secure, '--consumer.config', props, '--topic', uniqueTopic('sec-platformatic-e2e'),
+      '--rate', '500', '--duration', '2s', '--partitions', '2', '--replication', '2', '--json']);
+    expect(e2e.code, e2e.stderr).toBe(0);
+    expect(JSON.parse(e2e.stdout).accounting).toEqual({ producedRecords: 1000, consumedRecords: 1000, brokerOffsetGrowth: 1000, match: true });
+
+    const oauth = cli(['consume', '--driver', 'platformatic', '--bootstrap-server', secure, '--consumer.config',
+      propsWith({ 'sasl.mechanism': 'OAUTHBEARER', 'sasl.jaas.config': undefined, 'datastorm.sasl.oauthbearer.token.command': 'echo token' }),
+      '--topic', topic, '--num-records', '1']);
+    expect(oauth.code).toBe(1);
+    expect(oauth.stderr.trim()).toBe('error DS_UNSUPPORTED_BY_DRIVER: --driver platformatic authenticates with PLAIN and SCRAM here, not OAUTHBEARER (use --driver kafkajs for OAUTHBEARER)');
+  }, 600_000);
+
   it('bench run --vs java runs both DataStorm and Kafka\'s ProducerPerformance with the same properties file', () => {
     const workload = join(outDir, 'secured.yaml');
     writeFileSync(workload, 'name: secured\nnum-records: 20000\nworkers: 1\npartitions: 4\nreplication: 2\n');

@@ -3,6 +3,9 @@ import { MultipleErrors, NetworkError, ProtocolError, ResponseError } from '@pla
 import { describe, expect, it } from 'vitest';
 import { checkDriverSupport } from '../../src/drivers/driver-support.js';
 import { batchMessages, platformaticErrorType, retryDelayMs } from '../../src/drivers/platformatic-driver.js';
+import { BatchCollector, assignedPartitions } from '../../src/drivers/platformatic-consumer.js';
+import { platformaticSecurity } from '../../src/security/platformatic-security.js';
+import type { FetchedBatch } from '../../src/drivers/consumer-driver.js';
 import { RecordAccumulator, type ProducerBatch } from '../../src/produce/accumulator.js';
 import { BatchBufferPool, REQUEST_ROOM_BYTES } from '../../src/produce/batch-buffers.js';
 import { produceOptions, toProduceRun, type ProduceFlags } from '../../src/run-spec/produce-options.js';
@@ -68,6 +71,22 @@ describe('platformaticErrorType', () => {
   });
 });
 
+describe('platformaticSecurity', () => {
+  it('gives platformatic Node\'s TLS options and the SASL user, and nothing for PLAINTEXT', () => {
+    expect(platformaticSecurity(PLAINTEXT)).toEqual({});
+    const security = {
+      protocol: 'SASL_SSL' as const, tls: { caPem: 'PEM', verifyHostname: true },
+      sasl: { mechanism: 'SCRAM-SHA-256' as const, username: 'u', password: 'p' }, properties: {},
+    };
+    expect(platformaticSecurity(security)).toEqual({
+      tls: { rejectUnauthorized: true, ca: ['PEM'] }, sasl: { mechanism: 'SCRAM-SHA-256', username: 'u', password: 'p' },
+    });
+    const unverified = platformaticSecurity({ protocol: 'SSL', tls: { verifyHostname: false }, properties: {} });
+    expect(unverified.sasl).toBeUndefined();
+    expect(unverified.tls?.checkServerIdentity?.('host', {} as never)).toBeUndefined(); // the chain is checked, the name is not
+  });
+});
+
 describe('retryDelayMs', () => {
   it('doubles from kafkajs\'s initial retry time up to its maximum', () => {
     expect([1, 2, 3, 4, 5, 6, 20].map(retryDelayMs)).toEqual([100, 200, 400, 800, 1600, 2000, 2000]);
@@ -86,12 +105,22 @@ describe('--driver', () => {
 
   it('refuses what platformatic cannot do here, and nothing for kafkajs', () => {
     const ssl = { protocol: 'SSL' as const, properties: {} };
-    expect(errorOf(() => checkDriverSupport({ driver: 'platformatic', compression: 'none', security: ssl })).message)
-      .toBe('--driver platformatic runs over PLAINTEXT only, not SSL');
-    expect(() => checkDriverSupport({ driver: 'kafkajs', compression: 'zstd', security: ssl })).not.toThrow();
+    const scram = { protocol: 'SASL_SSL' as const, sasl: { mechanism: 'SCRAM-SHA-512' as const, username: 'u', password: 'p' }, properties: {} };
+    const oauth = { protocol: 'SASL_SSL' as const, sasl: { mechanism: 'OAUTHBEARER' as const, tokenFile: '/t' }, properties: {} };
+    expect(() => checkDriverSupport({ driver: 'platformatic', compression: 'none', security: ssl })).not.toThrow();
+    expect(() => checkDriverSupport({ driver: 'platformatic', compression: 'none', security: scram })).not.toThrow();
+    expect(errorOf(() => checkDriverSupport({ driver: 'platformatic', compression: 'none', security: oauth })).message)
+      .toBe('--driver platformatic authenticates with PLAIN and SCRAM here, not OAUTHBEARER');
+    expect(() => checkDriverSupport({ driver: 'kafkajs', compression: 'zstd', security: oauth })).not.toThrow();
     expect(() => checkDriverSupport({ driver: 'platformatic', compression: 'lz4', security: PLAINTEXT })).not.toThrow();
     const zstd = () => checkDriverSupport({ driver: 'platformatic', compression: 'zstd', security: PLAINTEXT });
     if (process.versions.node.startsWith('20.')) expect(errorOf(zstd).code).toBe('DS_UNSUPPORTED_BY_DRIVER');
+    // A consumer of another's topic does not know its codec: only the security is checked.
+    expect(() => checkDriverSupport({ driver: 'platformatic', security: PLAINTEXT })).not.toThrow();
+    expect(errorOf(() => checkDriverSupport({ driver: 'platformatic', security: oauth })).code).toBe('DS_UNSUPPORTED_BY_DRIVER');
+    expect(errorOf(() => checkDriverSupport({ driver: 'platformatic', security: PLAINTEXT, consumersUnderFaults: true })).message)
+      .toBe('--driver platformatic consumers do not ride out --fault: they fail when a broker dies');
+    expect(() => checkDriverSupport({ driver: 'kafkajs', security: PLAINTEXT, consumersUnderFaults: true })).not.toThrow();
   });
 });
 
@@ -101,5 +130,43 @@ describe('driver in a bench workload', () => {
     expect(workloadFromObject({ workers: 1, 'num-records': 10 }, 'w.yaml').config.driver).toBe('kafkajs');
     expect(workloadFromObject({ workers: 1, 'num-records': 10, driver: 'platformatic' }, 'w.yaml').config.driver).toBe('platformatic');
     expect(() => workloadFromObject({ workers: 1, 'num-records': 10, driver: 'rdkafka' }, 'w.yaml')).toThrow('rdkafka');
+  });
+});
+
+describe('platformatic\'s consumer messages, gathered into batches', () => {
+  const message = (partition: number, offset: number, key: Buffer | undefined, value: Buffer | undefined) =>
+    ({ partition, offset: BigInt(offset), timestamp: BigInt(1_700_000_000_000 + offset), key, value });
+
+  it('one batch per partition run, in order, with each record\'s offset, timestamp, key and value', () => {
+    const batches: FetchedBatch[] = [];
+    const collector = new BatchCollector((batch) => batches.push(batch), (partition) => (partition === 1 ? 12 : 7));
+    collector.add(message(1, 10, Buffer.from('k'), Buffer.from('ab')));
+    collector.add(message(1, 11, undefined, Buffer.from('c')));
+    collector.add(message(0, 5, undefined, undefined));
+    expect(batches).toHaveLength(1); // partition 0's run is still open
+    collector.flush();
+    collector.flush(); // nothing left: no empty batch
+    expect(batches).toEqual([
+      { partition: 1, nextOffset: 12, records: [
+        { offset: 10, timestamp: 1_700_000_000_010, key: Buffer.from('k'), value: Buffer.from('ab') },
+        { offset: 11, timestamp: 1_700_000_000_011, key: null, value: Buffer.from('c') },
+      ] },
+      { partition: 0, nextOffset: 7, records: [{ offset: 5, timestamp: 1_700_000_000_005, key: null, value: null }] },
+    ]);
+  });
+
+  it('says the batch ends past its last record when the client\'s next offset is behind it (a seek made meanwhile)', () => {
+    const batches: FetchedBatch[] = [];
+    const collector = new BatchCollector((batch) => batches.push(batch), () => 3);
+    collector.add(message(2, 40, undefined, Buffer.from('x')));
+    collector.flush();
+    expect(batches[0].nextOffset).toBe(41);
+  });
+
+  it('reads this consumer\'s partitions of the topic from a join\'s assignments, ascending', () => {
+    const assignments = [{ topic: 'other', partitions: [0] }, { topic: 't', partitions: [5, 1, 3] }];
+    expect(assignedPartitions({ assignments }, 't')).toEqual([1, 3, 5]);
+    expect(assignedPartitions({ assignments }, 'missing')).toEqual([]);
+    expect(assignedPartitions({}, 't')).toEqual([]);
   });
 });

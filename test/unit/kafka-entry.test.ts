@@ -5,6 +5,14 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+/** The modules of src/ and workers/ (and test/ where asked) that import a package's values, outside the folder allowed to. */
+function importersOf(pattern: RegExp, allowed: string, dirs: string[]): string[] {
+  return dirs.flatMap((dir) => sources(join(ROOT, dir)))
+    .filter((file) => !relative(ROOT, file).startsWith(allowed))
+    .filter((file) => pattern.test(readFileSync(file, 'utf8')))
+    .map((file) => relative(ROOT, file));
+}
+
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
@@ -19,10 +27,10 @@ function sources(dir: string): string[] {
  */
 describe('the client layer is the one way into kafkajs', () => {
   it('no module outside src/kafka/ imports kafkajs\'s values', () => {
-    const offenders = ['src', 'workers', 'test'].flatMap((dir) => sources(join(ROOT, dir)))
-      .filter((file) => !relative(ROOT, file).startsWith('src/kafka/'))
-      .filter((file) => /^import (?!type )[^;]*from 'kafkajs';|require\('kafkajs'\)/m.test(readFileSync(file, 'utf8')))
-      .map((file) => relative(ROOT, file));
-    expect(offenders).toEqual([]);
+    expect(importersOf(/^import (?!type )[^;]*from 'kafkajs';|require\('kafkajs'\)/m, 'src/kafka/', ['src', 'workers', 'test'])).toEqual([]);
+  });
+
+  it('no product module outside src/drivers/ imports @platformatic/kafka\'s values: a run loads only its driver\'s client', () => {
+    expect(importersOf(/^import (?!type )[^;]*from '@platformatic\/kafka';/m, 'src/drivers/', ['src', 'workers'])).toEqual([]);
   });
 });

@@ -1,0 +1,86 @@
+import type { ClientSecurity } from '../security/client-security.js';
+import type { DriverName } from './producer-driver.js';
+
+/**
+ * The seam between a consumer of DataStorm's and a Kafka client (OpenMessaging Benchmark's BenchmarkConsumer):
+ * the client joins the group, fetches and commits; what is counted, timed and committed stays the caller's,
+ * the same for every driver.
+ */
+export interface ConsumerDriver {
+  /** Connects, joins the group on the topic and starts fetching; resolves once batches can flow. */
+  start(listener: ConsumerListener): Promise<void>;
+  /** Where reading a partition of this consumer's goes on; called from onAssigned, before that partition's first fetch. */
+  seek(partition: number, offset: number): void;
+  /** Commits exactly these offsets (each the next offset to read) as the group's; rejects when the group refuses them. */
+  commit(offsets: PartitionOffset[]): Promise<void>;
+  /** Leaves the group and closes the connections. */
+  close(): Promise<void>;
+}
+
+export interface ConsumerListener {
+  /** A join or rebalance gave this consumer its partitions (ascending): seek them here. */
+  onAssigned(assignment: { memberId: string; partitions: number[] }): void;
+  /** A rebalance began: the partitions held so far may move. */
+  onRebalancing(): void;
+  /** The records of one partition that one fetch brought, in offset order. */
+  onBatch(batch: FetchedBatch): void;
+  /** The client gave up and will not go on by itself. */
+  onFailure(error: Error): void;
+}
+
+export interface PartitionOffset {
+  partition: number;
+  offset: number;
+}
+
+export interface FetchedRecord {
+  offset: number;
+  /** The record's timestamp, epoch ms. */
+  timestamp: number;
+  key: Buffer | null;
+  value: Buffer | null;
+}
+
+export interface FetchedBatch {
+  partition: number;
+  records: FetchedRecord[];
+  /**
+   * The offset after the batch as the broker wrote it: past its last record, and past control records (transaction
+   * markers) that follow it, which no client hands on.
+   */
+  nextOffset: number;
+}
+
+export interface ConsumerDriverOptions {
+  driver: DriverName;
+  bootstrap: string[];
+  security: ClientSecurity;
+  clientId: string;
+  topic: string;
+  group: string;
+  /** Most bytes fetched from one partition per request (Kafka's max.partition.fetch.bytes). */
+  fetchSizeBytes: number;
+}
+
+/**
+ * Java's fetch.max.wait.ms, for every driver: a longer wait (kafkajs's and platformatic's 5 s) would hold back
+ * kafkajs's heartbeats, and so every rebalance, on an idle topic.
+ */
+export const FETCH_MAX_WAIT_MS = 500;
+/** Heartbeats this often, so that a rebalance is noticed within half a second. */
+export const HEARTBEAT_INTERVAL_MS = 500;
+
+/** The driver the options name; only its client library is loaded. */
+export async function createConsumerDriver(options: ConsumerDriverOptions): Promise<ConsumerDriver> {
+  if (options.driver === 'platformatic') {
+    const { PlatformaticConsumerDriver } = await import('./platformatic-consumer.js');
+    return new PlatformaticConsumerDriver(options);
+  }
+  const { KafkajsConsumerDriver } = await import('./kafkajs-consumer.js');
+  return new KafkajsConsumerDriver(options);
+}
+
+/** Bytes of a record as Kafka's consumer-perf-test counts them: key and value. */
+export function recordBytes(record: FetchedRecord): number {
+  return (record.key?.length ?? 0) + (record.value?.length ?? 0);
+}

@@ -1,0 +1,60 @@
+import type { Consumer } from 'kafkajs';
+import { createKafka } from '../kafka/kafka-client.js';
+import {
+  FETCH_MAX_WAIT_MS, HEARTBEAT_INTERVAL_MS, type ConsumerDriver, type ConsumerDriverOptions, type ConsumerListener, type PartitionOffset,
+} from './consumer-driver.js';
+
+/**
+ * kafkajs 2.2.4's consumer: its GROUP_JOIN says the assignment (kafkajs seeks there before the first fetch), its
+ * eachBatch hands on one partition's batch, and a CRASH it does not restart from is the end.
+ */
+export class KafkajsConsumerDriver implements ConsumerDriver {
+  private readonly consumer: Consumer;
+
+  constructor(private readonly options: ConsumerDriverOptions) {
+    this.consumer = createKafka(options.bootstrap, options.clientId, {}, options.security).consumer({
+      groupId: options.group,
+      maxBytesPerPartition: options.fetchSizeBytes,
+      maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
+      heartbeatInterval: HEARTBEAT_INTERVAL_MS,
+      allowAutoTopicCreation: false,
+    });
+  }
+
+  async start(listener: ConsumerListener): Promise<void> {
+    const { consumer, options: { topic } } = this;
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      const partitions = [...(payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b);
+      listener.onAssigned({ memberId: payload.memberId, partitions });
+    });
+    consumer.on(consumer.events.REBALANCING, () => listener.onRebalancing());
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) listener.onFailure(payload.error);
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        listener.onBatch({
+          partition: batch.partition,
+          records: batch.messages.map((m) => ({ offset: Number(m.offset), timestamp: Number(m.timestamp), key: m.key, value: m.value })),
+          nextOffset: Number(batch.lastOffset()) + 1,
+        });
+      },
+    });
+  }
+
+  seek(partition: number, offset: number): void {
+    this.consumer.seek({ topic: this.options.topic, partition, offset: String(offset) });
+  }
+
+  commit(offsets: PartitionOffset[]): Promise<void> {
+    const { topic } = this.options;
+    return this.consumer.commitOffsets(offsets.map(({ partition, offset }) => ({ topic, partition, offset: String(offset) })));
+  }
+
+  close(): Promise<void> {
+    return this.consumer.disconnect().catch(() => undefined);
+  }
+}
