@@ -34,3 +34,9 @@ describe('the client layer is the one way into kafkajs', () => {
     expect(importersOf(/^import (?!type )[^;]*from '@platformatic\/kafka';/m, 'src/drivers/', ['src', 'workers'])).toEqual([]);
   });
 });
+
+describe('the house\'s layers', () => {
+  it('nothing below the CLI imports src/cli/: the CLI parses and prints, the rooms below it never call back up', () => {
+    expect(importersOf(/from '(\.\.\/)+(src\/)?cli\//m, 'src/cli/', ['src', 'workers'])).toEqual([]);
+  });
+});
