@@ -113,8 +113,10 @@ describe('consume, e2e and replay-check --driver platformatic on the real cluste
     const topic = uniqueTopic('driver-consume-lz4');
     produceRecords(topic, 30011, ['--partitions', '6', '--compression', 'lz4']);
     const group = `${topic}-reader`;
+    // --timeout 60s, not CPT's 10 s: at load average 20-24 (three clusters on 2 cores) three platformatic consumers
+    // once read nothing for 10 s after their joins (the run then ends DS_CONSUME_TIMEOUT, as it should).
     const run = runCli(['consume', '--driver', 'platformatic', '--bootstrap-server', server, '--topic', topic, '--num-records', '30011',
-      '--workers', '3', '--group', group, '--json']);
+      '--workers', '3', '--group', group, '--timeout', '60000', '--json']);
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(run.code, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout) as ConsumeResult;
