@@ -73,7 +73,7 @@ async function sourceTarball(buildDir: string, logFile: string, signal?: AbortSi
 }
 
 /**
- * The path of rdkafka_performance, building it on first use (about 2-4 minutes on 2 cores): plain ./configure,
+ * The path of rdkafka_performance, building it on first use (49-105 s on this 2-core machine, shared): plain ./configure,
  * which leaves out the optional features whose headers are missing (SSL, zstd, SASL GSSAPI), then the static
  * library and the tool. Concurrent builds do not collide: each builds in its own folder and renames the binary
  * into place.
@@ -97,7 +97,7 @@ export async function rdkafkaPerformance(options: { log?: (line: string) => void
   const logFile = `${buildDir}.log`;
   const started = Date.now();
   log(`building ${BINARY} of librdkafka ${LIBRDKAFKA_VERSION} (node-rdkafka ${NODE_RDKAFKA_VERSION}'s bundled sources), ` +
-    `once: a few minutes; output in ${logFile}`);
+    `once: a minute or two; output in ${logFile}`);
   try {
     const tarball = await sourceTarball(buildDir, logFile, options.signal);
     await step('tar', ['-xzf', tarball, '-C', buildDir, 'package/package.json', 'package/deps/librdkafka'], buildDir, logFile, options.signal);

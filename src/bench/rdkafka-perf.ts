@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { RunConfig } from '../run-spec/run-config.js';
 import { DataStormError } from '../shared/errors.js';
 import { createHistogram, recordLatencyUs, summarizeLatency, type LatencySummaryUs } from '../report/histograms.js';
-import { LIBRDKAFKA_VERSION, rdkafkaPerformance } from './librdkafka-build.js';
+import { rdkafkaPerformance } from './librdkafka-build.js';
 import { referenceRecordCount, runMeasured, untypedProducerProps, type MeasuredRun } from './reference-tool.js';
 
 /**
@@ -117,18 +117,17 @@ export interface RdkafkaPerfRun {
   summary: RdkafkaPerfSummary;
   /** Send-to-delivery-report latency of every record; absent when run without latency measurement. */
   latency?: LatencySummaryUs;
-  librdkafkaVersion: string;
-  args: string[];
   wallMs: number;
   process: MeasuredRun['process'];
 }
+
+type RunOptions = { log?: (line: string) => void; signal?: AbortSignal };
 
 /**
  * Runs rdkafka_performance once (building it first if no cached binary exists) and returns its summary, its
  * records' latency (unless `latency: false`) and its process's peak RSS and CPU time. The tool has no warmup:
  * its figures are of the whole run. A run with failed deliveries is no benchmark and fails.
  */
-type RunOptions = { log?: (line: string) => void; signal?: AbortSignal };
 export async function runRdkafkaPerf(config: RunConfig, bootstrap: string[], options: RunOptions & { latency: false }): Promise<RdkafkaPerfRun>;
 export async function runRdkafkaPerf(config: RunConfig, bootstrap: string[], options?: RunOptions): Promise<RdkafkaPerfRun & { latency: LatencySummaryUs }>;
 export async function runRdkafkaPerf(
@@ -150,8 +149,6 @@ export async function runRdkafkaPerf(
     return {
       summary,
       ...(latencyFile ? { latency: summarizeLatencyFile(readFileSync(latencyFile, 'utf8')) } : {}),
-      librdkafkaVersion: LIBRDKAFKA_VERSION,
-      args: latencyFile ? rdkafkaPerfArgs(config, bootstrap) : args,
       wallMs: run.wallMs,
       process: run.process,
     };

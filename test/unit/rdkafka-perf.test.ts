@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { RunConfig } from '../../src/run-spec/run-config.js';
-import { DataStormError } from '../../src/shared/errors.js';
 import { metricsOfRdkafkaRun } from '../../src/bench/metrics.js';
 import { parseRdkafkaPerfSummary, rdkafkaPerfArgs, summarizeLatencyFile } from '../../src/bench/rdkafka-perf.js';
+import { errorOf } from '../helpers.js';
 import { BASE_CONFIG } from './bench-fixtures.js';
 
 // Real stdout of rdkafka_performance 2.12.0 (1M records of 250 B, none, acks=1, 512 KB batches), with a back-pressure line.
@@ -11,16 +11,6 @@ const FIXTURE = readFileSync(new URL('../fixtures/rdkafka-perf/rdkafka-performan
 
 const config: RunConfig = { ...BASE_CONFIG, numRecords: 500_000 };
 const bootstrap = ['127.0.0.1:9092', '127.0.0.1:9093'];
-
-function thrown(run: () => unknown): DataStormError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof DataStormError) return error;
-    throw error;
-  }
-  throw new Error('nothing was thrown');
-}
 
 describe('rdkafkaPerfArgs', () => {
   it('gives rdkafka_performance the same settings, the queue bounded by buffer.memory\'s bytes alone, and per-record latency', () => {
@@ -54,11 +44,11 @@ describe('rdkafkaPerfArgs', () => {
   });
 
   it('refuses what the tool cannot do alike: a payload file, a secured cluster, an unthrottled timed run', () => {
-    expect(thrown(() => rdkafkaPerfArgs({ ...config, payload: { kind: 'file', path: '/data/lines.txt', delimiter: '\n' } }, bootstrap)).code)
+    expect(errorOf(() => rdkafkaPerfArgs({ ...config, payload: { kind: 'file', path: '/data/lines.txt', delimiter: '\n' } }, bootstrap)).code)
       .toBe('DS_RDKAFKA_PERF_PAYLOAD');
-    expect(thrown(() => rdkafkaPerfArgs({ ...config, security: { protocol: 'SASL_SSL', properties: {} } }, bootstrap)).code)
+    expect(errorOf(() => rdkafkaPerfArgs({ ...config, security: { protocol: 'SASL_SSL', properties: {} } }, bootstrap)).code)
       .toBe('DS_RDKAFKA_PERF_SECURITY');
-    const timed = thrown(() => rdkafkaPerfArgs({ ...config, numRecords: undefined, durationMs: 30_000 }, bootstrap));
+    const timed = errorOf(() => rdkafkaPerfArgs({ ...config, numRecords: undefined, durationMs: 30_000 }, bootstrap));
     expect([timed.code, timed.message]).toEqual(['DS_RDKAFKA_PERF_NEEDS_COUNT', 'rdkafka_performance needs a record count, and an unthrottled timed run has none']);
   });
 });
@@ -72,7 +62,7 @@ describe('parseRdkafkaPerfSummary', () => {
   });
 
   it('fails with the end of the output when there is no summary', () => {
-    const error = thrown(() => parseRdkafkaPerfSummary('% Sending 10 messages of size 250 bytes\n% No such configuration property: "buffer.memory"\n'));
+    const error = errorOf(() => parseRdkafkaPerfSummary('% Sending 10 messages of size 250 bytes\n% No such configuration property: "buffer.memory"\n'));
     expect(error.code).toBe('DS_RDKAFKA_PERF_OUTPUT');
     expect(error.hint).toBe('its output ended with: % Sending 10 messages of size 250 bytes | % No such configuration property: "buffer.memory"');
   });
