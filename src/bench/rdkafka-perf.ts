@@ -1,10 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { RunConfig } from '../run-spec/run-config.js';
 import { DataStormError } from '../shared/errors.js';
 import { createHistogram, recordLatencyUs, summarizeLatency, type LatencySummaryUs } from '../report/histograms.js';
-import { rdkafkaPerformance } from './librdkafka-build.js';
+import { rdkafkaPerformance, rdkafkaPerformancePath } from './librdkafka-build.js';
 import { referenceRecordCount, runMeasured, untypedProducerProps, type MeasuredRun } from './reference-tool.js';
 
 /**
@@ -122,6 +123,25 @@ export interface RdkafkaPerfRun {
 }
 
 type RunOptions = { log?: (line: string) => void; signal?: AbortSignal };
+
+/**
+ * The tool's exact flags for a run, after the tool (built now if no cached one exists) has accepted them: its -X
+ * dump sets every property and exits without connecting, so a property librdkafka does not know or a codec left
+ * out at build time fails before anything runs.
+ */
+export async function prepareRdkafkaPerf(config: RunConfig, bootstrap: string[], options: RunOptions = {}): Promise<string[]> {
+  const args = rdkafkaPerfArgs(config, bootstrap);
+  const binary = await rdkafkaPerformance(options);
+  const dump = spawnSync(binary, [...rdkafkaPerfArgs(config, bootstrap, false), '-X', 'dump'], { encoding: 'utf8' });
+  if (dump.status !== 0) {
+    const refusal = `${dump.stderr}${dump.stdout}`.trim().split('\n').at(-1)?.replace(/^% /, '') ?? '';
+    throw new DataStormError('DS_RDKAFKA_PERF_SETTINGS', `librdkafka refuses the run's settings: ${refusal}`, {
+      hint: 'librdkafka names its properties in its CONFIGURATION.md (leave Java-only ones out); a codec left out at build ' +
+        `time needs its headers (e.g. libzstd-dev) and a rebuild: delete ${dirname(rdkafkaPerformancePath())}`,
+    });
+  }
+  return args;
+}
 
 /**
  * Runs rdkafka_performance once (building it first if no cached binary exists) and returns its summary, its

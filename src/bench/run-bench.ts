@@ -3,8 +3,8 @@ import { runProduce } from '../engine/run-produce.js';
 import type { RunCluster } from '../cluster/bootstrap.js';
 import { DataStormError } from '../shared/errors.js';
 import { javaProducerPerfArgs, runJavaProducerPerf } from './java-perf.js';
-import { LIBRDKAFKA_VERSION, rdkafkaPerformance } from './librdkafka-build.js';
-import { rdkafkaPerfArgs, runRdkafkaPerf } from './rdkafka-perf.js';
+import { LIBRDKAFKA_VERSION } from './librdkafka-build.js';
+import { prepareRdkafkaPerf, runRdkafkaPerf } from './rdkafka-perf.js';
 import { formatSummaryLine } from '../report/produce-report.js';
 import { verdictOf, type ProduceResult } from '../produce/result.js';
 import type { BenchResult, ReferenceInfo, ReferenceRun } from './bench-result.js';
@@ -67,16 +67,12 @@ async function runReference(
 }
 
 /**
- * The tool's exact flags, made before any run: a workload the tool cannot run (a timed one without a rate)
- * fails now, not after it; librdkafka's tool is also built now if no cached one exists.
+ * The tool's exact flags, made before any run: a workload the tool cannot run (a timed one without a rate, a
+ * property librdkafka does not know) fails now, not after it; librdkafka's tool is also built now if need be.
  */
 async function prepareReference(reference: BenchReference, config: RunConfig, options: BenchOptions, log: (line: string) => void): Promise<string[]> {
   if (reference.kind === 'java') return javaProducerPerfArgs(config, options.cluster.bootstrap);
-  if (reference.kind === 'librdkafka') {
-    const args = rdkafkaPerfArgs(config, options.cluster.bootstrap);
-    await rdkafkaPerformance({ log, signal: options.signal });
-    return args;
-  }
+  if (reference.kind === 'librdkafka') return prepareRdkafkaPerf(config, options.cluster.bootstrap, { log, signal: options.signal });
   return [];
 }
 
