@@ -25,21 +25,24 @@ export interface BenchInfo {
 export interface ReferenceRun {
   metrics: ReferenceMetricValues;
   wallMs: number;
-  /** The reference's own process (Java's JVM); a DataStorm reference shares the run's process, so has none. */
+  /** The reference's own process (Java's JVM, rdkafka_performance); a DataStorm reference shares the run's process, so has none. */
   process?: { peakRssBytes: number; cpuUserMs: number; cpuSystemMs: number; measuredBy: string };
 }
 
 /**
  * `--vs java`: Kafka's ProducerPerformance with the run's own settings (DataStorm against Java).
+ * `--vs librdkafka`: librdkafka's rdkafka_performance with the run's own settings (DataStorm against C).
  * `--vs FILE.yaml`: a fixed DataStorm workload, whose settings a change under test never touches.
  */
 export type ReferenceInfo =
   | { tool: 'kafka-producer-perf-test'; kafkaVersion: string; /** src/bench/java-perf.ts javaProducerPerfArgs */ args: string[]; runs: ReferenceRun[] }
+  | { tool: 'rdkafka_performance'; librdkafkaVersion: string; /** src/bench/rdkafka-perf.ts rdkafkaPerfArgs */ args: string[]; runs: ReferenceRun[] }
   | { tool: 'datastorm'; workload: { name: string; file?: string }; runs: ReferenceRun[] };
 
-/** How tables name a reference: java, or the reference workload's name. */
+/** How tables name a reference: java, librdkafka and its version, or the reference workload's name. */
 export function referenceLabel(reference: ReferenceInfo): string {
-  return reference.tool === 'datastorm' ? reference.workload.name : 'java';
+  if (reference.tool === 'datastorm') return reference.workload.name;
+  return reference.tool === 'rdkafka_performance' ? `librdkafka ${reference.librdkafkaVersion}` : 'java';
 }
 
 export type BenchResult = ProduceResult & { bench?: BenchInfo };
@@ -58,7 +61,7 @@ export function relativeMetrics(result: BenchResult, file: string): Partial<Metr
   const runs = result.bench?.runs;
   if (!reference || !runs || runs.length !== reference.runs.length) {
     throw new DataStormError('DS_NO_REFERENCE', `${file} has no reference run to compare against`, {
-      hint: 'make both results with `datastorm bench run ... --vs java` (or --vs REFERENCE.yaml), or compare without --relative',
+      hint: 'make both results with `datastorm bench run ... --vs java` (or --vs librdkafka, --vs REFERENCE.yaml), or compare without --relative',
     });
   }
   const names = METRIC_NAMES.filter((name): name is Exclude<MetricName, 'error_count'> => name !== 'error_count');

@@ -1,5 +1,4 @@
-import { spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunConfig } from '../run-spec/run-config.js';
@@ -8,6 +7,7 @@ import { readClusterState } from '../cluster/launcher.js';
 import { javaArgs, requireJava, resolveKafkaRuntime, type KafkaRuntime } from '../cluster/kafka-runtime.js';
 import { DEFAULT_KAFKA_VERSION, formatProperties } from '../cluster/settings.js';
 import { TOKEN_COMMAND } from '../security/client-security.js';
+import { referenceRecordCount, runMeasured, untypedProducerProps, type MeasuredRun } from './reference-tool.js';
 
 /**
  * Kafka's own ProducerPerformance (kafka-producer-perf-test) run with the settings of a DataStorm run, so the
@@ -15,14 +15,13 @@ import { TOKEN_COMMAND } from '../security/client-security.js';
  */
 export const PRODUCER_PERFORMANCE_CLASS = 'org.apache.kafka.tools.ProducerPerformance';
 
+const JAVA_TOOL = { name: 'kafka-producer-perf-test', errorCode: 'DS_JAVA_PERF_NEEDS_COUNT', vs: 'Java' };
+
 const MIB = 1024 * 1024;
 /** The Java producer's own default, kept as a floor so a small DataStorm batch never starves the Java side. */
 const JAVA_DEFAULT_MAX_REQUEST_SIZE_BYTES = MIB;
 
 const ACKS_PROPERTY: Record<RunConfig['acks'], string> = { [-1]: 'all', 0: '0', 1: '1' };
-
-/** Properties RunConfig holds as typed fields: its value wins over the text the user wrote (e.g. batch.size=64KB). */
-const TYPED_PROPS = new Set(['bootstrap.servers', 'acks', 'batch.size', 'linger.ms', 'compression.type', 'enable.idempotence', 'buffer.memory', 'max.block.ms']);
 
 /** The producer properties equivalent to the run's settings, then the run's other producerProps unchanged. */
 export function javaProducerProps(config: RunConfig, bootstrap: string[]): Record<string, string> {
@@ -37,20 +36,8 @@ export function javaProducerProps(config: RunConfig, bootstrap: string[]): Recor
     'max.block.ms': String(config.maxBlockMs),
     'enable.idempotence': String(config.idempotent),
   };
-  for (const [key, value] of Object.entries(config.producerProps)) if (!TYPED_PROPS.has(key)) props[key] = value;
+  for (const [key, value] of untypedProducerProps(config)) props[key] = value;
   return props;
-}
-
-/** ProducerPerformance has no duration: a timed run is only equivalent when a rate fixes its record count. */
-export function javaRecordCount(config: RunConfig): number {
-  if (config.numRecords !== undefined) return config.numRecords;
-  if (config.throughputRps > 0 && config.durationMs !== undefined) {
-    return Math.round((config.throughputRps * config.durationMs) / 1000);
-  }
-  throw new DataStormError('DS_JAVA_PERF_NEEDS_COUNT',
-    'kafka-producer-perf-test needs a record count, and an unthrottled timed run has none', {
-      hint: 'give the workload numRecords (or a throughputRps limit) to compare it with Java',
-    });
 }
 
 /**
@@ -81,7 +68,7 @@ export function javaProducerPerfArgs(config: RunConfig, bootstrap: string[], sec
   return [
     '--bootstrap-server', bootstrap.join(','),
     '--topic', config.topic,
-    '--num-records', String(javaRecordCount(config)),
+    '--num-records', String(referenceRecordCount(config, JAVA_TOOL)),
     ...payload,
     '--throughput', String(config.throughputRps),
     ...(config.warmupRecords > 0 ? ['--warmup-records', String(config.warmupRecords)] : []),
@@ -137,44 +124,19 @@ export interface JavaProducerPerfRun {
   kafkaVersion: string;
   args: string[];
   wallMs: number;
-  /** The JVM's own usage: peak resident set and CPU time, user and system. */
-  process: { peakRssBytes: number; cpuUserMs: number; cpuSystemMs: number; measuredBy: 'gnu-time' | 'proc-poll' };
+  /** The JVM's own usage. */
+  process: MeasuredRun['process'];
 }
 
-const GNU_TIME = '/usr/bin/time';
 /** Kafka's bin/kafka-producer-perf-test.sh heap and kafka-run-class.sh performance flags. */
 const JVM_FLAGS = ['-Xmx512M', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:InitiatingHeapOccupancyPercent=35',
   '-XX:+ExplicitGCInvokesConcurrent', '-Djava.awt.headless=true'];
-const PROC_POLL_MS = 50;
-
-function gnuTimeInstalled(): boolean {
-  try {
-    accessSync(GNU_TIME, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The jars of the running local cluster, else those of the Kafka release (KAFKA_HOME or the Maven cache). */
 function kafkaRuntime(log: (line: string) => void): KafkaRuntime {
   const running = readClusterState();
   return running ? { version: running.kafkaVersion, libDir: running.libDir, source: running.source }
     : resolveKafkaRuntime(DEFAULT_KAFKA_VERSION, log);
-}
-
-/** Peak RSS and CPU ticks of a live process from /proc; VmHWM is the high-water mark, so the last read is the peak so far. */
-function readProcUsage(pid: number): { peakRssBytes: number; cpuUserMs: number; cpuSystemMs: number } | undefined {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15, in 1/100 s ticks (USER_HZ).
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const peakKb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
-    return { peakRssBytes: peakKb * 1024, cpuUserMs: Number(fields[11]) * 10, cpuSystemMs: Number(fields[12]) * 10 };
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -191,60 +153,14 @@ export async function runJavaProducerPerf(
   const runtime = kafkaRuntime(log);
   const securityProps = javaSecurityProperties(config);
   const scratch = mkdtempSync(join(tmpdir(), 'datastorm-java-perf-'));
-  const securityFile = join(scratch, 'security.properties');
-  writeFileSync(securityFile, formatProperties(securityProps), { mode: 0o600 });
-  const args = javaProducerPerfArgs(config, bootstrap, securityFile);
-  const java = javaArgs(runtime, PRODUCER_PERFORMANCE_CLASS, args, JVM_FLAGS);
-  const timed = gnuTimeInstalled();
-  const timeFile = join(scratch, 'time.txt');
-  const started = Date.now();
-  const [command, commandArgs] = timed ? [GNU_TIME, ['-f', '%M %U %S', '-o', timeFile, 'java', ...java]] : ['java', java];
-  // Its own process group, so a stop reaches the JVM and not only GNU time.
-  const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const stop = () => {
-    if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGTERM');
-  };
-  options.signal?.addEventListener('abort', stop, { once: true });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
-
-  let polled = { peakRssBytes: 0, cpuUserMs: 0, cpuSystemMs: 0 };
-  const poller = timed ? undefined : setInterval(() => {
-    polled = readProcUsage(child.pid ?? -1) ?? polled;
-  }, PROC_POLL_MS);
   try {
-    const exitCode = await new Promise<number>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('close', (code) => resolve(code ?? 1));
-    });
-    const wallMs = Date.now() - started;
-    if (exitCode !== 0) {
-      throw new DataStormError('DS_JAVA_PERF_FAILED', `kafka-producer-perf-test exited with code ${exitCode}: ` +
-        `${`${stderr}${stdout}`.trim().split('\n').slice(-3).join(' | ')}`, { hint: `it ran: java ${java.join(' ')}` });
-    }
-    const usage = timed ? parseGnuTime(readFileSync(timeFile, 'utf8')) : polled;
-    return {
-      summary: parseProducerPerfSummary(stdout),
-      kafkaVersion: runtime.version,
-      args,
-      wallMs,
-      process: { ...usage, measuredBy: timed ? 'gnu-time' : 'proc-poll' },
-    };
+    const securityFile = join(scratch, 'security.properties');
+    writeFileSync(securityFile, formatProperties(securityProps), { mode: 0o600 });
+    const args = javaProducerPerfArgs(config, bootstrap, securityFile);
+    const java = javaArgs(runtime, PRODUCER_PERFORMANCE_CLASS, args, JVM_FLAGS);
+    const run = await runMeasured('java', java, { name: JAVA_TOOL.name, code: 'DS_JAVA_PERF_FAILED' }, options.signal);
+    return { summary: parseProducerPerfSummary(run.stdout), kafkaVersion: runtime.version, args, wallMs: run.wallMs, process: run.process };
   } finally {
-    options.signal?.removeEventListener('abort', stop);
-    if (poller) clearInterval(poller);
     rmSync(scratch, { recursive: true, force: true });
   }
-}
-
-/** GNU time's "-f '%M %U %S'": peak RSS in KiB, user and system CPU in seconds (a last line; any before it are its notes). */
-export function parseGnuTime(text: string): { peakRssBytes: number; cpuUserMs: number; cpuSystemMs: number } {
-  const last = text.trim().split('\n').at(-1) ?? '';
-  const [peakKb, userSec, systemSec] = last.trim().split(/\s+/).map(Number);
-  if (![peakKb, userSec, systemSec].every(Number.isFinite)) {
-    throw new DataStormError('DS_JAVA_PERF_OUTPUT', `unexpected output of ${GNU_TIME}: "${last}"`);
-  }
-  return { peakRssBytes: peakKb * 1024, cpuUserMs: Math.round(userSec * 1000), cpuSystemMs: Math.round(systemSec * 1000) };
 }

@@ -1,6 +1,8 @@
 import { failedRecords, type ProduceResult, type Throughput } from '../produce/result.js';
 import type { LatencyResult } from '../produce/result.js';
+import type { LatencySummaryUs } from '../report/histograms.js';
 import type { ProducerPerfSummary } from './java-perf.js';
+import type { RdkafkaPerfSummary } from './rdkafka-perf.js';
 
 /**
  * The figures a bench gate tests: snake_case names with their unit (k6 style), and which way is better.
@@ -30,18 +32,25 @@ export function isMetricName(name: string): name is MetricName {
 
 const US_PER_MS = 1000;
 
-/** The figures of one produce run; after a warmup, those of the steady state (as ProducerPerformance reports). */
-export function metricsOfProduceResult(result: ProduceResult): MetricValues {
-  const { totals, latency }: { totals: Throughput; latency: LatencyResult } = result.steadyState ?? result;
+/** A latency summary in the metrics' milliseconds. */
+function latencyMetrics(latency: LatencySummaryUs): Omit<ReferenceMetricValues, 'records_per_sec' | 'mb_per_sec'> {
   return {
-    records_per_sec: totals.recordsPerSec,
-    mb_per_sec: totals.mbPerSec,
     avg_ms: latency.meanUs / US_PER_MS,
     p50_ms: latency.p50Us / US_PER_MS,
     p95_ms: latency.p95Us / US_PER_MS,
     p99_ms: latency.p99Us / US_PER_MS,
     p999_ms: latency.p999Us / US_PER_MS,
     max_ms: latency.maxUs / US_PER_MS,
+  };
+}
+
+/** The figures of one produce run; after a warmup, those of the steady state (as ProducerPerformance reports). */
+export function metricsOfProduceResult(result: ProduceResult): MetricValues {
+  const { totals, latency }: { totals: Throughput; latency: LatencyResult } = result.steadyState ?? result;
+  return {
+    records_per_sec: totals.recordsPerSec,
+    mb_per_sec: totals.mbPerSec,
+    ...latencyMetrics(latency),
     // Errors of the whole run: a failure during warmup is still a failure.
     error_count: failedRecords(result.totals.errors),
   };
@@ -60,6 +69,11 @@ export function metricsOfJavaSummary(summary: ProducerPerfSummary & { steadyStat
     p999_ms: s.p999Ms,
     max_ms: s.maxLatencyMs,
   };
+}
+
+/** The same figures from an rdkafka_performance run measured with its latency file (the whole run: it has no warmup). */
+export function metricsOfRdkafkaRun(summary: RdkafkaPerfSummary, latency: LatencySummaryUs): ReferenceMetricValues {
+  return { records_per_sec: summary.recordsPerSec, mb_per_sec: summary.mbPerSec, ...latencyMetrics(latency) };
 }
 
 export function median(values: number[]): number {

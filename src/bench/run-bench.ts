@@ -3,16 +3,21 @@ import { runProduce } from '../engine/run-produce.js';
 import type { RunCluster } from '../cluster/bootstrap.js';
 import { DataStormError } from '../shared/errors.js';
 import { javaProducerPerfArgs, runJavaProducerPerf } from './java-perf.js';
+import { LIBRDKAFKA_VERSION } from './librdkafka-build.js';
+import { prepareRdkafkaPerf, runRdkafkaPerf } from './rdkafka-perf.js';
 import { formatSummaryLine } from '../report/produce-report.js';
 import { verdictOf, type ProduceResult } from '../produce/result.js';
 import type { BenchResult, ReferenceInfo, ReferenceRun } from './bench-result.js';
 import { formatMetricsLine } from './bench-report.js';
-import { metricsOfJavaSummary, metricsOfProduceResult } from './metrics.js';
+import { metricsOfJavaSummary, metricsOfProduceResult, metricsOfRdkafkaRun } from './metrics.js';
 import { shardConfig, type Shard } from './shard.js';
 import type { Workload } from './workload.js';
 
-/** What to run after each run in the same job, to compare against: Java with the same settings, or a fixed workload. */
-export type BenchReference = { kind: 'java' } | { kind: 'workload'; workload: Workload };
+/**
+ * What to run after each run in the same job, to compare against: Java's or librdkafka's perf tool with the same
+ * settings, or a fixed workload.
+ */
+export type BenchReference = { kind: 'java' } | { kind: 'librdkafka' } | { kind: 'workload'; workload: Workload };
 
 export interface BenchOptions {
   cluster: RunCluster;
@@ -47,6 +52,12 @@ async function runReference(
     log(`java: ${formatMetricsLine(metrics)}${java.summary.steadyState ? ' (steady state)' : ''}`);
     return { run: { metrics, wallMs: java.wallMs, process: java.process }, kafkaVersion: java.kafkaVersion };
   }
+  if (reference.kind === 'librdkafka') {
+    const rdkafka = await runRdkafkaPerf(config, options.cluster.bootstrap, { log, signal: options.signal });
+    const metrics = metricsOfRdkafkaRun(rdkafka.summary, rdkafka.latency);
+    log(`librdkafka: ${formatMetricsLine(metrics)}${config.warmupRecords > 0 ? ' (whole run: rdkafka_performance has no warmup)' : ''}`);
+    return { run: { metrics, wallMs: rdkafka.wallMs, process: rdkafka.process } };
+  }
   // The cluster connection (address and security) is the job's, as for the workload itself.
   const result = await runProduce({ ...reference.workload.config, security: config.security }, options.cluster, { log, signal: options.signal });
   if (!options.signal?.aborted) checkRun(result);
@@ -55,8 +66,19 @@ async function runReference(
   return { run: { metrics, wallMs: result.totals.durationMs } };
 }
 
-function referenceInfo(reference: BenchReference, javaArgs: string[], runs: ReferenceRun[], kafkaVersion = ''): ReferenceInfo {
-  if (reference.kind === 'java') return { tool: 'kafka-producer-perf-test', kafkaVersion, args: javaArgs, runs };
+/**
+ * The tool's exact flags, made before any run: a workload the tool cannot run (a timed one without a rate, a
+ * property librdkafka does not know) fails now, not after it; librdkafka's tool is also built now if need be.
+ */
+async function prepareReference(reference: BenchReference, config: RunConfig, options: BenchOptions, log: (line: string) => void): Promise<string[]> {
+  if (reference.kind === 'java') return javaProducerPerfArgs(config, options.cluster.bootstrap);
+  if (reference.kind === 'librdkafka') return prepareRdkafkaPerf(config, options.cluster.bootstrap, { log, signal: options.signal });
+  return [];
+}
+
+function referenceInfo(reference: BenchReference, args: string[], runs: ReferenceRun[], kafkaVersion = ''): ReferenceInfo {
+  if (reference.kind === 'java') return { tool: 'kafka-producer-perf-test', kafkaVersion, args, runs };
+  if (reference.kind === 'librdkafka') return { tool: 'rdkafka_performance', librdkafkaVersion: LIBRDKAFKA_VERSION, args, runs };
   const { name, file } = reference.workload;
   return { tool: 'datastorm', workload: { name, ...(file ? { file } : {}) }, runs };
 }
@@ -73,8 +95,7 @@ export async function runBench(workload: Workload, options: BenchOptions): Promi
     });
   }
   const config = options.shard ? shardConfig(workload.config, options.shard) : workload.config;
-  // Before any run: a workload Java cannot run (a timed one without a rate) fails now, not after it.
-  const javaArgs = options.reference?.kind === 'java' ? javaProducerPerfArgs(config, options.cluster.bootstrap) : [];
+  const referenceArgs = options.reference ? await prepareReference(options.reference, config, options, log) : [];
   const results: ProduceResult[] = [];
   const referenceRuns: ReferenceRun[] = [];
   let kafkaVersion: string | undefined;
@@ -98,7 +119,7 @@ export async function runBench(workload: Workload, options: BenchOptions): Promi
       workload: { name: workload.name, ...(workload.file ? { file: workload.file } : {}) },
       ...(options.shard ? { shard: options.shard } : {}),
       runs: results.map(metricsOfProduceResult),
-      ...(options.reference ? { reference: referenceInfo(options.reference, javaArgs, referenceRuns, kafkaVersion) } : {}),
+      ...(options.reference ? { reference: referenceInfo(options.reference, referenceArgs, referenceRuns, kafkaVersion) } : {}),
     },
   };
 }

@@ -93,8 +93,9 @@ function runCommand(): Command {
     .addOption(new Option('--repeat <n>', 'run the workload n times; gates use each metric\'s median').default(1)
       .argParser(parseIntegerOption('--repeat', 1, 100)))
     .addOption(new Option('--shard <i/N>', 'run shard i of N (1-based): an exact share of records, rate, warmup and workers'))
-    .addOption(new Option('--vs <java|file.yaml>', 'after each run, a reference in the same job: Kafka\'s ProducerPerformance ' +
-      'with the same settings (java), or a fixed reference workload; reports the ratios, for compare --relative'))
+    .addOption(new Option('--vs <java|librdkafka|file.yaml>', 'after each run, a reference in the same job: Kafka\'s ProducerPerformance ' +
+      '(java) or librdkafka\'s rdkafka_performance (librdkafka, built once from source on first use) with the same settings, ' +
+      'or a fixed reference workload; reports the ratios, for compare --relative'))
     .addOption(new Option('--threshold <expr>', 'fail (exit 99) unless METRIC OP NUMBER holds, e.g. \'p99_ms<50\'; repeatable')
       .argParser(collect))
     .addOption(new Option('--out <file>', 'write the result JSON to this file'))
@@ -108,7 +109,7 @@ function runCommand(): Command {
       const workload = readWorkload(file, [...fileProps, ...(flags.set ?? [])]);
       // The reference workload takes no --set: it stays what the baseline's reference was.
       const reference: BenchReference | undefined = flags.vs === undefined ? undefined
-        : flags.vs === 'java' ? { kind: 'java' } : { kind: 'workload', workload: readWorkload(flags.vs) };
+        : flags.vs === 'java' || flags.vs === 'librdkafka' ? { kind: flags.vs } : { kind: 'workload', workload: readWorkload(flags.vs) };
       const bootstrap = flags.bootstrapServer ? parseBootstrap(flags.bootstrapServer) : undefined;
       const { value: result, interrupted } = await onCluster(bootstrap, { startIfNone: false, log: stderr }, (cluster) =>
         interruptible('stopping the run and printing what it measured; no result file is written',

@@ -21,7 +21,7 @@ const NO_CLUSTER_HINT =
   'or set KAFKA_HOME to an Apache Kafka install, or run docker compose -f docker/docker-compose.yml up -d ' +
   'and pass --bootstrap-server 127.0.0.1:9092';
 
-function commandWorks(command: string, args: string[]): boolean {
+export function commandWorks(command: string, args: string[]): boolean {
   const result = spawnSync(command, args, { stdio: 'ignore' });
   return result.error === undefined && result.status === 0;
 }

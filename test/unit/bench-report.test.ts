@@ -75,6 +75,21 @@ describe('bench tables', () => {
     ]);
   });
 
+  it('names librdkafka\'s tool with its version, with each side\'s cost', () => {
+    const result: BenchResult = {
+      ...base,
+      bench: {
+        workload: { name: 'w' },
+        runs: [run(100_000, 10)],
+        reference: { tool: 'rdkafka_performance', librdkafkaVersion: '2.12.0', args: [], runs: [javaRun(200_000, 5)] },
+      },
+    };
+    const { head, rows } = benchTable(result);
+    expect(head).toEqual(['metric', 'datastorm', 'librdkafka 2.12.0', 'datastorm/librdkafka 2.12.0']);
+    expect(rows[0]).toEqual(['records_per_sec', '100000', '200000', '0.500']);
+    expect(rows.slice(9).map((row) => row[0])).toEqual(['peak_rss_mb', 'cpu_sec']);
+  });
+
   it('names a DataStorm reference workload, and shows no cost rows for it (it shares the run\'s process)', () => {
     const result: BenchResult = {
       ...base,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { RunConfig } from '../../src/run-spec/run-config.js';
 import { DataStormError } from '../../src/shared/errors.js';
-import { javaProducerPerfArgs, parseGnuTime, parseProducerPerfSummary } from '../../src/bench/java-perf.js';
+import { javaProducerPerfArgs, parseProducerPerfSummary } from '../../src/bench/java-perf.js';
 import { BASE_CONFIG } from './bench-fixtures.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/java-perf/${name}`, import.meta.url), 'utf8');
@@ -85,13 +85,5 @@ describe('parseProducerPerfSummary', () => {
     expect(error).toBeInstanceOf(DataStormError);
     expect((error as DataStormError).code).toBe('DS_JAVA_PERF_OUTPUT');
     expect((error as DataStormError).hint).toBe('its output ended with: Exception in thread "main" org.apache.kafka.common.KafkaException: boom');
-  });
-});
-
-describe('parseGnuTime', () => {
-  it('reads peak RSS and CPU time, also after the note GNU time adds on a failed command', () => {
-    expect(parseGnuTime('412344 3.71 0.52\n')).toEqual({ peakRssBytes: 422_240_256, cpuUserMs: 3710, cpuSystemMs: 520 });
-    expect(parseGnuTime('Command exited with non-zero status 3\n1460 0.00 0.01\n'))
-      .toEqual({ peakRssBytes: 1_495_040, cpuUserMs: 0, cpuSystemMs: 10 });
   });
 });

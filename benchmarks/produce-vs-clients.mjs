@@ -1,11 +1,17 @@
 #!/usr/bin/env node
-// DataStorm's `produce` and Kafka's Java ProducerPerformance on the same cluster with the same settings (records,
-// size, acks, batch.size = --batch, linger.ms, buffer.memory, codec, a fresh topic of the same shape per run), side
-// by side in one run: throughput and its ratio, client CPU per million records, p99 latency and peak memory.
+// DataStorm's `produce`, Kafka's Java ProducerPerformance and librdkafka's rdkafka_performance on the same cluster
+// with the same settings (records, size, acks, batch.size = --batch, linger.ms, buffer.memory, codec, a fresh topic
+// of the same shape per run), side by side in one run: throughput, client CPU per million records, p99 latency,
+// peak memory, and DataStorm's ratios to each.
+// rdkafka_performance is built once into the DataStorm home (src/bench/librdkafka-build.ts); without a C compiler
+// it is skipped with the reason. It runs twice: with -l (per-record latency; each value copied into its queue, as
+// an application's is) and without (no latency; one shared buffer sent with no copy, its cheapest mode).
 // By default the headline grid: batches 512KB and 16MB, DataStorm with 1, 2 and 16 workers, 2M records, acks=all.
-// Usage: npm run build && node benchmarks/produce-vs-java.mjs [--records 2000000] [--record-size 250]
+// Issue 18's settings: --acks 1 --batches 512KB --workers 1 --codecs none,lz4.
+// Usage: npm run build && node benchmarks/produce-vs-clients.mjs [--records 2000000] [--record-size 250]
 //          [--workers 1,2,16] [--batches 512KB,16MB] [--codecs none] [--acks all] [--linger 5] [--buffer-memory 32MB]
-//          [--partitions 8] [--repeat 1] [--bootstrap-server host:port] [--json file]
+//          [--partitions 8] [--clients java,librdkafka,librdkafka-no-latency] [--repeat 1] [--bootstrap-server host:port]
+//          [--json file]
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -14,6 +20,9 @@ import { DEFAULT_KAFKA_VERSION, DEFAULT_LAYOUT } from '../dist/src/cluster/setti
 import { defaultProduceFlags, toProduceRun } from '../dist/src/run-spec/produce-options.js';
 import { parseSize } from '../dist/src/run-spec/parse.js';
 import { runJavaProducerPerf } from '../dist/src/bench/java-perf.js';
+import { LIBRDKAFKA_VERSION, rdkafkaPerformance } from '../dist/src/bench/librdkafka-build.js';
+import { runRdkafkaPerf } from '../dist/src/bench/rdkafka-perf.js';
+import { formatError } from '../dist/src/shared/errors.js';
 import { createKafka } from '../dist/src/kafka/kafka-client.js';
 import { machineInfo } from '../dist/src/report/machine.js';
 import { maxMessageBytesFor } from '../dist/src/kafka/topic.js';
@@ -29,6 +38,7 @@ const { values: opts } = parseArgs({
     linger: { type: 'string', default: '5' },
     'buffer-memory': { type: 'string', default: '32MB' },
     partitions: { type: 'string', default: '8' },
+    clients: { type: 'string', default: 'java,librdkafka,librdkafka-no-latency' },
     repeat: { type: 'string', default: '1' },
     'bootstrap-server': { type: 'string' },
     json: { type: 'string' },
@@ -41,6 +51,23 @@ const run = Date.now().toString(36);
 const mib = (bytes) => bytes / 1024 / 1024;
 const cpuSeconds = (p) => (p.cpuUserMs + p.cpuSystemMs) / 1000;
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return (s[Math.floor((s.length - 1) / 2)] + s[Math.ceil((s.length - 1) / 2)]) / 2; };
+
+const CLIENT_LABELS = {
+  java: 'java ProducerPerformance',
+  librdkafka: `librdkafka ${LIBRDKAFKA_VERSION} rdkafka_performance -l`,
+  'librdkafka-no-latency': `librdkafka ${LIBRDKAFKA_VERSION} rdkafka_performance, no -l`,
+};
+let clients = opts.clients.split(',').filter(Boolean);
+const unknown = clients.find((client) => !(client in CLIENT_LABELS));
+if (unknown) throw new Error(`--clients: unknown client ${unknown}; known: ${Object.keys(CLIENT_LABELS).join(', ')}`);
+if (clients.some((client) => client.startsWith('librdkafka'))) {
+  try {
+    await rdkafkaPerformance({ log: (line) => console.error(line) });
+  } catch (error) {
+    console.log(`librdkafka skipped: ${formatError(error)}`);
+    clients = clients.filter((client) => !client.startsWith('librdkafka'));
+  }
+}
 
 function configFor(topic, codec, batch, workers) {
   const flags = { ...defaultProduceFlags(), topic, numRecords: Number(opts.records), recordSize: Number(opts['record-size']),
@@ -66,16 +93,28 @@ function runDataStorm(config) {
   };
 }
 
-async function runJava(config) {
-  // Java's tool does not create topics: made with Kafka's own tool, shaped as DataStorm makes its own.
+/** The other tools do not create topics: made with Kafka's own tool, shaped as DataStorm makes its own. */
+function createTopic(config) {
   const made = spawnSync(process.execPath, [cli, 'kafka-tool', 'topics', '--', '--bootstrap-server', bootstrap[0], '--create', '--topic', config.topic,
     '--partitions', String(config.partitions), '--replication-factor', String(config.replication),
     '--config', `max.message.bytes=${maxMessageBytesFor(config.batchBytes)}`], { encoding: 'utf8' });
   if (made.status !== 0) throw new Error(`creating ${config.topic} failed:\n${made.stderr}`);
-  const java = await runJavaProducerPerf(config, bootstrap);
+}
+
+async function runClient(client, config) {
+  createTopic(config);
+  if (client === 'java') {
+    const java = await runJavaProducerPerf(config, bootstrap);
+    return {
+      recordsPerSec: java.summary.recordsPerSec, avgMs: java.summary.avgLatencyMs, p99Ms: java.summary.p99Ms,
+      cpuS: cpuSeconds(java.process), rssMiB: mib(java.process.peakRssBytes), records: java.summary.records, note: `Kafka ${java.kafkaVersion}`,
+    };
+  }
+  const rdkafka = await runRdkafkaPerf(config, bootstrap, client === 'librdkafka' ? {} : { latency: false });
   return {
-    recordsPerSec: java.summary.recordsPerSec, avgMs: java.summary.avgLatencyMs, p99Ms: java.summary.p99Ms,
-    cpuS: cpuSeconds(java.process), rssMiB: mib(java.process.peakRssBytes), records: java.summary.records, kafkaVersion: java.kafkaVersion,
+    recordsPerSec: rdkafka.summary.recordsPerSec, avgMs: rdkafka.latency && rdkafka.latency.meanUs / 1000,
+    p99Ms: rdkafka.latency && rdkafka.latency.p99Us / 1000, cpuS: cpuSeconds(rdkafka.process), rssMiB: mib(rdkafka.process.peakRssBytes),
+    records: rdkafka.summary.delivered, note: `${rdkafka.summary.backpressures} produce calls back-pressured`,
   };
 }
 
@@ -85,7 +124,8 @@ const admin = createKafka(bootstrap, 'datastorm-bench-cleanup').admin();
 await admin.connect();
 const dropTopic = (topic) => admin.deleteTopics({ topics: [topic] }).catch((error) => console.error(`could not delete ${topic}: ${error.message}`));
 
-const fmt = (r) => `${r.recordsPerSec.toFixed(0)} records/s, avg ${r.avgMs.toFixed(0)} ms, p99 ${r.p99Ms.toFixed(0)} ms, ` +
+const ms = (value) => (value === undefined ? '-' : value.toFixed(0));
+const fmt = (r) => `${r.recordsPerSec.toFixed(0)} records/s, avg ${ms(r.avgMs)} ms, p99 ${ms(r.p99Ms)} ms, ` +
   `CPU ${r.cpuS.toFixed(1)} s (${(r.cpuS / (r.records / 1e6)).toFixed(2)} s per 1M records), peak RSS ${r.rssMiB.toFixed(0)} MiB`;
 
 const m = machineInfo();
@@ -99,11 +139,14 @@ for (let repeat = 1; repeat <= Number(opts.repeat); repeat++) {
   for (const codec of opts.codecs.split(',')) {
     for (const batch of opts.batches.split(',')) {
       const tag = `${codec} ${batch}`;
-      const javaConfig = configFor(`bench-java-${codec}-${batch}-${run}-${repeat}`, codec, batch, 1);
-      const java = await runJava(javaConfig);
-      await dropTopic(javaConfig.topic);
-      console.log(`\n[${tag} #${repeat}] java ProducerPerformance (Kafka ${java.kafkaVersion}): ${fmt(java)}`);
-      keep(`${tag} java`, java);
+      console.log('');
+      for (const client of clients) {
+        const config = configFor(`bench-${client}-${codec}-${batch}-${run}-${repeat}`, codec, batch, 1);
+        const measured = await runClient(client, config);
+        await dropTopic(config.topic);
+        console.log(`[${tag} #${repeat}] ${CLIENT_LABELS[client]} (${measured.note}): ${fmt(measured)}`);
+        keep(`${tag} ${client}`, measured);
+      }
       for (const workers of workerCounts) {
         const dsConfig = configFor(`bench-ds-${codec}-${batch}-w${workers}-${run}-${repeat}`, codec, batch, workers);
         const ds = runDataStorm(dsConfig);
@@ -116,28 +159,43 @@ for (let repeat = 1; repeat <= Number(opts.repeat); repeat++) {
   }
 }
 
-// Medians over the repeats, DataStorm beside Java for each batch size and worker count.
-const med = (runs, key) => median(runs.map((r) => r[key]));
+// Medians over the repeats: each contender's figures, then DataStorm's ratios to each other client.
+const med = (runs, key) => (runs.some((r) => r[key] === undefined) ? undefined : median(runs.map((r) => r[key])));
 const cpuPerMillion = (runs) => median(runs.map((r) => r.cpuS / (r.records / 1e6)));
-console.log(`\nmedians of ${opts.repeat} run(s); ratio = DataStorm / Java`);
-console.log('codec batch   workers | DS rec/s Java rec/s ratio | DS CPU s/1M Java CPU s/1M | DS p99 ms Java p99 ms ratio | DS RSS MiB Java RSS MiB');
+console.log(`\nmedians of ${opts.repeat} run(s); indicative: other work shares this machine's cores`);
+console.log('codec batch   client                                          | records/s | CPU s/1M | p99 ms | peak RSS MiB');
 const rows = [];
+const contenders = [...workerCounts.map((workers) => ({ key: `w${workers}`, label: `datastorm --workers ${workers}` })),
+  ...clients.map((client) => ({ key: client, label: CLIENT_LABELS[client] }))];
 for (const codec of opts.codecs.split(',')) {
   for (const batch of opts.batches.split(',')) {
-    const java = samples.get(`${codec} ${batch} java`);
-    for (const workers of workerCounts) {
-      const ds = samples.get(`${codec} ${batch} w${workers}`);
-      const row = {
-        codec, batch, workers, dsRecordsPerSec: med(ds, 'recordsPerSec'), javaRecordsPerSec: med(java, 'recordsPerSec'),
-        dsCpuPerMillionS: cpuPerMillion(ds), javaCpuPerMillionS: cpuPerMillion(java), dsP99Ms: med(ds, 'p99Ms'), javaP99Ms: med(java, 'p99Ms'),
-        dsRssMiB: med(ds, 'rssMiB'), javaRssMiB: med(java, 'rssMiB'),
-      };
+    for (const { key, label } of contenders) {
+      const runs = samples.get(`${codec} ${batch} ${key}`);
+      const row = { codec, batch, client: key, recordsPerSec: med(runs, 'recordsPerSec'), cpuPerMillionS: cpuPerMillion(runs),
+        p99Ms: med(runs, 'p99Ms'), rssMiB: med(runs, 'rssMiB') };
       rows.push(row);
-      console.log(`${codec.padEnd(5)} ${batch.padEnd(7)} ${String(workers).padStart(7)} | ${row.dsRecordsPerSec.toFixed(0).padStart(8)} ` +
-        `${row.javaRecordsPerSec.toFixed(0).padStart(10)} ${(row.dsRecordsPerSec / row.javaRecordsPerSec).toFixed(2).padStart(5)} | ` +
-        `${row.dsCpuPerMillionS.toFixed(2).padStart(11)} ${row.javaCpuPerMillionS.toFixed(2).padStart(13)} | ` +
-        `${row.dsP99Ms.toFixed(0).padStart(9)} ${row.javaP99Ms.toFixed(0).padStart(11)} ${(row.dsP99Ms / row.javaP99Ms).toFixed(2).padStart(5)} | ` +
-        `${row.dsRssMiB.toFixed(0).padStart(10)} ${row.javaRssMiB.toFixed(0).padStart(12)}`);
+      console.log(`${codec.padEnd(5)} ${batch.padEnd(7)} ${label.padEnd(47)} | ${row.recordsPerSec.toFixed(0).padStart(9)} | ` +
+        `${row.cpuPerMillionS.toFixed(2).padStart(8)} | ${ms(row.p99Ms).padStart(6)} | ${row.rssMiB.toFixed(0).padStart(12)}`);
+    }
+  }
+}
+const rowOf = (codec, batch, client) => rows.find((r) => r.codec === codec && r.batch === batch && r.client === client);
+const ratios = [];
+console.log('\nDataStorm / other: throughput (higher is better), CPU per record, p99, peak RSS (lower is better)');
+for (const codec of opts.codecs.split(',')) {
+  for (const batch of opts.batches.split(',')) {
+    for (const workers of workerCounts) {
+      const ds = rowOf(codec, batch, `w${workers}`);
+      for (const client of clients) {
+        const other = rowOf(codec, batch, client);
+        const ratio = { codec, batch, workers, vs: client, recordsPerSec: ds.recordsPerSec / other.recordsPerSec,
+          cpuPerRecord: ds.cpuPerMillionS / other.cpuPerMillionS, p99: other.p99Ms === undefined ? undefined : ds.p99Ms / other.p99Ms,
+          rss: ds.rssMiB / other.rssMiB };
+        ratios.push(ratio);
+        console.log(`${codec} ${batch} --workers ${workers} vs ${CLIENT_LABELS[client]}: ${ratio.recordsPerSec.toFixed(2)}x throughput, ` +
+          `${ratio.cpuPerRecord.toFixed(2)}x CPU per record, ${ratio.p99 === undefined ? 'p99 -' : `${ratio.p99.toFixed(2)}x p99`}, ` +
+          `${ratio.rss.toFixed(2)}x peak RSS`);
+      }
     }
   }
 }
@@ -145,12 +203,12 @@ for (const codec of opts.codecs.split(',')) {
 const [firstBatch, ...otherBatches] = opts.batches.split(',');
 for (const codec of opts.codecs.split(',')) {
   for (const workers of workerCounts) {
-    const base = rows.find((r) => r.codec === codec && r.batch === firstBatch && r.workers === workers).dsCpuPerMillionS;
+    const base = rowOf(codec, firstBatch, `w${workers}`).cpuPerMillionS;
     for (const batch of otherBatches) {
-      const other = rows.find((r) => r.codec === codec && r.batch === batch && r.workers === workers).dsCpuPerMillionS;
+      const other = rowOf(codec, batch, `w${workers}`).cpuPerMillionS;
       console.log(`${codec} --workers ${workers}: DataStorm CPU per record at ${batch} is ${(other / base).toFixed(2)}x that at ${firstBatch}`);
     }
   }
 }
 await admin.disconnect();
-if (opts.json) writeFileSync(opts.json, `${JSON.stringify({ machine: m, options: opts, rows }, null, 2)}\n`);
+if (opts.json) writeFileSync(opts.json, `${JSON.stringify({ machine: m, options: opts, clients, rows, ratios }, null, 2)}\n`);
