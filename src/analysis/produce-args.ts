@@ -22,7 +22,7 @@ export type ProduceArgs = Partial<Record<ProduceOptionKey, ProduceOptionValue>>;
 export const ANALYSIS_OWNED_OPTIONS = ['topic', 'bootstrapServer'] as const satisfies readonly ProduceOptionKey[];
 
 /** Options whose values may hold commas, so a comma never separates several values of them. */
-const NO_LISTS: ReadonlySet<ProduceOptionKey> = new Set(['topic', 'bootstrapServer', 'producerProps', 'payloadDelimiter']);
+const NO_LISTS: ReadonlySet<ProduceOptionKey> = new Set(['topic', 'bootstrapServer', 'producerProps', 'commandProperty', 'payloadDelimiter']);
 
 const specOf = (key: ProduceOptionKey) => PRODUCE_OPTIONS[key];
 

@@ -78,6 +78,8 @@ export const PRODUCE_OPTIONS: Record<string, OptionSpec> = {
   sharedTopic: { flags: '--shared-topic', description: 'other processes produce to the topic too: the accounting is checked when their results are merged (datastorm merge)', defaultValue: false },
   producerProps: { flags: '--producer-props <prop=value...>', description: 'producer settings, as perf-test takes them (acks, batch.size, linger.ms, compression.type, ...; and security: security.protocol, ssl.*, sasl.*)' },
   producerConfig: { flags: '--producer.config <file>', description: 'producer settings from a properties file, e.g. the client-sasl-ssl.properties of `cluster up --security sasl_ssl` (security.protocol PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL, ssl.truststore.location (PEM), ssl.keystore.*, ssl.endpoint.identification.algorithm, sasl.mechanism PLAIN|SCRAM-SHA-256|SCRAM-SHA-512|OAUTHBEARER, sasl.jaas.config)' },
+  commandProperty: { flags: '--command-property <prop=value...>', description: 'the same as --producer-props: Kafka 4.x\'s name for it (KIP-1147)' },
+  commandConfig: { flags: '--command-config <file>', description: 'the same as --producer.config: Kafka 4.x\'s name for it (KIP-1147)' },
   bootstrapServer: { flags: '--bootstrap-server <hosts>', description: 'an external cluster (host:port,...); without it an embedded local cluster runs' },
 };
 
@@ -116,6 +118,8 @@ export interface ProduceFlags {
   sharedTopic: boolean;
   producerProps?: string[];
   'producer.config'?: string;
+  commandProperty?: string[];
+  commandConfig?: string;
   bootstrapServer?: string;
 }
 
@@ -145,9 +149,11 @@ const flagOf = (key: keyof ProduceFlags) => longFlag(PRODUCE_OPTIONS[key]);
 function applyProducerProps(parsed: ProduceFlags, typed: (key: keyof ProduceFlags) => boolean): {
   flags: ProduceFlags; props: Record<string, string>; securityProps: Record<string, string>;
 } {
+  // Files first, then properties (Kafka's order); the 4.x names (--command-config, --command-property) after the old ones.
+  const fileLines = (file: string | undefined, flag: string) => (file ? readPropertiesFile(file, flag, 'DS_BAD_PRODUCER_CONFIG') : []);
   const lines = [
-    ...(parsed['producer.config'] ? readPropertiesFile(parsed['producer.config'], '--producer.config', 'DS_BAD_PRODUCER_CONFIG') : []),
-    ...(parsed.producerProps ?? []),
+    ...fileLines(parsed['producer.config'], '--producer.config'), ...fileLines(parsed.commandConfig, '--command-config'),
+    ...(parsed.producerProps ?? []), ...(parsed.commandProperty ?? []),
   ];
   const props: Record<string, string> = {};
   // Kept apart from the producer settings: they hold secrets, and the result shows producerProps.

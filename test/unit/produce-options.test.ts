@@ -88,6 +88,18 @@ describe('the produce RunConfig', () => {
     expect(() => configOf(['--no-idempotent', '--producer-props', 'enable.idempotence=true'])).toThrow('and enable.idempotence=true disagree');
   });
 
+  it('takes Kafka 4.x\'s --command-property and --command-config as --producer-props and --producer.config', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'datastorm-command-config-'));
+    writeFileSync(join(dir, 'client.properties'), 'linger.ms=20\nbootstrap.servers=h1:9092\n');
+    const { config, bootstrap } = runOf(['--command-config', join(dir, 'client.properties'), '--command-property', 'acks=1', 'batch.size=64KB']);
+    expect(config).toMatchObject({ lingerMs: 20, acks: 1, batchBytes: 64 * 1024, idempotent: false });
+    expect(bootstrap).toEqual(['h1:9092']);
+    // A later property wins over the file, and a typed flag that disagrees is still an error.
+    expect(configOf(['--command-config', join(dir, 'client.properties'), '--command-property', 'linger.ms=3']).lingerMs).toBe(3);
+    expect(() => configOf(['--acks', '0', '--command-property', 'acks=all'])).toThrow('--acks 0 and acks=all disagree');
+    expect(() => configOf(['--command-config', join(dir, 'missing.properties')])).toThrow('--command-config');
+  });
+
   it('refuses a --record-size with a --schema, and an empty or orphan --payload-delimiter', () => {
     expect(() => configOf(['--schema', 'x.avsc', '--record-size', '1000'])).toThrow('--record-size sizes the default schema\'s events');
     expect(() => configOf(['--payload-file', 'v.txt', '--payload-delimiter', ''])).toThrow('--payload-delimiter is empty');

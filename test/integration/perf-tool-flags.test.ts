@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers.js';
+
+/**
+ * Kafka's own perf tools' flags, read from their --help as the cluster's jars print it, against the flags
+ * `datastorm produce` and `consume` take. The flags DataStorm does not take yet are listed here by name: a flag
+ * it comes to take, or one a new Kafka release adds, changes the list and fails the test until it is updated.
+ */
+function flagsIn(help: string): string[] {
+  // argparse (producer-perf-test) indents option lines by two spaces; joptsimple (consumer-perf-test) does not.
+  const flags = [...help.matchAll(/^ {0,2}(--[a-z][a-z.-]*[a-z])\b/gm)].map((match) => match[1]);
+  return [...new Set(flags)].filter((flag) => flag !== '--help' && flag !== '--version').sort();
+}
+
+function helpOf(args: string[]): string {
+  const run = runCli(args);
+  return `${run.stdout}\n${run.stderr}`;
+}
+
+describe('the flags of Kafka\'s perf tools (their --help, from the cluster\'s jars)', () => {
+  it('producer-perf-test: every flag is a produce flag, but for transactions and monotonic payloads', () => {
+    const java = flagsIn(helpOf(['kafka-tool', 'producer-perf-test', '--', '--help']));
+    expect(java).toContain('--command-property'); // the help was read: Kafka 4.x's names are there
+    const ours = new Set(flagsIn(helpOf(['produce', '--help'])));
+    expect(java.filter((flag) => !ours.has(flag))).toEqual(['--payload-monotonic', '--transaction-duration-ms', '--transactional-id']);
+  });
+
+  it('consumer-perf-test: every flag is a consume flag, but those listed', () => {
+    const java = flagsIn(helpOf(['kafka-tool', 'consumer-perf-test', '--', '--help']));
+    expect(java).toContain('--show-detailed-stats');
+    const ours = new Set(flagsIn(helpOf(['consume', '--help'])));
+    expect(java.filter((flag) => !ours.has(flag))).toEqual([
+      '--command-property', '--date-format', '--from-latest', '--hide-header', '--include', '--messages', '--print-metrics', '--socket-buffer-size',
+    ]);
+  });
+});
