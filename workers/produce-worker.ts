@@ -7,6 +7,7 @@ import { BatchBufferPool } from '../src/produce/batch-buffers.js';
 import { BatchSender } from '../src/produce/batch-sender.js';
 import { ProduceMeter } from '../src/produce/meter.js';
 import { Pacer } from '../src/produce/pacer.js';
+import { monotonicValue } from '../src/produce/payloads.js';
 import { RecordPlacer } from '../src/produce/record-placer.js';
 import { valueViews } from '../src/produce/shared-values.js';
 import { WorkerControl } from './worker-control.js';
@@ -19,10 +20,15 @@ const SLICE_US = 1000;
 const epochMs = () => performance.timeOrigin + performance.now();
 const nowUs = () => performance.now() * 1000;
 
-/** Record i's value: the shared pre-serialized values, or (--serialize-on-send) the same values encoded again each time. */
+/**
+ * Record i's value: the shared pre-serialized values, or (--serialize-on-send) the same values encoded again each
+ * time, or (--payload-monotonic) the record's number across all workers as text: worker w of W sends w, w + W, ...
+ * (with splitExactly's shares, every number below --num-records once).
+ */
 async function valueSource(task: ProduceTask): Promise<(index: number) => Buffer> {
+  const { payload, workers } = task.config;
+  if (payload.kind === 'monotonic') return (index) => monotonicValue(index * workers + task.workerId);
   const values = valueViews(task.values);
-  const { payload } = task.config;
   if (payload.kind !== 'avro' || !payload.serializeOnSend) return (index) => values[index % values.length];
   const schema = (await import('../src/produce/payloads.js')).loadSchema(payload.schemaFile); // avsc loads only here
   const objects = values.map((value) => schema.fromBuffer(value) as unknown);

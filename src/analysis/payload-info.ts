@@ -16,6 +16,7 @@ export interface PayloadInfo {
 
 export function describePayload(payload: PayloadSource): string {
   if (payload.kind === 'file') return `the values of ${payload.path}, as they are`;
+  if (payload.kind === 'monotonic') return 'the record numbers 0, 1, 2, ... as text (--payload-monotonic)';
   if (payload.schemaFile) return `avsc's random values of the Avro schema ${payload.schemaFile}`;
   return `the default click-event Avro values (dev.datastorm.ClickEvent: ids, timestamps, URLs, user agents, ` +
     `a country, attributes and a note of words), each sized to exactly ${payload.recordSizeBytes} B, ` +

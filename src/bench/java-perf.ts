@@ -61,9 +61,8 @@ export const SECURITY_FILE_PLACEHOLDER = '<security properties>';
  * for the run's settings; securityFile holds javaSecurityProperties when the run is secured.
  */
 export function javaProducerPerfArgs(config: RunConfig, bootstrap: string[], securityFile = SECURITY_FILE_PLACEHOLDER): string[] {
-  const payload = config.payload.kind === 'file'
-    ? ['--payload-file', config.payload.path, '--payload-delimiter', config.payload.delimiter]
-    : ['--record-size', String(config.payload.recordSizeBytes)];
+  const payload = config.payload.kind === 'file' ? ['--payload-file', config.payload.path, '--payload-delimiter', config.payload.delimiter]
+    : config.payload.kind === 'monotonic' ? ['--payload-monotonic'] : ['--record-size', String(config.payload.recordSizeBytes)];
   const props = Object.entries(javaProducerProps(config, bootstrap)).map(([key, value]) => `${key}=${value}`);
   return [
     '--bootstrap-server', bootstrap.join(','),

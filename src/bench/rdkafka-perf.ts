@@ -51,7 +51,7 @@ export function rdkafkaProducerProps(config: RunConfig): Record<string, string> 
  */
 export function rdkafkaPerfArgs(config: RunConfig, bootstrap: string[], latencyFile: string | false = LATENCY_FILE_PLACEHOLDER): string[] {
   if (config.payload.kind !== 'avro') {
-    throw new DataStormError('DS_RDKAFKA_PERF_PAYLOAD', 'rdkafka_performance sends values of one size and cannot send a payload file', {
+    throw new DataStormError('DS_RDKAFKA_PERF_PAYLOAD', 'rdkafka_performance sends values of one size: no payload file, no monotonic values', {
       hint: 'compare a payload file with --vs java, or give the workload a record-size',
     });
   }

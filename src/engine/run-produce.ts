@@ -14,7 +14,7 @@ import { publicSecurity } from '../security/client-security.js';
 import { machineInfo } from '../report/machine.js';
 import { formatWorkersOverCoresNote } from '../report/produce-report.js';
 import { projectRoot } from '../shared/paths.js';
-import { buildPayloadPool } from '../produce/payloads.js';
+import { buildPayloadPool, monotonicValueSizes } from '../produce/payloads.js';
 import {
   RESULT_SCHEMA_VERSION, failedRecords, throughputOf, totalsOf, type IntervalResult, type LatencyResult, type ProduceResult, type RunHeader,
   type ValueSizes, type WorkerResult,
@@ -74,7 +74,7 @@ export function prepareRun(config: RunConfig): PreparedRun {
   // them (64MB values took minutes to build, only to be refused).
   if (config.payload.kind === 'avro' && !config.payload.schemaFile) bufferPlanOf(config, config.payload.recordSizeBytes);
   const values = buildPayloadPool(config.payload, 1);
-  const sizes = valueSizes(values);
+  const sizes = config.payload.kind === 'monotonic' ? monotonicValueSizes(config.numRecords) : valueSizes(values);
   bufferPlanOf(config, sizes.maxBytes);
   return { values: shareValues(values), sizes };
 }

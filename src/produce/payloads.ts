@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import avsc from 'avsc';
 import { DataStormError } from '../shared/errors.js';
 import type { PayloadSource } from '../run-spec/run-config.js';
+import type { ValueSizes } from './result.js';
 
 /**
  * Record values, serialized once before the run: the send loop only picks buffers from the pool (the seed's v2
@@ -129,6 +130,8 @@ export function poolSize(recordSizeBytes: number): number {
  */
 export function buildPayloadPool(source: PayloadSource, seed: number): Buffer[] {
   if (source.kind === 'file') return readPayloadFile(source.path, source.delimiter);
+  // Made per record as they are sent; these first ones stand for them where a pool is measured (gzip ratio).
+  if (source.kind === 'monotonic') return Array.from({ length: 1024 }, (_, i) => monotonicValue(i));
   const type = loadSchema(source.schemaFile);
   const random = prng(seed);
   const count = poolSize(source.recordSizeBytes);
@@ -153,4 +156,17 @@ export function readPayloadFile(path: string, delimiter: string): Buffer[] {
   const values = text.split(delimiter).filter((value) => value.length > 0).map((value) => Buffer.from(value));
   if (values.length === 0) throw new DataStormError('DS_BAD_PAYLOAD_FILE', `payload file ${path} holds no values`);
   return values;
+}
+
+/** --payload-monotonic's value of record number `n`: the number as text, as Kafka's perf-test sends it. */
+export function monotonicValue(n: number): Buffer {
+  return Buffer.from(String(n));
+}
+
+/** The sizes of --payload-monotonic's values 0 .. records - 1 (a duration run: up to 16 digits, a safe integer's). */
+export function monotonicValueSizes(records: number | undefined): ValueSizes {
+  if (records === undefined) return { count: 0, minBytes: 1, maxBytes: 16, meanBytes: 16 };
+  let digits = 0; // of 0 .. records - 1: ten numbers of 1 digit, ninety of 2, ...
+  for (let low = 0, high = 10, width = 1; low < records; low = high, high *= 10, width++) digits += width * (Math.min(records, high) - low);
+  return { count: records, minBytes: 1, maxBytes: String(Math.max(0, records - 1)).length, meanBytes: digits / Math.max(1, records) };
 }

@@ -100,6 +100,7 @@ export function formatRunHeader(result: RunHeader): string {
 function formatValues(config: RunConfig, values: ValueSizes): string {
   const { payload } = config;
   if (payload.kind === 'avro' && !payload.schemaFile) return `${payload.recordSizeBytes} B Avro`;
+  if (payload.kind === 'monotonic') return `record numbers as text (${values.minBytes}-${values.maxBytes} B)`;
   const source = payload.kind === 'avro' ? `Avro values of ${payload.schemaFile}` : `values of ${payload.path}`;
   const range = values.minBytes === values.maxBytes ? '' : `, ${values.minBytes}-${values.maxBytes} B`;
   return `${source} (mean ${values.meanBytes.toFixed(0)} B${range})`;

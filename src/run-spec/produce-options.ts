@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, Option } from 'commander';
 import { parseBootstrap } from '../cluster/bootstrap.js';
 import { parseCodec } from '../kafka/codecs.js';
-import { KEY_MODES, type Acks, type ProduceRun, type RunConfig } from './run-config.js';
+import { KEY_MODES, type Acks, type PayloadSource, type ProduceRun, type RunConfig } from './run-config.js';
 import { DataStormError } from '../shared/errors.js';
 import { parseFaultPlan, type FaultStep } from '../faults/fault-plan.js';
 import { checkTopicName } from '../kafka/topic.js';
@@ -43,6 +43,7 @@ export const PRODUCE_OPTIONS: Record<string, OptionSpec> = {
     parse: (v) => parseSize('--record-size', v) },
   payloadFile: { flags: '--payload-file <file>', description: 'send values read from this file instead of Avro events' },
   payloadDelimiter: { flags: '--payload-delimiter <text>', description: 'separator of values in --payload-file', defaultValue: '\\n' },
+  payloadMonotonic: { flags: '--payload-monotonic', description: 'values are the record numbers 0, 1, 2, ... as text, each made as it is sent (perf-test\'s --payload-monotonic; across workers every number up to --num-records once)', defaultValue: false },
   schema: { flags: '--schema <file.avsc>', description: 'Avro schema of the values (default: a click event sized to --record-size)' },
   serializeOnSend: { flags: '--serialize-on-send', description: 'encode each Avro value as it is sent instead of once before the run (to measure what pre-serializing saves)', defaultValue: false },
   throughput: { flags: '--throughput <rps>', description: 'records per second for the whole run, -1 for no limit', defaultValue: -1,
@@ -97,6 +98,7 @@ export interface ProduceFlags {
   payloadFile?: string;
   payloadDelimiter: string;
   schema?: string;
+  payloadMonotonic: boolean;
   serializeOnSend: boolean;
   throughput: number;
   workers: number;
@@ -185,6 +187,12 @@ function unescapeDelimiter(text: string): string {
   return text.replace(/\\n/g, '\n').replace(/\\t/g, '\t').replace(/\\r/g, '\r');
 }
 
+function payloadOf(flags: ProduceFlags): PayloadSource {
+  if (flags.payloadMonotonic) return { kind: 'monotonic' };
+  if (flags.payloadFile) return { kind: 'file', path: flags.payloadFile, delimiter: unescapeDelimiter(flags.payloadDelimiter) };
+  return { kind: 'avro', schemaFile: flags.schema, recordSizeBytes: flags.recordSize, serializeOnSend: flags.serializeOnSend };
+}
+
 /** The typed run from parsed flags; cross-option rules are checked here. */
 export function toProduceRun(parsed: ProduceFlags, typed: (key: keyof ProduceFlags) => boolean): ProduceRun {
   const { flags, props, securityProps } = applyProducerProps(parsed, typed);
@@ -194,6 +202,11 @@ export function toProduceRun(parsed: ProduceFlags, typed: (key: keyof ProduceFla
   }
   if (flags.payloadFile && (typed('recordSize') || flags.schema || flags.serializeOnSend)) {
     throw new DataStormError('DS_BAD_OPTIONS', '--payload-file excludes --record-size, --schema and --serialize-on-send');
+  }
+  if (flags.payloadMonotonic && (flags.payloadFile || typed('recordSize') || flags.schema || flags.serializeOnSend)) {
+    throw new DataStormError('DS_BAD_OPTIONS', '--payload-monotonic excludes --payload-file, --record-size, --schema and --serialize-on-send', {
+      hint: 'its values are the record numbers as text: their size is their digits\'',
+    });
   }
   if (flags.schema && typed('recordSize')) {
     throw new DataStormError('DS_BAD_OPTIONS', '--record-size sizes the default schema\'s events; a --schema\'s values are the size the schema makes them', {
@@ -222,9 +235,7 @@ export function toProduceRun(parsed: ProduceFlags, typed: (key: keyof ProduceFla
     driver: flags.driver,
     numRecords: flags.duration === undefined ? flags.numRecords : undefined,
     durationMs: flags.duration,
-    payload: flags.payloadFile
-      ? { kind: 'file', path: flags.payloadFile, delimiter: unescapeDelimiter(flags.payloadDelimiter) }
-      : { kind: 'avro', schemaFile: flags.schema, recordSizeBytes: flags.recordSize, serializeOnSend: flags.serializeOnSend },
+    payload: payloadOf(flags),
     throughputRps: flags.throughput,
     workers: flags.workers,
     batchBytes: flags.batch,

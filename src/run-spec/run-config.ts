@@ -18,7 +18,9 @@ export type Acks = -1 | 0 | 1;
 export type PayloadSource =
   /** serializeOnSend: encode each value with avsc as it is sent (DataStorm v0) instead of once before the run. */
   | { kind: 'avro'; schemaFile?: string; recordSizeBytes: number; serializeOnSend?: boolean }
-  | { kind: 'file'; path: string; delimiter: string };
+  | { kind: 'file'; path: string; delimiter: string }
+  /** perf-test's --payload-monotonic: record i's value is the integer i as text, made as it is sent. */
+  | { kind: 'monotonic' };
 
 export interface RunConfig {
   topic: string;

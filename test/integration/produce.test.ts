@@ -110,6 +110,17 @@ describe('datastorm produce on the real cluster', () => {
     expect(result.accounting).toMatchObject({ acknowledgedRecords: 150000, brokerOffsetGrowth: 150000, match: true });
   });
 
+  it('--payload-monotonic: across workers every record number is sent once, as text, as perf-test sends it', async () => {
+    const topic = uniqueTopic('produce-monotonic');
+    const { code, result, stderr } = produceJson(['--topic', topic, '--num-records', '5003', '--workers', '3', '--payload-monotonic']);
+    expect(code).toBe(0);
+    expect(result.config.payload).toEqual({ kind: 'monotonic' });
+    expect(stderr).toContain('3 workers, record numbers as text (1-4 B)');
+    expect(result.accounting).toMatchObject({ acknowledgedRecords: 5003, brokerOffsetGrowth: 5003, match: true });
+    const values = (await consumeAll(bootstrap, topic, 5003)).map((message) => Number(message.value!.toString()));
+    expect(values.sort((a, b) => a - b)).toEqual(Array.from({ length: 5003 }, (_, i) => i));
+  });
+
   it('sends a batch once it has waited --linger, even while its worker is busy appending to it', () => {
     const topic = uniqueTopic('produce-linger');
     // Filled to --batch, 200,000 records would go in 4 requests; a 1 ms linger cuts each after about 1 ms of appending.

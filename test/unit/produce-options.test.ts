@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDurationMs, parseSize } from '../../src/run-spec/parse.js';
 import { defaultProduceFlags, produceOptions, toProduceRun, type ProduceFlags } from '../../src/run-spec/produce-options.js';
 import { partitionsOfWorker, splitExactly } from '../../src/engine/split.js';
+import { monotonicValue, monotonicValueSizes } from '../../src/produce/payloads.js';
 
 /** Parses argv the way `datastorm produce` does and returns its run: the RunConfig and the cluster's addresses. */
 function runOf(argv: string[]) {
@@ -98,6 +99,17 @@ describe('the produce RunConfig', () => {
     expect(configOf(['--command-config', join(dir, 'client.properties'), '--command-property', 'linger.ms=3']).lingerMs).toBe(3);
     expect(() => configOf(['--acks', '0', '--command-property', 'acks=all'])).toThrow('--acks 0 and acks=all disagree');
     expect(() => configOf(['--command-config', join(dir, 'missing.properties')])).toThrow('--command-config');
+  });
+
+  it('takes --payload-monotonic alone, as perf-test does, and sizes its values by their digits', () => {
+    expect(configOf(['--payload-monotonic']).payload).toEqual({ kind: 'monotonic' });
+    for (const other of [['--record-size', '100'], ['--payload-file', 'v.txt'], ['--schema', 'x.avsc'], ['--serialize-on-send']]) {
+      expect(() => configOf(['--payload-monotonic', ...other])).toThrow('--payload-monotonic excludes --payload-file, --record-size, --schema and --serialize-on-send');
+    }
+    // 0..9: 1 digit each, 10..99: 2, 100..999: 3.
+    expect(monotonicValueSizes(1000)).toEqual({ count: 1000, minBytes: 1, maxBytes: 3, meanBytes: 2890 / 1000 });
+    expect(monotonicValueSizes(1)).toEqual({ count: 1, minBytes: 1, maxBytes: 1, meanBytes: 1 });
+    expect(monotonicValue(4711).toString()).toBe('4711');
   });
 
   it('refuses a --record-size with a --schema, and an empty or orphan --payload-delimiter', () => {
