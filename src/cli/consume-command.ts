@@ -21,6 +21,7 @@ import { formatLagHeader, formatLagRow, formatLagSummary, LAG_TABLE_HEAD, lagCha
 import { runReplayCheck, type ReplayConfig } from '../consume/replay.js';
 import { formatDiff, formatPassLine, formatVerdict } from '../consume/replay-report.js';
 import { readClientProperties } from '../security/client-properties.js';
+import { KAFKA_DATE_FORMAT, parseDatePattern, type DatePattern } from '../report/java-format.js';
 import type { ClientSecurity } from '../security/client-security.js';
 import { createTable } from '../report/table.js';
 import { checkTopicName } from '../kafka/topic.js';
@@ -39,11 +40,16 @@ const OPTIONS = {
   topic: { flags: '--topic <name>', description: 'the topic', parse: checkTopicName },
   numRecords: { flags: '--num-records <n>', description: 'records to consume: exactly this many are counted and committed',
     parse: parseIntegerOption('--num-records', 1) },
+  messages: { flags: '--messages <n>', description: 'the same as --num-records (consumer-perf-test\'s deprecated name)',
+    parse: parseIntegerOption('--messages', 1) },
   group: { flags: '--group <id>', description: 'consumer group', parse: parseGroupId },
   fetchSize: { flags: '--fetch-size <bytes>', description: 'most bytes fetched from one partition per request (max.partition.fetch.bytes)',
     defaultValue: 1024 * 1024, parse: (v: string) => parseSize('--fetch-size', v) },
   timeout: { flags: '--timeout <ms>', description: 'give up when no record arrives for this long', defaultValue: 10_000,
     parse: parseIntegerOption('--timeout', 1) },
+  hideHeader: { flags: '--hide-header', description: 'print no header line above the data lines (as consumer-perf-test)', defaultValue: false },
+  dateFormat: { flags: '--date-format <pattern>', description: `Java SimpleDateFormat of the start.time, end.time and time columns, with y M d H m s S and quoted text (default: "${KAFKA_DATE_FORMAT}")`,
+    parse: parseDateFormat },
   showDetailedStats: { flags: '--show-detailed-stats', description: 'print a line per consumer (threadId) and reporting interval instead of the summary line',
     defaultValue: false },
   reportingInterval: { flags: '--reporting-interval <ms>', description: 'interval of the detailed-stats lines', defaultValue: 5000,
@@ -111,6 +117,29 @@ function consumersOf(flags: ConnectionFlags & { driver: DriverName; fault?: Faul
   return { driver: flags.driver, ...connection };
 }
 
+function parseDateFormat(value: string): DatePattern {
+  try {
+    return parseDatePattern(value);
+  } catch (error) {
+    throw new InvalidArgumentError(`--date-format: ${(error as Error).message}`);
+  }
+}
+
+/** --num-records, or its old name --messages; both must agree. */
+function recordsToConsume(flags: { numRecords?: number; messages?: number }): number {
+  const { numRecords, messages } = flags;
+  if (numRecords !== undefined && messages !== undefined && numRecords !== messages) {
+    throw new DataStormError('DS_CONFLICTING_OPTIONS', `--num-records ${numRecords} and --messages ${messages} disagree`, {
+      hint: '--messages is consumer-perf-test\'s old name for --num-records: give one of them',
+    });
+  }
+  // As consumer-perf-test says it (on stdout there; here on stderr, which holds every note).
+  if (messages !== undefined) stderr('Warning: --messages is deprecated. Use --num-records instead.');
+  const records = numRecords ?? messages;
+  if (records === undefined) throw new DataStormError('DS_BAD_OPTIONS', 'how many records to consume: give --num-records (or --messages)');
+  return records;
+}
+
 /** A group id Kafka accepts: not empty (the broker refuses "" for group operations). */
 function parseGroupId(value: string): string {
   if (value.trim() === '') throw new InvalidArgumentError('--group takes a consumer group id, not an empty one');
@@ -123,7 +152,7 @@ const printJson = (value: unknown) => stdout(JSON.stringify(value, null, 2));
 
 
 type ConsumeFlags = {
-  topic: string; numRecords: number; group: string; fetchSize: number; timeout: number; showDetailedStats: boolean;
+  topic: string; numRecords?: number; messages?: number; hideHeader: boolean; dateFormat?: DatePattern; group: string; fetchSize: number; timeout: number; showDetailedStats: boolean;
   reportingInterval: number; workers: number; bootstrapServer?: string; json: boolean; fault?: FaultStep[]; driver: DriverName;
 } & ConnectionFlags
 
@@ -141,11 +170,13 @@ Examples:
   datastorm consume --topic t --num-records 1000000
   datastorm consume --topic t --num-records 1000000 --workers 4 --group g1 --json
   datastorm consume --topic t --num-records 1000000 --driver platformatic`);
-  addOptions(command, ['topic', 'numRecords', 'group', 'fetchSize', 'timeout', 'showDetailedStats', 'reportingInterval', 'workers',
-    'driver', 'bootstrapServer', 'consumerConfig', 'commandConfig', 'fault', 'json'], { required: ['topic', 'numRecords'], defaults: { group: [`perf-consumer-${randomInt(100_000)}`] } });
+  addOptions(command, ['topic', 'numRecords', 'messages', 'group', 'fetchSize', 'timeout', 'showDetailedStats', 'reportingInterval', 'hideHeader',
+    'dateFormat', 'workers', 'driver', 'bootstrapServer', 'consumerConfig', 'commandConfig', 'fault', 'json'],
+  { required: ['topic'], defaults: { group: [`perf-consumer-${randomInt(100_000)}`] } });
   command.action(async (flags: ConsumeFlags) => {
+    const numRecords = recordsToConsume(flags);
     const config: ConsumeConfig = {
-      ...consumersOf(flags), topic: flags.topic, numRecords: flags.numRecords,
+      ...consumersOf(flags), topic: flags.topic, numRecords,
       group: flags.group, fetchSizeBytes: flags.fetchSize, timeoutMs: flags.timeout,
       showDetailedStats: flags.showDetailedStats, reportingIntervalMs: flags.reportingInterval, workers: flags.workers,
       faults: flags.fault ?? [],
@@ -159,15 +190,15 @@ Examples:
         onStart: (partitions) => {
           const note = formatIdleConsumersNote(config.workers, partitions);
           if (note) stderr(note);
-          out(config.showDetailedStats ? DETAILED_HEADER : SUMMARY_HEADER);
+          if (!flags.hideHeader) out(config.showDetailedStats ? DETAILED_HEADER : SUMMARY_HEADER);
         },
-        onInterval: (interval) => { if (config.showDetailedStats) progress.print(formatIntervalLine(interval), out); },
+        onInterval: (interval) => { if (config.showDetailedStats) progress.print(formatIntervalLine(interval, flags.dateFormat), out); },
         onProgress: (records, elapsedMs) => progress.show(formatProgress(records, config.numRecords, elapsedMs)),
         onFault: (line) => progress.print(line, stderr),
       }));
     progress.clear();
     if (result.timedOut) out(formatTimeoutWarning(config.timeoutMs));
-    if (!config.showDetailedStats) out(formatSummaryLine(result.totals));
+    if (!config.showDetailedStats) out(formatSummaryLine(result.totals, flags.dateFormat));
     if (config.workers > 1) {
       const table = createTable(['consumer', 'records', 'MB', 'rebalance ms'], { colAligns: ['right', 'right', 'right', 'right'] });
       for (const w of result.workers) table.push([w.workerId, w.records, (w.payloadBytes / 1024 / 1024).toFixed(4), w.rebalanceMs]);

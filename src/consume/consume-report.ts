@@ -1,5 +1,5 @@
 import type { DriverName } from '../drivers/producer-driver.js';
-import { formatJavaFixed, formatKafkaDate } from '../report/java-format.js';
+import { formatJavaFixed, formatKafkaDate, type DatePattern } from '../report/java-format.js';
 
 /**
  * The figures of a consume run and the lines kafka-consumer-perf-test prints for them (Kafka 4.x,
@@ -51,9 +51,9 @@ export function consumeFigures(counts: ConsumeCounts): ConsumeFigures {
 }
 
 /** The data line under SUMMARY_HEADER. */
-export function formatSummaryLine(f: ConsumeFigures): string {
+export function formatSummaryLine(f: ConsumeFigures, dates?: DatePattern): string {
   return [
-    formatKafkaDate(f.startMs), formatKafkaDate(f.endMs), formatJavaFixed(f.megabytes, 4), formatJavaFixed(f.mbPerSec, 4),
+    formatKafkaDate(f.startMs, dates), formatKafkaDate(f.endMs, dates), formatJavaFixed(f.megabytes, 4), formatJavaFixed(f.mbPerSec, 4),
     String(f.records), formatJavaFixed(f.recordsPerSec, 4), String(f.rebalanceMs), String(f.fetchMs),
     formatJavaFixed(f.fetchMbPerSec, 4), formatJavaFixed(f.fetchRecordsPerSec, 4),
   ].join(', ');
@@ -99,9 +99,9 @@ export function intervalFigures(counts: IntervalCounts): IntervalFigures {
 }
 
 /** A data line under DETAILED_HEADER; threadId is the consumer's index in the group. */
-export function formatIntervalLine(f: IntervalFigures): string {
+export function formatIntervalLine(f: IntervalFigures, dates?: DatePattern): string {
   return [
-    formatKafkaDate(f.endMs), String(f.workerId), formatJavaFixed(f.totalMegabytes, 4), formatJavaFixed(f.mbPerSec, 4),
+    formatKafkaDate(f.endMs, dates), String(f.workerId), formatJavaFixed(f.totalMegabytes, 4), formatJavaFixed(f.mbPerSec, 4),
     String(f.totalRecords), formatJavaFixed(f.recordsPerSec, 4), String(f.rebalanceMs), String(f.fetchMs),
     formatJavaFixed(f.fetchMbPerSec, 4), formatJavaFixed(f.fetchRecordsPerSec, 4),
   ].join(', ');

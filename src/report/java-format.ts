@@ -29,9 +29,53 @@ export function formatJavaFixed(value: number, digits: number): string {
 
 const pad = (value: number, width: number) => String(value).padStart(width, '0');
 
-/** Java's SimpleDateFormat("yyyy-MM-dd HH:mm:ss:SSS"), in the local time zone as the JVM uses. */
-export function formatKafkaDate(epochMs: number): string {
+/** consumer-perf-test's default --date-format. */
+export const KAFKA_DATE_FORMAT = 'yyyy-MM-dd HH:mm:ss:SSS';
+
+/** The SimpleDateFormat letters DataStorm prints: year, month, day, hour (0-23), minute, second, millisecond. */
+const DATE_FIELDS: Record<string, (d: Date) => number> = {
+  y: (d) => d.getFullYear(), M: (d) => d.getMonth() + 1, d: (d) => d.getDate(), H: (d) => d.getHours(),
+  m: (d) => d.getMinutes(), s: (d) => d.getSeconds(), S: (d) => d.getMilliseconds(),
+};
+
+/** A SimpleDateFormat pattern as parts: [letter, width] fields and literal text ('quoted' text as Java reads it). */
+export type DatePattern = Array<[string, number] | string>;
+
+/** Reads a SimpleDateFormat pattern; a letter DataStorm does not print (E, a, z, ...) is an error naming it. */
+export function parseDatePattern(pattern: string): DatePattern {
+  const parts: DatePattern = [];
+  for (let i = 0; i < pattern.length;) {
+    const c = pattern[i];
+    if (c === "'") {
+      const end = pattern.indexOf("'", i + 1);
+      if (end < 0) throw new RangeError(`unclosed quote in date format "${pattern}"`);
+      parts.push(end === i + 1 ? "'" : pattern.slice(i + 1, end));
+      i = end + 1;
+    } else if (/[A-Za-z]/.test(c)) {
+      if (!DATE_FIELDS[c]) throw new RangeError(`date format "${pattern}": the letter ${c} is not one of y M d H m s S`);
+      let width = 1;
+      while (pattern[i + width] === c) width++;
+      if (c === 'M' && width >= 3) throw new RangeError(`date format "${pattern}": month names (MMM) are not printed, use MM`);
+      parts.push([c, width]);
+      i += width;
+    } else {
+      parts.push(c);
+      i++;
+    }
+  }
+  return parts;
+}
+
+const KAFKA_DATE = parseDatePattern(KAFKA_DATE_FORMAT);
+
+/** Java's SimpleDateFormat of the pattern (consumer-perf-test's by default), in the local time zone as the JVM uses. */
+export function formatKafkaDate(epochMs: number, pattern: DatePattern = KAFKA_DATE): string {
   const d = new Date(epochMs);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1, 2)}-${pad(d.getDate(), 2)} ` +
-    `${pad(d.getHours(), 2)}:${pad(d.getMinutes(), 2)}:${pad(d.getSeconds(), 2)}:${pad(d.getMilliseconds(), 3)}`;
+  return pattern.map((part) => {
+    if (typeof part === 'string') return part;
+    const [letter, width] = part;
+    const value = DATE_FIELDS[letter](d);
+    // Java prints a 2-letter year as its last two digits.
+    return letter === 'y' && width === 2 ? pad(value % 100, 2) : pad(value, width);
+  }).join('');
 }

@@ -85,6 +85,21 @@ describe('datastorm consume on the real cluster', () => {
     expect(ours[1].split(', ')[4]).toBe('100');
   });
 
+  it('takes consumer-perf-test\'s --messages, --hide-header and --date-format, and prints as it does with them', () => {
+    const flags = ['--messages', '100', '--hide-header', '--date-format', "yyyy-MM-dd'T'HH.mm"];
+    const java = runCli(['kafka-tool', 'consumer-perf-test', '--', '--bootstrap-server', server, '--topic', topic, ...flags, '--group', `${topic}-java-flags`]);
+    expect(java.code).toBe(0);
+    const ours = consume([...flags, '--group', `${topic}-ours-flags`]);
+    expect(ours.code).toBe(0);
+    // Java prints its deprecation warning on stdout, DataStorm on stderr with its other notes.
+    const [javaLines, ourLines] = [java, ours].map((run) => run.stdout.trimEnd().split('\n').filter((line) => !line.startsWith('Warning: ')));
+    expect(ours.stderr).toContain('Warning: --messages is deprecated. Use --num-records instead.');
+    expect(ourLines).toHaveLength(1);
+    expect(javaLines).toHaveLength(1);
+    for (const line of [javaLines[0], ourLines[0]]) expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d\.\d\d, \d{4}-\d\d-\d\dT\d\d\.\d\d, /);
+    expect(ourLines[0].split(', ')[4]).toBe('100');
+  });
+
   it('prints a detailed line per consumer and interval, ending at each consumer\'s total', () => {
     const run = consume(['--num-records', String(RECORDS), '--workers', '2', '--group', `${topic}-detailed`,
       '--show-detailed-stats', '--reporting-interval', '100']);

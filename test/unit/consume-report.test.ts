@@ -3,7 +3,7 @@ import {
   consumeFigures, DETAILED_HEADER, formatConsumeAccounting, formatIntervalLine, formatProgress, formatSummaryLine,
   formatTimeoutWarning, intervalFigures, SUMMARY_HEADER,
 } from '../../src/consume/consume-report.js';
-import { formatJavaFixed, formatKafkaDate } from '../../src/report/java-format.js';
+import { formatJavaFixed, formatKafkaDate, parseDatePattern } from '../../src/report/java-format.js';
 
 /** A local wall-clock time as epoch ms (Kafka's tool prints local time, so the test does not depend on TZ). */
 const local = (y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number) => new Date(y, mo - 1, d, h, mi, s, ms).getTime();
@@ -33,6 +33,14 @@ describe('Java number and date formats', () => {
   it('prints dates as yyyy-MM-dd HH:mm:ss:SSS in local time', () => {
     expect(formatKafkaDate(local(2026, 11, 22, 2, 55, 40, 236))).toBe('2026-11-22 02:55:40:236');
     expect(formatKafkaDate(local(2027, 1, 3, 14, 5, 9, 7))).toBe('2027-01-03 14:05:09:007');
+    // --date-format: SimpleDateFormat's numeric letters, quoted text, a 2-letter year; letters it cannot print are refused.
+    const at = local(2027, 1, 3, 14, 5, 9, 7);
+    expect(formatKafkaDate(at, parseDatePattern("dd/MM/yy 'at' H:mm:ss.SSS"))).toBe('03/01/27 at 14:05:09.007');
+    expect(formatKafkaDate(at, parseDatePattern("yyyyMMdd''HHmm"))).toBe("20270103'1405");
+    expect(() => parseDatePattern('EEE, d MMM yyyy')).toThrow('the letter E is not one of y M d H m s S');
+    expect(() => parseDatePattern('d MMM yyyy')).toThrow('month names (MMM) are not printed');
+    expect(() => parseDatePattern("HH 'o'clock")).toThrow('the letter c is not one of'); // Java reads it so too
+    expect(() => parseDatePattern("HH 'h")).toThrow('unclosed quote');
   });
 });
 
