@@ -71,6 +71,7 @@ const OPTIONS = {
   chart: { flags: '--chart <file.svg>', description: 'write a chart of total lag over time (SVG) to this file' },
   bootstrapServer: { flags: '--bootstrap-server <hosts>', description: 'the cluster (host:port,...); without it, bootstrap.servers of the config file, else the local cluster `datastorm cluster up` started' },
   consumerConfig: { flags: '--consumer.config <file>', description: 'client properties file, as kafka-consumer-perf-test takes it: security.protocol, ssl.truststore.location, sasl.mechanism, sasl.jaas.config, ... (e.g. the client-sasl-ssl.properties `cluster up --security sasl_ssl` prints), and bootstrap.servers' },
+  commandProperty: { flags: '--command-property <prop=value...>', description: 'client properties one by one, as Kafka 4.x\'s tools take them (security.protocol, ssl.*, sasl.*, bootstrap.servers), after the files\'' },
   commandConfig: { flags: '--command-config <file>', description: 'client properties file, as Kafka\'s tools take it: security.protocol, ssl.*, sasl.*, bootstrap.servers (e.g. the client-sasl-ssl.properties `cluster up --security sasl_ssl` prints)' },
   fault: { flags: '--fault <plan>', description: 'faults on the local cluster once the consumers start, e.g. \'kill-node 2 at 5s; start-node 2 at 15s\': the report adds the longest stall and the recovery (raise --timeout past the stall)',
     parse: (v: string) => parseFaultPlan(v) },
@@ -89,12 +90,13 @@ function addOptions(command: Command, keys: OptionKey[], settings: { required?: 
   return command;
 }
 
-interface ConnectionFlags { bootstrapServer?: string; 'consumer.config'?: string; commandConfig?: string }
+interface ConnectionFlags { bootstrapServer?: string; 'consumer.config'?: string; commandConfig?: string; commandProperty?: string[] }
 
 /** The cluster and the client security: --bootstrap-server, else the config file's bootstrap.servers, else the local cluster. */
 function connectionOf(flags: ConnectionFlags): { bootstrap: string[]; security: ClientSecurity } {
   const { security, bootstrapServers } = readClientProperties([
     { flag: '--consumer.config', file: flags['consumer.config'] }, { flag: '--command-config', file: flags.commandConfig },
+    { flag: '--command-property', lines: flags.commandProperty },
   ]);
   // As in produce: a flag and a property that name different clusters are an error, not a silent choice.
   if (flags.bootstrapServer !== undefined && bootstrapServers !== undefined
@@ -171,7 +173,7 @@ Examples:
   datastorm consume --topic t --num-records 1000000 --workers 4 --group g1 --json
   datastorm consume --topic t --num-records 1000000 --driver platformatic`);
   addOptions(command, ['topic', 'numRecords', 'messages', 'group', 'fetchSize', 'timeout', 'showDetailedStats', 'reportingInterval', 'hideHeader',
-    'dateFormat', 'workers', 'driver', 'bootstrapServer', 'consumerConfig', 'commandConfig', 'fault', 'json'],
+    'dateFormat', 'workers', 'driver', 'bootstrapServer', 'consumerConfig', 'commandConfig', 'commandProperty', 'fault', 'json'],
   { required: ['topic'], defaults: { group: [`perf-consumer-${randomInt(100_000)}`] } });
   command.action(async (flags: ConsumeFlags) => {
     const numRecords = recordsToConsume(flags);
@@ -240,7 +242,7 @@ first send; --timeout is how long to wait, after the last send, for the consumer
 Example:
   datastorm e2e --topic e2e --rate 2000 --duration 30s --workers 2`);
   addOptions(command, ['topic', 'rate', 'duration', 'recordSize', 'compression', 'workers', 'group', 'fetchSize', 'partitions', 'replication', 'timeout',
-    'driver', 'bootstrapServer', 'consumerConfig', 'commandConfig', 'fault', 'json'], {
+    'driver', 'bootstrapServer', 'consumerConfig', 'commandConfig', 'commandProperty', 'fault', 'json'], {
     required: ['topic'],
     defaults: { duration: [10_000, '10s'], group: [`datastorm-e2e-${randomInt(100_000)}`], timeout: [30_000] },
   });
@@ -289,7 +291,7 @@ the summary and writes the chart (--chart), and exits 130.
 
 Example:
   datastorm lag --group g1 --interval 1 --duration 120 --chart lag.svg`);
-  addOptions(command, ['group', 'topic', 'interval', 'duration', 'chart', 'bootstrapServer', 'commandConfig', 'json'], {
+  addOptions(command, ['group', 'topic', 'interval', 'duration', 'chart', 'bootstrapServer', 'commandConfig', 'commandProperty', 'json'], {
     required: ['group'], defaults: { duration: [60_000, '60s'] },
   });
   command.action(async (flags: LagFlags) => {
@@ -336,7 +338,7 @@ have no active members.
 
 Example:
   datastorm replay-check --topic orders --group replay-orders`);
-  addOptions(command, ['topic', 'group', 'timeout', 'driver', 'bootstrapServer', 'commandConfig', 'json'], { required: ['topic', 'group'] });
+  addOptions(command, ['topic', 'group', 'timeout', 'driver', 'bootstrapServer', 'commandConfig', 'commandProperty', 'json'], { required: ['topic', 'group'] });
   command.action(async (flags: ReplayFlags) => {
     const config: ReplayConfig = {
       ...consumersOf(flags), topic: flags.topic, group: flags.group, timeoutMs: flags.timeout,

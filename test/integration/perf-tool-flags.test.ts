@@ -30,7 +30,7 @@ describe('the flags of Kafka\'s perf tools (their --help, from the cluster\'s ja
     expect(java).toContain('--show-detailed-stats');
     const ours = new Set(flagsIn(helpOf(['consume', '--help'])));
     expect(java.filter((flag) => !ours.has(flag))).toEqual([
-      '--command-property', '--from-latest', '--include', '--print-metrics', '--socket-buffer-size',
+      '--from-latest', '--include', '--print-metrics', '--socket-buffer-size',
     ]);
   });
 });
