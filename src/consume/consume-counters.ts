@@ -54,21 +54,34 @@ export class ConsumeCounters {
    * the record limit. Sets the stop flag when the limit is reached.
    */
   claim(partition: number, offsets: readonly number[]): Claim {
+    return this.claimFresh(partition, offsets.length, (i) => offsets[i], (highest) => {
+      let skip = 0;
+      while (skip < offsets.length && offsets[skip] <= highest) skip += 1;
+      return skip;
+    });
+  }
+
+  /** claim for the run of consecutive offsets firstOffset .. firstOffset + count - 1, without an array of them. */
+  claimRun(partition: number, firstOffset: number, count: number): Claim {
+    return this.claimFresh(partition, count, (i) => firstOffset + i, (highest) => Math.min(count, Math.max(0, highest + 1 - firstOffset)));
+  }
+
+  /** The claim of `length` ascending offsets, the i-th offsetAt(i), of which the first skipPast(highest) are counted already. */
+  private claimFresh(partition: number, length: number, offsetAt: (i: number) => number, skipPast: (highest: number) => number): Claim {
     const slot = this.highestSlot(partition);
     for (;;) {
       const highest = Atomics.load(this.slots, slot);
-      let skip = 0;
-      while (skip < offsets.length && BigInt(offsets[skip]) <= highest) skip += 1;
-      const fresh = offsets.length - skip;
+      const skip = skipPast(Number(highest));
+      const fresh = length - skip;
       if (fresh === 0) return { skip, count: 0 };
-      const last = BigInt(offsets[offsets.length - 1]);
+      const last = BigInt(offsetAt(length - 1));
       // Another consumer moved this partition on meanwhile (overlapping ownership during a rebalance): look again.
       if (Atomics.compareExchange(this.slots, slot, highest, last) !== highest) continue;
       const before = Number(Atomics.add(this.slots, CLAIMED, BigInt(fresh)));
       const count = Math.max(0, Math.min(fresh, this.layout.recordLimit - before));
       if (before + fresh >= this.layout.recordLimit) {
         // Give back the offsets past the limit, so the commit after the run stops at the last counted record.
-        Atomics.store(this.slots, slot, count > 0 ? BigInt(offsets[skip + count - 1]) : highest);
+        Atomics.store(this.slots, slot, count > 0 ? BigInt(offsetAt(skip + count - 1)) : highest);
         Atomics.compareExchange(this.slots, LIMIT_REACHED_AT, 0n, BigInt(Date.now()));
         this.stop();
       }
