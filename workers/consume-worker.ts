@@ -91,6 +91,10 @@ export default async function consumeWorker(task: ConsumeTask): Promise<WorkerOu
       onCountedBatch: ({ partition, runs }) => {
         for (const run of runs) {
           if (counters.stopped()) return;
+          if (run.marker) {
+            counters.passMarker(workerId, partition, run.firstOffset);
+            continue;
+          }
           const { skip, count } = run.offsets ? counters.claim(partition, run.offsets) : counters.claimRun(partition, run.firstOffset, run.count);
           if (count > 0) addCounted(count, run.payloadBytes(skip, skip + count));
         }

@@ -14,6 +14,8 @@ const LIMIT_REACHED_AT = 2;
 /** Workers done committing after the stop, so none leaves the group (a rebalance) while another commits. */
 const COMMITTED_WORKERS = 3;
 const HEADER_SLOTS = 4;
+/** Per worker: records, their key + value bytes, rebalance ms, and offsets passed that were not records (markers). */
+const WORKER_SLOT_KINDS = 4;
 
 export interface CountersLayout {
   workers: number;
@@ -38,7 +40,7 @@ export class ConsumeCounters {
   /** New counters; startOffsets[p] is the first offset of partition p that may be counted. */
   static create(layout: CountersLayout, startOffsets: number[]): ConsumeCounters {
     if (startOffsets.length !== layout.partitions) throw new Error('one start offset per partition');
-    const slotCount = HEADER_SLOTS + 3 * layout.workers + layout.partitions;
+    const slotCount = HEADER_SLOTS + WORKER_SLOT_KINDS * layout.workers + layout.partitions;
     const counters = new ConsumeCounters(new SharedArrayBuffer(slotCount * BigInt64Array.BYTES_PER_ELEMENT), layout);
     startOffsets.forEach((offset, partition) => Atomics.store(counters.slots, counters.highestSlot(partition), BigInt(offset - 1)));
     return counters;
@@ -87,6 +89,24 @@ export class ConsumeCounters {
       }
       return { skip, count };
     }
+  }
+
+  /**
+   * Moves a partition past the offset of a transaction marker that follows what was counted there, as Kafka's
+   * consumers move past markers: the commit after it is past it. Counts it for the worker (the commits grow by
+   * records + markers). Not past a marker that is not next (the stop left records before it uncounted).
+   */
+  passMarker(workerId: number, partition: number, offset: number): void {
+    if (Atomics.compareExchange(this.slots, this.highestSlot(partition), BigInt(offset - 1), BigInt(offset)) === BigInt(offset - 1)) {
+      Atomics.add(this.slots, this.workerSlot(3, workerId), 1n);
+    }
+  }
+
+  /** Markers the workers passed (passMarker). */
+  totalMarkers(): number {
+    let total = 0;
+    for (let w = 0; w < this.layout.workers; w += 1) total += Number(Atomics.load(this.slots, this.workerSlot(3, w)));
+    return total;
   }
 
   /** Adds what one worker counted. Only that worker writes its slots. */
@@ -148,11 +168,11 @@ export class ConsumeCounters {
     return Atomics.load(this.slots, STOP) === 1n;
   }
 
-  private workerSlot(kind: 0 | 1 | 2, workerId: number): number {
+  private workerSlot(kind: 0 | 1 | 2 | 3, workerId: number): number {
     return HEADER_SLOTS + kind * this.layout.workers + workerId;
   }
 
   private highestSlot(partition: number): number {
-    return HEADER_SLOTS + 3 * this.layout.workers + partition;
+    return HEADER_SLOTS + WORKER_SLOT_KINDS * this.layout.workers + partition;
   }
 }

@@ -55,6 +55,11 @@ export interface FetchedBatch {
 
 /** The records of one record batch, counted without an object per record. */
 export interface CountedRun {
+  /**
+   * A transaction marker (or a batch compacted empty): no records, one offset (firstOffset) to pass, as Kafka's
+   * consumers do, so that the commit after it is past it.
+   */
+  marker: boolean;
   /** Offsets firstOffset .. firstOffset + count - 1, unless `offsets` says otherwise. */
   firstOffset: number;
   count: number;
@@ -66,7 +71,7 @@ export interface CountedRun {
 
 export interface CountedBatch {
   partition: number;
-  /** One per record batch, in offset order; transaction markers are not among them. */
+  /** One per record batch, in offset order, transaction markers among them. */
   runs: readonly CountedRun[];
   /** As FetchedBatch's. */
   nextOffset: number;

@@ -7,22 +7,23 @@ export type Decompress = (codec: number, compressed: Buffer) => Promise<Buffer>;
 
 /**
  * One record batch of a fetch, counted: what kafkajs's consumer takes for a message (`offset`, the batch's last,
- * so that kafkajs's position moves past the batch; `isControlRecord`, so that it hands on no transaction marker)
- * and a run of records for the counters (src/consume/consume-counters.ts).
+ * so that kafkajs's position moves past the batch; no `isControlRecord`, so that kafkajs hands on transaction
+ * markers too: the counters pass them) and a run of records for the counters (src/consume/consume-counters.ts).
  */
 export class CountedRecordBatch implements CountedRun {
   readonly offset: string;
-  readonly isControlRecord: boolean;
+  readonly marker: boolean;
   readonly firstOffset: number;
   readonly count: number;
 
   constructor(header: RecordBatchHeader, private readonly records: Buffer, private readonly totalBytes: number,
     readonly offsets: number[] | undefined) {
-    this.offset = String(header.baseOffset + header.lastOffsetDelta);
+    const lastOffset = header.baseOffset + header.lastOffsetDelta;
+    this.offset = String(lastOffset);
     // An empty batch (all its records compacted away) has no records either, only a position to move past.
-    this.isControlRecord = header.isControlBatch || header.recordCount === 0;
-    this.firstOffset = header.baseOffset;
-    this.count = this.isControlRecord ? 0 : header.recordCount;
+    this.marker = header.isControlBatch || header.recordCount === 0;
+    this.firstOffset = this.marker ? lastOffset : header.baseOffset;
+    this.count = this.marker ? 0 : header.recordCount;
   }
 
   payloadBytes(from: number, to: number): number {

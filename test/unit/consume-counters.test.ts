@@ -46,6 +46,15 @@ describe('ConsumeCounters', () => {
     expect(byRun.stopped()).toBe(true);
   });
 
+  it('passes a transaction marker right after the counted records, and counts it apart from them', () => {
+    const counters = ConsumeCounters.create({ workers: 2, partitions: 1, recordLimit: 100 }, [0]);
+    counters.claimRun(0, 0, 10);
+    counters.passMarker(1, 0, 10);
+    counters.passMarker(0, 0, 10); // passed already, by the other consumer
+    counters.passMarker(0, 0, 12); // records 11 are not counted yet
+    expect([counters.nextOffset(0), counters.totalMarkers()]).toEqual([11, 1]);
+  });
+
   it('keeps per-worker counts, rebalance time and the commit barrier, seen the same from another thread\'s view', () => {
     const layout = { workers: 3, partitions: 1, recordLimit: Number.MAX_SAFE_INTEGER };
     const counters = ConsumeCounters.create(layout, [0]);

@@ -100,8 +100,8 @@ describe('the record batch reader', () => {
   it('takes a control batch for a position to move past, not for records', async () => {
     const fetched = Buffer.concat([await batch(0, RECORDS.slice(0, 3)), await batch(3, [COMMIT_MARKER], 'none', true)]);
     const [data, marker] = (await countRecordBatches(fetched, decompress))!;
-    expect([data.count, data.isControlRecord]).toEqual([3, false]);
-    expect([marker.count, marker.isControlRecord, marker.offset]).toEqual([0, true, '3']);
+    expect([data.count, data.marker]).toEqual([3, false]);
+    expect([marker.count, marker.marker, marker.firstOffset, marker.offset]).toEqual([0, true, 3, '3']);
     expect((await kafkajsRecords(fetched)).map((r) => r.isControlRecord)).toEqual([false, false, false, true]);
   });
 
