@@ -1,3 +1,5 @@
+import { ATTRIBUTES_AT, RECORD_BATCH_HEADER_BYTES } from '../produce/record-batch.js';
+
 /**
  * Reads Kafka's record batches (magic 2) only as far as counting needs: offsets from the batch header, and the
  * key and value lengths from each record's varints, without an object per record. Kafka's layout:
@@ -8,12 +10,10 @@
  * key, valueLength varint, value, headers.
  */
 
-/** Bytes of a batch before its records; the fields before batchLength are not part of batchLength. */
-export const BATCH_HEADER_BYTES = 61;
 const BATCH_LENGTH_AT = 8;
+/** batchLength counts the bytes after it. */
 const BATCH_LENGTH_EXCLUDES = 12;
 const MAGIC_AT = 16;
-const ATTRIBUTES_AT = 21;
 const LAST_OFFSET_DELTA_AT = 23;
 const RECORD_COUNT_AT = 57;
 const CODEC_MASK = 0x07;
@@ -34,7 +34,7 @@ export interface RecordBatchHeader {
 
 /** The header of the batch at `at`, or undefined when the batch is cut short (a fetch's last batch may be). */
 export function readBatchHeader(buffer: Buffer, at: number): RecordBatchHeader | undefined {
-  if (at + BATCH_HEADER_BYTES > buffer.length) return undefined;
+  if (at + RECORD_BATCH_HEADER_BYTES > buffer.length) return undefined;
   const size = buffer.readInt32BE(at + BATCH_LENGTH_AT) + BATCH_LENGTH_EXCLUDES;
   if (at + size > buffer.length) return undefined;
   const attributes = buffer.readInt16BE(at + ATTRIBUTES_AT);
@@ -53,7 +53,7 @@ export function readBatchHeader(buffer: Buffer, at: number): RecordBatchHeader |
 let varintEnd = 0;
 
 /** The zigzag varint at `at` (fits 32 bits: lengths and deltas); sets varintEnd. */
-export function readVarint(buffer: Buffer, at: number): number {
+function readVarint(buffer: Buffer, at: number): number {
   let value = 0;
   let shift = 0;
   let byte: number;
@@ -116,6 +116,6 @@ export function offsetDeltas(records: Buffer, count: number): number[] {
 /** The records of the batch at `at` with that header, decompressed when its codec says so. */
 export async function batchRecords(buffer: Buffer, at: number, header: RecordBatchHeader,
   decompress: (codec: number, compressed: Buffer) => Promise<Buffer>): Promise<Buffer> {
-  const records = buffer.subarray(at + BATCH_HEADER_BYTES, at + header.size);
+  const records = buffer.subarray(at + RECORD_BATCH_HEADER_BYTES, at + header.size);
   return header.codec === 0 ? records : decompress(header.codec, records);
 }

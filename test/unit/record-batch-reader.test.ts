@@ -5,7 +5,7 @@ import { compressionTypeOf, registerCodecs } from '../../src/kafka/codecs.js';
 import { countRecordBatches, type Decompress } from '../../src/kafka/counted-fetch.js';
 import { countFetchedRecordsOnly, decodeFetchedMessages, kafkajsDecodeMessages } from '../../src/kafka/kafkajs-patches.js';
 import { readBatchHeader, walkRecords } from '../../src/kafka/record-batch-reader.js';
-import { RECORD_BATCH_HEADER_BYTES, byteLength, recordSize, writeRecord, writeRecordBatchHeader } from '../../src/produce/record-batch.js';
+import { ATTRIBUTES_AT, RECORD_BATCH_HEADER_BYTES, byteLength, recordSize, writeRecord, writeRecordBatchHeader } from '../../src/produce/record-batch.js';
 import { CODEC_NAMES, type CodecName } from '../../src/run-spec/run-config.js';
 
 const require = createRequire(import.meta.url);
@@ -35,7 +35,6 @@ function encode(records: TestRecord[]): Buffer {
   return buf;
 }
 
-const ATTRIBUTES_AT = 21;
 const CONTROL_AND_TRANSACTIONAL = 0x30;
 
 /** A record batch as a broker hands it on: base offset set, records compressed by the codec, control flag if asked. */
