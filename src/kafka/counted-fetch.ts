@@ -1,6 +1,6 @@
 import type { CountedRun } from '../drivers/consumer-driver.js';
 import {
-  batchRecords, offsetDeltas, readBatchHeader, walkRecords, type RecordBatchHeader,
+  areRecordBatches, batchRecords, offsetDeltas, readBatchHeader, walkRecords, type RecordBatchHeader,
 } from './record-batch-reader.js';
 
 export type Decompress = (codec: number, compressed: Buffer) => Promise<Buffer>;
@@ -47,6 +47,7 @@ export async function countRecordBatch(buffer: Buffer, at: number, header: Recor
  * as kafkajs does.
  */
 export async function countRecordBatches(buffer: Buffer, decompress: Decompress): Promise<CountedRecordBatch[] | undefined> {
+  if (!areRecordBatches(buffer)) return undefined;
   const counted: CountedRecordBatch[] = [];
   for (let at = 0, header = readBatchHeader(buffer, at); header; at += header.size, header = readBatchHeader(buffer, at)) {
     if (header.magic !== 2) return undefined;

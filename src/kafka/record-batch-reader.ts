@@ -32,6 +32,11 @@ export interface RecordBatchHeader {
   recordCount: number;
 }
 
+/** Whether fetched bytes are record batches (magic 2), as their first entry says; else a legacy message set. */
+export function areRecordBatches(buffer: Buffer): boolean {
+  return buffer.length <= MAGIC_AT || buffer.readInt8(MAGIC_AT) === 2;
+}
+
 /** The header of the batch at `at`, or undefined when the batch is cut short (a fetch's last batch may be). */
 export function readBatchHeader(buffer: Buffer, at: number): RecordBatchHeader | undefined {
   if (at + RECORD_BATCH_HEADER_BYTES > buffer.length) return undefined;

@@ -110,6 +110,13 @@ describe('the record batch reader', () => {
     expect([run.firstOffset, run.count, run.offsets, run.offset, run.payloadBytes(0, 3)]).toEqual([10, 3, [10, 12, 15], '15', payloadOf(compacted)]);
   });
 
+  it('leaves a legacy message set (magic 0 or 1, entries shorter than a batch header) to kafkajs', async () => {
+    const legacy = Buffer.alloc(40);
+    legacy.writeInt32BE(28, 8);
+    legacy.writeInt8(1, 16);
+    expect(await countRecordBatches(legacy, decompress)).toBeUndefined();
+  });
+
   it('is kafkajs\'s fetch decoding only in a thread whose consumer counts', async () => {
     const bytes = await batch(0, RECORDS.slice(0, 2));
     expect((await decodeFetchedMessages(framed(bytes)))[0]).toHaveProperty('key');
