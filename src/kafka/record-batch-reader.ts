@@ -77,11 +77,16 @@ function skipVarint(buffer: Buffer, at: number): number {
   return at;
 }
 
+/** The offset delta of the record whose body (after its length) starts at `bodyAt`; sets varintEnd past it. */
+function offsetDeltaAt(records: Buffer, bodyAt: number): number {
+  return readVarint(records, skipVarint(records, bodyAt + 1)); // past attributes and timestampDelta
+}
+
 /** What walking the records from..to of a batch's (uncompressed) records found. */
 export interface RecordsWalk {
   /** Key + value bytes, as Kafka's consumer-perf-test counts them (a null key or value: 0). */
   payloadBytes: number;
-  /** Offset deltas are from, from+1, ...: no record of the run was compacted away. */
+  /** Each record's offset delta is its index: no record of the batch was compacted away. */
   consecutive: boolean;
 }
 
@@ -94,8 +99,7 @@ export function walkRecords(records: Buffer, from: number, to: number): RecordsW
     const length = readVarint(records, at);
     const next = varintEnd + length;
     if (i >= from) {
-      const offsetDelta = readVarint(records, skipVarint(records, varintEnd + 1));
-      if (offsetDelta !== i) consecutive = false;
+      if (offsetDeltaAt(records, varintEnd) !== i) consecutive = false;
       const keyLength = readVarint(records, varintEnd);
       const valueLength = readVarint(records, varintEnd + Math.max(keyLength, 0));
       payloadBytes += Math.max(keyLength, 0) + Math.max(valueLength, 0);
@@ -112,7 +116,7 @@ export function offsetDeltas(records: Buffer, count: number): number[] {
   for (let i = 0; i < count; i += 1) {
     const length = readVarint(records, at);
     const next = varintEnd + length;
-    deltas.push(readVarint(records, skipVarint(records, varintEnd + 1)));
+    deltas.push(offsetDeltaAt(records, varintEnd));
     at = next;
   }
   return deltas;
