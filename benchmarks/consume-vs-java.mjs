@@ -4,10 +4,12 @@
 // records/s (Kafka's nMsg.sec, both print CPT's line), client CPU s per 1M records (user + system of the whole
 // process tree, GNU time: the JVM's, or node's with its worker threads; the kafka-tool launcher's ~0.2 s is in
 // Java's) and peak RSS, medians, with ratios to Java. --before <checkout> adds a built DataStorm checkout (e.g. the
-// main branch before a change) as contenders. --cpu-prof dir: a V8 profile per thread of each DataStorm run.
+// main branch before a change) as contenders. --rdkafka <path of rdkafka_performance> adds librdkafka's consumer
+// (-G, a fresh group): it times from its first message, so compare it on fetch records/s (CPT's fetch.nMsg.sec,
+// without the group join). --cpu-prof dir: a V8 profile per thread of each DataStorm run.
 // Usage: npm run build && node benchmarks/consume-vs-java.mjs --bootstrap-server host:port,...
 //          [--records 2000000] [--record-size 250] [--partitions 8] [--codecs none,lz4] [--workers default,1]
-//          [--repeat 3] [--before /path/to/checkout] [--cpu-prof dir]
+//          [--repeat 3] [--before /path/to/checkout] [--rdkafka ~/.datastorm/librdkafka/2.12.0/rdkafka_performance] [--cpu-prof dir]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
@@ -25,6 +27,7 @@ const { values: opts } = parseArgs({
     workers: { type: 'string', default: 'default,1' },
     repeat: { type: 'string', default: '3' },
     before: { type: 'string' },
+    rdkafka: { type: 'string' },
     'cpu-prof': { type: 'string' },
   },
 });
@@ -48,21 +51,27 @@ function timed(command, args) {
   return { stdout: child.stdout, stderr: child.stderr, cpuMs: (user + system) * 1000, peakRssBytes: peakKb * 1024 };
 }
 
-/** The data line of CPT's output (DataStorm prints the same): records and nMsg.sec. */
+/** The data line of CPT's output (DataStorm prints the same): records, nMsg.sec and fetch.nMsg.sec. */
 function cptLine(stdout) {
   const lines = stdout.split('\n');
   const fields = lines[lines.findIndex((l) => l.startsWith('start.time')) + 1].split(',').map((f) => f.trim());
-  return { records: Number(fields[4]), recordsPerSec: Number(fields[5]) };
+  return { records: Number(fields[4]), recordsPerSec: Number(fields[5]), fetchRecordsPerSec: Number(fields[9]) };
+}
+
+/** rdkafka_performance's summary: "% N messages (B bytes) consumed in T ms: R msgs/s (...)". */
+function rdkafkaLine(stdout) {
+  const [, records, msgsPerSec] = /^% (\d+) messages \(\d+ bytes\) consumed in \d+ms: (\d+) msgs\/s/m.exec(stdout);
+  return { records: Number(records), recordsPerSec: Number.NaN, fetchRecordsPerSec: Number(msgsPerSec) };
 }
 
 let runNo = 0;
 function measure(topic, contender) {
   const group = `${topic}-${contender.name.replace(/\W+/g, '-')}-${++runNo}`;
-  const { stdout, stderr, cpuMs, peakRssBytes } = timed(process.execPath, contender.args(topic, group, runNo));
-  const { records, recordsPerSec } = cptLine(stdout);
+  const { stdout, stderr, cpuMs, peakRssBytes } = timed(contender.command ?? process.execPath, contender.args(topic, group, runNo));
+  const { records, recordsPerSec, fetchRecordsPerSec } = (contender.parse ?? cptLine)(`${stdout}${stderr}`);
   if (records !== Number(opts.records)) throw new Error(`${contender.name}: ${records} records, not ${opts.records}`);
   if (contender.datastorm && !/: match$/m.test(stderr)) throw new Error(`${contender.name}: committed offsets do not match the count`);
-  return { recordsPerSec, cpuSPer1M: cpuMs / 1000 / (records / 1e6), peakRssMB: peakRssBytes / 2 ** 20 };
+  return { recordsPerSec, fetchRecordsPerSec, cpuSPer1M: cpuMs / 1000 / (records / 1e6), peakRssMB: peakRssBytes / 2 ** 20 };
 }
 
 function datastormContender(name, checkoutCli, workers) {
@@ -79,6 +88,10 @@ const contenders = [
     datastormContender(`datastorm ${w === 'default' ? 'default workers' : `${w}w`}`, cli, w),
     ...(opts.before ? [datastormContender(`before ${w === 'default' ? 'default workers' : `${w}w`}`, join(opts.before, 'bin/datastorm.js'), w)] : []),
   ]),
+  ...(opts.rdkafka ? [{
+    name: 'librdkafka rdkafka_performance -G', command: opts.rdkafka, parse: rdkafkaLine,
+    args: (topic, group) => ['-G', group, '-t', topic, '-b', server, '-c', opts.records, '-X', 'auto.offset.reset=earliest'],
+  }] : []),
   {
     name: 'java consumer-perf-test',
     args: (topic, group) => [cli, 'kafka-tool', 'consumer-perf-test', '--', '--bootstrap-server', server, '--topic', topic,
@@ -86,12 +99,15 @@ const contenders = [
   },
 ];
 
+/** rdkafka_performance has no records/s with the join in it: '-'. */
+const fixed = (n, digits) => (Number.isNaN(n) ? '-' : n.toFixed(digits));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 const topics = [];
 try {
   console.log(`${opts.records} records of ${opts['record-size']} B on ${opts.partitions} partitions per codec, median of ${opts.repeat}, ` +
     `fresh group per run, contenders alternated; load average at start ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  console.log('codec | consumer | records/s | CPU s/1M | peak RSS MB | x Java rec/s | x Java CPU');
+  console.log('codec | consumer | records/s | fetch rec/s | CPU s/1M | peak RSS MB | x Java rec/s | x Java fetch | x Java CPU' +
+    (opts.rdkafka ? ' | x rdkafka fetch' : ''));
   for (const codec of opts.codecs.split(',')) {
     const topic = `consume-vs-java-${codec}-${run}`;
     topics.push(topic);
@@ -103,13 +119,17 @@ try {
       const order = contenders.map((_, k) => contenders[(k + i) % contenders.length]);
       for (const contender of order) runs.get(contender).push(measure(topic, contender));
     }
-    const rows = contenders.map((c) => ({ name: c.name, ...Object.fromEntries(['recordsPerSec', 'cpuSPer1M', 'peakRssMB'].map((f) => [f, median(runs.get(c).map((r) => r[f]))])) }));
+    const fields = ['recordsPerSec', 'fetchRecordsPerSec', 'cpuSPer1M', 'peakRssMB'];
+    const rows = contenders.map((c) => ({ name: c.name, ...Object.fromEntries(fields.map((f) => [f, median(runs.get(c).map((r) => r[f]))])) }));
     const java = rows.at(-1);
+    const rdkafka = opts.rdkafka ? rows.at(-2) : undefined;
     for (const row of rows) {
-      console.log(`${codec} | ${row.name} | ${row.recordsPerSec.toFixed(0)} | ${row.cpuSPer1M.toFixed(2)} | ${row.peakRssMB.toFixed(0)} | ` +
-        `${(row.recordsPerSec / java.recordsPerSec).toFixed(2)} | ${(row.cpuSPer1M / java.cpuSPer1M).toFixed(2)}`);
+      console.log(`${codec} | ${row.name} | ${fixed(row.recordsPerSec, 0)} | ${row.fetchRecordsPerSec.toFixed(0)} | ${row.cpuSPer1M.toFixed(2)} | ` +
+        `${row.peakRssMB.toFixed(0)} | ${fixed(row.recordsPerSec / java.recordsPerSec, 2)} | ` +
+        `${(row.fetchRecordsPerSec / java.fetchRecordsPerSec).toFixed(2)} | ${(row.cpuSPer1M / java.cpuSPer1M).toFixed(2)}` +
+        (rdkafka ? ` | ${(row.fetchRecordsPerSec / rdkafka.fetchRecordsPerSec).toFixed(2)}` : ''));
     }
-    console.error(`${codec} runs: ` + contenders.map((c) => `${c.name} ${runs.get(c).map((r) => r.recordsPerSec.toFixed(0)).join('/')}`).join('; '));
+    console.error(`${codec} runs: ` + contenders.map((c) => `${c.name} ${runs.get(c).map((r) => r.fetchRecordsPerSec.toFixed(0)).join('/')} fetch rec/s`).join('; '));
   }
   console.log(`load average at end ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 } finally {
