@@ -58,9 +58,9 @@ function cptLine(stdout) {
   return { records: Number(fields[4]), recordsPerSec: Number(fields[5]), fetchRecordsPerSec: Number(fields[9]) };
 }
 
-/** rdkafka_performance's summary: "% N messages (B bytes) consumed in T ms: R msgs/s (...)". */
+/** rdkafka_performance's summary, the last of its "% N messages (B bytes) consumed in T ms: R msgs/s" lines (one a second). */
 function rdkafkaLine(stdout) {
-  const [, records, msgsPerSec] = /^% (\d+) messages \(\d+ bytes\) consumed in \d+ms: (\d+) msgs\/s/m.exec(stdout);
+  const [, records, msgsPerSec] = [...stdout.matchAll(/^% (\d+) messages \(\d+ bytes\) consumed in \d+ms: (\d+) msgs\/s/gm)].at(-1);
   return { records: Number(records), recordsPerSec: Number.NaN, fetchRecordsPerSec: Number(msgsPerSec) };
 }
 
