@@ -14,6 +14,8 @@ const LIMIT_REACHED_AT = 2;
 /** Workers done committing after the stop, so none leaves the group (a rebalance) while another commits. */
 const COMMITTED_WORKERS = 3;
 const HEADER_SLOTS = 4;
+/** Per worker: records, their key + value bytes, rebalance ms, and offsets passed that were not records (markers). */
+const WORKER_SLOT_KINDS = 4;
 
 export interface CountersLayout {
   workers: number;
@@ -38,7 +40,7 @@ export class ConsumeCounters {
   /** New counters; startOffsets[p] is the first offset of partition p that may be counted. */
   static create(layout: CountersLayout, startOffsets: number[]): ConsumeCounters {
     if (startOffsets.length !== layout.partitions) throw new Error('one start offset per partition');
-    const slotCount = HEADER_SLOTS + 3 * layout.workers + layout.partitions;
+    const slotCount = HEADER_SLOTS + WORKER_SLOT_KINDS * layout.workers + layout.partitions;
     const counters = new ConsumeCounters(new SharedArrayBuffer(slotCount * BigInt64Array.BYTES_PER_ELEMENT), layout);
     startOffsets.forEach((offset, partition) => Atomics.store(counters.slots, counters.highestSlot(partition), BigInt(offset - 1)));
     return counters;
@@ -54,26 +56,57 @@ export class ConsumeCounters {
    * the record limit. Sets the stop flag when the limit is reached.
    */
   claim(partition: number, offsets: readonly number[]): Claim {
+    return this.claimFresh(partition, offsets.length, (i) => offsets[i], (highest) => {
+      let skip = 0;
+      while (skip < offsets.length && offsets[skip] <= highest) skip += 1;
+      return skip;
+    });
+  }
+
+  /** claim for the run of consecutive offsets firstOffset .. firstOffset + count - 1, without an array of them. */
+  claimRun(partition: number, firstOffset: number, count: number): Claim {
+    return this.claimFresh(partition, count, (i) => firstOffset + i, (highest) => Math.min(count, Math.max(0, highest + 1 - firstOffset)));
+  }
+
+  /** The claim of `length` ascending offsets, the i-th offsetAt(i), of which the first skipPast(highest) are counted already. */
+  private claimFresh(partition: number, length: number, offsetAt: (i: number) => number, skipPast: (highest: number) => number): Claim {
     const slot = this.highestSlot(partition);
     for (;;) {
       const highest = Atomics.load(this.slots, slot);
-      let skip = 0;
-      while (skip < offsets.length && BigInt(offsets[skip]) <= highest) skip += 1;
-      const fresh = offsets.length - skip;
+      const skip = skipPast(Number(highest));
+      const fresh = length - skip;
       if (fresh === 0) return { skip, count: 0 };
-      const last = BigInt(offsets[offsets.length - 1]);
+      const last = BigInt(offsetAt(length - 1));
       // Another consumer moved this partition on meanwhile (overlapping ownership during a rebalance): look again.
       if (Atomics.compareExchange(this.slots, slot, highest, last) !== highest) continue;
       const before = Number(Atomics.add(this.slots, CLAIMED, BigInt(fresh)));
       const count = Math.max(0, Math.min(fresh, this.layout.recordLimit - before));
       if (before + fresh >= this.layout.recordLimit) {
         // Give back the offsets past the limit, so the commit after the run stops at the last counted record.
-        Atomics.store(this.slots, slot, count > 0 ? BigInt(offsets[skip + count - 1]) : highest);
+        Atomics.store(this.slots, slot, count > 0 ? BigInt(offsetAt(skip + count - 1)) : highest);
         Atomics.compareExchange(this.slots, LIMIT_REACHED_AT, 0n, BigInt(Date.now()));
         this.stop();
       }
       return { skip, count };
     }
+  }
+
+  /**
+   * Moves a partition past the offset of a transaction marker that follows what was counted there, as Kafka's
+   * consumers move past markers: the commit after it is past it. Counts it for the worker (the commits grow by
+   * records + markers). Not past a marker that is not next (the stop left records before it uncounted).
+   */
+  passMarker(workerId: number, partition: number, offset: number): void {
+    if (Atomics.compareExchange(this.slots, this.highestSlot(partition), BigInt(offset - 1), BigInt(offset)) === BigInt(offset - 1)) {
+      Atomics.add(this.slots, this.workerSlot(3, workerId), 1n);
+    }
+  }
+
+  /** Markers the workers passed (passMarker). */
+  totalMarkers(): number {
+    let total = 0;
+    for (let w = 0; w < this.layout.workers; w += 1) total += Number(Atomics.load(this.slots, this.workerSlot(3, w)));
+    return total;
   }
 
   /** Adds what one worker counted. Only that worker writes its slots. */
@@ -135,11 +168,11 @@ export class ConsumeCounters {
     return Atomics.load(this.slots, STOP) === 1n;
   }
 
-  private workerSlot(kind: 0 | 1 | 2, workerId: number): number {
+  private workerSlot(kind: 0 | 1 | 2 | 3, workerId: number): number {
     return HEADER_SLOTS + kind * this.layout.workers + workerId;
   }
 
   private highestSlot(partition: number): number {
-    return HEADER_SLOTS + 3 * this.layout.workers + partition;
+    return HEADER_SLOTS + WORKER_SLOT_KINDS * this.layout.workers + partition;
   }
 }

@@ -133,8 +133,11 @@ export function formatConsumePartialLine(records: number, target: number, group:
   return `PARTIAL RUN: stopped by Ctrl-C after ${records} of ${target} records; group ${group} committed exactly those`;
 }
 
-export function formatConsumeAccounting(accounting: { countedRecords: number; committedOffsetGrowth: number; match: boolean }, group: string): string {
-  return `accounting: ${accounting.countedRecords} records counted, group ${group}'s committed offsets grew by ` +
+export function formatConsumeAccounting(
+  accounting: { countedRecords: number; committedOffsetGrowth: number; transactionMarkers: number; match: boolean }, group: string,
+): string {
+  const markers = accounting.transactionMarkers > 0 ? ` (and ${accounting.transactionMarkers} transaction markers passed)` : '';
+  return `accounting: ${accounting.countedRecords} records counted${markers}, group ${group}'s committed offsets grew by ` +
     `${accounting.committedOffsetGrowth}: ${accounting.match ? 'match' : 'MISMATCH'}`;
 }
 

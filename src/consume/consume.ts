@@ -41,6 +41,9 @@ export interface ConsumeAccounting {
   availableRecords: number;
   /** Σ over partitions of (committed offset after the run − first offset the group read). */
   committedOffsetGrowth: number;
+  /** Transaction markers passed between counted records: offsets, not records (Kafka's consumers skip them too). */
+  transactionMarkers: number;
+  /** committedOffsetGrowth = countedRecords + transactionMarkers. */
   match: boolean;
 }
 
@@ -190,7 +193,8 @@ export async function runConsume(config: ConsumeConfig, listener: ConsumeListene
         countedRecords: records,
         availableRecords: start.endOffsets.reduce((sum, end, p) => sum + end - start.startOffsets[p], 0),
         committedOffsetGrowth,
-        match: committedOffsetGrowth === records,
+        transactionMarkers: counters.totalMarkers(),
+        match: committedOffsetGrowth === records + counters.totalMarkers(),
       },
       timedOut: watched.timedOutAtMs !== undefined,
       partial: watched.interruptedAtMs !== undefined,

@@ -85,7 +85,7 @@ async function readPass(admin: Admin, config: ReplayConfig, partitions: number, 
   let lastProgressMs = startMs;
   const consumer = await createConsumerDriver({
     driver: config.driver, bootstrap: config.bootstrap, security: config.security, clientId: 'datastorm-replay',
-    topic: config.topic, group: config.group, fetchSizeBytes: REPLAY_FETCH_BYTES,
+    topic: config.topic, group: config.group, fetchSizeBytes: REPLAY_FETCH_BYTES, countOnly: false,
   });
   const recordsLeft = () => next.reduce((sum, o, p) => sum + Math.max(0, endOffsets[p] - o), 0);
   const waitUntil = async (condition: () => boolean, what: () => string) => {

@@ -24,6 +24,8 @@ export interface ConsumerListener {
   onRebalancing(): void;
   /** The records of one partition that one fetch brought, in offset order. */
   onBatch(batch: FetchedBatch): void;
+  /** The same, from a driver started with countOnly that counts without decoding each record (required then). */
+  onCountedBatch?(batch: CountedBatch): void;
   /** The client gave up and will not go on by itself. */
   onFailure(error: Error): void;
 }
@@ -51,6 +53,30 @@ export interface FetchedBatch {
   nextOffset: number;
 }
 
+/** The records of one record batch, counted without an object per record. */
+export interface CountedRun {
+  /**
+   * A transaction marker (or a batch compacted empty): no records, one offset (firstOffset) to pass, as Kafka's
+   * consumers do, so that the commit after it is past it.
+   */
+  marker: boolean;
+  /** Offsets firstOffset .. firstOffset + count - 1, unless `offsets` says otherwise. */
+  firstOffset: number;
+  count: number;
+  /** The records' offsets when they are not consecutive (a compacted batch). */
+  offsets: readonly number[] | undefined;
+  /** Key + value bytes of the records from index `from` to `to` (exclusive). */
+  payloadBytes(from: number, to: number): number;
+}
+
+export interface CountedBatch {
+  partition: number;
+  /** One per record batch, in offset order, transaction markers among them. */
+  runs: readonly CountedRun[];
+  /** As FetchedBatch's. */
+  nextOffset: number;
+}
+
 export interface ConsumerDriverOptions {
   driver: DriverName;
   bootstrap: string[];
@@ -60,6 +86,12 @@ export interface ConsumerDriverOptions {
   group: string;
   /** Most bytes fetched from one partition per request (Kafka's max.partition.fetch.bytes). */
   fetchSizeBytes: number;
+  /**
+   * The caller only counts records and their key and value bytes: a driver that can hands on CountedBatches, and
+   * reads uncommitted records as Kafka's consumer-perf-test does (read_uncommitted: an aborted transaction's
+   * records are counted, its markers are not).
+   */
+  countOnly: boolean;
 }
 
 /**

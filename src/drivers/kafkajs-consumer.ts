@@ -1,12 +1,16 @@
 import type { Consumer } from 'kafkajs';
 import { createKafka } from '../kafka/kafka-client.js';
+import { countFetchedRecordsOnly } from '../kafka/kafkajs-patches.js';
 import {
-  FETCH_MAX_WAIT_MS, HEARTBEAT_INTERVAL_MS, type ConsumerDriver, type ConsumerDriverOptions, type ConsumerListener, type PartitionOffset,
+  FETCH_MAX_WAIT_MS, HEARTBEAT_INTERVAL_MS, type ConsumerDriver, type ConsumerDriverOptions, type ConsumerListener, type CountedRun,
+  type PartitionOffset,
 } from './consumer-driver.js';
 
 /**
  * kafkajs 2.2.4's consumer: its GROUP_JOIN says the assignment (kafkajs seeks there before the first fetch), its
- * eachBatch hands on one partition's batch, and a CRASH it does not restart from is the end.
+ * eachBatch hands on one partition's batch, and a CRASH it does not restart from is the end. With countOnly, the
+ * thread's fetches are counted (src/kafka/kafkajs-patches.ts, fix 5): kafkajs's messages are then counted record
+ * batches.
  */
 export class KafkajsConsumerDriver implements ConsumerDriver {
   private readonly consumer: Consumer;
@@ -18,11 +22,14 @@ export class KafkajsConsumerDriver implements ConsumerDriver {
       maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
       heartbeatInterval: HEARTBEAT_INTERVAL_MS,
       allowAutoTopicCreation: false,
+      readUncommitted: options.countOnly,
     });
+    countFetchedRecordsOnly(options.countOnly);
   }
 
   async start(listener: ConsumerListener): Promise<void> {
-    const { consumer, options: { topic } } = this;
+    const { consumer, options } = this;
+    const { topic } = options;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       const partitions = [...(payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b);
       listener.onAssigned({ memberId: payload.memberId, partitions });
@@ -36,10 +43,15 @@ export class KafkajsConsumerDriver implements ConsumerDriver {
     await consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
+        const nextOffset = Number(batch.lastOffset()) + 1;
+        if (options.countOnly) {
+          listener.onCountedBatch?.({ partition: batch.partition, runs: batch.messages as unknown as CountedRun[], nextOffset });
+          return;
+        }
         listener.onBatch({
           partition: batch.partition,
           records: batch.messages.map((m) => ({ offset: Number(m.offset), timestamp: Number(m.timestamp), key: m.key, value: m.value })),
-          nextOffset: Number(batch.lastOffset()) + 1,
+          nextOffset,
         });
       },
     });
@@ -55,6 +67,7 @@ export class KafkajsConsumerDriver implements ConsumerDriver {
   }
 
   close(): Promise<void> {
+    countFetchedRecordsOnly(false);
     return this.consumer.disconnect().catch(() => undefined);
   }
 }

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { crc32c } from '@node-rs/crc32';
+import { countRecordBatches } from './counted-fetch.js';
 import {
   RECORD_BATCH_HEADER_BYTES, encodeRecords, writeRecordBatchHeader, type RecordToWrite,
 } from '../produce/record-batch.js';
@@ -22,6 +23,8 @@ import {
  *    records (src/produce/accumulator.ts), and sends each as one PreEncodedMessage: the batch header and the
  *    request's framing are written in place in front of it, so a 16 MB batch is never copied on its way to
  *    the socket (kafkajs copied a request about four times, growing buffers by doubling).
+ * 5. A consumer that only counts (countFetchedRecordsOnly) gets each fetched record batch as one counted run
+ *    (src/kafka/counted-fetch.ts) where kafkajs built an object per record.
  */
 const require = createRequire(import.meta.url);
 
@@ -92,7 +95,7 @@ const Encoder = require('kafkajs/src/protocol/encoder.js') as new (initialSize?:
 const Long = require('kafkajs/src/utils/long.js') as { fromValue(n: unknown): { value: bigint } };
 const { Produce: PRODUCE_API_KEY } = require('kafkajs/src/protocol/requests/apiKeys.js') as { Produce: number };
 const { lookupCodec } = require('kafkajs/src/protocol/message/compression/index.js') as {
-  lookupCodec(type: number): { compress(encoder: { buffer: Buffer }): Promise<Buffer> };
+  lookupCodec(type: number): { compress(encoder: { buffer: Buffer }): Promise<Buffer>; decompress(buffer: Buffer): Promise<Buffer> };
 };
 
 /** Kafka's nullable string: int16 length (-1 for null), UTF-8 bytes. */
@@ -268,6 +271,40 @@ export async function createRequest(args: Parameters<CreateRequest>[0]): Promise
   return { buffer: framed.buffer.subarray(framed.start, framed.end) };
 }
 
+/** kafkajs's Decoder: only what fix 5 uses. */
+interface KafkajsDecoder {
+  offset: number;
+  readInt32(): number;
+  canReadBytes(length: number): boolean;
+  readBytes(length: number): Buffer;
+}
+type DecodeMessages = (decoder: KafkajsDecoder) => Promise<unknown[]>;
+/** kafkajs's decoding of a partition's fetched records (fetch v4 to v11): consumers that need every record. */
+export const kafkajsDecodeMessages = require('kafkajs/src/protocol/requests/fetch/v4/decodeMessages.js') as DecodeMessages;
+
+/**
+ * Whether this thread's fetches are counted rather than decoded (fix 5). A thread-wide switch: kafkajs decodes
+ * a response with no word of the consumer it is for, and a consume worker's thread holds one consumer.
+ */
+let countingFetches = false;
+export function countFetchedRecordsOnly(on: boolean): void {
+  countingFetches = on;
+}
+
+const decompress = (codec: number, compressed: Buffer) => lookupCodec(codec).decompress(compressed);
+
+/** Fix 5: a partition's fetched record batches, counted (magic 2) or, otherwise, decoded by kafkajs. */
+export async function decodeFetchedMessages(decoder: KafkajsDecoder): Promise<unknown[]> {
+  if (!countingFetches) return kafkajsDecodeMessages(decoder);
+  const start = decoder.offset;
+  const size = decoder.readInt32();
+  if (size <= 0 || !decoder.canReadBytes(size)) return [];
+  const counted = await countRecordBatches(decoder.readBytes(size), decompress);
+  if (counted) return counted;
+  decoder.offset = start;
+  return kafkajsDecodeMessages(decoder);
+}
+
 const nativeCrc32c = (buffer: Buffer) => crc32c(buffer) >>> 0;
 
 const PATCHES: Record<string, unknown> = {
@@ -275,6 +312,7 @@ const PATCHES: Record<string, unknown> = {
   'kafkajs/src/protocol/requests/produce/v3/request.js': produceRequestV3,
   'kafkajs/src/protocol/recordBatch/crc32C/index.js': nativeCrc32c,
   'kafkajs/src/protocol/request.js': createRequest,
+  'kafkajs/src/protocol/requests/fetch/v4/decodeMessages.js': decodeFetchedMessages,
 };
 
 /** Puts the fixes in the module cache; throws once kafkajs itself has loaded (its modules would hold the unfixed path). */

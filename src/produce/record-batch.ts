@@ -71,7 +71,7 @@ const MAGIC = 2;
 const TRANSACTIONAL_MASK = 16;
 /** The CRC covers the batch from its attributes on. */
 const CRC_AT = 17;
-const ATTRIBUTES_AT = 21;
+export const ATTRIBUTES_AT = 21;
 
 export interface RecordBatchHeader {
   recordCount: number;

@@ -54,7 +54,7 @@ describe('datastorm consume on the real cluster', () => {
     expect(result.totals.payloadBytes).toBe(2500 * RECORD_BYTES);
     expect(result.workers).toHaveLength(2);
     expect(result.workers.reduce((sum, w) => sum + w.records, 0)).toBe(2500);
-    expect(result.accounting).toEqual({ countedRecords: 2500, availableRecords: RECORDS, committedOffsetGrowth: 2500, match: true });
+    expect(result.accounting).toEqual({ countedRecords: 2500, availableRecords: RECORDS, committedOffsetGrowth: 2500, transactionMarkers: 0, match: true });
     expect(await committedTotal(group)).toBe(2500);
     expect(result.totals.durationMs).toBe(result.totals.endMs - result.totals.startMs);
     expect(result.totals.fetchMs).toBe(result.totals.durationMs - result.totals.rebalanceMs);

@@ -126,7 +126,7 @@ describe('consume, e2e and replay-check --driver platformatic on the real cluste
     expect(result.totals.payloadBytes).toBe(30011 * 250); // produce's default --record-size, no keys
     expect(result.workers.map((w) => w.workerId)).toEqual([0, 1, 2]);
     expect(result.workers.reduce((sum, w) => sum + w.records, 0)).toBe(30011);
-    expect(result.accounting).toEqual({ countedRecords: 30011, availableRecords: 30011, committedOffsetGrowth: 30011, match: true });
+    expect(result.accounting).toEqual({ countedRecords: 30011, availableRecords: 30011, committedOffsetGrowth: 30011, transactionMarkers: 0, match: true });
     expect(await topicEndOffsetTotal(admin, topic)).toBe(30011);
     expect(await groupCommittedTotal(admin, group, topic, 30011)).toBe(30011);
   });
@@ -146,7 +146,7 @@ describe('consume, e2e and replay-check --driver platformatic on the real cluste
       await intruder.leave();
       expect(await consume.exited, consume.output.stderr).toBe(0);
       const result = JSON.parse(consume.output.stdout) as ConsumeResult;
-      expect(result.accounting).toEqual({ countedRecords: 8000, availableRecords: 4000, committedOffsetGrowth: 8000, match: true });
+      expect(result.accounting).toEqual({ countedRecords: 8000, availableRecords: 4000, committedOffsetGrowth: 8000, transactionMarkers: 0, match: true });
       expect(result.workers.reduce((sum, w) => sum + w.records, 0)).toBe(8000);
       expect(await groupCommittedTotal(admin, group, topic, 8000)).toBe(8000);
     }, 240_000);

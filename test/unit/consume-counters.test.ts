@@ -32,6 +32,29 @@ describe('ConsumeCounters', () => {
     expect(counters.highestOffsets()).toEqual([19, 4]);
   });
 
+  it('claims a run of offsets as it claims the same offsets one by one, at a rebalance\'s overlap and at the limit', () => {
+    const layout = { workers: 1, partitions: 1, recordLimit: 25 };
+    const byRun = ConsumeCounters.create(layout, [100]);
+    const byOffset = ConsumeCounters.create(layout, [100]);
+    const claims: Array<[number, number]> = [[90, 5], [95, 10], [100, 10], [105, 10], [100, 3], [115, 20], [135, 5]];
+    for (const [first, count] of claims) {
+      expect(byRun.claimRun(0, first, count)).toEqual(byOffset.claim(0, range(first, first + count)));
+      expect(byRun.highestOffsets()).toEqual(byOffset.highestOffsets());
+    }
+    // 15 counted before the run at 115, which gives 10 of its 20: committed after offset 124.
+    expect(byRun.highestOffsets()).toEqual([124]);
+    expect(byRun.stopped()).toBe(true);
+  });
+
+  it('passes a transaction marker right after the counted records, and counts it apart from them', () => {
+    const counters = ConsumeCounters.create({ workers: 2, partitions: 1, recordLimit: 100 }, [0]);
+    counters.claimRun(0, 0, 10);
+    counters.passMarker(1, 0, 10);
+    counters.passMarker(0, 0, 10); // passed already, by the other consumer
+    counters.passMarker(0, 0, 12); // records 11 are not counted yet
+    expect([counters.nextOffset(0), counters.totalMarkers()]).toEqual([11, 1]);
+  });
+
   it('keeps per-worker counts, rebalance time and the commit barrier, seen the same from another thread\'s view', () => {
     const layout = { workers: 3, partitions: 1, recordLimit: Number.MAX_SAFE_INTEGER };
     const counters = ConsumeCounters.create(layout, [0]);

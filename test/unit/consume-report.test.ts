@@ -87,9 +87,11 @@ describe('kafka-consumer-perf-test lines', () => {
     expect(formatTimeoutWarning(10000)).toBe('WARNING: Exiting before consuming the expected number of messages: timeout (10000 ms) exceeded. ' +
       'You can use the --timeout option to increase the timeout.');
     expect(formatProgress(250, 1000, 500)).toBe('consumed 250/1000 records (25%), 500 records/sec, 0.5 s');
-    expect(formatConsumeAccounting({ countedRecords: 2500, committedOffsetGrowth: 2500, match: true }, 'g1'))
+    expect(formatConsumeAccounting({ countedRecords: 2500, committedOffsetGrowth: 2500, transactionMarkers: 0, match: true }, 'g1'))
       .toBe('accounting: 2500 records counted, group g1\'s committed offsets grew by 2500: match');
-    expect(formatConsumeAccounting({ countedRecords: 2500, committedOffsetGrowth: 2499, match: false }, 'g1'))
+    expect(formatConsumeAccounting({ countedRecords: 2500, committedOffsetGrowth: 2499, transactionMarkers: 0, match: false }, 'g1'))
       .toBe('accounting: 2500 records counted, group g1\'s committed offsets grew by 2499: MISMATCH');
+    expect(formatConsumeAccounting({ countedRecords: 22, committedOffsetGrowth: 24, transactionMarkers: 2, match: true }, 'g1'))
+      .toBe('accounting: 22 records counted (and 2 transaction markers passed), group g1\'s committed offsets grew by 24: match');
   });
 });
