@@ -22,7 +22,7 @@ import {
 import { planBatchBuffers, type BatchBufferPlan } from '../produce/batch-buffers.js';
 import { shareValues, type SharedValues } from '../produce/shared-values.js';
 import { prepareTopic, settledEndOffsetTotal, topicEndOffsetTotal } from '../kafka/topic.js';
-import { ProducePool, type WorkerTask } from './produce-pool.js';
+import { ProducePool, threadsFor, type WorkerTask } from './produce-pool.js';
 import { partitionsOfWorker, splitExactly } from './split.js';
 import type { WorkerSummary } from './worker-protocol.js';
 
@@ -105,13 +105,14 @@ export async function runProduce(
     const effective: RunConfig = { ...config, partitions: topic.partitions };
     const buffers = bufferPlanOf(effective, prepared.sizes.maxBytes);
     // Printed and saved: the security without its secrets (the workers get `effective`, with them).
+    const threads = threadsFor(config.workers, availableParallelism());
     const header: RunHeader = {
-      config: { ...effective, security: publicSecurity(effective.security) }, buffers, values: prepared.sizes,
+      config: { ...effective, security: publicSecurity(effective.security) }, threads, buffers, values: prepared.sizes,
       machine: machineInfo(), cluster: { bootstrap: cluster.bootstrap, brokers: brokers.length, embedded: cluster.embedded },
     };
     hooks.onStart?.(header);
     const offsetsBefore = await topicEndOffsetTotal(admin, config.topic);
-    pool = new ProducePool(config.workers, workerTasks(effective, prepared, buffers, cluster.bootstrap));
+    pool = new ProducePool(config.workers, threads, workerTasks(effective, prepared, buffers, cluster.bootstrap));
     const measured = await measure(pool, config, hooks, log);
     const offsetsAfter = await settledEndOffsetTotal(admin, config.topic, offsetsBefore + pool.total.records);
     const result = resultOf(header, pool, measured, {

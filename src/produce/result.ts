@@ -103,7 +103,7 @@ export interface ValueSizes {
 }
 
 /** What a run states before it starts: its settings, where it runs, and how its memory is split. */
-export type RunHeader = Pick<ProduceResult, 'config' | 'buffers' | 'values' | 'machine' | 'cluster'>;
+export type RunHeader = Pick<ProduceResult, 'config' | 'buffers' | 'values' | 'machine' | 'cluster' | 'threads'>;
 
 export interface ProduceResult {
   schemaVersion: typeof RESULT_SCHEMA_VERSION;
@@ -116,6 +116,8 @@ export interface ProduceResult {
    */
   measuredWindow: { startEpochMs: number; endEpochMs: number; steadyStartEpochMs?: number };
   config: RunConfig;
+  /** Worker threads the workers ran on: one per worker up to the cores, then several workers to a thread (absent in older results: one each). */
+  threads?: number;
   /** How buffer.memory was split: each worker's batch buffers, and the size at which batches closed. */
   buffers: BatchBufferPlan;
   /** The record values the run sent from (its pool): what a --schema or --payload-file really made them. */

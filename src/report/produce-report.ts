@@ -85,12 +85,17 @@ export function formatRunHeader(result: RunHeader): string {
   // Only another driver than the default is named (results written before drivers existed have none: kafkajs).
   const driver = c.driver && c.driver !== 'kafkajs' ? `driver ${c.driver}, ` : '';
   return `topic ${c.topic} (${c.partitions} partitions) on ${result.cluster.brokers} brokers` +
-    `${result.cluster.embedded ? ' (embedded local cluster)' : ''}${secured}: ${driver}${c.workers} workers, ${formatValues(c, result.values)}, batch ${c.batchBytes} B, ` +
+    `${result.cluster.embedded ? ' (embedded local cluster)' : ''}${secured}: ${driver}${formatWorkers(c.workers, result.threads)}, ${formatValues(c, result.values)}, batch ${c.batchBytes} B, ` +
     `buffer.memory ${c.bufferMemoryBytes} B (${result.buffers.buffersPerWorker} batch buffers/worker: batches close at ${result.buffers.batchLimitBytes} B), ` +
     `linger ${c.lingerMs} ms, ${c.maxInFlight} in flight/worker, compression ${c.compression}, acks ${c.acks === -1 ? 'all' : c.acks}, ` +
     `${c.idempotent ? 'idempotent' : 'not idempotent'}, ` +
     `${c.throughputRps > 0 ? `${c.throughputRps} records/s limit` : 'no rate limit'}; ` +
     `machine ${result.machine.cpuCount} x ${result.machine.cpuModel}, Node ${result.machine.nodeVersion}; latency per record, send to ack`;
+}
+
+/** `16 workers on 2 threads` when workers share threads; results before threads were recorded had one each. */
+function formatWorkers(workers: number, threads = workers): string {
+  return threads < workers ? `${workers} workers on ${threads} threads` : `${workers} workers`;
 }
 
 /**
@@ -144,7 +149,7 @@ export function formatMetricsTable(result: ProduceResult, colour?: boolean): str
 export function formatWorkersOverCoresNote(workers: number, cores: number, loadAverage: number): string | undefined {
   const free = Math.max(1, Math.round(cores - loadAverage));
   if (workers <= free) return undefined;
-  return `note: ${workers} workers on ${cores} cores, about ${free} free (load average ${loadAverage.toFixed(1)}): workers beyond the free ` +
-    'cores take turns on them, and each costs CPU of its own (start-up, heap, connections, event loop); ' +
+  return `note: ${workers} workers on ${cores} cores, about ${free} free (load average ${loadAverage.toFixed(1)}): workers beyond the ` +
+    'cores share threads and take turns on them, and each costs CPU of its own (connections, batches, acknowledgements); ' +
     '`datastorm sweep --workers 1,2,4,8,16` measures the cost here (README, "More workers than cores")';
 }

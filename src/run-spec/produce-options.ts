@@ -48,7 +48,7 @@ export const PRODUCE_OPTIONS: Record<string, OptionSpec> = {
   serializeOnSend: { flags: '--serialize-on-send', description: 'encode each Avro value as it is sent instead of once before the run (to measure what pre-serializing saves)', defaultValue: false },
   throughput: { flags: '--throughput <rps>', description: 'records per second for the whole run, -1 for no limit', defaultValue: -1,
     parse: parseThroughput },
-  workers: { flags: '--workers <n>', description: 'worker threads, each with its own producer', defaultValue: availableParallelism(),
+  workers: { flags: '--workers <n>', description: 'workers, each with its own producer: a thread each up to the cores, then several to a thread', defaultValue: availableParallelism(),
     defaultDescription: `CPU cores: ${availableParallelism()}`, parse: parseIntegerOption('--workers', 1, 256) },
   batch: { flags: '--batch <bytes>', description: 'the most bytes a partition\'s batch holds (Kafka\'s batch.size; 16MB, 512KB): a batch leaves when its next record would not fit, when it has waited --linger, or at once when --buffer-memory is full',
     defaultValue: 512 * 1024, defaultDescription: '512KB', parse: (v) => parseSize('--batch', v) },

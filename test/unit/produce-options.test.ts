@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDurationMs, parseSize } from '../../src/run-spec/parse.js';
 import { defaultProduceFlags, produceOptions, toProduceRun, type ProduceFlags } from '../../src/run-spec/produce-options.js';
 import { partitionsOfWorker, splitExactly } from '../../src/engine/split.js';
+import { threadsFor, youngGenerationMbPerThread } from '../../src/engine/produce-pool.js';
 import { monotonicValue, monotonicValueSizes } from '../../src/produce/payloads.js';
 
 /** Parses argv the way `datastorm produce` does and returns its run: the RunConfig and the cluster's addresses. */
@@ -142,5 +143,10 @@ describe('splitting work across workers', () => {
   it('gives workers their own partitions when there are enough', () => {
     expect(partitionsOfWorker(1, 4, 8)).toEqual([1, 5]);
     expect(partitionsOfWorker(3, 16, 8)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('runs a thread per worker up to the cores, then several workers to a thread', () => {
+    expect([threadsFor(1, 2), threadsFor(2, 2), threadsFor(16, 2), threadsFor(16, 32)]).toEqual([1, 2, 2, 16]);
+    expect([youngGenerationMbPerThread(1), youngGenerationMbPerThread(2), youngGenerationMbPerThread(16)]).toEqual([16, 16, 2]);
   });
 });

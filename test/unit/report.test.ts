@@ -96,6 +96,9 @@ describe('formatRunHeader', () => {
     expect(formatRunHeader(result)).toContain('on 4 brokers: 16 workers,');
     result.config.driver = 'platformatic';
     expect(formatRunHeader(result)).toContain('on 4 brokers: driver platformatic, 16 workers,');
+    // Workers beyond the cores share threads, and the header says how many ran them.
+    expect(formatRunHeader({ ...result, threads: 2 })).toContain('on 4 brokers: driver platformatic, 16 workers on 2 threads, 100 B Avro,');
+    expect(formatRunHeader({ ...result, threads: 16 })).toContain(', 16 workers, 100 B Avro,');
   });
 
   it('states the measured sizes of a schema\'s or a file\'s values, not --record-size', () => {
@@ -127,7 +130,7 @@ describe('partial runs and the progress line', () => {
 describe('formatWorkersOverCoresNote', () => {
   it('says so when the workers outnumber the free cores, and nothing otherwise', () => {
     expect(formatWorkersOverCoresNote(16, 2, 0.4)).toBe('note: 16 workers on 2 cores, about 2 free (load average 0.4): workers beyond ' +
-      'the free cores take turns on them, and each costs CPU of its own (start-up, heap, connections, event loop); ' +
+      'the cores share threads and take turns on them, and each costs CPU of its own (connections, batches, acknowledgements); ' +
       '`datastorm sweep --workers 1,2,4,8,16` measures the cost here (README, "More workers than cores")');
     expect(formatWorkersOverCoresNote(2, 2, 0.4)).toBeUndefined();
     expect(formatWorkersOverCoresNote(2, 2, 1.6)).toMatch(/^note: 2 workers on 2 cores, about 1 free \(load average 1\.6\)/);
