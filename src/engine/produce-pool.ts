@@ -49,7 +49,7 @@ const emptyWindow = (): Window => ({ histogram: createHistogram(), records: 0, p
 export type WorkerTask = Omit<ProduceTask, 'port' | 'acknowledged'>;
 
 /**
- * The produce workers of one run: one long-lived piscina task per worker thread, a MessagePort each, and the
+ * The produce workers of one run: one long-lived piscina task per worker (on threadsFor threads), a MessagePort each, and the
  * figures they send added up as they arrive (to the run's totals, each worker's and the open window).
  */
 export class ProducePool {

@@ -80,7 +80,7 @@ export function prepareRun(config: RunConfig): PreparedRun {
 }
 
 /**
- * Runs one produce load on a running cluster: prepares the topic, starts one long-lived task per worker thread,
+ * Runs one produce load on a running cluster: prepares the topic, starts one long-lived task per worker (threads: threadsFor),
  * merges their interval histograms exactly, and reconciles acknowledged records with the topic's offsets.
  * `prepared`: the run's values and buffers, when the caller prepared them before it started a cluster.
  */

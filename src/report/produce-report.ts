@@ -95,7 +95,7 @@ export function formatRunHeader(result: RunHeader): string {
 
 /** `16 workers on 2 threads` when workers share threads; results before threads were recorded had one each. */
 function formatWorkers(workers: number, threads = workers): string {
-  return threads < workers ? `${workers} workers on ${threads} threads` : `${workers} workers`;
+  return threads < workers ? `${workers} workers on ${threads} thread${threads === 1 ? '' : 's'}` : `${workers} workers`;
 }
 
 /**

@@ -34,7 +34,7 @@ describe('produce --driver platformatic on the real cluster', () => {
     expect(result.accounting).toMatchObject({ acknowledgedRecords: 30011, brokerOffsetGrowth: 30011, match: true });
     expect(await topicEndOffsetTotal(admin, topic)).toBe(30011);
     expect(result.totals.wireBytes).toBeGreaterThan(result.totals.payloadBytes); // its sockets are counted
-    expect(stderr).toContain(': driver platformatic, 2 workers,');
+    expect(stderr).toMatch(/: driver platformatic, 2 workers( on 1 thread)?,/); // one thread on a 1-core machine
 
     const messages = await consumeAll(bootstrap, topic, 30011);
     expect(messages).toHaveLength(30011);

@@ -99,6 +99,7 @@ describe('formatRunHeader', () => {
     // Workers beyond the cores share threads, and the header says how many ran them.
     expect(formatRunHeader({ ...result, threads: 2 })).toContain('on 4 brokers: driver platformatic, 16 workers on 2 threads, 100 B Avro,');
     expect(formatRunHeader({ ...result, threads: 16 })).toContain(', 16 workers, 100 B Avro,');
+    expect(formatRunHeader({ ...result, threads: 1 })).toContain(', 16 workers on 1 thread, 100 B Avro,');
   });
 
   it('states the measured sizes of a schema\'s or a file\'s values, not --record-size', () => {
