@@ -72,6 +72,7 @@ function failGate(failures: Array<string | undefined>): void {
 interface RunFlags {
   set?: string[];
   'producer.config'?: string;
+  commandConfig?: string;
   bootstrapServer?: string;
   repeat: number;
   shard?: string;
@@ -89,6 +90,7 @@ function runCommand(): Command {
       .argParser(collect))
     .addOption(new Option('--producer.config <file>', 'client settings from a properties file, as producer.<property> of the workload ' +
       '(e.g. the client-sasl-ssl.properties of `cluster up --security sasl_ssl`: security.protocol, ssl.*, sasl.*); --set wins over it'))
+    .addOption(new Option('--command-config <file>', 'the same as --producer.config: Kafka 4.x\'s name for it, as produce takes it'))
     .addOption(new Option('--bootstrap-server <hosts>', 'the cluster (host:port,...); default: the local `datastorm cluster up` one'))
     .addOption(new Option('--repeat <n>', 'run the workload n times; gates use each metric\'s median').default(1)
       .argParser(parseIntegerOption('--repeat', 1, 100)))
@@ -104,8 +106,9 @@ function runCommand(): Command {
       if (flags.out) writablePath(flags.out, '--out', 'file');
       const thresholds = parseThresholds(flags.threshold ?? []);
       const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
-      const fileProps = flags['producer.config']
-        ? readPropertiesFile(flags['producer.config'], '--producer.config', 'DS_BAD_PRODUCER_CONFIG').map((line) => `producer.${line}`) : [];
+      const fileLines = (path: string | undefined, flag: string) => (path ? readPropertiesFile(path, flag, 'DS_BAD_PRODUCER_CONFIG') : []);
+      const fileProps = [...fileLines(flags['producer.config'], '--producer.config'), ...fileLines(flags.commandConfig, '--command-config')]
+        .map((line) => `producer.${line}`);
       const workload = readWorkload(file, [...fileProps, ...(flags.set ?? [])]);
       // The reference workload takes no --set: it stays what the baseline's reference was.
       const reference: BenchReference | undefined = flags.vs === undefined ? undefined

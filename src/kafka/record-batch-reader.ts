@@ -1,4 +1,6 @@
-import { ATTRIBUTES_AT, RECORD_BATCH_HEADER_BYTES } from '../produce/record-batch.js';
+import {
+  ATTRIBUTES_AT, BATCH_LENGTH_AT, BATCH_LENGTH_EXCLUDES, LAST_OFFSET_DELTA_AT, MAGIC_AT, RECORD_BATCH_HEADER_BYTES, RECORD_COUNT_AT,
+} from '../produce/record-batch.js';
 
 /**
  * Reads Kafka's record batches (magic 2) only as far as counting needs: offsets from the batch header, and the
@@ -10,12 +12,6 @@ import { ATTRIBUTES_AT, RECORD_BATCH_HEADER_BYTES } from '../produce/record-batc
  * key, valueLength varint, value, headers.
  */
 
-const BATCH_LENGTH_AT = 8;
-/** batchLength counts the bytes after it. */
-const BATCH_LENGTH_EXCLUDES = 12;
-const MAGIC_AT = 16;
-const LAST_OFFSET_DELTA_AT = 23;
-const RECORD_COUNT_AT = 57;
 const CODEC_MASK = 0x07;
 const CONTROL_BATCH_MASK = 0x20;
 

@@ -72,6 +72,19 @@ const TRANSACTIONAL_MASK = 16;
 /** The CRC covers the batch from its attributes on. */
 const CRC_AT = 17;
 export const ATTRIBUTES_AT = 21;
+/** Where a batch's other header fields are, from its start: the one layout the producer writes and the consumer reads. */
+export const BATCH_LENGTH_AT = 8;
+/** batchLength counts the bytes after it. */
+export const BATCH_LENGTH_EXCLUDES = 12;
+const PARTITION_LEADER_EPOCH_AT = 12;
+export const MAGIC_AT = 16;
+export const LAST_OFFSET_DELTA_AT = 23;
+const BASE_TIMESTAMP_AT = 27;
+const MAX_TIMESTAMP_AT = 35;
+const PRODUCER_ID_AT = 43;
+const PRODUCER_EPOCH_AT = 51;
+const BASE_SEQUENCE_AT = 53;
+export const RECORD_COUNT_AT = 57;
 
 export interface RecordBatchHeader {
   recordCount: number;
@@ -91,17 +104,17 @@ export interface RecordBatchHeader {
 export function writeRecordBatchHeader(buf: Buffer, at: number, recordsLength: number, header: RecordBatchHeader): number {
   const size = RECORD_BATCH_HEADER_BYTES + recordsLength;
   buf.writeBigInt64BE(0n, at); // base offset: the broker assigns offsets
-  buf.writeInt32BE(size - 12, at + 8);
-  buf.writeInt32BE(0, at + 12); // partition leader epoch
-  buf.writeInt8(MAGIC, at + 16);
+  buf.writeInt32BE(size - BATCH_LENGTH_EXCLUDES, at + BATCH_LENGTH_AT);
+  buf.writeInt32BE(0, at + PARTITION_LEADER_EPOCH_AT);
+  buf.writeInt8(MAGIC, at + MAGIC_AT);
   buf.writeInt16BE(header.compression | (header.transactional ? TRANSACTIONAL_MASK : 0), at + ATTRIBUTES_AT);
-  buf.writeInt32BE(header.recordCount - 1, at + 23);
-  buf.writeBigInt64BE(BigInt(header.timestampMs), at + 27);
-  buf.writeBigInt64BE(BigInt(header.timestampMs), at + 35);
-  buf.writeBigInt64BE(header.producerId, at + 43);
-  buf.writeInt16BE(header.producerEpoch, at + 51);
-  buf.writeInt32BE(header.firstSequence, at + 53);
-  buf.writeInt32BE(header.recordCount, at + 57);
+  buf.writeInt32BE(header.recordCount - 1, at + LAST_OFFSET_DELTA_AT);
+  buf.writeBigInt64BE(BigInt(header.timestampMs), at + BASE_TIMESTAMP_AT);
+  buf.writeBigInt64BE(BigInt(header.timestampMs), at + MAX_TIMESTAMP_AT);
+  buf.writeBigInt64BE(header.producerId, at + PRODUCER_ID_AT);
+  buf.writeInt16BE(header.producerEpoch, at + PRODUCER_EPOCH_AT);
+  buf.writeInt32BE(header.firstSequence, at + BASE_SEQUENCE_AT);
+  buf.writeInt32BE(header.recordCount, at + RECORD_COUNT_AT);
   buf.writeUInt32BE(crc32c(buf.subarray(at + ATTRIBUTES_AT, at + size)) >>> 0, at + CRC_AT);
   return size;
 }

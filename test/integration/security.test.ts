@@ -123,7 +123,7 @@ describe('a SASL_SSL listener (SCRAM-SHA-512 over TLS) with the client propertie
     const workload = join(outDir, 'secured.yaml');
     writeFileSync(workload, 'name: secured\nnum-records: 20000\nworkers: 1\npartitions: 4\nreplication: 2\n');
     const out = join(outDir, 'bench.json');
-    const bench = cli(['bench', 'run', workload, '--bootstrap-server', secure, '--producer.config', props, '--vs', 'java', '--out', out]);
+    const bench = cli(['bench', 'run', workload, '--bootstrap-server', secure, '--command-config', props, '--vs', 'java', '--out', out]);
     expect(bench.code, bench.stderr).toBe(0);
     const result = JSON.parse(readFileSync(out, 'utf8'));
     expect(result.bench.reference.runs[0].metrics.records_per_sec).toBeGreaterThan(0);
