@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +57,18 @@ describe('datastorm produce on the real cluster', () => {
     expect(result.workers.reduce((sum, w) => sum + w.records, 0)).toBe(60000);
     expect(result.intervals.reduce((sum, i) => sum + i.records, 0)).toBeLessThanOrEqual(60000);
     expect(result.accounting.match).toBe(true);
+  });
+
+  it('writes a --json result longer than a pipe holds whole, to a reader that reads it late', async () => {
+    const topic = uniqueTopic('produce-json-pipe');
+    // 160 workers: each adds its own figures, so the result is past the 64 KB a pipe holds. The reader starts
+    // reading 2 s after the command began: until then the rest waits in the command, which must not exit with it.
+    const produce = [process.execPath, CLI, 'produce', '--bootstrap-server', server, '--json', '--topic', topic, '--num-records', '16000', '--workers', '160'];
+    const run = spawnSync('sh', ['-c', `${produce.map((arg) => `'${arg}'`).join(' ')} 2>/dev/null | (sleep 2; cat)`], { encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(run.stdout.length).toBeGreaterThan(64 * 1024);
+    const result = JSON.parse(run.stdout) as ProduceResult;
+    expect(result.workers).toHaveLength(160);
+    expect(result.accounting).toMatchObject({ acknowledgedRecords: 16000, brokerOffsetGrowth: 16000, match: true });
   });
 
   it('--shared-topic: two processes on one topic each report, and together they reconcile with the broker', async () => {
