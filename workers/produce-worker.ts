@@ -4,6 +4,7 @@ import { createProducerDriver } from '../src/drivers/create-driver.js';
 import type { ProduceTask, WorkerSummary } from '../src/engine/worker-protocol.js';
 import { RecordAccumulator } from '../src/produce/accumulator.js';
 import { BatchBufferPool } from '../src/produce/batch-buffers.js';
+import { BatchLimitControl } from '../src/produce/batch-limit-control.js';
 import { BatchSender } from '../src/produce/batch-sender.js';
 import { ProduceMeter } from '../src/produce/meter.js';
 import { Pacer } from '../src/produce/pacer.js';
@@ -58,6 +59,8 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
     batchLimitBytes: task.buffers.batchLimitBytes, lingerUs: config.lingerMs * 1000, newRunAt: task.warmupRecords,
     listRecords: driver.takes === 'listed',
   });
+  const limitControl = new BatchLimitControl({ maxBytes: task.buffers.batchLimitBytes, queueTargetUs: config.queueTargetMs * 1000 }, nowUs());
+  accumulator.limitBytes = limitControl.limitBytes;
   const firstSendAtMs = epochMs();
   let lastAckAtMs = firstSendAtMs;
   const acknowledged = new BigInt64Array(task.acknowledged);
@@ -65,6 +68,8 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
     maxInFlight: config.maxInFlight, idempotent: config.idempotent, nowUs,
     onAcknowledged: (batch) => {
       Atomics.add(acknowledged, workerId, BigInt(batch.recordCount));
+      const ackUs = nowUs();
+      accumulator.limitBytes = limitControl.acknowledged(batch.sizeBytes, ackUs - batch.sentUs, ackUs);
       lastAckAtMs = epochMs();
     },
     onSettled: () => control.wake(),
@@ -85,6 +90,7 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
   return {
     workerId, last, wireBytes: driver.wireBytes(), requests: sender.requests, firstSendAtMs, lastAckAtMs,
     firstSteadyAtMs: loop.firstSteadyAtMs, bufferWaitMs: loop.bufferWaitUs / 1000,
+    batchLimitEndBytes: limitControl.limitBytes,
   };
 }
 

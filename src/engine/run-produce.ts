@@ -65,6 +65,7 @@ function bufferPlanOf(config: RunConfig, largestRecordBytes: number): BatchBuffe
   return planBatchBuffers({
     batchBytes: config.batchBytes, bufferMemoryBytes: config.bufferMemoryBytes, workers: config.workers, largestRecordBytes,
     maxInFlight: config.maxInFlight, openPartitions: config.keys === 'none' ? 1 : config.partitions,
+    sharesThread: threadsFor(config.workers, availableParallelism()) < config.workers,
   });
 }
 
@@ -222,6 +223,7 @@ function resultOf(header: RunHeader, pool: ProducePool, measured: Measured, run:
       requests: s.requests,
       errors: failedRecords(perWorker[s.workerId].errors),
       bufferWaitMs: s.bufferWaitMs,
+      batchLimitEndBytes: s.batchLimitEndBytes,
       latency: latencyResult(perWorker[s.workerId].latency),
     })),
     accounting: {

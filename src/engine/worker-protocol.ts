@@ -61,4 +61,6 @@ export interface WorkerSummary {
   firstSteadyAtMs?: number;
   /** Time appending waited for a free batch buffer (backpressure from buffer.memory). */
   bufferWaitMs: number;
+  /** The batch limit the worker's BatchLimitControl ended at. */
+  batchLimitEndBytes: number;
 }

@@ -20,6 +20,8 @@ export class ProducerBatch implements EncodedRecords {
   /** Bytes of values, as Kafka's perf tool counts MB. */
   payloadBytes = 0;
   firstAppendUs = 0;
+  /** When the batch was handed to the driver: its round trip is measured from here. */
+  sentUs = 0;
   /**
    * Records appended at one time, with consecutive indexes in the worker's sequence, as flat quadruples:
    * first index, count, append time (µs), value bytes. The latency of a run is recorded once with its count.
@@ -84,8 +86,12 @@ export interface AccumulatorSettings {
 export class RecordAccumulator {
   private readonly open = new Map<number, ProducerBatch>();
   private readonly full: ProducerBatch[] = [];
+  /** Where batches close now: settings.batchLimitBytes, or less while a BatchLimitControl holds it lower. */
+  limitBytes: number;
 
-  constructor(private readonly pool: BatchBufferPool, private readonly settings: AccumulatorSettings) {}
+  constructor(private readonly pool: BatchBufferPool, private readonly settings: AccumulatorSettings) {
+    this.limitBytes = settings.batchLimitBytes;
+  }
 
   /** Bytes a record takes in the open batch of its partition (its offset delta is that batch's next). */
   private sizeIn(batch: ProducerBatch | undefined, key: Buffer | null, value: Buffer): number {
@@ -98,7 +104,7 @@ export class RecordAccumulator {
    */
   appendToOpen(partition: number, key: Buffer | null, value: Buffer, index: number, appendUs: number): boolean {
     const batch = this.open.get(partition);
-    if (!batch || !batch.fits(this.sizeIn(batch, key, value), this.settings.batchLimitBytes)) return false;
+    if (!batch || !batch.fits(this.sizeIn(batch, key, value), this.limitBytes)) return false;
     batch.append(key, value, index, appendUs, this.settings.newRunAt);
     return true;
   }
@@ -109,7 +115,7 @@ export class RecordAccumulator {
    */
   append(partition: number, key: Buffer | null, value: Buffer, index: number, appendUs: number): boolean {
     let batch = this.open.get(partition);
-    if (batch && !batch.fits(this.sizeIn(batch, key, value), this.settings.batchLimitBytes)) {
+    if (batch && !batch.fits(this.sizeIn(batch, key, value), this.limitBytes)) {
       this.open.delete(partition);
       this.full.push(batch);
       batch = undefined;
@@ -118,7 +124,7 @@ export class RecordAccumulator {
       const buffer = this.pool.take();
       if (!buffer) return false;
       batch = new ProducerBatch(buffer, partition, this.settings.listRecords);
-      if (!batch.fits(this.sizeIn(batch, key, value), this.settings.batchLimitBytes)) {
+      if (!batch.fits(this.sizeIn(batch, key, value), this.limitBytes)) {
         this.pool.give(buffer);
         throw new RangeError(`a record of ${value.length} B does not fit a batch buffer of ${buffer.length} B`);
       }

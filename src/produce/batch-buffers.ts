@@ -29,30 +29,34 @@ export interface BufferPlanInput {
   maxInFlight: number;
   /** Partitions a worker may have a batch open in at once: every partition for keyed records, one for the sticky partitioner. */
   openPartitions: number;
+  /** Workers take turns on one thread (more workers than threads). */
+  sharesThread: boolean;
 }
 
 /**
- * Each worker gets at least two buffers (one in flight while the next fills), so an unkeyed batch is at most half
- * a worker's share: with 16 workers and buffer.memory 32 MB, batches close at 1 MB whatever --batch says; keyed
- * records over 8 partitions with 5 requests in flight, at 157 KB (a 13th of the share). And at
- * most one open batch per partition it writes to, plus the batches it keeps in flight: a full batch that no
- * request slot can take would only wait, and the latency of its records would measure a queue in the client,
- * not the cluster. (With fewer buffers than partitions, keyed records ran at 1,000 records/s in batches of a few
- * records: every new partition's batch waited for an acknowledgement to free a buffer.)
+ * A worker with a thread to itself gets two buffers (one in flight while the next fills), so an unkeyed batch is at
+ * most half its share. Workers that take turns on a thread get one each: while one waits for its acknowledgement the
+ * others keep the thread busy, and a second buffer each only doubled what the run held (16 workers, --batch 16MB:
+ * 32 batches in flight, p99 600-800 ms against 150-250 ms with one each, at the same throughput). Keyed records get
+ * one open batch per partition it writes to, plus the batches it keeps in flight: a full batch that no request slot
+ * can take would only wait, and the latency of its records would measure a queue in the client, not the cluster.
+ * (With fewer buffers than partitions, keyed records ran at 1,000 records/s in batches of a few records: every new
+ * partition's batch waited for an acknowledgement to free a buffer.)
  */
-export function planBatchBuffers({ batchBytes, bufferMemoryBytes, workers, largestRecordBytes, maxInFlight, openPartitions }: BufferPlanInput): BatchBufferPlan {
+export function planBatchBuffers({ batchBytes, bufferMemoryBytes, workers, largestRecordBytes, maxInFlight, openPartitions, sharesThread }: BufferPlanInput): BatchBufferPlan {
   const share = Math.floor(bufferMemoryBytes / workers);
-  // Unkeyed: the sticky batch and at least one in flight. Keyed: a batch open in every partition and a full
-  // window in flight; with one spare buffer, every wait for one sent the open batches while they held a few
-  // records (16 workers, --batch 16MB, keyed over 8 partitions: 4,000 records/s).
-  const buffersWanted = openPartitions === 1 ? 2 : openPartitions + maxInFlight;
+  // Unkeyed: the sticky batch, and one in flight unless other workers fill the thread meanwhile. Keyed: a batch
+  // open in every partition and a full window in flight; with one spare buffer, every wait for one sent the open
+  // batches while they held a few records (16 workers, --batch 16MB, keyed over 8 partitions: 4,000 records/s).
+  const fewest = openPartitions === 1 && sharesThread ? 1 : 2;
+  const buffersWanted = openPartitions === 1 ? fewest : openPartitions + maxInFlight;
   const batchLimitBytes = Math.min(batchBytes, Math.floor(share / buffersWanted) - REQUEST_ROOM_BYTES);
   // A record larger than the limit goes alone in its batch (as in Java): a buffer must hold it.
   const largestBatch = RECORD_BATCH_HEADER_BYTES + recordSize(0, MAX_KEY_BYTES, largestRecordBytes);
   const bufferBytes = REQUEST_ROOM_BYTES + Math.max(batchLimitBytes, largestBatch);
-  if (2 * bufferBytes > share) {
+  if (fewest * bufferBytes > share) {
     throw new DataStormError('DS_BUFFER_TOO_SMALL',
-      `buffer.memory ${bufferMemoryBytes} B split across ${workers} workers leaves ${share} B each: not two batches of one ${largestRecordBytes} B record`,
+      `buffer.memory ${bufferMemoryBytes} B split across ${workers} workers leaves ${share} B each: not ${fewest === 1 ? 'one batch' : 'two batches'} of one ${largestRecordBytes} B record`,
       { hint: 'raise buffer.memory (--buffer-memory) or use fewer --workers' });
   }
   return { batchLimitBytes, bufferBytes, buffersPerWorker: Math.min(Math.floor(share / bufferBytes), maxInFlight + openPartitions) };

@@ -86,6 +86,7 @@ export class BatchSender {
     this.inFlight++;
     this.requests++;
     this.partitionsInFlight.add(batch.partition);
+    batch.sentUs = this.settings.nowUs();
     this.driver.send(batch).then(
       async () => {
         const ackUs = this.settings.nowUs();

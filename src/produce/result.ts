@@ -42,6 +42,8 @@ export interface WorkerResult {
   errors: number;
   /** Time appending waited for a free batch buffer: buffer.memory was full (backpressure). */
   bufferWaitMs: number;
+  /** Where the worker closed its batches at the end (below the plan's limit while requests queued over --queue-target). */
+  batchLimitEndBytes?: number;
   latency: LatencyResult;
 }
 

@@ -48,6 +48,23 @@ export function formatAccountingLine(result: ProduceResult): string {
     : `accounting: MISMATCH: ${acknowledgedRecords} records acknowledged but ${result.config.topic}'s offsets grew by ${brokerOffsetGrowth}`;
 }
 
+/**
+ * The batches the run sent: how many records a request carried on average, and (with --queue-target) where the
+ * workers' batch limits ended; undefined for results written before batch limits were recorded.
+ */
+export function formatBatchesLine(result: ProduceResult): string | undefined {
+  const limits = result.workers.map((w) => w.batchLimitEndBytes).filter((bytes): bytes is number => bytes !== undefined);
+  if (limits.length === 0) return undefined;
+  const requests = result.workers.reduce((sum, w) => sum + w.requests, 0);
+  const records = result.workers.reduce((sum, w) => sum + w.records, 0);
+  const kb = (bytes: number) => Math.round(bytes / 1024);
+  const mean = requests > 0 ? `${Math.round(records / requests)} records (${kb(result.totals.payloadBytes / requests)} KB of values)` : 'none';
+  const ended = Math.min(...limits) === Math.max(...limits) ? `${kb(limits[0])} KB` : `${kb(Math.min(...limits))}-${kb(Math.max(...limits))} KB`;
+  const queueTargetMs = result.config.queueTargetMs ?? 0;
+  const control = queueTargetMs > 0 ? `batch limits ended at ${ended} (--queue-target ${queueTargetMs} ms)` : `batch limit ${ended}`;
+  return `batches: ${requests} requests, ${mean} per request; ${control}`;
+}
+
 export function formatErrorsLine(errors: Record<string, number>): string {
   const entries = Object.entries(errors).sort(([a], [b]) => a.localeCompare(b));
   const count = entries.reduce((sum, [, n]) => sum + n, 0);
@@ -86,11 +103,22 @@ export function formatRunHeader(result: RunHeader): string {
   const driver = c.driver && c.driver !== 'kafkajs' ? `driver ${c.driver}, ` : '';
   return `topic ${c.topic} (${c.partitions} partitions) on ${result.cluster.brokers} brokers` +
     `${result.cluster.embedded ? ' (embedded local cluster)' : ''}${secured}: ${driver}${formatWorkers(c.workers, result.threads)}, ${formatValues(c, result.values)}, batch ${c.batchBytes} B, ` +
-    `buffer.memory ${c.bufferMemoryBytes} B (${result.buffers.buffersPerWorker} batch buffers/worker: batches close at ${result.buffers.batchLimitBytes} B), ` +
+    `buffer.memory ${c.bufferMemoryBytes} B (${formatBatchBuffers(result.buffers, c.queueTargetMs)}), ` +
     `linger ${c.lingerMs} ms, ${c.maxInFlight} in flight/worker, compression ${c.compression}, acks ${c.acks === -1 ? 'all' : c.acks}, ` +
     `${c.idempotent ? 'idempotent' : 'not idempotent'}, ` +
     `${c.throughputRps > 0 ? `${c.throughputRps} records/s limit` : 'no rate limit'}; ` +
     `machine ${result.machine.cpuCount} x ${result.machine.cpuModel}, Node ${result.machine.nodeVersion}; latency per record, send to ack`;
+}
+
+/**
+ * How batches close: at the plan's limit, or (--queue-target) at most there and smaller while requests queue at the
+ * brokers. Results written before the queue target existed closed at the limit.
+ */
+function formatBatchBuffers(buffers: RunHeader['buffers'], queueTargetMs = 0): string {
+  const count = `${buffers.buffersPerWorker} batch buffer${buffers.buffersPerWorker === 1 ? '' : 's'}/worker`;
+  return queueTargetMs > 0
+    ? `${count}: batches close at up to ${buffers.batchLimitBytes} B, smaller while requests queue over ${queueTargetMs} ms at the brokers`
+    : `${count}: batches close at ${buffers.batchLimitBytes} B`;
 }
 
 /** `16 workers on 2 threads` when workers share threads; results before threads were recorded had one each. */

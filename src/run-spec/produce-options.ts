@@ -54,6 +54,8 @@ export const PRODUCE_OPTIONS: Record<string, OptionSpec> = {
     defaultValue: 512 * 1024, defaultDescription: '512KB', parse: (v) => parseSize('--batch', v) },
   linger: { flags: '--linger <ms>', description: 'a batch leaves once its first record has waited this long, full or not, even while the worker is busy appending (checked every 32 records); until a request slot is free it keeps taking records', defaultValue: 5,
     parse: parseIntegerOption('--linger', 0, 60_000) },
+  queueTarget: { flags: '--queue-target <ms>', description: 'how long a batch may queue at the brokers beyond the quickest round trip each worker has seen lately: above it the worker closes smaller batches, below it larger ones up to --batch (so latency measures the cluster, not a full --buffer-memory); 0: batches always close at --batch or the worker\'s share of --buffer-memory, as in Kafka\'s producer',
+    defaultValue: 50, parse: parseIntegerOption('--queue-target', 0, 60_000) },
   maxInFlight: { flags: '--max-in-flight <n>', description: 'produce requests each worker keeps in flight', defaultValue: 5,
     parse: parseIntegerOption('--max-in-flight', 1, 1000) },
   bufferMemory: { flags: '--buffer-memory <bytes>', description: 'memory for batches, all workers together (Kafka\'s buffer.memory): each worker writes its batches into its share and waits for acknowledgements when it is full',
@@ -105,6 +107,7 @@ export interface ProduceFlags {
   batch: number;
   linger: number;
   maxInFlight: number;
+  queueTarget: number;
   bufferMemory: number;
   maxBlock: number;
   compression: RunConfig['compression'];
@@ -241,6 +244,7 @@ export function toProduceRun(parsed: ProduceFlags, typed: (key: keyof ProduceFla
     batchBytes: flags.batch,
     lingerMs: flags.linger,
     maxInFlight: flags.maxInFlight,
+    queueTargetMs: flags.queueTarget,
     bufferMemoryBytes: flags.bufferMemory,
     maxBlockMs: flags.maxBlock,
     compression: flags.compression,

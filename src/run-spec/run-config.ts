@@ -37,6 +37,11 @@ export interface RunConfig {
   lingerMs: number;
   /** Produce requests a worker keeps in flight at once. */
   maxInFlight: number;
+  /**
+   * Queueing at the brokers each worker allows beyond its quickest round trip before it closes smaller batches
+   * (src/produce/batch-limit-control.ts); 0: batches close at batchBytes or the worker's share, as Kafka's producer.
+   */
+  queueTargetMs: number;
   /** Kafka's buffer.memory, for the whole run: split evenly across the workers; batches are written into it. */
   bufferMemoryBytes: number;
   /** Kafka's max.block.ms: how long appending a record may wait for buffer memory before the record fails. */

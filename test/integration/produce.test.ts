@@ -95,8 +95,9 @@ describe('datastorm produce on the real cluster', () => {
 
   it('holds its batches in --buffer-memory: appending waits for acknowledgements, no batch passes the limit, nothing is lost', async () => {
     const topic = uniqueTopic('produce-buffer');
+    // --queue-target 0: batches close at the limit buffer.memory sets, as in Kafka's producer.
     const { code, result, stderr } = produceJson(['--topic', topic, '--num-records', '60000', '--workers', '2', '--batch', '1MB',
-      '--buffer-memory', '256KB', '--partitions', '4']);
+      '--buffer-memory', '256KB', '--partitions', '4', '--queue-target', '0']);
     expect(code).toBe(0);
     // 128 KB a worker: two buffers of 64 KB, batches closing just under that.
     expect(result.buffers).toEqual({ batchLimitBytes: 65_024, bufferBytes: 65_536, buffersPerWorker: 2 });
@@ -108,6 +109,22 @@ describe('datastorm produce on the real cluster', () => {
     const messages = await consumeAll(bootstrap, topic, 60000);
     expect(messages).toHaveLength(60000);
     for (const message of messages) expect(schema.isValid(schema.fromBuffer(message.value!))).toBe(true);
+  });
+
+  it('sizes batches to the brokers\' queue (--queue-target) within the plan, one buffer a worker when workers share threads', () => {
+    const topic = uniqueTopic('produce-queue-target');
+    const { code, result, stderr } = produceJson(['--topic', topic, '--num-records', '200000', '--workers', '8', '--batch', '16MB']);
+    expect(code).toBe(0);
+    const sharing = (result.threads ?? result.config.workers) < result.config.workers;
+    expect(result.buffers.buffersPerWorker).toBe(sharing ? 1 : 2);
+    expect(result.buffers.batchLimitBytes).toBe(Math.floor(32 * 1024 * 1024 / 8 / result.buffers.buffersPerWorker) - 512);
+    expect(stderr).toContain(`batches close at up to ${result.buffers.batchLimitBytes} B, smaller while requests queue over 50 ms at the brokers`);
+    for (const w of result.workers) {
+      expect(w.batchLimitEndBytes).toBeGreaterThanOrEqual(128 * 1024);
+      expect(w.batchLimitEndBytes).toBeLessThanOrEqual(result.buffers.batchLimitBytes);
+    }
+    expect(stderr).toMatch(/^batches: \d+ requests, \d+ records \(\d+ KB of values\) per request; batch limits ended at \d+(-\d+)? KB \(--queue-target 50 ms\)$/m);
+    expect(result.accounting).toMatchObject({ acknowledgedRecords: 200000, brokerOffsetGrowth: 200000, match: true });
   });
 
   it('gives keyed records a buffer in every partition: no record waits out --max-block, nothing is lost', () => {

@@ -17,19 +17,30 @@ function accumulatorOf(buffers: number, bufferBytes: number, lingerUs = 5000, ne
 }
 
 describe('planBatchBuffers', () => {
-  it('splits buffer.memory across the workers, at least two buffers each, batches closing at half a share', () => {
-    expect(planBatchBuffers({ batchBytes: 16 * MB, bufferMemoryBytes: 32 * MB, workers: 16, largestRecordBytes: 250, maxInFlight: 5, openPartitions: 1 }))
+  it('splits buffer.memory across the workers, two buffers each on a thread of their own, batches closing at half a share', () => {
+    expect(planBatchBuffers({ batchBytes: 16 * MB, bufferMemoryBytes: 32 * MB, workers: 16, largestRecordBytes: 250, maxInFlight: 5, openPartitions: 1, sharesThread: false }))
       .toEqual({ batchLimitBytes: MB - REQUEST_ROOM_BYTES, bufferBytes: MB, buffersPerWorker: 2 });
     // 63 buffers would fit; a worker holds one more than it keeps in flight.
-    expect(planBatchBuffers({ batchBytes: 512 * 1024, bufferMemoryBytes: 32 * MB, workers: 1, largestRecordBytes: 250, maxInFlight: 5, openPartitions: 1 }))
+    expect(planBatchBuffers({ batchBytes: 512 * 1024, bufferMemoryBytes: 32 * MB, workers: 1, largestRecordBytes: 250, maxInFlight: 5, openPartitions: 1, sharesThread: false }))
       .toEqual({ batchLimitBytes: 512 * 1024, bufferBytes: 512 * 1024 + REQUEST_ROOM_BYTES, buffersPerWorker: 6 });
     // A record larger than --batch goes alone: the buffers hold it.
-    expect(planBatchBuffers({ batchBytes: 16 * 1024, bufferMemoryBytes: 32 * MB, workers: 2, largestRecordBytes: 200 * 1024, maxInFlight: 5, openPartitions: 1 }).bufferBytes)
+    expect(planBatchBuffers({ batchBytes: 16 * 1024, bufferMemoryBytes: 32 * MB, workers: 2, largestRecordBytes: 200 * 1024, maxInFlight: 5, openPartitions: 1, sharesThread: false }).bufferBytes)
       .toBeGreaterThan(200 * 1024 + REQUEST_ROOM_BYTES);
   });
 
+  it('gives workers that share a thread one buffer each: the others fill the thread while one waits', () => {
+    expect(planBatchBuffers({ batchBytes: 16 * MB, bufferMemoryBytes: 32 * MB, workers: 16, largestRecordBytes: 250, maxInFlight: 5, openPartitions: 1, sharesThread: true }))
+      .toEqual({ batchLimitBytes: 2 * MB - REQUEST_ROOM_BYTES, bufferBytes: 2 * MB, buffersPerWorker: 1 });
+    // One buffer needs only one batch of the largest record in the share.
+    expect(planBatchBuffers({ batchBytes: MB, bufferMemoryBytes: 64 * 1024, workers: 16, largestRecordBytes: 3000, maxInFlight: 5, openPartitions: 1, sharesThread: true }).buffersPerWorker)
+      .toBe(1);
+    // Keyed records keep a batch open in every partition, whatever the thread.
+    expect(planBatchBuffers({ batchBytes: 512 * 1024, bufferMemoryBytes: 32 * MB, workers: 16, largestRecordBytes: 250, maxInFlight: 5, openPartitions: 8, sharesThread: true }).buffersPerWorker)
+      .toBe(13);
+  });
+
   it('gives keyed records a buffer for an open batch in every partition, and those in flight, within the share', () => {
-    const keyed = { batchBytes: 512 * 1024, bufferMemoryBytes: 32 * MB, workers: 2, largestRecordBytes: 250, maxInFlight: 5 };
+    const keyed = { batchBytes: 512 * 1024, bufferMemoryBytes: 32 * MB, workers: 2, largestRecordBytes: 250, maxInFlight: 5, sharesThread: false };
     expect(planBatchBuffers({ ...keyed, openPartitions: 8 }).buffersPerWorker).toBe(13);
     // Batches shrink so that a batch in each of 100 partitions and 5 in flight fit a 16 MB share.
     expect(planBatchBuffers({ ...keyed, openPartitions: 100 }))
@@ -39,9 +50,11 @@ describe('planBatchBuffers', () => {
   });
 
   it('refuses a share too small for two batches of the largest record, before anything runs', () => {
-    const error = errorOf(() => planBatchBuffers({ batchBytes: MB, bufferMemoryBytes: 64 * 1024, workers: 16, largestRecordBytes: 3000, maxInFlight: 5, openPartitions: 1 }));
+    const error = errorOf(() => planBatchBuffers({ batchBytes: MB, bufferMemoryBytes: 64 * 1024, workers: 16, largestRecordBytes: 3000, maxInFlight: 5, openPartitions: 1, sharesThread: false }));
     expect(error.code).toBe('DS_BUFFER_TOO_SMALL');
     expect(error.message).toBe('buffer.memory 65536 B split across 16 workers leaves 4096 B each: not two batches of one 3000 B record');
+    const shared = errorOf(() => planBatchBuffers({ batchBytes: MB, bufferMemoryBytes: 32 * 1024, workers: 16, largestRecordBytes: 3000, maxInFlight: 5, openPartitions: 1, sharesThread: true }));
+    expect(shared.message).toBe('buffer.memory 32768 B split across 16 workers leaves 2048 B each: not one batch of one 3000 B record');
   });
 });
 

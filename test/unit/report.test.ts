@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHistogram, encodeHistogram, recordLatencyUs, summarizeLatency } from '../../src/report/histograms.js';
 import {
-  formatAccountingLine, formatErrorsLine, formatIntendedLatencyLine, formatPartialLine, formatProduceProgress, formatResultTable, formatRunHeader,
+  formatAccountingLine, formatBatchesLine, formatErrorsLine, formatIntendedLatencyLine, formatPartialLine, formatProduceProgress, formatResultTable, formatRunHeader,
   formatSummaryLine, formatWindowLine,
   formatWorkersOverCoresNote,
 } from '../../src/report/produce-report.js';
@@ -82,6 +82,24 @@ describe('formatResultTable', () => {
   });
 });
 
+describe('formatBatchesLine', () => {
+  it('gives the records per request and where the batch limits ended, or nothing for results before limits were recorded', () => {
+    const result = produceResult({ records: 10, latenciesUs: [1000] });
+    result.totals.payloadBytes = 3_000_000;
+    result.workers = [
+      { ...result.workers[0], workerId: 0, records: 6000, requests: 4, batchLimitEndBytes: 131_072 },
+      { ...result.workers[0], workerId: 1, records: 6000, requests: 8, batchLimitEndBytes: 1_048_576 },
+    ];
+    result.config.queueTargetMs = 50;
+    expect(formatBatchesLine(result)).toBe('batches: 12 requests, 1000 records (244 KB of values) per request; batch limits ended at 128-1024 KB (--queue-target 50 ms)');
+    result.config.queueTargetMs = 0;
+    result.workers[0].batchLimitEndBytes = 1_048_576;
+    expect(formatBatchesLine(result)).toBe('batches: 12 requests, 1000 records (244 KB of values) per request; batch limit 1024 KB');
+    result.workers = result.workers.map(({ batchLimitEndBytes: _, ...worker }) => worker);
+    expect(formatBatchesLine(result)).toBeUndefined();
+  });
+});
+
 describe('formatRunHeader', () => {
   it('states the settings that ran, buffer.memory and where batches close included', () => {
     const result = produceResult({ records: 10, latenciesUs: [1000] });
@@ -96,6 +114,11 @@ describe('formatRunHeader', () => {
     expect(formatRunHeader(result)).toContain('on 4 brokers: 16 workers,');
     result.config.driver = 'platformatic';
     expect(formatRunHeader(result)).toContain('on 4 brokers: driver platformatic, 16 workers,');
+    // With --queue-target, the limit is where batches close at most.
+    result.config.queueTargetMs = 50;
+    result.buffers = { batchLimitBytes: 2_096_640, bufferBytes: 2_097_152, buffersPerWorker: 1 };
+    expect(formatRunHeader(result)).toContain('buffer.memory 33554432 B (1 batch buffer/worker: batches close at up to 2096640 B, ' +
+      'smaller while requests queue over 50 ms at the brokers), linger 5 ms,');
     // Workers beyond the cores share threads, and the header says how many ran them.
     expect(formatRunHeader({ ...result, threads: 2 })).toContain('on 4 brokers: driver platformatic, 16 workers on 2 threads, 100 B Avro,');
     expect(formatRunHeader({ ...result, threads: 16 })).toContain(', 16 workers, 100 B Avro,');
