@@ -10,6 +10,8 @@ import { ProduceMeter } from '../src/produce/meter.js';
 import { Pacer } from '../src/produce/pacer.js';
 import { monotonicValue } from '../src/produce/payloads.js';
 import { RecordPlacer } from '../src/produce/record-placer.js';
+import { TransactionCycle } from '../src/produce/transaction-cycle.js';
+import type { TransactionalDriver } from '../src/drivers/producer-driver.js';
 import { valueViews } from '../src/produce/shared-values.js';
 import { WorkerControl } from './worker-control.js';
 
@@ -41,7 +43,9 @@ async function valueSource(task: ProduceTask): Promise<(index: number) => Buffer
  * buffers in Kafka's format and sent from an in-flight window; figures go to the main thread on request.
  */
 export default async function produceWorker(task: ProduceTask): Promise<WorkerSummary> {
-  const { config, workerId } = task;
+  const { config: runConfig, workerId } = task;
+  // Producers must not share a transactional id (each would fence the other): the worker's id is its own.
+  const config = runConfig.transaction ? { ...runConfig, transaction: { ...runConfig.transaction, id: `${runConfig.transaction.id}-${workerId}` } } : runConfig;
   const valueOf = await valueSource(task);
   const driver = await createProducerDriver(config, task.bootstrap, `datastorm-worker-${workerId}`);
   const pacer = new Pacer(task.throughputRps, task.records ?? Infinity);
@@ -54,6 +58,8 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
     throw error;
   }
   await control.ready();
+  const cycle = config.transaction ? new TransactionCycle(driver as TransactionalDriver, config.transaction.durationMs * 1000) : undefined;
+  await cycle?.begin(nowUs());
 
   const accumulator = new RecordAccumulator(new BatchBufferPool(task.buffers.bufferBytes, task.buffers.buffersPerWorker), {
     batchLimitBytes: task.buffers.batchLimitBytes, lingerUs: config.lingerMs * 1000, newRunAt: task.warmupRecords,
@@ -65,23 +71,28 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
   let lastAckAtMs = firstSendAtMs;
   const acknowledged = new BigInt64Array(task.acknowledged);
   const sender = new BatchSender(driver, accumulator, meter, {
-    maxInFlight: config.maxInFlight, idempotent: config.idempotent, nowUs,
+    maxInFlight: config.maxInFlight, idempotent: config.idempotent, nowUs, transaction: cycle,
     onAcknowledged: (batch) => {
       Atomics.add(acknowledged, workerId, BigInt(batch.recordCount));
+      cycle?.acknowledged(batch);
       const ackUs = nowUs();
       accumulator.limitBytes = limitControl.acknowledged(batch.sizeBytes, ackUs - batch.sentUs, ackUs);
       lastAckAtMs = epochMs();
     },
     onSettled: () => control.wake(),
   });
-  const loop = new AppendLoop(task, { pacer, meter, control, accumulator, sender, valueOf,
+  const loop = new AppendLoop(task, { pacer, meter, control, accumulator, sender, valueOf, cycle,
     placer: new RecordPlacer(accumulator, config.keys, config.partitions, task.partitions) });
   await loop.run();
   // The end (or a stop): what was appended is sent, unless a fatal error makes sending pointless.
   while (sender.busy) {
+    await rollTransaction(cycle, sender, false);
     sender.dispatch(nowUs(), true);
     await control.woken(1000);
   }
+  // The last transaction is committed, or aborted after a failure: what was counted committed is what consumers see.
+  if (sender.fatal) await cycle?.abort().catch(() => undefined);
+  else await rollTransaction(cycle, sender, true);
 
   await driver.close();
   if (sender.fatal) control.post({ type: 'fatal', workerId, ...sender.fatal });
@@ -89,9 +100,18 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
   control.close();
   return {
     workerId, last, wireBytes: driver.wireBytes(), requests: sender.requests, firstSendAtMs, lastAckAtMs,
-    firstSteadyAtMs: loop.firstSteadyAtMs, bufferWaitMs: loop.bufferWaitUs / 1000,
+    firstSteadyAtMs: loop.firstSteadyAtMs, bufferWaitMs: loop.bufferWaitUs / 1000, transactions: cycle?.counts,
     batchLimitEndBytes: limitControl.limitBytes,
   };
+}
+
+/** Commits a transaction that is due (see TransactionCycle.roll); a failed commit ends the run. */
+async function rollTransaction(cycle: TransactionCycle | undefined, sender: BatchSender, ending: boolean): Promise<void> {
+  try {
+    await cycle?.roll(nowUs(), sender.inFlight, ending);
+  } catch (error) {
+    sender.fatal ??= { code: 'DS_TRANSACTION_FAILED', message: `committing a transaction failed: ${(error as Error).message}` };
+  }
 }
 
 interface LoopParts {
@@ -102,6 +122,7 @@ interface LoopParts {
   sender: BatchSender;
   placer: RecordPlacer;
   valueOf: (index: number) => Buffer;
+  cycle?: TransactionCycle;
 }
 
 /**
@@ -127,6 +148,7 @@ class AppendLoop {
   async run(): Promise<void> {
     const { pacer, control, sender } = this.parts;
     while (!control.stopping && sender.fatal === undefined && this.generated < this.total) {
+      if (this.parts.cycle) await rollTransaction(this.parts.cycle, sender, false);
       const now = nowUs();
       if (now >= this.endUs) break;
       const due = pacer.dueBy(now - this.startUs);

@@ -71,6 +71,8 @@ export function javaProducerPerfArgs(config: RunConfig, bootstrap: string[], sec
     ...payload,
     '--throughput', String(config.throughputRps),
     ...(config.warmupRecords > 0 ? ['--warmup-records', String(config.warmupRecords)] : []),
+    // One Java producer: the run's id as it is (DataStorm's workers add -<worker> to it).
+    ...(config.transaction ? ['--transactional-id', config.transaction.id, '--transaction-duration-ms', String(config.transaction.durationMs)] : []),
     '--reporting-interval', String(config.reportingIntervalMs),
     ...(Object.keys(javaSecurityProperties(config)).length > 0 ? ['--command-config', securityFile] : []),
     '--command-property', ...props,

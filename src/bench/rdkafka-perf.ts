@@ -55,6 +55,11 @@ export function rdkafkaPerfArgs(config: RunConfig, bootstrap: string[], latencyF
       hint: 'compare a payload file with --vs java, or give the workload a record-size',
     });
   }
+  if (config.transaction) {
+    throw new DataStormError('DS_RDKAFKA_PERF_TRANSACTIONS', 'rdkafka_performance does not produce in transactions', {
+      hint: 'compare transactions with --vs java (perf-test\'s --transactional-id)',
+    });
+  }
   if (config.security.protocol !== 'PLAINTEXT') {
     throw new DataStormError('DS_RDKAFKA_PERF_SECURITY', `the librdkafka comparison runs on PLAINTEXT listeners, not ${config.security.protocol}`, {
       hint: 'compare a secured cluster with --vs java',

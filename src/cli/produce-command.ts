@@ -6,7 +6,7 @@ import { formatError, INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
 import { interruptible } from './interrupt.js';
 import { ProgressLine } from './progress-line.js';
 import {
-  formatAccountingLine, formatBatchesLine, formatErrorsLine, formatIntendedLatencyLine, formatMetricsTable, formatPartialLine, formatProduceProgress,
+  formatAccountingLine, formatBatchesLine, formatErrorsLine, formatTransactionsLine, formatIntendedLatencyLine, formatMetricsTable, formatPartialLine, formatProduceProgress,
   formatResultTable, formatRunHeader, formatSummaryLine, formatWindowLine,
 } from '../report/produce-report.js';
 import { verdictOf, type ProduceResult } from '../produce/result.js';
@@ -39,8 +39,7 @@ export function printProduceReport(result: ProduceResult, output: ProduceOutput)
   if (output.printMetrics) stderr(formatMetricsTable(result));
   stderr(formatErrorsLine(result.totals.errors));
   stderr(formatAccountingLine(result));
-  const batches = formatBatchesLine(result);
-  if (batches) stderr(batches);
+  for (const line of [formatTransactionsLine(result), formatBatchesLine(result)]) if (line) stderr(line);
   if (result.faults) for (const line of formatFaultLines(result.faults)) stderr(line);
   if (output.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }

@@ -1,22 +1,27 @@
 import { connect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import type { Producer } from 'kafkajs';
+import type { Producer, Transaction } from 'kafkajs';
 import { compressionTypeOf } from '../kafka/codecs.js';
 import { PRODUCER_RETRY, createKafka } from '../kafka/kafka-client.js';
 import { PreEncodedMessage } from '../kafka/kafkajs-patches.js';
 import type { ProducerBatch } from '../produce/accumulator.js';
 import type { RunConfig } from '../run-spec/run-config.js';
-import { SendFailure, errorTypeOf, type ProducerDriver } from './producer-driver.js';
+import { SendFailure, errorTypeOf, type TransactionalDriver } from './producer-driver.js';
 import { bytesWritten, releasedAfter } from './socket-flush.js';
+
+/** kafkajs's own default transaction timeout, and the brokers' default transaction.max.timeout.ms. */
+const TRANSACTION_TIMEOUT_FLOOR_MS = 60_000;
+const TRANSACTION_TIMEOUT_CAP_MS = 900_000;
 
 /**
  * kafkajs 2.2.4 with DataStorm's send-path fixes: each batch goes as one PreEncodedMessage, its header and the
  * request's framing written in place in front of the records the accumulator wrote (src/kafka/kafkajs-patches.ts).
  */
-export class KafkajsDriver implements ProducerDriver {
+export class KafkajsDriver implements TransactionalDriver {
   readonly takes = 'encoded';
   private readonly sockets: Socket[] = [];
   private readonly producer: Producer;
+  private transaction: Transaction | undefined;
   private readonly compression: number;
   readonly released: () => Promise<void>;
 
@@ -38,6 +43,11 @@ export class KafkajsDriver implements ProducerDriver {
       retry: PRODUCER_RETRY, // the worker's BROKER_LOST_AFTER_US still ends a run whose cluster is gone
       idempotent: config.idempotent,
       maxInFlightRequests: config.idempotent ? 1 : undefined,
+      ...(config.transaction ? {
+        transactionalId: config.transaction.id,
+        // The broker aborts a transaction open longer than this; it must outlast one --transaction-duration-ms.
+        transactionTimeout: Math.min(TRANSACTION_TIMEOUT_CAP_MS, Math.max(TRANSACTION_TIMEOUT_FLOOR_MS, 2 * config.transaction.durationMs)),
+      } : {}),
     });
     this.compression = compressionTypeOf(config.compression);
     this.released = releasedAfter(config.acks, sockets);
@@ -47,9 +57,25 @@ export class KafkajsDriver implements ProducerDriver {
     return this.producer.connect();
   }
 
+  async beginTransaction(): Promise<void> {
+    this.transaction = await this.producer.transaction();
+  }
+
+  async commitTransaction(): Promise<void> {
+    const transaction = this.transaction;
+    this.transaction = undefined;
+    await transaction?.commit();
+  }
+
+  async abortTransaction(): Promise<void> {
+    const transaction = this.transaction;
+    this.transaction = undefined;
+    await transaction?.abort();
+  }
+
   send(batch: ProducerBatch): Promise<void> {
     const { topic, acks } = this.config;
-    return this.producer.send({ topic, acks, compression: this.compression, messages: [new PreEncodedMessage(batch)] }).then(
+    return (this.transaction ?? this.producer).send({ topic, acks, compression: this.compression, messages: [new PreEncodedMessage(batch)] }).then(
       () => undefined,
       (error: unknown) => { throw new SendFailure(errorTypeOf(error), (error as Error).message, { cause: error }); },
     );

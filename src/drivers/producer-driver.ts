@@ -25,6 +25,16 @@ export interface ProducerDriver {
   close(): Promise<void>;
 }
 
+/**
+ * A driver producing in transactions (RunConfig.transaction): every send goes into the open transaction; the
+ * worker commits it once nothing of it is in flight.
+ */
+export interface TransactionalDriver extends ProducerDriver {
+  beginTransaction(): Promise<void>;
+  commitTransaction(): Promise<void>;
+  abortTransaction(): Promise<void>;
+}
+
 /** A batch's records failed: `type` is Kafka's error name (MESSAGE_TOO_LARGE, ...) or the client's, as the meter counts it. */
 export class SendFailure extends Error {
   constructor(readonly type: string, message: string, options: { cause?: unknown } = {}) {

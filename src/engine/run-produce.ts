@@ -21,6 +21,7 @@ import {
 } from '../produce/result.js';
 import { planBatchBuffers, type BatchBufferPlan } from '../produce/batch-buffers.js';
 import { shareValues, type SharedValues } from '../produce/shared-values.js';
+import type { TransactionCounts } from '../produce/transaction-cycle.js';
 import { prepareTopic, settledEndOffsetTotal, topicEndOffsetTotal } from '../kafka/topic.js';
 import { ProducePool, threadsFor, type WorkerTask } from './produce-pool.js';
 import { partitionsOfWorker, splitExactly } from './split.js';
@@ -186,6 +187,14 @@ async function measure(pool: ProducePool, config: RunConfig, hooks: RunHooks, lo
   return { startAtMs, intervals, summaries, faultEvents };
 }
 
+/** The workers' transactions added up; undefined without transactions. */
+function transactionsOf(summaries: WorkerSummary[]): TransactionCounts | undefined {
+  const counts = summaries.map((s) => s.transactions).filter((t): t is TransactionCounts => t !== undefined);
+  if (counts.length === 0) return undefined;
+  const sum = (key: keyof TransactionCounts) => counts.reduce((total, t) => total + t[key], 0);
+  return { committed: sum('committed'), aborted: sum('aborted'), committedRecords: sum('committedRecords'), markers: sum('markers') };
+}
+
 /** The versioned result of a run from what it measured. */
 function resultOf(header: RunHeader, pool: ProducePool, measured: Measured, run: {
   startedAt: string; cpu: NodeJS.CpuUsage; offsetsBefore: number; offsetsAfter: number; partial: boolean;
@@ -198,6 +207,8 @@ function resultOf(header: RunHeader, pool: ProducePool, measured: Measured, run:
   const steadyStartMs = steadyStarts.length ? Math.min(...steadyStarts) : undefined;
   const wireBytes = summaries.reduce((sum, s) => sum + s.wireBytes, 0);
   const growth = run.offsetsAfter - run.offsetsBefore;
+  const transactions = transactionsOf(summaries);
+  const markers = transactions?.markers ?? 0;
   return {
     schemaVersion: RESULT_SCHEMA_VERSION,
     tool: 'datastorm',
@@ -226,10 +237,12 @@ function resultOf(header: RunHeader, pool: ProducePool, measured: Measured, run:
       batchLimitEndBytes: s.batchLimitEndBytes,
       latency: latencyResult(perWorker[s.workerId].latency),
     })),
+    ...(transactions ? { transactions } : {}),
     accounting: {
       acknowledgedRecords: total.records,
       brokerOffsetGrowth: growth,
-      match: growth === total.records,
+      ...(transactions ? { transactionMarkers: markers } : {}),
+      match: growth === total.records + markers,
       topicEndOffsetTotalBefore: run.offsetsBefore,
       topicEndOffsetTotalAfter: run.offsetsAfter,
     },

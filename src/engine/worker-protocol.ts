@@ -1,3 +1,4 @@
+import type { TransactionCounts } from '../produce/transaction-cycle.js';
 import type { RunConfig } from '../run-spec/run-config.js';
 import type { BatchBufferPlan } from '../produce/batch-buffers.js';
 import type { SharedValues } from '../produce/shared-values.js';
@@ -63,4 +64,6 @@ export interface WorkerSummary {
   bufferWaitMs: number;
   /** The batch limit the worker's BatchLimitControl ended at. */
   batchLimitEndBytes: number;
+  /** With transactions: what they came to. */
+  transactions?: TransactionCounts;
 }

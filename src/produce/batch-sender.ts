@@ -41,6 +41,8 @@ export interface SenderSettings {
   /** Called when a send settles either way: a request slot is free. */
   onSettled: () => void;
   nowUs: () => number;
+  /** Transactions: batches go out only while the open transaction takes them, and a failed send ends the run. */
+  transaction?: { accepts: (nowUs: number) => boolean; sent: (batch: ProducerBatch) => void };
 }
 
 /**
@@ -70,6 +72,7 @@ export class BatchSender {
 
   /** Sends what is ready while request slots are free; `drain`: everything appended, lingered or not. */
   dispatch(nowUs: number, drain: boolean): void {
+    if (this.settings.transaction && !this.settings.transaction.accepts(nowUs)) return;
     while (this.inFlight < this.settings.maxInFlight && this.fatal === undefined) {
       const batch = this.accumulator.next(nowUs, drain, this.partitionBusy);
       if (!batch) return;
@@ -87,6 +90,7 @@ export class BatchSender {
     this.requests++;
     this.partitionsInFlight.add(batch.partition);
     batch.sentUs = this.settings.nowUs();
+    this.settings.transaction?.sent(batch);
     this.driver.send(batch).then(
       async () => {
         const ackUs = this.settings.nowUs();
@@ -107,7 +111,9 @@ export class BatchSender {
   private failed(batch: ProducerBatch, error: unknown): void {
     const type = errorTypeOf(error);
     this.meter.failed(type, batch.recordCount);
-    this.fatal ??= fatalErrorOf(type, batch, error, this.settings.nowUs() - this.lastSuccessUs);
+    this.fatal ??= fatalErrorOf(type, batch, error, this.settings.nowUs() - this.lastSuccessUs)
+      // A transaction's failed batch cannot go into another one: the transaction is aborted and the run ends.
+      ?? (this.settings.transaction ? { code: 'DS_TRANSACTION_FAILED', message: `a batch of ${batch.recordCount} records failed inside a transaction: ${type}` } : undefined);
     this.accumulator.release(batch, false);
   }
 }

@@ -1,3 +1,4 @@
+import type { TransactionCounts } from './transaction-cycle.js';
 import type { RunConfig } from '../run-spec/run-config.js';
 import type { LatencySummaryUs } from '../report/histograms.js';
 import type { BatchBufferPlan } from './batch-buffers.js';
@@ -88,6 +89,9 @@ export interface Accounting {
   acknowledgedRecords: number;
   /** Growth of the topic's end offsets on the broker during the run. */
   brokerOffsetGrowth: number;
+  /** Transactions' commit and abort markers: each takes an offset too (absent without transactions). */
+  transactionMarkers?: number;
+  /** brokerOffsetGrowth = acknowledgedRecords + transactionMarkers. */
   match: boolean;
   /**
    * The topic's end offsets, summed over partitions, read before the run and after its last ack. Shards that
@@ -137,6 +141,8 @@ export interface ProduceResult {
   workers: WorkerResult[];
   accounting: Accounting;
   process: { peakRssBytes: number; cpuUserMs: number; cpuSystemMs: number };
+  /** With transactions: what the workers' transactions came to, all together. */
+  transactions?: TransactionCounts;
   /** With --fault: when each fault happened, the longest stall, the recovery, acknowledgements per 100 ms. */
   faults?: FaultReport;
   /** True when the run was stopped early (Ctrl-C, a fatal error): the figures are of what was done. */
@@ -156,7 +162,8 @@ export function failedRecords(errors: Record<string, number>): number {
 export function verdictOf(result: ProduceResult, label = ''): DataStormError | undefined {
   const prefix = label ? `${label}: ` : '';
   if (!result.config.sharedTopic && !result.accounting.match) {
-    return new DataStormError('DS_ACCOUNTING_MISMATCH', `${prefix}${result.accounting.acknowledgedRecords} records acknowledged but ` +
+    const markers = result.accounting.transactionMarkers ? ` and ${result.accounting.transactionMarkers} transaction markers` : '';
+    return new DataStormError('DS_ACCOUNTING_MISMATCH', `${prefix}${result.accounting.acknowledgedRecords} records acknowledged${markers} but ` +
       `${result.config.topic}'s offsets grew by ${result.accounting.brokerOffsetGrowth}`, {
       hint: 'another producer wrote to the topic during the run: give the run a topic of its own',
     });

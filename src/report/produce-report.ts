@@ -43,9 +43,26 @@ export function formatAccountingLine(result: ProduceResult): string {
     return `accounting: ${acknowledgedRecords} records acknowledged; ${result.config.topic} grew by ${brokerOffsetGrowth} with the other ` +
       'processes\' records (--shared-topic: checked when the results are merged)';
   }
+  const markers = result.accounting.transactionMarkers;
+  if (markers !== undefined) {
+    return match
+      ? `accounting: ${acknowledgedRecords} records acknowledged + ${markers} transaction markers = ${brokerOffsetGrowth} offsets added to ${result.config.topic} (broker offsets): OK`
+      : `accounting: MISMATCH: ${acknowledgedRecords} records acknowledged and ${markers} transaction markers but ${result.config.topic}'s offsets grew by ${brokerOffsetGrowth}`;
+  }
   return match
     ? `accounting: ${acknowledgedRecords} records acknowledged = ${brokerOffsetGrowth} records added to ${result.config.topic} (broker offsets): OK`
     : `accounting: MISMATCH: ${acknowledgedRecords} records acknowledged but ${result.config.topic}'s offsets grew by ${brokerOffsetGrowth}`;
+}
+
+/** What the run's transactions came to; undefined without transactions. */
+export function formatTransactionsLine(result: ProduceResult): string | undefined {
+  const t = result.transactions;
+  const settings = result.config.transaction;
+  if (!t || !settings) return undefined;
+  const workers = result.config.workers;
+  const ids = workers === 1 ? `${settings.id}-0` : `${settings.id}-0..${workers - 1}`;
+  return `transactions: ${t.committed} committed (${t.committedRecords} records, what read_committed consumers see), ${t.aborted} aborted; ` +
+    `one every ${settings.durationMs} ms per producer, transactional ids ${ids}`;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, Option } from 'commander';
 import { parseBootstrap } from '../cluster/bootstrap.js';
@@ -50,7 +51,7 @@ export const PRODUCE_OPTIONS: Record<string, OptionSpec> = {
     parse: parseThroughput },
   workers: { flags: '--workers <n>', description: 'workers, each with its own producer: a thread each up to the cores, then several to a thread', defaultValue: availableParallelism(),
     defaultDescription: `CPU cores: ${availableParallelism()}`, parse: parseIntegerOption('--workers', 1, 256) },
-  batch: { flags: '--batch <bytes>', description: 'the most bytes a partition\'s batch holds (Kafka\'s batch.size; 16MB, 512KB): a batch leaves when its next record would not fit, when it has waited --linger, or at once when --buffer-memory is full',
+  batch: { flags: '--batch <bytes>', description: 'the most bytes a partition\'s batch holds (Kafka\'s batch.size; 16MB, 512KB): a batch leaves when its next record would not fit (smaller while requests queue at the brokers: --queue-target), when it has waited --linger, or at once when --buffer-memory is full',
     defaultValue: 512 * 1024, defaultDescription: '512KB', parse: (v) => parseSize('--batch', v) },
   linger: { flags: '--linger <ms>', description: 'a batch leaves once its first record has waited this long, full or not, even while the worker is busy appending (checked every 32 records); until a request slot is free it keeps taking records', defaultValue: 5,
     parse: parseIntegerOption('--linger', 0, 60_000) },
@@ -78,6 +79,9 @@ export const PRODUCE_OPTIONS: Record<string, OptionSpec> = {
     parse: parseIntegerOption('--reporting-interval', 100) },
   fault: { flags: '--fault <plan>', description: 'faults on the local cluster during the run, e.g. \'kill-node 2 at 10s; start-node 2 at 25s\' (kill-node, stop-node, start-node; times since the start): the report adds when each happened, the longest stall, the recovery to the pre-fault rate',
     parse: (v) => parseFaultPlan(v) },
+  transactionalId: { flags: '--transactional-id <id>', description: 'produce in transactions (perf-test\'s flag; also transactional.id): each worker\'s producer gets the id <id>-<worker> and commits every --transaction-duration-ms; needs --acks all and idempotence' },
+  transactionDurationMs: { flags: '--transaction-duration-ms <ms>', description: 'how long each transaction stays open before it is committed (perf-test\'s flag); alone it turns transactions on with the id performance-producer-<uuid>',
+    defaultDescription: '3000 with --transactional-id', parse: parseIntegerOption('--transaction-duration-ms', 1) },
   sharedTopic: { flags: '--shared-topic', description: 'other processes produce to the topic too: the accounting is checked when their results are merged (datastorm merge)', defaultValue: false },
   producerProps: { flags: '--producer-props <prop=value...>', description: 'producer settings, as perf-test takes them (acks, batch.size, linger.ms, compression.type, ...; and security: security.protocol, ssl.*, sasl.*)' },
   producerConfig: { flags: '--producer.config <file>', description: 'producer settings from a properties file, e.g. the client-sasl-ssl.properties of `cluster up --security sasl_ssl` (security.protocol PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL, ssl.truststore.location (PEM), ssl.keystore.*, ssl.endpoint.identification.algorithm, sasl.mechanism PLAIN|SCRAM-SHA-256|SCRAM-SHA-512|OAUTHBEARER, sasl.jaas.config)' },
@@ -121,6 +125,8 @@ export interface ProduceFlags {
   reportingInterval: number;
   fault?: FaultStep[];
   sharedTopic: boolean;
+  transactionalId?: string;
+  transactionDurationMs?: number;
   producerProps?: string[];
   'producer.config'?: string;
   commandProperty?: string[];
@@ -139,6 +145,7 @@ const PRODUCER_PROPS: Record<string, (flags: ProduceFlags, value: string) => voi
   'buffer.memory': (f, v) => { f.bufferMemory = parseSize('buffer.memory', v); },
   'max.block.ms': (f, v) => { f.maxBlock = parseIntegerOption('max.block.ms', 0)(v); },
   'max.in.flight.requests.per.connection': (f, v) => { f.maxInFlight = parseIntegerOption('max.in.flight.requests.per.connection', 1, 1000)(v); },
+  'transactional.id': (f, v) => { f.transactionalId = v; },
   // Accepted for perf-test command lines; the client id is DataStorm's own per worker.
   'client.id': () => undefined,
 };
@@ -196,6 +203,30 @@ function payloadOf(flags: ProduceFlags): PayloadSource {
   return { kind: 'avro', schemaFile: flags.schema, recordSizeBytes: flags.recordSize, serializeOnSend: flags.serializeOnSend };
 }
 
+/** The default duration of a transaction when only an id is given, as in perf-test. */
+const DEFAULT_TRANSACTION_DURATION_MS = 3000;
+
+/**
+ * Transactions as perf-test turns them on: by a transactional id (flag or transactional.id), a duration, or both;
+ * undefined when neither is given. They need what Kafka's transactional producer needs: acks=all and idempotence.
+ */
+function transactionOf(flags: ProduceFlags): RunConfig['transaction'] {
+  if (flags.transactionalId === undefined && flags.transactionDurationMs === undefined) return undefined;
+  if (flags.acks !== -1 || flags.idempotent === false) {
+    throw new DataStormError('DS_BAD_OPTIONS', 'transactions (--transactional-id, --transaction-duration-ms) need --acks all and idempotence', {
+      hint: 'leave out --acks and --no-idempotent (enable.idempotence=false): both are on by default',
+    });
+  }
+  if (flags.transactionalId === '') throw new DataStormError('DS_BAD_OPTIONS', '--transactional-id is empty');
+  if (flags.driver !== 'kafkajs') {
+    throw new DataStormError('DS_UNSUPPORTED_BY_DRIVER', `--driver ${flags.driver} does not produce in transactions here`, { hint: 'use --driver kafkajs (the default)' });
+  }
+  if (flags.sharedTopic) {
+    throw new DataStormError('DS_BAD_OPTIONS', '--shared-topic does not take transactions yet: merged results do not count their commit markers');
+  }
+  return { id: flags.transactionalId ?? `performance-producer-${randomUUID()}`, durationMs: flags.transactionDurationMs ?? DEFAULT_TRANSACTION_DURATION_MS };
+}
+
 /** The typed run from parsed flags; cross-option rules are checked here. */
 export function toProduceRun(parsed: ProduceFlags, typed: (key: keyof ProduceFlags) => boolean): ProduceRun {
   const { flags, props, securityProps } = applyProducerProps(parsed, typed);
@@ -233,6 +264,7 @@ export function toProduceRun(parsed: ProduceFlags, typed: (key: keyof ProduceFla
     throw new DataStormError('DS_BAD_OPTIONS', `--warmup-records ${flags.warmupRecords} leaves no records of --num-records ${flags.numRecords} to measure`);
   }
   checkDriverSupport({ driver: flags.driver, compression: flags.compression, security });
+  const transaction = transactionOf(flags);
   const config: RunConfig = {
     topic: flags.topic,
     driver: flags.driver,
@@ -257,6 +289,7 @@ export function toProduceRun(parsed: ProduceFlags, typed: (key: keyof ProduceFla
     reportingIntervalMs: flags.reportingInterval,
     faults: flags.fault ?? [],
     sharedTopic: flags.sharedTopic,
+    ...(transaction ? { transaction } : {}),
     producerProps: props,
     security,
   };

@@ -61,6 +61,11 @@ export interface RunConfig {
    * records too, so this process's accounting is reported but checked only on the merged results.
    */
   sharedTopic: boolean;
+  /**
+   * Transactions (perf-test's --transactional-id / --transaction-duration-ms): each worker's producer has the
+   * transactional id `${id}-${worker}` and commits its open transaction every durationMs.
+   */
+  transaction?: { id: string; durationMs: number };
   /** Client settings passed through to the producer unchanged (perf-test's --producer-props / --producer.config). */
   producerProps: Record<string, string>;
   /** TLS and SASL, from the security properties among --producer-props / --producer.config (secrets included: show publicSecurity). */

@@ -223,6 +223,34 @@ describe('datastorm produce on the real cluster', () => {
     expect(stderr).toMatch(/accounting: (\d+) records acknowledged = \1 records added/);
     expect(stderr).toContain('PARTIAL RUN');
   });
+
+  it('produces in transactions (perf-test\'s flags): committed every duration, all of it visible to read_committed consumers', async () => {
+    const topic = uniqueTopic('produce-transactions');
+    const { code, result, stderr } = produceJson(['--topic', topic, '--num-records', '40000', '--workers', '2',
+      '--transactional-id', `${topic}-tx`, '--transaction-duration-ms', '400', '--partitions', '4']);
+    expect(code).toBe(0);
+    const t = result.transactions!;
+    expect(t.committed).toBeGreaterThanOrEqual(2); // each worker commits its last one at least
+    expect(t).toMatchObject({ aborted: 0, committedRecords: 40000 });
+    // Each commit writes a marker in every partition it wrote to, and the topic's offsets count them.
+    expect(result.accounting).toMatchObject({ acknowledgedRecords: 40000, transactionMarkers: t.markers, brokerOffsetGrowth: 40000 + t.markers, match: true });
+    expect(t.markers).toBeGreaterThanOrEqual(t.committed);
+    expect(stderr).toMatch(new RegExp(`transactions: ${t.committed} committed \\(40000 records, what read_committed consumers see\\), 0 aborted; one every 400 ms per producer, transactional ids ${topic}-tx-0\\.\\.1`));
+    expect(await consumeAll(bootstrap, topic, 40000)).toHaveLength(40000); // kafkajs reads read_committed
+  });
+
+  it('commits what was acknowledged when a transactional run is stopped with Ctrl-C', async () => {
+    const topic = uniqueTopic('produce-transactions-sigint');
+    const produce = startCli(['produce', '--bootstrap-server', server, '--topic', topic, '--duration', '120s', '--workers', '2',
+      '--throughput', '5000', '--reporting-interval', '500', '--transaction-duration-ms', '1000']);
+    await until(() => /transaction/.test(produce.output.stderr) && PERF_WINDOW_LINE.test(produce.output.stdout.split('\n')[0]), 'a window line');
+    produce.interrupt();
+    expect(await produce.exited).toBe(130);
+    const acknowledged = Number(/accounting: (\d+) records acknowledged \+ \d+ transaction markers = \d+ offsets added/.exec(produce.output.stderr)?.[1]);
+    expect(acknowledged).toBeGreaterThan(0);
+    expect(produce.output.stderr).toContain(`(${acknowledged} records, what read_committed consumers see), 0 aborted`);
+    expect(await consumeAll(bootstrap, topic, acknowledged)).toHaveLength(acknowledged);
+  });
 });
 
 describe('datastorm produce refuses bad input with one line and a non-zero exit', () => {
@@ -237,6 +265,7 @@ describe('datastorm produce refuses bad input with one line and a non-zero exit'
   };
 
   it('an unknown codec', () => expectOneLineError(['--compression', 'brotli'], /unknown codec "brotli"/));
+  it('transactions without acks=all', () => expectOneLineError(['--transactional-id', 'tx', '--acks', '1'], /transactions \(--transactional-id, --transaction-duration-ms\) need --acks all and idempotence/));
 
   it('an invalid schema', () => {
     const schema = join(dir, 'bad.avsc');

@@ -48,6 +48,13 @@ describe('javaProducerPerfArgs', () => {
     ]);
   });
 
+  it('passes transactions as perf-test takes them: one producer with the run\'s id', () => {
+    const args = javaProducerPerfArgs({ ...config, transaction: { id: 'tx', durationMs: 700 } }, bootstrap);
+    expect(args.slice(args.indexOf('--transactional-id'), args.indexOf('--transactional-id') + 4))
+      .toEqual(['--transactional-id', 'tx', '--transaction-duration-ms', '700']);
+    expect(javaProducerPerfArgs(config, bootstrap)).not.toContain('--transactional-id');
+  });
+
   it('turns a rate-limited timed run into its record count, and refuses an unthrottled timed one', () => {
     const timed = { ...config, numRecords: undefined, durationMs: 30_000 };
     const args = javaProducerPerfArgs({ ...timed, throughputRps: 2500 }, bootstrap);

@@ -131,6 +131,25 @@ describe('the produce RunConfig', () => {
   });
 });
 
+describe('transactions, as perf-test turns them on', () => {
+  it('by an id (flag or transactional.id, 3000 ms each) or by a duration alone (a performance-producer id)', () => {
+    expect(configOf([]).transaction).toBeUndefined();
+    expect(configOf(['--transactional-id', 'tx']).transaction).toEqual({ id: 'tx', durationMs: 3000 });
+    expect(configOf(['--command-property', 'transactional.id=tx2']).transaction).toEqual({ id: 'tx2', durationMs: 3000 });
+    expect(configOf(['--transactional-id', 'tx', '--transaction-duration-ms', '500']).transaction).toEqual({ id: 'tx', durationMs: 500 });
+    expect(configOf(['--transaction-duration-ms', '500']).transaction?.id).toMatch(/^performance-producer-[0-9a-f-]{36}$/);
+  });
+
+  it('refuses what Kafka\'s transactional producer cannot do, in one line', () => {
+    expect(() => configOf(['--transactional-id', 'tx', '--acks', '1'])).toThrow('transactions (--transactional-id, --transaction-duration-ms) need --acks all and idempotence');
+    expect(() => configOf(['--transaction-duration-ms', '500', '--no-idempotent'])).toThrow('need --acks all and idempotence');
+    expect(() => configOf(['--transactional-id', ''])).toThrow('--transactional-id is empty');
+    expect(() => configOf(['--transactional-id', 'tx', '--driver', 'platformatic'])).toThrow('--driver platformatic does not produce in transactions here');
+    expect(() => configOf(['--transactional-id', 'tx', '--shared-topic'])).toThrow('--shared-topic does not take transactions yet');
+    expect(() => configOf(['--transaction-duration-ms', '0'])).toThrow('--transaction-duration-ms');
+  });
+});
+
 describe('splitting work across workers', () => {
   it('splits counts exactly, spreading the remainder', () => {
     expect(splitExactly(10, 3)).toEqual([4, 3, 3]);

@@ -48,6 +48,8 @@ describe('rdkafkaPerfArgs', () => {
       .toBe('DS_RDKAFKA_PERF_PAYLOAD');
     expect(errorOf(() => rdkafkaPerfArgs({ ...config, security: { protocol: 'SASL_SSL', properties: {} } }, bootstrap)).code)
       .toBe('DS_RDKAFKA_PERF_SECURITY');
+    expect(errorOf(() => rdkafkaPerfArgs({ ...config, transaction: { id: 'tx', durationMs: 3000 } }, bootstrap)).code)
+      .toBe('DS_RDKAFKA_PERF_TRANSACTIONS');
     const timed = errorOf(() => rdkafkaPerfArgs({ ...config, numRecords: undefined, durationMs: 30_000 }, bootstrap));
     expect([timed.code, timed.message]).toEqual(['DS_RDKAFKA_PERF_NEEDS_COUNT', 'rdkafka_performance needs a record count, and an unthrottled timed run has none']);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHistogram, encodeHistogram, recordLatencyUs, summarizeLatency } from '../../src/report/histograms.js';
 import {
-  formatAccountingLine, formatBatchesLine, formatErrorsLine, formatIntendedLatencyLine, formatPartialLine, formatProduceProgress, formatResultTable, formatRunHeader,
+  formatAccountingLine, formatBatchesLine, formatErrorsLine, formatIntendedLatencyLine, formatPartialLine, formatProduceProgress, formatResultTable, formatRunHeader, formatTransactionsLine,
   formatSummaryLine, formatWindowLine,
   formatWorkersOverCoresNote,
 } from '../../src/report/produce-report.js';
@@ -51,6 +51,19 @@ describe('perf-test lines', () => {
     expect(formatAccountingLine(result)).toBe('accounting: 10 records acknowledged = 10 records added to t (broker offsets): OK');
     result.accounting = { ...result.accounting, brokerOffsetGrowth: 9, match: false };
     expect(formatAccountingLine(result)).toBe('accounting: MISMATCH: 10 records acknowledged but t\'s offsets grew by 9');
+    // With transactions each commit adds a marker per partition it wrote to: the offsets grow by those too.
+    result.accounting = { acknowledgedRecords: 10, brokerOffsetGrowth: 13, transactionMarkers: 3, match: true } as ProduceResult['accounting'];
+    expect(formatAccountingLine(result)).toBe('accounting: 10 records acknowledged + 3 transaction markers = 13 offsets added to t (broker offsets): OK');
+    result.accounting = { ...result.accounting, brokerOffsetGrowth: 12, match: false };
+    expect(formatAccountingLine(result)).toBe('accounting: MISMATCH: 10 records acknowledged and 3 transaction markers but t\'s offsets grew by 12');
+  });
+
+  it('says what the transactions came to, and nothing without them', () => {
+    const result = { config: { workers: 4, transaction: { id: 'tx', durationMs: 500 } },
+      transactions: { committed: 9, aborted: 1, committedRecords: 36000, markers: 40 } } as unknown as ProduceResult;
+    expect(formatTransactionsLine(result)).toBe('transactions: 9 committed (36000 records, what read_committed consumers see), 1 aborted; ' +
+      'one every 500 ms per producer, transactional ids tx-0..3');
+    expect(formatTransactionsLine({ ...result, transactions: undefined })).toBeUndefined();
   });
 });
 

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import type { TransactionalDriver } from '../../src/drivers/producer-driver.js';
+import type { ProducerBatch } from '../../src/produce/accumulator.js';
+import { TransactionCycle } from '../../src/produce/transaction-cycle.js';
+
+/** A driver that only records the transaction calls made on it. */
+function recordingDriver() {
+  const calls: string[] = [];
+  const driver = {
+    beginTransaction: async () => { calls.push('begin'); },
+    commitTransaction: async () => { calls.push('commit'); },
+    abortTransaction: async () => { calls.push('abort'); },
+  } as unknown as TransactionalDriver;
+  return { driver, calls };
+}
+
+const batch = (partition: number, recordCount: number) => ({ partition, recordCount }) as ProducerBatch;
+
+describe('TransactionCycle', () => {
+  it('takes batches for its duration, then commits once nothing is in flight and opens the next', async () => {
+    const { driver, calls } = recordingDriver();
+    const cycle = new TransactionCycle(driver, 1000);
+    await cycle.begin(0);
+    expect(cycle.accepts(999)).toBe(true);
+    cycle.sent(batch(0, 10));
+    cycle.sent(batch(3, 5));
+    cycle.acknowledged(batch(0, 10));
+    expect(cycle.accepts(1000)).toBe(false);
+    await cycle.roll(1000, 1, false); // one still in flight: no commit yet
+    expect(calls).toEqual(['begin']);
+    cycle.acknowledged(batch(3, 5));
+    await cycle.roll(1200, 0, false);
+    expect(calls).toEqual(['begin', 'commit', 'begin']);
+    expect(cycle.counts).toEqual({ committed: 1, aborted: 0, committedRecords: 15, markers: 2 });
+    expect(cycle.accepts(2199)).toBe(true); // the next one runs from when it was opened
+  });
+
+  it('keeps an empty transaction open, and commits the last one at the end without opening another', async () => {
+    const { driver, calls } = recordingDriver();
+    const cycle = new TransactionCycle(driver, 1000);
+    await cycle.begin(0);
+    await cycle.roll(5000, 0, false);
+    expect(calls).toEqual(['begin']);
+    expect(cycle.accepts(5999)).toBe(true);
+    cycle.sent(batch(1, 7));
+    cycle.acknowledged(batch(1, 7));
+    await cycle.roll(5500, 0, true);
+    expect(calls).toEqual(['begin', 'commit']);
+    expect(cycle.counts).toEqual({ committed: 1, aborted: 0, committedRecords: 7, markers: 1 });
+  });
+
+  it('aborts after a failure: its markers count, its records are never committed', async () => {
+    const { driver, calls } = recordingDriver();
+    const cycle = new TransactionCycle(driver, 1000);
+    await cycle.begin(0);
+    cycle.sent(batch(2, 4));
+    cycle.acknowledged(batch(2, 4));
+    await cycle.abort();
+    await cycle.abort(); // nothing open: nothing to abort
+    expect(calls).toEqual(['begin', 'abort']);
+    expect(cycle.counts).toEqual({ committed: 0, aborted: 1, committedRecords: 0, markers: 1 });
+    expect(cycle.accepts(1)).toBe(false);
+  });
+});
