@@ -12,6 +12,7 @@ import { monotonicValue } from '../src/produce/payloads.js';
 import { RecordPlacer } from '../src/produce/record-placer.js';
 import { TransactionCycle } from '../src/produce/transaction-cycle.js';
 import type { TransactionalDriver } from '../src/drivers/producer-driver.js';
+import type { RunConfig } from '../src/run-spec/run-config.js';
 import { valueViews } from '../src/produce/shared-values.js';
 import { WorkerControl } from './worker-control.js';
 
@@ -43,9 +44,8 @@ async function valueSource(task: ProduceTask): Promise<(index: number) => Buffer
  * buffers in Kafka's format and sent from an in-flight window; figures go to the main thread on request.
  */
 export default async function produceWorker(task: ProduceTask): Promise<WorkerSummary> {
-  const { config: runConfig, workerId } = task;
-  // Producers must not share a transactional id (each would fence the other): the worker's id is its own.
-  const config = runConfig.transaction ? { ...runConfig, transaction: { ...runConfig.transaction, id: `${runConfig.transaction.id}-${workerId}` } } : runConfig;
+  const { workerId } = task;
+  const config = workerConfig(task);
   const valueOf = await valueSource(task);
   const driver = await createProducerDriver(config, task.bootstrap, `datastorm-worker-${workerId}`);
   const pacer = new Pacer(task.throughputRps, task.records ?? Infinity);
@@ -84,16 +84,7 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
   const loop = new AppendLoop(task, { pacer, meter, control, accumulator, sender, valueOf, cycle,
     placer: new RecordPlacer(accumulator, config.keys, config.partitions, task.partitions) });
   await loop.run();
-  // The end (or a stop): what was appended is sent, unless a fatal error makes sending pointless.
-  while (sender.busy) {
-    await rollTransaction(cycle, sender, false);
-    sender.dispatch(nowUs(), true);
-    await control.woken(1000);
-  }
-  // The last transaction is committed, or aborted after a failure: what was counted committed is what consumers see.
-  if (sender.fatal) await cycle?.abort().catch(() => undefined);
-  else await rollTransaction(cycle, sender, true);
-
+  await sendTheRest(sender, cycle, control);
   await driver.close();
   if (sender.fatal) control.post({ type: 'fatal', workerId, ...sender.fatal });
   const last = meter.take();
@@ -103,6 +94,25 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
     firstSteadyAtMs: loop.firstSteadyAtMs, bufferWaitMs: loop.bufferWaitUs / 1000, transactions: cycle?.counts,
     batchLimitEndBytes: limitControl.limitBytes,
   };
+}
+
+/** The run's settings as this worker's producer takes them: two producers with one transactional id fence each other. */
+function workerConfig({ config, workerId }: ProduceTask): RunConfig {
+  return config.transaction ? { ...config, transaction: { ...config.transaction, id: `${config.transaction.id}-${workerId}` } } : config;
+}
+
+/**
+ * The end (or a stop): what was appended is sent, unless a fatal error makes sending pointless; then the last
+ * transaction is committed (aborted after a failure), so what was counted committed is what consumers see.
+ */
+async function sendTheRest(sender: BatchSender, cycle: TransactionCycle | undefined, control: WorkerControl): Promise<void> {
+  while (sender.busy) {
+    await rollTransaction(cycle, sender, false);
+    sender.dispatch(nowUs(), true);
+    await control.woken(1000);
+  }
+  if (sender.fatal) await cycle?.abort().catch(() => undefined);
+  else await rollTransaction(cycle, sender, true);
 }
 
 /** Commits a transaction that is due (see TransactionCycle.roll); a failed commit ends the run. */
