@@ -192,7 +192,10 @@ function transactionsOf(summaries: WorkerSummary[]): TransactionCounts | undefin
   const counts = summaries.map((s) => s.transactions).filter((t): t is TransactionCounts => t !== undefined);
   if (counts.length === 0) return undefined;
   const sum = (key: keyof TransactionCounts) => counts.reduce((total, t) => total + t[key], 0);
-  return { committed: sum('committed'), aborted: sum('aborted'), committedRecords: sum('committedRecords'), markers: sum('markers') };
+  return {
+    committed: sum('committed'), aborted: sum('aborted'), committedRecords: sum('committedRecords'), markers: sum('markers'),
+    commitMsTotal: sum('commitMsTotal'), commitMsMax: Math.max(...counts.map((t) => t.commitMsMax)),
+  };
 }
 
 /** The versioned result of a run from what it measured. */

@@ -9,6 +9,9 @@ export interface TransactionCounts {
   committedRecords: number;
   /** Control records the commits and aborts added to the partitions: the topic's offsets grow by these too. */
   markers: number;
+  /** Time spent committing, all commits together, and the longest commit (ms): what a transaction costs. */
+  commitMsTotal: number;
+  commitMsMax: number;
 }
 
 /**
@@ -16,13 +19,13 @@ export interface TransactionCounts {
  * duration no batch is sent into it, and when nothing of it is in flight it is committed and the next is opened.
  */
 export class TransactionCycle {
-  readonly counts: TransactionCounts = { committed: 0, aborted: 0, committedRecords: 0, markers: 0 };
+  readonly counts: TransactionCounts = { committed: 0, aborted: 0, committedRecords: 0, markers: 0, commitMsTotal: 0, commitMsMax: 0 };
   private openedUs = 0;
   private open = false;
   private readonly partitions = new Set<number>();
   private records = 0;
 
-  constructor(private readonly driver: TransactionalDriver, private readonly durationUs: number) {}
+  constructor(private readonly driver: TransactionalDriver, private readonly durationUs: number, private readonly clockUs: () => number) {}
 
   async begin(nowUs: number): Promise<void> {
     await this.driver.beginTransaction();
@@ -53,7 +56,11 @@ export class TransactionCycle {
       this.openedUs = nowUs;
       return;
     }
+    const startUs = this.clockUs();
     await this.driver.commitTransaction();
+    const commitMs = (this.clockUs() - startUs) / 1000;
+    this.counts.commitMsTotal += commitMs;
+    this.counts.commitMsMax = Math.max(this.counts.commitMsMax, commitMs);
     this.close(true);
     if (!ending) await this.begin(nowUs);
   }

@@ -61,8 +61,12 @@ export function formatTransactionsLine(result: ProduceResult): string | undefine
   if (!t || !settings) return undefined;
   const workers = result.config.workers;
   const ids = workers === 1 ? `${settings.id}-0` : `${settings.id}-0..${workers - 1}`;
+  const seconds = result.totals.durationMs / 1000;
+  const commits = t.committed > 0
+    ? `${(t.committed / seconds).toFixed(1)} commits/s, a commit took ${(t.commitMsTotal / t.committed).toFixed(1)} ms on average (longest ${t.commitMsMax.toFixed(1)} ms); `
+    : '';
   return `transactions: ${t.committed} committed (${t.committedRecords} records, what read_committed consumers see), ${t.aborted} aborted; ` +
-    `one every ${settings.durationMs} ms per producer, transactional ids ${ids}`;
+    `${commits}one every ${settings.durationMs} ms per producer, transactional ids ${ids}`;
 }
 
 /**

@@ -235,7 +235,7 @@ describe('datastorm produce on the real cluster', () => {
     // Each commit writes a marker in every partition it wrote to, and the topic's offsets count them.
     expect(result.accounting).toMatchObject({ acknowledgedRecords: 40000, transactionMarkers: t.markers, brokerOffsetGrowth: 40000 + t.markers, match: true });
     expect(t.markers).toBeGreaterThanOrEqual(t.committed);
-    expect(stderr).toMatch(new RegExp(`transactions: ${t.committed} committed \\(40000 records, what read_committed consumers see\\), 0 aborted; one every 400 ms per producer, transactional ids ${topic}-tx-0\\.\\.1`));
+    expect(stderr).toMatch(new RegExp(`transactions: ${t.committed} committed \\(40000 records, what read_committed consumers see\\), 0 aborted; [\\d.]+ commits/s, a commit took [\\d.]+ ms on average \\(longest [\\d.]+ ms\\); one every 400 ms per producer, transactional ids ${topic}-tx-0\\.\\.1`));
     expect(await consumeAll(bootstrap, topic, 40000)).toHaveLength(40000); // kafkajs reads read_committed
   });
 

@@ -59,10 +59,10 @@ describe('perf-test lines', () => {
   });
 
   it('says what the transactions came to, and nothing without them', () => {
-    const result = { config: { workers: 4, transaction: { id: 'tx', durationMs: 500 } },
-      transactions: { committed: 9, aborted: 1, committedRecords: 36000, markers: 40 } } as unknown as ProduceResult;
+    const result = { config: { workers: 4, transaction: { id: 'tx', durationMs: 500 } }, totals: { durationMs: 3000 },
+      transactions: { committed: 9, aborted: 1, committedRecords: 36000, markers: 40, commitMsTotal: 108, commitMsMax: 31.25 } } as unknown as ProduceResult;
     expect(formatTransactionsLine(result)).toBe('transactions: 9 committed (36000 records, what read_committed consumers see), 1 aborted; ' +
-      'one every 500 ms per producer, transactional ids tx-0..3');
+      '3.0 commits/s, a commit took 12.0 ms on average (longest 31.3 ms); one every 500 ms per producer, transactional ids tx-0..3');
     expect(formatTransactionsLine({ ...result, transactions: undefined })).toBeUndefined();
   });
 });

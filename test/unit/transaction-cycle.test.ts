@@ -15,11 +15,17 @@ function recordingDriver() {
 }
 
 const batch = (partition: number, recordCount: number) => ({ partition, recordCount }) as ProducerBatch;
+/** A clock that moves 4 ms each time it is read: every commit takes 4 ms. */
+function steppingClock() {
+  let us = 0;
+  return () => (us += 4000);
+}
 
 describe('TransactionCycle', () => {
   it('takes batches for its duration, then commits once nothing is in flight and opens the next', async () => {
     const { driver, calls } = recordingDriver();
-    const cycle = new TransactionCycle(driver, 1000);
+    const clock = steppingClock();
+    const cycle = new TransactionCycle(driver, 1000, clock);
     await cycle.begin(0);
     expect(cycle.accepts(999)).toBe(true);
     cycle.sent(batch(0, 10));
@@ -31,13 +37,14 @@ describe('TransactionCycle', () => {
     cycle.acknowledged(batch(3, 5));
     await cycle.roll(1200, 0, false);
     expect(calls).toEqual(['begin', 'commit', 'begin']);
-    expect(cycle.counts).toEqual({ committed: 1, aborted: 0, committedRecords: 15, markers: 2 });
+    expect(cycle.counts).toEqual({ committed: 1, aborted: 0, committedRecords: 15, markers: 2, commitMsTotal: 4, commitMsMax: 4 });
     expect(cycle.accepts(2199)).toBe(true); // the next one runs from when it was opened
   });
 
   it('keeps an empty transaction open, and commits the last one at the end without opening another', async () => {
     const { driver, calls } = recordingDriver();
-    const cycle = new TransactionCycle(driver, 1000);
+    const clock = steppingClock();
+    const cycle = new TransactionCycle(driver, 1000, clock);
     await cycle.begin(0);
     await cycle.roll(5000, 0, false);
     expect(calls).toEqual(['begin']);
@@ -46,19 +53,20 @@ describe('TransactionCycle', () => {
     cycle.acknowledged(batch(1, 7));
     await cycle.roll(5500, 0, true);
     expect(calls).toEqual(['begin', 'commit']);
-    expect(cycle.counts).toEqual({ committed: 1, aborted: 0, committedRecords: 7, markers: 1 });
+    expect(cycle.counts).toEqual({ committed: 1, aborted: 0, committedRecords: 7, markers: 1, commitMsTotal: 4, commitMsMax: 4 });
   });
 
   it('aborts after a failure: its markers count, its records are never committed', async () => {
     const { driver, calls } = recordingDriver();
-    const cycle = new TransactionCycle(driver, 1000);
+    const clock = steppingClock();
+    const cycle = new TransactionCycle(driver, 1000, clock);
     await cycle.begin(0);
     cycle.sent(batch(2, 4));
     cycle.acknowledged(batch(2, 4));
     await cycle.abort();
     await cycle.abort(); // nothing open: nothing to abort
     expect(calls).toEqual(['begin', 'abort']);
-    expect(cycle.counts).toEqual({ committed: 0, aborted: 1, committedRecords: 0, markers: 1 });
+    expect(cycle.counts).toEqual({ committed: 0, aborted: 1, committedRecords: 0, markers: 1, commitMsTotal: 0, commitMsMax: 0 });
     expect(cycle.accepts(1)).toBe(false);
   });
 });
