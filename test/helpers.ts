@@ -5,6 +5,9 @@ import type { Admin, CompressionTypes, ITopicConfig, KafkaMessage, Message, Prod
 import { DataStormError } from '../src/shared/errors.js';
 import { createKafka } from '../src/kafka/kafka-client.js';
 import { topicEndOffsetTotal } from '../src/kafka/topic.js';
+import { partitionOfKey } from '../src/kafka/partitioner.js';
+import { zipfShares } from '../src/produce/key-distribution.js';
+import { KEY_POOL_SIZE, poolKey } from '../src/produce/record-placer.js';
 
 export const CLI = fileURLToPath(new URL('../bin/datastorm.js', import.meta.url));
 
@@ -126,4 +129,11 @@ export async function sendByPartition(
   await Promise.all(partitions.map((partition) => producer.send({
     ...send, acks: -1, messages: messages.filter((m) => m.partition === partition),
   })));
+}
+
+/** What share of a --keys zipf run each partition should get: the shares of the keys the partitioner sends there. */
+export function expectedPartitionShares(exponent: number, partitions: number): number[] {
+  const shares = new Array<number>(partitions).fill(0);
+  zipfShares(KEY_POOL_SIZE, exponent).forEach((share, rank) => { shares[partitionOfKey(poolKey(rank), partitions)] += share; });
+  return shares;
 }

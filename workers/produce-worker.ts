@@ -82,7 +82,7 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
     onSettled: () => control.wake(),
   });
   const loop = new AppendLoop(task, { pacer, meter, control, accumulator, sender, valueOf, cycle,
-    placer: new RecordPlacer(accumulator, config.keys, config.partitions, task.partitions) });
+    placer: new RecordPlacer(accumulator, config.keys, config.partitions, task.partitions, config.zipfExponent) });
   await loop.run();
   await sendTheRest(sender, cycle, control);
   await driver.close();

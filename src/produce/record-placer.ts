@@ -1,8 +1,12 @@
 import { partitionOfKey } from '../kafka/partitioner.js';
 import type { KeyMode } from '../run-spec/run-config.js';
 import type { RecordAccumulator } from './accumulator.js';
+import { zipfCumulative, zipfKeyAt } from './key-distribution.js';
 
-const KEY_POOL_SIZE = 1024;
+/** Keyed records draw from this many keys, `key-0` to `key-1023` (poolKey). */
+export const KEY_POOL_SIZE = 1024;
+
+export const poolKey = (rank: number): Buffer => Buffer.from(`key-${rank}`);
 
 /**
  * Where each record of a worker goes: a keyed record to its key's partition (Java's hash over all partitions);
@@ -12,6 +16,7 @@ const KEY_POOL_SIZE = 1024;
 export class RecordPlacer {
   private readonly keys: Buffer[];
   private readonly keyPartitions: number[];
+  private readonly zipf: Float64Array | undefined;
   private stickyTurn = 0;
 
   constructor(
@@ -19,9 +24,11 @@ export class RecordPlacer {
     private readonly keyMode: KeyMode,
     allPartitions: number,
     private readonly ownPartitions: number[],
+    zipfExponent = 1,
   ) {
-    this.keys = keyMode === 'none' ? [] : Array.from({ length: KEY_POOL_SIZE }, (_, i) => Buffer.from(`key-${i}`));
+    this.keys = keyMode === 'none' ? [] : Array.from({ length: KEY_POOL_SIZE }, (_, rank) => poolKey(rank));
     this.keyPartitions = this.keys.map((key) => partitionOfKey(key, allPartitions));
+    this.zipf = keyMode === 'zipf' ? zipfCumulative(KEY_POOL_SIZE, zipfExponent) : undefined;
   }
 
   /** Appends record `index` with its value; false when no buffer is free (the record is not in). */
@@ -38,6 +45,7 @@ export class RecordPlacer {
 
   private keyIndexOf(index: number): number {
     if (this.keys.length === 0) return -1;
+    if (this.zipf) return zipfKeyAt(this.zipf, index);
     return this.keyMode === 'random' ? Math.floor(Math.random() * this.keys.length) : index % this.keys.length;
   }
 }

@@ -71,8 +71,10 @@ export const PRODUCE_OPTIONS: Record<string, OptionSpec> = {
     parse: parseIntegerOption('--partitions', 1, 10_000) },
   replication: { flags: '--replication <n>', description: 'replication factor of the topic when it is created', defaultValue: 3,
     parse: parseIntegerOption('--replication', 1, 16) },
-  keys: { flags: '--keys <mode>', description: 'record keys: none, round-robin or random (over 1024 keys)', defaultValue: 'none',
+  keys: { flags: '--keys <mode>', description: 'record keys: none, round-robin, random, or zipf (skewed: key of rank k has weight 1/(k+1)^--zipf-exponent), over 1024 keys, each to the partition Java\'s partitioner gives it (murmur2)', defaultValue: 'none',
     parse: parseChoice('--keys', KEY_MODES) },
+  zipfExponent: { flags: '--zipf-exponent <s>', description: 'the exponent of --keys zipf: 0 spreads keys evenly, 1 is Zipf\'s law (the top key gets 13% of the records), higher is more skewed',
+    defaultValue: 1, parse: parseZipfExponent },
   warmupRecords: { flags: '--warmup-records <n>', description: 'records left out of the steady-state summary', defaultValue: 0,
     parse: parseIntegerOption('--warmup-records', 0) },
   reportingInterval: { flags: '--reporting-interval <ms>', description: 'how often to print a window line', defaultValue: 5000,
@@ -121,6 +123,7 @@ export interface ProduceFlags {
   partitions: number;
   replication: number;
   keys: RunConfig['keys'];
+  zipfExponent: number;
   warmupRecords: number;
   reportingInterval: number;
   fault?: FaultStep[];
@@ -203,6 +206,14 @@ function payloadOf(flags: ProduceFlags): PayloadSource {
   return { kind: 'avro', schemaFile: flags.schema, recordSizeBytes: flags.recordSize, serializeOnSend: flags.serializeOnSend };
 }
 
+function parseZipfExponent(value: string): number {
+  const exponent = Number(value);
+  if (!Number.isFinite(exponent) || exponent < 0 || exponent > 10) {
+    throw new InvalidArgumentError(`--zipf-exponent takes a number from 0 to 10, not "${value}"`);
+  }
+  return exponent;
+}
+
 /** The default duration of a transaction when only an id is given, as in perf-test. */
 const DEFAULT_TRANSACTION_DURATION_MS = 3000;
 
@@ -263,6 +274,9 @@ export function toProduceRun(parsed: ProduceFlags, typed: (key: keyof ProduceFla
   if (flags.warmupRecords > 0 && flags.duration === undefined && flags.warmupRecords >= flags.numRecords) {
     throw new DataStormError('DS_BAD_OPTIONS', `--warmup-records ${flags.warmupRecords} leaves no records of --num-records ${flags.numRecords} to measure`);
   }
+  if (typed('zipfExponent') && flags.keys !== 'zipf') {
+    throw new DataStormError('DS_BAD_OPTIONS', `--zipf-exponent shapes --keys zipf; the keys are ${flags.keys}`, { hint: 'add --keys zipf' });
+  }
   checkDriverSupport({ driver: flags.driver, compression: flags.compression, security });
   const transaction = transactionOf(flags);
   const config: RunConfig = {
@@ -285,6 +299,7 @@ export function toProduceRun(parsed: ProduceFlags, typed: (key: keyof ProduceFla
     partitions: flags.partitions,
     replication: flags.replication,
     keys: flags.keys,
+    zipfExponent: flags.zipfExponent,
     warmupRecords: flags.warmupRecords,
     reportingIntervalMs: flags.reportingInterval,
     faults: flags.fault ?? [],

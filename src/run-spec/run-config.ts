@@ -9,7 +9,7 @@ import type { DriverName } from '../drivers/producer-driver.js';
 export const CODEC_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 export type CodecName = (typeof CODEC_NAMES)[number];
 
-export const KEY_MODES = ['none', 'round-robin', 'random'] as const;
+export const KEY_MODES = ['none', 'round-robin', 'random', 'zipf'] as const;
 export type KeyMode = (typeof KEY_MODES)[number];
 
 export type Acks = -1 | 0 | 1;
@@ -52,6 +52,8 @@ export interface RunConfig {
   partitions: number;
   replication: number;
   keys: KeyMode;
+  /** With keys 'zipf': the law's exponent (key of rank k has weight 1/(k+1)^exponent). */
+  zipfExponent: number;
   warmupRecords: number;
   reportingIntervalMs: number;
   /** Faults to cause on the local cluster during the run (--fault), in time order. */

@@ -7,7 +7,7 @@ import { createKafka } from '../../src/kafka/kafka-client.js';
 import { loadSchema } from '../../src/produce/payloads.js';
 import type { ProduceResult } from '../../src/produce/result.js';
 import { topicEndOffsetTotal } from '../../src/kafka/topic.js';
-import { CLI, consumeAll, createTopicsSettled, PERF_SUMMARY_LINE, PERF_WINDOW_LINE, runCli, startCli, uniqueTopic, until } from '../helpers.js';
+import { CLI, consumeAll, createTopicsSettled, expectedPartitionShares, PERF_SUMMARY_LINE, PERF_WINDOW_LINE, runCli, startCli, uniqueTopic, until } from '../helpers.js';
 
 const bootstrap = inject('bootstrap');
 const server = bootstrap.join(',');
@@ -137,6 +137,20 @@ describe('datastorm produce on the real cluster', () => {
     expect(result.buffers.buffersPerWorker).toBe(13); // 8 open partitions and 5 in flight
     expect(result.totals.errors).toEqual({});
     expect(result.accounting).toMatchObject({ acknowledgedRecords: 150000, brokerOffsetGrowth: 150000, match: true });
+  });
+
+  it('--keys zipf: the records land on the partitions as the law and Java\'s partitioner say, within 1%', async () => {
+    const topic = uniqueTopic('produce-zipf');
+    const { code, result } = produceJson(['--topic', topic, '--num-records', '100000', '--workers', '2', '--keys', 'zipf',
+      '--zipf-exponent', '1', '--partitions', '8']);
+    expect(code).toBe(0);
+    expect(result.config).toMatchObject({ keys: 'zipf', zipfExponent: 1 });
+    expect(result.accounting.match).toBe(true);
+    const offsets = await admin.fetchTopicOffsets(topic);
+    const expected = expectedPartitionShares(1, 8);
+    for (const { partition, high } of offsets) {
+      expect(Math.abs(Number(high) / 100_000 - expected[partition]) / expected[partition]).toBeLessThan(0.01);
+    }
   });
 
   it('--payload-monotonic: across workers every record number is sent once, as text, as perf-test sends it', async () => {

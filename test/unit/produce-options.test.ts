@@ -126,7 +126,10 @@ describe('the produce RunConfig', () => {
     expect(() => configOf(['--num-records', '10', '--warmup-records', '10'])).toThrow('leaves no records');
     expect(() => configOf(['--producer-props', 'retries'])).toThrow('producer property "retries" is not key=value');
     expect(() => configOf(['--acks', '2'])).toThrow('--acks takes all, -1, 0 or 1, not "2"');
-    expect(() => configOf(['--keys', 'sorted'])).toThrow('--keys takes one of none, round-robin, random, not "sorted"');
+    expect(() => configOf(['--keys', 'sorted'])).toThrow('--keys takes one of none, round-robin, random, zipf, not "sorted"');
+    expect(() => configOf(['--zipf-exponent', '1.5'])).toThrow('--zipf-exponent shapes --keys zipf; the keys are none');
+    expect(() => configOf(['--keys', 'zipf', '--zipf-exponent', '-1'])).toThrow('--zipf-exponent takes a number from 0 to 10, not "-1"');
+    expect(configOf(['--keys', 'zipf', '--zipf-exponent', '1.5'])).toMatchObject({ keys: 'zipf', zipfExponent: 1.5 });
     expect(() => configOf(['--throughput', '0'])).toThrow('--throughput takes records per second');
   });
 });
