@@ -5,7 +5,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { runConsume, type ConsumeConfig } from '../consume/consume.js';
 import { formatFaultLines, parseFaultPlan, type FaultStep } from '../faults/fault-plan.js';
 import {
-  DETAILED_HEADER, formatConsumeAccounting, formatDriverNote, formatConsumePartialLine, formatIdleConsumersNote, formatIntervalLine, formatProgress,
+  DETAILED_HEADER, formatConsumeAccounting, formatConsumersTable, formatDriverNote, formatConsumePartialLine, formatIdleConsumersNote, formatIntervalLine, formatProgress,
   formatSummaryLine, formatTimeoutWarning, SUMMARY_HEADER,
 } from '../consume/consume-report.js';
 import { formatAccountingLine, formatEndToEndPartialLine, formatLatencyLine, formatProducerLine, LATENCY_NOTE } from '../consume/e2e-report.js';
@@ -78,6 +78,11 @@ const OPTIONS = {
   driver: { flags: '--driver <client>', description: 'Kafka client the consumers read with: kafkajs (kafkajs 2.2.4) or platformatic (@platformatic/kafka 1.35.0; no OAUTHBEARER)',
     defaultValue: 'kafkajs', parse: parseChoice('--driver', DRIVER_NAMES) },
   json: { flags: '--json', description: 'print the whole result as JSON on stdout (everything else goes to stderr)', defaultValue: false },
+  fromLatest: { flags: '--from-latest', description: 'a partition the group has no committed offset in is read from its end, not its start (consumer-perf-test\'s flag): only records produced after the start are counted',
+    defaultValue: false },
+  include: { flags: '--include <regex>', description: 'the topic, by a regular expression that must match exactly one topic name whole (consumer-perf-test\'s flag; DataStorm consumes one topic a run)',
+    parse: parseTopicPattern },
+  printMetrics: { flags: '--print-metrics', description: 'print a row per consumer: records, MB, and their rates while it held partitions', defaultValue: false },
 } satisfies Record<string, OptionSpec>;
 
 type OptionKey = keyof typeof OPTIONS;
@@ -119,6 +124,15 @@ function consumersOf(flags: ConnectionFlags & { driver: DriverName; fault?: Faul
   return { driver: flags.driver, ...connection };
 }
 
+/** A Java-style include pattern: it must match a topic's whole name, as Pattern.matches does. */
+function parseTopicPattern(value: string): RegExp {
+  try {
+    return new RegExp(`^(?:${value})$`);
+  } catch {
+    throw new InvalidArgumentError(`--include takes a regular expression, not "${value}"`);
+  }
+}
+
 function parseDateFormat(value: string): DatePattern {
   try {
     return parseDatePattern(value);
@@ -154,7 +168,7 @@ const printJson = (value: unknown) => stdout(JSON.stringify(value, null, 2));
 
 
 type ConsumeFlags = {
-  topic: string; numRecords?: number; messages?: number; hideHeader: boolean; dateFormat?: DatePattern; group: string; fetchSize: number; timeout: number; showDetailedStats: boolean;
+  topic?: string; include?: RegExp; fromLatest: boolean; printMetrics: boolean; numRecords?: number; messages?: number; hideHeader: boolean; dateFormat?: DatePattern; group: string; fetchSize: number; timeout: number; showDetailedStats: boolean;
   reportingInterval: number; workers: number; bootstrapServer?: string; json: boolean; fault?: FaultStep[]; driver: DriverName;
 } & ConnectionFlags
 
@@ -172,16 +186,19 @@ Examples:
   datastorm consume --topic t --num-records 1000000
   datastorm consume --topic t --num-records 1000000 --workers 4 --group g1 --json
   datastorm consume --topic t --num-records 1000000 --driver platformatic`);
-  addOptions(command, ['topic', 'numRecords', 'messages', 'group', 'fetchSize', 'timeout', 'showDetailedStats', 'reportingInterval', 'hideHeader',
-    'dateFormat', 'workers', 'driver', 'bootstrapServer', 'consumerConfig', 'commandConfig', 'commandProperty', 'fault', 'json'],
-  { required: ['topic'], defaults: { group: [`perf-consumer-${randomInt(100_000)}`] } });
+  addOptions(command, ['topic', 'include', 'numRecords', 'messages', 'group', 'fetchSize', 'timeout', 'showDetailedStats', 'reportingInterval', 'hideHeader',
+    'dateFormat', 'fromLatest', 'printMetrics', 'workers', 'driver', 'bootstrapServer', 'consumerConfig', 'commandConfig', 'commandProperty', 'fault', 'json'],
+  { defaults: { group: [`perf-consumer-${randomInt(100_000)}`] } });
   command.action(async (flags: ConsumeFlags) => {
     const numRecords = recordsToConsume(flags);
+    if ((flags.topic === undefined) === (flags.include === undefined)) {
+      throw new DataStormError('DS_BAD_OPTIONS', 'give the topic with --topic or --include (one of them)');
+    }
     const config: ConsumeConfig = {
-      ...consumersOf(flags), topic: flags.topic, numRecords,
+      ...consumersOf(flags), topic: flags.topic ?? flags.include!, numRecords,
       group: flags.group, fetchSizeBytes: flags.fetchSize, timeoutMs: flags.timeout,
       showDetailedStats: flags.showDetailedStats, reportingIntervalMs: flags.reportingInterval, workers: flags.workers,
-      faults: flags.fault ?? [],
+      faults: flags.fault ?? [], fromLatest: flags.fromLatest,
     };
     // Kafka's lines own stdout, unless the JSON does.
     const out = flags.json ? stderr : stdout;
@@ -201,11 +218,7 @@ Examples:
     progress.clear();
     if (result.timedOut) out(formatTimeoutWarning(config.timeoutMs));
     if (!config.showDetailedStats) out(formatSummaryLine(result.totals, flags.dateFormat));
-    if (config.workers > 1) {
-      const table = createTable(['consumer', 'records', 'MB', 'rebalance ms'], { colAligns: ['right', 'right', 'right', 'right'] });
-      for (const w of result.workers) table.push([w.workerId, w.records, (w.payloadBytes / 1024 / 1024).toFixed(4), w.rebalanceMs]);
-      stderr(table.toString());
-    }
+    if (config.workers > 1 || flags.printMetrics) stderr(formatConsumersTable(result.workers, result.totals.durationMs));
     stderr(formatConsumeAccounting(result.accounting, config.group));
     if (result.faults) for (const line of formatFaultLines(result.faults)) stderr(line);
     if (result.partial) stderr(formatConsumePartialLine(result.totals.records, config.numRecords, config.group));

@@ -1,5 +1,6 @@
 import type { DriverName } from '../drivers/producer-driver.js';
 import { formatJavaFixed, formatKafkaDate, type DatePattern } from '../report/java-format.js';
+import { createTable } from '../report/table.js';
 
 /**
  * The figures of a consume run and the lines kafka-consumer-perf-test prints for them (Kafka 4.x,
@@ -144,4 +145,26 @@ export function formatConsumeAccounting(
 /** Said at the start of a run whose consumers read with another client than the default (kafkajs). */
 export function formatDriverNote(driver: DriverName): string | undefined {
   return driver === 'kafkajs' ? undefined : `consumers read with driver ${driver}`;
+}
+
+/** One consumer's share of a consume run, as the result keeps it. */
+export interface ConsumerFigures {
+  workerId: number;
+  records: number;
+  payloadBytes: number;
+  rebalanceMs: number;
+}
+
+/**
+ * A row per consumer (printed with several consumers, or with --print-metrics): its records and MB, and its
+ * rates over the time it held partitions (the run less its own rebalance time).
+ */
+export function formatConsumersTable(workers: ConsumerFigures[], durationMs: number, colour?: boolean): string {
+  const table = createTable(['consumer', 'records', 'MB', 'records/s', 'MB/s', 'rebalance ms'], { colour, colAligns: Array(6).fill('right') });
+  for (const w of workers) {
+    const megabytes = w.payloadBytes / BYTES_PER_MB;
+    const seconds = Math.max(durationMs - w.rebalanceMs, 1) / 1000;
+    table.push([String(w.workerId), String(w.records), megabytes.toFixed(4), (w.records / seconds).toFixed(1), (megabytes / seconds).toFixed(4), String(w.rebalanceMs)]);
+  }
+  return table.toString();
 }

@@ -1,3 +1,5 @@
+import { DataStormError } from '../shared/errors.js';
+import type { Admin } from 'kafkajs';
 import { consumeFigures, intervalFigures, type ConsumeFigures, type IntervalFigures } from './consume-report.js';
 import type { ConsumeCounters } from './consume-counters.js';
 import {
@@ -22,7 +24,8 @@ export interface ConsumeConfig {
   bootstrap: string[];
   /** TLS and SASL (--command-config / --consumer.config). */
   security: ClientSecurity;
-  topic: string;
+  /** The topic, or a pattern that must match exactly one topic's name (consumer-perf-test's --include). */
+  topic: string | RegExp;
   numRecords: number;
   group: string;
   fetchSizeBytes: number;
@@ -33,6 +36,8 @@ export interface ConsumeConfig {
   workers: number;
   /** Faults to cause on the local cluster once the consumers start (--fault). */
   faults: FaultStep[];
+  /** A partition the group has no commit in starts at its end, not its start (consumer-perf-test's --from-latest). */
+  fromLatest: boolean;
 }
 
 export interface ConsumeAccounting {
@@ -51,7 +56,7 @@ export interface ConsumeResult {
   schemaVersion: 1;
   command: 'consume';
   startedAt: string;
-  config: ConsumeConfig;
+  config: ConsumeConfig & { topic: string };
   totals: ConsumeFigures;
   workers: Array<{ workerId: number; records: number; payloadBytes: number; rebalanceMs: number }>;
   /** Per consumer and reporting interval (Kafka's --show-detailed-stats lines); always measured. */
@@ -145,15 +150,28 @@ Promise<{ tracker?: IntervalTracker; timedOutAtMs?: number; interruptedAtMs?: nu
   return { tracker, timedOutAtMs, interruptedAtMs, faultEvents: await faults?.finish(), consumedPerSlot: timeline?.stop() ?? [] };
 }
 
-export async function runConsume(config: ConsumeConfig, listener: ConsumeListener = {}): Promise<ConsumeResult> {
-  checkFaultTarget(config.faults, config.bootstrap);
-  await describeBrokers(config.bootstrap, { security: config.security });
-  const admin = createKafka(config.bootstrap, 'datastorm-consume-admin', {}, config.security).admin();
+/** The topic a run reads: the one named, or the one topic whose whole name the --include pattern matches. */
+async function topicNamed(admin: Admin, topic: string | RegExp): Promise<string> {
+  if (typeof topic === 'string') return topic;
+  const matching = (await admin.listTopics()).filter((name) => topic.test(name)).sort();
+  if (matching.length === 1) return matching[0];
+  const pattern = topic.source.slice(4, -2); // as the user gave it, without the ^(?: )$ that makes it match whole names
+  if (matching.length === 0) throw new DataStormError('DS_UNKNOWN_TOPIC', `no topic matches --include ${pattern}`, { hint: 'check the pattern: it must match a whole topic name' });
+  throw new DataStormError('DS_BAD_OPTIONS', `--include ${pattern} matches ${matching.length} topics (${matching.slice(0, 5).join(', ')}${matching.length > 5 ? ', ...' : ''}): DataStorm consumes one topic a run`, {
+    hint: 'narrow the pattern to one topic, or give it with --topic',
+  });
+}
+
+export async function runConsume(given: ConsumeConfig, listener: ConsumeListener = {}): Promise<ConsumeResult> {
+  checkFaultTarget(given.faults, given.bootstrap);
+  await describeBrokers(given.bootstrap, { security: given.security });
+  const admin = createKafka(given.bootstrap, 'datastorm-consume-admin', {}, given.security).admin();
   await admin.connect();
   try {
+    const config = { ...given, topic: await topicNamed(admin, given.topic) };
     const partitions = await topicPartitionCount(admin, config.topic);
     await requireIdleGroup(admin, config.group);
-    const start = await groupStart(admin, config.group, config.topic, partitions);
+    const start = await groupStart(admin, config.group, config.topic, partitions, config.fromLatest ? 'latest' : 'earliest');
     listener.onStart?.(partitions);
     const startedAt = new Date().toISOString();
     const submittedMs = Date.now();
@@ -172,7 +190,7 @@ export async function runConsume(config: ConsumeConfig, listener: ConsumeListene
     for (const interval of tracker.close(endMs, true)) listener.onInterval?.(interval);
 
     await ensureCommitted(admin, config.group, config.topic, start.startOffsets, counters.highestOffsets());
-    const after = await groupStart(admin, config.group, config.topic, partitions);
+    const after = await groupStart(admin, config.group, config.topic, partitions, 'earliest', start.startOffsets);
     const records = outcomes.reduce((sum, o) => sum + o.records, 0);
     const committedOffsetGrowth = after.startOffsets.reduce((sum, offset, p) => sum + offset - start.startOffsets[p], 0);
     return {

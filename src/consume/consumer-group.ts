@@ -145,8 +145,8 @@ export function startConsumerGroup(options: GroupRunOptions): ConsumerGroupRun {
 
 export interface GroupStart {
   /**
-   * Per partition: the first offset the group will read: its commit, else the log start (auto.offset.reset=earliest;
-   * a negative commit, such as kafkajs's -2 "earliest" marker, counts as none).
+   * Per partition: the first offset the group will read: its commit, else the log start (auto.offset.reset=earliest)
+   * or end (latest, consume's --from-latest); a negative commit, such as kafkajs's -2 "earliest" marker, counts as none.
    */
   startOffsets: number[];
   /** Per partition: the log end offset when looked at. */
@@ -161,8 +161,12 @@ export async function topicPartitionCount(admin: Admin, topic: string): Promise<
   return found.partitions.length;
 }
 
-/** Where the group stands on the topic, per partition. */
-export async function groupStart(admin: Admin, group: string, topic: string, partitions: number): Promise<GroupStart> {
+/**
+ * Where the group stands on the topic, per partition. A partition the group has no commit in starts where `reset`
+ * says, or (after a run) at `uncommittedAt`: where that run started it.
+ */
+export async function groupStart(admin: Admin, group: string, topic: string, partitions: number,
+  reset: 'earliest' | 'latest' = 'earliest', uncommittedAt?: number[]): Promise<GroupStart> {
   // Through a broker's death: a partition between leaders, a coordinator moving (e2e --fault read NOT_LEADER here).
   const ends = await whenClusterSettled(() => admin.fetchTopicOffsets(topic));
   const [committed] = await whenClusterSettled(() => admin.fetchOffsets({ groupId: group, topics: [topic] }));
@@ -172,8 +176,10 @@ export async function groupStart(admin: Admin, group: string, topic: string, par
     const end = ends.find((e) => e.partition === p);
     const commit = Number(committed?.partitions.find((c) => c.partition === p)?.offset ?? -1);
     const low = Number(end?.low ?? 0);
-    startOffsets.push(commit >= 0 ? Math.max(commit, low) : low);
-    endOffsets.push(Number(end?.high ?? 0));
+    const high = Number(end?.high ?? 0);
+    const uncommitted = uncommittedAt?.[p] ?? (reset === 'latest' ? high : low);
+    startOffsets.push(commit >= 0 ? Math.max(commit, low) : uncommitted);
+    endOffsets.push(high);
   }
   return { startOffsets, endOffsets };
 }

@@ -3,7 +3,7 @@ import type { ConsumeResult } from '../../src/consume/consume.js';
 import { DETAILED_HEADER, SUMMARY_HEADER } from '../../src/consume/consume-report.js';
 import { formatJavaFixed } from '../../src/report/java-format.js';
 import { createKafka } from '../../src/kafka/kafka-client.js';
-import { createTopicsSettled, runCli, uniqueTopic } from '../helpers.js';
+import { createTopicsSettled, runCli, sendByPartition, startCli, uniqueTopic, until } from '../helpers.js';
 
 const bootstrap = inject('bootstrap');
 const server = bootstrap.join(',');
@@ -133,5 +133,46 @@ describe('datastorm consume on the real cluster', () => {
     const run = runCli(['consume', '--bootstrap-server', server, '--topic', `${topic}-missing`, '--num-records', '1']);
     expect(run.code).toBe(1);
     expect(run.stderr.trim().split('\n').at(-1)).toBe(`error DS_UNKNOWN_TOPIC: topic ${topic}-missing does not exist (check --topic, or produce to it first)`);
+  });
+
+  it('finds the topic by --include (a pattern matching one whole name) and prints a row per consumer with --print-metrics', () => {
+    const run = runCli(['consume', '--bootstrap-server', server, '--include', `${topic}|${topic}-none`, '--num-records', '200',
+      '--group', `${topic}-include`, '--print-metrics', '--json']);
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout) as ConsumeResult;
+    expect(result.config.topic).toBe(topic);
+    expect(result.accounting).toMatchObject({ countedRecords: 200, committedOffsetGrowth: 200, match: true });
+    const table = run.stderr.split('\n');
+    expect(table.some((line) => /consumer .*records .*MB .*records\/s .*MB\/s .*rebalance ms/.test(line))).toBe(true);
+    expect(table.some((line) => /^│\s+0 │\s+200 │\s+0\.0191 │/.test(line))).toBe(true);
+    // A pattern must match one topic: none, or several, is a one-line error before anything is read.
+    const none = runCli(['consume', '--bootstrap-server', server, '--include', `${topic}-nothing.*`, '--num-records', '1']);
+    expect([none.code, none.stderr.trim().split('\n').at(-1)]).toEqual([1, `error DS_UNKNOWN_TOPIC: no topic matches --include ${topic}-nothing.* (check the pattern: it must match a whole topic name)`]);
+    const several = runCli(['consume', '--bootstrap-server', server, '--include', `${topic}.*|__consumer_offsets`, '--num-records', '1']);
+    expect(several.code).toBe(1);
+    expect(several.stderr.trim().split('\n').at(-1)).toMatch(/^error DS_BAD_OPTIONS: --include .* matches \d+ topics \(.*\): DataStorm consumes one topic a run/);
+    const neither = runCli(['consume', '--bootstrap-server', server, '--num-records', '1']);
+    expect([neither.code, neither.stderr.trim()]).toEqual([1, 'error DS_BAD_OPTIONS: give the topic with --topic or --include (one of them)']);
+  });
+
+  it('--from-latest: a new group counts only what is produced after it starts, and commits exactly that', async () => {
+    const latest = uniqueTopic('consume-latest');
+    await createTopicsSettled(admin, [{ topic: latest, numPartitions: 3, replicationFactor: 3 }]);
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const messages = (from: number) => Array.from({ length: 300 }, (_, i) => ({ partition: i % 3, value: `${from + i}` }));
+    await sendByPartition(producer, { topic: latest }, messages(0)); // there before: not counted
+    const group = `${latest}-g`;
+    const run = startCli(['consume', '--bootstrap-server', server, '--topic', latest, '--from-latest', '--num-records', '300',
+      '--group', group, '--timeout', '60000', '--json']);
+    // The header is printed once the group's start offsets are read: what is sent now is past them.
+    await until(() => run.output.stderr.includes(SUMMARY_HEADER), 'the consumer to start');
+    await sendByPartition(producer, { topic: latest }, messages(300));
+    await producer.disconnect();
+    expect(await run.exited).toBe(0);
+    const result = JSON.parse(run.output.stdout) as ConsumeResult;
+    expect(result.accounting).toEqual({ countedRecords: 300, availableRecords: 0, committedOffsetGrowth: 300, transactionMarkers: 0, match: true });
+    const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [latest] });
+    expect(offsets.partitions.reduce((sum, p) => sum + Number(p.offset), 0)).toBe(600);
   });
 });

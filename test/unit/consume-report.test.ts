@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  consumeFigures, DETAILED_HEADER, formatConsumeAccounting, formatIntervalLine, formatProgress, formatSummaryLine,
+  formatConsumersTable, consumeFigures, DETAILED_HEADER, formatConsumeAccounting, formatIntervalLine, formatProgress, formatSummaryLine,
   formatTimeoutWarning, intervalFigures, SUMMARY_HEADER,
 } from '../../src/consume/consume-report.js';
 import { formatJavaFixed, formatKafkaDate, parseDatePattern } from '../../src/report/java-format.js';
@@ -93,5 +93,22 @@ describe('kafka-consumer-perf-test lines', () => {
       .toBe('accounting: 2500 records counted, group g1\'s committed offsets grew by 2499: MISMATCH');
     expect(formatConsumeAccounting({ countedRecords: 22, committedOffsetGrowth: 24, transactionMarkers: 2, match: true }, 'g1'))
       .toBe('accounting: 22 records counted (and 2 transaction markers passed), group g1\'s committed offsets grew by 24: match');
+  });
+});
+
+describe('formatConsumersTable', () => {
+  it('gives each consumer its records, MB and their rates over the time it held partitions', () => {
+    expect(formatConsumersTable([
+      { workerId: 0, records: 1000, payloadBytes: 1_048_576, rebalanceMs: 500 },
+      { workerId: 1, records: 3000, payloadBytes: 3_145_728, rebalanceMs: 0 },
+    ], 2500, false)).toBe([
+      '┌──────────┬─────────┬────────┬───────────┬────────┬──────────────┐',
+      '│ consumer │ records │     MB │ records/s │   MB/s │ rebalance ms │',
+      '├──────────┼─────────┼────────┼───────────┼────────┼──────────────┤',
+      '│        0 │    1000 │ 1.0000 │     500.0 │ 0.5000 │          500 │',
+      '├──────────┼─────────┼────────┼───────────┼────────┼──────────────┤',
+      '│        1 │    3000 │ 3.0000 │    1200.0 │ 1.2000 │            0 │',
+      '└──────────┴─────────┴────────┴───────────┴────────┴──────────────┘',
+    ].join('\n'));
   });
 });
