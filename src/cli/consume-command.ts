@@ -82,6 +82,8 @@ const OPTIONS = {
     defaultValue: false },
   include: { flags: '--include <regex>', description: 'the topic, by a regular expression that must match exactly one topic name whole (consumer-perf-test\'s flag; DataStorm consumes one topic a run)',
     parse: parseTopicPattern },
+  socketBufferSize: { flags: '--socket-buffer-size <bytes>', description: 'consumer-perf-test\'s TCP receive buffer size: refused, as Node cannot set it on a socket (the kernel sizes it: net.ipv4.tcp_rmem)',
+    parse: refuseSocketBufferSize },
   printMetrics: { flags: '--print-metrics', description: 'print a row per consumer: records, MB, and their rates while it held partitions', defaultValue: false },
 } satisfies Record<string, OptionSpec>;
 
@@ -122,6 +124,11 @@ function consumersOf(flags: ConnectionFlags & { driver: DriverName; fault?: Faul
   const note = formatDriverNote(flags.driver);
   if (note) stderr(note);
   return { driver: flags.driver, ...connection };
+}
+
+/** Named so that a pasted consumer-perf-test command gets the reason, not "unknown option". */
+function refuseSocketBufferSize(): never {
+  throw new InvalidArgumentError('Node cannot set a socket\'s TCP receive buffer (SO_RCVBUF); the kernel sizes it (net.ipv4.tcp_rmem): leave --socket-buffer-size out');
 }
 
 /** A Java-style include pattern: it must match a topic's whole name, as Pattern.matches does. */
@@ -187,7 +194,7 @@ Examples:
   datastorm consume --topic t --num-records 1000000 --workers 4 --group g1 --json
   datastorm consume --topic t --num-records 1000000 --driver platformatic`);
   addOptions(command, ['topic', 'include', 'numRecords', 'messages', 'group', 'fetchSize', 'timeout', 'showDetailedStats', 'reportingInterval', 'hideHeader',
-    'dateFormat', 'fromLatest', 'printMetrics', 'workers', 'driver', 'bootstrapServer', 'consumerConfig', 'commandConfig', 'commandProperty', 'fault', 'json'],
+    'dateFormat', 'fromLatest', 'printMetrics', 'socketBufferSize', 'workers', 'driver', 'bootstrapServer', 'consumerConfig', 'commandConfig', 'commandProperty', 'fault', 'json'],
   { defaults: { group: [`perf-consumer-${randomInt(100_000)}`] } });
   command.action(async (flags: ConsumeFlags) => {
     const numRecords = recordsToConsume(flags);

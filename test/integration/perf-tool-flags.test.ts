@@ -26,11 +26,15 @@ describe('the flags of Kafka\'s perf tools (their --help, from the cluster\'s ja
     expect(java.filter((flag) => !ours.has(flag))).toEqual([]);
   });
 
-  it('consumer-perf-test: every flag is a consume flag, but those listed', () => {
+  it('consumer-perf-test: every flag is a consume flag (--socket-buffer-size refused with its reason)', () => {
     const java = flagsIn(helpOf(['kafka-tool', 'consumer-perf-test', '--', '--help']));
     expect(java).toContain('--show-detailed-stats');
     const ours = new Set(flagsIn(helpOf(['consume', '--help'])));
-    // Node sets no TCP receive buffer size (SO_RCVBUF) on a socket: the kernel sizes it.
-    expect(java.filter((flag) => !ours.has(flag))).toEqual(['--socket-buffer-size']);
+    expect(java.filter((flag) => !ours.has(flag))).toEqual([]);
+    // Node sets no TCP receive buffer size (SO_RCVBUF) on a socket: the flag is known, and refused with the reason.
+    const refused = runCli(['consume', '--topic', 't', '--socket-buffer-size', '2097152']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr.trim()).toBe('error: option \'--socket-buffer-size <bytes>\' argument \'2097152\' is invalid. Node cannot set a socket\'s ' +
+      'TCP receive buffer (SO_RCVBUF); the kernel sizes it (net.ipv4.tcp_rmem): leave --socket-buffer-size out');
   });
 });
