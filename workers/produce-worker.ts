@@ -8,6 +8,7 @@ import { BatchLimitControl } from '../src/produce/batch-limit-control.js';
 import { BatchSender } from '../src/produce/batch-sender.js';
 import { ProduceMeter } from '../src/produce/meter.js';
 import { Pacer } from '../src/produce/pacer.js';
+import { RateProfile } from '../src/produce/rate-profile.js';
 import { monotonicValue } from '../src/produce/payloads.js';
 import { RecordPlacer } from '../src/produce/record-placer.js';
 import { TransactionCycle } from '../src/produce/transaction-cycle.js';
@@ -48,7 +49,9 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
   const config = workerConfig(task);
   const valueOf = await valueSource(task);
   const driver = await createProducerDriver(config, task.bootstrap, `datastorm-worker-${workerId}`);
-  const pacer = new Pacer(task.throughputRps, task.records ?? Infinity);
+  // A profile is the run's: each worker paces an equal part of it.
+  const rate = config.throughputProfile ? new RateProfile(config.throughputProfile).scaled(1 / config.workers) : task.throughputRps;
+  const pacer = new Pacer(rate, task.records ?? Infinity);
   const meter = new ProduceMeter({ warmupRecords: task.warmupRecords, pacer });
   const control = new WorkerControl(task.port, workerId, () => meter.take());
   try {

@@ -21,6 +21,9 @@ export function untypedProducerProps(config: RunConfig): Array<[string, string]>
 
 /** The perf tools have no duration: a timed run is only equivalent when a rate fixes its record count. */
 export function referenceRecordCount(config: RunConfig, tool: { name: string; errorCode: string; vs: string }): number {
+  if (config.throughputProfile) {
+    throw new DataStormError(tool.errorCode, `${tool.name} takes one rate, not a --throughput-profile`, { hint: 'compare a constant --throughput' });
+  }
   if (config.numRecords !== undefined) return config.numRecords;
   if (config.throughputRps > 0 && config.durationMs !== undefined) {
     return Math.round((config.throughputRps * config.durationMs) / 1000);

@@ -23,7 +23,7 @@ export interface Workload {
 /** The produce options that describe a load; client settings (batch, linger, acks, ...) go under `producer:`. */
 const WORKLOAD_OPTIONS = [
   'topic', 'partitions', 'replication', 'recordSize', 'payloadFile', 'payloadDelimiter', 'schema', 'throughput',
-  'numRecords', 'duration', 'workers', 'compression', 'warmupRecords', 'keys', 'zipfExponent', 'reportingInterval', 'driver',
+  'numRecords', 'duration', 'workers', 'compression', 'warmupRecords', 'keys', 'zipfExponent', 'throughputProfile', 'reportingInterval', 'driver',
 ] as const satisfies ReadonlyArray<keyof ProduceFlags>;
 type WorkloadOption = (typeof WORKLOAD_OPTIONS)[number];
 

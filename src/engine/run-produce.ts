@@ -221,7 +221,7 @@ function resultOf(header: RunHeader, pool: ProducePool, measured: Measured, run:
     ...header,
     totals: totalsOf({ ...total, wireBytes }, Math.max(0, endMs - startAtMs)),
     latency: latencyResult(total.latency),
-    intendedLatency: config.throughputRps > 0 ? latencyResult(total.intended) : undefined,
+    intendedLatency: config.throughputRps > 0 || config.throughputProfile ? latencyResult(total.intended) : undefined,
     steadyState: config.warmupRecords > 0
       ? {
         totals: throughputOf(total.steadyRecords, total.steadyPayloadBytes, steadyStartMs === undefined ? 0 : endMs - steadyStartMs),

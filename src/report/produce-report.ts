@@ -127,8 +127,14 @@ export function formatRunHeader(result: RunHeader): string {
     `buffer.memory ${c.bufferMemoryBytes} B (${formatBatchBuffers(result.buffers, c.queueTargetMs)}), ` +
     `linger ${c.lingerMs} ms, ${c.maxInFlight} in flight/worker, compression ${c.compression}, acks ${c.acks === -1 ? 'all' : c.acks}, ` +
     `${c.idempotent ? 'idempotent' : 'not idempotent'}, ` +
-    `${c.throughputRps > 0 ? `${c.throughputRps} records/s limit` : 'no rate limit'}; ` +
+    `${formatRateLimit(c)}; ` +
     `machine ${result.machine.cpuCount} x ${result.machine.cpuModel}, Node ${result.machine.nodeVersion}; latency per record, send to ack`;
+}
+
+/** The run's rate: one limit, a profile of time:rate points, or none. */
+function formatRateLimit(c: RunHeader['config']): string {
+  if (c.throughputProfile) return `throughput profile ${c.throughputProfile.map((p) => `${p.atMs / 1000}s:${p.recordsPerSec}`).join(',')} records/s`;
+  return c.throughputRps > 0 ? `${c.throughputRps} records/s limit` : 'no rate limit';
 }
 
 /**

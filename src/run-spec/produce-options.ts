@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, Option } from 'commander';
 import { parseBootstrap } from '../cluster/bootstrap.js';
 import { parseCodec } from '../kafka/codecs.js';
+import type { RatePoint } from '../produce/rate-profile.js';
 import { KEY_MODES, type Acks, type PayloadSource, type ProduceRun, type RunConfig } from './run-config.js';
 import { DataStormError } from '../shared/errors.js';
 import { parseFaultPlan, type FaultStep } from '../faults/fault-plan.js';
@@ -49,6 +50,8 @@ export const PRODUCE_OPTIONS: Record<string, OptionSpec> = {
   serializeOnSend: { flags: '--serialize-on-send', description: 'encode each Avro value as it is sent instead of once before the run (to measure what pre-serializing saves)', defaultValue: false },
   throughput: { flags: '--throughput <rps>', description: 'records per second for the whole run, -1 for no limit', defaultValue: -1,
     parse: parseThroughput },
+  throughputProfile: { flags: '--throughput-profile <points>', description: 'a rate that changes over the run, all workers together: time:rate points from 0s, e.g. \'0s:1000,30s:50000,60s:50000,90s:0\' (straight lines between points, the last rate after the last point); latency is also measured from each record\'s intended time',
+    parse: parseThroughputProfile },
   workers: { flags: '--workers <n>', description: 'workers, each with its own producer: a thread each up to the cores, then several to a thread', defaultValue: availableParallelism(),
     defaultDescription: `CPU cores: ${availableParallelism()}`, parse: parseIntegerOption('--workers', 1, 256) },
   batch: { flags: '--batch <bytes>', description: 'the most bytes a partition\'s batch holds (Kafka\'s batch.size; 16MB, 512KB): a batch leaves when its next record would not fit (smaller while requests queue at the brokers: --queue-target), when it has waited --linger, or at once when --buffer-memory is full',
@@ -109,6 +112,7 @@ export interface ProduceFlags {
   payloadMonotonic: boolean;
   serializeOnSend: boolean;
   throughput: number;
+  throughputProfile?: RatePoint[];
   workers: number;
   batch: number;
   linger: number;
@@ -206,6 +210,24 @@ function payloadOf(flags: ProduceFlags): PayloadSource {
   return { kind: 'avro', schemaFile: flags.schema, recordSizeBytes: flags.recordSize, serializeOnSend: flags.serializeOnSend };
 }
 
+/** '0s:1000,30s:50000,90s:0': points from 0 s, times rising, rates of 0 or more records per second. */
+function parseThroughputProfile(value: string): RatePoint[] {
+  const points = value.split(',').map((point) => {
+    const [time, rate, extra] = point.trim().split(':');
+    const recordsPerSec = Number(rate);
+    if (extra !== undefined || time === undefined || rate === undefined || !Number.isFinite(recordsPerSec) || recordsPerSec < 0) {
+      throw new InvalidArgumentError(`--throughput-profile takes time:rate points such as '0s:1000,30s:50000', not "${point.trim()}"`);
+    }
+    // parseDurationMs takes no zero: the start, 0s, is read here.
+    return { atMs: /^0+(ms|s|m)?$/.test(time.trim()) ? 0 : parseDurationMs('--throughput-profile', time.trim()), recordsPerSec };
+  });
+  if (points[0].atMs !== 0) throw new InvalidArgumentError('--throughput-profile starts at 0s (its first point says the starting rate)');
+  for (let i = 1; i < points.length; i++) {
+    if (points[i].atMs <= points[i - 1].atMs) throw new InvalidArgumentError('--throughput-profile\'s times must rise from one point to the next');
+  }
+  return points;
+}
+
 function parseZipfExponent(value: string): number {
   const exponent = Number(value);
   if (!Number.isFinite(exponent) || exponent < 0 || exponent > 10) {
@@ -274,6 +296,14 @@ export function toProduceRun(parsed: ProduceFlags, typed: (key: keyof ProduceFla
   if (flags.warmupRecords > 0 && flags.duration === undefined && flags.warmupRecords >= flags.numRecords) {
     throw new DataStormError('DS_BAD_OPTIONS', `--warmup-records ${flags.warmupRecords} leaves no records of --num-records ${flags.numRecords} to measure`);
   }
+  if (flags.throughputProfile && (typed('throughput') || flags.throughput > 0)) {
+    throw new DataStormError('DS_BAD_OPTIONS', '--throughput and --throughput-profile exclude each other', { hint: 'a profile of one point, \'0s:RATE\', is a constant rate' });
+  }
+  if (flags.throughputProfile && flags.throughputProfile.at(-1)!.recordsPerSec === 0 && flags.duration === undefined) {
+    throw new DataStormError('DS_BAD_OPTIONS', '--throughput-profile ends at rate 0: give --duration, or --num-records would never be reached', {
+      hint: `e.g. --duration ${flags.throughputProfile.at(-1)!.atMs / 1000}s`,
+    });
+  }
   if (typed('zipfExponent') && flags.keys !== 'zipf') {
     throw new DataStormError('DS_BAD_OPTIONS', `--zipf-exponent shapes --keys zipf; the keys are ${flags.keys}`, { hint: 'add --keys zipf' });
   }
@@ -286,6 +316,7 @@ export function toProduceRun(parsed: ProduceFlags, typed: (key: keyof ProduceFla
     durationMs: flags.duration,
     payload: payloadOf(flags),
     throughputRps: flags.throughput,
+    ...(flags.throughputProfile ? { throughputProfile: flags.throughputProfile } : {}),
     workers: flags.workers,
     batchBytes: flags.batch,
     lingerMs: flags.linger,

@@ -1,3 +1,4 @@
+import type { RatePoint } from '../produce/rate-profile.js';
 import type { FaultStep } from '../faults/fault-plan.js';
 import type { ClientSecurity } from '../security/client-security.js';
 import type { DriverName } from '../drivers/producer-driver.js';
@@ -32,6 +33,8 @@ export interface RunConfig {
   payload: PayloadSource;
   /** Records per second over the whole run, all workers together; -1: no limit. */
   throughputRps: number;
+  /** Instead of one rate: a rate that moves in straight lines between points (--throughput-profile), all workers together. */
+  throughputProfile?: RatePoint[];
   workers: number;
   batchBytes: number;
   lingerMs: number;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createKafka } from '../../src/kafka/kafka-client.js';
 import { loadSchema } from '../../src/produce/payloads.js';
+import { RateProfile } from '../../src/produce/rate-profile.js';
 import type { ProduceResult } from '../../src/produce/result.js';
 import { topicEndOffsetTotal } from '../../src/kafka/topic.js';
 import { CLI, consumeAll, createTopicsSettled, expectedPartitionShares, PERF_SUMMARY_LINE, PERF_WINDOW_LINE, runCli, startCli, uniqueTopic, until } from '../helpers.js';
@@ -186,6 +187,25 @@ describe('datastorm produce on the real cluster', () => {
     expect(lines.filter((line) => PERF_WINDOW_LINE.test(line)).length).toBeGreaterThanOrEqual(2);
     expect(lines.every((line) => PERF_WINDOW_LINE.test(line) || PERF_SUMMARY_LINE.test(line))).toBe(true);
     expect(run.stderr).toMatch(/latency from intended send time \(coordinated omission corrected\): [\d.]+ ms avg/);
+  });
+
+  it('--throughput-profile: each window follows the profile within 10%, and latency is measured from the intended times', () => {
+    const topic = uniqueTopic('produce-profile');
+    const { code, result, stderr } = produceJson(['--topic', topic, '--duration', '6s', '--workers', '2',
+      '--throughput-profile', '0s:2000,3s:8000,6s:8000', '--reporting-interval', '1000']);
+    expect(code).toBe(0);
+    expect(stderr).toContain('throughput profile 0s:2000,3s:8000,6s:8000 records/s;');
+    // Each window's records against the profile's area over the same stretch of the run (acknowledgements trail
+    // sends by the latency, tens of ms: a few percent on the ramp).
+    const profile = new RateProfile(result.config.throughputProfile!);
+    const windows = result.intervals.filter((w) => w.durationMs > 500 && w.elapsedMs <= 6000);
+    expect(windows.length).toBeGreaterThanOrEqual(4);
+    for (const w of windows.slice(1)) {
+      const expected = profile.dueBy(w.elapsedMs) - profile.dueBy(w.elapsedMs - w.durationMs);
+      expect(Math.abs(w.records - expected) / expected).toBeLessThan(0.1);
+    }
+    expect(result.intendedLatency?.count).toBe(result.totals.records);
+    expect(result.accounting.match).toBe(true);
   });
 
   it('holds --throughput and reports latency from the intended send time too', () => {

@@ -134,6 +134,19 @@ describe('the produce RunConfig', () => {
   });
 });
 
+describe('--throughput-profile', () => {
+  it('reads time:rate points from 0s, and refuses what cannot run as a profile, in one line', () => {
+    expect(configOf(['--throughput-profile', '0s:1000, 30s:50000,1m:50000,90s:0', '--duration', '90s']).throughputProfile).toEqual([
+      { atMs: 0, recordsPerSec: 1000 }, { atMs: 30_000, recordsPerSec: 50_000 }, { atMs: 60_000, recordsPerSec: 50_000 }, { atMs: 90_000, recordsPerSec: 0 },
+    ]);
+    expect(() => configOf(['--throughput-profile', '5s:1000'])).toThrow('--throughput-profile starts at 0s');
+    expect(() => configOf(['--throughput-profile', '0s:1000,10s:5,5s:7'])).toThrow('times must rise');
+    expect(() => configOf(['--throughput-profile', '0s:fast'])).toThrow('--throughput-profile takes time:rate points such as \'0s:1000,30s:50000\', not "0s:fast"');
+    expect(() => configOf(['--throughput-profile', '0s:1000', '--throughput', '500'])).toThrow('--throughput and --throughput-profile exclude each other');
+    expect(() => configOf(['--throughput-profile', '0s:1000,10s:0'])).toThrow('--throughput-profile ends at rate 0: give --duration');
+  });
+});
+
 describe('transactions, as perf-test turns them on', () => {
   it('by an id (flag or transactional.id, 3000 ms each) or by a duration alone (a performance-producer id)', () => {
     expect(configOf([]).transaction).toBeUndefined();
