@@ -1,8 +1,9 @@
+import { hostname } from 'node:os';
 import { Command, Option } from 'commander';
 import type { ProduceRun } from '../run-spec/run-config.js';
 import { onCluster } from '../cluster/bootstrap.js';
 import { prepareRun, RunFailedError, runProduce } from '../engine/run-produce.js';
-import { formatError, INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
+import { DataStormError, formatError, INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
 import { interruptible } from './interrupt.js';
 import { ProgressLine } from './progress-line.js';
 import {
@@ -12,6 +13,8 @@ import {
 import { verdictOf, type ProduceResult } from '../produce/result.js';
 import { formatFaultLines } from '../faults/fault-plan.js';
 import { produceOptions, toProduceRun, type ProduceFlags } from '../run-spec/produce-options.js';
+import { parseDurationMs, parseIntegerOption } from '../run-spec/parse.js';
+import { runRegistry, serveMetrics, type LiveFigures } from '../metrics/prometheus-endpoint.js';
 
 const stderr = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -20,11 +23,19 @@ export interface ProduceOutput {
   /** The whole result as JSON on stdout; every report line goes to stderr. */
   json: boolean;
   printMetrics: boolean;
+  /** Serve the run's metrics for Prometheus on this port (GET /metrics). */
+  metricsPort?: number;
+  /** Keep serving them this long after the report: a last scrape sees the final figures. */
+  metricsHold?: number;
 }
 
 const OUTPUT_OPTIONS = [
   new Option('--print-metrics', 'print the producers\' request metrics at the end').default(false),
   new Option('--json', 'print the whole result as JSON on stdout (reports go to stderr)').default(false),
+  new Option('--metrics-port <port>', 'serve live metrics in Prometheus text format on http://<host>:<port>/metrics while the run goes: records and value bytes acknowledged, failures by type, latency quantiles')
+    .argParser(parseIntegerOption('--metrics-port', 1, 65_535)),
+  new Option('--metrics-hold <time>', 'with --metrics-port: keep serving this long after the report, so a last scrape sees the final figures (10s, 1m)')
+    .argParser((v) => parseDurationMs('--metrics-hold', v)),
 ];
 
 /** Prints the report of a finished (or partial) run: perf-test lines on stdout, or JSON there with --json. */
@@ -44,8 +55,26 @@ export function printProduceReport(result: ProduceResult, output: ProduceOutput)
   if (output.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }
 
-/** Runs a produce load with Ctrl-C handling and the report; returns the exit code. */
-export async function produceAndReport({ config, bootstrap }: ProduceRun, output: ProduceOutput): Promise<number> {
+/** Runs a produce load with Ctrl-C handling and the report (and --metrics-port's endpoint); returns the exit code. */
+export function produceAndReport(run: ProduceRun, output: ProduceOutput): Promise<number> {
+  return withMetricsEndpoint(output, (onMeasuring) => runAndReport(run, output, onMeasuring));
+}
+
+/** Runs `produce` with the metrics endpoint up (its port taken before any work), held after the report for --metrics-hold. */
+async function withMetricsEndpoint(output: ProduceOutput, produce: (onMeasuring?: (live: LiveFigures) => void) => Promise<number>): Promise<number> {
+  if (output.metricsPort === undefined) return produce();
+  let live: LiveFigures | undefined;
+  const server = await serveMetrics(runRegistry(() => live), output.metricsPort);
+  stderr(`metrics: http://${hostname()}:${output.metricsPort}/metrics (Prometheus text format)`);
+  try {
+    return await produce((figures) => { live = figures; });
+  } finally {
+    if (output.metricsHold) await new Promise((resolve) => setTimeout(resolve, output.metricsHold));
+    server.close();
+  }
+}
+
+async function runAndReport({ config, bootstrap }: ProduceRun, output: ProduceOutput, onMeasuring?: (live: LiveFigures) => void): Promise<number> {
   const progress = new ProgressLine();
   const out = output.json ? stderr : (line: string) => process.stdout.write(`${line}\n`);
   const log = (line: string) => progress.print(line, stderr);
@@ -59,6 +88,7 @@ export async function produceAndReport({ config, bootstrap }: ProduceRun, output
         onStart: (header) => stderr(formatRunHeader(header)),
         onInterval: (interval) => progress.print(formatWindowLine(interval), out),
         onProgress: (acknowledged, elapsedMs) => progress.show(formatProduceProgress(acknowledged, elapsedMs, config)),
+        onMeasuring,
       }, prepared).then((result) => ({ result, error: undefined }), (error: unknown) => {
         if (error instanceof RunFailedError) return { result: error.result, error };
         throw error;
@@ -88,7 +118,10 @@ Examples:
   for (const option of [...produceOptions(), ...OUTPUT_OPTIONS]) command.addOption(option);
   command.action(async (flags: ProduceFlags & ProduceOutput) => {
     const run = toProduceRun(flags, (key) => command.getOptionValueSource(key) === 'cli');
-    process.exitCode = await produceAndReport(run, { json: flags.json, printMetrics: flags.printMetrics });
+    if (flags.metricsHold !== undefined && flags.metricsPort === undefined) {
+      throw new DataStormError('DS_BAD_OPTIONS', '--metrics-hold keeps --metrics-port serving; there is none');
+    }
+    process.exitCode = await produceAndReport(run, flags);
   });
   return command;
 }

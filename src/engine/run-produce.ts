@@ -26,6 +26,7 @@ import { prepareTopic, settledEndOffsetTotal, topicEndOffsetTotal } from '../kaf
 import { ProducePool, threadsFor, type WorkerTask } from './produce-pool.js';
 import { partitionsOfWorker, splitExactly } from './split.js';
 import type { WorkerSummary } from './worker-protocol.js';
+import type { LiveFigures } from '../metrics/prometheus-endpoint.js';
 
 export interface RunHooks {
   log?: (line: string) => void;
@@ -37,6 +38,8 @@ export interface RunHooks {
   onStart?: (header: RunHeader) => void;
   /** About every PROGRESS_MS while the workers run: records acknowledged so far, all workers together. */
   onProgress?: (acknowledged: number, elapsedMs: number) => void;
+  /** The workers have started: their figures, to read at any time (--metrics-port). */
+  onMeasuring?: (live: LiveFigures) => void;
 }
 
 const PROGRESS_MS = 250;
@@ -158,6 +161,7 @@ async function measure(pool: ProducePool, config: RunConfig, hooks: RunHooks, lo
   hooks.signal?.addEventListener('abort', onAbort, { once: true });
   const startAtMs = epochMs() + 20;
   pool.broadcast({ type: 'go', startAtMs });
+  hooks.onMeasuring?.({ acknowledgedRecords: () => Number(pool.acknowledged.reduce((a, b) => a + b, 0n)), merged: () => pool.total });
   // A stop asked for while the run was set up (Ctrl-C during the topic's creation) ends it as it starts.
   if (hooks.signal?.aborted) onAbort();
   const faults = config.faults.length ? runFaults(config.faults, startAtMs, defaultClusterDir(), log) : undefined;

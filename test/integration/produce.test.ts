@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,15 @@ const dir = mkdtempSync(join(tmpdir(), 'datastorm-produce-'));
 
 beforeAll(() => admin.connect());
 afterAll(() => admin.disconnect());
+
+/** A TCP port nothing listens on now. */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
 
 function produceJson(args: string[]): { code: number | null; result: ProduceResult; stderr: string } {
   const run = runCli(['produce', '--bootstrap-server', server, '--json', '--reporting-interval', '500', ...args]);
@@ -206,6 +216,29 @@ describe('datastorm produce on the real cluster', () => {
     }
     expect(result.intendedLatency?.count).toBe(result.totals.records);
     expect(result.accounting.match).toBe(true);
+  });
+
+  it('--metrics-port: Prometheus text while it runs, and after the report the same figures as the report', async () => {
+    const topic = uniqueTopic('produce-metrics');
+    const port = await freePort();
+    const run = startCli(['produce', '--bootstrap-server', server, '--topic', topic, '--duration', '4s', '--throughput', '5000', '--workers', '2',
+      '--reporting-interval', '500', '--metrics-port', String(port), '--metrics-hold', '30s', '--json']);
+    const scrape = async () => Object.fromEntries((await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).split('\n')
+      .filter((line) => line && !line.startsWith('#')).map((line) => [line.slice(0, line.lastIndexOf(' ')), Number(line.slice(line.lastIndexOf(' ') + 1))]));
+    await until(() => PERF_WINDOW_LINE.test(run.output.stderr.split('\n').find((line) => line.includes('records sent')) ?? ''), 'a window line');
+    const during = await scrape();
+    expect(during.datastorm_records_acknowledged_total).toBeGreaterThan(0);
+    expect(during.datastorm_payload_bytes_acknowledged_total).toBeGreaterThan(0);
+    expect(during['datastorm_latency_seconds{quantile="0.99"}']).toBeGreaterThan(0);
+    await until(() => run.output.stdout.trimEnd().endsWith('}'), 'the JSON result', 60_000);
+    const result = JSON.parse(run.output.stdout) as ProduceResult;
+    const after = await scrape();
+    expect(after.datastorm_records_acknowledged_total).toBe(result.totals.records);
+    expect(after.datastorm_payload_bytes_acknowledged_total).toBe(result.totals.payloadBytes);
+    expect(after['datastorm_latency_seconds{quantile="0.99"}']).toBe(result.latency.p99Us / 1e6);
+    expect(after.datastorm_latency_max_seconds).toBe(result.latency.maxUs / 1e6);
+    run.interrupt();
+    await run.exited;
   });
 
   it('holds --throughput and reports latency from the intended send time too', () => {
