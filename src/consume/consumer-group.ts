@@ -151,6 +151,8 @@ export interface GroupStart {
   startOffsets: number[];
   /** Per partition: the log end offset when looked at. */
   endOffsets: number[];
+  /** Per partition: whether the group has a commit there (startOffsets is the log start when not). */
+  committed: boolean[];
 }
 
 /** The partitions of the topic, with a clear error when it does not exist. */
@@ -168,14 +170,16 @@ export async function groupStart(admin: Admin, group: string, topic: string, par
   const [committed] = await whenClusterSettled(() => admin.fetchOffsets({ groupId: group, topics: [topic] }));
   const startOffsets: number[] = [];
   const endOffsets: number[] = [];
+  const hasCommit: boolean[] = [];
   for (let p = 0; p < partitions; p += 1) {
     const end = ends.find((e) => e.partition === p);
     const commit = Number(committed?.partitions.find((c) => c.partition === p)?.offset ?? -1);
     const low = Number(end?.low ?? 0);
     startOffsets.push(commit >= 0 ? Math.max(commit, low) : low);
     endOffsets.push(Number(end?.high ?? 0));
+    hasCommit.push(commit >= 0);
   }
-  return { startOffsets, endOffsets };
+  return { startOffsets, endOffsets, committed: hasCommit };
 }
 
 /** Fails early when the group has members: its consumers would share our partitions, and a commit would be refused. */
