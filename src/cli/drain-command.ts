@@ -41,7 +41,7 @@ reach the end offsets seen at the start (lag 0). Ctrl-C stops the calls, commits
 prints the partial report and exits 130.
 
 Examples:
-  datastorm sink --port 28080 --latency 20ms &
+  datastorm sink --port 28080 --latency 20ms
   datastorm drain --topic orders --group orders-http --sink http://127.0.0.1:28080 --size 200 --from-beginning
   datastorm drain --topic orders --group orders-serial --sink http://127.0.0.1:28080 --mode serial --from-beginning`);
   addTable(command, DRAIN_OPTIONS, ['topic', 'group', 'sink']);
