@@ -9,6 +9,7 @@ import { createHistogram, recordLatencyUs, summarizeLatency, type LatencySummary
 import type { DrainSpec } from '../run-spec/drain-options.js';
 import { publicSecurity } from '../security/client-security.js';
 import { DataStormError } from '../shared/errors.js';
+import { sleepUntil } from '../shared/sleep.js';
 import { LaneAssigner } from './lanes.js';
 import { OffsetTracker } from './offset-tracker.js';
 import { SinkClient } from './sink-client.js';
@@ -115,18 +116,6 @@ interface Lane {
   queue: LaneEntry[];
   head: number;
   busy: boolean;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }
 
 export async function runDrain(spec: DrainSpec, hooks: DrainHooks = {}): Promise<DrainResult> {
@@ -249,7 +238,7 @@ class DrainRun {
       await this.client.close();
       // One more sample after the last commit, so that the chart ends where the group stands.
       const endAtMs = Date.now();
-      for (let waited = 0; lastSampleAtMs < endAtMs && waited < 2 * spec.lagIntervalMs + 2000; waited += 50) await sleep(50);
+      for (let waited = 0; lastSampleAtMs < endAtMs && waited < 2 * spec.lagIntervalMs + 2000; waited += 50) await sleepUntil(Date.now() + 50);
       lagStop.abort();
     }
     const lagResult = await lag;
@@ -352,7 +341,7 @@ class DrainRun {
     for (let attempt = 0; ; attempt += 1) {
       if (attempt > 0) {
         this.retries += 1;
-        await sleep(spec.retryIntervalMs, this.stopping.signal);
+        await sleepUntil(Date.now() + spec.retryIntervalMs, this.stopping.signal);
         if (this.stopping.signal.aborted) return;
       }
       const callStartMs = performance.now();
