@@ -20,6 +20,13 @@ import { ProgressLine } from './progress-line.js';
 
 const stderr = (line: string) => process.stderr.write(`${line}\n`);
 const stdout = (line: string) => process.stdout.write(`${line}\n`);
+/**
+ * Writes and waits until stdout took it all: a drain's JSON (its lag samples) outgrows a pipe's buffer, and the rest
+ * would be lost to bin/datastorm.js's process.exit.
+ */
+const stdoutFlushed = (text: string) => new Promise<void>((resolve, reject) => {
+  process.stdout.write(`${text}\n`, (error) => (error ? reject(error) : resolve()));
+});
 
 function addTable(command: Command, table: Record<string, OptionSpec>, required: string[]): Command {
   for (const [key, spec] of Object.entries(table)) command.addOption(commanderOption(spec, { required: required.includes(key) }));
@@ -65,7 +72,7 @@ Examples:
       writeFileSync(chartFile, lagChart(result.lag));
       stderr(`chart of the group's lag written to ${chartFile}`);
     }
-    if (flags.json) stdout(JSON.stringify({ ...result, chartFile }, null, 2));
+    if (flags.json) await stdoutFlushed(JSON.stringify({ ...result, chartFile }, null, 2));
     if (!result.accounting.committedMatchesAcknowledged) {
       throw new DataStormError('DS_ACCOUNTING_MISMATCH', 'the group\'s committed offsets and the records the sink acknowledged disagree (see the committed offsets line)');
     }
@@ -101,7 +108,7 @@ Example:
     const stats = sink.stats();
     await sink.close();
     stderr(formatSinkStats(stats));
-    if (flags.json) stdout(JSON.stringify(stats, null, 2));
+    if (flags.json) await stdoutFlushed(JSON.stringify(stats, null, 2));
   });
   return command;
 }
