@@ -105,8 +105,8 @@ describe('datastorm drain into datastorm sink, on the real cluster', () => {
   it('a drain killed mid-way and restarted loses nothing and re-delivers only records past the committed prefix', async () => {
     const sink = await startSink(['--latency', '20ms']);
     const group = `${topic}-restart`;
-    // 20 lanes of 20 ms: about 1,000 records/s, so the kill lands mid-way.
-    const args = drainArgs(topic, group, sink.url, ['--size', '20', '--commit-interval', '200ms']);
+    // 40 lanes of 20 ms: at most 2,000 records/s, so the kill lands mid-way.
+    const args = drainArgs(topic, group, sink.url, ['--size', '40', '--commit-interval', '200ms']);
     const first = spawn(process.execPath, [CLI, ...args], { stdio: 'ignore' });
     let delivered = 0;
     const poll = setInterval(() => { void sink.stats(topic).then((s) => { delivered = s.records; }); }, 100);
