@@ -142,7 +142,7 @@ export async function runDrain(spec: DrainSpec, hooks: DrainHooks = {}): Promise
     });
     const committedOf = (a: PartitionAccount) => a.committedOffset ?? a.startOffset;
     return {
-      schemaVersion: 1, command: 'drain', startedAt, spec: { ...spec, security: publicSecurity(spec.security) }, lanes, partitions, backlogRecords,
+      schemaVersion: 1, command: 'drain', startedAt, spec: publicDrainSpec(spec), lanes, partitions, backlogRecords,
       ...outcome,
       accounting: {
         partitions: accounts,
@@ -153,6 +153,12 @@ export async function runDrain(spec: DrainSpec, hooks: DrainHooks = {}): Promise
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
+}
+
+/** The spec as results show it: security masked, header values too (an Authorization header is a secret). */
+function publicDrainSpec(spec: DrainSpec): DrainSpec {
+  const headers = Object.fromEntries(Object.keys(spec.headers).map((name) => [name, '***']));
+  return { ...spec, security: publicSecurity(spec.security), headers };
 }
 
 type RunOutcome = Omit<DrainResult, 'schemaVersion' | 'command' | 'startedAt' | 'spec' | 'lanes' | 'partitions' | 'backlogRecords' | 'accounting'>;
@@ -182,6 +188,8 @@ class DrainRun {
   private firstCallMs: number | undefined;
   private lastAnswerMs: number | undefined;
   private caughtUpMs: number | undefined;
+  /** Caught up, its commit on the way: the records that complete meanwhile need no commit of their own. */
+  private catchingUp = false;
   private committing: Promise<void> = Promise.resolve();
 
   constructor(
@@ -378,7 +386,8 @@ class DrainRun {
   /** After records completed: fetching may go on, and the drain may be caught up (then committed at once). */
   private afterProgress(): void {
     if (this.tracker.pending() < this.spec.pendingAcks) for (const wake of this.capacityWaiters.splice(0)) wake();
-    if (this.spec.untilCaughtUp && this.caughtUpMs === undefined && this.caughtUp()) {
+    if (this.spec.untilCaughtUp && !this.catchingUp && this.caughtUp()) {
+      this.catchingUp = true;
       void this.commit().then(() => {
         this.caughtUpMs = performance.now();
         this.stop('caught-up');

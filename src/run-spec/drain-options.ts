@@ -77,6 +77,8 @@ function parseSinkUrl(value: string): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError(`--sink takes an http:// or https:// URL, not "${value}"`);
   if (url.search || url.hash) throw new InvalidArgumentError(`--sink takes a base URL without ?query or #fragment, not "${value}"`);
+  // Reports print the URL: credentials belong in a header, which they mask.
+  if (url.username || url.password) throw new InvalidArgumentError('--sink takes a URL without user:password@ (give credentials as --header "Authorization: ...")');
   return url.toString().replace(/\/$/, '');
 }
 

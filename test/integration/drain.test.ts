@@ -163,11 +163,13 @@ describe('datastorm drain into datastorm sink, on the real cluster', () => {
     expect(committed.reduce((sum, offset) => sum + offset, 0)).toBeLessThanOrEqual(stats.records);
   }, 180_000);
 
-  it('batches: --batch-size 25 sends go-dmux v2 bodies the sink reads back record by record', async () => {
+  it('batches: --batch-size 25 sends go-dmux v2 bodies the sink reads back record by record; header values stay out of the report', async () => {
     const sink = await startSink(['--latency', '2ms']);
     const group = `${topic}-batch`;
-    const out = runCli(drainArgs(topic, group, sink.url, ['--size', '16', '--batch-size', '25']), { timeoutMs: 180_000 });
+    const out = runCli(drainArgs(topic, group, sink.url, ['--size', '16', '--batch-size', '25', '--header', 'Authorization: Bearer s3cret']),
+      { timeoutMs: 180_000 });
     expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout + out.stderr).not.toContain('s3cret');
     const result = JSON.parse(out.stdout) as DrainResult;
     const stats = await sink.stats(topic);
     expect([stats.records, stats.gaps, stats.orderViolations, stats.badCalls]).toEqual([RECORDS, 0, 0, 0]);

@@ -25,6 +25,7 @@ describe('drain options', () => {
     expect(() => DRAIN_OPTIONS.header.parse('Content-Type: text/plain', undefined)).toThrow('--header cannot set Content-Type');
     expect(() => DRAIN_OPTIONS.sink.parse('localhost:8080')).toThrow('--sink takes an http:// or https:// URL, not "localhost:8080"');
     expect(() => DRAIN_OPTIONS.sink.parse('http://h/x?y=1')).toThrow('without ?query');
+    expect(() => DRAIN_OPTIONS.sink.parse('http://user:secret@h/x')).toThrow('without user:password@');
   });
 
   it('serial is one lane per partition; --duration stops on time instead of at the end offsets', () => {
