@@ -7,13 +7,14 @@
 //   3. the seed's model: a sink of 500 ms and --max-concurrency 200 drained with --size 200 for --model-duration:
 //      calls/s against 400 (issue 12: within 15%).
 // Each run checks the sink's counts (records, gaps, order violations, duplicates) and the group's committed offsets
-// against the end offsets. Prints the figures and the ratios; writes the fan-out run's lag chart with --chart.
+// against the end offsets. Prints the figures and the ratios; --chart writes both runs' lag on one chart (SVG).
 // Usage: npm run build && node benchmarks/drain-vs-serial.mjs --bootstrap-server host:port [--records 100000]
 //          [--port 28100] [--model-records 40000] [--model-duration 30s] [--chart drain-lag.svg] [--skip serial,errors,model]
 import { spawn, spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { formatDrainComparison } from '../dist/src/drain/drain-report.js';
+import { writeFileSync } from 'node:fs';
+import { drainComparisonChart, formatDrainComparison } from '../dist/src/drain/drain-report.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -79,7 +80,7 @@ console.log(`drain-vs-serial: ${records} records, load average ${loadavg().map((
 const topic = `drain-bench-${run}`;
 produce(topic, records);
 const fastSink = await startSink(['--latency', '20ms']);
-const fanout = drain(topic, `${topic}-fanout`, fastSink.url, [...fanoutArgs, ...(opts.chart ? ['--chart', opts.chart] : [])]);
+const fanout = drain(topic, `${topic}-fanout`, fastSink.url, fanoutArgs);
 allOk = check('fan-out, sink 20ms', fanout, await fastSink.stats(topic), records) && allOk;
 fastSink.stop();
 console.log(`  ${fanout.recordsPerSec.toFixed(1)} records/s, drain ${(fanout.drainMs / 1000).toFixed(1)} s, call p50/p99 ${(fanout.callLatencyUs.p50Us / 1000).toFixed(1)}/${(fanout.callLatencyUs.p99Us / 1000).toFixed(1)} ms`);
@@ -90,6 +91,7 @@ if (!skip.has('serial')) {
   allOk = check('serial, sink 20ms', serial, await serialSink.stats(topic), records) && allOk;
   serialSink.stop();
   for (const line of formatDrainComparison(serial, fanout)) console.log(line);
+  if (opts.chart) writeFileSync(opts.chart, drainComparisonChart(serial, fanout));
   const ratio = serial.drainMs / fanout.drainMs;
   console.log(`issue 12, fan-out >= 10x serial: ${ratio.toFixed(1)}x -> ${ratio >= 10 ? 'holds' : 'does NOT hold'}`);
 }

@@ -1,3 +1,4 @@
+import { lagRunsChart } from '../consume/lag-report.js';
 import type { LatencySummaryUs } from '../report/histograms.js';
 import type { DrainSpec } from '../run-spec/drain-options.js';
 import type { DrainAccounting, DrainProgress, DrainResult, DrainStart } from './drain.js';
@@ -79,6 +80,13 @@ export function formatDrainComparison(serial: DrainResult, fanout: DrainResult):
     ? `fan-out drained ${(serial.drainMs / fanout.drainMs).toFixed(1)}x faster than serial (${(fanout.recordsPerSec / serial.recordsPerSec).toFixed(1)}x the records/s)`
     : 'no ratio: a run did not catch up');
   return lines;
+}
+
+/** Both drains' lag over time on one chart. */
+export function drainComparisonChart(serial: DrainResult, fanout: DrainResult): string {
+  return lagRunsChart(`Lag while draining ${fanout.backlogRecords} records into ${fanout.spec.sinkUrl}: serial vs fan-out`, [
+    { name: `serial (${serial.lanes} lanes)`, lag: serial.lag }, { name: `fan-out (${fanout.lanes} lanes)`, lag: fanout.lag },
+  ]);
 }
 
 export function formatSinkListening(url: string, spec: SinkSpec): string {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DrainResult } from '../../src/drain/drain.js';
 import {
-  formatDrainAccounting, formatDrainComparison, formatDrainHeader, formatDrainProgress, formatDrainSummary, formatSinkListening, formatSinkStats,
+  drainComparisonChart, formatDrainAccounting, formatDrainComparison, formatDrainHeader, formatDrainProgress, formatDrainSummary, formatSinkListening, formatSinkStats,
 } from '../../src/drain/drain-report.js';
 import type { DrainSpec } from '../../src/run-spec/drain-options.js';
 import type { LatencySummaryUs } from '../../src/report/histograms.js';
@@ -82,6 +82,15 @@ describe('drain report lines', () => {
       'fan-out drained 13.0x faster than serial (13.5x the records/s)',
     ]);
     expect(formatDrainComparison(result({ drainMs: null }), result({})).at(-1)).toBe('no ratio: a run did not catch up');
+  });
+
+  it('the comparison chart draws both runs\' lag with lag\'s chart code', () => {
+    const lagOf = (points: Array<[number, number]>): DrainResult['lag'] => ({ ...result({}).lag,
+      samples: points.map(([elapsedMs, totalLag]) => ({ elapsedMs, atMs: elapsedMs, partitions: [], totalLag })) });
+    const svg = drainComparisonChart(result({ lanes: 8, lag: lagOf([[0, 100_000], [300_000, 0]]) }), result({ lag: lagOf([[0, 100_000], [24_000, 0]]) }));
+    expect(svg).toContain('<title>Lag while draining 100000 records into http://127.0.0.1:28080: serial vs fan-out</title>');
+    expect(svg).toContain('serial (8 lanes)');
+    expect(svg).toContain('fan-out (200 lanes)');
   });
 });
 
