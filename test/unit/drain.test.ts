@@ -38,10 +38,16 @@ describe('LaneAssigner', () => {
 });
 
 describe('OffsetTracker', () => {
-  it('commits only the contiguous prefix of completed records: one done out of order waits', () => {
+  /** A tracker with partitions started at the given offsets and these [partition, offset] records fetched. */
+  function trackerWith(starts: Record<number, number>, fetched: Array<[number, number]>): OffsetTracker {
     const tracker = new OffsetTracker();
-    tracker.start(0, 100);
-    for (const offset of [100, 101, 102, 103]) tracker.track(0, offset);
+    for (const [partition, offset] of Object.entries(starts)) tracker.start(Number(partition), offset);
+    for (const [partition, offset] of fetched) tracker.track(partition, offset);
+    return tracker;
+  }
+
+  it('commits only the contiguous prefix of completed records: one done out of order waits', () => {
+    const tracker = trackerWith({ 0: 100 }, [[0, 100], [0, 101], [0, 102], [0, 103]]);
     expect(tracker.pending()).toBe(4);
     tracker.complete(0, 102);
     tracker.complete(0, 101);
@@ -55,10 +61,7 @@ describe('OffsetTracker', () => {
   });
 
   it('passes offsets a fetch skipped (transaction markers) once nothing before them is pending', () => {
-    const tracker = new OffsetTracker();
-    tracker.start(1, 0);
-    tracker.track(1, 0);
-    tracker.track(1, 2);
+    const tracker = trackerWith({ 1: 0 }, [[1, 0], [1, 2]]);
     tracker.fetchedTo(1, 4);
     expect(tracker.committable(1)).toBe(0);
     tracker.complete(1, 0);
@@ -68,11 +71,7 @@ describe('OffsetTracker', () => {
   });
 
   it('keeps partitions apart', () => {
-    const tracker = new OffsetTracker();
-    tracker.start(0, 0);
-    tracker.start(1, 50);
-    tracker.track(0, 0);
-    tracker.track(1, 50);
+    const tracker = trackerWith({ 0: 0, 1: 50 }, [[0, 0], [1, 50]]);
     tracker.complete(1, 50);
     expect([tracker.committable(0), tracker.committable(1)]).toEqual([0, 51]);
     expect(tracker.partitionIds()).toEqual([0, 1]);
