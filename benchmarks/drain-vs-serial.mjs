@@ -113,7 +113,8 @@ if (!skip.has('model')) {
   modelSink.stop();
   const off = (model.callsPerSec - 400) / 400;
   console.log(`seed model, sink 500ms x 200 concurrent (400 calls/s): ${model.callsPerSec.toFixed(1)} calls/s over ${(model.deliveryMs / 1000).toFixed(1)} s `
-    + `(${(off * 100).toFixed(1)}%), call p50 ${(model.callLatencyUs.p50Us / 1000).toFixed(1)} ms, sink queued at most ${stats.maxQueued}, `
+    + `(${(off * 100).toFixed(1)}%), call p50 ${(model.callLatencyUs.p50Us / 1000).toFixed(1)} ms, mean ${(model.callLatencyUs.meanUs / 1000).toFixed(1)} ms `
+    + `(Little's law: ${((model.callsPerSec * model.callLatencyUs.meanUs) / 1e6).toFixed(0)} calls in flight), sink queued at most ${stats.maxQueued}, `
     + `order violations ${stats.orderViolations} (stopped mid-backlog by --duration: holes between lanes are expected) `
     + `-> ${Math.abs(off) <= 0.15 ? 'within 15%' : 'NOT within 15%'}`);
   allOk = allOk && stats.orderViolations === 0;
