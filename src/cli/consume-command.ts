@@ -97,10 +97,15 @@ function addOptions(command: Command, keys: OptionKey[], settings: { required?: 
   return command;
 }
 
-interface ConnectionFlags { bootstrapServer?: string; 'consumer.config'?: string; commandConfig?: string; commandProperty?: string[] }
+export interface ConnectionFlags { bootstrapServer?: string; 'consumer.config'?: string; commandConfig?: string; commandProperty?: string[] }
+
+/** The options that name the cluster and the client security, as the consuming commands take them (drain too). */
+export function addConnectionOptions(command: Command): Command {
+  return addOptions(command, ['bootstrapServer', 'consumerConfig', 'commandConfig', 'commandProperty']);
+}
 
 /** The cluster and the client security: --bootstrap-server, else the config file's bootstrap.servers, else the local cluster. */
-function connectionOf(flags: ConnectionFlags): { bootstrap: string[]; security: ClientSecurity } {
+export function connectionOf(flags: ConnectionFlags): { bootstrap: string[]; security: ClientSecurity } {
   const { security, bootstrapServers } = readClientProperties([
     { flag: '--consumer.config', file: flags['consumer.config'] }, { flag: '--command-config', file: flags.commandConfig },
     { flag: '--command-property', lines: flags.commandProperty },

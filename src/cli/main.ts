@@ -3,6 +3,7 @@ import { DataStormError, formatError } from '../shared/errors.js';
 import { clusterCommand, kafkaToolCommand } from './cluster-command.js';
 import { consumeCommand, endToEndCommand, lagCommand, replayCheckCommand } from './consume-command.js';
 import { produceCommand } from './produce-command.js';
+import { drainCommand, sinkCommand } from './drain-command.js';
 import { benchCommand, mergeCommand } from './bench-command.js';
 import { codecCompareCommand, evolutionCommand, sweepCommand } from './analysis-command.js';
 
@@ -16,6 +17,8 @@ export function buildProgram(): Command {
   program.addCommand(endToEndCommand());
   program.addCommand(lagCommand());
   program.addCommand(replayCheckCommand());
+  program.addCommand(drainCommand());
+  program.addCommand(sinkCommand());
   program.addCommand(clusterCommand());
   program.addCommand(kafkaToolCommand());
   program.addCommand(benchCommand());

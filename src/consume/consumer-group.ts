@@ -151,6 +151,8 @@ export interface GroupStart {
   startOffsets: number[];
   /** Per partition: the log end offset when looked at. */
   endOffsets: number[];
+  /** Per partition: whether the group has a commit there (when not, startOffsets is where `reset` or `uncommittedAt` put it). */
+  committed: boolean[];
 }
 
 /** The partitions of the topic, with a clear error when it does not exist. */
@@ -172,6 +174,7 @@ export async function groupStart(admin: Admin, group: string, topic: string, par
   const [committed] = await whenClusterSettled(() => admin.fetchOffsets({ groupId: group, topics: [topic] }));
   const startOffsets: number[] = [];
   const endOffsets: number[] = [];
+  const hasCommit: boolean[] = [];
   for (let p = 0; p < partitions; p += 1) {
     const end = ends.find((e) => e.partition === p);
     const commit = Number(committed?.partitions.find((c) => c.partition === p)?.offset ?? -1);
@@ -180,8 +183,9 @@ export async function groupStart(admin: Admin, group: string, topic: string, par
     const uncommitted = uncommittedAt?.[p] ?? (reset === 'latest' ? high : low);
     startOffsets.push(commit >= 0 ? Math.max(commit, low) : uncommitted);
     endOffsets.push(high);
+    hasCommit.push(commit >= 0);
   }
-  return { startOffsets, endOffsets };
+  return { startOffsets, endOffsets, committed: hasCommit };
 }
 
 /** Fails early when the group has members: its consumers would share our partitions, and a commit would be refused. */

@@ -77,10 +77,15 @@ export const LAG_TABLE_HEAD = ['topic', 'partition', 'committed', 'end offset', 
 
 /** Total lag over time, as an SVG line chart (src/report/charts.ts). */
 export function lagChart(result: LagResult): string {
+  return lagRunsChart(`Lag of consumer group ${result.config.group} (sampled every ${seconds(result.config.intervalMs)})`, [{ name: 'total lag', lag: result }]);
+}
+
+/** The total lag of several runs on one chart (drain: serial against fan-out, as the seed's Storm-vs-Dmux graph). */
+export function lagRunsChart(title: string, runs: Array<{ name: string; lag: LagResult }>): string {
   return lineChart({
-    title: `Lag of consumer group ${result.config.group} (sampled every ${seconds(result.config.intervalMs)})`,
+    title,
     xLabel: 'time since start (s)',
     yLabel: 'total lag (records)',
-    series: [{ name: 'total lag', points: result.samples.map((s) => ({ x: s.elapsedMs / 1000, y: s.totalLag })) }],
+    series: runs.map((run) => ({ name: run.name, points: run.lag.samples.map((s) => ({ x: s.elapsedMs / 1000, y: s.totalLag })) })),
   });
 }

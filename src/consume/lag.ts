@@ -4,6 +4,7 @@ import { createKafka, describeBrokers } from '../kafka/kafka-client.js';
 import { lagSample, partitionLags, summarizeLag, type LagSample, type LagSummary, type OffsetsOfTopic } from './lag-stats.js';
 import { publicSecurity, type ClientSecurity } from '../security/client-security.js';
 import { whenClusterSettled } from '../kafka/topic.js';
+import { sleepUntil } from '../shared/sleep.js';
 
 /**
  * `datastorm lag`: samples a consumer group's committed offsets and the topics' end offsets on a fixed
@@ -39,18 +40,6 @@ async function readOffsets(admin: Admin, group: string, watched: string[]): Prom
     committed: committed.find((t) => t.topic === topic)?.partitions ?? [],
     ends: await admin.fetchTopicOffsets(topic),
   })));
-}
-
-function sleepUntil(epochMs: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, Math.max(0, epochMs - Date.now()));
-    signal?.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }
 
 export async function runLag(

@@ -22,8 +22,11 @@ export interface ConsumerListener {
   onAssigned(assignment: { memberId: string; partitions: number[] }): void;
   /** A rebalance began: the partitions held so far may move. */
   onRebalancing(): void;
-  /** The records of one partition that one fetch brought, in offset order. */
-  onBatch(batch: FetchedBatch): void;
+  /**
+   * The records of one partition that one fetch brought, in offset order. A listener that returns a promise holds
+   * the next fetch until it settles (backpressure: drain's pending-acks bound); drivers that cannot wait say so.
+   */
+  onBatch(batch: FetchedBatch): void | Promise<void>;
   /** The same, from a driver started with countOnly that counts without decoding each record (required then). */
   onCountedBatch?(batch: CountedBatch): void;
   /** The client gave up and will not go on by itself. */
@@ -92,6 +95,11 @@ export interface ConsumerDriverOptions {
    * records are counted, its markers are not).
    */
   countOnly: boolean;
+  /**
+   * How long the group waits for a silent member before it gives its partitions away (Kafka's session.timeout.ms;
+   * the client's own default when not set). drain sets it short so that a restart after a crash resumes quickly.
+   */
+  sessionTimeoutMs?: number;
 }
 
 /**

@@ -21,6 +21,7 @@ export class KafkajsConsumerDriver implements ConsumerDriver {
       maxBytesPerPartition: options.fetchSizeBytes,
       maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
       heartbeatInterval: HEARTBEAT_INTERVAL_MS,
+      ...(options.sessionTimeoutMs === undefined ? {} : { sessionTimeout: options.sessionTimeoutMs }),
       allowAutoTopicCreation: false,
       readUncommitted: options.countOnly,
     });
@@ -42,17 +43,18 @@ export class KafkajsConsumerDriver implements ConsumerDriver {
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
       autoCommit: false,
-      eachBatch: async ({ batch }) => {
+      eachBatch: async ({ batch, heartbeat }) => {
         const nextOffset = Number(batch.lastOffset()) + 1;
         if (options.countOnly) {
           listener.onCountedBatch?.({ partition: batch.partition, runs: batch.messages as unknown as CountedRun[], nextOffset });
           return;
         }
-        listener.onBatch({
+        const held = listener.onBatch({
           partition: batch.partition,
           records: batch.messages.map((m) => ({ offset: Number(m.offset), timestamp: Number(m.timestamp), key: m.key, value: m.value })),
           nextOffset,
         });
+        if (held) await heartbeatingUntil(held, heartbeat);
       },
     });
   }
@@ -70,4 +72,15 @@ export class KafkajsConsumerDriver implements ConsumerDriver {
     countFetchedRecordsOnly(false);
     return this.consumer.disconnect().catch(() => undefined);
   }
+}
+
+/** Waits for a listener that holds the fetch, heartbeating meanwhile: a long hold must not cost the group its member. */
+async function heartbeatingUntil(held: Promise<void>, heartbeat: () => Promise<void>): Promise<void> {
+  let settled = false;
+  const done = held.finally(() => { settled = true; });
+  while (!settled) {
+    await Promise.race([done, new Promise((resolve) => setTimeout(resolve, HEARTBEAT_INTERVAL_MS))]);
+    if (!settled) await heartbeat().catch(() => undefined);
+  }
+  await done;
 }
