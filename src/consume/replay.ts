@@ -1,5 +1,6 @@
 import type { Admin } from 'kafkajs';
-import { createConsumerDriver, type PartitionOffset } from '../drivers/consumer-driver.js';
+import type { PartitionOffset } from '../drivers/consumer-driver.js';
+import { createConsumerDriver } from '../drivers/create-driver.js';
 import type { DriverName } from '../drivers/producer-driver.js';
 import { requireIdleGroup, topicPartitionCount } from './consumer-group.js';
 import { whenClusterSettled } from '../kafka/topic.js';

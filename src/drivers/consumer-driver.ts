@@ -1,5 +1,6 @@
 import type { ClientSecurity } from '../security/client-security.js';
 import type { DriverName } from './producer-driver.js';
+import type { CountedRun } from '../kafka/counted-fetch.js';
 
 /**
  * The seam between a consumer of DataStorm's and a Kafka client (OpenMessaging Benchmark's BenchmarkConsumer):
@@ -56,22 +57,6 @@ export interface FetchedBatch {
   nextOffset: number;
 }
 
-/** The records of one record batch, counted without an object per record. */
-export interface CountedRun {
-  /**
-   * A transaction marker (or a batch compacted empty): no records, one offset (firstOffset) to pass, as Kafka's
-   * consumers do, so that the commit after it is past it.
-   */
-  marker: boolean;
-  /** Offsets firstOffset .. firstOffset + count - 1, unless `offsets` says otherwise. */
-  firstOffset: number;
-  count: number;
-  /** The records' offsets when they are not consecutive (a compacted batch). */
-  offsets: readonly number[] | undefined;
-  /** Key + value bytes of the records from index `from` to `to` (exclusive). */
-  payloadBytes(from: number, to: number): number;
-}
-
 export interface CountedBatch {
   partition: number;
   /** One per record batch, in offset order, transaction markers among them. */
@@ -110,17 +95,6 @@ export const FETCH_MAX_WAIT_MS = 500;
 /** Heartbeats this often, so that a rebalance is noticed within half a second. */
 export const HEARTBEAT_INTERVAL_MS = 500;
 
-/** The driver the options name; only its client library is loaded. */
-export async function createConsumerDriver(options: ConsumerDriverOptions): Promise<ConsumerDriver> {
-  if (options.driver === 'platformatic') {
-    const { PlatformaticConsumerDriver } = await import('./platformatic-consumer.js');
-    return new PlatformaticConsumerDriver(options);
-  }
-  const { KafkajsConsumerDriver } = await import('./kafkajs-consumer.js');
-  return new KafkajsConsumerDriver(options);
-}
-
-/** Bytes of a record as Kafka's consumer-perf-test counts them: key and value. */
 export function recordBytes(record: FetchedRecord): number {
   return (record.key?.length ?? 0) + (record.value?.length ?? 0);
 }

@@ -1,8 +1,9 @@
 import type { Consumer } from 'kafkajs';
 import { createKafka } from '../kafka/kafka-client.js';
+import type { CountedRun } from '../kafka/counted-fetch.js';
 import { countFetchedRecordsOnly } from '../kafka/kafkajs-patches.js';
 import {
-  FETCH_MAX_WAIT_MS, HEARTBEAT_INTERVAL_MS, type ConsumerDriver, type ConsumerDriverOptions, type ConsumerListener, type CountedRun,
+  FETCH_MAX_WAIT_MS, HEARTBEAT_INTERVAL_MS, type ConsumerDriver, type ConsumerDriverOptions, type ConsumerListener,
   type PartitionOffset,
 } from './consumer-driver.js';
 

@@ -1,7 +1,22 @@
-import type { CountedRun } from '../drivers/consumer-driver.js';
 import {
   areRecordBatches, batchRecords, offsetDeltas, readBatchHeader, walkRecords, type RecordBatchHeader,
 } from './record-batch-reader.js';
+
+/** The records of one record batch, counted without an object per record. */
+export interface CountedRun {
+  /**
+   * A transaction marker (or a batch compacted empty): no records, one offset (firstOffset) to pass, as Kafka's
+   * consumers do, so that the commit after it is past it.
+   */
+  marker: boolean;
+  /** Offsets firstOffset .. firstOffset + count - 1, unless `offsets` says otherwise. */
+  firstOffset: number;
+  count: number;
+  /** The records' offsets when they are not consecutive (a compacted batch). */
+  offsets: readonly number[] | undefined;
+  /** Key + value bytes of the records from index `from` to `to` (exclusive). */
+  payloadBytes(from: number, to: number): number;
+}
 
 export type Decompress = (codec: number, compressed: Buffer) => Promise<Buffer>;
 
