@@ -35,9 +35,11 @@ export interface BufferPlanInput {
 
 /**
  * A worker with a thread to itself gets two buffers (one in flight while the next fills), so an unkeyed batch is at
- * most half its share. Workers that take turns on a thread get one each: while one waits for its acknowledgement the
- * others keep the thread busy, and a second buffer each only doubled what the run held (16 workers, --batch 16MB:
- * 32 batches in flight, p99 600-800 ms against 150-250 ms with one each, at the same throughput). Keyed records get
+ * most half its share. Workers that take turns on a thread need only one: while one waits for its acknowledgement
+ * the others keep the thread busy, so a batch may take the whole share (16 workers, --batch 16MB, 32MB: one buffer
+ * of 2 MB each, not two of 1 MB; the two-buffer split kept 32 batches in flight, p99 600-800 ms against 150-250 ms
+ * with one each, at the same throughput). With batches smaller than the share they still hold several, up to the
+ * in-flight window. Keyed records get
  * one open batch per partition it writes to, plus the batches it keeps in flight: a full batch that no request slot
  * can take would only wait, and the latency of its records would measure a queue in the client, not the cluster.
  * (With fewer buffers than partitions, keyed records ran at 1,000 records/s in batches of a few records: every new
