@@ -169,7 +169,10 @@ class AppendLoop {
       if (!this.appendSlice(now, due)) {
         // max.block.ms is each record's own wait: once the record that waited went in, the next one starts afresh.
         if (this.generated > before) this.blockedSinceUs = undefined;
-        await this.waitForBuffer();
+        // With nothing in flight no acknowledgement will free a buffer: a transaction whose time ran out during
+        // the slice takes no batch until it is committed, so commit it now (waiting would end in max.block.ms).
+        if (this.parts.cycle && sender.inFlight === 0) await rollTransaction(this.parts.cycle, sender, false);
+        else await this.waitForBuffer();
         continue;
       }
       this.blockedSinceUs = undefined;

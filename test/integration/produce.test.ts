@@ -306,6 +306,18 @@ describe('datastorm produce on the real cluster', () => {
     expect(await consumeAll(bootstrap, topic, 40000)).toHaveLength(40000); // kafkajs reads read_committed
   });
 
+  it('commits a transaction whose time ran out while every buffer was full and nothing was in flight', () => {
+    // Tiny buffers and 5 ms transactions: a transaction often ends during a slice that fills both buffers after
+    // the last acknowledgement. Waiting for an acknowledgement then waited out --max-block (5-16 records failed).
+    const topic = uniqueTopic('produce-transactions-full');
+    const { code, result } = produceJson(['--topic', topic, '--num-records', '10000', '--workers', '1', '--transaction-duration-ms', '5',
+      '--buffer-memory', '128KB', '--batch', '64KB', '--max-block', '3000', '--partitions', '4']);
+    expect(code).toBe(0);
+    expect(result.totals.errors).toEqual({});
+    expect(result.transactions).toMatchObject({ aborted: 0, committedRecords: 10000 });
+    expect(result.accounting.match).toBe(true);
+  });
+
   it('commits what was acknowledged when a transactional run is stopped with Ctrl-C', async () => {
     const topic = uniqueTopic('produce-transactions-sigint');
     const produce = startCli(['produce', '--bootstrap-server', server, '--topic', topic, '--duration', '120s', '--workers', '2',
