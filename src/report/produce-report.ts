@@ -126,7 +126,7 @@ export function formatRunHeader(result: RunHeader): string {
     `${result.cluster.embedded ? ' (embedded local cluster)' : ''}${secured}: ${driver}${formatWorkers(c.workers, result.threads)}, ${formatValues(c, result.values)}, batch ${c.batchBytes} B, ` +
     `buffer.memory ${c.bufferMemoryBytes} B (${formatBatchBuffers(result.buffers, c.queueTargetMs)}), ` +
     `linger ${c.lingerMs} ms, ${c.maxInFlight} in flight/worker, compression ${c.compression}, acks ${c.acks === -1 ? 'all' : c.acks}, ` +
-    `${c.idempotent ? 'idempotent' : 'not idempotent'}, ` +
+    `${c.idempotent ? 'idempotent' : 'not idempotent'}, ${c.transaction ? `in transactions of ${c.transaction.durationMs} ms, ` : ''}` +
     `${formatRateLimit(c)}; ` +
     `machine ${result.machine.cpuCount} x ${result.machine.cpuModel}, Node ${result.machine.nodeVersion}; latency per record, send to ack`;
 }

@@ -320,7 +320,7 @@ describe('datastorm produce on the real cluster', () => {
     const topic = uniqueTopic('produce-transactions-sigint');
     const produce = startCli(['produce', '--bootstrap-server', server, '--topic', topic, '--duration', '120s', '--workers', '2',
       '--throughput', '5000', '--reporting-interval', '500', '--transaction-duration-ms', '1000']);
-    await until(() => /transaction/.test(produce.output.stderr) && PERF_WINDOW_LINE.test(produce.output.stdout.split('\n')[0]), 'a window line');
+    await until(() => produce.output.stderr.includes('idempotent, in transactions of 1000 ms, ') && PERF_WINDOW_LINE.test(produce.output.stdout.split('\n')[0]), 'a window line');
     produce.interrupt();
     expect(await produce.exited).toBe(130);
     const acknowledged = Number(/accounting: (\d+) records acknowledged \+ \d+ transaction markers = \d+ offsets added/.exec(produce.output.stderr)?.[1]);

@@ -123,6 +123,8 @@ describe('formatRunHeader', () => {
       'compression lz4, acks all, not idempotent, no rate limit; machine 2 x Test CPU, Node v20.0.0; latency per record, send to ack');
     result.config.idempotent = true;
     expect(formatRunHeader(result)).toContain(', acks all, idempotent, no rate limit;');
+    expect(formatRunHeader({ ...result, config: { ...result.config, transaction: { id: 'tx', durationMs: 3000 } } }))
+      .toContain(', acks all, idempotent, in transactions of 3000 ms, no rate limit;');
     result.config.driver = 'kafkajs';
     expect(formatRunHeader(result)).toContain('on 4 brokers: 16 workers,');
     result.config.driver = 'platformatic';
