@@ -119,11 +119,15 @@ export async function runProduce(
     const offsetsBefore = await topicEndOffsetTotal(admin, config.topic);
     pool = new ProducePool(config.workers, threads, workerTasks(effective, prepared, buffers, cluster.bootstrap));
     const measured = await measure(pool, config, hooks, log);
-    const offsetsAfter = await settledEndOffsetTotal(admin, config.topic, offsetsBefore + pool.total.records);
+    // A cluster gone by the end (stopped by someone else) leaves the offsets unread: the report still comes.
+    const offsetsAfter = await settledEndOffsetTotal(admin, config.topic, offsetsBefore + pool.total.records).catch((error: Error) => error);
+    const unread = offsetsAfter instanceof Error ? offsetsAfter.message : undefined;
     const result = resultOf(header, pool, measured, {
-      startedAt, cpu: process.cpuUsage(cpuBefore), offsetsBefore, offsetsAfter, partial: Boolean(hooks.signal?.aborted) || pool.fatal !== undefined,
+      startedAt, cpu: process.cpuUsage(cpuBefore), offsetsBefore, offsetsAfter: unread === undefined ? offsetsAfter as number : offsetsBefore,
+      uncheckedBecause: unread, partial: Boolean(hooks.signal?.aborted) || pool.fatal !== undefined,
     });
     if (pool.fatal) throw new RunFailedError(pool.fatal.code, pool.fatal.message, result);
+    if (unread !== undefined) throw new RunFailedError('DS_ACCOUNTING_UNCHECKED', `the topic's offsets could not be read after the run: ${unread}`, result);
     return result;
   } finally {
     await pool?.destroy();
@@ -204,7 +208,7 @@ function transactionsOf(summaries: WorkerSummary[]): TransactionCounts | undefin
 
 /** The versioned result of a run from what it measured. */
 function resultOf(header: RunHeader, pool: ProducePool, measured: Measured, run: {
-  startedAt: string; cpu: NodeJS.CpuUsage; offsetsBefore: number; offsetsAfter: number; partial: boolean;
+  startedAt: string; cpu: NodeJS.CpuUsage; offsetsBefore: number; offsetsAfter: number; uncheckedBecause?: string; partial: boolean;
 }): ProduceResult {
   const { total, perWorker } = pool;
   const { config } = header;
@@ -249,7 +253,8 @@ function resultOf(header: RunHeader, pool: ProducePool, measured: Measured, run:
       acknowledgedRecords: total.records,
       brokerOffsetGrowth: growth,
       ...(transactions ? { transactionMarkers: markers } : {}),
-      match: growth === total.records + markers,
+      match: run.uncheckedBecause === undefined && growth === total.records + markers,
+      ...(run.uncheckedBecause !== undefined ? { uncheckedBecause: run.uncheckedBecause } : {}),
       topicEndOffsetTotalBefore: run.offsetsBefore,
       topicEndOffsetTotalAfter: run.offsetsAfter,
     },

@@ -93,6 +93,8 @@ export interface Accounting {
   transactionMarkers?: number;
   /** brokerOffsetGrowth = acknowledgedRecords + transactionMarkers. */
   match: boolean;
+  /** Why the topic's offsets could not be read after the run (the cluster was gone): nothing was checked. */
+  uncheckedBecause?: string;
   /**
    * The topic's end offsets, summed over partitions, read before the run and after its last ack. Shards that
    * share a topic each see the others' records in their growth; merged, max(after) - min(before) is exact.

@@ -43,6 +43,9 @@ export function formatAccountingLine(result: ProduceResult): string {
     return `accounting: ${acknowledgedRecords} records acknowledged; ${result.config.topic} grew by ${brokerOffsetGrowth} with the other ` +
       'processes\' records (--shared-topic: checked when the results are merged)';
   }
+  if (result.accounting.uncheckedBecause !== undefined) {
+    return `accounting: NOT CHECKED: ${acknowledgedRecords} records acknowledged; ${result.config.topic}'s offsets could not be read after the run (${result.accounting.uncheckedBecause})`;
+  }
   const markers = result.accounting.transactionMarkers;
   if (markers !== undefined) {
     return match
