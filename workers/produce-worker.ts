@@ -169,10 +169,7 @@ class AppendLoop {
       if (!this.appendSlice(now, due)) {
         // max.block.ms is each record's own wait: once the record that waited went in, the next one starts afresh.
         if (this.generated > before) this.blockedSinceUs = undefined;
-        // With nothing in flight no acknowledgement will free a buffer: a transaction whose time ran out during
-        // the slice takes no batch until it is committed, so commit it now (waiting would end in max.block.ms).
-        if (this.parts.cycle && sender.inFlight === 0) await rollTransaction(this.parts.cycle, sender, false);
-        else await this.waitForBuffer();
+        await this.waitForBuffer();
         continue;
       }
       this.blockedSinceUs = undefined;
@@ -215,6 +212,9 @@ class AppendLoop {
       await yieldToIo();
       return;
     }
+    // With nothing in flight no acknowledgement is coming to free a buffer: go round at once (the loop's top
+    // commits a transaction whose time ran out, after which its batches go out); waiting would end in max.block.ms.
+    if (this.parts.sender.inFlight === 0) return yieldToIo();
     await this.parts.control.woken((this.blockedSinceUs + maxBlockUs - now) / 1000);
     this.bufferWaitUs += nowUs() - now;
   }

@@ -15,6 +15,7 @@ import { formatFaultLines } from '../faults/fault-plan.js';
 import { produceOptions, toProduceRun, type ProduceFlags } from '../run-spec/produce-options.js';
 import { parseDurationMs, parseIntegerOption } from '../run-spec/parse.js';
 import { runRegistry, serveMetrics, type LiveFigures } from '../metrics/prometheus-endpoint.js';
+import { sleepUntil } from '../shared/sleep.js';
 
 const stderr = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -69,7 +70,7 @@ async function withMetricsEndpoint(output: ProduceOutput, produce: (onMeasuring?
   try {
     return await produce((figures) => { live = figures; });
   } finally {
-    if (output.metricsHold) await new Promise((resolve) => setTimeout(resolve, output.metricsHold));
+    if (output.metricsHold) await sleepUntil(Date.now() + output.metricsHold);
     server.close();
   }
 }

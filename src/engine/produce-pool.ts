@@ -59,6 +59,11 @@ export class ProducePool {
   readonly acksPerSlot: number[] = [];
   /** Records acknowledged so far, one slot per worker, written by the workers themselves. */
   readonly acknowledged: BigInt64Array;
+
+  /** Records acknowledged so far, all workers together (their shared counters, read now). */
+  acknowledgedTotal(): number {
+    return Number(this.acknowledged.reduce((sum, count) => sum + count, 0n));
+  }
   /** The first fatal error a worker reported: the run stops on it. */
   fatal: { code: string; message: string } | undefined;
 

@@ -120,11 +120,12 @@ export async function runProduce(
     pool = new ProducePool(config.workers, threads, workerTasks(effective, prepared, buffers, cluster.bootstrap));
     const measured = await measure(pool, config, hooks, log);
     // A cluster gone by the end (stopped by someone else) leaves the offsets unread: the report still comes.
-    const offsetsAfter = await settledEndOffsetTotal(admin, config.topic, offsetsBefore + pool.total.records).catch((error: Error) => error);
-    const unread = offsetsAfter instanceof Error ? offsetsAfter.message : undefined;
+    let unread: string | undefined;
+    const offsetsAfter = await settledEndOffsetTotal(admin, config.topic, offsetsBefore + pool.total.records)
+      .catch((error: Error) => { unread = error.message; return Number.NaN; });
     const result = resultOf(header, pool, measured, {
-      startedAt, cpu: process.cpuUsage(cpuBefore), offsetsBefore, offsetsAfter: unread === undefined ? offsetsAfter as number : offsetsBefore,
-      uncheckedBecause: unread, partial: Boolean(hooks.signal?.aborted) || pool.fatal !== undefined,
+      startedAt, cpu: process.cpuUsage(cpuBefore), offsetsBefore, offsetsAfter, uncheckedBecause: unread,
+      partial: Boolean(hooks.signal?.aborted) || pool.fatal !== undefined,
     });
     if (pool.fatal) throw new RunFailedError(pool.fatal.code, pool.fatal.message, result);
     if (unread !== undefined) throw new RunFailedError('DS_ACCOUNTING_UNCHECKED', `the topic's offsets could not be read after the run: ${unread}`, result);
@@ -165,12 +166,12 @@ async function measure(pool: ProducePool, config: RunConfig, hooks: RunHooks, lo
   hooks.signal?.addEventListener('abort', onAbort, { once: true });
   const startAtMs = epochMs() + 20;
   pool.broadcast({ type: 'go', startAtMs });
-  hooks.onMeasuring?.({ acknowledgedRecords: () => Number(pool.acknowledged.reduce((a, b) => a + b, 0n)), merged: () => pool.total });
+  hooks.onMeasuring?.({ acknowledgedRecords: () => pool.acknowledgedTotal(), merged: () => pool.total });
   // A stop asked for while the run was set up (Ctrl-C during the topic's creation) ends it as it starts.
   if (hooks.signal?.aborted) onAbort();
   const faults = config.faults.length ? runFaults(config.faults, startAtMs, defaultClusterDir(), log) : undefined;
   const progressTimer = hooks.onProgress && setInterval(() => {
-    hooks.onProgress!(Number(pool.acknowledged.reduce((a, b) => a + b, 0n)), epochMs() - startAtMs);
+    hooks.onProgress!(pool.acknowledgedTotal(), epochMs() - startAtMs);
   }, PROGRESS_MS);
   const intervals: IntervalResult[] = [];
   let lastWindowAt = startAtMs;

@@ -87,7 +87,7 @@ export function totalsOf(
 
 export interface Accounting {
   acknowledgedRecords: number;
-  /** Growth of the topic's end offsets on the broker during the run. */
+  /** Growth of the topic's end offsets on the broker during the run (NaN, null in JSON, when uncheckedBecause). */
   brokerOffsetGrowth: number;
   /** Transactions' commit and abort markers: each takes an offset too (absent without transactions). */
   transactionMarkers?: number;
