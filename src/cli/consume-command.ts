@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { bootstrapOrLocalCluster, parseBootstrap } from '../cluster/bootstrap.js';
 import { Command, InvalidArgumentError } from 'commander';
-import { runConsume, type ConsumeConfig } from '../consume/consume.js';
+import { runConsume, wholeNamePattern, type ConsumeConfig } from '../consume/consume.js';
 import { formatFaultLines, parseFaultPlan, type FaultStep } from '../faults/fault-plan.js';
 import {
   DETAILED_HEADER, formatConsumeAccounting, formatConsumersTable, formatDriverNote, formatConsumePartialLine, formatIdleConsumersNote, formatIntervalLine, formatProgress,
@@ -136,13 +136,14 @@ function refuseSocketBufferSize(): never {
   throw new InvalidArgumentError('Node cannot set a socket\'s TCP receive buffer (SO_RCVBUF); the kernel sizes it (net.ipv4.tcp_rmem): leave --socket-buffer-size out');
 }
 
-/** A Java-style include pattern: it must match a topic's whole name, as Pattern.matches does. */
-function parseTopicPattern(value: string): RegExp {
+/** A Java-style include pattern, checked here; it must match a topic's whole name (wholeNamePattern). */
+function parseTopicPattern(value: string): { include: string } {
   try {
-    return new RegExp(`^(?:${value})$`);
+    wholeNamePattern(value);
   } catch {
     throw new InvalidArgumentError(`--include takes a regular expression, not "${value}"`);
   }
+  return { include: value };
 }
 
 function parseDateFormat(value: string): DatePattern {
@@ -180,7 +181,7 @@ const printJson = (value: unknown) => stdout(JSON.stringify(value, null, 2));
 
 
 type ConsumeFlags = {
-  topic?: string; include?: RegExp; fromLatest: boolean; printMetrics: boolean; numRecords?: number; messages?: number; hideHeader: boolean; dateFormat?: DatePattern; group: string; fetchSize: number; timeout: number; showDetailedStats: boolean;
+  topic?: string; include?: { include: string }; fromLatest: boolean; printMetrics: boolean; numRecords?: number; messages?: number; hideHeader: boolean; dateFormat?: DatePattern; group: string; fetchSize: number; timeout: number; showDetailedStats: boolean;
   reportingInterval: number; workers: number; bootstrapServer?: string; json: boolean; fault?: FaultStep[]; driver: DriverName;
 } & ConnectionFlags
 

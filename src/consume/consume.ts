@@ -24,8 +24,8 @@ export interface ConsumeConfig {
   bootstrap: string[];
   /** TLS and SASL (--command-config / --consumer.config). */
   security: ClientSecurity;
-  /** The topic, or a pattern that must match exactly one topic's name (consumer-perf-test's --include). */
-  topic: string | RegExp;
+  /** The topic, or a pattern that must match exactly one topic's whole name (consumer-perf-test's --include). */
+  topic: string | { include: string };
   numRecords: number;
   group: string;
   fetchSizeBytes: number;
@@ -150,12 +150,18 @@ Promise<{ tracker?: IntervalTracker; timedOutAtMs?: number; interruptedAtMs?: nu
   return { tracker, timedOutAtMs, interruptedAtMs, faultEvents: await faults?.finish(), consumedPerSlot: timeline?.stop() ?? [] };
 }
 
+/** Java's include patterns match a topic's whole name (Pattern.matches); throws on a pattern that does not compile. */
+export function wholeNamePattern(pattern: string): RegExp {
+  return new RegExp(`^(?:${pattern})$`);
+}
+
 /** The topic a run reads: the one named, or the one topic whose whole name the --include pattern matches. */
-async function topicNamed(admin: Admin, topic: string | RegExp): Promise<string> {
+async function topicNamed(admin: Admin, topic: ConsumeConfig['topic']): Promise<string> {
   if (typeof topic === 'string') return topic;
-  const matching = (await admin.listTopics()).filter((name) => topic.test(name)).sort();
+  const pattern = topic.include;
+  const whole = wholeNamePattern(pattern);
+  const matching = (await admin.listTopics()).filter((name) => whole.test(name)).sort();
   if (matching.length === 1) return matching[0];
-  const pattern = topic.source.slice(4, -2); // as the user gave it, without the ^(?: )$ that makes it match whole names
   if (matching.length === 0) throw new DataStormError('DS_UNKNOWN_TOPIC', `no topic matches --include ${pattern}`, { hint: 'check the pattern: it must match a whole topic name' });
   throw new DataStormError('DS_BAD_OPTIONS', `--include ${pattern} matches ${matching.length} topics (${matching.slice(0, 5).join(', ')}${matching.length > 5 ? ', ...' : ''}): DataStorm consumes one topic a run`, {
     hint: 'narrow the pattern to one topic, or give it with --topic',
