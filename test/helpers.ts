@@ -56,8 +56,14 @@ export function startCli(args: string[]) {
 }
 
 /** Reads `expected` records of a topic from the beginning with a real consumer (fails after timeoutMs). */
-export async function consumeAll(bootstrap: string[], topic: string, expected: number, timeoutMs = 60_000): Promise<KafkaMessage[]> {
-  const consumer = createKafka(bootstrap, 'datastorm-test-reader').consumer({ groupId: `${topic}-reader-${Date.now()}` });
+/**
+ * Reads a topic from the beginning until `expected` records came (read_committed, kafkajs's default, unless
+ * `readUncommitted`); `quietMs` keeps reading that long after, so that records beyond those expected show.
+ */
+export async function consumeAll(bootstrap: string[], topic: string, expected: number,
+  { timeoutMs = 60_000, readUncommitted = false, quietMs = 0 }: { timeoutMs?: number; readUncommitted?: boolean; quietMs?: number } = {},
+): Promise<KafkaMessage[]> {
+  const consumer = createKafka(bootstrap, 'datastorm-test-reader').consumer({ groupId: `${topic}-reader-${Date.now()}`, readUncommitted });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   const messages: KafkaMessage[] = [];
@@ -69,7 +75,7 @@ export async function consumeAll(bootstrap: string[], topic: string, expected: n
           messages.push(...batch.messages);
           if (messages.length >= expected) {
             clearTimeout(timer);
-            resolve();
+            setTimeout(resolve, quietMs);
           }
         },
       });

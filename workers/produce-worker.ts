@@ -61,7 +61,7 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
     throw error;
   }
   await control.ready();
-  const cycle = config.transaction ? new TransactionCycle(driver as TransactionalDriver, config.transaction.durationMs * 1000, nowUs) : undefined;
+  const cycle = config.transaction ? new TransactionCycle(driver as TransactionalDriver, config.transaction.durationMs * 1000, nowUs, config.transaction.abortRate) : undefined;
   await cycle?.begin(nowUs());
 
   const accumulator = new RecordAccumulator(new BatchBufferPool(task.buffers.bufferBytes, task.buffers.buffersPerWorker), {

@@ -24,6 +24,7 @@ export interface Workload {
 const WORKLOAD_OPTIONS = [
   'topic', 'partitions', 'replication', 'recordSize', 'payloadFile', 'payloadDelimiter', 'schema', 'throughput',
   'numRecords', 'duration', 'workers', 'compression', 'warmupRecords', 'keys', 'zipfExponent', 'throughputProfile', 'reportingInterval', 'driver',
+  'transactionDurationMs', 'abortRate',
 ] as const satisfies ReadonlyArray<keyof ProduceFlags>;
 type WorkloadOption = (typeof WORKLOAD_OPTIONS)[number];
 

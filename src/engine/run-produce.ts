@@ -196,15 +196,15 @@ async function measure(pool: ProducePool, config: RunConfig, hooks: RunHooks, lo
   return { startAtMs, intervals, summaries, faultEvents };
 }
 
-/** The workers' transactions added up; undefined without transactions. */
+/** The workers' transactions added up (the longest commit and abort: the longest of any worker); undefined without transactions. */
 function transactionsOf(summaries: WorkerSummary[]): TransactionCounts | undefined {
   const counts = summaries.map((s) => s.transactions).filter((t): t is TransactionCounts => t !== undefined);
   if (counts.length === 0) return undefined;
-  const sum = (key: keyof TransactionCounts) => counts.reduce((total, t) => total + t[key], 0);
-  return {
-    committed: sum('committed'), aborted: sum('aborted'), committedRecords: sum('committedRecords'), markers: sum('markers'),
-    commitMsTotal: sum('commitMsTotal'), commitMsMax: Math.max(...counts.map((t) => t.commitMsMax)),
-  };
+  const keys = Object.keys(counts[0]) as Array<keyof TransactionCounts>;
+  return Object.fromEntries(keys.map((key) => {
+    const values = counts.map((t) => t[key]);
+    return [key, key.endsWith('Max') ? Math.max(...values) : values.reduce((a, b) => a + b, 0)];
+  })) as unknown as TransactionCounts;
 }
 
 /** The versioned result of a run from what it measured. */

@@ -68,8 +68,12 @@ export function formatTransactionsLine(result: ProduceResult): string | undefine
   const commits = t.committed > 0
     ? `${(t.committed / seconds).toFixed(1)} commits/s, a commit took ${(t.commitMsTotal / t.committed).toFixed(1)} ms on average (longest ${t.commitMsMax.toFixed(1)} ms); `
     : '';
-  return `transactions: ${t.committed} committed (${t.committedRecords} records, what read_committed consumers see), ${t.aborted} aborted; ` +
-    `${commits}one every ${settings.durationMs} ms per producer, transactional ids ${ids}`;
+  const aborts = t.aborted > 0
+    ? `an abort took ${(t.abortMsTotal / t.aborted).toFixed(1)} ms on average (longest ${t.abortMsMax.toFixed(1)} ms); `
+    : '';
+  const aborted = t.aborted > 0 ? ` (${t.abortedRecords} records${settings.abortRate > 0 ? `, --abort-rate ${settings.abortRate}` : ''})` : '';
+  return `transactions: ${t.committed} committed (${t.committedRecords} records, what read_committed consumers see), ${t.aborted} aborted${aborted}; ` +
+    `${commits}${aborts}one every ${settings.durationMs} ms per producer, transactional ids ${ids}`;
 }
 
 /**

@@ -87,6 +87,8 @@ export const PRODUCE_OPTIONS: Record<string, OptionSpec> = {
   transactionalId: { flags: '--transactional-id <id>', description: 'produce in transactions (perf-test\'s flag; also transactional.id): each worker\'s producer gets the id <id>-<worker> and commits every --transaction-duration-ms; needs --acks all and idempotence' },
   transactionDurationMs: { flags: '--transaction-duration-ms <ms>', description: 'how long each transaction stays open before it is committed (perf-test\'s flag); alone it turns transactions on with the id performance-producer-<uuid>',
     defaultDescription: '3000 with --transactional-id', parse: parseIntegerOption('--transaction-duration-ms', 1) },
+  abortRate: { flags: '--abort-rate <fraction>', description: 'abort this fraction of the transactions instead of committing them, spread evenly (0.25: every 4th), to measure what aborted work costs: the report counts aborted records and abort time; read_committed consumers never see them',
+    defaultValue: 0, parse: parseAbortRate },
   sharedTopic: { flags: '--shared-topic', description: 'other processes produce to the topic too: the accounting is checked when their results are merged (datastorm merge)', defaultValue: false },
   producerProps: { flags: '--producer-props <prop=value...>', description: 'producer settings, as perf-test takes them (acks, batch.size, linger.ms, compression.type, ...; and security: security.protocol, ssl.*, sasl.*)' },
   producerConfig: { flags: '--producer.config <file>', description: 'producer settings from a properties file, e.g. the client-sasl-ssl.properties of `cluster up --security sasl_ssl` (security.protocol PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL, ssl.truststore.location (PEM), ssl.keystore.*, ssl.endpoint.identification.algorithm, sasl.mechanism PLAIN|SCRAM-SHA-256|SCRAM-SHA-512|OAUTHBEARER, sasl.jaas.config)' },
@@ -134,6 +136,7 @@ export interface ProduceFlags {
   sharedTopic: boolean;
   transactionalId?: string;
   transactionDurationMs?: number;
+  abortRate: number;
   producerProps?: string[];
   'producer.config'?: string;
   commandProperty?: string[];
@@ -228,6 +231,14 @@ function parseThroughputProfile(value: string): RatePoint[] {
   return points;
 }
 
+function parseAbortRate(value: string): number {
+  const rate = Number(value);
+  if (value.trim() === '' || !Number.isFinite(rate) || rate < 0 || rate > 1) {
+    throw new InvalidArgumentError(`--abort-rate takes a fraction of the transactions, from 0 to 1 (0.1: one in ten), not "${value}"`);
+  }
+  return rate;
+}
+
 function parseZipfExponent(value: string): number {
   const exponent = Number(value);
   if (!Number.isFinite(exponent) || exponent < 0 || exponent > 10) {
@@ -244,7 +255,12 @@ const DEFAULT_TRANSACTION_DURATION_MS = 3000;
  * undefined when neither is given. They need what Kafka's transactional producer needs: acks=all and idempotence.
  */
 function transactionOf(flags: ProduceFlags): RunConfig['transaction'] {
-  if (flags.transactionalId === undefined && flags.transactionDurationMs === undefined) return undefined;
+  if (flags.transactionalId === undefined && flags.transactionDurationMs === undefined) {
+    if (flags.abortRate > 0) {
+      throw new DataStormError('DS_BAD_OPTIONS', '--abort-rate aborts transactions; this run has none', { hint: 'add --transactional-id ID or --transaction-duration-ms MS' });
+    }
+    return undefined;
+  }
   if (flags.acks !== -1 || flags.idempotent === false) {
     throw new DataStormError('DS_BAD_OPTIONS', 'transactions (--transactional-id, --transaction-duration-ms) need --acks all and idempotence', {
       hint: 'leave out --acks and --no-idempotent (enable.idempotence=false): both are on by default',
@@ -257,7 +273,7 @@ function transactionOf(flags: ProduceFlags): RunConfig['transaction'] {
   if (flags.sharedTopic) {
     throw new DataStormError('DS_BAD_OPTIONS', '--shared-topic does not take transactions yet: merged results do not count their commit markers');
   }
-  return { id: flags.transactionalId ?? `performance-producer-${randomUUID()}`, durationMs: flags.transactionDurationMs ?? DEFAULT_TRANSACTION_DURATION_MS };
+  return { id: flags.transactionalId ?? `performance-producer-${randomUUID()}`, durationMs: flags.transactionDurationMs ?? DEFAULT_TRANSACTION_DURATION_MS, abortRate: flags.abortRate };
 }
 
 /** The typed run from parsed flags; cross-option rules are checked here. */

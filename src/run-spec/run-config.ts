@@ -68,9 +68,10 @@ export interface RunConfig {
   sharedTopic: boolean;
   /**
    * Transactions (perf-test's --transactional-id / --transaction-duration-ms): each worker's producer has the
-   * transactional id `${id}-${worker}` and commits its open transaction every durationMs.
+   * transactional id `${id}-${worker}` and commits its open transaction every durationMs; --abort-rate aborts
+   * that fraction of them instead, spread evenly (plannedAbort).
    */
-  transaction?: { id: string; durationMs: number };
+  transaction?: { id: string; durationMs: number; abortRate: number };
   /** Client settings passed through to the producer unchanged (perf-test's --producer-props / --producer.config). */
   producerProps: Record<string, string>;
   /** TLS and SASL, from the security properties among --producer-props / --producer.config (secrets included: show publicSecurity). */

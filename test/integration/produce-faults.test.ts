@@ -71,7 +71,7 @@ describe('a broker killed in the middle of a run', () => {
     await admin.connect();
     expect(await topicEndOffsetTotal(admin, topic)).toBe(records);
     await admin.disconnect();
-    expect(await consumeAll(cluster.bootstrap, topic, records, 120_000)).toHaveLength(records);
+    expect(await consumeAll(cluster.bootstrap, topic, records, { timeoutMs: 120_000 })).toHaveLength(records);
 
     // The node comes back on its data and its replicas rejoin the ISR.
     const status = runCli(['cluster', 'status', '--dir', dir]);

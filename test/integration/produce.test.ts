@@ -304,6 +304,25 @@ describe('datastorm produce on the real cluster', () => {
     expect(await consumeAll(bootstrap, topic, 40000)).toHaveLength(40000); // kafkajs reads read_committed
   });
 
+  it('aborts --abort-rate of the transactions: their records are on the broker, and read_committed consumers never see them', async () => {
+    const topic = uniqueTopic('produce-transaction-aborts');
+    const { code, result, stderr } = produceJson(['--topic', topic, '--num-records', '20000', '--workers', '2', '--throughput', '10000',
+      '--transactional-id', `${topic}-tx`, '--transaction-duration-ms', '200', '--abort-rate', '0.5', '--partitions', '4']);
+    expect(code).toBe(0);
+    const t = result.transactions!;
+    // Two seconds at the rate, 200 ms transactions: several per worker, every second one aborted.
+    expect(t.aborted).toBeGreaterThanOrEqual(2);
+    expect(t.committed).toBeGreaterThanOrEqual(t.aborted);
+    expect(t.abortedRecords).toBeGreaterThan(0);
+    expect(t.committedRecords + t.abortedRecords).toBe(20000);
+    expect(result.accounting).toMatchObject({ acknowledgedRecords: 20000, brokerOffsetGrowth: 20000 + t.markers, match: true });
+    expect(stderr).toContain(`${t.aborted} aborted (${t.abortedRecords} records, --abort-rate 0.5); `);
+    expect(stderr).toMatch(/an abort took [\d.]+ ms on average \(longest [\d.]+ ms\)/);
+    // Every record is on the broker; read_committed sees exactly the committed ones (reading on for 3 s finds no more).
+    expect(await consumeAll(bootstrap, topic, 20000, { readUncommitted: true, quietMs: 1000 })).toHaveLength(20000);
+    expect(await consumeAll(bootstrap, topic, t.committedRecords, { quietMs: 3000 })).toHaveLength(t.committedRecords);
+  });
+
   it('commits a transaction whose time ran out while every buffer was full and nothing was in flight', () => {
     // Tiny buffers and 5 ms transactions: a transaction often ends during a slice that fills both buffers after
     // the last acknowledgement. Waiting for an acknowledgement then waited out --max-block (5-16 records failed).

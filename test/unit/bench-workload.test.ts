@@ -32,6 +32,12 @@ describe('workloadFromObject', () => {
     });
   });
 
+  it('takes transactions as produce does: an id under producer:, their duration and abort rate as keys', () => {
+    const { config } = workloadFromObject({ ...minimal, 'transaction-duration-ms': 500, 'abort-rate': 0.5,
+      producer: { 'transactional.id': 'bench-tx' } }, 'tx.yaml');
+    expect(config.transaction).toEqual({ id: 'bench-tx', durationMs: 500, abortRate: 0.5 });
+  });
+
   it('names the topic after the workload when none is given, and takes a duration instead of a count', () => {
     const { config } = workloadFromObject({ workers: 1, duration: '30s' }, 'x.yaml', { defaultName: 'nightly' });
     expect(config).toMatchObject({ topic: 'datastorm-bench-nightly', durationMs: 30_000, numRecords: undefined });

@@ -150,10 +150,11 @@ describe('--throughput-profile', () => {
 describe('transactions, as perf-test turns them on', () => {
   it('by an id (flag or transactional.id, 3000 ms each) or by a duration alone (a performance-producer id)', () => {
     expect(configOf([]).transaction).toBeUndefined();
-    expect(configOf(['--transactional-id', 'tx']).transaction).toEqual({ id: 'tx', durationMs: 3000 });
-    expect(configOf(['--command-property', 'transactional.id=tx2']).transaction).toEqual({ id: 'tx2', durationMs: 3000 });
-    expect(configOf(['--transactional-id', 'tx', '--transaction-duration-ms', '500']).transaction).toEqual({ id: 'tx', durationMs: 500 });
+    expect(configOf(['--transactional-id', 'tx']).transaction).toEqual({ id: 'tx', durationMs: 3000, abortRate: 0 });
+    expect(configOf(['--command-property', 'transactional.id=tx2']).transaction).toEqual({ id: 'tx2', durationMs: 3000, abortRate: 0 });
+    expect(configOf(['--transactional-id', 'tx', '--transaction-duration-ms', '500']).transaction).toEqual({ id: 'tx', durationMs: 500, abortRate: 0 });
     expect(configOf(['--transaction-duration-ms', '500']).transaction?.id).toMatch(/^performance-producer-[0-9a-f-]{36}$/);
+    expect(configOf(['--transactional-id', 'tx', '--abort-rate', '0.25']).transaction).toEqual({ id: 'tx', durationMs: 3000, abortRate: 0.25 });
   });
 
   it('refuses what Kafka\'s transactional producer cannot do, in one line', () => {
@@ -163,6 +164,10 @@ describe('transactions, as perf-test turns them on', () => {
     expect(() => configOf(['--transactional-id', 'tx', '--driver', 'platformatic'])).toThrow('--driver platformatic does not produce in transactions here');
     expect(() => configOf(['--transactional-id', 'tx', '--shared-topic'])).toThrow('--shared-topic does not take transactions yet');
     expect(() => configOf(['--transaction-duration-ms', '0'])).toThrow('--transaction-duration-ms');
+    expect(() => configOf(['--abort-rate', '0.5'])).toThrow('--abort-rate aborts transactions; this run has none');
+    for (const bad of ['1.5', '-0.1', 'half', '']) {
+      expect(() => configOf(['--transactional-id', 'tx', '--abort-rate', bad])).toThrow('--abort-rate takes a fraction of the transactions, from 0 to 1');
+    }
   });
 });
 

@@ -62,9 +62,19 @@ describe('perf-test lines', () => {
   });
 
   it('says what the transactions came to, and nothing without them', () => {
-    const result = { config: { workers: 4, transaction: { id: 'tx', durationMs: 500 } }, totals: { durationMs: 3000 },
-      transactions: { committed: 9, aborted: 1, committedRecords: 36000, markers: 40, commitMsTotal: 108, commitMsMax: 31.25 } } as unknown as ProduceResult;
-    expect(formatTransactionsLine(result)).toBe('transactions: 9 committed (36000 records, what read_committed consumers see), 1 aborted; ' +
+    const result = { config: { workers: 4, transaction: { id: 'tx', durationMs: 500, abortRate: 0 } }, totals: { durationMs: 3000 },
+      transactions: { committed: 9, aborted: 1, committedRecords: 36000, abortedRecords: 4000, markers: 40, commitMsTotal: 108, commitMsMax: 31.25,
+        abortMsTotal: 7.5, abortMsMax: 7.5 } } as unknown as ProduceResult;
+    // One abort after a failed send: not planned, so no --abort-rate.
+    expect(formatTransactionsLine(result)).toBe('transactions: 9 committed (36000 records, what read_committed consumers see), 1 aborted (4000 records); ' +
+      '3.0 commits/s, a commit took 12.0 ms on average (longest 31.3 ms); an abort took 7.5 ms on average (longest 7.5 ms); ' +
+      'one every 500 ms per producer, transactional ids tx-0..3');
+    const planned = { ...result, config: { workers: 1, transaction: { id: 'tx', durationMs: 500, abortRate: 0.25 } } } as unknown as ProduceResult;
+    expect(formatTransactionsLine(planned)).toBe('transactions: 9 committed (36000 records, what read_committed consumers see), 1 aborted (4000 records, --abort-rate 0.25); ' +
+      '3.0 commits/s, a commit took 12.0 ms on average (longest 31.3 ms); an abort took 7.5 ms on average (longest 7.5 ms); ' +
+      'one every 500 ms per producer, transactional ids tx-0');
+    const none = { ...result, transactions: { ...result.transactions!, aborted: 0, abortedRecords: 0, abortMsTotal: 0, abortMsMax: 0 } } as ProduceResult;
+    expect(formatTransactionsLine(none)).toBe('transactions: 9 committed (36000 records, what read_committed consumers see), 0 aborted; ' +
       '3.0 commits/s, a commit took 12.0 ms on average (longest 31.3 ms); one every 500 ms per producer, transactional ids tx-0..3');
     expect(formatTransactionsLine({ ...result, transactions: undefined })).toBeUndefined();
   });
