@@ -11,6 +11,7 @@ import { Pacer } from '../src/produce/pacer.js';
 import { RateProfile } from '../src/produce/rate-profile.js';
 import { monotonicValue } from '../src/produce/payloads.js';
 import { RecordPlacer } from '../src/produce/record-placer.js';
+import { encodeHeaders } from '../src/produce/record-batch.js';
 import { TransactionCycle } from '../src/produce/transaction-cycle.js';
 import type { TransactionalDriver } from '../src/drivers/producer-driver.js';
 import type { RunConfig } from '../src/run-spec/run-config.js';
@@ -66,7 +67,7 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
 
   const accumulator = new RecordAccumulator(new BatchBufferPool(task.buffers.bufferBytes, task.buffers.buffersPerWorker), {
     batchLimitBytes: task.buffers.batchLimitBytes, lingerUs: config.lingerMs * 1000, newRunAt: task.warmupRecords,
-    listRecords: driver.takes === 'listed',
+    listRecords: driver.takes === 'listed', headers: encodeHeaders(config.headers),
   });
   const limitControl = new BatchLimitControl({ maxBytes: task.buffers.batchLimitBytes, queueTargetUs: config.queueTargetMs * 1000 }, nowUs());
   accumulator.limitBytes = limitControl.limitBytes;

@@ -24,7 +24,7 @@ export interface Workload {
 const WORKLOAD_OPTIONS = [
   'topic', 'partitions', 'replication', 'recordSize', 'payloadFile', 'payloadDelimiter', 'schema', 'throughput',
   'numRecords', 'duration', 'workers', 'compression', 'warmupRecords', 'keys', 'zipfExponent', 'throughputProfile', 'reportingInterval', 'driver',
-  'transactionDurationMs', 'abortRate',
+  'transactionDurationMs', 'abortRate', 'header', 'headers', 'headerSize',
 ] as const satisfies ReadonlyArray<keyof ProduceFlags>;
 type WorkloadOption = (typeof WORKLOAD_OPTIONS)[number];
 
@@ -93,6 +93,11 @@ export function workloadFromObject(
       throw workloadError(where, `unknown key "${key}"`, asFlag
         ? `${key} is a client setting: put it under producer: as a Kafka property (batch.size, linger.ms, acks, ...)`
         : undefined);
+    }
+    if (option === 'header') { // repeatable: one 'k=v' or a list of them
+      flags.header = (Array.isArray(value) ? value : [value]).map((item) => scalar(where, key, item));
+      given.add(option);
+      continue;
     }
     const text = scalar(where, key, value);
     const parse = PRODUCE_OPTIONS[option].parse;

@@ -37,13 +37,13 @@ export const retryDelayMs = (attempt: number) =>
   Math.min(PRODUCER_RETRY.initialRetryTime * 2 ** Math.max(0, attempt - 1), PRODUCER_RETRY.maxRetryTime);
 
 /** A listed batch as platformatic's messages: its own objects each send, as the client keeps references to them. */
-export function batchMessages(topic: string, batch: ProducerBatch): MessageToProduce[] {
+export function batchMessages(topic: string, batch: ProducerBatch, headers?: Map<Buffer, Buffer>): MessageToProduce[] {
   const listed = batch.listed;
   if (!listed) throw new Error('platformatic sends listed batches: the accumulator was set up for an encoding driver');
   const { keys, values } = listed;
   const messages = new Array<MessageToProduce>(values.length);
   for (let i = 0; i < values.length; i++) {
-    messages[i] = { topic, partition: batch.partition, key: keys[i] ?? undefined, value: values[i] };
+    messages[i] = { topic, partition: batch.partition, key: keys[i] ?? undefined, value: values[i], headers };
   }
   return messages;
 }
@@ -57,6 +57,8 @@ export class PlatformaticDriver implements ProducerDriver {
   private readonly sockets: Socket[] = [];
   private readonly producer: Producer;
   readonly released: () => Promise<void>;
+  /** The run's headers, one Map for every record (Buffer keys: a key may repeat, as Kafka allows). */
+  private readonly headers: Map<Buffer, Buffer> | undefined;
 
   constructor(private readonly config: RunConfig, bootstrap: string[], clientId: string) {
     this.producer = new Producer({
@@ -75,6 +77,7 @@ export class PlatformaticDriver implements ProducerDriver {
     const sockets = this.sockets;
     this.producer.connections.on('connect', ({ connection }) => { sockets.push(connection.socket); });
     this.released = releasedAfter(config.acks, sockets);
+    this.headers = config.headers.length > 0 ? new Map(config.headers.map(({ key, value }) => [Buffer.from(key), Buffer.from(value)])) : undefined;
   }
 
   async connect(): Promise<void> {
@@ -83,7 +86,7 @@ export class PlatformaticDriver implements ProducerDriver {
   }
 
   send(batch: ProducerBatch): Promise<void> {
-    return this.producer.send({ messages: batchMessages(this.config.topic, batch) }).then(
+    return this.producer.send({ messages: batchMessages(this.config.topic, batch, this.headers) }).then(
       () => undefined,
       (error: unknown) => { throw new SendFailure(platformaticErrorType(error), (error as Error).message, { cause: error }); },
     );

@@ -20,6 +20,7 @@ import {
   type ValueSizes, type WorkerResult,
 } from '../produce/result.js';
 import { planBatchBuffers, type BatchBufferPlan } from '../produce/batch-buffers.js';
+import { encodeHeaders } from '../produce/record-batch.js';
 import { shareValues, type SharedValues } from '../produce/shared-values.js';
 import type { TransactionCounts } from '../produce/transaction-cycle.js';
 import { prepareTopic, settledEndOffsetTotal, topicEndOffsetTotal } from '../kafka/topic.js';
@@ -64,10 +65,11 @@ function valueSizes(values: Buffer[]): ValueSizes {
   };
 }
 
-/** The workers' batch buffers for a run on a topic of config.partitions. */
-function bufferPlanOf(config: RunConfig, largestRecordBytes: number): BatchBufferPlan {
+/** The workers' batch buffers for a run on a topic of config.partitions; a record's headers count towards its size. */
+function bufferPlanOf(config: RunConfig, largestValueBytes: number): BatchBufferPlan {
   return planBatchBuffers({
-    batchBytes: config.batchBytes, bufferMemoryBytes: config.bufferMemoryBytes, workers: config.workers, largestRecordBytes,
+    batchBytes: config.batchBytes, bufferMemoryBytes: config.bufferMemoryBytes, workers: config.workers,
+    largestRecordBytes: largestValueBytes + encodeHeaders(config.headers).length,
     maxInFlight: config.maxInFlight, openPartitions: config.keys === 'none' ? 1 : config.partitions,
     sharesThread: threadsFor(config.workers, availableParallelism()) < config.workers,
   });

@@ -1,6 +1,6 @@
 import type { EncodedRecords } from '../kafka/kafkajs-patches.js';
 import { REQUEST_ROOM_BYTES, type BatchBufferPool } from './batch-buffers.js';
-import { RECORD_BATCH_HEADER_BYTES, recordSize, writeRecord } from './record-batch.js';
+import { NO_HEADERS, RECORD_BATCH_HEADER_BYTES, recordSize, writeRecord } from './record-batch.js';
 
 /** A batch's records as appended, for a driver that encodes them itself. */
 export interface ListedRecords {
@@ -30,7 +30,8 @@ export class ProducerBatch implements EncodedRecords {
 
   readonly listed: ListedRecords | undefined;
 
-  constructor(readonly buffer: Buffer, readonly partition: number, listRecords = false) {
+  /** `headers`: the headers block every record of the run carries (encodeHeaders). */
+  constructor(readonly buffer: Buffer, readonly partition: number, listRecords = false, private readonly headers = NO_HEADERS) {
     this.listed = listRecords ? { keys: [], values: [] } : undefined;
   }
 
@@ -48,11 +49,11 @@ export class ProducerBatch implements EncodedRecords {
     const keyLength = key === null ? -1 : key.length;
     const listed = this.listed;
     if (listed === undefined) {
-      this.recordsEnd = writeRecord(this.buffer, this.recordsEnd, this.recordCount, key, keyLength, value, value.length);
+      this.recordsEnd = writeRecord(this.buffer, this.recordsEnd, this.recordCount, key, keyLength, value, value.length, this.headers);
     } else {
       listed.keys.push(key);
       listed.values.push(value);
-      this.recordsEnd += recordSize(this.recordCount, keyLength, value.length);
+      this.recordsEnd += recordSize(this.recordCount, keyLength, value.length, this.headers.length);
     }
     if (this.recordCount === 0) this.firstAppendUs = appendUs;
     this.recordCount++;
@@ -75,6 +76,8 @@ export interface AccumulatorSettings {
   newRunAt: number;
   /** Batches keep their keys and values instead of writing them (a 'listed' driver's). */
   listRecords?: boolean;
+  /** The headers block of every record (encodeHeaders); none by default. */
+  headers?: Buffer;
 }
 
 /**
@@ -88,14 +91,16 @@ export class RecordAccumulator {
   private readonly full: ProducerBatch[] = [];
   /** Where batches close now: settings.batchLimitBytes, or less while a BatchLimitControl holds it lower. */
   limitBytes: number;
+  private readonly headersLength: number;
 
   constructor(private readonly pool: BatchBufferPool, private readonly settings: AccumulatorSettings) {
     this.limitBytes = settings.batchLimitBytes;
+    this.headersLength = (settings.headers ?? NO_HEADERS).length;
   }
 
   /** Bytes a record takes in the open batch of its partition (its offset delta is that batch's next). */
   private sizeIn(batch: ProducerBatch | undefined, key: Buffer | null, value: Buffer): number {
-    return recordSize(batch?.recordCount ?? 0, key === null ? -1 : key.length, value.length);
+    return recordSize(batch?.recordCount ?? 0, key === null ? -1 : key.length, value.length, this.headersLength);
   }
 
   /**
@@ -123,7 +128,7 @@ export class RecordAccumulator {
     if (!batch) {
       const buffer = this.pool.take();
       if (!buffer) return false;
-      batch = new ProducerBatch(buffer, partition, this.settings.listRecords);
+      batch = new ProducerBatch(buffer, partition, this.settings.listRecords, this.settings.headers);
       if (!batch.fits(this.sizeIn(batch, key, value), this.limitBytes)) {
         this.pool.give(buffer);
         throw new RangeError(`a record of ${value.length} B does not fit a batch buffer of ${buffer.length} B`);

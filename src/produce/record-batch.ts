@@ -35,31 +35,58 @@ function writeBytes(buf: Buffer, offset: number, bytes: Bytes, length: number): 
   return offset + length;
 }
 
-/** The size of a record's body: attributes, timestamp delta 0, offset delta, key, value, no headers. */
-function recordBodySize(offsetDelta: number, keyLength: number, valueLength: number): number {
-  return 1 + 1 + varintSize(offsetDelta) + varintSize(keyLength) + Math.max(keyLength, 0) +
-    varintSize(valueLength) + Math.max(valueLength, 0) + 1;
+/** A record's headers block with no header: its count, 0. */
+export const NO_HEADERS: Buffer = Buffer.from([0]);
+
+export interface RecordHeader {
+  key: string;
+  value: string;
 }
 
-/** Bytes a record takes in a batch, its length varint included. */
-export function recordSize(offsetDelta: number, keyLength: number, valueLength: number): number {
-  const body = recordBodySize(offsetDelta, keyLength, valueLength);
+/** Headers as a record carries them: their count, then each key and value with its length (varints). */
+export function encodeHeaders(headers: RecordHeader[]): Buffer {
+  const parts = headers.map(({ key, value }) => [Buffer.from(key), Buffer.from(value)]);
+  const size = varintSize(headers.length) + parts.reduce((sum, [k, v]) => sum + varintSize(k.length) + k.length + varintSize(v.length) + v.length, 0);
+  const buf = Buffer.alloc(size);
+  let offset = writeVarint(buf, 0, headers.length);
+  for (const [k, v] of parts) {
+    offset = writeBytes(buf, offset, k, k.length);
+    offset = writeBytes(buf, offset, v, v.length);
+  }
+  return buf;
+}
+
+/** The size of a record's body: attributes, timestamp delta 0, offset delta, key, value, headers block. */
+function recordBodySize(offsetDelta: number, keyLength: number, valueLength: number, headersLength: number): number {
+  return 1 + 1 + varintSize(offsetDelta) + varintSize(keyLength) + Math.max(keyLength, 0) +
+    varintSize(valueLength) + Math.max(valueLength, 0) + headersLength;
+}
+
+/** Bytes a record takes in a batch, its length varint included; `headersLength`: its headers block's (encodeHeaders). */
+export function recordSize(offsetDelta: number, keyLength: number, valueLength: number, headersLength = NO_HEADERS.length): number {
+  const body = recordBodySize(offsetDelta, keyLength, valueLength, headersLength);
   return varintSize(body) + body;
 }
 
 /**
- * Writes one record (no timestamp delta: every record carries the batch's timestamp; no headers) at `offset`
- * and returns the offset after it.
+ * Writes one record (no timestamp delta: every record carries the batch's timestamp) with its headers block
+ * (encodeHeaders; the same for every record of a run) at `offset` and returns the offset after it.
  */
-export function writeRecord(buf: Buffer, offset: number, offsetDelta: number, key: Bytes, keyLength: number, value: Bytes, valueLength: number): number {
-  offset = writeVarint(buf, offset, recordBodySize(offsetDelta, keyLength, valueLength));
+export function writeRecord(
+  buf: Buffer, offset: number, offsetDelta: number, key: Bytes, keyLength: number, value: Bytes, valueLength: number, headers = NO_HEADERS,
+): number {
+  offset = writeVarint(buf, offset, recordBodySize(offsetDelta, keyLength, valueLength, headers.length));
   buf[offset++] = 0; // attributes
   buf[offset++] = 0; // timestamp delta
   offset = writeVarint(buf, offset, offsetDelta);
   offset = writeBytes(buf, offset, key, keyLength);
   offset = writeBytes(buf, offset, value, valueLength);
-  buf[offset++] = 0; // no headers
-  return offset;
+  if (headers.length === 1) { // no headers, the usual case: one byte, without a set() call per record
+    buf[offset++] = headers[0];
+    return offset;
+  }
+  buf.set(headers, offset);
+  return offset + headers.length;
 }
 
 /**

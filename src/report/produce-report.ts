@@ -2,6 +2,7 @@ import type { LatencySummaryUs } from './histograms.js';
 import type { RunConfig } from '../run-spec/run-config.js';
 import { failedRecords, type IntervalResult, type ProduceResult, type RunHeader, type Throughput, type ValueSizes } from '../produce/result.js';
 import { createTable } from './table.js';
+import { encodeHeaders, type RecordHeader } from '../produce/record-batch.js';
 import { formatSecurity } from '../security/client-security.js';
 
 /**
@@ -165,6 +166,18 @@ function formatWorkers(workers: number, threads = workers): string {
  * their own, so the measured mean and range are stated.
  */
 function formatValues(config: RunConfig, values: ValueSizes): string {
+  // Results written before headers existed have none.
+  const headers = config.headers?.length ? `, ${formatHeaders(config.headers)}` : '';
+  return `${formatValueSource(config, values)}${headers}`;
+}
+
+/** '3 headers (trace, header-0, header-1: 61 B a record)': what every record carries besides its value. */
+function formatHeaders(headers: RecordHeader[]): string {
+  const keys = headers.length <= 4 ? headers.map((h) => h.key).join(', ') : `${headers[0].key} ... ${headers.at(-1)!.key}`;
+  return `${headers.length} header${headers.length === 1 ? '' : 's'} (${keys}: ${encodeHeaders(headers).length} B a record)`;
+}
+
+function formatValueSource(config: RunConfig, values: ValueSizes): string {
   const { payload } = config;
   if (payload.kind === 'avro' && !payload.schemaFile) return `${payload.recordSizeBytes} B Avro`;
   if (payload.kind === 'monotonic') return `record numbers as text (${values.minBytes}-${values.maxBytes} B)`;

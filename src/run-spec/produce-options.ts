@@ -4,6 +4,8 @@ import { InvalidArgumentError, Option } from 'commander';
 import { parseBootstrap } from '../cluster/bootstrap.js';
 import { parseCodec } from '../kafka/codecs.js';
 import type { RatePoint } from '../produce/rate-profile.js';
+import type { RecordHeader } from '../produce/record-batch.js';
+import { parseHeader, runHeaders } from '../produce/record-headers.js';
 import { KEY_MODES, type Acks, type PayloadSource, type ProduceRun, type RunConfig } from './run-config.js';
 import { DataStormError } from '../shared/errors.js';
 import { parseFaultPlan, type FaultStep } from '../faults/fault-plan.js';
@@ -78,6 +80,11 @@ export const PRODUCE_OPTIONS: Record<string, OptionSpec> = {
     parse: parseChoice('--keys', KEY_MODES) },
   zipfExponent: { flags: '--zipf-exponent <s>', description: 'the exponent of --keys zipf: 0 spreads keys evenly, 1 is Zipf\'s law (the top key gets 13% of the records), higher is more skewed',
     defaultValue: 1, parse: parseZipfExponent },
+  header: { flags: '--header <key=value...>', description: 'a header every record carries (repeatable: --header trace=abc --header team=x); counted in the bytes on the wire, not in MB/s (values only, as perf-test)' },
+  headers: { flags: '--headers <n>', description: 'this many generated headers on every record (header-0, header-1, ...), each value --header-size bytes', defaultValue: 0,
+    parse: parseIntegerOption('--headers', 0, 1000) },
+  headerSize: { flags: '--header-size <bytes>', description: 'bytes of each generated header\'s value (--headers)', defaultValue: 16,
+    parse: (v) => parseSize('--header-size', v) },
   warmupRecords: { flags: '--warmup-records <n>', description: 'records left out of the steady-state summary', defaultValue: 0,
     parse: parseIntegerOption('--warmup-records', 0) },
   reportingInterval: { flags: '--reporting-interval <ms>', description: 'how often to print a window line', defaultValue: 5000,
@@ -130,6 +137,9 @@ export interface ProduceFlags {
   replication: number;
   keys: RunConfig['keys'];
   zipfExponent: number;
+  header?: string[];
+  headers: number;
+  headerSize: number;
   warmupRecords: number;
   reportingInterval: number;
   fault?: FaultStep[];
@@ -247,6 +257,19 @@ function parseZipfExponent(value: string): number {
   return exponent;
 }
 
+/** The headers of every record: the fixed ones (--header k=v) then the generated ones (--headers, --header-size). */
+function headersOf(flags: ProduceFlags, typed: (key: keyof ProduceFlags) => boolean): RecordHeader[] {
+  if (typed('headerSize') && flags.headers === 0) {
+    throw new DataStormError('DS_BAD_OPTIONS', '--header-size sizes the generated headers; there are none', { hint: 'add --headers N' });
+  }
+  const fixed = (flags.header ?? []).map((text) => {
+    const header = parseHeader(text);
+    if (!header) throw new DataStormError('DS_BAD_OPTIONS', `--header takes key=value, not "${text}"`);
+    return header;
+  });
+  return runHeaders(fixed, flags.headers, flags.headerSize);
+}
+
 /** The default duration of a transaction when only an id is given, as in perf-test. */
 const DEFAULT_TRANSACTION_DURATION_MS = 3000;
 
@@ -347,6 +370,7 @@ export function toProduceRun(parsed: ProduceFlags, typed: (key: keyof ProduceFla
     replication: flags.replication,
     keys: flags.keys,
     zipfExponent: flags.zipfExponent,
+    headers: headersOf(flags, typed),
     warmupRecords: flags.warmupRecords,
     reportingIntervalMs: flags.reportingInterval,
     faults: flags.fault ?? [],

@@ -1,3 +1,4 @@
+import type { RecordHeader } from '../produce/record-batch.js';
 import type { RatePoint } from '../produce/rate-profile.js';
 import type { FaultStep } from '../faults/fault-plan.js';
 import type { ClientSecurity } from '../security/client-security.js';
@@ -72,6 +73,8 @@ export interface RunConfig {
    * that fraction of them instead, spread evenly (plannedAbort).
    */
   transaction?: { id: string; durationMs: number; abortRate: number };
+  /** Headers every record carries (--header, --headers/--header-size), in order; empty: none. */
+  headers: RecordHeader[];
   /** Client settings passed through to the producer unchanged (perf-test's --producer-props / --producer.config). */
   producerProps: Record<string, string>;
   /** TLS and SASL, from the security properties among --producer-props / --producer.config (secrets included: show publicSecurity). */

@@ -66,6 +66,32 @@ describe('produce --driver platformatic on the real cluster', () => {
     expect(counts.platformatic).toEqual(counts.kafkajs);
   });
 
+  it('puts the run\'s headers on every record (--header, --headers, --header-size), with either driver, counted on the wire', async () => {
+    // The headers block: count 1 + trace (1 + 5 + 1 + 5) + two generated (1 + 8 + 1 + 40 each) = 113 bytes a record.
+    const headerBytes = 113;
+    for (const driver of ['kafkajs', 'platformatic']) {
+      const topic = uniqueTopic(`driver-${driver}-headers`);
+      const { code, result, stderr } = produceWith(driver, ['--topic', topic, '--num-records', '3000', '--workers', '2', '--partitions', '4',
+        '--header', 'trace=abc=1', '--headers', '2', '--header-size', '40']);
+      expect(code).toBe(0);
+      expect(result.accounting).toMatchObject({ acknowledgedRecords: 3000, brokerOffsetGrowth: 3000, match: true });
+      expect(result.config.headers.map((h) => h.key)).toEqual(['trace', 'header-0', 'header-1']);
+      expect(stderr).toContain(`, 250 B Avro, 3 headers (trace, header-0, header-1: ${headerBytes} B a record), batch `);
+      // MB/s counts values only, as perf-test; the wire carries the headers too.
+      expect(result.totals.payloadBytes).toBe(3000 * 250);
+      expect(result.totals.wireBytes).toBeGreaterThan(3000 * (250 + headerBytes));
+      const messages = await consumeAll(bootstrap, topic, 3000);
+      expect(messages).toHaveLength(3000);
+      for (const message of messages) {
+        expect(Object.keys(message.headers!)).toEqual(['trace', 'header-0', 'header-1']);
+        expect(message.headers!.trace!.toString()).toBe('abc=1');
+        expect(message.headers!['header-0']).toHaveLength(40);
+        expect(message.headers!['header-1']!.toString()).toBe(result.config.headers[2].value);
+        expect(message.value).toHaveLength(250);
+      }
+    }
+  });
+
   it('refuses an unknown driver in one line, before any work', () => {
     const run = runCli(['produce', '--driver', 'rdkafka', '--bootstrap-server', server, '--num-records', '10']);
     expect(run.code).not.toBe(0);

@@ -38,6 +38,13 @@ describe('workloadFromObject', () => {
     expect(config.transaction).toEqual({ id: 'bench-tx', durationMs: 500, abortRate: 0.5 });
   });
 
+  it('takes headers as produce does: header (one k=v or a list), headers and header-size', () => {
+    const { config } = workloadFromObject({ ...minimal, header: ['trace=abc', 'team=x'], headers: 1, 'header-size': 8 }, 'h.yaml');
+    expect(config.headers.map((h) => `${h.key}:${h.value.length}`)).toEqual(['trace:3', 'team:1', 'header-0:8']);
+    expect(workloadFromObject({ ...minimal, header: 'trace=abc' }, 'h.yaml').config.headers).toEqual([{ key: 'trace', value: 'abc' }]);
+    expect(() => workloadFromObject({ ...minimal, header: 'nokey' }, 'h.yaml')).toThrow('--header takes key=value, not "nokey"');
+  });
+
   it('names the topic after the workload when none is given, and takes a duration instead of a count', () => {
     const { config } = workloadFromObject({ workers: 1, duration: '30s' }, 'x.yaml', { defaultName: 'nightly' });
     expect(config).toMatchObject({ topic: 'datastorm-bench-nightly', durationMs: 30_000, numRecords: undefined });

@@ -7,13 +7,13 @@ import {
 } from '../../src/kafka/kafkajs-patches.js';
 import { RecordAccumulator } from '../../src/produce/accumulator.js';
 import { BatchBufferPool } from '../../src/produce/batch-buffers.js';
-import { encodeRecords } from '../../src/produce/record-batch.js';
+import { encodeHeaders, encodeRecords, recordSize, writeRecord } from '../../src/produce/record-batch.js';
 import { prng } from '../../src/produce/payloads.js';
 
 const require = createRequire(import.meta.url);
 /** kafkajs's own record encoder (not replaced: the fixed request no longer calls it). */
 const kafkajsRecord = require('kafkajs/src/protocol/recordBatch/record/v0/index.js') as
-  (args: { key?: unknown; value?: unknown; offsetDelta: number; timestampDelta: number }) => { buffer: Buffer };
+  (args: { key?: unknown; value?: unknown; offsetDelta: number; timestampDelta: number; headers?: Record<string, unknown> }) => { buffer: Buffer };
 
 type Request = { apiKey: number; apiVersion: number; apiName: string; expectResponse(): boolean; encode(): Promise<{ buffer: Buffer }> };
 
@@ -21,6 +21,19 @@ describe('the fixes to kafkajs\'s send path', () => {
   it('are what kafkajs loaded through src/kafka/kafkajs.ts uses', () => {
     expect(kafkajs.Kafka).toBeTypeOf('function');
     expect(kafkajsPatched()).toBe(true);
+  });
+
+  it('encode records with headers to the same bytes as kafkajs, and size them as written', () => {
+    const headers = [{ key: 'trace', value: 'abc=1' }, { key: 'clé', value: '' }, { key: 'header-0', value: 'x'.repeat(300) }];
+    const block = encodeHeaders(headers);
+    const kafkajsHeaders = Object.fromEntries(headers.map((h) => [h.key, Buffer.from(h.value)]));
+    for (const [offsetDelta, key, value] of [[0, null, Buffer.alloc(250, 7)], [200, Buffer.from('key-9'), Buffer.alloc(3, 1)]] as const) {
+      const theirs = kafkajsRecord({ key, value, offsetDelta, timestampDelta: 0, headers: kafkajsHeaders }).buffer;
+      const ours = Buffer.alloc(theirs.length + 10);
+      const end = writeRecord(ours, 0, offsetDelta, key, key?.length ?? -1, value, value.length, block);
+      expect(ours.subarray(0, end).equals(theirs)).toBe(true);
+      expect(recordSize(offsetDelta, key?.length ?? -1, value.length, block.length)).toBe(theirs.length);
+    }
   });
 
   it('encode records to the same bytes as kafkajs', () => {

@@ -147,6 +147,23 @@ describe('--throughput-profile', () => {
   });
 });
 
+describe('headers', () => {
+  it('puts the fixed headers first, then --headers generated ones of --header-size bytes', () => {
+    expect(configOf([]).headers).toEqual([]);
+    const headers = configOf(['--header', 'trace=a=b', '--header', 'empty=', '--headers', '2', '--header-size', '5']).headers;
+    expect(headers.map((h) => [h.key, h.value.length])).toEqual([['trace', 3], ['empty', 0], ['header-0', 5], ['header-1', 5]]);
+    expect(headers[0].value).toBe('a=b');
+    expect(headers[2].value).not.toBe(headers[3].value);
+  });
+
+  it('refuses a header without a key, and a size without generated headers', () => {
+    expect(() => configOf(['--header', 'novalue'])).toThrow('--header takes key=value, not "novalue"');
+    expect(() => configOf(['--header', '=x'])).toThrow('--header takes key=value, not "=x"');
+    expect(() => configOf(['--header-size', '10'])).toThrow('--header-size sizes the generated headers; there are none');
+    expect(() => configOf(['--headers', '-1'])).toThrow('--headers');
+  });
+});
+
 describe('transactions, as perf-test turns them on', () => {
   it('by an id (flag or transactional.id, 3000 ms each) or by a duration alone (a performance-producer id)', () => {
     expect(configOf([]).transaction).toBeUndefined();

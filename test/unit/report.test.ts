@@ -164,6 +164,18 @@ describe('formatRunHeader', () => {
   });
 });
 
+describe('headers in the run header', () => {
+  it('names the headers every record carries and their bytes a record, after the values', () => {
+    const result = produceResult({ records: 10, latenciesUs: [1000] });
+    result.config = { ...result.config, headers: [{ key: 'trace', value: 'abc' }] };
+    // count 1, key length 5 + 'trace', value length 3 + 'abc': 1 + 1 + 5 + 1 + 3 = 11 bytes.
+    expect(formatRunHeader(result)).toContain(': 4 workers, 100 B Avro, 1 header (trace: 11 B a record), batch ');
+    result.config.headers = Array.from({ length: 6 }, (_, h) => ({ key: `header-${h}`, value: 'x'.repeat(16) }));
+    // 1 + 6 x (1 + 8 + 1 + 16) = 157 bytes.
+    expect(formatRunHeader(result)).toContain(', 100 B Avro, 6 headers (header-0 ... header-5: 157 B a record), batch ');
+  });
+});
+
 describe('partial runs and the progress line', () => {
   it('say what a stopped run\'s figures cover', () => {
     const result = produceResult({ records: 1500, latenciesUs: [1000], durationMs: 2500 });
