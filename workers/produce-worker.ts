@@ -14,7 +14,7 @@ import { RecordPlacer } from '../src/produce/record-placer.js';
 import { encodeHeaders } from '../src/produce/record-batch.js';
 import { TransactionCycle } from '../src/produce/transaction-cycle.js';
 import type { TransactionalDriver } from '../src/drivers/producer-driver.js';
-import type { RunConfig } from '../src/run-spec/run-config.js';
+import { topicsOf, type RunConfig } from '../src/run-spec/run-config.js';
 import { valueViews } from '../src/produce/shared-values.js';
 import { WorkerControl } from './worker-control.js';
 
@@ -67,17 +67,19 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
 
   const accumulator = new RecordAccumulator(new BatchBufferPool(task.buffers.bufferBytes, task.buffers.buffersPerWorker), {
     batchLimitBytes: task.buffers.batchLimitBytes, lingerUs: config.lingerMs * 1000, newRunAt: task.warmupRecords,
-    listRecords: driver.takes === 'listed', headers: encodeHeaders(config.headers),
+    listRecords: driver.takes === 'listed', headers: encodeHeaders(config.headers), partitionsPerTopic: config.partitions,
   });
   const limitControl = new BatchLimitControl({ maxBytes: task.buffers.batchLimitBytes, queueTargetUs: config.queueTargetMs * 1000 }, nowUs());
   accumulator.limitBytes = limitControl.limitBytes;
   const firstSendAtMs = epochMs();
   let lastAckAtMs = firstSendAtMs;
   const acknowledged = new BigInt64Array(task.acknowledged);
+  const acknowledgedPerTopic = new Array<number>(topicsOf(config).length).fill(0);
   const sender = new BatchSender(driver, accumulator, meter, {
     maxInFlight: config.maxInFlight, idempotent: config.idempotent, nowUs, transaction: cycle,
     onAcknowledged: (batch) => {
       Atomics.add(acknowledged, workerId, BigInt(batch.recordCount));
+      acknowledgedPerTopic[batch.topicIndex] += batch.recordCount;
       cycle?.acknowledged(batch);
       const ackUs = nowUs();
       accumulator.limitBytes = limitControl.acknowledged(batch.sizeBytes, ackUs - batch.sentUs, ackUs);
@@ -86,7 +88,7 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
     onSettled: () => control.wake(),
   });
   const loop = new AppendLoop(task, { pacer, meter, control, accumulator, sender, valueOf, cycle,
-    placer: new RecordPlacer(accumulator, config.keys, config.partitions, task.partitions, config.zipfExponent) });
+    placer: new RecordPlacer(accumulator, config.keys, config.partitions, task.partitions, config.zipfExponent, acknowledgedPerTopic.length) });
   await loop.run();
   await sendTheRest(sender, cycle, control);
   await driver.close();
@@ -96,7 +98,7 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
   return {
     workerId, last, wireBytes: driver.wireBytes(), requests: sender.requests, firstSendAtMs, lastAckAtMs,
     firstSteadyAtMs: loop.firstSteadyAtMs, bufferWaitMs: loop.bufferWaitUs / 1000, transactions: cycle?.counts,
-    batchLimitEndBytes: limitControl.limitBytes,
+    batchLimitEndBytes: limitControl.limitBytes, acknowledgedPerTopic,
   };
 }
 

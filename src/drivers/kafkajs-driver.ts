@@ -5,7 +5,7 @@ import { compressionTypeOf } from '../kafka/codecs.js';
 import { PRODUCER_RETRY, createKafka } from '../kafka/kafka-client.js';
 import { PreEncodedMessage } from '../kafka/kafkajs-patches.js';
 import type { ProducerBatch } from '../produce/accumulator.js';
-import type { RunConfig } from '../run-spec/run-config.js';
+import { topicsOf, type RunConfig } from '../run-spec/run-config.js';
 import { SendFailure, errorTypeOf, type TransactionalDriver } from './producer-driver.js';
 import { bytesWritten, releasedAfter } from './socket-flush.js';
 
@@ -23,9 +23,12 @@ export class KafkajsDriver implements TransactionalDriver {
   private readonly producer: Producer;
   private transaction: Transaction | undefined;
   private readonly compression: number;
+  /** The run's topics, by a batch's topicIndex. */
+  private readonly topics: string[];
   readonly released: () => Promise<void>;
 
   constructor(private readonly config: RunConfig, bootstrap: string[], clientId: string) {
+    this.topics = topicsOf(config);
     const sockets = this.sockets;
     const kafka = createKafka(bootstrap, clientId, {
       // Our own sockets, so that bytes on the wire can be counted exactly (over TLS: the Kafka bytes, before encryption).
@@ -74,7 +77,8 @@ export class KafkajsDriver implements TransactionalDriver {
   }
 
   send(batch: ProducerBatch): Promise<void> {
-    const { topic, acks } = this.config;
+    const topic = this.topics[batch.topicIndex];
+    const { acks } = this.config;
     return (this.transaction ?? this.producer).send({ topic, acks, compression: this.compression, messages: [new PreEncodedMessage(batch)] }).then(
       () => undefined,
       (error: unknown) => { throw new SendFailure(errorTypeOf(error), (error as Error).message, { cause: error }); },

@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { Producer, type MessageToProduce } from '@platformatic/kafka';
 import { PRODUCER_RETRY } from '../kafka/kafka-client.js';
 import type { ProducerBatch } from '../produce/accumulator.js';
-import type { RunConfig } from '../run-spec/run-config.js';
+import { topicsOf, type RunConfig } from '../run-spec/run-config.js';
 import { SendFailure, type ProducerDriver } from './producer-driver.js';
 import { bytesWritten, releasedAfter } from './socket-flush.js';
 import { platformaticSecurity } from '../security/platformatic-security.js';
@@ -57,10 +57,13 @@ export class PlatformaticDriver implements ProducerDriver {
   private readonly sockets: Socket[] = [];
   private readonly producer: Producer;
   readonly released: () => Promise<void>;
+  /** The run's topics, by a batch's topicIndex. */
+  private readonly topics: string[];
   /** The run's headers, one Map for every record (Buffer keys: a key may repeat, as Kafka allows). */
   private readonly headers: Map<Buffer, Buffer> | undefined;
 
   constructor(private readonly config: RunConfig, bootstrap: string[], clientId: string) {
+    this.topics = topicsOf(config);
     this.producer = new Producer({
       clientId,
       bootstrapBrokers: bootstrap,
@@ -81,12 +84,12 @@ export class PlatformaticDriver implements ProducerDriver {
   }
 
   async connect(): Promise<void> {
-    await this.producer.metadata({ topics: [this.config.topic] });
+    await this.producer.metadata({ topics: this.topics });
     if (this.config.idempotent) await this.producer.initIdempotentProducer({});
   }
 
   send(batch: ProducerBatch): Promise<void> {
-    return this.producer.send({ messages: batchMessages(this.config.topic, batch, this.headers) }).then(
+    return this.producer.send({ messages: batchMessages(this.topics[batch.topicIndex], batch, this.headers) }).then(
       () => undefined,
       (error: unknown) => { throw new SendFailure(platformaticErrorType(error), (error as Error).message, { cause: error }); },
     );

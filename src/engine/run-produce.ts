@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Admin } from 'kafkajs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { defaultClusterDir } from '../cluster/launcher.js';
@@ -6,7 +7,7 @@ import type { RunCluster } from '../cluster/bootstrap.js';
 import { faultReport, type FaultEvent } from '../faults/fault-plan.js';
 import { checkFaultTarget } from '../faults/fault-target.js';
 import { runFaults } from '../faults/run-faults.js';
-import type { RunConfig } from '../run-spec/run-config.js';
+import { topicsOf, type RunConfig } from '../run-spec/run-config.js';
 import { DataStormError } from '../shared/errors.js';
 import { encodeHistogram, summarizeLatency, type Histogram } from '../report/histograms.js';
 import { createKafka, describeBrokers } from '../kafka/kafka-client.js';
@@ -17,7 +18,7 @@ import { projectRoot } from '../shared/paths.js';
 import { buildPayloadPool, monotonicValueSizes } from '../produce/payloads.js';
 import {
   RESULT_SCHEMA_VERSION, failedRecords, throughputOf, totalsOf, type IntervalResult, type LatencyResult, type ProduceResult, type RunHeader,
-  type ValueSizes, type WorkerResult,
+  type TopicAccounting, type ValueSizes, type WorkerResult,
 } from '../produce/result.js';
 import { planBatchBuffers, type BatchBufferPlan } from '../produce/batch-buffers.js';
 import { encodeHeaders } from '../produce/record-batch.js';
@@ -70,7 +71,7 @@ function bufferPlanOf(config: RunConfig, largestValueBytes: number): BatchBuffer
   return planBatchBuffers({
     batchBytes: config.batchBytes, bufferMemoryBytes: config.bufferMemoryBytes, workers: config.workers,
     largestRecordBytes: largestValueBytes + encodeHeaders(config.headers).length,
-    maxInFlight: config.maxInFlight, openPartitions: config.keys === 'none' ? 1 : config.partitions,
+    maxInFlight: config.maxInFlight, openPartitions: topicsOf(config).length * (config.keys === 'none' ? 1 : config.partitions),
     sharesThread: threadsFor(config.workers, availableParallelism()) < config.workers,
   });
 }
@@ -105,11 +106,8 @@ export async function runProduce(
   try {
     const startedAt = new Date().toISOString();
     const cpuBefore = process.cpuUsage();
-    const topic = await prepareTopic(admin, {
-      topic: config.topic, partitions: config.partitions, replication: config.replication,
-      batchBytes: config.batchBytes, largestRecordBytes: prepared.sizes.maxBytes,
-    }, brokers.length, log);
-    const effective: RunConfig = { ...config, partitions: topic.partitions };
+    const partitions = await prepareTopics(admin, config, prepared.sizes.maxBytes, brokers.length, log);
+    const effective: RunConfig = { ...config, partitions };
     const buffers = bufferPlanOf(effective, prepared.sizes.maxBytes);
     // Printed and saved: the security without its secrets (the workers get `effective`, with them).
     const threads = threadsFor(config.workers, availableParallelism());
@@ -118,15 +116,24 @@ export async function runProduce(
       machine: machineInfo(), cluster: { bootstrap: cluster.bootstrap, brokers: brokers.length, embedded: cluster.embedded },
     };
     hooks.onStart?.(header);
-    const offsetsBefore = await topicEndOffsetTotal(admin, config.topic);
+    const topics = topicsOf(config);
+    const offsetsBefore = await eachInTurn(topics, (topic) => topicEndOffsetTotal(admin, topic));
     pool = new ProducePool(config.workers, threads, workerTasks(effective, prepared, buffers, cluster.bootstrap));
     const measured = await measure(pool, config, hooks, log);
     // A cluster gone by the end (stopped by someone else) leaves the offsets unread: the report still comes.
     let unread: string | undefined;
-    const offsetsAfter = await settledEndOffsetTotal(admin, config.topic, offsetsBefore + pool.total.records)
-      .catch((error: Error) => { unread = error.message; return Number.NaN; });
+    const acknowledgedPerTopic = topics.map((_, i) => measured.summaries.reduce((sum, s) => sum + s.acknowledgedPerTopic[i], 0));
+    const offsetsAfter = await eachInTurn(topics, (topic, i) => settledEndOffsetTotal(admin, topic, offsetsBefore[i] + acknowledgedPerTopic[i]))
+      .catch((error: Error) => { unread = error.message; return topics.map(() => Number.NaN); });
+    const perTopic = topics.length > 1
+      ? topics.map((topic, i): TopicAccounting => {
+        const growth = offsetsAfter[i] - offsetsBefore[i];
+        return { topic, acknowledgedRecords: acknowledgedPerTopic[i], brokerOffsetGrowth: growth, match: growth === acknowledgedPerTopic[i] };
+      })
+      : undefined;
+    const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
     const result = resultOf(header, pool, measured, {
-      startedAt, cpu: process.cpuUsage(cpuBefore), offsetsBefore, offsetsAfter, uncheckedBecause: unread,
+      startedAt, cpu: process.cpuUsage(cpuBefore), offsetsBefore: sum(offsetsBefore), offsetsAfter: sum(offsetsAfter), perTopic, uncheckedBecause: unread,
       partial: Boolean(hooks.signal?.aborted) || pool.fatal !== undefined,
     });
     if (pool.fatal) throw new RunFailedError(pool.fatal.code, pool.fatal.message, result);
@@ -136,6 +143,31 @@ export async function runProduce(
     await pool?.destroy();
     await admin.disconnect().catch(() => undefined);
   }
+}
+
+/** fn over the items one at a time: concurrent fetchTopicOffsets calls on one kafkajs admin failed here ("Cannot destructure property 'partitions' of 'high.pop(...)'"). */
+async function eachInTurn<T, R>(items: T[], fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (const [i, item] of items.entries()) results.push(await fn(item, i));
+  return results;
+}
+
+/**
+ * Creates the run's topics that are missing and checks those that exist; returns their partitions. Several topics
+ * must have the same number of partitions: a worker's partitions are the same in each.
+ */
+async function prepareTopics(admin: Admin, config: RunConfig, largestRecordBytes: number, brokers: number, log: (line: string) => void): Promise<number> {
+  const topics = topicsOf(config);
+  const counts = await eachInTurn(topics, async (topic) => (await prepareTopic(admin, {
+    topic, partitions: config.partitions, replication: config.replication, batchBytes: config.batchBytes, largestRecordBytes,
+  }, brokers, log)).partitions);
+  const other = counts.findIndex((count) => count !== counts[0]);
+  if (other >= 0) {
+    throw new DataStormError('DS_BAD_TOPIC', `topics ${topics[0]} and ${topics[other]} have ${counts[0]} and ${counts[other]} partitions: several topics need the same number`, {
+      hint: 'give --topics that exist with the same partitions, or new names (created with --partitions)',
+    });
+  }
+  return counts[0];
 }
 
 /** Each worker's share of the run: records, warm-up, rate and partitions split as evenly as they go. */
@@ -211,7 +243,8 @@ function transactionsOf(summaries: WorkerSummary[]): TransactionCounts | undefin
 
 /** The versioned result of a run from what it measured. */
 function resultOf(header: RunHeader, pool: ProducePool, measured: Measured, run: {
-  startedAt: string; cpu: NodeJS.CpuUsage; offsetsBefore: number; offsetsAfter: number; uncheckedBecause?: string; partial: boolean;
+  startedAt: string; cpu: NodeJS.CpuUsage; offsetsBefore: number; offsetsAfter: number; perTopic?: TopicAccounting[]; uncheckedBecause?: string;
+  partial: boolean;
 }): ProduceResult {
   const { total, perWorker } = pool;
   const { config } = header;
@@ -256,10 +289,11 @@ function resultOf(header: RunHeader, pool: ProducePool, measured: Measured, run:
       acknowledgedRecords: total.records,
       brokerOffsetGrowth: growth,
       ...(transactions ? { transactionMarkers: markers } : {}),
-      match: run.uncheckedBecause === undefined && growth === total.records + markers,
+      match: run.uncheckedBecause === undefined && growth === total.records + markers && (run.perTopic ?? []).every((t) => t.match),
       ...(run.uncheckedBecause !== undefined ? { uncheckedBecause: run.uncheckedBecause } : {}),
       topicEndOffsetTotalBefore: run.offsetsBefore,
       topicEndOffsetTotalAfter: run.offsetsAfter,
+      ...(run.perTopic ? { topics: run.perTopic } : {}),
     },
     process: {
       peakRssBytes: process.resourceUsage().maxRSS * 1024,

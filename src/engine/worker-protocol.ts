@@ -66,4 +66,6 @@ export interface WorkerSummary {
   batchLimitEndBytes: number;
   /** With transactions: what they came to. */
   transactions?: TransactionCounts;
+  /** Records acknowledged per topic, in the run's topic order (topicsOf). */
+  acknowledgedPerTopic: number[];
 }

@@ -9,6 +9,12 @@ export interface ListedRecords {
 }
 
 /**
+ * Where a batch goes, as one number: with several topics (--topics) destination d is partition d % P of topic
+ * d / P (P: partitions per topic); with one topic it is the partition.
+ */
+export const destinationOf = (topicIndex: number, partition: number, partitionsPerTopic: number) => topicIndex * partitionsPerTopic + partition;
+
+/**
  * One partition's batch, its records written in Kafka's format as they are appended, into a pooled buffer with
  * room in front for the header and the request's framing. A listed batch keeps its keys and values instead
  * and only counts the bytes they would take, so that batches close at the same sizes whichever driver sends them.
@@ -30,9 +36,18 @@ export class ProducerBatch implements EncodedRecords {
 
   readonly listed: ListedRecords | undefined;
 
+  /** The partition within its topic, and its topic's place in the run's topics (0 with one topic). */
+  readonly partition: number;
+  readonly topicIndex: number;
+
   /** `headers`: the headers block every record of the run carries (encodeHeaders). */
-  constructor(readonly buffer: Buffer, readonly partition: number, listRecords = false, private readonly headers = NO_HEADERS) {
+  constructor(
+    readonly buffer: Buffer, readonly destination: number, listRecords = false, private readonly headers = NO_HEADERS,
+    partitionsPerTopic = Number.MAX_SAFE_INTEGER,
+  ) {
     this.listed = listRecords ? { keys: [], values: [] } : undefined;
+    this.partition = destination % partitionsPerTopic;
+    this.topicIndex = Math.floor(destination / partitionsPerTopic);
   }
 
   /** Bytes of the batch as the broker receives it (header and records, before compression). */
@@ -78,6 +93,8 @@ export interface AccumulatorSettings {
   listRecords?: boolean;
   /** The headers block of every record (encodeHeaders); none by default. */
   headers?: Buffer;
+  /** With several topics: their partitions each, to read a destination (destinationOf). */
+  partitionsPerTopic?: number;
 }
 
 /**
@@ -104,36 +121,36 @@ export class RecordAccumulator {
   }
 
   /**
-   * Appends to the partition's open batch if it takes the record without closing; false, with nothing appended,
+   * Appends to the destination's open batch if it takes the record without closing; false, with nothing appended,
    * when there is none or it is full (a sticky partitioner then moves on, as Java's does on a new batch).
    */
-  appendToOpen(partition: number, key: Buffer | null, value: Buffer, index: number, appendUs: number): boolean {
-    const batch = this.open.get(partition);
+  appendToOpen(destination: number, key: Buffer | null, value: Buffer, index: number, appendUs: number): boolean {
+    const batch = this.open.get(destination);
     if (!batch || !batch.fits(this.sizeIn(batch, key, value), this.limitBytes)) return false;
     batch.append(key, value, index, appendUs, this.settings.newRunAt);
     return true;
   }
 
   /**
-   * Appends a record to its partition's batch, closing the batch when full and opening one in a new buffer.
-   * False, with nothing appended, when no buffer is free: the caller waits for a send to settle.
+   * Appends a record to its destination's batch (a partition: destinationOf), closing the batch when full and
+   * opening one in a new buffer. False, with nothing appended, when no buffer is free: the caller waits for a send to settle.
    */
-  append(partition: number, key: Buffer | null, value: Buffer, index: number, appendUs: number): boolean {
-    let batch = this.open.get(partition);
+  append(destination: number, key: Buffer | null, value: Buffer, index: number, appendUs: number): boolean {
+    let batch = this.open.get(destination);
     if (batch && !batch.fits(this.sizeIn(batch, key, value), this.limitBytes)) {
-      this.open.delete(partition);
+      this.open.delete(destination);
       this.full.push(batch);
       batch = undefined;
     }
     if (!batch) {
       const buffer = this.pool.take();
       if (!buffer) return false;
-      batch = new ProducerBatch(buffer, partition, this.settings.listRecords, this.settings.headers);
+      batch = new ProducerBatch(buffer, destination, this.settings.listRecords, this.settings.headers, this.settings.partitionsPerTopic);
       if (!batch.fits(this.sizeIn(batch, key, value), this.limitBytes)) {
         this.pool.give(buffer);
         throw new RangeError(`a record of ${value.length} B does not fit a batch buffer of ${buffer.length} B`);
       }
-      this.open.set(partition, batch);
+      this.open.set(destination, batch);
     }
     batch.append(key, value, index, appendUs, this.settings.newRunAt);
     return true;
@@ -141,18 +158,18 @@ export class RecordAccumulator {
 
   /**
    * The next batch to send: full ones first, then the open one that has waited longest if it has waited the
-   * linger time; with `drain` (no buffer left, or the run is ending) any open one. Batches of partitions that
+   * linger time; with `drain` (no buffer left, or the run is ending) any open one. Batches of destinations that
    * `busy` names wait (one batch in flight per partition keeps an idempotent producer's sequences in order).
    */
-  next(nowUs: number, drain: boolean, busy: (partition: number) => boolean = () => false): ProducerBatch | undefined {
-    const fullAt = this.full.findIndex((batch) => !busy(batch.partition));
+  next(nowUs: number, drain: boolean, busy: (destination: number) => boolean = () => false): ProducerBatch | undefined {
+    const fullAt = this.full.findIndex((batch) => !busy(batch.destination));
     if (fullAt >= 0) return this.full.splice(fullAt, 1)[0];
     let oldest: ProducerBatch | undefined;
     for (const batch of this.open.values()) {
-      if (!busy(batch.partition) && (!oldest || batch.firstAppendUs < oldest.firstAppendUs)) oldest = batch;
+      if (!busy(batch.destination) && (!oldest || batch.firstAppendUs < oldest.firstAppendUs)) oldest = batch;
     }
     if (!oldest || (!drain && nowUs - oldest.firstAppendUs < this.settings.lingerUs)) return undefined;
-    this.open.delete(oldest.partition);
+    this.open.delete(oldest.destination);
     return oldest;
   }
 

@@ -67,7 +67,7 @@ export class BatchSender {
     private readonly settings: SenderSettings,
   ) {
     this.lastSuccessUs = settings.nowUs();
-    this.partitionBusy = settings.idempotent ? (partition) => this.partitionsInFlight.has(partition) : undefined;
+    this.partitionBusy = settings.idempotent ? (destination) => this.partitionsInFlight.has(destination) : undefined;
   }
 
   /** Sends what is ready while request slots are free; `drain`: everything appended, lingered or not. */
@@ -88,7 +88,7 @@ export class BatchSender {
   private send(batch: ProducerBatch): void {
     this.inFlight++;
     this.requests++;
-    this.partitionsInFlight.add(batch.partition);
+    this.partitionsInFlight.add(batch.destination);
     batch.sentUs = this.settings.nowUs();
     this.settings.transaction?.sent(batch);
     this.driver.send(batch).then(
@@ -103,7 +103,7 @@ export class BatchSender {
       (error: unknown) => this.failed(batch, error),
     ).finally(() => {
       this.inFlight--;
-      this.partitionsInFlight.delete(batch.partition);
+      this.partitionsInFlight.delete(batch.destination);
       this.settings.onSettled();
     });
   }

@@ -101,6 +101,15 @@ export interface Accounting {
    */
   topicEndOffsetTotalBefore: number;
   topicEndOffsetTotalAfter: number;
+  /** With several topics: each one's records acknowledged and offset growth (the totals above add them up). */
+  topics?: TopicAccounting[];
+}
+
+export interface TopicAccounting {
+  topic: string;
+  acknowledgedRecords: number;
+  brokerOffsetGrowth: number;
+  match: boolean;
 }
 
 export interface ValueSizes {

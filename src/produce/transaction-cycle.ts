@@ -58,7 +58,7 @@ export class TransactionCycle {
   }
 
   sent(batch: ProducerBatch): void {
-    this.partitions.add(batch.partition);
+    this.partitions.add(batch.destination);
   }
 
   acknowledged(batch: ProducerBatch): void {

@@ -1,5 +1,5 @@
 import type { LatencySummaryUs } from './histograms.js';
-import type { RunConfig } from '../run-spec/run-config.js';
+import { topicsOf, type RunConfig } from '../run-spec/run-config.js';
 import { failedRecords, type IntervalResult, type ProduceResult, type RunHeader, type Throughput, type ValueSizes } from '../produce/result.js';
 import { createTable } from './table.js';
 import { encodeHeaders, type RecordHeader } from '../produce/record-batch.js';
@@ -45,7 +45,7 @@ export function formatAccountingLine(result: ProduceResult): string {
       'processes\' records (--shared-topic: checked when the results are merged)';
   }
   if (result.accounting.uncheckedBecause !== undefined) {
-    return `accounting: NOT CHECKED: ${acknowledgedRecords} records acknowledged; ${result.config.topic}'s offsets could not be read after the run (${result.accounting.uncheckedBecause})`;
+    return `accounting: NOT CHECKED: ${acknowledgedRecords} records acknowledged; ${formatNames(topicsOf(result.config))}'s offsets could not be read after the run (${result.accounting.uncheckedBecause})`;
   }
   const markers = result.accounting.transactionMarkers;
   if (markers !== undefined) {
@@ -53,9 +53,21 @@ export function formatAccountingLine(result: ProduceResult): string {
       ? `accounting: ${acknowledgedRecords} records acknowledged + ${markers} transaction markers = ${brokerOffsetGrowth} offsets added to ${result.config.topic} (broker offsets): OK`
       : `accounting: MISMATCH: ${acknowledgedRecords} records acknowledged and ${markers} transaction markers but ${result.config.topic}'s offsets grew by ${brokerOffsetGrowth}`;
   }
+  const topics = result.accounting.topics;
+  if (topics) {
+    const each = topics.map((t) => (t.match ? `${t.topic} ${t.acknowledgedRecords}` : `${t.topic} ${t.acknowledgedRecords} acknowledged but grew by ${t.brokerOffsetGrowth}`)).join(', ');
+    return match
+      ? `accounting: ${acknowledgedRecords} records acknowledged = ${brokerOffsetGrowth} records added to ${topics.length} topics (${each}) (broker offsets): OK`
+      : `accounting: MISMATCH: ${acknowledgedRecords} records acknowledged, ${brokerOffsetGrowth} added to ${topics.length} topics (${each})`;
+  }
   return match
     ? `accounting: ${acknowledgedRecords} records acknowledged = ${brokerOffsetGrowth} records added to ${result.config.topic} (broker offsets): OK`
     : `accounting: MISMATCH: ${acknowledgedRecords} records acknowledged but ${result.config.topic}'s offsets grew by ${brokerOffsetGrowth}`;
+}
+
+/** 'a, b, c', or the first and last of more than four: 'bench-0 ... bench-9'. */
+function formatNames(names: string[]): string {
+  return names.length <= 4 ? names.join(', ') : `${names[0]} ... ${names.at(-1)!}`;
 }
 
 /** What the run's transactions came to; undefined without transactions. */
@@ -130,7 +142,8 @@ export function formatRunHeader(result: RunHeader): string {
   const secured = c.security && c.security.protocol !== 'PLAINTEXT' ? ` over ${formatSecurity(c.security)}` : '';
   // Only another driver than the default is named (results written before drivers existed have none: kafkajs).
   const driver = c.driver && c.driver !== 'kafkajs' ? `driver ${c.driver}, ` : '';
-  return `topic ${c.topic} (${c.partitions} partitions) on ${result.cluster.brokers} brokers` +
+  const topics = c.topics ? `${c.topics.length} topics ${formatNames(c.topics)} (${c.partitions} partitions each)` : `topic ${c.topic} (${c.partitions} partitions)`;
+  return `${topics} on ${result.cluster.brokers} brokers` +
     `${result.cluster.embedded ? ' (embedded local cluster)' : ''}${secured}: ${driver}${formatWorkers(c.workers, result.threads)}, ${formatValues(c, result.values)}, batch ${c.batchBytes} B, ` +
     `buffer.memory ${c.bufferMemoryBytes} B (${formatBatchBuffers(result.buffers, c.queueTargetMs)}), ` +
     `linger ${c.lingerMs} ms, ${c.maxInFlight} in flight/worker, compression ${c.compression}, acks ${c.acks === -1 ? 'all' : c.acks}, ` +
@@ -173,7 +186,7 @@ function formatValues(config: RunConfig, values: ValueSizes): string {
 
 /** '3 headers (trace, header-0, header-1: 61 B a record)': what every record carries besides its value. */
 function formatHeaders(headers: RecordHeader[]): string {
-  const keys = headers.length <= 4 ? headers.map((h) => h.key).join(', ') : `${headers[0].key} ... ${headers.at(-1)!.key}`;
+  const keys = formatNames(headers.map((h) => h.key));
   return `${headers.length} header${headers.length === 1 ? '' : 's'} (${keys}: ${encodeHeaders(headers).length} B a record)`;
 }
 

@@ -37,6 +37,10 @@ const parseThroughput = (value: string): number => {
  */
 export const PRODUCE_OPTIONS: Record<string, OptionSpec> = {
   topic: { flags: '--topic <name>', description: 'topic to produce to (created if missing)', defaultValue: 'datastorm-perf', parse: checkTopicName },
+  topics: { flags: '--topics <names>', description: 'produce to several topics, e.g. a,b,c (each created if missing, with --partitions): record i goes to the i-th topic in turn, so they get the same number of records; the accounting is checked per topic',
+    parse: parseTopicList },
+  topicCount: { flags: '--topic-count <n>', description: 'produce to n topics named after --topic: <topic>-0 ... <topic>-<n-1> (as --topics)',
+    parse: parseIntegerOption('--topic-count', 1, 1000) },
   driver: { flags: '--driver <client>', description: 'Kafka client each worker sends with: kafkajs (DataStorm\'s patched kafkajs 2.2.4: batches sent as written) or platformatic (@platformatic/kafka 1.35.0; no OAUTHBEARER)',
     defaultValue: 'kafkajs', parse: parseChoice('--driver', DRIVER_NAMES) },
   numRecords: { flags: '--num-records <n>', description: 'records to send in all (or use --duration)', defaultValue: 1_000_000,
@@ -111,6 +115,8 @@ export function produceOptions(): Option[] {
 /** What commander hands back for the table above. */
 export interface ProduceFlags {
   topic: string;
+  topics?: string[];
+  topicCount?: number;
   driver: RunConfig['driver'];
   numRecords: number;
   duration?: number;
@@ -241,6 +247,31 @@ function parseThroughputProfile(value: string): RatePoint[] {
   return points;
 }
 
+function parseTopicList(value: string): string[] {
+  const names = value.split(',').map((name) => checkTopicName(name.trim()));
+  const repeated = names.find((name, i) => names.indexOf(name) !== i);
+  if (repeated !== undefined) throw new InvalidArgumentError(`--topics names ${repeated} twice`);
+  return names;
+}
+
+/**
+ * The run's topics: --topics, --topic-count's names after --topic, or --topic alone. Transactions
+ * and --shared-topic are not taken with several yet: their commit markers and merged results are counted per run,
+ * not per topic.
+ */
+function topicsOfFlags(flags: ProduceFlags, typed: (key: keyof ProduceFlags) => boolean): string[] {
+  if (flags.topics && (typed('topic') || flags.topicCount !== undefined)) {
+    throw new DataStormError('DS_BAD_OPTIONS', '--topics names every topic: it excludes --topic and --topic-count', { hint: '--topic-count N names them after --topic' });
+  }
+  const topics = flags.topics ?? (flags.topicCount !== undefined ? Array.from({ length: flags.topicCount }, (_, i) => checkTopicName(`${flags.topic}-${i}`)) : [flags.topic]);
+  if (topics.length > 1 && (flags.transactionalId !== undefined || flags.transactionDurationMs !== undefined || flags.sharedTopic)) {
+    throw new DataStormError('DS_BAD_OPTIONS', 'several topics (--topics, --topic-count) do not take transactions or --shared-topic yet', {
+      hint: 'their commit markers and merged results are counted for one topic',
+    });
+  }
+  return topics;
+}
+
 function parseAbortRate(value: string): number {
   const rate = Number(value);
   if (value.trim() === '' || !Number.isFinite(rate) || rate < 0 || rate > 1) {
@@ -348,8 +379,10 @@ export function toProduceRun(parsed: ProduceFlags, typed: (key: keyof ProduceFla
   }
   checkDriverSupport({ driver: flags.driver, compression: flags.compression, security });
   const transaction = transactionOf(flags);
+  const topics = topicsOfFlags(flags, typed);
   const config: RunConfig = {
-    topic: flags.topic,
+    topic: topics[0],
+    ...(topics.length > 1 ? { topics } : {}),
     driver: flags.driver,
     numRecords: flags.duration === undefined ? flags.numRecords : undefined,
     durationMs: flags.duration,

@@ -25,7 +25,10 @@ export type PayloadSource =
   | { kind: 'monotonic' };
 
 export interface RunConfig {
+  /** The topic; with several (`topics`), the first of them. */
   topic: string;
+  /** Several topics (--topics, --topic-count): record i goes to topics[i % n]; absent with one. */
+  topics?: string[];
   /** The Kafka client each worker sends with (src/drivers). */
   driver: DriverName;
   /** Exactly one of numRecords and durationMs is set. */
@@ -86,3 +89,6 @@ export interface ProduceRun {
   config: RunConfig;
   bootstrap?: string[];
 }
+
+/** The topics a run produces to, in order: `topics`, or the one `topic`. */
+export const topicsOf = (config: Pick<RunConfig, 'topic' | 'topics'>): string[] => config.topics ?? [config.topic];

@@ -304,6 +304,22 @@ describe('datastorm produce on the real cluster', () => {
     expect(await consumeAll(bootstrap, topic, 40000)).toHaveLength(40000); // kafkajs reads read_committed
   });
 
+  it('produces to several topics (--topic-count), records spread evenly, the accounting checked per topic on the broker', async () => {
+    const prefix = uniqueTopic('produce-topics');
+    const topics = [0, 1, 2].map((i) => `${prefix}-${i}`);
+    const { code, result, stderr } = produceJson(['--topic', prefix, '--topic-count', '3', '--num-records', '9001', '--workers', '2',
+      '--partitions', '4', '--keys', 'round-robin']);
+    expect(code).toBe(0);
+    expect(result.config.topics).toEqual(topics);
+    // Worker 0 sends 4501 records, worker 1 4500; record i of each goes to topic i % 3.
+    const counts = [3001, 3000, 3000];
+    expect(result.accounting.topics).toEqual(topics.map((topic, i) => ({ topic, acknowledgedRecords: counts[i], brokerOffsetGrowth: counts[i], match: true })));
+    expect(result.accounting).toMatchObject({ acknowledgedRecords: 9001, brokerOffsetGrowth: 9001, match: true });
+    for (const [i, topic] of topics.entries()) expect(await topicEndOffsetTotal(admin, topic)).toBe(counts[i]);
+    expect(stderr).toContain(`3 topics ${topics.join(', ')} (4 partitions each) on `);
+    expect(stderr).toContain(`accounting: 9001 records acknowledged = 9001 records added to 3 topics (${topics[0]} 3001, ${topics[1]} 3000, ${topics[2]} 3000) (broker offsets): OK`);
+  });
+
   it('aborts --abort-rate of the transactions: their records are on the broker, and read_committed consumers never see them', async () => {
     const topic = uniqueTopic('produce-transaction-aborts');
     const { code, result, stderr } = produceJson(['--topic', topic, '--num-records', '20000', '--workers', '2', '--throughput', '10000',

@@ -45,6 +45,12 @@ describe('workloadFromObject', () => {
     expect(() => workloadFromObject({ ...minimal, header: 'nokey' }, 'h.yaml')).toThrow('--header takes key=value, not "nokey"');
   });
 
+  it('takes several topics as produce does: topics, or topic-count after the workload\'s topic', () => {
+    expect(workloadFromObject({ ...minimal, topics: 'a,b' }, 't.yaml').config).toMatchObject({ topic: 'a', topics: ['a', 'b'] });
+    expect(workloadFromObject({ ...minimal, 'topic-count': 2 }, 't.yaml', { defaultName: 'n' }).config.topics)
+      .toEqual(['datastorm-bench-n-0', 'datastorm-bench-n-1']);
+  });
+
   it('names the topic after the workload when none is given, and takes a duration instead of a count', () => {
     const { config } = workloadFromObject({ workers: 1, duration: '30s' }, 'x.yaml', { defaultName: 'nightly' });
     expect(config).toMatchObject({ topic: 'datastorm-bench-nightly', durationMs: 30_000, numRecords: undefined });

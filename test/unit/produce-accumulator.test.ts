@@ -1,7 +1,9 @@
 import { Pacer } from '../../src/produce/pacer.js';
 import { describe, expect, it } from 'vitest';
 import { decodeHistogram } from '../../src/report/histograms.js';
-import { RecordAccumulator, type ProducerBatch } from '../../src/produce/accumulator.js';
+import { RecordAccumulator, destinationOf, type ProducerBatch } from '../../src/produce/accumulator.js';
+import { KEY_POOL_SIZE, RecordPlacer, poolKey } from '../../src/produce/record-placer.js';
+import { partitionOfKey } from '../../src/kafka/partitioner.js';
 import { BatchBufferPool, REQUEST_ROOM_BYTES, planBatchBuffers } from '../../src/produce/batch-buffers.js';
 import { ProduceMeter } from '../../src/produce/meter.js';
 import { RECORD_BATCH_HEADER_BYTES, encodeRecords, recordSize } from '../../src/produce/record-batch.js';
@@ -177,5 +179,40 @@ describe('shared values', () => {
     const views = valueViews(shared);
     expect(views.map((v) => v.toString())).toEqual(['a', 'bcd', '', 'efgh']);
     expect(views[1].buffer).toBe(shared.bytes);
+  });
+});
+
+describe('RecordPlacer', () => {
+  /** An accumulator with room for everything, and the destinations its batches went to. */
+  function placed(keyMode: 'none' | 'round-robin', partitions: number, own: number[], topics: number, records: number) {
+    const pool = new BatchBufferPool(64 * 1024, 1000);
+    const accumulator = new RecordAccumulator(pool, { batchLimitBytes: 1024, lingerUs: 5000, newRunAt: 0, partitionsPerTopic: partitions });
+    const placer = new RecordPlacer(accumulator, keyMode, partitions, own, 1, topics);
+    for (let i = 0; i < records; i++) expect(placer.append(i, value(100), 0)).toBe(true);
+    const batches: ProducerBatch[] = [];
+    for (let batch = accumulator.next(0, true); batch; batch = accumulator.next(0, true)) batches.push(batch);
+    return batches;
+  }
+  const recordsBy = (batches: ProducerBatch[], key: (b: ProducerBatch) => string) => {
+    const counts = new Map<string, number>();
+    for (const b of batches) counts.set(key(b), (counts.get(key(b)) ?? 0) + b.recordCount);
+    return Object.fromEntries([...counts].sort());
+  };
+
+  it('spreads records evenly over several topics, each sticking to the worker\'s own partitions of that topic', () => {
+    const batches = placed('none', 4, [1, 3], 3, 3000);
+    expect(recordsBy(batches, (b) => String(b.topicIndex))).toEqual({ 0: 1000, 1: 1000, 2: 1000 });
+    expect(new Set(batches.map((b) => b.partition))).toEqual(new Set([1, 3]));
+    for (const b of batches) expect(b.destination).toBe(destinationOf(b.topicIndex, b.partition, 4));
+  });
+
+  it('sends a key to the same partition in every topic (Java\'s partitioner over the topic\'s partitions)', () => {
+    const batches = placed('round-robin', 4, [0], 2, 4096);
+    const byTopic = [0, 1].map((t) => recordsBy(batches.filter((b) => b.topicIndex === t), (b) => String(b.partition)));
+    const expected: Record<string, number> = {};
+    // Record i goes to topic i % 2 with key i % 1024: each topic gets 512 of the keys, twice each.
+    for (let i = 0; i < 4096; i += 2) expected[partitionOfKey(poolKey(i % KEY_POOL_SIZE), 4)] = (expected[partitionOfKey(poolKey(i % KEY_POOL_SIZE), 4)] ?? 0) + 1;
+    expect(byTopic[0]).toEqual(Object.fromEntries(Object.entries(expected).sort()));
+    expect(Object.values(byTopic[1]).reduce((a, b) => a + b, 0)).toBe(2048);
   });
 });

@@ -147,6 +147,26 @@ describe('--throughput-profile', () => {
   });
 });
 
+describe('several topics', () => {
+  it('takes --topics as named, or --topic-count names after --topic; one topic stays the run\'s topic', () => {
+    expect(configOf(['--topics', 'a,b, c'])).toMatchObject({ topic: 'a', topics: ['a', 'b', 'c'] });
+    expect(configOf(['--topic', 'load', '--topic-count', '3'])).toMatchObject({ topic: 'load-0', topics: ['load-0', 'load-1', 'load-2'] });
+    const one = configOf(['--topic-count', '1']);
+    expect([one.topic, one.topics]).toEqual(['datastorm-perf-0', undefined]);
+    expect(configOf(['--topics', 'only']).topics).toBeUndefined();
+  });
+
+  it('refuses what it cannot count per topic, and names that clash', () => {
+    expect(() => configOf(['--topics', 'a,b', '--topic', 'c'])).toThrow('--topics names every topic: it excludes --topic and --topic-count');
+    expect(() => configOf(['--topics', 'a,b', '--topic-count', '2'])).toThrow('excludes --topic and --topic-count');
+    expect(() => configOf(['--topics', 'a,a'])).toThrow('--topics names a twice');
+    expect(() => configOf(['--topics', 'a,b c'])).toThrow('topic name "b c" holds " "');
+    expect(() => configOf(['--topic-count', '2', '--transactional-id', 'tx'])).toThrow('several topics (--topics, --topic-count) do not take transactions or --shared-topic yet');
+    expect(() => configOf(['--topics', 'a,b', '--shared-topic'])).toThrow('do not take transactions or --shared-topic yet');
+    expect(() => configOf(['--topic-count', '0'])).toThrow('--topic-count');
+  });
+});
+
 describe('headers', () => {
   it('puts the fixed headers first, then --headers generated ones of --header-size bytes', () => {
     expect(configOf([]).headers).toEqual([]);

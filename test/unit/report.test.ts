@@ -164,6 +164,29 @@ describe('formatRunHeader', () => {
   });
 });
 
+describe('several topics', () => {
+  it('names them in the run header, and checks the accounting per topic', () => {
+    const result = produceResult({ records: 30001, latenciesUs: [1000] });
+    result.config = { ...result.config, topic: 'm-0', topics: ['m-0', 'm-1', 'm-2'] };
+    expect(formatRunHeader(result)).toMatch(/^3 topics m-0, m-1, m-2 \(8 partitions each\) on 4 brokers: 4 workers, /);
+    expect(formatRunHeader({ ...result, config: { ...result.config, topics: Array.from({ length: 10 }, (_, i) => `b-${i}`) } }))
+      .toMatch(/^10 topics b-0 \.\.\. b-9 \(8 partitions each\) on /);
+    const topics = [
+      { topic: 'm-0', acknowledgedRecords: 10001, brokerOffsetGrowth: 10001, match: true },
+      { topic: 'm-1', acknowledgedRecords: 10000, brokerOffsetGrowth: 10000, match: true },
+      { topic: 'm-2', acknowledgedRecords: 10000, brokerOffsetGrowth: 10000, match: true },
+    ];
+    result.accounting = { acknowledgedRecords: 30001, brokerOffsetGrowth: 30001, match: true, topicEndOffsetTotalBefore: 0, topicEndOffsetTotalAfter: 30001, topics };
+    expect(formatAccountingLine(result)).toBe('accounting: 30001 records acknowledged = 30001 records added to 3 topics (m-0 10001, m-1 10000, m-2 10000) (broker offsets): OK');
+    // Totals can agree while topics do not: each is checked.
+    result.accounting = { ...result.accounting, match: false, topics: [topics[0], { ...topics[1], brokerOffsetGrowth: 9999, match: false }, { ...topics[2], brokerOffsetGrowth: 10001, match: false }] };
+    expect(formatAccountingLine(result)).toBe('accounting: MISMATCH: 30001 records acknowledged, 30001 added to 3 topics ' +
+      '(m-0 10001, m-1 10000 acknowledged but grew by 9999, m-2 10000 acknowledged but grew by 10001)');
+    result.accounting = { ...result.accounting, uncheckedBecause: 'Connection error' };
+    expect(formatAccountingLine(result)).toBe('accounting: NOT CHECKED: 30001 records acknowledged; m-0, m-1, m-2\'s offsets could not be read after the run (Connection error)');
+  });
+});
+
 describe('headers in the run header', () => {
   it('names the headers every record carries and their bytes a record, after the values', () => {
     const result = produceResult({ records: 10, latenciesUs: [1000] });

@@ -14,7 +14,7 @@ function recordingDriver() {
   return { driver, calls };
 }
 
-const batch = (partition: number, recordCount: number) => ({ partition, recordCount }) as ProducerBatch;
+const batch = (partition: number, recordCount: number) => ({ destination: partition, partition, recordCount }) as ProducerBatch;
 /** A clock that moves 4 ms each time it is read: every commit takes 4 ms. */
 function steppingClock() {
   let us = 0;
