@@ -7,7 +7,7 @@ import { createKafka } from '../src/kafka/kafka-client.js';
 import { topicEndOffsetTotal } from '../src/kafka/topic.js';
 import { partitionOfKey } from '../src/kafka/partitioner.js';
 import { zipfShares } from '../src/produce/key-distribution.js';
-import { KEY_POOL_SIZE, poolKey } from '../src/produce/record-placer.js';
+import { DEFAULT_KEY_RANGE, poolKey } from '../src/produce/record-placer.js';
 
 export const CLI = fileURLToPath(new URL('../bin/datastorm.js', import.meta.url));
 
@@ -140,6 +140,6 @@ export async function sendByPartition(
 /** What share of a --keys zipf run each partition should get: the shares of the keys the partitioner sends there. */
 export function expectedPartitionShares(exponent: number, partitions: number): number[] {
   const shares = new Array<number>(partitions).fill(0);
-  zipfShares(KEY_POOL_SIZE, exponent).forEach((share, rank) => { shares[partitionOfKey(poolKey(rank), partitions)] += share; });
+  zipfShares(DEFAULT_KEY_RANGE, exponent).forEach((share, rank) => { shares[partitionOfKey(poolKey(rank), partitions)] += share; });
   return shares;
 }

@@ -88,7 +88,10 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
     onSettled: () => control.wake(),
   });
   const loop = new AppendLoop(task, { pacer, meter, control, accumulator, sender, valueOf, cycle,
-    placer: new RecordPlacer(accumulator, config.keys, config.partitions, task.partitions, config.zipfExponent, acknowledgedPerTopic.length) });
+    placer: new RecordPlacer(accumulator, {
+      keyMode: config.keys, keyRange: config.keyRange, zipfExponent: config.zipfExponent, partitions: config.partitions,
+      ownPartitions: task.partitions, topicCount: acknowledgedPerTopic.length, workerId, workers: config.workers,
+    }) });
   await loop.run();
   await sendTheRest(sender, cycle, control);
   await driver.close();

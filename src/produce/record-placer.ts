@@ -3,10 +3,24 @@ import type { KeyMode } from '../run-spec/run-config.js';
 import { destinationOf, type RecordAccumulator } from './accumulator.js';
 import { zipfCumulative, zipfKeyAt } from './key-distribution.js';
 
-/** Keyed records draw from this many keys, `key-0` to `key-1023` (poolKey). */
-export const KEY_POOL_SIZE = 1024;
+/** Keyed records draw from this many keys unless --message-key-range says otherwise: `key-0` to `key-1023` (poolKey). */
+export const DEFAULT_KEY_RANGE = 1024;
 
 export const poolKey = (rank: number): Buffer => Buffer.from(`key-${rank}`);
+
+export interface PlacerSettings {
+  keyMode: KeyMode;
+  /** Keys of round-robin, random and zipf: key-0 .. key-(keyRange - 1). */
+  keyRange: number;
+  zipfExponent: number;
+  /** Partitions of each topic, and those of them this worker sticks to (unkeyed records). */
+  partitions: number;
+  ownPartitions: number[];
+  topicCount: number;
+  /** Sequential keys number the run's records: worker w of W has record i's key key-(i * W + w). */
+  workerId: number;
+  workers: number;
+}
 
 /**
  * Where each record of a worker goes: with several topics, record i to topic i % topics (spread evenly); a keyed
@@ -14,32 +28,31 @@ export const poolKey = (rank: number): Buffer => Buffer.from(`key-${rank}`);
  * own partitions of their topic until that partition's batch leaves, then move to the next (Kafka's sticky partitioner).
  */
 export class RecordPlacer {
+  /** The key range's keys and their partitions, made once (sequential keys are made per record instead). */
   private readonly keys: Buffer[];
   private readonly keyPartitions: number[];
   private readonly zipf: Float64Array | undefined;
   /** Each topic's sticky partition, as a turn through ownPartitions. */
   private readonly stickyTurns: number[];
 
-  constructor(
-    private readonly accumulator: RecordAccumulator,
-    private readonly keyMode: KeyMode,
-    private readonly allPartitions: number,
-    private readonly ownPartitions: number[],
-    zipfExponent = 1,
-    private readonly topicCount = 1,
-  ) {
-    this.keys = keyMode === 'none' ? [] : Array.from({ length: KEY_POOL_SIZE }, (_, rank) => poolKey(rank));
-    this.keyPartitions = this.keys.map((key) => partitionOfKey(key, allPartitions));
-    this.zipf = keyMode === 'zipf' ? zipfCumulative(KEY_POOL_SIZE, zipfExponent) : undefined;
-    this.stickyTurns = new Array<number>(topicCount).fill(0);
+  constructor(private readonly accumulator: RecordAccumulator, private readonly settings: PlacerSettings) {
+    const { keyMode, keyRange, partitions } = settings;
+    this.keys = keyMode === 'none' || keyMode === 'sequential' ? [] : Array.from({ length: keyRange }, (_, rank) => poolKey(rank));
+    this.keyPartitions = this.keys.map((key) => partitionOfKey(key, partitions));
+    this.zipf = keyMode === 'zipf' ? zipfCumulative(keyRange, settings.zipfExponent) : undefined;
+    this.stickyTurns = new Array<number>(settings.topicCount).fill(0);
   }
 
   /** Appends record `index` with its value; false when no buffer is free (the record is not in). */
   append(index: number, value: Buffer, appendUs: number): boolean {
-    const topic = this.topicCount === 1 ? 0 : index % this.topicCount;
+    const { topicCount, keyMode, ownPartitions: own } = this.settings;
+    const topic = topicCount === 1 ? 0 : index % topicCount;
+    if (keyMode === 'sequential') {
+      const key = poolKey(index * this.settings.workers + this.settings.workerId);
+      return this.accumulator.append(this.destination(topic, partitionOfKey(key, this.settings.partitions)), key, value, index, appendUs);
+    }
     const keyIndex = this.keyIndexOf(index);
     if (keyIndex >= 0) return this.accumulator.append(this.destination(topic, this.keyPartitions[keyIndex]), this.keys[keyIndex], value, index, appendUs);
-    const own = this.ownPartitions;
     const turn = this.stickyTurns[topic];
     if (this.accumulator.appendToOpen(this.destination(topic, own[turn % own.length]), null, value, index, appendUs)) return true;
     // A new batch: on the next partition, which stays the sticky one only once the record is in.
@@ -49,12 +62,12 @@ export class RecordPlacer {
   }
 
   private destination(topic: number, partition: number): number {
-    return destinationOf(topic, partition, this.allPartitions);
+    return destinationOf(topic, partition, this.settings.partitions);
   }
 
   private keyIndexOf(index: number): number {
     if (this.keys.length === 0) return -1;
     if (this.zipf) return zipfKeyAt(this.zipf, index);
-    return this.keyMode === 'random' ? Math.floor(Math.random() * this.keys.length) : index % this.keys.length;
+    return this.settings.keyMode === 'random' ? Math.floor(Math.random() * this.keys.length) : index % this.keys.length;
   }
 }

@@ -6,6 +6,7 @@ import { parseCodec } from '../kafka/codecs.js';
 import type { RatePoint } from '../produce/rate-profile.js';
 import type { RecordHeader } from '../produce/record-batch.js';
 import { parseHeader, runHeaders } from '../produce/record-headers.js';
+import { DEFAULT_KEY_RANGE } from '../produce/record-placer.js';
 import { KEY_MODES, type Acks, type PayloadSource, type ProduceRun, type RunConfig } from './run-config.js';
 import { DataStormError } from '../shared/errors.js';
 import { parseFaultPlan, type FaultStep } from '../faults/fault-plan.js';
@@ -80,8 +81,12 @@ export const PRODUCE_OPTIONS: Record<string, OptionSpec> = {
     parse: parseIntegerOption('--partitions', 1, 10_000) },
   replication: { flags: '--replication <n>', description: 'replication factor of the topic when it is created', defaultValue: 3,
     parse: parseIntegerOption('--replication', 1, 16) },
-  keys: { flags: '--keys <mode>', description: 'record keys: none, round-robin, random, or zipf (skewed: key of rank k has weight 1/(k+1)^--zipf-exponent), over 1024 keys, each to the partition Java\'s partitioner gives it (murmur2)', defaultValue: 'none',
+  keys: { flags: '--keys <mode>', description: 'record keys: none; round-robin (key-0, key-1, ... in turn over --message-key-range keys); random (uniform over them); zipf (skewed: the key of rank k has weight 1/(k+1)^--zipf-exponent); sequential (every record its own key, key-0 up to the run\'s last record); each record to the partition Java\'s partitioner gives its key (murmur2)', defaultValue: 'none',
     parse: parseChoice('--keys', KEY_MODES) },
+  keyDistribution: { flags: '--key-distribution <mode>', description: 'the same as --keys, under KIP-1299\'s name: none, range (= round-robin), random, zipf, sequential',
+    parse: parseKeyDistribution },
+  messageKeyRange: { flags: '--message-key-range <n>', description: 'how many keys round-robin, random and zipf draw from (KIP-1299\'s flag; up to 100000: each worker holds them with their partitions)',
+    defaultValue: DEFAULT_KEY_RANGE, parse: parseIntegerOption('--message-key-range', 1, 100_000) },
   zipfExponent: { flags: '--zipf-exponent <s>', description: 'the exponent of --keys zipf: 0 spreads keys evenly, 1 is Zipf\'s law (the top key gets 13% of the records), higher is more skewed',
     defaultValue: 1, parse: parseZipfExponent },
   header: { flags: '--header <key=value...>', description: 'a header every record carries (repeatable: --header trace=abc --header team=x); counted in the bytes on the wire, not in MB/s (values only, as perf-test)' },
@@ -142,6 +147,8 @@ export interface ProduceFlags {
   partitions: number;
   replication: number;
   keys: RunConfig['keys'];
+  keyDistribution?: RunConfig['keys'];
+  messageKeyRange: number;
   zipfExponent: number;
   header?: string[];
   headers: number;
@@ -245,6 +252,25 @@ function parseThroughputProfile(value: string): RatePoint[] {
     if (points[i].atMs <= points[i - 1].atMs) throw new InvalidArgumentError('--throughput-profile\'s times must rise from one point to the next');
   }
   return points;
+}
+
+/** KIP-1299's names: 'range' is DataStorm's round-robin. */
+function parseKeyDistribution(value: string): RunConfig['keys'] {
+  return value === 'range' ? 'round-robin' : parseChoice('--key-distribution', ['none', 'range', ...KEY_MODES.filter((m) => m !== 'none')])(value) as RunConfig['keys'];
+}
+
+/** The key mode from --keys or --key-distribution (one name for it each); the key range only where keys are drawn from it. */
+function keysOf(flags: ProduceFlags, typed: (key: keyof ProduceFlags) => boolean): { keys: RunConfig['keys']; keyRange: number } {
+  if (flags.keyDistribution !== undefined && typed('keys') && flags.keyDistribution !== flags.keys) {
+    throw conflictingOptions('--keys', flags.keys, '--key-distribution', flags.keyDistribution);
+  }
+  const keys = flags.keyDistribution ?? flags.keys;
+  if (typed('messageKeyRange') && (keys === 'none' || keys === 'sequential')) {
+    throw new DataStormError('DS_BAD_OPTIONS', `--message-key-range sets how many keys round-robin, random and zipf draw from; the keys are ${keys}`, {
+      hint: 'add --key-distribution range (or random, zipf)',
+    });
+  }
+  return { keys, keyRange: flags.messageKeyRange };
 }
 
 function parseTopicList(value: string): string[] {
@@ -374,8 +400,9 @@ export function toProduceRun(parsed: ProduceFlags, typed: (key: keyof ProduceFla
       hint: `e.g. --duration ${flags.throughputProfile.at(-1)!.atMs / 1000}s`,
     });
   }
-  if (typed('zipfExponent') && flags.keys !== 'zipf') {
-    throw new DataStormError('DS_BAD_OPTIONS', `--zipf-exponent shapes --keys zipf; the keys are ${flags.keys}`, { hint: 'add --keys zipf' });
+  const { keys, keyRange } = keysOf(flags, typed);
+  if (typed('zipfExponent') && keys !== 'zipf') {
+    throw new DataStormError('DS_BAD_OPTIONS', `--zipf-exponent shapes --keys zipf; the keys are ${keys}`, { hint: 'add --keys zipf' });
   }
   checkDriverSupport({ driver: flags.driver, compression: flags.compression, security });
   const transaction = transactionOf(flags);
@@ -401,7 +428,8 @@ export function toProduceRun(parsed: ProduceFlags, typed: (key: keyof ProduceFla
     idempotent: flags.idempotent ?? flags.acks === -1,
     partitions: flags.partitions,
     replication: flags.replication,
-    keys: flags.keys,
+    keys,
+    keyRange,
     zipfExponent: flags.zipfExponent,
     headers: headersOf(flags, typed),
     warmupRecords: flags.warmupRecords,

@@ -11,7 +11,7 @@ import type { DriverName } from '../drivers/producer-driver.js';
 export const CODEC_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 export type CodecName = (typeof CODEC_NAMES)[number];
 
-export const KEY_MODES = ['none', 'round-robin', 'random', 'zipf'] as const;
+export const KEY_MODES = ['none', 'round-robin', 'random', 'zipf', 'sequential'] as const;
 export type KeyMode = (typeof KEY_MODES)[number];
 
 export type Acks = -1 | 0 | 1;
@@ -59,6 +59,8 @@ export interface RunConfig {
   partitions: number;
   replication: number;
   keys: KeyMode;
+  /** Keys of round-robin, random and zipf: key-0 .. key-(keyRange - 1) (--message-key-range). */
+  keyRange: number;
   /** With keys 'zipf': the law's exponent (key of rank k has weight 1/(k+1)^exponent). */
   zipfExponent: number;
   warmupRecords: number;

@@ -9,6 +9,7 @@ import { loadSchema } from '../../src/produce/payloads.js';
 import { RateProfile } from '../../src/produce/rate-profile.js';
 import type { ProduceResult } from '../../src/produce/result.js';
 import { topicEndOffsetTotal } from '../../src/kafka/topic.js';
+import { partitionOfKey } from '../../src/kafka/partitioner.js';
 import { CLI, consumeAll, createTopicsSettled, expectedPartitionShares, PERF_SUMMARY_LINE, PERF_WINDOW_LINE, runCli, startCli, uniqueTopic, until } from '../helpers.js';
 
 const bootstrap = inject('bootstrap');
@@ -302,6 +303,24 @@ describe('datastorm produce on the real cluster', () => {
     expect(t.markers).toBeGreaterThanOrEqual(t.committed);
     expect(stderr).toMatch(new RegExp(`transactions: ${t.committed} committed \\(40000 records, what read_committed consumers see\\), 0 aborted; [\\d.]+ commits/s, a commit took [\\d.]+ ms on average \\(longest [\\d.]+ ms\\); one every 400 ms per producer, transactional ids ${topic}-tx-0\\.\\.1`));
     expect(await consumeAll(bootstrap, topic, 40000)).toHaveLength(40000); // kafkajs reads read_committed
+  });
+
+  it('--key-distribution sequential: every record its own key, on the partition Java\'s partitioner gives it', async () => {
+    const topic = uniqueTopic('produce-sequential-keys');
+    const { code, result } = produceJson(['--topic', topic, '--num-records', '5000', '--workers', '2', '--partitions', '6', '--key-distribution', 'sequential']);
+    expect(code).toBe(0);
+    expect(result.config.keys).toBe('sequential');
+    expect(result.accounting).toMatchObject({ acknowledgedRecords: 5000, brokerOffsetGrowth: 5000, match: true });
+    const consumer = createKafka(bootstrap, 'datastorm-test-reader').consumer({ groupId: `${topic}-reader` });
+    const placed: Array<[string, number]> = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve) => {
+      void consumer.run({ eachMessage: async ({ message, partition }) => { if (placed.push([message.key!.toString(), partition]) === 5000) resolve(); } });
+    });
+    await consumer.disconnect();
+    expect(placed.map(([key]) => key).sort()).toEqual(Array.from({ length: 5000 }, (_, i) => `key-${i}`).sort());
+    for (const [key, partition] of placed) expect(partition).toBe(partitionOfKey(Buffer.from(key), 6));
   });
 
   it('produces to several topics (--topic-count), records spread evenly, the accounting checked per topic on the broker', async () => {

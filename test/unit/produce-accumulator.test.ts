@@ -1,14 +1,32 @@
+import { createRequire } from 'node:module';
 import { Pacer } from '../../src/produce/pacer.js';
 import { describe, expect, it } from 'vitest';
 import { decodeHistogram } from '../../src/report/histograms.js';
 import { RecordAccumulator, destinationOf, type ProducerBatch } from '../../src/produce/accumulator.js';
-import { KEY_POOL_SIZE, RecordPlacer, poolKey } from '../../src/produce/record-placer.js';
+import { DEFAULT_KEY_RANGE, RecordPlacer, poolKey } from '../../src/produce/record-placer.js';
 import { partitionOfKey } from '../../src/kafka/partitioner.js';
+import type { KeyMode } from '../../src/run-spec/run-config.js';
 import { BatchBufferPool, REQUEST_ROOM_BYTES, planBatchBuffers } from '../../src/produce/batch-buffers.js';
 import { ProduceMeter } from '../../src/produce/meter.js';
 import { RECORD_BATCH_HEADER_BYTES, encodeRecords, recordSize } from '../../src/produce/record-batch.js';
 import { shareValues, valueViews } from '../../src/produce/shared-values.js';
 import { errorOf } from '../helpers.js';
+
+const require = createRequire(import.meta.url);
+const KafkajsDecoder = require('kafkajs/src/protocol/decoder.js') as new (buffer: Buffer) => { offset: number; readVarInt(): number; readBytes(n: number): Buffer };
+const kafkajsRecordDecoder = require('kafkajs/src/protocol/recordBatch/record/v0/decoder.js') as
+  (decoder: unknown, batch: { firstOffset: string; firstTimestamp: string; magicByte: number }) => { key: Buffer | null };
+
+/** Records in Kafka's format, as kafkajs's own decoder reads them. */
+function decodeRecords(bytes: Buffer): Array<{ key: Buffer | null }> {
+  const decoder = new KafkajsDecoder(bytes);
+  const records = [];
+  while (decoder.offset < bytes.length) {
+    const body = decoder.readBytes(decoder.readVarInt());
+    records.push(kafkajsRecordDecoder(new KafkajsDecoder(body), { firstOffset: '0', firstTimestamp: '0', magicByte: 2 }));
+  }
+  return records;
+}
 
 const MB = 1024 * 1024;
 const value = (n: number, fill = 1) => Buffer.alloc(n, fill);
@@ -184,15 +202,20 @@ describe('shared values', () => {
 
 describe('RecordPlacer', () => {
   /** An accumulator with room for everything, and the destinations its batches went to. */
-  function placed(keyMode: 'none' | 'round-robin', partitions: number, own: number[], topics: number, records: number) {
+  function placed(keyMode: KeyMode, partitions: number, own: number[], topics: number, records: number, keyRange = DEFAULT_KEY_RANGE, worker = [0, 1]) {
     const pool = new BatchBufferPool(64 * 1024, 1000);
     const accumulator = new RecordAccumulator(pool, { batchLimitBytes: 1024, lingerUs: 5000, newRunAt: 0, partitionsPerTopic: partitions });
-    const placer = new RecordPlacer(accumulator, keyMode, partitions, own, 1, topics);
+    const placer = new RecordPlacer(accumulator, {
+      keyMode, keyRange, zipfExponent: 1, partitions, ownPartitions: own, topicCount: topics, workerId: worker[0], workers: worker[1],
+    });
     for (let i = 0; i < records; i++) expect(placer.append(i, value(100), 0)).toBe(true);
     const batches: ProducerBatch[] = [];
     for (let batch = accumulator.next(0, true); batch; batch = accumulator.next(0, true)) batches.push(batch);
     return batches;
   }
+  /** Every record's key and partition, read back from the batches' bytes. */
+  const keysIn = (batches: ProducerBatch[]) => batches.flatMap((b) => decodeRecords(b.buffer.subarray(b.recordsStart, b.recordsEnd))
+    .map((r) => ({ key: r.key!.toString(), partition: b.partition })));
   const recordsBy = (batches: ProducerBatch[], key: (b: ProducerBatch) => string) => {
     const counts = new Map<string, number>();
     for (const b of batches) counts.set(key(b), (counts.get(key(b)) ?? 0) + b.recordCount);
@@ -208,11 +231,23 @@ describe('RecordPlacer', () => {
 
   it('sends a key to the same partition in every topic (Java\'s partitioner over the topic\'s partitions)', () => {
     const batches = placed('round-robin', 4, [0], 2, 4096);
-    const byTopic = [0, 1].map((t) => recordsBy(batches.filter((b) => b.topicIndex === t), (b) => String(b.partition)));
-    const expected: Record<string, number> = {};
-    // Record i goes to topic i % 2 with key i % 1024: each topic gets 512 of the keys, twice each.
-    for (let i = 0; i < 4096; i += 2) expected[partitionOfKey(poolKey(i % KEY_POOL_SIZE), 4)] = (expected[partitionOfKey(poolKey(i % KEY_POOL_SIZE), 4)] ?? 0) + 1;
-    expect(byTopic[0]).toEqual(Object.fromEntries(Object.entries(expected).sort()));
-    expect(Object.values(byTopic[1]).reduce((a, b) => a + b, 0)).toBe(2048);
+    // Record i goes to topic i % 2 with key i % 1024: each topic gets the keys of its parity, four times each.
+    for (const t of [0, 1]) {
+      const placedKeys = keysIn(batches.filter((b) => b.topicIndex === t));
+      expect(placedKeys).toHaveLength(2048);
+      for (const { key, partition } of placedKeys) {
+        expect(Number(key.slice(4)) % 2).toBe(t);
+        expect(partition).toBe(partitionOfKey(Buffer.from(key), 4));
+      }
+    }
+  });
+
+  it('draws keys from --message-key-range, and numbers every record of the run with sequential keys', () => {
+    const ranged = keysIn(placed('round-robin', 8, [0], 1, 100, 7));
+    expect(new Set(ranged.map((r) => r.key))).toEqual(new Set(Array.from({ length: 7 }, (_, k) => `key-${k}`)));
+    // Worker 1 of 3: records 0, 1, 2, ... are the run's records 1, 4, 7, ...
+    const sequential = keysIn(placed('sequential', 8, [0], 1, 50, DEFAULT_KEY_RANGE, [1, 3]));
+    expect(sequential.map((r) => r.key).sort()).toEqual(Array.from({ length: 50 }, (_, i) => `key-${i * 3 + 1}`).sort());
+    for (const { key, partition } of sequential) expect(partition).toBe(partitionOfKey(Buffer.from(key), 8));
   });
 });

@@ -126,7 +126,7 @@ describe('the produce RunConfig', () => {
     expect(() => configOf(['--num-records', '10', '--warmup-records', '10'])).toThrow('leaves no records');
     expect(() => configOf(['--producer-props', 'retries'])).toThrow('producer property "retries" is not key=value');
     expect(() => configOf(['--acks', '2'])).toThrow('--acks takes all, -1, 0 or 1, not "2"');
-    expect(() => configOf(['--keys', 'sorted'])).toThrow('--keys takes one of none, round-robin, random, zipf, not "sorted"');
+    expect(() => configOf(['--keys', 'sorted'])).toThrow('--keys takes one of none, round-robin, random, zipf, sequential, not "sorted"');
     expect(() => configOf(['--zipf-exponent', '1.5'])).toThrow('--zipf-exponent shapes --keys zipf; the keys are none');
     expect(() => configOf(['--keys', 'zipf', '--zipf-exponent', '-1'])).toThrow('--zipf-exponent takes a number from 0 to 10, not "-1"');
     expect(configOf(['--keys', 'zipf', '--zipf-exponent', '1.5'])).toMatchObject({ keys: 'zipf', zipfExponent: 1.5 });
@@ -144,6 +144,24 @@ describe('--throughput-profile', () => {
     expect(() => configOf(['--throughput-profile', '0s:fast'])).toThrow('--throughput-profile takes time:rate points such as \'0s:1000,30s:50000\', not "0s:fast"');
     expect(() => configOf(['--throughput-profile', '0s:1000', '--throughput', '500'])).toThrow('--throughput and --throughput-profile exclude each other');
     expect(() => configOf(['--throughput-profile', '0s:1000,10s:0'])).toThrow('--throughput-profile ends at rate 0: give --duration');
+  });
+});
+
+describe('keys', () => {
+  it('takes KIP-1299\'s --key-distribution names (range is round-robin) and --message-key-range, or --keys', () => {
+    expect(configOf([])).toMatchObject({ keys: 'none', keyRange: 1024 });
+    expect(configOf(['--key-distribution', 'range', '--message-key-range', '500'])).toMatchObject({ keys: 'round-robin', keyRange: 500 });
+    for (const mode of ['random', 'zipf', 'sequential', 'none']) expect(configOf(['--key-distribution', mode]).keys).toBe(mode);
+    expect(configOf(['--keys', 'sequential']).keys).toBe('sequential');
+    expect(configOf(['--keys', 'random', '--key-distribution', 'random']).keys).toBe('random');
+  });
+
+  it('refuses a key range that nothing draws from, two different modes, and unknown ones', () => {
+    expect(() => configOf(['--message-key-range', '10'])).toThrow('--message-key-range sets how many keys round-robin, random and zipf draw from; the keys are none');
+    expect(() => configOf(['--keys', 'sequential', '--message-key-range', '10'])).toThrow('the keys are sequential');
+    expect(() => configOf(['--keys', 'random', '--key-distribution', 'zipf'])).toThrow('--keys');
+    expect(() => configOf(['--key-distribution', 'hash'])).toThrow('--key-distribution takes one of none, range, round-robin, random, zipf, sequential, not "hash"');
+    expect(() => configOf(['--key-distribution', 'range', '--message-key-range', '100001'])).toThrow('--message-key-range');
   });
 });
 
