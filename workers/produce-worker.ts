@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToIo } from 'node:timers/promises';
 import { createProducerDriver } from '../src/drivers/create-driver.js';
-import type { ProduceTask, WorkerSummary } from '../src/engine/worker-protocol.js';
+import { GAUGE, GAUGES_PER_WORKER, GAUGE_MS, type ProduceTask, type WorkerSummary } from '../src/engine/worker-protocol.js';
 import { RecordAccumulator } from '../src/produce/accumulator.js';
 import { BatchBufferPool } from '../src/produce/batch-buffers.js';
 import { BatchLimitControl } from '../src/produce/batch-limit-control.js';
@@ -65,7 +65,8 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
   const cycle = config.transaction ? new TransactionCycle(driver as TransactionalDriver, config.transaction.durationMs * 1000, nowUs, config.transaction.abortRate) : undefined;
   await cycle?.begin(nowUs());
 
-  const accumulator = new RecordAccumulator(new BatchBufferPool(task.buffers.bufferBytes, task.buffers.buffersPerWorker), {
+  const bufferPool = new BatchBufferPool(task.buffers.bufferBytes, task.buffers.buffersPerWorker);
+  const accumulator = new RecordAccumulator(bufferPool, {
     batchLimitBytes: task.buffers.batchLimitBytes, lingerUs: config.lingerMs * 1000, newRunAt: task.warmupRecords,
     listRecords: driver.takes === 'listed', headers: encodeHeaders(config.headers), partitionsPerTopic: config.partitions,
   });
@@ -87,6 +88,7 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
     },
     onSettled: () => control.wake(),
   });
+  const stopGauges = publishGauges(task, () => ({ inFlightRequests: sender.inFlight, bufferedBytes: bufferPool.inUseBytes }));
   const loop = new AppendLoop(task, { pacer, meter, control, accumulator, sender, valueOf, cycle,
     placer: new RecordPlacer(accumulator, {
       keyMode: config.keys, keyRange: config.keyRange, zipfExponent: config.zipfExponent, partitions: config.partitions,
@@ -94,6 +96,7 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
     }) });
   await loop.run();
   await sendTheRest(sender, cycle, control);
+  stopGauges();
   await driver.close();
   if (sender.fatal) control.post({ type: 'fatal', workerId, ...sender.fatal });
   const last = meter.take();
@@ -102,6 +105,20 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
     workerId, last, wireBytes: driver.wireBytes(), requests: sender.requests, firstSendAtMs, lastAckAtMs,
     firstSteadyAtMs: loop.firstSteadyAtMs, bufferWaitMs: loop.bufferWaitUs / 1000, transactions: cycle?.counts,
     batchLimitEndBytes: limitControl.limitBytes, acknowledgedPerTopic,
+  };
+}
+
+/** Sets this worker's live gauges every GAUGE_MS, for the main thread's metrics endpoint; the returned stop sets them a last time. */
+function publishGauges({ gauges, workerId }: ProduceTask, read: () => Record<keyof typeof GAUGE, number>): () => void {
+  const slots = new BigInt64Array(gauges, workerId * GAUGES_PER_WORKER * BigInt64Array.BYTES_PER_ELEMENT, GAUGES_PER_WORKER);
+  const publish = () => {
+    for (const [gauge, value] of Object.entries(read())) Atomics.store(slots, GAUGE[gauge as keyof typeof GAUGE], BigInt(value));
+  };
+  const timer = setInterval(publish, GAUGE_MS);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    publish();
   };
 }
 

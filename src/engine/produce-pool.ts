@@ -5,7 +5,7 @@ import { addToSlot } from '../faults/fault-plan.js';
 import { createHistogram, decodeHistogram, type Histogram } from '../report/histograms.js';
 import { DataStormError } from '../shared/errors.js';
 import { projectRoot } from '../shared/paths.js';
-import type { MainToWorker, ProduceTask, WorkerInterval, WorkerSummary, WorkerToMain } from './worker-protocol.js';
+import { GAUGES_PER_WORKER, type MainToWorker, type ProduceTask, type WorkerInterval, type WorkerSummary, type WorkerToMain } from './worker-protocol.js';
 
 /** Running totals of one worker (or of all), fed interval by interval. */
 export class Tally {
@@ -46,7 +46,7 @@ export interface Window {
 const emptyWindow = (): Window => ({ histogram: createHistogram(), records: 0, payloadBytes: 0 });
 
 /** What the pool needs per worker besides its port and the shared progress counters. */
-export type WorkerTask = Omit<ProduceTask, 'port' | 'acknowledged'>;
+export type WorkerTask = Omit<ProduceTask, 'port' | 'acknowledged' | 'gauges'>;
 
 /**
  * The produce workers of one run: one long-lived piscina task per worker (on threadsFor threads), a MessagePort each, and the
@@ -60,9 +60,19 @@ export class ProducePool {
   /** Records acknowledged so far, one slot per worker, written by the workers themselves. */
   readonly acknowledged: BigInt64Array;
 
+  /** Requests in flight and bytes buffered, per worker (GAUGE), set by the workers every GAUGE_MS. */
+  private readonly gauges: BigInt64Array;
+
   /** Records acknowledged so far, all workers together (their shared counters, read now). */
   acknowledgedTotal(): number {
     return Number(this.acknowledged.reduce((sum, count) => sum + count, 0n));
+  }
+
+  /** A gauge of all workers together, as they last set it. */
+  gaugeTotal(gauge: number): number {
+    let total = 0n;
+    for (let at = gauge; at < this.gauges.length; at += GAUGES_PER_WORKER) total += this.gauges[at];
+    return Number(total);
   }
   /** The first fatal error a worker reported: the run stops on it. */
   fatal: { code: string; message: string } | undefined;
@@ -83,6 +93,8 @@ export class ProducePool {
   constructor(private readonly workers: number, threads: number, taskOf: (workerId: number) => WorkerTask) {
     const shared = new SharedArrayBuffer(workers * BigInt64Array.BYTES_PER_ELEMENT);
     this.acknowledged = new BigInt64Array(shared);
+    const gauges = new SharedArrayBuffer(workers * GAUGES_PER_WORKER * BigInt64Array.BYTES_PER_ELEMENT);
+    this.gauges = new BigInt64Array(gauges);
     this.perWorker = Array.from({ length: workers }, () => new Tally());
     this.pool = new Piscina({
       filename: join(projectRoot(), 'dist/workers/produce-worker.js'),
@@ -99,7 +111,7 @@ export class ProducePool {
       const channel = new MessageChannel();
       this.ports.push(channel.port1);
       channel.port1.on('message', (message: WorkerToMain) => this.receive(message));
-      const task: ProduceTask = { ...taskOf(workerId), acknowledged: shared, port: channel.port2 };
+      const task: ProduceTask = { ...taskOf(workerId), acknowledged: shared, gauges, port: channel.port2 };
       return (this.pool.run(task, { transferList: [channel.port2] }) as Promise<WorkerSummary>)
         .finally(() => { this.finished.add(workerId); this.onNews(); });
     });

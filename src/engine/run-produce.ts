@@ -27,7 +27,7 @@ import type { TransactionCounts } from '../produce/transaction-cycle.js';
 import { prepareTopic, settledEndOffsetTotal, topicEndOffsetTotal } from '../kafka/topic.js';
 import { ProducePool, threadsFor, type WorkerTask } from './produce-pool.js';
 import { partitionsOfWorker, splitExactly } from './split.js';
-import type { WorkerSummary } from './worker-protocol.js';
+import { GAUGE, type WorkerSummary } from './worker-protocol.js';
 import type { LiveFigures } from '../metrics/prometheus-endpoint.js';
 
 export interface RunHooks {
@@ -200,7 +200,10 @@ async function measure(pool: ProducePool, config: RunConfig, hooks: RunHooks, lo
   hooks.signal?.addEventListener('abort', onAbort, { once: true });
   const startAtMs = epochMs() + 20;
   pool.broadcast({ type: 'go', startAtMs });
-  hooks.onMeasuring?.({ acknowledgedRecords: () => pool.acknowledgedTotal(), merged: () => pool.total });
+  hooks.onMeasuring?.({
+    acknowledgedRecords: () => pool.acknowledgedTotal(), merged: () => pool.total,
+    inFlightRequests: () => pool.gaugeTotal(GAUGE.inFlightRequests), bufferedBytes: () => pool.gaugeTotal(GAUGE.bufferedBytes),
+  });
   // A stop asked for while the run was set up (Ctrl-C during the topic's creation) ends it as it starts.
   if (hooks.signal?.aborted) onAbort();
   const faults = config.faults.length ? runFaults(config.faults, startAtMs, defaultClusterDir(), log) : undefined;

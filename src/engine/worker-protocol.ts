@@ -26,8 +26,15 @@ export interface ProduceTask {
   values: SharedValues;
   /** Records acknowledged so far, one BigInt64 slot per worker (its own): the main thread's progress line reads it. */
   acknowledged: SharedArrayBuffer;
+  /** Live gauges, GAUGES_PER_WORKER BigInt64 slots per worker (its own, at workerId * GAUGES_PER_WORKER), set every GAUGE_MS. */
+  gauges: SharedArrayBuffer;
   port: MessagePort;
 }
+
+/** The gauges' slots: requests in flight, and bytes of batch buffers holding records not yet acknowledged. */
+export const GAUGE = { inFlightRequests: 0, bufferedBytes: 1 } as const;
+export const GAUGES_PER_WORKER = 2;
+export const GAUGE_MS = 200;
 
 export type MainToWorker = { type: 'go'; startAtMs: number } | { type: 'snapshot'; seq: number } | { type: 'stop' };
 

@@ -7,6 +7,9 @@ import { createHistogram, summarizeLatency, type Histogram } from '../report/his
 export interface LiveFigures {
   /** Records acknowledged, read from the workers' shared counters at the scrape. */
   acknowledgedRecords(): number;
+  /** Produce requests in flight, and bytes of batch buffers holding records not yet acknowledged (the workers' gauges, up to 200 ms old). */
+  inFlightRequests(): number;
+  bufferedBytes(): number;
   /** The merged figures of the reporting intervals so far (they lag the workers by up to one interval). */
   merged(): { records: number; payloadBytes: number; errors: Record<string, number>; latency: Histogram };
 }
@@ -14,6 +17,8 @@ export interface LiveFigures {
 /** Before the workers start: nothing measured yet. */
 const NOTHING_YET: LiveFigures = {
   acknowledgedRecords: () => 0,
+  inFlightRequests: () => 0,
+  bufferedBytes: () => 0,
   merged: () => ({ records: 0, payloadBytes: 0, errors: {}, latency: createHistogram() }),
 };
 
@@ -22,37 +27,45 @@ const QUANTILES: Array<[string, keyof ReturnType<typeof summarizeLatency>]> = [[
 /** The registry of a run's metrics, each set when scraped from the run's figures (none before it starts). */
 export function runRegistry(figures: () => LiveFigures | undefined): Registry {
   const registry = new Registry();
-  const live = { acknowledgedRecords: () => (figures() ?? NOTHING_YET).acknowledgedRecords(), merged: () => (figures() ?? NOTHING_YET).merged() };
+  const live = (): LiveFigures => figures() ?? NOTHING_YET;
   const setTo = (metric: Counter | Gauge, value: number, labels: Record<string, string> = {}) => {
     if (metric instanceof Counter) metric.inc(labels, value);
     else metric.set(labels, value);
   };
   new Counter({
     name: 'datastorm_records_acknowledged_total', help: 'Records the brokers acknowledged, all workers together (live).', registers: [registry],
-    collect() { this.reset(); setTo(this, live.acknowledgedRecords()); },
+    collect() { this.reset(); setTo(this, live().acknowledgedRecords()); },
   });
   new Counter({
     name: 'datastorm_payload_bytes_acknowledged_total', help: 'Bytes of values acknowledged, as of the last reporting interval.', registers: [registry],
-    collect() { this.reset(); setTo(this, live.merged().payloadBytes); },
+    collect() { this.reset(); setTo(this, live().merged().payloadBytes); },
   });
   new Counter({
     name: 'datastorm_records_failed_total', help: 'Records that failed, by error type, as of the last reporting interval.', labelNames: ['type'], registers: [registry],
     collect() {
       this.reset();
-      for (const [type, count] of Object.entries(live.merged().errors)) setTo(this, count, { type });
+      for (const [type, count] of Object.entries(live().merged().errors)) setTo(this, count, { type });
     },
   });
   new Gauge({
     name: 'datastorm_latency_seconds', help: 'Send-to-acknowledgement latency per record since the start, merged over workers (HDR), by quantile.',
     labelNames: ['quantile'], registers: [registry],
     collect() {
-      const summary = summarizeLatency(live.merged().latency);
+      const summary = summarizeLatency(live().merged().latency);
       for (const [quantile, key] of QUANTILES) setTo(this, summary[key] / 1e6, { quantile });
     },
   });
   new Gauge({
+    name: 'datastorm_requests_in_flight', help: 'Produce requests sent and not yet answered, all workers together.', registers: [registry],
+    collect() { setTo(this, live().inFlightRequests()); },
+  });
+  new Gauge({
+    name: 'datastorm_buffered_bytes', help: 'Bytes of batch buffers holding records not yet acknowledged (buffer.memory in use), all workers together.', registers: [registry],
+    collect() { setTo(this, live().bufferedBytes()); },
+  });
+  new Gauge({
     name: 'datastorm_latency_max_seconds', help: 'The longest send-to-acknowledgement latency since the start.', registers: [registry],
-    collect() { setTo(this, summarizeLatency(live.merged().latency).maxUs / 1e6); },
+    collect() { setTo(this, summarizeLatency(live().merged().latency).maxUs / 1e6); },
   });
   return registry;
 }

@@ -92,6 +92,11 @@ export class BatchBufferPool {
     this.allocated--;
   }
 
+  /** Bytes of the buffers taken and not yet given back: records waiting to be sent or acknowledged (Kafka's buffer.memory in use). */
+  get inUseBytes(): number {
+    return (this.allocated - this.free.length) * this.bufferBytes;
+  }
+
   /** Buffers allocated so far (their pages stay resident once written). */
   get allocatedCount(): number {
     return this.allocated;

@@ -229,6 +229,15 @@ describe('datastorm produce on the real cluster', () => {
     expect(during.datastorm_records_acknowledged_total).toBeGreaterThan(0);
     expect(during.datastorm_payload_bytes_acknowledged_total).toBeGreaterThan(0);
     expect(during['datastorm_latency_seconds{quantile="0.99"}']).toBeGreaterThan(0);
+    // Buffers hold records from a batch's first append to its acknowledgement: at 2500 records/s a worker nearly
+    // always has one; scrapes go on until one sees it (the gauges are set every 200 ms), whole buffers each time.
+    let buffered = during.datastorm_buffered_bytes;
+    for (let scrapes = 0; buffered === 0 && scrapes < 30; scrapes++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      buffered = (await scrape()).datastorm_buffered_bytes;
+    }
+    expect(buffered).toBeGreaterThan(0);
+    expect(during.datastorm_requests_in_flight).toBeGreaterThanOrEqual(0);
     await until(() => run.output.stdout.trimEnd().endsWith('}'), 'the JSON result', 60_000);
     const result = JSON.parse(run.output.stdout) as ProduceResult;
     const after = await scrape();
@@ -236,6 +245,9 @@ describe('datastorm produce on the real cluster', () => {
     expect(after.datastorm_payload_bytes_acknowledged_total).toBe(result.totals.payloadBytes);
     expect(after['datastorm_latency_seconds{quantile="0.99"}']).toBe(result.latency.p99Us / 1e6);
     expect(after.datastorm_latency_max_seconds).toBe(result.latency.maxUs / 1e6);
+    expect(buffered % result.buffers.bufferBytes).toBe(0);
+    // Everything acknowledged, every buffer back: the last gauges the workers set.
+    expect([after.datastorm_requests_in_flight, after.datastorm_buffered_bytes]).toEqual([0, 0]);
     run.interrupt();
     await run.exited;
   });
