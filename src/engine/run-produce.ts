@@ -21,6 +21,7 @@ import {
   type TopicAccounting, type ValueSizes, type WorkerResult,
 } from '../produce/result.js';
 import { planBatchBuffers, type BatchBufferPlan } from '../produce/batch-buffers.js';
+import { RateProfile } from '../produce/rate-profile.js';
 import { encodeHeaders } from '../produce/record-batch.js';
 import { shareValues, type SharedValues } from '../produce/shared-values.js';
 import type { TransactionCounts } from '../produce/transaction-cycle.js';
@@ -211,6 +212,7 @@ async function measure(pool: ProducePool, config: RunConfig, hooks: RunHooks, lo
     hooks.onProgress!(pool.acknowledgedTotal(), epochMs() - startAtMs);
   }, PROGRESS_MS);
   const intervals: IntervalResult[] = [];
+  const profile = config.throughputProfile ? new RateProfile(config.throughputProfile) : undefined;
   let lastWindowAt = startAtMs;
   while (pool.running) {
     await pool.waitWhileRunning(config.reportingIntervalMs);
@@ -221,6 +223,7 @@ async function measure(pool: ProducePool, config: RunConfig, hooks: RunHooks, lo
     const interval: IntervalResult = {
       ...throughputOf(window.records, window.payloadBytes, now - lastWindowAt), elapsedMs: now - startAtMs,
       avgLatencyMs: summary.meanUs / 1000, maxLatencyMs: summary.maxUs / 1000,
+      ...(profile ? { profileRecordsPerSec: ((profile.dueBy(now - startAtMs) - profile.dueBy(lastWindowAt - startAtMs)) * 1000) / (now - lastWindowAt) } : {}),
     };
     lastWindowAt = now;
     intervals.push(interval);

@@ -31,6 +31,8 @@ export interface IntervalResult extends Throughput {
   elapsedMs: number;
   avgLatencyMs: number;
   maxLatencyMs: number;
+  /** With --throughput-profile: the rate the profile asked for over the interval (records due in it / its length). */
+  profileRecordsPerSec?: number;
 }
 
 export interface WorkerResult {

@@ -14,9 +14,11 @@ const ms = (us: number) => us / 1000;
 
 /** `N records sent, R records/sec (X MB/sec), A ms avg latency, M ms max latency.` */
 export function formatWindowLine(interval: IntervalResult): string {
+  // After Kafka's line, so that parsers of perf-test's output still read it.
+  const profile = interval.profileRecordsPerSec !== undefined ? ` (profile: ${interval.profileRecordsPerSec.toFixed(1)} records/sec)` : '';
   return `${interval.records} records sent, ${interval.recordsPerSec.toFixed(1)} records/sec ` +
     `(${interval.mbPerSec.toFixed(2)} MB/sec), ${interval.avgLatencyMs.toFixed(1)} ms avg latency, ` +
-    `${interval.maxLatencyMs.toFixed(1)} ms max latency.`;
+    `${interval.maxLatencyMs.toFixed(1)} ms max latency.${profile}`;
 }
 
 /**

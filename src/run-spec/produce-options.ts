@@ -57,7 +57,7 @@ export const PRODUCE_OPTIONS: Record<string, OptionSpec> = {
   serializeOnSend: { flags: '--serialize-on-send', description: 'encode each Avro value as it is sent instead of once before the run (to measure what pre-serializing saves)', defaultValue: false },
   throughput: { flags: '--throughput <rps>', description: 'records per second for the whole run, -1 for no limit', defaultValue: -1,
     parse: parseThroughput },
-  throughputProfile: { flags: '--throughput-profile <points>', description: 'a rate that changes over the run, all workers together: time:rate points from 0s, e.g. \'0s:1000,30s:50000,60s:50000,90s:0\' (straight lines between points, the last rate after the last point); latency is also measured from each record\'s intended time',
+  throughputProfile: { flags: '--throughput-profile <points>', description: 'a rate that changes over the run, all workers together: time:rate points from 0s, e.g. \'0s:1000,30s:50000,60s:50000,90s:0\' (straight lines between points, the last rate after the last point; two points at one time are a step: \'0s:1000,30s:1000,30s:5000\'); the window lines add the rate the profile asked for; latency is also measured from each record\'s intended time',
     parse: parseThroughputProfile },
   workers: { flags: '--workers <n>', description: 'workers, each with its own producer: a thread each up to the cores, then several to a thread', defaultValue: availableParallelism(),
     defaultDescription: `CPU cores: ${availableParallelism()}`, parse: parseIntegerOption('--workers', 1, 256) },
@@ -249,7 +249,9 @@ function parseThroughputProfile(value: string): RatePoint[] {
   });
   if (points[0].atMs !== 0) throw new InvalidArgumentError('--throughput-profile starts at 0s (its first point says the starting rate)');
   for (let i = 1; i < points.length; i++) {
-    if (points[i].atMs <= points[i - 1].atMs) throw new InvalidArgumentError('--throughput-profile\'s times must rise from one point to the next');
+    if (points[i].atMs < points[i - 1].atMs || (i > 1 && points[i].atMs === points[i - 2].atMs)) {
+      throw new InvalidArgumentError('--throughput-profile\'s times must rise from one point to the next (two points at one time make a step)');
+    }
   }
   return points;
 }

@@ -213,6 +213,12 @@ describe('datastorm produce on the real cluster', () => {
     expect(result.totals.records).toBeLessThanOrEqual(Math.floor(profile.dueBy(6000)) + 2);
     const windows = result.intervals.filter((w) => w.durationMs > 500);
     expect(windows.at(-1)!.recordsPerSec).toBeGreaterThan(windows[0].recordsPerSec);
+    // Each window states the rate the profile asked for over it: between the profile's lowest and highest.
+    for (const w of result.intervals) {
+      expect(w.profileRecordsPerSec).toBeGreaterThanOrEqual(1000);
+      expect(w.profileRecordsPerSec).toBeLessThanOrEqual(6000);
+    }
+    expect(stderr).toMatch(/ ms max latency\. \(profile: \d+\.\d records\/sec\)\n/);
     expect(result.intendedLatency?.count).toBe(result.totals.records);
     expect(result.accounting.match).toBe(true);
   });

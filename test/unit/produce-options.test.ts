@@ -141,6 +141,8 @@ describe('--throughput-profile', () => {
     ]);
     expect(() => configOf(['--throughput-profile', '5s:1000'])).toThrow('--throughput-profile starts at 0s');
     expect(() => configOf(['--throughput-profile', '0s:1000,10s:5,5s:7'])).toThrow('times must rise');
+    expect(() => configOf(['--throughput-profile', '0s:1000,10s:5,10s:7,10s:9'])).toThrow('two points at one time make a step');
+    expect(configOf(['--throughput-profile', '0s:1000,10s:1000,10s:5000']).throughputProfile).toHaveLength(3);
     expect(() => configOf(['--throughput-profile', '0s:fast'])).toThrow('--throughput-profile takes time:rate points such as \'0s:1000,30s:50000\', not "0s:fast"');
     expect(() => configOf(['--throughput-profile', '0s:1000', '--throughput', '500'])).toThrow('--throughput and --throughput-profile exclude each other');
     expect(() => configOf(['--throughput-profile', '0s:1000,10s:0'])).toThrow('--throughput-profile ends at rate 0: give --duration');

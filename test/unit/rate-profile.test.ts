@@ -26,6 +26,14 @@ describe('RateProfile', () => {
     expect(flat.dueAtMs(1000)).toBe(2000);
   });
 
+  it('steps where two points share a time: the rate jumps, the records due do not', () => {
+    const step = new RateProfile([{ atMs: 0, recordsPerSec: 1000 }, { atMs: 10_000, recordsPerSec: 1000 }, { atMs: 10_000, recordsPerSec: 5000 }]);
+    expect([step.rateAt(9_999), step.rateAt(10_000), step.rateAt(20_000)]).toEqual([1000, 5000, 5000]);
+    expect(step.dueBy(10_000)).toBe(10_000);
+    expect(step.dueBy(12_000)).toBe(20_000);
+    for (const index of [9_999, 10_000, 10_001, 30_000]) expect(step.dueBy(step.dueAtMs(index))).toBeCloseTo(index, 6);
+  });
+
   it('gives each worker its part of the rates', () => {
     expect(ramp.scaled(0.25).rateAt(5000)).toBe(500);
     expect(ramp.scaled(0.25).dueBy(30_000)).toBe(16_250);

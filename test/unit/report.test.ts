@@ -32,6 +32,12 @@ describe('perf-test lines', () => {
       recordsPerSec: 26758.41, mbPerSec: 6.3764, avgLatencyMs: 4697.04, maxLatencyMs: 5290 })).toBe(JAVA_WINDOW);
   });
 
+  it('adds the rate a --throughput-profile asked for after Kafka\'s window line', () => {
+    expect(formatWindowLine({ elapsedMs: 5000, durationMs: 5000, records: 27026, payloadBytes: 6_686_000,
+      recordsPerSec: 26758.41, mbPerSec: 6.3764, avgLatencyMs: 4697.04, maxLatencyMs: 5290, profileRecordsPerSec: 27500 }))
+      .toBe(`${JAVA_WINDOW} (profile: 27500.0 records/sec)`);
+  });
+
   it('formats the summary and steady-state lines with whole-millisecond percentiles', () => {
     const latency = latencyOf([1500, 2500, 2999, 120_400]);
     const totals = { records: 4, payloadBytes: 1000, wireBytes: 500, compressionRatio: 2, durationMs: 2,
