@@ -3,11 +3,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { readWorkload } from '../../src/bench/workload.js';
 import { shardConfig } from '../../src/bench/shard.js';
-import { buildProgram } from '../../src/cli/main.js';
+import { buildProgram, commandNames } from '../../src/cli/main.js';
 
 /** The example files users copy: every datastorm command in them must be one this CLI accepts. */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -25,9 +25,13 @@ function datastormArgv(line: string, env: Record<string, string> = {}): string[]
   return out.stdout.split('\n').filter(Boolean).map((argv) => argv.split('\0').filter(Boolean));
 }
 
+/** The whole CLI, every command loaded. */
+let program: Command;
+beforeAll(async () => { program = await buildProgram(); });
+
 /** Walks the subcommands; every --flag must be an option of the command reached, every file under `shipped` must exist. */
 function checkArgv(argv: string[], shipped = 'benchmarks/workloads/'): string {
-  let command: Command = buildProgram();
+  let command: Command = program;
   let i = 0;
   for (; i < argv.length; i++) {
     const sub = command.commands.find((c) => c.name() === argv[i]);
@@ -102,5 +106,16 @@ describe('docker/k8s-bench-job.yaml', () => {
     const workload = readWorkload(`${ROOT}benchmarks/workloads/sharded-rate.yaml`);
     const shares = [1, 2, 3, 4].map((index) => shardConfig(workload.config, { index, count: 4 }));
     expect(shares.map((c) => [c.throughputRps, c.workers])).toEqual([[50_000, 2], [50_000, 2], [50_000, 2], [50_000, 2]]);
+  });
+});
+
+describe('the CLI\'s command table', () => {
+  it('names each command as it names itself, in --help\'s order, and loads one module for a named command', async () => {
+    expect(program.commands.map((c) => c.name())).toEqual(commandNames());
+    for (const name of commandNames()) {
+      const only = await buildProgram(name);
+      expect(only.commands.map((c) => c.name())).toContain(name);
+      expect(only.commands.length).toBeLessThan(program.commands.length);
+    }
   });
 });
