@@ -1,5 +1,6 @@
 import { benchMetrics, referenceLabel, relativeMetrics, type BenchResult } from './bench-result.js';
 import { METRIC_NAMES, formatMetricValue, median, medianMetrics, type MetricValues } from './metrics.js';
+import { BARRIER_LATE_MS } from '../report/produce-report.js';
 
 /** Tables of `bench run` and `merge`, as rows of strings (src/report/table.ts draws them on stderr). */
 export interface TableRows {
@@ -75,4 +76,17 @@ export function mergeTable(inputs: BenchResult[], labels: string[], merged: Benc
       ...METRIC_NAMES.map((name) => [name, ...metrics.map((m) => formatMetricValue(name, m[name]))]),
     ],
   };
+}
+
+/** How far apart the merged shards started, and whether a start barrier held them together. */
+export function formatStartSpreadLine(inputs: BenchResult[], merged: BenchResult): string {
+  const spread = merged.bench?.startSpreadMs ?? 0;
+  const barriers = [...new Set(inputs.map((r) => r.barrier?.plannedEpochMs))];
+  if (barriers.length === 1 && barriers[0] !== undefined) {
+    const late = Math.max(...inputs.map((r) => r.barrier!.lateMs));
+    return `start spread: ${spread.toFixed(1)} ms across ${inputs.length} shards (start barrier ${new Date(barriers[0]).toISOString()}` +
+      `${late > BARRIER_LATE_MS ? `; one started ${late.toFixed(0)} ms after it` : ''})`;
+  }
+  return `start spread: ${spread.toFixed(1)} ms across ${inputs.length} shards (no common start barrier: the merged rate is diluted by the ` +
+    'stagger; give each shard the same --start-at)';
 }

@@ -20,6 +20,11 @@ export interface BenchInfo {
   reference?: ReferenceInfo;
   /** The results `datastorm merge` added up into this one. */
   mergedFrom?: Array<{ hostname: string; startedAt: string; shard?: Shard; records: number }>;
+  /**
+   * Merged results: the first and last start of the shards' measured windows apart (ms). Without a start barrier
+   * (--start-at) shards start as they come up, and the merged rate is diluted by this stagger.
+   */
+  startSpreadMs?: number;
 }
 
 export interface ReferenceRun {

@@ -137,6 +137,12 @@ function mergeAccounting(results: BenchResult[], acknowledgedRecords: number): P
   };
 }
 
+/** How far apart the shards started: their first workers' starts with a start barrier, else their measured windows'. */
+function startSpreadOf(results: BenchResult[]): number {
+  const starts = results.map((r) => r.barrier?.firstSendEpochMs ?? r.measuredWindow.startEpochMs);
+  return Math.max(...starts) - Math.min(...starts);
+}
+
 /** `names` label the results in errors (their file names). */
 export function mergeResults(results: BenchResult[], names = results.map((_, i) => `result ${i + 1}`)): BenchResult {
   if (results.length < 2) throw mergeError(`merge needs at least 2 results, got ${results.length}`);
@@ -193,6 +199,7 @@ export function mergeResults(results: BenchResult[], names = results.map((_, i) 
   merged.bench = {
     workload: first.bench?.workload ?? { name: first.config.topic },
     runs: [metricsOfProduceResult(merged)],
+    startSpreadMs: startSpreadOf(results),
     mergedFrom: results.map((r) => ({
       hostname: r.machine.hostname, startedAt: r.startedAt, records: r.totals.records,
       ...(r.bench?.shard ? { shard: r.bench.shard } : {}),

@@ -25,6 +25,8 @@ export interface BenchOptions {
   repeat: number;
   shard?: Shard;
   reference?: BenchReference;
+  /** A start barrier (--start-at, epoch ms) for the run: shards given the same one start together. */
+  startAtEpochMs?: number;
   log?: (line: string) => void;
   signal?: AbortSignal;
 }
@@ -94,7 +96,11 @@ export async function runBench(workload: Workload, options: BenchOptions): Promi
       hint: 'compare with a reference on one machine; shard to load a cluster from several',
     });
   }
-  const config = options.shard ? shardConfig(workload.config, options.shard) : workload.config;
+  if (options.startAtEpochMs !== undefined && options.repeat > 1) {
+    throw new DataStormError('DS_BAD_OPTIONS', '--start-at starts one run at an instant; --repeat runs several', { hint: 'leave out --repeat' });
+  }
+  const sharded = options.shard ? shardConfig(workload.config, options.shard) : workload.config;
+  const config = options.startAtEpochMs !== undefined ? { ...sharded, startAtEpochMs: options.startAtEpochMs } : sharded;
   const referenceArgs = options.reference ? await prepareReference(options.reference, config, options, log) : [];
   const results: ProduceResult[] = [];
   const referenceRuns: ReferenceRun[] = [];

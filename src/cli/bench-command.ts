@@ -4,22 +4,23 @@ import { onCluster, parseBootstrap } from '../cluster/bootstrap.js';
 import { readPropertiesFile } from '../run-spec/properties-file.js';
 import { Command, Option } from 'commander';
 import { benchMetrics, readBenchResult, referenceLabel, relativeMetrics, type BenchResult } from '../bench/bench-result.js';
-import { benchTable, mergeTable, steadyStateNote, type TableRows } from '../bench/bench-report.js';
+import { benchTable, formatStartSpreadLine, mergeTable, steadyStateNote, type TableRows } from '../bench/bench-report.js';
 import {
   COMPARISON_HEAD, compareMetrics, comparisonRows, differencesBetween, parseRegressionLimits, regressionFailure,
 } from '../bench/compare.js';
 import { mergeResults } from '../bench/merge-results.js';
+import { LOCAL_BARRIER_LEAD_MS, LOCAL_BARRIER_LEAD_PER_SHARD_MS, runLocalShards } from '../bench/local-shards.js';
 import { runBench, type BenchReference } from '../bench/run-bench.js';
-import { parseShard } from '../bench/shard.js';
+import { parseShard, shardConfig } from '../bench/shard.js';
 import { evaluateThresholds, parseThreshold, thresholdFailure, thresholdRows, type Threshold } from '../bench/thresholds.js';
-import { readWorkload } from '../bench/workload.js';
+import { readWorkload, type Workload } from '../bench/workload.js';
 import { DataStormError, INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
 import { makeFolder } from '../shared/paths.js';
-import { formatAccountingLine } from '../report/produce-report.js';
+import { formatAccountingLine, formatStartLine } from '../report/produce-report.js';
 import { createTable } from '../report/table.js';
 import { interruptible } from './interrupt.js';
 import { writablePath } from './output-path.js';
-import { parseIntegerOption } from '../run-spec/parse.js';
+import { parseIntegerOption, parseStartAt } from '../run-spec/parse.js';
 
 /** Exit code of a gate that failed (a regression or a threshold), as k6 exits on failed thresholds. */
 export const GATE_FAILED_EXIT_CODE = 99;
@@ -70,6 +71,9 @@ function failGate(failures: Array<string | undefined>): void {
 
 
 interface RunFlags {
+  startAt?: number;
+  shards?: number;
+  local?: boolean;
   set?: string[];
   'producer.config'?: string;
   commandConfig?: string;
@@ -95,6 +99,11 @@ function runCommand(): Command {
     .addOption(new Option('--repeat <n>', 'run the workload n times; gates use each metric\'s median').default(1)
       .argParser(parseIntegerOption('--repeat', 1, 100)))
     .addOption(new Option('--shard <i/N>', 'run shard i of N (1-based): an exact share of records, rate, warmup and workers'))
+    .addOption(new Option('--shards <n>', 'with --local: run n shards (--shard 1/n ... n/n) as n processes on this machine with one start barrier, ' +
+      'and merge them, as n pods of an indexed Job would (a rehearsal)').argParser(parseIntegerOption('--shards', 2, 64)))
+    .addOption(new Option('--local', 'run --shards as processes on this machine'))
+    .addOption(new Option('--start-at <time>', 'a start barrier: prepare, then start at this instant, an ISO time (2026-11-30T20:00:00Z) or a delay (+30s); ' +
+      'give every shard the same one and `merge` reports how far apart they started').argParser((v) => parseStartAt('--start-at', v)))
     .addOption(new Option('--vs <java|librdkafka|file.yaml>', 'after each run, a reference in the same job: Kafka\'s ProducerPerformance ' +
       '(java) or librdkafka\'s rdkafka_performance (librdkafka, built once from source on first use) with the same settings, ' +
       'or a fixed reference workload; reports the ratios, for compare --relative'))
@@ -110,24 +119,59 @@ function runCommand(): Command {
       const fileProps = [...fileLines(flags['producer.config'], '--producer.config'), ...fileLines(flags.commandConfig, '--command-config')]
         .map((line) => `producer.${line}`);
       const workload = readWorkload(file, [...fileProps, ...(flags.set ?? [])]);
+      if (flags.shards !== undefined || flags.local) {
+        await runLocal(file, workload, flags);
+        return;
+      }
       // The reference workload takes no --set: it stays what the baseline's reference was.
       const reference: BenchReference | undefined = flags.vs === undefined ? undefined
         : flags.vs === 'java' || flags.vs === 'librdkafka' ? { kind: flags.vs } : { kind: 'workload', workload: readWorkload(flags.vs) };
       const bootstrap = flags.bootstrapServer ? parseBootstrap(flags.bootstrapServer) : undefined;
       const { value: result, interrupted } = await onCluster(bootstrap, { startIfNone: false, log: stderr }, (cluster) =>
         interruptible('stopping the run and printing what it measured; no result file is written',
-          (signal) => runBench(workload, { cluster, repeat: flags.repeat, shard, reference, log: stderr, signal })));
+          (signal) => runBench(workload, { cluster, repeat: flags.repeat, shard, reference, startAtEpochMs: flags.startAt, log: stderr, signal })));
       if (interrupted) {
         printTable(benchTable(result), 'PARTIAL RUN: stopped by Ctrl-C; these figures are of what ran, and gate nothing');
         process.exitCode = INTERRUPTED_EXIT_CODE;
         return;
       }
       printTable(benchTable(result), steadyStateNote(result));
+      const start = formatStartLine(result);
+      if (start) stderr(start);
       // A shard's own offsets include the other shards' records: `datastorm merge` reconciles them.
       if (!shard) stderr(formatAccountingLine(result));
       writeResult(result, flags);
       failGate([checkThresholds(thresholds, result)]);
     });
+}
+
+/** `bench run FILE --shards N --local`: N shard processes with one barrier, then their merge, as `merge` prints it. */
+async function runLocal(file: string, workload: Workload, flags: RunFlags): Promise<void> {
+  if (flags.shards === undefined || !flags.local) {
+    throw new DataStormError('DS_BAD_OPTIONS', '--shards N runs shards as processes here with --local; on several machines run --shard i/N on each', {
+      hint: 'bench run FILE --shards 4 --local',
+    });
+  }
+  for (const [given, flag] of [[flags.shard, '--shard'], [flags.vs, '--vs'], [flags.repeat > 1 ? flags.repeat : undefined, '--repeat'],
+    [flags.threshold, '--threshold']] as const) {
+    if (given !== undefined) throw new DataStormError('DS_BAD_OPTIONS', `--shards --local takes no ${flag}: each shard is one run of its share`);
+  }
+  // A workload that does not split into N shares fails here, not in N processes.
+  for (let index = 1; index <= flags.shards; index++) shardConfig(workload.config, { index, count: flags.shards });
+  const passThrough = [
+    ...(flags.set ?? []).flatMap((set) => ['--set', set]),
+    ...(flags['producer.config'] ? ['--producer.config', flags['producer.config']] : []),
+    ...(flags.commandConfig ? ['--command-config', flags.commandConfig] : []),
+    ...(flags.bootstrapServer ? ['--bootstrap-server', flags.bootstrapServer] : []),
+  ];
+  const startAtEpochMs = flags.startAt ?? Date.now() + LOCAL_BARRIER_LEAD_MS + flags.shards * LOCAL_BARRIER_LEAD_PER_SHARD_MS;
+  const { value, interrupted } = await interruptible('stopping the shards', (signal) =>
+    runLocalShards({ workload: file, count: flags.shards!, startAtEpochMs, passThrough, log: stderr, signal }));
+  if (interrupted) {
+    process.exitCode = INTERRUPTED_EXIT_CODE;
+    return;
+  }
+  printMerged(value.results, value.files, flags);
 }
 
 /** Ratios compare only when both results were divided by the same reference. */
@@ -214,16 +258,21 @@ export function mergeCommand(): Command {
     .addOption(new Option('--json', 'print the merged result JSON on stdout'))
     .action((files: string[], flags: MergeFlags) => {
       if (flags.out) writablePath(flags.out, '--out', 'file');
-      const inputs = files.map(readBenchResult);
-      const merged = mergeResults(inputs, files);
-      const labels = inputs.map((r, i) => (r.bench?.shard ? `shard ${r.bench.shard.index}/${r.bench.shard.count}` : `input ${i + 1}`));
-      printTable(mergeTable(inputs, labels, merged), steadyStateNote(merged));
-      stderr(formatAccountingLine(merged));
-      writeResult(merged, flags);
-      if (!merged.accounting.match) {
-        throw new DataStormError('DS_ACCOUNTING_MISMATCH', 'the shards\' acknowledged records and the broker\'s offsets disagree', {
-          hint: 'another producer wrote to the topic during the run, or a shard\'s result is missing',
-        });
-      }
+      printMerged(files.map(readBenchResult), files, flags);
     });
+}
+
+/** The merged result of shards' results, as a table beside them, with the start spread and the accounting. */
+function printMerged(inputs: BenchResult[], files: string[], flags: MergeFlags): void {
+  const merged = mergeResults(inputs, files);
+  const labels = inputs.map((r, i) => (r.bench?.shard ? `shard ${r.bench.shard.index}/${r.bench.shard.count}` : `input ${i + 1}`));
+  printTable(mergeTable(inputs, labels, merged), steadyStateNote(merged));
+  stderr(formatStartSpreadLine(inputs, merged));
+  stderr(formatAccountingLine(merged));
+  writeResult(merged, flags);
+  if (!merged.accounting.match) {
+    throw new DataStormError('DS_ACCOUNTING_MISMATCH', 'the shards\' acknowledged records and the broker\'s offsets disagree', {
+      hint: 'another producer wrote to the topic during the run, or a shard\'s result is missing',
+    });
+  }
 }

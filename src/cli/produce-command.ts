@@ -7,7 +7,7 @@ import { DataStormError, formatError, INTERRUPTED_EXIT_CODE } from '../shared/er
 import { interruptible } from './interrupt.js';
 import { ProgressLine } from './progress-line.js';
 import {
-  formatAccountingLine, formatBatchesLine, formatErrorsLine, formatTransactionsLine, formatIntendedLatencyLine, formatMetricsTable, formatPartialLine, formatProduceProgress,
+  formatAccountingLine, formatBatchesLine, formatErrorsLine, formatStartLine, formatTransactionsLine, formatIntendedLatencyLine, formatMetricsTable, formatPartialLine, formatProduceProgress,
   formatResultTable, formatRunHeader, formatSummaryLine, formatWindowLine,
 } from '../report/produce-report.js';
 import { verdictOf, type ProduceResult } from '../produce/result.js';
@@ -51,7 +51,7 @@ export function printProduceReport(result: ProduceResult, output: ProduceOutput)
   if (output.printMetrics) stderr(formatMetricsTable(result));
   stderr(formatErrorsLine(result.totals.errors));
   stderr(formatAccountingLine(result));
-  for (const line of [formatTransactionsLine(result), formatBatchesLine(result)]) if (line) stderr(line);
+  for (const line of [formatStartLine(result), formatTransactionsLine(result), formatBatchesLine(result)]) if (line) stderr(line);
   if (result.faults) for (const line of formatFaultLines(result.faults)) stderr(line);
   if (output.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }

@@ -199,7 +199,12 @@ async function measure(pool: ProducePool, config: RunConfig, hooks: RunHooks, lo
   await pool.whenReady();
   const onAbort = () => pool.broadcast({ type: 'stop' });
   hooks.signal?.addEventListener('abort', onAbort, { once: true });
-  const startAtMs = epochMs() + 20;
+  const planned = config.startAtEpochMs;
+  if (planned !== undefined && planned > epochMs()) {
+    log(`ready: starting at ${new Date(planned).toISOString()} (in ${((planned - epochMs()) / 1000).toFixed(1)} s), the start barrier`);
+  }
+  // Past the barrier (not ready in time), the run starts at once and the result says how late.
+  const startAtMs = Math.max(planned ?? 0, epochMs() + 20);
   pool.broadcast({ type: 'go', startAtMs });
   hooks.onMeasuring?.({
     acknowledgedRecords: () => pool.acknowledgedTotal(), merged: () => pool.total,
@@ -307,8 +312,15 @@ function resultOf(header: RunHeader, pool: ProducePool, measured: Measured, run:
       cpuSystemMs: run.cpu.system / 1000,
     },
     faults: measured.faultEvents ? faultReport(measured.faultEvents, pool.acksPerSlot, 'acknowledged') : undefined,
+    ...(config.startAtEpochMs !== undefined ? { barrier: barrierOf(config.startAtEpochMs, summaries) } : {}),
     partial: run.partial,
   };
+}
+
+/** When the run's first worker started after the barrier: its start as its workers saw it, not as planned. */
+function barrierOf(plannedEpochMs: number, summaries: WorkerSummary[]): NonNullable<ProduceResult['barrier']> {
+  const firstSendEpochMs = Math.min(...summaries.map((s) => s.firstSendAtMs));
+  return { plannedEpochMs, firstSendEpochMs, lateMs: Math.max(0, firstSendEpochMs - plannedEpochMs) };
 }
 
 /** A run that ended on a fatal error, carrying the partial result of what was done before it. */

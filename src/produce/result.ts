@@ -154,6 +154,11 @@ export interface ProduceResult {
   workers: WorkerResult[];
   accounting: Accounting;
   process: { peakRssBytes: number; cpuUserMs: number; cpuSystemMs: number };
+  /**
+   * With --start-at: the barrier, when the first worker started (epoch ms, as its thread read the clock), and how
+   * long after the barrier that was (a few ms: on time; more: the process was not ready by then).
+   */
+  barrier?: { plannedEpochMs: number; firstSendEpochMs: number; lateMs: number };
   /** With transactions: what the workers' transactions came to, all together. */
   transactions?: TransactionCounts;
   /** With --fault: when each fault happened, the longest stall, the recovery, acknowledgements per 100 ms. */

@@ -72,6 +72,17 @@ function formatNames(names: string[]): string {
   return names.length <= 4 ? names.join(', ') : `${names[0]} ... ${names.at(-1)!}`;
 }
 
+/** When a run with a start barrier (--start-at) started; undefined without one. */
+export function formatStartLine(result: ProduceResult): string | undefined {
+  const barrier = result.barrier;
+  if (!barrier) return undefined;
+  return `start: ${barrier.lateMs.toFixed(1)} ms after the barrier ${new Date(barrier.plannedEpochMs).toISOString()}` +
+    `${barrier.lateMs > BARRIER_LATE_MS ? ' (LATE: this process was not ready by then)' : ''}`;
+}
+
+/** A start later than this after its barrier was not the barrier's doing: the process was not ready. */
+export const BARRIER_LATE_MS = 100;
+
 /** What the run's transactions came to; undefined without transactions. */
 export function formatTransactionsLine(result: ProduceResult): string | undefined {
   const t = result.transactions;

@@ -44,3 +44,16 @@ export function parseChoice<T extends string>(flag: string, choices: readonly T[
     return value as T;
   };
 }
+
+/**
+ * An instant from an ISO 8601 time ("2026-11-30T20:00:00Z") or a delay from now ("+30s"), as epoch ms; it must
+ * lie ahead: a start barrier already passed would start nothing together.
+ */
+export function parseStartAt(flag: string, value: string, nowMs = Date.now()): number {
+  const text = value.trim();
+  const delayMs = (delay: string) => { try { return parseDurationMs(flag, delay); } catch { return NaN; } };
+  const atMs = text.startsWith('+') ? nowMs + delayMs(text.slice(1)) : /^\d{4}-\d{2}-\d{2}T/.test(text) ? Date.parse(text) : NaN;
+  if (!Number.isFinite(atMs)) throw new InvalidArgumentError(`${flag} takes an ISO time such as 2026-11-30T20:00:00Z or a delay such as +30s, not "${value}"`);
+  if (atMs <= nowMs) throw new InvalidArgumentError(`${flag} ${value} has already passed (now is ${new Date(nowMs).toISOString()})`);
+  return atMs;
+}

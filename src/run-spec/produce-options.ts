@@ -16,7 +16,7 @@ import { isSecurityProperty, parseClientSecurity } from '../security/client-secu
 import { commanderOption, conflictingOptions, longFlag, type OptionSpec } from './option-spec.js';
 import { DRIVER_NAMES } from '../drivers/producer-driver.js';
 import { checkDriverSupport } from '../drivers/driver-support.js';
-import { parseChoice, parseDurationMs, parseIntegerOption, parseSize } from './parse.js';
+import { parseChoice, parseDurationMs, parseIntegerOption, parseSize, parseStartAt } from './parse.js';
 
 
 const parseAcks = (value: string): Acks => {
@@ -94,6 +94,8 @@ export const PRODUCE_OPTIONS: Record<string, OptionSpec> = {
     parse: parseIntegerOption('--headers', 0, 1000) },
   headerSize: { flags: '--header-size <bytes>', description: 'bytes of each generated header\'s value (--headers)', defaultValue: 16,
     parse: (v) => parseSize('--header-size', v) },
+  startAt: { flags: '--start-at <time>', description: 'a start barrier: prepare (topic, workers connected, values built), then start at this instant, an ISO time (2026-11-30T20:00:00Z) or a delay (+30s), so that shards on several machines start together; the result says how late the start was',
+    parse: (v) => parseStartAt('--start-at', v) },
   warmupRecords: { flags: '--warmup-records <n>', description: 'records left out of the steady-state summary', defaultValue: 0,
     parse: parseIntegerOption('--warmup-records', 0) },
   reportingInterval: { flags: '--reporting-interval <ms>', description: 'how often to print a window line', defaultValue: 5000,
@@ -153,6 +155,7 @@ export interface ProduceFlags {
   header?: string[];
   headers: number;
   headerSize: number;
+  startAt?: number;
   warmupRecords: number;
   reportingInterval: number;
   fault?: FaultStep[];
@@ -436,6 +439,7 @@ export function toProduceRun(parsed: ProduceFlags, typed: (key: keyof ProduceFla
     headers: headersOf(flags, typed),
     warmupRecords: flags.warmupRecords,
     reportingIntervalMs: flags.reportingInterval,
+    ...(flags.startAt !== undefined ? { startAtEpochMs: flags.startAt } : {}),
     faults: flags.fault ?? [],
     sharedTopic: flags.sharedTopic,
     ...(transaction ? { transaction } : {}),

@@ -65,6 +65,11 @@ export interface RunConfig {
   zipfExponent: number;
   warmupRecords: number;
   reportingIntervalMs: number;
+  /**
+   * A start barrier (--start-at): the run prepares (topic, workers connected, values built), then starts at this
+   * instant (epoch ms), so that shards on several machines start together; absent: as soon as it is ready.
+   */
+  startAtEpochMs?: number;
   /** Faults to cause on the local cluster during the run (--fault), in time order. */
   faults: FaultStep[];
   /**

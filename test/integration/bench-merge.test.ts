@@ -78,3 +78,33 @@ describe('datastorm merge of shards run as separate processes', () => {
     expect(missing.code).toBe(1);
   });
 });
+
+describe('bench run --shards N --local: the rehearsal of a sharded run on one machine', () => {
+  it('runs N shard processes with one start barrier and merges them to exactly the records on the broker', async () => {
+    const rehearsal = uniqueTopic('bench-rehearsal');
+    const run = runCli(['bench', 'run', SMOKE, '--shards', '3', '--local', '--bootstrap-server', bootstrap.join(','),
+      '--set', `topic=${rehearsal}`, '--set', 'num-records=24001', '--set', 'warmup-records=3000', '--set', 'workers=3', '--json']);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(run.code, run.stderr).toBe(0);
+    const merged = JSON.parse(run.stdout) as BenchResult;
+    expect(merged.bench?.mergedFrom?.map((m) => [m.shard?.index, m.records])).toEqual([[1, 8001], [2, 8000], [3, 8000]]);
+    expect(merged.totals.records).toBe(24_001);
+    expect(merged.accounting).toMatchObject({ acknowledgedRecords: 24_001, brokerOffsetGrowth: 24_001, match: true });
+    await admin.connect();
+    const offsets = await admin.fetchTopicOffsets(rehearsal);
+    expect(offsets.reduce((sum, p) => sum + Number(p.high), 0)).toBe(24_001);
+    // Each shard waited for the one barrier and says when it started after it; the merge reports the spread.
+    const starts = [...run.stderr.matchAll(/\[shard (\d)\/3\] start: ([\d.]+) ms after the barrier (\S+)/g)];
+    expect(starts.map((m) => m[1]).sort()).toEqual(['1', '2', '3']);
+    expect(new Set(starts.map((m) => m[3])).size).toBe(1);
+    expect(run.stderr).toMatch(new RegExp(`start spread: ${merged.bench!.startSpreadMs!.toFixed(1)} ms across 3 shards \\(start barrier ${starts[0][3].replace(/[.]/g, '\\.')}`));
+  });
+
+  it('refuses --shards without --local, and a workload that does not split, before any process starts', () => {
+    expect(runCli(['bench', 'run', SMOKE, '--shards', '2']).stderr).toMatch(/^error DS_BAD_OPTIONS: --shards N runs shards as processes here with --local/);
+    const tooFew = runCli(['bench', 'run', SMOKE, '--shards', '3', '--local', '--set', 'num-records=2', '--set', 'warmup-records=0']);
+    expect(tooFew.stderr).toBe('error DS_BAD_SHARD: the workload\'s records (2) cannot be split into 3 shards (give the workload at least 3 records)\n');
+    expect(tooFew.code).toBe(1);
+  });
+});
+

@@ -3,6 +3,9 @@ import type { BenchResult } from '../../src/bench/bench-result.js';
 import { mergeIntervals, mergeResults } from '../../src/bench/merge-results.js';
 import { shardConfig } from '../../src/bench/shard.js';
 import { decodeHistogram } from '../../src/report/histograms.js';
+import { formatStartSpreadLine } from '../../src/bench/bench-report.js';
+import { formatStartLine } from '../../src/report/produce-report.js';
+import { parseStartAt } from '../../src/run-spec/parse.js';
 import type { IntervalResult } from '../../src/produce/result.js';
 import { BASE_CONFIG, latencies, latencyOf, produceResult } from './bench-fixtures.js';
 
@@ -99,6 +102,47 @@ describe('mergeResults', () => {
     expect(() => mergeResults([one, otherShardOne])).toThrow('merging needs every shard of one split exactly once; given 1/2, 1/2');
     const unsharded = { ...two, bench: { ...two.bench!, shard: undefined } };
     expect(() => mergeResults([one, unsharded])).toThrow('given 1/2, unsharded');
+  });
+});
+
+describe('the start barrier in merged results', () => {
+  const one = shard(1, { startEpochMs: T0, durationMs: 2000, offsetsBefore: 0, othersRecords: 9000 });
+  const two = shard(2, { startEpochMs: T0 + 200, durationMs: 2100, offsetsBefore: 1200, othersRecords: 13_801 });
+
+  it('without a barrier: the shards\' windows started 200 ms apart, and the merged rate is diluted by it', () => {
+    const merged = mergeResults([one, two]);
+    expect(merged.bench?.startSpreadMs).toBe(200);
+    expect(formatStartSpreadLine([one, two], merged)).toBe('start spread: 200.0 ms across 2 shards (no common start barrier: ' +
+      'the merged rate is diluted by the stagger; give each shard the same --start-at)');
+  });
+
+  it('with one: the spread of the shards\' first workers\' starts, and a late shard named', () => {
+    const barrier = (lateMs: number) => ({ plannedEpochMs: T0, firstSendEpochMs: T0 + lateMs, lateMs });
+    const onTime = [{ ...one, barrier: barrier(1.5) }, { ...two, barrier: barrier(9.75) }];
+    const merged = mergeResults(onTime);
+    expect(merged.bench?.startSpreadMs).toBe(8.25);
+    expect(formatStartSpreadLine(onTime, merged)).toBe(`start spread: 8.3 ms across 2 shards (start barrier ${new Date(T0).toISOString()})`);
+    const late = [onTime[0], { ...two, barrier: barrier(1500) }];
+    expect(formatStartSpreadLine(late, mergeResults(late))).toBe(`start spread: 1498.5 ms across 2 shards (start barrier ${new Date(T0).toISOString()}; one started 1500 ms after it)`);
+    expect(formatStartLine(onTime[0])).toBe(`start: 1.5 ms after the barrier ${new Date(T0).toISOString()}`);
+    expect(formatStartLine(late[1])).toBe(`start: 1500.0 ms after the barrier ${new Date(T0).toISOString()} (LATE: this process was not ready by then)`);
+    expect(formatStartLine(one)).toBeUndefined();
+  });
+});
+
+describe('parseStartAt', () => {
+  const now = Date.parse('2026-11-30T20:00:00Z');
+  it('takes an ISO time or a delay from now, ahead of now', () => {
+    expect(parseStartAt('--start-at', '2026-11-30T20:00:30Z', now)).toBe(now + 30_000);
+    expect(parseStartAt('--start-at', '+30s', now)).toBe(now + 30_000);
+    expect(parseStartAt('--start-at', '+500ms', now)).toBe(now + 500);
+  });
+
+  it('refuses a time passed, and what is no time', () => {
+    expect(() => parseStartAt('--start-at', '2026-11-30T19:59:59Z', now)).toThrow('--start-at 2026-11-30T19:59:59Z has already passed (now is 2026-11-30T20:00:00.000Z)');
+    for (const bad of ['tomorrow', '30s', '+soon', '2026-13-45T99:00:00Z']) {
+      expect(() => parseStartAt('--start-at', bad, now)).toThrow('--start-at takes an ISO time such as 2026-11-30T20:00:00Z or a delay such as +30s');
+    }
   });
 });
 

@@ -149,6 +149,17 @@ describe('--throughput-profile', () => {
   });
 });
 
+describe('--start-at', () => {
+  it('sets the run\'s start barrier, ahead of now, and refuses one passed', () => {
+    const before = Date.now();
+    const at = configOf(['--start-at', '+30s']).startAtEpochMs!;
+    expect(at).toBeGreaterThanOrEqual(before + 30_000);
+    expect(at).toBeLessThan(Date.now() + 30_001);
+    expect(configOf([]).startAtEpochMs).toBeUndefined();
+    expect(() => configOf(['--start-at', '2001-01-01T00:00:00Z'])).toThrow('--start-at 2001-01-01T00:00:00Z has already passed');
+  });
+});
+
 describe('keys', () => {
   it('takes KIP-1299\'s --key-distribution names (range is round-robin) and --message-key-range, or --keys', () => {
     expect(configOf([])).toMatchObject({ keys: 'none', keyRange: 1024 });
