@@ -1,4 +1,4 @@
-import { renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { onCluster, parseBootstrap } from '../cluster/bootstrap.js';
 import { readPropertiesFile } from '../run-spec/properties-file.js';
@@ -12,6 +12,7 @@ import { mergeResults } from '../bench/merge-results.js';
 import { LOCAL_BARRIER_LEAD_MS, LOCAL_BARRIER_LEAD_PER_SHARD_MS, runLocalShards } from '../bench/local-shards.js';
 import { runBench, type BenchReference } from '../bench/run-bench.js';
 import { parseShard, shardConfig } from '../bench/shard.js';
+import { renderK8sBenchManifests } from '../bench/k8s-manifests.js';
 import { evaluateThresholds, parseThreshold, thresholdFailure, thresholdRows, type Threshold } from '../bench/thresholds.js';
 import { readWorkload, type Workload } from '../bench/workload.js';
 import { DataStormError, INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
@@ -20,7 +21,7 @@ import { formatAccountingLine, formatStartLine } from '../report/produce-report.
 import { createTable } from '../report/table.js';
 import { interruptible } from './interrupt.js';
 import { writablePath } from './output-path.js';
-import { parseIntegerOption, parseStartAt } from '../run-spec/parse.js';
+import { parseDurationMs, parseIntegerOption, parseStartAt } from '../run-spec/parse.js';
 
 /** Exit code of a gate that failed (a regression or a threshold), as k6 exits on failed thresholds. */
 export const GATE_FAILED_EXIT_CODE = 99;
@@ -241,7 +242,55 @@ In CI (the baseline is a result of the same workload on the same kind of machine
   datastorm bench run benchmarks/workloads/ci-gate.yaml --repeat 3 --out current.json
   datastorm bench compare baseline.json current.json --max-regression 10%`)
     .addCommand(runCommand())
-    .addCommand(compareCommand());
+    .addCommand(compareCommand())
+    .addCommand(k8sCommand());
+}
+
+/** Time for pods to be scheduled, pull the image and prepare before the barrier, unless --start-in says otherwise. */
+const DEFAULT_K8S_START_IN_MS = 180_000;
+
+interface K8sFlags {
+  workload: string;
+  shards: number;
+  image: string;
+  bootstrapServer: string;
+  startAt?: number;
+  startIn?: number;
+  out?: string;
+}
+
+function k8sCommand(): Command {
+  return new Command('k8s')
+    .description('print the Kubernetes manifests of a sharded benchmark: the workload\'s ConfigMap, a results volume, an indexed Job ' +
+      'of N shards with one start barrier, and the Job that merges their results (pipe to kubectl apply -f -)')
+    .requiredOption('--workload <file>', 'the workload YAML, the whole load (each shard runs 1/N of it)')
+    .addOption(new Option('--shards <n>', 'pods, one shard each').argParser(parseIntegerOption('--shards', 2, 1000)).makeOptionMandatory())
+    .requiredOption('--image <image>', 'an image with DataStorm installed (docker/Dockerfile)')
+    .requiredOption('--bootstrap-server <hosts>', 'the cluster as the pods reach it (host:port,...)')
+    .addOption(new Option('--start-in <time>', 'the start barrier this long after now: time for the pods to be scheduled, pull the image and prepare (default: 3m)')
+      .argParser((v) => parseDurationMs('--start-in', v)))
+    .addOption(new Option('--start-at <time>', 'the start barrier as an ISO time instead').argParser((v) => parseStartAt('--start-at', v)))
+    .addOption(new Option('--out <file>', 'write the manifests to this file instead of stdout'))
+    .action((flags: K8sFlags) => {
+      if (flags.out) writablePath(flags.out, '--out', 'file');
+      if (flags.startAt !== undefined && flags.startIn !== undefined) {
+        throw new DataStormError('DS_BAD_OPTIONS', '--start-in and --start-at both set the start barrier: give one');
+      }
+      parseBootstrap(flags.bootstrapServer);
+      const workload = readWorkload(flags.workload);
+      for (let index = 1; index <= flags.shards; index++) shardConfig(workload.config, { index, count: flags.shards });
+      const startAt = new Date(flags.startAt ?? Date.now() + (flags.startIn ?? DEFAULT_K8S_START_IN_MS)).toISOString();
+      const text = renderK8sBenchManifests({
+        workloadFile: flags.workload, workloadText: readFileSync(flags.workload, 'utf8'), shards: flags.shards, image: flags.image,
+        bootstrap: flags.bootstrapServer, startAt,
+      });
+      if (flags.out) {
+        writeFileSync(flags.out, text);
+        stderr(`manifests of ${flags.shards} shards written to ${flags.out}; start barrier ${startAt}`);
+      } else {
+        process.stdout.write(text);
+      }
+    });
 }
 
 interface MergeFlags {

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { readWorkload } from '../../src/bench/workload.js';
 import { shardConfig } from '../../src/bench/shard.js';
+import { renderK8sBenchManifests } from '../../src/bench/k8s-manifests.js';
 import { buildProgram, commandNames } from '../../src/cli/main.js';
 
 /** The example files users copy: every datastorm command in them must be one this CLI accepts. */
@@ -79,9 +80,27 @@ describe('docker/github-actions-bench.yml', () => {
 });
 
 describe('docker/k8s-bench-job.yaml', () => {
-  const [claim, job, merge] = documents('docker/k8s-bench-job.yaml');
+  const [config, claim, job, merge] = documents('docker/k8s-bench-job.yaml');
+  const plan = {
+    workloadFile: 'benchmarks/workloads/sharded-rate.yaml', workloadText: readFileSync(`${ROOT}benchmarks/workloads/sharded-rate.yaml`, 'utf8'),
+    shards: 4, image: 'registry.example.com/datastorm:0.1.0',
+    bootstrap: 'kafka-0.kafka-headless:9092,kafka-1.kafka-headless:9092,kafka-2.kafka-headless:9092', startAt: '2030-01-01T00:00:00.000Z',
+  };
 
-  it('runs an indexed Job of N shards numbered 1..N, and a merge of N results on a shared volume', () => {
+  it('is what `datastorm bench k8s` renders (regenerate it with the command in its header, --start-at 2030-01-01T00:00:00Z)', () => {
+    expect(readFileSync(`${ROOT}docker/k8s-bench-job.yaml`, 'utf8')).toBe(renderK8sBenchManifests(plan));
+  });
+
+  it('puts N in every place it belongs: completions, parallelism, --shard i/N and the merge\'s SHARDS', () => {
+    const six = parseAllDocuments(renderK8sBenchManifests({ ...plan, shards: 6 })).map((d) => d.toJS() as Record<string, any>);
+    expect(six[2].spec).toMatchObject({ completionMode: 'Indexed', completions: 6, parallelism: 6, backoffLimit: 0 });
+    expect(six[2].spec.template.spec.containers[0].args[0]).toContain('--shard $((JOB_COMPLETION_INDEX + 1))/6 ');
+    expect(six[3].spec.template.spec.initContainers[0].env).toEqual([{ name: 'SHARDS', value: '6' }]);
+  });
+
+  it('runs an indexed Job of N shards numbered 1..N with one start barrier, and a merge of N results on a shared volume', () => {
+    expect(config.data['workload.yaml']).toBe(plan.workloadText);
+    expect(readWorkload(`${ROOT}benchmarks/workloads/sharded-rate.yaml`).name).toBe('sharded-rate');
     expect(claim.spec.accessModes).toEqual(['ReadWriteMany']);
     expect(job.spec).toMatchObject({ completionMode: 'Indexed', completions: 4, parallelism: 4, backoffLimit: 0 });
     const container = job.spec.template.spec.containers[0];
@@ -91,8 +110,8 @@ describe('docker/k8s-bench-job.yaml', () => {
       expect(checkArgv(argv)).toBe('bench run');
       return argv;
     });
-    expect(shards[2]).toEqual(['bench', 'run', '/workload/workload.yaml', '--shard', '3/4', '--bootstrap-server', bootstrap,
-      '--out', '/results/shard-3.json']);
+    expect(shards[2]).toEqual(['bench', 'run', '/workload/workload.yaml', '--shard', '3/4', '--start-at', plan.startAt,
+      '--bootstrap-server', bootstrap, '--out', '/results/shard-3.json']);
     expect(shards.map((argv) => argv[4])).toEqual(['1/4', '2/4', '3/4', '4/4']);
 
     const mergeSpec = merge.spec.template.spec;
