@@ -128,6 +128,20 @@ describe('docker/k8s-bench-job.yaml', () => {
   });
 });
 
+describe('docker/Dockerfile', () => {
+  const lines = readFileSync(`${ROOT}docker/Dockerfile`, 'utf8').split('\n').filter((line) => line && !line.startsWith('#'));
+
+  it('installs the npm pack tarball without dev dependencies on Node 20 slim, and runs datastorm as a non-root user', () => {
+    expect(lines.filter((line) => line.startsWith('FROM ')).map((line) => line.split(' ')[1])).toEqual(['node:20-bookworm-slim', 'node:20-bookworm-slim']);
+    expect(lines).toContain('RUN npm install --global --omit=dev --no-audit --no-fund /tmp/datastorm.tgz && npm cache clean --force');
+    expect(lines).toContain('USER node');
+    expect(lines.at(-1)).toBe('ENTRYPOINT ["datastorm"]');
+    // What the image installs is what package.json ships: the built code, the cluster's pom and the workloads.
+    const files = (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { files: string[] }).files;
+    expect(files).toEqual(expect.arrayContaining(['bin/', 'dist/src/', 'dist/workers/', 'src/cluster/pom.xml', 'benchmarks/workloads/']));
+  });
+});
+
 describe('the CLI\'s command table', () => {
   it('names each command as it names itself, in --help\'s order, and loads one module for a named command', async () => {
     expect(program.commands.map((c) => c.name())).toEqual(commandNames());
