@@ -233,7 +233,7 @@ function unescapeDelimiter(text: string): string {
   return text.replace(/\\n/g, '\n').replace(/\\t/g, '\t').replace(/\\r/g, '\r');
 }
 
-function payloadOf(flags: ProduceFlags): PayloadSource {
+export function payloadOf(flags: Pick<ProduceFlags, 'payloadMonotonic' | 'payloadFile' | 'payloadDelimiter' | 'recordSize' | 'schema' | 'serializeOnSend'>): PayloadSource {
   if (flags.payloadMonotonic) return { kind: 'monotonic' };
   if (flags.payloadFile) return { kind: 'file', path: flags.payloadFile, delimiter: unescapeDelimiter(flags.payloadDelimiter) };
   return { kind: 'avro', schemaFile: flags.schema, recordSizeBytes: flags.recordSize, serializeOnSend: flags.serializeOnSend };
