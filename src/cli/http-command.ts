@@ -1,18 +1,21 @@
+import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { startGateway } from '../gateway/gateway.js';
 import { formatGatewayListening, formatGatewayStats } from '../gateway/gateway-report.js';
-import { prepareValues, runHttpProduce, verdictOfHttp } from '../http-ingest/http-produce.js';
+import { batchingChart, formatBatchingTable } from '../http-ingest/batching-sweep.js';
+import { prepareValues, runHttpProduce, verdictOfHttp, type HttpProduceResult } from '../http-ingest/http-produce.js';
 import {
   formatHttpAccounting, formatHttpHeader, formatHttpPartialLine, formatRequestsLine, formatStatusesLine,
 } from '../http-ingest/http-report.js';
 import { formatErrorsLine, formatIntendedLatencyLine, formatProduceProgress, formatSummaryLine, formatWindowLine } from '../report/produce-report.js';
 import {
-  GATEWAY_OPTIONS, HTTP_PRODUCE_OPTIONS, toGatewaySpec, toHttpProduceSpec, type GatewayFlags, type HttpProduceFlags,
+  GATEWAY_OPTIONS, HTTP_PRODUCE_OPTIONS, toGatewaySpec, toHttpProduceSpecs, type GatewayFlags, type HttpProduceFlags,
 } from '../run-spec/http-options.js';
 import { commanderOption, type OptionSpec } from '../run-spec/option-spec.js';
 import { INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
 import { addConnectionOptions, connectionOf, type ConnectionFlags } from './consume-command.js';
 import { interruptible } from './interrupt.js';
+import { writablePath } from './output-path.js';
 import { ProgressLine } from './progress-line.js';
 
 /** `datastorm http-produce` (records through an HTTP proxy into Kafka, reconciled) and `datastorm gateway` (such a proxy). */
@@ -43,37 +46,59 @@ Examples:
   datastorm gateway --port 28080 --bootstrap-server 127.0.0.1:9092
   datastorm http-produce --url http://127.0.0.1:28080 --topic orders-http --num-records 200000 --records-per-request 100 --bootstrap-server 127.0.0.1:9092
   datastorm http-produce --url http://127.0.0.1:28080 --topic orders-http --records-per-request 1 --connections 16 --duration 30s --throughput 2000
-  datastorm http-produce --url http://127.0.0.1:28080 --format orders --keys round-robin --topic orders --num-records 10000`);
+  datastorm http-produce --url http://127.0.0.1:28080 --format orders --keys round-robin --topic orders --num-records 10000
+  datastorm http-produce --url http://127.0.0.1:28080 --topic batching --records-per-request 1,10,100 --duration 30s --chart batching.svg`);
   addTable(command, HTTP_PRODUCE_OPTIONS, ['url']);
   addConnectionOptions(command);
   command.action(async (flags: HttpProduceFlags & ConnectionFlags) => {
-    const spec = toHttpProduceSpec(flags, connectionOf(flags), (key) => command.getOptionValueSource(key) === 'cli');
-    // Values are built (and a bad schema or payload file refused) before any cluster is touched.
-    const prepared = prepareValues(spec);
+    const specs = toHttpProduceSpecs(flags, connectionOf(flags), (key) => command.getOptionValueSource(key) === 'cli');
+    const chartFile = flags.chart === undefined ? undefined : writablePath(flags.chart, '--chart', 'file');
+    // Values are built (and a bad schema or payload file refused) before any cluster is touched; every point sends the same.
+    const prepared = prepareValues(specs[0]);
     const progress = new ProgressLine();
     const out = flags.json ? stderr : stdout;
-    const { value: result, interrupted } = await interruptible('stopping the requests, waiting for the answers in flight and printing the partial report',
-      (signal) => runHttpProduce(spec, {
-        signal,
-        log: (line) => progress.print(line, stderr),
-        onStart: (start) => progress.print(formatHttpHeader(spec, start), stderr),
-        onInterval: (interval) => progress.print(formatWindowLine(interval), out),
-        onProgress: (acknowledged, elapsedMs) => progress.show(formatProduceProgress(acknowledged, elapsedMs, spec)),
-      }, prepared));
-    progress.clear();
-    if (result.partial) stderr(formatHttpPartialLine(result));
-    out(formatSummaryLine(result.totals, result.recordLatency));
-    stderr(formatRequestsLine(result));
-    if (result.intendedLatency) stderr(formatIntendedLatencyLine(result.intendedLatency));
-    stderr(formatStatusesLine(result.statuses));
-    stderr(formatErrorsLine(result.errors));
-    for (const line of formatHttpAccounting(result.accounting, spec.topic)) stderr(line);
-    if (flags.json) stdout(JSON.stringify(result, null, 2)); // bin/datastorm.js waits for it to be written
-    const verdict = verdictOfHttp(result);
+    const { value: results, interrupted } = await interruptible('stopping the requests, waiting for the answers in flight and printing the partial report',
+      async (signal) => {
+        const done: HttpProduceResult[] = [];
+        for (const spec of specs) {
+          if (signal.aborted) break;
+          const result = await runHttpProduce(spec, {
+            signal,
+            log: (line) => progress.print(line, stderr),
+            onStart: (start) => progress.print(formatHttpHeader(spec, start), stderr),
+            onInterval: (interval) => progress.print(formatWindowLine(interval), out),
+            onProgress: (acknowledged, elapsedMs) => progress.show(formatProduceProgress(acknowledged, elapsedMs, spec)),
+          }, prepared);
+          progress.clear();
+          printRun(result, out);
+          done.push(result);
+        }
+        return done;
+      });
+    if (specs.length > 1) {
+      for (const line of formatBatchingTable(results)) out(line);
+      if (chartFile && results.length > 0) {
+        writeFileSync(chartFile, batchingChart(results));
+        stderr(`chart of records/s per request size written to ${chartFile}`);
+      }
+    }
+    if (flags.json) stdout(JSON.stringify(specs.length > 1 ? results : results[0], null, 2)); // bin/datastorm.js waits for it to be written
+    const verdict = results.map(verdictOfHttp).find((v) => v !== undefined);
     if (verdict && !(interrupted && verdict.code === 'DS_RECORDS_FAILED')) throw verdict;
     if (interrupted) process.exitCode = INTERRUPTED_EXIT_CODE;
   });
   return command;
+}
+
+/** One run's report: Kafka's summary line (stdout, or stderr beside --json), then requests, answers and accounting on stderr. */
+function printRun(result: HttpProduceResult, out: (line: string) => void): void {
+  if (result.partial) stderr(formatHttpPartialLine(result));
+  out(formatSummaryLine(result.totals, result.recordLatency));
+  stderr(formatRequestsLine(result));
+  if (result.intendedLatency) stderr(formatIntendedLatencyLine(result.intendedLatency));
+  stderr(formatStatusesLine(result.statuses));
+  stderr(formatErrorsLine(result.errors));
+  for (const line of formatHttpAccounting(result.accounting, result.spec.topic)) stderr(line);
 }
 
 export function gatewayCommand(): Command {

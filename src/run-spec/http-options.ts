@@ -86,8 +86,8 @@ export const HTTP_PRODUCE_OPTIONS: Record<string, OptionSpec> = {
     defaultValue: 'bridge', parse: parseChoice('--format', HTTP_FORMATS) },
   valueEncoding: { flags: '--value-encoding <encoding>', description: 'json: each value goes as JSON (an Avro value as its JSON form, a text value as a JSON string; Kafka stores the JSON); binary: its bytes go base64 (application/vnd.kafka.binary.v2+json) and Kafka stores them as they are',
     defaultValue: 'json', parse: parseChoice('--value-encoding', VALUE_ENCODINGS) },
-  recordsPerRequest: { flags: '--records-per-request <n>', description: 'records in each request body', defaultValue: 100,
-    parse: parseIntegerOption('--records-per-request', 1, 100_000) },
+  recordsPerRequest: { flags: '--records-per-request <n,...>', description: 'records in each request body; several (1,10,100) run one point each, one after the other, on topics <topic>-rpr<n>, and print a table of them (seed 003\'s batching table)',
+    defaultValue: [100], defaultDescription: '100', parse: parseRecordsPerRequest },
   connections: { flags: '--connections <n>', description: 'keep-alive connections, all workers together; each carries one request at a time (undici\'s pool)', defaultValue: 8,
     parse: parseIntegerOption('--connections', 1, 10_000) },
   workers: { flags: '--workers <n>', description: 'worker threads, each posting over its share of --connections', defaultValue: 1,
@@ -96,7 +96,8 @@ export const HTTP_PRODUCE_OPTIONS: Record<string, OptionSpec> = {
     defaultDescription: '60s', parse: (v: string) => parseDurationMs('--timeout', v) },
   header: { flags: '--header <name:value>', description: 'a header sent with every request, e.g. "Authorization: Bearer ..." (repeat for more; values never printed)', parse: parseHeader },
   ...Object.fromEntries(SHARED_WITH_PRODUCE.map((key) => [key, PRODUCE_OPTIONS[key]])),
-  json: { flags: '--json', description: 'print the whole result as JSON on stdout (the report goes to stderr)', defaultValue: false },
+  chart: { flags: '--chart <file.svg>', description: 'with several --records-per-request: write the chart of records/s per request size, seed 003\'s figures beside (SVG)' },
+  json: { flags: '--json', description: 'print the whole result as JSON on stdout (the report goes to stderr); with several --records-per-request, an array of them', defaultValue: false },
 };
 
 export const GATEWAY_OPTIONS: Record<string, OptionSpec> = {
@@ -114,16 +115,43 @@ export const GATEWAY_OPTIONS: Record<string, OptionSpec> = {
 };
 
 export interface HttpProduceFlags extends Pick<ProduceFlags, (typeof SHARED_WITH_PRODUCE)[number]> {
-  url: string; format: HttpFormat; valueEncoding: ValueEncoding; recordsPerRequest: number; connections: number; workers: number; timeout: number;
-  header?: Record<string, string>; json: boolean;
+  url: string; format: HttpFormat; valueEncoding: ValueEncoding; recordsPerRequest: number[]; connections: number; workers: number; timeout: number;
+  header?: Record<string, string>; chart?: string; json: boolean;
+}
+
+/** '1,10,100': request sizes, each once. */
+function parseRecordsPerRequest(value: string): number[] {
+  const sizes = value.split(',').map((part) => parseIntegerOption('--records-per-request', 1, 100_000)(part.trim()));
+  const repeated = sizes.find((size, i) => sizes.indexOf(size) !== i);
+  if (repeated !== undefined) throw new InvalidArgumentError(`--records-per-request lists ${repeated} twice`);
+  return sizes;
 }
 
 export interface GatewayFlags {
   port: number; host: string; maxBody: number; bufferMemory: number; linger: number; batch: number; ordersTopic: string;
 }
 
-/** The typed http-produce run from parsed flags; rules across options are checked here, before any work. */
-export function toHttpProduceSpec(flags: HttpProduceFlags, connection: { bootstrap: string[]; security: ClientSecurity },
+/**
+ * The typed http-produce runs from parsed flags, one per --records-per-request value (each on its own topic when
+ * there are several); rules across options are checked here, before any work.
+ */
+export function toHttpProduceSpecs(flags: HttpProduceFlags, connection: { bootstrap: string[]; security: ClientSecurity },
+  typed: (key: keyof HttpProduceFlags) => boolean): HttpProduceSpec[] {
+  const sizes = flags.recordsPerRequest;
+  if (flags.chart !== undefined && sizes.length < 2) {
+    throw new DataStormError('DS_BAD_OPTIONS', '--chart draws several --records-per-request side by side; there is one', { hint: 'e.g. --records-per-request 1,10,100' });
+  }
+  if (sizes.length > 1 && flags.format === 'orders') {
+    throw new DataStormError('DS_BAD_OPTIONS', '--format orders posts to one topic (the gateway\'s --orders-topic): several --records-per-request would share it', {
+      hint: 'run one size at a time',
+    });
+  }
+  const spec = toHttpProduceSpec(flags, connection, typed);
+  if (sizes.length === 1) return [{ ...spec, recordsPerRequest: sizes[0] }];
+  return sizes.map((size) => ({ ...spec, recordsPerRequest: size, topic: checkTopicName(`${spec.topic}-rpr${size}`) }));
+}
+
+function toHttpProduceSpec(flags: HttpProduceFlags, connection: { bootstrap: string[]; security: ClientSecurity },
   typed: (key: keyof HttpProduceFlags) => boolean): HttpProduceSpec {
   if (typed('duration') && typed('numRecords')) {
     throw new DataStormError('DS_BAD_OPTIONS', '--num-records and --duration exclude each other', { hint: 'give one of them' });
@@ -149,7 +177,7 @@ export function toHttpProduceSpec(flags: HttpProduceFlags, connection: { bootstr
     throw new DataStormError('DS_BAD_OPTIONS', '--format orders keys each order by its order_id: give --keys round-robin, random or zipf');
   }
   return {
-    url: flags.url, format: flags.format, valueEncoding: flags.valueEncoding, recordsPerRequest: flags.recordsPerRequest, connections: flags.connections,
+    url: flags.url, format: flags.format, valueEncoding: flags.valueEncoding, recordsPerRequest: flags.recordsPerRequest[0], connections: flags.connections,
     timeoutMs: flags.timeout, headers: flags.header ?? {}, topic: flags.topic,
     numRecords: flags.duration === undefined ? flags.numRecords : undefined, durationMs: flags.duration,
     throughputRps: flags.throughput, workers: flags.workers, partitions: flags.partitions, replication: flags.replication, keys: flags.keys,

@@ -3,6 +3,7 @@ import {
   BadRequest, decodeAcks, encodeError, encodeOffsets, encodeRecords, parseBridgeBody, parseOrdersBody, requestContentType, requestPath, splitJsonStream,
   valueField,
 } from '../../src/http-ingest/formats.js';
+import { batchingChart, formatBatchingTable } from '../../src/http-ingest/batching-sweep.js';
 import { accountingOf, type HttpProduceResult, type PartitionAccount } from '../../src/http-ingest/http-produce.js';
 import {
   formatHttpAccounting, formatHttpHeader, formatHttpPartialLine, formatRequestsLine, formatStatusesLine,
@@ -13,7 +14,7 @@ import type { PostOutcome } from '../../src/http-ingest/proxy-client.js';
 import { ProduceMeter } from '../../src/produce/meter.js';
 import { Pacer } from '../../src/produce/pacer.js';
 import { decodeHistogram, type LatencySummaryUs } from '../../src/report/histograms.js';
-import { toGatewaySpec, toHttpProduceSpec, type HttpProduceFlags, type HttpProduceSpec } from '../../src/run-spec/http-options.js';
+import { toGatewaySpec, toHttpProduceSpecs, type HttpProduceFlags, type HttpProduceSpec } from '../../src/run-spec/http-options.js';
 import { PLAINTEXT } from '../../src/security/client-security.js';
 import { errorOf } from '../helpers.js';
 
@@ -209,24 +210,33 @@ describe('http-produce report lines, to the byte', () => {
 
 describe('http-produce options', () => {
   const flags: HttpProduceFlags = {
-    url: 'http://x', format: 'bridge', valueEncoding: 'json', recordsPerRequest: 100, connections: 8, workers: 1, timeout: 60_000, json: false, topic: 't',
+    url: 'http://x', format: 'bridge', valueEncoding: 'json', recordsPerRequest: [100], connections: 8, workers: 1, timeout: 60_000, json: false, topic: 't',
     numRecords: 1000, recordSize: 250, payloadDelimiter: '\\n', throughput: -1, partitions: 8, replication: 3, keys: 'none', zipfExponent: 1, reportingInterval: 5000,
   };
   const none = () => false;
 
   it('makes the typed spec; the payload is produce\'s', () => {
-    expect(toHttpProduceSpec(flags, connection, none)).toMatchObject({ numRecords: 1000, payload: { kind: 'avro', recordSizeBytes: 250 }, headers: {} });
-    expect(toHttpProduceSpec({ ...flags, duration: 5000 }, connection, none)).toMatchObject({ numRecords: undefined, durationMs: 5000 });
-    expect(toHttpProduceSpec({ ...flags, payloadFile: 'f.txt' }, connection, none).payload).toEqual({ kind: 'file', path: 'f.txt', delimiter: '\n' });
+    const specs = toHttpProduceSpecs(flags, connection, none);
+    expect(specs).toHaveLength(1);
+    expect(specs[0]).toMatchObject({ numRecords: 1000, recordsPerRequest: 100, payload: { kind: 'avro', recordSizeBytes: 250 }, headers: {} });
+    expect(toHttpProduceSpecs({ ...flags, duration: 5000 }, connection, none)[0]).toMatchObject({ numRecords: undefined, durationMs: 5000 });
+    expect(toHttpProduceSpecs({ ...flags, payloadFile: 'f.txt' }, connection, none)[0].payload).toEqual({ kind: 'file', path: 'f.txt', delimiter: '\n' });
+  });
+
+  it('several --records-per-request: a point each, on a topic each', () => {
+    expect(toHttpProduceSpecs({ ...flags, recordsPerRequest: [1, 10, 100], chart: 'c.svg' }, connection, none).map((s) => [s.recordsPerRequest, s.topic]))
+      .toEqual([[1, 't-rpr1'], [10, 't-rpr10'], [100, 't-rpr100']]);
+    expect(errorOf(() => toHttpProduceSpecs({ ...flags, chart: 'c.svg' }, connection, none)).message).toBe('--chart draws several --records-per-request side by side; there is one');
+    expect(errorOf(() => toHttpProduceSpecs({ ...flags, format: 'orders', keys: 'random', recordsPerRequest: [1, 2] }, connection, none)).message).toMatch(/one topic/);
   });
 
   it('refuses contradictions by name', () => {
-    expect(errorOf(() => toHttpProduceSpec({ ...flags, workers: 9 }, connection, none)).message).toBe('--workers 9 is more than --connections 8: each worker needs a connection of its own');
-    expect(toHttpProduceSpec({ ...flags, keys: 'zipf', zipfExponent: 2 }, connection, (k) => k === 'zipfExponent').zipfExponent).toBe(2);
-    expect(errorOf(() => toHttpProduceSpec({ ...flags, zipfExponent: 2 }, connection, (k) => k === 'zipfExponent')).message).toMatch(/--zipf-exponent shapes --keys zipf/);
-    expect(errorOf(() => toHttpProduceSpec({ ...flags, format: 'orders', keys: 'random', valueEncoding: 'binary' }, connection, none)).message).toMatch(/--value-encoding binary does not apply/);
-    expect(errorOf(() => toHttpProduceSpec({ ...flags, format: 'rest-v3', url: 'http://x/v3' }, connection, none)).message).toMatch(/--url must end in \/v3\/clusters\/\{cluster_id\}/);
-    expect(toHttpProduceSpec({ ...flags, format: 'rest-v3', url: 'http://x/v3/clusters/c1' }, connection, none).url).toBe('http://x/v3/clusters/c1');
+    expect(errorOf(() => toHttpProduceSpecs({ ...flags, workers: 9 }, connection, none)).message).toBe('--workers 9 is more than --connections 8: each worker needs a connection of its own');
+    expect(toHttpProduceSpecs({ ...flags, keys: 'zipf', zipfExponent: 2 }, connection, (k) => k === 'zipfExponent')[0].zipfExponent).toBe(2);
+    expect(errorOf(() => toHttpProduceSpecs({ ...flags, zipfExponent: 2 }, connection, (k) => k === 'zipfExponent')).message).toMatch(/--zipf-exponent shapes --keys zipf/);
+    expect(errorOf(() => toHttpProduceSpecs({ ...flags, format: 'orders', keys: 'random', valueEncoding: 'binary' }, connection, none)).message).toMatch(/--value-encoding binary does not apply/);
+    expect(errorOf(() => toHttpProduceSpecs({ ...flags, format: 'rest-v3', url: 'http://x/v3' }, connection, none)).message).toMatch(/--url must end in \/v3\/clusters\/\{cluster_id\}/);
+    expect(toHttpProduceSpecs({ ...flags, format: 'rest-v3', url: 'http://x/v3/clusters/c1' }, connection, none)[0].url).toBe('http://x/v3/clusters/c1');
   });
 
   it('gateway: a batch larger than the buffer could never fill', () => {
@@ -266,5 +276,32 @@ describe('the request loop', () => {
     expect(http).toMatchObject({ requests: 4, statuses: { 200: 2, 500: 1, ECONNRESET: 1 } });
     expect(http.partitions.sort((a, b) => a[0] - b[0])).toEqual([[0, 3, 0, 2], [1, 3, 0, 2]]);
     expect(decodeHistogram(http.requestHistogram).totalCount).toBe(4);
+  });
+});
+
+describe('the batching table and chart', () => {
+  const point = (recordsPerRequest: number, recordsPerSec: number, p50Ms: number, match = true) => ({
+    spec: { ...spec, recordsPerRequest, connections: 1 }, totals: { recordsPerSec }, requests: { perSec: recordsPerSec / recordsPerRequest },
+    requestLatency: latency(p50Ms), recordLatency: latency(p50Ms),
+    accounting: { match, acknowledgedRecords: recordsPerSec * 20, brokerOffsetGrowth: recordsPerSec * 20 },
+  }) as unknown as HttpProduceResult;
+
+  it('a row per request size, the seed\'s figures beside, and the speed-up against the first', () => {
+    expect(formatBatchingTable([point(1, 29.6, 22.4), point(10, 423, 18.9), point(100, 4554, 18, false)])).toEqual([
+      '| records per request | records/s | requests/s | request p50 / p99 ms | record p50 / p99 ms | acknowledged = stored | seed 003 (its machine) |',
+      '|---:|---:|---:|---:|---:|---:|---|',
+      '| 1 | 30 | 30 | 22.4 / 44.8 | 22.4 / 44.8 | 592 = 592 | ~100 events/s |',
+      '| 10 | 423 | 42 | 18.9 / 37.8 | 18.9 / 37.8 | 8,460 = 8,460 |  |',
+      '| 100 | 4,554 | 46 | 18.0 / 36.0 | 18.0 / 36.0 | MISMATCH | ~1,000-2,500 events/s, 80-150 ms per batch |',
+      'records/s against 1 per request: 10 per request: 14.3x, 100 per request: 153.9x (seed 003: 10x from 1 to 100)',
+    ]);
+  });
+
+  it('the chart: our bars, the seed\'s in grey where it has a figure', () => {
+    const svg = batchingChart([point(1, 29.6, 22.4), point(10, 423, 18.9), point(100, 4554, 18)]);
+    expect(svg).toContain('<title>Records/s by records per request (bridge, 1 connection)</title>');
+    expect(svg.match(/class="bar"/g)).toHaveLength(3);
+    expect(svg.match(/class="reference-bar"/g)).toHaveLength(2);
+    expect(svg).toContain('seed 003 (its machine)');
   });
 });
