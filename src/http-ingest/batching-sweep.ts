@@ -16,8 +16,6 @@ export const SEED_003_BATCHING: Readonly<Record<number, { recordsPerSec: number;
   100: { recordsPerSec: 1000, wording: '~1,000-2,500 events/s, 80-150 ms per batch' },
 };
 
-export const SEED_003_SOURCE = 'seed 003 (a Python HTTP API in front of 1 Kafka broker, on its machine, not measured here)';
-
 const int = (value: number) => Math.round(value).toLocaleString('en-US');
 const ms = (us: number) => (us / 1000).toFixed(1);
 

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { ProducePool, threadsFor, type HttpTally } from '../engine/produce-pool.js';
 import { measure } from '../engine/run-produce.js';
@@ -75,7 +76,8 @@ export interface HttpRunStart {
   partitions: number;
   threads: number;
   topicCreated: boolean;
-  values: { count: number; meanBytes: number };
+  /** The values' mean size as Kafka stores them. */
+  valueMeanBytes: number;
 }
 
 export interface HttpProduceHooks {
@@ -112,6 +114,7 @@ type PoolTask = Omit<HttpWorkerTask, 'port' | 'acknowledged'>;
 export async function runHttpProduce(spec: HttpProduceSpec, hooks: HttpProduceHooks = {}, prepared = prepareValues(spec)): Promise<HttpProduceResult> {
   const log = hooks.log ?? (() => undefined);
   const startedAt = new Date().toISOString();
+  await checkReachable(spec.url);
   const brokers = await describeBrokers(spec.bootstrap, { security: spec.security });
   const admin = createKafka(spec.bootstrap, 'datastorm-http-admin', {}, spec.security).admin();
   await admin.connect();
@@ -124,7 +127,7 @@ export async function runHttpProduce(spec: HttpProduceSpec, hooks: HttpProduceHo
     const threads = threadsFor(spec.workers, availableParallelism());
     hooks.onStart?.({
       partitions: topic.partitions, threads, topicCreated: topic.created,
-      values: { count: prepared.storedBytes.length, meanBytes: prepared.storedBytes.reduce((a, b) => a + b, 0) / prepared.storedBytes.length },
+      valueMeanBytes: prepared.storedBytes.reduce((a, b) => a + b, 0) / prepared.storedBytes.length,
     });
     const before = await topicEndOffsets(admin, spec.topic);
     const values = shareValues(prepared.fields);
@@ -161,6 +164,21 @@ export async function runHttpProduce(spec: HttpProduceSpec, hooks: HttpProduceHo
   } finally {
     await pool?.destroy();
     await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/** A proxy that takes no connection is the user's error, said in one line before any work (as unreachable brokers are). */
+async function checkReachable(url: string): Promise<void> {
+  const { hostname, port, protocol } = new URL(url);
+  const host = hostname.replace(/^\[|\]$/g, '');
+  const failure = await new Promise<string | undefined>((resolve) => {
+    const socket = connect({ host, port: Number(port || (protocol === 'https:' ? 443 : 80)), timeout: 5000 });
+    socket.once('connect', () => { socket.destroy(); resolve(undefined); });
+    socket.once('timeout', () => { socket.destroy(); resolve('no answer within 5 s'); });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+  });
+  if (failure !== undefined) {
+    throw new DataStormError('DS_PROXY_UNREACHABLE', `nothing answers at ${url} (${failure})`, { hint: 'start the proxy, or check --url' });
   }
 }
 

@@ -16,7 +16,7 @@ export function formatHttpHeader(spec: HttpProduceSpec, start: HttpRunStart): st
   const rate = spec.throughputRps > 0 ? `at ${spec.throughputRps} records/s` : 'no rate limit';
   const encoding = spec.format === 'orders' ? 'orders as JSON' : `${spec.valueEncoding} values`;
   return `http-produce: ${amount} to ${spec.topic} (${start.partitions} partitions${start.topicCreated ? ', created' : ''}) through ${spec.url} ` +
-    `(${spec.format}, ${encoding} of ${start.values.meanBytes.toFixed(0)} B on average), ${spec.recordsPerRequest} records per request, ` +
+    `(${spec.format}, ${encoding} of ${start.valueMeanBytes.toFixed(0)} B on average), ${spec.recordsPerRequest} records per request, ` +
     `${spec.connections} connections on ${spec.workers} worker${spec.workers === 1 ? '' : 's'} (${start.threads} thread${start.threads === 1 ? '' : 's'}), ${rate}`;
 }
 

@@ -145,6 +145,25 @@ describe('http-produce against datastorm gateway', () => {
     expect(gateway.child.exitCode).toBeNull();
   });
 
+  it('a record Kafka refuses is answered with error_code, not an offset, the rest of its request acknowledged; http-produce refuses records too large for the topic before sending', async () => {
+    const gateway = await startGateway();
+    const topic = uniqueTopic('http-refused');
+    await createTopicsSettled(admin, [{ topic, numPartitions: 2, replicationFactor: 1, configEntries: [{ name: 'max.message.bytes', value: '2000' }] }]);
+    const answer = await fetch(`${gateway.url}/topics/${topic}`, {
+      method: 'POST', headers: { 'content-type': 'application/vnd.kafka.json.v2+json' },
+      body: JSON.stringify({ records: [{ value: 'small', partition: 0 }, { value: 'z'.repeat(5000), partition: 1 }] }),
+    });
+    expect(answer.status).toBe(500);
+    expect(await answer.json()).toEqual({ offsets: [{ partition: 0, offset: 0 }, { partition: 1, error_code: 500, message: expect.stringMatching(/TOO_LARGE/) }] });
+    expect(await growthOf(topic)).toBe(1);
+    expect(await gateway.stats()).toMatchObject({ recordsAcknowledged: 1, recordsFailed: 1, statuses: { 500: 1 } });
+
+    // http-produce knows it before sending: the topic takes no record that large.
+    const run = runCli(httpArgs(gateway.url, topic, ['--num-records', '40', '--records-per-request', '10', '--record-size', '3000']));
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toMatch(/^error DS_RECORD_TOO_LARGE: a record of \d+ bytes is larger than topic .* accepts \(max\.message\.bytes=2000\)/);
+  });
+
   it('a full buffer answers 503 with Retry-After; http-produce counts those records as failed, exits 1, and its accounting still holds', async () => {
     const gateway = await startGateway(['--buffer-memory', '2KB', '--batch', '1KB']);
     const topic = uniqueTopic('http-full');
@@ -215,6 +234,7 @@ describe('http-produce refuses bad input in one line, before any work', () => {
     refused(['--url', 'http://x', '--records-per-request', '0'], /--records-per-request takes a whole number from 1/);
     refused(['--url', 'http://x', '--format', 'orders'], /--format orders keys each order by its order_id/);
     refused(['--url', 'http://x', '--schema', '/nonexistent.avsc'], /cannot read schema file/);
+    refused(['--url', 'http://127.0.0.1:1', '--topic', uniqueTopic('http-nowhere')], /error DS_PROXY_UNREACHABLE: nothing answers at http:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\)/);
   });
   it('gateway: a port taken is one line', async () => {
     const gateway = await startGateway();

@@ -158,11 +158,11 @@ const latency = (p50Ms: number): LatencySummaryUs => ({
 
 describe('http-produce report lines, to the byte', () => {
   it('the header', () => {
-    expect(formatHttpHeader(spec, { partitions: 8, threads: 2, topicCreated: true, values: { count: 1024, meanBytes: 433.6 } })).toBe(
+    expect(formatHttpHeader(spec, { partitions: 8, threads: 2, topicCreated: true, valueMeanBytes: 433.6 })).toBe(
       'http-produce: 200000 records to orders-http (8 partitions, created) through http://127.0.0.1:28080 (bridge, json values of 434 B on average), ' +
       '100 records per request, 8 connections on 2 workers (2 threads), no rate limit');
     expect(formatHttpHeader({ ...spec, numRecords: undefined, durationMs: 30_000, throughputRps: 2000, workers: 1, format: 'orders' },
-      { partitions: 3, threads: 1, topicCreated: false, values: { count: 1, meanBytes: 20 } })).toBe(
+      { partitions: 3, threads: 1, topicCreated: false, valueMeanBytes: 20 })).toBe(
       'http-produce: records for 30 s to orders-http (3 partitions) through http://127.0.0.1:28080 (orders, orders as JSON of 20 B on average), ' +
       '100 records per request, 8 connections on 1 worker (1 thread), at 2000 records/s');
   });
