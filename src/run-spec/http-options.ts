@@ -29,6 +29,8 @@ export interface HttpProduceSpec {
   partitions: number;
   replication: number;
   keys: KeyMode;
+  /** Keys of round-robin, random and zipf: key-0 .. key-(keyRange - 1). */
+  keyRange: number;
   zipfExponent: number;
   payload: PayloadSource;
   reportingIntervalMs: number;
@@ -76,7 +78,7 @@ function parseHeader(value: string, previous: unknown): Record<string, string> {
 /** produce's own options that mean the same here: the records, their values and keys, the rate and the topic. */
 const SHARED_WITH_PRODUCE = [
   'topic', 'numRecords', 'duration', 'recordSize', 'payloadFile', 'payloadDelimiter', 'schema', 'throughput', 'partitions', 'replication',
-  'keys', 'zipfExponent', 'reportingInterval',
+  'keys', 'messageKeyRange', 'zipfExponent', 'reportingInterval',
 ] as const;
 
 export const HTTP_PRODUCE_OPTIONS: Record<string, OptionSpec> = {
@@ -161,6 +163,9 @@ function toHttpProduceSpec(flags: HttpProduceFlags, connection: { bootstrap: str
     throw new DataStormError('DS_BAD_OPTIONS', '--record-size sizes the default schema\'s events; a --schema\'s values are the size the schema makes them');
   }
   if (typed('payloadDelimiter') && !flags.payloadFile) throw new DataStormError('DS_BAD_OPTIONS', '--payload-delimiter splits a --payload-file; there is none');
+  if (typed('messageKeyRange') && (flags.keys === 'none' || flags.keys === 'sequential')) {
+    throw new DataStormError('DS_BAD_OPTIONS', `--message-key-range sets how many keys round-robin, random and zipf draw from; the keys are ${flags.keys}`);
+  }
   if (typed('zipfExponent') && flags.keys !== 'zipf') {
     throw new DataStormError('DS_BAD_OPTIONS', `--zipf-exponent shapes --keys zipf; the keys are ${flags.keys}`, { hint: 'add --keys zipf' });
   }
@@ -174,14 +179,14 @@ function toHttpProduceSpec(flags: HttpProduceFlags, connection: { bootstrap: str
     throw new DataStormError('DS_BAD_OPTIONS', '--format orders posts orders as JSON objects: --value-encoding binary does not apply', { hint: 'leave out --value-encoding' });
   }
   if (flags.format === 'orders' && flags.keys === 'none') {
-    throw new DataStormError('DS_BAD_OPTIONS', '--format orders keys each order by its order_id: give --keys round-robin, random or zipf');
+    throw new DataStormError('DS_BAD_OPTIONS', '--format orders keys each order by its order_id: give --keys round-robin, random, zipf or sequential');
   }
   return {
     url: flags.url, format: flags.format, valueEncoding: flags.valueEncoding, recordsPerRequest: flags.recordsPerRequest[0], connections: flags.connections,
     timeoutMs: flags.timeout, headers: flags.header ?? {}, topic: flags.topic,
     numRecords: flags.duration === undefined ? flags.numRecords : undefined, durationMs: flags.duration,
     throughputRps: flags.throughput, workers: flags.workers, partitions: flags.partitions, replication: flags.replication, keys: flags.keys,
-    zipfExponent: flags.zipfExponent, payload: payloadOf({ ...flags, payloadMonotonic: false, serializeOnSend: false }),
+    keyRange: flags.messageKeyRange, zipfExponent: flags.zipfExponent, payload: payloadOf({ ...flags, payloadMonotonic: false, serializeOnSend: false }),
     reportingIntervalMs: flags.reportingInterval, ...connection,
   };
 }
