@@ -20,7 +20,7 @@ export default async function httpProduceWorker(task: HttpWorkerTask): Promise<W
   const { workerId, spec } = task;
   const url = new URL(spec.url);
   const client = new ProxyClient(url.origin, task.connections, spec.timeoutMs, {
-    ...spec.headers, 'content-type': requestContentType(spec.format, spec.valueEncoding),
+    ...spec.httpHeaders, 'content-type': requestContentType(spec.format, spec.valueEncoding),
   });
   const values = valueViews(task.values).map((view) => view.toString('utf8'));
   // The proxy places records: the picker's partitions (of one) are not used.

@@ -9,7 +9,7 @@ import { DataStormError } from '../shared/errors.js';
 import {
   BadRequest, encodeError, encodeOffsets, parseBridgeBody, parseOrdersBody, V2_ANSWER, type IncomingRecord,
 } from '../http-ingest/formats.js';
-import { KafkaWriter, type WriteOutcome } from './kafka-writer.js';
+import { KafkaWriter, type MessageHeaders, type WriteOutcome } from './kafka-writer.js';
 
 /**
  * `datastorm gateway`: an HTTP-to-Kafka service speaking the Strimzi bridge's produce shape (POST /topics/{topic})
@@ -171,7 +171,7 @@ class Gateway {
     const placed = records.map((r) => r.partition ?? (r.key === null ? sticky : partitionOfKey(r.key, partitions)));
     let outcomes: WriteOutcome[];
     try {
-      outcomes = await Promise.all(records.map((r, i) => this.writer.write(route.topic, placed[i], r.key, r.value)));
+      outcomes = await Promise.all(records.map((r, i) => this.writer.write(route.topic, placed[i], r.key, r.value, r.headers && messageHeaders(r.headers))));
     } finally {
       this.counts.bufferedBytes -= bytes;
     }
@@ -202,13 +202,30 @@ class Gateway {
       }).finally(() => { this.metadata = undefined; });
       await this.metadata;
     }
-    const count = this.partitionCounts.get(topic);
-    if (count === undefined) throw new BadRequest(404, `topic ${topic} does not exist`);
+    let count = this.partitionCounts.get(topic);
+    // A topic just created may not have reached the broker that answered the list yet: asked for by name, the
+    // client retries until its metadata settles (or says it does not exist).
+    if (count === undefined) {
+      count = await this.admin.fetchTopicMetadata({ topics: [topic] })
+        .then(({ topics }) => topics[0]?.partitions.length, () => undefined);
+      if (count !== undefined && count > 0) this.partitionCounts.set(topic, count);
+    }
+    if (count === undefined || count === 0) throw new BadRequest(404, `topic ${topic} does not exist`);
     return count;
   }
 }
 
 class ClientGone extends Error {}
+
+/** A record's headers in kafkajs's shape, a repeated key keeping all its values in order. */
+function messageHeaders(headers: Array<{ key: string; value: Buffer }>): MessageHeaders {
+  const out: MessageHeaders = {};
+  for (const { key, value } of headers) {
+    const seen = out[key];
+    out[key] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
+  }
+  return out;
+}
 
 type Route = { kind: 'bridge' | 'orders'; topic: string };
 

@@ -15,9 +15,13 @@ export interface WriterSettings {
 
 export type WriteOutcome = { offset: number } | { error: string };
 
+/** Kafka record headers as kafkajs takes them: a key given twice has its values in order. */
+export type MessageHeaders = Record<string, Buffer | Buffer[]>;
+
 interface Pending {
   key: Buffer | null;
   value: Buffer;
+  headers: MessageHeaders | undefined;
   settle: (outcome: WriteOutcome) => void;
 }
 
@@ -38,7 +42,7 @@ export class KafkaWriter {
   constructor(private readonly producer: Producer, private readonly settings: WriterSettings) {}
 
   /** Resolves with the record's offset once Kafka holds it, or with the error that ended its send (after the client's retries). */
-  write(topic: string, partition: number, key: Buffer | null, value: Buffer): Promise<WriteOutcome> {
+  write(topic: string, partition: number, key: Buffer | null, value: Buffer, headers?: MessageHeaders): Promise<WriteOutcome> {
     const id = `${partition}\u0000${topic}`;
     let queue = this.queues.get(id);
     if (!queue) {
@@ -47,7 +51,7 @@ export class KafkaWriter {
     }
     const q = queue;
     return new Promise((settle) => {
-      q.records.push({ key, value, settle });
+      q.records.push({ key, value, headers, settle });
       q.bytes += value.length + (key?.length ?? 0);
       if (q.bytes >= this.settings.batchBytes) this.send(q);
       else q.timer ??= setTimeout(() => this.send(q), this.settings.lingerMs);
@@ -71,7 +75,7 @@ export class KafkaWriter {
     this.sendsInFlight += 1;
     this.producer.send({
       topic: queue.topic, acks: -1,
-      messages: records.map((r) => ({ key: r.key, value: r.value, partition: queue.partition })),
+      messages: records.map((r) => ({ key: r.key, value: r.value, partition: queue.partition, headers: r.headers })),
     }).then((metadata) => {
       const base = Number(metadata.find((m) => m.partition === queue.partition)?.baseOffset ?? Number.NaN);
       // Without a base offset the send's records cannot be named: none is acknowledged (they may still be stored).

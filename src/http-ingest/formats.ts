@@ -62,17 +62,33 @@ export function requestContentType(format: HttpFormat, encoding: ValueEncoding):
   return encoding === 'json' ? JSON_V2 : BINARY_V2;
 }
 
-/** A request body of the records, in the format's shape. */
-export function encodeRecords(format: HttpFormat, encoding: ValueEncoding, records: readonly OutgoingRecord[]): string {
+/** A Kafka record header as a request carries it: its key, and its value as text. */
+export interface HeaderField {
+  key: string;
+  value: string;
+}
+
+/**
+ * The record headers every record of a run carries, as the body's field (with its leading comma), made once: the
+ * bridge and REST v2 take `"headers":[{"key":..,"value":base64}]`, REST v3 `"headers":[{"name":..,"value":base64}]`.
+ */
+export function headersField(format: HttpFormat, headers: readonly HeaderField[]): string {
+  if (headers.length === 0) return '';
+  const name = format === 'rest-v3' ? 'name' : 'key';
+  return `,"headers":[${headers.map((h) => `{"${name}":${JSON.stringify(h.key)},"value":${JSON.stringify(Buffer.from(h.value).toString('base64'))}}`).join(',')}]`;
+}
+
+/** A request body of the records, in the format's shape; `headers` is headersField's (orders carry none). */
+export function encodeRecords(format: HttpFormat, encoding: ValueEncoding, records: readonly OutgoingRecord[], headers = ''): string {
   if (format === 'rest-v3') {
-    return records.map((r) => (r.key === null ? `{"value":${r.valueField}}` : `{"key":{"type":"STRING","data":${JSON.stringify(r.key)}},"value":${r.valueField}}`)).join('\n');
+    return records.map((r) => (r.key === null ? `{"value":${r.valueField}${headers}}` : `{"key":{"type":"STRING","data":${JSON.stringify(r.key)}},"value":${r.valueField}${headers}}`)).join('\n');
   }
   if (format === 'orders') {
     // An order is a JSON object: its id (the key) beside the event it carries.
     return `{"orders":[${records.map((r) => `{"order_id":${JSON.stringify(r.key)},"event":${r.valueField}}`).join(',')}]}`;
   }
   const key = (k: string) => (encoding === 'json' ? JSON.stringify(k) : JSON.stringify(Buffer.from(k).toString('base64')));
-  return `{"records":[${records.map((r) => (r.key === null ? `{"value":${r.valueField}}` : `{"key":${key(r.key)},"value":${r.valueField}}`)).join(',')}]}`;
+  return `{"records":[${records.map((r) => (r.key === null ? `{"value":${r.valueField}${headers}}` : `{"key":${key(r.key)},"value":${r.valueField}${headers}}`)).join(',')}]}`;
 }
 
 /** What the proxy said of one record: stored at an offset, or failed (with its error's name). */
@@ -139,6 +155,7 @@ export interface IncomingRecord {
   key: Buffer | null;
   value: Buffer;
   partition?: number;
+  headers?: Array<{ key: string; value: Buffer }>;
 }
 
 /** A request the gateway cannot take: its status (400 unreadable, 415 content type, 422 not records) and why. */
@@ -158,12 +175,13 @@ export function parseBridgeBody(contentType: string | undefined, body: Buffer): 
   if (parsed.records.length === 0) throw new BadRequest(422, 'no records');
   return parsed.records.map((record: unknown, i: number) => {
     if (record === null || typeof record !== 'object' || !('value' in record)) throw new BadRequest(422, `record ${i} has no value`);
-    const { key, value, partition } = record as { key?: unknown; value: unknown; partition?: unknown };
+    const { key, value, partition, headers } = record as { key?: unknown; value: unknown; partition?: unknown; headers?: unknown };
     if (partition !== undefined && !(Number.isInteger(partition) && (partition as number) >= 0)) throw new BadRequest(422, `record ${i}'s partition is not a whole number`);
     return {
       key: key === undefined || key === null ? null : binary ? base64Field(key, i, 'key') : Buffer.from(typeof key === 'string' ? key : JSON.stringify(key)),
       value: binary ? base64Field(value, i, 'value') : Buffer.from(JSON.stringify(value)),
       ...(partition === undefined ? {} : { partition: partition as number }),
+      ...(headers === undefined ? {} : { headers: headersOf(headers, i) }),
     };
   });
 }
@@ -178,6 +196,16 @@ export function parseOrdersBody(body: Buffer): IncomingRecord[] {
     if (order === null || typeof order !== 'object' || Array.isArray(order)) throw new BadRequest(422, `order ${i} is not an object`);
     const id = (order as Record<string, unknown>).order_id ?? (order as Record<string, unknown>).id;
     return { key: typeof id === 'string' || typeof id === 'number' ? Buffer.from(String(id)) : null, value: Buffer.from(JSON.stringify(order)) };
+  });
+}
+
+/** A record's headers in the bridge's shape: [{"key":"k","value":base64}]. */
+function headersOf(headers: unknown, i: number): Array<{ key: string; value: Buffer }> {
+  if (!Array.isArray(headers)) throw new BadRequest(422, `record ${i}'s headers are not a list`);
+  return headers.map((header: unknown) => {
+    const { key, value } = (header ?? {}) as { key?: unknown; value?: unknown };
+    if (typeof key !== 'string') throw new BadRequest(422, `record ${i} has a header without a key`);
+    return { key, value: base64Field(value, i, `header ${key}`) };
   });
 }
 

@@ -203,7 +203,7 @@ export function accountingOf(http: Pick<HttpTally, 'partitions'>, before: number
 
 /** The spec as results show it: header values masked (an Authorization header is a secret), security masked. */
 function publicSpec(spec: HttpProduceSpec): HttpProduceSpec {
-  return { ...spec, headers: Object.fromEntries(Object.keys(spec.headers).map((name) => [name, '***'])), security: publicSecurity(spec.security) };
+  return { ...spec, httpHeaders: Object.fromEntries(Object.keys(spec.httpHeaders).map((name) => [name, '***'])), security: publicSecurity(spec.security) };
 }
 
 /** The one verdict on a run: a mismatch or unchecked accounting, or failed records, fail it. */

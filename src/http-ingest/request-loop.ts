@@ -5,7 +5,7 @@ import type { Pacer } from '../produce/pacer.js';
 import type { SharedValues } from '../produce/shared-values.js';
 import { createHistogram, encodeHistogram, recordLatencyUs } from '../report/histograms.js';
 import type { HttpProduceSpec } from '../run-spec/http-options.js';
-import { decodeAcks, encodeRecords, type OutgoingRecord } from './formats.js';
+import { decodeAcks, encodeRecords, headersField, type OutgoingRecord } from './formats.js';
 import type { PostOutcome } from './proxy-client.js';
 
 /** One http-produce worker's share of the run (workers/http-produce-worker.ts runs it). */
@@ -96,8 +96,11 @@ export class RequestLoop {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly startUs: number;
   private readonly endUs: number;
+  /** The run's record headers, as every record in the body carries them. */
+  private readonly headers: string;
 
   constructor(private readonly parts: LoopParts) {
+    this.headers = headersField(parts.spec.format, parts.spec.recordHeaders);
     this.startUs = parts.nowUs();
     parts.meter.startsAt(this.startUs);
     this.endUs = parts.spec.durationMs === undefined ? Infinity : this.startUs + parts.spec.durationMs * 1000;
@@ -128,7 +131,7 @@ export class RequestLoop {
   private async request(first: number, count: number): Promise<void> {
     const { parts } = this;
     const records = Array.from({ length: count }, (_, i) => parts.record(first + i));
-    const body = encodeRecords(parts.spec.format, parts.spec.valueEncoding, records);
+    const body = encodeRecords(parts.spec.format, parts.spec.valueEncoding, records, this.headers);
     this.bodyBytes += Buffer.byteLength(body);
     this.requestsSent += 1;
     const sentUs = parts.nowUs();

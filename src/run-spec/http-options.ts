@@ -5,7 +5,8 @@ import type { ClientSecurity } from '../security/client-security.js';
 import { DataStormError } from '../shared/errors.js';
 import type { OptionSpec } from './option-spec.js';
 import { parseChoice, parseDurationMs, parseIntegerOption, parseSize } from './parse.js';
-import { payloadOf, PRODUCE_OPTIONS, type ProduceFlags } from './produce-options.js';
+import { headersOf, payloadOf, PRODUCE_OPTIONS, type ProduceFlags } from './produce-options.js';
+import type { RecordHeader } from '../produce/record-batch.js';
 import type { KeyMode, PayloadSource } from './run-config.js';
 
 /** `datastorm http-produce`: records posted to an HTTP proxy in front of Kafka, reconciled on the broker. */
@@ -18,7 +19,10 @@ export interface HttpProduceSpec {
   /** Keep-alive connections, all workers together: each is one request in flight at a time. */
   connections: number;
   timeoutMs: number;
-  headers: Record<string, string>;
+  /** HTTP headers of every request (--http-header). */
+  httpHeaders: Record<string, string>;
+  /** Kafka record headers every record carries (produce's --header, --headers, --header-size). */
+  recordHeaders: RecordHeader[];
   topic: string;
   /** Exactly one of numRecords and durationMs is set. */
   numRecords?: number;
@@ -67,18 +71,18 @@ function parseProxyUrl(value: string): string {
   return url.toString().replace(/\/$/, '');
 }
 
-function parseHeader(value: string, previous: unknown): Record<string, string> {
+function parseHttpHeader(value: string, previous: unknown): Record<string, string> {
   const at = value.indexOf(':');
   const name = at > 0 ? value.slice(0, at).trim() : '';
-  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new InvalidArgumentError(`--header takes name:value, not "${value}"`);
-  if (name.toLowerCase() === 'content-type') throw new InvalidArgumentError('--header cannot set Content-Type: --format and --value-encoding set it');
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new InvalidArgumentError(`--http-header takes name:value, not "${value}"`);
+  if (name.toLowerCase() === 'content-type') throw new InvalidArgumentError('--http-header cannot set Content-Type: --format and --value-encoding set it');
   return { ...(previous as Record<string, string> | undefined), [name]: value.slice(at + 1).trim() };
 }
 
 /** produce's own options that mean the same here: the records, their values and keys, the rate and the topic. */
 const SHARED_WITH_PRODUCE = [
   'topic', 'numRecords', 'duration', 'recordSize', 'payloadFile', 'payloadDelimiter', 'schema', 'throughput', 'partitions', 'replication',
-  'keys', 'messageKeyRange', 'zipfExponent', 'reportingInterval',
+  'keys', 'messageKeyRange', 'zipfExponent', 'header', 'headers', 'headerSize', 'reportingInterval',
 ] as const;
 
 export const HTTP_PRODUCE_OPTIONS: Record<string, OptionSpec> = {
@@ -96,7 +100,7 @@ export const HTTP_PRODUCE_OPTIONS: Record<string, OptionSpec> = {
     parse: parseIntegerOption('--workers', 1, 64) },
   timeout: { flags: '--timeout <time>', description: 'a request without its whole answer this long fails (its records count as failed, not acknowledged)', defaultValue: 60_000,
     defaultDescription: '60s', parse: (v: string) => parseDurationMs('--timeout', v) },
-  header: { flags: '--header <name:value>', description: 'a header sent with every request, e.g. "Authorization: Bearer ..." (repeat for more; values never printed)', parse: parseHeader },
+  httpHeader: { flags: '--http-header <name:value>', description: 'an HTTP header sent with every request, e.g. "Authorization: Bearer ..." (repeat for more; values never printed)', parse: parseHttpHeader },
   ...Object.fromEntries(SHARED_WITH_PRODUCE.map((key) => [key, PRODUCE_OPTIONS[key]])),
   chart: { flags: '--chart <file.svg>', description: 'with several --records-per-request: write the chart of records/s per request size, seed 003\'s figures beside (SVG)' },
   json: { flags: '--json', description: 'print the whole result as JSON on stdout (the report goes to stderr); with several --records-per-request, an array of them', defaultValue: false },
@@ -118,7 +122,7 @@ export const GATEWAY_OPTIONS: Record<string, OptionSpec> = {
 
 export interface HttpProduceFlags extends Pick<ProduceFlags, (typeof SHARED_WITH_PRODUCE)[number]> {
   url: string; format: HttpFormat; valueEncoding: ValueEncoding; recordsPerRequest: number[]; connections: number; workers: number; timeout: number;
-  header?: Record<string, string>; chart?: string; json: boolean;
+  httpHeader?: Record<string, string>; chart?: string; json: boolean;
 }
 
 /** '1,10,100': request sizes, each once. */
@@ -178,12 +182,16 @@ function toHttpProduceSpec(flags: HttpProduceFlags, connection: { bootstrap: str
   if (flags.format === 'orders' && flags.valueEncoding === 'binary') {
     throw new DataStormError('DS_BAD_OPTIONS', '--format orders posts orders as JSON objects: --value-encoding binary does not apply', { hint: 'leave out --value-encoding' });
   }
+  const recordHeaders = headersOf(flags, typed);
+  if (flags.format === 'orders' && recordHeaders.length > 0) {
+    throw new DataStormError('DS_BAD_OPTIONS', '--format orders posts orders as JSON objects, which carry no record headers: --header and --headers do not apply');
+  }
   if (flags.format === 'orders' && flags.keys === 'none') {
     throw new DataStormError('DS_BAD_OPTIONS', '--format orders keys each order by its order_id: give --keys round-robin, random, zipf or sequential');
   }
   return {
     url: flags.url, format: flags.format, valueEncoding: flags.valueEncoding, recordsPerRequest: flags.recordsPerRequest[0], connections: flags.connections,
-    timeoutMs: flags.timeout, headers: flags.header ?? {}, topic: flags.topic,
+    timeoutMs: flags.timeout, httpHeaders: flags.httpHeader ?? {}, recordHeaders, topic: flags.topic,
     numRecords: flags.duration === undefined ? flags.numRecords : undefined, durationMs: flags.duration,
     throughputRps: flags.throughput, workers: flags.workers, partitions: flags.partitions, replication: flags.replication, keys: flags.keys,
     keyRange: flags.messageKeyRange, zipfExponent: flags.zipfExponent, payload: payloadOf({ ...flags, payloadMonotonic: false, serializeOnSend: false }),

@@ -320,7 +320,7 @@ function parseZipfExponent(value: string): number {
 }
 
 /** The headers of every record: the fixed ones (--header k=v) then the generated ones (--headers, --header-size). */
-function headersOf(flags: ProduceFlags, typed: (key: keyof ProduceFlags) => boolean): RecordHeader[] {
+export function headersOf(flags: Pick<ProduceFlags, 'header' | 'headers' | 'headerSize'>, typed: (key: 'headerSize') => boolean): RecordHeader[] {
   if (typed('headerSize') && flags.headers === 0) {
     throw new DataStormError('DS_BAD_OPTIONS', '--header-size sizes the generated headers; there are none', { hint: 'add --headers N' });
   }

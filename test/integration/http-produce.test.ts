@@ -62,7 +62,8 @@ describe('http-produce against datastorm gateway', () => {
     const gateway = await startGateway();
     const topic = uniqueTopic('http-bridge');
     const run = runCli(httpArgs(gateway.url, topic, ['--num-records', '20000', '--records-per-request', '100', '--workers', '2', '--connections', '8',
-      '--keys', 'random', '--record-size', '120', '--partitions', '6', '--header', 'Authorization: Bearer secret-token-1']), { timeoutMs: 180_000 });
+      '--keys', 'random', '--record-size', '120', '--partitions', '6', '--http-header', 'Authorization: Bearer secret-token-1', '--header', 'trace=t-1',
+      '--headers', '1', '--header-size', '4']), { timeoutMs: 180_000 });
     expect(run.code, run.stderr).toBe(0);
     const result = resultOf(run.stdout);
     expect(result.totals.records).toBe(20_000);
@@ -84,6 +85,8 @@ describe('http-produce against datastorm gateway', () => {
     const records = await consumeAll(bootstrap, topic, 20_000, 120_000);
     expect(records).toHaveLength(20_000);
     expect(records.every((r) => /^key-\d+$/.test(String(r.key)))).toBe(true);
+    // Every record carries the run's headers, through the bridge's base64 header values.
+    expect(records.every((r) => String(r.headers?.trace) === 't-1' && /^[a-z]{4}$/.test(String(r.headers?.['header-0'])))).toBe(true);
     const value = JSON.parse(String(records[0].value)) as Record<string, unknown>;
     expect(Object.keys(value)).toContain('eventType');
   });

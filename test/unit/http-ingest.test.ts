@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  BadRequest, decodeAcks, encodeError, encodeOffsets, encodeRecords, parseBridgeBody, parseOrdersBody, requestContentType, requestPath, splitJsonStream,
+  BadRequest, decodeAcks, encodeError, encodeOffsets, encodeRecords, headersField, parseBridgeBody, parseOrdersBody, requestContentType, requestPath, splitJsonStream,
   valueField,
 } from '../../src/http-ingest/formats.js';
 import { batchingChart, formatBatchingTable } from '../../src/http-ingest/batching-sweep.js';
@@ -39,6 +39,15 @@ describe('request bodies, to the byte', () => {
       .toBe('{"key":{"type":"STRING","data":"key-1"},"value":{"type":"JSON","data":{"a":1}}}\n{"value":{"type":"BINARY","data":"aGk="}}');
     expect(requestPath('rest-v3', '/v3/clusters/abc', 't')).toBe('/v3/clusters/abc/topics/t/records');
     expect(requestContentType('rest-v3', 'json')).toBe('application/json');
+  });
+
+  it('record headers: base64 values, under "key" (bridge, v2) or "name" (v3), in every record', () => {
+    const headers = [{ key: 'trace', value: 'abc' }];
+    expect(encodeRecords('bridge', 'json', [records[0]], headersField('bridge', headers)))
+      .toBe('{"records":[{"key":"key-1","value":{"a":1},"headers":[{"key":"trace","value":"YWJj"}]}]}');
+    expect(encodeRecords('rest-v3', 'json', [{ key: null, valueField: '{"type":"JSON","data":1}' }], headersField('rest-v3', headers)))
+      .toBe('{"value":{"type":"JSON","data":1},"headers":[{"name":"trace","value":"YWJj"}]}');
+    expect(headersField('bridge', [])).toBe('');
   });
 
   it('orders: seed 003\'s batch, the key as order_id beside the event', () => {
@@ -95,6 +104,14 @@ describe('what the gateway takes', () => {
     ]);
   });
 
+  it('headers: base64 values, a key given twice kept twice', () => {
+    expect(parseBridgeBody(json, Buffer.from('{"records":[{"value":1,"headers":[{"key":"t","value":"YWJj"},{"key":"t","value":""}]}]}')))
+      .toEqual([{ key: null, value: Buffer.from('1'), headers: [{ key: 't', value: Buffer.from('abc') }, { key: 't', value: Buffer.alloc(0) }] }]);
+    expect(status(() => parseBridgeBody(json, Buffer.from('{"records":[{"value":1,"headers":{}}]}')))).toEqual([422, 'record 0\'s headers are not a list']);
+    expect(status(() => parseBridgeBody(json, Buffer.from('{"records":[{"value":1,"headers":[{"value":"YQ=="}]}]}')))).toEqual([422, 'record 0 has a header without a key']);
+    expect(status(() => parseBridgeBody(json, Buffer.from('{"records":[{"value":1,"headers":[{"key":"k","value":"!"}]}]}')))?.[0]).toBe(422);
+  });
+
   it('binary: keys and values base64', () => {
     expect(parseBridgeBody('application/vnd.kafka.binary.v2+json', Buffer.from('{"records":[{"key":"aw==","value":"aGk="}]}')))
       .toEqual([{ key: Buffer.from('k'), value: Buffer.from('hi') }]);
@@ -148,8 +165,8 @@ describe('accounting per partition', () => {
 });
 
 const spec: HttpProduceSpec = {
-  url: 'http://127.0.0.1:28080', format: 'bridge', valueEncoding: 'json', recordsPerRequest: 100, connections: 8, timeoutMs: 60_000, headers: {},
-  topic: 'orders-http', numRecords: 200_000, throughputRps: -1, workers: 2, partitions: 8, replication: 3, keys: 'none', zipfExponent: 1,
+  url: 'http://127.0.0.1:28080', format: 'bridge', valueEncoding: 'json', recordsPerRequest: 100, connections: 8, timeoutMs: 60_000, httpHeaders: {},
+  recordHeaders: [], topic: 'orders-http', numRecords: 200_000, throughputRps: -1, workers: 2, partitions: 8, replication: 3, keys: 'none', keyRange: 1024, zipfExponent: 1,
   payload: { kind: 'avro', recordSizeBytes: 250 }, reportingIntervalMs: 5000, ...connection,
 };
 const latency = (p50Ms: number): LatencySummaryUs => ({
@@ -211,14 +228,18 @@ describe('http-produce report lines, to the byte', () => {
 describe('http-produce options', () => {
   const flags: HttpProduceFlags = {
     url: 'http://x', format: 'bridge', valueEncoding: 'json', recordsPerRequest: [100], connections: 8, workers: 1, timeout: 60_000, json: false, topic: 't',
-    numRecords: 1000, recordSize: 250, payloadDelimiter: '\\n', throughput: -1, partitions: 8, replication: 3, keys: 'none', zipfExponent: 1, reportingInterval: 5000,
+    numRecords: 1000, recordSize: 250, payloadDelimiter: '\\n', throughput: -1, partitions: 8, replication: 3, keys: 'none', messageKeyRange: 1024, zipfExponent: 1,
+    headers: 0, headerSize: 16, reportingInterval: 5000,
   };
   const none = () => false;
 
   it('makes the typed spec; the payload is produce\'s', () => {
     const specs = toHttpProduceSpecs(flags, connection, none);
     expect(specs).toHaveLength(1);
-    expect(specs[0]).toMatchObject({ numRecords: 1000, recordsPerRequest: 100, payload: { kind: 'avro', recordSizeBytes: 250 }, headers: {} });
+    expect(specs[0]).toMatchObject({ numRecords: 1000, recordsPerRequest: 100, payload: { kind: 'avro', recordSizeBytes: 250 }, httpHeaders: {}, recordHeaders: [] });
+    expect(toHttpProduceSpecs({ ...flags, header: ['trace=a=b'], headers: 1, headerSize: 4 }, connection, none)[0].recordHeaders)
+      .toEqual([{ key: 'trace', value: 'a=b' }, { key: 'header-0', value: expect.stringMatching(/^[a-z]{4}$/) }]);
+    expect(errorOf(() => toHttpProduceSpecs({ ...flags, format: 'orders', keys: 'random', headers: 1 }, connection, none)).message).toMatch(/carry no record headers/);
     expect(toHttpProduceSpecs({ ...flags, duration: 5000 }, connection, none)[0]).toMatchObject({ numRecords: undefined, durationMs: 5000 });
     expect(toHttpProduceSpecs({ ...flags, payloadFile: 'f.txt' }, connection, none)[0].payload).toEqual({ kind: 'file', path: 'f.txt', delimiter: '\n' });
   });
