@@ -196,7 +196,8 @@ export interface Measured {
 
 /** Starts the workers together, reports every interval and progress, causes the planned faults; ends when all finished. */
 export async function measure<Task extends { workerId: number }>(
-  pool: ProducePool<Task>, config: Pick<RunConfig, 'reportingIntervalMs' | 'faults'>, hooks: RunHooks, log: (line: string) => void,
+  pool: ProducePool<Task>, config: Pick<RunConfig, 'reportingIntervalMs' | 'faults' | 'startAtEpochMs' | 'throughputProfile'>, hooks: RunHooks,
+  log: (line: string) => void,
 ): Promise<Measured> {
   await pool.whenReady();
   const onAbort = () => pool.broadcast({ type: 'stop' });
