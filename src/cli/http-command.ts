@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { startGateway } from '../gateway/gateway.js';
 import { formatGatewayListening, formatGatewayStats } from '../gateway/gateway-report.js';
 import { batchingChart, formatBatchingTable } from '../http-ingest/batching-sweep.js';
-import { prepareValues, runHttpProduce, verdictOfHttp, type HttpProduceResult } from '../http-ingest/http-produce.js';
+import { prepareValues, runHttpProduceSeries, verdictOfHttp, type HttpProduceResult } from '../http-ingest/http-produce.js';
 import {
   formatHttpAccounting, formatHttpHeader, formatHttpPartialLine, formatRequestsLine, formatStatusesLine,
 } from '../http-ingest/http-report.js';
@@ -58,23 +58,16 @@ Examples:
     const progress = new ProgressLine();
     const out = flags.json ? stderr : stdout;
     const { value: results, interrupted } = await interruptible('stopping the requests, waiting for the answers in flight and printing the partial report',
-      async (signal) => {
-        const done: HttpProduceResult[] = [];
-        for (const spec of specs) {
-          if (signal.aborted) break;
-          const result = await runHttpProduce(spec, {
-            signal,
-            log: (line) => progress.print(line, stderr),
-            onStart: (start) => progress.print(formatHttpHeader(spec, start), stderr),
-            onInterval: (interval) => progress.print(formatWindowLine(interval), out),
-            onProgress: (acknowledged, elapsedMs) => progress.show(formatProduceProgress(acknowledged, elapsedMs, spec)),
-          }, prepared);
+      (signal) => runHttpProduceSeries(specs, prepared, signal, (spec) => ({
+        log: (line) => progress.print(line, stderr),
+        onStart: (start) => progress.print(formatHttpHeader(spec, start), stderr),
+        onInterval: (interval) => progress.print(formatWindowLine(interval), out),
+        onProgress: (acknowledged, elapsedMs) => progress.show(formatProduceProgress(acknowledged, elapsedMs, spec)),
+        onDone: (result) => {
           progress.clear();
           printRun(result, out);
-          done.push(result);
-        }
-        return done;
-      });
+        },
+      })));
     if (specs.length > 1) {
       for (const line of formatBatchingTable(results)) out(line);
       if (chartFile && results.length > 0) {

@@ -88,6 +88,23 @@ export interface HttpProduceHooks {
   onProgress?: (acknowledged: number, elapsedMs: number) => void;
 }
 
+/**
+ * The runs of several --records-per-request, one after the other, each with its own hooks (and told when it is
+ * done); a stop ends the run under way and skips the rest.
+ */
+export async function runHttpProduceSeries(specs: HttpProduceSpec[], prepared: ReturnType<typeof prepareValues>, signal: AbortSignal,
+  hooksOf: (spec: HttpProduceSpec) => Omit<HttpProduceHooks, 'signal'> & { onDone: (result: HttpProduceResult) => void }): Promise<HttpProduceResult[]> {
+  const results: HttpProduceResult[] = [];
+  for (const spec of specs) {
+    if (signal.aborted) break;
+    const hooks = hooksOf(spec);
+    const result = await runHttpProduce(spec, { ...hooks, signal }, prepared);
+    hooks.onDone(result);
+    results.push(result);
+  }
+  return results;
+}
+
 /** The values as the body carries them, and the bytes Kafka will store of each; made before any cluster is touched. */
 export function prepareValues(spec: HttpProduceSpec): { fields: Buffer[]; storedBytes: number[] } {
   const values = buildPayloadPool(spec.payload, 1);

@@ -148,6 +148,22 @@ describe('http-produce against datastorm gateway', () => {
     expect(gateway.child.exitCode).toBeNull();
   });
 
+  it('--records-per-request 1,10: a point each on its own topic, the batching table, and its chart', async () => {
+    const gateway = await startGateway();
+    const topic = uniqueTopic('http-sweep');
+    const chart = `${process.env.TMPDIR ?? '/tmp'}/${topic}.svg`;
+    const run = runCli(httpArgs(gateway.url, topic, ['--records-per-request', '1,10', '--num-records', '200', '--chart', chart]));
+    expect(run.code, run.stderr).toBe(0);
+    const results = JSON.parse(run.stdout) as HttpProduceResult[];
+    expect(results.map((r) => [r.spec.topic, r.requests.count, r.accounting.match])).toEqual([[`${topic}-rpr1`, 200, true], [`${topic}-rpr10`, 20, true]]);
+    expect(await growthOf(`${topic}-rpr1`)).toBe(200);
+    expect(await growthOf(`${topic}-rpr10`)).toBe(200);
+    expect(run.stderr).toMatch(/^\| 1 \| [\d,]+ \| [\d,]+ \| [\d.]+ \/ [\d.]+ \| [\d.]+ \/ [\d.]+ \| 200 = 200 \| ~100 events\/s \|$/m);
+    expect(run.stderr).toMatch(/^records\/s against 1 per request: 10 per request: [\d.]+x \(seed 003: 10x from 1 to 100\)$/m);
+    const svg = (await import('node:fs')).readFileSync(chart, 'utf8');
+    expect(svg).toContain('seed 003 (its machine)');
+  });
+
   it('a record Kafka refuses is answered with error_code, not an offset, the rest of its request acknowledged; http-produce refuses records too large for the topic before sending', async () => {
     const gateway = await startGateway();
     const topic = uniqueTopic('http-refused');
