@@ -14,6 +14,7 @@ const COMMAND_MODULES: Array<{ names: string[]; load: () => Promise<Command[]> }
     },
   },
   { names: ['drain', 'sink'], load: async () => { const m = await import('./drain-command.js'); return [m.drainCommand(), m.sinkCommand()]; } },
+  { names: ['http-produce', 'gateway'], load: async () => { const m = await import('./http-command.js'); return [m.httpProduceCommand(), m.gatewayCommand()]; } },
   { names: ['cluster', 'kafka-tool'], load: async () => { const m = await import('./cluster-command.js'); return [m.clusterCommand(), m.kafkaToolCommand()]; } },
   { names: ['bench', 'merge'], load: async () => { const m = await import('./bench-command.js'); return [m.benchCommand(), m.mergeCommand()]; } },
   {

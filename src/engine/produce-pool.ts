@@ -5,7 +5,7 @@ import { addToSlot } from '../faults/fault-plan.js';
 import { createHistogram, decodeHistogram, type Histogram } from '../report/histograms.js';
 import { DataStormError } from '../shared/errors.js';
 import { projectRoot } from '../shared/paths.js';
-import { GAUGES_PER_WORKER, type MainToWorker, type ProduceTask, type WorkerInterval, type WorkerSummary, type WorkerToMain } from './worker-protocol.js';
+import { GAUGES_PER_WORKER, type HttpInterval, type MainToWorker, type ProduceTask, type WorkerInterval, type WorkerSummary, type WorkerToMain } from './worker-protocol.js';
 
 /** Running totals of one worker (or of all), fed interval by interval. */
 export class Tally {
@@ -18,7 +18,11 @@ export class Tally {
   intended: Histogram = createHistogram();
   steady: Histogram = createHistogram();
 
+  /** http-produce's figures (undefined in produce runs). */
+  http: HttpTally | undefined;
+
   add(interval: WorkerInterval, histograms: DecodedInterval): void {
+    if (interval.http) (this.http ??= new HttpTally()).add(interval.http);
     this.records += interval.records;
     this.payloadBytes += interval.payloadBytes;
     this.steadyRecords += interval.steadyRecords;
@@ -27,6 +31,27 @@ export class Tally {
     this.latency.add(histograms.latency);
     if (histograms.intended) this.intended.add(histograms.intended);
     this.steady.add(histograms.steady);
+  }
+}
+
+/** The requests of http-produce's workers and the offsets the proxy named, added up. */
+export class HttpTally {
+  requests = 0;
+  statuses: Record<string, number> = {};
+  requestLatency: Histogram = createHistogram();
+  /** Per partition: records acknowledged with an offset, the lowest and the highest offset named. */
+  partitions = new Map<number, { records: number; minOffset: number; maxOffset: number }>();
+
+  add(http: HttpInterval): void {
+    this.requests += http.requests;
+    for (const [status, count] of Object.entries(http.statuses)) this.statuses[status] = (this.statuses[status] ?? 0) + count;
+    this.requestLatency.add(decodeHistogram(http.requestHistogram));
+    for (const [partition, records, minOffset, maxOffset] of http.partitions) {
+      const seen = this.partitions.get(partition);
+      this.partitions.set(partition, seen
+        ? { records: seen.records + records, minOffset: Math.min(seen.minOffset, minOffset), maxOffset: Math.max(seen.maxOffset, maxOffset) }
+        : { records, minOffset, maxOffset });
+    }
   }
 }
 
@@ -50,9 +75,10 @@ export type WorkerTask = Omit<ProduceTask, 'port' | 'acknowledged' | 'gauges'>;
 
 /**
  * The produce workers of one run: one long-lived piscina task per worker (on threadsFor threads), a MessagePort each, and the
- * figures they send added up as they arrive (to the run's totals, each worker's and the open window).
+ * figures they send added up as they arrive (to the run's totals, each worker's and the open window). The workers are
+ * produce's (workers/produce-worker.ts) unless another module speaking the same protocol is given (http-produce's).
  */
-export class ProducePool {
+export class ProducePool<Task extends { workerId: number } = WorkerTask> {
   readonly total = new Tally();
   readonly perWorker: Tally[];
   /** Per ACK_SLOT_MS slot since the start, records acknowledged in it (the fault report's timeline). */
@@ -90,14 +116,14 @@ export class ProducePool {
   private onNews: () => void = () => undefined;
   private readonly portsClosed: Promise<unknown>;
 
-  constructor(private readonly workers: number, threads: number, taskOf: (workerId: number) => WorkerTask) {
+  constructor(private readonly workers: number, threads: number, taskOf: (workerId: number) => Task, workerModule = 'dist/workers/produce-worker.js') {
     const shared = new SharedArrayBuffer(workers * BigInt64Array.BYTES_PER_ELEMENT);
     this.acknowledged = new BigInt64Array(shared);
     const gauges = new SharedArrayBuffer(workers * GAUGES_PER_WORKER * BigInt64Array.BYTES_PER_ELEMENT);
     this.gauges = new BigInt64Array(gauges);
     this.perWorker = Array.from({ length: workers }, () => new Tally());
     this.pool = new Piscina({
-      filename: join(projectRoot(), 'dist/workers/produce-worker.js'),
+      filename: join(projectRoot(), workerModule),
       minThreads: threads,
       maxThreads: threads,
       // A worker's task awaits between slices of appending: several share a thread's event loop.
@@ -111,7 +137,7 @@ export class ProducePool {
       const channel = new MessageChannel();
       this.ports.push(channel.port1);
       channel.port1.on('message', (message: WorkerToMain) => this.receive(message));
-      const task: ProduceTask = { ...taskOf(workerId), acknowledged: shared, gauges, port: channel.port2 };
+      const task = { ...taskOf(workerId), acknowledged: shared, gauges, port: channel.port2 };
       return (this.pool.run(task, { transferList: [channel.port2] }) as Promise<WorkerSummary>)
         .finally(() => { this.finished.add(workerId); this.onNews(); });
     });

@@ -187,7 +187,7 @@ function workerTasks(
 }
 
 /** What the run measured while its workers ran, besides the pool's tallies. */
-interface Measured {
+export interface Measured {
   startAtMs: number;
   intervals: IntervalResult[];
   summaries: WorkerSummary[];
@@ -195,7 +195,10 @@ interface Measured {
 }
 
 /** Starts the workers together, reports every interval and progress, causes the planned faults; ends when all finished. */
-async function measure(pool: ProducePool, config: RunConfig, hooks: RunHooks, log: (line: string) => void): Promise<Measured> {
+export async function measure<Task extends { workerId: number }>(
+  pool: ProducePool<Task>, config: Pick<RunConfig, 'reportingIntervalMs' | 'faults' | 'startAtEpochMs' | 'throughputProfile'>, hooks: RunHooks,
+  log: (line: string) => void,
+): Promise<Measured> {
   await pool.whenReady();
   const onAbort = () => pool.broadcast({ type: 'stop' });
   hooks.signal?.addEventListener('abort', onAbort, { once: true });

@@ -50,6 +50,19 @@ export interface WorkerInterval {
   steadyHistogram: string;
   /** [slot, records acknowledged in it]: ACK_SLOT_MS slots since the worker's start. */
   acksPerSlot: Array<[number, number]>;
+  /** http-produce's workers: their requests, as well as the records. */
+  http?: HttpInterval;
+}
+
+/** What an http-produce worker adds to an interval: requests, answers, and the offsets the proxy named. */
+export interface HttpInterval {
+  requests: number;
+  /** Answers per status, and requests without one per network error code. */
+  statuses: Record<string, number>;
+  /** Per request, from sending it to its whole answer (encoded HDR, microseconds). */
+  requestHistogram: string;
+  /** [partition, records acknowledged with an offset in it, lowest offset, highest offset]. */
+  partitions: Array<[number, number, number, number]>;
 }
 
 export type WorkerToMain =

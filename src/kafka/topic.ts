@@ -118,10 +118,19 @@ export async function whenClusterSettled<T>(call: () => Promise<T>): Promise<T> 
   }
 }
 
+/** The topic's end offset of each partition, by partition number. */
+export async function topicEndOffsets(admin: Admin, topic: string): Promise<number[]> {
+  const offsets = await whenClusterSettled(() => admin.fetchTopicOffsets(topic));
+  const ends: number[] = [];
+  for (const { partition, high } of offsets) ends[partition] = Number(high);
+  return ends;
+}
+
+const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+
 /** The sum of the topic's end offsets: how many records it has ever held. */
 export async function topicEndOffsetTotal(admin: Admin, topic: string): Promise<number> {
-  const offsets = await whenClusterSettled(() => admin.fetchTopicOffsets(topic));
-  return offsets.reduce((sum, partition) => sum + Number(partition.high), 0);
+  return sum(await topicEndOffsets(admin, topic));
 }
 
 /**
@@ -130,11 +139,16 @@ export async function topicEndOffsetTotal(admin: Admin, topic: string): Promise<
  * Polls until the total reaches `expected`, or stops at the deadline with what it read.
  */
 export async function settledEndOffsetTotal(admin: Admin, topic: string, expected: number, timeoutMs = 15_000): Promise<number> {
+  return sum(await settledEndOffsets(admin, topic, expected, timeoutMs));
+}
+
+/** settledEndOffsetTotal's reading, per partition. */
+export async function settledEndOffsets(admin: Admin, topic: string, expectedTotal: number, timeoutMs = 15_000): Promise<number[]> {
   const deadline = Date.now() + timeoutMs;
-  let total = await topicEndOffsetTotal(admin, topic);
-  while (total < expected && Date.now() < deadline) {
+  let ends = await topicEndOffsets(admin, topic);
+  while (sum(ends) < expectedTotal && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 100));
-    total = await topicEndOffsetTotal(admin, topic);
+    ends = await topicEndOffsets(admin, topic);
   }
-  return total;
+  return ends;
 }

@@ -32,8 +32,11 @@ export class ProduceMeter {
     this.startUs = startUs;
   }
 
-  /** Each run of records gets its latency once, with its count: the cost is per run, not per record. */
-  acknowledged(batch: ProducerBatch, ackUs: number): void {
+  /**
+   * Each run of records gets its latency once, with its count: the cost is per run, not per record. Anything that
+   * lists its records as runs can be measured (a Kafka batch, http-produce's request).
+   */
+  acknowledged(batch: Pick<ProducerBatch, 'runs' | 'recordCount' | 'payloadBytes'>, ackUs: number): void {
     const { warmupRecords, pacer } = this.settings;
     const startUs = this.startUs;
     const runs = batch.runs;

@@ -17,9 +17,37 @@ export interface PlacerSettings {
   partitions: number;
   ownPartitions: number[];
   topicCount: number;
-  /** Sequential keys number the run's records: worker w of W has record i's key key-(i * W + w). */
+  /** For sequential keys (sequentialKey). */
   workerId: number;
   workers: number;
+}
+
+/** Sequential keys number the run's records: worker w of W has record i's key key-(i * W + w). */
+export const sequentialKey = (index: number, workerId: number, workers: number): Buffer => poolKey(index * workers + workerId);
+
+/**
+ * The key of each record of a worker: none; round-robin, random or zipf over the key range, whose keys (and their
+ * partitions, Java's hash over all partitions) are made once; or sequential, a key of its own per record
+ * (sequentialKey). Produce's placer and http-produce's requests draw keys the same way.
+ */
+export class KeyPicker {
+  readonly keys: Buffer[];
+  readonly keyPartitions: number[];
+  private readonly zipf: Float64Array | undefined;
+
+  constructor(private readonly settings: Pick<PlacerSettings, 'keyMode' | 'keyRange' | 'zipfExponent' | 'partitions'>) {
+    const { keyMode, keyRange, partitions } = settings;
+    this.keys = keyMode === 'none' || keyMode === 'sequential' ? [] : Array.from({ length: keyRange }, (_, rank) => poolKey(rank));
+    this.keyPartitions = this.keys.map((key) => partitionOfKey(key, partitions));
+    this.zipf = keyMode === 'zipf' ? zipfCumulative(keyRange, settings.zipfExponent) : undefined;
+  }
+
+  /** The rank in the key range of record `index`'s key; -1 when it has none from the range (none, sequential). */
+  keyIndexOf(index: number): number {
+    if (this.keys.length === 0) return -1;
+    if (this.zipf) return zipfKeyAt(this.zipf, index);
+    return this.settings.keyMode === 'random' ? Math.floor(Math.random() * this.keys.length) : index % this.keys.length;
+  }
 }
 
 /**
@@ -28,18 +56,12 @@ export interface PlacerSettings {
  * own partitions of their topic until that partition's batch leaves, then move to the next (Kafka's sticky partitioner).
  */
 export class RecordPlacer {
-  /** The key range's keys and their partitions, made once (sequential keys are made per record instead). */
-  private readonly keys: Buffer[];
-  private readonly keyPartitions: number[];
-  private readonly zipf: Float64Array | undefined;
+  private readonly picker: KeyPicker;
   /** Each topic's sticky partition, as a turn through ownPartitions. */
   private readonly stickyTurns: number[];
 
   constructor(private readonly accumulator: RecordAccumulator, private readonly settings: PlacerSettings) {
-    const { keyMode, keyRange, partitions } = settings;
-    this.keys = keyMode === 'none' || keyMode === 'sequential' ? [] : Array.from({ length: keyRange }, (_, rank) => poolKey(rank));
-    this.keyPartitions = this.keys.map((key) => partitionOfKey(key, partitions));
-    this.zipf = keyMode === 'zipf' ? zipfCumulative(keyRange, settings.zipfExponent) : undefined;
+    this.picker = new KeyPicker(settings);
     this.stickyTurns = new Array<number>(settings.topicCount).fill(0);
   }
 
@@ -48,11 +70,11 @@ export class RecordPlacer {
     const { topicCount, keyMode, ownPartitions: own } = this.settings;
     const topic = topicCount === 1 ? 0 : index % topicCount;
     if (keyMode === 'sequential') {
-      const key = poolKey(index * this.settings.workers + this.settings.workerId);
+      const key = sequentialKey(index, this.settings.workerId, this.settings.workers);
       return this.accumulator.append(this.destination(topic, partitionOfKey(key, this.settings.partitions)), key, value, index, appendUs);
     }
-    const keyIndex = this.keyIndexOf(index);
-    if (keyIndex >= 0) return this.accumulator.append(this.destination(topic, this.keyPartitions[keyIndex]), this.keys[keyIndex], value, index, appendUs);
+    const keyIndex = this.picker.keyIndexOf(index);
+    if (keyIndex >= 0) return this.accumulator.append(this.destination(topic, this.picker.keyPartitions[keyIndex]), this.picker.keys[keyIndex], value, index, appendUs);
     const turn = this.stickyTurns[topic];
     if (this.accumulator.appendToOpen(this.destination(topic, own[turn % own.length]), null, value, index, appendUs)) return true;
     // A new batch: on the next partition, which stays the sticky one only once the record is in.
@@ -63,11 +85,5 @@ export class RecordPlacer {
 
   private destination(topic: number, partition: number): number {
     return destinationOf(topic, partition, this.settings.partitions);
-  }
-
-  private keyIndexOf(index: number): number {
-    if (this.keys.length === 0) return -1;
-    if (this.zipf) return zipfKeyAt(this.zipf, index);
-    return this.settings.keyMode === 'random' ? Math.floor(Math.random() * this.keys.length) : index % this.keys.length;
   }
 }

@@ -233,7 +233,7 @@ function unescapeDelimiter(text: string): string {
   return text.replace(/\\n/g, '\n').replace(/\\t/g, '\t').replace(/\\r/g, '\r');
 }
 
-function payloadOf(flags: ProduceFlags): PayloadSource {
+export function payloadOf(flags: Pick<ProduceFlags, 'payloadMonotonic' | 'payloadFile' | 'payloadDelimiter' | 'recordSize' | 'schema' | 'serializeOnSend'>): PayloadSource {
   if (flags.payloadMonotonic) return { kind: 'monotonic' };
   if (flags.payloadFile) return { kind: 'file', path: flags.payloadFile, delimiter: unescapeDelimiter(flags.payloadDelimiter) };
   return { kind: 'avro', schemaFile: flags.schema, recordSizeBytes: flags.recordSize, serializeOnSend: flags.serializeOnSend };
@@ -320,7 +320,7 @@ function parseZipfExponent(value: string): number {
 }
 
 /** The headers of every record: the fixed ones (--header k=v) then the generated ones (--headers, --header-size). */
-function headersOf(flags: ProduceFlags, typed: (key: keyof ProduceFlags) => boolean): RecordHeader[] {
+export function headersOf(flags: Pick<ProduceFlags, 'header' | 'headers' | 'headerSize'>, typed: (key: 'headerSize') => boolean): RecordHeader[] {
   if (typed('headerSize') && flags.headers === 0) {
     throw new DataStormError('DS_BAD_OPTIONS', '--header-size sizes the generated headers; there are none', { hint: 'add --headers N' });
   }

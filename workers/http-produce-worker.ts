@@ -1,0 +1,66 @@
+import { performance } from 'node:perf_hooks';
+import type { WorkerSummary } from '../src/engine/worker-protocol.js';
+import { ProxyClient } from '../src/http-ingest/proxy-client.js';
+import { requestContentType, requestPath } from '../src/http-ingest/formats.js';
+import { RequestLoop, RequestMeter, type HttpWorkerTask } from '../src/http-ingest/request-loop.js';
+import { ProduceMeter } from '../src/produce/meter.js';
+import { Pacer } from '../src/produce/pacer.js';
+import { KeyPicker, sequentialKey } from '../src/produce/record-placer.js';
+import { valueViews } from '../src/produce/shared-values.js';
+import { WorkerControl } from './worker-control.js';
+
+const epochMs = () => performance.timeOrigin + performance.now();
+const nowUs = () => performance.now() * 1000;
+
+/**
+ * One worker of an http-produce run: its share of the records posted over its own pool of keep-alive
+ * connections; figures go to the main thread on request, as a produce worker's do (the same protocol).
+ */
+export default async function httpProduceWorker(task: HttpWorkerTask): Promise<WorkerSummary> {
+  const { workerId, spec } = task;
+  const url = new URL(spec.url);
+  const client = new ProxyClient(url.origin, task.connections, spec.timeoutMs, {
+    ...spec.httpHeaders, 'content-type': requestContentType(spec.format, spec.valueEncoding),
+  });
+  const values = valueViews(task.values).map((view) => view.toString('utf8'));
+  // The proxy places records: the picker's partitions (of one) are not used.
+  const picker = new KeyPicker({ keyMode: spec.keys, keyRange: spec.keyRange, zipfExponent: spec.zipfExponent, partitions: 1 });
+  const keys = picker.keys.map((key) => key.toString());
+  const keyOf = (index: number): string | null => {
+    if (spec.keys === 'sequential') return sequentialKey(index, workerId, spec.workers).toString();
+    const rank = picker.keyIndexOf(index);
+    return rank < 0 ? null : keys[rank];
+  };
+  const pacer = new Pacer(task.throughputRps, task.records ?? Infinity);
+  const meter = new ProduceMeter({ warmupRecords: 0, pacer });
+  const requests = new RequestMeter();
+  const control = new WorkerControl(task.port, workerId, () => ({ ...meter.take(), http: requests.take() }));
+  const acknowledged = new BigInt64Array(task.acknowledged);
+  let acknowledgedRecords = 0;
+  await control.ready();
+  const firstSendAtMs = epochMs();
+  const loop = new RequestLoop({
+    spec, path: requestPath(spec.format, url.pathname, spec.topic), total: task.records ?? Infinity, connections: task.connections,
+    pacer, meter, requests, post: (path, body) => client.post(path, body),
+    record: (index) => ({ key: keyOf(index), valueField: values[index % values.length] }),
+    valueBytes: (index) => task.valueBytes[index % task.valueBytes.length],
+    stopping: () => control.stopping, woken: (ms) => control.woken(ms),
+    onAcknowledged: (records) => {
+      acknowledgedRecords += records;
+      Atomics.add(acknowledged, workerId, BigInt(records));
+    },
+    nowUs,
+  });
+  try {
+    await loop.run();
+  } finally {
+    await client.close();
+  }
+  const last = { ...meter.take(), http: requests.take() };
+  control.close();
+  const lastAckAtMs = loop.lastAnswerUs > 0 ? performance.timeOrigin + loop.lastAnswerUs / 1000 : firstSendAtMs;
+  return {
+    workerId, last, wireBytes: loop.bodyBytes, requests: loop.requestsSent, firstSendAtMs, lastAckAtMs, bufferWaitMs: 0, batchLimitEndBytes: 0,
+    acknowledgedPerTopic: [acknowledgedRecords],
+  };
+}
