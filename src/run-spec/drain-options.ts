@@ -5,7 +5,7 @@ import { DataStormError } from '../shared/errors.js';
 import { DISTRIBUTORS, type Distributor } from '../drain/lanes.js';
 import type { LatencyModel } from '../drain/latency-model.js';
 import type { OptionSpec } from './option-spec.js';
-import { parseChoice, parseDurationMs, parseIntegerOption } from './parse.js';
+import { parseBaseUrl, parseChoice, parseDurationMs, parseHttpHeader, parseIntegerOption } from './parse.js';
 
 /**
  * `datastorm drain` (a topic into an HTTP service, go-dmux's way) and `datastorm sink` (the HTTP service to drain
@@ -60,28 +60,6 @@ function parseStatusList(value: string): number[] {
   return value.split(',').map((s) => parseStatus('--non-retriable-status')(s.trim()));
 }
 
-function parseHeader(value: string, previous: unknown): Record<string, string> {
-  const at = value.indexOf(':');
-  const name = at > 0 ? value.slice(0, at).trim() : '';
-  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new InvalidArgumentError(`--header takes name:value, not "${value}"`);
-  if (name.toLowerCase() === 'content-type') throw new InvalidArgumentError('--header cannot set Content-Type: drain sends application/octet-stream, as go-dmux');
-  return { ...(previous as Record<string, string> | undefined), [name]: value.slice(at + 1).trim() };
-}
-
-function parseSinkUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InvalidArgumentError(`--sink takes an http:// or https:// URL, not "${value}"`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError(`--sink takes an http:// or https:// URL, not "${value}"`);
-  if (url.search || url.hash) throw new InvalidArgumentError(`--sink takes a base URL without ?query or #fragment, not "${value}"`);
-  // Reports print the URL: credentials belong in a header, which they mask.
-  if (url.username || url.password) throw new InvalidArgumentError('--sink takes a URL without user:password@ (give credentials as --header "Authorization: ...")');
-  return url.toString().replace(/\/$/, '');
-}
-
 function parseRate(value: string): number {
   const rate = Number(value);
   if (value.trim() === '' || !Number.isFinite(rate) || rate < 0 || rate > 1) throw new InvalidArgumentError(`--error-rate takes a share from 0 to 1, not "${value}"`);
@@ -111,7 +89,7 @@ export const DRAIN_OPTIONS = {
   topic: { flags: '--topic <name>', description: 'the topic to drain', parse: checkTopicName },
   group: { flags: '--group <id>', description: 'consumer group: drain resumes from its committed offsets and commits as records are delivered',
     parse: (v: string) => { if (v.trim() === '') throw new InvalidArgumentError('--group takes a consumer group id, not an empty one'); return v; } },
-  sink: { flags: '--sink <url>', description: 'the HTTP service: each record is sent to {url}/{topic}/{partition}/{key}/{offset}', parse: parseSinkUrl },
+  sink: { flags: '--sink <url>', description: 'the HTTP service: each record is sent to {url}/{topic}/{partition}/{key}/{offset}', parse: parseBaseUrl('--sink') },
   size: { flags: '--size <n>', description: 'lanes (go-dmux\'s dmux.size): calls in flight at once, one per lane', defaultValue: 200,
     parse: parseIntegerOption('--size', 1, 10_000) },
   pendingAcks: { flags: '--pending-acks <n>', description: 'records fetched and not yet committable at most (go-dmux\'s pending_acks): fetching waits beyond it',
@@ -125,7 +103,7 @@ export const DRAIN_OPTIONS = {
   timeout: { flags: '--timeout <time>', description: 'a call without an answer this long fails (and is retried)', defaultValue: 10_000, defaultDescription: '10s',
     parse: (v: string) => parseDurationMs('--timeout', v) },
   method: { flags: '--method <method>', description: 'HTTP method of the calls', defaultValue: 'POST', parse: parseMethod },
-  header: { flags: '--header <name:value>', description: 'a header sent with every call (repeat for more)', parse: parseHeader },
+  header: { flags: '--header <name:value>', description: 'a header sent with every call (repeat for more)', parse: parseHttpHeader('--header', 'drain sends application/octet-stream, as go-dmux') },
   nonRetriableStatus: { flags: '--non-retriable-status <codes>', description: 'statuses that count as done without a 2xx, e.g. 400,404 (not retried)',
     parse: parseStatusList },
   fromBeginning: { flags: '--from-beginning', description: 'a group without committed offsets starts at the log start (default: at the end)', defaultValue: false },

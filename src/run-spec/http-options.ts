@@ -4,7 +4,7 @@ import { checkTopicName } from '../kafka/topic.js';
 import type { ClientSecurity } from '../security/client-security.js';
 import { DataStormError } from '../shared/errors.js';
 import type { OptionSpec } from './option-spec.js';
-import { parseChoice, parseDurationMs, parseIntegerOption, parseSize } from './parse.js';
+import { parseBaseUrl, parseChoice, parseDurationMs, parseHttpHeader, parseIntegerOption, parseSize } from './parse.js';
 import { headersOf, payloadOf, PRODUCE_OPTIONS, type ProduceFlags } from './produce-options.js';
 import type { RecordHeader } from '../produce/record-batch.js';
 import type { KeyMode, PayloadSource } from './run-config.js';
@@ -57,28 +57,6 @@ export interface GatewaySpec {
   security: ClientSecurity;
 }
 
-function parseProxyUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InvalidArgumentError(`--url takes an http:// or https:// URL, not "${value}"`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError(`--url takes an http:// or https:// URL, not "${value}"`);
-  if (url.search || url.hash) throw new InvalidArgumentError(`--url takes a base URL without ?query or #fragment, not "${value}"`);
-  // Reports print the URL: credentials belong in a header, which they mask.
-  if (url.username || url.password) throw new InvalidArgumentError('--url takes a URL without user:password@ (give credentials as --header "Authorization: ...")');
-  return url.toString().replace(/\/$/, '');
-}
-
-function parseHttpHeader(value: string, previous: unknown): Record<string, string> {
-  const at = value.indexOf(':');
-  const name = at > 0 ? value.slice(0, at).trim() : '';
-  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new InvalidArgumentError(`--http-header takes name:value, not "${value}"`);
-  if (name.toLowerCase() === 'content-type') throw new InvalidArgumentError('--http-header cannot set Content-Type: --format and --value-encoding set it');
-  return { ...(previous as Record<string, string> | undefined), [name]: value.slice(at + 1).trim() };
-}
-
 /** produce's own options that mean the same here: the records, their values and keys, the rate and the topic. */
 const SHARED_WITH_PRODUCE = [
   'topic', 'numRecords', 'duration', 'recordSize', 'payloadFile', 'payloadDelimiter', 'schema', 'throughput', 'partitions', 'replication',
@@ -87,7 +65,7 @@ const SHARED_WITH_PRODUCE = [
 
 export const HTTP_PRODUCE_OPTIONS: Record<string, OptionSpec> = {
   url: { flags: '--url <url>', description: 'the proxy\'s base URL: records go to {url}/topics/{topic} (bridge, rest-v2), {url}/topics/{topic}/records (rest-v3: a URL ending in /v3/clusters/{cluster_id}) or {url}/orders/batch (orders)',
-    parse: parseProxyUrl },
+    parse: parseBaseUrl('--url') },
   format: { flags: '--format <format>', description: 'the request shape: bridge (Strimzi Kafka Bridge), rest-v2 or rest-v3 (Confluent REST Proxy), or orders (seed 003\'s POST /orders/batch, as datastorm gateway takes it)',
     defaultValue: 'bridge', parse: parseChoice('--format', HTTP_FORMATS) },
   valueEncoding: { flags: '--value-encoding <encoding>', description: 'json: each value goes as JSON (an Avro value as its JSON form, a text value as a JSON string; Kafka stores the JSON); binary: its bytes go base64 (application/vnd.kafka.binary.v2+json) and Kafka stores them as they are',
@@ -100,7 +78,7 @@ export const HTTP_PRODUCE_OPTIONS: Record<string, OptionSpec> = {
     parse: parseIntegerOption('--workers', 1, 64) },
   timeout: { flags: '--timeout <time>', description: 'a request without its whole answer this long fails (its records count as failed, not acknowledged)', defaultValue: 60_000,
     defaultDescription: '60s', parse: (v: string) => parseDurationMs('--timeout', v) },
-  httpHeader: { flags: '--http-header <name:value>', description: 'an HTTP header sent with every request, e.g. "Authorization: Bearer ..." (repeat for more; values never printed)', parse: parseHttpHeader },
+  httpHeader: { flags: '--http-header <name:value>', description: 'an HTTP header sent with every request, e.g. "Authorization: Bearer ..." (repeat for more; values never printed)', parse: parseHttpHeader('--http-header', '--format and --value-encoding set it') },
   ...Object.fromEntries(SHARED_WITH_PRODUCE.map((key) => [key, PRODUCE_OPTIONS[key]])),
   chart: { flags: '--chart <file.svg>', description: 'with several --records-per-request: write the chart of records/s per request size, seed 003\'s figures beside (SVG)' },
   json: { flags: '--json', description: 'print the whole result as JSON on stdout (the report goes to stderr); with several --records-per-request, an array of them', defaultValue: false },

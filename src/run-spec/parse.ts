@@ -57,3 +57,30 @@ export function parseStartAt(flag: string, value: string, nowMs = Date.now()): n
   if (atMs <= nowMs) throw new InvalidArgumentError(`${flag} ${value} has already passed (now is ${new Date(nowMs).toISOString()})`);
   return atMs;
 }
+
+/** A commander argParser for an http(s) base URL; no credentials in it: reports print it (they go in a header, which reports mask). */
+export function parseBaseUrl(flag: string) {
+  return (value: string): string => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new InvalidArgumentError(`${flag} takes an http:// or https:// URL, not "${value}"`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError(`${flag} takes an http:// or https:// URL, not "${value}"`);
+    if (url.search || url.hash) throw new InvalidArgumentError(`${flag} takes a base URL without ?query or #fragment, not "${value}"`);
+    if (url.username || url.password) throw new InvalidArgumentError(`${flag} takes a URL without user:password@ (give credentials as an Authorization header)`);
+    return url.toString().replace(/\/$/, '');
+  };
+}
+
+/** A repeatable commander option of HTTP headers, `name: value`; Content-Type is the command's own (`sends` says which). */
+export function parseHttpHeader(flag: string, sends: string) {
+  return (value: string, previous: unknown): Record<string, string> => {
+    const at = value.indexOf(':');
+    const name = at > 0 ? value.slice(0, at).trim() : '';
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new InvalidArgumentError(`${flag} takes name:value, not "${value}"`);
+    if (name.toLowerCase() === 'content-type') throw new InvalidArgumentError(`${flag} cannot set Content-Type: ${sends}`);
+    return { ...(previous as Record<string, string> | undefined), [name]: value.slice(at + 1).trim() };
+  };
+}
