@@ -9,7 +9,7 @@ import { startSink } from '../drain/sink-server.js';
 import {
   DRAIN_OPTIONS, SINK_OPTIONS, toDrainSpec, toSinkSpec, type DrainFlags, type SinkFlags,
 } from '../run-spec/drain-options.js';
-import { commanderOption, type OptionSpec } from '../run-spec/option-spec.js';
+import { addOptionTable } from '../run-spec/option-spec.js';
 import { DataStormError, INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
 import { addConnectionOptions, connectionOf, type ConnectionFlags } from './consume-command.js';
 import { interruptible } from './interrupt.js';
@@ -20,10 +20,6 @@ import { ProgressLine } from './progress-line.js';
 
 const stderr = (line: string) => process.stderr.write(`${line}\n`);
 const stdout = (line: string) => process.stdout.write(`${line}\n`);
-function addTable(command: Command, table: Record<string, OptionSpec>, required: string[]): Command {
-  for (const [key, spec] of Object.entries(table)) command.addOption(commanderOption(spec, { required: required.includes(key) }));
-  return command;
-}
 
 export function drainCommand(): Command {
   const command = new Command('drain')
@@ -43,7 +39,7 @@ Examples:
   datastorm sink --port 28080 --latency 20ms
   datastorm drain --topic orders --group orders-http --sink http://127.0.0.1:28080 --size 200 --from-beginning
   datastorm drain --topic orders --group orders-serial --sink http://127.0.0.1:28080 --mode serial --from-beginning`);
-  addTable(command, DRAIN_OPTIONS, ['topic', 'group', 'sink']);
+  addOptionTable(command, DRAIN_OPTIONS, ['topic', 'group', 'sink']);
   addConnectionOptions(command);
   command.action(async (flags: DrainFlags & ConnectionFlags) => {
     const spec = toDrainSpec(flags, connectionOf(flags), (key) => command.getOptionValueSource(key) === 'cli');
@@ -86,7 +82,7 @@ Runs until Ctrl-C or SIGTERM, then prints the counts (as JSON with --json).
 
 Example:
   datastorm sink --port 28080 --latency 500ms --max-concurrency 200 --error-rate 0.01`);
-  addTable(command, SINK_OPTIONS, []);
+  addOptionTable(command, SINK_OPTIONS, []);
   command.option('--json', 'print the counts as JSON on stdout when stopped', false);
   command.action(async (flags: SinkFlags & { json: boolean }) => {
     const spec = toSinkSpec(flags, (key) => command.getOptionValueSource(key) === 'cli');

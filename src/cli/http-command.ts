@@ -11,7 +11,7 @@ import { formatErrorsLine, formatIntendedLatencyLine, formatProduceProgress, for
 import {
   GATEWAY_OPTIONS, HTTP_PRODUCE_OPTIONS, toGatewaySpec, toHttpProduceSpecs, type GatewayFlags, type HttpProduceFlags,
 } from '../run-spec/http-options.js';
-import { commanderOption, type OptionSpec } from '../run-spec/option-spec.js';
+import { addOptionTable } from '../run-spec/option-spec.js';
 import { INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
 import { addConnectionOptions, connectionOf, type ConnectionFlags } from './consume-command.js';
 import { interruptible } from './interrupt.js';
@@ -23,10 +23,6 @@ import { ProgressLine } from './progress-line.js';
 const stderr = (line: string) => process.stderr.write(`${line}\n`);
 const stdout = (line: string) => process.stdout.write(`${line}\n`);
 
-function addTable(command: Command, table: Record<string, OptionSpec>, required: string[]): Command {
-  for (const [key, spec] of Object.entries(table)) command.addOption(commanderOption(spec, { required: required.includes(key) }));
-  return command;
-}
 
 export function httpProduceCommand(): Command {
   const command = new Command('http-produce')
@@ -48,7 +44,7 @@ Examples:
   datastorm http-produce --url http://127.0.0.1:28080 --topic orders-http --records-per-request 1 --connections 16 --duration 30s --throughput 2000
   datastorm http-produce --url http://127.0.0.1:28080 --format orders --keys round-robin --topic orders --num-records 10000
   datastorm http-produce --url http://127.0.0.1:28080 --topic batching --records-per-request 1,10,100 --duration 30s --chart batching.svg`);
-  addTable(command, HTTP_PRODUCE_OPTIONS, ['url']);
+  addOptionTable(command, HTTP_PRODUCE_OPTIONS, ['url']);
   addConnectionOptions(command);
   command.action(async (flags: HttpProduceFlags & ConnectionFlags) => {
     const specs = toHttpProduceSpecs(flags, connectionOf(flags), (key) => command.getOptionValueSource(key) === 'cli');
@@ -112,7 +108,7 @@ and exits 0.
 
 Example:
   datastorm gateway --port 28080 --bootstrap-server 127.0.0.1:9092 --max-body 1MB --buffer-memory 32MB`);
-  addTable(command, GATEWAY_OPTIONS, []);
+  addOptionTable(command, GATEWAY_OPTIONS, []);
   addConnectionOptions(command);
   command.option('--json', 'print the counts as JSON on stdout when stopped', false);
   command.action(async (flags: GatewayFlags & ConnectionFlags & { json: boolean }) => {

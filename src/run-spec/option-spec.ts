@@ -1,4 +1,4 @@
-import { Option } from 'commander';
+import { Option, type Command } from 'commander';
 import { DataStormError } from '../shared/errors.js';
 
 /** One option of a command, defined once: flag, help, default and parser. */
@@ -44,4 +44,10 @@ export function conflictingOptions(flag: string, flagValue: string, key: string,
   return new DataStormError('DS_CONFLICTING_OPTIONS', `${flag} ${flagValue} and ${key}=${value} disagree`, {
     hint: 'give the setting once, as a flag or as a property',
   });
+}
+
+/** Adds a table's options to a command, those named in `required` mandatory. */
+export function addOptionTable(command: Command, table: Record<string, OptionSpec>, required: string[] = []): Command {
+  for (const [key, spec] of Object.entries(table)) command.addOption(commanderOption(spec, { required: required.includes(key) }));
+  return command;
 }
