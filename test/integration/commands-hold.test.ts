@@ -6,7 +6,8 @@ import { createKafka } from '../../src/kafka/kafka-client.js';
 import { topicEndOffsetTotal } from '../../src/kafka/topic.js';
 import type { ReplayResult } from '../../src/consume/replay.js';
 import { DRIVER_NAMES } from '../../src/drivers/producer-driver.js';
-import { eventually, groupCommittedTotal, runCli, startCli, uniqueTopic, until } from '../helpers.js';
+import { spawn } from 'node:child_process';
+import { CLI, eventually, groupCommittedTotal, runCli, startCli, uniqueTopic, until } from '../helpers.js';
 
 /**
  * Every command through the product's own path (the CLI and its worker threads): compressed topics read back
@@ -93,4 +94,18 @@ describe('Ctrl-C', () => {
     expect(e2e.output.stderr).toMatch(/PARTIAL RUN: stopped by Ctrl-C after \d+\.\d s with \d+ of 60000 records produced/);
     expect(await groupCommittedTotal(admin, group, topic, result.producer.records)).toBe(result.producer.records);
   }, 240_000);
+});
+
+describe('output to a reader that stops early', () => {
+  it('ends quietly when the pipe closes (datastorm produce --help | head -1), never in a stack trace', async () => {
+    const child = spawn(process.execPath, [CLI, 'produce', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+    // The reader takes the first chunk and closes its end, as head does.
+    await new Promise((resolve) => child.stdout.once('data', resolve));
+    child.stdout.destroy();
+    const code = await new Promise((resolve) => child.once('close', resolve));
+    expect(stderr).not.toMatch(/EPIPE|\n\s+at /);
+    expect(code).toBe(0);
+  });
 });
