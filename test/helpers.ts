@@ -1,5 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Admin, CompressionTypes, ITopicConfig, KafkaMessage, Message, Producer } from 'kafkajs';
 import { DataStormError } from '../src/shared/errors.js';
@@ -8,12 +11,32 @@ import { topicEndOffsetTotal } from '../src/kafka/topic.js';
 import { partitionOfKey } from '../src/kafka/partitioner.js';
 import { zipfShares } from '../src/produce/key-distribution.js';
 import { KEY_POOL_SIZE, poolKey } from '../src/produce/record-placer.js';
+import { clusterDown, clusterUp, type ClusterState } from '../src/cluster/launcher.js';
+import { DEFAULT_KAFKA_VERSION, type ClusterLayout } from '../src/cluster/settings.js';
 
 export const CLI = fileURLToPath(new URL('../bin/datastorm.js', import.meta.url));
 
 /** A topic name no other test (or earlier run) uses. */
 export function uniqueTopic(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * A test file's own cluster folder: named for the file, not a fresh temporary one, so that the next run finds
+ * what an interrupted run (npm test killed before afterAll) left there.
+ */
+export const ownClusterDir = (name: string): string => join(tmpdir(), `datastorm-test-${name}`);
+
+/** Starts a test file's own cluster afresh in its folder, first stopping one an interrupted run left running on its ports. */
+export async function startOwnCluster(dir: string, layout: ClusterLayout): Promise<ClusterState> {
+  await clusterDown(dir, 5000);
+  return clusterUp({ layout, kafkaVersion: DEFAULT_KAFKA_VERSION, dir });
+}
+
+/** Stops a test file's own cluster and removes its folder (its brokers' data is gigabytes after a load run). */
+export async function stopOwnCluster(dir: string): Promise<void> {
+  await clusterDown(dir, 5000);
+  rmSync(dir, { recursive: true, force: true });
 }
 
 /** Runs the built CLI as a user would and returns its exit code and both streams. */

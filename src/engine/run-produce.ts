@@ -7,7 +7,7 @@ import { faultReport, type FaultEvent } from '../faults/fault-plan.js';
 import { checkFaultTarget } from '../faults/fault-target.js';
 import { runFaults } from '../faults/run-faults.js';
 import type { RunConfig } from '../run-spec/run-config.js';
-import { DataStormError } from '../shared/errors.js';
+import { accountingUnchecked, RunFailedError } from '../shared/errors.js';
 import { encodeHistogram, summarizeLatency, type Histogram } from '../report/histograms.js';
 import { createKafka, describeBrokers } from '../kafka/kafka-client.js';
 import { publicSecurity } from '../security/client-security.js';
@@ -22,7 +22,7 @@ import {
 import { planBatchBuffers, type BatchBufferPlan } from '../produce/batch-buffers.js';
 import { shareValues, type SharedValues } from '../produce/shared-values.js';
 import type { TransactionCounts } from '../produce/transaction-cycle.js';
-import { prepareTopic, settledEndOffsetTotal, topicEndOffsetTotal } from '../kafka/topic.js';
+import { prepareTopic, readOrWhyNot, settledEndOffsetTotal, topicEndOffsetTotal } from '../kafka/topic.js';
 import { ProducePool, threadsFor, type WorkerTask } from './produce-pool.js';
 import { partitionsOfWorker, splitExactly } from './split.js';
 import type { WorkerSummary } from './worker-protocol.js';
@@ -119,16 +119,14 @@ export async function runProduce(
     const offsetsBefore = await topicEndOffsetTotal(admin, config.topic);
     pool = new ProducePool(config.workers, threads, workerTasks(effective, prepared, buffers, cluster.bootstrap));
     const measured = await measure(pool, config, hooks, log);
-    // A cluster gone by the end (stopped by someone else) leaves the offsets unread: the report still comes.
-    let unread: string | undefined;
-    const offsetsAfter = await settledEndOffsetTotal(admin, config.topic, offsetsBefore + pool.total.records)
-      .catch((error: Error) => { unread = error.message; return Number.NaN; });
+    const expected = offsetsBefore + pool.total.records;
+    const after = await readOrWhyNot(() => settledEndOffsetTotal(admin, config.topic, expected), Number.NaN);
     const result = resultOf(header, pool, measured, {
-      startedAt, cpu: process.cpuUsage(cpuBefore), offsetsBefore, offsetsAfter, uncheckedBecause: unread,
+      startedAt, cpu: process.cpuUsage(cpuBefore), offsetsBefore, offsetsAfter: after.value, uncheckedBecause: after.unreadBecause,
       partial: Boolean(hooks.signal?.aborted) || pool.fatal !== undefined,
     });
     if (pool.fatal) throw new RunFailedError(pool.fatal.code, pool.fatal.message, result);
-    if (unread !== undefined) throw new RunFailedError('DS_ACCOUNTING_UNCHECKED', `the topic's offsets could not be read after the run: ${unread}`, result);
+    if (after.unreadBecause !== undefined) throw accountingUnchecked(`${config.topic}'s offsets`, after.unreadBecause, result);
     return result;
   } finally {
     await pool?.destroy();
@@ -267,16 +265,6 @@ function resultOf(header: RunHeader, pool: ProducePool, measured: Measured, run:
     faults: measured.faultEvents ? faultReport(measured.faultEvents, pool.acksPerSlot, 'acknowledged') : undefined,
     partial: run.partial,
   };
-}
-
-/** A run that ended on a fatal error, carrying the partial result of what was done before it. */
-export class RunFailedError extends DataStormError {
-  readonly result: ProduceResult;
-
-  constructor(code: string, message: string, result: ProduceResult) {
-    super(code, message);
-    this.result = result;
-  }
 }
 
 function packageVersion(): string {

@@ -2,6 +2,7 @@ import type { LatencySummaryUs } from './histograms.js';
 import type { RunConfig } from '../run-spec/run-config.js';
 import { failedRecords, type IntervalResult, type ProduceResult, type RunHeader, type Throughput, type ValueSizes } from '../produce/result.js';
 import { createTable } from './table.js';
+import { formatUncheckedAccounting } from './unchecked-accounting.js';
 import { formatSecurity } from '../security/client-security.js';
 
 /**
@@ -44,7 +45,7 @@ export function formatAccountingLine(result: ProduceResult): string {
       'processes\' records (--shared-topic: checked when the results are merged)';
   }
   if (result.accounting.uncheckedBecause !== undefined) {
-    return `accounting: NOT CHECKED: ${acknowledgedRecords} records acknowledged; ${result.config.topic}'s offsets could not be read after the run (${result.accounting.uncheckedBecause})`;
+    return formatUncheckedAccounting(`${acknowledgedRecords} records acknowledged`, `${result.config.topic}'s offsets`, result.accounting.uncheckedBecause);
   }
   const markers = result.accounting.transactionMarkers;
   if (markers !== undefined) {
