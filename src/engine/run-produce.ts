@@ -242,6 +242,7 @@ function resultOf(header: RunHeader, pool: ProducePool, measured: Measured, run:
       payloadBytes: perWorker[s.workerId].payloadBytes,
       wireBytes: s.wireBytes,
       requests: s.requests,
+      failedRequests: s.failedRequests,
       errors: failedRecords(perWorker[s.workerId].errors),
       bufferWaitMs: s.bufferWaitMs,
       batchLimitEndBytes: s.batchLimitEndBytes,
