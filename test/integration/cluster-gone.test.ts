@@ -26,7 +26,7 @@ beforeEach(async () => {
 }, 180_000);
 afterAll(async () => {
   sink?.kill('SIGTERM');
-  await stopOwnCluster(dir);
+  await stopOwnCluster(dir, cluster);
 });
 
 /** A topic of `records` records, written by the product's own produce. */
