@@ -1,5 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Admin, CompressionTypes, ITopicConfig, KafkaMessage, Message, Producer } from 'kafkajs';
 import { DataStormError } from '../src/shared/errors.js';
@@ -8,12 +11,56 @@ import { topicEndOffsetTotal } from '../src/kafka/topic.js';
 import { partitionOfKey } from '../src/kafka/partitioner.js';
 import { zipfShares } from '../src/produce/key-distribution.js';
 import { DEFAULT_KEY_RANGE, poolKey } from '../src/produce/record-placer.js';
+import { clusterDown, clusterUp, readClusterState, type ClusterState } from '../src/cluster/launcher.js';
+import { DEFAULT_KAFKA_VERSION, type ClusterLayout } from '../src/cluster/settings.js';
 
 export const CLI = fileURLToPath(new URL('../bin/datastorm.js', import.meta.url));
 
 /** A topic name no other test (or earlier run) uses. */
 export function uniqueTopic(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * A test file's own cluster folder: named for the file, not a fresh temporary one, so that the next run finds
+ * what an interrupted run (npm test killed before afterAll) left there.
+ */
+export const ownClusterDir = (name: string): string => join(tmpdir(), `datastorm-test-${name}`);
+
+/**
+ * Starts a test file's own cluster afresh in its folder, first stopping one an interrupted run left running on its
+ * ports. Until stopOwnCluster, an interruption stops it too: Ctrl-C (SIGINT to every process of the run) or SIGTERM
+ * (once a CLI the test waits for synchronously has returned: the handler runs on the event loop).
+ */
+export async function startOwnCluster(dir: string, layout: ClusterLayout): Promise<ClusterState> {
+  forgetInterrupt(dir);
+  await clusterDown(dir, 5000);
+  const cluster = await clusterUp({ layout, kafkaVersion: DEFAULT_KAFKA_VERSION, dir });
+  const onInterrupt = () => { void stopOwnCluster(dir, cluster).finally(() => process.exit(130)); };
+  interruptHandlers.set(dir, onInterrupt);
+  for (const event of INTERRUPTIONS) process.once(event, onInterrupt);
+  return cluster;
+}
+
+const INTERRUPTIONS = ['SIGINT', 'SIGTERM'] as const;
+const interruptHandlers = new Map<string, () => void>();
+
+function forgetInterrupt(dir: string): void {
+  const onInterrupt = interruptHandlers.get(dir);
+  if (onInterrupt) for (const event of INTERRUPTIONS) process.off(event, onInterrupt);
+  interruptHandlers.delete(dir);
+}
+
+/**
+ * Stops the cluster a test file started and removes its folder (its brokers' data is gigabytes after a load run).
+ * A cluster of another id there is a later run's (it reclaimed the folder while this run's process lingered): left alone.
+ */
+export async function stopOwnCluster(dir: string, started: ClusterState | undefined): Promise<void> {
+  forgetInterrupt(dir);
+  const state = readClusterState(dir);
+  if (state !== undefined && state.clusterId !== started?.clusterId) return;
+  await clusterDown(dir, 5000);
+  rmSync(dir, { recursive: true, force: true });
 }
 
 /** Runs the built CLI as a user would and returns its exit code and both streams. */

@@ -60,7 +60,7 @@ export default async function httpProduceWorker(task: HttpWorkerTask): Promise<W
   control.close();
   const lastAckAtMs = loop.lastAnswerUs > 0 ? performance.timeOrigin + loop.lastAnswerUs / 1000 : firstSendAtMs;
   return {
-    workerId, last, wireBytes: loop.bodyBytes, requests: loop.requestsSent, firstSendAtMs, lastAckAtMs, bufferWaitMs: 0, batchLimitEndBytes: 0,
+    workerId, last, wireBytes: loop.bodyBytes, requests: loop.requestsSent, failedRequests: loop.requestsFailed, firstSendAtMs, lastAckAtMs, bufferWaitMs: 0, batchLimitEndBytes: 0,
     acknowledgedPerTopic: [acknowledgedRecords],
   };
 }

@@ -102,7 +102,7 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
   const last = meter.take();
   control.close();
   return {
-    workerId, last, wireBytes: driver.wireBytes(), requests: sender.requests, firstSendAtMs, lastAckAtMs,
+    workerId, last, wireBytes: driver.wireBytes(), requests: sender.requests, failedRequests: sender.failedRequests, firstSendAtMs, lastAckAtMs,
     firstSteadyAtMs: loop.firstSteadyAtMs, bufferWaitMs: loop.bufferWaitUs / 1000, transactions: cycle?.counts,
     batchLimitEndBytes: limitControl.limitBytes, acknowledgedPerTopic,
   };

@@ -1,9 +1,8 @@
 import type { RunCluster } from '../cluster/bootstrap.js';
-import { RunFailedError } from '../engine/run-produce.js';
 import { failedRecords, type IntervalResult, type ProduceResult } from '../produce/result.js';
 import { formatAccountingLine, formatErrorsLine } from '../report/produce-report.js';
 import type { RunConfig } from '../run-spec/run-config.js';
-import { DataStormError } from '../shared/errors.js';
+import { DataStormError, RunFailedError } from '../shared/errors.js';
 import { formatCommand } from './report-document.js';
 
 /**
@@ -60,7 +59,8 @@ export function decodePointMessage(message: unknown): PointMessage {
 
 /** An error as a failure to send: a DataStormError as it is, a RunFailedError with its partial result, anything else by its first line. */
 export function failureOf(error: unknown, result?: ProduceResult): PointFailure {
-  const partial = error instanceof RunFailedError ? error.result : result;
+  // A point's process runs produce only: what a failed run carries is a ProduceResult.
+  const partial = error instanceof RunFailedError ? error.result as ProduceResult : result;
   const known = error instanceof DataStormError
     ? { code: error.code, message: error.message, ...(error.hint === undefined ? {} : { hint: error.hint }) }
     : { code: 'DS_UNEXPECTED', message: (error instanceof Error ? error.message : String(error)).split('\n')[0] };

@@ -5,7 +5,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { runConsume, wholeNamePattern, type ConsumeConfig } from '../consume/consume.js';
 import { formatFaultLines, parseFaultPlan, type FaultStep } from '../faults/fault-plan.js';
 import {
-  DETAILED_HEADER, formatConsumeAccounting, formatConsumersTable, formatDriverNote, formatConsumePartialLine, formatIdleConsumersNote, formatIntervalLine, formatProgress,
+  DETAILED_HEADER, formatConsumeAccounting, formatConsumersTable, formatFailedConsumers, formatDriverNote, formatConsumePartialLine, formatIdleConsumersNote, formatIntervalLine, formatProgress,
   formatSummaryLine, formatTimeoutWarning, SUMMARY_HEADER,
 } from '../consume/consume-report.js';
 import { formatAccountingLine, formatEndToEndPartialLine, formatLatencyLine, formatProducerLine, LATENCY_NOTE } from '../consume/e2e-report.js';
@@ -14,10 +14,11 @@ import { parseCodec } from '../kafka/codecs.js';
 import type { CodecName } from '../run-spec/run-config.js';
 import { DataStormError, INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
 import { interruptible } from './interrupt.js';
+import { resultOrFailure } from './run-outcome.js';
 import { writablePath } from './output-path.js';
 import { ProgressLine } from './progress-line.js';
 import { runLag, type LagConfig } from '../consume/lag.js';
-import { formatLagHeader, formatLagRow, formatLagSummary, LAG_TABLE_HEAD, lagChart, lagTableRows, partitionsKey } from '../consume/lag-report.js';
+import { formatLagHeader, formatLagRow, formatLagSummary, formatLagUnread, LAG_TABLE_HEAD, lagChart, lagTableRows, partitionsKey } from '../consume/lag-report.js';
 import { runReplayCheck, type ReplayConfig } from '../consume/replay.js';
 import { formatDiff, formatPassLine, formatVerdict } from '../consume/replay-report.js';
 import { readClientProperties } from '../security/client-properties.js';
@@ -216,8 +217,8 @@ Examples:
     // Kafka's lines own stdout, unless the JSON does.
     const out = flags.json ? stderr : stdout;
     const progress = new ProgressLine();
-    const { value: result, interrupted } = await interruptible('committing what was counted and printing the partial report', (signal) =>
-      runConsume(config, {
+    const { value: { result, failure }, interrupted } = await interruptible('committing what was counted and printing the partial report', (signal) =>
+      resultOrFailure(runConsume(config, {
         signal,
         onStart: (partitions) => {
           const note = formatIdleConsumersNote(config.workers, partitions);
@@ -227,15 +228,17 @@ Examples:
         onInterval: (interval) => { if (config.showDetailedStats) progress.print(formatIntervalLine(interval, flags.dateFormat), out); },
         onProgress: (records, elapsedMs) => progress.show(formatProgress(records, config.numRecords, elapsedMs)),
         onFault: (line) => progress.print(line, stderr),
-      }));
+      })));
     progress.clear();
     if (result.timedOut) out(formatTimeoutWarning(config.timeoutMs));
     if (!config.showDetailedStats) out(formatSummaryLine(result.totals, flags.dateFormat));
     if (config.workers > 1 || flags.printMetrics) stderr(formatConsumersTable(result.workers, result.totals.durationMs));
+    if (result.failedConsumers) stderr(formatFailedConsumers(result.failedConsumers, config.workers));
     stderr(formatConsumeAccounting(result.accounting, config.group));
     if (result.faults) for (const line of formatFaultLines(result.faults)) stderr(line);
     if (result.partial) stderr(formatConsumePartialLine(result.totals.records, config.numRecords, config.group));
     if (flags.json) printJson(result);
+    if (failure) throw failure;
     if (!result.accounting.match) {
       throw new DataStormError('DS_ACCOUNTING_MISMATCH', 'the records counted and the group\'s committed offsets disagree (see the accounting line)');
     }
@@ -279,15 +282,17 @@ Example:
       fetchSizeBytes: flags.fetchSize, partitions: flags.partitions, replication: flags.replication, drainTimeoutMs: flags.timeout,
       faults: flags.fault ?? [],
     };
-    const { value: result, interrupted } = await interruptible('reading, committing and accounting what was acknowledged, then the partial report',
-      (signal) => runEndToEnd(config, { log: stderr, signal }));
+    const { value: { result, failure }, interrupted } = await interruptible('reading, committing and accounting what was acknowledged, then the partial report',
+      (signal) => resultOrFailure(runEndToEnd(config, { log: stderr, signal })));
     if (result.partial) stderr(formatEndToEndPartialLine(result));
     (flags.json ? stderr : stdout)(formatLatencyLine(result.latency));
     stderr(LATENCY_NOTE);
     stderr(formatProducerLine(result));
+    if (result.failedConsumers) stderr(formatFailedConsumers(result.failedConsumers, config.workers));
     stderr(formatAccountingLine(result));
     if (result.faults) for (const line of formatFaultLines(result.faults)) stderr(line);
     if (flags.json) printJson(result);
+    if (failure) throw failure;
     if (result.producer.failedRecords > 0) {
       throw new DataStormError('DS_RECORDS_FAILED', `${result.producer.failedRecords} records failed to send: ${result.producer.firstError}`);
     }
@@ -345,7 +350,12 @@ Example:
       stderr(`chart of total lag written to ${chartFile}`);
     }
     (flags.json ? stderr : stdout)(formatLagSummary(result.summary));
+    const unread = formatLagUnread(result);
+    if (unread) stderr(unread);
     if (flags.json) printJson({ ...result, chartFile });
+    if (result.unreadBecause !== undefined) {
+      throw new DataStormError('DS_ACCOUNTING_UNCHECKED', `group ${config.group}'s offsets could not be read after ${result.samples.length} samples: ${result.unreadBecause}`);
+    }
     if (interrupted) process.exitCode = INTERRUPTED_EXIT_CODE;
   });
   return command;

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { lagChart, formatLagSummary } from '../consume/lag-report.js';
+import { lagChart, formatLagSummary, formatLagUnread } from '../consume/lag-report.js';
 import { runDrain } from '../drain/drain.js';
 import {
   formatDrainAccounting, formatDrainHeader, formatDrainProgress, formatDrainSummary, formatSinkListening, formatSinkStats,
@@ -13,6 +13,7 @@ import { addOptionTable } from '../run-spec/option-spec.js';
 import { DataStormError, INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
 import { addConnectionOptions, connectionOf, type ConnectionFlags } from './consume-command.js';
 import { interruptible } from './interrupt.js';
+import { resultOrFailure } from './run-outcome.js';
 import { writablePath } from './output-path.js';
 import { ProgressLine } from './progress-line.js';
 
@@ -45,22 +46,25 @@ Examples:
     const spec = toDrainSpec(flags, connectionOf(flags), (key) => command.getOptionValueSource(key) === 'cli');
     const chartFile = flags.chart === undefined ? undefined : writablePath(flags.chart, '--chart', 'file');
     const progress = new ProgressLine();
-    const { value: result, interrupted } = await interruptible('stopping the calls, committing what the sink acknowledged and printing the partial report',
-      (signal) => runDrain(spec, {
+    const { value: { result, failure }, interrupted } = await interruptible('stopping the calls, committing what the sink acknowledged and printing the partial report',
+      (signal) => resultOrFailure(runDrain(spec, {
         signal,
         onStart: (start) => stderr(formatDrainHeader(spec, start)),
         onProgress: (p) => progress.show(formatDrainProgress(p)),
-      }));
+      })));
     progress.clear();
     const out = flags.json ? stderr : stdout;
     for (const line of formatDrainSummary(result)) out(line);
     stderr(formatLagSummary(result.lag.summary));
+    const lagUnread = formatLagUnread(result.lag);
+    if (lagUnread) stderr(lagUnread);
     stderr(formatDrainAccounting(result.accounting, spec.group));
     if (chartFile) {
       writeFileSync(chartFile, lagChart(result.lag));
       stderr(`chart of the group's lag written to ${chartFile}`);
     }
     if (flags.json) stdout(JSON.stringify({ ...result, chartFile }, null, 2)); // bin/datastorm.js waits for it to be written
+    if (failure) throw failure;
     if (!result.accounting.committedMatchesAcknowledged) {
       throw new DataStormError('DS_ACCOUNTING_MISMATCH', 'the group\'s committed offsets and the records the sink acknowledged disagree (see the committed offsets line)');
     }

@@ -2,7 +2,8 @@ import { hostname } from 'node:os';
 import { Command, Option } from 'commander';
 import type { ProduceRun } from '../run-spec/run-config.js';
 import { onCluster } from '../cluster/bootstrap.js';
-import { prepareRun, RunFailedError, runProduce } from '../engine/run-produce.js';
+import { prepareRun, runProduce } from '../engine/run-produce.js';
+import { resultOrFailure } from './run-outcome.js';
 import { DataStormError, formatError, INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
 import { interruptible } from './interrupt.js';
 import { ProgressLine } from './progress-line.js';
@@ -83,22 +84,19 @@ async function runAndReport({ config, bootstrap }: ProduceRun, output: ProduceOu
   const prepared = prepareRun(config);
   const { value: outcome, interrupted } = await onCluster(bootstrap, { startIfNone: true, log }, (cluster) =>
     interruptible('finishing in-flight sends and printing the partial report', (signal) =>
-      runProduce(config, cluster, {
+      resultOrFailure(runProduce(config, cluster, {
         log,
         signal,
         onStart: (header) => stderr(formatRunHeader(header)),
         onInterval: (interval) => progress.print(formatWindowLine(interval), out),
         onProgress: (acknowledged, elapsedMs) => progress.show(formatProduceProgress(acknowledged, elapsedMs, config)),
         onMeasuring,
-      }, prepared).then((result) => ({ result, error: undefined }), (error: unknown) => {
-        if (error instanceof RunFailedError) return { result: error.result, error };
-        throw error;
-      })));
+      }, prepared))));
   progress.clear();
   printProduceReport(outcome.result, output);
-  if (outcome.error) stderr(formatError(outcome.error));
+  if (outcome.failure) stderr(formatError(outcome.failure));
   if (interrupted) return INTERRUPTED_EXIT_CODE;
-  if (outcome.error) return outcome.error.exitCode;
+  if (outcome.failure) return outcome.failure.exitCode;
   const verdict = verdictOf(outcome.result);
   if (verdict) throw verdict;
   return 0;

@@ -1,6 +1,7 @@
 import type { DriverName } from '../drivers/producer-driver.js';
 import { formatJavaFixed, formatKafkaDate, type DatePattern } from '../report/java-format.js';
 import { createTable } from '../report/table.js';
+import { formatUncheckedAccounting } from '../report/unchecked-accounting.js';
 
 /**
  * The figures of a consume run and the lines kafka-consumer-perf-test prints for them (Kafka 4.x,
@@ -135,11 +136,25 @@ export function formatConsumePartialLine(records: number, target: number, group:
 }
 
 export function formatConsumeAccounting(
-  accounting: { countedRecords: number; committedOffsetGrowth: number; transactionMarkers: number; match: boolean }, group: string,
+  accounting: { countedRecords: number; committedOffsetGrowth: number; transactionMarkers: number; match: boolean; uncheckedBecause?: string }, group: string,
 ): string {
   const markers = accounting.transactionMarkers > 0 ? ` (and ${accounting.transactionMarkers} transaction markers passed)` : '';
+  if (accounting.uncheckedBecause !== undefined) {
+    return formatUncheckedAccounting(`${accounting.countedRecords} records counted${markers}`, `group ${group}'s committed offsets`, accounting.uncheckedBecause);
+  }
   return `accounting: ${accounting.countedRecords} records counted${markers}, group ${group}'s committed offsets grew by ` +
     `${accounting.committedOffsetGrowth}: ${accounting.match ? 'match' : 'MISMATCH'}`;
+}
+
+/** Consumers of a run that failed (the cluster gone), and the first one's error. */
+export interface FailedConsumers {
+  count: number;
+  firstError: string;
+}
+
+/** The errors line of a run whose consumers failed: what they counted before is in the figures. */
+export function formatFailedConsumers(failed: FailedConsumers, workers: number): string {
+  return `errors: ${failed.count} of ${workers} consumer(s) failed (${failed.firstError}); the figures are of the records counted before`;
 }
 
 /** Said at the start of a run whose consumers read with another client than the default (kafkajs). */

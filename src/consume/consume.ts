@@ -1,6 +1,7 @@
-import { DataStormError } from '../shared/errors.js';
+import { accountingUnchecked, DataStormError, RunFailedError } from '../shared/errors.js';
+import { readOrWhyNot } from '../kafka/topic.js';
 import type { Admin } from 'kafkajs';
-import { consumeFigures, intervalFigures, type ConsumeFigures, type IntervalFigures } from './consume-report.js';
+import { consumeFigures, intervalFigures, type ConsumeFigures, type FailedConsumers, type IntervalFigures } from './consume-report.js';
 import type { ConsumeCounters } from './consume-counters.js';
 import {
   ensureCommitted, groupStart, requireIdleGroup, startConsumerGroup, topicPartitionCount, type ConsumerGroupRun,
@@ -44,12 +45,14 @@ export interface ConsumeAccounting {
   countedRecords: number;
   /** Records on the topic past the group's start when the run began. */
   availableRecords: number;
-  /** Σ over partitions of (committed offset after the run − first offset the group read). */
+  /** Σ over partitions of (committed offset after the run − first offset the group read); NaN (null in JSON) when uncheckedBecause. */
   committedOffsetGrowth: number;
   /** Transaction markers passed between counted records: offsets, not records (Kafka's consumers skip them too). */
   transactionMarkers: number;
   /** committedOffsetGrowth = countedRecords + transactionMarkers. */
   match: boolean;
+  /** Why the group's committed offsets could not be read after the run (the cluster was gone): nothing was checked. */
+  uncheckedBecause?: string;
 }
 
 export interface ConsumeResult {
@@ -68,6 +71,8 @@ export interface ConsumeResult {
   partial: boolean;
   /** With --fault: when each fault happened, the longest stall, the recovery, records consumed per 100 ms. */
   faults?: FaultReport;
+  /** Consumers that failed (the cluster gone): the figures are of the records they counted before. */
+  failedConsumers?: FailedConsumers;
 }
 
 export interface ConsumeListener {
@@ -186,20 +191,20 @@ export async function runConsume(given: ConsumeConfig, listener: ConsumeListener
       fetchSizeBytes: config.fetchSizeBytes, measureLatency: false, recordLimit: config.numRecords, startOffsets: start.startOffsets,
     });
     const { counters } = group;
-    // A failed consumer sets the stop flag; its error is thrown where finished is awaited below.
-    group.finished.catch(() => undefined);
     const watched = await watchUntilStopped(group, config, listener, submittedMs);
-    const outcomes = await group.finished;
+    const { outcomes, failed } = await group.finished;
     const endMs = counters.limitReachedAtMs() ?? watched.timedOutAtMs ?? watched.interruptedAtMs ?? Date.now();
     const startMs = group.startedAtMs() ?? submittedMs;
     const tracker = watched.tracker ?? new IntervalTracker(counters, startMs, config.reportingIntervalMs);
     for (const interval of tracker.close(endMs, true)) listener.onInterval?.(interval);
 
-    await ensureCommitted(admin, config.group, config.topic, start.startOffsets, counters.highestOffsets());
-    const after = await groupStart(admin, config.group, config.topic, partitions, 'earliest', start.startOffsets);
+    const growth = await readOrWhyNot(async () => {
+      await ensureCommitted(admin, config.group, config.topic, start.startOffsets, counters.highestOffsets());
+      const after = await groupStart(admin, config.group, config.topic, partitions, 'earliest', start.startOffsets);
+      return after.startOffsets.reduce((sum, offset, p) => sum + offset - start.startOffsets[p], 0);
+    }, Number.NaN);
     const records = outcomes.reduce((sum, o) => sum + o.records, 0);
-    const committedOffsetGrowth = after.startOffsets.reduce((sum, offset, p) => sum + offset - start.startOffsets[p], 0);
-    return {
+    const result: ConsumeResult = {
       schemaVersion: 1,
       command: 'consume',
       startedAt,
@@ -216,15 +221,20 @@ export async function runConsume(given: ConsumeConfig, listener: ConsumeListener
       accounting: {
         countedRecords: records,
         availableRecords: start.endOffsets.reduce((sum, end, p) => sum + end - start.startOffsets[p], 0),
-        committedOffsetGrowth,
+        committedOffsetGrowth: growth.value,
         transactionMarkers: counters.totalMarkers(),
-        match: committedOffsetGrowth === records + counters.totalMarkers(),
+        match: growth.value === records + counters.totalMarkers(),
+        ...(growth.unreadBecause !== undefined ? { uncheckedBecause: growth.unreadBecause } : {}),
       },
       timedOut: watched.timedOutAtMs !== undefined,
       partial: watched.interruptedAtMs !== undefined,
       faults: watched.faultEvents ? faultReport(watched.faultEvents, watched.consumedPerSlot, 'consumed') : undefined,
+      ...(failed ? { failedConsumers: { count: failed.consumers, firstError: failed.error.message } } : {}),
     };
+    if (growth.unreadBecause !== undefined) throw accountingUnchecked(`group ${config.group}'s committed offsets`, growth.unreadBecause, result);
+    if (failed) throw new RunFailedError(failed.error.code, failed.error.message, result);
+    return result;
   } finally {
-    await admin.disconnect();
+    await admin.disconnect().catch(() => undefined);
   }
 }

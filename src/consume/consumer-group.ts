@@ -44,8 +44,14 @@ export interface ConsumerGroupRun {
   /** Resolves once the broker describes the group as Stable with every consumer holding the partitions it reports. */
   balanced(admin: Admin, timeoutMs: number): Promise<void>;
   stop(): void;
-  /** Every consumer's outcome once all have left the group; rejects with the first failure. */
-  readonly finished: Promise<WorkerOutcome[]>;
+  /** Every consumer's outcome once all have left the group, with how many failed and the first failure. */
+  readonly finished: Promise<GroupOutcome>;
+}
+
+export interface GroupOutcome {
+  /** Per consumer; a failed one's from the shared counters (what it counted before it failed), without latencies. */
+  outcomes: WorkerOutcome[];
+  failed?: { consumers: number; error: DataStormError };
 }
 
 const POLL_MS = 100;
@@ -100,16 +106,24 @@ export function startConsumerGroup(options: GroupRunOptions): ConsumerGroupRun {
       throw error;
     });
   });
-  const finished = Promise.allSettled(tasks).then(async (settled) => {
+  // A consumer that fails (the cluster gone) does not lose the run's figures: its counts are in the shared counters.
+  const finished = Promise.allSettled(tasks).then(async (settled): Promise<GroupOutcome> => {
     await pool.destroy();
-    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failed) {
-      const cause = failed.reason as Error;
-      throw new DataStormError('DS_CONSUMER_FAILED', `a consumer of group ${options.group} failed: ${cause.message}`, {
-        hint: 'check that the topic exists and the cluster is up (`datastorm cluster status`)', cause,
-      });
-    }
-    return settled.map((s) => (s as PromiseFulfilledResult<WorkerOutcome>).value);
+    const outcomes = settled.map((s, workerId) => (s.status === 'fulfilled' ? s.value : {
+      workerId, records: counters.records(workerId), payloadBytes: counters.payloadBytes(workerId), rebalanceMs: counters.rebalanceMs(workerId),
+    }));
+    const rejected = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (rejected.length === 0) return { outcomes };
+    const cause = rejected[0].reason as Error;
+    return {
+      outcomes,
+      failed: {
+        consumers: rejected.length,
+        error: new DataStormError('DS_CONSUMER_FAILED', `a consumer of group ${options.group} failed: ${cause.message}`, {
+          hint: 'check that the topic exists and the cluster is up (`datastorm cluster status`)', cause,
+        }),
+      },
+    };
   });
 
   const isBalanced = async (admin: Admin): Promise<boolean> => {

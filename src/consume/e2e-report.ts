@@ -1,5 +1,6 @@
 import type { LatencySummaryUs } from '../report/histograms.js';
 import type { EndToEndResult } from './end-to-end.js';
+import { formatUncheckedAccounting } from '../report/unchecked-accounting.js';
 
 /** What `datastorm e2e` prints, in the style of kafka-producer-perf-test's summary line. */
 
@@ -24,6 +25,9 @@ export function formatProducerLine(result: EndToEndResult): string {
 
 export function formatAccountingLine(result: EndToEndResult): string {
   const a = result.accounting;
+  if (a.uncheckedBecause !== undefined) {
+    return formatUncheckedAccounting(`${a.producedRecords} acknowledged, ${a.consumedRecords} consumed`, `${result.config.topic}'s end offsets`, a.uncheckedBecause);
+  }
   return `accounting: ${a.producedRecords} acknowledged, ${a.consumedRecords} consumed, topic end offsets grew by ` +
     `${a.brokerOffsetGrowth}: ${a.match ? 'match' : 'MISMATCH'}`;
 }

@@ -5,8 +5,8 @@ import {
   ensureCommitted, groupStart, requireIdleGroup, startConsumerGroup, type ConsumerGroupRun,
 } from './consumer-group.js';
 import type { CodecName } from '../run-spec/run-config.js';
-import { formatIdleConsumersNote } from './consume-report.js';
-import { DataStormError } from '../shared/errors.js';
+import { formatIdleConsumersNote, type FailedConsumers } from './consume-report.js';
+import { accountingUnchecked, DataStormError, RunFailedError } from '../shared/errors.js';
 import { faultReport, type FaultReport, type FaultStep } from '../faults/fault-plan.js';
 import { checkFaultTarget } from '../faults/fault-target.js';
 import { countPerSlot, runFaults } from '../faults/run-faults.js';
@@ -15,7 +15,7 @@ import { PRODUCER_RETRY, createKafka, describeBrokers } from '../kafka/kafka-cli
 import { producePaced, type PacedProduceResult } from './paced-producer.js';
 import type { DriverName } from '../drivers/producer-driver.js';
 import { publicSecurity, type ClientSecurity } from '../security/client-security.js';
-import { prepareTopic, whenClusterSettled } from '../kafka/topic.js';
+import { prepareTopic, readOrWhyNot, whenClusterSettled } from '../kafka/topic.js';
 
 const { ConfigResourceTypes } = kafkajs;
 
@@ -58,11 +58,17 @@ export interface EndToEndResult {
   consumer: { records: number; payloadBytes: number; drainMs: number; workers: Array<{ workerId: number; records: number }> };
   /** produce → consume per record, in µs; timestamps are whole milliseconds, so 1 ms is the resolution. */
   latency: LatencySummaryUs & { histogram: string; resolutionMs: 1 };
-  accounting: { producedRecords: number; consumedRecords: number; brokerOffsetGrowth: number; match: boolean };
+  /**
+   * brokerOffsetGrowth is NaN (null in JSON) when the topic's end offsets could not be read after the run (the
+   * cluster was gone): uncheckedBecause says why, and nothing was checked.
+   */
+  accounting: { producedRecords: number; consumedRecords: number; brokerOffsetGrowth: number; match: boolean; uncheckedBecause?: string };
   /** With --fault: when each fault happened, the longest stall and the recovery of records consumed. */
   faults?: FaultReport;
   /** True when the run was stopped early (Ctrl-C): it produced less than --rate × --duration. */
   partial: boolean;
+  /** Consumers that failed (the cluster gone): their records counted before are in the figures, their latencies are lost. */
+  failedConsumers?: FailedConsumers;
 }
 
 const BALANCE_TIMEOUT_MS = 60_000;
@@ -145,16 +151,17 @@ export async function runEndToEnd(config: EndToEndConfig, hooks: EndToEndHooks =
       driver: config.driver, bootstrap: config.bootstrap, security: config.security, topic: config.topic, group: config.group, workers: config.workers,
       fetchSizeBytes: config.fetchSizeBytes, measureLatency: true, recordLimit: Number.MAX_SAFE_INTEGER, startOffsets: before.endOffsets,
     });
-    group.finished.catch(() => undefined);
     await producer.connect();
     const run = await produceWhileConsuming(config, partitions, admin, producer, group, hooks).finally(() => group.stop());
-    const outcomes = await group.finished;
-    await ensureCommitted(admin, config.group, config.topic, before.endOffsets, group.counters.highestOffsets());
-    const after = await groupStart(admin, config.group, config.topic, partitions);
+    const { outcomes, failed } = await group.finished;
+    const growth = await readOrWhyNot(async () => {
+      await ensureCommitted(admin, config.group, config.topic, before.endOffsets, group.counters.highestOffsets());
+      const after = await groupStart(admin, config.group, config.topic, partitions);
+      return after.endOffsets.reduce((sum, end, p) => sum + end - before.endOffsets[p], 0);
+    }, Number.NaN);
     const consumed = outcomes.reduce((sum, o) => sum + o.records, 0);
     const histogram = mergeHistograms(outcomes.flatMap((o) => (o.latencyHistogram ? [o.latencyHistogram] : [])));
-    const brokerOffsetGrowth = after.endOffsets.reduce((sum, end, p) => sum + end - before.endOffsets[p], 0);
-    return {
+    const result: EndToEndResult = {
       schemaVersion: 1,
       command: 'e2e',
       startedAt,
@@ -171,12 +178,17 @@ export async function runEndToEnd(config: EndToEndConfig, hooks: EndToEndHooks =
       accounting: {
         producedRecords: run.produced.records,
         consumedRecords: consumed,
-        brokerOffsetGrowth,
-        match: run.produced.records === consumed && consumed === brokerOffsetGrowth,
+        brokerOffsetGrowth: growth.value,
+        match: run.produced.records === consumed && consumed === growth.value,
+        ...(growth.unreadBecause !== undefined ? { uncheckedBecause: growth.unreadBecause } : {}),
       },
       faults: run.faults,
       partial: Boolean(hooks.signal?.aborted),
+      ...(failed ? { failedConsumers: { count: failed.consumers, firstError: failed.error.message } } : {}),
     };
+    if (growth.unreadBecause !== undefined) throw accountingUnchecked(`${config.topic}'s end offsets`, growth.unreadBecause, result);
+    if (failed) throw new RunFailedError(failed.error.code, failed.error.message, result);
+    return result;
   } finally {
     await producer.disconnect().catch(() => undefined);
     await admin.disconnect();

@@ -63,6 +63,13 @@ export function formatLagSummary(summary: LagSummary): string {
   return parts.join('; ');
 }
 
+/** Said after the summary when sampling stopped because the offsets could not be read (the cluster was gone). */
+export function formatLagUnread(result: LagResult): string | undefined {
+  if (result.unreadBecause === undefined) return undefined;
+  return `lag: NOT CHECKED after ${result.samples.length} samples: group ${result.config.group}'s offsets could not be read (${result.unreadBecause}); ` +
+    'the summary is of the samples before';
+}
+
 /** Rows of the end-of-run table: per partition, the last committed and end offsets, lag now and at its peak. */
 export function lagTableRows(samples: LagSample[]): Array<Array<string | number>> {
   const last = samples.at(-1);

@@ -3,7 +3,7 @@ import { topicPartitionCount } from './consumer-group.js';
 import { createKafka, describeBrokers } from '../kafka/kafka-client.js';
 import { lagSample, partitionLags, summarizeLag, type LagSample, type LagSummary, type OffsetsOfTopic } from './lag-stats.js';
 import { publicSecurity, type ClientSecurity } from '../security/client-security.js';
-import { whenClusterSettled } from '../kafka/topic.js';
+import { readOrWhyNot, whenClusterSettled } from '../kafka/topic.js';
 import { sleepUntil } from '../shared/sleep.js';
 
 /**
@@ -30,6 +30,8 @@ export interface LagResult {
   summary: LagSummary;
   /** True when the run was stopped before --duration (Ctrl-C). */
   partial: boolean;
+  /** Why sampling stopped early: the offsets could not be read (the cluster was gone); the samples are those before. */
+  unreadBecause?: string;
 }
 
 async function readOffsets(admin: Admin, group: string, watched: string[]): Promise<OffsetsOfTopic[]> {
@@ -55,20 +57,26 @@ export async function runLag(
     for (const topic of config.topics) await topicPartitionCount(admin, topic);
     const startedAt = new Date().toISOString();
     const startMs = Date.now();
+    let unreadBecause: string | undefined;
     // Samples at 0, interval, 2 × interval, ... up to the duration, on the clock (no drift from slow reads).
     for (let k = 0; k * config.intervalMs <= config.durationMs && !signal?.aborted; k += 1) {
       await sleepUntil(startMs + k * config.intervalMs, signal);
       if (signal?.aborted) break;
-      const offsets = await whenClusterSettled(() => readOffsets(admin, config.group, config.topics));
+      const offsets = await readOrWhyNot(() => whenClusterSettled(() => readOffsets(admin, config.group, config.topics)), undefined);
+      if (offsets.value === undefined) {
+        unreadBecause = offsets.unreadBecause;
+        break;
+      }
       const atMs = Date.now();
-      const sample = lagSample(atMs - startMs, atMs, partitionLags(offsets));
+      const sample = lagSample(atMs - startMs, atMs, partitionLags(offsets.value));
       onSample(sample, samples.at(-1));
       samples.push(sample);
     }
     return {
       schemaVersion: 1, command: 'lag', startedAt, config: { ...config, security: publicSecurity(config.security) }, samples, summary: summarizeLag(samples), partial: Boolean(signal?.aborted),
+      ...(unreadBecause !== undefined ? { unreadBecause } : {}),
     };
   } finally {
-    await admin.disconnect();
+    await admin.disconnect().catch(() => undefined);
   }
 }

@@ -3,6 +3,7 @@ import type { LatencySummaryUs } from '../report/histograms.js';
 import type { DrainSpec } from '../run-spec/drain-options.js';
 import type { DrainAccounting, DrainProgress, DrainResult, DrainStart } from './drain.js';
 import { describeLatencyModel } from './latency-model.js';
+import { formatUncheckedAccounting } from '../report/unchecked-accounting.js';
 import type { SinkSpec } from '../run-spec/drain-options.js';
 import type { SinkStats } from './sink-server.js';
 
@@ -55,6 +56,10 @@ export function formatDrainSummary(r: DrainResult): string[] {
 
 /** The check of the group's committed offsets against what the sink acknowledged, and against the end offsets. */
 export function formatDrainAccounting(a: DrainAccounting, group: string): string {
+  if (a.uncheckedBecause !== undefined) {
+    const acknowledged = a.partitions.reduce((sum, p) => sum + p.acknowledgedTo - p.startOffset, 0);
+    return formatUncheckedAccounting(`${acknowledged} records acknowledged by the sink in contiguous prefixes`, `group ${group}'s committed offsets`, a.uncheckedBecause);
+  }
   const behind = a.partitions.filter((p) => (p.committedOffset ?? p.startOffset) < p.endOffset);
   const mismatched = a.partitions.filter((p) => (p.committedOffset ?? p.startOffset) !== p.acknowledgedTo);
   const committed = a.partitions.reduce((sum, p) => sum + (p.committedOffset ?? p.startOffset) - p.startOffset, 0);

@@ -5,11 +5,11 @@ import type { LagSample } from '../consume/lag-stats.js';
 import type { ConsumerDriver, FetchedBatch, FetchedRecord } from '../drivers/consumer-driver.js';
 import { createConsumerDriver } from '../drivers/create-driver.js';
 import { createKafka, describeBrokers } from '../kafka/kafka-client.js';
-import { whenClusterSettled } from '../kafka/topic.js';
+import { readOrWhyNot, whenClusterSettled } from '../kafka/topic.js';
 import { createHistogram, recordLatencyUs, summarizeLatency, type LatencySummaryUs } from '../report/histograms.js';
 import type { DrainSpec } from '../run-spec/drain-options.js';
 import { publicSecurity } from '../security/client-security.js';
-import { DataStormError } from '../shared/errors.js';
+import { accountingUnchecked, DataStormError } from '../shared/errors.js';
 import { sleepUntil } from '../shared/sleep.js';
 import { LaneAssigner } from './lanes.js';
 import { OffsetTracker } from './offset-tracker.js';
@@ -31,7 +31,7 @@ export interface PartitionAccount {
   endOffset: number;
   /** Past the contiguous prefix of records the sink acknowledged (or a listed status ended). */
   acknowledgedTo: number;
-  /** The group's committed offset as the broker reports it after the drain; null when it has none. */
+  /** The group's committed offset as the broker reports it after the drain; null when it has none, NaN (null in JSON) when unread. */
   committedOffset: number | null;
 }
 
@@ -41,6 +41,8 @@ export interface DrainAccounting {
   committedMatchesAcknowledged: boolean;
   /** Every partition's committed offset is at (or past) its end offset of the start. */
   committedAtEnd: boolean;
+  /** Why the committed offsets could not be read after the drain (the cluster was gone): nothing was checked. */
+  uncheckedBecause?: string;
 }
 
 export interface DrainResult {
@@ -136,21 +138,27 @@ export async function runDrain(spec: DrainSpec, hooks: DrainHooks = {}): Promise
     hooks.onStart?.({ partitions, lanes, backlogRecords });
     const run = new DrainRun(spec, partitions, lanes, startOffsets, endOffsets, startMs, hooks);
     const outcome = await run.run();
-    const [committed] = await whenClusterSettled(() => admin.fetchOffsets({ groupId: spec.group, topics: [spec.topic] }));
-    const accounts: PartitionAccount[] = endOffsets.map((endOffset, partition) => {
-      const offset = Number(committed?.partitions.find((c) => c.partition === partition)?.offset ?? -1);
-      return { partition, startOffset: startOffsets[partition], endOffset, acknowledgedTo: run.tracker.committable(partition), committedOffset: offset >= 0 ? offset : null };
-    });
+    const committed = await readOrWhyNot(() => whenClusterSettled(() => admin.fetchOffsets({ groupId: spec.group, topics: [spec.topic] })), undefined);
+    const committedOffset = (partition: number): number | null => {
+      if (committed.value === undefined) return Number.NaN;
+      const offset = Number(committed.value[0]?.partitions.find((c) => c.partition === partition)?.offset ?? -1);
+      return offset >= 0 ? offset : null;
+    };
+    const accounts: PartitionAccount[] = endOffsets.map((endOffset, partition) => (
+      { partition, startOffset: startOffsets[partition], endOffset, acknowledgedTo: run.tracker.committable(partition), committedOffset: committedOffset(partition) }));
     const committedOf = (a: PartitionAccount) => a.committedOffset ?? a.startOffset;
-    return {
+    const result: DrainResult = {
       schemaVersion: 1, command: 'drain', startedAt, spec: publicDrainSpec(spec), lanes, partitions, backlogRecords,
       ...outcome,
       accounting: {
         partitions: accounts,
         committedMatchesAcknowledged: accounts.every((a) => committedOf(a) === a.acknowledgedTo),
         committedAtEnd: accounts.every((a) => committedOf(a) >= a.endOffset),
+        ...(committed.unreadBecause !== undefined ? { uncheckedBecause: committed.unreadBecause } : {}),
       },
     };
+    if (committed.unreadBecause !== undefined) throw accountingUnchecked(`group ${spec.group}'s committed offsets`, committed.unreadBecause, result);
+    return result;
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
@@ -225,6 +233,8 @@ class DrainRun {
       lastSampleAtMs = sample.atMs;
       hooks.onLagSample?.(sample, previous);
     }, lagStop.signal);
+    // Its failure is thrown where it is awaited, after the run: until then it must not end the process unhandled.
+    lag.catch(() => undefined);
     const progress = setInterval(() => hooks.onProgress?.(this.progress()), PROGRESS_MS);
     const commits = setInterval(() => { void this.commit(); }, spec.commitIntervalMs);
     const duration = spec.durationMs === undefined ? undefined : setTimeout(() => this.stop('duration'), spec.durationMs);

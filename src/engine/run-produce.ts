@@ -8,7 +8,7 @@ import { faultReport, type FaultEvent } from '../faults/fault-plan.js';
 import { checkFaultTarget } from '../faults/fault-target.js';
 import { runFaults } from '../faults/run-faults.js';
 import { topicsOf, type RunConfig } from '../run-spec/run-config.js';
-import { DataStormError } from '../shared/errors.js';
+import { accountingUnchecked, DataStormError, RunFailedError } from '../shared/errors.js';
 import { encodeHistogram, summarizeLatency, type Histogram } from '../report/histograms.js';
 import { createKafka, describeBrokers } from '../kafka/kafka-client.js';
 import { publicSecurity } from '../security/client-security.js';
@@ -25,7 +25,7 @@ import { RateProfile } from '../produce/rate-profile.js';
 import { encodeHeaders } from '../produce/record-batch.js';
 import { shareValues, type SharedValues } from '../produce/shared-values.js';
 import type { TransactionCounts } from '../produce/transaction-cycle.js';
-import { prepareTopic, settledEndOffsetTotal, topicEndOffsetTotal } from '../kafka/topic.js';
+import { prepareTopic, readOrWhyNot, settledEndOffsetTotal, topicEndOffsetTotal } from '../kafka/topic.js';
 import { ProducePool, threadsFor, type WorkerTask } from './produce-pool.js';
 import { partitionsOfWorker, splitExactly } from './split.js';
 import { GAUGE, type WorkerSummary } from './worker-protocol.js';
@@ -122,10 +122,10 @@ export async function runProduce(
     pool = new ProducePool(config.workers, threads, workerTasks(effective, prepared, buffers, cluster.bootstrap));
     const measured = await measure(pool, config, hooks, log);
     // A cluster gone by the end (stopped by someone else) leaves the offsets unread: the report still comes.
-    let unread: string | undefined;
     const acknowledgedPerTopic = topics.map((_, i) => measured.summaries.reduce((sum, s) => sum + s.acknowledgedPerTopic[i], 0));
-    const offsetsAfter = await eachInTurn(topics, (topic, i) => settledEndOffsetTotal(admin, topic, offsetsBefore[i] + acknowledgedPerTopic[i]))
-      .catch((error: Error) => { unread = error.message; return topics.map(() => Number.NaN); });
+    const after = await readOrWhyNot(() => eachInTurn(topics, (topic, i) => settledEndOffsetTotal(admin, topic, offsetsBefore[i] + acknowledgedPerTopic[i])),
+      topics.map(() => Number.NaN));
+    const offsetsAfter = after.value;
     const perTopic = topics.length > 1
       ? topics.map((topic, i): TopicAccounting => {
         const growth = offsetsAfter[i] - offsetsBefore[i];
@@ -134,11 +134,12 @@ export async function runProduce(
       : undefined;
     const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
     const result = resultOf(header, pool, measured, {
-      startedAt, cpu: process.cpuUsage(cpuBefore), offsetsBefore: sum(offsetsBefore), offsetsAfter: sum(offsetsAfter), perTopic, uncheckedBecause: unread,
+      startedAt, cpu: process.cpuUsage(cpuBefore), offsetsBefore: sum(offsetsBefore), offsetsAfter: sum(offsetsAfter), perTopic,
+      uncheckedBecause: after.unreadBecause,
       partial: Boolean(hooks.signal?.aborted) || pool.fatal !== undefined,
     });
     if (pool.fatal) throw new RunFailedError(pool.fatal.code, pool.fatal.message, result);
-    if (unread !== undefined) throw new RunFailedError('DS_ACCOUNTING_UNCHECKED', `the topic's offsets could not be read after the run: ${unread}`, result);
+    if (after.unreadBecause !== undefined) throw accountingUnchecked(`${topics.join(', ')}'s offsets`, after.unreadBecause, result);
     return result;
   } finally {
     await pool?.destroy();
@@ -293,6 +294,7 @@ function resultOf(header: RunHeader, pool: ProducePool, measured: Measured, run:
       payloadBytes: perWorker[s.workerId].payloadBytes,
       wireBytes: s.wireBytes,
       requests: s.requests,
+      failedRequests: s.failedRequests,
       errors: failedRecords(perWorker[s.workerId].errors),
       bufferWaitMs: s.bufferWaitMs,
       batchLimitEndBytes: s.batchLimitEndBytes,
@@ -324,16 +326,6 @@ function resultOf(header: RunHeader, pool: ProducePool, measured: Measured, run:
 function barrierOf(plannedEpochMs: number, summaries: WorkerSummary[]): NonNullable<ProduceResult['barrier']> {
   const firstSendEpochMs = Math.min(...summaries.map((s) => s.firstSendAtMs));
   return { plannedEpochMs, firstSendEpochMs, lateMs: Math.max(0, firstSendEpochMs - plannedEpochMs) };
-}
-
-/** A run that ended on a fatal error, carrying the partial result of what was done before it. */
-export class RunFailedError extends DataStormError {
-  readonly result: ProduceResult;
-
-  constructor(code: string, message: string, result: ProduceResult) {
-    super(code, message);
-    this.result = result;
-  }
 }
 
 function packageVersion(): string {

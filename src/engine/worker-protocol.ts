@@ -76,6 +76,8 @@ export interface WorkerSummary {
   last: WorkerInterval;
   wireBytes: number;
   requests: number;
+  /** Of those, the requests that failed. */
+  failedRequests: number;
   /** Epoch ms (performance.timeOrigin based, comparable across threads). */
   firstSendAtMs: number;
   lastAckAtMs: number;

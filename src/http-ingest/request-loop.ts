@@ -91,6 +91,8 @@ export interface LoopParts {
 export class RequestLoop {
   bodyBytes = 0;
   requestsSent = 0;
+  /** Requests none of whose records were acknowledged. */
+  requestsFailed = 0;
   lastAnswerUs = 0;
   private next = 0;
   private readonly inFlight = new Set<Promise<void>>();
@@ -163,6 +165,7 @@ export class RequestLoop {
       payloadBytes += bytes;
     });
     for (const [type, records] of Object.entries(failures)) parts.meter.failed(type, records);
+    if (acknowledged === 0) this.requestsFailed += 1;
     if (acknowledged > 0) {
       parts.meter.acknowledged({ runs, recordCount: acknowledged, payloadBytes }, answerUs);
       parts.onAcknowledged(acknowledged);

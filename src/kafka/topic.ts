@@ -128,6 +128,18 @@ export async function topicEndOffsets(admin: Admin, topic: string): Promise<numb
 
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 
+/**
+ * Reads offsets a run is checked against. A cluster gone by then (stopped by another process) must not lose the
+ * run's report: the read gives `unread` (NaN for an offset, never a stand-in reading) and why it failed.
+ */
+export async function readOrWhyNot<T>(read: () => Promise<T>, unread: T): Promise<{ value: T; unreadBecause?: string }> {
+  try {
+    return { value: await read() };
+  } catch (error) {
+    return { value: unread, unreadBecause: error instanceof Error ? error.message : String(error) };
+  }
+}
+
 /** The sum of the topic's end offsets: how many records it has ever held. */
 export async function topicEndOffsetTotal(admin: Admin, topic: string): Promise<number> {
   return sum(await topicEndOffsets(admin, topic));

@@ -52,6 +52,8 @@ export interface SenderSettings {
 export class BatchSender {
   inFlight = 0;
   requests = 0;
+  /** Requests the broker refused or that failed: their records were not acknowledged. */
+  failedRequests = 0;
   fatal: FatalError | undefined;
   private lastSuccessUs: number;
   // kafkajs rolls an idempotent partition's sequence back when a send fails: with two batches of a partition in
@@ -110,6 +112,7 @@ export class BatchSender {
 
   private failed(batch: ProducerBatch, error: unknown): void {
     const type = errorTypeOf(error);
+    this.failedRequests++;
     this.meter.failed(type, batch.recordCount);
     this.fatal ??= fatalErrorOf(type, batch, error, this.settings.nowUs() - this.lastSuccessUs)
       // A transaction's failed batch cannot go into another one: the transaction is aborted and the run ends.

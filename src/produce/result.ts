@@ -42,6 +42,8 @@ export interface WorkerResult {
   wireBytes: number;
   /** Produce calls (one record batch each). */
   requests: number;
+  /** Of those, the calls that failed (absent in results written before they were counted). */
+  failedRequests?: number;
   errors: number;
   /** Time appending waited for a free batch buffer: buffer.memory was full (backpressure). */
   bufferWaitMs: number;
@@ -170,6 +172,11 @@ export interface ProduceResult {
 /** Records that failed, all error types together. */
 export function failedRecords(errors: Record<string, number>): number {
   return Object.values(errors).reduce((sum, count) => sum + count, 0);
+}
+
+/** The requests of a worker the broker acknowledged: what records and bytes per request are averaged over. */
+export function acknowledgedRequests(worker: WorkerResult): number {
+  return worker.requests - (worker.failedRequests ?? 0);
 }
 
 /**

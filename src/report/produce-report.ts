@@ -1,8 +1,9 @@
 import type { LatencySummaryUs } from './histograms.js';
 import { topicsOf, type RunConfig } from '../run-spec/run-config.js';
-import { failedRecords, type IntervalResult, type ProduceResult, type RunHeader, type Throughput, type ValueSizes } from '../produce/result.js';
+import { acknowledgedRequests, failedRecords, type IntervalResult, type ProduceResult, type RunHeader, type Throughput, type ValueSizes } from '../produce/result.js';
 import { createTable } from './table.js';
 import { encodeHeaders, type RecordHeader } from '../produce/record-batch.js';
+import { formatUncheckedAccounting } from './unchecked-accounting.js';
 import { formatSecurity } from '../security/client-security.js';
 
 /**
@@ -47,7 +48,7 @@ export function formatAccountingLine(result: ProduceResult): string {
       'processes\' records (--shared-topic: checked when the results are merged)';
   }
   if (result.accounting.uncheckedBecause !== undefined) {
-    return `accounting: NOT CHECKED: ${acknowledgedRecords} records acknowledged; ${formatNames(topicsOf(result.config))}'s offsets could not be read after the run (${result.accounting.uncheckedBecause})`;
+    return formatUncheckedAccounting(`${acknowledgedRecords} records acknowledged`, `${formatNames(topicsOf(result.config))}'s offsets`, result.accounting.uncheckedBecause);
   }
   const markers = result.accounting.transactionMarkers;
   if (markers !== undefined) {
@@ -110,13 +111,16 @@ export function formatBatchesLine(result: ProduceResult): string | undefined {
   const limits = result.workers.map((w) => w.batchLimitEndBytes).filter((bytes): bytes is number => bytes !== undefined);
   if (limits.length === 0) return undefined;
   const requests = result.workers.reduce((sum, w) => sum + w.requests, 0);
+  // Records and bytes are the acknowledged ones: averaged over the requests that carried them, not the failed ones.
+  const acknowledged = result.workers.reduce((sum, w) => sum + acknowledgedRequests(w), 0);
   const records = result.workers.reduce((sum, w) => sum + w.records, 0);
   const kb = (bytes: number) => Math.round(bytes / 1024);
-  const mean = requests > 0 ? `${Math.round(records / requests)} records (${kb(result.totals.payloadBytes / requests)} KB of values)` : 'none';
+  const mean = acknowledged > 0 ? `${Math.round(records / acknowledged)} records (${kb(result.totals.payloadBytes / acknowledged)} KB of values)` : 'none';
+  const sent = acknowledged < requests ? `${requests} requests (${requests - acknowledged} failed), ${mean} per acknowledged request` : `${requests} requests, ${mean} per request`;
   const ended = Math.min(...limits) === Math.max(...limits) ? `${kb(limits[0])} KB` : `${kb(Math.min(...limits))}-${kb(Math.max(...limits))} KB`;
   const queueTargetMs = result.config.queueTargetMs ?? 0;
   const control = queueTargetMs > 0 ? `batch limits ended at ${ended} (--queue-target ${queueTargetMs} ms)` : `batch limit ${ended}`;
-  return `batches: ${requests} requests, ${mean} per request; ${control}`;
+  return `batches: ${sent}; ${control}`;
 }
 
 export function formatErrorsLine(errors: Record<string, number>): string {
@@ -236,7 +240,7 @@ export function formatProduceProgress(acknowledged: number, elapsedMs: number, c
 export function formatMetricsTable(result: ProduceResult, colour?: boolean): string {
   const table = createTable(['worker', 'batches sent', 'records/batch', 'payload KB/batch', 'wire bytes'], { colour, colAligns: Array(5).fill('right') });
   for (const w of result.workers) {
-    const perBatch = (n: number) => (w.requests ? n / w.requests : 0);
+    const perBatch = (n: number) => (acknowledgedRequests(w) > 0 ? n / acknowledgedRequests(w) : 0);
     table.push([String(w.workerId), String(w.requests), fixed(perBatch(w.records), 1), fixed(perBatch(w.payloadBytes) / 1024, 1), String(w.wireBytes)]);
   }
   return table.toString();

@@ -16,6 +16,24 @@ export class DataStormError extends Error {
   }
 }
 
+/** A run that ended on an error after it measured: it carries the result of what was done, reported before the error. */
+export class RunFailedError<R = unknown> extends DataStormError {
+  readonly result: R;
+
+  constructor(code: string, message: string, result: R) {
+    super(code, message);
+    this.result = result;
+  }
+}
+
+/**
+ * A run whose figures stand but whose accounting was not checked: `what` (the offsets it is checked against) could
+ * not be read after the run, because the cluster was gone (its brokers stopped by another process).
+ */
+export function accountingUnchecked<R>(what: string, reason: string, result: R): RunFailedError<R> {
+  return new RunFailedError('DS_ACCOUNTING_UNCHECKED', `${what} could not be read after the run: ${reason}`, result);
+}
+
 /** The one line printed for an error: never a stack trace for an error we understand. */
 export function formatError(error: unknown): string {
   if (error instanceof DataStormError) {

@@ -1,25 +1,22 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterDown, clusterUp, type ClusterState } from '../../src/cluster/launcher.js';
-import { DEFAULT_KAFKA_VERSION } from '../../src/cluster/settings.js';
+import type { ClusterState } from '../../src/cluster/launcher.js';
 import { createKafka } from '../../src/kafka/kafka-client.js';
 import type { ConsumeResult } from '../../src/consume/consume.js';
 import type { EndToEndResult } from '../../src/consume/end-to-end.js';
 import type { ProduceResult } from '../../src/produce/result.js';
 import { topicEndOffsetTotal } from '../../src/kafka/topic.js';
-import { CLI, PERF_SUMMARY_LINE, PERF_WINDOW_LINE, consumeAll, runCli, uniqueTopic } from '../helpers.js';
+import {
+  CLI, PERF_SUMMARY_LINE, PERF_WINDOW_LINE, consumeAll, ownClusterDir, runCli, startOwnCluster, stopOwnCluster, uniqueTopic,
+} from '../helpers.js';
 
 // Its own 3-node cluster (its own ports and folder): these tests kill a broker, which the shared cluster must not see.
-const dir = mkdtempSync(join(tmpdir(), 'datastorm-faults-'));
+const dir = ownClusterDir('faults');
 const layout = { brokers: 3, basePort: 9392, controllerBasePort: 19392 };
 let cluster: ClusterState;
 
-beforeAll(async () => { cluster = await clusterUp({ layout, kafkaVersion: DEFAULT_KAFKA_VERSION, dir }); });
-// Its brokers' data is gigabytes: leave nothing behind in the temporary folder.
-afterAll(async () => { await clusterDown(dir, 5000); rmSync(dir, { recursive: true, force: true }); });
+beforeAll(async () => { cluster = await startOwnCluster(dir, layout); });
+afterAll(() => stopOwnCluster(dir, cluster));
 
 const nodeCommand = (name: string, id: number) => runCli(['cluster', name, String(id), '--dir', dir], { timeoutMs: 150_000 });
 

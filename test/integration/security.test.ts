@@ -1,14 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterDown, clusterUp, type ClusterState } from '../../src/cluster/launcher.js';
-import { DEFAULT_KAFKA_VERSION } from '../../src/cluster/settings.js';
-import { runCli, uniqueTopic } from '../helpers.js';
+import type { ClusterState } from '../../src/cluster/launcher.js';
+import { ownClusterDir, runCli, startOwnCluster, stopOwnCluster, uniqueTopic } from '../helpers.js';
 
 // Its own 2-node cluster with a SASL_SSL listener (its own ports and folder), as `cluster up --security sasl_ssl` makes it.
-const dir = mkdtempSync(join(tmpdir(), 'datastorm-security-'));
+const dir = ownClusterDir('security');
 const outDir = mkdtempSync(join(tmpdir(), 'datastorm-security-out-'));
 const layout = { brokers: 2, basePort: 9692, controllerBasePort: 19692, saslSslBasePort: 9792 };
 let cluster: ClusterState;
@@ -25,13 +24,12 @@ const cli = (args: string[], timeoutMs = 180_000) => {
 };
 
 beforeAll(async () => {
-  cluster = await clusterUp({ layout, kafkaVersion: DEFAULT_KAFKA_VERSION, dir });
+  cluster = await startOwnCluster(dir, layout);
   props = cluster.saslSsl!.clientProperties;
   password = /password="([^"]+)"/.exec(readFileSync(props, 'utf8'))![1];
   secure = cluster.saslSsl!.bootstrap.join(',');
 }, 180_000);
-// Its brokers' data is gigabytes: leave nothing behind in the temporary folder.
-afterAll(async () => { await clusterDown(dir, 5000); rmSync(dir, { recursive: true, force: true }); });
+afterAll(() => stopOwnCluster(dir, cluster));
 
 /** A copy of the client properties with some lines changed (or removed with undefined). */
 function propsWith(changes: Record<string, string | undefined>): string {

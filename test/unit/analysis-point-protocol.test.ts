@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   decodePointMessage, decodePointRequest, failureOf, pointFailedError, type PointFailure,
 } from '../../src/analysis/point-protocol.js';
-import { RunFailedError } from '../../src/engine/run-produce.js';
+import { RunFailedError } from '../../src/shared/errors.js';
 import { verdictOf } from '../../src/produce/result.js';
 import { DataStormError } from '../../src/shared/errors.js';
 import { produceResult } from './bench-fixtures.js';

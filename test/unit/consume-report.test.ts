@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  formatConsumersTable, consumeFigures, DETAILED_HEADER, formatConsumeAccounting, formatIntervalLine, formatProgress, formatSummaryLine,
+  formatConsumersTable, consumeFigures, DETAILED_HEADER, formatConsumeAccounting, formatFailedConsumers, formatIntervalLine, formatProgress, formatSummaryLine,
   formatTimeoutWarning, intervalFigures, SUMMARY_HEADER,
 } from '../../src/consume/consume-report.js';
 import { formatJavaFixed, formatKafkaDate, parseDatePattern } from '../../src/report/java-format.js';
@@ -93,6 +93,15 @@ describe('kafka-consumer-perf-test lines', () => {
       .toBe('accounting: 2500 records counted, group g1\'s committed offsets grew by 2499: MISMATCH');
     expect(formatConsumeAccounting({ countedRecords: 22, committedOffsetGrowth: 24, transactionMarkers: 2, match: true }, 'g1'))
       .toBe('accounting: 22 records counted (and 2 transaction markers passed), group g1\'s committed offsets grew by 24: match');
+    // A cluster gone by the end: the offsets were not read (NaN), and the line says so rather than a mismatch.
+    expect(formatConsumeAccounting({ countedRecords: 2500, committedOffsetGrowth: Number.NaN, transactionMarkers: 0, match: false,
+      uncheckedBecause: 'Connection error: connect ECONNREFUSED 127.0.0.1:9092' }, 'g1'))
+      .toBe('accounting: NOT CHECKED: 2500 records counted; group g1\'s committed offsets could not be read after the run (Connection error: connect ECONNREFUSED 127.0.0.1:9092)');
+  });
+
+  it('counts the consumers that failed, whose records counted before are in the figures', () => {
+    expect(formatFailedConsumers({ count: 1, firstError: 'a consumer of group g1 failed: Failed to find group coordinator' }, 2))
+      .toBe('errors: 1 of 2 consumer(s) failed (a consumer of group g1 failed: Failed to find group coordinator); the figures are of the records counted before');
   });
 });
 

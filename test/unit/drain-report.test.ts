@@ -71,6 +71,11 @@ describe('drain report lines', () => {
       partitions: [{ ...accounting.partitions[0], committedOffset: 59_000 }, accounting.partitions[1]] };
     expect(formatDrainAccounting(behind, 'g1')).toBe(
       'committed offsets of g1: +99000 records over 2 partitions, NOT the acknowledged prefix in partition(s) 0, behind the end offsets in 1 partition(s)');
+    // A cluster gone by the end: the committed offsets were not read (NaN), and nothing was checked.
+    const gone = { ...accounting, committedMatchesAcknowledged: false, committedAtEnd: false, uncheckedBecause: 'Connection error: connect ECONNREFUSED 127.0.0.1:9092',
+      partitions: accounting.partitions.map((p) => ({ ...p, committedOffset: Number.NaN })) };
+    expect(formatDrainAccounting(gone, 'g1')).toBe('accounting: NOT CHECKED: 100000 records acknowledged by the sink in contiguous prefixes; ' +
+      'group g1\'s committed offsets could not be read after the run (Connection error: connect ECONNREFUSED 127.0.0.1:9092)');
   });
 
   it('serial against fan-out', () => {

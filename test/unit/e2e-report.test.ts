@@ -47,5 +47,9 @@ describe('end-to-end report', () => {
       accounting: { ...result.accounting, consumedRecords: 1497, match: false } } as EndToEndResult;
     expect(formatProducerLine(failed)).toContain('(target 500), 3 FAILED (boom);');
     expect(formatAccountingLine(failed)).toBe('accounting: 1500 acknowledged, 1497 consumed, topic end offsets grew by 1500: MISMATCH');
+    const gone = { ...result, config: { ...result.config, topic: 'e2e' }, accounting: { ...result.accounting, brokerOffsetGrowth: Number.NaN, match: false,
+      uncheckedBecause: 'Connection error: connect ECONNREFUSED 127.0.0.1:9092' } } as EndToEndResult;
+    expect(formatAccountingLine(gone)).toBe('accounting: NOT CHECKED: 1500 acknowledged, 1500 consumed; ' +
+      'e2e\'s end offsets could not be read after the run (Connection error: connect ECONNREFUSED 127.0.0.1:9092)');
   });
 });

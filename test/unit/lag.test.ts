@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatLagHeader, formatLagRow, formatLagSummary, lagChart, lagTableRows } from '../../src/consume/lag-report.js';
+import { formatLagHeader, formatLagRow, formatLagSummary, formatLagUnread, lagChart, lagTableRows } from '../../src/consume/lag-report.js';
 import { lagChangePerSec, lagSample, partitionLags, summarizeLag, type LagSample } from '../../src/consume/lag-stats.js';
 import type { LagResult } from '../../src/consume/lag.js';
 
@@ -91,6 +91,9 @@ describe('lag report', () => {
       schemaVersion: 1, command: 'lag', startedAt: '', partial: false, samples, summary: summarizeLag(samples),
       config: { bootstrap: [], group: 'g<1>', intervalMs: 1000, durationMs: 2000, topics: [] },
     };
+    expect(formatLagUnread(result)).toBeUndefined();
+    expect(formatLagUnread({ ...result, unreadBecause: 'Failed to find group coordinator' })).toBe('lag: NOT CHECKED after 3 samples: ' +
+      'group g<1>\'s offsets could not be read (Failed to find group coordinator); the summary is of the samples before');
     const svg = lagChart(result);
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('<title>Lag of consumer group g&lt;1&gt; (sampled every 1.0 s)</title>');

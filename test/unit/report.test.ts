@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createHistogram, encodeHistogram, recordLatencyUs, summarizeLatency } from '../../src/report/histograms.js';
 import {
   formatAccountingLine, formatBatchesLine, formatErrorsLine, formatIntendedLatencyLine, formatPartialLine, formatProduceProgress, formatResultTable, formatRunHeader, formatTransactionsLine,
-  formatSummaryLine, formatWindowLine,
+  formatMetricsTable, formatSummaryLine, formatWindowLine,
   formatWorkersOverCoresNote,
 } from '../../src/report/produce-report.js';
 import type { ProduceResult } from '../../src/produce/result.js';
@@ -129,6 +129,34 @@ describe('formatBatchesLine', () => {
     expect(formatBatchesLine(result)).toBe('batches: 12 requests, 1000 records (244 KB of values) per request; batch limit 1024 KB');
     result.workers = result.workers.map(({ batchLimitEndBytes: _, ...worker }) => worker);
     expect(formatBatchesLine(result)).toBeUndefined();
+  });
+
+  it('averages the acknowledged records over the acknowledged requests, not the failed ones too', () => {
+    const result = produceResult({ records: 10, latenciesUs: [1000] });
+    result.totals.payloadBytes = 3_000_000;
+    result.config.queueTargetMs = 50;
+    result.workers = [
+      { ...result.workers[0], workerId: 0, records: 6000, requests: 6, failedRequests: 2, batchLimitEndBytes: 131_072 },
+      { ...result.workers[0], workerId: 1, records: 6000, requests: 10, failedRequests: 2, batchLimitEndBytes: 1_048_576 },
+    ];
+    // 12000 records in 12 acknowledged requests: 1000 a request (dividing by all 16 read 750).
+    expect(formatBatchesLine(result)).toBe('batches: 16 requests (4 failed), 1000 records (244 KB of values) per acknowledged request; ' +
+      'batch limits ended at 128-1024 KB (--queue-target 50 ms)');
+    result.workers = result.workers.map((w) => ({ ...w, failedRequests: w.requests }));
+    expect(formatBatchesLine(result)).toBe('batches: 16 requests (16 failed), none per acknowledged request; batch limits ended at 128-1024 KB (--queue-target 50 ms)');
+  });
+
+  it('--print-metrics averages per acknowledged batch too', () => {
+    const result = produceResult({ records: 10, latenciesUs: [1000] });
+    result.workers = [{ ...result.workers[0], records: 6000, payloadBytes: 1_536_000, requests: 8, failedRequests: 2, wireBytes: 1_600_000 }];
+    // 6000 records and 1500 KB in the 6 acknowledged batches of 8.
+    expect(formatMetricsTable(result, false)).toBe([
+      '┌────────┬──────────────┬───────────────┬──────────────────┬────────────┐',
+      '│ worker │ batches sent │ records/batch │ payload KB/batch │ wire bytes │',
+      '├────────┼──────────────┼───────────────┼──────────────────┼────────────┤',
+      '│      0 │            8 │        1000.0 │            250.0 │    1600000 │',
+      '└────────┴──────────────┴───────────────┴──────────────────┴────────────┘',
+    ].join('\n'));
   });
 });
 
