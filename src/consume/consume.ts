@@ -1,10 +1,10 @@
-import { accountingUnchecked, DataStormError, RunFailedError } from '../shared/errors.js';
+import { DataStormError } from '../shared/errors.js';
 import { readOrWhyNot } from '../kafka/topic.js';
 import type { Admin } from 'kafkajs';
 import { consumeFigures, intervalFigures, type ConsumeFigures, type FailedConsumers, type IntervalFigures } from './consume-report.js';
 import type { ConsumeCounters } from './consume-counters.js';
 import {
-  ensureCommitted, groupStart, requireIdleGroup, startConsumerGroup, topicPartitionCount, type ConsumerGroupRun,
+  ensureCommitted, failedConsumersOf, groupStart, requireIdleGroup, resultOrThrow, startConsumerGroup, topicPartitionCount, type ConsumerGroupRun,
 } from './consumer-group.js';
 import { groupRebalanceMs } from './group-timeline.js';
 import { createKafka, describeBrokers } from '../kafka/kafka-client.js';
@@ -229,11 +229,9 @@ export async function runConsume(given: ConsumeConfig, listener: ConsumeListener
       timedOut: watched.timedOutAtMs !== undefined,
       partial: watched.interruptedAtMs !== undefined,
       faults: watched.faultEvents ? faultReport(watched.faultEvents, watched.consumedPerSlot, 'consumed') : undefined,
-      ...(failed ? { failedConsumers: { count: failed.consumers, firstError: failed.error.message } } : {}),
+      ...failedConsumersOf(failed),
     };
-    if (growth.unreadBecause !== undefined) throw accountingUnchecked(`group ${config.group}'s committed offsets`, growth.unreadBecause, result);
-    if (failed) throw new RunFailedError(failed.error.code, failed.error.message, result);
-    return result;
+    return resultOrThrow(result, { what: `group ${config.group}'s committed offsets`, because: growth.unreadBecause }, failed);
   } finally {
     await admin.disconnect().catch(() => undefined);
   }

@@ -5,7 +5,7 @@ import type { Admin } from 'kafkajs';
 import { Piscina } from 'piscina';
 import { ConsumeCounters } from './consume-counters.js';
 import { isWorkerEvent, type ConsumeTask, type WorkerEvent, type WorkerOutcome } from './consume-protocol.js';
-import { DataStormError } from '../shared/errors.js';
+import { accountingUnchecked, DataStormError, RunFailedError } from '../shared/errors.js';
 import { projectRoot } from '../shared/paths.js';
 import type { ClientSecurity } from '../security/client-security.js';
 import type { DriverName } from '../drivers/producer-driver.js';
@@ -52,6 +52,19 @@ export interface GroupOutcome {
   /** Per consumer; a failed one's from the shared counters (what it counted before it failed), without latencies. */
   outcomes: WorkerOutcome[];
   failed?: { consumers: number; error: DataStormError };
+}
+
+/** The failed consumers as a result records them. */
+export const failedConsumersOf = (failed: GroupOutcome['failed']) => (failed ? { failedConsumers: { count: failed.consumers, firstError: failed.error.message } } : {});
+
+/**
+ * A group's run ends with its result, or with the failure that carries it: offsets it could not read first (nothing
+ * was checked), then a consumer that failed (the figures are of what was counted before).
+ */
+export function resultOrThrow<R>(result: R, unread: { what: string; because?: string }, failed: GroupOutcome['failed']): R {
+  if (unread.because !== undefined) throw accountingUnchecked(unread.what, unread.because, result);
+  if (failed) throw new RunFailedError(failed.error.code, failed.error.message, result);
+  return result;
 }
 
 const POLL_MS = 100;

@@ -2,11 +2,11 @@ import kafkajs from '../kafka/kafkajs.js';
 import { defaultClusterDir } from '../cluster/launcher.js';
 import type { Admin, Producer } from 'kafkajs';
 import {
-  ensureCommitted, groupStart, requireIdleGroup, startConsumerGroup, type ConsumerGroupRun,
+  ensureCommitted, failedConsumersOf, groupStart, requireIdleGroup, resultOrThrow, startConsumerGroup, type ConsumerGroupRun,
 } from './consumer-group.js';
 import type { CodecName } from '../run-spec/run-config.js';
 import { formatIdleConsumersNote, type FailedConsumers } from './consume-report.js';
-import { accountingUnchecked, DataStormError, RunFailedError } from '../shared/errors.js';
+import { DataStormError } from '../shared/errors.js';
 import { faultReport, type FaultReport, type FaultStep } from '../faults/fault-plan.js';
 import { checkFaultTarget } from '../faults/fault-target.js';
 import { countPerSlot, runFaults } from '../faults/run-faults.js';
@@ -184,11 +184,9 @@ export async function runEndToEnd(config: EndToEndConfig, hooks: EndToEndHooks =
       },
       faults: run.faults,
       partial: Boolean(hooks.signal?.aborted),
-      ...(failed ? { failedConsumers: { count: failed.consumers, firstError: failed.error.message } } : {}),
+      ...failedConsumersOf(failed),
     };
-    if (growth.unreadBecause !== undefined) throw accountingUnchecked(`${config.topic}'s end offsets`, growth.unreadBecause, result);
-    if (failed) throw new RunFailedError(failed.error.code, failed.error.message, result);
-    return result;
+    return resultOrThrow(result, { what: `${config.topic}'s end offsets`, because: growth.unreadBecause }, failed);
   } finally {
     await producer.disconnect().catch(() => undefined);
     await admin.disconnect();
