@@ -110,7 +110,10 @@ describe('a broker killed in the middle of a run', () => {
     // Every acknowledged record is in the timeline the stall and the recovery are measured on.
     expect(faults.acksPerSlot.reduce((a, b) => a + b, 0)).toBe(result.totals.records);
     expect(faults.longestStall!.toMs - faults.longestStall!.fromMs).toBeGreaterThanOrEqual(1000);
-    expect(faults.longestStall!.fromMs).toBeGreaterThanOrEqual(3000);
+    // The kill's stall: it ends after the kill and begins before the restart was done. Its start is not held to
+    // 3.0 s exactly: on a busy machine a 100 ms slot just before the kill can go without an acknowledgement (2.9 s seen).
+    expect(faults.longestStall!.toMs).toBeGreaterThan(3000);
+    expect(faults.longestStall!.fromMs).toBeLessThan(faults.events[1].doneAtMs!);
     expect(run.stderr).toMatch(/^faults: kill-node 3 at 3\.0 s: done at \d+\.\d s; start-node 3 at 7\.0 s: done at \d+\.\d s$/m);
     expect(run.stderr).toMatch(/^longest stall: \d+\.\d s with no acknowledgement \(from \d+\.\d s to \d+\.\d s\)$/m);
     expect(run.stderr).toMatch(/^recovery: /m);
