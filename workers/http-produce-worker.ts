@@ -5,7 +5,7 @@ import { requestContentType, requestPath } from '../src/http-ingest/formats.js';
 import { RequestLoop, RequestMeter, type HttpWorkerTask } from '../src/http-ingest/request-loop.js';
 import { ProduceMeter } from '../src/produce/meter.js';
 import { Pacer } from '../src/produce/pacer.js';
-import { KeyPicker, sequentialKey } from '../src/produce/record-placer.js';
+import { KeyPicker, keyText, sequentialKeyRank } from '../src/produce/record-placer.js';
 import { valueViews } from '../src/produce/shared-values.js';
 import { WorkerControl } from './worker-control.js';
 
@@ -27,7 +27,7 @@ export default async function httpProduceWorker(task: HttpWorkerTask): Promise<W
   const picker = new KeyPicker({ keyMode: spec.keys, keyRange: spec.keyRange, zipfExponent: spec.zipfExponent, partitions: 1 });
   const keys = picker.keys.map((key) => key.toString());
   const keyOf = (index: number): string | null => {
-    if (spec.keys === 'sequential') return sequentialKey(index, workerId, spec.workers).toString();
+    if (spec.keys === 'sequential') return keyText(sequentialKeyRank(index, workerId, spec.workers));
     const rank = picker.keyIndexOf(index);
     return rank < 0 ? null : keys[rank];
   };

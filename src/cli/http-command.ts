@@ -5,9 +5,9 @@ import { formatGatewayListening, formatGatewayStats } from '../gateway/gateway-r
 import { batchingChart, formatBatchingTable } from '../http-ingest/batching-sweep.js';
 import { prepareValues, runHttpProduceSeries, verdictOfHttp, type HttpProduceResult } from '../http-ingest/http-produce.js';
 import {
-  formatHttpAccounting, formatHttpHeader, formatHttpPartialLine, formatRequestsLine, formatStatusesLine,
+  formatHttpAccounting, formatHttpHeader, formatRequestsLine, formatStatusesLine,
 } from '../http-ingest/http-report.js';
-import { formatErrorsLine, formatIntendedLatencyLine, formatProduceProgress, formatSummaryLine, formatWindowLine } from '../report/produce-report.js';
+import { formatErrorsLine, formatIntendedLatencyLine, formatPartialLine, formatProduceProgress, formatSummaryLine, formatWindowLine } from '../report/produce-report.js';
 import {
   GATEWAY_OPTIONS, HTTP_PRODUCE_OPTIONS, toGatewaySpec, toHttpProduceSpecs, type GatewayFlags, type HttpProduceFlags,
 } from '../run-spec/http-options.js';
@@ -72,16 +72,20 @@ Examples:
       }
     }
     if (flags.json) stdout(JSON.stringify(specs.length > 1 ? results : results[0], null, 2)); // bin/datastorm.js waits for it to be written
+    // Stopped by Ctrl-C: the partial report stands (its accounting line says what held), and the exit is 130, as produce's.
+    if (interrupted) {
+      process.exitCode = INTERRUPTED_EXIT_CODE;
+      return;
+    }
     const verdict = results.map(verdictOfHttp).find((v) => v !== undefined);
-    if (verdict && !(interrupted && verdict.code === 'DS_RECORDS_FAILED')) throw verdict;
-    if (interrupted) process.exitCode = INTERRUPTED_EXIT_CODE;
+    if (verdict) throw verdict;
   });
   return command;
 }
 
 /** One run's report: Kafka's summary line (stdout, or stderr beside --json), then requests, answers and accounting on stderr. */
 function printRun(result: HttpProduceResult, out: (line: string) => void): void {
-  if (result.partial) stderr(formatHttpPartialLine(result));
+  if (result.partial) stderr(formatPartialLine(result.totals, result.spec.numRecords));
   out(formatSummaryLine(result.totals, result.recordLatency));
   stderr(formatRequestsLine(result));
   if (result.intendedLatency) stderr(formatIntendedLatencyLine(result.intendedLatency));

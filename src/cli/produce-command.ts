@@ -47,7 +47,7 @@ export function printProduceReport(result: ProduceResult, output: ProduceOutput)
   out(formatSummaryLine(result.totals, result.latency));
   if (result.steadyState) out(formatSummaryLine(result.steadyState.totals, result.steadyState.latency, true));
   if (result.intendedLatency) stderr(formatIntendedLatencyLine(result.intendedLatency));
-  if (result.partial) stderr(formatPartialLine(result));
+  if (result.partial) stderr(formatPartialLine(result.totals, result.config.numRecords));
   stderr(formatResultTable(result));
   if (output.printMetrics) stderr(formatMetricsTable(result));
   stderr(formatErrorsLine(result.totals.errors));

@@ -49,7 +49,8 @@ const PROGRESS_MS = 250;
 
 const epochMs = () => performance.timeOrigin + performance.now();
 
-function latencyResult(histogram: Histogram): LatencyResult {
+/** A histogram's summary with the histogram itself (encoded), as results keep latency. */
+export function latencyResult(histogram: Histogram): LatencyResult {
   return { ...summarizeLatency(histogram), histogram: encodeHistogram(histogram) };
 }
 

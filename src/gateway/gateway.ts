@@ -50,11 +50,11 @@ export async function startGateway(spec: GatewaySpec): Promise<RunningGateway> {
   const admin = kafka.admin();
   // Idempotent with acks=all, retried for about 40 s: a broker's death delays answers, it does not lose or double records.
   const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1, retry: PRODUCER_RETRY });
-  await admin.connect();
-  await producer.connect();
-  const gateway = new Gateway(spec, admin, producer);
   try {
-    return await gateway.listen();
+    // Inside the try: a producer that cannot connect must not leave the admin connected.
+    await admin.connect();
+    await producer.connect();
+    return await new Gateway(spec, admin, producer).listen();
   } catch (error) {
     await producer.disconnect().catch(() => undefined);
     await admin.disconnect().catch(() => undefined);

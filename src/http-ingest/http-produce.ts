@@ -1,14 +1,14 @@
 import { connect } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { ProducePool, threadsFor, type HttpTally } from '../engine/produce-pool.js';
-import { measure } from '../engine/run-produce.js';
+import { latencyResult, measure } from '../engine/run-produce.js';
 import { splitExactly } from '../engine/split.js';
 import { createKafka, describeBrokers } from '../kafka/kafka-client.js';
-import { prepareTopic, settledEndOffsets, topicEndOffsets } from '../kafka/topic.js';
+import { prepareTopic, readOrWhyNot, settledEndOffsets, topicEndOffsets } from '../kafka/topic.js';
 import { buildPayloadPool, loadSchema } from '../produce/payloads.js';
 import { failedRecords, throughputOf, type IntervalResult, type LatencyResult, type MachineInfo, type Throughput } from '../produce/result.js';
 import { shareValues } from '../produce/shared-values.js';
-import { encodeHistogram, summarizeLatency, type Histogram, type LatencySummaryUs } from '../report/histograms.js';
+import { summarizeLatency, type LatencySummaryUs } from '../report/histograms.js';
 import { machineInfo } from '../report/machine.js';
 import type { HttpProduceSpec } from '../run-spec/http-options.js';
 import { publicSecurity } from '../security/client-security.js';
@@ -158,9 +158,8 @@ export async function runHttpProduce(spec: HttpProduceSpec, hooks: HttpProduceHo
     const measured = await measure(pool, { reportingIntervalMs: spec.reportingIntervalMs, faults: [] },
       { signal: hooks.signal, onInterval: hooks.onInterval, onProgress: hooks.onProgress }, log);
     const http = pool.total.http!;
-    let unread: string | undefined;
-    const after = await settledEndOffsets(admin, spec.topic, before.reduce((a, b) => a + b, 0) + pool.total.records)
-      .catch((error: Error) => { unread = error.message; return before.map(() => Number.NaN); });
+    const after = await readOrWhyNot(() => settledEndOffsets(admin, spec.topic, before.reduce((a, b) => a + b, 0) + pool!.total.records),
+      before.map(() => Number.NaN));
     const endMs = Math.max(...measured.summaries.map((s) => s.lastAckAtMs));
     const durationMs = Math.max(0, endMs - measured.startAtMs);
     const totals = throughputOf(pool.total.records, pool.total.payloadBytes, durationMs);
@@ -175,7 +174,7 @@ export async function runHttpProduce(spec: HttpProduceSpec, hooks: HttpProduceHo
       workers: measured.summaries.map((s) => ({
         workerId: s.workerId, records: pool!.perWorker[s.workerId].records, requests: s.requests, latency: summarizeLatency(pool!.perWorker[s.workerId].latency),
       })),
-      accounting: accountingOf(http, before, after, unread),
+      accounting: accountingOf(http, before, after.value, after.unreadBecause),
       partial: Boolean(hooks.signal?.aborted),
     };
   } finally {
@@ -197,10 +196,6 @@ async function checkReachable(url: string): Promise<void> {
   if (failure !== undefined) {
     throw new DataStormError('DS_PROXY_UNREACHABLE', `nothing answers at ${url} (${failure})`, { hint: 'start the proxy, or check --url' });
   }
-}
-
-function latencyResult(histogram: Histogram): LatencyResult {
-  return { ...summarizeLatency(histogram), histogram: encodeHistogram(histogram) };
 }
 
 /** Per partition: the records acknowledged in it against its growth, and the offsets named within it. */

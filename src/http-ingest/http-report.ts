@@ -1,4 +1,5 @@
-import type { LatencySummaryUs } from '../report/histograms.js';
+import { formatUncheckedAccounting } from '../report/unchecked-accounting.js';
+import { formatLatencyFigures } from '../report/produce-report.js';
 import type { HttpProduceSpec } from '../run-spec/http-options.js';
 import type { HttpAccounting, HttpProduceResult, HttpRunStart } from './http-produce.js';
 
@@ -8,7 +9,6 @@ import type { HttpAccounting, HttpProduceResult, HttpRunStart } from './http-pro
  * accounting per partition.
  */
 
-const ms = (us: number) => (us / 1000).toFixed(2);
 
 /** What will run: the proxy, the shape, the load, the topic. */
 export function formatHttpHeader(spec: HttpProduceSpec, start: HttpRunStart): string {
@@ -20,16 +20,12 @@ export function formatHttpHeader(spec: HttpProduceSpec, start: HttpRunStart): st
     `${spec.connections} connections on ${spec.workers} worker${spec.workers === 1 ? '' : 's'} (${start.threads} thread${start.threads === 1 ? '' : 's'}), ${rate}`;
 }
 
-function latencyWords(latency: LatencySummaryUs): string {
-  return `${ms(latency.meanUs)} ms avg, ${ms(latency.p50Us)} ms 50th, ${ms(latency.p99Us)} ms 99th, ${ms(latency.p999Us)} ms 99.9th, ${ms(latency.maxUs)} ms max`;
-}
-
 /** `requests: N sent, R requests/sec, K records per request; latency per request ...` */
 export function formatRequestsLine(result: Pick<HttpProduceResult, 'requests' | 'requestLatency' | 'totals'>): string {
   const { count, perSec } = result.requests;
   const perRequest = count > 0 ? (result.totals.records + result.totals.failedRecords) / count : 0;
   return `requests: ${count} sent, ${perSec.toFixed(1)} requests/sec, ${perRequest.toFixed(1)} records per request; ` +
-    `latency per request: ${latencyWords(result.requestLatency)}.`;
+    `latency per request: ${formatLatencyFigures(result.requestLatency)}.`;
 }
 
 /** `statuses: 200 x 1990, 503 x 10, ECONNREFUSED x 2`: statuses in order, then network errors by name. */
@@ -48,7 +44,7 @@ export function formatStatusesLine(statuses: Record<string, number>): string {
 export function formatHttpAccounting(accounting: HttpAccounting, topic: string): string[] {
   const { acknowledgedRecords, brokerOffsetGrowth, match } = accounting;
   if (accounting.uncheckedBecause !== undefined) {
-    return [`accounting: NOT CHECKED: ${acknowledgedRecords} records acknowledged by the proxy; ${topic}'s offsets could not be read after the run (${accounting.uncheckedBecause})`];
+    return [formatUncheckedAccounting(`${acknowledgedRecords} records acknowledged by the proxy`, `${topic}'s offsets`, accounting.uncheckedBecause)];
   }
   const partitions = accounting.partitions.length;
   if (match) {
@@ -66,8 +62,3 @@ export function formatHttpAccounting(accounting: HttpAccounting, topic: string):
   return lines;
 }
 
-/** Said before the figures of a run stopped early. */
-export function formatHttpPartialLine(result: Pick<HttpProduceResult, 'totals' | 'spec'>): string {
-  return `PARTIAL RUN: stopped after ${(result.totals.durationMs / 1000).toFixed(1)} s with ${result.totals.records} records acknowledged` +
-    `${result.spec.numRecords !== undefined ? ` of ${result.spec.numRecords}` : ''}: the figures are of those`;
-}

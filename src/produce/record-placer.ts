@@ -6,7 +6,9 @@ import { zipfCumulative, zipfKeyAt } from './key-distribution.js';
 /** Keyed records draw from this many keys unless --message-key-range says otherwise: `key-0` to `key-1023` (poolKey). */
 export const DEFAULT_KEY_RANGE = 1024;
 
-export const poolKey = (rank: number): Buffer => Buffer.from(`key-${rank}`);
+/** Key number `rank` as text; poolKey is its bytes. */
+export const keyText = (rank: number): string => `key-${rank}`;
+export const poolKey = (rank: number): Buffer => Buffer.from(keyText(rank));
 
 export interface PlacerSettings {
   keyMode: KeyMode;
@@ -17,18 +19,18 @@ export interface PlacerSettings {
   partitions: number;
   ownPartitions: number[];
   topicCount: number;
-  /** For sequential keys (sequentialKey). */
+  /** For sequential keys (sequentialKeyRank). */
   workerId: number;
   workers: number;
 }
 
-/** Sequential keys number the run's records: worker w of W has record i's key key-(i * W + w). */
-export const sequentialKey = (index: number, workerId: number, workers: number): Buffer => poolKey(index * workers + workerId);
+/** Sequential keys number the run's records: worker w of W has record i's key key-(i * W + w) (keyText, poolKey). */
+export const sequentialKeyRank = (index: number, workerId: number, workers: number): number => index * workers + workerId;
 
 /**
  * The key of each record of a worker: none; round-robin, random or zipf over the key range, whose keys (and their
  * partitions, Java's hash over all partitions) are made once; or sequential, a key of its own per record
- * (sequentialKey). Produce's placer and http-produce's requests draw keys the same way.
+ * (sequentialKeyRank). Produce's placer and http-produce's requests draw keys the same way.
  */
 export class KeyPicker {
   readonly keys: Buffer[];
@@ -70,7 +72,7 @@ export class RecordPlacer {
     const { topicCount, keyMode, ownPartitions: own } = this.settings;
     const topic = topicCount === 1 ? 0 : index % topicCount;
     if (keyMode === 'sequential') {
-      const key = sequentialKey(index, this.settings.workerId, this.settings.workers);
+      const key = poolKey(sequentialKeyRank(index, this.settings.workerId, this.settings.workers));
       return this.accumulator.append(this.destination(topic, partitionOfKey(key, this.settings.partitions)), key, value, index, appendUs);
     }
     const keyIndex = this.picker.keyIndexOf(index);

@@ -36,9 +36,13 @@ export function formatSummaryLine(totals: Throughput, latency: LatencySummaryUs,
 
 /** Under a rate limit: latency from each record's intended send time, which a stalled sender cannot hide. */
 export function formatIntendedLatencyLine(latency: LatencySummaryUs): string {
-  return `latency from intended send time (coordinated omission corrected): ${ms(latency.meanUs).toFixed(2)} ms avg, ` +
-    `${ms(latency.p50Us).toFixed(2)} ms 50th, ${ms(latency.p99Us).toFixed(2)} ms 99th, ${ms(latency.p999Us).toFixed(2)} ms 99.9th, ` +
-    `${ms(latency.maxUs).toFixed(2)} ms max.`;
+  return `latency from intended send time (coordinated omission corrected): ${formatLatencyFigures(latency)}.`;
+}
+
+/** '1.20 ms avg, 1.00 ms 50th, 3.00 ms 99th, 4.00 ms 99.9th, 5.00 ms max': a latency summary in one phrase. */
+export function formatLatencyFigures(latency: LatencySummaryUs): string {
+  return `${ms(latency.meanUs).toFixed(2)} ms avg, ${ms(latency.p50Us).toFixed(2)} ms 50th, ${ms(latency.p99Us).toFixed(2)} ms 99th, ` +
+    `${ms(latency.p999Us).toFixed(2)} ms 99.9th, ${ms(latency.maxUs).toFixed(2)} ms max`;
 }
 
 export function formatAccountingLine(result: ProduceResult): string {
@@ -217,9 +221,9 @@ function formatValueSource(config: RunConfig, values: ValueSizes): string {
 }
 
 /** Said before the figures of a run stopped early: they are of what was done until then. */
-export function formatPartialLine(result: ProduceResult): string {
-  return `PARTIAL RUN: stopped after ${(result.totals.durationMs / 1000).toFixed(1)} s with ${result.totals.records} records acknowledged` +
-    `${result.config.numRecords !== undefined ? ` of ${result.config.numRecords}` : ''}: the figures are of those`;
+export function formatPartialLine(totals: Pick<Throughput, 'durationMs' | 'records'>, numRecords: number | undefined): string {
+  return `PARTIAL RUN: stopped after ${(totals.durationMs / 1000).toFixed(1)} s with ${totals.records} records acknowledged` +
+    `${numRecords !== undefined ? ` of ${numRecords}` : ''}: the figures are of those`;
 }
 
 /** The TTY status line of a produce run: acknowledged so far, the rate, and how far along the run is. */

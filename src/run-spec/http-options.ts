@@ -5,7 +5,7 @@ import type { ClientSecurity } from '../security/client-security.js';
 import { DataStormError } from '../shared/errors.js';
 import type { OptionSpec } from './option-spec.js';
 import { parseBaseUrl, parseChoice, parseDurationMs, parseHttpHeader, parseIntegerOption, parseSize } from './parse.js';
-import { headersOf, payloadOf, PRODUCE_OPTIONS, type ProduceFlags } from './produce-options.js';
+import { checkRatePerWorker, headersOf, payloadOf, PRODUCE_OPTIONS, type ProduceFlags } from './produce-options.js';
 import type { RecordHeader } from '../produce/record-batch.js';
 import type { KeyMode, PayloadSource } from './run-config.js';
 
@@ -137,6 +137,7 @@ export function toHttpProduceSpecs(flags: HttpProduceFlags, connection: { bootst
 
 function toHttpProduceSpec(flags: HttpProduceFlags, connection: { bootstrap: string[]; security: ClientSecurity },
   typed: (key: keyof HttpProduceFlags) => boolean): HttpProduceSpec {
+  checkRatePerWorker(flags.throughput, flags.workers);
   if (typed('duration') && typed('numRecords')) {
     throw new DataStormError('DS_BAD_OPTIONS', '--num-records and --duration exclude each other', { hint: 'give one of them' });
   }

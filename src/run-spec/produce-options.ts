@@ -361,6 +361,18 @@ function transactionOf(flags: ProduceFlags): RunConfig['transaction'] {
   return { id: flags.transactionalId ?? `performance-producer-${randomUUID()}`, durationMs: flags.transactionDurationMs ?? DEFAULT_TRANSACTION_DURATION_MS, abortRate: flags.abortRate };
 }
 
+/**
+ * --throughput is split exactly across the workers, each pacing its share: a rate below the workers would give some a
+ * share of 0, which a pacer reads as no limit at all (those workers would send as fast as they can).
+ */
+export function checkRatePerWorker(throughputRps: number, workers: number): void {
+  if (throughputRps > 0 && throughputRps < workers) {
+    throw new DataStormError('DS_BAD_OPTIONS', `--throughput ${throughputRps} is less than one record per second for each of the ${workers} workers`, {
+      hint: `give --throughput ${workers} or more, or fewer --workers`,
+    });
+  }
+}
+
 /** The typed run from parsed flags; cross-option rules are checked here. */
 export function toProduceRun(parsed: ProduceFlags, typed: (key: keyof ProduceFlags) => boolean): ProduceRun {
   const { flags, props, securityProps } = applyProducerProps(parsed, typed);
@@ -397,6 +409,7 @@ export function toProduceRun(parsed: ProduceFlags, typed: (key: keyof ProduceFla
   if (flags.warmupRecords > 0 && flags.duration === undefined && flags.warmupRecords >= flags.numRecords) {
     throw new DataStormError('DS_BAD_OPTIONS', `--warmup-records ${flags.warmupRecords} leaves no records of --num-records ${flags.numRecords} to measure`);
   }
+  checkRatePerWorker(flags.throughput, flags.workers);
   if (flags.throughputProfile && (typed('throughput') || flags.throughput > 0)) {
     throw new DataStormError('DS_BAD_OPTIONS', '--throughput and --throughput-profile exclude each other', { hint: 'a profile of one point, \'0s:RATE\', is a constant rate' });
   }

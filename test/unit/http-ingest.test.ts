@@ -6,12 +6,13 @@ import {
 import { batchingChart, formatBatchingTable } from '../../src/http-ingest/batching-sweep.js';
 import { accountingOf, type HttpProduceResult, type PartitionAccount } from '../../src/http-ingest/http-produce.js';
 import {
-  formatHttpAccounting, formatHttpHeader, formatHttpPartialLine, formatRequestsLine, formatStatusesLine,
+  formatHttpAccounting, formatHttpHeader, formatRequestsLine, formatStatusesLine,
 } from '../../src/http-ingest/http-report.js';
 import { formatGatewayListening, formatGatewayStats } from '../../src/gateway/gateway-report.js';
 import { RequestLoop, RequestMeter } from '../../src/http-ingest/request-loop.js';
 import type { PostOutcome } from '../../src/http-ingest/proxy-client.js';
 import { ProduceMeter } from '../../src/produce/meter.js';
+import { formatPartialLine } from '../../src/report/produce-report.js';
 import { Pacer } from '../../src/produce/pacer.js';
 import { decodeHistogram, type LatencySummaryUs } from '../../src/report/histograms.js';
 import { toGatewaySpec, toHttpProduceSpecs, type HttpProduceFlags, type HttpProduceSpec } from '../../src/run-spec/http-options.js';
@@ -193,7 +194,7 @@ describe('http-produce report lines, to the byte', () => {
       '19.80 ms avg, 18.00 ms 50th, 36.00 ms 99th, 90.00 ms 99.9th, 162.00 ms max.');
     expect(formatStatusesLine({ ECONNREFUSED: 2, 503: 10, 200: 1990 })).toBe('statuses: 200 x 1990, 503 x 10, ECONNREFUSED x 2');
     expect(formatStatusesLine({})).toBe('statuses: none (no request was answered)');
-    expect(formatHttpPartialLine(result)).toBe('PARTIAL RUN: stopped after 4.9 s with 199900 records acknowledged of 200000: the figures are of those');
+    expect(formatPartialLine(result.totals, result.spec.numRecords)).toBe('PARTIAL RUN: stopped after 4.9 s with 199900 records acknowledged of 200000: the figures are of those');
   });
 
   it('the accounting: one line when it holds, and every partition that disagrees when it does not', () => {

@@ -149,6 +149,14 @@ describe('--throughput-profile', () => {
   });
 });
 
+describe('--throughput split over the workers', () => {
+  it('refuses a rate below one record per second per worker: a share of 0 would pace nothing', () => {
+    expect(() => configOf(['--throughput', '3', '--workers', '4'])).toThrow('--throughput 3 is less than one record per second for each of the 4 workers');
+    expect(configOf(['--throughput', '4', '--workers', '4']).throughputRps).toBe(4);
+    expect(configOf(['--throughput', '-1', '--workers', '4']).throughputRps).toBe(-1);
+  });
+});
+
 describe('--start-at', () => {
   it('sets the run\'s start barrier, ahead of now, and refuses one passed', () => {
     const before = Date.now();

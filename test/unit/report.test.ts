@@ -237,7 +237,7 @@ describe('partial runs and the progress line', () => {
   it('say what a stopped run\'s figures cover', () => {
     const result = produceResult({ records: 1500, latenciesUs: [1000], durationMs: 2500 });
     result.config = { ...result.config, numRecords: 10_000 };
-    expect(formatPartialLine(result)).toBe('PARTIAL RUN: stopped after 2.5 s with 1500 records acknowledged of 10000: the figures are of those');
+    expect(formatPartialLine(result.totals, result.config.numRecords)).toBe('PARTIAL RUN: stopped after 2.5 s with 1500 records acknowledged of 10000: the figures are of those');
   });
 
   it('shows acknowledged records, the share of the target and the time left, or the time of the duration', () => {
