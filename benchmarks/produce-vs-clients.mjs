@@ -11,7 +11,9 @@
 // Usage: npm run build && node benchmarks/produce-vs-clients.mjs [--records 2000000] [--record-size 250]
 //          [--workers 1,2,16] [--batches 512KB,16MB] [--codecs none] [--acks all] [--linger 5] [--buffer-memory 32MB]
 //          [--partitions 8] [--clients java,librdkafka,librdkafka-no-latency] [--repeat 1] [--bootstrap-server host:port]
-//          [--json file]
+//          [--marginal] [--json file]
+// --marginal: each contender also runs a fifth of the records, to print the CPU per 1M records beyond what it
+// spends whatever the count (start-up: a JVM's or Node's, connecting). Every CPU figure is the whole process's.
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -20,6 +22,7 @@ import { DEFAULT_KAFKA_VERSION, DEFAULT_LAYOUT } from '../dist/src/cluster/setti
 import { defaultProduceFlags, toProduceRun } from '../dist/src/run-spec/produce-options.js';
 import { parseSize } from '../dist/src/run-spec/parse.js';
 import { runJavaProducerPerf } from '../dist/src/bench/java-perf.js';
+import { runMeasured } from '../dist/src/bench/reference-tool.js';
 import { LIBRDKAFKA_VERSION, rdkafkaPerformance } from '../dist/src/bench/librdkafka-build.js';
 import { runRdkafkaPerf } from '../dist/src/bench/rdkafka-perf.js';
 import { formatError } from '../dist/src/shared/errors.js';
@@ -41,6 +44,7 @@ const { values: opts } = parseArgs({
     clients: { type: 'string', default: 'java,librdkafka,librdkafka-no-latency' },
     repeat: { type: 'string', default: '1' },
     'bootstrap-server': { type: 'string' },
+    marginal: { type: 'boolean', default: false },
     json: { type: 'string' },
   },
 });
@@ -77,19 +81,19 @@ function configFor(topic, codec, batch, workers) {
   return toProduceRun(flags, () => false).config;
 }
 
-function runDataStorm(config) {
+// Measured as the other tools are: the whole process, by GNU time (or /proc), start-up included.
+async function runDataStorm(config) {
   const args = ['produce', '--bootstrap-server', bootstrap.join(','), '--json', '--topic', config.topic,
     '--num-records', String(config.numRecords), '--record-size', String(config.payload.recordSizeBytes),
     '--compression', config.compression, '--acks', String(config.acks), '--batch', String(config.batchBytes),
     '--linger', String(config.lingerMs), '--buffer-memory', String(config.bufferMemoryBytes),
     '--partitions', String(config.partitions), '--workers', String(config.workers)];
-  const child = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  if (child.status !== 0) throw new Error(`datastorm ${args.join(' ')} failed:\n${child.stderr}`);
-  const result = JSON.parse(child.stdout);
+  const run = await runMeasured(process.execPath, [cli, ...args], { name: 'datastorm produce', code: 'DS_BENCH_FAILED' });
+  const result = JSON.parse(run.stdout);
   return {
     recordsPerSec: result.totals.recordsPerSec, avgMs: result.latency.meanUs / 1000, p99Ms: result.latency.p99Us / 1000,
-    cpuS: cpuSeconds(result.process), rssMiB: mib(result.process.peakRssBytes), accountingOk: result.accounting.match,
-    records: result.totals.records,
+    cpuS: cpuSeconds(run.process), rssMiB: mib(run.process.peakRssBytes), accountingOk: result.accounting.match,
+    records: result.totals.records, batchEncoding: result.config.batchEncoding,
   };
 }
 
@@ -124,9 +128,28 @@ const admin = createKafka(bootstrap, 'datastorm-bench-cleanup').admin();
 await admin.connect();
 const dropTopic = (topic) => admin.deleteTopics({ topics: [topic] }).catch((error) => console.error(`could not delete ${topic}: ${error.message}`));
 
+/**
+ * One measured run on a fresh topic, deleted after. --marginal adds a run of a fifth of the records: the CPU the
+ * extra records cost, per million, leaves out what a client spends whatever the count (start-up, connecting).
+ */
+async function withMarginal(runOnce, config) {
+  const once = async (c) => {
+    try {
+      return await runOnce(c);
+    } finally {
+      await dropTopic(c.topic);
+    }
+  };
+  const full = await once(config);
+  if (!opts.marginal) return full;
+  const short = await once({ ...config, topic: `${config.topic}-short`, numRecords: Math.round(config.numRecords / 5) });
+  return { ...full, marginalCpuS: (full.cpuS - short.cpuS) / ((full.records - short.records) / 1e6) };
+}
+
 const ms = (value) => (value === undefined ? '-' : value.toFixed(0));
 const fmt = (r) => `${r.recordsPerSec.toFixed(0)} records/s, avg ${ms(r.avgMs)} ms, p99 ${ms(r.p99Ms)} ms, ` +
-  `CPU ${r.cpuS.toFixed(1)} s (${(r.cpuS / (r.records / 1e6)).toFixed(2)} s per 1M records), peak RSS ${r.rssMiB.toFixed(0)} MiB`;
+  `CPU ${r.cpuS.toFixed(1)} s (${(r.cpuS / (r.records / 1e6)).toFixed(2)} s per 1M records` +
+  `${r.marginalCpuS === undefined ? '' : `; marginal ${r.marginalCpuS.toFixed(2)} s per 1M`}), peak RSS ${r.rssMiB.toFixed(0)} MiB`;
 
 const m = machineInfo();
 const workerCounts = opts.workers.split(',').map(Number);
@@ -142,15 +165,13 @@ for (let repeat = 1; repeat <= Number(opts.repeat); repeat++) {
       console.log('');
       for (const client of clients) {
         const config = configFor(`bench-${client}-${codec}-${batch}-${run}-${repeat}`, codec, batch, 1);
-        const measured = await runClient(client, config);
-        await dropTopic(config.topic);
+        const measured = await withMarginal((c) => runClient(client, c), config);
         console.log(`[${tag} #${repeat}] ${CLIENT_LABELS[client]} (${measured.note}): ${fmt(measured)}`);
         keep(`${tag} ${client}`, measured);
       }
       for (const workers of workerCounts) {
         const dsConfig = configFor(`bench-ds-${codec}-${batch}-w${workers}-${run}-${repeat}`, codec, batch, workers);
-        const ds = runDataStorm(dsConfig);
-        await dropTopic(dsConfig.topic);
+        const ds = await withMarginal(runDataStorm, dsConfig);
         console.log(`[${tag} #${repeat}] datastorm --workers ${workers}: ${fmt(ds)}, accounting ${ds.accountingOk ? 'OK' : 'MISMATCH'}`);
         if (!ds.accountingOk) process.exitCode = 1;
         keep(`${tag} w${workers}`, ds);
@@ -163,7 +184,8 @@ for (let repeat = 1; repeat <= Number(opts.repeat); repeat++) {
 const med = (runs, key) => (runs.some((r) => r[key] === undefined) ? undefined : median(runs.map((r) => r[key])));
 const cpuPerMillion = (runs) => median(runs.map((r) => r.cpuS / (r.records / 1e6)));
 console.log(`\nmedians of ${opts.repeat} run(s); indicative: other work shares this machine's cores`);
-console.log('codec batch   client                                          | records/s | CPU s/1M | p99 ms | peak RSS MiB');
+const marginalColumn = opts.marginal ? ' | marginal CPU s/1M' : '';
+console.log(`codec batch   client                                          | records/s | CPU s/1M | p99 ms | peak RSS MiB${marginalColumn}`);
 const rows = [];
 const contenders = [...workerCounts.map((workers) => ({ key: `w${workers}`, label: `datastorm --workers ${workers}` })),
   ...clients.map((client) => ({ key: client, label: CLIENT_LABELS[client] }))];
@@ -172,10 +194,11 @@ for (const codec of opts.codecs.split(',')) {
     for (const { key, label } of contenders) {
       const runs = samples.get(`${codec} ${batch} ${key}`);
       const row = { codec, batch, client: key, recordsPerSec: med(runs, 'recordsPerSec'), cpuPerMillionS: cpuPerMillion(runs),
-        p99Ms: med(runs, 'p99Ms'), rssMiB: med(runs, 'rssMiB') };
+        p99Ms: med(runs, 'p99Ms'), rssMiB: med(runs, 'rssMiB'), marginalCpuPerMillionS: med(runs, 'marginalCpuS') };
       rows.push(row);
       console.log(`${codec.padEnd(5)} ${batch.padEnd(7)} ${label.padEnd(47)} | ${row.recordsPerSec.toFixed(0).padStart(9)} | ` +
-        `${row.cpuPerMillionS.toFixed(2).padStart(8)} | ${ms(row.p99Ms).padStart(6)} | ${row.rssMiB.toFixed(0).padStart(12)}`);
+        `${row.cpuPerMillionS.toFixed(2).padStart(8)} | ${ms(row.p99Ms).padStart(6)} | ${row.rssMiB.toFixed(0).padStart(12)}` +
+        `${opts.marginal ? ` | ${row.marginalCpuPerMillionS.toFixed(2).padStart(17)}` : ''}`);
     }
   }
 }
@@ -190,11 +213,13 @@ for (const codec of opts.codecs.split(',')) {
         const other = rowOf(codec, batch, client);
         const ratio = { codec, batch, workers, vs: client, recordsPerSec: ds.recordsPerSec / other.recordsPerSec,
           cpuPerRecord: ds.cpuPerMillionS / other.cpuPerMillionS, p99: other.p99Ms === undefined ? undefined : ds.p99Ms / other.p99Ms,
-          rss: ds.rssMiB / other.rssMiB };
+          rss: ds.rssMiB / other.rssMiB,
+          ...(opts.marginal ? { marginalCpuPerRecord: ds.marginalCpuPerMillionS / other.marginalCpuPerMillionS } : {}) };
         ratios.push(ratio);
         console.log(`${codec} ${batch} --workers ${workers} vs ${CLIENT_LABELS[client]}: ${ratio.recordsPerSec.toFixed(2)}x throughput, ` +
           `${ratio.cpuPerRecord.toFixed(2)}x CPU per record, ${ratio.p99 === undefined ? 'p99 -' : `${ratio.p99.toFixed(2)}x p99`}, ` +
-          `${ratio.rss.toFixed(2)}x peak RSS`);
+          `${ratio.rss.toFixed(2)}x peak RSS` +
+          `${ratio.marginalCpuPerRecord === undefined ? '' : `, ${ratio.marginalCpuPerRecord.toFixed(2)}x marginal CPU per record`}`);
       }
     }
   }

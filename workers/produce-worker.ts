@@ -12,14 +12,19 @@ import { RateProfile } from '../src/produce/rate-profile.js';
 import { monotonicValue } from '../src/produce/payloads.js';
 import { RecordPlacer } from '../src/produce/record-placer.js';
 import { encodeHeaders } from '../src/produce/record-batch.js';
+import { BatchTemplates } from '../src/produce/batch-templates.js';
 import { TransactionCycle } from '../src/produce/transaction-cycle.js';
 import type { TransactionalDriver } from '../src/drivers/producer-driver.js';
 import { topicsOf, type RunConfig } from '../src/run-spec/run-config.js';
 import { valueViews } from '../src/produce/shared-values.js';
 import { WorkerControl } from './worker-control.js';
 
-/** Records appended between two clock readings (and linger checks): a few microseconds of work. */
+/**
+ * Records appended between two clock readings (and linger checks): a few microseconds of work, written one by
+ * one; pre-encoded, appending is counting, so a chunk is larger.
+ */
 const CHUNK_RECORDS = 32;
+const PRE_ENCODED_CHUNK_RECORDS = 1024;
 /** The send loop yields to I/O this often while it has records to append, so requests go out and acks come in. */
 const SLICE_US = 1000;
 
@@ -66,9 +71,12 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
   await cycle?.begin(nowUs());
 
   const bufferPool = new BatchBufferPool(task.buffers.bufferBytes, task.buffers.buffersPerWorker);
+  const headers = encodeHeaders(config.headers);
+  const templates = config.batchEncoding === 'pre-encoded' && driver.takes === 'encoded'
+    ? BatchTemplates.build(valueViews(task.values), headers, task.buffers.batchLimitBytes) : undefined;
   const accumulator = new RecordAccumulator(bufferPool, {
     batchLimitBytes: task.buffers.batchLimitBytes, lingerUs: config.lingerMs * 1000, newRunAt: task.warmupRecords,
-    listRecords: driver.takes === 'listed', headers: encodeHeaders(config.headers), partitionsPerTopic: config.partitions,
+    listRecords: driver.takes === 'listed', headers, partitionsPerTopic: config.partitions, templates,
   });
   const limitControl = new BatchLimitControl({ maxBytes: task.buffers.batchLimitBytes, queueTargetUs: config.queueTargetMs * 1000 }, nowUs());
   accumulator.limitBytes = limitControl.limitBytes;
@@ -89,11 +97,13 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
     onSettled: () => control.wake(),
   });
   const stopGauges = publishGauges(task, () => ({ inFlightRequests: sender.inFlight, bufferedBytes: bufferPool.inUseBytes }));
-  const loop = new AppendLoop(task, { pacer, meter, control, accumulator, sender, valueOf, cycle,
-    placer: new RecordPlacer(accumulator, {
-      keyMode: config.keys, keyRange: config.keyRange, zipfExponent: config.zipfExponent, partitions: config.partitions,
-      ownPartitions: task.partitions, topicCount: acknowledgedPerTopic.length, workerId, workers: config.workers,
-    }) });
+  const placer = new RecordPlacer(accumulator, {
+    keyMode: config.keys, keyRange: config.keyRange, zipfExponent: config.zipfExponent, partitions: config.partitions,
+    ownPartitions: task.partitions, topicCount: acknowledgedPerTopic.length, workerId, workers: config.workers,
+  });
+  const loop = new AppendLoop(task, { pacer, meter, control, accumulator, sender, cycle,
+    ...(templates ? { appendRecords: appendPreEncoded(placer), chunkRecords: PRE_ENCODED_CHUNK_RECORDS }
+      : { appendRecords: appendOneByOne(placer, valueOf), chunkRecords: CHUNK_RECORDS }) });
   await loop.run();
   await sendTheRest(sender, cycle, control);
   stopGauges();
@@ -150,14 +160,34 @@ async function rollTransaction(cycle: TransactionCycle | undefined, sender: Batc
   }
 }
 
+/** Appends `count` records from index `from` stamped `nowUs`; returns how many went in (fewer: no buffer was free). */
+type AppendRecords = (from: number, count: number, nowUs: number) => number;
+
+const appendOneByOne = (placer: RecordPlacer, valueOf: (index: number) => Buffer): AppendRecords => (from, count, now) => {
+  let index = from;
+  while (index < from + count && placer.append(index, valueOf(index), now)) index++;
+  return index - from;
+};
+
+const appendPreEncoded = (placer: RecordPlacer): AppendRecords => (from, count, now) => {
+  let done = 0;
+  while (done < count) {
+    const taken = placer.appendRun(from + done, count - done, now);
+    if (taken === 0) break;
+    done += taken;
+  }
+  return done;
+};
+
 interface LoopParts {
   pacer: Pacer;
   meter: ProduceMeter;
   control: WorkerControl;
   accumulator: RecordAccumulator;
   sender: BatchSender;
-  placer: RecordPlacer;
-  valueOf: (index: number) => Buffer;
+  appendRecords: AppendRecords;
+  /** Records appended between two clock readings. */
+  chunkRecords: number;
   cycle?: TransactionCycle;
 }
 
@@ -203,18 +233,19 @@ class AppendLoop {
 
   /** Appends due records for up to SLICE_US; false when no buffer was free. */
   private appendSlice(startUs: number, due: number): boolean {
-    const { placer, sender, valueOf } = this.parts;
+    const { appendRecords, chunkRecords, sender } = this.parts;
     const warmup = this.task.warmupRecords;
     const sliceEndUs = startUs + SLICE_US;
     let now = startUs;
     while (this.generated < due) {
-      const chunkEnd = Math.min(due, this.generated + CHUNK_RECORDS);
-      for (; this.generated < chunkEnd; this.generated++) {
-        if (!placer.append(this.generated, valueOf(this.generated), now)) {
-          sender.dispatch(nowUs(), true);
-          return false;
-        }
-        if (this.generated === warmup) this.firstSteadyAtMs = epochMs();
+      // A chunk ends at the first steady-state record: its append time starts the steady state.
+      const from = this.generated;
+      const chunkEnd = Math.min(due, from + chunkRecords, from < warmup ? warmup : Infinity);
+      this.generated += appendRecords(from, chunkEnd - from, now);
+      if (from === warmup && this.generated > from) this.firstSteadyAtMs = epochMs();
+      if (this.generated < chunkEnd) {
+        sender.dispatch(nowUs(), true);
+        return false;
       }
       now = nowUs();
       sender.dispatch(now, false);

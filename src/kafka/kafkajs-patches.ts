@@ -39,6 +39,18 @@ export interface EncodedRecords {
   readonly recordsEnd: number;
   readonly recordCount: number;
   readonly partition: number;
+  /** A pre-encoded batch: its records are not in `buffer` yet but the first bytes of a template. */
+  readonly shared?: SharedRecords;
+}
+
+/**
+ * A pre-encoded batch's records: the first `length` bytes of `source` (src/produce/batch-templates.ts). They are
+ * laid into the batch's buffer when it is sent, unless the buffer holds them already, and compressed once per
+ * length and codec.
+ */
+export interface SharedRecords {
+  readonly source: Buffer;
+  readonly length: number;
 }
 
 /** What producer.send takes to send an EncodedRecords batch: one message standing for all its records. */
@@ -173,27 +185,76 @@ async function encodePartitionEntry(partition: number, records: Buffer, recordCo
   return entry;
 }
 
-/** Compressed records of a pre-encoded batch, kept while it is in flight: a retried send does not compress again. */
+/** Compressed records of a batch, kept while it is in flight: a retried send does not compress again. */
 const compressedBatches = new WeakMap<EncodedRecords, { compression: number; records: Buffer }>();
+/** Compressed prefixes of a template, by codec and length; a template's batches mostly share a few lengths. */
+const compressedShared = new WeakMap<Buffer, Map<string, Buffer>>();
+const MOST_COMPRESSED_LENGTHS = 256;
+/** What a batch buffer holds at its records' place: the same bytes are not laid there again. */
+const heldRecords = new WeakMap<Buffer, { source: Buffer; compression: number; length: number }>();
+
+async function compressedRecords(batch: EncodedRecords, compression: number): Promise<Buffer> {
+  const shared = batch.shared;
+  if (shared) {
+    const key = `${compression}:${shared.length}`;
+    let lengths = compressedShared.get(shared.source);
+    if (!lengths) compressedShared.set(shared.source, lengths = new Map());
+    let compressed = lengths.get(key);
+    if (!compressed) {
+      compressed = await compress(compression, shared.source.subarray(0, shared.length));
+      if (lengths.size >= MOST_COMPRESSED_LENGTHS) lengths.clear();
+      lengths.set(key, compressed);
+    }
+    return compressed;
+  }
+  const cached = compressedBatches.get(batch);
+  if (cached?.compression === compression) return cached.records;
+  const compressed = await compress(compression, batch.buffer.subarray(batch.recordsStart, batch.recordsEnd));
+  compressedBatches.set(batch, { compression, records: compressed });
+  return compressed;
+}
+
+/** How many of the bytes to lay a buffer holds already: uncompressed, a template's shorter prefix starts a longer one. */
+function bytesHeld(buffer: Buffer, shared: SharedRecords | undefined, compression: number): number {
+  const held = heldRecords.get(buffer);
+  if (!held || !shared || held.source !== shared.source || held.compression !== compression) return 0;
+  if (compression === 0) return held.length;
+  return held.length === shared.length ? Infinity : 0;
+}
 
 /**
- * Fix 4: a pre-encoded batch's header written in front of its records, in its own buffer (compressed records:
- * in a buffer of their size, with room for the framing). Returns where the batch starts and ends.
+ * The records as sent (compressed, or a pre-encoded batch's template bytes) laid into the batch's buffer at
+ * recordsStart, unless it holds them already; a compressed batch larger than the room there (an incompressible
+ * one) goes into a buffer of its own. Returns the buffer and the records' length.
+ */
+function layRecords(batch: EncodedRecords, records: Buffer, compression: number): { buffer: Buffer; length: number } {
+  const { buffer, recordsStart } = batch;
+  const shared = batch.shared;
+  const length = compression === 0 ? shared!.length : records.length;
+  if (recordsStart + length > buffer.length) {
+    const own = Buffer.allocUnsafe(recordsStart + length);
+    records.copy(own, recordsStart, 0, length);
+    return { buffer: own, length };
+  }
+  const held = bytesHeld(buffer, shared, compression);
+  if (held < length) records.copy(buffer, recordsStart + held, held, length);
+  // What it holds: a raw prefix of the template, or the compressed prefix of shared.length raw bytes.
+  if (shared) heldRecords.set(buffer, { source: shared.source, compression, length: compression === 0 ? Math.max(length, held) : shared.length });
+  else heldRecords.delete(buffer);
+  return { buffer, length };
+}
+
+/**
+ * Fix 4: a pre-encoded batch's header written in front of its records, in its buffer (compressed records and a
+ * pre-encoded batch's records are laid there first: layRecords). Returns where the batch starts and ends.
  */
 async function placeRecordBatch(batch: EncodedRecords, fields: BatchFields): Promise<FramedPayload> {
+  const at = batch.recordsStart - RECORD_BATCH_HEADER_BYTES;
   let buffer = batch.buffer;
-  let at = batch.recordsStart - RECORD_BATCH_HEADER_BYTES;
   let recordsLength = batch.recordsEnd - batch.recordsStart;
-  if (fields.compression !== 0) {
-    const cached = compressedBatches.get(batch);
-    let compressed = cached?.compression === fields.compression ? cached.records : undefined;
-    if (!compressed) {
-      compressed = await compress(fields.compression, batch.buffer.subarray(batch.recordsStart, batch.recordsEnd));
-      compressedBatches.set(batch, { compression: fields.compression, records: compressed });
-    }
-    buffer = Buffer.allocUnsafe(batch.recordsStart + compressed.length);
-    compressed.copy(buffer, batch.recordsStart);
-    recordsLength = compressed.length;
+  if (fields.compression !== 0 || batch.shared) {
+    const records = fields.compression === 0 ? batch.shared!.source : await compressedRecords(batch, fields.compression);
+    ({ buffer, length: recordsLength } = layRecords(batch, records, fields.compression));
   }
   const size = writeRecordBatchHeader(buffer, at, recordsLength, headerOf(fields, batch.recordCount));
   return new FramedPayload(buffer, at, at + size);

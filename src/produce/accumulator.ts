@@ -1,5 +1,6 @@
-import type { EncodedRecords } from '../kafka/kafkajs-patches.js';
+import type { EncodedRecords, SharedRecords } from '../kafka/kafkajs-patches.js';
 import { REQUEST_ROOM_BYTES, type BatchBufferPool } from './batch-buffers.js';
+import type { BatchTemplates, RecordTemplate } from './batch-templates.js';
 import { NO_HEADERS, RECORD_BATCH_HEADER_BYTES, recordSize, writeRecord } from './record-batch.js';
 
 /** A batch's records as appended, for a driver that encodes them itself. */
@@ -40,10 +41,13 @@ export class ProducerBatch implements EncodedRecords {
   readonly partition: number;
   readonly topicIndex: number;
 
-  /** `headers`: the headers block every record of the run carries (encodeHeaders). */
+  /**
+   * `headers`: the headers block every record of the run carries (encodeHeaders). `template`: a pre-encoded batch,
+   * whose records are the template's first ones (appendRun), laid into the buffer when it is sent.
+   */
   constructor(
     readonly buffer: Buffer, readonly destination: number, listRecords = false, private readonly headers = NO_HEADERS,
-    partitionsPerTopic = Number.MAX_SAFE_INTEGER,
+    partitionsPerTopic = Number.MAX_SAFE_INTEGER, private readonly template?: RecordTemplate,
   ) {
     this.listed = listRecords ? { keys: [], values: [] } : undefined;
     this.partition = destination % partitionsPerTopic;
@@ -70,17 +74,41 @@ export class ProducerBatch implements EncodedRecords {
       listed.values.push(value);
       this.recordsEnd += recordSize(this.recordCount, keyLength, value.length, this.headers.length);
     }
+    this.counted(index, 1, appendUs, value.length, newRunAt);
+  }
+
+  /**
+   * A pre-encoded batch takes up to `count` records (indexes from `index`) from its template, as many as keep it
+   * within `limitBytes`; returns how many it took (0: it is full).
+   */
+  appendRun(index: number, count: number, appendUs: number, limitBytes: number, newRunAt: number): number {
+    const template = this.template!;
+    const held = this.recordCount;
+    const total = template.fill(held, count, limitBytes);
+    if (total === held) return 0;
+    this.recordsEnd = this.recordsStart + template.ends[total];
+    this.counted(index, total - held, appendUs, template.valueEnds[total] - template.valueEnds[held], newRunAt);
+    return total - held;
+  }
+
+  /** Records appended at one time go into one run; runs never span the first steady-state record. */
+  private counted(index: number, count: number, appendUs: number, valueBytes: number, newRunAt: number): void {
     if (this.recordCount === 0) this.firstAppendUs = appendUs;
-    this.recordCount++;
-    this.payloadBytes += value.length;
+    this.recordCount += count;
+    this.payloadBytes += valueBytes;
     const runs = this.runs;
     const last = runs.length - 4;
     if (last >= 0 && runs[last + 2] === appendUs && runs[last] + runs[last + 1] === index && index !== newRunAt) {
-      runs[last + 1]++;
-      runs[last + 3] += value.length;
+      runs[last + 1] += count;
+      runs[last + 3] += valueBytes;
     } else {
-      runs.push(index, 1, appendUs, value.length);
+      runs.push(index, count, appendUs, valueBytes);
     }
+  }
+
+  /** A pre-encoded batch's records: the first bytes of its template, which the driver lays into the buffer. */
+  get shared(): SharedRecords | undefined {
+    return this.template && { source: this.template.records, length: this.recordsEnd - this.recordsStart };
   }
 }
 
@@ -95,6 +123,8 @@ export interface AccumulatorSettings {
   headers?: Buffer;
   /** With several topics: their partitions each, to read a destination (destinationOf). */
   partitionsPerTopic?: number;
+  /** Pre-encoded batches (appendRun): the templates batches take their records from, in turn. */
+  templates?: BatchTemplates;
 }
 
 /**
@@ -138,8 +168,7 @@ export class RecordAccumulator {
   append(destination: number, key: Buffer | null, value: Buffer, index: number, appendUs: number): boolean {
     let batch = this.open.get(destination);
     if (batch && !batch.fits(this.sizeIn(batch, key, value), this.limitBytes)) {
-      this.open.delete(destination);
-      this.full.push(batch);
+      this.close(batch);
       batch = undefined;
     }
     if (!batch) {
@@ -154,6 +183,35 @@ export class RecordAccumulator {
     }
     batch.append(key, value, index, appendUs, this.settings.newRunAt);
     return true;
+  }
+
+  /**
+   * Appends up to `count` records (indexes from `index`) to the destination's pre-encoded batch: the open one, and
+   * (`mayOpen`) a new one once that is full. Returns how many went in; 0 when the open batch is full and no new
+   * one may be opened, or no buffer is free. A batch that took fewer than offered is full and closes.
+   */
+  appendRun(destination: number, index: number, count: number, appendUs: number, mayOpen: boolean): number {
+    const open = this.open.get(destination);
+    if (open) {
+      const taken = open.appendRun(index, count, appendUs, this.limitBytes, this.settings.newRunAt);
+      if (taken < count) this.close(open);
+      if (taken > 0 || !mayOpen) return taken;
+    } else if (!mayOpen) {
+      return 0;
+    }
+    const buffer = this.pool.take();
+    if (!buffer) return 0;
+    const { headers, partitionsPerTopic, templates } = this.settings;
+    const batch = new ProducerBatch(buffer, destination, false, headers, partitionsPerTopic, templates!.next());
+    this.open.set(destination, batch);
+    const taken = batch.appendRun(index, count, appendUs, this.limitBytes, this.settings.newRunAt);
+    if (taken < count) this.close(batch);
+    return taken;
+  }
+
+  private close(batch: ProducerBatch): void {
+    this.open.delete(batch.destination);
+    this.full.push(batch);
   }
 
   /**

@@ -85,6 +85,20 @@ export class RecordPlacer {
     return true;
   }
 
+  /**
+   * Pre-encoded batches (one topic, no keys): up to `count` records from `index` into the sticky partition's batch,
+   * moving on as append does when it is full. Returns how many went in; 0 when no buffer is free.
+   */
+  appendRun(index: number, count: number, appendUs: number): number {
+    const own = this.settings.ownPartitions;
+    const turn = this.stickyTurns[0];
+    const taken = this.accumulator.appendRun(this.destination(0, own[turn % own.length]), index, count, appendUs, false);
+    if (taken > 0) return taken;
+    const opened = this.accumulator.appendRun(this.destination(0, own[(turn + 1) % own.length]), index, count, appendUs, true);
+    if (opened > 0) this.stickyTurns[0] = turn + 1;
+    return opened;
+  }
+
   private destination(topic: number, partition: number): number {
     return destinationOf(topic, partition, this.settings.partitions);
   }

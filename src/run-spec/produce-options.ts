@@ -7,7 +7,7 @@ import type { RatePoint } from '../produce/rate-profile.js';
 import type { RecordHeader } from '../produce/record-batch.js';
 import { parseHeader, runHeaders } from '../produce/record-headers.js';
 import { DEFAULT_KEY_RANGE } from '../produce/record-placer.js';
-import { KEY_MODES, type Acks, type PayloadSource, type ProduceRun, type RunConfig } from './run-config.js';
+import { BATCH_ENCODINGS, KEY_MODES, perRecordReason, type Acks, type BatchEncoding, type PayloadSource, type ProduceRun, type RunConfig } from './run-config.js';
 import { DataStormError } from '../shared/errors.js';
 import { parseFaultPlan, type FaultStep } from '../faults/fault-plan.js';
 import { checkTopicName } from '../kafka/topic.js';
@@ -54,6 +54,8 @@ export const PRODUCE_OPTIONS: Record<string, OptionSpec> = {
   payloadDelimiter: { flags: '--payload-delimiter <text>', description: 'separator of values in --payload-file', defaultValue: '\\n' },
   payloadMonotonic: { flags: '--payload-monotonic', description: 'values are the record numbers 0, 1, 2, ... as text, each made as it is sent (perf-test\'s --payload-monotonic; across workers every number up to --num-records once)', defaultValue: false },
   schema: { flags: '--schema <file.avsc>', description: 'Avro schema of the values (default: a click event sized to --record-size)' },
+  batchEncoding: { flags: '--batch-encoding <mode>', description: 'how batches are made: pre-encoded (each batch copied from records encoded before the run, so a record costs about its copy; needs unkeyed records from the value pool, one topic and the kafkajs driver), per-record (each record written into its batch as it is appended, the v4 path), or auto (pre-encoded whenever the run allows it)',
+    defaultValue: 'auto', parse: parseChoice('--batch-encoding', ['auto', ...BATCH_ENCODINGS]) },
   serializeOnSend: { flags: '--serialize-on-send', description: 'encode each Avro value as it is sent instead of once before the run (to measure what pre-serializing saves)', defaultValue: false },
   throughput: { flags: '--throughput <rps>', description: 'records per second for the whole run, -1 for no limit', defaultValue: -1,
     parse: parseThroughput },
@@ -132,6 +134,7 @@ export interface ProduceFlags {
   payloadDelimiter: string;
   schema?: string;
   payloadMonotonic: boolean;
+  batchEncoding: BatchEncoding | 'auto';
   serializeOnSend: boolean;
   throughput: number;
   throughputProfile?: RatePoint[];
@@ -450,6 +453,7 @@ export function toProduceRun(parsed: ProduceFlags, typed: (key: keyof ProduceFla
     keyRange,
     zipfExponent: flags.zipfExponent,
     headers: headersOf(flags, typed),
+    batchEncoding: 'per-record',
     warmupRecords: flags.warmupRecords,
     reportingIntervalMs: flags.reportingInterval,
     ...(flags.startAt !== undefined ? { startAtEpochMs: flags.startAt } : {}),
@@ -459,7 +463,19 @@ export function toProduceRun(parsed: ProduceFlags, typed: (key: keyof ProduceFla
     producerProps: props,
     security,
   };
+  config.batchEncoding = batchEncodingOf(flags.batchEncoding, config);
   return { config, bootstrap: flags.bootstrapServer ? parseBootstrap(flags.bootstrapServer) : undefined };
+}
+
+/** --batch-encoding: auto is pre-encoded unless the run needs its records written one by one (perRecordReason). */
+function batchEncodingOf(asked: BatchEncoding | 'auto', config: RunConfig): BatchEncoding {
+  const reason = perRecordReason(config);
+  if (asked === 'pre-encoded' && reason) {
+    throw new DataStormError('DS_BAD_OPTIONS', `--batch-encoding pre-encoded needs unkeyed records from the value pool, one topic and the kafkajs driver; this run has ${reason}`, {
+      hint: 'leave --batch-encoding out (auto) to write such records one by one',
+    });
+  }
+  return asked === 'auto' ? (reason ? 'per-record' : 'pre-encoded') : asked;
 }
 
 /** The flags as they are when the user types none (for workload files and code that builds a run). */

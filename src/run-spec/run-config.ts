@@ -16,6 +16,13 @@ export type KeyMode = (typeof KEY_MODES)[number];
 
 export type Acks = -1 | 0 | 1;
 
+/**
+ * How a worker makes its batches: 'pre-encoded' (stage v5: copied from templates encoded before the run,
+ * src/produce/batch-templates.ts) or 'per-record' (each record written into its batch as it is appended).
+ */
+export const BATCH_ENCODINGS = ['pre-encoded', 'per-record'] as const;
+export type BatchEncoding = (typeof BATCH_ENCODINGS)[number];
+
 /** Where record values come from: generated Avro of a schema, or lines of a file (perf-test's --payload-file). */
 export type PayloadSource =
   /** serializeOnSend: encode each value with avsc as it is sent (DataStorm v0) instead of once before the run. */
@@ -85,6 +92,8 @@ export interface RunConfig {
   transaction?: { id: string; durationMs: number; abortRate: number };
   /** Headers every record carries (--header, --headers/--header-size), in order; empty: none. */
   headers: RecordHeader[];
+  /** Pre-encoded batches or records written one by one (absent: per-record); see perRecordReason. */
+  batchEncoding?: BatchEncoding;
   /** Client settings passed through to the producer unchanged (perf-test's --producer-props / --producer.config). */
   producerProps: Record<string, string>;
   /** TLS and SASL, from the security properties among --producer-props / --producer.config (secrets included: show publicSecurity). */
@@ -99,3 +108,16 @@ export interface ProduceRun {
 
 /** The topics a run produces to, in order: `topics`, or the one `topic`. */
 export const topicsOf = (config: Pick<RunConfig, 'topic' | 'topics'>): string[] => config.topics ?? [config.topic];
+
+/**
+ * What makes a run write its records one by one, or undefined when its batches can be pre-encoded: those need
+ * unkeyed records, from the value pool, to one topic, through the kafkajs driver (which sends batches as written).
+ */
+export function perRecordReason(config: Pick<RunConfig, 'keys' | 'topics' | 'driver' | 'payload'>): string | undefined {
+  if (config.keys !== 'none') return `keyed records (--keys ${config.keys})`;
+  if (config.topics) return 'several topics';
+  if (config.driver !== 'kafkajs') return `--driver ${config.driver}`;
+  if (config.payload.kind === 'monotonic') return '--payload-monotonic';
+  if (config.payload.kind === 'avro' && config.payload.serializeOnSend) return '--serialize-on-send';
+  return undefined;
+}

@@ -1,0 +1,83 @@
+import { RECORD_BATCH_HEADER_BYTES, byteLength, recordSize, writeRecord } from './record-batch.js';
+
+/**
+ * Pre-encoded batches (--batch-encoding pre-encoded, stage v5). With unkeyed records from a fixed pool of values,
+ * a batch of n records can be the first n records of a template encoded before the run: offset deltas 0, 1, 2 ...,
+ * record k carrying value (start + k) % pool and the run's headers block. Sending a batch then costs what copying
+ * it costs (nothing while its buffer still holds the template), and a codec compresses each length once.
+ * Several templates start at different values, so that small batches still send every value of the pool.
+ */
+export class RecordTemplate {
+  /** `ends[n]`: bytes of the first n records; `valueEnds[n]`: bytes of their values. */
+  constructor(
+    readonly id: number, readonly records: Buffer, readonly ends: Int32Array, readonly valueEnds: Float64Array,
+  ) {}
+
+  /** The most records a batch takes from it. */
+  get capacity(): number {
+    return this.ends.length - 1;
+  }
+
+  /**
+   * How many records a batch holding `held` of them ends with when `wanted` more are offered and the batch may
+   * reach `limitBytes` (header included); the first record goes in whatever its size, as Java's batch rule.
+   */
+  fill(held: number, wanted: number, limitBytes: number): number {
+    const most = Math.min(this.capacity, held + wanted);
+    const ends = this.ends;
+    let n = held;
+    if (n === 0 && most > 0) n = 1;
+    while (n < most && RECORD_BATCH_HEADER_BYTES + ends[n + 1] <= limitBytes) n++;
+    return n;
+  }
+}
+
+/** Records starting at value `start`, as many as fill `limitBytes` (at least one), encoded into a buffer of their size. */
+function buildTemplate(id: number, values: Buffer[], start: number, limitBytes: number, headers: Buffer): RecordTemplate {
+  const ends: number[] = [0];
+  const valueEnds: number[] = [0];
+  for (let k = 0; ; k++) {
+    const value = values[(start + k) % values.length];
+    const end = ends[k] + recordSize(k, -1, value.length, headers.length);
+    if (k > 0 && RECORD_BATCH_HEADER_BYTES + end > limitBytes) break;
+    ends.push(end);
+    valueEnds.push(valueEnds[k] + value.length);
+  }
+  const records = Buffer.allocUnsafe(ends[ends.length - 1]);
+  for (let k = 0, offset = 0; k < ends.length - 1; k++) {
+    const value = values[(start + k) % values.length];
+    offset = writeRecord(records, offset, k, null, -1, value, byteLength(value), headers);
+  }
+  return new RecordTemplate(id, records, Int32Array.from(ends), Float64Array.from(valueEnds));
+}
+
+/**
+ * The templates of a worker, taken in turn by its batches. A full batch of the first template holds `perBatch`
+ * records; when that is fewer than the pool's values, ceil(pool / perBatch) templates start perBatch values
+ * apart, so that full batches send every value (memory: about the pool's bytes, or one batch when it is larger).
+ */
+export class BatchTemplates {
+  private turn = 0;
+
+  private constructor(readonly templates: RecordTemplate[]) {}
+
+  static build(values: Buffer[], headers: Buffer, limitBytes: number): BatchTemplates {
+    const first = buildTemplate(0, values, 0, limitBytes, headers);
+    const perBatch = first.capacity;
+    const count = Math.ceil(values.length / perBatch);
+    const rest = Array.from({ length: count - 1 }, (_, j) => buildTemplate(j + 1, values, (j + 1) * perBatch, limitBytes, headers));
+    return new BatchTemplates([first, ...rest]);
+  }
+
+  /** The template for the next batch. */
+  next(): RecordTemplate {
+    const template = this.templates[this.turn];
+    this.turn = (this.turn + 1) % this.templates.length;
+    return template;
+  }
+
+  /** Bytes the templates hold. */
+  get bytes(): number {
+    return this.templates.reduce((sum, t) => sum + t.records.length, 0);
+  }
+}
