@@ -88,7 +88,8 @@ async function runDataStorm(config) {
     '--compression', config.compression, '--acks', String(config.acks), '--batch', String(config.batchBytes),
     '--linger', String(config.lingerMs), '--buffer-memory', String(config.bufferMemoryBytes),
     '--partitions', String(config.partitions), '--workers', String(config.workers)];
-  const run = await runMeasured(process.execPath, [cli, ...args], { name: 'datastorm produce', code: 'DS_BENCH_FAILED' });
+  // The bin itself, as an installed `datastorm` runs: its first line sets Node's flags.
+  const run = await runMeasured(cli, args, { name: 'datastorm produce', code: 'DS_BENCH_FAILED' });
   const result = JSON.parse(run.stdout);
   return {
     recordsPerSec: result.totals.recordsPerSec, avgMs: result.latency.meanUs / 1000, p99Ms: result.latency.p99Us / 1000,

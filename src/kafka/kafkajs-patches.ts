@@ -187,9 +187,12 @@ async function encodePartitionEntry(partition: number, records: Buffer, recordCo
 
 /** Compressed records of a batch, kept while it is in flight: a retried send does not compress again. */
 const compressedBatches = new WeakMap<EncodedRecords, { compression: number; records: Buffer }>();
-/** Compressed prefixes of a template, by codec and length; a template's batches mostly share a few lengths. */
-const compressedShared = new WeakMap<Buffer, Map<string, Buffer>>();
-const MOST_COMPRESSED_LENGTHS = 256;
+/**
+ * Compressed prefixes of a template, by codec and length: its batches mostly share a few lengths. They are
+ * dropped all at once when they would hold more than COMPRESSED_CACHE_TEMPLATES times the template's bytes.
+ */
+const compressedShared = new WeakMap<Buffer, { bytes: number; byKey: Map<string, Buffer> }>();
+const COMPRESSED_CACHE_TEMPLATES = 2;
 /** What a batch buffer holds at its records' place: the same bytes are not laid there again. */
 const heldRecords = new WeakMap<Buffer, { source: Buffer; compression: number; length: number }>();
 
@@ -197,13 +200,17 @@ async function compressedRecords(batch: EncodedRecords, compression: number): Pr
   const shared = batch.shared;
   if (shared) {
     const key = `${compression}:${shared.length}`;
-    let lengths = compressedShared.get(shared.source);
-    if (!lengths) compressedShared.set(shared.source, lengths = new Map());
-    let compressed = lengths.get(key);
+    let cache = compressedShared.get(shared.source);
+    if (!cache) compressedShared.set(shared.source, cache = { bytes: 0, byKey: new Map() });
+    let compressed = cache.byKey.get(key);
     if (!compressed) {
       compressed = await compress(compression, shared.source.subarray(0, shared.length));
-      if (lengths.size >= MOST_COMPRESSED_LENGTHS) lengths.clear();
-      lengths.set(key, compressed);
+      if (cache.bytes + compressed.length > COMPRESSED_CACHE_TEMPLATES * shared.source.length) {
+        cache.byKey.clear();
+        cache.bytes = 0;
+      }
+      cache.byKey.set(key, compressed);
+      cache.bytes += compressed.length;
     }
     return compressed;
   }
