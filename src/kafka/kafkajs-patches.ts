@@ -222,23 +222,24 @@ async function compressedRecords(batch: EncodedRecords, compression: number): Pr
 }
 
 /** How many of the bytes to lay a buffer holds already: uncompressed, a template's shorter prefix starts a longer one. */
-function bytesHeld(buffer: Buffer, shared: SharedRecords | undefined, compression: number): number {
+function bytesHeld(buffer: Buffer, shared: SharedRecords, compression: number): number {
   const held = heldRecords.get(buffer);
-  if (!held || !shared || held.source !== shared.source || held.compression !== compression) return 0;
+  if (!held || held.source !== shared.source || held.compression !== compression) return 0;
   if (compression === 0) return held.length;
   return held.length === shared.length ? Infinity : 0;
 }
 
 /**
  * The records as sent (compressed, or a pre-encoded batch's template bytes) laid into the batch's buffer at
- * recordsStart, unless it holds them already; a compressed batch larger than the room there (an incompressible
- * one) goes into a buffer of its own. Returns the buffer and the records' length.
+ * recordsStart, unless it holds them already. Compressed records of a batch written record by record go into a
+ * buffer of their own (its buffer keeps the records they came from), as do any larger than the room there (an
+ * incompressible batch). Returns the buffer and the records' length.
  */
 function layRecords(batch: EncodedRecords, records: Buffer, compression: number): { buffer: Buffer; length: number } {
   const { buffer, recordsStart } = batch;
   const shared = batch.shared;
   const length = compression === 0 ? shared!.length : records.length;
-  if (recordsStart + length > buffer.length) {
+  if (!shared || recordsStart + length > buffer.length) {
     const own = Buffer.allocUnsafe(recordsStart + length);
     records.copy(own, recordsStart, 0, length);
     return { buffer: own, length };
@@ -246,8 +247,7 @@ function layRecords(batch: EncodedRecords, records: Buffer, compression: number)
   const held = bytesHeld(buffer, shared, compression);
   if (held < length) records.copy(buffer, recordsStart + held, held, length);
   // What it holds: a raw prefix of the template, or the compressed prefix of shared.length raw bytes.
-  if (shared) heldRecords.set(buffer, { source: shared.source, compression, length: compression === 0 ? Math.max(length, held) : shared.length });
-  else heldRecords.delete(buffer);
+  heldRecords.set(buffer, { source: shared.source, compression, length: compression === 0 ? Math.max(length, held) : shared.length });
   return { buffer, length };
 }
 

@@ -1,0 +1,55 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, inject, it } from 'vitest';
+import { CODEC_NAMES } from '../../src/run-spec/run-config.js';
+import { consumeAll, runCli, uniqueTopic } from '../helpers.js';
+
+const bootstrap = inject('bootstrap');
+const RECORDS = 3000;
+const scratch = mkdtempSync(join(tmpdir(), 'datastorm-pre-encoded-'));
+const VALUES = Array.from({ length: 50 }, (_, i) => `value-${i}-${'x'.repeat(i)}`);
+const payloadFile = join(scratch, 'values.txt');
+writeFileSync(payloadFile, VALUES.join('\n'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+// Stage v5's batches, read back by an independent client: what the broker holds must be what a producer writing
+// record by record would have sent. acks=all, so idempotence is on (sequence numbers checked by the broker).
+describe.concurrent('pre-encoded batches (the default for unkeyed records from a value pool)', () => {
+  for (const [i, codec] of CODEC_NAMES.entries()) {
+    const workers = i % 2 === 0 ? 1 : 2; // one worker runs on the main thread, two on worker threads
+    it(`come back whole with ${codec}, ${workers} worker(s), idempotent`, async ({ expect }) => {
+      const topic = uniqueTopic(`pre-encoded-${codec}`);
+      const startedMs = Date.now();
+      const run = runCli(['produce', '--bootstrap-server', bootstrap.join(','), '--topic', topic, '--num-records', String(RECORDS),
+        '--workers', String(workers), '--compression', codec, '--payload-file', payloadFile, '--header', 'trace=abc',
+        '--batch', '16KB', '--partitions', '3', '--json'], { timeoutMs: 180_000 });
+      expect(run.code, run.stderr).toBe(0);
+      const result = JSON.parse(run.stdout);
+      expect(result.config.batchEncoding).toBe('pre-encoded');
+      expect(result.config.idempotent).toBe(true);
+      expect(result.accounting).toMatchObject({ acknowledgedRecords: RECORDS, brokerOffsetGrowth: RECORDS, match: true });
+      const endedMs = Date.now();
+      const messages = await consumeAll(bootstrap, topic, RECORDS, { quietMs: 2000, timeoutMs: 120_000 });
+      expect(messages).toHaveLength(RECORDS);
+      const seen = new Map<string, number>();
+      for (const message of messages) {
+        expect(message.key).toBeNull();
+        const value = message.value!.toString();
+        seen.set(value, (seen.get(value) ?? 0) + 1);
+        expect(Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, v!.toString()]))).toEqual({ trace: 'abc' });
+        expect(Number(message.timestamp)).toBeGreaterThanOrEqual(startedMs);
+        expect(Number(message.timestamp)).toBeLessThanOrEqual(endedMs);
+      }
+      // Every value of the file, and nothing else.
+      expect([...seen.keys()].sort()).toEqual([...VALUES].sort());
+    });
+  }
+
+  it('are refused, in one line before any work, where records must be written one by one', ({ expect }) => {
+    const run = runCli(['produce', '--bootstrap-server', '127.0.0.1:1', '--batch-encoding', 'pre-encoded', '--keys', 'random']);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr.trim().split('\n')[0]).toMatch(/--batch-encoding pre-encoded needs unkeyed records .* this run has keyed records \(--keys random\)/);
+    expect(run.stderr).not.toMatch(/at .*\.js:\d+/);
+  });
+});
