@@ -18,10 +18,11 @@ export function speedups(rates: number[]): number[] {
 
 export const formatSpeedup = (speedup: number) => (Number.isFinite(speedup) ? `${speedup.toFixed(1)}x` : '');
 
-/** One stage's measured figures, its speedup over the first stage, and the seed report's figures for it. */
+/** One stage's measured figures, its speedup over the first stage and over the one before, and the seed report's figures for it. */
 export interface StageFigures {
   figures: PointFigures;
   speedup: number;
+  overPrevious: number;
   seedRecordsPerSec?: number;
   seedSpeedup?: number;
 }
@@ -36,6 +37,7 @@ export function stageFigures(run: AnalysisRun): StageFigures[] {
     return {
       figures: figures[i],
       speedup: measured[i],
+      overPrevious: i === 0 ? Number.NaN : measured[i] / measured[i - 1],
       ...(seed === undefined ? {} : { seedRecordsPerSec: seed }),
       ...(seed === undefined || seedBaseline === undefined ? {} : { seedSpeedup: seed / seedBaseline }),
     };
@@ -53,14 +55,14 @@ const optional = (value: number | undefined, format: (value: number) => string) 
 export function evolutionTable(run: AnalysisRun): ReportTable {
   const first = run.points[0]?.label ?? 'first stage';
   return {
-    head: ['stage', 'processes × workers', 'records', 'records/s', `speedup vs ${first}`, 'MB/s', 'DataStorm CPU %', 'brokers CPU %',
+    head: ['stage', 'processes × workers', 'records', 'records/s', `speedup vs ${first}`, 'vs the stage before', 'MB/s', 'DataStorm CPU %', 'brokers CPU %',
       'peak RSS MB', 'p50 ms', 'p99 ms', `seed report: records/s (speedup vs ${first})`],
-    rows: stageFigures(run).map(({ figures: f, speedup, seedRecordsPerSec, seedSpeedup }, i) => {
+    rows: stageFigures(run).map(({ figures: f, speedup, overPrevious, seedRecordsPerSec, seedSpeedup }, i) => {
       const point = run.points[i];
       const seed = seedRecordsPerSec === undefined ? '' : `${formatSeedRate(seedRecordsPerSec)}/s${optional(seedSpeedup, (v) => ` (${formatSpeedup(v)})`)}`;
       return [
         point.label, processesTimesWorkers(point.commands.length, point.result.config.workers), String(f.records), f.recordsPerSec.toFixed(0),
-        formatSpeedup(speedup), f.mbPerSec.toFixed(2), f.dataStormCpuPercent.toFixed(1), optional(f.brokerCpuPercent, (v) => v.toFixed(1)),
+        formatSpeedup(speedup), formatSpeedup(overPrevious), f.mbPerSec.toFixed(2), f.dataStormCpuPercent.toFixed(1), optional(f.brokerCpuPercent, (v) => v.toFixed(1)),
         f.peakRssMb.toFixed(0), f.p50Ms.toFixed(2), f.p99Ms.toFixed(2), seed,
       ];
     }),
@@ -98,11 +100,12 @@ export function evolutionDocument(run: AnalysisRun, stages: Stage[], scale: numb
     bars: run.points.map((point, i) => ({ label: point.label, value: stagesFigures[i].speedup })),
     referenceBars: seedBars((s) => s.seedSpeedup),
   });
-  return analysisDocument(run, 'DataStorm: evolution v0 to v4', [
+  const last = run.points.at(-1)?.label ?? 'last stage';
+  return analysisDocument(run, `DataStorm: evolution ${first} to ${last}`, [
     {
       heading: 'Records/s per stage',
       text: `Each stage at --scale ${scale} (its num-records × ${scale}, never fewer records than workers), one after the ` +
-        `other on the same cluster. Speedups are records/s over ${first}'s. The last column holds the figures of ` +
+        `other on the same cluster. Speedups are records/s over ${first}'s, and over the stage before. The last column holds the figures of ` +
         `${SEED_SOURCE}: ${Object.entries(SEED_STAGES).map(([name, s]) => `${name} ${s.wording}`).join('; ')}; ` +
         'its v0 figure is the top of its range. The seed\'s v3 brought in its 4-broker cluster; here every stage ' +
         'runs on the same 4 brokers.',

@@ -167,7 +167,7 @@ export function formatRunHeader(result: RunHeader): string {
   return `${topics} on ${result.cluster.brokers} brokers` +
     `${result.cluster.embedded ? ' (embedded local cluster)' : ''}${secured}: ${driver}${formatWorkers(c.workers, result.threads)}, ${formatValues(c, result.values)}, batch ${c.batchBytes} B, ` +
     `buffer.memory ${c.bufferMemoryBytes} B (${formatBatchBuffers(result.buffers, c.queueTargetMs)}), ` +
-    `linger ${c.lingerMs} ms, ${c.maxInFlight} in flight/worker, compression ${c.compression}, acks ${c.acks === -1 ? 'all' : c.acks}, ` +
+    `linger ${c.lingerMs} ms, ${c.maxInFlight} in flight/worker, ${c.batchEncoding === 'pre-encoded' ? 'pre-encoded batches, ' : ''}compression ${c.compression}, acks ${c.acks === -1 ? 'all' : c.acks}, ` +
     `${c.idempotent ? 'idempotent' : 'not idempotent'}, ${c.transaction ? `in transactions of ${c.transaction.durationMs} ms, ` : ''}` +
     `${formatRateLimit(c)}; ` +
     `machine ${result.machine.cpuCount} x ${result.machine.cpuModel}, Node ${result.machine.nodeVersion}; latency per record, send to ack`;

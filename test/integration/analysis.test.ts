@@ -96,20 +96,24 @@ describe('analysis commands on the real cluster', () => {
     checkReportFiles(out, json, ['throughput.svg', 'memory.svg', 'latency-percentiles.svg']);
   });
 
-  it('evolution --scale: the five stages at their scaled counts, v4 in two processes merged exactly', async () => {
+  it('evolution --scale: the six stages at their scaled counts, v4 and v5 in two processes merged exactly', async () => {
     const prefix = uniqueTopic('analysis-evolution');
     const out = join(dir, 'evolution');
     const { json } = analysis(['evolution', '--scale', '0.02', '--topic', prefix], out);
-    expect(json.points.map((p) => p.label)).toEqual(['v0', 'v1', 'v2', 'v3', 'v4']);
-    await checkPoints(json, prefix, [100, 12_000, 20_000, 40_000, 40_000]);
-    const v4 = json.points[4];
-    expect(v4.commands).toHaveLength(2);
-    expect(v4.commands[0]).toMatch(/^datastorm produce --num-records 20000 --workers 4 .*--compression lz4 /);
-    expect(v4.result.config).toMatchObject({ workers: 8, numRecords: 40_000, compression: 'lz4', partitions: 32 });
-    expect(v4.result.workers).toHaveLength(8);
+    expect(json.points.map((p) => p.label)).toEqual(['v0', 'v1', 'v2', 'v3', 'v4', 'v5']);
+    await checkPoints(json, prefix, [100, 12_000, 20_000, 40_000, 40_000, 40_000]);
+    for (const stage of json.points.slice(4)) {
+      expect(stage.commands).toHaveLength(2);
+      expect(stage.commands[0]).toMatch(/^datastorm produce --num-records 20000 --workers 4 .*--compression lz4 /);
+      expect(stage.result.config).toMatchObject({ workers: 8, numRecords: 40_000, compression: 'lz4', partitions: 32 });
+      expect(stage.result.workers).toHaveLength(8);
+    }
+    // v5 is v4 with pre-encoded batches.
+    expect(json.points.map((p) => p.result.config.batchEncoding)).toEqual([...Array(5).fill('per-record'), 'pre-encoded']);
     const rates = json.points.map((p) => p.result.totals.recordsPerSec);
     expect(json.table.rows.map((row) => row[4])).toEqual(rates.map((rate) => `${(rate / rates[0]).toFixed(1)}x`));
-    expect(json.table.rows.map((row) => row.at(-1))).toEqual(['5K/s (1.0x)', '56K/s (11.2x)', '210K/s (42.0x)', '420K/s (84.0x)', '680K/s (136.0x)']);
+    expect(json.table.rows.map((row) => row[5])).toEqual(rates.map((rate, i) => (i === 0 ? '' : `${(rate / rates[i - 1]).toFixed(1)}x`)));
+    expect(json.table.rows.map((row) => row.at(-1))).toEqual(['5K/s (1.0x)', '56K/s (11.2x)', '210K/s (42.0x)', '420K/s (84.0x)', '680K/s (136.0x)', '']);
     checkReportFiles(out, json, ['throughput.svg', 'speedup.svg', 'latency-percentiles.svg']);
   });
 

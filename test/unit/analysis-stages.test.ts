@@ -66,15 +66,19 @@ describe('stage files', () => {
 describe('the evolution stages in benchmarks/evolution', () => {
   const stages = readStages(EVOLUTION);
 
-  it('are v0 to v4, each the run the issue describes', () => {
-    expect(stages.map((stage) => stage.name)).toEqual(['v0', 'v1', 'v2', 'v3', 'v4']);
-    const [v0, v1, v2, v3, v4] = stages.map((stage) => runConfigOf(stage.args));
+  it('are v0 to v5, each the run the issue describes', () => {
+    expect(stages.map((stage) => stage.name)).toEqual(['v0', 'v1', 'v2', 'v3', 'v4', 'v5']);
+    const [v0, v1, v2, v3, v4, v5] = stages.map((stage) => runConfigOf(stage.args));
     expect(v0).toMatchObject({ workers: 1, batchBytes: 1, lingerMs: 0, maxInFlight: 100, payload: { serializeOnSend: true } });
     expect(v1).toMatchObject({ workers: 8, payload: { serializeOnSend: true } });
     expect(v2).toMatchObject({ workers: 8, payload: { serializeOnSend: false } });
     expect(v3).toMatchObject({ workers: 8, partitions: 32, batchBytes: 16 * 1024 * 1024, lingerMs: 25, compression: 'none' });
     expect(v4).toMatchObject({ workers: 8, partitions: 32, batchBytes: 16 * 1024 * 1024, lingerMs: 25, compression: 'lz4' });
     expect(stages[4].processes).toBe(2);
+    // Up to v4 records are written one by one; v5 is v4 with pre-encoded batches and nothing else changed.
+    expect([v0, v1, v2, v3, v4].map((config) => config.batchEncoding)).toEqual(Array(5).fill('per-record'));
+    expect(v5).toEqual({ ...v4, batchEncoding: 'pre-encoded', topic: v5.topic });
+    expect(stages[5].processes).toBe(2);
   });
 
   it('scale their counts, never below one record per worker, and split a stage of several processes exactly', () => {

@@ -170,6 +170,10 @@ describe('formatRunHeader', () => {
       'compression lz4, acks all, not idempotent, no rate limit; machine 2 x Test CPU, Node v20.0.0; latency per record, send to ack');
     result.config.idempotent = true;
     expect(formatRunHeader(result)).toContain(', acks all, idempotent, no rate limit;');
+    expect(formatRunHeader({ ...result, config: { ...result.config, batchEncoding: 'pre-encoded' } }))
+      .toContain(', 5 in flight/worker, pre-encoded batches, compression lz4,');
+    expect(formatRunHeader({ ...result, config: { ...result.config, batchEncoding: 'per-record' } }))
+      .toContain(', 5 in flight/worker, compression lz4,');
     expect(formatRunHeader({ ...result, config: { ...result.config, transaction: { id: 'tx', durationMs: 3000 } } }))
       .toContain(', acks all, idempotent, in transactions of 3000 ms, no rate limit;');
     result.config.driver = 'kafkajs';
