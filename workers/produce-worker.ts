@@ -12,7 +12,7 @@ import { RateProfile } from '../src/produce/rate-profile.js';
 import { monotonicValue } from '../src/produce/payloads.js';
 import { RecordPlacer } from '../src/produce/record-placer.js';
 import { encodeHeaders } from '../src/produce/record-batch.js';
-import { BatchTemplates } from '../src/produce/batch-templates.js';
+import { templatesOf } from '../src/produce/batch-templates.js';
 import { TransactionCycle } from '../src/produce/transaction-cycle.js';
 import type { TransactionalDriver } from '../src/drivers/producer-driver.js';
 import { topicsOf, type RunConfig } from '../src/run-spec/run-config.js';
@@ -72,8 +72,7 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
 
   const bufferPool = new BatchBufferPool(task.buffers.bufferBytes, task.buffers.buffersPerWorker);
   const headers = encodeHeaders(config.headers);
-  const templates = config.batchEncoding === 'pre-encoded' && driver.takes === 'encoded'
-    ? BatchTemplates.build(valueViews(task.values), headers, task.buffers.batchLimitBytes) : undefined;
+  const templates = task.templates && templatesOf(task.templates);
   const accumulator = new RecordAccumulator(bufferPool, {
     batchLimitBytes: task.buffers.batchLimitBytes, lingerUs: config.lingerMs * 1000, newRunAt: task.warmupRecords,
     listRecords: driver.takes === 'listed', headers, partitionsPerTopic: config.partitions, templates,

@@ -23,7 +23,8 @@ import {
 import { planBatchBuffers, type BatchBufferPlan } from '../produce/batch-buffers.js';
 import { RateProfile } from '../produce/rate-profile.js';
 import { encodeHeaders } from '../produce/record-batch.js';
-import { shareValues, type SharedValues } from '../produce/shared-values.js';
+import { shareValues, valueViews, type SharedValues } from '../produce/shared-values.js';
+import { BatchTemplates, shareTemplates } from '../produce/batch-templates.js';
 import type { TransactionCounts } from '../produce/transaction-cycle.js';
 import { prepareTopic, readOrWhyNot, settledEndOffsetTotal, topicEndOffsetTotal } from '../kafka/topic.js';
 import { ProducePool, threadsFor, type WorkerTask } from './produce-pool.js';
@@ -181,10 +182,12 @@ function workerTasks(
   const recordShares = config.numRecords !== undefined ? splitExactly(config.numRecords, workers) : undefined;
   const warmupShares = splitExactly(config.warmupRecords, workers);
   const rateShares = config.throughputRps > 0 ? splitExactly(config.throughputRps, workers) : undefined;
+  const templates = config.batchEncoding === 'pre-encoded'
+    ? shareTemplates(BatchTemplates.build(valueViews(prepared.values), encodeHeaders(config.headers), buffers.batchLimitBytes)) : undefined;
   return (workerId) => ({
     workerId, config, records: recordShares?.[workerId], warmupRecords: warmupShares[workerId],
     throughputRps: rateShares?.[workerId] ?? -1, partitions: partitionsOfWorker(workerId, workers, config.partitions),
-    bootstrap, buffers, values: prepared.values,
+    bootstrap, buffers, values: prepared.values, ...(templates ? { templates } : {}),
   });
 }
 

@@ -2,6 +2,7 @@ import type { TransactionCounts } from '../produce/transaction-cycle.js';
 import type { RunConfig } from '../run-spec/run-config.js';
 import type { BatchBufferPlan } from '../produce/batch-buffers.js';
 import type { SharedValues } from '../produce/shared-values.js';
+import type { SharedTemplates } from '../produce/batch-templates.js';
 import type { MessagePort } from 'node:worker_threads';
 
 /**
@@ -24,6 +25,8 @@ export interface ProduceTask {
   buffers: BatchBufferPlan;
   /** The run's record values, serialized once by the main thread. */
   values: SharedValues;
+  /** Pre-encoded batches (batchEncoding 'pre-encoded'): the run's templates, built once by the main thread. */
+  templates?: SharedTemplates;
   /** Records acknowledged so far, one BigInt64 slot per worker (its own): the main thread's progress line reads it. */
   acknowledged: SharedArrayBuffer;
   /** Live gauges, GAUGES_PER_WORKER BigInt64 slots per worker (its own, at workerId * GAUGES_PER_WORKER), set every GAUGE_MS. */

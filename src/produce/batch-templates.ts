@@ -59,7 +59,7 @@ function buildTemplate(id: number, values: Buffer[], start: number, limitBytes: 
 export class BatchTemplates {
   private turn = 0;
 
-  private constructor(readonly templates: RecordTemplate[]) {}
+  constructor(readonly templates: RecordTemplate[]) {}
 
   static build(values: Buffer[], headers: Buffer, limitBytes: number): BatchTemplates {
     const first = buildTemplate(0, values, 0, limitBytes, headers);
@@ -80,4 +80,50 @@ export class BatchTemplates {
   get bytes(): number {
     return this.templates.reduce((sum, t) => sum + t.records.length, 0);
   }
+}
+
+/**
+ * A run's templates in shared memory: the main thread builds them once (its workers would each build the same
+ * ones: 16 workers at --batch 16MB held 16 copies of a 2 MB template), each worker reads them in place.
+ */
+export interface SharedTemplates {
+  records: SharedArrayBuffer;
+  /** Every template's ends (Int32) and valueEnds (Float64), back to back. */
+  ends: SharedArrayBuffer;
+  valueEnds: SharedArrayBuffer;
+  /** Per template: where its records start and how long they are, where its ends start, and how many there are. */
+  layout: Array<{ recordsAt: number; recordsLength: number; endsAt: number; endsLength: number }>;
+}
+
+export function shareTemplates({ templates }: BatchTemplates): SharedTemplates {
+  const layout: SharedTemplates['layout'] = [];
+  let recordsAt = 0;
+  let endsAt = 0;
+  for (const t of templates) {
+    layout.push({ recordsAt, recordsLength: t.records.length, endsAt, endsLength: t.ends.length });
+    recordsAt += t.records.length;
+    endsAt += t.ends.length;
+  }
+  const shared: SharedTemplates = {
+    records: new SharedArrayBuffer(recordsAt), ends: new SharedArrayBuffer(endsAt * Int32Array.BYTES_PER_ELEMENT),
+    valueEnds: new SharedArrayBuffer(endsAt * Float64Array.BYTES_PER_ELEMENT), layout,
+  };
+  const { records, ends, valueEnds } = viewsOf(shared);
+  templates.forEach((t, j) => {
+    t.records.copy(records, layout[j].recordsAt);
+    ends.set(t.ends, layout[j].endsAt);
+    valueEnds.set(t.valueEnds, layout[j].endsAt);
+  });
+  return shared;
+}
+
+const viewsOf = (shared: SharedTemplates) => ({
+  records: Buffer.from(shared.records), ends: new Int32Array(shared.ends), valueEnds: new Float64Array(shared.valueEnds),
+});
+
+/** A worker's templates over the shared memory (no copy). */
+export function templatesOf(shared: SharedTemplates): BatchTemplates {
+  const { records, ends, valueEnds } = viewsOf(shared);
+  return new BatchTemplates(shared.layout.map((l, j) => new RecordTemplate(j, records.subarray(l.recordsAt, l.recordsAt + l.recordsLength),
+    ends.subarray(l.endsAt, l.endsAt + l.endsLength), valueEnds.subarray(l.endsAt, l.endsAt + l.endsLength))));
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RecordAccumulator } from '../../src/produce/accumulator.js';
 import { BatchBufferPool } from '../../src/produce/batch-buffers.js';
-import { BatchTemplates } from '../../src/produce/batch-templates.js';
+import { BatchTemplates, shareTemplates, templatesOf } from '../../src/produce/batch-templates.js';
 import { NO_HEADERS, RECORD_BATCH_HEADER_BYTES, encodeRecords } from '../../src/produce/record-batch.js';
 
 const pool = (count: number, size: number) => Array.from({ length: count }, (_, i) => Buffer.alloc(size, i % 256));
@@ -61,5 +61,15 @@ describe('pre-encoded batch templates', () => {
     expect(batch.payloadBytes).toBe(capacity * 100);
     expect(batch.shared).toEqual({ source: templates.templates[0].records, length: templates.templates[0].ends[capacity] });
     expect(accumulator.appendRun(2, capacity, 1, 30, true)).toBe(1);
+  });
+
+  it('cross to the workers in shared memory, each template the same bytes and ends', () => {
+    const built = BatchTemplates.build(pool(100, 120), NO_HEADERS, 2000);
+    expect(built.templates.length).toBeGreaterThan(1);
+    const shared = shareTemplates(built);
+    expect(shared.records.byteLength).toBe(built.bytes);
+    const read = templatesOf(structuredClone(shared));
+    expect(read.templates.map((t) => [t.id, t.capacity, t.records.toString('hex'), [...t.ends], [...t.valueEnds]]))
+      .toEqual(built.templates.map((t) => [t.id, t.capacity, t.records.toString('hex'), [...t.ends], [...t.valueEnds]]));
   });
 });
