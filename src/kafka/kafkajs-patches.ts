@@ -187,39 +187,51 @@ async function encodePartitionEntry(partition: number, records: Buffer, recordCo
 
 /** Compressed records of a batch, kept while it is in flight: a retried send does not compress again. */
 const compressedBatches = new WeakMap<EncodedRecords, { compression: number; records: Buffer }>();
-/**
- * Compressed prefixes of a template, by codec and length: its batches mostly share a few lengths. They are
- * dropped all at once when they would hold more than COMPRESSED_CACHE_TEMPLATES times the template's bytes.
- */
-const compressedShared = new WeakMap<Buffer, { bytes: number; byKey: Map<string, Buffer> }>();
-const COMPRESSED_CACHE_TEMPLATES = 2;
-/** What a batch buffer holds at its records' place: the same bytes are not laid there again. */
-const heldRecords = new WeakMap<Buffer, { source: Buffer; compression: number; length: number }>();
 
 async function compressedRecords(batch: EncodedRecords, compression: number): Promise<Buffer> {
-  const shared = batch.shared;
-  if (shared) {
-    const key = `${compression}:${shared.length}`;
-    let cache = compressedShared.get(shared.source);
-    if (!cache) compressedShared.set(shared.source, cache = { bytes: 0, byKey: new Map() });
-    let compressed = cache.byKey.get(key);
-    if (!compressed) {
-      compressed = await compress(compression, shared.source.subarray(0, shared.length));
-      if (cache.bytes + compressed.length > COMPRESSED_CACHE_TEMPLATES * shared.source.length) {
-        cache.byKey.clear();
-        cache.bytes = 0;
-      }
-      cache.byKey.set(key, compressed);
-      cache.bytes += compressed.length;
-    }
-    return compressed;
-  }
   const cached = compressedBatches.get(batch);
   if (cached?.compression === compression) return cached.records;
   const compressed = await compress(compression, batch.buffer.subarray(batch.recordsStart, batch.recordsEnd));
   compressedBatches.set(batch, { compression, records: compressed });
   return compressed;
 }
+
+/** A pre-encoded batch's records as sent with one codec (compressed or not), and their CRC-32C. */
+interface SentRecords {
+  records: Buffer;
+  crc: number;
+}
+/**
+ * What a template's batches send, by codec and length, compressed and checksummed once: its batches mostly share a
+ * few lengths. All are dropped at once after SENT_CACHE_LENGTHS lengths, or when the compressed ones would hold more
+ * than SENT_CACHE_TEMPLATES times the template's bytes.
+ */
+const sentShared = new WeakMap<Buffer, { compressedBytes: number; byKey: Map<string, SentRecords> }>();
+const SENT_CACHE_LENGTHS = 1024;
+const SENT_CACHE_TEMPLATES = 2;
+
+async function sharedRecords(shared: SharedRecords, compression: number): Promise<SentRecords> {
+  const key = `${compression}:${shared.length}`;
+  let cache = sentShared.get(shared.source);
+  if (!cache) sentShared.set(shared.source, cache = { compressedBytes: 0, byKey: new Map() });
+  let sent = cache.byKey.get(key);
+  if (!sent) {
+    const raw = shared.source.subarray(0, shared.length);
+    const records = compression === 0 ? raw : await compress(compression, raw);
+    const compressedBytes = compression === 0 ? 0 : records.length;
+    if (cache.byKey.size >= SENT_CACHE_LENGTHS || cache.compressedBytes + compressedBytes > SENT_CACHE_TEMPLATES * shared.source.length) {
+      cache.byKey.clear();
+      cache.compressedBytes = 0;
+    }
+    sent = { records, crc: crc32c(records) >>> 0 };
+    cache.byKey.set(key, sent);
+    cache.compressedBytes += compressedBytes;
+  }
+  return sent;
+}
+
+/** What a batch buffer holds at its records' place: the same bytes are not laid there again. */
+const heldRecords = new WeakMap<Buffer, { source: Buffer; compression: number; length: number }>();
 
 /** How many of the bytes to lay a buffer holds already: uncompressed, a template's shorter prefix starts a longer one. */
 function bytesHeld(buffer: Buffer, shared: SharedRecords, compression: number): number {
@@ -233,37 +245,45 @@ function bytesHeld(buffer: Buffer, shared: SharedRecords, compression: number): 
  * The records as sent (compressed, or a pre-encoded batch's template bytes) laid into the batch's buffer at
  * recordsStart, unless it holds them already. Compressed records of a batch written record by record go into a
  * buffer of their own (its buffer keeps the records they came from), as do any larger than the room there (an
- * incompressible batch). Returns the buffer and the records' length.
+ * incompressible batch). Returns the buffer the batch is in.
  */
-function layRecords(batch: EncodedRecords, records: Buffer, compression: number): { buffer: Buffer; length: number } {
+function layRecords(batch: EncodedRecords, records: Buffer, compression: number): Buffer {
   const { buffer, recordsStart } = batch;
   const shared = batch.shared;
-  const length = compression === 0 ? shared!.length : records.length;
+  const length = records.length;
   if (!shared || recordsStart + length > buffer.length) {
     const own = Buffer.allocUnsafe(recordsStart + length);
-    records.copy(own, recordsStart, 0, length);
-    return { buffer: own, length };
+    records.copy(own, recordsStart);
+    return own;
   }
   const held = bytesHeld(buffer, shared, compression);
   if (held < length) records.copy(buffer, recordsStart + held, held, length);
   // What it holds: a raw prefix of the template, or the compressed prefix of shared.length raw bytes.
   heldRecords.set(buffer, { source: shared.source, compression, length: compression === 0 ? Math.max(length, held) : shared.length });
-  return { buffer, length };
+  return buffer;
 }
 
 /**
  * Fix 4: a pre-encoded batch's header written in front of its records, in its buffer (compressed records and a
- * pre-encoded batch's records are laid there first: layRecords). Returns where the batch starts and ends.
+ * pre-encoded batch's records are laid there first: layRecords; the latter's CRC is combined from the records'
+ * kept one). Returns where the batch starts and ends.
  */
 async function placeRecordBatch(batch: EncodedRecords, fields: BatchFields): Promise<FramedPayload> {
   const at = batch.recordsStart - RECORD_BATCH_HEADER_BYTES;
   let buffer = batch.buffer;
   let recordsLength = batch.recordsEnd - batch.recordsStart;
-  if (fields.compression !== 0 || batch.shared) {
-    const records = fields.compression === 0 ? batch.shared!.source : await compressedRecords(batch, fields.compression);
-    ({ buffer, length: recordsLength } = layRecords(batch, records, fields.compression));
+  let recordsCrc: number | undefined;
+  if (batch.shared) {
+    const sent = await sharedRecords(batch.shared, fields.compression);
+    buffer = layRecords(batch, sent.records, fields.compression);
+    recordsLength = sent.records.length;
+    recordsCrc = sent.crc;
+  } else if (fields.compression !== 0) {
+    const compressed = await compressedRecords(batch, fields.compression);
+    buffer = layRecords(batch, compressed, fields.compression);
+    recordsLength = compressed.length;
   }
-  const size = writeRecordBatchHeader(buffer, at, recordsLength, headerOf(fields, batch.recordCount));
+  const size = writeRecordBatchHeader(buffer, at, recordsLength, headerOf(fields, batch.recordCount), recordsCrc);
   return new FramedPayload(buffer, at, at + size);
 }
 

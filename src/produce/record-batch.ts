@@ -1,4 +1,5 @@
 import { crc32c } from '@node-rs/crc32';
+import { combineCrc32c } from './crc32c-combine.js';
 
 /**
  * Kafka's record batch format (magic 2), written by hand: the varints and records of the v2 format, and the
@@ -126,9 +127,10 @@ export interface RecordBatchHeader {
 
 /**
  * Writes a batch's header at `at`, before its records (already at `at + RECORD_BATCH_HEADER_BYTES`, `recordsLength`
- * bytes, compressed or not), then its CRC32C over everything from the attributes on. Returns the batch's size.
+ * bytes, compressed or not), then its CRC32C over everything from the attributes on: over the header's fields and
+ * `recordsCrc` (the records' own CRC32C) when given, else over every byte. Returns the batch's size.
  */
-export function writeRecordBatchHeader(buf: Buffer, at: number, recordsLength: number, header: RecordBatchHeader): number {
+export function writeRecordBatchHeader(buf: Buffer, at: number, recordsLength: number, header: RecordBatchHeader, recordsCrc?: number): number {
   const size = RECORD_BATCH_HEADER_BYTES + recordsLength;
   buf.writeBigInt64BE(0n, at); // base offset: the broker assigns offsets
   buf.writeInt32BE(size - BATCH_LENGTH_EXCLUDES, at + BATCH_LENGTH_AT);
@@ -142,7 +144,9 @@ export function writeRecordBatchHeader(buf: Buffer, at: number, recordsLength: n
   buf.writeInt16BE(header.producerEpoch, at + PRODUCER_EPOCH_AT);
   buf.writeInt32BE(header.firstSequence, at + BASE_SEQUENCE_AT);
   buf.writeInt32BE(header.recordCount, at + RECORD_COUNT_AT);
-  buf.writeUInt32BE(crc32c(buf.subarray(at + ATTRIBUTES_AT, at + size)) >>> 0, at + CRC_AT);
+  const crc = recordsCrc === undefined ? crc32c(buf.subarray(at + ATTRIBUTES_AT, at + size))
+    : combineCrc32c(crc32c(buf.subarray(at + ATTRIBUTES_AT, at + RECORD_BATCH_HEADER_BYTES)), recordsCrc, recordsLength);
+  buf.writeUInt32BE(crc >>> 0, at + CRC_AT);
   return size;
 }
 
