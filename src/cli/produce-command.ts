@@ -15,7 +15,7 @@ import { verdictOf, type ProduceResult } from '../produce/result.js';
 import { formatFaultLines } from '../faults/fault-plan.js';
 import { produceOptions, toProduceRun, type ProduceFlags } from '../run-spec/produce-options.js';
 import { parseDurationMs, parseIntegerOption } from '../run-spec/parse.js';
-import { runRegistry, serveMetrics, type LiveFigures } from '../metrics/prometheus-endpoint.js';
+import type { LiveFigures } from '../metrics/prometheus-endpoint.js';
 import { sleepUntil } from '../shared/sleep.js';
 
 const stderr = (line: string) => process.stderr.write(`${line}\n`);
@@ -66,6 +66,8 @@ export function produceAndReport(run: ProduceRun, output: ProduceOutput): Promis
 async function withMetricsEndpoint(output: ProduceOutput, produce: (onMeasuring?: (live: LiveFigures) => void) => Promise<number>): Promise<number> {
   if (output.metricsPort === undefined) return produce();
   let live: LiveFigures | undefined;
+  // prom-client loads only here: a run without the endpoint does not pay for it.
+  const { runRegistry, serveMetrics } = await import('../metrics/prometheus-endpoint.js');
   const server = await serveMetrics(runRegistry(() => live), output.metricsPort);
   stderr(`metrics: http://${hostname()}:${output.metricsPort}/metrics (Prometheus text format)`);
   try {

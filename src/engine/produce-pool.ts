@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { Piscina } from 'piscina';
+import { createRequire } from 'node:module';
+import type { Piscina } from 'piscina';
 import { addToSlot } from '../faults/fault-plan.js';
 import { createHistogram, decodeHistogram, type Histogram } from '../report/histograms.js';
 import { DataStormError } from '../shared/errors.js';
@@ -125,7 +126,8 @@ export class ProducePool<Task extends { workerId: number } = WorkerTask> {
     this.gauges = new BigInt64Array(gauges);
     this.perWorker = Array.from({ length: workers }, () => new Tally());
     const workerPath = join(projectRoot(), workerModule);
-    this.pool = runsInProcess(threads) ? undefined : new Piscina({
+    // piscina loads only for worker threads.
+    this.pool = runsInProcess(threads) ? undefined : new (createRequire(import.meta.url)('piscina') as typeof import('piscina')).Piscina({
       filename: workerPath,
       minThreads: threads,
       maxThreads: threads,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { RECORD_BATCH_HEADER_BYTES, byteLength, recordSize, writeRecord } from './record-batch.js';
 
 /**
@@ -87,6 +88,8 @@ export class BatchTemplates {
  * ones: 16 workers at --batch 16MB held 16 copies of a 2 MB template), each worker reads them in place.
  */
 export interface SharedTemplates {
+  /** The run's: workers sharing a thread share one set of views (and what their batches cache of them). */
+  id: string;
   records: SharedArrayBuffer;
   /** Every template's ends (Int32) and valueEnds (Float64), back to back. */
   ends: SharedArrayBuffer;
@@ -105,7 +108,7 @@ export function shareTemplates({ templates }: BatchTemplates): SharedTemplates {
     endsAt += t.ends.length;
   }
   const shared: SharedTemplates = {
-    records: new SharedArrayBuffer(recordsAt), ends: new SharedArrayBuffer(endsAt * Int32Array.BYTES_PER_ELEMENT),
+    id: randomUUID(), records: new SharedArrayBuffer(recordsAt), ends: new SharedArrayBuffer(endsAt * Int32Array.BYTES_PER_ELEMENT),
     valueEnds: new SharedArrayBuffer(endsAt * Float64Array.BYTES_PER_ELEMENT), layout,
   };
   const { records, ends, valueEnds } = viewsOf(shared);
@@ -121,9 +124,18 @@ const viewsOf = (shared: SharedTemplates) => ({
   records: Buffer.from(shared.records), ends: new Int32Array(shared.ends), valueEnds: new Float64Array(shared.valueEnds),
 });
 
-/** A worker's templates over the shared memory (no copy). */
+/** This thread's views of runs' templates, by id (their records are also what the driver caches by). */
+const viewsOnThread = new Map<string, RecordTemplate[]>();
+
+/** A worker's templates over the shared memory (no copy), taken in turn from the first. */
 export function templatesOf(shared: SharedTemplates): BatchTemplates {
-  const { records, ends, valueEnds } = viewsOf(shared);
-  return new BatchTemplates(shared.layout.map((l, j) => new RecordTemplate(j, records.subarray(l.recordsAt, l.recordsAt + l.recordsLength),
-    ends.subarray(l.endsAt, l.endsAt + l.endsLength), valueEnds.subarray(l.endsAt, l.endsAt + l.endsLength))));
+  let templates = viewsOnThread.get(shared.id);
+  if (!templates) {
+    const { records, ends, valueEnds } = viewsOf(shared);
+    templates = shared.layout.map((l, j) => new RecordTemplate(j, records.subarray(l.recordsAt, l.recordsAt + l.recordsLength),
+      ends.subarray(l.endsAt, l.endsAt + l.endsLength), valueEnds.subarray(l.endsAt, l.endsAt + l.endsLength)));
+    viewsOnThread.clear(); // a thread runs one run's workers at a time
+    viewsOnThread.set(shared.id, templates);
+  }
+  return new BatchTemplates(templates);
 }

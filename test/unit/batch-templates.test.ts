@@ -71,5 +71,7 @@ describe('pre-encoded batch templates', () => {
     const read = templatesOf(structuredClone(shared));
     expect(read.templates.map((t) => [t.id, t.capacity, t.records.toString('hex'), [...t.ends], [...t.valueEnds]]))
       .toEqual(built.templates.map((t) => [t.id, t.capacity, t.records.toString('hex'), [...t.ends], [...t.valueEnds]]));
+    // Workers on one thread share the views, and with them what the driver caches per template.
+    expect(templatesOf(structuredClone(shared)).templates[0]).toBe(read.templates[0]);
   });
 });
