@@ -1,3 +1,4 @@
+import * as hdr from 'hdr-histogram-js';
 import { describe, expect, it } from 'vitest';
 import {
   createHistogram, decodeHistogram, encodeHistogram, mergeHistograms, recordLatencyUs, summarizeLatency,
@@ -56,5 +57,19 @@ describe('mergeHistograms', () => {
     expect(summarizeLatency(createHistogram())).toEqual({
       count: 0, minUs: 0, meanUs: 0, maxUs: 0, p50Us: 0, p95Us: 0, p99Us: 0, p999Us: 0, p9999Us: 0,
     });
+  });
+
+  it('are the library\'s own histograms, encoded in its V2 compressed base64 (what saved results hold), decoded as it decodes', () => {
+    const ours = createHistogram();
+    const built = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, bitBucketSize: 32, useWebAssembly: false });
+    for (const us of [1, 250, 9_999, 123_456, 3_600_000_000]) {
+      recordLatencyUs(ours, us, 3);
+      built.recordValueWithCount(us, 3);
+    }
+    expect(ours.outputPercentileDistribution()).toBe(built.outputPercentileDistribution());
+    const encoded = encodeHistogram(ours);
+    expect(encoded).toBe(hdr.encodeIntoCompressedBase64(built));
+    expect(decodeHistogram(encoded).outputPercentileDistribution()).toBe(hdr.decodeFromCompressedBase64(encoded, 32, false).outputPercentileDistribution());
+    expect(decodeHistogram(encoded).totalCount).toBe(15);
   });
 });
