@@ -11,11 +11,13 @@
 // Usage: npm run build && node benchmarks/produce-vs-clients.mjs [--records 2000000] [--record-size 250]
 //          [--workers 1,2,16] [--batches 512KB,16MB] [--codecs none] [--acks all] [--linger 5] [--buffer-memory 32MB]
 //          [--partitions 8] [--clients java,librdkafka,librdkafka-no-latency] [--repeat 1] [--bootstrap-server host:port]
-//          [--marginal] [--json file]
+//          [--marginal] [--values avro|librdkafka] [--json file]
 // --marginal: each contender also runs a fifth of the records, to print the CPU per 1M records beyond what it
 // spends whatever the count (start-up: a JVM's or Node's, connecting). Every CPU figure is the whole process's.
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { clusterUp } from '../dist/src/cluster/launcher.js';
 import { DEFAULT_KAFKA_VERSION, DEFAULT_LAYOUT } from '../dist/src/cluster/settings.js';
@@ -45,12 +47,21 @@ const { values: opts } = parseArgs({
     repeat: { type: 'string', default: '1' },
     'bootstrap-server': { type: 'string' },
     marginal: { type: 'boolean', default: false },
+    values: { type: 'string', default: 'avro' },
     json: { type: 'string' },
   },
 });
 const bootstrap = opts['bootstrap-server']?.split(',')
   ?? (await clusterUp({ layout: DEFAULT_LAYOUT, kafkaVersion: DEFAULT_KAFKA_VERSION, log: (l) => console.error(l) })).bootstrap;
 const cli = new URL('../bin/datastorm.js', import.meta.url).pathname;
+// --values librdkafka: DataStorm and Java send rdkafka_performance's own values ("librdkafka_performance testing!"
+// over and over, which LZ4 shrinks far more than Avro events), so that compressed runs put the same bytes on the wire.
+if (!['avro', 'librdkafka'].includes(opts.values)) throw new Error(`--values: avro or librdkafka, not ${opts.values}`);
+const RDKAFKA_PATTERN = 'librdkafka_performance testing!';
+const payloadFile = opts.values === 'librdkafka' ? join(mkdtempSync(join(tmpdir(), 'datastorm-values-')), 'values.txt') : undefined;
+if (payloadFile) writeFileSync(payloadFile, RDKAFKA_PATTERN.repeat(Math.ceil(Number(opts['record-size']) / RDKAFKA_PATTERN.length)).slice(0, Number(opts['record-size'])));
+const valueArgs = payloadFile ? ['--payload-file', payloadFile] : ['--record-size', opts['record-size']];
+const withValues = (config) => (payloadFile ? { ...config, payload: { kind: 'file', path: payloadFile, delimiter: '\n' } } : config);
 const run = Date.now().toString(36);
 const mib = (bytes) => bytes / 1024 / 1024;
 const cpuSeconds = (p) => (p.cpuUserMs + p.cpuSystemMs) / 1000;
@@ -84,7 +95,7 @@ function configFor(topic, codec, batch, workers) {
 // Measured as the other tools are: the whole process, by GNU time (or /proc), start-up included.
 async function runDataStorm(config) {
   const args = ['produce', '--bootstrap-server', bootstrap.join(','), '--json', '--topic', config.topic,
-    '--num-records', String(config.numRecords), '--record-size', String(config.payload.recordSizeBytes),
+    '--num-records', String(config.numRecords), ...valueArgs,
     '--compression', config.compression, '--acks', String(config.acks), '--batch', String(config.batchBytes),
     '--linger', String(config.lingerMs), '--buffer-memory', String(config.bufferMemoryBytes),
     '--partitions', String(config.partitions), '--workers', String(config.workers)];
@@ -109,7 +120,7 @@ function createTopic(config) {
 async function runClient(client, config) {
   createTopic(config);
   if (client === 'java') {
-    const java = await runJavaProducerPerf(config, bootstrap);
+    const java = await runJavaProducerPerf(withValues(config), bootstrap);
     return {
       recordsPerSec: java.summary.recordsPerSec, avgMs: java.summary.avgLatencyMs, p99Ms: java.summary.p99Ms,
       cpuS: cpuSeconds(java.process), rssMiB: mib(java.process.peakRssBytes), records: java.summary.records, note: `Kafka ${java.kafkaVersion}`,
@@ -156,7 +167,8 @@ const m = machineInfo();
 const workerCounts = opts.workers.split(',').map(Number);
 console.log(`machine: ${m.cpuCount} x ${m.cpuModel}, ${mib(m.totalMemoryBytes).toFixed(0)} MiB, Node ${m.nodeVersion}; cluster ${bootstrap.join(',')}`);
 console.log(`workload: ${opts.records} records of ${opts['record-size']} B, acks=${opts.acks}, linger ${opts.linger} ms, ` +
-  `buffer.memory ${opts['buffer-memory']}, ${opts.partitions} partitions RF 3, a fresh topic per run, ${opts.repeat} repeat(s)`);
+  `buffer.memory ${opts['buffer-memory']}, ${opts.partitions} partitions RF 3, a fresh topic per run, ${opts.repeat} repeat(s); ` +
+  `values: ${payloadFile ? `rdkafka_performance's own ("${RDKAFKA_PATTERN}" repeated) for every client` : 'DataStorm\'s Avro events (rdkafka_performance sends its own pattern)'}`);
 const samples = new Map(); // "codec batch contender" -> runs
 const keep = (key, r) => samples.set(key, [...(samples.get(key) ?? []), r]);
 for (let repeat = 1; repeat <= Number(opts.repeat); repeat++) {

@@ -186,13 +186,13 @@ const parseScale = (value: string): number => {
 
 export function evolutionCommand(): Command {
   return sharedOptions(new Command('evolution'))
-    .description('run the evolution stages (benchmarks/evolution/v0 ... v4) in order: records/s per stage and speedup over v0, beside the seed report\'s figures')
+    .description('run the evolution stages (benchmarks/evolution/v0 ... v5) in order: records/s per stage, its speedup over v0 and over the stage before, beside the seed report\'s figures (v0-v4; v5, pre-encoded batches, is past the seed)')
     .addOption(new Option('--stages <dir>', 'folder of stage files, run in the order of their names').default(join(projectRoot(), 'benchmarks/evolution'), 'benchmarks/evolution'))
     .addOption(new Option('--scale <factor>', 'multiply every stage\'s num-records by this (0.1 for a quick look)').default(1).argParser(parseScale))
     .addHelpText('after', `
 Each stage is a file of produce options (flag names: num-records, workers, batch, ...) with a description, and
 \`processes\` for a stage split over several processes that run at the same time (their results merged exactly).
-At --scale 1 the five stages take a few minutes on a 2-core machine.
+At --scale 1 the six stages take a few minutes on a 2-core machine.
 
 Examples:
   datastorm evolution --out reports/evolution
