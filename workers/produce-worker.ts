@@ -53,7 +53,9 @@ async function valueSource(task: ProduceTask): Promise<(index: number) => Buffer
 export default async function produceWorker(task: ProduceTask): Promise<WorkerSummary> {
   const { workerId } = task;
   const config = workerConfig(task);
-  const valueOf = await valueSource(task);
+  // Pre-encoded, batches come from the run's templates; otherwise each record's value is written as it is appended.
+  const templates = task.templates && templatesOf(task.templates);
+  const valueOf = templates ? undefined : await valueSource(task);
   const driver = await createProducerDriver(config, task.bootstrap, `datastorm-worker-${workerId}`);
   // A profile is the run's: each worker paces an equal part of it.
   const rate = config.throughputProfile ? new RateProfile(config.throughputProfile).scaled(1 / config.workers) : task.throughputRps;
@@ -72,7 +74,6 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
 
   const bufferPool = new BatchBufferPool(task.buffers.bufferBytes, task.buffers.buffersPerWorker);
   const headers = encodeHeaders(config.headers);
-  const templates = task.templates && templatesOf(task.templates);
   const accumulator = new RecordAccumulator(bufferPool, {
     batchLimitBytes: task.buffers.batchLimitBytes, lingerUs: config.lingerMs * 1000, newRunAt: task.warmupRecords,
     listRecords: driver.takes === 'listed', headers, partitionsPerTopic: config.partitions, templates,
@@ -101,8 +102,8 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
     ownPartitions: task.partitions, topicCount: acknowledgedPerTopic.length, workerId, workers: config.workers,
   });
   const loop = new AppendLoop(task, { pacer, meter, control, accumulator, sender, cycle,
-    ...(templates ? { appendRecords: appendPreEncoded(placer), chunkRecords: PRE_ENCODED_CHUNK_RECORDS }
-      : { appendRecords: appendOneByOne(placer, valueOf), chunkRecords: CHUNK_RECORDS }) });
+    ...(valueOf ? { appendRecords: appendOneByOne(placer, valueOf), chunkRecords: CHUNK_RECORDS }
+      : { appendRecords: appendPreEncoded(placer), chunkRecords: PRE_ENCODED_CHUNK_RECORDS }) });
   await loop.run();
   await sendTheRest(sender, cycle, control);
   stopGauges();

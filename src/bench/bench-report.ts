@@ -41,8 +41,8 @@ export function benchTable(result: BenchResult): TableRows {
       ] : []),
     ];
   });
-  const processes = reference?.runs.map((run) => run.process).filter((p) => p !== undefined) ?? [];
-  if (reference && processes.length === reference.runs.length) {
+  const processes = referenceProcesses(result);
+  if (processes) {
     // What each side cost: the DataStorm process of the median run and the reference's median process.
     const filler = repeated ? runs.map(() => '') : [];
     const costs: Array<[string, number, number, number]> = [
@@ -55,6 +55,24 @@ export function benchTable(result: BenchResult): TableRows {
     }
   }
   return { head, rows };
+}
+
+/** The reference's measured processes, when every run of it was measured (the table then adds what each side cost). */
+function referenceProcesses(result: BenchResult): Array<{ peakRssBytes: number; cpuUserMs: number; cpuSystemMs: number }> | undefined {
+  const runs = result.bench?.reference?.runs;
+  const processes = runs?.flatMap((run) => (run.process ? [run.process] : []));
+  return runs && processes && processes.length === runs.length ? processes : undefined;
+}
+
+/**
+ * Under the cost rows: they are not measured alike. DataStorm's run shares its process with the bench command, so
+ * its CPU is the run's own, from the topic's preparation on; the reference is a process of its own, start-up included.
+ */
+export function costNote(result: BenchResult): string | undefined {
+  return referenceProcesses(result)
+    ? 'peak_rss_mb and cpu_sec: DataStorm\'s process, its CPU from the run\'s start (Node\'s and the command\'s start-up left out); ' +
+      'the reference\'s whole process, start-up included (GNU time): benchmarks/produce-vs-clients.mjs measures both alike'
+    : undefined;
 }
 
 /** Says when the figures are of the steady state: the table's counts then leave the warmup out. */

@@ -4,7 +4,7 @@ import { onCluster, parseBootstrap } from '../cluster/bootstrap.js';
 import { readPropertiesFile } from '../run-spec/properties-file.js';
 import { Command, Option } from 'commander';
 import { benchMetrics, readBenchResult, referenceLabel, relativeMetrics, type BenchResult } from '../bench/bench-result.js';
-import { benchTable, formatStartSpreadLine, mergeTable, steadyStateNote, type TableRows } from '../bench/bench-report.js';
+import { benchTable, costNote, formatStartSpreadLine, mergeTable, steadyStateNote, type TableRows } from '../bench/bench-report.js';
 import {
   COMPARISON_HEAD, compareMetrics, comparisonRows, differencesBetween, parseRegressionLimits, regressionFailure,
 } from '../bench/compare.js';
@@ -137,6 +137,8 @@ function runCommand(): Command {
         return;
       }
       printTable(benchTable(result), steadyStateNote(result));
+      const cost = costNote(result);
+      if (cost) stderr(cost);
       const start = formatStartLine(result);
       if (start) stderr(start);
       // A shard's own offsets include the other shards' records: `datastorm merge` reconciles them.

@@ -247,9 +247,8 @@ function bytesHeld(buffer: Buffer, shared: SharedRecords, compression: number): 
  * buffer of their own (its buffer keeps the records they came from), as do any larger than the room there (an
  * incompressible batch). Returns the buffer the batch is in.
  */
-function layRecords(batch: EncodedRecords, records: Buffer, compression: number): Buffer {
+function layRecords(batch: EncodedRecords, shared: SharedRecords | undefined, records: Buffer, compression: number): Buffer {
   const { buffer, recordsStart } = batch;
-  const shared = batch.shared;
   const length = records.length;
   if (!shared || recordsStart + length > buffer.length) {
     const own = Buffer.allocUnsafe(recordsStart + length);
@@ -273,14 +272,15 @@ async function placeRecordBatch(batch: EncodedRecords, fields: BatchFields): Pro
   let buffer = batch.buffer;
   let recordsLength = batch.recordsEnd - batch.recordsStart;
   let recordsCrc: number | undefined;
-  if (batch.shared) {
-    const sent = await sharedRecords(batch.shared, fields.compression);
-    buffer = layRecords(batch, sent.records, fields.compression);
+  const shared = batch.shared;
+  if (shared) {
+    const sent = await sharedRecords(shared, fields.compression);
+    buffer = layRecords(batch, shared, sent.records, fields.compression);
     recordsLength = sent.records.length;
     recordsCrc = sent.crc;
   } else if (fields.compression !== 0) {
     const compressed = await compressedRecords(batch, fields.compression);
-    buffer = layRecords(batch, compressed, fields.compression);
+    buffer = layRecords(batch, undefined, compressed, fields.compression);
     recordsLength = compressed.length;
   }
   const size = writeRecordBatchHeader(buffer, at, recordsLength, headerOf(fields, batch.recordCount), recordsCrc);

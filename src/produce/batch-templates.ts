@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { RECORD_BATCH_HEADER_BYTES, byteLength, recordSize, writeRecord } from './record-batch.js';
+import { RECORD_BATCH_HEADER_BYTES, encodeRecords, recordSize } from './record-batch.js';
 
 /**
  * Pre-encoded batches (--batch-encoding pre-encoded, stage v5). With unkeyed records from a fixed pool of values,
@@ -37,18 +37,16 @@ export class RecordTemplate {
 function buildTemplate(id: number, values: Buffer[], start: number, limitBytes: number, headers: Buffer): RecordTemplate {
   const ends: number[] = [0];
   const valueEnds: number[] = [0];
+  const taken: Buffer[] = [];
   for (let k = 0; ; k++) {
     const value = values[(start + k) % values.length];
     const end = ends[k] + recordSize(k, -1, value.length, headers.length);
     if (k > 0 && RECORD_BATCH_HEADER_BYTES + end > limitBytes) break;
     ends.push(end);
     valueEnds.push(valueEnds[k] + value.length);
+    taken.push(value);
   }
-  const records = Buffer.allocUnsafe(ends[ends.length - 1]);
-  for (let k = 0, offset = 0; k < ends.length - 1; k++) {
-    const value = values[(start + k) % values.length];
-    offset = writeRecord(records, offset, k, null, -1, value, byteLength(value), headers);
-  }
+  const records = encodeRecords(taken.map((value) => ({ value })), headers);
   return new RecordTemplate(id, records, Int32Array.from(ends), Float64Array.from(valueEnds));
 }
 

@@ -155,20 +155,20 @@ export interface RecordToWrite {
   value?: Bytes;
 }
 
-/** Records with offset deltas 0..n-1, encoded into one buffer of their exact size. */
-export function encodeRecords(messages: RecordToWrite[]): Buffer {
+/** Records with offset deltas 0..n-1, each with the `headers` block (encodeHeaders), encoded into one buffer of their exact size. */
+export function encodeRecords(messages: RecordToWrite[], headers = NO_HEADERS): Buffer {
   const keyLengths = new Int32Array(messages.length);
   const valueLengths = new Int32Array(messages.length);
   let total = 0;
   for (let i = 0; i < messages.length; i++) {
     keyLengths[i] = byteLength(messages[i].key);
     valueLengths[i] = byteLength(messages[i].value);
-    total += recordSize(i, keyLengths[i], valueLengths[i]);
+    total += recordSize(i, keyLengths[i], valueLengths[i], headers.length);
   }
   const buf = Buffer.allocUnsafe(total);
   let offset = 0;
   for (let i = 0; i < messages.length; i++) {
-    offset = writeRecord(buf, offset, i, messages[i].key, keyLengths[i], messages[i].value, valueLengths[i]);
+    offset = writeRecord(buf, offset, i, messages[i].key, keyLengths[i], messages[i].value, valueLengths[i], headers);
   }
   return buf;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { benchTable, formatMetricsLine, mergeTable, steadyStateNote } from '../../src/bench/bench-report.js';
+import { benchTable, costNote, formatMetricsLine, mergeTable, steadyStateNote } from '../../src/bench/bench-report.js';
 import { benchMetrics, relativeMetrics, type BenchResult, type ReferenceRun } from '../../src/bench/bench-result.js';
 import { median, medianMetrics, metricsOfJavaSummary, metricsOfProduceResult, type MetricValues } from '../../src/bench/metrics.js';
 import { latencyOf, produceResult } from './bench-fixtures.js';
@@ -88,6 +88,9 @@ describe('bench tables', () => {
     expect(head).toEqual(['metric', 'datastorm', 'librdkafka 2.12.0', 'datastorm/librdkafka 2.12.0']);
     expect(rows[0]).toEqual(['records_per_sec', '100000', '200000', '0.500']);
     expect(rows.slice(9).map((row) => row[0])).toEqual(['peak_rss_mb', 'cpu_sec']);
+    // The cost rows come with what each side's figures cover: they are not measured alike.
+    expect(costNote(result)).toMatch(/^peak_rss_mb and cpu_sec: DataStorm's process, its CPU from the run's start .*the reference's whole process, start-up included/);
+    expect(costNote({ ...result, bench: { ...result.bench!, reference: undefined } })).toBeUndefined();
   });
 
   it('names a DataStorm reference workload, and shows no cost rows for it (it shares the run\'s process)', () => {
