@@ -9,7 +9,6 @@ import type { HttpAccounting, HttpProduceResult, HttpRunStart } from './http-pro
  * accounting per partition.
  */
 
-
 /** What will run: the proxy, the shape, the load, the topic. */
 export function formatHttpHeader(spec: HttpProduceSpec, start: HttpRunStart): string {
   const amount = spec.numRecords !== undefined ? `${spec.numRecords} records` : `records for ${(spec.durationMs! / 1000).toFixed(0)} s`;
