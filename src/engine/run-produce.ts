@@ -27,6 +27,7 @@ import { shareValues, valueViews, type SharedValues } from '../produce/shared-va
 import { BatchTemplates, shareTemplates } from '../produce/batch-templates.js';
 import type { TransactionCounts } from '../produce/transaction-cycle.js';
 import { prepareTopic, readOrWhyNot, settledEndOffsetTotal, topicEndOffsetTotal } from '../kafka/topic.js';
+import { withoutOptimizingCompiler } from './compiler-tier.js';
 import { ProducePool, threadsFor, type WorkerTask } from './produce-pool.js';
 import { partitionsOfWorker, splitExactly } from './split.js';
 import { GAUGE, type WorkerSummary } from './worker-protocol.js';
@@ -98,6 +99,10 @@ export function prepareRun(config: RunConfig): PreparedRun {
 export async function runProduce(
   config: RunConfig, cluster: RunCluster, hooks: RunHooks = {}, prepared = prepareRun(config),
 ): Promise<ProduceResult> {
+  return withoutOptimizingCompiler(config.batchEncoding === 'pre-encoded', () => produceRun(config, cluster, hooks, prepared));
+}
+
+async function produceRun(config: RunConfig, cluster: RunCluster, hooks: RunHooks, prepared: PreparedRun): Promise<ProduceResult> {
   const log = hooks.log ?? (() => undefined);
   checkFaultTarget(config.faults, cluster.bootstrap);
   const brokers = await describeBrokers(cluster.bootstrap, { security: config.security });

@@ -26,10 +26,15 @@ export class RecordTemplate {
   fill(held: number, wanted: number, limitBytes: number): number {
     const most = Math.min(this.capacity, held + wanted);
     const ends = this.ends;
-    let n = held;
-    if (n === 0 && most > 0) n = 1;
-    while (n < most && RECORD_BATCH_HEADER_BYTES + ends[n + 1] <= limitBytes) n++;
-    return n;
+    // The largest n in [least, most] whose records fit (ends grows with n): a binary search, not a walk per record.
+    let least = held === 0 && most > 0 ? 1 : held;
+    let over = most + 1;
+    while (over - least > 1) {
+      const mid = (least + over) >>> 1;
+      if (RECORD_BATCH_HEADER_BYTES + ends[mid] <= limitBytes) least = mid;
+      else over = mid;
+    }
+    return least;
   }
 }
 

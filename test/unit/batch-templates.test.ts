@@ -45,6 +45,28 @@ describe('pre-encoded batch templates', () => {
     expect(template.fill(0, 100, 100)).toBe(1); // a first record larger than the limit still goes in alone
   });
 
+  it('fill as many records as fit, for values of many sizes (against a walk record by record)', () => {
+    const values = Array.from({ length: 37 }, (_, i) => Buffer.alloc(1 + ((i * 97) % 300)));
+    const [template] = BatchTemplates.build(values, NO_HEADERS, 8192).templates;
+    const walked = (held: number, wanted: number, limit: number) => {
+      const most = Math.min(template.capacity, held + wanted);
+      let n = held === 0 && most > 0 ? 1 : held;
+      while (n < most && RECORD_BATCH_HEADER_BYTES + template.ends[n + 1] <= limit) n++;
+      return n;
+    };
+    let checked = 0;
+    for (const limit of [1, 100, 700, 2048, 5000, 8192]) {
+      for (let held = 0; held <= template.capacity; held += 3) {
+        for (const wanted of [0, 1, 2, 7, 50, 1000]) {
+          if (held > 0 && RECORD_BATCH_HEADER_BYTES + template.ends[held] > limit) continue; // a batch never holds more than its limit
+          expect(template.fill(held, wanted, limit)).toBe(walked(held, wanted, limit));
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(100);
+  });
+
   it('append counted runs: one run per append time, closing a batch that took fewer than offered', () => {
     const values = pool(3, 100);
     const templates = BatchTemplates.build(values, NO_HEADERS, 1000);
