@@ -25,6 +25,12 @@ import {
  *    the socket (kafkajs copied a request about four times, growing buffers by doubling).
  * 5. A consumer that only counts (countFetchedRecordsOnly) gets each fetched record batch as one counted run
  *    (src/kafka/counted-fetch.ts) where kafkajs built an object per record.
+ * 6. Each connection's request queue re-armed a timer after every check of its pending requests, also with none
+ *    pending and no throttle (the delay, throttledUntil - now, is then negative: Node runs it after 1 ms), so
+ *    every connection polled once a millisecond for its whole life (kafkajs issues 1556 and 1704): about 8,600
+ *    timers in a 2.5 s run of one worker. scheduleCheckPendingRequests now arms one only when it has something to
+ *    wait for (the end of a throttle, or requests waiting for a free in-flight slot); a push or a response checks
+ *    otherwise, as before. A prototype patch, not a module: the queue's class is kafkajs's own.
  */
 const require = createRequire(import.meta.url);
 
@@ -403,6 +409,31 @@ const PATCHES: Record<string, unknown> = {
   'kafkajs/src/protocol/requests/fetch/v4/decodeMessages.js': decodeFetchedMessages,
 };
 
+/** kafkajs's RequestQueue: only what fix 6 uses. */
+interface KafkajsRequestQueue {
+  pending: unknown[];
+  throttledUntil: number;
+  throttleCheckTimeoutId: NodeJS.Timeout | null;
+  checkPendingRequests(): void;
+  scheduleCheckPendingRequests(): void;
+}
+const REQUEST_QUEUE = 'kafkajs/src/network/requestQueue/index.js';
+/** How often requests waiting for an in-flight slot are checked besides each response (kafkajs's own interval). */
+const CHECK_PENDING_REQUESTS_MS = 10;
+
+/** Fix 6: a check of the pending requests is armed only when one waits, or a throttle is to end. */
+export function scheduleCheckPendingRequests(this: KafkajsRequestQueue): void {
+  if (this.throttleCheckTimeoutId) return;
+  const untilUnthrottled = this.throttledUntil - Date.now();
+  if (this.pending.length === 0 && untilUnthrottled <= 0) return;
+  this.throttleCheckTimeoutId = setTimeout(() => {
+    this.throttleCheckTimeoutId = null;
+    this.checkPendingRequests();
+  }, untilUnthrottled > 0 ? untilUnthrottled : CHECK_PENDING_REQUESTS_MS);
+}
+
+const requestQueuePrototype = () => (require(REQUEST_QUEUE) as { prototype: KafkajsRequestQueue }).prototype;
+
 /** Puts the fixes in the module cache; throws once kafkajs itself has loaded (its modules would hold the unfixed path). */
 export function installKafkajsPatches(): void {
   if (require.cache[require.resolve('kafkajs')]) {
@@ -413,9 +444,12 @@ export function installKafkajsPatches(): void {
     const target = require.resolve(modulePath);
     require.cache[target] = { id: target, filename: target, loaded: true, exports } as unknown as NodeJS.Module;
   }
+  // After the module fixes: the queue's module loads kafkajs modules of its own.
+  requestQueuePrototype().scheduleCheckPendingRequests = scheduleCheckPendingRequests;
 }
 
 /** True when kafkajs's send path uses the fixes (kafkajs was loaded after installKafkajsPatches). */
 export function kafkajsPatched(): boolean {
-  return Object.entries(PATCHES).every(([modulePath, exports]) => require(modulePath) === exports);
+  return Object.entries(PATCHES).every(([modulePath, exports]) => require(modulePath) === exports)
+    && requestQueuePrototype().scheduleCheckPendingRequests === scheduleCheckPendingRequests;
 }

@@ -1,9 +1,10 @@
 import { createRequire } from 'node:module';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { registerCodecs } from '../../src/kafka/codecs.js';
 import kafkajs from '../../src/kafka/kafkajs.js';
 import {
   PreEncodedMessage, createRequest, groupMessagesPerPartition, kafkajsCreateRequest, kafkajsPatched, kafkajsProduceRequest, produceRequestV3,
+  scheduleCheckPendingRequests,
 } from '../../src/kafka/kafkajs-patches.js';
 import { RecordAccumulator } from '../../src/produce/accumulator.js';
 import { BatchBufferPool } from '../../src/produce/batch-buffers.js';
@@ -167,6 +168,54 @@ describe('the fixes to kafkajs\'s send path', () => {
       }
     } finally {
       Date.now = realNow;
+    }
+  });
+
+  it('arm a check of a connection\'s pending requests only when one waits or a throttle ends (kafkajs polled every 1 ms)', async () => {
+    type Queue = {
+      pending: unknown[]; inflight: Map<number, unknown>; throttledUntil: number; throttleCheckTimeoutId: unknown;
+      push(request: unknown): void; fulfillRequest(response: { correlationId: number; payload: null; size: number }): void;
+      maybeThrottle(ms: number): void; checkPendingRequests(): void; scheduleCheckPendingRequests(): void; destroy(): void;
+    };
+    const RequestQueue = require('kafkajs/src/network/requestQueue/index.js') as new (options: Record<string, unknown>) => Queue;
+    expect(RequestQueue.prototype.scheduleCheckPendingRequests).toBe(scheduleCheckPendingRequests);
+    const logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+    vi.useFakeTimers();
+    try {
+      const queue = new RequestQueue({ maxInFlightRequests: 1, requestTimeout: 30_000, enforceRequestTimeout: false, clientId: 'c', broker: 'b', logger });
+      const sent: number[] = [];
+      const request = (correlationId: number) => ({
+        entry: { correlationId, apiKey: 0, apiName: 'Produce', apiVersion: 3, resolve: () => undefined, reject: () => undefined },
+        expectResponse: true, sendRequest: () => sent.push(correlationId),
+      });
+      // Idle: a check finds nothing and arms nothing (kafkajs's own re-armed a 1 ms timer after every check).
+      queue.checkPendingRequests();
+      expect(queue.throttleCheckTimeoutId).toBeNull();
+      expect(vi.getTimerCount()).toBe(0);
+      // One in flight (the limit): the next waits, checked every 10 ms, and goes out as the first is answered.
+      queue.push(request(1));
+      queue.push(request(2));
+      expect(sent).toEqual([1]);
+      expect(vi.getTimerCount()).toBe(1);
+      queue.fulfillRequest({ correlationId: 1, payload: null, size: 0 });
+      expect(sent).toEqual([1, 2]);
+      await vi.advanceTimersByTimeAsync(10); // the armed check runs, finds nothing waiting, arms nothing more
+      expect(vi.getTimerCount()).toBe(0);
+      // Throttled: a request waits until the throttle ends, then goes.
+      queue.fulfillRequest({ correlationId: 2, payload: null, size: 0 });
+      queue.maybeThrottle(50);
+      queue.push(request(3));
+      expect(sent).toEqual([1, 2]);
+      await vi.advanceTimersByTimeAsync(49);
+      expect(sent).toEqual([1, 2]);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(sent).toEqual([1, 2, 3]);
+      queue.fulfillRequest({ correlationId: 3, payload: null, size: 0 });
+      await vi.advanceTimersByTimeAsync(100);
+      expect(vi.getTimerCount()).toBe(0);
+      queue.destroy();
+    } finally {
+      vi.useRealTimers();
     }
   });
 });
