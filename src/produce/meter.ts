@@ -33,31 +33,41 @@ export class ProduceMeter {
   }
 
   /**
-   * Each run of records gets its latency once, with its count: the cost is per run, not per record. Anything that
-   * lists its records as runs can be measured (a Kafka batch, http-produce's request).
+   * Records appended at one time get their latency once, with their count: the cost is per append time, not per
+   * record. Consecutive runs of one append time are one recording: a keyed chunk spreads over partitions, so its
+   * records are a run each in their batch (their indexes are not consecutive there). Anything that lists its
+   * records as runs can be measured (a Kafka batch, http-produce's request).
    */
   acknowledged(batch: Pick<ProducerBatch, 'runs' | 'recordCount' | 'payloadBytes'>, ackUs: number): void {
     const { warmupRecords, pacer } = this.settings;
-    const startUs = this.startUs;
     const runs = batch.runs;
-    for (let r = 0; r < runs.length; r += 4) {
-      const first = runs[r];
-      const count = runs[r + 1];
+    for (let r = 0; r < runs.length;) {
       const appendUs = runs[r + 2];
-      recordLatencyUs(this.latency, ackUs - appendUs, count);
-      if (pacer.limited) {
-        for (let index = first; index < first + count; index++) recordLatencyUs(this.intended, ackUs - (startUs + pacer.dueAtUs(index)));
+      const steady = runs[r] >= warmupRecords;
+      let count = 0;
+      let payloadBytes = 0;
+      for (; r < runs.length && runs[r + 2] === appendUs && runs[r] >= warmupRecords === steady; r += 4) {
+        count += runs[r + 1];
+        payloadBytes += runs[r + 3];
+        if (pacer.limited) this.intendedLatencies(runs[r], runs[r + 1], ackUs);
       }
-      if (first >= warmupRecords) {
+      recordLatencyUs(this.latency, ackUs - appendUs, count);
+      if (steady) {
         recordLatencyUs(this.steady, ackUs - appendUs, count);
         this.steadyRecords += count;
-        this.steadyPayloadBytes += runs[r + 3];
+        this.steadyPayloadBytes += payloadBytes;
       }
     }
     this.records += batch.recordCount;
     this.payloadBytes += batch.payloadBytes;
-    const slot = Math.floor((ackUs - startUs) / (ACK_SLOT_MS * 1000));
+    const slot = Math.floor((ackUs - this.startUs) / (ACK_SLOT_MS * 1000));
     this.acksPerSlot.set(slot, (this.acksPerSlot.get(slot) ?? 0) + batch.recordCount);
+  }
+
+  /** Under a rate limit: each record's latency from the time it was due (its index's), acknowledged at ackUs. */
+  private intendedLatencies(first: number, count: number, ackUs: number): void {
+    const { pacer } = this.settings;
+    for (let index = first; index < first + count; index++) recordLatencyUs(this.intended, ackUs - (this.startUs + pacer.dueAtUs(index)));
   }
 
   failed(type: string, records: number): void {

@@ -188,6 +188,24 @@ describe('ProduceMeter', () => {
     expect(decodeHistogram(interval.steadyHistogram).totalCount).toBe(2);
     expect(meter.take().records).toBe(0);
   });
+
+  it('records runs of one append time together, also when their indexes are not consecutive (a keyed chunk spread over partitions), split at the warm-up', () => {
+    const { accumulator } = accumulatorOf(2, 64 * 1024, 5000, 1);
+    // Records 0-7 appended at 1000 alternate between partitions 0 and 1, then 8-9 at 2000: partition 0 holds 0, 2, 4, 6 (four
+    // runs of one record: not consecutive) and 8 (its own time).
+    for (let i = 0; i < 10; i++) accumulator.append(i % 2, null, value(10), i, i < 8 ? 1000 : 2000);
+    const batch = accumulator.next(0, true)!;
+    expect(batch.partition).toBe(0);
+    expect(batch.runs).toEqual([0, 1, 1000, 10, 2, 1, 1000, 10, 4, 1, 1000, 10, 6, 1, 1000, 10, 8, 1, 2000, 10]);
+    const meter = new ProduceMeter({ warmupRecords: 3, pacer: new Pacer(0, Infinity) });
+    meter.startsAt(0);
+    meter.acknowledged(batch, 5000);
+    const interval = meter.take();
+    const latency = decodeHistogram(interval.histogram);
+    // 0 and 2 (warm-up) go together, 4 and 6 (steady) together, 8 alone: five records at two latencies, three of them steady.
+    expect([latency.totalCount, latency.getCountAtValue(4000), latency.getCountAtValue(3000)]).toEqual([5, 4, 1]);
+    expect([interval.steadyRecords, interval.steadyPayloadBytes, decodeHistogram(interval.steadyHistogram).totalCount]).toEqual([3, 30, 3]);
+  });
 });
 
 describe('shared values', () => {
