@@ -121,3 +121,20 @@ export function perRecordReason(config: Pick<RunConfig, 'keys' | 'topics' | 'dri
   if (config.payload.kind === 'avro' && config.payload.serializeOnSend) return '--serialize-on-send';
   return undefined;
 }
+
+/** The records a batch of a rate-limited run must be expected to hold for `auto` to pre-encode it: the default pool's values. */
+export const PRE_ENCODED_MIN_BATCH_RECORDS = 1024;
+
+/**
+ * Why `auto` writes a rate-limited run's records one by one though it could pre-encode them, or undefined. A
+ * worker's batch then holds about its rate times the linger, and a pre-encoded batch's values start at its
+ * template's first: batches much smaller than the value pool would send the same few values over and over, where
+ * records written one by one take every value in turn. At such rates a record's CPU matters little.
+ */
+export function smallBatchesReason(config: Pick<RunConfig, 'throughputRps' | 'throughputProfile' | 'workers' | 'lingerMs'>): string | undefined {
+  const peakRps = config.throughputProfile ? Math.max(...config.throughputProfile.map((point) => point.recordsPerSec)) : config.throughputRps;
+  if (peakRps <= 0) return undefined; // no limit: batches fill
+  const perBatch = (peakRps / config.workers) * (config.lingerMs / 1000);
+  if (perBatch >= PRE_ENCODED_MIN_BATCH_RECORDS) return undefined;
+  return `about ${Math.max(1, Math.round(perBatch))} records a batch (a worker's rate times --linger), fewer than ${PRE_ENCODED_MIN_BATCH_RECORDS}`;
+}
