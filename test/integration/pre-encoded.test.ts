@@ -46,6 +46,24 @@ describe.concurrent('pre-encoded batches (the default for unkeyed records from a
     });
   }
 
+  it('give way, under a rate limit that makes batches small, to records written one by one that send every value in turn', async ({ expect }) => {
+    // 1,000 records/s for one worker, linger 5 ms: batches of about 5 records, whose templates would start at the same value.
+    const topic = uniqueTopic('pre-encoded-rate-limited');
+    const records = 500;
+    const run = runCli(['produce', '--bootstrap-server', bootstrap.join(','), '--topic', topic, '--num-records', String(records),
+      '--workers', '1', '--throughput', '1000', '--payload-file', payloadFile, '--partitions', '3', '--json'], { timeoutMs: 120_000 });
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result.config.batchEncoding).toBe('per-record');
+    expect(result.accounting).toMatchObject({ acknowledgedRecords: records, brokerOffsetGrowth: records, match: true });
+    const messages = await consumeAll(bootstrap, topic, records, { quietMs: 2000, timeoutMs: 120_000 });
+    const seen = new Map<string, number>();
+    for (const message of messages) seen.set(message.value!.toString(), (seen.get(message.value!.toString()) ?? 0) + 1);
+    // 500 records over 50 values in turn: each value 10 times.
+    expect([...seen.keys()].sort()).toEqual([...VALUES].sort());
+    expect([...seen.values()].every((count) => count === records / VALUES.length)).toBe(true);
+  });
+
   it('are refused, in one line before any work, where records must be written one by one', ({ expect }) => {
     const run = runCli(['produce', '--bootstrap-server', '127.0.0.1:1', '--batch-encoding', 'pre-encoded', '--keys', 'random']);
     expect(run.code).not.toBe(0);
