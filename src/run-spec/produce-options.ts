@@ -7,7 +7,7 @@ import type { RatePoint } from '../produce/rate-profile.js';
 import type { RecordHeader } from '../produce/record-batch.js';
 import { parseHeader, runHeaders } from '../produce/record-headers.js';
 import { DEFAULT_KEY_RANGE } from '../produce/record-placer.js';
-import { BATCH_ENCODINGS, KEY_MODES, PRE_ENCODED_MIN_BATCH_RECORDS, perRecordReason, smallBatchesReason, type Acks, type BatchEncoding, type PayloadSource, type ProduceRun, type RunConfig } from './run-config.js';
+import { BATCH_ENCODINGS, KEY_MODES, PRE_ENCODED_MIN_BATCH_RECORDS, perRecordReason, smallRateLimitedBatches, type Acks, type BatchEncoding, type PayloadSource, type ProduceRun, type RunConfig } from './run-config.js';
 import { DataStormError } from '../shared/errors.js';
 import { parseFaultPlan, type FaultStep } from '../faults/fault-plan.js';
 import { checkTopicName } from '../kafka/topic.js';
@@ -469,7 +469,7 @@ export function toProduceRun(parsed: ProduceFlags, typed: (key: keyof ProduceFla
 
 /**
  * --batch-encoding: auto is pre-encoded unless the run needs its records written one by one (perRecordReason) or
- * its rate limit makes batches small (smallBatchesReason; asked for, pre-encoded small batches are allowed).
+ * its rate limit makes batches small (smallRateLimitedBatches; asked for, small pre-encoded batches are allowed).
  */
 function batchEncodingOf(asked: BatchEncoding | 'auto', config: RunConfig): BatchEncoding {
   const reason = perRecordReason(config);
@@ -479,7 +479,7 @@ function batchEncodingOf(asked: BatchEncoding | 'auto', config: RunConfig): Batc
     });
   }
   if (asked !== 'auto') return asked;
-  return reason || smallBatchesReason(config) ? 'per-record' : 'pre-encoded';
+  return reason || smallRateLimitedBatches(config) ? 'per-record' : 'pre-encoded';
 }
 
 /** The flags as they are when the user types none (for workload files and code that builds a run). */

@@ -126,15 +126,13 @@ export function perRecordReason(config: Pick<RunConfig, 'keys' | 'topics' | 'dri
 export const PRE_ENCODED_MIN_BATCH_RECORDS = 1024;
 
 /**
- * Why `auto` writes a rate-limited run's records one by one though it could pre-encode them, or undefined. A
- * worker's batch then holds about its rate times the linger, and a pre-encoded batch's values start at its
- * template's first: batches much smaller than the value pool would send the same few values over and over, where
- * records written one by one take every value in turn. At such rates a record's CPU matters little.
+ * Whether a rate limit makes a run's batches too small for `auto` to pre-encode them. A worker's batch then holds
+ * about its rate times the linger, and a pre-encoded batch's values start at its template's first: batches much
+ * smaller than the value pool would send the same few values over and over, where records written one by one take
+ * every value in turn. At such rates a record's CPU matters little.
  */
-export function smallBatchesReason(config: Pick<RunConfig, 'throughputRps' | 'throughputProfile' | 'workers' | 'lingerMs'>): string | undefined {
+export function smallRateLimitedBatches(config: Pick<RunConfig, 'throughputRps' | 'throughputProfile' | 'workers' | 'lingerMs'>): boolean {
   const peakRps = config.throughputProfile ? Math.max(...config.throughputProfile.map((point) => point.recordsPerSec)) : config.throughputRps;
-  if (peakRps <= 0) return undefined; // no limit: batches fill
-  const perBatch = (peakRps / config.workers) * (config.lingerMs / 1000);
-  if (perBatch >= PRE_ENCODED_MIN_BATCH_RECORDS) return undefined;
-  return `about ${Math.max(1, Math.round(perBatch))} records a batch (a worker's rate times --linger), fewer than ${PRE_ENCODED_MIN_BATCH_RECORDS}`;
+  if (peakRps <= 0) return false; // no limit: batches fill
+  return (peakRps / config.workers) * (config.lingerMs / 1000) < PRE_ENCODED_MIN_BATCH_RECORDS;
 }
