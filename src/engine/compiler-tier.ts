@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 
-/** Flags that choose V8's tiers themselves: given to Node, they are the user's choice and stay as given. */
-const TIER_FLAGS = /^--(no-)?(turbofan|opt|max-opt|maglev)\b/;
+/** Flags that choose V8's tiers (V8 takes - or _): given to Node, they are the user's choice and stay as given. */
+const TIER_FLAG = /^--(no[-_])?(turbofan|opt|max[-_]opt|maglev|jitless)\b/;
 
 let runsWithoutTurbofan = 0;
 
@@ -24,6 +24,7 @@ export async function withoutOptimizingCompiler<T>(perBatchWork: boolean, run: (
   }
 }
 
-function tierChosenAtStart(): boolean {
-  return process.execArgv.some((flag) => TIER_FLAGS.test(flag));
+/** On Node's command line or in NODE_OPTIONS (which takes --jitless). */
+export function tierChosenAtStart(execArgv = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): boolean {
+  return [...execArgv, ...nodeOptions.split(/\s+/)].some((flag) => TIER_FLAG.test(flag));
 }

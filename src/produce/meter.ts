@@ -46,7 +46,7 @@ export class ProduceMeter {
       const steady = runs[r] >= warmupRecords;
       let count = 0;
       let payloadBytes = 0;
-      for (; r < runs.length && runs[r + 2] === appendUs && runs[r] >= warmupRecords === steady; r += 4) {
+      for (; r < runs.length && runs[r + 2] === appendUs && (runs[r] >= warmupRecords) === steady; r += 4) {
         count += runs[r + 1];
         payloadBytes += runs[r + 3];
         if (pacer.limited) this.intendedLatencies(runs[r], runs[r + 1], ackUs);

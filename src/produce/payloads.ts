@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import avsc from 'avsc';
 import { DataStormError } from '../shared/errors.js';
-import type { PayloadSource } from '../run-spec/run-config.js';
+import { MAX_POOL_VALUES, type PayloadSource } from '../run-spec/run-config.js';
 import type { ValueSizes } from './result.js';
 
 /**
@@ -121,7 +121,7 @@ export function loadSchema(schemaFile?: string): avsc.Type {
 
 /** How many distinct values a worker keeps: enough to vary, bounded to ~32 MB. */
 export function poolSize(recordSizeBytes: number): number {
-  return Math.max(16, Math.min(1024, Math.floor((32 * 1024 * 1024) / Math.max(1, recordSizeBytes))));
+  return Math.max(16, Math.min(MAX_POOL_VALUES, Math.floor((32 * 1024 * 1024) / Math.max(1, recordSizeBytes))));
 }
 
 /**

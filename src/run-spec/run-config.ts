@@ -122,8 +122,11 @@ export function perRecordReason(config: Pick<RunConfig, 'keys' | 'topics' | 'dri
   return undefined;
 }
 
-/** The records a batch of a rate-limited run must be expected to hold for `auto` to pre-encode it: the default pool's values. */
-export const PRE_ENCODED_MIN_BATCH_RECORDS = 1024;
+/** The most values a worker's pool holds (src/produce/payloads.ts, poolSize). */
+export const MAX_POOL_VALUES = 1024;
+
+/** The records a batch of a rate-limited run must be expected to hold for `auto` to pre-encode it: a full pool's values. */
+export const PRE_ENCODED_MIN_BATCH_RECORDS = MAX_POOL_VALUES;
 
 /**
  * Whether a rate limit makes a run's batches too small for `auto` to pre-encode them. A worker's batch then holds

@@ -1,6 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { describe, expect, it } from 'vitest';
-import { withoutOptimizingCompiler } from '../../src/engine/compiler-tier.js';
+import { tierChosenAtStart, withoutOptimizingCompiler } from '../../src/engine/compiler-tier.js';
 
 // V8's own status bits (src/runtime/runtime.h, OptimizationStatus), read through its natives syntax.
 const TURBOFANNED = 1 << 6;
@@ -36,5 +36,15 @@ describe('the optimizing compiler around a run', () => {
     endFirst();
     await first;
     expect(turbofanCompiles()).toBe(true);
+  });
+
+  it('is left as given when Node was started with a tier flag, on its command line or in NODE_OPTIONS', () => {
+    expect(tierChosenAtStart([], '')).toBe(false);
+    expect(tierChosenAtStart(['--max-semi-space-size=4'], '--max-old-space-size=4096')).toBe(false);
+    expect(tierChosenAtStart(['--optimize-for-size'], '')).toBe(false);
+    for (const flag of ['--turbofan', '--no-turbofan', '--no_opt', '--max-opt=1', '--max_opt=2', '--maglev', '--jitless']) {
+      expect(tierChosenAtStart([flag], '')).toBe(true);
+    }
+    expect(tierChosenAtStart([], '--max-old-space-size=4096 --jitless')).toBe(true);
   });
 });
