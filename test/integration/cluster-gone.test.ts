@@ -14,7 +14,8 @@ import { CLI, eventually, ownClusterDir, runCli, startCli, startOwnCluster, stop
  * this file; no timing is asserted.
  */
 const dir = ownClusterDir('cluster-gone');
-const layout = { brokers: 1, basePort: 29292, controllerBasePort: 39292 };
+// Every port below the kernel's ephemeral range (32768-60999): there a client's own connection can hold it.
+const layout = { brokers: 1, basePort: 29292, controllerBasePort: 19292 };
 const SINK_PORT = 29391;
 let cluster: ClusterState;
 let server: string;

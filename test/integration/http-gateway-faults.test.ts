@@ -13,7 +13,8 @@ import { CLI, createTopicsSettled, runCli, startCli, uniqueTopic, until } from '
 
 // Its own 3-node cluster (its own ports and folder): this test kills a broker, which the shared cluster must not see.
 const dir = mkdtempSync(join(tmpdir(), 'datastorm-http-faults-'));
-const layout = { brokers: 3, basePort: 29492, controllerBasePort: 39492 };
+// Every port below the kernel's ephemeral range (32768-60999): there a client's own connection can hold it.
+const layout = { brokers: 3, basePort: 29492, controllerBasePort: 19492 };
 const GATEWAY_PORT = 28990;
 let cluster: ClusterState;
 let gateway: ChildProcess | undefined;
