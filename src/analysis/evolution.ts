@@ -1,5 +1,6 @@
 import { barChart } from '../report/charts.js';
 import type { ReportTable } from '../report/html-report.js';
+import { markReused } from '../report/produce-report.js';
 import { analysisDocument, latencyChart } from './analysis-document.js';
 import { pointFigures, type PointFigures } from './point-figures.js';
 import { produceArgv } from './produce-args.js';
@@ -61,7 +62,7 @@ export function evolutionTable(run: AnalysisRun): ReportTable {
       const point = run.points[i];
       const seed = seedRecordsPerSec === undefined ? '' : `${formatSeedRate(seedRecordsPerSec)}/s${optional(seedSpeedup, (v) => ` (${formatSpeedup(v)})`)}`;
       return [
-        point.label, processesTimesWorkers(point.commands.length, point.result.config.workers), String(f.records), f.recordsPerSec.toFixed(0),
+        markReused(point.label, point.result.config), processesTimesWorkers(point.commands.length, point.result.config.workers), String(f.records), f.recordsPerSec.toFixed(0),
         formatSpeedup(speedup), formatSpeedup(overPrevious), f.mbPerSec.toFixed(2), f.dataStormCpuPercent.toFixed(1), optional(f.brokerCpuPercent, (v) => v.toFixed(1)),
         f.peakRssMb.toFixed(0), f.p50Ms.toFixed(2), f.p99Ms.toFixed(2), seed,
       ];

@@ -1,4 +1,5 @@
 import type { ReportTable } from '../report/html-report.js';
+import { markReused } from '../report/produce-report.js';
 import { createTable } from '../report/table.js';
 import { cpuPercentOfMachine } from './process-usage.js';
 import type { MeasuredPoint } from './run-point.js';
@@ -63,7 +64,7 @@ export interface ExtraColumns {
 export function pointTable(axis: string, points: MeasuredPoint[], cores: number, extra?: ExtraColumns): ReportTable {
   return {
     head: [axis, ...POINT_HEAD, ...(extra?.head ?? [])],
-    rows: points.map((point) => [point.label, ...pointCells(pointFigures(point, cores)), ...(extra?.cells(point.label) ?? [])]),
+    rows: points.map((point) => [markReused(point.label, point.result.config), ...pointCells(pointFigures(point, cores)), ...(extra?.cells(point.label) ?? [])]),
   };
 }
 

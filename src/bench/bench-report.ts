@@ -1,6 +1,6 @@
 import { benchMetrics, referenceLabel, relativeMetrics, type BenchResult } from './bench-result.js';
 import { METRIC_NAMES, formatMetricValue, median, medianMetrics, type MetricValues } from './metrics.js';
-import { BARRIER_LATE_MS } from '../report/produce-report.js';
+import { BARRIER_LATE_MS, markReused } from '../report/produce-report.js';
 
 /** Tables of `bench run` and `merge`, as rows of strings (src/report/table.ts draws them on stderr). */
 export interface TableRows {
@@ -26,7 +26,7 @@ export function benchTable(result: BenchResult): TableRows {
   const theirs = reference ? medianMetrics(reference.runs.map((run) => run.metrics)) : undefined;
   const ratio = reference ? relativeMetrics(result, 'this result') : undefined;
   const label = reference ? referenceLabel(reference) : '';
-  const head = ['metric', ...(repeated ? runs.map((_, i) => `run ${i + 1}`) : []), repeated ? 'median' : 'datastorm',
+  const head = ['metric', ...(repeated ? runs.map((_, i) => `run ${i + 1}`) : []), markReused(repeated ? 'median' : 'datastorm', result.config),
     ...(reference ? [label, `datastorm/${label}`] : [])];
   const rows = METRIC_NAMES.map((name) => {
     const referenceValue = theirs && name !== 'error_count' ? theirs[name] : undefined;
@@ -87,7 +87,7 @@ export function mergeTable(inputs: BenchResult[], labels: string[], merged: Benc
   const all = [...inputs, merged];
   const metrics = all.map(benchMetrics);
   return {
-    head: ['', ...labels, 'merged'],
+    head: ['', ...labels.map((label, i) => markReused(label, inputs[i].config)), markReused('merged', merged.config)],
     rows: [
       ['records', ...all.map((r) => String((r.steadyState ?? r).totals.records))],
       ['duration_ms', ...all.map((r) => (r.steadyState ?? r).totals.durationMs.toFixed(0))],

@@ -7,7 +7,7 @@ import type { RunCluster } from '../cluster/bootstrap.js';
 import { faultReport, type FaultEvent } from '../faults/fault-plan.js';
 import { checkFaultTarget } from '../faults/fault-target.js';
 import { runFaults } from '../faults/run-faults.js';
-import { topicsOf, type RunConfig } from '../run-spec/run-config.js';
+import { isPreEncoded, topicsOf, type RunConfig } from '../run-spec/run-config.js';
 import { accountingUnchecked, DataStormError, RunFailedError } from '../shared/errors.js';
 import { encodeHistogram, summarizeLatency, type Histogram } from '../report/histograms.js';
 import { createKafka, describeBrokers } from '../kafka/kafka-client.js';
@@ -24,7 +24,7 @@ import { planBatchBuffers, type BatchBufferPlan } from '../produce/batch-buffers
 import { RateProfile } from '../produce/rate-profile.js';
 import { encodeHeaders } from '../produce/record-batch.js';
 import { shareValues, valueViews, type SharedValues } from '../produce/shared-values.js';
-import { BatchTemplates, shareTemplates } from '../produce/batch-templates.js';
+import { PreEncodedRecords, shareTemplates } from '../produce/batch-templates.js';
 import type { TransactionCounts } from '../produce/transaction-cycle.js';
 import { prepareTopic, readOrWhyNot, settledEndOffsetTotal, topicEndOffsetTotal } from '../kafka/topic.js';
 import { withoutOptimizingCompiler } from './compiler-tier.js';
@@ -99,7 +99,7 @@ export function prepareRun(config: RunConfig): PreparedRun {
 export async function runProduce(
   config: RunConfig, cluster: RunCluster, hooks: RunHooks = {}, prepared = prepareRun(config),
 ): Promise<ProduceResult> {
-  return withoutOptimizingCompiler(config.batchEncoding === 'pre-encoded', () => produceRun(config, cluster, hooks, prepared));
+  return withoutOptimizingCompiler(isPreEncoded(config.batchEncoding), () => produceRun(config, cluster, hooks, prepared));
 }
 
 async function produceRun(config: RunConfig, cluster: RunCluster, hooks: RunHooks, prepared: PreparedRun): Promise<ProduceResult> {
@@ -187,8 +187,9 @@ function workerTasks(
   const recordShares = config.numRecords !== undefined ? splitExactly(config.numRecords, workers) : undefined;
   const warmupShares = splitExactly(config.warmupRecords, workers);
   const rateShares = config.throughputRps > 0 ? splitExactly(config.throughputRps, workers) : undefined;
-  const templates = config.batchEncoding === 'pre-encoded'
-    ? shareTemplates(BatchTemplates.build(valueViews(prepared.values), encodeHeaders(config.headers), buffers.batchLimitBytes)) : undefined;
+  const templates = isPreEncoded(config.batchEncoding) ? shareTemplates(
+    PreEncodedRecords.build(valueViews(prepared.values), encodeHeaders(config.headers), buffers.batchLimitBytes), config.batchEncoding === 'pre-encoded-reused',
+  ) : undefined;
   return (workerId) => ({
     workerId, config, records: recordShares?.[workerId], warmupRecords: warmupShares[workerId],
     throughputRps: rateShares?.[workerId] ?? -1, partitions: partitionsOfWorker(workerId, workers, config.partitions),

@@ -45,18 +45,22 @@ export interface EncodedRecords {
   readonly recordsEnd: number;
   readonly recordCount: number;
   readonly partition: number;
-  /** A pre-encoded batch: its records are not in `buffer` yet but the first bytes of a template. */
+  /** A pre-encoded batch: its records are not in `buffer` yet, they are laid there when it is sent. */
   readonly shared?: SharedRecords;
 }
 
 /**
- * A pre-encoded batch's records: the first `length` bytes of `source` (src/produce/batch-templates.ts). They are
- * laid into the batch's buffer when it is sent, unless the buffer holds them already, and compressed once per
- * length and codec.
+ * A pre-encoded batch's records (src/produce/batch-templates.ts): `length` bytes, laid into the batch's buffer when
+ * it is sent, then checksummed and compressed as any batch is. `reused` (--batch-encoding pre-encoded-reused): the
+ * checksum and compressed bytes of each source, start and length are made once and kept.
  */
 export interface SharedRecords {
-  readonly source: Buffer;
+  readonly source: object;
+  readonly start: number;
   readonly length: number;
+  readonly reused: boolean;
+  /** Writes the records at `at` of `buffer`. */
+  lay(buffer: Buffer, at: number): void;
 }
 
 /** What producer.send takes to send an EncodedRecords batch: one message standing for all its records. */
@@ -202,76 +206,62 @@ async function compressedRecords(batch: EncodedRecords, compression: number): Pr
   return compressed;
 }
 
-/** A pre-encoded batch's records as sent with one codec (compressed or not), and their CRC-32C. */
+/** A reused pre-encoded batch's records as sent with one codec: compressed (none: laid each time), and their CRC-32C. */
 interface SentRecords {
-  records: Buffer;
+  compressed?: Buffer;
   crc: number;
 }
 /**
- * What a template's batches send, by codec and length, compressed and checksummed once: its batches mostly share a
- * few lengths. All are dropped at once after SENT_CACHE_LENGTHS lengths, or when the compressed ones would hold more
- * than SENT_CACHE_TEMPLATES times the template's bytes.
+ * What reused pre-encoded batches send, by codec, start and length, compressed and checksummed once: their batches
+ * mostly share a few. All are dropped at once after SENT_CACHE_KEYS keys, or when the compressed ones would hold
+ * more than SENT_CACHE_BYTES (per thread).
  */
-const sentShared = new WeakMap<Buffer, { compressedBytes: number; byKey: Map<string, SentRecords> }>();
-const SENT_CACHE_LENGTHS = 1024;
-const SENT_CACHE_TEMPLATES = 2;
+const sentShared = new WeakMap<object, { compressedBytes: number; byKey: Map<string, SentRecords> }>();
+const SENT_CACHE_KEYS = 1024;
+const SENT_CACHE_BYTES = 64 * 1024 * 1024;
 
-async function sharedRecords(shared: SharedRecords, compression: number): Promise<SentRecords> {
-  const key = `${compression}:${shared.length}`;
+/** The reused bytes of a batch's records, laid into its buffer first when they are not kept yet (or not compressed). */
+async function reusedRecords(batch: EncodedRecords, shared: SharedRecords, compression: number): Promise<SentRecords> {
+  const key = `${compression}:${shared.start}:${shared.length}`;
   let cache = sentShared.get(shared.source);
   if (!cache) sentShared.set(shared.source, cache = { compressedBytes: 0, byKey: new Map() });
   let sent = cache.byKey.get(key);
+  if (!sent || compression === 0) shared.lay(batch.buffer, batch.recordsStart);
   if (!sent) {
-    const raw = shared.source.subarray(0, shared.length);
-    const records = compression === 0 ? raw : await compress(compression, raw);
-    const compressedBytes = compression === 0 ? 0 : records.length;
-    if (cache.byKey.size >= SENT_CACHE_LENGTHS || cache.compressedBytes + compressedBytes > SENT_CACHE_TEMPLATES * shared.source.length) {
+    const raw = batch.buffer.subarray(batch.recordsStart, batch.recordsStart + shared.length);
+    const compressed = compression === 0 ? undefined : await compress(compression, raw);
+    const compressedBytes = compressed?.length ?? 0;
+    if (cache.byKey.size >= SENT_CACHE_KEYS || cache.compressedBytes + compressedBytes > SENT_CACHE_BYTES) {
       cache.byKey.clear();
       cache.compressedBytes = 0;
     }
-    sent = { records, crc: crc32c(records) >>> 0 };
+    sent = { compressed, crc: crc32c(compressed ?? raw) >>> 0 };
     cache.byKey.set(key, sent);
     cache.compressedBytes += compressedBytes;
   }
   return sent;
 }
 
-/** What a batch buffer holds at its records' place: the same bytes are not laid there again. */
-const heldRecords = new WeakMap<Buffer, { source: Buffer; compression: number; length: number }>();
-
-/** How many of the bytes to lay a buffer holds already: uncompressed, a template's shorter prefix starts a longer one. */
-function bytesHeld(buffer: Buffer, shared: SharedRecords, compression: number): number {
-  const held = heldRecords.get(buffer);
-  if (!held || held.source !== shared.source || held.compression !== compression) return 0;
-  if (compression === 0) return held.length;
-  return held.length === shared.length ? Infinity : 0;
-}
-
 /**
- * The records as sent (compressed, or a pre-encoded batch's template bytes) laid into the batch's buffer at
- * recordsStart, unless it holds them already. Compressed records of a batch written record by record go into a
- * buffer of their own (its buffer keeps the records they came from), as do any larger than the room there (an
- * incompressible batch). Returns the buffer the batch is in.
+ * Compressed records laid at the batch's recordsStart: in its own buffer when they are larger than the room
+ * there (an incompressible batch), or when its buffer must keep the records they came from (`keepRecords`: a
+ * batch written record by record may be sent again). Returns the buffer the batch is in.
  */
-function layRecords(batch: EncodedRecords, shared: SharedRecords | undefined, records: Buffer, compression: number): Buffer {
+function layCompressed(batch: EncodedRecords, records: Buffer, keepRecords: boolean): Buffer {
   const { buffer, recordsStart } = batch;
-  const length = records.length;
-  if (!shared || recordsStart + length > buffer.length) {
-    const own = Buffer.allocUnsafe(recordsStart + length);
+  if (keepRecords || recordsStart + records.length > buffer.length) {
+    const own = Buffer.allocUnsafe(recordsStart + records.length);
     records.copy(own, recordsStart);
     return own;
   }
-  const held = bytesHeld(buffer, shared, compression);
-  if (held < length) records.copy(buffer, recordsStart + held, held, length);
-  // What it holds: a raw prefix of the template, or the compressed prefix of shared.length raw bytes.
-  heldRecords.set(buffer, { source: shared.source, compression, length: compression === 0 ? Math.max(length, held) : shared.length });
+  records.copy(buffer, recordsStart);
   return buffer;
 }
 
 /**
- * Fix 4: a pre-encoded batch's header written in front of its records, in its buffer (compressed records and a
- * pre-encoded batch's records are laid there first: layRecords; the latter's CRC is combined from the records'
- * kept one). Returns where the batch starts and ends.
+ * Fix 4: a batch's header written in front of its records, in its buffer. A pre-encoded batch's records are laid
+ * there first; compressed records are compressed from them (a reused batch's are kept: reusedRecords). Returns
+ * where the batch starts and ends.
  */
 async function placeRecordBatch(batch: EncodedRecords, fields: BatchFields): Promise<FramedPayload> {
   const at = batch.recordsStart - RECORD_BATCH_HEADER_BYTES;
@@ -279,15 +269,21 @@ async function placeRecordBatch(batch: EncodedRecords, fields: BatchFields): Pro
   let recordsLength = batch.recordsEnd - batch.recordsStart;
   let recordsCrc: number | undefined;
   const shared = batch.shared;
-  if (shared) {
-    const sent = await sharedRecords(shared, fields.compression);
-    buffer = layRecords(batch, shared, sent.records, fields.compression);
-    recordsLength = sent.records.length;
+  if (shared?.reused) {
+    const sent = await reusedRecords(batch, shared, fields.compression);
+    if (sent.compressed) {
+      buffer = layCompressed(batch, sent.compressed, false);
+      recordsLength = sent.compressed.length;
+    }
     recordsCrc = sent.crc;
-  } else if (fields.compression !== 0) {
-    const compressed = await compressedRecords(batch, fields.compression);
-    buffer = layRecords(batch, undefined, compressed, fields.compression);
-    recordsLength = compressed.length;
+  } else {
+    shared?.lay(buffer, batch.recordsStart);
+    if (fields.compression !== 0) {
+      // A batch written record by record keeps its records: a retry sends them again. A pre-encoded one lays them anew.
+      const compressed = await compressedRecords(batch, fields.compression);
+      buffer = layCompressed(batch, compressed, !shared);
+      recordsLength = compressed.length;
+    }
   }
   const size = writeRecordBatchHeader(buffer, at, recordsLength, headerOf(fields, batch.recordCount), recordsCrc);
   return new FramedPayload(buffer, at, at + size);

@@ -1,6 +1,6 @@
 import type { EncodedRecords, SharedRecords } from '../kafka/kafkajs-patches.js';
 import { REQUEST_ROOM_BYTES, type BatchBufferPool } from './batch-buffers.js';
-import type { BatchTemplates, RecordTemplate } from './batch-templates.js';
+import type { BatchTemplates, PreEncodedRecords } from './batch-templates.js';
 import { NO_HEADERS, RECORD_BATCH_HEADER_BYTES, recordSize, writeRecord } from './record-batch.js';
 
 /** A batch's records as appended, for a driver that encodes them itself. */
@@ -42,12 +42,14 @@ export class ProducerBatch implements EncodedRecords {
   readonly topicIndex: number;
 
   /**
-   * `headers`: the headers block every record of the run carries (encodeHeaders). `template`: a pre-encoded batch,
-   * whose records are the template's first ones (appendRun), laid into the buffer when it is sent.
+   * `headers`: the headers block every record of the run carries (encodeHeaders). `template`: a pre-encoded batch's
+   * records (appendRun), whose first value is `start`, laid into the buffer when it is sent; `reused`: their
+   * compressed bytes are kept and reused by the driver (--batch-encoding pre-encoded-reused).
    */
   constructor(
     readonly buffer: Buffer, readonly destination: number, listRecords = false, private readonly headers = NO_HEADERS,
-    partitionsPerTopic = Number.MAX_SAFE_INTEGER, private readonly template?: RecordTemplate,
+    partitionsPerTopic = Number.MAX_SAFE_INTEGER, private readonly template?: PreEncodedRecords, private readonly start = 0,
+    private readonly reused = false,
   ) {
     this.listed = listRecords ? { keys: [], values: [] } : undefined;
     this.partition = destination % partitionsPerTopic;
@@ -84,10 +86,10 @@ export class ProducerBatch implements EncodedRecords {
   appendRun(index: number, count: number, appendUs: number, limitBytes: number, newRunAt: number): number {
     const template = this.template!;
     const held = this.recordCount;
-    const total = template.fill(held, count, limitBytes);
+    const total = template.fill(this.start, held, count, limitBytes);
     if (total === held) return 0;
-    this.recordsEnd = this.recordsStart + template.ends[total];
-    this.counted(index, total - held, appendUs, template.valueEnds[total] - template.valueEnds[held], newRunAt);
+    this.recordsEnd = this.recordsStart + template.bytes(this.start, total);
+    this.counted(index, total - held, appendUs, template.valueBytes((this.start + held) % template.pool, total - held), newRunAt);
     return total - held;
   }
 
@@ -106,9 +108,14 @@ export class ProducerBatch implements EncodedRecords {
     }
   }
 
-  /** A pre-encoded batch's records: the first bytes of its template, which the driver lays into the buffer. */
+  /** A pre-encoded batch's records, which the driver lays into the buffer when it sends them. */
   get shared(): SharedRecords | undefined {
-    return this.template && { source: this.template.records, length: this.recordsEnd - this.recordsStart };
+    const { template, start, recordCount } = this;
+    if (!template) return undefined;
+    return {
+      source: template, start, length: this.recordsEnd - this.recordsStart, reused: this.reused,
+      lay: (buffer, at) => template.lay(start, recordCount, buffer, at),
+    };
   }
 }
 
@@ -123,7 +130,7 @@ export interface AccumulatorSettings {
   headers?: Buffer;
   /** With several topics: their partitions each, to read a destination (destinationOf). */
   partitionsPerTopic?: number;
-  /** Pre-encoded batches (appendRun): the templates batches take their records from, in turn. */
+  /** Pre-encoded batches (appendRun): the run's pre-encoded records, and where each batch starts in them. */
   templates?: BatchTemplates;
 }
 
@@ -202,7 +209,7 @@ export class RecordAccumulator {
     const buffer = this.pool.take();
     if (!buffer) return 0;
     const { headers, partitionsPerTopic, templates } = this.settings;
-    const batch = new ProducerBatch(buffer, destination, false, headers, partitionsPerTopic, templates!.next());
+    const batch = new ProducerBatch(buffer, destination, false, headers, partitionsPerTopic, templates!.records, templates!.startOf(index), templates!.reused);
     this.open.set(destination, batch);
     const taken = batch.appendRun(index, count, appendUs, this.limitBytes, this.settings.newRunAt);
     if (taken < count) this.close(batch);

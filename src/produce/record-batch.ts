@@ -58,7 +58,7 @@ export function encodeHeaders(headers: RecordHeader[]): Buffer {
 }
 
 /** The size of a record's body: attributes, timestamp delta 0, offset delta, key, value, headers block. */
-function recordBodySize(offsetDelta: number, keyLength: number, valueLength: number, headersLength: number): number {
+export function recordBodySize(offsetDelta: number, keyLength: number, valueLength: number, headersLength: number): number {
   return 1 + 1 + varintSize(offsetDelta) + varintSize(keyLength) + Math.max(keyLength, 0) +
     varintSize(valueLength) + Math.max(valueLength, 0) + headersLength;
 }

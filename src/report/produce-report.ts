@@ -1,5 +1,5 @@
 import type { LatencySummaryUs } from './histograms.js';
-import { topicsOf, type RunConfig } from '../run-spec/run-config.js';
+import { topicsOf, type BatchEncoding, type RunConfig } from '../run-spec/run-config.js';
 import { acknowledgedRequests, failedRecords, type IntervalResult, type ProduceResult, type RunHeader, type Throughput, type ValueSizes } from '../produce/result.js';
 import { createTable } from './table.js';
 import { encodeHeaders, type RecordHeader } from '../produce/record-batch.js';
@@ -167,10 +167,24 @@ export function formatRunHeader(result: RunHeader): string {
   return `${topics} on ${result.cluster.brokers} brokers` +
     `${result.cluster.embedded ? ' (embedded local cluster)' : ''}${secured}: ${driver}${formatWorkers(c.workers, result.threads)}, ${formatValues(c, result.values)}, batch ${c.batchBytes} B, ` +
     `buffer.memory ${c.bufferMemoryBytes} B (${formatBatchBuffers(result.buffers, c.queueTargetMs)}), ` +
-    `linger ${c.lingerMs} ms, ${c.maxInFlight} in flight/worker, ${c.batchEncoding === 'pre-encoded' ? 'pre-encoded batches, ' : ''}compression ${c.compression}, acks ${c.acks === -1 ? 'all' : c.acks}, ` +
+    `linger ${c.lingerMs} ms, ${c.maxInFlight} in flight/worker, ${formatBatchEncoding(c.batchEncoding)}compression ${c.compression}, acks ${c.acks === -1 ? 'all' : c.acks}, ` +
     `${c.idempotent ? 'idempotent' : 'not idempotent'}, ${c.transaction ? `in transactions of ${c.transaction.durationMs} ms, ` : ''}` +
     `${formatRateLimit(c)}; ` +
     `machine ${result.machine.cpuCount} x ${result.machine.cpuModel}, Node ${result.machine.nodeVersion}; latency per record, send to ack`;
+}
+
+/** How batches were made, in the header: only pre-encoded ones are named (the per-record path is Kafka's producer's). */
+function formatBatchEncoding(encoding: BatchEncoding | undefined): string {
+  if (encoding === 'pre-encoded-reused') return 'pre-encoded batches, compressed once and reused (the client\'s compression cost not measured), ';
+  return encoding === 'pre-encoded' ? 'pre-encoded batches, ' : '';
+}
+
+/**
+ * A figure's label, marked when its batches' compressed bytes were reused (--batch-encoding pre-encoded-reused):
+ * every table that sets such a figure beside others says so.
+ */
+export function markReused(label: string, config: { batchEncoding?: BatchEncoding }): string {
+  return config.batchEncoding === 'pre-encoded-reused' ? `${label} (compression reused)` : label;
 }
 
 /** The run's rate: one limit, a profile of time:rate points, or none. */

@@ -7,7 +7,7 @@ import type { RatePoint } from '../produce/rate-profile.js';
 import type { RecordHeader } from '../produce/record-batch.js';
 import { parseHeader, runHeaders } from '../produce/record-headers.js';
 import { DEFAULT_KEY_RANGE } from '../produce/record-placer.js';
-import { BATCH_ENCODINGS, KEY_MODES, PRE_ENCODED_MIN_BATCH_RECORDS, perRecordReason, smallRateLimitedBatches, type Acks, type BatchEncoding, type PayloadSource, type ProduceRun, type RunConfig } from './run-config.js';
+import { BATCH_ENCODINGS, KEY_MODES, isPreEncoded, perRecordReason, type Acks, type BatchEncoding, type PayloadSource, type ProduceRun, type RunConfig } from './run-config.js';
 import { DataStormError } from '../shared/errors.js';
 import { parseFaultPlan, type FaultStep } from '../faults/fault-plan.js';
 import { checkTopicName } from '../kafka/topic.js';
@@ -54,7 +54,7 @@ export const PRODUCE_OPTIONS: Record<string, OptionSpec> = {
   payloadDelimiter: { flags: '--payload-delimiter <text>', description: 'separator of values in --payload-file', defaultValue: '\\n' },
   payloadMonotonic: { flags: '--payload-monotonic', description: 'values are the record numbers 0, 1, 2, ... as text, each made as it is sent (perf-test\'s --payload-monotonic; across workers every number up to --num-records once)', defaultValue: false },
   schema: { flags: '--schema <file.avsc>', description: 'Avro schema of the values (default: a click event sized to --record-size)' },
-  batchEncoding: { flags: '--batch-encoding <mode>', description: `how batches are made: pre-encoded (each batch copied from records encoded before the run, so a record costs about its copy; needs unkeyed records from the value pool, one topic and the kafkajs driver), per-record (each record written into its batch as it is appended, the v4 path), or auto (pre-encoded whenever the run allows it, unless a --throughput limit makes a worker's batches smaller than ${PRE_ENCODED_MIN_BATCH_RECORDS} records, its rate times --linger: a pre-encoded batch's values start at its template's first, so small ones would repeat a few values)`,
+  batchEncoding: { flags: '--batch-encoding <mode>', description: 'how batches are made: pre-encoded (each batch copied from records encoded before the run, then checksummed and compressed as any producer does; a record costs about its copy; needs unkeyed records from the value pool, one topic and the kafkajs driver), pre-encoded-reused (the same, but each batch length\'s checksum and compressed bytes are made once and reused: the most broker load per client core, the client\'s compression cost left out and batches starting at a few values only; named in every report), per-record (each record written into its batch as it is appended, the v4 path), or auto (pre-encoded whenever the run allows it)',
     defaultValue: 'auto', parse: parseChoice('--batch-encoding', ['auto', ...BATCH_ENCODINGS]) },
   serializeOnSend: { flags: '--serialize-on-send', description: 'encode each Avro value as it is sent instead of once before the run (to measure what pre-serializing saves)', defaultValue: false },
   throughput: { flags: '--throughput <rps>', description: 'records per second for the whole run, -1 for no limit', defaultValue: -1,
@@ -467,19 +467,16 @@ export function toProduceRun(parsed: ProduceFlags, typed: (key: keyof ProduceFla
   return { config, bootstrap: flags.bootstrapServer ? parseBootstrap(flags.bootstrapServer) : undefined };
 }
 
-/**
- * --batch-encoding: auto is pre-encoded unless the run needs its records written one by one (perRecordReason) or
- * its rate limit makes batches small (smallRateLimitedBatches; asked for, small pre-encoded batches are allowed).
- */
+/** --batch-encoding: auto is pre-encoded unless the run needs its records written one by one (perRecordReason). */
 function batchEncodingOf(asked: BatchEncoding | 'auto', config: RunConfig): BatchEncoding {
   const reason = perRecordReason(config);
-  if (asked === 'pre-encoded' && reason) {
-    throw new DataStormError('DS_BAD_OPTIONS', `--batch-encoding pre-encoded needs unkeyed records from the value pool, one topic and the kafkajs driver; this run has ${reason}`, {
+  if (isPreEncoded(asked as BatchEncoding) && reason) {
+    throw new DataStormError('DS_BAD_OPTIONS', `--batch-encoding ${asked} needs unkeyed records from the value pool, one topic and the kafkajs driver; this run has ${reason}`, {
       hint: 'leave --batch-encoding out (auto) to write such records one by one',
     });
   }
   if (asked !== 'auto') return asked;
-  return reason || smallRateLimitedBatches(config) ? 'per-record' : 'pre-encoded';
+  return reason ? 'per-record' : 'pre-encoded';
 }
 
 /** The flags as they are when the user types none (for workload files and code that builds a run). */

@@ -17,10 +17,12 @@ export type KeyMode = (typeof KEY_MODES)[number];
 export type Acks = -1 | 0 | 1;
 
 /**
- * How a worker makes its batches: 'pre-encoded' (stage v5: copied from templates encoded before the run,
- * src/produce/batch-templates.ts) or 'per-record' (each record written into its batch as it is appended).
+ * How a worker makes its batches: 'pre-encoded' (stage v5: copied from records encoded before the run,
+ * src/produce/batch-templates.ts, then checksummed and compressed as any producer's), 'pre-encoded-reused' (the same,
+ * each batch start and length checksummed and compressed once and the bytes reused: the client's compression is not
+ * measured, and batches start at a few values only) or 'per-record' (each record written into its batch as it is appended).
  */
-export const BATCH_ENCODINGS = ['pre-encoded', 'per-record'] as const;
+export const BATCH_ENCODINGS = ['pre-encoded', 'pre-encoded-reused', 'per-record'] as const;
 export type BatchEncoding = (typeof BATCH_ENCODINGS)[number];
 
 /** Where record values come from: generated Avro of a schema, or lines of a file (perf-test's --payload-file). */
@@ -125,17 +127,5 @@ export function perRecordReason(config: Pick<RunConfig, 'keys' | 'topics' | 'dri
 /** The most values a worker's pool holds (src/produce/payloads.ts, poolSize). */
 export const MAX_POOL_VALUES = 1024;
 
-/** The records a batch of a rate-limited run must be expected to hold for `auto` to pre-encode it: a full pool's values. */
-export const PRE_ENCODED_MIN_BATCH_RECORDS = MAX_POOL_VALUES;
-
-/**
- * Whether a rate limit makes a run's batches too small for `auto` to pre-encode them. A worker's batch then holds
- * about its rate times the linger, and a pre-encoded batch's values start at its template's first: batches much
- * smaller than the value pool would send the same few values over and over, where records written one by one take
- * every value in turn. At such rates a record's CPU matters little.
- */
-export function smallRateLimitedBatches(config: Pick<RunConfig, 'throughputRps' | 'throughputProfile' | 'workers' | 'lingerMs'>): boolean {
-  const peakRps = config.throughputProfile ? Math.max(...config.throughputProfile.map((point) => point.recordsPerSec)) : config.throughputRps;
-  if (peakRps <= 0) return false; // no limit: batches fill
-  return (peakRps / config.workers) * (config.lingerMs / 1000) < PRE_ENCODED_MIN_BATCH_RECORDS;
-}
+/** Whether a run's batches are copied from records encoded before the run (src/produce/batch-templates.ts). */
+export const isPreEncoded = (encoding: BatchEncoding | undefined) => encoding === 'pre-encoded' || encoding === 'pre-encoded-reused';

@@ -46,15 +46,33 @@ describe.concurrent('pre-encoded batches (the default for unkeyed records from a
     });
   }
 
-  it('give way, under a rate limit that makes batches small, to records written one by one that send every value in turn', async ({ expect }) => {
-    // 1,000 records/s for one worker, linger 5 ms: batches of about 5 records, whose templates would start at the same value.
+  it('send every value of the pool equally often: a default 2-worker run, read back from the broker', async ({ expect }) => {
+    const topic = uniqueTopic('pre-encoded-values');
+    const records = 204_800;
+    const run = runCli(['produce', '--bootstrap-server', bootstrap.join(','), '--topic', topic, '--num-records', String(records),
+      '--workers', '2', '--partitions', '3', '--json'], { timeoutMs: 180_000 });
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result.config.batchEncoding).toBe('pre-encoded');
+    expect(result.accounting).toMatchObject({ acknowledgedRecords: records, brokerOffsetGrowth: records, match: true });
+    const messages = await consumeAll(bootstrap, topic, records, { quietMs: 2000, timeoutMs: 150_000 });
+    expect(messages).toHaveLength(records);
+    const counts = new Map<string, number>();
+    for (const message of messages) counts.set(message.value!.toString('base64'), (counts.get(message.value!.toString('base64')) ?? 0) + 1);
+    // 1,024 values, 102,400 records a worker: each value 100 times from each.
+    expect(counts.size).toBe(1024);
+    expect([Math.min(...counts.values()), Math.max(...counts.values())]).toEqual([200, 200]);
+  });
+
+  it('under a rate limit that makes batches small, still send every value in turn', async ({ expect }) => {
+    // 1,000 records/s for one worker, linger 5 ms: batches of about 5 records, each starting where the one before ended.
     const topic = uniqueTopic('pre-encoded-rate-limited');
     const records = 500;
     const run = runCli(['produce', '--bootstrap-server', bootstrap.join(','), '--topic', topic, '--num-records', String(records),
       '--workers', '1', '--throughput', '1000', '--payload-file', payloadFile, '--partitions', '3', '--json'], { timeoutMs: 120_000 });
     expect(run.code, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout);
-    expect(result.config.batchEncoding).toBe('per-record');
+    expect(result.config.batchEncoding).toBe('pre-encoded');
     expect(result.accounting).toMatchObject({ acknowledgedRecords: records, brokerOffsetGrowth: records, match: true });
     const messages = await consumeAll(bootstrap, topic, records, { quietMs: 2000, timeoutMs: 120_000 });
     const seen = new Map<string, number>();
@@ -62,6 +80,18 @@ describe.concurrent('pre-encoded batches (the default for unkeyed records from a
     // 500 records over 50 values in turn: each value 10 times.
     expect([...seen.keys()].sort()).toEqual([...VALUES].sort());
     expect([...seen.values()].every((count) => count === records / VALUES.length)).toBe(true);
+  });
+
+  it('reused (--batch-encoding pre-encoded-reused) come back whole, and every report says the compression was reused', async ({ expect }) => {
+    const topic = uniqueTopic('pre-encoded-reused');
+    const run = runCli(['produce', '--bootstrap-server', bootstrap.join(','), '--topic', topic, '--num-records', String(RECORDS),
+      '--workers', '1', '--compression', 'lz4', '--batch-encoding', 'pre-encoded-reused', '--payload-file', payloadFile, '--batch', '16KB', '--partitions', '3'],
+    { timeoutMs: 120_000 });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/pre-encoded batches, compressed once and reused \(the client's compression cost not measured\), compression lz4/);
+    const messages = await consumeAll(bootstrap, topic, RECORDS, { quietMs: 2000, timeoutMs: 120_000 });
+    expect(messages).toHaveLength(RECORDS);
+    expect(new Set(messages.map((m) => m.value!.toString())).size).toBe(VALUES.length);
   });
 
   it('are refused, in one line before any work, where records must be written one by one', ({ expect }) => {

@@ -1,99 +1,131 @@
 import { describe, expect, it } from 'vitest';
 import { RecordAccumulator } from '../../src/produce/accumulator.js';
 import { BatchBufferPool } from '../../src/produce/batch-buffers.js';
-import { BatchTemplates, shareTemplates, templatesOf } from '../../src/produce/batch-templates.js';
-import { NO_HEADERS, RECORD_BATCH_HEADER_BYTES, encodeRecords } from '../../src/produce/record-batch.js';
+import { BatchTemplates, PreEncodedRecords, shareTemplates, templatesOf } from '../../src/produce/batch-templates.js';
+import { NO_HEADERS, RECORD_BATCH_HEADER_BYTES, encodeHeaders, encodeRecords } from '../../src/produce/record-batch.js';
 
 const pool = (count: number, size: number) => Array.from({ length: count }, (_, i) => Buffer.alloc(size, i % 256));
+/** Values of many sizes, each of its own bytes. */
+const mixed = (count: number) => Array.from({ length: count }, (_, i) => Buffer.alloc(1 + ((i * 97) % 300), i % 256));
 
-describe('pre-encoded batch templates', () => {
-  it('hold a batch\'s records as the per-record writer writes them, values from the template\'s start', () => {
-    const values = pool(10, 40);
-    const templates = BatchTemplates.build(values, NO_HEADERS, 1000);
-    const [first] = templates.templates;
-    // A 40 B value takes 47 B as a record: length, attributes, timestamp and offset deltas, key -1, value length, no headers.
-    expect(first.capacity).toBe(Math.floor((1000 - RECORD_BATCH_HEADER_BYTES) / 47));
-    expect(templates.templates).toHaveLength(1); // a batch holds more records than the pool has values
-    const written = encodeRecords(Array.from({ length: first.capacity }, (_, k) => ({ value: values[k % values.length] })));
-    expect(first.records.equals(written)).toBe(true);
-    expect(first.ends[first.capacity]).toBe(written.length);
-    expect(first.valueEnds[first.capacity]).toBe(40 * first.capacity);
-  });
+/** What a writer record by record puts in a batch of n records whose first value is `start`. */
+const written = (values: Buffer[], start: number, n: number, headers = NO_HEADERS) =>
+  encodeRecords(Array.from({ length: n }, (_, k) => ({ value: values[(start + k) % values.length] })), headers);
 
-  it('start far enough apart that full batches send every value of the pool, taken in turn', () => {
-    const values = pool(1024, 250);
-    const templates = BatchTemplates.build(values, NO_HEADERS, 16 * 1024);
-    const perBatch = templates.templates[0].capacity;
-    expect(templates.templates).toHaveLength(Math.ceil(1024 / perBatch));
-    const sent = new Set<number>();
-    for (let b = 0; b < templates.templates.length; b++) {
-      const template = templates.next();
-      expect(template.id).toBe(b);
-      for (let k = 0; k < template.capacity; k++) sent.add((b * perBatch + k) % 1024);
-      const expected = encodeRecords(Array.from({ length: template.capacity }, (_, k) => ({ value: values[(b * perBatch + k) % 1024] })));
-      expect(template.records.equals(expected)).toBe(true);
+function laid(records: PreEncodedRecords, start: number, n: number): Buffer {
+  const dst = Buffer.alloc(records.bytes(start, n) + 10, 0xee);
+  const end = records.lay(start, n, dst, 7);
+  expect(end).toBe(7 + records.bytes(start, n));
+  expect(dst[6]).toBe(0xee); // nothing written before `at`
+  return dst.subarray(7, end);
+}
+
+describe('pre-encoded records', () => {
+  it('lay a batch from any value as a writer record by record writes it, across every offset delta width', () => {
+    const values = mixed(37);
+    const headers = encodeHeaders([{ key: 'trace', value: 'abc' }]);
+    const records = PreEncodedRecords.build(values, headers, 4 * 1024 * 1024);
+    // 1-, 2- and 3-byte deltas: a batch of 9,000 records crosses 64 and 8,192.
+    expect(records.segments.map((s) => [s.from, s.width])).toEqual([[0, 1], [64, 2], [8192, 3]]);
+    for (const start of [0, 1, 17, 36]) {
+      for (const n of [1, 2, 63, 64, 65, 100, 8191, 8192, 8193, 9000]) {
+        expect(laid(records, start, n).equals(written(values, start, n, headers)), `${n} records from value ${start}`).toBe(true);
+        expect(records.valueBytes(start, n)).toBe(Array.from({ length: n }, (_, k) => values[(start + k) % 37].length).reduce((a, b) => a + b, 0));
+      }
     }
-    expect(sent.size).toBe(1024);
-    expect(templates.next().id).toBe(0);
   });
 
-  it('fill a batch up to its limit, the first record whatever its size', () => {
-    const [template] = BatchTemplates.build(pool(4, 500), NO_HEADERS, 2000).templates;
-    expect(template.fill(0, 100, 2000)).toBe(template.capacity);
-    expect(template.fill(0, 2, 2000)).toBe(2);
-    expect(template.fill(1, 100, 100)).toBe(1); // full: nothing more goes in
-    expect(template.fill(0, 100, 100)).toBe(1); // a first record larger than the limit still goes in alone
-  });
-
-  it('fill as many records as fit, for values of many sizes (against a walk record by record)', () => {
-    const values = Array.from({ length: 37 }, (_, i) => Buffer.alloc(1 + ((i * 97) % 300)));
-    const [template] = BatchTemplates.build(values, NO_HEADERS, 8192).templates;
-    const walked = (held: number, wanted: number, limit: number) => {
-      const most = Math.min(template.capacity, held + wanted);
+  it('take as many records as the limit holds from any start, the first whatever its size (against a walk)', () => {
+    const values = mixed(37);
+    const records = PreEncodedRecords.build(values, NO_HEADERS, 8192);
+    const walked = (start: number, held: number, wanted: number, limit: number) => {
+      const most = Math.min(records.capacity, held + wanted);
       let n = held === 0 && most > 0 ? 1 : held;
-      while (n < most && RECORD_BATCH_HEADER_BYTES + template.ends[n + 1] <= limit) n++;
+      while (n < most && RECORD_BATCH_HEADER_BYTES + written(values, start, n + 1).length <= limit) n++;
       return n;
     };
     let checked = 0;
-    for (const limit of [1, 100, 700, 2048, 5000, 8192]) {
-      for (let held = 0; held <= template.capacity; held += 3) {
-        for (const wanted of [0, 1, 2, 7, 50, 1000]) {
-          if (held > 0 && RECORD_BATCH_HEADER_BYTES + template.ends[held] > limit) continue; // a batch never holds more than its limit
-          expect(template.fill(held, wanted, limit)).toBe(walked(held, wanted, limit));
-          checked++;
+    for (const start of [0, 5, 36]) {
+      for (const limit of [1, 100, 700, 2048, 8192]) {
+        for (let held = 0; held <= 60; held += 7) {
+          if (held > 0 && RECORD_BATCH_HEADER_BYTES + records.bytes(start, held) > limit) continue; // a batch never holds more than its limit
+          for (const wanted of [0, 1, 2, 7, 50, 1000]) {
+            expect(records.fill(start, held, wanted, limit)).toBe(walked(start, held, wanted, limit));
+            checked++;
+          }
         }
       }
     }
-    expect(checked).toBeGreaterThan(100);
+    expect(checked).toBeGreaterThan(200);
+  });
+
+  it('start each batch at its first record\'s place in the worker\'s sequence: every value equally often, whatever the batch sizes', () => {
+    const values = pool(1024, 250);
+    const records = PreEncodedRecords.build(values, NO_HEADERS, 512 * 1024);
+    const accumulator = new RecordAccumulator(new BatchBufferPool(600 * 1024, 4), {
+      batchLimitBytes: 512 * 1024, lingerUs: 0, newRunAt: 0, templates: new BatchTemplates(records, false),
+    });
+    const sent = new Array<number>(1024).fill(0);
+    let index = 0;
+    // Batches of 1 to 2,000 records: a lingered batch is any size.
+    for (let b = 0; index < 204_800; b++) {
+      const size = Math.min(1 + ((b * 7919) % 2000), 204_800 - index);
+      expect(accumulator.appendRun(b % 3, index, size, 0, true)).toBe(size);
+      index += size;
+      const batch = accumulator.next(0, true)!;
+      const bytes = Buffer.alloc(batch.recordsEnd);
+      batch.shared!.lay(bytes, batch.recordsStart);
+      expect(bytes.subarray(batch.recordsStart).equals(written(values, batch.runs[0] % 1024, batch.recordCount))).toBe(true);
+      for (let k = 0; k < batch.recordCount; k++) sent[(batch.runs[0] + k) % 1024]++;
+      accumulator.release(batch, true);
+    }
+    expect(Math.min(...sent)).toBe(200);
+    expect(Math.max(...sent)).toBe(200);
+  });
+
+  it('reused: batches start at full batches\' starts in turn, so their bytes repeat and can be kept', () => {
+    const values = pool(1024, 250);
+    const records = PreEncodedRecords.build(values, NO_HEADERS, 16 * 1024);
+    const perBatch = records.fullBatch;
+    expect(RECORD_BATCH_HEADER_BYTES + written(values, 0, perBatch).length).toBeLessThanOrEqual(16 * 1024);
+    expect(RECORD_BATCH_HEADER_BYTES + written(values, 0, perBatch + 1).length).toBeGreaterThan(16 * 1024);
+    const starts = new BatchTemplates(records, true);
+    const turns = Math.ceil(1024 / perBatch);
+    expect(Array.from({ length: turns + 1 }, (_, j) => starts.startOf(j * 5))).toEqual([...Array.from({ length: turns }, (_, j) => j * perBatch), 0]);
+    expect(new BatchTemplates(records, false).startOf(1030)).toBe(6);
   });
 
   it('append counted runs: one run per append time, closing a batch that took fewer than offered', () => {
     const values = pool(3, 100);
-    const templates = BatchTemplates.build(values, NO_HEADERS, 1000);
-    const capacity = templates.templates[0].capacity;
-    const accumulator = new RecordAccumulator(new BatchBufferPool(2048, 2), { batchLimitBytes: 1000, lingerUs: 1e9, newRunAt: 4, templates });
-    expect(accumulator.appendRun(2, 0, 4, 10, true)).toBe(4);
-    expect(accumulator.appendRun(2, 4, 2, 10, false)).toBe(2);
-    expect(accumulator.appendRun(2, 6, 100, 20, false)).toBe(capacity - 6);
-    expect(accumulator.appendRun(2, capacity, 1, 30, false)).toBe(0); // closed: only a new batch takes more
+    const records = PreEncodedRecords.build(values, NO_HEADERS, 1000);
+    const capacity = records.fill(1, 0, 1000, 1000);
+    const accumulator = new RecordAccumulator(new BatchBufferPool(2048, 2), {
+      batchLimitBytes: 1000, lingerUs: 1e9, newRunAt: 5, templates: new BatchTemplates(records, false),
+    });
+    expect(accumulator.appendRun(2, 1, 4, 10, true)).toBe(4);
+    expect(accumulator.appendRun(2, 5, 2, 10, false)).toBe(2);
+    expect(accumulator.appendRun(2, 7, 100, 20, false)).toBe(capacity - 6);
+    expect(accumulator.appendRun(2, capacity + 1, 1, 30, false)).toBe(0); // closed: only a new batch takes more
     const batch = accumulator.next(0, false)!; // full, so it leaves before its linger
     expect(batch.recordCount).toBe(capacity);
-    // The run at index 4 does not join the one before it: index 4 starts the steady state (newRunAt).
-    expect(batch.runs).toEqual([0, 4, 10, 400, 4, 2, 10, 200, 6, capacity - 6, 20, (capacity - 6) * 100]);
+    // The run at index 5 does not join the one before it: index 5 starts the steady state (newRunAt).
+    expect(batch.runs).toEqual([1, 4, 10, 400, 5, 2, 10, 200, 7, capacity - 6, 20, (capacity - 6) * 100]);
     expect(batch.payloadBytes).toBe(capacity * 100);
-    expect(batch.shared).toEqual({ source: templates.templates[0].records, length: templates.templates[0].ends[capacity] });
-    expect(accumulator.appendRun(2, capacity, 1, 30, true)).toBe(1);
+    expect(batch.shared).toMatchObject({ source: records, start: 1, length: records.bytes(1, capacity), reused: false });
+    expect(accumulator.appendRun(2, capacity + 1, 1, 30, true)).toBe(1);
   });
 
-  it('cross to the workers in shared memory, each template the same bytes and ends', () => {
-    const built = BatchTemplates.build(pool(100, 120), NO_HEADERS, 2000);
-    expect(built.templates.length).toBeGreaterThan(1);
-    const shared = shareTemplates(built);
-    expect(shared.records.byteLength).toBe(built.bytes);
+  it('cross to the workers in shared memory, the same bytes and offsets', () => {
+    const built = PreEncodedRecords.build(mixed(100), NO_HEADERS, 20_000);
+    expect(built.segments.length).toBe(2);
+    const shared = shareTemplates(built, true);
+    expect(shared.records.byteLength).toBe(built.bytesHeld);
     const read = templatesOf(structuredClone(shared));
-    expect(read.templates.map((t) => [t.id, t.capacity, t.records.toString('hex'), [...t.ends], [...t.valueEnds]]))
-      .toEqual(built.templates.map((t) => [t.id, t.capacity, t.records.toString('hex'), [...t.ends], [...t.valueEnds]]));
-    // Workers on one thread share the views, and with them what the driver caches per template.
-    expect(templatesOf(structuredClone(shared)).templates[0]).toBe(read.templates[0]);
+    expect(read.reused).toBe(true);
+    const seen = (r: PreEncodedRecords) => [r.capacity, r.fullBatch, [...r.valueEnds],
+      r.segments.map((s) => [s.from, s.to, s.width, s.records.toString('hex'), [...s.ends], [...s.deltaAt]])];
+    expect(seen(read.records)).toEqual(seen(built));
+    // Workers on one thread share the views, and with them what the driver keeps per source.
+    expect(templatesOf(structuredClone(shared)).records).toBe(read.records);
   });
 });

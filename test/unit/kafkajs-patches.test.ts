@@ -8,7 +8,7 @@ import {
 } from '../../src/kafka/kafkajs-patches.js';
 import { RecordAccumulator } from '../../src/produce/accumulator.js';
 import { BatchBufferPool } from '../../src/produce/batch-buffers.js';
-import { BatchTemplates } from '../../src/produce/batch-templates.js';
+import { BatchTemplates, PreEncodedRecords } from '../../src/produce/batch-templates.js';
 import { encodeHeaders, encodeRecords, recordSize, writeRecord } from '../../src/produce/record-batch.js';
 import { prng } from '../../src/produce/payloads.js';
 
@@ -135,39 +135,82 @@ describe('the fixes to kafkajs\'s send path', () => {
       { partition: 5, messages: groups[5] }, { partition: 6, messages: [{ value: 'x' }] }] }] })).toThrow(/sent alone/);
   });
 
-  it('lay pre-encoded batches (a template\'s first records) into their buffer as the bytes kafkajs encodes for the same records, every codec, in place', async () => {
+  it('lay pre-encoded batches into their buffer as the bytes kafkajs encodes for the same records, every codec, default and reused', async () => {
     registerCodecs();
     const random = prng(11);
     const values = Array.from({ length: 5 }, (_, i) => Buffer.from(Array.from({ length: 90 + i * 7 }, () => Math.floor(random() * 256))));
     const headers = [{ key: 'trace', value: 'abc' }];
-    // Room for 3 records a batch: two templates, from value 0 and from value 3, so that full batches send all 5.
-    const templates = BatchTemplates.build(values, encodeHeaders(headers), 61 + 3 * 130);
-    expect(templates.templates.map((t) => t.capacity)).toEqual([3, 3]);
-    const pool = new BatchBufferPool(4096, 1);
-    const accumulator = new RecordAccumulator(pool, { batchLimitBytes: 61 + 3 * 130, lingerUs: 0, newRunAt: 0, headers: encodeHeaders(headers), templates });
+    const limit = 61 + 3 * 130; // room for 3 records a batch
+    const records = PreEncodedRecords.build(values, encodeHeaders(headers), limit);
     const realNow = Date.now;
     Date.now = () => 1_767_225_600_123;
     try {
-      // Batches of 3 records (template 0), 2 (template 1), 1 (template 0 again: held, nothing copied), 3 (template 1).
-      let index = 0;
-      for (const [count, start] of [[3, 0], [2, 3], [1, 0], [3, 3]]) {
-        expect(accumulator.appendRun(5, index, count, 0, true)).toBe(count);
-        index += count;
-        const batch = accumulator.next(0, true)!;
-        expect(batch.recordCount).toBe(count);
-        const records = Array.from({ length: count }, (_, k) => ({ value: values[(start + k) % values.length], headers: { trace: 'abc' } }));
-        const groups = groupMessagesPerPartition({ topic: 't', partitionMetadata: [{}], messages: [new PreEncodedMessage(batch)], partitioner: () => 5 });
-        for (const compression of [0, 1, 2, 3, 4]) {
-          const request = (messages: unknown) => ({ acks: -1, timeout: 30000, compression, topicData: [{ topic: 't', partitions: [{ partition: 5, messages, firstSequence: 9 }] }] });
-          const ours = await createRequest({ correlationId: 1, clientId: 'w', request: produceRequestV3(request(groups[5])) as Request }) as { buffer: Buffer };
-          const theirs = await kafkajsCreateRequest({ correlationId: 1, clientId: 'w', request: kafkajsProduceRequest(request(records)) as Request }) as { buffer: Buffer };
-          expect(ours.buffer.equals(theirs.buffer), `batch of ${count} from value ${start}, codec ${compression}`).toBe(true);
-          expect(ours.buffer.buffer === batch.buffer.buffer).toBe(true);
+      for (const reused of [false, true]) {
+        const accumulator = new RecordAccumulator(new BatchBufferPool(4096, 1), {
+          batchLimitBytes: limit, lingerUs: 0, newRunAt: 0, headers: encodeHeaders(headers), templates: new BatchTemplates(records, reused),
+        });
+        // Default: batches start at their first record's value (0, 3, 0, 1). Reused: at full batches' starts in turn (0, 3, 0, 3).
+        const starts = reused ? [0, 3, 0, 3] : [0, 3, 0, 1];
+        let index = 0;
+        for (const [b, count] of [3, 2, 1, 3].entries()) {
+          expect(accumulator.appendRun(5, index, count, 0, true)).toBe(count);
+          index += count;
+          const batch = accumulator.next(0, true)!;
+          expect(batch.recordCount).toBe(count);
+          const sent = Array.from({ length: count }, (_, k) => ({ value: values[(starts[b] + k) % values.length], headers: { trace: 'abc' } }));
+          const groups = groupMessagesPerPartition({ topic: 't', partitionMetadata: [{}], messages: [new PreEncodedMessage(batch)], partitioner: () => 5 });
+          for (const compression of [0, 1, 2, 3, 4]) {
+            const request = (messages: unknown) => ({ acks: -1, timeout: 30000, compression, topicData: [{ topic: 't', partitions: [{ partition: 5, messages, firstSequence: 9 }] }] });
+            // Twice: a reused batch's second send takes its kept bytes.
+            for (let send = 0; send < 2; send++) {
+              const ours = await createRequest({ correlationId: 1, clientId: 'w', request: produceRequestV3(request(groups[5])) as Request }) as { buffer: Buffer };
+              const theirs = await kafkajsCreateRequest({ correlationId: 1, clientId: 'w', request: kafkajsProduceRequest(request(sent)) as Request }) as { buffer: Buffer };
+              expect(ours.buffer.equals(theirs.buffer), `${reused ? 'reused' : 'default'}: batch of ${count} from value ${starts[b]}, codec ${compression}`).toBe(true);
+              expect(ours.buffer.buffer === batch.buffer.buffer).toBe(true);
+            }
+          }
+          accumulator.release(batch, true);
         }
-        accumulator.release(batch, true);
       }
     } finally {
       Date.now = realNow;
+    }
+  });
+
+  it('compress a pre-encoded batch each time it is sent; only a reused one compresses each start and length once', async () => {
+    registerCodecs();
+    const { CompressionCodecs, CompressionTypes } = kafkajs as unknown as {
+      CompressionCodecs: Record<number, () => { compress(e: { buffer: Buffer }): Promise<Buffer> }>; CompressionTypes: { GZIP: number };
+    };
+    const gzip = CompressionCodecs[CompressionTypes.GZIP];
+    let compressed = 0;
+    CompressionCodecs[CompressionTypes.GZIP] = () => {
+      const codec = gzip();
+      return { ...codec, compress: (encoder: { buffer: Buffer }) => { compressed++; return codec.compress(encoder); } };
+    };
+    try {
+      const values = Array.from({ length: 4 }, (_, i) => Buffer.alloc(100, i));
+      const records = PreEncodedRecords.build(values, encodeHeaders([]), 64 * 1024);
+      const counts: Record<string, number> = {};
+      for (const reused of [false, true]) {
+        const accumulator = new RecordAccumulator(new BatchBufferPool(80 * 1024, 1), {
+          batchLimitBytes: 64 * 1024, lingerUs: 0, newRunAt: 0, templates: new BatchTemplates(records, reused),
+        });
+        compressed = 0;
+        // Ten batches of 100 records from value 0: the same start and length each time.
+        for (let b = 0; b < 10; b++) {
+          expect(accumulator.appendRun(0, b * 4, 100, 0, true)).toBe(100);
+          const batch = accumulator.next(0, true)!;
+          const groups = groupMessagesPerPartition({ topic: 't', partitionMetadata: [{}], messages: [new PreEncodedMessage(batch)], partitioner: () => 0 });
+          const request = produceRequestV3({ acks: 1, timeout: 30000, compression: CompressionTypes.GZIP, topicData: [{ topic: 't', partitions: [{ partition: 0, messages: groups[0] as never }] }] }) as Request;
+          await createRequest({ correlationId: b, clientId: 'w', request });
+          accumulator.release(batch, true);
+        }
+        counts[reused ? 'reused' : 'default'] = compressed;
+      }
+      expect(counts).toEqual({ default: 10, reused: 1 });
+    } finally {
+      CompressionCodecs[CompressionTypes.GZIP] = gzip;
     }
   });
 

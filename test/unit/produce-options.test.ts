@@ -158,20 +158,16 @@ describe('--throughput split over the workers', () => {
 });
 
 describe('--batch-encoding auto', () => {
-  it('pre-encodes unless keys ask for records one by one, or a rate limit makes batches smaller than the value pool', () => {
+  it('pre-encodes unless the run needs its records written one by one, under any rate limit (batches start where the worker is)', () => {
     const encodingOf = (argv: string[]) => configOf(argv).batchEncoding;
-    expect(encodingOf([])).toBe('pre-encoded'); // no limit: batches fill
+    expect(encodingOf([])).toBe('pre-encoded');
     expect(encodingOf(['--keys', 'round-robin'])).toBe('per-record');
-    // A worker's batch holds about its rate times --linger (5 ms): 20,000/s over 2 workers is 50 records.
-    expect(encodingOf(['--throughput', '20000', '--workers', '2'])).toBe('per-record');
-    expect(encodingOf(['--throughput', '409600', '--workers', '2'])).toBe('pre-encoded'); // 1,024 records
-    expect(encodingOf(['--throughput', '409400', '--workers', '2'])).toBe('per-record');
-    expect(encodingOf(['--throughput', '20000', '--workers', '1', '--linger', '200'])).toBe('pre-encoded'); // 4,000 records
-    // A profile is judged by its highest rate.
-    expect(encodingOf(['--throughput-profile', '0s:1000,10s:300000', '--workers', '1', '--duration', '20s'])).toBe('pre-encoded');
-    expect(encodingOf(['--throughput-profile', '0s:1000,10s:100000', '--workers', '1', '--duration', '20s'])).toBe('per-record');
-    // Asked for, small pre-encoded batches are the user's choice.
-    expect(encodingOf(['--throughput', '1000', '--batch-encoding', 'pre-encoded'])).toBe('pre-encoded');
+    expect(encodingOf(['--throughput', '1000', '--workers', '2'])).toBe('pre-encoded');
+    expect(encodingOf(['--throughput-profile', '0s:1000,10s:100000', '--workers', '1', '--duration', '20s'])).toBe('pre-encoded');
+    // Reused compression only when asked for, and refused where records are written one by one.
+    expect(encodingOf(['--batch-encoding', 'pre-encoded-reused'])).toBe('pre-encoded-reused');
+    expect(() => configOf(['--batch-encoding', 'pre-encoded-reused', '--keys', 'random']))
+      .toThrow('--batch-encoding pre-encoded-reused needs unkeyed records from the value pool, one topic and the kafkajs driver; this run has keyed records (--keys random)');
   });
 });
 

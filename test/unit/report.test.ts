@@ -172,6 +172,8 @@ describe('formatRunHeader', () => {
     expect(formatRunHeader(result)).toContain(', acks all, idempotent, no rate limit;');
     expect(formatRunHeader({ ...result, config: { ...result.config, batchEncoding: 'pre-encoded' } }))
       .toContain(', 5 in flight/worker, pre-encoded batches, compression lz4,');
+    expect(formatRunHeader({ ...result, config: { ...result.config, batchEncoding: 'pre-encoded-reused' } }))
+      .toContain(', 5 in flight/worker, pre-encoded batches, compressed once and reused (the client\'s compression cost not measured), compression lz4,');
     expect(formatRunHeader({ ...result, config: { ...result.config, batchEncoding: 'per-record' } }))
       .toContain(', 5 in flight/worker, compression lz4,');
     expect(formatRunHeader({ ...result, config: { ...result.config, transaction: { id: 'tx', durationMs: 3000 } } }))
