@@ -26,6 +26,8 @@ export interface BenchInfo {
    * (--start-at) shards start as they come up, and the merged rate is diluted by this stagger.
    */
   startSpreadMs?: number;
+  /** A merge forced (merge --force) past this: the results were not one run's shards, so the figures are not one run's load. */
+  forcedMerge?: { notOneRunBecause: string };
 }
 
 export interface ReferenceRun {
