@@ -108,3 +108,9 @@ export function formatStartSpreadLine(inputs: BenchResult[], merged: BenchResult
   return `start spread: ${spread.toFixed(1)} ms across ${inputs.length} shards (no common start barrier: the merged rate is diluted by the ` +
     'stagger; give each shard the same --start-at)';
 }
+
+/** A merge forced past the inputs not being one run (merge --force): said beside its table, as its JSON says it. */
+export function formatForcedMergeLine(merged: BenchResult): string | undefined {
+  const forced = merged.bench?.forcedMerge;
+  return forced ? `FORCED MERGE (--force): ${forced.notOneRunBecause}: these figures are not one run's load` : undefined;
+}

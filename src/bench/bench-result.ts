@@ -4,6 +4,7 @@ import { RESULT_SCHEMA_VERSION, type ProduceResult } from '../produce/result.js'
 import {
   METRIC_NAMES, median, medianMetrics, metricsOfProduceResult, type MetricName, type MetricValues, type ReferenceMetricValues,
 } from './metrics.js';
+import { resultFigureProblem } from './result-figures.js';
 import type { Shard } from './shard.js';
 
 /**
@@ -25,6 +26,8 @@ export interface BenchInfo {
    * (--start-at) shards start as they come up, and the merged rate is diluted by this stagger.
    */
   startSpreadMs?: number;
+  /** A merge forced (merge --force) past this: the results were not one run's shards, so the figures are not one run's load. */
+  forcedMerge?: { notOneRunBecause: string };
 }
 
 export interface ReferenceRun {
@@ -75,7 +78,11 @@ export function relativeMetrics(result: BenchResult, file: string): Partial<Metr
   ]));
 }
 
-/** Reads a result file, refusing what is not a DataStorm result of a schema version this build knows. */
+/**
+ * Reads a result file, refusing what is not a DataStorm result of a schema version this build knows, a stopped run, and
+ * a figure that is not a finite number of 0 or more: every command that reads results (compare, merge, the shards of
+ * bench run --local) reads them here, before any work.
+ */
 export function readBenchResult(file: string): BenchResult {
   let parsed: unknown;
   try {
@@ -99,6 +106,12 @@ export function readBenchResult(file: string): BenchResult {
   if (result.partial) {
     throw new DataStormError('DS_PARTIAL_RESULT', `${file} is of a run that was stopped early`, {
       hint: 'gates and merges take complete runs only',
+    });
+  }
+  const problem = resultFigureProblem(result);
+  if (problem) {
+    throw new DataStormError('DS_BAD_RESULT_FILE', `${file}: ${problem}`, {
+      hint: 'a result holds finite figures of 0 or more, as DataStorm wrote them: this one was edited or damaged; make it again',
     });
   }
   return result as BenchResult;

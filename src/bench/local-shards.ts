@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataStormError } from '../shared/errors.js';
 import { projectRoot } from '../shared/paths.js';
-import type { BenchResult } from './bench-result.js';
+import { readBenchResult, type BenchResult } from './bench-result.js';
 
 /** Time each shard process is given to prepare before the barrier: a process start, the topic, workers connected. */
 export const LOCAL_BARRIER_LEAD_MS = 8000;
@@ -39,7 +39,7 @@ export async function runLocalShards(plan: LocalShardsPlan): Promise<{ results: 
     throw new DataStormError(failed.code === 130 ? 'DS_INTERRUPTED' : 'DS_SHARD_FAILED',
       `${failed.label} exited with ${failed.code}: ${failed.lastError}`, { exitCode: failed.code === 130 ? 130 : 1 });
   }
-  return { results: files.map((file) => JSON.parse(readFileSync(file, 'utf8')) as BenchResult), files };
+  return { results: files.map(readBenchResult), files };
 }
 
 interface ShardOutcome {

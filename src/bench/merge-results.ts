@@ -16,31 +16,47 @@ function mergeError(message: string, hint?: string): DataStormError {
   return new DataStormError('DS_MERGE_REFUSED', message, { hint });
 }
 
-/** Merges differ only in what the shards split; anything else means the results are of different workloads. */
 /**
  * How far apart two results' measured windows may be and still count as one run: processes started together
  * begin within seconds of each other; results of separate runs are minutes or days apart.
  */
 export const MERGE_WINDOW_GAP_MS = 30_000;
 
-/** A result given twice (the same process's file, or a copy of it) and results of separate runs are refused. */
-function checkOneRun(results: BenchResult[], names: string[]): void {
+/** A result given twice (the same process's file, or a copy of it) is never merged, not even with --force. */
+function checkEachOnce(results: BenchResult[], names: string[]): void {
   const identity = (r: BenchResult) => `${r.machine.hostname} ${r.startedAt} ${r.measuredWindow.startEpochMs}`;
   results.forEach((result, i) => {
     const earlier = results.findIndex((other) => identity(other) === identity(result));
     if (earlier < i) throw mergeError(`${names[earlier]} and ${names[i]} are the same result (same host, start and window)`, 'give each process\'s result once');
   });
-  const latestStart = Math.max(...results.map((r) => r.measuredWindow.startEpochMs));
-  const earliestEnd = Math.min(...results.map((r) => r.measuredWindow.endEpochMs));
-  if (latestStart - earliestEnd > MERGE_WINDOW_GAP_MS) {
-    const at = (r: BenchResult) => new Date(r.measuredWindow.startEpochMs).toISOString();
-    throw mergeError(`the results did not run together: ${results.map((r, i) => `${names[i]} started ${at(r)}`).join(', ')}`,
-      'merge the results of processes that ran one workload at the same time (bench run --shard i/N)');
-  }
 }
 
+/**
+ * Why the results are not one run's load, or undefined when they are: every shard of one split once (bench run
+ * --shard i/N), or --shared-topic processes whose windows overlap, and in either case run together. Results of
+ * runs one after the other add up to no load that ever ran: their merged rate is invented.
+ */
+function notOneRun(results: BenchResult[], names: string[]): string | undefined {
+  const shards = results.map((r) => r.bench?.shard);
+  const latestStart = Math.max(...results.map((r) => r.measuredWindow.startEpochMs));
+  const earliestEnd = Math.min(...results.map((r) => r.measuredWindow.endEpochMs));
+  const sharedTopicAtOnce = shards.every((s) => s === undefined) && results.every((r) => r.config.sharedTopic) && latestStart < earliestEnd;
+  const count = shards[0]?.count;
+  const indexes = shards.map((s) => (s && s.count === count ? s.index : undefined));
+  const everyShardOnce = count === results.length && new Set(indexes).size === results.length && !indexes.includes(undefined);
+  if (!sharedTopicAtOnce && !everyShardOnce) {
+    const given = shards.map((s) => (s ? `${s.index}/${s.count}` : 'unsharded')).join(', ');
+    return `the results are not every shard of one split once each (given ${given})`;
+  }
+  if (latestStart - earliestEnd > MERGE_WINDOW_GAP_MS) {
+    const at = (r: BenchResult) => new Date(r.measuredWindow.startEpochMs).toISOString();
+    return `the results did not run together: ${results.map((r, i) => `${names[i]} started ${at(r)}`).join(', ')}`;
+  }
+  return undefined;
+}
+
+/** Merges differ only in what the shards split; anything else means the results are of different workloads. */
 function checkSameWorkload(results: BenchResult[], names: string[]): void {
-  checkOneRun(results, names);
   const [first] = results;
   for (const [i, result] of results.entries()) {
     if (result.schemaVersion !== first.schemaVersion) {
@@ -63,15 +79,10 @@ function checkSameWorkload(results: BenchResult[], names: string[]): void {
     if (Boolean(result.steadyState) !== Boolean(first.steadyState)) {
       throw mergeError(`${names[0]} and ${names[i]} differ in having a steady state (warmup)`);
     }
-  }
-  const shards = results.map((r) => r.bench?.shard);
-  if (shards.some(Boolean)) {
-    const count = shards[0]?.count;
-    const indexes = shards.map((s) => (s && s.count === count ? s.index : undefined));
-    const complete = count === results.length && new Set(indexes).size === results.length && !indexes.includes(undefined);
-    if (!complete) {
-      const given = shards.map((s) => (s ? `${s.index}/${s.count}` : 'unsharded')).join(', ');
-      throw mergeError(`merging needs every shard of one split exactly once; given ${given}`);
+    // Its offsets were not read after the run (the cluster was gone): the merged accounting would have nothing to add up.
+    if (result.accounting.uncheckedBecause !== undefined) {
+      throw mergeError(`${names[i]}'s accounting was not checked (${result.accounting.uncheckedBecause}): its records cannot be reconciled with the broker's`,
+        'merge results whose accounting line was checked');
     }
   }
 }
@@ -143,10 +154,19 @@ function startSpreadOf(results: BenchResult[]): number {
   return Math.max(...starts) - Math.min(...starts);
 }
 
-/** `names` label the results in errors (their file names). */
-export function mergeResults(results: BenchResult[], names = results.map((_, i) => `result ${i + 1}`)): BenchResult {
+/**
+ * `names` label the results in errors (their file names). `force` merges results that are not one run's load
+ * (merge --force); the merged result then says so (bench.forcedMerge).
+ */
+export function mergeResults(results: BenchResult[], names = results.map((_, i) => `result ${i + 1}`), options: { force?: boolean } = {}): BenchResult {
   if (results.length < 2) throw mergeError(`merge needs at least 2 results, got ${results.length}`);
+  checkEachOnce(results, names);
   checkSameWorkload(results, names);
+  const notOneRunBecause = notOneRun(results, names);
+  if (notOneRunBecause !== undefined && !options.force) {
+    throw mergeError(notOneRunBecause, 'merge the shards of one run (bench run --shard i/N) or --shared-topic processes that ran at the same time; ' +
+      '--force merges other results, marked as not one run\'s load');
+  }
   const windows = results.map((r) => r.measuredWindow);
   const startEpochMs = Math.min(...windows.map((w) => w.startEpochMs));
   const endEpochMs = Math.max(...windows.map((w) => w.endEpochMs));
@@ -200,6 +220,7 @@ export function mergeResults(results: BenchResult[], names = results.map((_, i) 
     workload: first.bench?.workload ?? { name: first.config.topic },
     runs: [metricsOfProduceResult(merged)],
     startSpreadMs: startSpreadOf(results),
+    ...(notOneRunBecause === undefined ? {} : { forcedMerge: { notOneRunBecause } }),
     mergedFrom: results.map((r) => ({
       hostname: r.machine.hostname, startedAt: r.startedAt, records: r.totals.records,
       ...(r.bench?.shard ? { shard: r.bench.shard } : {}),

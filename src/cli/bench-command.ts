@@ -4,7 +4,9 @@ import { onCluster, parseBootstrap } from '../cluster/bootstrap.js';
 import { readPropertiesFile } from '../run-spec/properties-file.js';
 import { Command, Option } from 'commander';
 import { benchMetrics, readBenchResult, referenceLabel, relativeMetrics, type BenchResult } from '../bench/bench-result.js';
-import { benchTable, costNote, formatStartSpreadLine, mergeTable, steadyStateNote, type TableRows } from '../bench/bench-report.js';
+import {
+  benchTable, costNote, formatForcedMergeLine, formatStartSpreadLine, mergeTable, steadyStateNote, type TableRows,
+} from '../bench/bench-report.js';
 import {
   COMPARISON_HEAD, compareMetrics, comparisonRows, differencesBetween, parseRegressionLimits, regressionFailure,
 } from '../bench/compare.js';
@@ -298,6 +300,7 @@ function k8sCommand(): Command {
 interface MergeFlags {
   out?: string;
   json?: boolean;
+  force?: boolean;
 }
 
 export function mergeCommand(): Command {
@@ -307,6 +310,8 @@ export function mergeCommand(): Command {
     .argument('<results...>', 'result JSON files, two or more')
     .addOption(new Option('--out <file>', 'write the merged result JSON to this file'))
     .addOption(new Option('--json', 'print the merged result JSON on stdout'))
+    .addOption(new Option('--force', 'merge results that are not the shards of one run (runs one after the other): ' +
+      'the output and the merged JSON (bench.forcedMerge) say the figures are not one run\'s load'))
     .action((files: string[], flags: MergeFlags) => {
       if (flags.out) writablePath(flags.out, '--out', 'file');
       printMerged(files.map(readBenchResult), files, flags);
@@ -315,9 +320,11 @@ export function mergeCommand(): Command {
 
 /** The merged result of shards' results, as a table beside them, with the start spread and the accounting. */
 function printMerged(inputs: BenchResult[], files: string[], flags: MergeFlags): void {
-  const merged = mergeResults(inputs, files);
+  const merged = mergeResults(inputs, files, { force: flags.force });
   const labels = inputs.map((r, i) => (r.bench?.shard ? `shard ${r.bench.shard.index}/${r.bench.shard.count}` : `input ${i + 1}`));
   printTable(mergeTable(inputs, labels, merged), steadyStateNote(merged));
+  const forced = formatForcedMergeLine(merged);
+  if (forced) stderr(forced);
   stderr(formatStartSpreadLine(inputs, merged));
   stderr(formatAccountingLine(merged));
   writeResult(merged, flags);

@@ -79,6 +79,35 @@ describe('datastorm merge of shards run as separate processes', () => {
   });
 });
 
+describe('datastorm merge of runs that were not shards of one run', () => {
+  it('refuses two runs one after the other, and with --force merges them saying it was forced and is not one run\'s load', async () => {
+    const sequential = uniqueTopic('bench-sequential');
+    const run = (out: string) => runCli(['bench', 'run', SMOKE, '--bootstrap-server', bootstrap.join(','), '--set', `topic=${sequential}`,
+      '--set', 'num-records=3000', '--set', 'warmup-records=0', '--out', join(dir, out)]);
+    for (const out of ['first.json', 'second.json']) {
+      const done = run(out);
+      expect(done.code, done.stderr).toBe(0);
+    }
+    const [first, second] = [join(dir, 'first.json'), join(dir, 'second.json')];
+    const reason = 'the results are not every shard of one split once each (given unsharded, unsharded)';
+    const refused = runCli(['merge', first, second]);
+    expect(refused.stderr).toBe(`error DS_MERGE_REFUSED: ${reason} (merge the shards of one run (bench run --shard i/N) or ` +
+      '--shared-topic processes that ran at the same time; --force merges other results, marked as not one run\'s load)\n');
+    expect(refused.code).toBe(1);
+
+    const forced = runCli(['merge', first, second, '--force', '--json']);
+    expect(forced.stderr).toContain(`FORCED MERGE (--force): ${reason}: these figures are not one run's load\n`);
+    expect(forced.stderr).toContain(`accounting: 6000 records acknowledged = 6000 records added to ${sequential} (broker offsets): OK`);
+    expect(forced.code, forced.stderr).toBe(0);
+    const merged = JSON.parse(forced.stdout) as BenchResult;
+    expect(merged.bench?.forcedMerge).toEqual({ notOneRunBecause: reason });
+    expect(merged.totals.records).toBe(6000);
+    await admin.connect();
+    const offsets = await admin.fetchTopicOffsets(sequential);
+    expect(offsets.reduce((sum, p) => sum + Number(p.high), 0)).toBe(6000);
+  });
+});
+
 describe('bench run --shards N --local: the rehearsal of a sharded run on one machine', () => {
   it('runs N shard processes with one start barrier and merges them to exactly the records on the broker', async () => {
     const rehearsal = uniqueTopic('bench-rehearsal');

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,6 +80,31 @@ describe('datastorm bench: a gate in CI', () => {
     expect(impossible.stderr).toMatch(/records_per_sec>1e12\s+│\s+\d+\s+│\s+FAILED/);
     expect(impossible.stderr).toMatch(/error DS_BENCH_GATE_FAILED: 1 of 1 thresholds failed: records_per_sec>1e12 \(was \d+\)\n$/);
     expect(impossible.code).toBe(99);
+  });
+
+  it('refuses a corrupted result before comparing or merging: the gate fails in one line naming the file, field and value', () => {
+    // The baseline with two figures broken as an edit or a truncated write would leave them.
+    const corrupted = read('baseline.json') as unknown as { bench: { runs: Array<Record<string, unknown>> } };
+    corrupted.bench.runs[0].records_per_sec = 'NaN';
+    corrupted.bench.runs[0].p99_ms = null;
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify(corrupted));
+    const gate = runCli(['bench', 'compare', join(dir, 'baseline.json'), bad, '--max-regression', '10%']);
+    expect(gate.stderr).toBe(`error DS_BAD_RESULT_FILE: ${bad}: bench.runs[0].records_per_sec is "NaN", not a number ` +
+      '(a result holds finite figures of 0 or more, as DataStorm wrote them: this one was edited or damaged; make it again)\n');
+    expect(gate.stdout).toBe('');
+    expect(gate.code).toBe(1);
+
+    const records = read('baseline.json') as unknown as { totals: Record<string, unknown>; latency: Record<string, unknown> };
+    records.totals.records = -5;
+    records.totals.recordsPerSec = 'NaN';
+    records.latency.p99Us = null;
+    const negative = join(dir, 'negative.json');
+    writeFileSync(negative, JSON.stringify(records));
+    const merge = runCli(['merge', join(dir, 'baseline.json'), negative]);
+    expect(merge.stderr).toBe(`error DS_BAD_RESULT_FILE: ${negative}: totals.records is -5, below 0 ` +
+      '(a result holds finite figures of 0 or more, as DataStorm wrote them: this one was edited or damaged; make it again)\n');
+    expect(merge.code).toBe(1);
   });
 
   it('refuses a typo before running anything', () => {

@@ -3,7 +3,7 @@ import type { BenchResult } from '../../src/bench/bench-result.js';
 import { mergeIntervals, mergeResults } from '../../src/bench/merge-results.js';
 import { shardConfig } from '../../src/bench/shard.js';
 import { decodeHistogram } from '../../src/report/histograms.js';
-import { formatStartSpreadLine } from '../../src/bench/bench-report.js';
+import { formatForcedMergeLine, formatStartSpreadLine } from '../../src/bench/bench-report.js';
 import { formatStartLine } from '../../src/report/produce-report.js';
 import { parseStartAt } from '../../src/run-spec/parse.js';
 import type { IntervalResult } from '../../src/produce/result.js';
@@ -99,9 +99,48 @@ describe('mergeResults', () => {
 
   it('needs every shard of the split exactly once', () => {
     const otherShardOne = { ...one, startedAt: two.startedAt };
-    expect(() => mergeResults([one, otherShardOne])).toThrow('merging needs every shard of one split exactly once; given 1/2, 1/2');
+    expect(() => mergeResults([one, otherShardOne])).toThrow('the results are not every shard of one split once each (given 1/2, 1/2)');
     const unsharded = { ...two, bench: { ...two.bench!, shard: undefined } };
-    expect(() => mergeResults([one, unsharded])).toThrow('given 1/2, unsharded');
+    expect(() => mergeResults([one, unsharded])).toThrow('(given 1/2, unsharded)');
+  });
+
+  // Two runs of the whole workload, the second started 100 ms after the first ended, as `bench run` twice would make them.
+  const whole = (startEpochMs: number, hostname: string, sharedTopic = false): BenchResult => ({
+    ...produceResult({ records: 1000, latenciesUs: [1000, 2000], startEpochMs, durationMs: 1000, hostname, config: { sharedTopic } }),
+    bench: { workload: { name: 'w' }, runs: [] },
+  });
+
+  it('refuses runs one after the other that were not shards of one run, unless forced, and then says so', () => {
+    const [first, second] = [whole(T0, 'host-a'), whole(T0 + 1100, 'host-a')];
+    const reason = 'the results are not every shard of one split once each (given unsharded, unsharded)';
+    expect(() => mergeResults([first, second], ['r1.json', 'r2.json'])).toThrow(reason);
+    const forced = mergeResults([first, second], ['r1.json', 'r2.json'], { force: true });
+    expect(forced.bench?.forcedMerge).toEqual({ notOneRunBecause: reason });
+    expect(formatForcedMergeLine(forced)).toBe(`FORCED MERGE (--force): ${reason}: these figures are not one run's load`);
+    expect(forced.totals.records).toBe(2000);
+    // Shards of one run need no force and carry no mark.
+    expect(merged.bench?.forcedMerge).toBeUndefined();
+    expect(formatForcedMergeLine(merged)).toBeUndefined();
+    const hourApart = mergeResults([one, { ...two, measuredWindow: { startEpochMs: T0 + 3_600_000, endEpochMs: T0 + 3_601_000 } }],
+      ['a.json', 'b.json'], { force: true });
+    expect(hourApart.bench?.forcedMerge?.notOneRunBecause).toBe(`the results did not run together: a.json started ${new Date(T0).toISOString()}, ` +
+      `b.json started ${new Date(T0 + 3_600_000).toISOString()}`);
+  });
+
+  it('takes --shared-topic processes that ran at the same time as one run, but not one after the other', () => {
+    const together = mergeResults([whole(T0, 'host-a', true), whole(T0 + 300, 'host-b', true)]);
+    expect(together.bench?.forcedMerge).toBeUndefined();
+    expect(together.totals.records).toBe(2000);
+    expect(() => mergeResults([whole(T0, 'host-a', true), whole(T0 + 1100, 'host-b', true)]))
+      .toThrow('the results are not every shard of one split once each (given unsharded, unsharded)');
+  });
+
+  it('refuses a result whose accounting was not checked, forced or not: its records cannot be reconciled', () => {
+    const unchecked = { ...two, accounting: { ...two.accounting, brokerOffsetGrowth: Number.NaN, uncheckedBecause: 'the cluster was gone' } };
+    for (const force of [false, true]) {
+      expect(() => mergeResults([one, unchecked], ['a.json', 'b.json'], { force })).toThrow(
+        'b.json\'s accounting was not checked (the cluster was gone): its records cannot be reconciled with the broker\'s');
+    }
   });
 });
 
