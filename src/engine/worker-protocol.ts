@@ -25,7 +25,7 @@ export interface ProduceTask {
   buffers: BatchBufferPlan;
   /** The run's record values, serialized once by the main thread. */
   values: SharedValues;
-  /** Pre-encoded batches (batchEncoding 'pre-encoded'): the run's templates, built once by the main thread. */
+  /** Pre-encoded batches (isPreEncoded): the run's pre-encoded records, built once by the main thread. */
   templates?: SharedTemplates;
   /** Records acknowledged so far, one BigInt64 slot per worker (its own): the main thread's progress line reads it. */
   acknowledged: SharedArrayBuffer;

@@ -80,7 +80,7 @@ export class ProducerBatch implements EncodedRecords {
   }
 
   /**
-   * A pre-encoded batch takes up to `count` records (indexes from `index`) from its template, as many as keep it
+   * A pre-encoded batch takes up to `count` records (indexes from `index`) from the run's pre-encoded records, as many as keep it
    * within `limitBytes`; returns how many it took (0: it is full).
    */
   appendRun(index: number, count: number, appendUs: number, limitBytes: number, newRunAt: number): number {
