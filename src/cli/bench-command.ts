@@ -14,7 +14,7 @@ import { mergeResults } from '../bench/merge-results.js';
 import { LOCAL_BARRIER_LEAD_MS, LOCAL_BARRIER_LEAD_PER_SHARD_MS, runLocalShards } from '../bench/local-shards.js';
 import { runBench, type BenchReference } from '../bench/run-bench.js';
 import { parseShard, shardConfig } from '../bench/shard.js';
-import { renderK8sBenchManifests } from '../bench/k8s-manifests.js';
+import { mergeWaitMs, parseK8sName, renderK8sBenchManifests, secretInstructions, splitWorkloadSecrets } from '../bench/k8s-manifests.js';
 import { evaluateThresholds, parseThreshold, thresholdFailure, thresholdRows, type Threshold } from '../bench/thresholds.js';
 import { readWorkload, type Workload } from '../bench/workload.js';
 import { DataStormError, INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
@@ -260,13 +260,15 @@ interface K8sFlags {
   bootstrapServer: string;
   startAt?: number;
   startIn?: number;
+  mergeDeadline?: number;
+  secretName?: string;
   out?: string;
 }
 
 function k8sCommand(): Command {
   return new Command('k8s')
-    .description('print the Kubernetes manifests of a sharded benchmark: the workload\'s ConfigMap, a results volume, an indexed Job ' +
-      'of N shards with one start barrier, and the Job that merges their results (pipe to kubectl apply -f -)')
+    .description('print the Kubernetes manifests of a sharded benchmark: the workload\'s ConfigMap (its secrets left to a Secret you create), ' +
+      'a results volume, an indexed Job of N shards with one start barrier, and the Job that merges their results (pipe to kubectl apply -f -)')
     .requiredOption('--workload <file>', 'the workload YAML, the whole load (each shard runs 1/N of it)')
     .addOption(new Option('--shards <n>', 'pods, one shard each').argParser(parseIntegerOption('--shards', 2, 1000)).makeOptionMandatory())
     .requiredOption('--image <image>', 'an image with DataStorm installed (docker/Dockerfile)')
@@ -274,6 +276,12 @@ function k8sCommand(): Command {
     .addOption(new Option('--start-in <time>', 'the start barrier this long after now: time for the pods to be scheduled, pull the image and prepare (default: 3m)')
       .argParser((v) => parseDurationMs('--start-in', v)))
     .addOption(new Option('--start-at <time>', 'the start barrier as an ISO time instead').argParser((v) => parseStartAt('--start-at', v)))
+    .addOption(new Option('--merge-deadline <time>', 'how long after the barrier the merge waits for every shard\'s result, then fails naming ' +
+      'the shards with none (default: twice the workload\'s duration and 10m; 1h for records at no fixed rate)')
+      .argParser((v) => parseDurationMs('--merge-deadline', v)))
+    .addOption(new Option('--secret-name <name>', 'the Secret (key producer.properties, a properties file) the shards read secret client ' +
+      'properties from; the workload\'s own (sasl.jaas.config, ssl.*password, ssl.keystore.key) go there, never into the manifests ' +
+      '(default: datastorm-bench-client when the workload holds any)').argParser(parseK8sName('--secret-name')))
     .addOption(new Option('--out <file>', 'write the manifests to this file instead of stdout'))
     .action((flags: K8sFlags) => {
       if (flags.out) writablePath(flags.out, '--out', 'file');
@@ -283,14 +291,18 @@ function k8sCommand(): Command {
       parseBootstrap(flags.bootstrapServer);
       const workload = readWorkload(flags.workload);
       for (let index = 1; index <= flags.shards; index++) shardConfig(workload.config, { index, count: flags.shards });
-      const startAt = new Date(flags.startAt ?? Date.now() + (flags.startIn ?? DEFAULT_K8S_START_IN_MS)).toISOString();
+      const startAtMs = flags.startAt ?? Date.now() + (flags.startIn ?? DEFAULT_K8S_START_IN_MS);
+      const startAt = new Date(startAtMs).toISOString();
+      const mergeDeadline = new Date(startAtMs + mergeWaitMs(workload.config, flags.mergeDeadline)).toISOString();
+      const { workloadText, secret } = splitWorkloadSecrets(readFileSync(flags.workload, 'utf8'), flags.workload, flags.secretName);
       const text = renderK8sBenchManifests({
-        workloadFile: flags.workload, workloadText: readFileSync(flags.workload, 'utf8'), shards: flags.shards, image: flags.image,
-        bootstrap: flags.bootstrapServer, startAt,
+        workloadFile: flags.workload, workloadText, shards: flags.shards, image: flags.image, bootstrap: flags.bootstrapServer, startAt,
+        mergeDeadline, secret,
       });
+      if (secret) for (const line of secretInstructions(secret)) stderr(line);
       if (flags.out) {
         writeFileSync(flags.out, text);
-        stderr(`manifests of ${flags.shards} shards written to ${flags.out}; start barrier ${startAt}`);
+        stderr(`manifests of ${flags.shards} shards written to ${flags.out}; start barrier ${startAt}, merge deadline ${mergeDeadline}`);
       } else {
         process.stdout.write(text);
       }

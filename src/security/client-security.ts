@@ -62,6 +62,9 @@ export const SECURITY_PROPERTIES = [
 const SECRET_PROPERTIES: ReadonlySet<string> = new Set([
   'ssl.truststore.password', 'ssl.keystore.password', 'ssl.key.password', 'ssl.keystore.key',
 ]);
+const JAAS = 'sasl.jaas.config';
+/** The password or token option of a JAAS line, with its value (quoted or bare) as group 3. */
+const JAAS_SECRET = /\b(password|token)(\s*=\s*)("(?:[^"\\]|\\.)*"|[^\s;"]+)/gi;
 
 export const MASK = '***';
 
@@ -210,11 +213,22 @@ export function parseClientSecurity(all: Record<string, string>): ClientSecurity
   };
 }
 
+/** True for a property whose value is or holds a secret: masked when shown, never written into a manifest. */
+export function isSecretProperty(key: string): boolean {
+  return key === JAAS || SECRET_PROPERTIES.has(key);
+}
+
+/** The secrets in a property's value as written: all of it, or the passwords and tokens inside a JAAS line (unquoted); none for others. */
+export function secretsIn(key: string, value: string): string[] {
+  const secrets = key === JAAS ? [...value.matchAll(JAAS_SECRET)].map((match) => match[3].replace(/^"(.*)"$/s, '$1'))
+    : isSecretProperty(key) ? [value] : [];
+  return secrets.filter((secret) => secret !== '');
+}
+
 /** A property value as it may be shown: secrets as ***, the password inside a JAAS line as ***. */
 export function maskPropertyValue(key: string, value: string): string {
-  if (SECRET_PROPERTIES.has(key)) return MASK;
-  if (key === 'sasl.jaas.config') return value.replace(/\b(password|token)(\s*=\s*)(?:"(?:[^"\\]|\\.)*"|[^\s;"]+)/gi, `$1$2"${MASK}"`);
-  return value;
+  if (key === JAAS) return value.replace(JAAS_SECRET, `$1$2"${MASK}"`);
+  return isSecretProperty(key) ? MASK : value;
 }
 
 /** `key=value` with its value masked (a command-line argument or a properties line). */

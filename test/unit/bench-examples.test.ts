@@ -85,6 +85,8 @@ describe('docker/k8s-bench-job.yaml', () => {
     workloadFile: 'benchmarks/workloads/sharded-rate.yaml', workloadText: readFileSync(`${ROOT}benchmarks/workloads/sharded-rate.yaml`, 'utf8'),
     shards: 4, image: 'registry.example.com/datastorm:0.1.0',
     bootstrap: 'kafka-0.kafka-headless:9092,kafka-1.kafka-headless:9092,kafka-2.kafka-headless:9092', startAt: '2030-01-01T00:00:00.000Z',
+    // The default: twice the workload's 60 s and 10 minutes past the barrier.
+    mergeDeadline: '2030-01-01T00:12:00.000Z',
   };
 
   it('is what `datastorm bench k8s` renders (regenerate it with the command in its header, --start-at 2030-01-01T00:00:00Z)', () => {
@@ -95,7 +97,7 @@ describe('docker/k8s-bench-job.yaml', () => {
     const six = parseAllDocuments(renderK8sBenchManifests({ ...plan, shards: 6 })).map((d) => d.toJS() as Record<string, any>);
     expect(six[2].spec).toMatchObject({ completionMode: 'Indexed', completions: 6, parallelism: 6, backoffLimit: 0 });
     expect(six[2].spec.template.spec.containers[0].args[0]).toContain('--shard $((JOB_COMPLETION_INDEX + 1))/6 ');
-    expect(six[3].spec.template.spec.initContainers[0].env).toEqual([{ name: 'SHARDS', value: '6' }]);
+    expect(six[3].spec.template.spec.initContainers[0].env[0]).toEqual({ name: 'SHARDS', value: '6' });
   });
 
   it('runs an indexed Job of N shards numbered 1..N with one start barrier, and a merge of N results on a shared volume', () => {
@@ -115,7 +117,7 @@ describe('docker/k8s-bench-job.yaml', () => {
     expect(shards.map((argv) => argv[4])).toEqual(['1/4', '2/4', '3/4', '4/4']);
 
     const mergeSpec = merge.spec.template.spec;
-    expect(mergeSpec.initContainers[0].env).toEqual([{ name: 'SHARDS', value: '4' }]);
+    expect(mergeSpec.initContainers[0].env[0]).toEqual({ name: 'SHARDS', value: '4' });
     const [mergeArgv] = datastormArgv(mergeSpec.containers[0].args[0]);
     expect(checkArgv(mergeArgv)).toBe('merge');
     expect(mergeSpec.volumes[0].persistentVolumeClaim.claimName).toBe(claim.metadata.name);

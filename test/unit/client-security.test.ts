@@ -2,7 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatSecurity, maskPropertyLine, parseClientSecurity, parseJaasOptions, publicSecurity } from '../../src/security/client-security.js';
+import {
+  formatSecurity, isSecretProperty, maskPropertyLine, parseClientSecurity, parseJaasOptions, publicSecurity, secretsIn,
+} from '../../src/security/client-security.js';
 import { kafkajsSecurity } from '../../src/security/kafkajs-security.js';
 import { propertyLines } from '../../src/run-spec/properties-file.js';
 import { formatCommand } from '../../src/analysis/report-document.js';
@@ -98,6 +100,17 @@ describe('secrets stay secret', () => {
     expect(maskPropertyLine('acks=all')).toBe('acks=all');
     expect(formatCommand(['--producer-props', `sasl.jaas.config=${JAAS}`, 'acks=1'])).toBe(
       'datastorm produce --producer-props \'sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="alice" password="***";\' acks=1');
+  });
+
+  it('names the secrets a property holds: a JAAS line\'s password or token, a password or key whole; none in others', () => {
+    expect(secretsIn('sasl.jaas.config', JAAS)).toEqual(['s3cr=t\\"pw']);
+    expect(secretsIn('sasl.jaas.config', 'x.OAuthBearerLoginModule required token=abc.def;')).toEqual(['abc.def']);
+    expect(secretsIn('ssl.keystore.key', 'KEY')).toEqual(['KEY']);
+    expect(['sasl.jaas.config', 'ssl.truststore.password', 'ssl.keystore.password', 'ssl.key.password', 'ssl.keystore.key', 'acks',
+      'sasl.mechanism', 'ssl.truststore.certificates'].filter(isSecretProperty)).toEqual([
+      'sasl.jaas.config', 'ssl.truststore.password', 'ssl.keystore.password', 'ssl.key.password', 'ssl.keystore.key']);
+    expect([secretsIn('acks', 'all'), secretsIn('ssl.key.password', ''), secretsIn('sasl.jaas.config', 'x.PlainLoginModule required password="";')])
+      .toEqual([[], [], []]);
   });
 
   it('shows protocol, mechanism, user and files, never a password or the key (certificates are public)', () => {
