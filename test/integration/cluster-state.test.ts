@@ -2,7 +2,9 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { readClusterState, type ClusterState } from '../../src/cluster/launcher.js';
-import { ownClusterDir, runCli, startCli, startOwnCluster, stopOwnCluster } from '../helpers.js';
+import { createKafka } from '../../src/kafka/kafka-client.js';
+import { topicEndOffsetTotal } from '../../src/kafka/topic.js';
+import { ownClusterDir, runCli, startCli, startOwnCluster, stopOwnCluster, uniqueTopic } from '../helpers.js';
 
 /**
  * The state of a local cluster under commands that change it together (three `start-node` at once) and when it is
@@ -46,6 +48,40 @@ function nodeJvms(): Map<number, number> {
 }
 
 const pidsOfState = () => new Map(readClusterState(dir)!.nodes.map((node) => [node.id, node.pid]));
+
+describe('--fault on the local cluster named by --bootstrap-server', () => {
+  const env = { DATASTORM_CLUSTER_DIR: dir };
+  // A start-node of a running node, timed long after the run's end: never reached, and harmless if it were.
+  const fault = ['--fault', 'start-node 1 at 10m'];
+
+  it('is accepted with one of its addresses, or its host named localhost, and the run\'s records are on the broker', async () => {
+    const bootstrap = readClusterState(dir)!.bootstrap;
+    for (const server of [bootstrap[1], `localhost:${layout.basePort}`]) {
+      const topic = uniqueTopic('fault-target');
+      const run = runCli(['produce', '--bootstrap-server', server, '--topic', topic, '--num-records', '1000', '--record-size', '100',
+        '--partitions', '3', '--replication', '3', '--workers', '1', ...fault], { env });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toContain('faults: start-node 1 at 600.0 s');
+      const admin = createKafka(bootstrap, 'datastorm-fault-target-test').admin();
+      await admin.connect();
+      try {
+        expect(await topicEndOffsetTotal(admin, topic)).toBe(1000);
+      } finally {
+        await admin.disconnect();
+      }
+    }
+  }, 180_000);
+
+  it('is refused, in one line and before any record, when an address is not the local cluster\'s', () => {
+    const bootstrap = readClusterState(dir)!.bootstrap;
+    for (const [server, foreign] of [[`127.0.0.1:${layout.basePort + 7}`, `127.0.0.1:${layout.basePort + 7}`], [`${bootstrap[0]},10.255.255.1:9092`, '10.255.255.1:9092']]) {
+      const run = runCli(['produce', '--bootstrap-server', server, '--topic', uniqueTopic('fault-foreign'), '--num-records', '1000', ...fault], { env });
+      expect(run.code).toBe(1);
+      expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(
+        new RegExp(`^error DS_FAULT_NEEDS_LOCAL_CLUSTER: --fault acts on the local cluster \\(${bootstrap.join(',')}\\); ${foreign} is not one of its addresses \\(`))]);
+    }
+  });
+});
 
 describe('the state of a local cluster', () => {
   it('keeps every pid when three start-node commands run at once, and down then stops every JVM', async () => {
