@@ -10,7 +10,7 @@ import { DataStormError } from '../shared/errors.js';
 import { describeBrokers } from '../kafka/kafka-client.js';
 import { datastormHome, javaArgs, requireJava, resolveKafkaRuntime, type KafkaRuntime } from './kafka-runtime.js';
 import {
-  JVM_FLAGS, SASL_USER, bootstrapServers, clientPort, controllerPort, formatProperties, nodeIds, nodeSettings,
+  DEFAULT_KAFKA_VERSION, JVM_FLAGS, SASL_USER, bootstrapServers, clientPort, controllerPort, formatProperties, nodeIds, nodeSettings,
   saslSslBootstrapServers, saslSslClientProperties, saslSslPort, type ClusterLayout, type ListenerSecrets,
 } from './settings.js';
 import { makeListenerCerts } from './tls-certs.js';
@@ -70,6 +70,22 @@ function stateFile(dir: string): string {
 export function readClusterState(dir = defaultClusterDir()): ClusterState | undefined {
   const file = stateFile(dir);
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ClusterState) : undefined;
+}
+
+/**
+ * The jars Kafka's tools run from: the release asked for (`version`, resolved as `cluster up` resolves it), else the
+ * local cluster's, else the default release's.
+ */
+export function toolRuntime(version: string | undefined, log: (line: string) => void): KafkaRuntime {
+  const local = version === undefined ? readClusterState() : undefined;
+  if (local) return { version: local.kafkaVersion, libDir: local.libDir, source: local.source };
+  const runtime = resolveKafkaRuntime(version ?? DEFAULT_KAFKA_VERSION, log);
+  if (version !== undefined && runtime.version !== version) {
+    throw new DataStormError('DS_KAFKA_VERSION_MISMATCH', `--kafka-version ${version}: KAFKA_HOME=${process.env.KAFKA_HOME} holds Kafka ${runtime.version}`, {
+      hint: `unset KAFKA_HOME to resolve Kafka ${version} from Maven Central, or leave out --kafka-version`,
+    });
+  }
+  return runtime;
 }
 
 /** Written whole or not at all: a reader never sees half a file. Called with the state's lock held. */
