@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunConfig } from '../run-spec/run-config.js';
 import { DataStormError } from '../shared/errors.js';
-import { readClusterState } from '../cluster/launcher.js';
-import { javaArgs, requireJava, resolveKafkaRuntime, type KafkaRuntime } from '../cluster/kafka-runtime.js';
-import { DEFAULT_KAFKA_VERSION, formatProperties } from '../cluster/settings.js';
+import { toolRuntime } from '../cluster/launcher.js';
+import { javaArgs, requireJava } from '../cluster/kafka-runtime.js';
+import { formatProperties } from '../cluster/settings.js';
 import { TOKEN_COMMAND } from '../security/client-security.js';
 import { referenceRecordCount, runMeasured, untypedProducerProps, type MeasuredRun } from './reference-tool.js';
 
@@ -133,13 +133,6 @@ export interface JavaProducerPerfRun {
 const JVM_FLAGS = ['-Xmx512M', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:InitiatingHeapOccupancyPercent=35',
   '-XX:+ExplicitGCInvokesConcurrent', '-Djava.awt.headless=true'];
 
-/** The jars of the running local cluster, else those of the Kafka release (KAFKA_HOME or the Maven cache). */
-function kafkaRuntime(log: (line: string) => void): KafkaRuntime {
-  const running = readClusterState();
-  return running ? { version: running.kafkaVersion, libDir: running.libDir, source: running.source }
-    : resolveKafkaRuntime(DEFAULT_KAFKA_VERSION, log);
-}
-
 /**
  * Runs ProducerPerformance once from the cluster's jars and returns its summary and the JVM's peak RSS and CPU
  * time: exact from GNU time when installed, else polled from /proc until the JVM exits.
@@ -151,7 +144,7 @@ export async function runJavaProducerPerf(
 ): Promise<JavaProducerPerfRun> {
   const log = options.log ?? (() => undefined);
   requireJava();
-  const runtime = kafkaRuntime(log);
+  const runtime = toolRuntime(undefined, log);
   const securityProps = javaSecurityProperties(config);
   const scratch = mkdtempSync(join(tmpdir(), 'datastorm-java-perf-'));
   try {

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { Command, Option } from 'commander';
 import { createTable } from '../report/table.js';
-import { clusterDown, clusterStatus, clusterUp, defaultClusterDir, readClusterState, startNode, stopNode } from '../cluster/launcher.js';
-import { javaArgs, requireJava, resolveKafkaRuntime } from '../cluster/kafka-runtime.js';
+import { clusterDown, clusterStatus, clusterUp, defaultClusterDir, startNode, stopNode, toolRuntime } from '../cluster/launcher.js';
+import { javaArgs, requireJava } from '../cluster/kafka-runtime.js';
 import { renderCompose } from '../cluster/compose.js';
 import { CLUSTER_SECURITY, DEFAULT_KAFKA_VERSION, DEFAULT_LAYOUT, withSecurity, type ClusterSecurity } from '../cluster/settings.js';
 import type { ClusterState } from '../cluster/launcher.js';
@@ -132,16 +132,15 @@ export function kafkaToolCommand(): Command {
     .argument('<tool>', 'tool name')
     .argument('[args...]', 'arguments passed to the tool unchanged (put them after --)')
     .allowUnknownOption()
-    .addOption(new Option('--kafka-version <version>', 'Kafka release whose jars to use').default(DEFAULT_KAFKA_VERSION))
-    .action(async (tool: string, args: string[], opts: { kafkaVersion: string }) => {
+    .addOption(new Option('--kafka-version <version>',
+      `Kafka release whose jars to use, resolved from Maven Central as cluster up does (default: the local cluster's, else ${DEFAULT_KAFKA_VERSION})`))
+    .action(async (tool: string, args: string[], opts: { kafkaVersion?: string }) => {
       const mainClass = KAFKA_TOOLS[tool];
       if (!mainClass) {
         throw new DataStormError('DS_UNKNOWN_TOOL', `unknown Kafka tool "${tool}"`, { hint: `one of ${Object.keys(KAFKA_TOOLS).join(', ')}` });
       }
       requireJava();
-      const running = readClusterState();
-      const runtime = running ? { version: running.kafkaVersion, libDir: running.libDir, source: running.source }
-        : resolveKafkaRuntime(opts.kafkaVersion, stderrLine);
+      const runtime = toolRuntime(opts.kafkaVersion, stderrLine);
       const child = spawn('java', javaArgs(runtime, mainClass, args, ['-Xmx1g']), { stdio: 'inherit' });
       process.exitCode = await new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
     });

@@ -67,27 +67,37 @@ export function resolveKafkaRuntime(version: string, log: (line: string) => void
       hint: NO_CLUSTER_HINT,
     });
   }
-  const staging = `${libDir}.partial-${process.pid}`;
+  // Beside the versions, not in this one's folder: a version Maven cannot resolve leaves no folder behind.
+  const staging = join(dirname(dirname(libDir)), `.${version}.partial-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
-  mkdirSync(dirname(libDir), { recursive: true });
   log(`resolving Apache Kafka ${version} jars with Maven into ${libDir} (once; tens of MB)`);
   const result = spawnSync(
     'mvn',
-    ['-q', '-B', '-f', join(projectRoot(), 'src/cluster/pom.xml'), 'dependency:copy-dependencies', `-Dkafka.version=${version}`,
+    ['-q', '-B', '-Dstyle.color=never', '-f', join(projectRoot(), 'src/cluster/pom.xml'), 'dependency:copy-dependencies', `-Dkafka.version=${version}`,
       '-DincludeScope=runtime', `-DoutputDirectory=${staging}`],
     { encoding: 'utf8' },
   );
   if (result.status !== 0) {
     rmSync(staging, { recursive: true, force: true });
-    const detail = `${result.stdout}${result.stderr}`.split('\n').find((line) => line.includes('ERROR')) ?? '';
-    throw new DataStormError('DS_MAVEN_FAILED', `Maven could not resolve Apache Kafka ${version}: ${detail.trim()}`, {
-      hint: 'check the version exists on Maven Central (e.g. --kafka-version 4.3.1), or set KAFKA_HOME',
-    });
+    throw mavenFailure(version, `${result.stdout}${result.stderr}`);
   }
+  mkdirSync(dirname(libDir), { recursive: true });
   writeFileSync(join(staging, '.complete'), `${version}\n`);
   rmSync(libDir, { recursive: true, force: true });
   renameSync(staging, libDir);
   return { version, libDir, source: 'maven' };
+}
+
+/** Why Maven could not resolve a release, in one line: a jar Maven Central does not have is named. */
+function mavenFailure(version: string, output: string): DataStormError {
+  const hint = 'releases are listed at https://repo.maven.apache.org/maven2/org/apache/kafka/kafka_2.13/ (e.g. --kafka-version 4.3.1), or set KAFKA_HOME';
+  // Maven's two wordings: the first attempt, and a failure it cached.
+  const missing = /Could not find artifact (\S+)|(\S+) was not found in/.exec(output);
+  if (missing) {
+    return new DataStormError('DS_UNKNOWN_KAFKA_VERSION', `Apache Kafka ${version} cannot be resolved from Maven Central: ${missing[1] ?? missing[2]} is not there`, { hint });
+  }
+  const detail = output.split('\n').find((line) => line.includes('ERROR')) ?? '';
+  return new DataStormError('DS_MAVEN_FAILED', `Maven could not resolve Apache Kafka ${version}: ${detail.replace(/^\[ERROR\]\s*/, '').trim()}`, { hint });
 }
 
 /** The java command line that runs one of Kafka's main classes from the runtime's jars. */

@@ -1,14 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync,
+} from 'node:fs';
 import { createConnection, createServer } from 'node:net';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataStormError } from '../shared/errors.js';
 import { describeBrokers } from '../kafka/kafka-client.js';
 import { datastormHome, javaArgs, requireJava, resolveKafkaRuntime, type KafkaRuntime } from './kafka-runtime.js';
 import {
-  JVM_FLAGS, SASL_USER, bootstrapServers, clientPort, controllerPort, formatProperties, nodeIds, nodeSettings,
+  DEFAULT_KAFKA_VERSION, JVM_FLAGS, SASL_USER, bootstrapServers, clientPort, controllerPort, formatProperties, nodeIds, nodeSettings,
   saslSslBootstrapServers, saslSslClientProperties, saslSslPort, type ClusterLayout, type ListenerSecrets,
 } from './settings.js';
 import { makeListenerCerts } from './tls-certs.js';
@@ -70,19 +72,155 @@ export function readClusterState(dir = defaultClusterDir()): ClusterState | unde
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ClusterState) : undefined;
 }
 
-/** True when pid is a live process started for this node (its command line names the node's folder). */
-export function nodeIsAlive(node: NodeState): boolean {
-  try {
-    process.kill(node.pid, 0);
-  } catch {
-    return false;
+/**
+ * The jars Kafka's tools run from: the release asked for (`version`, resolved as `cluster up` resolves it), else the
+ * local cluster's, else the default release's.
+ */
+export function toolRuntime(version: string | undefined, log: (line: string) => void): KafkaRuntime {
+  const local = version === undefined ? readClusterState() : undefined;
+  if (local) return { version: local.kafkaVersion, libDir: local.libDir, source: local.source };
+  const runtime = resolveKafkaRuntime(version ?? DEFAULT_KAFKA_VERSION, log);
+  if (version !== undefined && runtime.version !== version) {
+    throw new DataStormError('DS_KAFKA_VERSION_MISMATCH', `--kafka-version ${version}: KAFKA_HOME=${process.env.KAFKA_HOME} holds Kafka ${runtime.version}`, {
+      hint: `unset KAFKA_HOME to resolve Kafka ${version} from Maven Central, or leave out --kafka-version`,
+    });
+  }
+  return runtime;
+}
+
+/** Written whole or not at all: a reader never sees half a file. Called with the state's lock held. */
+function writeClusterState(dir: string, state: ClusterState): void {
+  const file = stateFile(dir);
+  const written = `${file}.${process.pid}.tmp`;
+  writeFileSync(written, JSON.stringify(state, null, 2));
+  renameSync(written, file);
+}
+
+/** How long a change of the state waits for another one: longer than a start-up formats and starts its nodes. */
+const STATE_LOCK_WAIT_MS = 150_000;
+/** A lock still empty after this long was left by a command that died between creating and writing it. */
+const EMPTY_LOCK_STALE_MS = 5000;
+
+/**
+ * Runs `change` (a read-modify-write of cluster.json) while holding the cluster folder's lock, so that commands
+ * changing the state together (three `start-node` at once) never write over each other's pids. The lock is a
+ * file created exclusively (O_EXCL) that holds its owner's pid; a lock whose owner is no longer running (it died
+ * inside its change) is taken over.
+ */
+async function withStateLock<T>(dir: string, change: () => T | Promise<T>): Promise<T> {
+  if (!existsSync(dir)) return change(); // no state to change: nothing to serialize
+  const lock = join(dir, 'cluster.json.lock');
+  const deadline = Date.now() + STATE_LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      const fd = openSync(lock, 'wx');
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = staleLockOwner(lock);
+    if (holder === 'taken over') continue;
+    if (Date.now() > deadline) {
+      throw new DataStormError('DS_CLUSTER_STATE_LOCKED', `the state of the cluster in ${dir} has been locked by pid ${holder} for more than ` +
+        `${STATE_LOCK_WAIT_MS / 1000} s`, { hint: `if pid ${holder} is not a datastorm command, remove ${lock}` });
+    }
+    await sleep(20 + Math.random() * 30);
   }
   try {
-    // A pid can be reused; a zombie has an empty command line.
-    return readFileSync(`/proc/${node.pid}/cmdline`, 'utf8').includes(node.dir);
+    return await change();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+/**
+ * The pid holding the lock, or 'taken over' once a lock of a dead owner is removed. Only the file that was read
+ * is removed (same inode): another command may have taken the lock over first and made its own.
+ */
+function staleLockOwner(lock: string): number | 'taken over' {
+  try {
+    const before = statSync(lock);
+    const text = readFileSync(lock, 'utf8').trim();
+    const holder = Number(text);
+    const stale = text === '' ? Date.now() - before.mtimeMs > EMPTY_LOCK_STALE_MS : !processRuns(holder);
+    if (!stale) return holder;
+    if (statSync(lock).ino === before.ino) unlinkSync(lock);
+  } catch (error) {
+    // Released between the attempt and the reading: try again.
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  return 'taken over';
+}
+
+/** True when pid is a live process started for this node (its command line names the node's folder). */
+export function nodeIsAlive(node: NodeState): boolean {
+  return processRuns(node.pid, node.dir);
+}
+
+/**
+ * True while pid is a process whose command line names `naming`: a pid can be reused, and a process that has
+ * ended but is not reaped yet (a zombie) has an empty command line.
+ */
+function processRuns(pid: number, naming = ''): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return commandLine !== '' && commandLine.includes(naming);
   } catch {
     return process.platform !== 'linux';
   }
+}
+
+/** A process of a node (its JVM, or the storage format before it), and a path its command line names (told from a reused pid by it). */
+interface NodeProcess {
+  pid: number;
+  nodeId: number;
+  naming: string;
+}
+
+/**
+ * Every java process running on the properties of a node in `dir`, found in /proc by its command line (relative
+ * paths resolved from its working folder), in node order: how `down` finds the nodes it started even when
+ * cluster.json names other pids or is gone.
+ */
+function nodeProcessesOf(dir: string): NodeProcess[] {
+  const root = resolve(dir);
+  const found: NodeProcess[] = [];
+  let pids: number[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
+  } catch {
+    return found; // no /proc: only the pids of the state are known
+  }
+  for (const pid of pids) {
+    try {
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (basename(args[0]) !== 'java') continue;
+      const cwd = readlinkSync(`/proc/${pid}/cwd`);
+      for (const config of args.slice(1)) {
+        const path = resolve(cwd, config);
+        const node = /^node-(\d+)$/.exec(basename(dirname(path)));
+        if (node && basename(path) === 'server.properties' && dirname(dirname(path)) === root) {
+          found.push({ pid, nodeId: Number(node[1]), naming: config });
+          break;
+        }
+      }
+    } catch {
+      // Ended while read, or not ours to read.
+    }
+  }
+  return found.sort((a, b) => a.nodeId - b.nodeId);
+}
+
+/** The node's running process: the state's pid, else one /proc shows on the node's properties (the state is stale). */
+function runningProcessOf(dir: string, node: NodeState): NodeProcess | undefined {
+  return nodeIsAlive(node) ? { pid: node.pid, nodeId: node.id, naming: node.dir } : nodeProcessesOf(dir).find((p) => p.nodeId === node.id);
 }
 
 function portIsFree(port: number): Promise<boolean> {
@@ -134,20 +272,59 @@ function runToExit(child: ChildProcess): Promise<number> {
 export async function clusterUp(options: UpOptions): Promise<ClusterState & { alreadyRunning: boolean; restartedNodes?: number[] }> {
   const log = options.log ?? (() => undefined);
   const dir = options.dir ?? defaultClusterDir();
-  const existing = readClusterState(dir);
-  if (existing) {
-    const alive = existing.nodes.filter(nodeIsAlive);
-    if (alive.length === existing.nodes.length) return { ...existing, alreadyRunning: true };
-    if (alive.length > 0) {
-      const down = existing.nodes.filter((node) => !nodeIsAlive(node));
-      log(`the cluster in ${dir} is partly running: starting node${down.length > 1 ? 's' : ''} ${down.map((n) => n.id).join(', ')} with ${down.length > 1 ? 'their' : 'its'} data`);
-      for (const node of down) await startNode(node.id, { dir, log });
-      return { ...readClusterState(dir)!, alreadyRunning: true, restartedNodes: down.map((n) => n.id) };
+  mkdirSync(dir, { recursive: true });
+  // From reading the state to writing the new one under the lock: two commands that each need the cluster start one.
+  const begun = await withStateLock<{ existing: ClusterState; down: NodeState[] } | { launched: LaunchedCluster }>(dir, async () => {
+    const existing = readClusterState(dir);
+    const down = existing?.nodes.filter((node) => !nodeIsAlive(node)) ?? [];
+    if (existing && down.length < existing.nodes.length) return { existing, down };
+    if (existing) {
+      log(`removing the stale state of a cluster that is no longer running (pids ${existing.nodes.map((n) => n.pid).join(', ')})`);
+      rmSync(stateFile(dir));
     }
-    log(`removing the stale state of a cluster that is no longer running (pids ${existing.nodes.map((n) => n.pid).join(', ')})`);
-    rmSync(stateFile(dir));
+    return { launched: await launchNodes(options, dir, log) };
+  });
+  if ('existing' in begun) {
+    const { existing, down } = begun;
+    if (down.length === 0) return { ...existing, alreadyRunning: true };
+    log(`the cluster in ${dir} is partly running: starting node${down.length > 1 ? 's' : ''} ${down.map((n) => n.id).join(', ')} with ${down.length > 1 ? 'their' : 'its'} data`);
+    for (const node of down) await startNode(node.id, { dir, log });
+    return { ...readClusterState(dir)!, alreadyRunning: true, restartedNodes: down.map((n) => n.id) };
   }
 
+  const { state, startedMs, early } = begun.launched;
+  const { layout } = options;
+  const deadline = startedMs + (options.startTimeoutMs ?? 120_000);
+  let listed = 0;
+  while (early.failure === undefined && Date.now() < deadline) {
+    listed = await describeBrokers(state.bootstrap, { timeoutMs: 3000 }).then((b) => b.length, () => 0);
+    if (listed === layout.brokers) break;
+    await sleep(500);
+  }
+  if (early.failure !== undefined || listed !== layout.brokers) {
+    const reason = early.failure ?? `only ${listed} of ${layout.brokers} brokers listed after ` +
+      `${Math.round((Date.now() - startedMs) / 1000)} s; tails of the logs:\n` +
+      state.nodes.map(({ id, dir: nodeDir }) => `--- node ${id}\n${tailOfFile(join(nodeDir, 'server.log'), 6)}`).join('\n');
+    await clusterDown(dir);
+    throw new DataStormError('DS_CLUSTER_START_FAILED', reason);
+  }
+  const startupMs = Date.now() - startedMs;
+  await withStateLock(dir, () => {
+    const current = readClusterState(dir);
+    if (current?.clusterId === state.clusterId) writeClusterState(dir, { ...current, startupMs });
+  });
+  return { ...state, startupMs, alreadyRunning: false };
+}
+
+/** A cluster whose nodes were started: `early.failure` says why a node died during start-up, if one did. */
+interface LaunchedCluster {
+  state: ClusterState;
+  startedMs: number;
+  early: { failure?: string };
+}
+
+/** Formats and starts a new cluster's nodes, and writes its state (with the state's lock held). */
+async function launchNodes(options: UpOptions, dir: string, log: (line: string) => void): Promise<LaunchedCluster> {
   requireJava();
   const { layout } = options;
   for (const id of nodeIds(layout)) {
@@ -161,9 +338,8 @@ export async function clusterUp(options: UpOptions): Promise<ClusterState & { al
   }
 
   const runtime = resolveKafkaRuntime(options.kafkaVersion, log);
-  const started = Date.now();
+  const startedMs = Date.now();
   const clusterId = newClusterId();
-  mkdirSync(dir, { recursive: true });
   const log4jFile = join(dir, 'log4j2.properties');
   writeFileSync(log4jFile, LOG4J2);
   const secure = layout.saslSslBasePort === undefined ? undefined : setUpSaslSsl(layout, dir);
@@ -194,8 +370,8 @@ export async function clusterUp(options: UpOptions): Promise<ClusterState & { al
   }
 
   log(`starting ${nodes.length} nodes on ${bootstrapServers(layout).join(',')}`);
-  let failure: string | undefined;
-  const children = nodes.map(({ id, nodeDir }) => spawnNode(runtime, nodeDir, log4jFile, 'w', (why) => { failure ??= `node ${id} ${why}`; }));
+  const early: { failure?: string } = {};
+  const children = nodes.map(({ id, nodeDir }) => spawnNode(runtime, nodeDir, log4jFile, 'w', (why) => { early.failure ??= `node ${id} ${why}`; }));
   const state: ClusterState = {
     kafkaVersion: runtime.version,
     source: runtime.source,
@@ -203,7 +379,7 @@ export async function clusterUp(options: UpOptions): Promise<ClusterState & { al
     clusterId,
     layout,
     bootstrap: bootstrapServers(layout),
-    startedAt: new Date(started).toISOString(),
+    startedAt: new Date(startedMs).toISOString(),
     startupMs: 0,
     nodes: nodes.map(({ id, nodeDir, roles }, i) => ({
       id, pid: children[i].pid ?? -1, clientPort: clientPort(layout, id),
@@ -211,25 +387,8 @@ export async function clusterUp(options: UpOptions): Promise<ClusterState & { al
     })),
     saslSsl: secure?.state,
   };
-  writeFileSync(stateFile(dir), JSON.stringify(state, null, 2));
-
-  const deadline = started + (options.startTimeoutMs ?? 120_000);
-  let listed = 0;
-  while (failure === undefined && Date.now() < deadline) {
-    listed = await describeBrokers(state.bootstrap, { timeoutMs: 3000 }).then((b) => b.length, () => 0);
-    if (listed === layout.brokers) break;
-    await sleep(500);
-  }
-  if (failure !== undefined || listed !== layout.brokers) {
-    const reason = failure ?? `only ${listed} of ${layout.brokers} brokers listed after ` +
-      `${Math.round((Date.now() - started) / 1000)} s; tails of the logs:\n` +
-      nodes.map(({ id, nodeDir }) => `--- node ${id}\n${tailOfFile(join(nodeDir, 'server.log'), 6)}`).join('\n');
-    await clusterDown(dir);
-    throw new DataStormError('DS_CLUSTER_START_FAILED', reason);
-  }
-  state.startupMs = Date.now() - started;
-  writeFileSync(stateFile(dir), JSON.stringify(state, null, 2));
-  return { ...state, alreadyRunning: false };
+  writeClusterState(dir, state);
+  return { state, startedMs, early };
 }
 
 /** The client properties file the SASL_SSL listener's users connect with, in the cluster folder. */
@@ -296,15 +455,11 @@ export interface NodeOptions {
  * shutdown (SIGKILL after the grace period). Returns how long it took; the node keeps its data for start-node.
  */
 export async function stopNode(id: number, how: 'kill' | 'stop', options: NodeOptions & { graceMs?: number } = {}): Promise<number> {
-  const state = requireState(options.dir ?? defaultClusterDir());
-  const node = nodeOf(state, id);
-  if (!nodeIsAlive(node)) throw new DataStormError('DS_NODE_DOWN', `node ${id} is not running`, { hint: `start it with \`datastorm cluster start-node ${id}\`` });
+  const dir = options.dir ?? defaultClusterDir();
+  const running = runningProcessOf(dir, nodeOf(requireState(dir), id));
+  if (!running) throw new DataStormError('DS_NODE_DOWN', `node ${id} is not running`, { hint: `start it with \`datastorm cluster start-node ${id}\`` });
   const started = Date.now();
-  process.kill(node.pid, how === 'kill' ? 'SIGKILL' : 'SIGTERM');
-  const deadline = started + (options.graceMs ?? 30_000);
-  while (nodeIsAlive(node) && Date.now() < deadline) await sleep(50);
-  if (nodeIsAlive(node)) process.kill(node.pid, 'SIGKILL');
-  while (nodeIsAlive(node)) await sleep(50);
+  await stopProcesses([running], how === 'kill' ? 'SIGKILL' : 'SIGTERM', options.graceMs ?? 30_000);
   return Date.now() - started;
 }
 
@@ -314,19 +469,24 @@ export async function stopNode(id: number, how: 'kill' | 'stop', options: NodeOp
  */
 export async function startNode(id: number, options: NodeOptions & { timeoutMs?: number } = {}): Promise<number> {
   const dir = options.dir ?? defaultClusterDir();
-  const state = requireState(dir);
-  const node = nodeOf(state, id);
-  if (nodeIsAlive(node)) throw new DataStormError('DS_NODE_RUNNING', `node ${id} is already running (pid ${node.pid})`);
-  requireJava();
-  const started = Date.now();
-  let failure: string | undefined;
-  const runtime: KafkaRuntime = { version: state.kafkaVersion, source: state.source, libDir: state.libDir };
-  const child = spawnNode(runtime, node.dir, join(dir, 'log4j2.properties'), 'a', (why) => { failure ??= `node ${id} ${why}`; });
-  node.pid = child.pid ?? -1;
-  writeFileSync(stateFile(dir), JSON.stringify(state, null, 2));
+  const early: { failure?: string } = {};
+  // Spawned and recorded under the lock: nodes started together each keep their pid, and a node starts once.
+  const { node, started } = await withStateLock(dir, () => {
+    const state = requireState(dir);
+    const stopped = nodeOf(state, id);
+    const running = runningProcessOf(dir, stopped);
+    if (running) throw new DataStormError('DS_NODE_RUNNING', `node ${id} is already running (pid ${running.pid})`);
+    requireJava();
+    const runtime: KafkaRuntime = { version: state.kafkaVersion, source: state.source, libDir: state.libDir };
+    const spawnedAt = Date.now();
+    const child = spawnNode(runtime, stopped.dir, join(dir, 'log4j2.properties'), 'a', (why) => { early.failure ??= `node ${id} ${why}`; });
+    const spawned = { ...stopped, pid: child.pid ?? -1 };
+    writeClusterState(dir, { ...state, nodes: state.nodes.map((n) => (n.id === id ? spawned : n)) });
+    return { node: spawned, started: spawnedAt };
+  });
   const deadline = started + (options.timeoutMs ?? 120_000);
   for (;;) {
-    if (failure !== undefined) throw new DataStormError('DS_NODE_START_FAILED', failure);
+    if (early.failure !== undefined) throw new DataStormError('DS_NODE_START_FAILED', early.failure);
     const listed = await describeBrokers([`127.0.0.1:${node.clientPort}`], { timeoutMs: 3000 }).then((b) => b.some((broker) => broker.nodeId === id), () => false);
     if (listed) break;
     if (Date.now() > deadline) {
@@ -339,18 +499,36 @@ export async function startNode(id: number, options: NodeOptions & { timeoutMs?:
   return Date.now() - started;
 }
 
-/** Stops every node together (SIGTERM, then SIGKILL after the grace period); returns the pids it stopped. */
+/**
+ * Stops every node together (SIGTERM, then SIGKILL after the grace period) and returns the pids it stopped: the
+ * state's, and every other java process /proc shows on a node of this folder (the state was stale, or is gone).
+ */
 export async function clusterDown(dir = defaultClusterDir(), graceMs = 20_000): Promise<number[]> {
-  const state = readClusterState(dir);
-  if (!state) return [];
-  const alive = state.nodes.filter(nodeIsAlive);
-  for (const node of alive) process.kill(node.pid, 'SIGTERM');
+  return withStateLock(dir, async () => {
+    const ofState = (readClusterState(dir)?.nodes ?? []).map((node) => ({ pid: node.pid, nodeId: node.id, naming: node.dir }));
+    const found = [...ofState.filter((p) => processRuns(p.pid, p.naming)), ...nodeProcessesOf(dir)];
+    const running = found.filter((p, i) => found.findIndex((q) => q.pid === p.pid) === i);
+    await stopProcesses(running, 'SIGTERM', graceMs);
+    rmSync(stateFile(dir), { force: true });
+    return running.map((p) => p.pid);
+  });
+}
+
+/** Sends `signal` to each process, SIGKILL to those still running after graceMs, and returns once none runs. */
+async function stopProcesses(processes: NodeProcess[], signal: NodeJS.Signals, graceMs: number): Promise<void> {
+  const running = () => processes.filter((p) => processRuns(p.pid, p.naming));
+  const send = (pid: number, sent: NodeJS.Signals) => {
+    try {
+      process.kill(pid, sent);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error; // it ended on its own meanwhile
+    }
+  };
+  for (const { pid } of running()) send(pid, signal);
   const deadline = Date.now() + graceMs;
-  while (alive.some(nodeIsAlive) && Date.now() < deadline) await sleep(200);
-  for (const node of alive.filter(nodeIsAlive)) process.kill(node.pid, 'SIGKILL');
-  while (alive.some(nodeIsAlive)) await sleep(100);
-  rmSync(stateFile(dir), { force: true });
-  return alive.map((node) => node.pid);
+  while (running().length > 0 && Date.now() < deadline) await sleep(50);
+  for (const { pid } of running()) send(pid, 'SIGKILL');
+  while (running().length > 0) await sleep(50);
 }
 
 export interface NodeHealth extends NodeState {

@@ -85,3 +85,42 @@ describe('cluster up / down', () => {
     expect(run.stderr.trim()).toMatch(/^error DS_BAD_KAFKA_HOME: no kafka_2\.x-<version>\.jar in .*libs/);
   });
 });
+
+describe('kafka-tool --kafka-version', () => {
+  /** The state of a local cluster of Kafka 4.3.1 (its jars are all kafka-tool reads of it): the default the option overrides. */
+  function localClusterOf431(): Record<string, string> {
+    const dir = mkdtempSync(join(tmpdir(), 'datastorm-tool-cluster-'));
+    writeFileSync(join(dir, 'cluster.json'), JSON.stringify({
+      kafkaVersion: DEFAULT_KAFKA_VERSION, libDir: resolveKafkaRuntime(DEFAULT_KAFKA_VERSION, () => undefined).libDir, source: 'maven', nodes: [],
+    }));
+    return { DATASTORM_CLUSTER_DIR: dir };
+  }
+  const versionOfTool = (args: string[], env: Record<string, string>) => runCli(['kafka-tool', 'topics', ...args, '--', '--version'], { env, timeoutMs: 300_000 });
+
+  it('runs the jars of the release it names (resolved with Maven on first use), else the local cluster\'s', () => {
+    const env = localClusterOf431();
+    const local = versionOfTool([], env);
+    expect([local.code, local.stdout]).toEqual([0, `${DEFAULT_KAFKA_VERSION}\n`]);
+    const named = versionOfTool(['--kafka-version', '3.9.1'], env);
+    expect([named.code, named.stdout], named.stderr).toEqual([0, '3.9.1\n']);
+  }, 300_000);
+
+  it('refuses a release Maven Central does not have in one line naming it, before running a tool, and leaves no folder for it', () => {
+    const home = mkdtempSync(join(tmpdir(), 'datastorm-home-'));
+    const run = versionOfTool(['--kafka-version', '9.9.9'], { ...localClusterOf431(), DATASTORM_HOME: home });
+    expect([run.code, run.stdout]).toEqual([1, '']);
+    expect(run.stderr.trimEnd().split('\n')).toEqual([
+      `resolving Apache Kafka 9.9.9 jars with Maven into ${join(home, 'kafka', '9.9.9', 'libs')} (once; tens of MB)`,
+      'error DS_UNKNOWN_KAFKA_VERSION: Apache Kafka 9.9.9 cannot be resolved from Maven Central: org.apache.kafka:kafka_2.13:jar:9.9.9 is not there ' +
+        '(releases are listed at https://repo.maven.apache.org/maven2/org/apache/kafka/kafka_2.13/ (e.g. --kafka-version 4.3.1), or set KAFKA_HOME)',
+    ]);
+    expect(existsSync(join(home, 'kafka', '9.9.9'))).toBe(false);
+  }, 120_000);
+
+  it('refuses a release other than the one KAFKA_HOME holds, in one line', () => {
+    const run = versionOfTool(['--kafka-version', '3.9.1'], { ...localClusterOf431(), KAFKA_HOME: kafkaHomeOfMavenJars() });
+    expect([run.code, run.stdout]).toEqual([1, '']);
+    expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(
+      /^error DS_KAFKA_VERSION_MISMATCH: --kafka-version 3\.9\.1: KAFKA_HOME=\S+ holds Kafka 4\.3\.1 \(unset KAFKA_HOME to resolve Kafka 3\.9\.1 from Maven Central, or leave out --kafka-version\)$/)]);
+  });
+});
