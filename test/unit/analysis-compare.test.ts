@@ -37,6 +37,12 @@ describe('datastorm compare, pure parts', () => {
     ].join('\n'));
   });
 
+  it('marks a codec whose compressed bytes were reused (--batch-encoding pre-encoded-reused), the seed still beside it', () => {
+    const reused = { ...zstd, result: { ...zstd.result, config: { ...zstd.result.config, batchEncoding: 'pre-encoded-reused' as const } } };
+    const table = compareTable(analysisRun('compare', [none, reused]));
+    expect(table.rows.map((row) => [row[0], row.at(-1)])).toEqual([['none', '740K/s, 62% CPU, 18 ms'], ['zstd (compression reused)', '510K/s, 89% CPU, 41 ms']]);
+  });
+
   it('leaves the brokers\' CPU and the seed empty where there is nothing measured or nothing to set beside', () => {
     const table = compareTable(analysisRun('compare', [gzip], false));
     expect(renderMarkdownTable(table.head, table.rows)).toBe([

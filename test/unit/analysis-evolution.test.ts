@@ -56,6 +56,11 @@ describe('the evolution report', () => {
     expect(table.rows[1].at(-1)).toBe('');
   });
 
+  it('marks a stage whose compressed bytes were reused (--batch-encoding pre-encoded-reused)', () => {
+    const reused = { ...v4, label: 'v5', result: { ...v4.result, config: { ...v4.result.config, batchEncoding: 'pre-encoded-reused' as const } } };
+    expect(evolutionTable(analysisRun('evolution', [v0, v4, reused])).rows.map((row) => row[0])).toEqual(['v0', 'v4', 'v5 (compression reused)']);
+  });
+
   it('lists each stage\'s file, description and options', () => {
     const stage = { ...stageFromObject({ description: 'two processes', 'num-records': 10, workers: 2, processes: 2, compression: 'lz4' }, 'v4.yaml', 'v4') };
     expect(stagesTable([stage]).rows).toEqual([

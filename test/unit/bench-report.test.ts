@@ -66,6 +66,8 @@ describe('bench tables', () => {
     };
     const { head, rows } = benchTable(result);
     expect(head).toEqual(['metric', 'run 1', 'run 2', 'median', 'java', 'datastorm/java']);
+    expect(benchTable({ ...result, config: { ...result.config, batchEncoding: 'pre-encoded-reused' } }).head)
+      .toEqual(['metric', 'run 1', 'run 2', 'median (compression reused)', 'java', 'datastorm/java']);
     expect(rows[0]).toEqual(['records_per_sec', '100000', '90000', '95000', '55000', '1.750']);
     expect(rows[5]).toEqual(['p99_ms', '10.00', '12.00', '11.00', '22.00', '0.500']);
     expect(rows[8]).toEqual(['error_count', '0', '0', '0', '-', '-']);
