@@ -10,7 +10,7 @@ import { createHistogram, recordLatencyUs, summarizeLatency, type LatencySummary
 import type { DrainSpec } from '../run-spec/drain-options.js';
 import { publicSecurity } from '../security/client-security.js';
 import { accountingUnchecked, DataStormError } from '../shared/errors.js';
-import { sleepUntil } from '../shared/sleep.js';
+import { callAt, sleepUntil } from '../shared/sleep.js';
 import { LaneAssigner } from './lanes.js';
 import { OffsetTracker } from './offset-tracker.js';
 import { SinkClient } from './sink-client.js';
@@ -236,8 +236,8 @@ class DrainRun {
     // Its failure is thrown where it is awaited, after the run: until then it must not end the process unhandled.
     lag.catch(() => undefined);
     const progress = setInterval(() => hooks.onProgress?.(this.progress()), PROGRESS_MS);
-    const commits = setInterval(() => { void this.commit(); }, spec.commitIntervalMs);
-    const duration = spec.durationMs === undefined ? undefined : setTimeout(() => this.stop('duration'), spec.durationMs);
+    const commits = this.commitEvery(spec.commitIntervalMs);
+    const stopAtDuration = spec.durationMs === undefined ? undefined : callAt(Date.now() + spec.durationMs, () => this.stop('duration'));
     try {
       if (spec.untilCaughtUp && this.caughtUp()) {
         this.caughtUpMs = performance.now();
@@ -247,11 +247,11 @@ class DrainRun {
         await new Promise<void>((resolve) => this.stopping.signal.addEventListener('abort', () => resolve(), { once: true }));
       }
       await this.lanesIdle();
+      await commits;
       await this.commit();
     } finally {
       clearInterval(progress);
-      clearInterval(commits);
-      clearTimeout(duration);
+      stopAtDuration?.();
       hooks.signal?.removeEventListener('abort', onAbort);
       await this.driver?.close();
       await this.client.close();
@@ -419,6 +419,15 @@ class DrainRun {
       };
       check();
     });
+  }
+
+  /** Commits every intervalMs until the drain stops. */
+  private async commitEvery(intervalMs: number): Promise<void> {
+    const { signal } = this.stopping;
+    for (let atMs = Date.now() + intervalMs; !signal.aborted; atMs += intervalMs) {
+      await sleepUntil(atMs, signal);
+      if (!signal.aborted) await this.commit();
+    }
   }
 
   /** Commits each partition's committable prefix that moved; one commit at a time. */
