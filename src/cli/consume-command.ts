@@ -326,6 +326,10 @@ Example:
     required: ['group'], defaults: { duration: [60_000, '60s'] },
   });
   command.action(async (flags: LagFlags) => {
+    if (flags.interval > flags.duration) {
+      throw new DataStormError('DS_BAD_OPTIONS', `--interval ${flags.interval / 1000} s is longer than --duration ${flags.duration / 1000} s: ` +
+        'the lag would be sampled once, at the start', { hint: 'give a shorter --interval or a longer --duration' });
+    }
     const config: LagConfig = {
       ...connectionOf(flags), group: flags.group, intervalMs: flags.interval, durationMs: flags.duration,
       topics: flags.topic ? [flags.topic] : [],
