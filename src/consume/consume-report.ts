@@ -35,7 +35,7 @@ export interface ConsumeFigures extends ConsumeCounts {
   fetchRecordsPerSec: number;
 }
 
-/** Kafka's arithmetic, including its Infinity and NaN when a duration is 0. */
+/** Kafka's arithmetic, including its Infinity and NaN when a duration is 0 (the line prints NaN as 0). */
 export function consumeFigures(counts: ConsumeCounts): ConsumeFigures {
   const durationMs = counts.endMs - counts.startMs;
   const megabytes = counts.payloadBytes / BYTES_PER_MB;
@@ -52,12 +52,15 @@ export function consumeFigures(counts: ConsumeCounts): ConsumeFigures {
   };
 }
 
-/** The data line under SUMMARY_HEADER. */
+/**
+ * The data line under SUMMARY_HEADER. A rate of nothing over no time (every broker gone before the first fetch)
+ * is 0, as Kafka's detailed-stats line prints it, not Java's NaN.
+ */
 export function formatSummaryLine(f: ConsumeFigures, dates?: DatePattern): string {
+  const rate = (perSec: number) => formatJavaFixed(Number.isNaN(perSec) ? 0 : perSec, 4);
   return [
-    formatKafkaDate(f.startMs, dates), formatKafkaDate(f.endMs, dates), formatJavaFixed(f.megabytes, 4), formatJavaFixed(f.mbPerSec, 4),
-    String(f.records), formatJavaFixed(f.recordsPerSec, 4), String(f.rebalanceMs), String(f.fetchMs),
-    formatJavaFixed(f.fetchMbPerSec, 4), formatJavaFixed(f.fetchRecordsPerSec, 4),
+    formatKafkaDate(f.startMs, dates), formatKafkaDate(f.endMs, dates), formatJavaFixed(f.megabytes, 4), rate(f.mbPerSec),
+    String(f.records), rate(f.recordsPerSec), String(f.rebalanceMs), String(f.fetchMs), rate(f.fetchMbPerSec), rate(f.fetchRecordsPerSec),
   ].join(', ');
 }
 

@@ -136,7 +136,9 @@ export function formatBatchesLine(result: ProduceResult): string | undefined {
 export function formatErrorsLine(errors: Record<string, number>): string {
   const entries = Object.entries(errors).sort(([a], [b]) => a.localeCompare(b));
   const count = entries.reduce((sum, [, n]) => sum + n, 0);
-  return count === 0 ? 'errors: 0' : `errors: ${count} records failed (${entries.map(([type, n]) => `${type}: ${n}`).join(', ')})`;
+  // A client's words (a connection error) are quoted: their own colons and commas would run into the counts.
+  const name = (type: string) => (/^[\w.-]+$/.test(type) ? type : JSON.stringify(type));
+  return count === 0 ? 'errors: 0' : `errors: ${count} records failed (${entries.map(([type, n]) => `${name(type)}: ${n}`).join(', ')})`;
 }
 
 const fixed = (value: number, digits: number) => value.toFixed(digits);

@@ -61,10 +61,12 @@ describe('kafka-consumer-perf-test lines', () => {
       .toBe('2026-11-22 02:55:40:236, 2026-11-22 02:55:41:293, 2.9087, 2.7519, 30500, 28855.2507, 428, 629, 4.6243, 48489.6661');
   });
 
-  it('keeps Kafka\'s Infinity and NaN when nothing was left for fetching', () => {
+  it('prints 0, never NaN, for the rates of nothing over no time (every broker gone before the first fetch)', () => {
     const start = local(2026, 1, 1, 0, 0, 0, 0);
     expect(formatSummaryLine(consumeFigures({ records: 0, payloadBytes: 0, startMs: start, endMs: start + 100, rebalanceMs: 100 })))
-      .toBe('2026-01-01 00:00:00:000, 2026-01-01 00:00:00:100, 0.0000, 0.0000, 0, 0.0000, 100, 0, NaN, NaN');
+      .toBe('2026-01-01 00:00:00:000, 2026-01-01 00:00:00:100, 0.0000, 0.0000, 0, 0.0000, 100, 0, 0.0000, 0.0000');
+    expect(formatSummaryLine(consumeFigures({ records: 0, payloadBytes: 0, startMs: start, endMs: start, rebalanceMs: 0 })))
+      .toBe('2026-01-01 00:00:00:000, 2026-01-01 00:00:00:000, 0.0000, 0.0000, 0, 0.0000, 0, 0, 0.0000, 0.0000');
   });
 
   it('prints the detailed-stats line Kafka printed for the same counts (1 record of 100 bytes, a real run)', () => {
