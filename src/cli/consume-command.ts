@@ -5,7 +5,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { runConsume, wholeNamePattern, type ConsumeConfig } from '../consume/consume.js';
 import { formatFaultLines, parseFaultPlan, type FaultStep } from '../faults/fault-plan.js';
 import {
-  DETAILED_HEADER, formatConsumeAccounting, formatConsumersTable, formatFailedConsumers, formatDriverNote, formatConsumePartialLine, formatIdleConsumersNote, formatIntervalLine, formatProgress,
+  DETAILED_HEADER, formatConsumeAccounting, formatConsumersTable, formatFailedConsumers, formatDriverNote, formatConsumeInterruptedLine, formatIdleConsumersNote, formatIntervalLine, formatProgress,
   formatSummaryLine, formatTimeoutWarning, SUMMARY_HEADER,
 } from '../consume/consume-report.js';
 import { formatAccountingLine, formatEndToEndPartialLine, formatLatencyLine, formatProducerLine, LATENCY_NOTE } from '../consume/e2e-report.js';
@@ -236,7 +236,8 @@ Examples:
     if (result.failedConsumers) stderr(formatFailedConsumers(result.failedConsumers, config.workers));
     stderr(formatConsumeAccounting(result.accounting, config.group));
     if (result.faults) for (const line of formatFaultLines(result.faults)) stderr(line);
-    if (result.partial) stderr(formatConsumePartialLine(result.totals.records, config.numRecords, config.group));
+    const interruptedLine = formatConsumeInterruptedLine({ interrupted, partial: result.partial, records: result.totals.records }, config.numRecords, config.group);
+    if (interruptedLine) stderr(interruptedLine);
     if (flags.json) printJson(result);
     if (failure) throw failure;
     if (!result.accounting.match) {

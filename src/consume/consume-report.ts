@@ -133,9 +133,16 @@ export function formatIdleConsumersNote(workers: number, partitions: number): st
     `(a partition is read by one consumer of a group); use --workers ${partitions} or a topic with more partitions`;
 }
 
-/** The last line of a consume run stopped with Ctrl-C: what it counted and committed. */
-export function formatConsumePartialLine(records: number, target: number, group: string): string {
-  return `PARTIAL RUN: stopped by Ctrl-C after ${records} of ${target} records; group ${group} committed exactly those`;
+/**
+ * The last line of a consume run a Ctrl-C reached: what it counted and committed when the Ctrl-C cut it short
+ * (partial), or that the run had already ended when it came (after the last record was counted); undefined without one.
+ */
+export function formatConsumeInterruptedLine(run: { interrupted: boolean; partial: boolean; records: number }, target: number, group: string): string | undefined {
+  if (run.partial) return `PARTIAL RUN: stopped by Ctrl-C after ${run.records} of ${target} records; group ${group} committed exactly those`;
+  if (!run.interrupted) return undefined;
+  return run.records === target
+    ? `interrupted after the run was complete: all ${target} records were counted before the interrupt`
+    : `interrupted after the run had ended: ${run.records} of ${target} records were counted before the interrupt`;
 }
 
 export function formatConsumeAccounting(

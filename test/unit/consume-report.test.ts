@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  formatConsumersTable, consumeFigures, DETAILED_HEADER, formatConsumeAccounting, formatFailedConsumers, formatIntervalLine, formatProgress, formatSummaryLine,
+  formatConsumersTable, consumeFigures, DETAILED_HEADER, formatConsumeAccounting, formatConsumeInterruptedLine, formatFailedConsumers, formatIntervalLine, formatProgress, formatSummaryLine,
   formatTimeoutWarning, intervalFigures, SUMMARY_HEADER,
 } from '../../src/consume/consume-report.js';
 import { formatJavaFixed, formatKafkaDate, parseDatePattern } from '../../src/report/java-format.js';
@@ -99,6 +99,17 @@ describe('kafka-consumer-perf-test lines', () => {
     expect(formatConsumeAccounting({ countedRecords: 2500, committedOffsetGrowth: Number.NaN, transactionMarkers: 0, match: false,
       uncheckedBecause: 'Connection error: connect ECONNREFUSED 127.0.0.1:9092' }, 'g1'))
       .toBe('accounting: NOT CHECKED: 2500 records counted; group g1\'s committed offsets could not be read after the run (Connection error: connect ECONNREFUSED 127.0.0.1:9092)');
+  });
+
+  it('says what a Ctrl-C met: a run it cut short, or one whose every record was counted before it', () => {
+    expect(formatConsumeInterruptedLine({ interrupted: true, partial: true, records: 400 }, 1000, 'g1'))
+      .toBe('PARTIAL RUN: stopped by Ctrl-C after 400 of 1000 records; group g1 committed exactly those');
+    expect(formatConsumeInterruptedLine({ interrupted: true, partial: false, records: 1000 }, 1000, 'g1'))
+      .toBe('interrupted after the run was complete: all 1000 records were counted before the interrupt');
+    // Ended by --timeout before the Ctrl-C came (the timeout's warning said so above).
+    expect(formatConsumeInterruptedLine({ interrupted: true, partial: false, records: 700 }, 1000, 'g1'))
+      .toBe('interrupted after the run had ended: 700 of 1000 records were counted before the interrupt');
+    expect(formatConsumeInterruptedLine({ interrupted: false, partial: false, records: 1000 }, 1000, 'g1')).toBeUndefined();
   });
 
   it('counts the consumers that failed, whose records counted before are in the figures', () => {
