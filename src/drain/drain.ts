@@ -276,6 +276,8 @@ class DrainRun {
       await commits;
       await this.commit();
     } finally {
+      // After a throw above (the consumer could not start) too: the commits' loop ends with the stop.
+      this.stop('failed');
       clearInterval(progress);
       stopAtDuration?.();
       hooks.signal?.removeEventListener('abort', onAbort);

@@ -50,7 +50,6 @@ export interface RunHooks {
 
 const PROGRESS_MS = 250;
 
-
 /** A histogram's summary with the histogram itself (encoded), as results keep latency. */
 export function latencyResult(histogram: Histogram): LatencyResult {
   return { ...summarizeLatency(histogram), histogram: encodeHistogram(histogram) };
