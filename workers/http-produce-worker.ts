@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { WorkerSummary } from '../src/engine/worker-protocol.js';
+import { epochMs, type WorkerSummary } from '../src/engine/worker-protocol.js';
 import { ProxyClient } from '../src/http-ingest/proxy-client.js';
 import { requestContentType, requestPath } from '../src/http-ingest/formats.js';
 import { RequestLoop, RequestMeter, type HttpWorkerTask } from '../src/http-ingest/request-loop.js';
@@ -9,7 +9,6 @@ import { KeyPicker, keyText, sequentialKeyRank } from '../src/produce/record-pla
 import { valueViews } from '../src/produce/shared-values.js';
 import { WorkerControl } from './worker-control.js';
 
-const epochMs = () => performance.timeOrigin + performance.now();
 const nowUs = () => performance.now() * 1000;
 
 /**

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToIo } from 'node:timers/promises';
 import { createProducerDriver } from '../src/drivers/create-driver.js';
-import { GAUGE, GAUGES_PER_WORKER, GAUGE_MS, type ProduceTask, type WorkerSummary } from '../src/engine/worker-protocol.js';
+import { epochMs, GAUGE, GAUGES_PER_WORKER, GAUGE_MS, type ProduceTask, type WorkerSummary } from '../src/engine/worker-protocol.js';
 import { RecordAccumulator } from '../src/produce/accumulator.js';
 import { BatchBufferPool } from '../src/produce/batch-buffers.js';
 import { BatchLimitControl } from '../src/produce/batch-limit-control.js';
@@ -28,7 +28,6 @@ const PRE_ENCODED_CHUNK_RECORDS = 1024;
 /** The send loop yields to I/O this often while it has records to append, so requests go out and acks come in. */
 const SLICE_US = 1000;
 
-const epochMs = () => performance.timeOrigin + performance.now();
 const nowUs = () => performance.now() * 1000;
 
 /**

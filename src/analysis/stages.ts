@@ -149,10 +149,16 @@ export function scaledRecords(records: number, scale: number, workers: number): 
   return Math.max(Math.round(records * scale), workers);
 }
 
+/** How often a stage's run reports its rate, unless its file says: often enough to see where its start-up ends. */
+export const STAGE_REPORTING_INTERVAL_MS = 500;
+
 /** The stage as a point to run: its options at the scale, split into its processes' exact shares. */
 export function stagePointSpec(stage: Stage, scale: number): PointSpec {
   const base = runConfigOf(stage.args);
-  const args: ProduceArgs = { ...stage.args, numRecords: [String(scaledRecords(base.numRecords!, scale, base.workers))] };
+  const args: ProduceArgs = {
+    ...stage.args, numRecords: [String(scaledRecords(base.numRecords!, scale, base.workers))],
+    reportingInterval: stage.args.reportingInterval ?? [String(STAGE_REPORTING_INTERVAL_MS)],
+  };
   const config = runConfigOf(args);
   const processes = Array.from({ length: stage.processes }, (_, i): ProduceArgs => {
     if (stage.processes === 1) return args;

@@ -5,7 +5,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { runConsume, wholeNamePattern, type ConsumeConfig } from '../consume/consume.js';
 import { formatFaultLines, parseFaultPlan, type FaultStep } from '../faults/fault-plan.js';
 import {
-  DETAILED_HEADER, formatConsumeAccounting, formatConsumersTable, formatFailedConsumers, formatDriverNote, formatConsumePartialLine, formatIdleConsumersNote, formatIntervalLine, formatProgress,
+  DETAILED_HEADER, formatConsumeAccounting, formatConsumersTable, formatFailedConsumers, formatDriverNote, formatConsumeInterruptedLine, formatIdleConsumersNote, formatIntervalLine, formatProgress,
   formatSummaryLine, formatTimeoutWarning, SUMMARY_HEADER,
 } from '../consume/consume-report.js';
 import { formatAccountingLine, formatEndToEndPartialLine, formatLatencyLine, formatProducerLine, LATENCY_NOTE } from '../consume/e2e-report.js';
@@ -236,7 +236,8 @@ Examples:
     if (result.failedConsumers) stderr(formatFailedConsumers(result.failedConsumers, config.workers));
     stderr(formatConsumeAccounting(result.accounting, config.group));
     if (result.faults) for (const line of formatFaultLines(result.faults)) stderr(line);
-    if (result.partial) stderr(formatConsumePartialLine(result.totals.records, config.numRecords, config.group));
+    const interruptedLine = formatConsumeInterruptedLine({ interrupted, partial: result.partial, records: result.totals.records }, config.numRecords, config.group);
+    if (interruptedLine) stderr(interruptedLine);
     if (flags.json) printJson(result);
     if (failure) throw failure;
     if (!result.accounting.match) {
@@ -326,6 +327,10 @@ Example:
     required: ['group'], defaults: { duration: [60_000, '60s'] },
   });
   command.action(async (flags: LagFlags) => {
+    if (flags.interval > flags.duration) {
+      throw new DataStormError('DS_BAD_OPTIONS', `--interval ${flags.interval / 1000} s is longer than --duration ${flags.duration / 1000} s: ` +
+        'the lag would be sampled once, at the start', { hint: 'give a shorter --interval or a longer --duration' });
+    }
     const config: LagConfig = {
       ...connectionOf(flags), group: flags.group, intervalMs: flags.interval, durationMs: flags.duration,
       topics: flags.topic ? [flags.topic] : [],

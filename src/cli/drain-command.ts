@@ -1,16 +1,16 @@
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { lagChart, formatLagSummary, formatLagUnread } from '../consume/lag-report.js';
-import { runDrain } from '../drain/drain.js';
+import { runDrain, verdictOfDrain } from '../drain/drain.js';
 import {
-  formatDrainAccounting, formatDrainHeader, formatDrainProgress, formatDrainSummary, formatSinkListening, formatSinkStats,
+  formatCallsFailing, formatCallsRecovered, formatDrainAccounting, formatDrainHeader, formatDrainProgress, formatDrainSummary, formatSinkListening, formatSinkStats,
 } from '../drain/drain-report.js';
 import { startSink } from '../drain/sink-server.js';
 import {
   DRAIN_OPTIONS, SINK_OPTIONS, toDrainSpec, toSinkSpec, type DrainFlags, type SinkFlags,
 } from '../run-spec/drain-options.js';
 import { addOptionTable } from '../run-spec/option-spec.js';
-import { DataStormError, INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
+import { INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
 import { addConnectionOptions, connectionOf, type ConnectionFlags } from './consume-command.js';
 import { interruptible } from './interrupt.js';
 import { resultOrFailure } from './run-outcome.js';
@@ -51,6 +51,8 @@ Examples:
         signal,
         onStart: (start) => stderr(formatDrainHeader(spec, start)),
         onProgress: (p) => progress.show(formatDrainProgress(p)),
+        onCallsFailing: (failing) => progress.print(formatCallsFailing(failing, spec.retryIntervalMs), stderr),
+        onCallsRecovered: (failedMs) => progress.print(formatCallsRecovered(failedMs), stderr),
       })));
     progress.clear();
     const out = flags.json ? stderr : stdout;
@@ -65,9 +67,8 @@ Examples:
     }
     if (flags.json) stdout(JSON.stringify({ ...result, chartFile }, null, 2)); // bin/datastorm.js waits for it to be written
     if (failure) throw failure;
-    if (!result.accounting.committedMatchesAcknowledged) {
-      throw new DataStormError('DS_ACCOUNTING_MISMATCH', 'the group\'s committed offsets and the records the sink acknowledged disagree (see the committed offsets line)');
-    }
+    const verdict = verdictOfDrain(result);
+    if (verdict) throw verdict;
     if (interrupted) process.exitCode = INTERRUPTED_EXIT_CODE;
   });
   return command;

@@ -35,7 +35,7 @@ export interface ConsumeFigures extends ConsumeCounts {
   fetchRecordsPerSec: number;
 }
 
-/** Kafka's arithmetic, including its Infinity and NaN when a duration is 0. */
+/** Kafka's arithmetic, including its Infinity and NaN when a duration is 0 (the line prints NaN as 0). */
 export function consumeFigures(counts: ConsumeCounts): ConsumeFigures {
   const durationMs = counts.endMs - counts.startMs;
   const megabytes = counts.payloadBytes / BYTES_PER_MB;
@@ -52,12 +52,15 @@ export function consumeFigures(counts: ConsumeCounts): ConsumeFigures {
   };
 }
 
-/** The data line under SUMMARY_HEADER. */
+/**
+ * The data line under SUMMARY_HEADER. A rate of nothing over no time (every broker gone before the first fetch)
+ * is 0, as Kafka's detailed-stats line prints it, not Java's NaN.
+ */
 export function formatSummaryLine(f: ConsumeFigures, dates?: DatePattern): string {
+  const rate = (perSec: number) => formatJavaFixed(Number.isNaN(perSec) ? 0 : perSec, 4);
   return [
-    formatKafkaDate(f.startMs, dates), formatKafkaDate(f.endMs, dates), formatJavaFixed(f.megabytes, 4), formatJavaFixed(f.mbPerSec, 4),
-    String(f.records), formatJavaFixed(f.recordsPerSec, 4), String(f.rebalanceMs), String(f.fetchMs),
-    formatJavaFixed(f.fetchMbPerSec, 4), formatJavaFixed(f.fetchRecordsPerSec, 4),
+    formatKafkaDate(f.startMs, dates), formatKafkaDate(f.endMs, dates), formatJavaFixed(f.megabytes, 4), rate(f.mbPerSec),
+    String(f.records), rate(f.recordsPerSec), String(f.rebalanceMs), String(f.fetchMs), rate(f.fetchMbPerSec), rate(f.fetchRecordsPerSec),
   ].join(', ');
 }
 
@@ -130,9 +133,16 @@ export function formatIdleConsumersNote(workers: number, partitions: number): st
     `(a partition is read by one consumer of a group); use --workers ${partitions} or a topic with more partitions`;
 }
 
-/** The last line of a consume run stopped with Ctrl-C: what it counted and committed. */
-export function formatConsumePartialLine(records: number, target: number, group: string): string {
-  return `PARTIAL RUN: stopped by Ctrl-C after ${records} of ${target} records; group ${group} committed exactly those`;
+/**
+ * The last line of a consume run a Ctrl-C reached: what it counted and committed when the Ctrl-C cut it short
+ * (partial), or that the run had already ended when it came (after the last record was counted); undefined without one.
+ */
+export function formatConsumeInterruptedLine(run: { interrupted: boolean; partial: boolean; records: number }, target: number, group: string): string | undefined {
+  if (run.partial) return `PARTIAL RUN: stopped by Ctrl-C after ${run.records} of ${target} records; group ${group} committed exactly those`;
+  if (!run.interrupted) return undefined;
+  return run.records === target
+    ? `interrupted after the run was complete: all ${target} records were counted before the interrupt`
+    : `interrupted after the run had ended: ${run.records} of ${target} records were counted before the interrupt`;
 }
 
 export function formatConsumeAccounting(

@@ -2,6 +2,7 @@ import { lagRunsChart } from '../consume/lag-report.js';
 import type { LatencySummaryUs } from '../report/histograms.js';
 import type { DrainSpec } from '../run-spec/drain-options.js';
 import type { DrainAccounting, DrainProgress, DrainResult, DrainStart } from './drain.js';
+import type { FailingCalls } from './failing-calls.js';
 import { describeLatencyModel } from './latency-model.js';
 import { formatUncheckedAccounting } from '../report/unchecked-accounting.js';
 import type { SinkSpec } from '../run-spec/drain-options.js';
@@ -38,6 +39,15 @@ function latencyLine(label: string, l: LatencySummaryUs): string {
 function statusesText(statuses: Record<string, number>): string {
   const entries = Object.entries(statuses).sort(([a], [b]) => a.localeCompare(b));
   return entries.length === 0 ? 'none' : entries.map(([status, count]) => `${status} x${count}`).join(', ');
+}
+
+/** Said while a drain runs and no call succeeds: it retries each until it does, which could otherwise go on without a word. */
+export function formatCallsFailing(f: FailingCalls, retryIntervalMs: number): string {
+  return `sink: no call succeeded for ${ms(f.failingMs)}: ${f.calls} calls failed (${statusesText(f.outcomes)}); each is retried every ${retryIntervalMs} ms until it succeeds`;
+}
+
+export function formatCallsRecovered(failedMs: number): string {
+  return `sink: calls succeed again, after ${ms(failedMs)} of failures`;
 }
 
 /** The summary: delivery rate, drain time, latencies, calls and statuses. */

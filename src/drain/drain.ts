@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { groupStart, topicPartitionCount } from '../consume/consumer-group.js';
 import { runLag, type LagResult } from '../consume/lag.js';
@@ -10,7 +11,9 @@ import { createHistogram, recordLatencyUs, summarizeLatency, type LatencySummary
 import type { DrainSpec } from '../run-spec/drain-options.js';
 import { publicSecurity } from '../security/client-security.js';
 import { accountingUnchecked, DataStormError } from '../shared/errors.js';
-import { sleepUntil } from '../shared/sleep.js';
+import { checkReachable } from '../shared/reachable.js';
+import { callAt, sleepUntil } from '../shared/sleep.js';
+import { FailingCallsWatch, type FailingCalls } from './failing-calls.js';
 import { LaneAssigner } from './lanes.js';
 import { OffsetTracker } from './offset-tracker.js';
 import { SinkClient } from './sink-client.js';
@@ -102,6 +105,10 @@ export interface DrainHooks {
   onStart?(start: DrainStart): void;
   onProgress?(progress: DrainProgress): void;
   onLagSample?(sample: LagSample, previous?: LagSample): void;
+  /** No call has succeeded for a while (said again while it lasts). */
+  onCallsFailing?(failing: FailingCalls): void;
+  /** A call succeeded after calls were said to fail, for failedMs. */
+  onCallsRecovered?(failedMs: number): void;
 }
 
 /** The group is left this long after a crash before its partitions move on: a restarted drain resumes within it. */
@@ -124,6 +131,7 @@ interface Lane {
 export async function runDrain(spec: DrainSpec, hooks: DrainHooks = {}): Promise<DrainResult> {
   const startedAt = new Date().toISOString();
   const startMs = performance.now();
+  await checkReachable(spec.sinkUrl, { code: 'DS_SINK_UNREACHABLE', hint: 'start the sink, or check --sink' });
   await describeBrokers(spec.bootstrap, { security: spec.security });
   const admin = createKafka(spec.bootstrap, 'datastorm-drain-admin', {}, spec.security).admin();
   await admin.connect();
@@ -164,6 +172,21 @@ export async function runDrain(spec: DrainSpec, hooks: DrainHooks = {}): Promise
   }
 }
 
+/**
+ * The one verdict on a drain: the group's commits must be what the sink acknowledged, and a drain that made
+ * calls must have delivered something (an interrupted one says so by its exit code).
+ */
+export function verdictOfDrain(result: DrainResult): DataStormError | undefined {
+  if (!result.accounting.committedMatchesAcknowledged) {
+    return new DataStormError('DS_ACCOUNTING_MISMATCH', 'the group\'s committed offsets and the records the sink acknowledged disagree (see the committed offsets line)');
+  }
+  if (!result.partial && result.calls > 0 && result.recordsDelivered + result.recordsRejected === 0) {
+    return new DataStormError('DS_SINK_FAILED', `no record could be delivered: all ${result.calls} calls to ${result.spec.sinkUrl} failed (see the calls line)`,
+      { hint: 'check why the sink fails them' });
+  }
+  return undefined;
+}
+
 /** The spec as results show it: security masked, header values too (an Authorization header is a secret). */
 function publicDrainSpec(spec: DrainSpec): DrainSpec {
   const headers = Object.fromEntries(Object.keys(spec.headers).map((name) => [name, '***']));
@@ -185,6 +208,7 @@ class DrainRun {
   private readonly recordLatency = createHistogram();
   private readonly statuses: Record<string, number> = {};
   private readonly stopping = new AbortController();
+  private readonly failingCalls = new FailingCallsWatch();
   private capacityWaiters: Array<() => void> = [];
   private stopReason: StopReason = 'caught-up';
   private failure: Error | undefined;
@@ -215,6 +239,8 @@ class DrainRun {
       sinkUrl: spec.sinkUrl, topic: spec.topic, connections: laneCount, method: spec.method, headers: spec.headers, timeoutMs: spec.timeoutMs,
     });
     this.lanes = Array.from({ length: laneCount }, () => ({ queue: [], head: 0, busy: false }));
+    // Every lane waits on the stop between retries, as do the commits and the run itself: not a leak.
+    setMaxListeners(laneCount + 2, this.stopping.signal);
     this.fetchNext = [...startOffsets];
     this.committedTo = [...startOffsets];
     startOffsets.forEach((offset, p) => this.tracker.start(p, offset));
@@ -236,8 +262,8 @@ class DrainRun {
     // Its failure is thrown where it is awaited, after the run: until then it must not end the process unhandled.
     lag.catch(() => undefined);
     const progress = setInterval(() => hooks.onProgress?.(this.progress()), PROGRESS_MS);
-    const commits = setInterval(() => { void this.commit(); }, spec.commitIntervalMs);
-    const duration = spec.durationMs === undefined ? undefined : setTimeout(() => this.stop('duration'), spec.durationMs);
+    const commits = this.commitEvery(spec.commitIntervalMs);
+    const stopAtDuration = spec.durationMs === undefined ? undefined : callAt(Date.now() + spec.durationMs, () => this.stop('duration'));
     try {
       if (spec.untilCaughtUp && this.caughtUp()) {
         this.caughtUpMs = performance.now();
@@ -247,11 +273,13 @@ class DrainRun {
         await new Promise<void>((resolve) => this.stopping.signal.addEventListener('abort', () => resolve(), { once: true }));
       }
       await this.lanesIdle();
+      await commits;
       await this.commit();
     } finally {
+      // After a throw above (the consumer could not start) too: the commits' loop ends with the stop.
+      this.stop('failed');
       clearInterval(progress);
-      clearInterval(commits);
-      clearTimeout(duration);
+      stopAtDuration?.();
       hooks.signal?.removeEventListener('abort', onAbort);
       await this.driver?.close();
       await this.client.close();
@@ -374,15 +402,16 @@ class DrainRun {
       recordLatencyUs(this.callLatency, (answeredMs - callStartMs) * 1000);
       const label = 'status' in outcome ? String(outcome.status) : outcome.error;
       this.statuses[label] = (this.statuses[label] ?? 0) + 1;
-      if (!('status' in outcome)) {
+      const status = 'status' in outcome ? outcome.status : undefined;
+      const accepted = status !== undefined && status >= 200 && status < 300;
+      if (!accepted && !(status !== undefined && spec.nonRetriableStatuses.includes(status))) {
+        const failing = this.failingCalls.failed(label, answeredMs);
+        if (failing) this.hooks.onCallsFailing?.(failing);
         if (this.stopping.signal.aborted) return;
         continue;
       }
-      const accepted = outcome.status >= 200 && outcome.status < 300;
-      if (!accepted && !spec.nonRetriableStatuses.includes(outcome.status)) {
-        if (this.stopping.signal.aborted) return;
-        continue;
-      }
+      const failedMs = this.failingCalls.succeeded(answeredMs);
+      if (failedMs !== undefined) this.hooks.onCallsRecovered?.(failedMs);
       for (const entry of entries) {
         recordLatencyUs(this.recordLatency, (answeredMs - entry.enqueuedAtMs) * 1000);
         this.tracker.complete(entry.partition, entry.record.offset);
@@ -419,6 +448,15 @@ class DrainRun {
       };
       check();
     });
+  }
+
+  /** Commits every intervalMs until the drain stops. */
+  private async commitEvery(intervalMs: number): Promise<void> {
+    const { signal } = this.stopping;
+    for (let atMs = Date.now() + intervalMs; !signal.aborted; atMs += intervalMs) {
+      await sleepUntil(atMs, signal);
+      if (!signal.aborted) await this.commit();
+    }
   }
 
   /** Commits each partition's committable prefix that moved; one commit at a time. */

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { SinkSpec } from '../run-spec/drain-options.js';
 import { DataStormError } from '../shared/errors.js';
+import { sleepUntil } from '../shared/sleep.js';
 import { sampleLatencyMs } from './latency-model.js';
 import { SinkLedger, type PartitionStats, type SinkCounts } from './sink-ledger.js';
 import { decodeBatchV2, type SinkRecord } from './sink-request.js';
@@ -75,7 +76,7 @@ export async function startSink(spec: SinkSpec, random: () => number = Math.rand
     }
     await admitted();
     try {
-      await new Promise((resolve) => setTimeout(resolve, sampleLatencyMs(spec.latency, random)));
+      await sleepUntil(Date.now() + sampleLatencyMs(spec.latency, random));
       if (spec.errorRate > 0 && random() < spec.errorRate) {
         counters.failedCalls += 1;
         respond(response, spec.failStatus, 'failed on purpose (--error-rate)\n');

@@ -6,8 +6,20 @@ import { PRODUCER_RETRY, createKafka } from '../kafka/kafka-client.js';
 import { PreEncodedMessage } from '../kafka/kafkajs-patches.js';
 import type { ProducerBatch } from '../produce/accumulator.js';
 import { topicsOf, type RunConfig } from '../run-spec/run-config.js';
-import { SendFailure, errorTypeOf, type TransactionalDriver } from './producer-driver.js';
+import { SendFailure, type TransactionalDriver } from './producer-driver.js';
 import { bytesWritten, releasedAfter } from './socket-flush.js';
+
+/**
+ * What a kafkajs send failure was, as the meter counts it: the broker's error name (NOT_LEADER_OR_FOLLOWER, ...)
+ * when it answered with one, else what happened in the client's words ("Connection error: connect ECONNREFUSED
+ * 127.0.0.1:9092"): never the name of the class kafkajs wrapped it in (KafkaJSNonRetriableError).
+ */
+export function kafkajsErrorType(error: unknown): string {
+  type KafkajsError = { type?: string; message?: string; name?: string; cause?: unknown };
+  let e = (error ?? {}) as KafkajsError;
+  while (e.type === undefined && e.cause !== null && typeof e.cause === 'object' && e.cause !== e) e = e.cause as KafkajsError;
+  return e.type ?? (e.message || e.name || 'Error');
+}
 
 /** kafkajs's own default transaction timeout, and the brokers' default transaction.max.timeout.ms. */
 const TRANSACTION_TIMEOUT_FLOOR_MS = 60_000;
@@ -81,7 +93,7 @@ export class KafkajsDriver implements TransactionalDriver {
     const { acks } = this.config;
     return (this.transaction ?? this.producer).send({ topic, acks, compression: this.compression, messages: [new PreEncodedMessage(batch)] }).then(
       () => undefined,
-      (error: unknown) => { throw new SendFailure(errorTypeOf(error), (error as Error).message, { cause: error }); },
+      (error: unknown) => { throw new SendFailure(kafkajsErrorType(error), (error as Error).message, { cause: error }); },
     );
   }
 

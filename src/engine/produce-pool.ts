@@ -7,6 +7,7 @@ import { addToSlot } from '../faults/fault-plan.js';
 import { createHistogram, decodeHistogram, type Histogram } from '../report/histograms.js';
 import { DataStormError } from '../shared/errors.js';
 import { projectRoot } from '../shared/paths.js';
+import { callAt } from '../shared/sleep.js';
 import { GAUGES_PER_WORKER, type HttpInterval, type MainToWorker, type ProduceTask, type WorkerInterval, type WorkerSummary, type WorkerToMain } from './worker-protocol.js';
 
 /** Running totals of one worker (or of all), fed interval by interval. */
@@ -201,12 +202,12 @@ export class ProducePool<Task extends { workerId: number } = WorkerTask> {
   async waitWhileRunning(ms: number): Promise<void> {
     const deadline = performance.now() + ms;
     while (this.running && performance.now() < deadline) {
-      let timer: NodeJS.Timeout | undefined;
+      let cancel: (() => void) | undefined;
       await new Promise<void>((resolve) => {
         this.onNews = resolve;
-        timer = setTimeout(resolve, deadline - performance.now());
+        cancel = callAt(deadline, resolve, () => performance.now());
       });
-      clearTimeout(timer); // a pending timer would keep the process alive after the run
+      cancel?.(); // a pending timer would keep the process alive after the run
     }
   }
 

@@ -15,6 +15,7 @@ import { publicSecurity } from '../security/client-security.js';
 import { machineInfo } from '../report/machine.js';
 import { formatWorkersOverCoresNote } from '../report/produce-report.js';
 import { projectRoot } from '../shared/paths.js';
+import { sleepUntil } from '../shared/sleep.js';
 import { buildPayloadPool, monotonicValueSizes } from '../produce/payloads.js';
 import {
   RESULT_SCHEMA_VERSION, failedRecords, throughputOf, totalsOf, type IntervalResult, type LatencyResult, type ProduceResult, type RunHeader,
@@ -30,7 +31,7 @@ import { prepareTopic, readOrWhyNot, settledEndOffsetTotal, topicEndOffsetTotal 
 import { withoutOptimizingCompiler } from './compiler-tier.js';
 import { ProducePool, threadsFor, type WorkerTask } from './produce-pool.js';
 import { partitionsOfWorker, splitExactly } from './split.js';
-import { GAUGE, type WorkerSummary } from './worker-protocol.js';
+import { epochMs, GAUGE, type WorkerSummary } from './worker-protocol.js';
 import type { LiveFigures } from '../metrics/prometheus-endpoint.js';
 
 export interface RunHooks {
@@ -48,8 +49,6 @@ export interface RunHooks {
 }
 
 const PROGRESS_MS = 250;
-
-const epochMs = () => performance.timeOrigin + performance.now();
 
 /** A histogram's summary with the histogram itself (encoded), as results keep latency. */
 export function latencyResult(histogram: Histogram): LatencyResult {
@@ -226,6 +225,8 @@ export async function measure<Task extends { workerId: number }>(
   });
   // A stop asked for while the run was set up (Ctrl-C during the topic's creation) ends it as it starts.
   if (hooks.signal?.aborted) onAbort();
+  // Before the start there is nothing to measure: no window lines of nothing while a barrier is waited for.
+  await sleepUntil(startAtMs, hooks.signal, epochMs);
   const faults = config.faults.length ? runFaults(config.faults, startAtMs, defaultClusterDir(), log) : undefined;
   const progressTimer = hooks.onProgress && setInterval(() => {
     hooks.onProgress!(pool.acknowledgedTotal(), epochMs() - startAtMs);

@@ -5,6 +5,9 @@ import type { SharedValues } from '../produce/shared-values.js';
 import type { SharedTemplates } from '../produce/batch-templates.js';
 import type { MessagePort } from 'node:worker_threads';
 
+/** Epoch ms on the performance clock: what the start barrier is waited on and starts and acknowledgements are stamped with, in every thread. */
+export const epochMs = (): number => performance.timeOrigin + performance.now();
+
 /**
  * The typed contract between the main thread and a produce worker. Each worker runs one long-lived piscina task
  * and talks over a MessagePort: it reports `ready` once its producer is connected, starts on `go`, answers every

@@ -61,11 +61,12 @@ export interface FaultReport {
   counts: 'acknowledged' | 'consumed';
   /** The longest time with no acknowledgement from any worker, between the first and the last one. */
   longestStall: { fromMs: number; toMs: number } | undefined;
-  /** Records/s over the 5 s before the first fault. */
+  /** Records/s over the 5 s before the first fault that happened (over the run's last 5 s when none did). */
   preFaultRecordsPerSec: number;
   /**
-   * From the first fault to the end of the first 1 s window, after the rate fell below 90% of the pre-fault
-   * rate, in which it was back at 90% or more; 0 when it never fell; undefined when it never came back.
+   * From the first fault that happened to the end of the first 1 s window, after the rate fell below 90% of the
+   * pre-fault rate, in which it was back at 90% or more; 0 when it never fell; undefined when it never came back,
+   * or no fault happened (the run ended first).
    */
   recoveryMs: number | undefined;
   /** Records acknowledged (or consumed) per ACK_SLOT_MS slot since the run's start: the dip, for charts and scripts. */
@@ -73,6 +74,9 @@ export interface FaultReport {
 }
 
 const sum = (slots: number[], from: number, to: number) => slots.slice(Math.max(0, from), Math.max(0, to)).reduce((a, b) => a + b, 0);
+
+/** The first step that began (steps run in order: the later ones were not reached either); a failed one may have done part. */
+const firstHappened = (events: FaultEvent[]) => events.find((e) => e.startedAtMs !== undefined);
 
 /** The fault section of a result, from the steps as they ran and the acknowledgements per slot. */
 export function faultReport(events: FaultEvent[], acksPerSlot: number[], counts: FaultReport['counts']): FaultReport {
@@ -88,7 +92,8 @@ export function faultReport(events: FaultEvent[], acksPerSlot: number[], counts:
       start = -1;
     }
   }
-  const faultSlot = events.length ? Math.floor(events[0].atMs / ACK_SLOT_MS) : acksPerSlot.length;
+  const fault = firstHappened(events);
+  const faultSlot = fault ? Math.floor(fault.atMs / ACK_SLOT_MS) : acksPerSlot.length;
   const windowSlots = 1000 / ACK_SLOT_MS;
   const preSlots = Math.min(5 * windowSlots, faultSlot);
   const preFaultRecordsPerSec = preSlots > 0 ? (sum(acksPerSlot, faultSlot - preSlots, faultSlot) * 1000) / (preSlots * ACK_SLOT_MS) : 0;
@@ -103,7 +108,7 @@ export function faultReport(events: FaultEvent[], acksPerSlot: number[], counts:
       break;
     }
   }
-  if (!fell && preFaultRecordsPerSec > 0) recoveryMs = 0;
+  if (fault && !fell && preFaultRecordsPerSec > 0) recoveryMs = 0;
   return { events, counts, longestStall, preFaultRecordsPerSec, recoveryMs, acksPerSlot };
 }
 
@@ -116,18 +121,20 @@ export function formatFaultLines(report: FaultReport): string[] {
   });
   const stall = report.longestStall;
   const rate = Math.round(report.preFaultRecordsPerSec).toLocaleString('en-US');
-  const firstFault = report.events[0] ? `${report.events[0].action} ${report.events[0].node}` : 'the first fault';
+  const fault = firstHappened(report.events);
   const nothing = report.counts === 'acknowledged' ? 'no acknowledgement' : 'no record consumed';
   const every = report.counts === 'acknowledged' ? 'had an acknowledgement' : 'had a record consumed';
-  return [
+  const lines = [
     `faults: ${events.join('; ')}`,
     stall
       ? `longest stall: ${formatSeconds(stall.toMs - stall.fromMs)} with ${nothing} (from ${formatSeconds(stall.fromMs)} to ${formatSeconds(stall.toMs)})`
       : `longest stall: none (every 100 ms ${every})`,
-    report.recoveryMs === undefined
-      ? `recovery: the rate did not come back to 90% of the pre-fault ${rate} records/s before the run ended`
-      : report.recoveryMs === 0
-        ? `recovery: the rate never fell below 90% of the pre-fault ${rate} records/s`
-        : `recovery: back to 90% of the pre-fault ${rate} records/s ${formatSeconds(report.recoveryMs)} after ${firstFault}`,
   ];
+  // No recovery from a fault that did not happen.
+  if (!fault) return lines;
+  return [...lines, report.recoveryMs === undefined
+    ? `recovery: the rate did not come back to 90% of the pre-fault ${rate} records/s before the run ended`
+    : report.recoveryMs === 0
+      ? `recovery: the rate never fell below 90% of the pre-fault ${rate} records/s`
+      : `recovery: back to 90% of the pre-fault ${rate} records/s ${formatSeconds(report.recoveryMs)} after ${fault.action} ${fault.node}`];
 }

@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { startNode, stopNode } from '../cluster/launcher.js';
+import { sleepUntil } from '../shared/sleep.js';
 import { ACK_SLOT_MS, addToSlot, describeStep, type FaultEvent, type FaultStep } from './fault-plan.js';
 
 export interface RunningFaults {
@@ -17,8 +17,7 @@ export function runFaults(steps: FaultStep[], startAtMs: number, dir: string, lo
   const sinceStart = () => Date.now() - startAtMs;
   const chain = (async () => {
     for (const event of events) {
-      const waitMs = event.atMs - sinceStart();
-      if (waitMs > 0) await sleep(waitMs, undefined, { signal: abort.signal }).catch(() => undefined);
+      await sleepUntil(startAtMs + event.atMs, abort.signal);
       if (abort.signal.aborted) return;
       event.startedAtMs = sinceStart();
       try {

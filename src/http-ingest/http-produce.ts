@@ -1,4 +1,3 @@
-import { connect } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { ProducePool, threadsFor, type HttpTally } from '../engine/produce-pool.js';
 import { latencyResult, measure } from '../engine/run-produce.js';
@@ -13,6 +12,7 @@ import { machineInfo } from '../report/machine.js';
 import type { HttpProduceSpec } from '../run-spec/http-options.js';
 import { publicSecurity } from '../security/client-security.js';
 import { DataStormError } from '../shared/errors.js';
+import { checkReachable } from '../shared/reachable.js';
 import { valueField } from './formats.js';
 import type { HttpWorkerTask } from './request-loop.js';
 
@@ -131,7 +131,7 @@ type PoolTask = Omit<HttpWorkerTask, 'port' | 'acknowledged'>;
 export async function runHttpProduce(spec: HttpProduceSpec, hooks: HttpProduceHooks = {}, prepared = prepareValues(spec)): Promise<HttpProduceResult> {
   const log = hooks.log ?? (() => undefined);
   const startedAt = new Date().toISOString();
-  await checkReachable(spec.url);
+  await checkReachable(spec.url, { code: 'DS_PROXY_UNREACHABLE', hint: 'start the proxy, or check --url' });
   const brokers = await describeBrokers(spec.bootstrap, { security: spec.security });
   const admin = createKafka(spec.bootstrap, 'datastorm-http-admin', {}, spec.security).admin();
   await admin.connect();
@@ -180,21 +180,6 @@ export async function runHttpProduce(spec: HttpProduceSpec, hooks: HttpProduceHo
   } finally {
     await pool?.destroy();
     await admin.disconnect().catch(() => undefined);
-  }
-}
-
-/** A proxy that takes no connection is the user's error, said in one line before any work (as unreachable brokers are). */
-async function checkReachable(url: string): Promise<void> {
-  const { hostname, port, protocol } = new URL(url);
-  const host = hostname.replace(/^\[|\]$/g, '');
-  const failure = await new Promise<string | undefined>((resolve) => {
-    const socket = connect({ host, port: Number(port || (protocol === 'https:' ? 443 : 80)), timeout: 5000 });
-    socket.once('connect', () => { socket.destroy(); resolve(undefined); });
-    socket.once('timeout', () => { socket.destroy(); resolve('no answer within 5 s'); });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
-  });
-  if (failure !== undefined) {
-    throw new DataStormError('DS_PROXY_UNREACHABLE', `nothing answers at ${url} (${failure})`, { hint: 'start the proxy, or check --url' });
   }
 }
 

@@ -169,6 +169,15 @@ export interface ProduceResult {
   partial: boolean;
 }
 
+/** A timer may fire a millisecond early; a start earlier than this before its barrier did not wait for it. */
+export const BARRIER_EARLY_MS = 5;
+
+/** How long before its barrier a run started, when it did not wait for it; undefined when it started at it or later. */
+export function barrierEarlyMs(barrier: NonNullable<ProduceResult['barrier']>): number | undefined {
+  const earlyMs = barrier.plannedEpochMs - barrier.firstSendEpochMs;
+  return earlyMs > BARRIER_EARLY_MS ? earlyMs : undefined;
+}
+
 /** Records that failed, all error types together. */
 export function failedRecords(errors: Record<string, number>): number {
   return Object.values(errors).reduce((sum, count) => sum + count, 0);
@@ -192,6 +201,11 @@ export function verdictOf(result: ProduceResult, label = ''): DataStormError | u
       `${result.config.topic}'s offsets grew by ${result.accounting.brokerOffsetGrowth}`, {
       hint: 'another producer wrote to the topic during the run: give the run a topic of its own',
     });
+  }
+  const earlyMs = result.barrier && !result.partial ? barrierEarlyMs(result.barrier) : undefined;
+  if (earlyMs !== undefined) {
+    return new DataStormError('DS_BARRIER_MISSED', `${prefix}the run started ${earlyMs.toFixed(1)} ms before its start barrier ` +
+      `${new Date(result.barrier!.plannedEpochMs).toISOString()}: its figures are not of a start at the barrier`);
   }
   const failed = failedRecords(result.totals.errors);
   if (failed > 0) return new DataStormError('DS_RECORDS_FAILED', `${prefix}${failed} records failed to send (see the errors line)`);

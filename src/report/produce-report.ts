@@ -1,6 +1,6 @@
 import type { LatencySummaryUs } from './histograms.js';
 import { topicsOf, type BatchEncoding, type RunConfig } from '../run-spec/run-config.js';
-import { acknowledgedRequests, failedRecords, type IntervalResult, type ProduceResult, type RunHeader, type Throughput, type ValueSizes } from '../produce/result.js';
+import { acknowledgedRequests, barrierEarlyMs, failedRecords, type IntervalResult, type ProduceResult, type RunHeader, type Throughput, type ValueSizes } from '../produce/result.js';
 import { createTable } from './table.js';
 import { encodeHeaders, type RecordHeader } from '../produce/record-batch.js';
 import { formatUncheckedAccounting } from './unchecked-accounting.js';
@@ -77,12 +77,18 @@ function formatNames(names: string[]): string {
   return names.length <= 4 ? names.join(', ') : `${names[0]} ... ${names.at(-1)!}`;
 }
 
-/** When a run with a start barrier (--start-at) started; undefined without one. */
-export function formatStartLine(result: ProduceResult): string | undefined {
+/** When a run with a start barrier (--start-at) started; undefined without one. Never a start at the barrier that was not. */
+export function formatStartLine(result: Pick<ProduceResult, 'barrier' | 'partial'>): string | undefined {
   const barrier = result.barrier;
   if (!barrier) return undefined;
-  return `start: ${barrier.lateMs.toFixed(1)} ms after the barrier ${new Date(barrier.plannedEpochMs).toISOString()}` +
-    `${barrier.lateMs > BARRIER_LATE_MS ? ' (LATE: this process was not ready by then)' : ''}`;
+  const at = new Date(barrier.plannedEpochMs).toISOString();
+  const earlyMs = barrierEarlyMs(barrier);
+  if (earlyMs !== undefined) {
+    return result.partial
+      ? `start: none: stopped ${(earlyMs / 1000).toFixed(1)} s before the barrier ${at}, nothing was sent`
+      : `start: ${earlyMs.toFixed(1)} ms BEFORE the barrier ${at} (EARLY: the run did not wait for it)`;
+  }
+  return `start: ${barrier.lateMs.toFixed(1)} ms after the barrier ${at}${barrier.lateMs > BARRIER_LATE_MS ? ' (LATE: this process was not ready by then)' : ''}`;
 }
 
 /** A start later than this after its barrier was not the barrier's doing: the process was not ready. */
@@ -130,7 +136,9 @@ export function formatBatchesLine(result: ProduceResult): string | undefined {
 export function formatErrorsLine(errors: Record<string, number>): string {
   const entries = Object.entries(errors).sort(([a], [b]) => a.localeCompare(b));
   const count = entries.reduce((sum, [, n]) => sum + n, 0);
-  return count === 0 ? 'errors: 0' : `errors: ${count} records failed (${entries.map(([type, n]) => `${type}: ${n}`).join(', ')})`;
+  // A client's words (a connection error) are quoted: their own colons and commas would run into the counts.
+  const name = (type: string) => (/^[\w.-]+$/.test(type) ? type : JSON.stringify(type));
+  return count === 0 ? 'errors: 0' : `errors: ${count} records failed (${entries.map(([type, n]) => `${name(type)}: ${n}`).join(', ')})`;
 }
 
 const fixed = (value: number, digits: number) => value.toFixed(digits);

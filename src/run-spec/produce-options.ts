@@ -9,7 +9,7 @@ import { parseHeader, runHeaders } from '../produce/record-headers.js';
 import { DEFAULT_KEY_RANGE } from '../produce/record-placer.js';
 import { BATCH_ENCODINGS, KEY_MODES, isPreEncoded, perRecordReason, type Acks, type BatchEncoding, type PayloadSource, type ProduceRun, type RunConfig } from './run-config.js';
 import { DataStormError } from '../shared/errors.js';
-import { parseFaultPlan, type FaultStep } from '../faults/fault-plan.js';
+import { describeStep, parseFaultPlan, type FaultStep } from '../faults/fault-plan.js';
 import { checkTopicName } from '../kafka/topic.js';
 import { readPropertiesFile, splitProperty } from './properties-file.js';
 import { isSecurityProperty, parseClientSecurity } from '../security/client-security.js';
@@ -419,6 +419,12 @@ export function toProduceRun(parsed: ProduceFlags, typed: (key: keyof ProduceFla
   if (flags.throughputProfile && flags.throughputProfile.at(-1)!.recordsPerSec === 0 && flags.duration === undefined) {
     throw new DataStormError('DS_BAD_OPTIONS', '--throughput-profile ends at rate 0: give --duration, or --num-records would never be reached', {
       hint: `e.g. --duration ${flags.throughputProfile.at(-1)!.atMs / 1000}s`,
+    });
+  }
+  const late = flags.duration === undefined ? undefined : flags.fault?.find((step) => step.atMs >= flags.duration!);
+  if (late) {
+    throw new DataStormError('DS_BAD_FAULT', `--fault "${describeStep(late)}" is at or after the run's end (--duration ${flags.duration! / 1000} s): it would not happen`, {
+      hint: 'time the faults within --duration',
     });
   }
   const { keys, keyRange } = keysOf(flags, typed);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SaxesParser } from 'saxes';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { MIN_STEADY_WINDOW_MS, steadyWindowMs } from '../../src/analysis/evolution.js';
 import { createKafka } from '../../src/kafka/kafka-client.js';
 import type { ProduceResult } from '../../src/produce/result.js';
 import { topicEndOffsetTotal } from '../../src/kafka/topic.js';
@@ -110,9 +111,15 @@ describe('analysis commands on the real cluster', () => {
     }
     // v5 is v4 with pre-encoded batches.
     expect(json.points.map((p) => p.result.config.batchEncoding)).toEqual([...Array(5).fill('per-record'), 'pre-encoded']);
+    // Stages this small measure start-up: no speedup is given between stages whose steady window is too short (v0's is, 100 records).
     const rates = json.points.map((p) => p.result.totals.recordsPerSec);
-    expect(json.table.rows.map((row) => row[4])).toEqual(rates.map((rate) => `${(rate / rates[0]).toFixed(1)}x`));
-    expect(json.table.rows.map((row) => row[5])).toEqual(rates.map((rate, i) => (i === 0 ? '' : `${(rate / rates[i - 1]).toFixed(1)}x`)));
+    const windows = json.points.map((p) => steadyWindowMs(p.result));
+    expect(windows[0]).toBeLessThan(MIN_STEADY_WINDOW_MS);
+    const short = (...stages: number[]) => [...new Set(stages)].filter((i) => windows[i] < MIN_STEADY_WINDOW_MS).map((i) => `v${i}`);
+    const cell = (speedup: number, tooShort: string[]) => (tooShort.length ? `steady window too short: ${tooShort.join(', ')}` : `${speedup.toFixed(1)}x`);
+    expect(json.table.rows.map((row) => row[4])).toEqual(windows.map((ms) => `${(ms / 1000).toFixed(1)}${ms < MIN_STEADY_WINDOW_MS ? ' (too short)' : ''}`));
+    expect(json.table.rows.map((row) => row[5])).toEqual(rates.map((rate, i) => cell(rate / rates[0], short(0, i))));
+    expect(json.table.rows.map((row) => row[6])).toEqual(rates.map((rate, i) => (i === 0 ? '' : cell(rate / rates[i - 1], short(i - 1, i)))));
     expect(json.table.rows.map((row) => row.at(-1))).toEqual(['5K/s (1.0x)', '56K/s (11.2x)', '210K/s (42.0x)', '420K/s (84.0x)', '680K/s (136.0x)', '']);
     checkReportFiles(out, json, ['throughput.svg', 'speedup.svg', 'latency-percentiles.svg']);
   });

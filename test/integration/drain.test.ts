@@ -176,3 +176,31 @@ describe('datastorm drain into datastorm sink, on the real cluster', () => {
     expect(result.calls).toBeLessThan(RECORDS / 2);
   }, 180_000);
 });
+
+describe('datastorm drain into a sink that takes nothing', () => {
+  it('refuses a sink that is not listening in one line, before any work', async () => {
+    const topic = uniqueTopic('drain-nowhere');
+    const out = runCli(drainArgs(topic, `${topic}-g`, 'http://127.0.0.1:1', []), { timeoutMs: 60_000 });
+    expect([out.code, out.stdout]).toEqual([1, '']);
+    expect(out.stderr).toBe('error DS_SINK_UNREACHABLE: nothing answers at http://127.0.0.1:1 (ECONNREFUSED) (start the sink, or check --sink)\n');
+  });
+
+  it('says while it runs that no call succeeds, and exits non-zero when nothing could be delivered', async () => {
+    const topic = keyedTopic('drain-refused');
+    const sink = await startSink(['--error-rate', '1']);
+    const group = `${topic}-g`;
+    // 200 lanes (the default --size) wait between retries at once.
+    const out = runCli(drainArgs(topic, group, sink.url, ['--duration', '6s', '--retry-interval', '100ms']), { timeoutMs: 120_000 });
+    expect(out.code, out.stderr).toBe(1);
+    expect(out.stderr).not.toMatch(/\n\s+at /);
+    expect(out.stderr).not.toContain('MaxListenersExceededWarning');
+    const lines = out.stderr.trimEnd().split('\n');
+    const failing = lines.findIndex((line) => /^sink: no call succeeded for \d+\.\d s: \d+ calls failed \(503 x\d+\); each is retried every 100 ms until it succeeds$/.test(line));
+    const summary = lines.findIndex((line) => line.startsWith('delivered 0 records in '));
+    expect([failing > 0, failing < summary]).toEqual([true, true]);
+    const result = JSON.parse(out.stdout) as DrainResult;
+    expect([result.recordsDelivered, result.calls > 0, result.statuses['503']]).toEqual([0, true, result.calls]);
+    expect(lines.at(-1)).toBe(`error DS_SINK_FAILED: no record could be delivered: all ${result.calls} calls to ${sink.url} failed (see the calls line) (check why the sink fails them)`);
+    expect(await committedOffsets(group, topic)).toEqual(new Array(PARTITIONS).fill(0));
+  }, 180_000);
+});

@@ -308,6 +308,25 @@ describe('datastorm produce on the real cluster', () => {
     expect(stderr).toContain('PARTIAL RUN');
   });
 
+  it('waits for a --start-at beyond Node\'s longest timer (24.8 days), sends nothing before it, and a Ctrl-C ends the wait', async () => {
+    const topic = uniqueTopic('produce-far-barrier');
+    const produce = startCli(['produce', '--bootstrap-server', server, '--topic', topic, '--num-records', '1000', '--workers', '2',
+      '--start-at', '+99999h', '--reporting-interval', '500']);
+    await until(() => produce.output.stderr.includes('the start barrier'), 'the run to be ready');
+    expect(produce.output.stderr).toMatch(/ready: starting at \S+ \(in 35999\d{4}\.\d s\), the start barrier/);
+    // Time for a start that did not wait to show (it did, in 1 ms, with Node's TimeoutOverflowWarning).
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(await topicEndOffsetTotal(admin, topic)).toBe(0);
+    produce.interrupt();
+    expect(await produce.exited).toBe(130);
+    const { stdout, stderr } = produce.output;
+    expect(stderr).not.toContain('TimeoutOverflowWarning');
+    expect(stdout).toMatch(/^0 records sent, /);
+    expect(stderr).toMatch(/^start: none: stopped 35999\d{4}\.\d s before the barrier \S+, nothing was sent$/m);
+    expect(stderr).toContain(`accounting: 0 records acknowledged = 0 records added to ${topic}`);
+    expect(await topicEndOffsetTotal(admin, topic)).toBe(0);
+  });
+
   it('produces in transactions (perf-test\'s flags): committed every duration, all of it visible to read_committed consumers', async () => {
     const topic = uniqueTopic('produce-transactions');
     const { code, result, stderr } = produceJson(['--topic', topic, '--num-records', '40000', '--workers', '2',

@@ -35,6 +35,8 @@ export interface PointFixture {
   wallMs?: number;
   workers?: number;
   processes?: number;
+  /** Window lines as [end since the start (ms), records/s]; by default one every 500 ms at the run's rate (steady from the start). */
+  intervals?: Array<[number, number]>;
 }
 
 export function point(label: string, f: PointFixture): MeasuredPoint {
@@ -66,7 +68,10 @@ export function point(label: string, f: PointFixture): MeasuredPoint {
         p95Us: f.latencyMs.p99 * 1000, p99Us: f.latencyMs.p99 * 1000, p999Us: f.latencyMs.p99 * 1000, p9999Us: f.latencyMs.p99 * 1000,
         histogram: encodeHistogram(histogram),
       },
-      intervals: [],
+      intervals: (f.intervals ?? Array.from({ length: Math.floor(f.durationMs / 500) }, (_, i): [number, number] => [(i + 1) * 500, f.records / seconds]))
+        .map(([elapsedMs, recordsPerSec]) => ({
+          elapsedMs, recordsPerSec, records: 0, payloadBytes: 0, durationMs: 0, mbPerSec: 0, avgLatencyMs: 0, maxLatencyMs: 0,
+        })),
       workers: [],
       accounting: {
         acknowledgedRecords: f.records, brokerOffsetGrowth: f.records, match: true, topicEndOffsetTotalBefore: 0, topicEndOffsetTotalAfter: f.records,

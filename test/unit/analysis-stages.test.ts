@@ -84,7 +84,9 @@ describe('the evolution stages in benchmarks/evolution', () => {
   it('scale their counts, never below one record per worker, and split a stage of several processes exactly', () => {
     expect(scaledRecords(2000, 0.01, 1)).toBe(20);
     expect(scaledRecords(100, 0.001, 8)).toBe(8);
-    expect(stagePointSpec(stages[0], 0.5).processes).toEqual([{ ...stages[0].args, numRecords: ['2500'] }]);
+    // Window lines every 500 ms (where a stage's start-up ends shows in them), unless the stage file says.
+    expect(stagePointSpec(stages[0], 0.5).processes).toEqual([{ ...stages[0].args, numRecords: ['2500'], reportingInterval: ['500'] }]);
+    expect(stagePointSpec(stageFromObject({ ...minimal, 'reporting-interval': 2000 }, 's', 's'), 1).processes[0].reportingInterval).toEqual(['2000']);
     const v4 = stagePointSpec(stages[4], 0.001);
     expect(v4.config).toMatchObject({ numRecords: 2000, workers: 8 });
     expect(v4.processes.map((args) => [args.numRecords, args.workers, args.compression])).toEqual([

@@ -167,6 +167,15 @@ describe('the start barrier in merged results', () => {
     expect(formatStartLine(late[1])).toBe(`start: 1500.0 ms after the barrier ${new Date(T0).toISOString()} (LATE: this process was not ready by then)`);
     expect(formatStartLine(one)).toBeUndefined();
   });
+
+  it('never reports a start at the barrier that was not: early, or stopped while waiting', () => {
+    const early = { partial: false, barrier: { plannedEpochMs: T0, firstSendEpochMs: T0 - 86_400_000, lateMs: 0 } };
+    expect(formatStartLine(early)).toBe(`start: 86400000.0 ms BEFORE the barrier ${new Date(T0).toISOString()} (EARLY: the run did not wait for it)`);
+    expect(formatStartLine({ ...early, partial: true })).toBe(`start: none: stopped 86400.0 s before the barrier ${new Date(T0).toISOString()}, nothing was sent`);
+    // A timer fires up to a millisecond early: that is at the barrier.
+    expect(formatStartLine({ partial: false, barrier: { plannedEpochMs: T0, firstSendEpochMs: T0 - 1, lateMs: 0 } }))
+      .toBe(`start: 0.0 ms after the barrier ${new Date(T0).toISOString()}`);
+  });
 });
 
 describe('parseStartAt', () => {

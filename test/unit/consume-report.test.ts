@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  formatConsumersTable, consumeFigures, DETAILED_HEADER, formatConsumeAccounting, formatFailedConsumers, formatIntervalLine, formatProgress, formatSummaryLine,
+  formatConsumersTable, consumeFigures, DETAILED_HEADER, formatConsumeAccounting, formatConsumeInterruptedLine, formatFailedConsumers, formatIntervalLine, formatProgress, formatSummaryLine,
   formatTimeoutWarning, intervalFigures, SUMMARY_HEADER,
 } from '../../src/consume/consume-report.js';
 import { formatJavaFixed, formatKafkaDate, parseDatePattern } from '../../src/report/java-format.js';
@@ -61,10 +61,12 @@ describe('kafka-consumer-perf-test lines', () => {
       .toBe('2026-11-22 02:55:40:236, 2026-11-22 02:55:41:293, 2.9087, 2.7519, 30500, 28855.2507, 428, 629, 4.6243, 48489.6661');
   });
 
-  it('keeps Kafka\'s Infinity and NaN when nothing was left for fetching', () => {
+  it('prints 0, never NaN, for the rates of nothing over no time (every broker gone before the first fetch)', () => {
     const start = local(2026, 1, 1, 0, 0, 0, 0);
     expect(formatSummaryLine(consumeFigures({ records: 0, payloadBytes: 0, startMs: start, endMs: start + 100, rebalanceMs: 100 })))
-      .toBe('2026-01-01 00:00:00:000, 2026-01-01 00:00:00:100, 0.0000, 0.0000, 0, 0.0000, 100, 0, NaN, NaN');
+      .toBe('2026-01-01 00:00:00:000, 2026-01-01 00:00:00:100, 0.0000, 0.0000, 0, 0.0000, 100, 0, 0.0000, 0.0000');
+    expect(formatSummaryLine(consumeFigures({ records: 0, payloadBytes: 0, startMs: start, endMs: start, rebalanceMs: 0 })))
+      .toBe('2026-01-01 00:00:00:000, 2026-01-01 00:00:00:000, 0.0000, 0.0000, 0, 0.0000, 0, 0, 0.0000, 0.0000');
   });
 
   it('prints the detailed-stats line Kafka printed for the same counts (1 record of 100 bytes, a real run)', () => {
@@ -97,6 +99,17 @@ describe('kafka-consumer-perf-test lines', () => {
     expect(formatConsumeAccounting({ countedRecords: 2500, committedOffsetGrowth: Number.NaN, transactionMarkers: 0, match: false,
       uncheckedBecause: 'Connection error: connect ECONNREFUSED 127.0.0.1:9092' }, 'g1'))
       .toBe('accounting: NOT CHECKED: 2500 records counted; group g1\'s committed offsets could not be read after the run (Connection error: connect ECONNREFUSED 127.0.0.1:9092)');
+  });
+
+  it('says what a Ctrl-C met: a run it cut short, or one whose every record was counted before it', () => {
+    expect(formatConsumeInterruptedLine({ interrupted: true, partial: true, records: 400 }, 1000, 'g1'))
+      .toBe('PARTIAL RUN: stopped by Ctrl-C after 400 of 1000 records; group g1 committed exactly those');
+    expect(formatConsumeInterruptedLine({ interrupted: true, partial: false, records: 1000 }, 1000, 'g1'))
+      .toBe('interrupted after the run was complete: all 1000 records were counted before the interrupt');
+    // Ended by --timeout before the Ctrl-C came (the timeout's warning said so above).
+    expect(formatConsumeInterruptedLine({ interrupted: true, partial: false, records: 700 }, 1000, 'g1'))
+      .toBe('interrupted after the run had ended: 700 of 1000 records were counted before the interrupt');
+    expect(formatConsumeInterruptedLine({ interrupted: false, partial: false, records: 1000 }, 1000, 'g1')).toBeUndefined();
   });
 
   it('counts the consumers that failed, whose records counted before are in the figures', () => {

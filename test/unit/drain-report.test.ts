@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { DrainResult } from '../../src/drain/drain.js';
 import {
-  drainComparisonChart, formatDrainAccounting, formatDrainComparison, formatDrainHeader, formatDrainProgress, formatDrainSummary, formatSinkListening, formatSinkStats,
+  drainComparisonChart, formatCallsFailing, formatCallsRecovered, formatDrainAccounting, formatDrainComparison, formatDrainHeader, formatDrainProgress, formatDrainSummary, formatSinkListening, formatSinkStats,
 } from '../../src/drain/drain-report.js';
+import { FAILING_NOTICE_MS, FAILING_REPEAT_MS, FailingCallsWatch } from '../../src/drain/failing-calls.js';
 import type { DrainSpec } from '../../src/run-spec/drain-options.js';
 import type { LatencySummaryUs } from '../../src/report/histograms.js';
 import { PLAINTEXT } from '../../src/security/client-security.js';
@@ -96,6 +97,26 @@ describe('drain report lines', () => {
     expect(svg).toContain('<title>Lag while draining 100000 records into http://127.0.0.1:28080: serial vs fan-out</title>');
     expect(svg).toContain('serial (8 lanes)');
     expect(svg).toContain('fan-out (200 lanes)');
+  });
+});
+
+describe('calls that keep failing', () => {
+  it('are said once none succeeded for FAILING_NOTICE_MS, again every FAILING_REPEAT_MS while it lasts, and the first success after', () => {
+    const watch = new FailingCallsWatch();
+    expect(watch.failed('ECONNREFUSED', 1000)).toBeUndefined();
+    expect(watch.failed('503', 1000 + FAILING_NOTICE_MS - 1)).toBeUndefined();
+    const said = watch.failed('ECONNREFUSED', 1000 + FAILING_NOTICE_MS);
+    expect(said).toEqual({ failingMs: 3000, calls: 3, outcomes: { ECONNREFUSED: 2, 503: 1 } });
+    expect(formatCallsFailing(said!, 100)).toBe('sink: no call succeeded for 3.0 s: 3 calls failed (503 x1, ECONNREFUSED x2); each is retried every 100 ms until it succeeds');
+    expect(watch.failed('ECONNREFUSED', 1000 + FAILING_NOTICE_MS + FAILING_REPEAT_MS - 1)).toBeUndefined();
+    expect(watch.failed('ECONNREFUSED', 1000 + FAILING_NOTICE_MS + FAILING_REPEAT_MS)?.failingMs).toBe(18_000);
+    expect(watch.succeeded(20_500)).toBe(19_500);
+    expect(formatCallsRecovered(19_500)).toBe('sink: calls succeed again, after 19.5 s of failures');
+    // A success resets it; failures interleaved with successes (a sink failing some calls) are never said.
+    for (let t = 30_000; t < 60_000; t += 1000) {
+      expect(watch.failed('503', t)).toBeUndefined();
+      expect(watch.succeeded(t + 500)).toBeUndefined();
+    }
   });
 });
 

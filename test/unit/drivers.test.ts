@@ -2,6 +2,8 @@ import { Command } from 'commander';
 import { MultipleErrors, NetworkError, ProtocolError, ResponseError } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { checkDriverSupport } from '../../src/drivers/driver-support.js';
+import { kafkajsErrorType } from '../../src/drivers/kafkajs-driver.js';
+import kafkajs from '../../src/kafka/kafkajs.js';
 import { batchMessages, platformaticErrorType, retryDelayMs } from '../../src/drivers/platformatic-driver.js';
 import { BatchCollector, assignedPartitions } from '../../src/drivers/platformatic-consumer.js';
 import { platformaticSecurity } from '../../src/security/platformatic-security.js';
@@ -54,6 +56,18 @@ describe('listed batches (a driver that encodes records itself)', () => {
     ]);
     const [written] = batchesOf(false, [[0, null, Buffer.from('a')]]);
     expect(() => batchMessages('t', written)).toThrow('platformatic sends listed batches');
+  });
+});
+
+describe('kafkajsErrorType', () => {
+  const { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } = kafkajs;
+  it('says what happened, not the kafkajs class that wrapped it: the broker\'s error name, else the cause\'s words', () => {
+    const refused = new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:29792', { broker: '127.0.0.1:29792', code: 'ECONNREFUSED' });
+    // As kafkajs's retrier rejects a send whose retries ran out on a connection error.
+    expect(kafkajsErrorType(new KafkaJSNonRetriableError(refused, { cause: refused }))).toBe('Connection error: connect ECONNREFUSED 127.0.0.1:29792');
+    const notLeader = new KafkaJSProtocolError({ message: 'This server is not the leader', type: 'NOT_LEADER_OR_FOLLOWER', code: 6, retriable: true });
+    expect(kafkajsErrorType(new KafkaJSNumberOfRetriesExceeded(notLeader, { retryCount: 5, retryTime: 100 }))).toBe('NOT_LEADER_OR_FOLLOWER');
+    expect(kafkajsErrorType(new KafkaJSNonRetriableError('Cannot continue to use transaction once ended'))).toBe('Cannot continue to use transaction once ended');
   });
 });
 

@@ -52,4 +52,13 @@ describe('faultReport', () => {
       'recovery: the rate did not come back to 90% of the pre-fault 10,000 records/s before the run ended',
     ]);
   });
+
+  it('says no recovery from a fault the run ended before', () => {
+    const late = faultReport([{ action: 'kill-node', node: 2, atMs: 30_000 }], Array(100).fill(500), 'acknowledged');
+    expect(late.recoveryMs).toBeUndefined();
+    expect(formatFaultLines(late)).toEqual([
+      'faults: kill-node 2 at 30.0 s: not reached (the run ended first)',
+      'longest stall: none (every 100 ms had an acknowledgement)',
+    ]);
+  });
 });

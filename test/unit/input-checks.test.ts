@@ -88,6 +88,17 @@ describe('a flag and a config file that disagree', () => {
   });
 });
 
+describe('lag\'s schedule', () => {
+  it('refuses an --interval longer than --duration (one sample, at the start) before any work', () => {
+    // Nothing answers at the address: a refusal after work would name the brokers instead.
+    const run = spawnSync(process.execPath, [CLI, 'lag', '--group', 'g', '--interval', '5s', '--duration', '1s', '--bootstrap-server', '127.0.0.1:1'],
+      { encoding: 'utf8' });
+    expect([run.status, run.stdout]).toEqual([1, '']);
+    expect(run.stderr).toBe('error DS_BAD_OPTIONS: --interval 5 s is longer than --duration 1 s: the lag would be sampled once, at the start ' +
+      '(give a shorter --interval or a longer --duration)\n');
+  });
+});
+
 describe('the progress line', () => {
   const sink = () => {
     const written: string[] = [];

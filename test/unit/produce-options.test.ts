@@ -182,6 +182,14 @@ describe('--start-at', () => {
   });
 });
 
+describe('--fault', () => {
+  it('refuses a fault at or after the end of a --duration run before any work: it would not happen', () => {
+    expect(configOf(['--duration', '10s', '--fault', 'kill-node 2 at 5s']).faults).toEqual([{ action: 'kill-node', node: 2, atMs: 5000 }]);
+    expect(() => configOf(['--duration', '10s', '--fault', 'kill-node 2 at 5s; start-node 2 at 10s']))
+      .toThrow('--fault "start-node 2 at 10.0 s" is at or after the run\'s end (--duration 10 s): it would not happen');
+  });
+});
+
 describe('keys', () => {
   it('takes KIP-1299\'s --key-distribution names (range is round-robin) and --message-key-range, or --keys', () => {
     expect(configOf([])).toMatchObject({ keys: 'none', keyRange: 1024 });

@@ -51,8 +51,11 @@ describe('perf-test lines', () => {
 
   it('says errors by type, and accounting loudly when it does not add up', () => {
     expect(formatErrorsLine({})).toBe('errors: 0');
-    expect(formatErrorsLine({ REQUEST_TIMED_OUT: 3, KafkaJSConnectionError: 10 }))
-      .toBe('errors: 13 records failed (KafkaJSConnectionError: 10, REQUEST_TIMED_OUT: 3)');
+    expect(formatErrorsLine({ REQUEST_TIMED_OUT: 3, BufferExhaustedTimeout: 10 }))
+      .toBe('errors: 13 records failed (BufferExhaustedTimeout: 10, REQUEST_TIMED_OUT: 3)');
+    // What happened in a client's words is quoted: its colons are not counts.
+    expect(formatErrorsLine({ 'Connection error: connect ECONNREFUSED 127.0.0.1:29792': 3549, NOT_LEADER_OR_FOLLOWER: 2 }))
+      .toBe('errors: 3551 records failed ("Connection error: connect ECONNREFUSED 127.0.0.1:29792": 3549, NOT_LEADER_OR_FOLLOWER: 2)');
     const result = { config: { topic: 't' }, accounting: { acknowledgedRecords: 10, brokerOffsetGrowth: 10, match: true } } as unknown as ProduceResult;
     expect(formatAccountingLine(result)).toBe('accounting: 10 records acknowledged = 10 records added to t (broker offsets): OK');
     result.accounting = { ...result.accounting, brokerOffsetGrowth: 9, match: false };

@@ -20,4 +20,14 @@ describe('verdictOf', () => {
     expect(failedRecords(result.totals.errors)).toBe(5);
     expect(verdictOf(result)?.message).toBe('5 records failed to send (see the errors line)');
   });
+
+  it('fails a run that started before its start barrier (not a partial one stopped while it waited)', () => {
+    const plannedEpochMs = Date.parse('2027-01-15T00:00:00Z');
+    const early = { ...produceResult({ records: 100, latenciesUs: [1000] }), barrier: { plannedEpochMs, firstSendEpochMs: plannedEpochMs - 3_600_000, lateMs: 0 } };
+    const verdict = verdictOf(early);
+    expect([verdict?.code, verdict?.message]).toEqual(['DS_BARRIER_MISSED',
+      'the run started 3600000.0 ms before its start barrier 2027-01-15T00:00:00.000Z: its figures are not of a start at the barrier']);
+    expect(verdictOf({ ...early, partial: true })).toBeUndefined();
+    expect(verdictOf({ ...early, barrier: { plannedEpochMs, firstSendEpochMs: plannedEpochMs - 1, lateMs: 0 } })).toBeUndefined();
+  });
 });
