@@ -109,6 +109,8 @@ describe('a cluster gone in the middle of a run', () => {
     const group = `${topic}-g`;
     sink = spawn(process.execPath, [CLI, 'sink', '--port', String(SINK_PORT), '--latency', '20ms'], { stdio: 'ignore' });
     const stats = async () => (await fetch(`http://127.0.0.1:${SINK_PORT}/stats?topic=${topic}`).then((r) => r.json(), () => ({ records: 0 }))) as SinkStats;
+    // drain checks its sink before its first record, as a user starts the sink first.
+    await eventually(() => fetch(`http://127.0.0.1:${SINK_PORT}/stats`).then((r) => r.ok, () => false), (up) => up, 30_000);
     // 4 lanes of 20 ms calls take 100 s for the backlog: the drain is delivering when the cluster goes.
     const run = startCli(['drain', '--bootstrap-server', server, '--topic', topic, '--group', group, '--sink', `http://127.0.0.1:${SINK_PORT}`,
       '--size', '4', '--from-beginning', '--duration', '30s', '--lag-interval', '500ms']);
