@@ -411,7 +411,9 @@ describe('datastorm produce on the real cluster', () => {
     const topic = uniqueTopic('produce-transactions-sigint');
     const produce = startCli(['produce', '--bootstrap-server', server, '--topic', topic, '--duration', '120s', '--workers', '2',
       '--throughput', '5000', '--reporting-interval', '500', '--transaction-duration-ms', '1000']);
-    await until(() => produce.output.stderr.includes('idempotent, in transactions of 1000 ms, ') && PERF_WINDOW_LINE.test(produce.output.stdout.split('\n')[0]), 'a window line');
+    // Stopped once records flow: on a busy machine the first windows can pass while the producers still start their transactions.
+    await until(() => produce.output.stderr.includes('idempotent, in transactions of 1000 ms, ') && PERF_WINDOW_LINE.test(produce.output.stdout.split('\n')[0])
+      && /^[1-9]\d* records sent/m.test(produce.output.stdout), 'a window line with records', 90_000);
     produce.interrupt();
     expect(await produce.exited).toBe(130);
     const acknowledged = Number(/accounting: (\d+) records acknowledged \+ \d+ transaction markers = \d+ offsets added/.exec(produce.output.stderr)?.[1]);
