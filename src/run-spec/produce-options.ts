@@ -476,7 +476,7 @@ export function toProduceRun(parsed: ProduceFlags, typed: (key: keyof ProduceFla
 /** --batch-encoding: auto is pre-encoded unless the run needs its records written one by one (perRecordReason). */
 function batchEncodingOf(asked: BatchEncoding | 'auto', config: RunConfig): BatchEncoding {
   const reason = perRecordReason(config);
-  if (isPreEncoded(asked as BatchEncoding) && reason) {
+  if (isPreEncoded(asked) && reason) {
     throw new DataStormError('DS_BAD_OPTIONS', `--batch-encoding ${asked} needs unkeyed records from the value pool, one topic and the kafkajs driver; this run has ${reason}`, {
       hint: 'leave --batch-encoding out (auto) to write such records one by one',
     });

@@ -128,4 +128,4 @@ export function perRecordReason(config: Pick<RunConfig, 'keys' | 'topics' | 'dri
 export const MAX_POOL_VALUES = 1024;
 
 /** Whether a run's batches are copied from records encoded before the run (src/produce/batch-templates.ts). */
-export const isPreEncoded = (encoding: BatchEncoding | undefined) => encoding === 'pre-encoded' || encoding === 'pre-encoded-reused';
+export const isPreEncoded = (encoding: BatchEncoding | 'auto' | undefined) => encoding === 'pre-encoded' || encoding === 'pre-encoded-reused';
