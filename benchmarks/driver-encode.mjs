@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { produceV11 } from '@platformatic/kafka';
 import { RecordAccumulator } from '../dist/src/produce/accumulator.js';
 import { BatchBufferPool, REQUEST_ROOM_BYTES } from '../dist/src/produce/batch-buffers.js';
-import { writeRecordBatchHeader } from '../dist/src/produce/record-batch.js';
+import { writeRecordBatchHeader } from '../dist/src/kafka/record-batch.js';
 import { batchMessages } from '../dist/src/drivers/platformatic-driver.js';
 
 const { values: opts } = parseArgs({

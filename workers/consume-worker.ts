@@ -1,7 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { ConsumeCounters } from '../src/consume/consume-counters.js';
 import type { ConsumeTask, WorkerEvent, WorkerOutcome } from '../src/consume/consume-protocol.js';
-import { createHistogram, encodeHistogram, recordLatencyUs } from '../src/report/histograms.js';
+import { createHistogram, encodeHistogram, recordLatencyUs } from '../src/shared/histograms.js';
 import { recordBytes, type ConsumerDriver } from '../src/drivers/consumer-driver.js';
 import { createConsumerDriver } from '../src/drivers/create-driver.js';
 

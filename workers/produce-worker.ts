@@ -11,11 +11,12 @@ import { Pacer } from '../src/produce/pacer.js';
 import { RateProfile } from '../src/produce/rate-profile.js';
 import { monotonicValue } from '../src/produce/payloads.js';
 import { RecordPlacer } from '../src/produce/record-placer.js';
-import { encodeHeaders } from '../src/produce/record-batch.js';
+import { encodeHeaders } from '../src/kafka/record-batch.js';
 import { templatesOf } from '../src/produce/batch-templates.js';
 import { TransactionCycle } from '../src/produce/transaction-cycle.js';
 import type { TransactionalDriver } from '../src/drivers/producer-driver.js';
-import { topicsOf, type RunConfig } from '../src/run-spec/run-config.js';
+import { type RunConfig } from '../src/produce/run-config.js';
+import { topicsOf } from '../src/kafka/topic.js';
 import { valueViews } from '../src/produce/shared-values.js';
 import { WorkerControl } from './worker-control.js';
 

@@ -1,5 +1,5 @@
 import { percentileChart } from '../report/charts.js';
-import { decodeHistogram, percentileCurve } from '../report/histograms.js';
+import { decodeHistogram, percentileCurve } from '../shared/histograms.js';
 import type { AnalysisRun } from './run-analysis.js';
 import { formatCommand, type DocumentSection, type ReportChart, type ReportDocument } from './report-document.js';
 

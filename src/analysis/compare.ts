@@ -1,6 +1,6 @@
 import { barChart } from '../report/charts.js';
 import { parseCodec } from '../kafka/codecs.js';
-import type { CodecName } from '../run-spec/run-config.js';
+import type { CodecName } from '../kafka/codecs.js';
 import { DataStormError } from '../shared/errors.js';
 import type { ReportTable } from '../report/html-report.js';
 import { analysisDocument, latencyChart } from './analysis-document.js';

@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import type { PayloadSource } from '../run-spec/run-config.js';
+import type { PayloadSource } from '../produce/run-config.js';
 import { buildPayloadPool, poolSize } from '../produce/payloads.js';
 
 /**

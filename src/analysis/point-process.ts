@@ -1,7 +1,7 @@
 import type { RunCluster } from '../cluster/bootstrap.js';
 import { runProduce } from '../engine/run-produce.js';
 import { verdictOf } from '../produce/result.js';
-import type { RunConfig } from '../run-spec/run-config.js';
+import type { RunConfig } from '../produce/run-config.js';
 import { DataStormError, INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
 import { decodePointRequest, failureOf, type PointAnswer, type PointMessage, type PointRequest } from './point-protocol.js';
 

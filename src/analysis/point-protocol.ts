@@ -1,7 +1,7 @@
 import type { RunCluster } from '../cluster/bootstrap.js';
 import { failedRecords, type IntervalResult, type ProduceResult } from '../produce/result.js';
 import { formatAccountingLine, formatErrorsLine } from '../report/produce-report.js';
-import type { RunConfig } from '../run-spec/run-config.js';
+import type { RunConfig } from '../produce/run-config.js';
 import { DataStormError, RunFailedError } from '../shared/errors.js';
 import { formatCommand } from './report-document.js';
 

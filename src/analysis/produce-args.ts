@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option } from 'commander';
-import type { RunConfig } from '../run-spec/run-config.js';
+import type { RunConfig } from '../produce/run-config.js';
 import { DataStormError } from '../shared/errors.js';
 import { PRODUCE_OPTIONS, defaultProduceFlags, toProduceRun, type ProduceFlags } from '../run-spec/produce-options.js';
 import { isVariadic as specIsVariadic, longFlag, takesValue as specTakesValue } from '../run-spec/option-spec.js';

@@ -1,7 +1,7 @@
 import { onCluster, parseBootstrap, type RunCluster } from '../cluster/bootstrap.js';
 import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RunConfig } from '../run-spec/run-config.js';
+import type { RunConfig } from '../produce/run-config.js';
 import { describeBrokers } from '../kafka/kafka-client.js';
 import { machineInfo } from '../report/machine.js';
 import type { MachineInfo } from '../produce/result.js';

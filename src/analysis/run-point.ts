@@ -4,7 +4,7 @@ import type { BenchResult } from '../bench/bench-result.js';
 import { mergeResults } from '../bench/merge-results.js';
 import { metricsOfProduceResult } from '../bench/metrics.js';
 import type { RunCluster } from '../cluster/bootstrap.js';
-import type { RunConfig } from '../run-spec/run-config.js';
+import type { RunConfig } from '../produce/run-config.js';
 import { DataStormError, INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
 import { projectRoot } from '../shared/paths.js';
 import { verdictOf, type IntervalResult, type ProduceResult } from '../produce/result.js';

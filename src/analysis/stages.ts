@@ -3,7 +3,7 @@ import { basename, extname, join } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { shardConfig } from '../bench/shard.js';
-import type { RunConfig } from '../run-spec/run-config.js';
+import type { RunConfig } from '../produce/run-config.js';
 import { DataStormError } from '../shared/errors.js';
 import {
   ANALYSIS_OWNED_OPTIONS, flagOf, isVariadic, keyOfFlagName, parseProduceValue, runConfigOf, takesValue,

@@ -1,4 +1,4 @@
-import type { RunConfig } from '../run-spec/run-config.js';
+import type { RunConfig } from '../produce/run-config.js';
 import { DataStormError } from '../shared/errors.js';
 import type { ProduceResult } from '../produce/result.js';
 import { formatSecurity } from '../security/client-security.js';

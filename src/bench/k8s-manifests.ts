@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { isMap, isScalar, parseDocument, stringify } from 'yaml';
-import type { RunConfig } from '../run-spec/run-config.js';
+import type { RunConfig } from '../produce/run-config.js';
 import { isSecretProperty, secretsIn } from '../security/client-security.js';
 import { DataStormError } from '../shared/errors.js';
 

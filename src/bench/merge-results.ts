@@ -1,5 +1,5 @@
 import { DataStormError } from '../shared/errors.js';
-import { encodeHistogram, mergeHistograms, summarizeLatency } from '../report/histograms.js';
+import { encodeHistogram, mergeHistograms, summarizeLatency } from '../shared/histograms.js';
 import { throughputOf, totalsOf, type IntervalResult, type LatencyResult, type ProduceResult, type Throughput, type Totals } from '../produce/result.js';
 import type { BenchResult } from './bench-result.js';
 import { differencesBetween } from './compare.js';

@@ -1,6 +1,6 @@
 import { failedRecords, type ProduceResult, type Throughput } from '../produce/result.js';
 import type { LatencyResult } from '../produce/result.js';
-import type { LatencySummaryUs } from '../report/histograms.js';
+import type { LatencySummaryUs } from '../shared/histograms.js';
 import type { ProducerPerfSummary } from './java-perf.js';
 import type { RdkafkaPerfSummary } from './rdkafka-perf.js';
 

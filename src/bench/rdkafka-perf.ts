@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { RunConfig } from '../run-spec/run-config.js';
+import type { RunConfig } from '../produce/run-config.js';
 import { DataStormError } from '../shared/errors.js';
-import { createHistogram, recordLatencyUs, summarizeLatency, type LatencySummaryUs } from '../report/histograms.js';
+import { createHistogram, recordLatencyUs, summarizeLatency, type LatencySummaryUs } from '../shared/histograms.js';
 import { rdkafkaPerformance, rdkafkaPerformancePath } from './librdkafka-build.js';
 import { referenceRecordCount, runMeasured, untypedProducerProps, type MeasuredRun } from './reference-tool.js';
 

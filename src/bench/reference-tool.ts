@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RunConfig } from '../run-spec/run-config.js';
+import type { RunConfig } from '../produce/run-config.js';
 import { DataStormError } from '../shared/errors.js';
 
 /**

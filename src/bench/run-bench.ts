@@ -1,4 +1,4 @@
-import type { RunConfig } from '../run-spec/run-config.js';
+import type { RunConfig } from '../produce/run-config.js';
 import { runProduce } from '../engine/run-produce.js';
 import type { RunCluster } from '../cluster/bootstrap.js';
 import { DataStormError } from '../shared/errors.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import type { RunConfig } from '../run-spec/run-config.js';
+import type { RunConfig } from '../produce/run-config.js';
 import { DataStormError } from '../shared/errors.js';
 import { PRODUCE_OPTIONS, defaultProduceFlags, toProduceRun, type ProduceFlags } from '../run-spec/produce-options.js';
 import { longFlag } from '../run-spec/option-spec.js';

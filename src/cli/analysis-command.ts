@@ -13,7 +13,7 @@ import { reportJson, writeReportFiles } from '../analysis/report-files.js';
 import { runAnalysis, type AnalysisOptions, type AnalysisRun, type PointSpec } from '../analysis/run-analysis.js';
 import { checkScale, readStages, stagePointSpec, type Stage } from '../analysis/stages.js';
 import { sweepAxis, sweepDocument, sweepPointArgs, sweepTable } from '../analysis/sweep.js';
-import { CODEC_NAMES } from '../run-spec/run-config.js';
+import { CODEC_NAMES } from '../kafka/codecs.js';
 import { DataStormError } from '../shared/errors.js';
 import type { ReportTable } from '../report/html-report.js';
 import { projectRoot } from '../shared/paths.js';

@@ -1,7 +1,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { onCluster, parseBootstrap } from '../cluster/bootstrap.js';
-import { readPropertiesFile } from '../run-spec/properties-file.js';
+import { readPropertiesFile } from '../shared/properties-file.js';
 import { Command, Option } from 'commander';
 import { benchMetrics, readBenchResult, referenceLabel, relativeMetrics, type BenchResult } from '../bench/bench-result.js';
 import {

@@ -11,7 +11,7 @@ import {
 import { formatAccountingLine, formatEndToEndPartialLine, formatLatencyLine, formatProducerLine, LATENCY_NOTE } from '../consume/e2e-report.js';
 import { runEndToEnd, type EndToEndConfig } from '../consume/end-to-end.js';
 import { parseCodec } from '../kafka/codecs.js';
-import type { CodecName } from '../run-spec/run-config.js';
+import type { CodecName } from '../kafka/codecs.js';
 import { DataStormError, INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
 import { interruptible } from './interrupt.js';
 import { resultOrFailure } from './run-outcome.js';

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { Command, Option } from 'commander';
-import type { ProduceRun } from '../run-spec/run-config.js';
+import type { ProduceRun } from '../produce/run-config.js';
 import { onCluster } from '../cluster/bootstrap.js';
 import { prepareRun, runProduce } from '../engine/run-produce.js';
 import { resultOrFailure } from './run-outcome.js';

@@ -1,4 +1,4 @@
-import type { LatencySummaryUs } from '../report/histograms.js';
+import type { LatencySummaryUs } from '../shared/histograms.js';
 import type { EndToEndResult } from './end-to-end.js';
 import { formatUncheckedAccounting } from '../report/unchecked-accounting.js';
 

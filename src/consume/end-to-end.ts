@@ -4,13 +4,13 @@ import type { Admin, Producer } from 'kafkajs';
 import {
   ensureCommitted, failedConsumersOf, groupStart, requireIdleGroup, resultOrThrow, startConsumerGroup, type ConsumerGroupRun,
 } from './consumer-group.js';
-import type { CodecName } from '../run-spec/run-config.js';
+import type { CodecName } from '../kafka/codecs.js';
 import { formatIdleConsumersNote, type FailedConsumers } from './consume-report.js';
 import { DataStormError } from '../shared/errors.js';
 import { faultReport, type FaultReport, type FaultStep } from '../faults/fault-plan.js';
 import { checkFaultTarget } from '../faults/fault-target.js';
 import { countPerSlot, runFaults } from '../faults/run-faults.js';
-import { encodeHistogram, mergeHistograms, summarizeLatency, type LatencySummaryUs } from '../report/histograms.js';
+import { encodeHistogram, mergeHistograms, summarizeLatency, type LatencySummaryUs } from '../shared/histograms.js';
 import { PRODUCER_RETRY, createKafka, describeBrokers } from '../kafka/kafka-client.js';
 import { producePaced, type PacedProduceResult } from './paced-producer.js';
 import type { DriverName } from '../drivers/producer-driver.js';

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Producer } from 'kafkajs';
 import { compressionTypeOf } from '../kafka/codecs.js';
-import type { CodecName } from '../run-spec/run-config.js';
+import type { CodecName } from '../kafka/codecs.js';
 import { Pacer } from '../produce/pacer.js';
 
 /**

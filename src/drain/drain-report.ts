@@ -1,11 +1,11 @@
 import { lagRunsChart } from '../consume/lag-report.js';
-import type { LatencySummaryUs } from '../report/histograms.js';
-import type { DrainSpec } from '../run-spec/drain-options.js';
+import type { LatencySummaryUs } from '../shared/histograms.js';
+import type { DrainSpec } from './drain-spec.js';
 import type { DrainAccounting, DrainProgress, DrainResult, DrainStart } from './drain.js';
 import type { FailingCalls } from './failing-calls.js';
 import { describeLatencyModel } from './latency-model.js';
 import { formatUncheckedAccounting } from '../report/unchecked-accounting.js';
-import type { SinkSpec } from '../run-spec/drain-options.js';
+import type { SinkSpec } from './drain-spec.js';
 import type { SinkStats } from './sink-server.js';
 
 /** What `datastorm drain` and `datastorm sink` print: pure, tested to the byte. */

@@ -7,8 +7,8 @@ import type { ConsumerDriver, FetchedBatch, FetchedRecord } from '../drivers/con
 import { createConsumerDriver } from '../drivers/create-driver.js';
 import { createKafka, describeBrokers } from '../kafka/kafka-client.js';
 import { readOrWhyNot, whenClusterSettled } from '../kafka/topic.js';
-import { createHistogram, recordLatencyUs, summarizeLatency, type LatencySummaryUs } from '../report/histograms.js';
-import type { DrainSpec } from '../run-spec/drain-options.js';
+import { createHistogram, recordLatencyUs, summarizeLatency, type LatencySummaryUs } from '../shared/histograms.js';
+import type { DrainSpec } from './drain-spec.js';
 import { publicSecurity } from '../security/client-security.js';
 import { accountingUnchecked, DataStormError } from '../shared/errors.js';
 import { checkReachable } from '../shared/reachable.js';

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { SinkSpec } from '../run-spec/drain-options.js';
+import type { SinkSpec } from './drain-spec.js';
 import { DataStormError } from '../shared/errors.js';
 import { sleepUntil } from '../shared/sleep.js';
 import { sampleLatencyMs } from './latency-model.js';

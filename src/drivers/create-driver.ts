@@ -1,9 +1,8 @@
-import type { RunConfig } from '../run-spec/run-config.js';
-import type { ProducerDriver } from './producer-driver.js';
+import type { ProducerDriver, ProducerSettings } from './producer-driver.js';
 import type { ConsumerDriver, ConsumerDriverOptions } from './consumer-driver.js';
 
 /** The run's producer driver; only its client library is loaded in the worker. */
-export async function createProducerDriver(config: RunConfig, bootstrap: string[], clientId: string): Promise<ProducerDriver> {
+export async function createProducerDriver(config: ProducerSettings, bootstrap: string[], clientId: string): Promise<ProducerDriver> {
   if (config.driver === 'platformatic') {
     const { PlatformaticDriver } = await import('./platformatic-driver.js');
     return new PlatformaticDriver(config, bootstrap, clientId);

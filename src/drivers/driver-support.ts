@@ -1,5 +1,5 @@
 import zlib from 'node:zlib';
-import type { CodecName } from '../run-spec/run-config.js';
+import type { CodecName } from '../kafka/codecs.js';
 import type { ClientSecurity } from '../security/client-security.js';
 import { DataStormError } from '../shared/errors.js';
 import type { DriverName } from './producer-driver.js';

@@ -4,9 +4,8 @@ import type { Producer, Transaction } from 'kafkajs';
 import { compressionTypeOf } from '../kafka/codecs.js';
 import { PRODUCER_RETRY, createKafka } from '../kafka/kafka-client.js';
 import { PreEncodedMessage } from '../kafka/kafkajs-patches.js';
-import type { ProducerBatch } from '../produce/accumulator.js';
-import { topicsOf, type RunConfig } from '../run-spec/run-config.js';
-import { SendFailure, type TransactionalDriver } from './producer-driver.js';
+import { topicsOf } from '../kafka/topic.js';
+import { SendFailure, type OutgoingBatch, type ProducerSettings, type TransactionalDriver } from './producer-driver.js';
 import { bytesWritten, releasedAfter } from './socket-flush.js';
 
 /**
@@ -39,7 +38,7 @@ export class KafkajsDriver implements TransactionalDriver {
   private readonly topics: string[];
   readonly released: () => Promise<void>;
 
-  constructor(private readonly config: RunConfig, bootstrap: string[], clientId: string) {
+  constructor(private readonly config: ProducerSettings, bootstrap: string[], clientId: string) {
     this.topics = topicsOf(config);
     const sockets = this.sockets;
     const kafka = createKafka(bootstrap, clientId, {
@@ -88,7 +87,7 @@ export class KafkajsDriver implements TransactionalDriver {
     await transaction?.abort();
   }
 
-  send(batch: ProducerBatch): Promise<void> {
+  send(batch: OutgoingBatch): Promise<void> {
     const topic = this.topics[batch.topicIndex];
     const { acks } = this.config;
     return (this.transaction ?? this.producer).send({ topic, acks, compression: this.compression, messages: [new PreEncodedMessage(batch)] }).then(

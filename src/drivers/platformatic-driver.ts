@@ -1,9 +1,8 @@
 import type { Socket } from 'node:net';
 import { Producer, type MessageToProduce } from '@platformatic/kafka';
 import { PRODUCER_RETRY } from '../kafka/kafka-client.js';
-import type { ProducerBatch } from '../produce/accumulator.js';
-import { topicsOf, type RunConfig } from '../run-spec/run-config.js';
-import { SendFailure, type ProducerDriver } from './producer-driver.js';
+import { topicsOf } from '../kafka/topic.js';
+import { SendFailure, type OutgoingBatch, type ProducerDriver, type ProducerSettings } from './producer-driver.js';
 import { bytesWritten, releasedAfter } from './socket-flush.js';
 import { platformaticSecurity } from '../security/platformatic-security.js';
 
@@ -37,7 +36,7 @@ export const retryDelayMs = (attempt: number) =>
   Math.min(PRODUCER_RETRY.initialRetryTime * 2 ** Math.max(0, attempt - 1), PRODUCER_RETRY.maxRetryTime);
 
 /** A listed batch as platformatic's messages: its own objects each send, as the client keeps references to them. */
-export function batchMessages(topic: string, batch: ProducerBatch, headers?: Map<Buffer, Buffer>): MessageToProduce[] {
+export function batchMessages(topic: string, batch: OutgoingBatch, headers?: Map<Buffer, Buffer>): MessageToProduce[] {
   const listed = batch.listed;
   if (!listed) throw new Error('platformatic sends listed batches: the accumulator was set up for an encoding driver');
   const { keys, values } = listed;
@@ -62,7 +61,7 @@ export class PlatformaticDriver implements ProducerDriver {
   /** The run's headers, one Map for every record (Buffer keys: a key may repeat, as Kafka allows). */
   private readonly headers: Map<Buffer, Buffer> | undefined;
 
-  constructor(private readonly config: RunConfig, bootstrap: string[], clientId: string) {
+  constructor(private readonly config: ProducerSettings, bootstrap: string[], clientId: string) {
     this.topics = topicsOf(config);
     this.producer = new Producer({
       clientId,
@@ -88,7 +87,7 @@ export class PlatformaticDriver implements ProducerDriver {
     if (this.config.idempotent) await this.producer.initIdempotentProducer({});
   }
 
-  send(batch: ProducerBatch): Promise<void> {
+  send(batch: OutgoingBatch): Promise<void> {
     return this.producer.send({ messages: batchMessages(this.topics[batch.topicIndex], batch, this.headers) }).then(
       () => undefined,
       (error: unknown) => { throw new SendFailure(platformaticErrorType(error), (error as Error).message, { cause: error }); },

@@ -1,4 +1,36 @@
-import type { ProducerBatch } from '../produce/accumulator.js';
+import type { EncodedRecords } from '../kafka/kafkajs-patches.js';
+import type { CodecName } from '../kafka/codecs.js';
+import type { RecordHeader } from '../kafka/record-batch.js';
+import type { ClientSecurity } from '../security/client-security.js';
+
+export type Acks = -1 | 0 | 1;
+
+/** What a producer driver is built from: the run's client settings (a RunConfig has them all). */
+export interface ProducerSettings {
+  driver: DriverName;
+  topic: string;
+  topics?: string[];
+  compression: CodecName;
+  acks: Acks;
+  idempotent: boolean;
+  maxInFlight: number;
+  transaction?: { id: string; durationMs: number };
+  headers: RecordHeader[];
+  security: ClientSecurity;
+}
+
+/** A batch's records as appended, for a driver that encodes them itself. */
+export interface ListedRecords {
+  readonly keys: Array<Buffer | null>;
+  readonly values: Buffer[];
+}
+
+/** One partition's batch as a driver sends it (the accumulator's ProducerBatch): encoded, or listed. */
+export interface OutgoingBatch extends EncodedRecords {
+  /** Its topic's place in the run's topics (0 with one topic). */
+  readonly topicIndex: number;
+  readonly listed: ListedRecords | undefined;
+}
 
 /**
  * The seam between the produce worker and a Kafka client (OpenMessaging Benchmark's BenchmarkProducer): the
@@ -17,7 +49,7 @@ export interface ProducerDriver {
    * Sends one partition's batch. Resolves on the broker's acknowledgement (acks=0: once the client has queued
    * it); rejects with a SendFailure naming Kafka's error when its records failed, retries included.
    */
-  send(batch: ProducerBatch): Promise<void>;
+  send(batch: OutgoingBatch): Promise<void>;
   /** Resolves once the client no longer needs an acknowledged batch's buffer (acks=0: the sockets have written it). */
   released(): Promise<void>;
   /** Bytes the client wrote to its sockets so far (over TLS: the Kafka bytes, before encryption). */

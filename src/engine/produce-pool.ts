@@ -4,7 +4,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import type { Piscina } from 'piscina';
 import { addToSlot } from '../faults/fault-plan.js';
-import { createHistogram, decodeHistogram, type Histogram } from '../report/histograms.js';
+import { createHistogram, decodeHistogram, type Histogram } from '../shared/histograms.js';
 import { DataStormError } from '../shared/errors.js';
 import { projectRoot } from '../shared/paths.js';
 import { callAt } from '../shared/sleep.js';

@@ -1,9 +1,10 @@
 import type { TransactionCounts } from '../produce/transaction-cycle.js';
-import type { RunConfig } from '../run-spec/run-config.js';
+import type { RunConfig } from '../produce/run-config.js';
 import type { BatchBufferPlan } from '../produce/batch-buffers.js';
 import type { SharedValues } from '../produce/shared-values.js';
 import type { SharedTemplates } from '../produce/batch-templates.js';
 import type { MessagePort } from 'node:worker_threads';
+import type { MeterInterval } from '../produce/meter.js';
 
 /** Epoch ms on the performance clock: what the start barrier is waited on and starts and acknowledgements are stamped with, in every thread. */
 export const epochMs = (): number => performance.timeOrigin + performance.now();
@@ -44,19 +45,8 @@ export const GAUGE_MS = 200;
 
 export type MainToWorker = { type: 'go'; startAtMs: number } | { type: 'snapshot'; seq: number } | { type: 'stop' };
 
-/** Figures of one worker since its previous snapshot (histograms: encoded HDR, microseconds). */
-export interface WorkerInterval {
-  records: number;
-  payloadBytes: number;
-  errors: Record<string, number>;
-  histogram: string;
-  intendedHistogram?: string;
-  steadyRecords: number;
-  steadyPayloadBytes: number;
-  steadyHistogram: string;
-  /** [slot, records acknowledged in it]: ACK_SLOT_MS slots since the worker's start. */
-  acksPerSlot: Array<[number, number]>;
-  /** http-produce's workers: their requests, as well as the records. */
+/** Figures of one worker since its previous snapshot: its meter's, and an http-produce worker's requests. */
+export interface WorkerInterval extends MeterInterval {
   http?: HttpInterval;
 }
 

@@ -1,5 +1,5 @@
 import { formatStatusesLine } from '../http-ingest/http-report.js';
-import type { GatewaySpec } from '../run-spec/http-options.js';
+import type { GatewaySpec } from './gateway-spec.js';
 import type { GatewayStats } from './gateway.js';
 
 /** The gateway's lines: what it serves when it starts, what it did when it stops. Pure, tested to the byte. */

@@ -4,7 +4,7 @@ import type { Admin, Producer } from 'kafkajs';
 import { createKafka, describeBrokers, PRODUCER_RETRY } from '../kafka/kafka-client.js';
 import { partitionOfKey } from '../kafka/partitioner.js';
 import { checkTopicName } from '../kafka/topic.js';
-import type { GatewaySpec } from '../run-spec/http-options.js';
+import type { GatewaySpec } from './gateway-spec.js';
 import { DataStormError } from '../shared/errors.js';
 import {
   BadRequest, encodeError, encodeOffsets, parseBridgeBody, parseOrdersBody, V2_ANSWER, type IncomingRecord,

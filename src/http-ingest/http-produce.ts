@@ -7,9 +7,9 @@ import { prepareTopic, readOrWhyNot, settledEndOffsets, topicEndOffsets } from '
 import { buildPayloadPool, loadSchema } from '../produce/payloads.js';
 import { failedRecords, throughputOf, type IntervalResult, type LatencyResult, type MachineInfo, type Throughput } from '../produce/result.js';
 import { shareValues } from '../produce/shared-values.js';
-import { summarizeLatency, type LatencySummaryUs } from '../report/histograms.js';
+import { summarizeLatency, type LatencySummaryUs } from '../shared/histograms.js';
 import { machineInfo } from '../report/machine.js';
-import type { HttpProduceSpec } from '../run-spec/http-options.js';
+import type { HttpProduceSpec } from './http-spec.js';
 import { publicSecurity } from '../security/client-security.js';
 import { DataStormError } from '../shared/errors.js';
 import { checkReachable } from '../shared/reachable.js';

@@ -1,6 +1,6 @@
 import { formatUncheckedAccounting } from '../report/unchecked-accounting.js';
 import { formatLatencyFigures } from '../report/produce-report.js';
-import type { HttpProduceSpec } from '../run-spec/http-options.js';
+import type { HttpProduceSpec } from './http-spec.js';
 import type { HttpAccounting, HttpProduceResult, HttpRunStart } from './http-produce.js';
 
 /**

@@ -3,8 +3,8 @@ import type { HttpInterval } from '../engine/worker-protocol.js';
 import type { ProduceMeter } from '../produce/meter.js';
 import type { Pacer } from '../produce/pacer.js';
 import type { SharedValues } from '../produce/shared-values.js';
-import { createHistogram, encodeHistogram, recordLatencyUs } from '../report/histograms.js';
-import type { HttpProduceSpec } from '../run-spec/http-options.js';
+import { createHistogram, encodeHistogram, recordLatencyUs } from '../shared/histograms.js';
+import type { HttpProduceSpec } from './http-spec.js';
 import { decodeAcks, encodeRecords, headersField, type OutgoingRecord } from './formats.js';
 import type { PostOutcome } from './proxy-client.js';
 

@@ -1,8 +1,11 @@
 import kafkajs from './kafkajs.js';
 import type { CompressionTypes as CompressionType } from 'kafkajs';
 import { createRequire } from 'node:module';
-import { CODEC_NAMES, type CodecName } from '../run-spec/run-config.js';
 import { DataStormError } from '../shared/errors.js';
+
+/** Kafka's record batch codecs, by the names its clients' compression.type takes. */
+export const CODEC_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+export type CodecName = (typeof CODEC_NAMES)[number];
 
 const { CompressionTypes, CompressionCodecs } = kafkajs;
 

@@ -3,7 +3,7 @@ import { crc32c } from '@node-rs/crc32';
 import { countRecordBatches } from './counted-fetch.js';
 import {
   RECORD_BATCH_HEADER_BYTES, encodeRecords, writeRecordBatchHeader, type RecordToWrite,
-} from '../produce/record-batch.js';
+} from './record-batch.js';
 
 /**
  * Fixes to kafkajs 2.2.4's send path, put into the module cache before kafkajs loads (src/kafka/kafkajs.ts calls

@@ -1,6 +1,6 @@
 import {
   ATTRIBUTES_AT, BATCH_LENGTH_AT, BATCH_LENGTH_EXCLUDES, LAST_OFFSET_DELTA_AT, MAGIC_AT, RECORD_BATCH_HEADER_BYTES, RECORD_COUNT_AT,
-} from '../produce/record-batch.js';
+} from './record-batch.js';
 
 /**
  * Reads Kafka's record batches (magic 2) only as far as counting needs: offsets from the batch header, and the

@@ -2,6 +2,9 @@ import kafkajs from './kafkajs.js';
 import type { Admin } from 'kafkajs';
 import { DataStormError } from '../shared/errors.js';
 
+/** The topics a run uses, in order: `topics`, or the one `topic`. */
+export const topicsOf = (config: { topic: string; topics?: string[] }): string[] => config.topics ?? [config.topic];
+
 const { ConfigResourceTypes } = kafkajs;
 
 /** Kafka's rule for topic names (org.apache.kafka.common.internals.Topic): legal characters, at most 249, not . or .. */

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { DataStormError } from '../shared/errors.js';
-import { createHistogram, summarizeLatency, type Histogram } from '../report/histograms.js';
+import { createHistogram, summarizeLatency, type Histogram } from '../shared/histograms.js';
 
 /** What a produce run has measured so far, read at each scrape. */
 export interface LiveFigures {

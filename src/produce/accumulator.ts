@@ -1,13 +1,9 @@
-import type { EncodedRecords, SharedRecords } from '../kafka/kafkajs-patches.js';
+import type { SharedRecords } from '../kafka/kafkajs-patches.js';
+import type { ListedRecords, OutgoingBatch } from '../drivers/producer-driver.js';
 import { REQUEST_ROOM_BYTES, type BatchBufferPool } from './batch-buffers.js';
 import type { BatchTemplates, PreEncodedRecords } from './batch-templates.js';
-import { NO_HEADERS, RECORD_BATCH_HEADER_BYTES, recordSize, writeRecord } from './record-batch.js';
+import { NO_HEADERS, RECORD_BATCH_HEADER_BYTES, recordSize, writeRecord } from '../kafka/record-batch.js';
 
-/** A batch's records as appended, for a driver that encodes them itself. */
-export interface ListedRecords {
-  readonly keys: Array<Buffer | null>;
-  readonly values: Buffer[];
-}
 
 /**
  * Where a batch goes, as one number: with several topics (--topics) destination d is partition d % P of topic
@@ -20,7 +16,7 @@ export const destinationOf = (topicIndex: number, partition: number, partitionsP
  * room in front for the header and the request's framing. A listed batch keeps its keys and values instead
  * and only counts the bytes they would take, so that batches close at the same sizes whichever driver sends them.
  */
-export class ProducerBatch implements EncodedRecords {
+export class ProducerBatch implements OutgoingBatch {
   readonly recordsStart = REQUEST_ROOM_BYTES + RECORD_BATCH_HEADER_BYTES;
   recordsEnd = this.recordsStart;
   recordCount = 0;

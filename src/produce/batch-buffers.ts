@@ -1,5 +1,5 @@
 import { DataStormError } from '../shared/errors.js';
-import { RECORD_BATCH_HEADER_BYTES, recordSize } from './record-batch.js';
+import { RECORD_BATCH_HEADER_BYTES, recordSize } from '../kafka/record-batch.js';
 
 /**
  * The producer's memory: Kafka's `buffer.memory` for the whole run, split evenly across the workers, each

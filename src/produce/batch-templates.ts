@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { RECORD_BATCH_HEADER_BYTES, recordBodySize, recordSize, varintSize, writeRecord } from './record-batch.js';
+import { RECORD_BATCH_HEADER_BYTES, recordBodySize, recordSize, varintSize, writeRecord } from '../kafka/record-batch.js';
 
 /**
  * Pre-encoded batches (--batch-encoding pre-encoded, stage v5). Unkeyed records from a pool of P values differ only

@@ -1,8 +1,21 @@
-import type { WorkerInterval } from '../engine/worker-protocol.js';
 import { ACK_SLOT_MS } from '../faults/fault-plan.js';
-import { createHistogram, encodeHistogram, recordLatencyUs } from '../report/histograms.js';
+import { createHistogram, encodeHistogram, recordLatencyUs } from '../shared/histograms.js';
 import type { ProducerBatch } from './accumulator.js';
 import type { Pacer } from './pacer.js';
+
+/** Figures of one worker since its previous snapshot (histograms: encoded HDR, microseconds). */
+export interface MeterInterval {
+  records: number;
+  payloadBytes: number;
+  errors: Record<string, number>;
+  histogram: string;
+  intendedHistogram?: string;
+  steadyRecords: number;
+  steadyPayloadBytes: number;
+  steadyHistogram: string;
+  /** [slot, records acknowledged in it]: ACK_SLOT_MS slots since the worker's start. */
+  acksPerSlot: Array<[number, number]>;
+}
 
 /** What a worker measures: a batch's records when it is acknowledged or fails, taken out once per interval. */
 export interface MeterSettings {
@@ -75,8 +88,8 @@ export class ProduceMeter {
   }
 
   /** The figures since the previous call, encoded for the main thread; the meter starts afresh. */
-  take(): WorkerInterval {
-    const interval: WorkerInterval = {
+  take(): MeterInterval {
+    const interval: MeterInterval = {
       records: this.records, payloadBytes: this.payloadBytes, errors: this.errors,
       histogram: encodeHistogram(this.latency),
       intendedHistogram: this.settings.pacer.limited ? encodeHistogram(this.intended) : undefined,

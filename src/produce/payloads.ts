@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import avsc from 'avsc';
 import { DataStormError } from '../shared/errors.js';
-import { MAX_POOL_VALUES, type PayloadSource } from '../run-spec/run-config.js';
+import { MAX_POOL_VALUES, type PayloadSource } from './run-config.js';
 import type { ValueSizes } from './result.js';
 
 /**

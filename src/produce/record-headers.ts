@@ -1,4 +1,4 @@
-import type { RecordHeader } from './record-batch.js';
+import type { RecordHeader } from '../kafka/record-batch.js';
 
 /**
  * The headers a run's records carry (--header k=v, --headers N --header-size B): the same on every record, so

@@ -1,5 +1,5 @@
 import { partitionOfKey } from '../kafka/partitioner.js';
-import type { KeyMode } from '../run-spec/run-config.js';
+import type { KeyMode } from './run-config.js';
 import { destinationOf, type RecordAccumulator } from './accumulator.js';
 import { zipfCumulative, zipfKeyAt } from './key-distribution.js';
 

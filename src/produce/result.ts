@@ -1,6 +1,6 @@
 import type { TransactionCounts } from './transaction-cycle.js';
-import type { RunConfig } from '../run-spec/run-config.js';
-import type { LatencySummaryUs } from '../report/histograms.js';
+import type { RunConfig } from './run-config.js';
+import type { LatencySummaryUs } from '../shared/histograms.js';
 import type { BatchBufferPlan } from './batch-buffers.js';
 import type { FaultReport } from '../faults/fault-plan.js';
 import { DataStormError } from '../shared/errors.js';

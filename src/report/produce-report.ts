@@ -1,8 +1,9 @@
-import type { LatencySummaryUs } from './histograms.js';
-import { topicsOf, type BatchEncoding, type RunConfig } from '../run-spec/run-config.js';
+import type { LatencySummaryUs } from '../shared/histograms.js';
+import { type BatchEncoding, type RunConfig } from '../produce/run-config.js';
+import { topicsOf } from '../kafka/topic.js';
 import { acknowledgedRequests, barrierEarlyMs, failedRecords, type IntervalResult, type ProduceResult, type RunHeader, type Throughput, type ValueSizes } from '../produce/result.js';
 import { createTable } from './table.js';
-import { encodeHeaders, type RecordHeader } from '../produce/record-batch.js';
+import { encodeHeaders, type RecordHeader } from '../kafka/record-batch.js';
 import { formatUncheckedAccounting } from './unchecked-accounting.js';
 import { formatSecurity } from '../security/client-security.js';
 

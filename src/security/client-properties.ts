@@ -1,5 +1,5 @@
 import { DataStormError } from '../shared/errors.js';
-import { readPropertiesFile, splitProperty } from '../run-spec/properties-file.js';
+import { readPropertiesFile, splitProperty } from '../shared/properties-file.js';
 import { isSecurityProperty, parseClientSecurity, type ClientSecurity } from './client-security.js';
 
 /** Client properties from a file (`file`) or given one by one on the command line (`lines`, key=value). */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { BenchResult } from '../../src/bench/bench-result.js';
-import { mergeHistograms, summarizeLatency } from '../../src/report/histograms.js';
+import { mergeHistograms, summarizeLatency } from '../../src/shared/histograms.js';
 import { createKafka } from '../../src/kafka/kafka-client.js';
 import { CLI, runCli, uniqueTopic } from '../helpers.js';
 

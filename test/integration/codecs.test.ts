@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, inject, it } from 'vitest';
 import { readClusterState } from '../../src/cluster/launcher.js';
 import { javaArgs } from '../../src/cluster/kafka-runtime.js';
 import { compressionTypeOf } from '../../src/kafka/codecs.js';
-import { CODEC_NAMES, type CodecName } from '../../src/run-spec/run-config.js';
+import { CODEC_NAMES, type CodecName } from '../../src/kafka/codecs.js';
 import { createKafka } from '../../src/kafka/kafka-client.js';
 import { createTopicsSettled, sendByPartition, uniqueTopic } from '../helpers.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ConsumeResult } from '../../src/consume/consume.js';
-import { CODEC_NAMES } from '../../src/run-spec/run-config.js';
+import { CODEC_NAMES } from '../../src/kafka/codecs.js';
 import type { EndToEndResult } from '../../src/consume/end-to-end.js';
 import { createKafka } from '../../src/kafka/kafka-client.js';
 import { topicEndOffsetTotal } from '../../src/kafka/topic.js';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ConsumeResult } from '../../src/consume/consume.js';
 import { compressionTypeOf } from '../../src/kafka/codecs.js';
 import { createKafka } from '../../src/kafka/kafka-client.js';
-import { CODEC_NAMES } from '../../src/run-spec/run-config.js';
+import { CODEC_NAMES } from '../../src/kafka/codecs.js';
 import { consumeAll, createTopicsSettled, runCli, uniqueTopic } from '../helpers.js';
 
 /**

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { EndToEndResult } from '../../src/consume/end-to-end.js';
-import { decodeHistogram } from '../../src/report/histograms.js';
+import { decodeHistogram } from '../../src/shared/histograms.js';
 import { createKafka } from '../../src/kafka/kafka-client.js';
 import { topicEndOffsetTotal } from '../../src/kafka/topic.js';
 import { runCli, uniqueTopic } from '../helpers.js';

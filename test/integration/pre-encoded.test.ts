@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, inject, it } from 'vitest';
-import { CODEC_NAMES } from '../../src/run-spec/run-config.js';
+import { CODEC_NAMES } from '../../src/kafka/codecs.js';
 import { consumeAll, runCli, uniqueTopic } from '../helpers.js';
 
 const bootstrap = inject('bootstrap');

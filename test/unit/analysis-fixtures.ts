@@ -1,7 +1,7 @@
 import type { MeasuredPoint } from '../../src/analysis/run-point.js';
 import type { AnalysisRun } from '../../src/analysis/run-analysis.js';
-import type { RunConfig } from '../../src/run-spec/run-config.js';
-import { createHistogram, encodeHistogram, recordLatencyUs } from '../../src/report/histograms.js';
+import type { RunConfig } from '../../src/produce/run-config.js';
+import { createHistogram, encodeHistogram, recordLatencyUs } from '../../src/shared/histograms.js';
 import { RESULT_SCHEMA_VERSION, type MachineInfo } from '../../src/produce/result.js';
 import { PLAINTEXT } from '../../src/security/client-security.js';
 

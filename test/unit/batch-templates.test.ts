@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RecordAccumulator } from '../../src/produce/accumulator.js';
 import { BatchBufferPool } from '../../src/produce/batch-buffers.js';
 import { BatchTemplates, PreEncodedRecords, shareTemplates, templatesOf } from '../../src/produce/batch-templates.js';
-import { NO_HEADERS, RECORD_BATCH_HEADER_BYTES, encodeHeaders, encodeRecords } from '../../src/produce/record-batch.js';
+import { NO_HEADERS, RECORD_BATCH_HEADER_BYTES, encodeHeaders, encodeRecords } from '../../src/kafka/record-batch.js';
 
 const pool = (count: number, size: number) => Array.from({ length: count }, (_, i) => Buffer.alloc(size, i % 256));
 /** Values of many sizes, each of its own bytes. */

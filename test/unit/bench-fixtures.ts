@@ -1,5 +1,5 @@
-import type { RunConfig } from '../../src/run-spec/run-config.js';
-import { createHistogram, encodeHistogram, recordLatencyUs, summarizeLatency } from '../../src/report/histograms.js';
+import type { RunConfig } from '../../src/produce/run-config.js';
+import { createHistogram, encodeHistogram, recordLatencyUs, summarizeLatency } from '../../src/shared/histograms.js';
 import { RESULT_SCHEMA_VERSION, type IntervalResult, type LatencyResult, type ProduceResult } from '../../src/produce/result.js';
 import { PLAINTEXT } from '../../src/security/client-security.js';
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { mergeWaitMs, renderK8sBenchManifests, splitWorkloadSecrets } from '../../src/bench/k8s-manifests.js';
 import { readWorkload } from '../../src/bench/workload.js';
-import { propertyLines } from '../../src/run-spec/properties-file.js';
+import { propertyLines } from '../../src/shared/properties-file.js';
 import { errorOf, runCli } from '../helpers.js';
 import { k8sSchemaProblems } from '../k8s-schema.js';
 

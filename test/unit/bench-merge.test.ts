@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { BenchResult } from '../../src/bench/bench-result.js';
 import { mergeIntervals, mergeResults } from '../../src/bench/merge-results.js';
 import { shardConfig } from '../../src/bench/shard.js';
-import { decodeHistogram } from '../../src/report/histograms.js';
+import { decodeHistogram } from '../../src/shared/histograms.js';
 import { formatForcedMergeLine, formatStartSpreadLine } from '../../src/bench/bench-report.js';
 import { formatStartLine } from '../../src/report/produce-report.js';
 import { parseStartAt } from '../../src/run-spec/parse.js';

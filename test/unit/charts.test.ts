@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { SaxesParser } from 'saxes';
 import { describe, expect, it } from 'vitest';
 import { barChart, escapeXml, lineChart, percentileChart } from '../../src/report/charts.js';
-import { createHistogram, percentileCurve, recordLatencyUs } from '../../src/report/histograms.js';
+import { createHistogram, percentileCurve, recordLatencyUs } from '../../src/shared/histograms.js';
 
 interface ParsedElement {
   name: string;

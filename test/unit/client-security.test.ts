@@ -6,7 +6,7 @@ import {
   formatSecurity, isSecretProperty, maskPropertyLine, parseClientSecurity, parseJaasOptions, publicSecurity, secretsIn,
 } from '../../src/security/client-security.js';
 import { kafkajsSecurity } from '../../src/security/kafkajs-security.js';
-import { propertyLines } from '../../src/run-spec/properties-file.js';
+import { propertyLines } from '../../src/shared/properties-file.js';
 import { formatCommand } from '../../src/analysis/report-document.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'datastorm-security-unit-'));

@@ -5,7 +5,7 @@ import { compress as rawSnappyCompress, uncompress as rawSnappyUncompress } from
 import { describe, expect, it } from 'vitest';
 import { compressionTypeOf, parseCodec, registerCodecs } from '../../src/kafka/codecs.js';
 import kafkajs from '../../src/kafka/kafkajs.js';
-import { CODEC_NAMES } from '../../src/run-spec/run-config.js';
+import { CODEC_NAMES } from '../../src/kafka/codecs.js';
 import { DataStormError, formatError } from '../../src/shared/errors.js';
 
 const { CompressionCodecs, CompressionTypes } = kafkajs;

@@ -1,6 +1,6 @@
 import { crc32c } from '@node-rs/crc32';
 import { describe, expect, it } from 'vitest';
-import { combineCrc32c } from '../../src/produce/crc32c-combine.js';
+import { combineCrc32c } from '../../src/kafka/crc32c-combine.js';
 import { prng } from '../../src/produce/payloads.js';
 
 const crc = (bytes: Buffer) => crc32c(bytes) >>> 0;

@@ -4,8 +4,8 @@ import {
   drainComparisonChart, formatCallsFailing, formatCallsRecovered, formatDrainAccounting, formatDrainComparison, formatDrainHeader, formatDrainProgress, formatDrainSummary, formatSinkListening, formatSinkStats,
 } from '../../src/drain/drain-report.js';
 import { FAILING_NOTICE_MS, FAILING_REPEAT_MS, FailingCallsWatch } from '../../src/drain/failing-calls.js';
-import type { DrainSpec } from '../../src/run-spec/drain-options.js';
-import type { LatencySummaryUs } from '../../src/report/histograms.js';
+import type { DrainSpec } from '../../src/drain/drain-spec.js';
+import type { LatencySummaryUs } from '../../src/shared/histograms.js';
 import { PLAINTEXT } from '../../src/security/client-security.js';
 
 const spec: DrainSpec = {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatAccountingLine, formatLatencyLine, formatProducerLine } from '../../src/consume/e2e-report.js';
 import type { EndToEndResult } from '../../src/consume/end-to-end.js';
-import { createHistogram, recordLatencyUs, summarizeLatency } from '../../src/report/histograms.js';
+import { createHistogram, recordLatencyUs, summarizeLatency } from '../../src/shared/histograms.js';
 import { Pacer } from '../../src/produce/pacer.js';
 
 describe('Pacer, the one rate schedule (produce --throughput and e2e)', () => {

@@ -2,7 +2,7 @@ import * as hdr from 'hdr-histogram-js';
 import { describe, expect, it } from 'vitest';
 import {
   createHistogram, decodeHistogram, encodeHistogram, mergeHistograms, recordLatencyUs, summarizeLatency,
-} from '../../src/report/histograms.js';
+} from '../../src/shared/histograms.js';
 
 /** A deterministic spread of latencies with a long tail (xorshift, so the test needs no fixtures). */
 function latencies(seed: number, count: number): number[] {

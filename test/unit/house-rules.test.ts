@@ -40,3 +40,47 @@ describe('the house\'s layers', () => {
     expect(importersOf(/from '(\.\.\/)+(src\/)?cli\//m, 'src/cli/', ['src', 'workers'])).toEqual([]);
   });
 });
+
+/** The folders' floors, top first, as ARCHITECTURE.md draws them in its `floors` block: folders on one line share a floor. */
+function floorsOfArchitecture(): Map<string, number> {
+  const text = readFileSync(join(ROOT, 'ARCHITECTURE.md'), 'utf8');
+  const block = /```floors\n([\s\S]*?)```/.exec(text);
+  if (!block) throw new Error('ARCHITECTURE.md has no ```floors block');
+  const floors = new Map<string, number>();
+  block[1].trim().split('\n').forEach((line, floor) => {
+    for (const folder of line.replace(/#.*/, '').trim().split(/\s+/)) floors.set(folder, floor);
+  });
+  return floors;
+}
+
+/** The folder a module of src/ or workers/ lives in: src/<folder>/... or workers. */
+const folderOf = (path: string) => (path.startsWith('src/') ? path.split('/')[1] : path.split('/')[0]);
+
+/** Every relative import of a module (values, types, re-exports and import()), as paths from the repository's root. */
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const specifiers = [...text.matchAll(/(?:^import|^export)[^;]*?from\s+'(\.[^']+)'|import\(\s*'(\.[^']+)'\s*\)/gms)].map((m) => m[1] ?? m[2]);
+  return specifiers.map((specifier) => relative(ROOT, join(file, '..', specifier)));
+}
+
+describe('the house\'s floors', () => {
+  const floors = floorsOfArchitecture();
+  const modules = ['src', 'workers'].flatMap((dir) => sources(join(ROOT, dir))).map((file) => relative(ROOT, file));
+
+  it('names every folder of src/ (and workers/) once', () => {
+    const folders = [...new Set(modules.map(folderOf))].sort();
+    expect([...floors.keys()].sort()).toEqual(folders);
+  });
+
+  it('every import runs down a floor or stays in its folder (type-only imports too)', () => {
+    const upward = modules.flatMap((module) => importsOf(join(ROOT, module))
+      .filter((target) => target.startsWith('src/') || target.startsWith('workers/'))
+      .filter((target) => folderOf(target) !== folderOf(module) && !(floors.get(folderOf(target))! > floors.get(folderOf(module))!))
+      .map((target) => `${module} -> ${target}`));
+    expect(upward).toEqual([]);
+  });
+
+  it('reads the imports this test judges by (a module with none would pass any order)', () => {
+    expect(importsOf(join(ROOT, 'src/produce/meter.ts'))).toContain('src/shared/histograms.js');
+  });
+});

@@ -14,8 +14,9 @@ import type { PostOutcome } from '../../src/http-ingest/proxy-client.js';
 import { ProduceMeter } from '../../src/produce/meter.js';
 import { formatPartialLine } from '../../src/report/produce-report.js';
 import { Pacer } from '../../src/produce/pacer.js';
-import { decodeHistogram, type LatencySummaryUs } from '../../src/report/histograms.js';
-import { toGatewaySpec, toHttpProduceSpecs, type HttpProduceFlags, type HttpProduceSpec } from '../../src/run-spec/http-options.js';
+import { decodeHistogram, type LatencySummaryUs } from '../../src/shared/histograms.js';
+import { toGatewaySpec, toHttpProduceSpecs, type HttpProduceFlags } from '../../src/run-spec/http-options.js';
+import { type HttpProduceSpec } from '../../src/http-ingest/http-spec.js';
 import { PLAINTEXT } from '../../src/security/client-security.js';
 import { errorOf } from '../helpers.js';
 

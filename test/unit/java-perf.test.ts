@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { RunConfig } from '../../src/run-spec/run-config.js';
+import type { RunConfig } from '../../src/produce/run-config.js';
 import { DataStormError } from '../../src/shared/errors.js';
 import { javaProducerPerfArgs, parseProducerPerfSummary } from '../../src/bench/java-perf.js';
 import { BASE_CONFIG } from './bench-fixtures.js';

@@ -9,7 +9,7 @@ import {
 import { RecordAccumulator } from '../../src/produce/accumulator.js';
 import { BatchBufferPool } from '../../src/produce/batch-buffers.js';
 import { BatchTemplates, PreEncodedRecords } from '../../src/produce/batch-templates.js';
-import { encodeHeaders, encodeRecords, recordSize, writeRecord } from '../../src/produce/record-batch.js';
+import { encodeHeaders, encodeRecords, recordSize, writeRecord } from '../../src/kafka/record-batch.js';
 import { prng } from '../../src/produce/payloads.js';
 
 const require = createRequire(import.meta.url);

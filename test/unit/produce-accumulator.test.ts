@@ -1,14 +1,14 @@
 import { createRequire } from 'node:module';
 import { Pacer } from '../../src/produce/pacer.js';
 import { describe, expect, it } from 'vitest';
-import { decodeHistogram } from '../../src/report/histograms.js';
+import { decodeHistogram } from '../../src/shared/histograms.js';
 import { RecordAccumulator, destinationOf, type ProducerBatch } from '../../src/produce/accumulator.js';
 import { DEFAULT_KEY_RANGE, RecordPlacer, poolKey } from '../../src/produce/record-placer.js';
 import { partitionOfKey } from '../../src/kafka/partitioner.js';
-import type { KeyMode } from '../../src/run-spec/run-config.js';
+import type { KeyMode } from '../../src/produce/run-config.js';
 import { BatchBufferPool, REQUEST_ROOM_BYTES, planBatchBuffers } from '../../src/produce/batch-buffers.js';
 import { ProduceMeter } from '../../src/produce/meter.js';
-import { RECORD_BATCH_HEADER_BYTES, encodeRecords, recordSize } from '../../src/produce/record-batch.js';
+import { RECORD_BATCH_HEADER_BYTES, encodeRecords, recordSize } from '../../src/kafka/record-batch.js';
 import { shareValues, valueViews } from '../../src/produce/shared-values.js';
 import { errorOf } from '../helpers.js';
 

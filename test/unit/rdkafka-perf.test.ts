@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { RunConfig } from '../../src/run-spec/run-config.js';
+import type { RunConfig } from '../../src/produce/run-config.js';
 import { metricsOfRdkafkaRun } from '../../src/bench/metrics.js';
 import { parseRdkafkaPerfSummary, rdkafkaPerfArgs, summarizeLatencyFile } from '../../src/bench/rdkafka-perf.js';
 import { errorOf } from '../helpers.js';

@@ -5,8 +5,8 @@ import { compressionTypeOf, registerCodecs } from '../../src/kafka/codecs.js';
 import { countRecordBatches, type Decompress } from '../../src/kafka/counted-fetch.js';
 import { countFetchedRecordsOnly, decodeFetchedMessages, kafkajsDecodeMessages } from '../../src/kafka/kafkajs-patches.js';
 import { readBatchHeader, walkRecords } from '../../src/kafka/record-batch-reader.js';
-import { ATTRIBUTES_AT, RECORD_BATCH_HEADER_BYTES, byteLength, recordSize, writeRecord, writeRecordBatchHeader } from '../../src/produce/record-batch.js';
-import { CODEC_NAMES, type CodecName } from '../../src/run-spec/run-config.js';
+import { ATTRIBUTES_AT, RECORD_BATCH_HEADER_BYTES, byteLength, recordSize, writeRecord, writeRecordBatchHeader } from '../../src/kafka/record-batch.js';
+import { CODEC_NAMES, type CodecName } from '../../src/kafka/codecs.js';
 
 const require = createRequire(import.meta.url);
 const Decoder = require('kafkajs/src/protocol/decoder.js') as new (buffer: Buffer) => { offset: number; readInt32(): number; canReadBytes(n: number): boolean; readBytes(n: number): Buffer };

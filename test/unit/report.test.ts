@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createHistogram, encodeHistogram, recordLatencyUs, summarizeLatency } from '../../src/report/histograms.js';
+import { createHistogram, encodeHistogram, recordLatencyUs, summarizeLatency } from '../../src/shared/histograms.js';
 import {
   formatAccountingLine, formatBatchesLine, formatErrorsLine, formatIntendedLatencyLine, formatPartialLine, formatProduceProgress, formatResultTable, formatRunHeader, formatTransactionsLine,
   formatMetricsTable, formatSummaryLine, formatWindowLine,

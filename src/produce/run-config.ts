@@ -1,20 +1,16 @@
-import type { RecordHeader } from '../produce/record-batch.js';
-import type { RatePoint } from '../produce/rate-profile.js';
+import type { RecordHeader } from '../kafka/record-batch.js';
+import type { RatePoint } from './rate-profile.js';
 import type { FaultStep } from '../faults/fault-plan.js';
 import type { ClientSecurity } from '../security/client-security.js';
-import type { DriverName } from '../drivers/producer-driver.js';
+import type { Acks, DriverName } from '../drivers/producer-driver.js';
+import type { CodecName } from '../kafka/codecs.js';
 
 /**
  * The one typed configuration of a produce run. src/cli builds it from flags (or a workload file);
  * everything after that takes only this. Units are in the names.
  */
-export const CODEC_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
-export type CodecName = (typeof CODEC_NAMES)[number];
-
 export const KEY_MODES = ['none', 'round-robin', 'random', 'zipf', 'sequential'] as const;
 export type KeyMode = (typeof KEY_MODES)[number];
-
-export type Acks = -1 | 0 | 1;
 
 /**
  * How a worker makes its batches: 'pre-encoded' (stage v5: copied from records encoded before the run,
@@ -107,9 +103,6 @@ export interface ProduceRun {
   config: RunConfig;
   bootstrap?: string[];
 }
-
-/** The topics a run produces to, in order: `topics`, or the one `topic`. */
-export const topicsOf = (config: Pick<RunConfig, 'topic' | 'topics'>): string[] => config.topics ?? [config.topic];
 
 /**
  * What makes a run write its records one by one, or undefined when its batches can be pre-encoded: those need

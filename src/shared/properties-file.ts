@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { DataStormError } from '../shared/errors.js';
+import { DataStormError } from './errors.js';
 
 /**
  * Lines of a Java properties file (--producer.config, --consumer.config, --command-config) as `key=value`:
