@@ -1,16 +1,14 @@
 import { randomInt } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { bootstrapOrLocalCluster, parseBootstrap } from '../cluster/bootstrap.js';
-import { Command, InvalidArgumentError } from 'commander';
-import { runConsume, wholeNamePattern, type ConsumeConfig } from '../consume/consume.js';
-import { formatFaultLines, parseFaultPlan, type FaultStep } from '../faults/fault-plan.js';
+import { Command } from 'commander';
+import { runConsume, type ConsumeConfig } from '../consume/consume.js';
+import { formatFaultLines } from '../faults/fault-plan.js';
 import {
   DETAILED_HEADER, formatConsumeAccounting, formatConsumersTable, formatFailedConsumers, formatDriverNote, formatConsumeInterruptedLine, formatIdleConsumersNote, formatIntervalLine, formatProgress,
   formatSummaryLine, formatTimeoutWarning, SUMMARY_HEADER,
 } from '../consume/consume-report.js';
 import { formatAccountingLine, formatEndToEndPartialLine, formatLatencyLine, formatProducerLine, LATENCY_NOTE } from '../consume/e2e-report.js';
 import { runEndToEnd, type EndToEndConfig } from '../consume/end-to-end.js';
-import { parseCodec } from '../kafka/codecs.js';
 import type { CodecName } from '../kafka/codecs.js';
 import { DataStormError, INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
 import { interruptible } from './interrupt.js';
@@ -21,170 +19,27 @@ import { runLag, type LagConfig } from '../consume/lag.js';
 import { formatLagHeader, formatLagRow, formatLagSummary, formatLagUnread, LAG_TABLE_HEAD, lagChart, lagTableRows, partitionsKey } from '../consume/lag-report.js';
 import { runReplayCheck, type ReplayConfig } from '../consume/replay.js';
 import { formatDiff, formatPassLine, formatVerdict } from '../consume/replay-report.js';
-import { readClientProperties } from '../security/client-properties.js';
-import { KAFKA_DATE_FORMAT, parseDatePattern, type DatePattern } from '../report/java-format.js';
-import type { ClientSecurity } from '../security/client-security.js';
 import { createTable } from '../report/table.js';
-import { checkTopicName } from '../kafka/topic.js';
-import { commanderOption, conflictingOptions, type OptionSpec } from '../run-spec/option-spec.js';
-import { parseChoice, parseDurationMs, parseIntegerOption, parseSize } from '../run-spec/parse.js';
-import { checkDriverSupport } from '../drivers/driver-support.js';
-import { DRIVER_NAMES, type DriverName } from '../drivers/producer-driver.js';
+import {
+  addConsumeOptions, connectionOf, consumersOf, recordsToConsume, type ConsumeFlags, type EndToEndFlags, type LagFlags, type ReplayFlags,
+} from '../run-spec/consume-options.js';
 
 /**
  * The consuming side: `consume` (kafka-consumer-perf-test's flags and output), `e2e` (produce→consume
  * latency), `lag` (a group's lag over time) and `replay-check` (two passes over a topic compared).
  */
 
-/** Every option of these commands, defined once; each command picks its own and may set its own default. */
-const OPTIONS = {
-  topic: { flags: '--topic <name>', description: 'the topic', parse: checkTopicName },
-  numRecords: { flags: '--num-records <n>', description: 'records to consume: exactly this many are counted and committed',
-    parse: parseIntegerOption('--num-records', 1) },
-  messages: { flags: '--messages <n>', description: 'the same as --num-records (consumer-perf-test\'s deprecated name)',
-    parse: parseIntegerOption('--messages', 1) },
-  group: { flags: '--group <id>', description: 'consumer group', parse: parseGroupId },
-  fetchSize: { flags: '--fetch-size <bytes>', description: 'most bytes fetched from one partition per request (max.partition.fetch.bytes)',
-    defaultValue: 1024 * 1024, parse: (v: string) => parseSize('--fetch-size', v) },
-  timeout: { flags: '--timeout <ms>', description: 'give up when no record arrives for this long', defaultValue: 10_000,
-    parse: parseIntegerOption('--timeout', 1) },
-  hideHeader: { flags: '--hide-header', description: 'print no header line above the data lines (as consumer-perf-test)', defaultValue: false },
-  dateFormat: { flags: '--date-format <pattern>', description: `Java SimpleDateFormat of the start.time, end.time and time columns, with y M d H m s S and quoted text (default: "${KAFKA_DATE_FORMAT}")`,
-    parse: parseDateFormat },
-  showDetailedStats: { flags: '--show-detailed-stats', description: 'print a line per consumer (threadId) and reporting interval instead of the summary line',
-    defaultValue: false },
-  reportingInterval: { flags: '--reporting-interval <ms>', description: 'interval of the detailed-stats lines', defaultValue: 5000,
-    parse: parseIntegerOption('--reporting-interval', 1) },
-  workers: { flags: '--workers <n>', description: 'consumers in the group, one per worker thread', defaultValue: 1,
-    parse: parseIntegerOption('--workers', 1, 256) },
-  rate: { flags: '--rate <rps>', description: 'records per second to produce', defaultValue: 1000, parse: parseIntegerOption('--rate', 1) },
-  duration: { flags: '--duration <time>', description: 'how long to run (30s, 2m, or seconds)', parse: (v: string) => parseDurationMs('--duration', v) },
-  interval: { flags: '--interval <time>', description: 'time between samples (1s, 500ms, or seconds)', defaultValue: 1000, defaultDescription: '1s',
-    parse: (v: string) => parseDurationMs('--interval', v) },
-  recordSize: { flags: '--record-size <bytes>', description: 'value size of each produced record', defaultValue: 100,
-    parse: (v: string) => parseSize('--record-size', v) },
-  compression: { flags: '--compression <codec>', description: 'codec of the produced batches: none, gzip, snappy, lz4 or zstd', defaultValue: 'none',
-    parse: parseCodec },
-  partitions: { flags: '--partitions <n>', description: 'partitions of the topic when it is created', defaultValue: 6,
-    parse: parseIntegerOption('--partitions', 1, 10_000) },
-  replication: { flags: '--replication <n>', description: 'replication factor of the topic when it is created', defaultValue: 3,
-    parse: parseIntegerOption('--replication', 1, 16) },
-  chart: { flags: '--chart <file.svg>', description: 'write a chart of total lag over time (SVG) to this file' },
-  bootstrapServer: { flags: '--bootstrap-server <hosts>', description: 'the cluster (host:port,...); without it, bootstrap.servers of the config file, else the local cluster `datastorm cluster up` started' },
-  consumerConfig: { flags: '--consumer.config <file>', description: 'client properties file, as kafka-consumer-perf-test takes it: security.protocol, ssl.truststore.location, sasl.mechanism, sasl.jaas.config, ... (e.g. the client-sasl-ssl.properties `cluster up --security sasl_ssl` prints), and bootstrap.servers' },
-  commandProperty: { flags: '--command-property <prop=value...>', description: 'client properties one by one, as Kafka 4.x\'s tools take them (security.protocol, ssl.*, sasl.*, bootstrap.servers), after the files\'' },
-  commandConfig: { flags: '--command-config <file>', description: 'client properties file, as Kafka\'s tools take it: security.protocol, ssl.*, sasl.*, bootstrap.servers (e.g. the client-sasl-ssl.properties `cluster up --security sasl_ssl` prints)' },
-  fault: { flags: '--fault <plan>', description: 'faults on the local cluster once the consumers start, e.g. \'kill-node 2 at 5s; start-node 2 at 15s\': the report adds the longest stall and the recovery (raise --timeout past the stall)',
-    parse: (v: string) => parseFaultPlan(v) },
-  driver: { flags: '--driver <client>', description: 'Kafka client the consumers read with: kafkajs (kafkajs 2.2.4) or platformatic (@platformatic/kafka 1.35.0; no OAUTHBEARER)',
-    defaultValue: 'kafkajs', parse: parseChoice('--driver', DRIVER_NAMES) },
-  json: { flags: '--json', description: 'print the whole result as JSON on stdout (everything else goes to stderr)', defaultValue: false },
-  fromLatest: { flags: '--from-latest', description: 'a partition the group has no committed offset in is read from its end, not its start (consumer-perf-test\'s flag): only records produced after the start are counted',
-    defaultValue: false },
-  include: { flags: '--include <regex>', description: 'the topic, by a regular expression that must match exactly one topic name whole (consumer-perf-test\'s flag; DataStorm consumes one topic a run)',
-    parse: parseTopicPattern },
-  socketBufferSize: { flags: '--socket-buffer-size <bytes>', description: 'consumer-perf-test\'s TCP receive buffer size: refused, as Node cannot set it on a socket (the kernel sizes it: net.ipv4.tcp_rmem)',
-    parse: refuseSocketBufferSize },
-  printMetrics: { flags: '--print-metrics', description: 'print a row per consumer: records, MB, and their rates while it held partitions', defaultValue: false },
-} satisfies Record<string, OptionSpec>;
-
-type OptionKey = keyof typeof OPTIONS;
-
-/** Adds the options named by keys; a command may make some mandatory or give them its own default ([value, how --help shows it]). */
-function addOptions(command: Command, keys: OptionKey[], settings: { required?: OptionKey[]; defaults?: Partial<Record<OptionKey, [unknown, string?]>> } = {}): Command {
-  for (const key of keys) {
-    command.addOption(commanderOption(OPTIONS[key], { defaults: settings.defaults?.[key], required: settings.required?.includes(key) }));
-  }
-  return command;
-}
-
-export interface ConnectionFlags { bootstrapServer?: string; 'consumer.config'?: string; commandConfig?: string; commandProperty?: string[] }
-
-/** The options that name the cluster and the client security, as the consuming commands take them (drain too). */
-export function addConnectionOptions(command: Command): Command {
-  return addOptions(command, ['bootstrapServer', 'consumerConfig', 'commandConfig', 'commandProperty']);
-}
-
-/** The cluster and the client security: --bootstrap-server, else the config file's bootstrap.servers, else the local cluster. */
-export function connectionOf(flags: ConnectionFlags): { bootstrap: string[]; security: ClientSecurity } {
-  const { security, bootstrapServers } = readClientProperties([
-    { flag: '--consumer.config', file: flags['consumer.config'] }, { flag: '--command-config', file: flags.commandConfig },
-    { flag: '--command-property', lines: flags.commandProperty },
-  ]);
-  // As in produce: a flag and a property that name different clusters are an error, not a silent choice.
-  if (flags.bootstrapServer !== undefined && bootstrapServers !== undefined
-    && parseBootstrap(flags.bootstrapServer).join(',') !== parseBootstrap(bootstrapServers).join(',')) {
-    throw conflictingOptions('--bootstrap-server', flags.bootstrapServer, 'bootstrap.servers', bootstrapServers);
-  }
-  return { bootstrap: bootstrapOrLocalCluster(flags.bootstrapServer ?? bootstrapServers), security };
-}
-
-/**
- * The connection and the Kafka client of a command's consumers; a client that cannot do what the run asks is refused
- * here, before any work. Another client than the default is named on stderr, as produce's header names it.
- */
-function consumersOf(flags: ConnectionFlags & { driver: DriverName; fault?: FaultStep[] }, compression?: CodecName):
-{ driver: DriverName; bootstrap: string[]; security: ClientSecurity } {
-  const connection = connectionOf(flags);
-  checkDriverSupport({ driver: flags.driver, compression, security: connection.security, consumersUnderFaults: (flags.fault?.length ?? 0) > 0 });
-  const note = formatDriverNote(flags.driver);
+/** The consumers' connection and client; another client than the default is named on stderr, as produce's header names it. */
+function consumersNoted(flags: Parameters<typeof consumersOf>[0], compression?: CodecName): ReturnType<typeof consumersOf> {
+  const consumers = consumersOf(flags, compression);
+  const note = formatDriverNote(consumers.driver);
   if (note) stderr(note);
-  return { driver: flags.driver, ...connection };
-}
-
-/** Named so that a pasted consumer-perf-test command gets the reason, not "unknown option". */
-function refuseSocketBufferSize(): never {
-  throw new InvalidArgumentError('Node cannot set a socket\'s TCP receive buffer (SO_RCVBUF); the kernel sizes it (net.ipv4.tcp_rmem): leave --socket-buffer-size out');
-}
-
-/** A Java-style include pattern, checked here; it must match a topic's whole name (wholeNamePattern). */
-function parseTopicPattern(value: string): { include: string } {
-  try {
-    wholeNamePattern(value);
-  } catch {
-    throw new InvalidArgumentError(`--include takes a regular expression, not "${value}"`);
-  }
-  return { include: value };
-}
-
-function parseDateFormat(value: string): DatePattern {
-  try {
-    return parseDatePattern(value);
-  } catch (error) {
-    throw new InvalidArgumentError(`--date-format: ${(error as Error).message}`);
-  }
-}
-
-/** --num-records, or its old name --messages; both must agree. */
-function recordsToConsume(flags: { numRecords?: number; messages?: number }): number {
-  const { numRecords, messages } = flags;
-  if (numRecords !== undefined && messages !== undefined && numRecords !== messages) {
-    throw new DataStormError('DS_CONFLICTING_OPTIONS', `--num-records ${numRecords} and --messages ${messages} disagree`, {
-      hint: '--messages is consumer-perf-test\'s old name for --num-records: give one of them',
-    });
-  }
-  // As consumer-perf-test says it (on stdout there; here on stderr, which holds every note).
-  if (messages !== undefined) stderr('Warning: --messages is deprecated. Use --num-records instead.');
-  const records = numRecords ?? messages;
-  if (records === undefined) throw new DataStormError('DS_BAD_OPTIONS', 'how many records to consume: give --num-records (or --messages)');
-  return records;
-}
-
-/** A group id Kafka accepts: not empty (the broker refuses "" for group operations). */
-function parseGroupId(value: string): string {
-  if (value.trim() === '') throw new InvalidArgumentError('--group takes a consumer group id, not an empty one');
-  return value;
+  return consumers;
 }
 
 const stderr = (line: string) => process.stderr.write(`${line}\n`);
 const stdout = (line: string) => process.stdout.write(`${line}\n`);
 const printJson = (value: unknown) => stdout(JSON.stringify(value, null, 2));
-
-
-type ConsumeFlags = {
-  topic?: string; include?: { include: string }; fromLatest: boolean; printMetrics: boolean; numRecords?: number; messages?: number; hideHeader: boolean; dateFormat?: DatePattern; group: string; fetchSize: number; timeout: number; showDetailedStats: boolean;
-  reportingInterval: number; workers: number; bootstrapServer?: string; json: boolean; fault?: FaultStep[]; driver: DriverName;
-} & ConnectionFlags
 
 export function consumeCommand(): Command {
   const command = new Command('consume')
@@ -200,16 +55,18 @@ Examples:
   datastorm consume --topic t --num-records 1000000
   datastorm consume --topic t --num-records 1000000 --workers 4 --group g1 --json
   datastorm consume --topic t --num-records 1000000 --driver platformatic`);
-  addOptions(command, ['topic', 'include', 'numRecords', 'messages', 'group', 'fetchSize', 'timeout', 'showDetailedStats', 'reportingInterval', 'hideHeader',
+  addConsumeOptions(command, ['topic', 'include', 'numRecords', 'messages', 'group', 'fetchSize', 'timeout', 'showDetailedStats', 'reportingInterval', 'hideHeader',
     'dateFormat', 'fromLatest', 'printMetrics', 'socketBufferSize', 'workers', 'driver', 'bootstrapServer', 'consumerConfig', 'commandConfig', 'commandProperty', 'fault', 'json'],
   { defaults: { group: [`perf-consumer-${randomInt(100_000)}`] } });
   command.action(async (flags: ConsumeFlags) => {
     const numRecords = recordsToConsume(flags);
+    // As consumer-perf-test says it (on stdout there; here on stderr, which holds every note).
+    if (flags.messages !== undefined) stderr('Warning: --messages is deprecated. Use --num-records instead.');
     if ((flags.topic === undefined) === (flags.include === undefined)) {
       throw new DataStormError('DS_BAD_OPTIONS', 'give the topic with --topic or --include (one of them)');
     }
     const config: ConsumeConfig = {
-      ...consumersOf(flags), topic: flags.topic ?? flags.include!, numRecords,
+      ...consumersNoted(flags), topic: flags.topic ?? flags.include!, numRecords,
       group: flags.group, fetchSizeBytes: flags.fetchSize, timeoutMs: flags.timeout,
       showDetailedStats: flags.showDetailedStats, reportingIntervalMs: flags.reportingInterval, workers: flags.workers,
       faults: flags.fault ?? [], fromLatest: flags.fromLatest,
@@ -255,10 +112,7 @@ Examples:
   return command;
 }
 
-type EndToEndFlags = {
-  topic: string; rate: number; duration: number; recordSize: number; compression: CodecName; workers: number; group: string; fetchSize: number;
-  partitions: number; replication: number; timeout: number; bootstrapServer?: string; json: boolean; fault?: FaultStep[]; driver: DriverName;
-} & ConnectionFlags
+
 
 export function endToEndCommand(): Command {
   const command = new Command('e2e')
@@ -271,14 +125,14 @@ first send; --timeout is how long to wait, after the last send, for the consumer
 
 Example:
   datastorm e2e --topic e2e --rate 2000 --duration 30s --workers 2`);
-  addOptions(command, ['topic', 'rate', 'duration', 'recordSize', 'compression', 'workers', 'group', 'fetchSize', 'partitions', 'replication', 'timeout',
+  addConsumeOptions(command, ['topic', 'rate', 'duration', 'recordSize', 'compression', 'workers', 'group', 'fetchSize', 'partitions', 'replication', 'timeout',
     'driver', 'bootstrapServer', 'consumerConfig', 'commandConfig', 'commandProperty', 'fault', 'json'], {
     required: ['topic'],
     defaults: { duration: [10_000, '10s'], group: [`datastorm-e2e-${randomInt(100_000)}`], timeout: [30_000] },
   });
   command.action(async (flags: EndToEndFlags) => {
     const config: EndToEndConfig = {
-      ...consumersOf(flags, flags.compression), topic: flags.topic, ratePerSec: flags.rate, durationMs: flags.duration,
+      ...consumersNoted(flags, flags.compression), topic: flags.topic, ratePerSec: flags.rate, durationMs: flags.duration,
       recordSizeBytes: flags.recordSize, compression: flags.compression, workers: flags.workers, group: flags.group,
       fetchSizeBytes: flags.fetchSize, partitions: flags.partitions, replication: flags.replication, drainTimeoutMs: flags.timeout,
       faults: flags.fault ?? [],
@@ -307,9 +161,7 @@ Example:
   return command;
 }
 
-type LagFlags = {
-  group: string; topic?: string; interval: number; duration: number; chart?: string; bootstrapServer?: string; json: boolean;
-} & ConnectionFlags
+
 
 export function lagCommand(): Command {
   const command = new Command('lag')
@@ -323,7 +175,7 @@ the summary and writes the chart (--chart), and exits 130.
 
 Example:
   datastorm lag --group g1 --interval 1 --duration 120 --chart lag.svg`);
-  addOptions(command, ['group', 'topic', 'interval', 'duration', 'chart', 'bootstrapServer', 'commandConfig', 'commandProperty', 'json'], {
+  addConsumeOptions(command, ['group', 'topic', 'interval', 'duration', 'chart', 'bootstrapServer', 'commandConfig', 'commandProperty', 'json'], {
     required: ['group'], defaults: { duration: [60_000, '60s'] },
   });
   command.action(async (flags: LagFlags) => {
@@ -366,7 +218,7 @@ Example:
   return command;
 }
 
-type ReplayFlags = { topic: string; group: string; timeout: number; bootstrapServer?: string; json: boolean; driver: DriverName } & ConnectionFlags;
+
 
 export function replayCheckCommand(): Command {
   const command = new Command('replay-check')
@@ -379,10 +231,10 @@ have no active members.
 
 Example:
   datastorm replay-check --topic orders --group replay-orders`);
-  addOptions(command, ['topic', 'group', 'timeout', 'driver', 'bootstrapServer', 'commandConfig', 'commandProperty', 'json'], { required: ['topic', 'group'] });
+  addConsumeOptions(command, ['topic', 'group', 'timeout', 'driver', 'bootstrapServer', 'commandConfig', 'commandProperty', 'json'], { required: ['topic', 'group'] });
   command.action(async (flags: ReplayFlags) => {
     const config: ReplayConfig = {
-      ...consumersOf(flags), topic: flags.topic, group: flags.group, timeoutMs: flags.timeout,
+      ...consumersNoted(flags), topic: flags.topic, group: flags.group, timeoutMs: flags.timeout,
     };
     const { value: result } = await interruptible('stopping the pass that is reading: no verdict',
       (signal) => runReplayCheck(config, { log: stderr, signal }));

@@ -11,7 +11,7 @@ import {
 } from '../run-spec/drain-options.js';
 import { addOptionTable } from '../run-spec/option-spec.js';
 import { INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
-import { addConnectionOptions, connectionOf, type ConnectionFlags } from './consume-command.js';
+import { addConnectionOptions, connectionOf, type ConnectionFlags } from '../run-spec/consume-options.js';
 import { interruptible } from './interrupt.js';
 import { resultOrFailure } from './run-outcome.js';
 import { writablePath } from './output-path.js';

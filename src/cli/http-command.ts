@@ -13,7 +13,7 @@ import {
 } from '../run-spec/http-options.js';
 import { addOptionTable } from '../run-spec/option-spec.js';
 import { INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
-import { addConnectionOptions, connectionOf, type ConnectionFlags } from './consume-command.js';
+import { addConnectionOptions, connectionOf, type ConnectionFlags } from '../run-spec/consume-options.js';
 import { interruptible } from './interrupt.js';
 import { writablePath } from './output-path.js';
 import { ProgressLine } from './progress-line.js';
