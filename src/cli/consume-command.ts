@@ -1,15 +1,16 @@
 import { randomInt } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { runConsume, type ConsumeConfig } from '../consume/consume.js';
+import { runConsume } from '../consume/consume.js';
 import { formatFaultLines } from '../faults/fault-plan.js';
 import {
-  DETAILED_HEADER, formatConsumeAccounting, formatConsumersTable, formatFailedConsumers, formatDriverNote, formatConsumeInterruptedLine, formatIdleConsumersNote, formatIntervalLine, formatProgress,
-  formatSummaryLine, formatTimeoutWarning, SUMMARY_HEADER,
+  DETAILED_HEADER, formatFailedConsumers, formatDriverNote, formatConsumeInterruptedLine, formatIdleConsumersNote, formatIntervalLine, formatProgress, SUMMARY_HEADER,
 } from '../consume/consume-report.js';
+import { printConsumeReport } from '../library/print.js';
 import { formatAccountingLine, formatEndToEndPartialLine, formatLatencyLine, formatProducerLine, LATENCY_NOTE } from '../consume/e2e-report.js';
 import { runEndToEnd, type EndToEndConfig } from '../consume/end-to-end.js';
 import type { CodecName } from '../kafka/codecs.js';
+import type { DriverName } from '../drivers/producer-driver.js';
 import { DataStormError, INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
 import { interruptible } from './interrupt.js';
 import { resultOrFailure } from './run-outcome.js';
@@ -21,7 +22,7 @@ import { runReplayCheck, type ReplayConfig } from '../consume/replay.js';
 import { formatDiff, formatPassLine, formatVerdict } from '../consume/replay-report.js';
 import { createTable } from '../report/table.js';
 import {
-  addConsumeOptions, connectionOf, consumersOf, recordsToConsume, type ConsumeFlags, type EndToEndFlags, type LagFlags, type ReplayFlags,
+  addConsumeOptions, connectionOf, consumersOf, CONSUME_KEYS, defaultConsumeGroup, toConsumeConfig, type ConsumeFlags, type EndToEndFlags, type LagFlags, type ReplayFlags,
 } from '../run-spec/consume-options.js';
 
 /**
@@ -29,11 +30,16 @@ import {
  * latency), `lag` (a group's lag over time) and `replay-check` (two passes over a topic compared).
  */
 
-/** The consumers' connection and client; another client than the default is named on stderr, as produce's header names it. */
+/** Another client than the default is named on stderr, as produce's header names it. */
+function noteDriver(driver: DriverName): void {
+  const note = formatDriverNote(driver);
+  if (note) stderr(note);
+}
+
+/** The consumers' connection and client, their client named. */
 function consumersNoted(flags: Parameters<typeof consumersOf>[0], compression?: CodecName): ReturnType<typeof consumersOf> {
   const consumers = consumersOf(flags, compression);
-  const note = formatDriverNote(consumers.driver);
-  if (note) stderr(note);
+  noteDriver(consumers.driver);
   return consumers;
 }
 
@@ -55,22 +61,12 @@ Examples:
   datastorm consume --topic t --num-records 1000000
   datastorm consume --topic t --num-records 1000000 --workers 4 --group g1 --json
   datastorm consume --topic t --num-records 1000000 --driver platformatic`);
-  addConsumeOptions(command, ['topic', 'include', 'numRecords', 'messages', 'group', 'fetchSize', 'timeout', 'showDetailedStats', 'reportingInterval', 'hideHeader',
-    'dateFormat', 'fromLatest', 'printMetrics', 'socketBufferSize', 'workers', 'driver', 'bootstrapServer', 'consumerConfig', 'commandConfig', 'commandProperty', 'fault', 'json'],
-  { defaults: { group: [`perf-consumer-${randomInt(100_000)}`] } });
+  addConsumeOptions(command, [...CONSUME_KEYS], { defaults: { group: [defaultConsumeGroup()] } });
   command.action(async (flags: ConsumeFlags) => {
-    const numRecords = recordsToConsume(flags);
+    const config = toConsumeConfig(flags);
     // As consumer-perf-test says it (on stdout there; here on stderr, which holds every note).
     if (flags.messages !== undefined) stderr('Warning: --messages is deprecated. Use --num-records instead.');
-    if ((flags.topic === undefined) === (flags.include === undefined)) {
-      throw new DataStormError('DS_BAD_OPTIONS', 'give the topic with --topic or --include (one of them)');
-    }
-    const config: ConsumeConfig = {
-      ...consumersNoted(flags), topic: flags.topic ?? flags.include!, numRecords,
-      group: flags.group, fetchSizeBytes: flags.fetchSize, timeoutMs: flags.timeout,
-      showDetailedStats: flags.showDetailedStats, reportingIntervalMs: flags.reportingInterval, workers: flags.workers,
-      faults: flags.fault ?? [], fromLatest: flags.fromLatest,
-    };
+    noteDriver(config.driver);
     // Kafka's lines own stdout, unless the JSON does.
     const out = flags.json ? stderr : stdout;
     const progress = new ProgressLine();
@@ -87,15 +83,9 @@ Examples:
         onFault: (line) => progress.print(line, stderr),
       })));
     progress.clear();
-    if (result.timedOut) out(formatTimeoutWarning(config.timeoutMs));
-    if (!config.showDetailedStats) out(formatSummaryLine(result.totals, flags.dateFormat));
-    if (config.workers > 1 || flags.printMetrics) stderr(formatConsumersTable(result.workers, result.totals.durationMs));
-    if (result.failedConsumers) stderr(formatFailedConsumers(result.failedConsumers, config.workers));
-    stderr(formatConsumeAccounting(result.accounting, config.group));
-    if (result.faults) for (const line of formatFaultLines(result.faults)) stderr(line);
+    printConsumeReport(result, { out: process.stdout, err: process.stderr, json: flags.json }, flags);
     const interruptedLine = formatConsumeInterruptedLine({ interrupted, partial: result.partial, records: result.totals.records }, config.numRecords, config.group);
     if (interruptedLine) stderr(interruptedLine);
-    if (flags.json) printJson(result);
     if (failure) throw failure;
     if (!result.accounting.match) {
       throw new DataStormError('DS_ACCOUNTING_MISMATCH', 'the records counted and the group\'s committed offsets disagree (see the accounting line)');

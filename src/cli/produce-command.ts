@@ -1,18 +1,14 @@
 import { hostname } from 'node:os';
 import { Command, Option } from 'commander';
 import type { ProduceRun } from '../produce/run-config.js';
-import { onCluster } from '../cluster/bootstrap.js';
-import { prepareRun, runProduce } from '../engine/run-produce.js';
+import { produceRun } from '../library/produce.js';
+import { printProduceReport } from '../library/print.js';
 import { resultOrFailure } from './run-outcome.js';
 import { DataStormError, formatError, INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
 import { interruptible } from './interrupt.js';
 import { ProgressLine } from './progress-line.js';
-import {
-  formatAccountingLine, formatBatchesLine, formatErrorsLine, formatStartLine, formatTransactionsLine, formatIntendedLatencyLine, formatMetricsTable, formatPartialLine, formatProduceProgress,
-  formatResultTable, formatRunHeader, formatSummaryLine, formatWindowLine,
-} from '../report/produce-report.js';
-import { verdictOf, type ProduceResult } from '../produce/result.js';
-import { formatFaultLines } from '../faults/fault-plan.js';
+import { formatProduceProgress, formatRunHeader, formatWindowLine } from '../report/produce-report.js';
+import { verdictOf } from '../produce/result.js';
 import { produceOptions, toProduceRun, type ProduceFlags } from '../run-spec/produce-options.js';
 import { parseDurationMs, parseIntegerOption } from '../run-spec/parse.js';
 import type { LiveFigures } from '../metrics/prometheus-endpoint.js';
@@ -40,23 +36,6 @@ const OUTPUT_OPTIONS = [
     .argParser((v) => parseDurationMs('--metrics-hold', v)),
 ];
 
-/** Prints the report of a finished (or partial) run: perf-test lines on stdout, or JSON there with --json. */
-export function printProduceReport(result: ProduceResult, output: ProduceOutput): void {
-  const lines = process.stdout;
-  const out = (line: string) => (output.json ? stderr(line) : lines.write(`${line}\n`));
-  out(formatSummaryLine(result.totals, result.latency));
-  if (result.steadyState) out(formatSummaryLine(result.steadyState.totals, result.steadyState.latency, true));
-  if (result.intendedLatency) stderr(formatIntendedLatencyLine(result.intendedLatency));
-  if (result.partial) stderr(formatPartialLine(result.totals, result.config.numRecords));
-  stderr(formatResultTable(result));
-  if (output.printMetrics) stderr(formatMetricsTable(result));
-  stderr(formatErrorsLine(result.totals.errors));
-  stderr(formatAccountingLine(result));
-  for (const line of [formatStartLine(result), formatTransactionsLine(result), formatBatchesLine(result)]) if (line) stderr(line);
-  if (result.faults) for (const line of formatFaultLines(result.faults)) stderr(line);
-  if (output.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-}
-
 /** Runs a produce load with Ctrl-C handling and the report (and --metrics-port's endpoint); returns the exit code. */
 export function produceAndReport(run: ProduceRun, output: ProduceOutput): Promise<number> {
   return withMetricsEndpoint(output, (onMeasuring) => runAndReport(run, output, onMeasuring));
@@ -78,24 +57,20 @@ async function withMetricsEndpoint(output: ProduceOutput, produce: (onMeasuring?
   }
 }
 
-async function runAndReport({ config, bootstrap }: ProduceRun, output: ProduceOutput, onMeasuring?: (live: LiveFigures) => void): Promise<number> {
+async function runAndReport(run: ProduceRun, output: ProduceOutput, onMeasuring?: (live: LiveFigures) => void): Promise<number> {
   const progress = new ProgressLine();
   const out = output.json ? stderr : (line: string) => process.stdout.write(`${line}\n`);
-  const log = (line: string) => progress.print(line, stderr);
-  // A bad schema, payload file or buffer size is refused before a cluster is started for the run.
-  const prepared = prepareRun(config);
-  const { value: outcome, interrupted } = await onCluster(bootstrap, { startIfNone: true, log }, (cluster) =>
-    interruptible('finishing in-flight sends and printing the partial report', (signal) =>
-      resultOrFailure(runProduce(config, cluster, {
-        log,
-        signal,
-        onStart: (header) => stderr(formatRunHeader(header)),
-        onInterval: (interval) => progress.print(formatWindowLine(interval), out),
-        onProgress: (acknowledged, elapsedMs) => progress.show(formatProduceProgress(acknowledged, elapsedMs, config)),
-        onMeasuring,
-      }, prepared))));
+  const { value: outcome, interrupted } = await interruptible('finishing in-flight sends and printing the partial report', (signal) =>
+    resultOrFailure(produceRun(run, {
+      log: (line) => progress.print(line, stderr),
+      signal,
+      onStart: (header) => stderr(formatRunHeader(header)),
+      onInterval: (interval) => progress.print(formatWindowLine(interval), out),
+      onProgress: (acknowledged, elapsedMs) => progress.show(formatProduceProgress(acknowledged, elapsedMs, run.config)),
+      onMeasuring,
+    })));
   progress.clear();
-  printProduceReport(outcome.result, output);
+  printProduceReport(outcome.result, { out: process.stdout, err: process.stderr, json: output.json }, output);
   if (outcome.failure) stderr(formatError(outcome.failure));
   if (interrupted) return INTERRUPTED_EXIT_CODE;
   if (outcome.failure) return outcome.failure.exitCode;

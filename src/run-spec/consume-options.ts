@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { bootstrapOrLocalCluster, parseBootstrap } from '../cluster/bootstrap.js';
-import { wholeNamePattern } from '../consume/consume.js';
+import { randomInt } from 'node:crypto';
+import { wholeNamePattern, type ConsumeConfig } from '../consume/consume.js';
 import { checkDriverSupport } from '../drivers/driver-support.js';
 import { DRIVER_NAMES, type DriverName } from '../drivers/producer-driver.js';
 import { parseFaultPlan, type FaultStep } from '../faults/fault-plan.js';
@@ -168,3 +169,30 @@ export type LagFlags = {
 } & ConnectionFlags;
 
 export type ReplayFlags = { topic: string; group: string; timeout: number; bootstrapServer?: string; json: boolean; driver: DriverName } & ConnectionFlags;
+
+/** The options of `consume`, in --help's order. */
+export const CONSUME_KEYS = [
+  'topic', 'include', 'numRecords', 'messages', 'group', 'fetchSize', 'timeout', 'showDetailedStats', 'reportingInterval', 'hideHeader',
+  'dateFormat', 'fromLatest', 'printMetrics', 'socketBufferSize', 'workers', 'driver', 'bootstrapServer', 'consumerConfig', 'commandConfig',
+  'commandProperty', 'fault', 'json',
+] as const satisfies readonly ConsumeOptionKey[];
+
+/** consume's options that say how its report prints, not what runs. */
+export const CONSUME_OUTPUT_KEYS = ['hideHeader', 'dateFormat', 'printMetrics', 'json'] as const satisfies readonly ConsumeOptionKey[];
+
+/** A group of its own for a run that names none, as consumer-perf-test makes one. */
+export const defaultConsumeGroup = () => `perf-consumer-${randomInt(100_000)}`;
+
+/** The consume run the flags ask for; contradictions are refused here, before any work. */
+export function toConsumeConfig(flags: ConsumeFlags): ConsumeConfig {
+  const numRecords = recordsToConsume(flags);
+  if ((flags.topic === undefined) === (flags.include === undefined)) {
+    throw new DataStormError('DS_BAD_OPTIONS', 'give the topic with --topic or --include (one of them)');
+  }
+  return {
+    ...consumersOf(flags), topic: flags.topic ?? flags.include!, numRecords,
+    group: flags.group, fetchSizeBytes: flags.fetchSize, timeoutMs: flags.timeout,
+    showDetailedStats: flags.showDetailedStats, reportingIntervalMs: flags.reportingInterval, workers: flags.workers,
+    faults: flags.fault ?? [], fromLatest: flags.fromLatest,
+  };
+}

@@ -51,3 +51,51 @@ export function addOptionTable(command: Command, table: Record<string, OptionSpe
   for (const [key, spec] of Object.entries(table)) command.addOption(commanderOption(spec, { required: required.includes(key) }));
   return command;
 }
+
+/** A value of an option as code gives it (the library's way in): text as typed on a command line, a number or a switch. */
+export type OptionValue = string | number | boolean | Array<string | number>;
+
+/**
+ * A command's flags from an object of option values, keyed by the table's names (the camelCase of the flags):
+ * each value parsed by its option's parser and the rest defaulted, as commander does for a command line, so code
+ * and command line get the same checks, errors and defaults. A name the table lacks is an error, not ignored. The
+ * flags are keyed as commander keys them (`producer.config` for --producer.config); `typed` takes those keys.
+ */
+export function flagsOfValues(command: string, table: Record<string, OptionSpec>, values: Record<string, OptionValue | undefined>):
+{ flags: Record<string, unknown>; typed: (key: string) => boolean } {
+  const unknown = Object.keys(values).filter((key) => !(key in table));
+  if (unknown.length > 0) {
+    throw new DataStormError('DS_BAD_OPTIONS', `${command} has no option ${unknown.join(', ')}`, { hint: `its options: ${Object.keys(table).join(', ')}` });
+  }
+  const flags: Record<string, unknown> = {};
+  const given = new Set<string>();
+  for (const [key, spec] of Object.entries(table)) {
+    const attribute = new Option(spec.flags).attributeName();
+    const value = values[key];
+    if (value !== undefined) given.add(attribute);
+    flags[attribute] = value === undefined ? spec.defaultValue : parsedValue(spec, value);
+  }
+  return { flags, typed: (key) => given.has(key) };
+}
+
+function parsedValue(spec: OptionSpec, given: OptionValue): unknown {
+  if (!takesValue(spec)) {
+    if (typeof given !== 'boolean') throw new DataStormError('DS_BAD_OPTIONS', `${longFlag(spec)} is a switch: give true or false, not ${JSON.stringify(given)}`);
+    return given;
+  }
+  if (typeof given === 'boolean' || (Array.isArray(given) && !isVariadic(spec))) {
+    throw new DataStormError('DS_BAD_OPTIONS', `${longFlag(spec)} takes a value (${spec.flags}), not ${JSON.stringify(given)}`);
+  }
+  const texts = (Array.isArray(given) ? given : [given]).map(String);
+  let value: unknown = isVariadic(spec) ? undefined : spec.defaultValue;
+  for (const text of texts) {
+    try {
+      value = spec.parse ? spec.parse(text, value) : isVariadic(spec) ? [...((value as string[] | undefined) ?? []), text] : text;
+    } catch (error) {
+      if (error instanceof DataStormError) throw error;
+      // Commander's words for a value its parser refused, so that code and command line read alike.
+      throw new DataStormError('DS_BAD_OPTIONS', `option '${spec.flags}' argument '${text}' is invalid. ${(error as Error).message}`);
+    }
+  }
+  return value;
+}

@@ -37,7 +37,7 @@ const parseThroughput = (value: string): number => {
  * Every `produce` option, defined once: flag, help, default and parser. Kafka's kafka-producer-perf-test flags
  * are accepted as they are; the rest are DataStorm's. Other commands that run a produce load reuse this table.
  */
-export const PRODUCE_OPTIONS: Record<string, OptionSpec> = {
+const PRODUCE_OPTION_TABLE = {
   topic: { flags: '--topic <name>', description: 'topic to produce to (created if missing)', defaultValue: 'datastorm-perf', parse: checkTopicName },
   topics: { flags: '--topics <names>', description: 'produce to several topics, e.g. a,b,c (each created if missing, with --partitions): record i goes to the i-th topic in turn, so they get the same number of records; the accounting is checked per topic',
     parse: parseTopicList },
@@ -116,7 +116,10 @@ export const PRODUCE_OPTIONS: Record<string, OptionSpec> = {
   commandProperty: { flags: '--command-property <prop=value...>', description: 'the same as --producer-props: Kafka 4.x\'s name for it (KIP-1147)' },
   commandConfig: { flags: '--command-config <file>', description: 'the same as --producer.config: Kafka 4.x\'s name for it (KIP-1147)' },
   bootstrapServer: { flags: '--bootstrap-server <hosts>', description: 'an external cluster (host:port,...); without it an embedded local cluster runs' },
-};
+} satisfies Record<string, OptionSpec>;
+
+export type ProduceOptionKey = keyof typeof PRODUCE_OPTION_TABLE;
+export const PRODUCE_OPTIONS: Record<ProduceOptionKey, OptionSpec> = PRODUCE_OPTION_TABLE;
 
 export function produceOptions(): Option[] {
   return Object.values(PRODUCE_OPTIONS).map((spec) => commanderOption(spec));
@@ -191,7 +194,7 @@ const PRODUCER_PROPS: Record<string, (flags: ProduceFlags, value: string) => voi
 };
 
 /** The flag of an option, as typed: `--acks` of '--acks <acks>'. */
-const flagOf = (key: keyof ProduceFlags) => longFlag(PRODUCE_OPTIONS[key]);
+const flagOf = (key: keyof ProduceFlags) => longFlag((PRODUCE_OPTIONS as Record<string, OptionSpec>)[key]);
 
 /**
  * Producer settings from --producer.config then --producer-props (a later one wins, as in Kafka's tools). A
