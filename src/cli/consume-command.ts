@@ -159,14 +159,14 @@ function parseDateFormat(value: string): DatePattern {
 function recordsToConsume(flags: { numRecords?: number; messages?: number }): number {
   const { numRecords, messages } = flags;
   if (numRecords !== undefined && messages !== undefined && numRecords !== messages) {
-    throw new DataStormError('DS_CONFLICTING_OPTIONS', `--num-records ${numRecords} and --messages ${messages} disagree`, {
+    throw new DataStormError('DS_BAD_OPTION', `--num-records ${numRecords} and --messages ${messages} disagree`, {
       hint: '--messages is consumer-perf-test\'s old name for --num-records: give one of them',
     });
   }
   // As consumer-perf-test says it (on stdout there; here on stderr, which holds every note).
   if (messages !== undefined) stderr('Warning: --messages is deprecated. Use --num-records instead.');
   const records = numRecords ?? messages;
-  if (records === undefined) throw new DataStormError('DS_BAD_OPTIONS', 'how many records to consume: give --num-records (or --messages)');
+  if (records === undefined) throw new DataStormError('DS_BAD_OPTION', 'how many records to consume: give --num-records (or --messages)');
   return records;
 }
 
@@ -206,7 +206,7 @@ Examples:
   command.action(async (flags: ConsumeFlags) => {
     const numRecords = recordsToConsume(flags);
     if ((flags.topic === undefined) === (flags.include === undefined)) {
-      throw new DataStormError('DS_BAD_OPTIONS', 'give the topic with --topic or --include (one of them)');
+      throw new DataStormError('DS_BAD_OPTION', 'give the topic with --topic or --include (one of them)');
     }
     const config: ConsumeConfig = {
       ...consumersOf(flags), topic: flags.topic ?? flags.include!, numRecords,
@@ -328,7 +328,7 @@ Example:
   });
   command.action(async (flags: LagFlags) => {
     if (flags.interval > flags.duration) {
-      throw new DataStormError('DS_BAD_OPTIONS', `--interval ${flags.interval / 1000} s is longer than --duration ${flags.duration / 1000} s: ` +
+      throw new DataStormError('DS_BAD_OPTION', `--interval ${flags.interval / 1000} s is longer than --duration ${flags.duration / 1000} s: ` +
         'the lag would be sampled once, at the start', { hint: 'give a shorter --interval or a longer --duration' });
     }
     const config: LagConfig = {

@@ -41,7 +41,7 @@ export function isVariadic(spec: OptionSpec): boolean {
 
 /** A flag the user typed and a property (of --producer-props or a config file) that set one thing differently. */
 export function conflictingOptions(flag: string, flagValue: string, key: string, value: string): DataStormError {
-  return new DataStormError('DS_CONFLICTING_OPTIONS', `${flag} ${flagValue} and ${key}=${value} disagree`, {
+  return new DataStormError('DS_BAD_OPTION', `${flag} ${flagValue} and ${key}=${value} disagree`, {
     hint: 'give the setting once, as a flag or as a property',
   });
 }
