@@ -100,7 +100,7 @@ async function runDataStorm(config) {
     '--linger', String(config.lingerMs), '--buffer-memory', String(config.bufferMemoryBytes),
     '--partitions', String(config.partitions), '--workers', String(config.workers)];
   // The bin itself, as an installed `datastorm` runs: its first line sets Node's flags.
-  const run = await runMeasured(cli, args, { name: 'datastorm produce', code: 'DS_BENCH_FAILED' });
+  const run = await runMeasured(cli, args, 'datastorm produce');
   const result = JSON.parse(run.stdout);
   return {
     recordsPerSec: result.totals.recordsPerSec, avgMs: result.latency.meanUs / 1000, p99Ms: result.latency.p99Us / 1000,

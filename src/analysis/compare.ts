@@ -21,7 +21,7 @@ export function driverAxis(args: ProduceArgs, codecsTyped: boolean): SweepAxis |
   const drivers = args.driver;
   if (!Array.isArray(drivers) || drivers.length < 2) return undefined;
   if (codecsTyped) {
-    throw new DataStormError('DS_BAD_OPTIONS', 'compare varies the codec (--codecs) or the driver (--driver kafkajs,platformatic), not both', {
+    throw new DataStormError('DS_BAD_OPTION', 'compare varies the codec (--codecs) or the driver (--driver kafkajs,platformatic), not both', {
       hint: 'give a driver comparison its one codec with --compression',
     });
   }
@@ -32,7 +32,7 @@ export function driverAxis(args: ProduceArgs, codecsTyped: boolean): SweepAxis |
 export function parseCodecList(text: string): CodecName[] {
   const codecs = text.split(',').map((name) => parseCodec(name.trim()));
   const repeated = codecs.find((codec, i) => codecs.indexOf(codec) !== i);
-  if (repeated) throw new DataStormError('DS_BAD_OPTIONS', `--codecs names ${repeated} twice`);
+  if (repeated) throw new DataStormError('DS_BAD_OPTION', `--codecs names ${repeated} twice`);
   return codecs;
 }
 

@@ -2,7 +2,7 @@ import type { RunCluster } from '../cluster/bootstrap.js';
 import { failedRecords, type IntervalResult, type ProduceResult } from '../produce/result.js';
 import { formatAccountingLine, formatErrorsLine } from '../report/produce-report.js';
 import type { RunConfig } from '../produce/run-config.js';
-import { DataStormError, RunFailedError } from '../shared/errors.js';
+import { DataStormError, ERROR_CODES, isErrorCode, RunFailedError, type ErrorCode } from '../shared/errors.js';
 import { formatCommand } from './report-document.js';
 
 /**
@@ -16,7 +16,7 @@ export type PointRequest = { type: 'run'; config: RunConfig; cluster: RunCluster
 
 /** Why a process of a point did not give a result; `result` is what it measured up to then, when it got that far. */
 export interface PointFailure {
-  code: string;
+  code: ErrorCode;
   message: string;
   hint?: string;
   result?: ProduceResult;
@@ -50,7 +50,7 @@ export function decodePointMessage(message: unknown): PointMessage {
     if (message.type === 'interval' && isObject(message.interval)) return message as PointMessage;
     if (message.type === 'result' && isObject(message.result)) return message as PointMessage;
     const failure = message.failure;
-    if (message.type === 'failed' && isObject(failure) && typeof failure.code === 'string' && typeof failure.message === 'string') {
+    if (message.type === 'failed' && isObject(failure) && isErrorCode(failure.code) && typeof failure.message === 'string') {
       return message as PointMessage;
     }
   }
@@ -61,7 +61,7 @@ export function decodePointMessage(message: unknown): PointMessage {
 export function failureOf(error: unknown, result?: ProduceResult): PointFailure {
   // A point's process runs produce only: what a failed run carries is a ProduceResult.
   const partial = error instanceof RunFailedError ? error.result as ProduceResult : result;
-  const known = error instanceof DataStormError
+  const known: Omit<PointFailure, 'result'> = error instanceof DataStormError
     ? { code: error.code, message: error.message, ...(error.hint === undefined ? {} : { hint: error.hint }) }
     : { code: 'DS_UNEXPECTED', message: (error instanceof Error ? error.message : String(error)).split('\n')[0] };
   return { ...known, ...(partial === undefined ? {} : { result: partial }) };
@@ -82,5 +82,6 @@ export function pointFailedError(label: string, failure: PointFailure, command: 
   const reason = [...report, `${failure.code}: ${failure.message}`].join('; ');
   return new DataStormError('DS_POINT_FAILED', `point ${label} failed: ${reason}`, {
     hint: [failure.hint, `run it alone to see its whole report: ${formatCommand(command)}`].filter(Boolean).join('; '),
+    retriable: ERROR_CODES[failure.code].retriable,
   });
 }

@@ -85,7 +85,7 @@ export function produceArgv(args: ProduceArgs): string[] {
 export function checkSingleValued(args: ProduceArgs, why: string): void {
   for (const [key, value] of entriesOf(args)) {
     if (value !== true && value.length > 1 && !isVariadic(key)) {
-      throw new DataStormError('DS_BAD_OPTIONS', `${flagOf(key)} has several values (${value.join(',')}): ${why}`, {
+      throw new DataStormError('DS_BAD_OPTION', `${flagOf(key)} has several values (${value.join(',')}): ${why}`, {
         hint: 'datastorm sweep varies one option over several values',
       });
     }

@@ -31,7 +31,7 @@ export function writeReportFiles(dir: string, document: ReportDocument, json: Re
   try {
     makeFolder(dir);
   } catch (error) {
-    throw new DataStormError('DS_BAD_OUT_DIR', `cannot create ${dir}: ${(error as NodeJS.ErrnoException).code}`);
+    throw new DataStormError('DS_BAD_OUTPUT', `cannot create ${dir}: ${(error as NodeJS.ErrnoException).code}`);
   }
   const files: Array<[string, string]> = [
     ['report.md', renderMarkdownReport(document)],

@@ -139,7 +139,7 @@ export function checkScale(stages: Stage[], scale: number): void {
   const short = counts.filter(({ records }) => records >= MIN_STAGE_RECORDS && Math.round(records * scale) < MIN_STAGE_RECORDS);
   if (short.length === 0) return;
   const least = Math.max(...short.map(({ records }) => MIN_STAGE_RECORDS / records));
-  throw new DataStormError('DS_BAD_SCALE',
+  throw new DataStormError('DS_BAD_OPTION',
     `--scale ${scale} leaves stage ${short[0].name} ${Math.round(short[0].records * scale)} of its ${short[0].records} records, under the ${MIN_STAGE_RECORDS} a stage needs to measure anything`,
     { hint: `use --scale ${Number(least.toPrecision(2))} or more` });
 }

@@ -23,18 +23,18 @@ export function sweepAxis(args: ProduceArgs): SweepAxis {
   const listed = entriesOf(args)
     .filter((entry): entry is [ProduceOptionKey, string[]] => entry[1] !== true && entry[1].length > 1 && !isVariadic(entry[0]));
   if (listed.length === 0) {
-    throw new DataStormError('DS_BAD_OPTIONS', 'sweep needs one produce option with several values', {
+    throw new DataStormError('DS_BAD_OPTION', 'sweep needs one produce option with several values', {
       hint: 'e.g. datastorm sweep --workers 1,2,4,8,16, or --batch 1MB,4MB,16MB',
     });
   }
   if (listed.length > 1) {
-    throw new DataStormError('DS_BAD_OPTIONS', `sweep varies one option at a time; ${listed.map(([key]) => flagOf(key)).join(' and ')} have several values`, {
+    throw new DataStormError('DS_BAD_OPTION', `sweep varies one option at a time; ${listed.map(([key]) => flagOf(key)).join(' and ')} have several values`, {
       hint: 'run one sweep per option',
     });
   }
   const [[key, values]] = listed;
   const repeated = values.find((value, i) => values.indexOf(value) !== i);
-  if (repeated) throw new DataStormError('DS_BAD_OPTIONS', `${flagOf(key)} lists ${repeated} twice`);
+  if (repeated) throw new DataStormError('DS_BAD_OPTION', `${flagOf(key)} lists ${repeated} twice`);
   return { key, values };
 }
 

@@ -20,13 +20,13 @@ export function parseRegressionLimits(values: string[]): RegressionLimits {
   for (const value of values) {
     const match = LIMIT.exec(value.trim());
     if (!match) {
-      throw new DataStormError('DS_BAD_REGRESSION_LIMIT', `cannot read --max-regression "${value}"`, {
+      throw new DataStormError('DS_BAD_OPTION', `cannot read --max-regression "${value}"`, {
         hint: "give a percentage for the default metrics (--max-regression 10%) or for one (--max-regression p99_ms=50%)",
       });
     }
     const [, metric, percent] = match;
     if (metric !== undefined && !isMetricName(metric)) {
-      throw new DataStormError('DS_BAD_REGRESSION_LIMIT', `unknown metric "${metric}" in --max-regression "${value}"`, {
+      throw new DataStormError('DS_BAD_OPTION', `unknown metric "${metric}" in --max-regression "${value}"`, {
         hint: `metrics: ${METRIC_NAMES.join(', ')}`,
       });
     }

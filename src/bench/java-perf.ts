@@ -15,7 +15,7 @@ import { referenceRecordCount, runMeasured, untypedProducerProps, type MeasuredR
  */
 export const PRODUCER_PERFORMANCE_CLASS = 'org.apache.kafka.tools.ProducerPerformance';
 
-const JAVA_TOOL = { name: 'kafka-producer-perf-test', errorCode: 'DS_JAVA_PERF_NEEDS_COUNT', vs: 'Java' };
+const JAVA_TOOL = { name: 'kafka-producer-perf-test', vs: 'Java' };
 
 const MIB = 1024 * 1024;
 /** The Java producer's own default, kept as a floor so a small DataStorm batch never starves the Java side. */
@@ -46,7 +46,7 @@ export function javaProducerProps(config: RunConfig, bootstrap: string[]): Recor
  */
 export function javaSecurityProperties(config: RunConfig): Record<string, string> {
   if (config.security.properties[TOKEN_COMMAND] !== undefined) {
-    throw new DataStormError('DS_JAVA_PERF_SECURITY', `Kafka's Java producer cannot run ${TOKEN_COMMAND}`, {
+    throw new DataStormError('DS_UNSUPPORTED_BY_TOOL', `Kafka's Java producer cannot run ${TOKEN_COMMAND}`, {
       hint: 'give the OAUTHBEARER token as a file (sasl.oauthbearer.token.endpoint.url=file:/path) to compare with Java',
     });
   }
@@ -113,7 +113,7 @@ export function parseProducerPerfSummary(stdout: string): ProducerPerfSummary & 
     else summary = parsed;
   }
   if (!summary) {
-    throw new DataStormError('DS_JAVA_PERF_OUTPUT', 'kafka-producer-perf-test printed no summary line', {
+    throw new DataStormError('DS_TOOL_OUTPUT', 'kafka-producer-perf-test printed no summary line', {
       hint: `its output ended with: ${stdout.trim().split('\n').slice(-2).join(' | ') || '(nothing)'}`,
     });
   }
@@ -152,7 +152,7 @@ export async function runJavaProducerPerf(
     writeFileSync(securityFile, formatProperties(securityProps), { mode: 0o600 });
     const args = javaProducerPerfArgs(config, bootstrap, securityFile);
     const java = javaArgs(runtime, PRODUCER_PERFORMANCE_CLASS, args, JVM_FLAGS);
-    const run = await runMeasured('java', java, { name: JAVA_TOOL.name, code: 'DS_JAVA_PERF_FAILED' }, options.signal);
+    const run = await runMeasured('java', java, JAVA_TOOL.name, options.signal);
     return { summary: parseProducerPerfSummary(run.stdout), kafkaVersion: runtime.version, args, wallMs: run.wallMs, process: run.process };
   } finally {
     rmSync(scratch, { recursive: true, force: true });

@@ -2,7 +2,7 @@ import { InvalidArgumentError } from 'commander';
 import { isMap, isScalar, parseDocument, stringify } from 'yaml';
 import type { RunConfig } from '../produce/run-config.js';
 import { isSecretProperty, secretsIn } from '../security/client-security.js';
-import { DataStormError } from '../shared/errors.js';
+import { DataStormError, type ErrorCode } from '../shared/errors.js';
 
 /** What `bench k8s` renders the manifests of one sharded benchmark from. */
 export interface K8sBenchPlan {
@@ -59,7 +59,7 @@ export function mergeWaitMs(config: RunConfig, givenMs?: number): number {
       ? Math.ceil((config.numRecords / config.throughputRps) * 1000) : undefined);
   if (givenMs === undefined) return runMs === undefined ? UNKNOWN_RUN_MERGE_WAIT_MS : 2 * runMs + MERGE_GRACE_MS;
   if (runMs !== undefined && givenMs <= runMs) {
-    throw new DataStormError('DS_BAD_OPTIONS', `--merge-deadline ${givenMs / 1000}s does not outlast the run (${runMs / 1000}s after the barrier)`, {
+    throw new DataStormError('DS_BAD_OPTION', `--merge-deadline ${givenMs / 1000}s does not outlast the run (${runMs / 1000}s after the barrier)`, {
       hint: 'give the shards time to finish and write their results, e.g. twice the run',
     });
   }
@@ -127,6 +127,7 @@ function header(plan: K8sBenchPlan): string {
  * past the deadline ends non-zero naming the shards with no result, so that a failed shard's pod fails the merge
  * instead of leaving it waiting forever. A script of its environment only (SHARDS, RESULTS, DEADLINE, DEADLINE_EPOCH_S).
  */
+const SHARDS_MISSING: ErrorCode = 'DS_SHARDS_MISSING';
 export const WAIT_FOR_SHARDS_SCRIPT = `while :; do
   missing=
   i=1
@@ -136,7 +137,7 @@ export const WAIT_FOR_SHARDS_SCRIPT = `while :; do
   done
   [ -z "$missing" ] && exit 0
   if [ "$(date +%s)" -ge "$DEADLINE_EPOCH_S" ]; then
-    echo "error DS_SHARDS_MISSING: no result from shard $missing by the merge deadline $DEADLINE; nothing merged:" \\
+    echo "error ${SHARDS_MISSING}: no result from shard $missing by the merge deadline $DEADLINE; nothing merged:" \\
       "the other shards are not the whole load (kubectl get pods -l app=${LABEL} shows theirs)" >&2
     exit 1
   fi

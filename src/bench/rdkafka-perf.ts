@@ -12,7 +12,7 @@ import { referenceRecordCount, runMeasured, untypedProducerProps, type MeasuredR
  * librdkafka's own perf tool (examples/rdkafka_performance) run with the settings of a DataStorm run, beside
  * Kafka's Java tool (java-perf.ts): the flags it takes, its summary line parsed, and one run of it measured.
  */
-const RDKAFKA_TOOL = { name: 'rdkafka_performance', errorCode: 'DS_RDKAFKA_PERF_NEEDS_COUNT', vs: 'librdkafka' };
+const RDKAFKA_TOOL = { name: 'rdkafka_performance', vs: 'librdkafka' };
 
 const MIB = 1024 * 1024;
 /** The floor of message.max.bytes, as java-perf.ts keeps for max.request.size: a batch always fits a request. */
@@ -51,17 +51,17 @@ export function rdkafkaProducerProps(config: RunConfig): Record<string, string> 
  */
 export function rdkafkaPerfArgs(config: RunConfig, bootstrap: string[], latencyFile: string | false = LATENCY_FILE_PLACEHOLDER): string[] {
   if (config.payload.kind !== 'avro') {
-    throw new DataStormError('DS_RDKAFKA_PERF_PAYLOAD', 'rdkafka_performance sends values of one size: no payload file, no monotonic values', {
+    throw new DataStormError('DS_UNSUPPORTED_BY_TOOL', 'rdkafka_performance sends values of one size: no payload file, no monotonic values', {
       hint: 'compare a payload file with --vs java, or give the workload a record-size',
     });
   }
   if (config.transaction) {
-    throw new DataStormError('DS_RDKAFKA_PERF_TRANSACTIONS', 'rdkafka_performance does not produce in transactions', {
+    throw new DataStormError('DS_UNSUPPORTED_BY_TOOL', 'rdkafka_performance does not produce in transactions', {
       hint: 'compare transactions with --vs java (perf-test\'s --transactional-id)',
     });
   }
   if (config.security.protocol !== 'PLAINTEXT') {
-    throw new DataStormError('DS_RDKAFKA_PERF_SECURITY', `the librdkafka comparison runs on PLAINTEXT listeners, not ${config.security.protocol}`, {
+    throw new DataStormError('DS_UNSUPPORTED_BY_TOOL', `the librdkafka comparison runs on PLAINTEXT listeners, not ${config.security.protocol}`, {
       hint: 'compare a secured cluster with --vs java',
     });
   }
@@ -101,7 +101,7 @@ const SUMMARY_LINE = /^% (\d+) messages produced \((\d+) bytes\), (\d+) delivere
 export function parseRdkafkaPerfSummary(stdout: string): RdkafkaPerfSummary {
   const match = stdout.split('\n').map((line) => SUMMARY_LINE.exec(line.trim())).filter((m) => m !== null).at(-1);
   if (!match) {
-    throw new DataStormError('DS_RDKAFKA_PERF_OUTPUT', 'rdkafka_performance printed no summary line', {
+    throw new DataStormError('DS_TOOL_OUTPUT', 'rdkafka_performance printed no summary line', {
       hint: `its output ended with: ${stdout.trim().split('\n').slice(-2).join(' | ') || '(nothing)'}`,
     });
   }
@@ -140,7 +140,7 @@ export async function prepareRdkafkaPerf(config: RunConfig, bootstrap: string[],
   const dump = spawnSync(binary, [...rdkafkaPerfArgs(config, bootstrap, false), '-X', 'dump'], { encoding: 'utf8' });
   if (dump.status !== 0) {
     const refusal = `${dump.stderr}${dump.stdout}`.trim().split('\n').at(-1)?.replace(/^% /, '') ?? '';
-    throw new DataStormError('DS_RDKAFKA_PERF_SETTINGS', `librdkafka refuses the run's settings: ${refusal}`, {
+    throw new DataStormError('DS_UNSUPPORTED_BY_TOOL', `librdkafka refuses the run's settings: ${refusal}`, {
       hint: 'librdkafka names its properties in its CONFIGURATION.md (leave Java-only ones out); a codec left out at build ' +
         `time needs its headers (e.g. libzstd-dev) and a rebuild: delete ${dirname(rdkafkaPerformancePath())}`,
     });
@@ -165,10 +165,10 @@ export async function runRdkafkaPerf(
   try {
     const latencyFile = options.latency === false ? false : join(scratch, 'latency.txt');
     const args = rdkafkaPerfArgs(config, bootstrap, latencyFile);
-    const run = await runMeasured(binary, args, { name: RDKAFKA_TOOL.name, code: 'DS_RDKAFKA_PERF_FAILED' }, options.signal);
+    const run = await runMeasured(binary, args, RDKAFKA_TOOL.name, options.signal);
     const summary = parseRdkafkaPerfSummary(run.stdout);
     if (summary.failed > 0 || summary.delivered < summary.produced) {
-      throw new DataStormError('DS_RDKAFKA_PERF_FAILED', `rdkafka_performance delivered ${summary.delivered} of ` +
+      throw new DataStormError('DS_TOOL_FAILED', `rdkafka_performance delivered ${summary.delivered} of ` +
         `${summary.produced} records (${summary.failed} failed)`, { hint: `it ran: ${binary} ${args.join(' ')}` });
     }
     return {

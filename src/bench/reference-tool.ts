@@ -20,15 +20,15 @@ export function untypedProducerProps(config: RunConfig): Array<[string, string]>
 }
 
 /** The perf tools have no duration: a timed run is only equivalent when a rate fixes its record count. */
-export function referenceRecordCount(config: RunConfig, tool: { name: string; errorCode: string; vs: string }): number {
+export function referenceRecordCount(config: RunConfig, tool: { name: string; vs: string }): number {
   if (config.throughputProfile) {
-    throw new DataStormError(tool.errorCode, `${tool.name} takes one rate, not a --throughput-profile`, { hint: 'compare a constant --throughput' });
+    throw new DataStormError('DS_UNSUPPORTED_BY_TOOL', `${tool.name} takes one rate, not a --throughput-profile`, { hint: 'compare a constant --throughput' });
   }
   if (config.numRecords !== undefined) return config.numRecords;
   if (config.throughputRps > 0 && config.durationMs !== undefined) {
     return Math.round((config.throughputRps * config.durationMs) / 1000);
   }
-  throw new DataStormError(tool.errorCode, `${tool.name} needs a record count, and an unthrottled timed run has none`, {
+  throw new DataStormError('DS_UNSUPPORTED_BY_TOOL', `${tool.name} needs a record count, and an unthrottled timed run has none`, {
     hint: `give the workload numRecords (or a throughputRps limit) to compare it with ${tool.vs}`,
   });
 }
@@ -74,12 +74,12 @@ function readProcUsage(pid: number): ProcessUsage | undefined {
 
 /**
  * Runs a tool once and returns its stdout and its process's peak RSS and CPU time: exact from GNU time when
- * installed, else polled from /proc until it exits. A non-zero exit fails with `failure.code` and the output's end.
+ * installed, else polled from /proc until it exits. A non-zero exit fails with DS_TOOL_FAILED, `name` and the output's end.
  */
 export async function runMeasured(
   command: string,
   args: string[],
-  failure: { name: string; code: string },
+  name: string,
   signal?: AbortSignal,
 ): Promise<MeasuredRun> {
   const timed = gnuTimeInstalled();
@@ -109,7 +109,7 @@ export async function runMeasured(
     });
     const wallMs = Date.now() - started;
     if (exitCode !== 0) {
-      throw new DataStormError(failure.code, `${failure.name} exited with code ${exitCode}: ` +
+      throw new DataStormError('DS_TOOL_FAILED', `${name} exited with code ${exitCode}: ` +
         `${`${stderr}${stdout}`.trim().split('\n').slice(-3).join(' | ')}`, { hint: `it ran: ${command} ${args.join(' ')}` });
     }
     const usage = timed ? parseGnuTime(readFileSync(timeFile, 'utf8')) : polled;
@@ -126,7 +126,7 @@ export function parseGnuTime(text: string): ProcessUsage {
   const last = text.trim().split('\n').at(-1) ?? '';
   const [peakKb, userSec, systemSec] = last.trim().split(/\s+/).map(Number);
   if (![peakKb, userSec, systemSec].every(Number.isFinite)) {
-    throw new DataStormError('DS_GNU_TIME_OUTPUT', `unexpected output of ${GNU_TIME}: "${last}"`);
+    throw new DataStormError('DS_TOOL_OUTPUT', `unexpected output of ${GNU_TIME}: "${last}"`);
   }
   return { peakRssBytes: peakKb * 1024, cpuUserMs: Math.round(userSec * 1000), cpuSystemMs: Math.round(systemSec * 1000) };
 }

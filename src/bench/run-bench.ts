@@ -92,12 +92,12 @@ function referenceInfo(reference: BenchReference, args: string[], runs: Referenc
 export async function runBench(workload: Workload, options: BenchOptions): Promise<BenchResult> {
   const log = options.log ?? (() => undefined);
   if (options.reference && options.shard) {
-    throw new DataStormError('DS_BAD_OPTIONS', '--vs and --shard exclude each other', {
+    throw new DataStormError('DS_BAD_OPTION', '--vs and --shard exclude each other', {
       hint: 'compare with a reference on one machine; shard to load a cluster from several',
     });
   }
   if (options.startAtEpochMs !== undefined && options.repeat > 1) {
-    throw new DataStormError('DS_BAD_OPTIONS', '--start-at starts one run at an instant; --repeat runs several', { hint: 'leave out --repeat' });
+    throw new DataStormError('DS_BAD_OPTION', '--start-at starts one run at an instant; --repeat runs several', { hint: 'leave out --repeat' });
   }
   const sharded = options.shard ? shardConfig(workload.config, options.shard) : workload.config;
   const config = options.startAtEpochMs !== undefined ? { ...sharded, startAtEpochMs: options.startAtEpochMs } : sharded;

@@ -17,7 +17,7 @@ export function parseShard(text: string): Shard {
   const match = /^([0-9]+)\/([0-9]+)$/.exec(text.trim());
   const [index, count] = match ? [Number(match[1]), Number(match[2])] : [0, 0];
   if (!match || count < 1 || index < 1 || index > count) {
-    throw new DataStormError('DS_BAD_SHARD', `--shard takes i/N with 1 <= i <= N, not "${text}"`, {
+    throw new DataStormError('DS_BAD_OPTION', `--shard takes i/N with 1 <= i <= N, not "${text}"`, {
       hint: 'in a Kubernetes indexed Job: --shard $((JOB_COMPLETION_INDEX + 1))/N',
     });
   }
@@ -26,7 +26,7 @@ export function parseShard(text: string): Shard {
 
 function shareOf(total: number, shard: Shard, what: string): number {
   if (total < shard.count) {
-    throw new DataStormError('DS_BAD_SHARD', `the workload's ${what} (${total}) cannot be split into ${shard.count} shards`, {
+    throw new DataStormError('DS_BAD_OPTION', `the workload's ${what} (${total}) cannot be split into ${shard.count} shards`, {
       hint: `give the workload at least ${shard.count} ${what}`,
     });
   }

@@ -22,14 +22,14 @@ const THRESHOLD = /^\s*([a-z0-9_]+)\s*(<=|>=|<|>)\s*(-?[0-9][0-9_]*(?:\.[0-9]+)?
 export function parseThreshold(text: string): Threshold {
   const match = THRESHOLD.exec(text);
   if (!match) {
-    throw new DataStormError('DS_BAD_THRESHOLD', `cannot read threshold "${text}"`, {
+    throw new DataStormError('DS_BAD_OPTION', `cannot read threshold "${text}"`, {
       hint: "write METRIC OP NUMBER with OP one of < <= > >=, e.g. --threshold 'p99_ms<50'",
     });
   }
   const [, metric, operator, value] = match;
   if (!isMetricName(metric)) {
     const withUnit = METRIC_NAMES.find((name) => name.startsWith(`${metric}_`));
-    throw new DataStormError('DS_BAD_THRESHOLD', `unknown metric "${metric}" in threshold "${text}"`, {
+    throw new DataStormError('DS_BAD_OPTION', `unknown metric "${metric}" in threshold "${text}"`, {
       hint: withUnit ? `did you mean ${withUnit}? (metric names carry their unit)` : `metrics: ${METRIC_NAMES.join(', ')}`,
     });
   }

@@ -139,7 +139,7 @@ Examples:
       return;
     }
     if (args.compression) {
-      throw new DataStormError('DS_BAD_OPTIONS', 'compare sets --compression itself, once per codec', { hint: 'list the codecs with --codecs none,lz4,zstd' });
+      throw new DataStormError('DS_BAD_OPTION', 'compare sets --compression itself, once per codec', { hint: 'list the codecs with --codecs none,lz4,zstd' });
     }
     checkSingleValued(args, 'compare varies the codec only');
     const specs = parseCodecList(flags.codecs).map((codec) => pointSpec(codec, { ...args, compression: [codec] }));

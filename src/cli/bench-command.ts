@@ -118,7 +118,7 @@ function runCommand(): Command {
       if (flags.out) writablePath(flags.out, '--out', 'file');
       const thresholds = parseThresholds(flags.threshold ?? []);
       const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
-      const fileLines = (path: string | undefined, flag: string) => (path ? readPropertiesFile(path, flag, 'DS_BAD_PRODUCER_CONFIG') : []);
+      const fileLines = (path: string | undefined, flag: string) => (path ? readPropertiesFile(path, flag) : []);
       const fileProps = [...fileLines(flags['producer.config'], '--producer.config'), ...fileLines(flags.commandConfig, '--command-config')]
         .map((line) => `producer.${line}`);
       const workload = readWorkload(file, [...fileProps, ...(flags.set ?? [])]);
@@ -153,13 +153,13 @@ function runCommand(): Command {
 /** `bench run FILE --shards N --local`: N shard processes with one barrier, then their merge, as `merge` prints it. */
 async function runLocal(file: string, workload: Workload, flags: RunFlags): Promise<void> {
   if (flags.shards === undefined || !flags.local) {
-    throw new DataStormError('DS_BAD_OPTIONS', '--shards N runs shards as processes here with --local; on several machines run --shard i/N on each', {
+    throw new DataStormError('DS_BAD_OPTION', '--shards N runs shards as processes here with --local; on several machines run --shard i/N on each', {
       hint: 'bench run FILE --shards 4 --local',
     });
   }
   for (const [given, flag] of [[flags.shard, '--shard'], [flags.vs, '--vs'], [flags.repeat > 1 ? flags.repeat : undefined, '--repeat'],
     [flags.threshold, '--threshold']] as const) {
-    if (given !== undefined) throw new DataStormError('DS_BAD_OPTIONS', `--shards --local takes no ${flag}: each shard is one run of its share`);
+    if (given !== undefined) throw new DataStormError('DS_BAD_OPTION', `--shards --local takes no ${flag}: each shard is one run of its share`);
   }
   // A workload that does not split into N shares fails here, not in N processes.
   for (let index = 1; index <= flags.shards; index++) shardConfig(workload.config, { index, count: flags.shards });
@@ -286,7 +286,7 @@ function k8sCommand(): Command {
     .action((flags: K8sFlags) => {
       if (flags.out) writablePath(flags.out, '--out', 'file');
       if (flags.startAt !== undefined && flags.startIn !== undefined) {
-        throw new DataStormError('DS_BAD_OPTIONS', '--start-in and --start-at both set the start barrier: give one');
+        throw new DataStormError('DS_BAD_OPTION', '--start-in and --start-at both set the start barrier: give one');
       }
       parseBootstrap(flags.bootstrapServer);
       const workload = readWorkload(flags.workload);

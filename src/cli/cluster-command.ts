@@ -137,7 +137,7 @@ export function kafkaToolCommand(): Command {
     .action(async (tool: string, args: string[], opts: { kafkaVersion?: string }) => {
       const mainClass = KAFKA_TOOLS[tool];
       if (!mainClass) {
-        throw new DataStormError('DS_UNKNOWN_TOOL', `unknown Kafka tool "${tool}"`, { hint: `one of ${Object.keys(KAFKA_TOOLS).join(', ')}` });
+        throw new DataStormError('DS_BAD_OPTION', `unknown Kafka tool "${tool}"`, { hint: `one of ${Object.keys(KAFKA_TOOLS).join(', ')}` });
       }
       requireJava();
       const runtime = toolRuntime(opts.kafkaVersion, stderrLine);

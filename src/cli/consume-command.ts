@@ -170,7 +170,7 @@ Example:
   });
   command.action(async (flags: LagFlags) => {
     if (flags.interval > flags.duration) {
-      throw new DataStormError('DS_BAD_OPTIONS', `--interval ${flags.interval / 1000} s is longer than --duration ${flags.duration / 1000} s: ` +
+      throw new DataStormError('DS_BAD_OPTION', `--interval ${flags.interval / 1000} s is longer than --duration ${flags.duration / 1000} s: ` +
         'the lag would be sampled once, at the start', { hint: 'give a shorter --interval or a longer --duration' });
     }
     const config: LagConfig = {

@@ -53,7 +53,7 @@ export async function main(argv: string[]): Promise<number> {
     // A value parser that failed inside an action (a producer property's value, a workload's --set) reaches here
     // unprinted; commander prints only what fails while it parses the command line.
     if (error instanceof InvalidArgumentError) {
-      process.stderr.write(`error DS_BAD_OPTION: ${error.message}\n`);
+      process.stderr.write(`${formatError(new DataStormError('DS_BAD_OPTION', error.message))}\n`);
       return 1;
     }
     if (error instanceof CommanderError) return error.exitCode;

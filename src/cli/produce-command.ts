@@ -95,7 +95,7 @@ Examples:
   command.action(async (flags: ProduceFlags & ProduceOutput) => {
     const run = toProduceRun(flags, (key) => command.getOptionValueSource(key) === 'cli');
     if (flags.metricsHold !== undefined && flags.metricsPort === undefined) {
-      throw new DataStormError('DS_BAD_OPTIONS', '--metrics-hold keeps --metrics-port serving; there is none');
+      throw new DataStormError('DS_BAD_OPTION', '--metrics-hold keeps --metrics-port serving; there is none');
     }
     process.exitCode = await produceAndReport(run, flags);
   });

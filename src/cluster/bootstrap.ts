@@ -12,13 +12,13 @@ const BROKER_ADDRESS = /^([A-Za-z0-9._-]+):(\d{1,5})$/;
 export function parseBootstrap(hosts: string): string[] {
   const addresses = hosts.split(',').map((host) => host.trim()).filter(Boolean);
   if (addresses.length === 0) {
-    throw new DataStormError('DS_BAD_BOOTSTRAP', `--bootstrap-server "${hosts}" names no broker`, { hint: 'give host:port,host:port, e.g. 127.0.0.1:9092' });
+    throw new DataStormError('DS_BAD_OPTION', `--bootstrap-server "${hosts}" names no broker`, { hint: 'give host:port,host:port, e.g. 127.0.0.1:9092' });
   }
   for (const address of addresses) {
     const match = BROKER_ADDRESS.exec(address);
     const port = match ? Number(match[2]) : NaN;
     if (!match || port < 1 || port > 65_535) {
-      throw new DataStormError('DS_BAD_BOOTSTRAP', `--bootstrap-server: "${address}" is not host:port with a port from 1 to 65535`, {
+      throw new DataStormError('DS_BAD_OPTION', `--bootstrap-server: "${address}" is not host:port with a port from 1 to 65535`, {
         hint: address.startsWith('[') ? 'IPv6 literals are not supported by DataStorm\'s client (kafkajs): give a host name that resolves to the address'
           : 'e.g. 127.0.0.1:9092 or broker.example.com:9092',
       });

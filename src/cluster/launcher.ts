@@ -330,7 +330,7 @@ async function launchNodes(options: UpOptions, dir: string, log: (line: string) 
   for (const id of nodeIds(layout)) {
     for (const port of [clientPort(layout, id), controllerPort(layout, id), saslSslPort(layout, id)].filter((p) => p !== undefined)) {
       if (!(await portIsFree(port))) {
-        throw new DataStormError('DS_PORT_TAKEN', `port ${port} on 127.0.0.1 (node ${id}) is already in use`, {
+        throw new DataStormError('DS_CANNOT_LISTEN', `port ${port} on 127.0.0.1 (node ${id}) is already in use`, {
           hint: 'another Kafka or program holds it: stop it, or pass --bootstrap-server to use that cluster',
         });
       }
@@ -440,7 +440,7 @@ function requireState(dir: string): ClusterState {
 function nodeOf(state: ClusterState, id: number): NodeState {
   const node = state.nodes.find((n) => n.id === id);
   if (!node) {
-    throw new DataStormError('DS_NO_SUCH_NODE', `node ${id} is not in the cluster (nodes ${state.nodes.map((n) => n.id).join(', ')})`);
+    throw new DataStormError('DS_BAD_OPTION', `node ${id} is not in the cluster (nodes ${state.nodes.map((n) => n.id).join(', ')})`);
   }
   return node;
 }
@@ -486,11 +486,11 @@ export async function startNode(id: number, options: NodeOptions & { timeoutMs?:
   });
   const deadline = started + (options.timeoutMs ?? 120_000);
   for (;;) {
-    if (early.failure !== undefined) throw new DataStormError('DS_NODE_START_FAILED', early.failure);
+    if (early.failure !== undefined) throw new DataStormError('DS_CLUSTER_START_FAILED', early.failure);
     const listed = await describeBrokers([`127.0.0.1:${node.clientPort}`], { timeoutMs: 3000 }).then((b) => b.some((broker) => broker.nodeId === id), () => false);
     if (listed) break;
     if (Date.now() > deadline) {
-      throw new DataStormError('DS_NODE_START_FAILED', `node ${id} is not listed by the metadata after ${Math.round((Date.now() - started) / 1000)} s; ` +
+      throw new DataStormError('DS_CLUSTER_START_FAILED', `node ${id} is not listed by the metadata after ${Math.round((Date.now() - started) / 1000)} s; ` +
         `tail of its log:\n${tailOfFile(join(node.dir, 'server.log'), 6)}`);
     }
     await sleep(300);

@@ -168,7 +168,7 @@ async function topicNamed(admin: Admin, topic: ConsumeConfig['topic']): Promise<
   const matching = (await admin.listTopics()).filter((name) => whole.test(name)).sort();
   if (matching.length === 1) return matching[0];
   if (matching.length === 0) throw new DataStormError('DS_UNKNOWN_TOPIC', `no topic matches --include ${pattern}`, { hint: 'check the pattern: it must match a whole topic name' });
-  throw new DataStormError('DS_BAD_OPTIONS', `--include ${pattern} matches ${matching.length} topics (${matching.slice(0, 5).join(', ')}${matching.length > 5 ? ', ...' : ''}): DataStorm consumes one topic a run`, {
+  throw new DataStormError('DS_BAD_OPTION', `--include ${pattern} matches ${matching.length} topics (${matching.slice(0, 5).join(', ')}${matching.length > 5 ? ', ...' : ''}): DataStorm consumes one topic a run`, {
     hint: 'narrow the pattern to one topic, or give it with --topic',
   });
 }

@@ -98,7 +98,7 @@ async function readPass(admin: Admin, config: ReplayConfig, partitions: number, 
           { exitCode: INTERRUPTED_EXIT_CODE });
       }
       if (Date.now() - lastProgressMs > config.timeoutMs) {
-        throw new DataStormError('DS_REPLAY_TIMEOUT', `a pass over ${config.topic} ${what()} for ${config.timeoutMs} ms`, {
+        throw new DataStormError('DS_CONSUME_TIMEOUT', `a pass over ${config.topic} ${what()} for ${config.timeoutMs} ms`, {
           hint: 'raise --timeout, or check that the records are still there (retention, compaction)',
         });
       }

@@ -131,7 +131,7 @@ interface Lane {
 export async function runDrain(spec: DrainSpec, hooks: DrainHooks = {}): Promise<DrainResult> {
   const startedAt = new Date().toISOString();
   const startMs = performance.now();
-  await checkReachable(spec.sinkUrl, { code: 'DS_SINK_UNREACHABLE', hint: 'start the sink, or check --sink' });
+  await checkReachable(spec.sinkUrl, 'start the sink, or check --sink');
   await describeBrokers(spec.bootstrap, { security: spec.security });
   const admin = createKafka(spec.bootstrap, 'datastorm-drain-admin', {}, spec.security).admin();
   await admin.connect();

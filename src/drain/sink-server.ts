@@ -98,7 +98,7 @@ export async function startSink(spec: SinkSpec, random: () => number = Math.rand
   server.headersTimeout = 120_000;
   server.requestTimeout = 0;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => reject(new DataStormError('DS_SINK_LISTEN', `cannot listen on ${spec.host}:${spec.port}: ${error.code ?? error.message}`, {
+    server.once('error', (error: NodeJS.ErrnoException) => reject(new DataStormError('DS_CANNOT_LISTEN', `cannot listen on ${spec.host}:${spec.port}: ${error.code ?? error.message}`, {
       hint: 'choose another --port', cause: error,
     })));
     server.listen(spec.port, spec.host, resolve);

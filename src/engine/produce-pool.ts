@@ -6,6 +6,7 @@ import type { Piscina } from 'piscina';
 import { addToSlot } from '../faults/fault-plan.js';
 import { createHistogram, decodeHistogram, type Histogram } from '../shared/histograms.js';
 import { DataStormError } from '../shared/errors.js';
+import type { FatalError } from '../produce/batch-sender.js';
 import { projectRoot } from '../shared/paths.js';
 import { callAt } from '../shared/sleep.js';
 import { GAUGES_PER_WORKER, type HttpInterval, type MainToWorker, type ProduceTask, type WorkerInterval, type WorkerSummary, type WorkerToMain } from './worker-protocol.js';
@@ -104,7 +105,7 @@ export class ProducePool<Task extends { workerId: number } = WorkerTask> {
     return Number(total);
   }
   /** The first fatal error a worker reported: the run stops on it. */
-  fatal: { code: string; message: string } | undefined;
+  fatal: FatalError | undefined;
 
   /** The worker threads; none when the run has one thread: then its workers run on this one (runsInProcess). */
   private readonly pool: Piscina | undefined;

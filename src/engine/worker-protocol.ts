@@ -5,6 +5,7 @@ import type { SharedValues } from '../produce/shared-values.js';
 import type { SharedTemplates } from '../produce/batch-templates.js';
 import type { MessagePort } from 'node:worker_threads';
 import type { MeterInterval } from '../produce/meter.js';
+import type { FatalError } from '../produce/batch-sender.js';
 
 /** Epoch ms on the performance clock: what the start barrier is waited on and starts and acknowledgements are stamped with, in every thread. */
 export const epochMs = (): number => performance.timeOrigin + performance.now();
@@ -64,7 +65,7 @@ export interface HttpInterval {
 export type WorkerToMain =
   | { type: 'ready'; workerId: number }
   | { type: 'snapshot'; workerId: number; seq: number; interval: WorkerInterval }
-  | { type: 'fatal'; workerId: number; code: string; message: string };
+  | ({ type: 'fatal'; workerId: number } & FatalError);
 
 /** What a worker's task resolves to, after its last snapshot. */
 export interface WorkerSummary {

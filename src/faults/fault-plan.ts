@@ -40,7 +40,7 @@ export function parseFaultPlan(text: string): FaultStep[] {
 }
 
 function planError(text: string, why: string): DataStormError {
-  return new DataStormError('DS_BAD_FAULT', `--fault "${text}": ${why}`, {
+  return new DataStormError('DS_BAD_OPTION', `--fault "${text}": ${why}`, {
     hint: 'for example --fault \'kill-node 2 at 10s; start-node 2 at 25s\' (times since the run\'s start: ms, s or m)',
   });
 }

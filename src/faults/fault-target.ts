@@ -16,12 +16,12 @@ export function checkFaultTarget(faults: FaultStep[], bootstrap: string[]): void
   const ofLocal = new Set([...(local?.bootstrap ?? []), ...(local?.saslSsl?.bootstrap ?? [])]);
   const foreign = bootstrap.find((address) => !ofLocal.has(asStated(address)));
   if (!local || foreign !== undefined) {
-    throw new DataStormError('DS_FAULT_NEEDS_LOCAL_CLUSTER', local
+    throw new DataStormError('DS_BAD_OPTION', local
       ? `--fault acts on the local cluster (${local.bootstrap.join(',')}); ${foreign} is not one of its addresses`
       : `--fault acts on the local cluster, and there is none in ${dir}`, {
       hint: 'run on the cluster of `datastorm cluster up` (leave out --bootstrap-server, or give any of its addresses; DATASTORM_CLUSTER_DIR names its folder)',
     });
   }
   const missing = faults.find((step) => !local.nodes.some((node) => node.id === step.node));
-  if (missing) throw new DataStormError('DS_BAD_FAULT', `--fault names node ${missing.node}; the local cluster has nodes ${local.nodes.map((n) => n.id).join(', ')}`);
+  if (missing) throw new DataStormError('DS_BAD_OPTION', `--fault names node ${missing.node}; the local cluster has nodes ${local.nodes.map((n) => n.id).join(', ')}`);
 }

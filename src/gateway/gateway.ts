@@ -96,7 +96,7 @@ class Gateway {
   async listen(): Promise<RunningGateway> {
     const { spec, server } = this;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (error: NodeJS.ErrnoException) => reject(new DataStormError('DS_GATEWAY_LISTEN', `cannot listen on ${spec.host}:${spec.port}: ${error.code ?? error.message}`, {
+      server.once('error', (error: NodeJS.ErrnoException) => reject(new DataStormError('DS_CANNOT_LISTEN', `cannot listen on ${spec.host}:${spec.port}: ${error.code ?? error.message}`, {
         hint: 'choose another --port', cause: error,
       })));
       server.listen(spec.port, spec.host, resolve);

@@ -131,7 +131,7 @@ type PoolTask = Omit<HttpWorkerTask, 'port' | 'acknowledged'>;
 export async function runHttpProduce(spec: HttpProduceSpec, hooks: HttpProduceHooks = {}, prepared = prepareValues(spec)): Promise<HttpProduceResult> {
   const log = hooks.log ?? (() => undefined);
   const startedAt = new Date().toISOString();
-  await checkReachable(spec.url, { code: 'DS_PROXY_UNREACHABLE', hint: 'start the proxy, or check --url' });
+  await checkReachable(spec.url, 'start the proxy, or check --url');
   const brokers = await describeBrokers(spec.bootstrap, { security: spec.security });
   const admin = createKafka(spec.bootstrap, 'datastorm-http-admin', {}, spec.security).admin();
   await admin.connect();

@@ -128,5 +128,5 @@ export function compressionTypeOf(codec: CodecName): CompressionType {
 
 export function parseCodec(name: string): CodecName {
   if ((CODEC_NAMES as readonly string[]).includes(name)) return name as CodecName;
-  throw new DataStormError('DS_UNKNOWN_CODEC', `unknown codec "${name}"`, { hint: `one of ${CODEC_NAMES.join(', ')}` });
+  throw new DataStormError('DS_BAD_OPTION', `unknown codec "${name}"`, { hint: `one of ${CODEC_NAMES.join(', ')}` });
 }

@@ -59,7 +59,7 @@ export async function prepareTopic(admin: Admin, plan: TopicPlan, brokers: numbe
   let created = false;
   if (!found) {
     if (plan.replication > brokers) {
-      throw new DataStormError('DS_BAD_REPLICATION', `--replication ${plan.replication} is more than the ${brokers} brokers of the cluster`);
+      throw new DataStormError('DS_BAD_OPTION', `--replication ${plan.replication} is more than the ${brokers} brokers of the cluster`);
     }
     const maxMessageBytes = maxMessageBytesFor(plan.batchBytes);
     await admin.createTopics({

@@ -81,7 +81,7 @@ export async function serveMetrics(registry: Registry, port: number): Promise<Se
       (error: Error) => response.writeHead(500).end(`${error.message}\n`));
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => reject(new DataStormError('DS_METRICS_PORT',
+    server.once('error', (error: NodeJS.ErrnoException) => reject(new DataStormError('DS_CANNOT_LISTEN',
       `cannot serve metrics on port ${port}: ${error.code === 'EADDRINUSE' ? 'it is in use' : error.message}`, { hint: 'give --metrics-port a free port' })));
     server.listen(port, () => resolve());
   });

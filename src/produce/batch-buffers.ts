@@ -57,7 +57,7 @@ export function planBatchBuffers({ batchBytes, bufferMemoryBytes, workers, large
   const largestBatch = RECORD_BATCH_HEADER_BYTES + recordSize(0, MAX_KEY_BYTES, largestRecordBytes);
   const bufferBytes = REQUEST_ROOM_BYTES + Math.max(batchLimitBytes, largestBatch);
   if (fewest * bufferBytes > share) {
-    throw new DataStormError('DS_BUFFER_TOO_SMALL',
+    throw new DataStormError('DS_BAD_OPTION',
       `buffer.memory ${bufferMemoryBytes} B split across ${workers} workers leaves ${share} B each: not ${fewest === 1 ? 'one batch' : 'two batches'} of one ${largestRecordBytes} B record`,
       { hint: 'raise buffer.memory (--buffer-memory) or use fewer --workers' });
   }

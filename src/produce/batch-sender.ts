@@ -1,6 +1,7 @@
 import { errorTypeOf, type ProducerDriver } from '../drivers/producer-driver.js';
 import type { ProducerBatch, RecordAccumulator } from './accumulator.js';
 import type { ProduceMeter } from './meter.js';
+import type { ErrorCode } from '../shared/errors.js';
 
 /** Errors after which a run cannot go on: retrying would only repeat them. */
 const FATAL_ERROR_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD',
@@ -10,7 +11,7 @@ export const BROKER_LOST_AFTER_US = 20_000_000;
 
 /** Why a run must stop. */
 export interface FatalError {
-  code: string;
+  code: ErrorCode;
   message: string;
 }
 

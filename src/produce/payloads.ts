@@ -138,7 +138,7 @@ export function buildPayloadPool(source: PayloadSource, seed: number): Buffer[] 
   if (source.schemaFile) return Array.from({ length: count }, () => type.toBuffer(type.random()));
   const smallest = fitToSize(type, clickEvent(random, 0), 0, random).length;
   if (source.recordSizeBytes < smallest) {
-    throw new DataStormError('DS_RECORD_TOO_SMALL',
+    throw new DataStormError('DS_BAD_OPTION',
       `--record-size ${source.recordSizeBytes} is smaller than the smallest event of the default schema (${smallest} bytes)`,
       { hint: 'use a larger --record-size, a --schema of your own, or --payload-file' });
   }

@@ -139,12 +139,12 @@ function parseDateFormat(value: string): DatePattern {
 export function recordsToConsume(flags: { numRecords?: number; messages?: number }): number {
   const { numRecords, messages } = flags;
   if (numRecords !== undefined && messages !== undefined && numRecords !== messages) {
-    throw new DataStormError('DS_CONFLICTING_OPTIONS', `--num-records ${numRecords} and --messages ${messages} disagree`, {
+    throw new DataStormError('DS_BAD_OPTION', `--num-records ${numRecords} and --messages ${messages} disagree`, {
       hint: '--messages is consumer-perf-test\'s old name for --num-records: give one of them',
     });
   }
   const records = numRecords ?? messages;
-  if (records === undefined) throw new DataStormError('DS_BAD_OPTIONS', 'how many records to consume: give --num-records (or --messages)');
+  if (records === undefined) throw new DataStormError('DS_BAD_OPTION', 'how many records to consume: give --num-records (or --messages)');
   return records;
 }
 
@@ -187,7 +187,7 @@ export const defaultConsumeGroup = () => `perf-consumer-${randomInt(100_000)}`;
 export function toConsumeConfig(flags: ConsumeFlags): ConsumeConfig {
   const numRecords = recordsToConsume(flags);
   if ((flags.topic === undefined) === (flags.include === undefined)) {
-    throw new DataStormError('DS_BAD_OPTIONS', 'give the topic with --topic or --include (one of them)');
+    throw new DataStormError('DS_BAD_OPTION', 'give the topic with --topic or --include (one of them)');
   }
   return {
     ...consumersOf(flags), topic: flags.topic ?? flags.include!, numRecords,

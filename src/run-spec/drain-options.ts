@@ -106,10 +106,10 @@ export interface SinkFlags {
 /** The typed drain from parsed flags; rules across options are checked here, before any work. */
 export function toDrainSpec(flags: DrainFlags, connection: { bootstrap: string[]; security: ClientSecurity }, typed: (key: keyof DrainFlags) => boolean): DrainSpec {
   if (flags.untilCaughtUp && flags.duration !== undefined) {
-    throw new DataStormError('DS_CONFLICTING_OPTIONS', '--until-caught-up and --duration both say when to stop', { hint: 'give one of them' });
+    throw new DataStormError('DS_BAD_OPTION', '--until-caught-up and --duration both say when to stop', { hint: 'give one of them' });
   }
   if (flags.mode === 'serial' && (typed('size') || typed('distributor') || typed('batchSize'))) {
-    throw new DataStormError('DS_CONFLICTING_OPTIONS', '--mode serial makes one call of one record at a time per partition: --size, --distributor and --batch-size do not apply',
+    throw new DataStormError('DS_BAD_OPTION', '--mode serial makes one call of one record at a time per partition: --size, --distributor and --batch-size do not apply',
       { hint: 'drop them, or use --mode fanout' });
   }
   const serial = flags.mode === 'serial';
@@ -125,7 +125,7 @@ export function toDrainSpec(flags: DrainFlags, connection: { bootstrap: string[]
 
 export function toSinkSpec(flags: SinkFlags, typed: (key: keyof SinkFlags) => boolean): SinkSpec {
   if (flags.latencyDist && (typed('latency') || typed('jitter'))) {
-    throw new DataStormError('DS_CONFLICTING_OPTIONS', '--latency-dist and --latency/--jitter both set the latency', { hint: 'give --latency-dist alone, or --latency with --jitter' });
+    throw new DataStormError('DS_BAD_OPTION', '--latency-dist and --latency/--jitter both set the latency', { hint: 'give --latency-dist alone, or --latency with --jitter' });
   }
   const latency: LatencyModel = flags.latencyDist
     ? { kind: 'log-normal', ...flags.latencyDist }

@@ -75,10 +75,10 @@ export function toHttpProduceSpecs(flags: HttpProduceFlags, connection: { bootst
   typed: (key: keyof HttpProduceFlags) => boolean): HttpProduceSpec[] {
   const sizes = flags.recordsPerRequest;
   if (flags.chart !== undefined && sizes.length < 2) {
-    throw new DataStormError('DS_BAD_OPTIONS', '--chart draws several --records-per-request side by side; there is one', { hint: 'e.g. --records-per-request 1,10,100' });
+    throw new DataStormError('DS_BAD_OPTION', '--chart draws several --records-per-request side by side; there is one', { hint: 'e.g. --records-per-request 1,10,100' });
   }
   if (sizes.length > 1 && flags.format === 'orders') {
-    throw new DataStormError('DS_BAD_OPTIONS', '--format orders posts to one topic (the gateway\'s --orders-topic): several --records-per-request would share it', {
+    throw new DataStormError('DS_BAD_OPTION', '--format orders posts to one topic (the gateway\'s --orders-topic): several --records-per-request would share it', {
       hint: 'run one size at a time',
     });
   }
@@ -91,34 +91,34 @@ function toHttpProduceSpec(flags: HttpProduceFlags, connection: { bootstrap: str
   typed: (key: keyof HttpProduceFlags) => boolean): HttpProduceSpec {
   checkRatePerWorker(flags.throughput, flags.workers);
   if (typed('duration') && typed('numRecords')) {
-    throw new DataStormError('DS_BAD_OPTIONS', '--num-records and --duration exclude each other', { hint: 'give one of them' });
+    throw new DataStormError('DS_BAD_OPTION', '--num-records and --duration exclude each other', { hint: 'give one of them' });
   }
-  if (flags.payloadFile && (typed('recordSize') || flags.schema)) throw new DataStormError('DS_BAD_OPTIONS', '--payload-file excludes --record-size and --schema');
+  if (flags.payloadFile && (typed('recordSize') || flags.schema)) throw new DataStormError('DS_BAD_OPTION', '--payload-file excludes --record-size and --schema');
   if (flags.schema && typed('recordSize')) {
-    throw new DataStormError('DS_BAD_OPTIONS', '--record-size sizes the default schema\'s events; a --schema\'s values are the size the schema makes them');
+    throw new DataStormError('DS_BAD_OPTION', '--record-size sizes the default schema\'s events; a --schema\'s values are the size the schema makes them');
   }
-  if (typed('payloadDelimiter') && !flags.payloadFile) throw new DataStormError('DS_BAD_OPTIONS', '--payload-delimiter splits a --payload-file; there is none');
+  if (typed('payloadDelimiter') && !flags.payloadFile) throw new DataStormError('DS_BAD_OPTION', '--payload-delimiter splits a --payload-file; there is none');
   if (typed('messageKeyRange') && (flags.keys === 'none' || flags.keys === 'sequential')) {
-    throw new DataStormError('DS_BAD_OPTIONS', `--message-key-range sets how many keys round-robin, random and zipf draw from; the keys are ${flags.keys}`);
+    throw new DataStormError('DS_BAD_OPTION', `--message-key-range sets how many keys round-robin, random and zipf draw from; the keys are ${flags.keys}`);
   }
   if (typed('zipfExponent') && flags.keys !== 'zipf') {
-    throw new DataStormError('DS_BAD_OPTIONS', `--zipf-exponent shapes --keys zipf; the keys are ${flags.keys}`, { hint: 'add --keys zipf' });
+    throw new DataStormError('DS_BAD_OPTION', `--zipf-exponent shapes --keys zipf; the keys are ${flags.keys}`, { hint: 'add --keys zipf' });
   }
   if (flags.workers > flags.connections) {
-    throw new DataStormError('DS_BAD_OPTIONS', `--workers ${flags.workers} is more than --connections ${flags.connections}: each worker needs a connection of its own`);
+    throw new DataStormError('DS_BAD_OPTION', `--workers ${flags.workers} is more than --connections ${flags.connections}: each worker needs a connection of its own`);
   }
   if (flags.format === 'rest-v3' && !/\/v3\/clusters\/[^/]+$/.test(new URL(flags.url).pathname)) {
-    throw new DataStormError('DS_BAD_OPTIONS', `--format rest-v3 posts to {url}/topics/{topic}/records: --url must end in /v3/clusters/{cluster_id}, not ${flags.url}`);
+    throw new DataStormError('DS_BAD_OPTION', `--format rest-v3 posts to {url}/topics/{topic}/records: --url must end in /v3/clusters/{cluster_id}, not ${flags.url}`);
   }
   if (flags.format === 'orders' && flags.valueEncoding === 'binary') {
-    throw new DataStormError('DS_BAD_OPTIONS', '--format orders posts orders as JSON objects: --value-encoding binary does not apply', { hint: 'leave out --value-encoding' });
+    throw new DataStormError('DS_BAD_OPTION', '--format orders posts orders as JSON objects: --value-encoding binary does not apply', { hint: 'leave out --value-encoding' });
   }
   const recordHeaders = headersOf(flags, typed);
   if (flags.format === 'orders' && recordHeaders.length > 0) {
-    throw new DataStormError('DS_BAD_OPTIONS', '--format orders posts orders as JSON objects, which carry no record headers: --header and --headers do not apply');
+    throw new DataStormError('DS_BAD_OPTION', '--format orders posts orders as JSON objects, which carry no record headers: --header and --headers do not apply');
   }
   if (flags.format === 'orders' && flags.keys === 'none') {
-    throw new DataStormError('DS_BAD_OPTIONS', '--format orders keys each order by its order_id: give --keys round-robin, random, zipf or sequential');
+    throw new DataStormError('DS_BAD_OPTION', '--format orders keys each order by its order_id: give --keys round-robin, random, zipf or sequential');
   }
   return {
     url: flags.url, format: flags.format, valueEncoding: flags.valueEncoding, recordsPerRequest: flags.recordsPerRequest[0], connections: flags.connections,
@@ -132,7 +132,7 @@ function toHttpProduceSpec(flags: HttpProduceFlags, connection: { bootstrap: str
 
 export function toGatewaySpec(flags: GatewayFlags, connection: { bootstrap: string[]; security: ClientSecurity }): GatewaySpec {
   if (flags.batch > flags.bufferMemory) {
-    throw new DataStormError('DS_BAD_OPTIONS', `--batch ${flags.batch} is larger than --buffer-memory ${flags.bufferMemory}: no batch could fill`);
+    throw new DataStormError('DS_BAD_OPTION', `--batch ${flags.batch} is larger than --buffer-memory ${flags.bufferMemory}: no batch could fill`);
   }
   return {
     host: flags.host, port: flags.port, maxBodyBytes: flags.maxBody, bufferBytes: flags.bufferMemory, lingerMs: flags.linger, batchBytes: flags.batch,

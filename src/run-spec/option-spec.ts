@@ -41,7 +41,7 @@ export function isVariadic(spec: OptionSpec): boolean {
 
 /** A flag the user typed and a property (of --producer-props or a config file) that set one thing differently. */
 export function conflictingOptions(flag: string, flagValue: string, key: string, value: string): DataStormError {
-  return new DataStormError('DS_CONFLICTING_OPTIONS', `${flag} ${flagValue} and ${key}=${value} disagree`, {
+  return new DataStormError('DS_BAD_OPTION', `${flag} ${flagValue} and ${key}=${value} disagree`, {
     hint: 'give the setting once, as a flag or as a property',
   });
 }
@@ -65,7 +65,7 @@ export function flagsOfValues(command: string, table: Record<string, OptionSpec>
 { flags: Record<string, unknown>; typed: (key: string) => boolean } {
   const unknown = Object.keys(values).filter((key) => !(key in table));
   if (unknown.length > 0) {
-    throw new DataStormError('DS_BAD_OPTIONS', `${command} has no option ${unknown.join(', ')}`, { hint: `its options: ${Object.keys(table).join(', ')}` });
+    throw new DataStormError('DS_BAD_OPTION', `${command} has no option ${unknown.join(', ')}`, { hint: `its options: ${Object.keys(table).join(', ')}` });
   }
   const flags: Record<string, unknown> = {};
   const given = new Set<string>();
@@ -80,11 +80,11 @@ export function flagsOfValues(command: string, table: Record<string, OptionSpec>
 
 function parsedValue(spec: OptionSpec, given: OptionValue): unknown {
   if (!takesValue(spec)) {
-    if (typeof given !== 'boolean') throw new DataStormError('DS_BAD_OPTIONS', `${longFlag(spec)} is a switch: give true or false, not ${JSON.stringify(given)}`);
+    if (typeof given !== 'boolean') throw new DataStormError('DS_BAD_OPTION', `${longFlag(spec)} is a switch: give true or false, not ${JSON.stringify(given)}`);
     return given;
   }
   if (typeof given === 'boolean' || (Array.isArray(given) && !isVariadic(spec))) {
-    throw new DataStormError('DS_BAD_OPTIONS', `${longFlag(spec)} takes a value (${spec.flags}), not ${JSON.stringify(given)}`);
+    throw new DataStormError('DS_BAD_OPTION', `${longFlag(spec)} takes a value (${spec.flags}), not ${JSON.stringify(given)}`);
   }
   const texts = (Array.isArray(given) ? given : [given]).map(String);
   let value: unknown = isVariadic(spec) ? undefined : spec.defaultValue;
@@ -94,7 +94,7 @@ function parsedValue(spec: OptionSpec, given: OptionValue): unknown {
     } catch (error) {
       if (error instanceof DataStormError) throw error;
       // Commander's words for a value its parser refused, so that code and command line read alike.
-      throw new DataStormError('DS_BAD_OPTIONS', `option '${spec.flags}' argument '${text}' is invalid. ${(error as Error).message}`);
+      throw new DataStormError('DS_BAD_OPTION', `option '${spec.flags}' argument '${text}' is invalid. ${(error as Error).message}`);
     }
   }
   return value;

@@ -205,7 +205,7 @@ function applyProducerProps(parsed: ProduceFlags, typed: (key: keyof ProduceFlag
   flags: ProduceFlags; props: Record<string, string>; securityProps: Record<string, string>;
 } {
   // Files first, then properties (Kafka's order); the 4.x names (--command-config, --command-property) after the old ones.
-  const fileLines = (file: string | undefined, flag: string) => (file ? readPropertiesFile(file, flag, 'DS_BAD_PRODUCER_CONFIG') : []);
+  const fileLines = (file: string | undefined, flag: string) => (file ? readPropertiesFile(file, flag) : []);
   const lines = [
     ...fileLines(parsed['producer.config'], '--producer.config'), ...fileLines(parsed.commandConfig, '--command-config'),
     ...(parsed.producerProps ?? []), ...(parsed.commandProperty ?? []),
@@ -215,14 +215,14 @@ function applyProducerProps(parsed: ProduceFlags, typed: (key: keyof ProduceFlag
   const securityProps: Record<string, string> = {};
   const merged = { ...parsed };
   for (const line of lines) {
-    const [key, value] = splitProperty(line, 'DS_BAD_PRODUCER_PROP', 'producer property');
+    const [key, value] = splitProperty(line, 'producer property');
     if (isSecurityProperty(key)) {
       securityProps[key] = value;
       continue;
     }
     const apply = PRODUCER_PROPS[key];
     if (!apply) {
-      throw new DataStormError('DS_UNSUPPORTED_PRODUCER_PROP', `producer property ${key} is not supported by DataStorm's kafkajs producer`, {
+      throw new DataStormError('DS_BAD_CLIENT_CONFIG', `producer property ${key} is not supported by DataStorm's kafkajs producer`, {
         hint: `supported: ${Object.keys(PRODUCER_PROPS).join(', ')}, and security.protocol, ssl.*, sasl.*`,
       });
     }
@@ -278,7 +278,7 @@ function keysOf(flags: ProduceFlags, typed: (key: keyof ProduceFlags) => boolean
   }
   const keys = flags.keyDistribution ?? flags.keys;
   if (typed('messageKeyRange') && (keys === 'none' || keys === 'sequential')) {
-    throw new DataStormError('DS_BAD_OPTIONS', `--message-key-range sets how many keys round-robin, random and zipf draw from; the keys are ${keys}`, {
+    throw new DataStormError('DS_BAD_OPTION', `--message-key-range sets how many keys round-robin, random and zipf draw from; the keys are ${keys}`, {
       hint: 'add --key-distribution range (or random, zipf)',
     });
   }
@@ -299,11 +299,11 @@ function parseTopicList(value: string): string[] {
  */
 function topicsOfFlags(flags: ProduceFlags, typed: (key: keyof ProduceFlags) => boolean): string[] {
   if (flags.topics && (typed('topic') || flags.topicCount !== undefined)) {
-    throw new DataStormError('DS_BAD_OPTIONS', '--topics names every topic: it excludes --topic and --topic-count', { hint: '--topic-count N names them after --topic' });
+    throw new DataStormError('DS_BAD_OPTION', '--topics names every topic: it excludes --topic and --topic-count', { hint: '--topic-count N names them after --topic' });
   }
   const topics = flags.topics ?? (flags.topicCount !== undefined ? Array.from({ length: flags.topicCount }, (_, i) => checkTopicName(`${flags.topic}-${i}`)) : [flags.topic]);
   if (topics.length > 1 && (flags.transactionalId !== undefined || flags.transactionDurationMs !== undefined || flags.sharedTopic)) {
-    throw new DataStormError('DS_BAD_OPTIONS', 'several topics (--topics, --topic-count) do not take transactions or --shared-topic yet', {
+    throw new DataStormError('DS_BAD_OPTION', 'several topics (--topics, --topic-count) do not take transactions or --shared-topic yet', {
       hint: 'their commit markers and merged results are counted for one topic',
     });
   }
@@ -329,11 +329,11 @@ function parseZipfExponent(value: string): number {
 /** The headers of every record: the fixed ones (--header k=v) then the generated ones (--headers, --header-size). */
 export function headersOf(flags: Pick<ProduceFlags, 'header' | 'headers' | 'headerSize'>, typed: (key: 'headerSize') => boolean): RecordHeader[] {
   if (typed('headerSize') && flags.headers === 0) {
-    throw new DataStormError('DS_BAD_OPTIONS', '--header-size sizes the generated headers; there are none', { hint: 'add --headers N' });
+    throw new DataStormError('DS_BAD_OPTION', '--header-size sizes the generated headers; there are none', { hint: 'add --headers N' });
   }
   const fixed = (flags.header ?? []).map((text) => {
     const header = parseHeader(text);
-    if (!header) throw new DataStormError('DS_BAD_OPTIONS', `--header takes key=value, not "${text}"`);
+    if (!header) throw new DataStormError('DS_BAD_OPTION', `--header takes key=value, not "${text}"`);
     return header;
   });
   return runHeaders(fixed, flags.headers, flags.headerSize);
@@ -349,21 +349,21 @@ const DEFAULT_TRANSACTION_DURATION_MS = 3000;
 function transactionOf(flags: ProduceFlags): RunConfig['transaction'] {
   if (flags.transactionalId === undefined && flags.transactionDurationMs === undefined) {
     if (flags.abortRate > 0) {
-      throw new DataStormError('DS_BAD_OPTIONS', '--abort-rate aborts transactions; this run has none', { hint: 'add --transactional-id ID or --transaction-duration-ms MS' });
+      throw new DataStormError('DS_BAD_OPTION', '--abort-rate aborts transactions; this run has none', { hint: 'add --transactional-id ID or --transaction-duration-ms MS' });
     }
     return undefined;
   }
   if (flags.acks !== -1 || flags.idempotent === false) {
-    throw new DataStormError('DS_BAD_OPTIONS', 'transactions (--transactional-id, --transaction-duration-ms) need --acks all and idempotence', {
+    throw new DataStormError('DS_BAD_OPTION', 'transactions (--transactional-id, --transaction-duration-ms) need --acks all and idempotence', {
       hint: 'leave out --acks and --no-idempotent (enable.idempotence=false): both are on by default',
     });
   }
-  if (flags.transactionalId === '') throw new DataStormError('DS_BAD_OPTIONS', '--transactional-id is empty');
+  if (flags.transactionalId === '') throw new DataStormError('DS_BAD_OPTION', '--transactional-id is empty');
   if (flags.driver !== 'kafkajs') {
     throw new DataStormError('DS_UNSUPPORTED_BY_DRIVER', `--driver ${flags.driver} does not produce in transactions here`, { hint: 'use --driver kafkajs (the default)' });
   }
   if (flags.sharedTopic) {
-    throw new DataStormError('DS_BAD_OPTIONS', '--shared-topic does not take transactions yet: merged results do not count their commit markers');
+    throw new DataStormError('DS_BAD_OPTION', '--shared-topic does not take transactions yet: merged results do not count their commit markers');
   }
   return { id: flags.transactionalId ?? `performance-producer-${randomUUID()}`, durationMs: flags.transactionDurationMs ?? DEFAULT_TRANSACTION_DURATION_MS, abortRate: flags.abortRate };
 }
@@ -374,7 +374,7 @@ function transactionOf(flags: ProduceFlags): RunConfig['transaction'] {
  */
 export function checkRatePerWorker(throughputRps: number, workers: number): void {
   if (throughputRps > 0 && throughputRps < workers) {
-    throw new DataStormError('DS_BAD_OPTIONS', `--throughput ${throughputRps} is less than one record per second for each of the ${workers} workers`, {
+    throw new DataStormError('DS_BAD_OPTION', `--throughput ${throughputRps} is less than one record per second for each of the ${workers} workers`, {
       hint: `give --throughput ${workers} or more, or fewer --workers`,
     });
   }
@@ -385,55 +385,55 @@ export function toProduceRun(parsed: ProduceFlags, typed: (key: keyof ProduceFla
   const { flags, props, securityProps } = applyProducerProps(parsed, typed);
   const security = parseClientSecurity(securityProps);
   if (typed('duration') && typed('numRecords')) {
-    throw new DataStormError('DS_BAD_OPTIONS', '--num-records and --duration exclude each other', { hint: 'give one of them' });
+    throw new DataStormError('DS_BAD_OPTION', '--num-records and --duration exclude each other', { hint: 'give one of them' });
   }
   if (flags.payloadFile && (typed('recordSize') || flags.schema || flags.serializeOnSend)) {
-    throw new DataStormError('DS_BAD_OPTIONS', '--payload-file excludes --record-size, --schema and --serialize-on-send');
+    throw new DataStormError('DS_BAD_OPTION', '--payload-file excludes --record-size, --schema and --serialize-on-send');
   }
   if (flags.payloadMonotonic && (flags.payloadFile || typed('recordSize') || flags.schema || flags.serializeOnSend)) {
-    throw new DataStormError('DS_BAD_OPTIONS', '--payload-monotonic excludes --payload-file, --record-size, --schema and --serialize-on-send', {
+    throw new DataStormError('DS_BAD_OPTION', '--payload-monotonic excludes --payload-file, --record-size, --schema and --serialize-on-send', {
       hint: 'its values are the record numbers as text: their size is their digits\'',
     });
   }
   if (flags.schema && typed('recordSize')) {
-    throw new DataStormError('DS_BAD_OPTIONS', '--record-size sizes the default schema\'s events; a --schema\'s values are the size the schema makes them', {
+    throw new DataStormError('DS_BAD_OPTION', '--record-size sizes the default schema\'s events; a --schema\'s values are the size the schema makes them', {
       hint: 'leave out --record-size: the header states the values\' measured sizes',
     });
   }
   if (typed('payloadDelimiter') && !flags.payloadFile) {
-    throw new DataStormError('DS_BAD_OPTIONS', '--payload-delimiter splits a --payload-file; there is none');
+    throw new DataStormError('DS_BAD_OPTION', '--payload-delimiter splits a --payload-file; there is none');
   }
   if (flags.payloadDelimiter === '') {
-    throw new DataStormError('DS_BAD_OPTIONS', '--payload-delimiter is empty: the file would be split into 1-byte values', {
+    throw new DataStormError('DS_BAD_OPTION', '--payload-delimiter is empty: the file would be split into 1-byte values', {
       hint: 'give the separator of the values, e.g. \'\\n\' (the default) or \',\'',
     });
   }
   if (flags.idempotent === true && flags.acks !== -1) {
-    throw new DataStormError('DS_BAD_OPTIONS', 'idempotence (--idempotent or enable.idempotence=true) needs --acks all', {
+    throw new DataStormError('DS_BAD_OPTION', 'idempotence (--idempotent or enable.idempotence=true) needs --acks all', {
       hint: 'idempotence is on by default with acks=all; leave it out to produce with --acks 0 or 1',
     });
   }
   if (flags.warmupRecords > 0 && flags.duration === undefined && flags.warmupRecords >= flags.numRecords) {
-    throw new DataStormError('DS_BAD_OPTIONS', `--warmup-records ${flags.warmupRecords} leaves no records of --num-records ${flags.numRecords} to measure`);
+    throw new DataStormError('DS_BAD_OPTION', `--warmup-records ${flags.warmupRecords} leaves no records of --num-records ${flags.numRecords} to measure`);
   }
   checkRatePerWorker(flags.throughput, flags.workers);
   if (flags.throughputProfile && (typed('throughput') || flags.throughput > 0)) {
-    throw new DataStormError('DS_BAD_OPTIONS', '--throughput and --throughput-profile exclude each other', { hint: 'a profile of one point, \'0s:RATE\', is a constant rate' });
+    throw new DataStormError('DS_BAD_OPTION', '--throughput and --throughput-profile exclude each other', { hint: 'a profile of one point, \'0s:RATE\', is a constant rate' });
   }
   if (flags.throughputProfile && flags.throughputProfile.at(-1)!.recordsPerSec === 0 && flags.duration === undefined) {
-    throw new DataStormError('DS_BAD_OPTIONS', '--throughput-profile ends at rate 0: give --duration, or --num-records would never be reached', {
+    throw new DataStormError('DS_BAD_OPTION', '--throughput-profile ends at rate 0: give --duration, or --num-records would never be reached', {
       hint: `e.g. --duration ${flags.throughputProfile.at(-1)!.atMs / 1000}s`,
     });
   }
   const late = flags.duration === undefined ? undefined : flags.fault?.find((step) => step.atMs >= flags.duration!);
   if (late) {
-    throw new DataStormError('DS_BAD_FAULT', `--fault "${describeStep(late)}" is at or after the run's end (--duration ${flags.duration! / 1000} s): it would not happen`, {
+    throw new DataStormError('DS_BAD_OPTION', `--fault "${describeStep(late)}" is at or after the run's end (--duration ${flags.duration! / 1000} s): it would not happen`, {
       hint: 'time the faults within --duration',
     });
   }
   const { keys, keyRange } = keysOf(flags, typed);
   if (typed('zipfExponent') && keys !== 'zipf') {
-    throw new DataStormError('DS_BAD_OPTIONS', `--zipf-exponent shapes --keys zipf; the keys are ${keys}`, { hint: 'add --keys zipf' });
+    throw new DataStormError('DS_BAD_OPTION', `--zipf-exponent shapes --keys zipf; the keys are ${keys}`, { hint: 'add --keys zipf' });
   }
   checkDriverSupport({ driver: flags.driver, compression: flags.compression, security });
   const transaction = transactionOf(flags);
@@ -481,7 +481,7 @@ export function toProduceRun(parsed: ProduceFlags, typed: (key: keyof ProduceFla
 function batchEncodingOf(asked: BatchEncoding | 'auto', config: RunConfig): BatchEncoding {
   const reason = perRecordReason(config);
   if (isPreEncoded(asked) && reason) {
-    throw new DataStormError('DS_BAD_OPTIONS', `--batch-encoding ${asked} needs unkeyed records from the value pool, one topic and the kafkajs driver; this run has ${reason}`, {
+    throw new DataStormError('DS_BAD_OPTION', `--batch-encoding ${asked} needs unkeyed records from the value pool, one topic and the kafkajs driver; this run has ${reason}`, {
       hint: 'leave --batch-encoding out (auto) to write such records one by one',
     });
   }

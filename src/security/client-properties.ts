@@ -18,10 +18,10 @@ export function readClientProperties(sources: ClientPropertiesSource[]): { secur
   const props: Record<string, string> = {};
   for (const { flag, file, lines } of sources) {
     const where = file === undefined ? flag : `${flag} ${file}`;
-    for (const line of lines ?? (file === undefined ? [] : readPropertiesFile(file, flag, 'DS_BAD_CLIENT_CONFIG'))) {
-      const [key, value] = splitProperty(line, 'DS_BAD_CLIENT_CONFIG', `${flag} line`);
+    for (const line of lines ?? (file === undefined ? [] : readPropertiesFile(file, flag))) {
+      const [key, value] = splitProperty(line, `${flag} line`);
       if (!isSecurityProperty(key) && key !== 'bootstrap.servers') {
-        throw new DataStormError('DS_UNSUPPORTED_CLIENT_PROP', `${key} in ${where} is not a property DataStorm's consumers take`, {
+        throw new DataStormError('DS_BAD_CLIENT_CONFIG', `${key} in ${where} is not a property DataStorm's consumers take`, {
           hint: 'it takes security.protocol, ssl.*, sasl.* and bootstrap.servers; the consumers\' own settings are flags (--fetch-size, --group, ...)',
         });
       }

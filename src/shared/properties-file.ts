@@ -6,12 +6,12 @@ import { DataStormError } from './errors.js';
  * comments and blank lines dropped, `key: value` and `key value` read as Java reads them, and a line ending
  * in a backslash continued on the next.
  */
-export function readPropertiesFile(file: string, flag: string, code: string): string[] {
+export function readPropertiesFile(file: string, flag: string): string[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new DataStormError(code, `cannot read ${flag} ${file}: ${(error as NodeJS.ErrnoException).code}`);
+    throw new DataStormError('DS_BAD_CLIENT_CONFIG', `cannot read ${flag} ${file}: ${(error as NodeJS.ErrnoException).code}`);
   }
   return propertyLines(text);
 }
@@ -26,8 +26,8 @@ export function propertyLines(text: string): string[] {
 }
 
 /** `key=value` split at its first `=`; the message names only the key, never the value (it may be a secret). */
-export function splitProperty(line: string, code: string, what: string): [string, string] {
+export function splitProperty(line: string, what: string): [string, string] {
   const eq = line.indexOf('=');
-  if (eq <= 0) throw new DataStormError(code, `${what} "${line.split(/[\s:]/)[0]}" is not key=value`);
+  if (eq <= 0) throw new DataStormError('DS_BAD_CLIENT_CONFIG', `${what} "${line.split(/[\s:]/)[0]}" is not key=value`);
   return [line.slice(0, eq).trim(), line.slice(eq + 1).trim()];
 }

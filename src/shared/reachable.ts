@@ -6,9 +6,9 @@ const CONNECT_TIMEOUT_MS = 5000;
 
 /**
  * An HTTP service that takes no connection (http-produce's proxy, drain's sink) is the user's error, said in one
- * line before any work, as unreachable brokers are: `service` gives the error's code and hint.
+ * line before any work, as unreachable brokers are; `hint` names what to start or check.
  */
-export async function checkReachable(url: string, service: { code: string; hint: string }): Promise<void> {
+export async function checkReachable(url: string, hint: string): Promise<void> {
   const { hostname, port, protocol } = new URL(url);
   const host = hostname.replace(/^\[|\]$/g, '');
   const failure = await new Promise<string | undefined>((resolve) => {
@@ -17,5 +17,5 @@ export async function checkReachable(url: string, service: { code: string; hint:
     socket.once('timeout', () => { socket.destroy(); resolve(`no answer within ${CONNECT_TIMEOUT_MS / 1000} s`); });
     socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
   });
-  if (failure !== undefined) throw new DataStormError(service.code, `nothing answers at ${url} (${failure})`, { hint: service.hint });
+  if (failure !== undefined) throw new DataStormError('DS_HTTP_UNREACHABLE', `nothing answers at ${url} (${failure})`, { hint });
 }

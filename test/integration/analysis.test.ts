@@ -174,10 +174,10 @@ describe('analysis commands on the real cluster', () => {
   it('refuses a sweep without a list, and a compare that sets the codec, in one line', () => {
     const sweep = runCli(['sweep', '--workers', '2', '--bootstrap-server', server]);
     expect(sweep.code).toBe(1);
-    expect(sweep.stderr).toBe('error DS_BAD_OPTIONS: sweep needs one produce option with several values ' +
+    expect(sweep.stderr).toBe('error DS_BAD_OPTION: sweep needs one produce option with several values ' +
       '(e.g. datastorm sweep --workers 1,2,4,8,16, or --batch 1MB,4MB,16MB)\n');
     const compare = runCli(['compare', '--compression', 'lz4', '--bootstrap-server', server]);
     expect(compare.code).toBe(1);
-    expect(compare.stderr).toBe('error DS_BAD_OPTIONS: compare sets --compression itself, once per codec (list the codecs with --codecs none,lz4,zstd)\n');
+    expect(compare.stderr).toBe('error DS_BAD_OPTION: compare sets --compression itself, once per codec (list the codecs with --codecs none,lz4,zstd)\n');
   });
 });

@@ -59,7 +59,7 @@ describe('datastorm bench run --vs librdkafka', () => {
   it.skipIf(!binary || zstdBuilt)('fails before any run when librdkafka refuses a setting: a codec left out at build time', () => {
     const run = runCli(['bench', 'run', SMOKE, '--vs', 'librdkafka', '--bootstrap-server', bootstrap.join(','), '--set', `topic=${topic}-zstd`,
       '--set', 'compression=zstd']);
-    expect(run.stderr).toContain('error DS_RDKAFKA_PERF_SETTINGS: librdkafka refuses the run\'s settings: Unsupported value "zstd" ' +
+    expect(run.stderr).toContain('error DS_UNSUPPORTED_BY_TOOL: librdkafka refuses the run\'s settings: Unsupported value "zstd" ' +
       'for configuration property "compression.codec": libzstd not available at build time');
     expect(run.stderr).not.toContain('smoke: run');
     expect(run.code).toBe(1);

@@ -130,9 +130,9 @@ describe('bench run --shards N --local: the rehearsal of a sharded run on one ma
   });
 
   it('refuses --shards without --local, and a workload that does not split, before any process starts', () => {
-    expect(runCli(['bench', 'run', SMOKE, '--shards', '2']).stderr).toMatch(/^error DS_BAD_OPTIONS: --shards N runs shards as processes here with --local/);
+    expect(runCli(['bench', 'run', SMOKE, '--shards', '2']).stderr).toMatch(/^error DS_BAD_OPTION: --shards N runs shards as processes here with --local/);
     const tooFew = runCli(['bench', 'run', SMOKE, '--shards', '3', '--local', '--set', 'num-records=2', '--set', 'warmup-records=0']);
-    expect(tooFew.stderr).toBe('error DS_BAD_SHARD: the workload\'s records (2) cannot be split into 3 shards (give the workload at least 3 records)\n');
+    expect(tooFew.stderr).toBe('error DS_BAD_OPTION: the workload\'s records (2) cannot be split into 3 shards (give the workload at least 3 records)\n');
     expect(tooFew.code).toBe(1);
   });
 });

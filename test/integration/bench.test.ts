@@ -109,7 +109,7 @@ describe('datastorm bench: a gate in CI', () => {
 
   it('refuses a typo before running anything', () => {
     const typo = runCli(['bench', 'run', SMOKE, '--threshold', 'p99<50']);
-    expect(typo.stderr).toBe('error DS_BAD_THRESHOLD: unknown metric "p99" in threshold "p99<50" ' +
+    expect(typo.stderr).toBe('error DS_BAD_OPTION: unknown metric "p99" in threshold "p99<50" ' +
       '(did you mean p99_ms? (metric names carry their unit))\n');
     expect(typo.code).toBe(1);
     const key = runCli(['bench', 'run', SMOKE, '--set', 'batch=1MB']);

@@ -78,7 +78,7 @@ describe('--fault on the local cluster named by --bootstrap-server', () => {
       const run = runCli(['produce', '--bootstrap-server', server, '--topic', uniqueTopic('fault-foreign'), '--num-records', '1000', ...fault], { env });
       expect(run.code).toBe(1);
       expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(
-        new RegExp(`^error DS_FAULT_NEEDS_LOCAL_CLUSTER: --fault acts on the local cluster \\(${bootstrap.join(',')}\\); ${foreign} is not one of its addresses \\(`))]);
+        new RegExp(`^error DS_BAD_OPTION: --fault acts on the local cluster \\(${bootstrap.join(',')}\\); ${foreign} is not one of its addresses \\(`))]);
     }
   });
 });

@@ -150,9 +150,9 @@ describe('datastorm consume on the real cluster', () => {
     expect([none.code, none.stderr.trim().split('\n').at(-1)]).toEqual([1, `error DS_UNKNOWN_TOPIC: no topic matches --include ${topic}-nothing.* (check the pattern: it must match a whole topic name)`]);
     const several = runCli(['consume', '--bootstrap-server', server, '--include', `${topic}.*|__consumer_offsets`, '--num-records', '1']);
     expect(several.code).toBe(1);
-    expect(several.stderr.trim().split('\n').at(-1)).toMatch(/^error DS_BAD_OPTIONS: --include .* matches \d+ topics \(.*\): DataStorm consumes one topic a run/);
+    expect(several.stderr.trim().split('\n').at(-1)).toMatch(/^error DS_BAD_OPTION: --include .* matches \d+ topics \(.*\): DataStorm consumes one topic a run/);
     const neither = runCli(['consume', '--bootstrap-server', server, '--num-records', '1']);
-    expect([neither.code, neither.stderr.trim()]).toEqual([1, 'error DS_BAD_OPTIONS: give the topic with --topic or --include (one of them)']);
+    expect([neither.code, neither.stderr.trim()]).toEqual([1, 'error DS_BAD_OPTION: give the topic with --topic or --include (one of them)']);
   });
 
   it('--from-latest: a new group counts only what is produced after it starts, and commits exactly that', async () => {

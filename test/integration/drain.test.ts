@@ -182,7 +182,7 @@ describe('datastorm drain into a sink that takes nothing', () => {
     const topic = uniqueTopic('drain-nowhere');
     const out = runCli(drainArgs(topic, `${topic}-g`, 'http://127.0.0.1:1', []), { timeoutMs: 60_000 });
     expect([out.code, out.stdout]).toEqual([1, '']);
-    expect(out.stderr).toBe('error DS_SINK_UNREACHABLE: nothing answers at http://127.0.0.1:1 (ECONNREFUSED) (start the sink, or check --sink)\n');
+    expect(out.stderr).toBe('error DS_HTTP_UNREACHABLE: nothing answers at http://127.0.0.1:1 (ECONNREFUSED) (start the sink, or check --sink)\n');
   });
 
   it('says while it runs that no call succeeds, and exits non-zero when nothing could be delivered', async () => {

@@ -274,13 +274,13 @@ describe('http-produce refuses bad input in one line, before any work', () => {
     refused(['--url', 'http://x', '--records-per-request', '0'], /--records-per-request takes a whole number from 1/);
     refused(['--url', 'http://x', '--format', 'orders'], /--format orders keys each order by its order_id/);
     refused(['--url', 'http://x', '--schema', '/nonexistent.avsc'], /cannot read schema file/);
-    refused(['--url', 'http://127.0.0.1:1', '--topic', uniqueTopic('http-nowhere')], /error DS_PROXY_UNREACHABLE: nothing answers at http:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\)/);
+    refused(['--url', 'http://127.0.0.1:1', '--topic', uniqueTopic('http-nowhere')], /error DS_HTTP_UNREACHABLE: nothing answers at http:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\)/);
   });
   it('gateway: a port taken is one line', async () => {
     const gateway = await startGateway();
     const port = new URL(gateway.url).port;
     const run = runCli(['gateway', '--port', port, '--bootstrap-server', server]);
     expect(run.code).toBe(1);
-    expect(run.stderr.trim()).toBe(`error DS_GATEWAY_LISTEN: cannot listen on 127.0.0.1:${port}: EADDRINUSE (choose another --port)`);
+    expect(run.stderr.trim()).toBe(`error DS_CANNOT_LISTEN: cannot listen on 127.0.0.1:${port}: EADDRINUSE (choose another --port)`);
   });
 });

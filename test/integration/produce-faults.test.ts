@@ -88,7 +88,7 @@ describe('a broker killed in the middle of a run', () => {
     const again = nodeCommand('stop-node', 2);
     expect([again.code, again.stderr.trim()]).toEqual([1, 'error DS_NODE_DOWN: node 2 is not running (start it with `datastorm cluster start-node 2`)']);
     const unknown = nodeCommand('kill-node', 7);
-    expect([unknown.code, unknown.stderr.trim()]).toEqual([1, 'error DS_NO_SUCH_NODE: node 7 is not in the cluster (nodes 1, 2, 3)']);
+    expect([unknown.code, unknown.stderr.trim()]).toEqual([1, 'error DS_BAD_OPTION: node 7 is not in the cluster (nodes 1, 2, 3)']);
     const up = runCli(['cluster', 'up', '--dir', dir, '--brokers', '3'], { timeoutMs: 150_000 });
     expect(up.code, up.stderr).toBe(0);
     expect(up.stderr).toContain('is partly running: starting node 2 with its data');
@@ -120,7 +120,7 @@ describe('a broker killed in the middle of a run', () => {
     expect(runCli(['cluster', 'status', '--dir', dir]).code).toBe(0);
     const elsewhere = runCli(['produce', '--bootstrap-server', cluster.bootstrap.join(','), '--num-records', '10', '--fault', 'kill-node 3 at 1s']);
     expect([elsewhere.code, elsewhere.stderr.trim().split('\n').length]).toEqual([1, 1]);
-    expect(elsewhere.stderr).toMatch(/^error DS_FAULT_NEEDS_LOCAL_CLUSTER: --fault acts on the local cluster/);
+    expect(elsewhere.stderr).toMatch(/^error DS_BAD_OPTION: --fault acts on the local cluster/);
   }, 240_000);
 
   it('consume --fault counts exactly through a broker kill, commits what it counted and reports the stall', () => {

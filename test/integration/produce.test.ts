@@ -460,7 +460,7 @@ describe('datastorm produce refuses bad input with one line and a non-zero exit'
   it('options that exclude each other and producer properties it cannot honour', () => {
     expectOneLineError(['--num-records', '10', '--duration', '5s'], /--num-records and --duration exclude each other/);
     expectOneLineError(['--producer-props', 'delivery.timeout.ms=1'], /producer property delivery.timeout.ms is not supported/);
-    expectOneLineError(['--producer-props', 'buffer.memory=1'], /DS_BUFFER_TOO_SMALL: buffer.memory 1 B split across \d+ workers/);
+    expectOneLineError(['--producer-props', 'buffer.memory=1'], /DS_BAD_OPTION: buffer.memory 1 B split across \d+ workers/);
     // A bad property value used to end with exit 1 and no output at all.
     expectOneLineError(['--producer-props', 'buffer.memory=abc'], /^error DS_BAD_OPTION: buffer.memory takes a size such as 16MB/);
     expectOneLineError(['--producer-props', 'linger.ms=-5'], /^error DS_BAD_OPTION: linger.ms takes a whole number from 0 to 60000, not "-5"/);

@@ -35,6 +35,7 @@ describe('point messages', () => {
     expect(error(() => decodePointMessage({ type: 'result' })))
       .toEqual(['DS_UNEXPECTED', 'a point\'s process sent an unexpected message: {"type":"result"}']);
     expect(error(() => decodePointMessage({ type: 'failed', failure: { code: 1, message: 'x' } }))?.[0]).toBe('DS_UNEXPECTED');
+    expect(error(() => decodePointMessage({ type: 'failed', failure: { code: 'DS_NOPE', message: 'x' } }))?.[0]).toBe('DS_UNEXPECTED');
     expect(error(() => decodePointMessage('done'))?.[1]).toBe('a point\'s process sent an unexpected message: "done"');
     expect(error(() => decodePointRequest({ type: 'run', config: {} }))?.[1]).toBe('the analysis sent an unexpected message: {"type":"run","config":{}}');
   });
@@ -79,6 +80,11 @@ describe('the error of a failed point', () => {
     expect(error.hint).toBe(`see the broker; run it alone to see its whole report: ${shown}`);
     const shared = { ...failure, result: { ...mismatch, config: { ...mismatch.config, sharedTopic: true } } };
     expect(pointFailedError('v4 (process 1 of 2)', shared, command).message).toBe('point v4 (process 1 of 2) failed: DS_WORKER_FAILED: worker 0 died');
+  });
+
+  it('can be retried as the point\'s own failure can: failed records may pass, a mismatch will not', () => {
+    const retriable = (code: PointFailure['code']) => pointFailedError('p', { code, message: 'm' }, command).retriable;
+    expect([retriable('DS_RECORDS_FAILED'), retriable('DS_ACCOUNTING_MISMATCH'), retriable('DS_UNEXPECTED')]).toEqual([true, false, false]);
   });
 
   it('is the process\'s error alone when it failed before measuring anything', () => {

@@ -187,7 +187,7 @@ describe('bench k8s: the merge\'s deadline', () => {
     expect(run.stdout).toContain('# The merge waits for every shard\'s result until 2030-01-01T00:20:00.000Z (--merge-deadline), then fails naming the shards\n');
     const early = k8s(SASL_WORKLOAD, ['--merge-deadline', '10s']);
     expect([early.code, early.stdout, early.stderr]).toEqual([1, '',
-      'error DS_BAD_OPTIONS: --merge-deadline 10s does not outlast the run (30s after the barrier) ' +
+      'error DS_BAD_OPTION: --merge-deadline 10s does not outlast the run (30s after the barrier) ' +
       '(give the shards time to finish and write their results, e.g. twice the run)\n']);
   });
 });

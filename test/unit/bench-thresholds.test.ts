@@ -22,7 +22,7 @@ describe('parseThreshold', () => {
 
   it('names the metric when it is unknown, and suggests the one with a unit', () => {
     const missingUnit = errorOf(() => parseThreshold('p99<50'));
-    expect(missingUnit.code).toBe('DS_BAD_THRESHOLD');
+    expect(missingUnit.code).toBe('DS_BAD_OPTION');
     expect(missingUnit.message).toBe('unknown metric "p99" in threshold "p99<50"');
     expect(missingUnit.hint).toBe('did you mean p99_ms? (metric names carry their unit)');
     expect(errorOf(() => parseThreshold('latency_ms<5')).hint).toBe(

@@ -23,7 +23,7 @@ describe('the consuming commands\' client properties', () => {
 
   it('refuses a property its consumers do not take, naming where it came from', () => {
     const error = errorOf(() => readClientProperties([{ flag: '--command-property', lines: ['fetch.min.bytes=1'] }]));
-    expect([error.code, error.message]).toEqual(['DS_UNSUPPORTED_CLIENT_PROP', 'fetch.min.bytes in --command-property is not a property DataStorm\'s consumers take']);
+    expect([error.code, error.message]).toEqual(['DS_BAD_CLIENT_CONFIG', 'fetch.min.bytes in --command-property is not a property DataStorm\'s consumers take']);
     expect(errorOf(() => readClientProperties([{ flag: '--command-property', lines: ['acks'] }])).code).toBe('DS_BAD_CLIENT_CONFIG');
   });
 });

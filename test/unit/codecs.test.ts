@@ -150,7 +150,7 @@ describe('parseCodec', () => {
     for (const name of CODEC_NAMES) expect(parseCodec(name)).toBe(name);
   });
 
-  it.each(['brotli', 'LZ4', ''])('refuses %j with DS_UNKNOWN_CODEC and the list of codecs', (name) => {
+  it.each(['brotli', 'LZ4', ''])('refuses %j with DS_BAD_OPTION and the list of codecs', (name) => {
     let error: unknown;
     try {
       parseCodec(name);
@@ -158,6 +158,6 @@ describe('parseCodec', () => {
       error = caught;
     }
     expect(error).toBeInstanceOf(DataStormError);
-    expect(formatError(error)).toBe(`error DS_UNKNOWN_CODEC: unknown codec "${name}" (one of none, gzip, snappy, lz4, zstd)`);
+    expect(formatError(error)).toBe(`error DS_BAD_OPTION: unknown codec "${name}" (one of none, gzip, snappy, lz4, zstd)`);
   });
 });

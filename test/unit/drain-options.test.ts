@@ -38,7 +38,7 @@ describe('drain options', () => {
   it('refuse options that contradict each other', () => {
     expect(errorOf(() => toDrainSpec({ ...drainFlags, untilCaughtUp: true, duration: 1000 }, connection, () => false)).message)
       .toBe('--until-caught-up and --duration both say when to stop');
-    expect(errorOf(() => toDrainSpec({ ...drainFlags, mode: 'serial' }, connection, (key) => key === 'size')).code).toBe('DS_CONFLICTING_OPTIONS');
+    expect(errorOf(() => toDrainSpec({ ...drainFlags, mode: 'serial' }, connection, (key) => key === 'size')).code).toBe('DS_BAD_OPTION');
   });
 });
 
@@ -53,7 +53,7 @@ describe('sink options', () => {
     expect(() => SINK_OPTIONS.latencyDist.parse('p50=20ms')).toThrow('--latency-dist takes p50=<time>,p99=<time>');
     expect(() => SINK_OPTIONS.latencyDist.parse('p50=200ms,p99=20ms')).toThrow('p99 (20ms) is below p50 (200ms)');
     expect(() => SINK_OPTIONS.errorRate.parse('5%')).toThrow('--error-rate takes a share from 0 to 1, not "5%"');
-    expect(errorOf(() => toSinkSpec({ ...sinkFlags, latencyDist: { p50Ms: 1, p99Ms: 2 } }, (key) => key === 'latency')).code).toBe('DS_CONFLICTING_OPTIONS');
+    expect(errorOf(() => toSinkSpec({ ...sinkFlags, latencyDist: { p50Ms: 1, p99Ms: 2 } }, (key) => key === 'latency')).code).toBe('DS_BAD_OPTION');
     expect(errorOf(() => toSinkSpec({ ...sinkFlags, jitter: 30 }, () => false)).message).toBe('--jitter 30ms is larger than --latency 20ms');
   });
 

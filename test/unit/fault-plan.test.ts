@@ -12,9 +12,9 @@ describe('parseFaultPlan', () => {
 
   it('refuses anything else in one line that shows the form', () => {
     const error = errorOf(() => parseFaultPlan('kill-node 2 at 10s; reboot 3 at 5s'));
-    expect([error.code, error.message]).toEqual(['DS_BAD_FAULT', '--fault "kill-node 2 at 10s; reboot 3 at 5s": "reboot 3 at 5s" is not "<kill-node|stop-node|start-node> <node> at <time>"']);
+    expect([error.code, error.message]).toEqual(['DS_BAD_OPTION', '--fault "kill-node 2 at 10s; reboot 3 at 5s": "reboot 3 at 5s" is not "<kill-node|stop-node|start-node> <node> at <time>"']);
     expect(errorOf(() => parseFaultPlan(' ; ')).message).toBe('--fault " ; ": it names no fault');
-    expect(errorOf(() => parseFaultPlan('kill-node 2 at 10')).code).toBe('DS_BAD_FAULT');
+    expect(errorOf(() => parseFaultPlan('kill-node 2 at 10')).code).toBe('DS_BAD_OPTION');
   });
 });
 

@@ -32,7 +32,7 @@ describe('checkFaultTarget', () => {
     for (const [bootstrap, named] of [[['127.0.0.1:9095'], '127.0.0.1:9095'], [['127.0.0.1:9092', 'broker.example.com:9092'], 'broker.example.com:9092'],
       [['localhost:19092'], 'localhost:19092'], [['127.0.0.2:9092'], '127.0.0.2:9092']] as const) {
       const error = errorOf(() => checkFaultTarget(kill, [...bootstrap]));
-      expect([error.code, error.message, error.hint]).toEqual(['DS_FAULT_NEEDS_LOCAL_CLUSTER',
+      expect([error.code, error.message, error.hint]).toEqual(['DS_BAD_OPTION',
         `--fault acts on the local cluster (127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094); ${named} is not one of its addresses`, HINT]);
     }
   });
@@ -42,6 +42,6 @@ describe('checkFaultTarget', () => {
       .toBe('--fault names node 4; the local cluster has nodes 1, 2, 3');
     process.env.DATASTORM_CLUSTER_DIR = join(dir, 'none');
     const error = errorOf(() => checkFaultTarget(kill, ['127.0.0.1:9092']));
-    expect([error.code, error.message]).toEqual(['DS_FAULT_NEEDS_LOCAL_CLUSTER', `--fault acts on the local cluster, and there is none in ${join(dir, 'none')}`]);
+    expect([error.code, error.message]).toEqual(['DS_BAD_OPTION', `--fault acts on the local cluster, and there is none in ${join(dir, 'none')}`]);
   });
 });

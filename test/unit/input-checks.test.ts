@@ -22,7 +22,7 @@ describe('--bootstrap-server', () => {
     expect(errorOf(() => parseBootstrap(',')).message).toBe('--bootstrap-server "," names no broker');
     for (const address of ['localhost', ':::', '127.0.0.1:99999', '127.0.0.1:0', 'host:port', ':9092', 'a b:9092']) {
       const error = errorOf(() => parseBootstrap(`127.0.0.1:9092,${address}`));
-      expect(error.code, address).toBe('DS_BAD_BOOTSTRAP');
+      expect(error.code, address).toBe('DS_BAD_OPTION');
       expect(error.message, address).toBe(`--bootstrap-server: "${address}" is not host:port with a port from 1 to 65535`);
     }
     expect(errorOf(() => parseBootstrap('[::1]:9092')).hint).toContain('IPv6 literals are not supported');
@@ -83,7 +83,7 @@ describe('a flag and a config file that disagree', () => {
     const run = spawnSync(process.execPath, [CLI, 'consume', '--topic', 't', '--num-records', '1', '--bootstrap-server', '127.0.0.1:9092',
       '--command-config', config], { encoding: 'utf8' });
     expect(run.status).toBe(1);
-    expect(run.stderr).toBe('error DS_CONFLICTING_OPTIONS: --bootstrap-server 127.0.0.1:9092 and bootstrap.servers=127.0.0.1:9999 disagree ' +
+    expect(run.stderr).toBe('error DS_BAD_OPTION: --bootstrap-server 127.0.0.1:9092 and bootstrap.servers=127.0.0.1:9999 disagree ' +
       '(give the setting once, as a flag or as a property)\n');
   });
 });
@@ -94,7 +94,7 @@ describe('lag\'s schedule', () => {
     const run = spawnSync(process.execPath, [CLI, 'lag', '--group', 'g', '--interval', '5s', '--duration', '1s', '--bootstrap-server', '127.0.0.1:1'],
       { encoding: 'utf8' });
     expect([run.status, run.stdout]).toEqual([1, '']);
-    expect(run.stderr).toBe('error DS_BAD_OPTIONS: --interval 5 s is longer than --duration 1 s: the lag would be sampled once, at the start ' +
+    expect(run.stderr).toBe('error DS_BAD_OPTION: --interval 5 s is longer than --duration 1 s: the lag would be sampled once, at the start ' +
       '(give a shorter --interval or a longer --duration)\n');
   });
 });

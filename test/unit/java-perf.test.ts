@@ -90,7 +90,7 @@ describe('parseProducerPerfSummary', () => {
       }
     })();
     expect(error).toBeInstanceOf(DataStormError);
-    expect((error as DataStormError).code).toBe('DS_JAVA_PERF_OUTPUT');
+    expect((error as DataStormError).code).toBe('DS_TOOL_OUTPUT');
     expect((error as DataStormError).hint).toBe('its output ended with: Exception in thread "main" org.apache.kafka.common.KafkaException: boom');
   });
 });

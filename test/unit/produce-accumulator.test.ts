@@ -71,7 +71,7 @@ describe('planBatchBuffers', () => {
 
   it('refuses a share too small for two batches of the largest record, before anything runs', () => {
     const error = errorOf(() => planBatchBuffers({ batchBytes: MB, bufferMemoryBytes: 64 * 1024, workers: 16, largestRecordBytes: 3000, maxInFlight: 5, openPartitions: 1, sharesThread: false }));
-    expect(error.code).toBe('DS_BUFFER_TOO_SMALL');
+    expect(error.code).toBe('DS_BAD_OPTION');
     expect(error.message).toBe('buffer.memory 65536 B split across 16 workers leaves 4096 B each: not two batches of one 3000 B record');
     const shared = errorOf(() => planBatchBuffers({ batchBytes: MB, bufferMemoryBytes: 32 * 1024, workers: 16, largestRecordBytes: 3000, maxInFlight: 5, openPartitions: 1, sharesThread: true }));
     expect(shared.message).toBe('buffer.memory 32768 B split across 16 workers leaves 2048 B each: not one batch of one 3000 B record');

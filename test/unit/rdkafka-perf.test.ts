@@ -45,13 +45,13 @@ describe('rdkafkaPerfArgs', () => {
 
   it('refuses what the tool cannot do alike: a payload file, a secured cluster, an unthrottled timed run', () => {
     expect(errorOf(() => rdkafkaPerfArgs({ ...config, payload: { kind: 'file', path: '/data/lines.txt', delimiter: '\n' } }, bootstrap)).code)
-      .toBe('DS_RDKAFKA_PERF_PAYLOAD');
+      .toBe('DS_UNSUPPORTED_BY_TOOL');
     expect(errorOf(() => rdkafkaPerfArgs({ ...config, security: { protocol: 'SASL_SSL', properties: {} } }, bootstrap)).code)
-      .toBe('DS_RDKAFKA_PERF_SECURITY');
+      .toBe('DS_UNSUPPORTED_BY_TOOL');
     expect(errorOf(() => rdkafkaPerfArgs({ ...config, transaction: { id: 'tx', durationMs: 3000 } }, bootstrap)).code)
-      .toBe('DS_RDKAFKA_PERF_TRANSACTIONS');
+      .toBe('DS_UNSUPPORTED_BY_TOOL');
     const timed = errorOf(() => rdkafkaPerfArgs({ ...config, numRecords: undefined, durationMs: 30_000 }, bootstrap));
-    expect([timed.code, timed.message]).toEqual(['DS_RDKAFKA_PERF_NEEDS_COUNT', 'rdkafka_performance needs a record count, and an unthrottled timed run has none']);
+    expect([timed.code, timed.message]).toEqual(['DS_UNSUPPORTED_BY_TOOL', 'rdkafka_performance needs a record count, and an unthrottled timed run has none']);
   });
 });
 
@@ -65,7 +65,7 @@ describe('parseRdkafkaPerfSummary', () => {
 
   it('fails with the end of the output when there is no summary', () => {
     const error = errorOf(() => parseRdkafkaPerfSummary('% Sending 10 messages of size 250 bytes\n% No such configuration property: "buffer.memory"\n'));
-    expect(error.code).toBe('DS_RDKAFKA_PERF_OUTPUT');
+    expect(error.code).toBe('DS_TOOL_OUTPUT');
     expect(error.hint).toBe('its output ended with: % Sending 10 messages of size 250 bytes | % No such configuration property: "buffer.memory"');
   });
 });

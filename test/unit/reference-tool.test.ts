@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseGnuTime, referenceRecordCount, untypedProducerProps } from '../../src/bench/reference-tool.js';
 import { BASE_CONFIG } from './bench-fixtures.js';
 
-const tool = { name: 'some-perf-tool', errorCode: 'DS_SOME_PERF_NEEDS_COUNT', vs: 'Some' };
+const tool = { name: 'some-perf-tool', vs: 'Some' };
 
 describe('referenceRecordCount', () => {
   it('takes the run\'s count, or its rate times its duration, and refuses an unthrottled timed run', () => {
