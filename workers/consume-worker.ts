@@ -3,7 +3,7 @@ import { ConsumeCounters } from '../src/consume/consume-counters.js';
 import type { ConsumeTask, WorkerEvent, WorkerOutcome } from '../src/consume/consume-protocol.js';
 import { createHistogram, encodeHistogram, recordLatencyUs } from '../src/shared/histograms.js';
 import { recordBytes, type ConsumerDriver } from '../src/drivers/consumer-driver.js';
-import { createConsumerDriver } from '../src/drivers/create-driver.js';
+import { driverOf } from '../src/drivers/driver-registry.js';
 
 /** How often a worker looks at the shared stop flag. */
 const STOP_CHECK_MS = 20;
@@ -37,8 +37,8 @@ export default async function consumeWorker(task: ConsumeTask): Promise<WorkerOu
   const counters = ConsumeCounters.attach(task.counters, task.layout);
   const post = (event: WorkerEvent) => parentPort?.postMessage(event);
   const histogram = task.measureLatency ? createHistogram() : undefined;
-  const driver = await createConsumerDriver({
-    driver: task.driver, bootstrap: task.bootstrap, security: task.security, clientId: `datastorm-consumer-${workerId}`,
+  const driver = await driverOf(task.driver).createConsumer({
+    bootstrap: task.bootstrap, security: task.security, clientId: `datastorm-consumer-${workerId}`,
     // Only end to end needs each record (its timestamp): a counting run reads batches as runs of offsets.
     topic: task.topic, group: task.group, fetchSizeBytes: task.fetchSizeBytes, countOnly: !task.measureLatency,
   });

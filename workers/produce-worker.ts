@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToIo } from 'node:timers/promises';
-import { createProducerDriver } from '../src/drivers/create-driver.js';
+import { driverOf } from '../src/drivers/driver-registry.js';
 import { epochMs, GAUGE, GAUGES_PER_WORKER, GAUGE_MS, type ProduceTask, type WorkerSummary } from '../src/engine/worker-protocol.js';
 import { RecordAccumulator } from '../src/produce/accumulator.js';
 import { BatchBufferPool } from '../src/produce/batch-buffers.js';
@@ -56,7 +56,8 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
   // Pre-encoded, batches come from the run's templates; otherwise each record's value is written as it is appended.
   const templates = task.templates && templatesOf(task.templates);
   const valueOf = templates ? undefined : await valueSource(task);
-  const driver = await createProducerDriver(config, task.bootstrap, `datastorm-worker-${workerId}`);
+  const description = driverOf(config.driver);
+  const driver = await description.createProducer(config, task.bootstrap, `datastorm-worker-${workerId}`);
   // A profile is the run's: each worker paces an equal part of it.
   const rate = config.throughputProfile ? new RateProfile(config.throughputProfile).scaled(1 / config.workers) : task.throughputRps;
   const pacer = new Pacer(rate, task.records ?? Infinity);
@@ -76,7 +77,7 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
   const headers = encodeHeaders(config.headers);
   const accumulator = new RecordAccumulator(bufferPool, {
     batchLimitBytes: task.buffers.batchLimitBytes, lingerUs: config.lingerMs * 1000, newRunAt: task.warmupRecords,
-    listRecords: driver.takes === 'listed', headers, partitionsPerTopic: config.partitions, templates,
+    listRecords: description.takes === 'listed', headers, partitionsPerTopic: config.partitions, templates,
   });
   const limitControl = new BatchLimitControl({ maxBytes: task.buffers.batchLimitBytes, queueTargetUs: config.queueTargetMs * 1000 }, nowUs());
   accumulator.limitBytes = limitControl.limitBytes;

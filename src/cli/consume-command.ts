@@ -10,7 +10,7 @@ import { printConsumeReport } from '../library/print.js';
 import { formatAccountingLine, formatEndToEndPartialLine, formatLatencyLine, formatProducerLine, LATENCY_NOTE } from '../consume/e2e-report.js';
 import { runEndToEnd, type EndToEndConfig } from '../consume/end-to-end.js';
 import type { CodecName } from '../kafka/codecs.js';
-import type { DriverName } from '../drivers/producer-driver.js';
+import type { DriverName } from '../drivers/driver-registry.js';
 import { DataStormError, INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
 import { interruptible } from './interrupt.js';
 import { resultOrFailure } from './run-outcome.js';

@@ -1,4 +1,4 @@
-import type { DriverName } from '../drivers/producer-driver.js';
+import type { DriverName } from '../drivers/driver-registry.js';
 import type { ClientSecurity } from '../security/client-security.js';
 import type { CountersLayout } from './consume-counters.js';
 

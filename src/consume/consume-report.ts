@@ -1,4 +1,4 @@
-import type { DriverName } from '../drivers/producer-driver.js';
+import { DEFAULT_DRIVER, type DriverName } from '../drivers/driver-registry.js';
 import { formatJavaFixed, formatKafkaDate, type DatePattern } from '../report/java-format.js';
 import { createTable } from '../report/table.js';
 import { formatUncheckedAccounting } from '../report/unchecked-accounting.js';
@@ -167,9 +167,9 @@ export function formatFailedConsumers(failed: FailedConsumers, workers: number):
   return `errors: ${failed.count} of ${workers} consumer(s) failed (${failed.firstError}); the figures are of the records counted before`;
 }
 
-/** Said at the start of a run whose consumers read with another client than the default (kafkajs). */
+/** Said at the start of a run whose consumers read with another client than the default. */
 export function formatDriverNote(driver: DriverName): string | undefined {
-  return driver === 'kafkajs' ? undefined : `consumers read with driver ${driver}`;
+  return driver === DEFAULT_DRIVER ? undefined : `consumers read with driver ${driver}`;
 }
 
 /** One consumer's share of a consume run, as the result keeps it. */

@@ -12,7 +12,7 @@ import { defaultClusterDir } from '../cluster/launcher.js';
 import { faultReport, type FaultEvent, type FaultReport, type FaultStep } from '../faults/fault-plan.js';
 import { checkFaultTarget } from '../faults/fault-target.js';
 import { countPerSlot, runFaults, type RunningFaults } from '../faults/run-faults.js';
-import type { DriverName } from '../drivers/producer-driver.js';
+import type { DriverName } from '../drivers/driver-registry.js';
 import { publicSecurity, type ClientSecurity } from '../security/client-security.js';
 
 /**

@@ -8,7 +8,7 @@ import { isWorkerEvent, type ConsumeTask, type WorkerEvent, type WorkerOutcome }
 import { accountingUnchecked, DataStormError, RunFailedError } from '../shared/errors.js';
 import { projectRoot } from '../shared/paths.js';
 import type { ClientSecurity } from '../security/client-security.js';
-import type { DriverName } from '../drivers/producer-driver.js';
+import type { DriverName } from '../drivers/driver-registry.js';
 import { whenClusterSettled } from '../kafka/topic.js';
 
 const { AssignerProtocol } = kafkajs;

@@ -13,7 +13,7 @@ import { countPerSlot, runFaults } from '../faults/run-faults.js';
 import { encodeHistogram, mergeHistograms, summarizeLatency, type LatencySummaryUs } from '../shared/histograms.js';
 import { PRODUCER_RETRY, createKafka, describeBrokers } from '../kafka/kafka-client.js';
 import { producePaced, type PacedProduceResult } from './paced-producer.js';
-import type { DriverName } from '../drivers/producer-driver.js';
+import type { DriverName } from '../drivers/driver-registry.js';
 import { publicSecurity, type ClientSecurity } from '../security/client-security.js';
 import { prepareTopic, readOrWhyNot, whenClusterSettled } from '../kafka/topic.js';
 
@@ -136,6 +136,7 @@ export async function runEndToEnd(config: EndToEndConfig, hooks: EndToEndHooks =
   const brokers = await describeBrokers(config.bootstrap, { security: config.security });
   const kafka = createKafka(config.bootstrap, 'datastorm-e2e', {}, config.security);
   const admin = kafka.admin();
+  // kafkajs's producer whatever --driver (the consumers'): producePaced sends records with their due times, not a worker's batches.
   // Idempotent, as produce is by default with acks=all: a retried send through a broker failure writes no duplicate.
   const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1, retry: PRODUCER_RETRY });
   await admin.connect();

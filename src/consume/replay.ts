@@ -1,7 +1,6 @@
 import type { Admin } from 'kafkajs';
 import type { PartitionOffset } from '../drivers/consumer-driver.js';
-import { createConsumerDriver } from '../drivers/create-driver.js';
-import type { DriverName } from '../drivers/producer-driver.js';
+import { driverOf, type DriverName } from '../drivers/driver-registry.js';
 import { requireIdleGroup, topicPartitionCount } from './consumer-group.js';
 import { whenClusterSettled } from '../kafka/topic.js';
 import { DataStormError, INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
@@ -84,8 +83,8 @@ async function readPass(admin: Admin, config: ReplayConfig, partitions: number, 
   let joined = false;
   let failure: Error | undefined;
   let lastProgressMs = startMs;
-  const consumer = await createConsumerDriver({
-    driver: config.driver, bootstrap: config.bootstrap, security: config.security, clientId: 'datastorm-replay',
+  const consumer = await driverOf(config.driver).createConsumer({
+    bootstrap: config.bootstrap, security: config.security, clientId: 'datastorm-replay',
     topic: config.topic, group: config.group, fetchSizeBytes: REPLAY_FETCH_BYTES, countOnly: false,
   });
   const recordsLeft = () => next.reduce((sum, o, p) => sum + Math.max(0, endOffsets[p] - o), 0);

@@ -4,7 +4,7 @@ import { groupStart, topicPartitionCount } from '../consume/consumer-group.js';
 import { runLag, type LagResult } from '../consume/lag.js';
 import type { LagSample } from '../consume/lag-stats.js';
 import type { ConsumerDriver, FetchedBatch, FetchedRecord } from '../drivers/consumer-driver.js';
-import { createConsumerDriver } from '../drivers/create-driver.js';
+import { KafkajsConsumerDriver } from '../drivers/kafkajs-consumer.js';
 import { createKafka, describeBrokers } from '../kafka/kafka-client.js';
 import { readOrWhyNot, whenClusterSettled } from '../kafka/topic.js';
 import { createHistogram, recordLatencyUs, summarizeLatency, type LatencySummaryUs } from '../shared/histograms.js';
@@ -319,8 +319,10 @@ class DrainRun {
 
   private async startConsumer(): Promise<void> {
     const { spec } = this;
-    this.driver = await createConsumerDriver({
-      driver: 'kafkajs', bootstrap: spec.bootstrap, security: spec.security, clientId: 'datastorm-drain', topic: spec.topic, group: spec.group,
+    // kafkajs's ConsumerDriver (drain has no --driver): only it holds the next fetch while onBatch's promise is pending
+    // (the pending-acks bound) and takes sessionTimeoutMs.
+    this.driver = new KafkajsConsumerDriver({
+      bootstrap: spec.bootstrap, security: spec.security, clientId: 'datastorm-drain', topic: spec.topic, group: spec.group,
       fetchSizeBytes: FETCH_BYTES, countOnly: false, sessionTimeoutMs: SESSION_TIMEOUT_MS,
     });
     const driver = this.driver;

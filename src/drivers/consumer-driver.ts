@@ -1,5 +1,4 @@
 import type { ClientSecurity } from '../security/client-security.js';
-import type { DriverName } from './producer-driver.js';
 import type { CountedRun } from '../kafka/counted-fetch.js';
 
 /**
@@ -66,7 +65,6 @@ export interface CountedBatch {
 }
 
 export interface ConsumerDriverOptions {
-  driver: DriverName;
   bootstrap: string[];
   security: ClientSecurity;
   clientId: string;

@@ -1,8 +1,7 @@
-import zlib from 'node:zlib';
-import type { CodecName } from '../kafka/codecs.js';
+import { CODEC_NAMES, type CodecName } from '../kafka/codecs.js';
 import type { ClientSecurity } from '../security/client-security.js';
 import { DataStormError } from '../shared/errors.js';
-import type { DriverName } from './producer-driver.js';
+import { driverOf, driverThatCan, listed, type DriverName } from './driver-registry.js';
 
 export interface DriverChoice {
   driver: DriverName;
@@ -14,26 +13,31 @@ export interface DriverChoice {
 }
 
 /**
- * What a driver cannot do, refused before any work, producing or consuming. kafkajs (with DataStorm's codecs and
- * security) does all a run can ask. platformatic: TLS, and SASL with PLAIN or SCRAM (not OAUTHBEARER), zstd only
- * where Node's zlib has it (Node 22.15+), as the client itself checks, and no consumers under --fault.
+ * What a driver cannot do (src/drivers/driver-registry.ts), refused before any work, producing or consuming: its
+ * consumers under --fault, a SASL mechanism, a codec this Node does not give it. Each hint names the first driver
+ * that can.
  */
-export function checkDriverSupport({ driver, compression, security, consumersUnderFaults }: DriverChoice): void {
-  if (driver !== 'platformatic') return;
-  // Its consumer failed on a broker's death with "Cannot read properties of undefined (reading 'host')" (1.35.0).
-  if (consumersUnderFaults) {
-    throw new DataStormError('DS_UNSUPPORTED_BY_DRIVER', '--driver platformatic consumers do not ride out --fault: they fail when a broker dies', {
-      hint: 'use --driver kafkajs with --fault',
+export function checkDriverSupport({ driver: name, compression, security, consumersUnderFaults }: DriverChoice): void {
+  const driver = driverOf(name);
+  if (consumersUnderFaults && !driver.consumersRideOutFaults) {
+    throw new DataStormError('DS_UNSUPPORTED_BY_DRIVER', `--driver ${name} consumers do not ride out --fault: they fail when a broker dies`, {
+      hint: `use --driver ${driverThatCan((d) => d.consumersRideOutFaults).name} with --fault`,
     });
   }
-  if (security.sasl?.mechanism === 'OAUTHBEARER') {
-    throw new DataStormError('DS_UNSUPPORTED_BY_DRIVER', '--driver platformatic authenticates with PLAIN and SCRAM here, not OAUTHBEARER', {
-      hint: 'use --driver kafkajs for OAUTHBEARER',
+  const mechanism = security.sasl?.mechanism;
+  if (mechanism && !driver.saslMechanisms.includes(mechanism)) {
+    // SCRAM-SHA-256 and SCRAM-SHA-512 are said as one: SCRAM.
+    const families = [...new Set(driver.saslMechanisms.map((m) => m.replace(/-SHA-\d+$/, '')))];
+    throw new DataStormError('DS_UNSUPPORTED_BY_DRIVER', `--driver ${name} authenticates with ${listed(families, 'and')} here, not ${mechanism}`, {
+      hint: `use --driver ${driverThatCan((d) => d.saslMechanisms.includes(mechanism)).name} for ${mechanism}`,
     });
   }
-  if (compression === 'zstd' && typeof (zlib as { zstdCompressSync?: unknown }).zstdCompressSync !== 'function') {
-    throw new DataStormError('DS_UNSUPPORTED_BY_DRIVER', `--driver platformatic compresses and reads zstd with Node's zlib, which Node ${process.version} lacks`, {
-      hint: 'use gzip, snappy or lz4, or --driver kafkajs',
+  if (compression === undefined) return;
+  const lacking = driver.lacksCodec(compression);
+  if (lacking) {
+    const others = CODEC_NAMES.filter((codec) => codec !== 'none' && driver.lacksCodec(codec) === undefined);
+    throw new DataStormError('DS_UNSUPPORTED_BY_DRIVER', `--driver ${name} ${lacking}`, {
+      hint: `use ${listed(others, 'or')}, or --driver ${driverThatCan((d) => d.lacksCodec(compression) === undefined).name}`,
     });
   }
 }

@@ -29,7 +29,6 @@ const TRANSACTION_TIMEOUT_CAP_MS = 900_000;
  * request's framing written in place in front of the records the accumulator wrote (src/kafka/kafkajs-patches.ts).
  */
 export class KafkajsDriver implements TransactionalDriver {
-  readonly takes = 'encoded';
   private readonly sockets: Socket[] = [];
   private readonly producer: Producer;
   private transaction: Transaction | undefined;

@@ -52,7 +52,6 @@ export function batchMessages(topic: string, batch: OutgoingBatch, headers?: Map
  * accumulator only sizes them. TLS and SASL from the run's ClientSecurity (src/security/platformatic-security.ts).
  */
 export class PlatformaticDriver implements ProducerDriver {
-  readonly takes = 'listed';
   private readonly sockets: Socket[] = [];
   private readonly producer: Producer;
   readonly released: () => Promise<void>;

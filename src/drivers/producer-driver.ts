@@ -7,7 +7,6 @@ export type Acks = -1 | 0 | 1;
 
 /** What a producer driver is built from: the run's client settings (a RunConfig has them all). */
 export interface ProducerSettings {
-  driver: DriverName;
   topic: string;
   topics?: string[];
   compression: CodecName;
@@ -38,11 +37,6 @@ export interface OutgoingBatch extends EncodedRecords {
  * says when the broker has acknowledged it. Accounting and histograms stay the worker's, the same for every driver.
  */
 export interface ProducerDriver {
-  /**
-   * 'encoded': the driver sends a batch's records as the accumulator wrote them, in Kafka's format.
-   * 'listed': it encodes them itself from the batch's keys and values (the accumulator then only sizes them).
-   */
-  readonly takes: 'encoded' | 'listed';
   /** Connected and ready to send (an idempotent producer has its producer id). */
   connect(): Promise<void>;
   /**
@@ -80,6 +74,3 @@ export function errorTypeOf(error: unknown): string {
   const e = error as { name?: string; type?: string };
   return e.type ?? e.name ?? 'Error';
 }
-
-export const DRIVER_NAMES = ['kafkajs', 'platformatic'] as const;
-export type DriverName = (typeof DRIVER_NAMES)[number];

@@ -48,6 +48,7 @@ export async function startGateway(spec: GatewaySpec): Promise<RunningGateway> {
   await describeBrokers(spec.bootstrap, { security: spec.security });
   const kafka = createKafka(spec.bootstrap, 'datastorm-gateway', {}, spec.security);
   const admin = kafka.admin();
+  // kafkajs's producer, not a driver (src/drivers/): each record is answered with its send's offset, which no ProducerDriver gives.
   // Idempotent with acks=all, retried for about 40 s: a broker's death delays answers, it does not lose or double records.
   const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1, retry: PRODUCER_RETRY });
   try {

@@ -2,7 +2,8 @@ import type { RecordHeader } from '../kafka/record-batch.js';
 import type { RatePoint } from './rate-profile.js';
 import type { FaultStep } from '../faults/fault-plan.js';
 import type { ClientSecurity } from '../security/client-security.js';
-import type { Acks, DriverName } from '../drivers/producer-driver.js';
+import type { Acks } from '../drivers/producer-driver.js';
+import { driverOf, type DriverName } from '../drivers/driver-registry.js';
 import type { CodecName } from '../kafka/codecs.js';
 
 /**
@@ -106,12 +107,12 @@ export interface ProduceRun {
 
 /**
  * What makes a run write its records one by one, or undefined when its batches can be pre-encoded: those need
- * unkeyed records, from the value pool, to one topic, through the kafkajs driver (which sends batches as written).
+ * unkeyed records, from the value pool, to one topic, through a driver that sends batches as written (kafkajs).
  */
 export function perRecordReason(config: Pick<RunConfig, 'keys' | 'topics' | 'driver' | 'payload'>): string | undefined {
   if (config.keys !== 'none') return `keyed records (--keys ${config.keys})`;
   if (config.topics) return 'several topics';
-  if (config.driver !== 'kafkajs') return `--driver ${config.driver}`;
+  if (driverOf(config.driver).takes !== 'encoded') return `--driver ${config.driver}`;
   if (config.payload.kind === 'monotonic') return '--payload-monotonic';
   if (config.payload.kind === 'avro' && config.payload.serializeOnSend) return '--serialize-on-send';
   return undefined;

@@ -6,6 +6,7 @@ import { createTable } from './table.js';
 import { encodeHeaders, type RecordHeader } from '../kafka/record-batch.js';
 import { formatUncheckedAccounting } from './unchecked-accounting.js';
 import { formatSecurity } from '../security/client-security.js';
+import { DEFAULT_DRIVER } from '../drivers/driver-registry.js';
 
 /**
  * The produce report, as pure functions of the result. The window and summary lines are byte-compatible with
@@ -171,7 +172,7 @@ export function formatRunHeader(result: RunHeader): string {
   // Results written before security was recorded have none: they were plaintext.
   const secured = c.security && c.security.protocol !== 'PLAINTEXT' ? ` over ${formatSecurity(c.security)}` : '';
   // Only another driver than the default is named (results written before drivers existed have none: kafkajs).
-  const driver = c.driver && c.driver !== 'kafkajs' ? `driver ${c.driver}, ` : '';
+  const driver = c.driver && c.driver !== DEFAULT_DRIVER ? `driver ${c.driver}, ` : '';
   const topics = c.topics ? `${c.topics.length} topics ${formatNames(c.topics)} (${c.partitions} partitions each)` : `topic ${c.topic} (${c.partitions} partitions)`;
   return `${topics} on ${result.cluster.brokers} brokers` +
     `${result.cluster.embedded ? ' (embedded local cluster)' : ''}${secured}: ${driver}${formatWorkers(c.workers, result.threads)}, ${formatValues(c, result.values)}, batch ${c.batchBytes} B, ` +

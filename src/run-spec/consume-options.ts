@@ -3,7 +3,7 @@ import { bootstrapOrLocalCluster, parseBootstrap } from '../cluster/bootstrap.js
 import { randomInt } from 'node:crypto';
 import { wholeNamePattern, type ConsumeConfig } from '../consume/consume.js';
 import { checkDriverSupport } from '../drivers/driver-support.js';
-import { DRIVER_NAMES, type DriverName } from '../drivers/producer-driver.js';
+import { DEFAULT_DRIVER, DRIVER_NAMES, describeDriverChoices, type DriverName } from '../drivers/driver-registry.js';
 import { parseFaultPlan, type FaultStep } from '../faults/fault-plan.js';
 import { parseCodec, type CodecName } from '../kafka/codecs.js';
 import { checkTopicName } from '../kafka/topic.js';
@@ -58,8 +58,8 @@ export const CONSUME_OPTIONS = {
   commandConfig: { flags: '--command-config <file>', description: 'client properties file, as Kafka\'s tools take it: security.protocol, ssl.*, sasl.*, bootstrap.servers (e.g. the client-sasl-ssl.properties `cluster up --security sasl_ssl` prints)' },
   fault: { flags: '--fault <plan>', description: 'faults on the local cluster once the consumers start, e.g. \'kill-node 2 at 5s; start-node 2 at 15s\': the report adds the longest stall and the recovery (raise --timeout past the stall)',
     parse: (v: string) => parseFaultPlan(v) },
-  driver: { flags: '--driver <client>', description: 'Kafka client the consumers read with: kafkajs (kafkajs 2.2.4) or platformatic (@platformatic/kafka 1.35.0; no OAUTHBEARER)',
-    defaultValue: 'kafkajs', parse: parseChoice('--driver', DRIVER_NAMES) },
+  driver: { flags: '--driver <client>', description: `Kafka client the consumers read with: ${describeDriverChoices('consumer')}`,
+    defaultValue: DEFAULT_DRIVER, parse: parseChoice('--driver', DRIVER_NAMES) },
   json: { flags: '--json', description: 'print the whole result as JSON on stdout (everything else goes to stderr)', defaultValue: false },
   fromLatest: { flags: '--from-latest', description: 'a partition the group has no committed offset in is read from its end, not its start (consumer-perf-test\'s flag): only records produced after the start are counted',
     defaultValue: false },

@@ -15,7 +15,7 @@ import { checkTopicName } from '../kafka/topic.js';
 import { readPropertiesFile, splitProperty } from '../shared/properties-file.js';
 import { isSecurityProperty, parseClientSecurity } from '../security/client-security.js';
 import { commanderOption, conflictingOptions, longFlag, type OptionSpec } from './option-spec.js';
-import { DRIVER_NAMES } from '../drivers/producer-driver.js';
+import { DEFAULT_DRIVER, DRIVER_NAMES, describeDriverChoices, driverOf, driverThatCan } from '../drivers/driver-registry.js';
 import { checkDriverSupport } from '../drivers/driver-support.js';
 import { parseChoice, parseDurationMs, parseIntegerOption, parseSize, parseStartAt } from './parse.js';
 
@@ -33,6 +33,9 @@ const parseThroughput = (value: string): number => {
   return rate === -1 ? -1 : Math.round(rate);
 };
 
+/** The driver pre-encoded batches need, one that sends batches as written, as --help and refusals name it. */
+const AS_WRITTEN_DRIVER = driverThatCan((driver) => driver.takes === 'encoded').name;
+
 /**
  * Every `produce` option, defined once: flag, help, default and parser. Kafka's kafka-producer-perf-test flags
  * are accepted as they are; the rest are DataStorm's. Other commands that run a produce load reuse this table.
@@ -43,8 +46,8 @@ const PRODUCE_OPTION_TABLE = {
     parse: parseTopicList },
   topicCount: { flags: '--topic-count <n>', description: 'produce to n topics named after --topic: <topic>-0 ... <topic>-<n-1> (as --topics)',
     parse: parseIntegerOption('--topic-count', 1, 1000) },
-  driver: { flags: '--driver <client>', description: 'Kafka client each worker sends with: kafkajs (DataStorm\'s patched kafkajs 2.2.4: batches sent as written) or platformatic (@platformatic/kafka 1.35.0; no OAUTHBEARER)',
-    defaultValue: 'kafkajs', parse: parseChoice('--driver', DRIVER_NAMES) },
+  driver: { flags: '--driver <client>', description: `Kafka client each worker sends with: ${describeDriverChoices('producer')}`,
+    defaultValue: DEFAULT_DRIVER, parse: parseChoice('--driver', DRIVER_NAMES) },
   numRecords: { flags: '--num-records <n>', description: 'records to send in all (or use --duration)', defaultValue: 1_000_000,
     parse: parseIntegerOption('--num-records', 1) },
   duration: { flags: '--duration <time>', description: 'send for this long instead of a count (30s, 2m)',
@@ -55,7 +58,7 @@ const PRODUCE_OPTION_TABLE = {
   payloadDelimiter: { flags: '--payload-delimiter <text>', description: 'separator of values in --payload-file', defaultValue: '\\n' },
   payloadMonotonic: { flags: '--payload-monotonic', description: 'values are the record numbers 0, 1, 2, ... as text, each made as it is sent (perf-test\'s --payload-monotonic; across workers every number up to --num-records once)', defaultValue: false },
   schema: { flags: '--schema <file.avsc>', description: 'Avro schema of the values (default: a click event sized to --record-size)' },
-  batchEncoding: { flags: '--batch-encoding <mode>', description: 'how batches are made: pre-encoded (each batch copied from records encoded before the run, then checksummed and compressed as any producer does; a record costs about its copy; needs unkeyed records from the value pool, one topic and the kafkajs driver), pre-encoded-reused (the same, but each batch length\'s checksum and compressed bytes are made once and reused: the most broker load per client core, the client\'s compression cost left out and batches starting at a few values only; named in every report), per-record (each record written into its batch as it is appended, the v4 path), or auto (pre-encoded whenever the run allows it)',
+  batchEncoding: { flags: '--batch-encoding <mode>', description: `how batches are made: pre-encoded (each batch copied from records encoded before the run, then checksummed and compressed as any producer does; a record costs about its copy; needs unkeyed records from the value pool, one topic and the ${AS_WRITTEN_DRIVER} driver), pre-encoded-reused (the same, but each batch length's checksum and compressed bytes are made once and reused: the most broker load per client core, the client's compression cost left out and batches starting at a few values only; named in every report), per-record (each record written into its batch as it is appended, the v4 path), or auto (pre-encoded whenever the run allows it)`,
     defaultValue: 'auto', parse: parseChoice('--batch-encoding', ['auto', ...BATCH_ENCODINGS]) },
   serializeOnSend: { flags: '--serialize-on-send', description: 'encode each Avro value as it is sent instead of once before the run (to measure what pre-serializing saves)', defaultValue: false },
   throughput: { flags: '--throughput <rps>', description: 'records per second for the whole run, -1 for no limit', defaultValue: -1,
@@ -359,8 +362,11 @@ function transactionOf(flags: ProduceFlags): RunConfig['transaction'] {
     });
   }
   if (flags.transactionalId === '') throw new DataStormError('DS_BAD_OPTION', '--transactional-id is empty');
-  if (flags.driver !== 'kafkajs') {
-    throw new DataStormError('DS_UNSUPPORTED_BY_DRIVER', `--driver ${flags.driver} does not produce in transactions here`, { hint: 'use --driver kafkajs (the default)' });
+  if (!driverOf(flags.driver).transactions) {
+    const transactional = driverThatCan((driver) => driver.transactions);
+    throw new DataStormError('DS_UNSUPPORTED_BY_DRIVER', `--driver ${flags.driver} does not produce in transactions here`, {
+      hint: `use --driver ${transactional.name}${transactional.isDefault ? ' (the default)' : ''}`,
+    });
   }
   if (flags.sharedTopic) {
     throw new DataStormError('DS_BAD_OPTION', '--shared-topic does not take transactions yet: merged results do not count their commit markers');
@@ -481,7 +487,7 @@ export function toProduceRun(parsed: ProduceFlags, typed: (key: keyof ProduceFla
 function batchEncodingOf(asked: BatchEncoding | 'auto', config: RunConfig): BatchEncoding {
   const reason = perRecordReason(config);
   if (isPreEncoded(asked) && reason) {
-    throw new DataStormError('DS_BAD_OPTION', `--batch-encoding ${asked} needs unkeyed records from the value pool, one topic and the kafkajs driver; this run has ${reason}`, {
+    throw new DataStormError('DS_BAD_OPTION', `--batch-encoding ${asked} needs unkeyed records from the value pool, one topic and the ${AS_WRITTEN_DRIVER} driver; this run has ${reason}`, {
       hint: 'leave --batch-encoding out (auto) to write such records one by one',
     });
   }

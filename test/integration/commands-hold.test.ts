@@ -5,7 +5,7 @@ import type { EndToEndResult } from '../../src/consume/end-to-end.js';
 import { createKafka } from '../../src/kafka/kafka-client.js';
 import { topicEndOffsetTotal } from '../../src/kafka/topic.js';
 import type { ReplayResult } from '../../src/consume/replay.js';
-import { DRIVER_NAMES } from '../../src/drivers/producer-driver.js';
+import { DRIVER_NAMES } from '../../src/drivers/driver-registry.js';
 import { spawn } from 'node:child_process';
 import { CLI, eventually, groupCommittedTotal, runCli, startCli, uniqueTopic, until } from '../helpers.js';
 

@@ -1,17 +1,25 @@
+import { readFileSync } from 'node:fs';
+import zlib from 'node:zlib';
 import { Command } from 'commander';
 import { MultipleErrors, NetworkError, ProtocolError, ResponseError } from '@platformatic/kafka';
-import { describe, expect, it } from 'vitest';
-import { checkDriverSupport } from '../../src/drivers/driver-support.js';
-import { kafkajsErrorType } from '../../src/drivers/kafkajs-driver.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { checkDriverSupport, type DriverChoice } from '../../src/drivers/driver-support.js';
+import {
+  DEFAULT_DRIVER, DRIVERS, DRIVER_NAMES, describeDriverChoices, driverOf, driverThatCan, listed,
+} from '../../src/drivers/driver-registry.js';
+import { KafkajsConsumerDriver } from '../../src/drivers/kafkajs-consumer.js';
+import { KafkajsDriver, kafkajsErrorType } from '../../src/drivers/kafkajs-driver.js';
 import kafkajs from '../../src/kafka/kafkajs.js';
-import { batchMessages, platformaticErrorType, retryDelayMs } from '../../src/drivers/platformatic-driver.js';
-import { BatchCollector, assignedPartitions } from '../../src/drivers/platformatic-consumer.js';
+import { CODEC_NAMES } from '../../src/kafka/codecs.js';
+import { PlatformaticDriver, batchMessages, platformaticErrorType, retryDelayMs } from '../../src/drivers/platformatic-driver.js';
+import { BatchCollector, PlatformaticConsumerDriver, assignedPartitions } from '../../src/drivers/platformatic-consumer.js';
 import { platformaticSecurity } from '../../src/security/platformatic-security.js';
 import type { FetchedBatch } from '../../src/drivers/consumer-driver.js';
 import { RecordAccumulator, type ProducerBatch } from '../../src/produce/accumulator.js';
 import { BatchBufferPool, REQUEST_ROOM_BYTES } from '../../src/produce/batch-buffers.js';
 import { produceOptions, toProduceRun, type ProduceFlags } from '../../src/run-spec/produce-options.js';
-import { PLAINTEXT } from '../../src/security/client-security.js';
+import { DataStormError } from '../../src/shared/errors.js';
+import { PLAINTEXT, SASL_MECHANISMS, type ClientSecurity } from '../../src/security/client-security.js';
 import { errorOf } from '../helpers.js';
 
 function configOf(argv: string[]) {
@@ -182,5 +190,110 @@ describe('platformatic\'s consumer messages, gathered into batches', () => {
     expect(assignedPartitions({ assignments }, 't')).toEqual([1, 3, 5]);
     expect(assignedPartitions({ assignments }, 'missing')).toEqual([]);
     expect(assignedPartitions({}, 't')).toEqual([]);
+  });
+});
+
+describe('the driver registry (src/drivers/driver-registry.ts)', () => {
+  const installed = (pkg: string) => (JSON.parse(readFileSync(new URL(`../../node_modules/${pkg}/package.json`, import.meta.url), 'utf8')) as { version: string }).version;
+
+  it('describes each client: its library as installed, and what it can do', () => {
+    expect(DRIVER_NAMES).toEqual(['kafkajs', 'platformatic']);
+    expect(DEFAULT_DRIVER).toBe('kafkajs');
+    expect(DRIVERS.map(({ name, library, patched, isDefault, takes, transactions, saslMechanisms, consumersRideOutFaults }) =>
+      ({ name, library, patched, isDefault, takes, transactions, saslMechanisms, consumersRideOutFaults }))).toEqual([
+      { name: 'kafkajs', library: `kafkajs ${installed('kafkajs')}`, patched: true, isDefault: true, takes: 'encoded', transactions: true,
+        saslMechanisms: ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'], consumersRideOutFaults: true },
+      { name: 'platformatic', library: `@platformatic/kafka ${installed('@platformatic/kafka')}`, patched: false, isDefault: false, takes: 'listed',
+        transactions: false, saslMechanisms: ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'], consumersRideOutFaults: false },
+    ]);
+    expect(driverOf('platformatic').name).toBe('platformatic');
+    expect(driverThatCan((driver) => !driver.isDefault).name).toBe('platformatic');
+  });
+
+  it('makes each driver\'s producer and consumer (without connecting)', async () => {
+    const settings = { topic: 't', compression: 'none' as const, acks: -1 as const, idempotent: true, maxInFlight: 1, headers: [], security: PLAINTEXT };
+    const consumer = { bootstrap: ['127.0.0.1:1'], security: PLAINTEXT, clientId: 'c', topic: 't', group: 'g', fetchSizeBytes: 1024, countOnly: false };
+    expect(await driverOf('kafkajs').createProducer(settings, ['127.0.0.1:1'], 'p')).toBeInstanceOf(KafkajsDriver);
+    expect(await driverOf('kafkajs').createConsumer(consumer)).toBeInstanceOf(KafkajsConsumerDriver);
+    expect(await driverOf('platformatic').createProducer(settings, ['127.0.0.1:1'], 'p')).toBeInstanceOf(PlatformaticDriver);
+    expect(await driverOf('platformatic').createConsumer(consumer)).toBeInstanceOf(PlatformaticConsumerDriver);
+  });
+
+  it('names the choices for --help from the descriptions', () => {
+    expect(describeDriverChoices('producer')).toBe('kafkajs (DataStorm\'s patched kafkajs 2.2.4: batches sent as written) or platformatic (@platformatic/kafka 1.35.0; no OAUTHBEARER, no transactions)');
+    expect(describeDriverChoices('consumer')).toBe('kafkajs (DataStorm\'s patched kafkajs 2.2.4) or platformatic (@platformatic/kafka 1.35.0; no OAUTHBEARER, no --fault)');
+    expect([[], ['a'], ['a', 'b'], ['a', 'b', 'c']].map((words) => listed(words, 'or'))).toEqual(['', 'a', 'a or b', 'a, b or c']);
+  });
+});
+
+describe('checkDriverSupport, asking the registry', () => {
+  const zlibFunctions = zlib as { zstdCompressSync?: unknown };
+  const nodeZstd = zlibFunctions.zstdCompressSync;
+  /** Node's zlib with zstd (Node 22.15+) or without (Node 20), whichever Node runs the test. */
+  const zstdInZlib = (present: boolean) => { zlibFunctions.zstdCompressSync = present ? (nodeZstd ?? (() => Buffer.alloc(0))) : undefined; };
+  afterEach(() => { zlibFunctions.zstdCompressSync = nodeZstd; });
+
+  /** checkDriverSupport as it was before the registry (88da483), word for word: what it must still refuse, and how. */
+  function refusalBefore({ driver, compression, security, consumersUnderFaults }: DriverChoice): [string, string, string | undefined] | undefined {
+    if (driver !== 'platformatic') return undefined;
+    if (consumersUnderFaults) {
+      return ['DS_UNSUPPORTED_BY_DRIVER', '--driver platformatic consumers do not ride out --fault: they fail when a broker dies', 'use --driver kafkajs with --fault'];
+    }
+    if (security.sasl?.mechanism === 'OAUTHBEARER') {
+      return ['DS_UNSUPPORTED_BY_DRIVER', '--driver platformatic authenticates with PLAIN and SCRAM here, not OAUTHBEARER', 'use --driver kafkajs for OAUTHBEARER'];
+    }
+    if (compression === 'zstd' && typeof zlibFunctions.zstdCompressSync !== 'function') {
+      return ['DS_UNSUPPORTED_BY_DRIVER', `--driver platformatic compresses and reads zstd with Node's zlib, which Node ${process.version} lacks`, 'use gzip, snappy or lz4, or --driver kafkajs'];
+    }
+    return undefined;
+  }
+
+  function refusalNow(choice: DriverChoice): [string, string, string | undefined] | undefined {
+    try {
+      checkDriverSupport(choice);
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof DataStormError)) throw error;
+      return [error.code, error.message, error.hint];
+    }
+  }
+
+  const securities: ClientSecurity[] = [PLAINTEXT, { protocol: 'SSL', properties: {} }, ...SASL_MECHANISMS.map((mechanism): ClientSecurity => ({
+    protocol: 'SASL_SSL', properties: {},
+    sasl: mechanism === 'OAUTHBEARER' ? { mechanism, tokenFile: '/t' } : { mechanism, username: 'u', password: 'p' },
+  }))];
+
+  it('refuses exactly what it refused before, in the same words, with Node\'s zlib with zstd and without', () => {
+    let refused = 0;
+    for (const zstd of [true, false]) {
+      zstdInZlib(zstd);
+      for (const driver of DRIVER_NAMES) {
+        for (const compression of [undefined, ...CODEC_NAMES]) {
+          for (const security of securities) {
+            for (const consumersUnderFaults of [undefined, false, true]) {
+              const choice = { driver, compression, security, consumersUnderFaults };
+              const before = refusalBefore(choice);
+              expect(refusalNow(choice), JSON.stringify({ zstd, ...choice })).toEqual(before);
+              if (before) refused++;
+            }
+          }
+        }
+      }
+    }
+    // platformatic: every choice under --fault, OAUTHBEARER otherwise, and zstd without Node's on the rest.
+    expect(refused).toBe(2 * 6 * 6 * 1 + 2 * 6 * 1 * 2 + 1 * 1 * 5 * 2);
+  });
+
+  it('asks Node\'s zlib for zstd when asked, not when loaded', () => {
+    zstdInZlib(false);
+    expect(driverOf('platformatic').lacksCodec('zstd')).toBe(`compresses and reads zstd with Node's zlib, which Node ${process.version} lacks`);
+    zstdInZlib(true);
+    expect(driverOf('platformatic').lacksCodec('zstd')).toBeUndefined();
+    expect(CODEC_NAMES.filter((codec) => driverOf('kafkajs').lacksCodec(codec) !== undefined)).toEqual([]);
+  });
+
+  it('refuses transactions for a driver without them, naming the one with them', () => {
+    const refusal = errorOf(() => configOf(['--transactional-id', 'tx', '--driver', 'platformatic']));
+    expect([refusal.code, refusal.message, refusal.hint]).toEqual(['DS_UNSUPPORTED_BY_DRIVER', '--driver platformatic does not produce in transactions here', 'use --driver kafkajs (the default)']);
   });
 });

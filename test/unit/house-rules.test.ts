@@ -2,11 +2,12 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { DRIVER_NAMES } from '../../src/drivers/driver-registry.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The modules of src/ and workers/ (and test/ where asked) that import a package's values, outside the folder allowed to. */
-function importersOf(pattern: RegExp, allowed: string, dirs: string[]): string[] {
+/** The modules of src/ and workers/ (and test/ where asked) whose text matches, outside the folder allowed to. */
+function modulesMatching(pattern: RegExp, allowed: string, dirs: string[]): string[] {
   return dirs.flatMap((dir) => sources(join(ROOT, dir)))
     .filter((file) => !relative(ROOT, file).startsWith(allowed))
     .filter((file) => pattern.test(readFileSync(file, 'utf8')))
@@ -27,17 +28,40 @@ function sources(dir: string): string[] {
  */
 describe('the client layer is the one way into kafkajs', () => {
   it('no module outside src/kafka/ imports kafkajs\'s values', () => {
-    expect(importersOf(/^import (?!type )[^;]*from 'kafkajs';|require\('kafkajs'\)/m, 'src/kafka/', ['src', 'workers', 'test'])).toEqual([]);
+    expect(modulesMatching(/^import (?!type )[^;]*from 'kafkajs';|require\('kafkajs'\)/m, 'src/kafka/', ['src', 'workers', 'test'])).toEqual([]);
   });
 
   it('no product module outside src/drivers/ imports @platformatic/kafka\'s values: a run loads only its driver\'s client', () => {
-    expect(importersOf(/^import (?!type )[^;]*from '@platformatic\/kafka';/m, 'src/drivers/', ['src', 'workers'])).toEqual([]);
+    expect(modulesMatching(/^import (?!type )[^;]*from '@platformatic\/kafka';/m, 'src/drivers/', ['src', 'workers'])).toEqual([]);
+  });
+});
+
+/**
+ * A comparison with a driver's name: `driver !== 'kafkajs'`, `'platformatic' === name`, `case 'kafkajs':`, and any
+ * driver-named thing compared with a string literal.
+ */
+const DRIVER_NAME_COMPARISON = new RegExp([
+  String.raw`driver\w*\s*[!=]==?\s*['"\x60]`,
+  ...DRIVER_NAMES.flatMap((name) => [String.raw`['"\x60]${name}['"\x60]\s*[!=]==?`, String.raw`[!=]==?\s*['"\x60]${name}['"\x60]`, String.raw`case\s+['"\x60]${name}['"\x60]`]),
+].join('|'), 'i');
+
+describe('one description per driver', () => {
+  it('no module outside src/drivers/ compares a driver with a name: it asks src/drivers/driver-registry.ts what the driver can do', () => {
+    expect(modulesMatching(DRIVER_NAME_COMPARISON, 'src/drivers/', ['src', 'workers'])).toEqual([]);
+  });
+
+  it('knows such a comparison when it sees one', () => {
+    const seen = ['if (config.driver !== \'kafkajs\') return', 'c.driver && c.driver !== "kafkajs"', 'return driver === \'kafkajs\' ? a : b',
+      'if (\'platformatic\' === choice)', '    case \'platformatic\':'];
+    expect(seen.filter((line) => !DRIVER_NAME_COMPARISON.test(line))).toEqual([]);
+    const asked = ['driver === DEFAULT_DRIVER ? undefined : note', 'if (!driverOf(flags.driver).transactions)', 'a kafkajs producer'];
+    expect(asked.filter((line) => DRIVER_NAME_COMPARISON.test(line))).toEqual([]);
   });
 });
 
 describe('the house\'s layers', () => {
   it('nothing below the CLI imports src/cli/: the CLI parses and prints, the rooms below it never call back up', () => {
-    expect(importersOf(/from '(\.\.\/)+(src\/)?cli\//m, 'src/cli/', ['src', 'workers'])).toEqual([]);
+    expect(modulesMatching(/from '(\.\.\/)+(src\/)?cli\//m, 'src/cli/', ['src', 'workers'])).toEqual([]);
   });
 });
 
