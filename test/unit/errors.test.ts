@@ -51,7 +51,7 @@ describe('the closed list of error codes', () => {
   it('near-duplicates are one code: no two differ only in a plural, and DS_BAD_OPTIONS is DS_BAD_OPTION', () => {
     const singular = (code: string) => code.split('_').map((word) => word.replace(/S$/, '')).join('_');
     expect(codes.filter((code) => codes.some((other) => other !== code && singular(other) === singular(code)))).toEqual([]);
-    expect([isErrorCode('DS_BAD_OPTION'), isErrorCode('DS_BAD_OPTION'), isErrorCode('DS_BAD_OPTION')]).toEqual([true, false, false]);
+    expect([isErrorCode('DS_BAD_OPTION'), isErrorCode('DS_BAD_OPTIONS'), isErrorCode('DS_CONFLICTING_OPTIONS')]).toEqual([true, false, false]);
   });
 
   it('isErrorCode takes only the list\'s codes, not what an object inherits', () => {
