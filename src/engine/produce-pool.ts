@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { createRequire } from 'node:module';
@@ -6,8 +5,8 @@ import type { Piscina } from 'piscina';
 import { addToSlot } from '../faults/fault-plan.js';
 import { createHistogram, decodeHistogram, type Histogram } from '../shared/histograms.js';
 import { DataStormError } from '../shared/errors.js';
-import { projectRoot } from '../shared/paths.js';
 import { callAt } from '../shared/sleep.js';
+import { workerModule, type WorkerModule } from './worker-modules.js';
 import { GAUGES_PER_WORKER, type HttpInterval, type MainToWorker, type ProduceTask, type WorkerInterval, type WorkerSummary, type WorkerToMain } from './worker-protocol.js';
 
 /** Running totals of one worker (or of all), fed interval by interval. */
@@ -120,13 +119,13 @@ export class ProducePool<Task extends { workerId: number } = WorkerTask> {
   private onNews: () => void = () => undefined;
   private readonly portsClosed: Promise<unknown>;
 
-  constructor(private readonly workers: number, threads: number, taskOf: (workerId: number) => Task, workerModule = 'dist/workers/produce-worker.js') {
+  constructor(private readonly workers: number, threads: number, taskOf: (workerId: number) => Task, worker: WorkerModule = 'produce') {
     const shared = new SharedArrayBuffer(workers * BigInt64Array.BYTES_PER_ELEMENT);
     this.acknowledged = new BigInt64Array(shared);
     const gauges = new SharedArrayBuffer(workers * GAUGES_PER_WORKER * BigInt64Array.BYTES_PER_ELEMENT);
     this.gauges = new BigInt64Array(gauges);
     this.perWorker = Array.from({ length: workers }, () => new Tally());
-    const workerPath = join(projectRoot(), workerModule);
+    const workerPath = workerModule(worker);
     // piscina loads only for worker threads.
     this.pool = runsInProcess(threads) ? undefined : new (createRequire(import.meta.url)('piscina') as typeof import('piscina')).Piscina({
       filename: workerPath,
