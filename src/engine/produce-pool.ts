@@ -7,7 +7,9 @@ import { createHistogram, decodeHistogram, type Histogram } from '../shared/hist
 import { DataStormError } from '../shared/errors.js';
 import { callAt } from '../shared/sleep.js';
 import { workerModule, type WorkerModule } from './worker-modules.js';
-import { GAUGES_PER_WORKER, type HttpInterval, type MainToWorker, type ProduceTask, type WorkerInterval, type WorkerSummary, type WorkerToMain } from './worker-protocol.js';
+import {
+  GAUGES_PER_WORKER, type HttpInterval, type MainToWorker, type ProduceAssignment, type WorkerInterval, type WorkerSummary, type WorkerToMain,
+} from './worker-protocol.js';
 
 /** Running totals of one worker (or of all), fed interval by interval. */
 export class Tally {
@@ -72,15 +74,12 @@ export interface Window {
 
 const emptyWindow = (): Window => ({ histogram: createHistogram(), records: 0, payloadBytes: 0 });
 
-/** What the pool needs per worker besides its port and the shared progress counters. */
-export type WorkerTask = Omit<ProduceTask, 'port' | 'acknowledged' | 'gauges'>;
-
 /**
  * The produce workers of one run: one long-lived piscina task per worker (on threadsFor threads), a MessagePort each, and the
  * figures they send added up as they arrive (to the run's totals, each worker's and the open window). The workers are
  * produce's (workers/produce-worker.ts) unless another module speaking the same protocol is given (http-produce's).
  */
-export class ProducePool<Task extends { workerId: number } = WorkerTask> {
+export class ProducePool<Task extends { workerId: number } = ProduceAssignment> {
   readonly total = new Tally();
   readonly perWorker: Tally[];
   /** Per ACK_SLOT_MS slot since the start, records acknowledged in it (the fault report's timeline). */
