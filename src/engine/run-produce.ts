@@ -118,7 +118,7 @@ async function produceRun(config: RunConfig, cluster: RunCluster, hooks: RunHook
     const partitions = await prepareTopics(admin, config, prepared.sizes.maxBytes, brokers.length, log);
     const effective: RunConfig = { ...config, partitions };
     const buffers = partitions === config.partitions ? prepared.buffers : bufferPlanOf(effective, prepared.sizes.maxBytes);
-    // Printed and saved: the security without its secrets (the workers get `effective`, with them).
+    // Printed and saved: the security without its secrets (the workers' producer settings keep them).
     const threads = threadsFor(config.workers, availableParallelism());
     const header: RunHeader = {
       config: { ...effective, security: publicSecurity(effective.security) }, threads, buffers, values: prepared.sizes,
