@@ -5,7 +5,7 @@ import { requestContentType, requestPath } from '../src/http-ingest/formats.js';
 import { RequestLoop, RequestMeter, type HttpWorkerTask } from '../src/http-ingest/request-loop.js';
 import { ProduceMeter } from '../src/produce/meter.js';
 import { Pacer } from '../src/produce/pacer.js';
-import { KeyPicker, keyText, sequentialKeyRank } from '../src/produce/record-placer.js';
+import { KeyPicker, keyText, runRecordNumber } from '../src/produce/record-placer.js';
 import { valueViews } from '../src/produce/shared-values.js';
 import { WorkerControl } from './worker-control.js';
 
@@ -25,8 +25,9 @@ export default async function httpProduceWorker(task: HttpWorkerTask): Promise<W
   // The proxy places records: the picker's partitions (of one) are not used.
   const picker = new KeyPicker({ keyMode: spec.keys, keyRange: spec.keyRange, zipfExponent: spec.zipfExponent, partitions: 1 });
   const keys = picker.keys.map((key) => key.toString());
+  const sequence = { first: workerId, stride: spec.workers };
   const keyOf = (index: number): string | null => {
-    if (spec.keys === 'sequential') return keyText(sequentialKeyRank(index, workerId, spec.workers));
+    if (spec.keys === 'sequential') return keyText(runRecordNumber(index, sequence));
     const rank = picker.keyIndexOf(index);
     return rank < 0 ? null : keys[rank];
   };

@@ -1,12 +1,11 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import kafkajs from '../kafka/kafkajs.js';
 import type { Admin } from 'kafkajs';
 import { Piscina } from 'piscina';
 import { ConsumeCounters } from './consume-counters.js';
 import { isWorkerEvent, type ConsumeTask, type WorkerEvent, type WorkerOutcome } from './consume-protocol.js';
 import { accountingUnchecked, DataStormError, RunFailedError } from '../shared/errors.js';
-import { projectRoot } from '../shared/paths.js';
+import { workerModule } from '../engine/worker-modules.js';
 import type { ClientSecurity } from '../security/client-security.js';
 import type { DriverName } from '../drivers/driver-registry.js';
 import { whenClusterSettled } from '../kafka/topic.js';
@@ -70,7 +69,7 @@ export function resultOrThrow<R>(result: R, unread: { what: string; because?: st
 const POLL_MS = 100;
 
 function workerFile(): string {
-  const file = join(projectRoot(), 'dist/workers/consume-worker.js');
+  const file = workerModule('consume');
   if (!existsSync(file)) {
     throw new DataStormError('DS_NOT_BUILT', `${file} is missing`, { hint: 'run `npm run build` first' });
   }

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { createRequire } from 'node:module';
@@ -7,9 +6,11 @@ import { addToSlot } from '../faults/fault-plan.js';
 import { createHistogram, decodeHistogram, type Histogram } from '../shared/histograms.js';
 import { DataStormError } from '../shared/errors.js';
 import type { FatalError } from '../produce/batch-sender.js';
-import { projectRoot } from '../shared/paths.js';
 import { callAt } from '../shared/sleep.js';
-import { GAUGES_PER_WORKER, type HttpInterval, type MainToWorker, type ProduceTask, type WorkerInterval, type WorkerSummary, type WorkerToMain } from './worker-protocol.js';
+import { workerModule, type WorkerModule } from './worker-modules.js';
+import {
+  GAUGES_PER_WORKER, type HttpInterval, type MainToWorker, type ProduceAssignment, type WorkerInterval, type WorkerSummary, type WorkerToMain,
+} from './worker-protocol.js';
 
 /** Running totals of one worker (or of all), fed interval by interval. */
 export class Tally {
@@ -74,15 +75,12 @@ export interface Window {
 
 const emptyWindow = (): Window => ({ histogram: createHistogram(), records: 0, payloadBytes: 0 });
 
-/** What the pool needs per worker besides its port and the shared progress counters. */
-export type WorkerTask = Omit<ProduceTask, 'port' | 'acknowledged' | 'gauges'>;
-
 /**
  * The produce workers of one run: one long-lived piscina task per worker (on threadsFor threads), a MessagePort each, and the
  * figures they send added up as they arrive (to the run's totals, each worker's and the open window). The workers are
  * produce's (workers/produce-worker.ts) unless another module speaking the same protocol is given (http-produce's).
  */
-export class ProducePool<Task extends { workerId: number } = WorkerTask> {
+export class ProducePool<Task extends { workerId: number } = ProduceAssignment> {
   readonly total = new Tally();
   readonly perWorker: Tally[];
   /** Per ACK_SLOT_MS slot since the start, records acknowledged in it (the fault report's timeline). */
@@ -121,13 +119,13 @@ export class ProducePool<Task extends { workerId: number } = WorkerTask> {
   private onNews: () => void = () => undefined;
   private readonly portsClosed: Promise<unknown>;
 
-  constructor(private readonly workers: number, threads: number, taskOf: (workerId: number) => Task, workerModule = 'dist/workers/produce-worker.js') {
+  constructor(private readonly workers: number, threads: number, taskOf: (workerId: number) => Task, worker: WorkerModule = 'produce') {
     const shared = new SharedArrayBuffer(workers * BigInt64Array.BYTES_PER_ELEMENT);
     this.acknowledged = new BigInt64Array(shared);
     const gauges = new SharedArrayBuffer(workers * GAUGES_PER_WORKER * BigInt64Array.BYTES_PER_ELEMENT);
     this.gauges = new BigInt64Array(gauges);
     this.perWorker = Array.from({ length: workers }, () => new Tally());
-    const workerPath = join(projectRoot(), workerModule);
+    const workerPath = workerModule(worker);
     // piscina loads only for worker threads.
     this.pool = runsInProcess(threads) ? undefined : new (createRequire(import.meta.url)('piscina') as typeof import('piscina')).Piscina({
       filename: workerPath,

@@ -30,8 +30,8 @@ import { PreEncodedRecords, shareTemplates } from '../produce/batch-templates.js
 import type { TransactionCounts } from '../produce/transaction-cycle.js';
 import { prepareTopic, readOrWhyNot, settledEndOffsetTotal, topicEndOffsetTotal } from '../kafka/topic.js';
 import { withoutOptimizingCompiler } from './compiler-tier.js';
-import { ProducePool, threadsFor, type WorkerTask } from './produce-pool.js';
-import { partitionsOfWorker, splitExactly } from './split.js';
+import { ProducePool, threadsFor } from './produce-pool.js';
+import { produceAssignments } from './produce-assignments.js';
 import { epochMs, GAUGE, type WorkerSummary } from './worker-protocol.js';
 import type { LiveFigures } from '../metrics/prometheus-endpoint.js';
 
@@ -60,6 +60,8 @@ export function latencyResult(histogram: Histogram): LatencyResult {
 export interface PreparedRun {
   values: SharedValues;
   sizes: ValueSizes;
+  /** The workers' batch buffers, planned for the partitions asked for: the run's plan unless its topic has other partitions. */
+  buffers: BatchBufferPlan;
 }
 
 function valueSizes(values: Buffer[]): ValueSizes {
@@ -82,13 +84,12 @@ function bufferPlanOf(config: RunConfig, largestValueBytes: number): BatchBuffer
 
 /** The run's values, built and checked against the buffers before any cluster is touched. */
 export function prepareRun(config: RunConfig): PreparedRun {
-  // The default schema's values are exactly --record-size: a size the buffers cannot hold fails before building
-  // them (64MB values took minutes to build, only to be refused).
-  if (config.payload.kind === 'avro' && !config.payload.schemaFile) bufferPlanOf(config, config.payload.recordSizeBytes);
+  // The default schema's values are exactly --record-size: their buffers are planned before the values are built,
+  // so a size the buffers cannot hold fails at once (64MB values took minutes to build, only to be refused).
+  const planned = config.payload.kind === 'avro' && !config.payload.schemaFile ? bufferPlanOf(config, config.payload.recordSizeBytes) : undefined;
   const values = buildPayloadPool(config.payload, 1);
   const sizes = config.payload.kind === 'monotonic' ? monotonicValueSizes(config.numRecords) : valueSizes(values);
-  bufferPlanOf(config, sizes.maxBytes);
-  return { values: shareValues(values), sizes };
+  return { values: shareValues(values), sizes, buffers: planned ?? bufferPlanOf(config, sizes.maxBytes) };
 }
 
 /**
@@ -116,8 +117,8 @@ async function produceRun(config: RunConfig, cluster: RunCluster, hooks: RunHook
     const cpuBefore = process.cpuUsage();
     const partitions = await prepareTopics(admin, config, prepared.sizes.maxBytes, brokers.length, log);
     const effective: RunConfig = { ...config, partitions };
-    const buffers = bufferPlanOf(effective, prepared.sizes.maxBytes);
-    // Printed and saved: the security without its secrets (the workers get `effective`, with them).
+    const buffers = partitions === config.partitions ? prepared.buffers : bufferPlanOf(effective, prepared.sizes.maxBytes);
+    // Printed and saved: the security without its secrets (the workers' producer settings keep them).
     const threads = threadsFor(config.workers, availableParallelism());
     const header: RunHeader = {
       config: { ...effective, security: publicSecurity(effective.security) }, threads, buffers, values: prepared.sizes,
@@ -126,7 +127,12 @@ async function produceRun(config: RunConfig, cluster: RunCluster, hooks: RunHook
     hooks.onStart?.(header);
     const topics = topicsOf(config);
     const offsetsBefore = await eachInTurn(topics, (topic) => topicEndOffsetTotal(admin, topic));
-    pool = new ProducePool(config.workers, threads, workerTasks(effective, prepared, buffers, cluster.bootstrap));
+    const templates = isPreEncoded(config.batchEncoding) ? shareTemplates(
+      PreEncodedRecords.build(valueViews(prepared.values), encodeHeaders(config.headers), buffers.batchLimitBytes), config.batchEncoding === 'pre-encoded-reused',
+    ) : undefined;
+    pool = new ProducePool(config.workers, threads, produceAssignments(config, {
+      topicPartitions: partitions, buffers, bootstrap: cluster.bootstrap, values: prepared.values, ...(templates ? { templates } : {}),
+    }));
     const measured = await measure(pool, config, hooks, log);
     // A cluster gone by the end (stopped by someone else) leaves the offsets unread: the report still comes.
     const acknowledgedPerTopic = topics.map((_, i) => measured.summaries.reduce((sum, s) => sum + s.acknowledgedPerTopic[i], 0));
@@ -177,24 +183,6 @@ async function prepareTopics(admin: Admin, config: RunConfig, largestRecordBytes
     });
   }
   return counts[0];
-}
-
-/** Each worker's share of the run: records, warm-up, rate and partitions split as evenly as they go. */
-function workerTasks(
-  config: RunConfig, prepared: PreparedRun, buffers: BatchBufferPlan, bootstrap: string[],
-): (workerId: number) => WorkerTask {
-  const { workers } = config;
-  const recordShares = config.numRecords !== undefined ? splitExactly(config.numRecords, workers) : undefined;
-  const warmupShares = splitExactly(config.warmupRecords, workers);
-  const rateShares = config.throughputRps > 0 ? splitExactly(config.throughputRps, workers) : undefined;
-  const templates = isPreEncoded(config.batchEncoding) ? shareTemplates(
-    PreEncodedRecords.build(valueViews(prepared.values), encodeHeaders(config.headers), buffers.batchLimitBytes), config.batchEncoding === 'pre-encoded-reused',
-  ) : undefined;
-  return (workerId) => ({
-    workerId, config, records: recordShares?.[workerId], warmupRecords: warmupShares[workerId],
-    throughputRps: rateShares?.[workerId] ?? -1, partitions: partitionsOfWorker(workerId, workers, config.partitions),
-    bootstrap, buffers, values: prepared.values, ...(templates ? { templates } : {}),
-  });
 }
 
 /** What the run measured while its workers ran, besides the pool's tallies. */

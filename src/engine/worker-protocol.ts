@@ -1,8 +1,13 @@
 import type { TransactionCounts } from '../produce/transaction-cycle.js';
-import type { RunConfig } from '../produce/run-config.js';
+import type { KeyMode } from '../produce/run-config.js';
+import type { ValueKind } from '../produce/payloads.js';
 import type { BatchBufferPlan } from '../produce/batch-buffers.js';
 import type { SharedValues } from '../produce/shared-values.js';
 import type { SharedTemplates } from '../produce/batch-templates.js';
+import type { RatePoint } from '../produce/rate-profile.js';
+import type { RecordSequence } from '../produce/record-placer.js';
+import type { ProducerSettings } from '../drivers/producer-driver.js';
+import type { DriverName } from '../drivers/driver-registry.js';
 import type { MessagePort } from 'node:worker_threads';
 import type { MeterInterval } from '../produce/meter.js';
 import type { FatalError } from '../produce/batch-sender.js';
@@ -11,33 +16,63 @@ import type { FatalError } from '../produce/batch-sender.js';
 export const epochMs = (): number => performance.timeOrigin + performance.now();
 
 /**
- * The typed contract between the main thread and a produce worker. Each worker runs one long-lived piscina task
- * and talks over a MessagePort: it reports `ready` once its producer is connected, starts on `go`, answers every
- * `snapshot` with its figures since the previous one, and on `stop` finishes its in-flight sends and returns.
+ * What one produce worker is given to do: its share of the run, computed once by the engine (src/engine/produce-assignments.ts),
+ * and the settings it sends with. It has no RunConfig: nothing in it is the run's whole, nothing is divided again.
  */
-export interface ProduceTask {
+export interface ProduceAssignment {
   workerId: number;
-  config: RunConfig;
-  /** This worker's share of --num-records (undefined in --duration runs). */
+  /** Its records (its share of --num-records); absent in --duration runs, where it sends until the time is up. */
   records?: number;
-  /** This worker's share of --warmup-records. */
-  warmupRecords: number;
-  /** This worker's share of --throughput, records/s; -1: no limit. */
-  throughputRps: number;
-  partitions: number[];
-  bootstrap: string[];
-  /** This worker's share of buffer.memory, as batch buffers. */
+  /** The run's --duration (every worker sends for all of it). */
+  durationMs?: number;
+  /** Its records below this index are warm-up (its share of --warmup-records), left out of the steady figures. */
+  firstSteadyIndex: number;
+  /** Its rate: records/s (its share of --throughput; ≤ 0: no limit), or its share of --throughput-profile's points. */
+  rate: number | RatePoint[];
+  /** How its records are numbered across the run (sequential keys, monotonic values). */
+  sequence: RecordSequence;
+  /** The partitions it sends unkeyed records to, of each topic's topicPartitions. */
+  ownPartitions: number[];
+  /** Each topic's partitions (as prepared: an existing topic's own count), over which keys are hashed. */
+  topicPartitions: number;
+  /** Its share of buffer.memory, as batch buffers; batches close at its batchLimitBytes. The run's one plan. */
   buffers: BatchBufferPlan;
+  /** The Kafka client its producer is (src/drivers/driver-registry.ts). */
+  driver: DriverName;
+  /** Its producer's settings, a transactional id of its own included: its driver is built from them. */
+  producer: ProducerSettings;
+  bootstrap: string[];
+  lingerMs: number;
+  queueTargetMs: number;
+  maxBlockMs: number;
+  keyMode: KeyMode;
+  keyRange: number;
+  zipfExponent: number;
+  /** With transactions (producer.transaction): the fraction of them aborted, spread evenly (--abort-rate). */
+  abortRate: number;
+  /** How it makes each record's value from the run's values. */
+  valueKind: ValueKind;
   /** The run's record values, serialized once by the main thread. */
   values: SharedValues;
   /** Pre-encoded batches (isPreEncoded): the run's pre-encoded records, built once by the main thread. */
   templates?: SharedTemplates;
+}
+
+/** What the pool gives every worker besides its assignment: its port, and the shared counters it keeps its own slots of. */
+export interface WorkerLink {
   /** Records acknowledged so far, one BigInt64 slot per worker (its own): the main thread's progress line reads it. */
   acknowledged: SharedArrayBuffer;
   /** Live gauges, GAUGES_PER_WORKER BigInt64 slots per worker (its own, at workerId * GAUGES_PER_WORKER), set every GAUGE_MS. */
   gauges: SharedArrayBuffer;
   port: MessagePort;
 }
+
+/**
+ * The typed contract between the main thread and a produce worker. Each worker runs one long-lived piscina task
+ * and talks over a MessagePort: it reports `ready` once its producer is connected, starts on `go`, answers every
+ * `snapshot` with its figures since the previous one, and on `stop` finishes its in-flight sends and returns.
+ */
+export type ProduceTask = ProduceAssignment & WorkerLink;
 
 /** The gauges' slots: requests in flight, and bytes of batch buffers holding records not yet acknowledged. */
 export const GAUGE = { inFlightRequests: 0, bufferedBytes: 1 } as const;

@@ -154,7 +154,7 @@ export async function runHttpProduce(spec: HttpProduceSpec, hooks: HttpProduceHo
     pool = new ProducePool<PoolTask>(spec.workers, threads, (workerId) => ({
       workerId, spec, records: records?.[workerId], throughputRps: rates?.[workerId] ?? -1, connections: connections[workerId],
       values, valueBytes: prepared.storedBytes,
-    }), 'dist/workers/http-produce-worker.js');
+    }), 'http-produce');
     const measured = await measure(pool, { reportingIntervalMs: spec.reportingIntervalMs, faults: [] },
       { signal: hooks.signal, onInterval: hooks.onInterval, onProgress: hooks.onProgress }, log);
     const http = pool.total.http!;

@@ -3,6 +3,7 @@ import avsc from 'avsc';
 import { DataStormError } from '../shared/errors.js';
 import { MAX_POOL_VALUES, type PayloadSource } from './run-config.js';
 import type { ValueSizes } from './result.js';
+import { runRecordNumber, type RecordSequence } from './record-placer.js';
 
 /**
  * Record values, serialized once before the run: the send loop only picks buffers from the pool (the seed's v2
@@ -161,6 +162,30 @@ export function readPayloadFile(path: string, delimiter: string): Buffer[] {
 /** --payload-monotonic's value of record number `n`: the number as text, as Kafka's perf-test sends it. */
 export function monotonicValue(n: number): Buffer {
   return Buffer.from(String(n));
+}
+
+/**
+ * How a worker makes record i's value: one of the run's values serialized before the run ('pooled'), the same
+ * values encoded again with the schema each time (--serialize-on-send), or the record's number as text (--payload-monotonic).
+ */
+export type ValueKind = { kind: 'pooled' } | { kind: 'serialized-on-send'; schemaFile?: string } | { kind: 'monotonic' };
+
+export function valueKindOf(payload: PayloadSource): ValueKind {
+  if (payload.kind === 'monotonic') return { kind: 'monotonic' };
+  if (payload.kind === 'avro' && payload.serializeOnSend) return { kind: 'serialized-on-send', ...(payload.schemaFile ? { schemaFile: payload.schemaFile } : {}) };
+  return { kind: 'pooled' };
+}
+
+/**
+ * Record i's value, made as its ValueKind says from the run's values; monotonic values number the records across
+ * the run (runRecordNumber: with the engine's shares, every number below --num-records once).
+ */
+export function valueMaker(valueKind: ValueKind, values: Buffer[], sequence: RecordSequence): (index: number) => Buffer {
+  if (valueKind.kind === 'monotonic') return (index) => monotonicValue(runRecordNumber(index, sequence));
+  if (valueKind.kind === 'pooled') return (index) => values[index % values.length];
+  const schema = loadSchema(valueKind.schemaFile);
+  const objects = values.map((value) => schema.fromBuffer(value) as unknown);
+  return (index) => schema.toBuffer(objects[index % objects.length]);
 }
 
 /** The sizes of --payload-monotonic's values 0 .. records - 1 (a duration run: up to 16 digits, a safe integer's). */

@@ -9,6 +9,11 @@ export interface RatePoint {
   recordsPerSec: number;
 }
 
+/** A profile's points at `share` of its rates (a worker's part of the run's profile). */
+export function scaledPoints(points: RatePoint[], share: number): RatePoint[] {
+  return points.map((p) => ({ atMs: p.atMs, recordsPerSec: p.recordsPerSec * share }));
+}
+
 export class RateProfile {
   /** Records due by each point (the area under the line up to it). */
   private readonly dueAtPoint: number[];
@@ -19,11 +24,6 @@ export class RateProfile {
       const [a, b] = [points[i - 1], points[i]];
       this.dueAtPoint.push(this.dueAtPoint[i - 1] + ((a.recordsPerSec + b.recordsPerSec) / 2) * ((b.atMs - a.atMs) / 1000));
     }
-  }
-
-  /** The same profile at `share` of its rates (a worker's part of the run's profile). */
-  scaled(share: number): RateProfile {
-    return new RateProfile(this.points.map((p) => ({ atMs: p.atMs, recordsPerSec: p.recordsPerSec * share })));
   }
 
   /** The rate the profile asks for `elapsedMs` after the start. */

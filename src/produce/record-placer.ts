@@ -19,18 +19,26 @@ export interface PlacerSettings {
   partitions: number;
   ownPartitions: number[];
   topicCount: number;
-  /** For sequential keys (sequentialKeyRank). */
-  workerId: number;
-  workers: number;
+  /** For sequential keys: record i's key is key-(runRecordNumber(i, sequence)). */
+  sequence: RecordSequence;
 }
 
-/** Sequential keys number the run's records: worker w of W has record i's key key-(i * W + w) (keyText, poolKey). */
-export const sequentialKeyRank = (index: number, workerId: number, workers: number): number => index * workers + workerId;
+/**
+ * How a worker's records are numbered across the run: its record i is the run's record first + i * stride (worker w
+ * of W: w, w + W, ...), so sequential keys and monotonic values name every record of the run once.
+ */
+export interface RecordSequence {
+  first: number;
+  stride: number;
+}
+
+/** The run's number of a worker's record `index`. */
+export const runRecordNumber = (index: number, sequence: RecordSequence): number => sequence.first + index * sequence.stride;
 
 /**
  * The key of each record of a worker: none; round-robin, random or zipf over the key range, whose keys (and their
  * partitions, Java's hash over all partitions) are made once; or sequential, a key of its own per record
- * (sequentialKeyRank). Produce's placer and http-produce's requests draw keys the same way.
+ * (runRecordNumber). Produce's placer and http-produce's requests draw keys the same way.
  */
 export class KeyPicker {
   readonly keys: Buffer[];
@@ -72,7 +80,7 @@ export class RecordPlacer {
     const { topicCount, keyMode, ownPartitions: own } = this.settings;
     const topic = topicCount === 1 ? 0 : index % topicCount;
     if (keyMode === 'sequential') {
-      const key = poolKey(sequentialKeyRank(index, this.settings.workerId, this.settings.workers));
+      const key = poolKey(runRecordNumber(index, this.settings.sequence));
       return this.accumulator.append(this.destination(topic, partitionOfKey(key, this.settings.partitions)), key, value, index, appendUs);
     }
     const keyIndex = this.picker.keyIndexOf(index);

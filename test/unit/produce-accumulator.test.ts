@@ -224,7 +224,7 @@ describe('RecordPlacer', () => {
     const pool = new BatchBufferPool(64 * 1024, 1000);
     const accumulator = new RecordAccumulator(pool, { batchLimitBytes: 1024, lingerUs: 5000, newRunAt: 0, partitionsPerTopic: partitions });
     const placer = new RecordPlacer(accumulator, {
-      keyMode, keyRange, zipfExponent: 1, partitions, ownPartitions: own, topicCount: topics, workerId: worker[0], workers: worker[1],
+      keyMode, keyRange, zipfExponent: 1, partitions, ownPartitions: own, topicCount: topics, sequence: { first: worker[0], stride: worker[1] },
     });
     for (let i = 0; i < records; i++) expect(placer.append(i, value(100), 0)).toBe(true);
     const batches: ProducerBatch[] = [];

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Pacer } from '../../src/produce/pacer.js';
-import { RateProfile } from '../../src/produce/rate-profile.js';
+import { RateProfile, scaledPoints } from '../../src/produce/rate-profile.js';
 
-const ramp = new RateProfile([{ atMs: 0, recordsPerSec: 1000 }, { atMs: 10_000, recordsPerSec: 3000 }, { atMs: 20_000, recordsPerSec: 3000 }, { atMs: 30_000, recordsPerSec: 0 }]);
+const RAMP_POINTS = [{ atMs: 0, recordsPerSec: 1000 }, { atMs: 10_000, recordsPerSec: 3000 }, { atMs: 20_000, recordsPerSec: 3000 }, { atMs: 30_000, recordsPerSec: 0 }];
+const ramp = new RateProfile(RAMP_POINTS);
 
 describe('RateProfile', () => {
   it('moves the rate in straight lines between points and keeps the last one after them', () => {
@@ -35,8 +36,9 @@ describe('RateProfile', () => {
   });
 
   it('gives each worker its part of the rates', () => {
-    expect(ramp.scaled(0.25).rateAt(5000)).toBe(500);
-    expect(ramp.scaled(0.25).dueBy(30_000)).toBe(16_250);
+    const quarter = new RateProfile(scaledPoints(RAMP_POINTS, 0.25));
+    expect(quarter.rateAt(5000)).toBe(500);
+    expect(quarter.dueBy(30_000)).toBe(16_250);
   });
 
   it('paces records through the one Pacer: due counts and intended times follow the profile', () => {
