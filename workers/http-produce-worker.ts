@@ -12,26 +12,25 @@ import { WorkerControl } from './worker-control.js';
 const nowUs = () => performance.now() * 1000;
 
 /**
- * One worker of an http-produce run: its share of the records posted over its own pool of keep-alive
+ * One worker of an http-produce run: its assignment's records posted over its own pool of keep-alive
  * connections; figures go to the main thread on request, as a produce worker's do (the same protocol).
  */
 export default async function httpProduceWorker(task: HttpWorkerTask): Promise<WorkerSummary> {
-  const { workerId, spec } = task;
-  const url = new URL(spec.url);
-  const client = new ProxyClient(url.origin, task.connections, spec.timeoutMs, {
-    ...spec.httpHeaders, 'content-type': requestContentType(spec.format, spec.valueEncoding),
+  const { workerId, request, sequence } = task;
+  const url = new URL(request.url);
+  const client = new ProxyClient(url.origin, task.connections, request.timeoutMs, {
+    ...request.httpHeaders, 'content-type': requestContentType(request.format, request.valueEncoding),
   });
   const values = valueViews(task.values).map((view) => view.toString('utf8'));
   // The proxy places records: the picker's partitions (of one) are not used.
-  const picker = new KeyPicker({ keyMode: spec.keys, keyRange: spec.keyRange, zipfExponent: spec.zipfExponent, partitions: 1 });
+  const picker = new KeyPicker({ keyMode: task.keys.keys, keyRange: task.keys.keyRange, zipfExponent: task.keys.zipfExponent, partitions: 1 });
   const keys = picker.keys.map((key) => key.toString());
-  const sequence = { first: workerId, stride: spec.workers };
   const keyOf = (index: number): string | null => {
-    if (spec.keys === 'sequential') return keyText(runRecordNumber(index, sequence));
+    if (task.keys.keys === 'sequential') return keyText(runRecordNumber(index, sequence));
     const rank = picker.keyIndexOf(index);
     return rank < 0 ? null : keys[rank];
   };
-  const pacer = new Pacer(task.throughputRps, task.records ?? Infinity);
+  const pacer = new Pacer(task.rate, task.records ?? Infinity);
   const meter = new ProduceMeter({ warmupRecords: 0, pacer });
   const requests = new RequestMeter();
   const control = new WorkerControl(task.port, workerId, () => ({ ...meter.take(), http: requests.take() }));
@@ -40,7 +39,7 @@ export default async function httpProduceWorker(task: HttpWorkerTask): Promise<W
   await control.ready();
   const firstSendAtMs = epochMs();
   const loop = new RequestLoop({
-    spec, path: requestPath(spec.format, url.pathname, spec.topic), total: task.records ?? Infinity, connections: task.connections,
+    request, path: requestPath(request.format, url.pathname, request.topic), total: task.records ?? Infinity, connections: task.connections,
     pacer, meter, requests, post: (path, body) => client.post(path, body),
     record: (index) => ({ key: keyOf(index), valueField: values[index % values.length] }),
     valueBytes: (index) => task.valueBytes[index % task.valueBytes.length],

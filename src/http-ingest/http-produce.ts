@@ -151,9 +151,11 @@ export async function runHttpProduce(spec: HttpProduceSpec, hooks: HttpProduceHo
     const records = spec.numRecords === undefined ? undefined : splitExactly(spec.numRecords, spec.workers);
     const rates = spec.throughputRps > 0 ? splitExactly(spec.throughputRps, spec.workers) : undefined;
     const connections = splitExactly(spec.connections, spec.workers);
+    const { url, format, valueEncoding, recordsPerRequest, timeoutMs, httpHeaders, recordHeaders, keys, keyRange, zipfExponent } = spec;
+    const request = { url, format, valueEncoding, recordsPerRequest, timeoutMs, httpHeaders, recordHeaders, topic: spec.topic, durationMs: spec.durationMs };
     pool = new ProducePool<PoolTask>(spec.workers, threads, (workerId) => ({
-      workerId, spec, records: records?.[workerId], throughputRps: rates?.[workerId] ?? -1, connections: connections[workerId],
-      values, valueBytes: prepared.storedBytes,
+      workerId, request, records: records?.[workerId], rate: rates?.[workerId] ?? -1, connections: connections[workerId],
+      sequence: { first: workerId, stride: spec.workers }, keys: { keys, keyRange, zipfExponent }, values, valueBytes: prepared.storedBytes,
     }), 'http-produce');
     const measured = await measure(pool, { reportingIntervalMs: spec.reportingIntervalMs, faults: [] },
       { signal: hooks.signal, onInterval: hooks.onInterval, onProgress: hooks.onProgress }, log);

@@ -8,16 +8,23 @@ import type { HttpProduceSpec } from './http-spec.js';
 import { decodeAcks, encodeRecords, headersField, type OutgoingRecord } from './formats.js';
 import type { PostOutcome } from './proxy-client.js';
 
-/** One http-produce worker's share of the run (workers/http-produce-worker.ts runs it). */
+/** What every request of a run is made of, the same for each worker. */
+export type RequestSettings = Pick<HttpProduceSpec, 'url' | 'format' | 'valueEncoding' | 'recordsPerRequest' | 'timeoutMs' | 'httpHeaders' |
+  'recordHeaders' | 'topic' | 'durationMs'>;
+
+/** One http-produce worker's assignment (workers/http-produce-worker.ts runs it): its shares, computed once by the main thread. */
 export interface HttpWorkerTask {
   workerId: number;
-  spec: HttpProduceSpec;
-  /** This worker's share of --num-records (undefined in --duration runs). */
+  request: RequestSettings;
+  /** Its records (undefined in --duration runs). */
   records?: number;
-  /** This worker's share of --throughput, records/s; -1: no limit. */
-  throughputRps: number;
-  /** This worker's share of --connections: its requests in flight at most. */
+  /** Its records per second; -1: no limit. */
+  rate: number;
+  /** Its requests in flight at most (its share of --connections). */
   connections: number;
+  /** Its records' numbers in the run: first, first + stride, ... (sequential keys). */
+  sequence: { first: number; stride: number };
+  keys: Pick<HttpProduceSpec, 'keys' | 'keyRange' | 'zipfExponent'>;
   /** The values as the body carries them (JSON texts, or base64 in quotes), made once by the main thread. */
   values: SharedValues;
   /** The bytes Kafka stores of each value, for MB/s. */
@@ -64,7 +71,7 @@ export class RequestMeter {
 }
 
 export interface LoopParts {
-  spec: HttpProduceSpec;
+  request: RequestSettings;
   path: string;
   /** Records of this worker in all (Infinity in --duration runs). */
   total: number;
@@ -102,15 +109,15 @@ export class RequestLoop {
   private readonly headers: string;
 
   constructor(private readonly parts: LoopParts) {
-    this.headers = headersField(parts.spec.format, parts.spec.recordHeaders);
+    this.headers = headersField(parts.request.format, parts.request.recordHeaders);
     this.startUs = parts.nowUs();
     parts.meter.startsAt(this.startUs);
-    this.endUs = parts.spec.durationMs === undefined ? Infinity : this.startUs + parts.spec.durationMs * 1000;
+    this.endUs = parts.request.durationMs === undefined ? Infinity : this.startUs + parts.request.durationMs * 1000;
   }
 
   async run(): Promise<void> {
     const { parts } = this;
-    const perRequest = parts.spec.recordsPerRequest;
+    const perRequest = parts.request.recordsPerRequest;
     while (!parts.stopping() && this.next < parts.total && parts.nowUs() < this.endUs) {
       if (this.inFlight.size >= parts.connections) {
         await Promise.race(this.inFlight);
@@ -133,7 +140,7 @@ export class RequestLoop {
   private async request(first: number, count: number): Promise<void> {
     const { parts } = this;
     const records = Array.from({ length: count }, (_, i) => parts.record(first + i));
-    const body = encodeRecords(parts.spec.format, parts.spec.valueEncoding, records, this.headers);
+    const body = encodeRecords(parts.request.format, parts.request.valueEncoding, records, this.headers);
     this.bodyBytes += Buffer.byteLength(body);
     this.requestsSent += 1;
     const sentUs = parts.nowUs();
@@ -142,7 +149,7 @@ export class RequestLoop {
     this.lastAnswerUs = answerUs;
     parts.requests.answered('status' in outcome ? String(outcome.status) : outcome.error, answerUs - sentUs);
     const acks = 'status' in outcome
-      ? decodeAcks(parts.spec.format, outcome.status, outcome.body, count)
+      ? decodeAcks(parts.request.format, outcome.status, outcome.body, count)
       : Array.from({ length: count }, () => ({ error: outcome.error }));
     // Acknowledged records as runs of consecutive indexes (the meter's unit), failed ones counted by error.
     const runs: number[] = [];

@@ -283,7 +283,7 @@ describe('the request loop', () => {
     const requests = new RequestMeter();
     let acknowledged = 0;
     const loop = new RequestLoop({
-      spec: { ...spec, recordsPerRequest: 3, numRecords: 10 }, path: '/topics/t', total: 10, connections: 1, pacer, meter, requests,
+      request: { ...spec, recordsPerRequest: 3 }, path: '/topics/t', total: 10, connections: 1, pacer, meter, requests,
       post: async (_path, body) => { posted.push(body); clockUs += 1000; return answers[posted.length - 1]; },
       record: (i) => ({ key: null, valueField: String(i) }), valueBytes: () => 10, stopping: () => false, woken: async () => undefined,
       onAcknowledged: (n) => { acknowledged += n; }, nowUs: () => clockUs,
