@@ -5,6 +5,7 @@ import type { SharedValues } from '../produce/shared-values.js';
 import type { SharedTemplates } from '../produce/batch-templates.js';
 import type { MessagePort } from 'node:worker_threads';
 import type { MeterInterval } from '../produce/meter.js';
+import type { FatalMessage } from './pool-protocol.js';
 
 /** Epoch ms on the performance clock: what the start barrier is waited on and starts and acknowledgements are stamped with, in every thread. */
 export const epochMs = (): number => performance.timeOrigin + performance.now();
@@ -61,10 +62,11 @@ export interface HttpInterval {
   partitions: Array<[number, number, number, number]>;
 }
 
+/** What a worker posts, on the worker pool's envelope (pool-protocol.ts). */
 export type WorkerToMain =
   | { type: 'ready'; workerId: number }
   | { type: 'snapshot'; workerId: number; seq: number; interval: WorkerInterval }
-  | { type: 'fatal'; workerId: number; code: string; message: string };
+  | FatalMessage;
 
 /** What a worker's task resolves to, after its last snapshot. */
 export interface WorkerSummary {
