@@ -1,4 +1,3 @@
-import { parentPort } from 'node:worker_threads';
 import { ConsumeCounters } from '../src/consume/consume-counters.js';
 import type { ConsumeTask, WorkerEvent, WorkerOutcome } from '../src/consume/consume-protocol.js';
 import { createHistogram, encodeHistogram, recordLatencyUs } from '../src/shared/histograms.js';
@@ -35,7 +34,7 @@ async function commitCounted(driver: ConsumerDriver, partitions: number[], count
 export default async function consumeWorker(task: ConsumeTask): Promise<WorkerOutcome> {
   const { workerId } = task;
   const counters = ConsumeCounters.attach(task.counters, task.layout);
-  const post = (event: WorkerEvent) => parentPort?.postMessage(event);
+  const post = (event: WorkerEvent) => task.port.postMessage(event);
   const histogram = task.measureLatency ? createHistogram() : undefined;
   const driver = await driverOf(task.driver).createConsumer({
     bootstrap: task.bootstrap, security: task.security, clientId: `datastorm-consumer-${workerId}`,
@@ -113,7 +112,8 @@ export default async function consumeWorker(task: ConsumeTask): Promise<WorkerOu
   } finally {
     counters.markCommitted();
     await waitFor(() => counters.committedWorkers() >= task.layout.workers, COMMIT_BARRIER_TIMEOUT_MS);
-    await driver.close();
+    // After its last event: once the main thread sees the port close, it has every event.
+    await driver.close().finally(() => task.port.close());
   }
   if (failure) throw failure;
   return { workerId, records, payloadBytes, rebalanceMs, latencyHistogram: histogram ? encodeHistogram(histogram) : undefined };

@@ -1,14 +1,15 @@
 import type { DriverName } from '../drivers/driver-registry.js';
 import type { ClientSecurity } from '../security/client-security.js';
+import type { PoolTask } from '../engine/pool-protocol.js';
 import type { CountersLayout } from './consume-counters.js';
 
 /**
- * The contract between the main thread and workers/consume-worker.ts: one long-lived task per worker (an
- * idle piscina worker's event loop is frozen), counters in shared memory, events posted on parentPort (the
- * pool re-emits them as 'message').
+ * The contract between the main thread and workers/consume-worker.ts, on the worker pool's envelope
+ * (src/engine/pool-protocol.ts): one long-lived task per worker (an idle piscina worker's event loop is frozen),
+ * counters in shared memory (every consumer claims records from them and the main thread reads them for progress),
+ * events posted on the task's port. Nothing is posted to a worker: it stops on the counters' flag, checked per batch.
  */
-export interface ConsumeTask {
-  workerId: number;
+export interface ConsumeTask extends PoolTask {
   /** The Kafka client the consumer reads with (src/drivers/consumer-driver.ts). */
   driver: DriverName;
   bootstrap: string[];
@@ -38,9 +39,4 @@ export interface WorkerOutcome {
   rebalanceMs: number;
   /** Encoded HDR histogram of latencies in µs (src/report/histograms.ts), when measureLatency was set. */
   latencyHistogram?: string;
-}
-
-export function isWorkerEvent(message: unknown): message is WorkerEvent {
-  const type = (message as { type?: unknown } | null)?.type;
-  return type === 'started' || type === 'assigned' || type === 'rebalancing';
 }

@@ -1,11 +1,10 @@
-import { existsSync } from 'node:fs';
 import kafkajs from '../kafka/kafkajs.js';
 import type { Admin } from 'kafkajs';
-import { Piscina } from 'piscina';
-import { ConsumeCounters } from './consume-counters.js';
-import { isWorkerEvent, type ConsumeTask, type WorkerEvent, type WorkerOutcome } from './consume-protocol.js';
-import { accountingUnchecked, DataStormError, RunFailedError } from '../shared/errors.js';
+import { WorkerPool } from '../engine/worker-pool.js';
 import { workerModule } from '../engine/worker-modules.js';
+import { ConsumeCounters } from './consume-counters.js';
+import type { ConsumeTask, WorkerEvent, WorkerOutcome } from './consume-protocol.js';
+import { accountingUnchecked, DataStormError, RunFailedError } from '../shared/errors.js';
 import type { ClientSecurity } from '../security/client-security.js';
 import type { DriverName } from '../drivers/driver-registry.js';
 import { whenClusterSettled } from '../kafka/topic.js';
@@ -68,25 +67,9 @@ export function resultOrThrow<R>(result: R, unread: { what: string; because?: st
 
 const POLL_MS = 100;
 
-function workerFile(): string {
-  const file = workerModule('consume');
-  if (!existsSync(file)) {
-    throw new DataStormError('DS_NOT_BUILT', `${file} is missing`, { hint: 'run `npm run build` first' });
-  }
-  return file;
-}
-
 export function startConsumerGroup(options: GroupRunOptions): ConsumerGroupRun {
   const layout = { workers: options.workers, partitions: options.startOffsets.length, recordLimit: options.recordLimit };
   const counters = ConsumeCounters.create(layout, options.startOffsets);
-  const pool = new Piscina({
-    filename: workerFile(),
-    minThreads: options.workers,
-    maxThreads: options.workers,
-    concurrentTasksPerWorker: 1,
-    // Each consumer's sockets and timers must keep running: never park a worker in Atomics.wait.
-    atomics: 'disabled',
-  });
   let firstStartMs: number | undefined;
   const events: WorkerEvent[] = [];
   const assignments = new Map<number, { memberId: string; partitions: number[] }>();
@@ -104,22 +87,18 @@ export function startConsumerGroup(options: GroupRunOptions): ConsumerGroupRun {
         break;
     }
   };
-  pool.on('message', (message: unknown) => {
-    if (isWorkerEvent(message)) onEvent(message);
-  });
-
-  const tasks = Array.from({ length: options.workers }, (_, workerId) => {
-    const task: ConsumeTask = {
+  // A thread per consumer: each fetches and counts on an event loop of its own, apart from the main thread's ticks.
+  const pool = new WorkerPool<never, WorkerEvent, WorkerOutcome>({
+    workers: options.workers, threads: options.workers, inProcess: false, workerFile: workerModule('consume'),
+    taskOf: (workerId): Omit<ConsumeTask, 'port'> => ({
       workerId, driver: options.driver, bootstrap: options.bootstrap, security: options.security, topic: options.topic, group: options.group,
       fetchSizeBytes: options.fetchSizeBytes, measureLatency: options.measureLatency, counters: counters.buffer, layout,
-    };
-    return (pool.run(task) as Promise<WorkerOutcome>).catch((error: unknown) => {
-      counters.stop();
-      throw error;
-    });
+    }),
+    onMessage: onEvent,
   });
-  // A consumer that fails (the cluster gone) does not lose the run's figures: its counts are in the shared counters.
-  const finished = Promise.allSettled(tasks).then(async (settled): Promise<GroupOutcome> => {
+  // A consumer that fails stops the others (the cluster gone) without losing the run's figures: its counts are in the shared counters.
+  pool.firstFailure().catch(() => counters.stop());
+  const finished = pool.settled().then(async (settled): Promise<GroupOutcome> => {
     await pool.destroy();
     const outcomes = settled.map((s, workerId) => (s.status === 'fulfilled' ? s.value : {
       workerId, records: counters.records(workerId), payloadBytes: counters.payloadBytes(workerId), rebalanceMs: counters.rebalanceMs(workerId),

@@ -1,12 +1,10 @@
-import { pathToFileURL } from 'node:url';
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { createRequire } from 'node:module';
-import type { Piscina } from 'piscina';
 import { addToSlot } from '../faults/fault-plan.js';
 import { createHistogram, decodeHistogram, type Histogram } from '../shared/histograms.js';
 import { DataStormError } from '../shared/errors.js';
-import type { FatalError } from '../produce/batch-sender.js';
 import { callAt } from '../shared/sleep.js';
+import type { FatalError } from '../produce/batch-sender.js';
+import type { FatalMessage } from './pool-protocol.js';
+import { WorkerPool } from './worker-pool.js';
 import { workerModule, type WorkerModule } from './worker-modules.js';
 import {
   GAUGES_PER_WORKER, type HttpInterval, type MainToWorker, type ProduceAssignment, type WorkerInterval, type WorkerSummary, type WorkerToMain,
@@ -75,8 +73,11 @@ export interface Window {
 
 const emptyWindow = (): Window => ({ histogram: createHistogram(), records: 0, payloadBytes: 0 });
 
+/** What a produce worker posts besides a fatal (the worker pool handles that). */
+type ProduceNews = Exclude<WorkerToMain, FatalMessage>;
+
 /**
- * The produce workers of one run: one long-lived piscina task per worker (on threadsFor threads), a MessagePort each, and the
+ * The produce workers of one run on the worker pool (one long-lived task per worker, on threadsFor threads), and the
  * figures they send added up as they arrive (to the run's totals, each worker's and the open window). The workers are
  * produce's (workers/produce-worker.ts) unless another module speaking the same protocol is given (http-produce's).
  */
@@ -102,22 +103,19 @@ export class ProducePool<Task extends { workerId: number } = ProduceAssignment> 
     for (let at = gauge; at < this.gauges.length; at += GAUGES_PER_WORKER) total += this.gauges[at];
     return Number(total);
   }
-  /** The first fatal error a worker reported: the run stops on it. */
-  fatal: FatalError | undefined;
 
-  /** The worker threads; none when the run has one thread: then its workers run on this one (runsInProcess). */
-  private readonly pool: Piscina | undefined;
-  private readonly ports: MessagePort[] = [];
-  private readonly tasks: Promise<WorkerSummary>[];
-  private readonly finished = new Set<number>();
+  /** The first fatal error a worker reported: the run stops on it. */
+  get fatal(): FatalError | undefined {
+    return this.pool.fatal;
+  }
+
+  private readonly pool: WorkerPool<MainToWorker, ProduceNews, WorkerSummary>;
   private readonly answered = new Set<number>();
   private window = emptyWindow();
   private seq = 0;
   private readyCount = 0;
   private onReady: () => void = () => undefined;
   private readonly ready = new Promise<void>((resolve) => { this.onReady = resolve; });
-  private onNews: () => void = () => undefined;
-  private readonly portsClosed: Promise<unknown>;
 
   constructor(private readonly workers: number, threads: number, taskOf: (workerId: number) => Task, worker: WorkerModule = 'produce') {
     const shared = new SharedArrayBuffer(workers * BigInt64Array.BYTES_PER_ELEMENT);
@@ -125,43 +123,20 @@ export class ProducePool<Task extends { workerId: number } = ProduceAssignment> 
     const gauges = new SharedArrayBuffer(workers * GAUGES_PER_WORKER * BigInt64Array.BYTES_PER_ELEMENT);
     this.gauges = new BigInt64Array(gauges);
     this.perWorker = Array.from({ length: workers }, () => new Tally());
-    const workerPath = workerModule(worker);
-    // piscina loads only for worker threads.
-    this.pool = runsInProcess(threads) ? undefined : new (createRequire(import.meta.url)('piscina') as typeof import('piscina')).Piscina({
-      filename: workerPath,
-      minThreads: threads,
-      maxThreads: threads,
-      // A worker's task awaits between slices of appending: several share a thread's event loop.
-      concurrentTasksPerWorker: Math.ceil(workers / threads),
-      // A worker's producer keeps sockets and timers alive between messages: never park it in Atomics.wait.
-      atomics: 'disabled',
-      idleTimeout: 1000,
-      resourceLimits: { maxYoungGenerationSizeMb: youngGenerationMbPerThread(threads) },
+    this.pool = new WorkerPool({
+      workers, threads, inProcess: runsInProcess(threads), workerFile: workerModule(worker), youngGenerationMb: youngGenerationMbPerThread(threads),
+      taskOf: (workerId) => ({ ...taskOf(workerId), acknowledged: shared, gauges }),
+      onMessage: (message) => this.receive(message),
+      onFatal: () => this.broadcast({ type: 'stop' }),
     });
-    this.tasks = Array.from({ length: workers }, (_, workerId) => {
-      const channel = new MessageChannel();
-      this.ports.push(channel.port1);
-      channel.port1.on('message', (message: WorkerToMain) => this.receive(message));
-      const task = { ...taskOf(workerId), acknowledged: shared, gauges, port: channel.port2 };
-      const run = this.pool
-        ? this.pool.run(task, { transferList: [channel.port2] }) as Promise<WorkerSummary>
-        : import(pathToFileURL(workerPath).href).then((module: { default: (task: unknown) => Promise<WorkerSummary> }) => module.default(task));
-      return run.finally(() => { this.finished.add(workerId); this.onNews(); });
-    });
-    // A worker closes its port after its last message: every snapshot and fatal it sent has arrived by then.
-    this.portsClosed = Promise.all(this.ports.map((port) => new Promise<void>((resolve) => port.once('close', resolve))));
   }
 
-  private receive(message: WorkerToMain): void {
+  private receive(message: ProduceNews): void {
     if (message.type === 'ready') {
       if (++this.readyCount === this.workers) this.onReady();
-    } else if (message.type === 'snapshot') {
+    } else {
       this.absorb(message.workerId, message.interval);
       if (message.seq === this.seq) this.answered.add(message.workerId);
-      this.onNews();
-    } else {
-      this.fatal ??= { code: message.code, message: message.message };
-      this.broadcast({ type: 'stop' });
     }
   }
 
@@ -181,20 +156,19 @@ export class ProducePool<Task extends { workerId: number } = ProduceAssignment> 
   }
 
   broadcast(message: MainToWorker): void {
-    for (const port of this.ports) port.postMessage(message);
+    this.pool.broadcast(message);
   }
 
   /** Resolves once every worker's producer is connected; a worker that cannot connect fails it. */
   async whenReady(): Promise<void> {
-    const firstFailure = Promise.race(this.tasks.map((task) => task.then(() => new Promise<never>(() => undefined))));
-    await Promise.race([this.ready, firstFailure]).catch((error: unknown) => {
+    await Promise.race([this.ready, this.pool.firstFailure()]).catch((error: unknown) => {
       this.broadcast({ type: 'stop' });
       throw new DataStormError('DS_WORKER_FAILED', `a worker could not start its producer: ${(error as Error).message}`, { cause: error });
     });
   }
 
   get running(): boolean {
-    return this.finished.size < this.workers;
+    return this.pool.running;
   }
 
   /** Resolves after `ms`, or sooner when every worker has finished. */
@@ -202,10 +176,7 @@ export class ProducePool<Task extends { workerId: number } = ProduceAssignment> 
     const deadline = performance.now() + ms;
     while (this.running && performance.now() < deadline) {
       let cancel: (() => void) | undefined;
-      await new Promise<void>((resolve) => {
-        this.onNews = resolve;
-        cancel = callAt(deadline, resolve, () => performance.now());
-      });
+      await Promise.race([this.pool.news(), new Promise<void>((resolve) => { cancel = callAt(deadline, resolve, () => performance.now()); })]);
       cancel?.(); // a pending timer would keep the process alive after the run
     }
   }
@@ -214,8 +185,8 @@ export class ProducePool<Task extends { workerId: number } = ProduceAssignment> 
   async takeWindow(): Promise<Window> {
     this.answered.clear();
     this.broadcast({ type: 'snapshot', seq: ++this.seq });
-    const allAnswered = () => this.ports.every((_, id) => this.answered.has(id) || this.finished.has(id));
-    while (!allAnswered()) await new Promise<void>((resolve) => { this.onNews = resolve; });
+    const allAnswered = () => this.perWorker.every((_, id) => this.answered.has(id) || this.pool.hasFinished(id));
+    while (!allAnswered()) await this.pool.news();
     const window = this.window;
     this.window = emptyWindow();
     return window;
@@ -223,21 +194,19 @@ export class ProducePool<Task extends { workerId: number } = ProduceAssignment> 
 
   /** Every worker's summary, its last figures added; throws if a worker failed. */
   async summaries(): Promise<WorkerSummary[]> {
-    const settled = await Promise.allSettled(this.tasks);
     const summaries: WorkerSummary[] = [];
-    for (const outcome of settled) {
+    for (const outcome of await this.pool.settled()) {
       if (outcome.status === 'rejected') {
         throw new DataStormError('DS_WORKER_FAILED', `a worker failed: ${(outcome.reason as Error).message}`, { cause: outcome.reason });
       }
       summaries.push(outcome.value);
       this.absorb(outcome.value.workerId, outcome.value.last);
     }
-    await this.portsClosed;
     return summaries.sort((a, b) => a.workerId - b.workerId);
   }
 
   async destroy(): Promise<void> {
-    await this.pool?.destroy();
+    await this.pool.destroy();
   }
 }
 

@@ -10,7 +10,7 @@ import type { ProducerSettings } from '../drivers/producer-driver.js';
 import type { DriverName } from '../drivers/driver-registry.js';
 import type { MessagePort } from 'node:worker_threads';
 import type { MeterInterval } from '../produce/meter.js';
-import type { FatalError } from '../produce/batch-sender.js';
+import type { FatalMessage } from './pool-protocol.js';
 
 /** Epoch ms on the performance clock: what the start barrier is waited on and starts and acknowledgements are stamped with, in every thread. */
 export const epochMs = (): number => performance.timeOrigin + performance.now();
@@ -100,7 +100,7 @@ export interface HttpInterval {
 export type WorkerToMain =
   | { type: 'ready'; workerId: number }
   | { type: 'snapshot'; workerId: number; seq: number; interval: WorkerInterval }
-  | ({ type: 'fatal'; workerId: number } & FatalError);
+  | FatalMessage;
 
 /** What a worker's task resolves to, after its last snapshot. */
 export interface WorkerSummary {
