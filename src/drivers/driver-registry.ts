@@ -97,8 +97,9 @@ export function describeDriverChoices(side: 'producer' | 'consumer'): string {
     const lacks = [
       ...SASL_MECHANISMS.filter((mechanism) => !driver.saslMechanisms.includes(mechanism)),
       ...(side === 'producer' && !driver.transactions ? ['transactions'] : []),
-      ...(side === 'consumer' && !driver.consumersRideOutFaults ? ['--fault'] : []),
     ].map((what) => `no ${what}`);
-    return `${driver.name} (${[library, lacks.join(', ')].filter(Boolean).join('; ')})`;
+    // Said of the consumers, not of a flag: replay-check shares this help and has no --fault.
+    const faults = side === 'consumer' && !driver.consumersRideOutFaults ? 'its consumers stop when a broker dies' : '';
+    return `${driver.name} (${[library, lacks.join(', '), faults].filter(Boolean).join('; ')})`;
   }), 'or');
 }

@@ -221,7 +221,7 @@ describe('the driver registry (src/drivers/driver-registry.ts)', () => {
 
   it('names the choices for --help from the descriptions', () => {
     expect(describeDriverChoices('producer')).toBe('kafkajs (DataStorm\'s patched kafkajs 2.2.4: batches sent as written) or platformatic (@platformatic/kafka 1.35.0; no OAUTHBEARER, no transactions)');
-    expect(describeDriverChoices('consumer')).toBe('kafkajs (DataStorm\'s patched kafkajs 2.2.4) or platformatic (@platformatic/kafka 1.35.0; no OAUTHBEARER, no --fault)');
+    expect(describeDriverChoices('consumer')).toBe('kafkajs (DataStorm\'s patched kafkajs 2.2.4) or platformatic (@platformatic/kafka 1.35.0; no OAUTHBEARER; its consumers stop when a broker dies)');
     expect([[], ['a'], ['a', 'b'], ['a', 'b', 'c']].map((words) => listed(words, 'or'))).toEqual(['', 'a', 'a or b', 'a, b or c']);
   });
 });
