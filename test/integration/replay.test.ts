@@ -56,7 +56,7 @@ describe('datastorm replay-check on the real cluster', () => {
 
   it('fails, naming the partition and the key, when records are added between the passes', async () => {
     const { topic, expected } = await seededTopic('replay-added');
-    const result = await runReplayCheck({ bootstrap, security: PLAINTEXT, topic, group: `${topic}-group`, timeoutMs: 30_000 }, {
+    const result = await runReplayCheck({ driver: 'kafkajs', bootstrap, security: PLAINTEXT, topic, group: `${topic}-group`, timeoutMs: 30_000 }, {
       betweenPasses: async () => {
         await producer.send({ topic, acks: -1, messages: Array.from({ length: 5 }, (_, i) => ({ partition: 1, key: 'late', value: `late-${i}` })) });
       },
