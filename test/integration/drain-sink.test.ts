@@ -19,7 +19,7 @@ afterAll(() => { if (sink.exitCode === null) sink.kill('SIGKILL'); });
 describe('datastorm sink', () => {
   it('serves --max-concurrency calls at once and queues the rest; counts a batch record by record; says what it counted when stopped', async () => {
     await until(() => output.stderr.includes('sink listening'), 'the sink to listen', 30_000);
-    const post = (path: string, body: Buffer | string) => fetch(`${url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/octet-stream' } });
+    const post = (path: string, body: Buffer | string) => fetch(`${url}${path}`, { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers: { 'content-type': 'application/octet-stream' } });
     const answers = await Promise.all([
       ...[0, 1, 2, 3, 4].map((offset) => post(`/q/0/k/${offset}`, 'v')),
       post('/q', encodeBatchV2(1, [{ partition: 1, offset: 0, key: Buffer.from('a'), value: Buffer.from('x') }, { partition: 1, offset: 1, key: Buffer.from('a'), value: null }])),

@@ -82,7 +82,7 @@ describe('http-produce against datastorm gateway', () => {
     // Counted independently: the broker's offsets, the gateway's own count, and the records themselves.
     expect(await growthOf(topic)).toBe(20_000);
     expect(Object.values((await gateway.stats()).acknowledged[topic]).reduce((a, b) => a + b, 0)).toBe(20_000);
-    const records = await consumeAll(bootstrap, topic, 20_000, 120_000);
+    const records = await consumeAll(bootstrap, topic, 20_000, { timeoutMs: 120_000 });
     expect(records).toHaveLength(20_000);
     expect(records.every((r) => /^key-\d+$/.test(String(r.key)))).toBe(true);
     // Every record carries the run's headers, through the bridge's base64 header values.

@@ -12,9 +12,10 @@ export const MACHINE: MachineInfo = {
 };
 
 const CONFIG: RunConfig = {
-  topic: 't', bootstrap: ['127.0.0.1:9092'], numRecords: 1000, payload: { kind: 'avro', recordSizeBytes: 250 },
+  topic: 't', numRecords: 1000, payload: { kind: 'avro', recordSizeBytes: 250 },
   throughputRps: -1, workers: 2, batchBytes: 524_288, lingerMs: 5, maxInFlight: 5, bufferMemoryBytes: 33_554_432, maxBlockMs: 60_000, compression: 'none', acks: -1,
   idempotent: false, partitions: 8, replication: 3, keys: 'none', warmupRecords: 0, reportingIntervalMs: 5000,
+  driver: 'kafkajs', queueTargetMs: 0, keyRange: 1024, zipfExponent: 1, faults: [], sharedTopic: false, headers: [],
   producerProps: {}, security: PLAINTEXT,
 };
 
@@ -58,6 +59,8 @@ export function point(label: string, f: PointFixture): MeasuredPoint {
       measuredWindow: { startEpochMs, endEpochMs: startEpochMs + f.durationMs },
       config: { ...CONFIG, numRecords: f.records, workers: f.workers ?? 2 },
       machine: MACHINE,
+      buffers: { batchLimitBytes: 524_288, bufferBytes: 524_800, buffersPerWorker: 32 },
+      values: { count: 1024, minBytes: 250, meanBytes: 250, maxBytes: 250 },
       cluster: { bootstrap: ['127.0.0.1:9092'], brokers: 4, embedded: false },
       totals: {
         records: f.records, payloadBytes: f.payloadMb * MB, wireBytes: f.wireMb * MB, compressionRatio: f.payloadMb / f.wireMb,

@@ -94,6 +94,6 @@ describe('the evolution stages in benchmarks/evolution', () => {
       [['1000'], ['4'], ['lz4']],
     ]);
     const odd = stagePointSpec(stageFromObject({ ...minimal, workers: 3, processes: 2, 'num-records': 7 }, 's', 's'), 1);
-    expect(odd.processes.map((args) => [args.numRecords?.[0], args.workers?.[0]])).toEqual([['4', '2'], ['3', '1']]);
+    expect(odd.processes.map((args) => [(args.numRecords as string[])[0], (args.workers as string[])[0]])).toEqual([['4', '2'], ['3', '1']]);
   });
 });

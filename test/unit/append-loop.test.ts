@@ -27,7 +27,6 @@ class SimulatedTime implements LoopControl {
   /** A driver whose batches are acknowledged `delayUs(batch)` after they were sent (Infinity: never). */
   driver(delayUs: (batch: ProducerBatch) => number): ProducerDriver {
     return {
-      takes: 'encoded',
       connect: async () => undefined,
       send: (batch) => new Promise<void>((deliver) => {
         const atUs = this.us + delayUs(batch as ProducerBatch);

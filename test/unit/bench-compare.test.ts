@@ -91,7 +91,7 @@ describe('differencesBetween', () => {
     const a = produceResult({ records: 1000, latenciesUs: [1000] });
     const b: ProduceResult = {
       ...a,
-      config: { ...a.config, topic: 'other', bootstrap: ['10.0.0.1:9092'], workers: 1, producerProps: { 'batch.size': '1024' } },
+      config: { ...a.config, topic: 'other', workers: 1, producerProps: { 'batch.size': '1024' } },
       machine: { ...a.machine, cpuCount: 8 },
       cluster: { ...a.cluster, brokers: 3 },
     };

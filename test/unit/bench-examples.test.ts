@@ -72,7 +72,7 @@ describe('docker/github-actions-bench.yml', () => {
   const steps = workflow.jobs.bench.steps as Array<{ name?: string; run?: string }>;
 
   it('starts the cluster, runs a workload, compares with a baseline and stops the cluster, with valid commands', () => {
-    const commands = steps.filter((s) => s.run?.startsWith('datastorm')).flatMap((s) => datastormArgv(s.run!)).map(checkArgv);
+    const commands = steps.filter((s) => s.run?.startsWith('datastorm')).flatMap((s) => datastormArgv(s.run!)).map((argv) => checkArgv(argv));
     expect(commands).toEqual(['cluster up', 'bench run', 'bench compare', 'cluster down']);
     const compare = steps.find((s) => s.run?.startsWith('datastorm bench compare'))!.run!;
     expect(compare).toContain('--max-regression 10%');

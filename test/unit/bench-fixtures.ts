@@ -6,7 +6,6 @@ import { PLAINTEXT } from '../../src/security/client-security.js';
 /** Results built from known values, for the pure bench modules (compare, merge, reports). */
 export const BASE_CONFIG: RunConfig = {
   topic: 'bench-t',
-  bootstrap: ['127.0.0.1:9092'],
   numRecords: 1000,
   payload: { kind: 'avro', recordSizeBytes: 100 },
   throughputRps: -1,
@@ -25,6 +24,7 @@ export const BASE_CONFIG: RunConfig = {
   warmupRecords: 0,
   reportingIntervalMs: 1000,
   sharedTopic: false,
+  driver: 'kafkajs', queueTargetMs: 0, keyRange: 1024, zipfExponent: 1, faults: [], headers: [],
   producerProps: {}, security: PLAINTEXT,
 };
 

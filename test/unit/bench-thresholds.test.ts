@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { DataStormError } from '../../src/shared/errors.js';
 import { errorOf } from '../helpers.js';
 import type { MetricValues } from '../../src/bench/metrics.js';
 import { evaluateThresholds, parseThreshold, thresholdFailure, thresholdRows } from '../../src/bench/thresholds.js';

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readWorkload, workloadFromObject } from '../../src/bench/workload.js';
-import { DataStormError } from '../../src/shared/errors.js';
 import { errorOf } from '../helpers.js';
 
 const WORKLOADS = fileURLToPath(new URL('../../benchmarks/workloads/', import.meta.url));

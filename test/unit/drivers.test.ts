@@ -72,7 +72,9 @@ describe('kafkajsErrorType', () => {
   it('says what happened, not the kafkajs class that wrapped it: the broker\'s error name, else the cause\'s words', () => {
     const refused = new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:29792', { broker: '127.0.0.1:29792', code: 'ECONNREFUSED' });
     // As kafkajs's retrier rejects a send whose retries ran out on a connection error.
+    // @ts-expect-error kafkajs's types lack the options (the cause) its retrier passes.
     expect(kafkajsErrorType(new KafkaJSNonRetriableError(refused, { cause: refused }))).toBe('Connection error: connect ECONNREFUSED 127.0.0.1:29792');
+    // @ts-expect-error kafkajs's types take a message; its code also takes the broker's error object, as its retrier passes it.
     const notLeader = new KafkaJSProtocolError({ message: 'This server is not the leader', type: 'NOT_LEADER_OR_FOLLOWER', code: 6, retriable: true });
     expect(kafkajsErrorType(new KafkaJSNumberOfRetriesExceeded(notLeader, { retryCount: 5, retryTime: 100 }))).toBe('NOT_LEADER_OR_FOLLOWER');
     expect(kafkajsErrorType(new KafkaJSNonRetriableError('Cannot continue to use transaction once ended'))).toBe('Cannot continue to use transaction once ended');
@@ -156,8 +158,9 @@ describe('driver in a bench workload', () => {
 });
 
 describe('platformatic\'s consumer messages, gathered into batches', () => {
+  // platformatic types key and value as Buffers; a record without one arrives with undefined there.
   const message = (partition: number, offset: number, key: Buffer | undefined, value: Buffer | undefined) =>
-    ({ partition, offset: BigInt(offset), timestamp: BigInt(1_700_000_000_000 + offset), key, value });
+    ({ partition, offset: BigInt(offset), timestamp: BigInt(1_700_000_000_000 + offset), key, value }) as Parameters<BatchCollector['add']>[0];
 
   it('one batch per partition run, in order, with each record\'s offset, timestamp, key and value', () => {
     const batches: FetchedBatch[] = [];

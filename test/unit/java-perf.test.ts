@@ -49,7 +49,7 @@ describe('javaProducerPerfArgs', () => {
   });
 
   it('passes transactions as perf-test takes them: one producer with the run\'s id', () => {
-    const args = javaProducerPerfArgs({ ...config, transaction: { id: 'tx', durationMs: 700 } }, bootstrap);
+    const args = javaProducerPerfArgs({ ...config, transaction: { id: 'tx', durationMs: 700, abortRate: 0 } }, bootstrap);
     expect(args.slice(args.indexOf('--transactional-id'), args.indexOf('--transactional-id') + 4))
       .toEqual(['--transactional-id', 'tx', '--transaction-duration-ms', '700']);
     expect(javaProducerPerfArgs(config, bootstrap)).not.toContain('--transactional-id');

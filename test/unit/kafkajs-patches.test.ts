@@ -122,8 +122,8 @@ describe('the fixes to kafkajs\'s send path', () => {
         .concat([{ acks: 1, timeout: 5000, compression: 0 }, { acks: -1, timeout: 1000, compression: 3, producerId: 77, producerEpoch: 2, transactionalId: 'tx' } as never]);
       for (const variant of variants) {
         const request = (messages: unknown) => ({ ...variant, topicData: [{ topic: 'datastorm-topic', partitions: [{ partition: 5, messages, firstSequence: 40 }] }] });
-        const ours = await createRequest({ correlationId: 42, clientId: 'datastorm-worker-3', request: produceRequestV3(request(groups[5])) as Request }) as { buffer: Buffer };
-        const theirs = await kafkajsCreateRequest({ correlationId: 42, clientId: 'datastorm-worker-3', request: kafkajsProduceRequest(request(records)) as Request }) as { buffer: Buffer };
+        const ours = await createRequest({ correlationId: 42, clientId: 'datastorm-worker-3', request: produceRequestV3(request(groups[5]) as never) as Request }) as { buffer: Buffer };
+        const theirs = await kafkajsCreateRequest({ correlationId: 42, clientId: 'datastorm-worker-3', request: kafkajsProduceRequest(request(records) as never) as Request }) as { buffer: Buffer };
         expect(ours.buffer.equals(theirs.buffer)).toBe(true);
         // Uncompressed, the request is the pooled buffer itself: the batch was never copied.
         expect(ours.buffer.buffer === batch.buffer.buffer).toBe(variant.compression === 0);
@@ -163,8 +163,8 @@ describe('the fixes to kafkajs\'s send path', () => {
             const request = (messages: unknown) => ({ acks: -1, timeout: 30000, compression, topicData: [{ topic: 't', partitions: [{ partition: 5, messages, firstSequence: 9 }] }] });
             // Twice: a reused batch's second send takes its kept bytes.
             for (let send = 0; send < 2; send++) {
-              const ours = await createRequest({ correlationId: 1, clientId: 'w', request: produceRequestV3(request(groups[5])) as Request }) as { buffer: Buffer };
-              const theirs = await kafkajsCreateRequest({ correlationId: 1, clientId: 'w', request: kafkajsProduceRequest(request(sent)) as Request }) as { buffer: Buffer };
+              const ours = await createRequest({ correlationId: 1, clientId: 'w', request: produceRequestV3(request(groups[5]) as never) as Request }) as { buffer: Buffer };
+              const theirs = await kafkajsCreateRequest({ correlationId: 1, clientId: 'w', request: kafkajsProduceRequest(request(sent) as never) as Request }) as { buffer: Buffer };
               expect(ours.buffer.equals(theirs.buffer), `${reused ? 'reused' : 'default'}: batch of ${count} from value ${starts[b]}, codec ${compression}`).toBe(true);
               expect(ours.buffer.buffer === batch.buffer.buffer).toBe(true);
             }

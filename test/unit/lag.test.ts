@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatLagHeader, formatLagRow, formatLagSummary, formatLagUnread, lagChart, lagTableRows } from '../../src/consume/lag-report.js';
 import { lagChangePerSec, lagSample, partitionLags, summarizeLag, type LagSample } from '../../src/consume/lag-stats.js';
 import type { LagResult } from '../../src/consume/lag.js';
+import { PLAINTEXT } from '../../src/security/client-security.js';
 
 /** A sample with one topic "t" whose partitions have the given lags (end offsets 1000 + lag, committed 1000). */
 function sampleOf(elapsedMs: number, lags: number[]): LagSample {
@@ -89,7 +90,7 @@ describe('lag report', () => {
     expect(lagTableRows(samples)).toEqual([['t', 0, 1000, 1000, 0, 70], ['t', 1, 1000, 1000, 0, 9]]);
     const result: LagResult = {
       schemaVersion: 1, command: 'lag', startedAt: '', partial: false, samples, summary: summarizeLag(samples),
-      config: { bootstrap: [], group: 'g<1>', intervalMs: 1000, durationMs: 2000, topics: [] },
+      config: { bootstrap: [], security: PLAINTEXT, group: 'g<1>', intervalMs: 1000, durationMs: 2000, topics: [] },
     };
     expect(formatLagUnread(result)).toBeUndefined();
     expect(formatLagUnread({ ...result, unreadBecause: 'Failed to find group coordinator' })).toBe('lag: NOT CHECKED after 3 samples: ' +

@@ -48,7 +48,7 @@ describe('rdkafkaPerfArgs', () => {
       .toBe('DS_UNSUPPORTED_BY_TOOL');
     expect(errorOf(() => rdkafkaPerfArgs({ ...config, security: { protocol: 'SASL_SSL', properties: {} } }, bootstrap)).code)
       .toBe('DS_UNSUPPORTED_BY_TOOL');
-    expect(errorOf(() => rdkafkaPerfArgs({ ...config, transaction: { id: 'tx', durationMs: 3000 } }, bootstrap)).code)
+    expect(errorOf(() => rdkafkaPerfArgs({ ...config, transaction: { id: 'tx', durationMs: 3000, abortRate: 0 } }, bootstrap)).code)
       .toBe('DS_UNSUPPORTED_BY_TOOL');
     const timed = errorOf(() => rdkafkaPerfArgs({ ...config, numRecords: undefined, durationMs: 30_000 }, bootstrap));
     expect([timed.code, timed.message]).toEqual(['DS_UNSUPPORTED_BY_TOOL', 'rdkafka_performance needs a record count, and an unthrottled timed run has none']);

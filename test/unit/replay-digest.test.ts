@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { compareDigests, DigestBuilder, keyLabel, NULL_KEY, type PassDigest } from '../../src/consume/replay-digest.js';
 import { formatDiff, formatPassLine, formatVerdict } from '../../src/consume/replay-report.js';
 import type { PassResult, ReplayResult } from '../../src/consume/replay.js';
+import { PLAINTEXT } from '../../src/security/client-security.js';
 
 const b = (text: string) => Buffer.from(text);
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -70,7 +71,7 @@ describe('compareDigests and the replay report', () => {
   it('prints one line per pass and the verdict', () => {
     const failed: ReplayResult = {
       schemaVersion: 1, command: 'replay-check', startedAt: '', diff: compareDigests(first, second), match: false,
-      config: { bootstrap: [], topic: 't', group: 'g', timeoutMs: 1 }, passes: [pass(first, 3), pass(second, 7)],
+      config: { driver: 'kafkajs', bootstrap: [], security: PLAINTEXT, topic: 't', group: 'g', timeoutMs: 1 }, passes: [pass(first, 3), pass(second, 7)],
     };
     expect(formatPassLine(1, failed.passes[0])).toBe(`pass 1: 3 records (= the broker's offsets), 2 distinct keys, sha256 ${first.sha256}, 12 ms`);
     expect(formatPassLine(2, failed.passes[1])).toBe(`pass 2: 6 records (≠ 7 by the broker's offsets), 3 distinct keys, sha256 ${second.sha256}, 12 ms`);

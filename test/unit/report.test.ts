@@ -179,7 +179,7 @@ describe('formatRunHeader', () => {
       .toContain(', 5 in flight/worker, pre-encoded batches, compressed once and reused (the client\'s compression cost not measured), compression lz4,');
     expect(formatRunHeader({ ...result, config: { ...result.config, batchEncoding: 'per-record' } }))
       .toContain(', 5 in flight/worker, compression lz4,');
-    expect(formatRunHeader({ ...result, config: { ...result.config, transaction: { id: 'tx', durationMs: 3000 } } }))
+    expect(formatRunHeader({ ...result, config: { ...result.config, transaction: { id: 'tx', durationMs: 3000, abortRate: 0 } } }))
       .toContain(', acks all, idempotent, in transactions of 3000 ms, no rate limit;');
     result.config.driver = 'kafkajs';
     expect(formatRunHeader(result)).toContain('on 4 brokers: 16 workers,');
