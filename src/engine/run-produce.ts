@@ -100,10 +100,10 @@ export function prepareRun(config: RunConfig): PreparedRun {
 export async function runProduce(
   config: RunConfig, cluster: RunCluster, hooks: RunHooks = {}, prepared = prepareRun(config),
 ): Promise<ProduceResult> {
-  return withoutOptimizingCompiler(isPreEncoded(config.batchEncoding), () => produceRun(config, cluster, hooks, prepared));
+  return withoutOptimizingCompiler(isPreEncoded(config.batchEncoding), () => produceOnCluster(config, cluster, hooks, prepared));
 }
 
-async function produceRun(config: RunConfig, cluster: RunCluster, hooks: RunHooks, prepared: PreparedRun): Promise<ProduceResult> {
+async function produceOnCluster(config: RunConfig, cluster: RunCluster, hooks: RunHooks, prepared: PreparedRun): Promise<ProduceResult> {
   const log = hooks.log ?? (() => undefined);
   checkFaultTarget(config.faults, cluster.bootstrap);
   const brokers = await describeBrokers(cluster.bootstrap, { security: config.security });
