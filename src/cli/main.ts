@@ -16,6 +16,7 @@ const COMMAND_MODULES: Array<{ names: string[]; load: () => Promise<Command[]> }
   { names: ['drain', 'sink'], load: async () => { const m = await import('./drain-command.js'); return [m.drainCommand(), m.sinkCommand()]; } },
   { names: ['http-produce', 'gateway'], load: async () => { const m = await import('./http-command.js'); return [m.httpProduceCommand(), m.gatewayCommand()]; } },
   { names: ['cluster', 'kafka-tool'], load: async () => { const m = await import('./cluster-command.js'); return [m.clusterCommand(), m.kafkaToolCommand()]; } },
+  { names: ['capacity'], load: async () => [(await import('./capacity-command.js')).capacityCommand()] },
   { names: ['bench', 'merge'], load: async () => { const m = await import('./bench-command.js'); return [m.benchCommand(), m.mergeCommand()]; } },
   {
     names: ['compare', 'sweep', 'evolution'],

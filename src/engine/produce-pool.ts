@@ -67,6 +67,8 @@ interface DecodedInterval {
 /** The figures of one reporting window, all workers together. */
 export interface Window {
   histogram: Histogram;
+  /** From each record's intended send time, under a rate limit (absent without one). */
+  intended?: Histogram;
   records: number;
   payloadBytes: number;
 }
@@ -150,6 +152,7 @@ export class ProducePool<Task extends { workerId: number } = ProduceAssignment> 
     this.perWorker[workerId].add(interval, histograms);
     this.total.add(interval, histograms);
     this.window.histogram.add(histograms.latency);
+    if (histograms.intended) (this.window.intended ??= createHistogram()).add(histograms.intended);
     this.window.records += interval.records;
     this.window.payloadBytes += interval.payloadBytes;
     for (const [slot, count] of interval.acksPerSlot) addToSlot(this.acksPerSlot, slot, count);

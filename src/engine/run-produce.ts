@@ -30,15 +30,15 @@ import { PreEncodedRecords, shareTemplates } from '../produce/batch-templates.js
 import type { TransactionCounts } from '../produce/transaction-cycle.js';
 import { prepareTopic, readOrWhyNot, settledEndOffsetTotal, topicEndOffsetTotal } from '../kafka/topic.js';
 import { withoutOptimizingCompiler } from './compiler-tier.js';
-import { ProducePool, threadsFor } from './produce-pool.js';
+import { ProducePool, threadsFor, type Window } from './produce-pool.js';
 import { produceAssignments } from './produce-assignments.js';
 import { epochMs, GAUGE, type WorkerSummary } from './worker-protocol.js';
 import type { LiveFigures } from '../metrics/prometheus-endpoint.js';
 
 export interface RunHooks {
   log?: (line: string) => void;
-  /** Called after every reporting interval with the merged figures of all workers. */
-  onInterval?: (interval: IntervalResult) => void;
+  /** Called after every reporting interval with the merged figures of all workers (and the window's histograms, to merge further). */
+  onInterval?: (interval: IntervalResult, window: Window) => void;
   /** Aborting stops the run cleanly: in-flight sends finish and the result is marked partial. */
   signal?: AbortSignal;
   /** The topic is ready and the workers are about to start: what will run. */
@@ -236,7 +236,7 @@ export async function measure<Task extends { workerId: number }>(
     };
     lastWindowAt = now;
     intervals.push(interval);
-    hooks.onInterval?.(interval);
+    hooks.onInterval?.(interval, window);
   }
   const summaries = await pool.summaries();
   clearInterval(progressTimer);

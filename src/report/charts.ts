@@ -34,6 +34,8 @@ export interface LinePoint {
 export interface LineSeries {
   name: string;
   points: LinePoint[];
+  /** A reference drawn dashed, without point markers (a limit, a mark at one x). */
+  dashed?: boolean;
 }
 
 export interface LineChartInput {
@@ -336,10 +338,10 @@ function plotLines(
     if (points.length > 1) {
       parts.push(element('polyline', {
         points: points.map(([x, y]) => `${coordinate(x)},${coordinate(y)}`).join(' '),
-        fill: 'none', stroke: colour, 'stroke-width': 2, 'stroke-linejoin': 'round',
+        fill: 'none', stroke: colour, 'stroke-width': 2, 'stroke-linejoin': 'round', ...(one.dashed ? { 'stroke-dasharray': '6 4' } : {}),
       }));
     }
-    if (points.length <= MAX_MARKED_POINTS) {
+    if (!one.dashed && points.length <= MAX_MARKED_POINTS) {
       for (const [cx, cy] of points) parts.push(element('circle', { cx, cy, r: 3, fill: colour }));
     }
   });
@@ -353,7 +355,7 @@ function plotLines(
 export function lineChart(input: LineChartInput): string {
   const drawable = (point: LinePoint) => Number.isFinite(point.x) && Number.isFinite(point.y)
     && (!input.logX || point.x > 0) && (!input.logY || point.y > 0);
-  const series = input.series.map((one) => ({ name: one.name, points: one.points.filter(drawable).sort((a, b) => a.x - b.x) }));
+  const series = input.series.map((one) => ({ ...one, points: one.points.filter(drawable).sort((a, b) => a.x - b.x) }));
   const points = series.flatMap((one) => one.points);
   if (points.length === 0) return emptyChart(input.title);
   const xs = extent(points.map((point) => point.x));

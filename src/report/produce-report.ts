@@ -184,7 +184,7 @@ export function formatRunHeader(result: RunHeader): string {
 }
 
 /** How batches were made, in the header: only pre-encoded ones are named (the per-record path is Kafka's producer's). */
-function formatBatchEncoding(encoding: BatchEncoding | undefined): string {
+export function formatBatchEncoding(encoding: BatchEncoding | undefined): string {
   if (encoding === 'pre-encoded-reused') return 'pre-encoded batches, compressed once and reused (the client\'s compression cost not measured), ';
   return encoding === 'pre-encoded' ? 'pre-encoded batches, ' : '';
 }

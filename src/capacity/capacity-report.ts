@@ -1,0 +1,127 @@
+import { lineChart, type LineSeries } from '../report/charts.js';
+import { renderHtmlReport, type ReportTable } from '../report/html-report.js';
+import { formatBatchEncoding } from '../report/produce-report.js';
+import { createTable } from '../report/table.js';
+import type { ClusterHoldings } from '../cluster/holdings.js';
+import { formatRate } from './capacity-search.js';
+import type { CapacityStep } from './capacity-step.js';
+import type { CapacityResult, StepSummary } from './run-capacity.js';
+import { parseSlo, statisticName } from './slo.js';
+
+/** Latency in a table cell: three figures. */
+const formatMs = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
+
+/** 3 topics, 1,234,567 records, 2.1 GB on disk */
+export function formatHoldings(holdings: ClusterHoldings): string {
+  const disk = holdings.bytesOnDisk === undefined ? '' : `, ${(holdings.bytesOnDisk / 1e9).toFixed(2)} GB on disk`;
+  return `${holdings.topics} topics, ${holdings.records.toLocaleString('en-US')} records${disk}`;
+}
+
+/** What was searched, on what: the first lines of the report. */
+export function formatCapacityHeader(result: Pick<CapacityResult, 'slo' | 'spec' | 'config' | 'cluster'>): string[] {
+  const c = result.config;
+  const target = result.spec.target === 'e2e' ? 'produce to consume' : 'intended send to ack';
+  return [
+    `capacity: the highest rate that meets ${result.slo} (latency from ${target}), within ${(result.spec.budgetMs / 60_000).toFixed(1)} min, precision ${(result.spec.precision * 100).toFixed(0)}%`,
+    `settings: topic ${c.topic} (${c.partitions} partitions), ${c.workers} workers, batch ${c.batchBytes} B, linger ${c.lingerMs} ms, ` +
+      `${formatBatchEncoding(c.batchEncoding)}compression ${c.compression}, acks ${c.acks === -1 ? 'all' : c.acks}, record ${c.payload.kind === 'avro' ? `${c.payload.recordSizeBytes} B` : c.payload.kind}`,
+    `cluster: ${result.cluster.bootstrap.join(',')}${result.cluster.embedded ? ' (embedded local cluster)' : ''}; before the search: ${formatHoldings(result.cluster.before)}`,
+  ];
+}
+
+const load = (step: CapacityStep) => (step.load.kind === 'rate' ? formatRate(step.load.rateRps)
+  : step.load.kind === 'ramp' ? `${formatRate(step.load.fromRps)}→${formatRate(step.load.toRps)}` : 'no limit');
+
+function verdictCell(step: CapacityStep): string {
+  if (step.verdict.outcome !== 'misses') return step.verdict.outcome;
+  return `misses: ${step.verdict.why.join(', ')}${step.verdict.stallLike ? ' (stall?)' : ''}`;
+}
+
+/** Every step: its load, what it achieved, latency over its steady windows, backlog, verdict. */
+export function capacityTable(result: Pick<CapacityResult, 'steps'>): ReportTable {
+  return {
+    head: ['step', 'offered', 'achieved', 'records', 'p50 ms', 'p99 ms', 'p99.9 ms', 'backlog', 'verdict'],
+    rows: result.steps.map((step) => [
+      step.phase, load(step), formatRate(step.achievedRps), step.records.toLocaleString('en-US'),
+      formatMs(step.latency.p50Ms), formatMs(step.latency.p99Ms), formatMs(step.latency.p999Ms),
+      step.backlogEndRecords === undefined ? '' : Math.round(step.backlogEndRecords).toLocaleString('en-US'),
+      verdictCell(step),
+    ]),
+  };
+}
+
+/** The steps' table as printed (no colour: the same bytes everywhere). */
+export function formatCapacityTable(result: Pick<CapacityResult, 'steps'>, colour = false): string {
+  const { head, rows } = capacityTable(result);
+  const table = createTable(head, { colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'], colour });
+  table.push(...rows);
+  return table.toString();
+}
+
+function summaryOf(step: StepSummary, slo: string): string {
+  const verdict = step.meetsSlo && step.meetsRate ? `meets ${slo}` : [!step.meetsSlo ? `misses ${slo}` : '', !step.meetsRate ? 'misses the rate' : ''].filter(Boolean).join(', ');
+  return `${formatRate(step.rateRps)} (achieved ${formatRate(step.achievedRps)}): p99 ${formatMs(step.p99Ms)} ms, ${verdict}`;
+}
+
+/** The answer: ceiling, knee, confirmation, the run above, confidence and notes. */
+export function formatCapacitySummary(result: CapacityResult): string[] {
+  const lines = [
+    `ceiling: ${formatRate(result.ceilingRps)}${result.ceilingReached ? '' : ' or more'} (the ramp's backlog stayed under 1 s of records up to it; unlimited probe ${formatRate(result.probeRps)})`,
+  ];
+  if (result.floor) {
+    lines.push(`sustainable: none: the lowest rate tried, ${summaryOf(result.floor, result.slo)}`);
+  } else if (result.sustainableRps > 0) {
+    const bracket = result.bracket.missRps === undefined ? 'the ceiling itself met it' : `met at ${formatRate(result.bracket.meetRps)}, missed at ${formatRate(result.bracket.missRps)}`;
+    lines.push(`sustainable: ${formatRate(result.sustainableRps)} at ${result.slo} (${bracket}); confidence ${result.confidence}`);
+  }
+  if (result.confirmation) lines.push(`confirmation ${(result.spec.confirmMs / 1000).toFixed(0)} s: ${summaryOf(result.confirmation, result.slo)}`);
+  if (result.above) {
+    const shows = result.above.meetsSlo && result.above.meetsRate ? 'it met both: the knee is not where the search put it' : 'the knee is one';
+    lines.push(`above, 1.25x: ${summaryOf(result.above, result.slo)}: ${shows}`);
+  }
+  for (const note of result.notes) lines.push(`note: ${note}`);
+  if (result.ended === 'stopped') lines.push('stopped early: the figures are what was found so far');
+  if (result.cluster.after) {
+    lines.push(`cluster after the search: ${formatHoldings(result.cluster.after)}${result.cluster.topicDeleted ? ` (the search's topic deleted; --keep-topic keeps it)` : ''}`);
+  }
+  return lines;
+}
+
+/**
+ * Latency against offered rate, log scales: one line per SLO statistic through the judged steps (a repeated rate
+ * drawn by its repeat), the SLO's limits dashed across, the knee dashed up.
+ */
+export function capacityChart(result: Pick<CapacityResult, 'slo' | 'steps' | 'sustainableRps'>): string {
+  const slo = parseSlo(result.slo);
+  const judged = new Map<number, CapacityStep>();
+  for (const step of result.steps) if (step.load.kind === 'rate') judged.set(step.load.rateRps, step);
+  const points = [...judged.entries()];
+  const rates = points.map(([rate]) => rate);
+  const values = points.flatMap(([, step]) => step.sloValuesMs).concat(slo.map((term) => term.limitMs)).filter((v) => v > 0);
+  const [xMin, xMax] = [Math.min(...rates), Math.max(...rates)];
+  const [yMin, yMax] = [Math.min(...values), Math.max(...values)];
+  const series: LineSeries[] = slo.map((term, i) => ({
+    name: `${statisticName(term)} from intended send time`, points: points.map(([rate, step]) => ({ x: rate, y: step.sloValuesMs[i] })),
+  }));
+  for (const term of slo) {
+    series.push({ name: `SLO ${statisticName(term)} ≤ ${term.limitMs} ms`, dashed: true, points: [{ x: xMin, y: term.limitMs }, { x: xMax, y: term.limitMs }] });
+  }
+  if (result.sustainableRps > 0) {
+    series.push({ name: `knee ${formatRate(result.sustainableRps)}`, dashed: true, points: [{ x: result.sustainableRps, y: yMin }, { x: result.sustainableRps, y: yMax }] });
+  }
+  return lineChart({ title: `Latency against offered rate (${result.slo})`, xLabel: 'offered rate (records/s)', yLabel: 'latency (ms)', logX: true, logY: true, series });
+}
+
+/** The report page: answer, chart, steps. */
+export function capacityHtml(result: CapacityResult, command: string): string {
+  return renderHtmlReport({
+    title: `DataStorm capacity: ${result.slo}`,
+    machine: result.machine,
+    command,
+    sections: [
+      { heading: 'Answer', text: [...formatCapacityHeader(result), ...formatCapacitySummary(result)].join('\n\n') },
+      { heading: 'Latency against offered rate', svg: capacityChart(result) },
+      { heading: 'Steps', text: 'Latency over each step\'s steady windows (after its warm-up), from each record\'s intended send time; backlog: records due minus records acknowledged at the step\'s end.', table: capacityTable(result) },
+    ],
+  });
+}

@@ -1,0 +1,87 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import { formatRate } from '../capacity/capacity-search.js';
+import type { StepRequest } from '../capacity/capacity-step.js';
+import { capacityChart, capacityHtml, formatCapacityHeader, formatCapacitySummary, formatCapacityTable } from '../capacity/capacity-report.js';
+import { runCapacity, type CapacityResult } from '../capacity/run-capacity.js';
+import { CAPACITY_OPTIONS, toCapacitySpec, type CapacityFlags } from '../run-spec/capacity-options.js';
+import { commanderOption } from '../run-spec/option-spec.js';
+import { produceOptions, toProduceRun, type ProduceFlags } from '../run-spec/produce-options.js';
+import { INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
+import { formatCommand } from '../analysis/report-document.js';
+import { interruptible } from './interrupt.js';
+import { writablePath } from './output-path.js';
+
+const stderr = (line: string) => process.stderr.write(`${line}\n`);
+
+interface CapacityOutput {
+  json: boolean;
+  out?: string;
+}
+
+/** `12 s step 4: search at 45.0K/s for 15 s` */
+function formatStepStart(request: StepRequest, index: number, elapsedMs: number, budgetMs: number): string {
+  const load = request.load.kind === 'rate' ? `at ${formatRate(request.load.rateRps)}` : request.load.kind === 'ramp'
+    ? `from ${formatRate(request.load.fromRps)} to ${formatRate(request.load.toRps)}` : 'with no limit';
+  const clock = (ms: number) => `${Math.floor(ms / 60_000)}:${String(Math.floor((ms % 60_000) / 1000)).padStart(2, '0')}`;
+  return `[${clock(elapsedMs)} of ${clock(budgetMs)}] step ${index}: ${request.phase} ${load} for ${(request.durationMs / 1000).toFixed(0)} s`;
+}
+
+/** report.html, capacity.svg and results.json into the --out folder; returns the paths written. */
+function writeCapacityFiles(dir: string, result: CapacityResult, command: string): string[] {
+  const files: Array<[string, string]> = [
+    ['report.html', capacityHtml(result, command)],
+    ['capacity.svg', capacityChart(result)],
+    ['results.json', `${JSON.stringify(result, null, 2)}\n`],
+  ];
+  return files.map(([name, content]) => {
+    const path = join(dir, name);
+    writeFileSync(path, content);
+    return path;
+  });
+}
+
+export function capacityCommand(): Command {
+  const command = new Command('capacity')
+    .description('find the highest rate the cluster sustains within a latency SLO: a ceiling, a knee searched below it, confirmed')
+    .addHelpText('after', `
+The search: an unlimited probe, then a ramp from 30% to 120% of its rate (the ceiling: the highest rate whose
+backlog, records due minus records acknowledged, stays under 1 s of records, as OpenMessaging Benchmark's rate
+controller judges a sustainable rate); then fixed-rate steps: one at 10% of the ceiling (if it misses, no rate
+meets the SLO), one at the ceiling, and bisection on a log scale until the highest rate met and the lowest missed
+are within --precision. Latency is measured from each record's intended send time (coordinated omission
+corrected) over each step's windows after its warm-up. A miss that comes from a few windows only, with the rate
+achieved and the backlog bounded, looks like a broker's stall: the step is run again, longer, and the repeat
+decides. The knee is confirmed by a --confirm run that must meet the SLO, and 1.25x the knee must miss it (or
+the rate). Every produce option applies to every step, but those that set a step's rate and length.
+
+Examples:
+  datastorm capacity --slo 'p99<=100ms' --workers 2
+  datastorm capacity --slo 'p99<=50ms,p50<=10ms' --acks all --compression lz4 --budget 15m --json > capacity.json
+  datastorm capacity --slo 'p99.9<=200ms' --out capacity-report`);
+  for (const option of produceOptions()) command.addOption(option);
+  for (const spec of Object.values(CAPACITY_OPTIONS)) command.addOption(commanderOption(spec));
+  command.addOption(new Option('--json', 'print the whole result as JSON on stdout (the report goes to stderr)').default(false));
+  command.addOption(new Option('--out <dir>', 'write report.html (the answer, the chart, every step), capacity.svg and results.json into this folder'));
+  command.action(async (flags: ProduceFlags & CapacityFlags & CapacityOutput) => {
+    const typed = (key: string) => command.getOptionValueSource(key) === 'cli';
+    const run = toProduceRun(flags, typed);
+    const spec = toCapacitySpec(flags, typed);
+    const outDir = flags.out === undefined ? undefined : writablePath(flags.out, '--out', 'folder');
+    const out = flags.json ? stderr : (line: string) => process.stdout.write(`${line}\n`);
+    let steps = 0;
+    const { value: result, interrupted } = await interruptible('ending the step running and printing what was found so far', (signal) =>
+      runCapacity(run, spec, {
+        log: stderr, signal,
+        onStepStart: (request, elapsedMs) => stderr(formatStepStart(request, ++steps, elapsedMs, spec.budgetMs)),
+      }));
+    for (const line of formatCapacityHeader(result)) out(line);
+    out(formatCapacityTable(result));
+    for (const line of formatCapacitySummary(result)) out(line);
+    if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    if (outDir) for (const path of writeCapacityFiles(outDir, result, formatCommand(process.argv.slice(3), 'datastorm capacity'))) stderr(`wrote ${path}`);
+    process.exitCode = interrupted ? INTERRUPTED_EXIT_CODE : 0;
+  });
+  return command;
+}

@@ -1,0 +1,80 @@
+import { InvalidArgumentError } from 'commander';
+import { CAPACITY_TARGETS, type CapacitySpec, type CapacityTarget } from '../capacity/capacity-spec.js';
+import { minimumBudgetMs } from '../capacity/capacity-search.js';
+import { parseSlo, type Slo } from '../capacity/slo.js';
+import { DataStormError } from '../shared/errors.js';
+import { longFlag, type OptionSpec } from './option-spec.js';
+import { PRODUCE_OPTIONS, type ProduceOptionKey } from './produce-options.js';
+import { parseChoice, parseDurationMs } from './parse.js';
+
+/** 5% or 0.05: a share above 0 and below 1. */
+function parsePrecision(value: string): number {
+  const share = value.endsWith('%') ? Number(value.slice(0, -1)) / 100 : Number(value);
+  if (!Number.isFinite(share) || share <= 0 || share >= 1) throw new InvalidArgumentError(`--precision takes a share such as 5% or 0.05, not "${value}"`);
+  return share;
+}
+
+const duration = (flag: string) => (value: string) => parseDurationMs(flag, value);
+
+/** `capacity`'s own options; every produce option applies besides them, but those that set a step's rate and length. */
+export const CAPACITY_OPTIONS = {
+  slo: { flags: '--slo <objective>', description: 'the latency every accepted rate must meet, from each record\'s intended send time: terms like p99<=50ms, p99.9<=200ms, p50<=5ms, avg<=10ms, joined by commas (all must hold)',
+    parse: (value: string) => parseSlo(value) },
+  precision: { flags: '--precision <share>', description: 'stop when the lowest rate that missed is within this share above the highest that met', defaultValue: 0.05,
+    defaultDescription: '5%', parse: parsePrecision },
+  budget: { flags: '--budget <time>', description: 'the whole search, confirmation included, ends within this', defaultValue: 600_000, defaultDescription: '10m',
+    parse: duration('--budget') },
+  confirm: { flags: '--confirm <time>', description: 'the run at the knee that must meet the SLO (after a warm-up)', defaultValue: 60_000, defaultDescription: '60s',
+    parse: duration('--confirm') },
+  step: { flags: '--step <time>', description: 'a search step, warm-up included (lengthened at low rates until its steady part holds 100 records beyond the SLO\'s highest percentile)',
+    defaultValue: 15_000, defaultDescription: '15s', parse: duration('--step') },
+  stepWarmup: { flags: '--step-warmup <time>', description: 'the start of each step left out of its figures (connections, leaders, JIT)', defaultValue: 5_000,
+    defaultDescription: '5s', parse: duration('--step-warmup') },
+  probe: { flags: '--probe <time>', description: 'the unlimited run the ramp is sized from', defaultValue: 10_000, defaultDescription: '10s', parse: duration('--probe') },
+  ramp: { flags: '--ramp <time>', description: 'the ramp from 30% to 120% of the probe\'s rate that finds the ceiling (the highest rate whose backlog stays bounded)',
+    defaultValue: 30_000, defaultDescription: '30s', parse: duration('--ramp') },
+  target: { flags: '--target <where>', description: 'produce: latency from intended send time to the ack; e2e: to a consumer group\'s read of the record', defaultValue: 'produce',
+    parse: parseChoice('--target', CAPACITY_TARGETS) },
+  keepTopic: { flags: '--keep-topic', description: 'keep the topic after the search when the search created it (deleted otherwise: steps write gigabytes)', defaultValue: false },
+} satisfies Record<string, OptionSpec>;
+
+export interface CapacityFlags {
+  slo?: Slo;
+  precision: number;
+  budget: number;
+  confirm: number;
+  step: number;
+  stepWarmup: number;
+  probe: number;
+  ramp: number;
+  target: CapacityTarget;
+  keepTopic: boolean;
+}
+
+/** Produce options capacity sets itself, step by step: giving one is an error, not silently replaced. */
+export const STEP_SET_OPTIONS: ProduceOptionKey[] = ['numRecords', 'duration', 'throughput', 'throughputProfile', 'warmupRecords', 'reportingInterval', 'fault', 'startAt', 'sharedTopic'];
+
+/** The search asked for; `typed`: whether the user gave a produce option (those capacity sets are refused). */
+export function toCapacitySpec(flags: CapacityFlags, typed: (key: ProduceOptionKey) => boolean): CapacitySpec {
+  if (!flags.slo) throw new DataStormError('DS_BAD_OPTION', 'capacity needs --slo', { hint: 'e.g. --slo \'p99<=50ms\'' });
+  const set = STEP_SET_OPTIONS.filter((key) => typed(key));
+  if (set.length > 0) {
+    throw new DataStormError('DS_BAD_OPTION', `capacity sets each step's rate and length itself: ${set.map((key) => longFlag(PRODUCE_OPTIONS[key])).join(', ')} cannot be given`, {
+      hint: 'bound the search with --budget, --step, --confirm',
+    });
+  }
+  if (flags.stepWarmup * 2 > flags.step) {
+    throw new DataStormError('DS_BAD_OPTION', `--step-warmup ${flags.stepWarmup / 1000}s leaves less than half of --step ${flags.step / 1000}s to measure`);
+  }
+  const spec: CapacitySpec = {
+    slo: flags.slo, precision: flags.precision, budgetMs: flags.budget, confirmMs: flags.confirm, stepMs: flags.step, warmupMs: flags.stepWarmup,
+    probeMs: flags.probe, rampMs: flags.ramp, target: flags.target, keepTopic: flags.keepTopic,
+  };
+  const needed = minimumBudgetMs(spec);
+  if (spec.budgetMs < needed) {
+    throw new DataStormError('DS_BAD_OPTION', `--budget ${spec.budgetMs / 1000}s is shorter than the probe, ramp, three steps and the confirmation take (${Math.ceil(needed / 1000)}s)`, {
+      hint: 'raise --budget or shorten --step, --confirm, --probe, --ramp',
+    });
+  }
+  return spec;
+}
