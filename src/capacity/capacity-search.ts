@@ -1,5 +1,6 @@
 import { breakingWindows, capacityStep, ceilingOf, isSteady, type CapacityStep, type StepLoad, type StepMeasure, type StepPhase, type StepRequest } from './capacity-step.js';
 import { recordsNeeded, type Slo } from './slo.js';
+import { DataStormError } from '../shared/errors.js';
 
 /** How the search runs: its SLO and its time. */
 export interface SearchSettings {
@@ -101,7 +102,11 @@ export async function searchCapacity(settings: SearchSettings, runner: SearchRun
     const step = capacityStep(slo, request, measure);
     steps.push(step);
     runner.log(describeStep(step));
-    if (!step.accountingMatch) throw new Error(`the ${phase} step's acknowledged records differ from the topic's growth`);
+    if (!step.accountingMatch) {
+      throw new DataStormError('DS_ACCOUNTING_MISMATCH', `the ${phase} step's ${step.acknowledgedRecords} acknowledged records are not what the topic grew by`, {
+        hint: 'another producer wrote to the topic during the search: give it a topic of its own (the default is one)',
+      });
+    }
     return step;
   };
   /** A fixed-rate step, long enough for its percentiles; a stall-like miss is repeated once, and the repeat decides. */

@@ -43,7 +43,8 @@ export interface StepMeasure {
   /** Over the steady windows, from intended send time (ms). */
   latency: { p50Ms: number; p99Ms: number; p999Ms: number; avgMs: number; maxMs: number };
   windows: StepWindow[];
-  /** Records failed in the whole step. */
+  /** Records acknowledged in the whole step, warm-up included (what the topic grew by), and records failed. */
+  acknowledgedRecords: number;
   failedRecords: number;
   /** Records acknowledged = the topic's offsets' growth, for the whole step. */
   accountingMatch: boolean;

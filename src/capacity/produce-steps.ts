@@ -59,7 +59,7 @@ export class StepWindows {
   }
 
   /** The step's figures over its steady windows. */
-  measure(failed: number, accountingMatch: boolean): StepMeasure {
+  measure(run: Pick<StepMeasure, 'acknowledgedRecords' | 'failedRecords' | 'accountingMatch'>): StepMeasure {
     const steady = this.windows.map((w, i) => ({ w, latency: this.latencies[i] })).filter(({ w }) => isSteady(w, this.request.warmupMs));
     const merged = mergeHistograms(steady.map(({ latency }) => latency));
     const ms = (us: number) => us / 1000;
@@ -70,8 +70,7 @@ export class StepWindows {
       sloValuesMs: sloValuesMs(this.slo, merged),
       latency: { p50Ms: at(50), p99Ms: at(99), p999Ms: at(99.9), avgMs: merged.totalCount === 0 ? 0 : ms(merged.mean), maxMs: at(100) },
       windows: this.windows,
-      failedRecords: failed,
-      accountingMatch,
+      ...run,
     };
   }
 }
@@ -84,5 +83,7 @@ export async function runProduceStep(
   const result = await runProduce(stepConfig(config, request), cluster, {
     ...(signal ? { signal } : {}), onInterval: (interval, window) => windows.add(interval, window),
   }, prepared);
-  return windows.measure(failedRecords(result.totals.errors), result.accounting.match);
+  return windows.measure({
+    acknowledgedRecords: result.accounting.acknowledgedRecords, failedRecords: failedRecords(result.totals.errors), accountingMatch: result.accounting.match,
+  });
 }

@@ -5,7 +5,7 @@ import { formatRate } from '../capacity/capacity-search.js';
 import type { StepRequest } from '../capacity/capacity-step.js';
 import { capacityChart, capacityHtml, formatCapacityHeader, formatCapacitySummary, formatCapacityTable } from '../capacity/capacity-report.js';
 import { runCapacity, type CapacityResult } from '../capacity/run-capacity.js';
-import { CAPACITY_OPTIONS, toCapacitySpec, type CapacityFlags } from '../run-spec/capacity-options.js';
+import { CAPACITY_OPTIONS, capacityRun, toCapacitySpec, type CapacityFlags } from '../run-spec/capacity-options.js';
 import { commanderOption } from '../run-spec/option-spec.js';
 import { produceOptions, toProduceRun, type ProduceFlags } from '../run-spec/produce-options.js';
 import { INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
@@ -60,14 +60,17 @@ Examples:
   datastorm capacity --slo 'p99<=100ms' --workers 2
   datastorm capacity --slo 'p99<=50ms,p50<=10ms' --acks all --compression lz4 --budget 15m --json > capacity.json
   datastorm capacity --slo 'p99.9<=200ms' --out capacity-report`);
-  for (const option of produceOptions()) command.addOption(option);
+  for (const option of produceOptions()) {
+    if (option.attributeName() === 'topic') option.defaultValueDescription = 'one of the search\'s own, datastorm-capacity-<id>, deleted after it';
+    command.addOption(option);
+  }
   for (const spec of Object.values(CAPACITY_OPTIONS)) command.addOption(commanderOption(spec));
   command.addOption(new Option('--json', 'print the whole result as JSON on stdout (the report goes to stderr)').default(false));
   command.addOption(new Option('--out <dir>', 'write report.html (the answer, the chart, every step), capacity.svg and results.json into this folder'));
   command.action(async (flags: ProduceFlags & CapacityFlags & CapacityOutput) => {
     const typed = (key: string) => command.getOptionValueSource(key) === 'cli';
-    const run = toProduceRun(flags, typed);
     const spec = toCapacitySpec(flags, typed);
+    const run = capacityRun(toProduceRun(flags, typed), typed);
     const outDir = flags.out === undefined ? undefined : writablePath(flags.out, '--out', 'folder');
     const out = flags.json ? stderr : (line: string) => process.stdout.write(`${line}\n`);
     let steps = 0;

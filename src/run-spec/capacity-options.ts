@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError } from 'commander';
+import type { ProduceRun } from '../produce/run-config.js';
 import { CAPACITY_TARGETS, type CapacitySpec, type CapacityTarget } from '../capacity/capacity-spec.js';
 import { minimumBudgetMs } from '../capacity/capacity-search.js';
 import { parseSlo, type Slo } from '../capacity/slo.js';
@@ -53,6 +55,15 @@ export interface CapacityFlags {
 
 /** Produce options capacity sets itself, step by step: giving one is an error, not silently replaced. */
 export const STEP_SET_OPTIONS: ProduceOptionKey[] = ['numRecords', 'duration', 'throughput', 'throughputProfile', 'warmupRecords', 'reportingInterval', 'fault', 'startAt', 'sharedTopic'];
+
+/**
+ * The produce settings of every step: the user's, on a topic of the search's own unless --topic was given (the
+ * search deletes the topic it created, so two searches must not share one).
+ */
+export function capacityRun(run: ProduceRun, typed: (key: ProduceOptionKey) => boolean): ProduceRun {
+  if (typed('topic') || typed('topics') || typed('topicCount')) return run;
+  return { ...run, config: { ...run.config, topic: `datastorm-capacity-${randomUUID().slice(0, 8)}` } };
+}
 
 /** The search asked for; `typed`: whether the user gave a produce option (those capacity sets are refused). */
 export function toCapacitySpec(flags: CapacityFlags, typed: (key: ProduceOptionKey) => boolean): CapacitySpec {

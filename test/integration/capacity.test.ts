@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { CapacityResult } from '../../src/capacity/run-capacity.js';
+import { createKafka } from '../../src/kafka/kafka-client.js';
+import { topicEndOffsetTotal } from '../../src/kafka/topic.js';
+import { runCli, startCli, uniqueTopic, until } from '../helpers.js';
+
+/**
+ * `datastorm capacity` on the real cluster, on a small budget: every step through the CLI and its worker threads,
+ * the records of all steps counted on the broker.
+ */
+const bootstrap = inject('bootstrap');
+const server = bootstrap.join(',');
+const admin = createKafka(bootstrap, 'datastorm-capacity-test').admin();
+
+beforeAll(() => admin.connect());
+afterAll(() => admin.disconnect());
+
+/** The shortest search the options allow, about two minutes. */
+const SMALL = ['--budget', '150s', '--probe', '5s', '--ramp', '10s', '--step', '8s', '--step-warmup', '3s', '--confirm', '15s'];
+
+describe('capacity', () => {
+  it('searches, confirms and brackets a knee within its budget; the broker holds every record its steps acknowledged', async () => {
+    const topic = uniqueTopic('capacity');
+    const run = runCli(['capacity', '--bootstrap-server', server, '--topic', topic, '--partitions', '4', '--workers', '1',
+      '--slo', 'p99<=500ms', ...SMALL, '--keep-topic', '--json'], { timeoutMs: 300_000 });
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as CapacityResult;
+
+    expect(result.steps.slice(0, 2).map((step) => step.phase)).toEqual(['probe', 'ramp']);
+    expect(result.ended).toBe('done');
+    expect(result.slo).toBe('p99<=500ms');
+    // Every step wrote to the one topic: what they acknowledged together is what the broker holds.
+    const acknowledged = result.steps.reduce((sum, step) => sum + step.acknowledgedRecords, 0);
+    expect(acknowledged).toBeGreaterThan(0);
+    expect(await topicEndOffsetTotal(admin, topic)).toBe(acknowledged);
+    expect(result.steps.every((step) => step.accountingMatch && step.failedRecords === 0)).toBe(true);
+
+    // An answer on a half-second SLO: the knee, confirmed at its rate, and the step above it.
+    expect(result.sustainableRps).toBeGreaterThan(0);
+    expect(result.confirmation?.rateRps).toBe(result.sustainableRps);
+    expect(result.above?.rateRps).toBe(Math.round(result.sustainableRps * 1.25));
+    const judged = result.steps.filter((step) => step.load.kind === 'rate');
+    // The knee is the highest rate that met the SLO among the steps before the confirmation.
+    const met = judged.filter((step) => step.phase !== 'confirm' && step.phase !== 'above' && step.verdict.outcome === 'meets');
+    expect(Math.max(...met.map((step) => step.offeredRps!))).toBeGreaterThanOrEqual(result.sustainableRps);
+    for (const step of judged) {
+      // A step's figures are over its steady windows: records at about its rate for the time after the warm-up.
+      expect(step.steadyMs).toBeGreaterThan(0);
+      // Windows of about a second (longer on a busy machine).
+      expect(step.windows.length).toBeGreaterThanOrEqual(Math.floor(step.durationMs / 2000));
+      expect(step.latency.p99Ms).toBeGreaterThan(0);
+    }
+    expect(run.stderr).toContain(`sustainable: `);
+    expect(run.stderr).toMatch(/^confirmation 15 s: /m);
+  }, 330_000);
+
+  it('Ctrl-C ends the step running unjudged, prints what was found, deletes the topic it made, exits 130', async () => {
+    const search = startCli(['capacity', '--bootstrap-server', server, '--workers', '1', '--slo', 'p99<=500ms', ...SMALL, '--json']);
+    await until(() => search.output.stderr.includes('step 2: ramp'), 'the ramp to start', 120_000);
+    search.interrupt();
+    expect(await search.exited).toBe(130);
+    const { stderr, stdout } = search.output;
+    expect(stderr).toContain('interrupted: ending the step running');
+    expect(stderr).toContain('stopped early: the figures are what was found so far');
+    const result = JSON.parse(stdout) as CapacityResult;
+    expect(result).toMatchObject({ partial: true, ended: 'stopped' });
+    // The probe ended before the stop; the ramp it cut short is not among the steps.
+    expect(result.steps.map((step) => step.phase)).toEqual(['probe']);
+    expect(result.probeRps).toBeGreaterThan(0);
+    expect(result.config.topic).toMatch(/^datastorm-capacity-[0-9a-f]{8}$/);
+    expect(result.cluster.topicDeleted).toBe(true);
+    expect(await admin.listTopics()).not.toContain(result.config.topic);
+  }, 180_000);
+});
