@@ -59,8 +59,8 @@ export interface SearchOutcome {
 /** A ramp starts below the probe's rate and ends above it: the ceiling lies within. */
 export const RAMP_FROM_SHARE = 0.3;
 export const RAMP_TO_SHARE = 1.2;
-/** The low-rate step: this share of the ceiling. */
-export const FLOOR_SHARE = 0.1;
+/** The low-rate steps: this share of the ceiling, and if it misses, a decade lower. */
+export const FLOOR_SHARES = [0.1, 0.01];
 /** The run above the knee that shows it is one. */
 export const ABOVE_FACTOR = 1.25;
 /** A repeated step is this much longer: a stall weighs less in it. */
@@ -109,13 +109,16 @@ export async function searchCapacity(settings: SearchSettings, runner: SearchRun
     }
     return step;
   };
-  /** A fixed-rate step, long enough for its percentiles; a stall-like miss is repeated once, and the repeat decides. */
+  /**
+   * A fixed-rate step, long enough for its percentiles; a stall-like miss is repeated once, and the repeat decides. So is
+   * any miss of the floor: "no rate meets the SLO" is not said on one step.
+   */
   const judged = async (phase: StepPhase, rateRps: number, baseMs = settings.stepMs, reserve = reserveMs()): Promise<CapacityStep> => {
     const durationMs = stepDurationMs(rateRps, baseMs, settings);
     const step = await runStep(phase, { kind: 'rate', rateRps }, durationMs, reserve);
-    if (step.verdict.outcome !== 'misses' || !step.verdict.stallLike || runner.stopped()) return step;
+    if (step.verdict.outcome !== 'misses' || !(step.verdict.stallLike || phase === 'floor') || runner.stopped()) return step;
     const repeat = await runStep('repeat', { kind: 'rate', rateRps }, Math.round(durationMs * REPEAT_LENGTHEN), reserve);
-    if (repeat.verdict.outcome === 'meets') notes.push(`${formatRate(rateRps)}: a stall broke the SLO in ${stallWindows(slo, step)}, the longer repeat met it`);
+    if (repeat.verdict.outcome === 'meets') notes.push(`${formatRate(rateRps)}: the SLO broke in ${stallWindows(slo, step)} (a stall?), the longer repeat met it`);
     return repeat;
   };
 
@@ -132,17 +135,30 @@ export async function searchCapacity(settings: SearchSettings, runner: SearchRun
     outcome.ceilingReached = ceiling.reached;
     if (!ceiling.reached) notes.push(`the ramp's backlog stayed bounded up to its top, ${formatRate(ceiling.rateRps)}: the ceiling is at least that`);
 
-    const floorRps = Math.max(1, Math.round(outcome.ceilingRps * FLOOR_SHARE));
-    const floor = await judged('floor', floorRps);
-    if (floor.verdict.outcome !== 'meets') {
+    // The floor: a rate well below the ceiling, then a decade lower, before "no rate meets the SLO" is said.
+    let floorMetRps: number | undefined;
+    let floorMissedRps: number | undefined;
+    for (const share of FLOOR_SHARES) {
+      const floorRps = Math.max(1, Math.round(outcome.ceilingRps * share));
+      const floor = await judged('floor', floorRps);
+      if (floor.verdict.outcome === 'meets') {
+        floorMetRps = floorRps;
+        break;
+      }
+      floorMissedRps = floorRps;
       outcome.floor = floor;
-      notes.push(`no rate meets the SLO: ${formatRate(floorRps)} (${Math.round(FLOOR_SHARE * 100)}% of the ceiling) already missed it`);
+    }
+    if (floorMetRps === undefined) {
+      notes.push(`no rate meets the SLO: ${formatRate(floorMissedRps!)} (${FLOOR_SHARES.at(-1)! * 100}% of the ceiling), the lowest rate tried, missed it`);
       return outcome;
     }
-    outcome.bracket = { meetRps: floorRps };
-    const top = await judged('search', outcome.ceilingRps);
-    if (top.verdict.outcome === 'meets') outcome.bracket = { meetRps: outcome.ceilingRps };
-    else outcome.bracket = { meetRps: floorRps, missRps: outcome.ceilingRps };
+    delete outcome.floor;
+    if (floorMissedRps !== undefined) {
+      outcome.bracket = { meetRps: floorMetRps, missRps: floorMissedRps };
+    } else {
+      const top = await judged('search', outcome.ceilingRps);
+      outcome.bracket = top.verdict.outcome === 'meets' ? { meetRps: outcome.ceilingRps } : { meetRps: floorMetRps, missRps: outcome.ceilingRps };
+    }
 
     // Bisection between the highest rate met and the lowest missed, on a log scale (rates span a decade).
     while (outcome.bracket.missRps !== undefined && outcome.bracket.missRps / outcome.bracket.meetRps > 1 + precision) {

@@ -48,9 +48,9 @@ export function capacityCommand(): Command {
     .addHelpText('after', `
 The search: an unlimited probe, then a ramp from 30% to 120% of its rate (the ceiling: the highest rate whose
 backlog, records due minus records acknowledged, stays under 1 s of records, as OpenMessaging Benchmark's rate
-controller judges a sustainable rate); then fixed-rate steps: one at 10% of the ceiling (if it misses, no rate
-meets the SLO), one at the ceiling, and bisection on a log scale until the highest rate met and the lowest missed
-are within --precision. Latency is measured from each record's intended send time (coordinated omission
+controller judges a sustainable rate); then fixed-rate steps: one at 10% of the ceiling (if it misses, run again
+and then at 1%: if that misses too, no rate meets the SLO), one at the ceiling, and bisection on a log scale until
+the highest rate met and the lowest missed are within --precision. Latency is measured from each record's intended send time (coordinated omission
 corrected) over each step's windows after its warm-up. A miss that comes from a few windows only, with the rate
 achieved and the backlog bounded, looks like a broker's stall: the step is run again, longer, and the repeat
 decides. The knee is confirmed by a --confirm run that must meet the SLO, and 1.25x the knee must miss it (or
