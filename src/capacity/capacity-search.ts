@@ -116,6 +116,9 @@ export async function searchCapacity(settings: SearchSettings, runner: SearchRun
   const judged = async (phase: StepPhase, rateRps: number, baseMs = settings.stepMs, reserve = reserveMs()): Promise<CapacityStep> => {
     const durationMs = stepDurationMs(rateRps, baseMs, settings);
     const step = await runStep(phase, { kind: 'rate', rateRps }, durationMs, reserve);
+    if (step.records < recordsNeeded(slo)) {
+      notes.push(`${formatRate(rateRps)}: ${step.records} steady records, fewer than the ${recordsNeeded(slo)} the SLO's percentile needs: its verdict is rough`);
+    }
     if (step.verdict.outcome !== 'misses' || !(step.verdict.stallLike || phase === 'floor') || runner.stopped()) return step;
     const repeat = await runStep('repeat', { kind: 'rate', rateRps }, Math.round(durationMs * REPEAT_LENGTHEN), reserve);
     if (repeat.verdict.outcome === 'meets') notes.push(`${formatRate(rateRps)}: the SLO broke in ${stallWindows(slo, step)} (a stall?), the longer repeat met it`);
