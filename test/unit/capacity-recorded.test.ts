@@ -37,8 +37,9 @@ describe('a recorded search', () => {
   });
 
   it('replayed through the search asks for the same steps and reaches the same knee; the last confirmation\'s miss leaves a rate that met', async () => {
-    const runner = new FakeRunner((request) => {
-      const step = recorded.steps[runner.requests.length - 1];
+    let next = 0;
+    const runner = new FakeRunner((request): StepMeasure => {
+      const step = recorded.steps[next++];
       if (step.phase !== 'above') expect(request).toEqual(requestOf(step));
       return measureOf(step);
     }, { stopAtStep: 13 });
