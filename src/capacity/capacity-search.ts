@@ -1,4 +1,4 @@
-import { breakingWindows, capacityStep, ceilingOf, isSteady, type CapacityStep, type StepLoad, type StepMeasure, type StepPhase, type StepRequest } from './capacity-step.js';
+import { breakingWindows, capacityStep, ceilingOf, isSteady, STEP_WINDOW_MS, type CapacityStep, type StepLoad, type StepMeasure, type StepPhase, type StepRequest } from './capacity-step.js';
 import { DataStormError } from '../shared/errors.js';
 import { recordsNeeded, type Slo } from './slo.js';
 
@@ -217,11 +217,11 @@ export function confidenceOf(outcome: Pick<SearchOutcome, 'steps' | 'confirmatio
 
 /**
  * A step's length: long enough that its steady part holds the records its percentiles need (recordsNeeded), up to
- * MAX_LENGTHEN times the asked length.
+ * MAX_LENGTHEN times the asked length. Its last window is cut by its end, not measured: one window more.
  */
 export function stepDurationMs(rateRps: number, baseMs: number, settings: Pick<SearchSettings, 'slo' | 'warmupMs'>): number {
   const warmupMs = Math.min(settings.warmupMs, baseMs / 2);
-  const steadyNeededMs = (recordsNeeded(settings.slo) / rateRps) * 1000;
+  const steadyNeededMs = (recordsNeeded(settings.slo) / rateRps) * 1000 + STEP_WINDOW_MS;
   return Math.round(Math.min(baseMs * MAX_LENGTHEN, Math.max(baseMs, warmupMs + steadyNeededMs)));
 }
 

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { CAPACITY_TARGETS, type CapacitySpec, type CapacityTarget } from '../capacity/capacity-spec.js';
 import { minimumBudgetMs } from '../capacity/capacity-search.js';
-import { STEP_WINDOW_MS } from '../capacity/produce-steps.js';
+import { STEP_WINDOW_MS } from '../capacity/capacity-step.js';
 import { parseSlo, type Slo } from '../capacity/slo.js';
 import { DataStormError } from '../shared/errors.js';
 import { longFlag, type OptionSpec } from './option-spec.js';

@@ -3,7 +3,7 @@ import { confidenceOf, minimumBudgetMs, searchCapacity, stepDurationMs, type Sea
 import type { CapacityStep, StepVerdict } from '../../src/capacity/capacity-step.js';
 import { parseSlo } from '../../src/capacity/slo.js';
 import { DataStormError } from '../../src/shared/errors.js';
-import { kneeCurve, modelRunner, settingsOf, type ClusterModel, type FakeRunner } from './capacity-fixtures.js';
+import { kneeCurve, measureOf, modelRunner, rateWindows, settingsOf, type ClusterModel, type FakeRunner } from './capacity-fixtures.js';
 
 const rateOf = (step: CapacityStep) => (step.load.kind === 'rate' ? step.load.rateRps : undefined);
 /** The rates a step met, and those it missed (the probe and ramp left out). */
@@ -302,14 +302,25 @@ describe('confidenceOf', () => {
 describe('stepDurationMs', () => {
   const settings = { slo: parseSlo('p99<=100ms'), warmupMs: 5000 };
 
-  it('is the step asked for while its steady part holds the records the SLO needs', () => {
+  it('is the step asked for while its steady windows hold the records the SLO needs', () => {
     expect(stepDurationMs(10_000, 15_000, settings)).toBe(15_000);
-    expect(stepDurationMs(1000, 15_000, settings)).toBe(15_000);
+    expect(stepDurationMs(2000, 15_000, settings)).toBe(15_000);
   });
 
   it('lengthens at low rates to hold them, up to 4x', () => {
-    expect(stepDurationMs(500, 15_000, settings)).toBe(25_000);
+    expect(stepDurationMs(1000, 15_000, settings)).toBe(16_000);
+    expect(stepDurationMs(500, 15_000, settings)).toBe(26_000);
     expect(stepDurationMs(100, 15_000, settings)).toBe(60_000);
-    expect(stepDurationMs(500, 15_000, { ...settings, slo: parseSlo('p50<=10ms,p99<=100ms') })).toBe(25_000);
+    expect(stepDurationMs(500, 15_000, { ...settings, slo: parseSlo('p50<=10ms,p99<=100ms') })).toBe(26_000);
+  });
+
+  it('counts the windows a run reports: the last one, cut by the step\'s end, is not (10,000 records for p99 were 9,000)', () => {
+    for (const rateRps of [500, 800, 1000, 1250, 2000]) {
+      const durationMs = stepDurationMs(rateRps, 15_000, settings);
+      const reported = Math.ceil(durationMs / 1000) - 1;
+      const measure = measureOf(rateWindows(rateRps, rateRps, Array(reported).fill(50)), settings.warmupMs, [50]);
+      expect(measure.records, `${rateRps}/s for ${durationMs} ms`).toBeGreaterThanOrEqual(10_000);
+    }
   });
 });
+
