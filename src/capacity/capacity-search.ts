@@ -104,7 +104,7 @@ export async function searchCapacity(settings: SearchSettings, runner: SearchRun
     runner.log(describeStep(step));
     if (!step.accountingMatch) {
       throw new DataStormError('DS_ACCOUNTING_MISMATCH', `the ${phase} step's acknowledged records differ from the topic's growth`, {
-        hint: 'did another process produce to the topic? give the search a --topic of its own',
+        hint: 'another producer wrote to the topic during the step: give the search a --topic of its own',
       });
     }
     return step;

@@ -261,7 +261,7 @@ describe('a step whose records and the topic disagree', () => {
     expect(error).toBeInstanceOf(DataStormError);
     expect(error).toMatchObject({
       code: 'DS_ACCOUNTING_MISMATCH', message: 'the floor step\'s acknowledged records differ from the topic\'s growth',
-      hint: 'did another process produce to the topic? give the search a --topic of its own',
+      hint: 'another producer wrote to the topic during the step: give the search a --topic of its own',
     });
   });
 });
