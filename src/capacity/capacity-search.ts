@@ -1,5 +1,5 @@
-import { breakingWindows, capacityStep, ceilingOf, isSteady, STEP_WINDOW_MS, type CapacityStep, type StepLoad, type StepMeasure, type StepPhase, type StepRequest } from './capacity-step.js';
 import { DataStormError } from '../shared/errors.js';
+import { breakingWindows, capacityStep, ceilingOf, isSteady, STEP_WINDOW_MS, type CapacityStep, type StepLoad, type StepMeasure, type StepPhase, type StepRequest } from './capacity-step.js';
 import { recordsNeeded, type Slo } from './slo.js';
 
 /** How the search runs: its SLO and its time. */
@@ -209,10 +209,11 @@ export function confidenceOf(outcome: Pick<SearchOutcome, 'steps' | 'confirmatio
   const confirmed = outcome.confirmation?.verdict.outcome === 'meets';
   const bracketed = outcome.above !== undefined && outcome.above.verdict.outcome === 'misses';
   if (!confirmed || !bracketed || outcome.ended !== 'done' || outcome.sustainableRps === 0) return 'low';
-  const repeated = outcome.steps.some((step) => step.phase === 'repeat' || (step.phase === 'confirm' && step.verdict.outcome === 'misses'));
+  // A rate judged again: a stall's repeat, or the knee's confirmation that missed where its search step met.
+  const judgedAgain = outcome.steps.some((step) => step.phase === 'repeat' || (step.phase === 'confirm' && step.verdict.outcome === 'misses'));
   const missedBelow = outcome.steps.some((step) => step.verdict.outcome === 'misses' && step.phase !== 'repeat' && step.phase !== 'above'
     && (step.offeredRps ?? Infinity) < outcome.sustainableRps);
-  return repeated || missedBelow ? 'medium' : 'high';
+  return judgedAgain || missedBelow ? 'medium' : 'high';
 }
 
 /**
