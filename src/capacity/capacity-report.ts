@@ -22,7 +22,7 @@ export function formatCapacityHeader(result: Pick<CapacityResult, 'slo' | 'spec'
   const c = result.config;
   const target = result.spec.target === 'e2e' ? 'produce to consume' : 'intended send to ack';
   return [
-    `capacity: the highest rate that meets ${result.slo} (latency from ${target}), within ${(result.spec.budgetMs / 60_000).toFixed(1)} min, precision ${(result.spec.precision * 100).toFixed(0)}%`,
+    `capacity: the highest rate that meets ${result.slo} (latency from ${target}), within ${(result.spec.budgetMs / 60_000).toFixed(1)} min, precision ${Number((result.spec.precision * 100).toPrecision(3))}%`,
     `settings: topic ${c.topic} (${c.partitions} partitions), ${c.workers} workers, batch ${c.batchBytes} B, linger ${c.lingerMs} ms, ` +
       `${formatBatchEncoding(c.batchEncoding)}compression ${c.compression}, acks ${c.acks === -1 ? 'all' : c.acks}, record ${c.payload.kind === 'avro' ? `${c.payload.recordSizeBytes} B` : c.payload.kind}`,
     `cluster: ${result.cluster.bootstrap.join(',')}${result.cluster.embedded ? ' (embedded local cluster)' : ''}; before the search: ${formatHoldings(result.cluster.before)}`,

@@ -1,6 +1,6 @@
-import { breakingWindows, capacityStep, ceilingOf, isSteady, type CapacityStep, type StepLoad, type StepMeasure, type StepPhase, type StepRequest } from './capacity-step.js';
-import { recordsNeeded, type Slo } from './slo.js';
 import { DataStormError } from '../shared/errors.js';
+import { breakingWindows, capacityStep, ceilingOf, isSteady, STEP_WINDOW_MS, type CapacityStep, type StepLoad, type StepMeasure, type StepPhase, type StepRequest } from './capacity-step.js';
+import { recordsNeeded, type Slo } from './slo.js';
 
 /** How the search runs: its SLO and its time. */
 export interface SearchSettings {
@@ -104,7 +104,7 @@ export async function searchCapacity(settings: SearchSettings, runner: SearchRun
     runner.log(describeStep(step));
     if (!step.accountingMatch) {
       throw new DataStormError('DS_ACCOUNTING_MISMATCH', `the ${phase} step's ${step.acknowledgedRecords} acknowledged records are not what the topic grew by`, {
-        hint: 'another producer wrote to the topic during the search: give it a topic of its own (the default is one)',
+        hint: 'another producer wrote to the topic during the step: give the search a --topic of its own (the default is one)',
       });
     }
     return step;
@@ -166,6 +166,8 @@ export async function searchCapacity(settings: SearchSettings, runner: SearchRun
     // Bisection between the highest rate met and the lowest missed, on a log scale (rates span a decade).
     while (outcome.bracket.missRps !== undefined && outcome.bracket.missRps / outcome.bracket.meetRps > 1 + precision) {
       const rateRps = Math.round(Math.sqrt(outcome.bracket.meetRps * outcome.bracket.missRps));
+      // Rates are whole records a second: at low rates two adjacent ones can be further apart than the precision.
+      if (rateRps === outcome.bracket.meetRps || rateRps === outcome.bracket.missRps) break;
       const step = await judged('search', rateRps);
       if (step.verdict.outcome === 'meets') outcome.bracket.meetRps = rateRps;
       else outcome.bracket.missRps = rateRps;
@@ -176,14 +178,16 @@ export async function searchCapacity(settings: SearchSettings, runner: SearchRun
     if (outcome.ended === 'budget') notes.push('the budget ran out before the search reached its precision');
   }
   outcome.sustainableRps = outcome.bracket.meetRps;
-  if (outcome.ended === 'done' && outcome.sustainableRps > 0) await confirm(outcome, settings, judged);
+  // The budget ended the search where the confirmation's time, kept back, begins: it is spent on confirming.
+  if (outcome.ended !== 'stopped' && outcome.sustainableRps > 0) await confirm(outcome, settings, judged);
   outcome.confidence = confidenceOf(outcome);
   return outcome;
 }
 
 /**
- * The confirmation at the knee for confirmMs (a miss lowers the knee one precision step and tries again), then the
- * step at ABOVE_FACTOR x the knee. Stopping or the budget ends it where it is.
+ * The confirmation at the knee for confirmMs (a miss lowers the knee one precision step and tries again; after the last
+ * one, to the highest rate a step met below it, never to a rate no step ran), then the step at ABOVE_FACTOR x the knee.
+ * Stopping or the budget ends it where it is.
  */
 async function confirm(
   outcome: SearchOutcome, settings: SearchSettings,
@@ -195,10 +199,13 @@ async function confirm(
       outcome.confirmation = confirmation;
       if (confirmation.verdict.outcome === 'meets') break;
       outcome.notes.push(`the confirmation at ${formatRate(outcome.sustainableRps)} missed the SLO (${confirmation.verdict.outcome === 'misses' ? confirmation.verdict.why.join(', ') : ''})`);
-      outcome.bracket = { meetRps: Math.round(outcome.sustainableRps / (1 + settings.precision)), missRps: outcome.sustainableRps };
-      outcome.sustainableRps = outcome.bracket.meetRps;
+      const missRps = outcome.sustainableRps;
+      const meetRps = attempt + 1 < MAX_CONFIRMATIONS ? Math.round(missRps / (1 + settings.precision)) : highestMetBelow(outcome.steps, missRps);
+      outcome.bracket = { meetRps, missRps };
+      outcome.sustainableRps = meetRps;
+      if (meetRps === 0) outcome.notes.push(`no step met the SLO below ${formatRate(missRps)}`);
     }
-    outcome.above = await judged('above', Math.round(outcome.sustainableRps * ABOVE_FACTOR), settings.stepMs, 0);
+    if (outcome.sustainableRps > 0) outcome.above = await judged('above', Math.round(outcome.sustainableRps * ABOVE_FACTOR), settings.stepMs, 0);
   } catch (error) {
     if (!(error instanceof BudgetSpent) && !(error instanceof Stopped)) throw error;
     outcome.ended = error instanceof Stopped ? 'stopped' : 'budget';
@@ -206,28 +213,35 @@ async function confirm(
   }
 }
 
+/** The highest rate a fixed-rate step met below `rateRps` (0 if none did). */
+function highestMetBelow(steps: CapacityStep[], rateRps: number): number {
+  const met = steps.filter((step) => step.verdict.outcome === 'meets').map((step) => step.offeredRps);
+  return Math.max(0, ...met.filter((offeredRps): offeredRps is number => offeredRps !== undefined && offeredRps < rateRps));
+}
+
 /**
  * High: the knee's confirmation met the SLO, 1.25x missed it, and every step's verdict was the first one; medium: the
- * same, but a stall had to be repeated away or a rate below the knee missed; low: anything else (unconfirmed, 1.25x met,
- * the budget or a stop ended the search early, no rate met).
+ * same, but a stall had to be repeated away, a rate below the knee missed, or a confirmation missed (the knee was
+ * lowered); low: anything else (unconfirmed, 1.25x met, the budget or a stop ended the search early, no rate met).
  */
 export function confidenceOf(outcome: Pick<SearchOutcome, 'steps' | 'confirmation' | 'above' | 'ended' | 'sustainableRps'>): Confidence {
   const confirmed = outcome.confirmation?.verdict.outcome === 'meets';
   const bracketed = outcome.above !== undefined && outcome.above.verdict.outcome === 'misses';
   if (!confirmed || !bracketed || outcome.ended !== 'done' || outcome.sustainableRps === 0) return 'low';
-  const repeated = outcome.steps.some((step) => step.phase === 'repeat');
+  // A rate judged again: a stall's repeat, or the knee's confirmation that missed where its search step met.
+  const judgedAgain = outcome.steps.some((step) => step.phase === 'repeat' || (step.phase === 'confirm' && step.verdict.outcome === 'misses'));
   const missedBelow = outcome.steps.some((step) => step.verdict.outcome === 'misses' && step.phase !== 'repeat' && step.phase !== 'above'
     && (step.offeredRps ?? Infinity) < outcome.sustainableRps);
-  return repeated || missedBelow ? 'medium' : 'high';
+  return judgedAgain || missedBelow ? 'medium' : 'high';
 }
 
 /**
  * A step's length: long enough that its steady part holds the records its percentiles need (recordsNeeded), up to
- * MAX_LENGTHEN times the asked length.
+ * MAX_LENGTHEN times the asked length. Its last window is cut by its end, not measured: one window more.
  */
 export function stepDurationMs(rateRps: number, baseMs: number, settings: Pick<SearchSettings, 'slo' | 'warmupMs'>): number {
   const warmupMs = Math.min(settings.warmupMs, baseMs / 2);
-  const steadyNeededMs = (recordsNeeded(settings.slo) / rateRps) * 1000;
+  const steadyNeededMs = (recordsNeeded(settings.slo) / rateRps) * 1000 + STEP_WINDOW_MS;
   return Math.round(Math.min(baseMs * MAX_LENGTHEN, Math.max(baseMs, warmupMs + steadyNeededMs)));
 }
 

@@ -67,6 +67,9 @@ export type StepVerdict =
   /** rateMet: at least RATE_MET_SHARE of the rate was acknowledged; stallLike: see judgeStep. */
   | { outcome: 'misses'; why: string[]; rateMet: boolean; stallLike: boolean };
 
+/** Capacity steps report one window a second: enough windows in a step to tell a stall from a knee. */
+export const STEP_WINDOW_MS = 1000;
+
 /** A rate is met when the steady windows acknowledged at least this share of it. */
 export const RATE_MET_SHARE = 0.95;
 /** A backlog is bounded while it stays under this much of the offered rate's time (records due in 1 s). */

@@ -5,11 +5,8 @@ import { failedRecords, type IntervalResult } from '../produce/result.js';
 import { RateProfile } from '../produce/rate-profile.js';
 import type { RunConfig } from '../produce/run-config.js';
 import { mergeHistograms, type Histogram } from '../shared/histograms.js';
-import { isSteady, type StepLoad, type StepMeasure, type StepRequest, type StepWindow } from './capacity-step.js';
+import { isSteady, STEP_WINDOW_MS, type StepLoad, type StepMeasure, type StepRequest, type StepWindow } from './capacity-step.js';
 import { sloValuesMs, type Slo } from './slo.js';
-
-/** Capacity steps report one window a second: enough windows in a step to tell a stall from a knee. */
-export const STEP_WINDOW_MS = 1000;
 
 /** The produce run of one step: the user's settings with the step's load and length (no warm-up records, no faults). */
 export function stepConfig(config: RunConfig, request: StepRequest): RunConfig {

@@ -69,6 +69,8 @@ export const meetsSlo = (slo: Slo, valuesMs: number[]): boolean => slo.every((te
  * percentile asked for (10,000 for p99, 100,000 for p99.9); 1,000 for a mean or median alone.
  */
 export function recordsNeeded(slo: Slo): number {
-  const tail = Math.max(...slo.map((term) => (term.statistic === 'avg' ? 0.5 : 1 - term.statistic.percentile / 100)));
-  return Math.max(1000, Math.ceil(100 / tail));
+  // The thinnest tail, in thousandths of a percent (a percentile has at most 3 decimals): exact, where 1 - 99.9 / 100 is
+  // not (100,001 records).
+  const tail = Math.min(...slo.map((term) => Math.round((100 - (term.statistic === 'avg' ? 50 : term.statistic.percentile)) * 1000)));
+  return Math.max(1000, Math.ceil((100 * 100_000) / tail));
 }

@@ -3,6 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import type { ProduceRun } from '../produce/run-config.js';
 import { CAPACITY_TARGETS, type CapacitySpec, type CapacityTarget } from '../capacity/capacity-spec.js';
 import { minimumBudgetMs } from '../capacity/capacity-search.js';
+import { STEP_WINDOW_MS } from '../capacity/capacity-step.js';
 import { parseSlo, type Slo } from '../capacity/slo.js';
 import { DataStormError } from '../shared/errors.js';
 import { longFlag, type OptionSpec } from './option-spec.js';
@@ -53,6 +54,26 @@ export interface CapacityFlags {
   keepTopic: boolean;
 }
 
+/** A step's figures come from whole windows after its warm-up (the last one cut by its end): it needs two windows' time. */
+const MIN_MEASURED_MS = 2 * STEP_WINDOW_MS;
+
+/** What each kind of step has to measure in, past its warm-up: each must hold MIN_MEASURED_MS. */
+function checkMeasuredParts(spec: CapacitySpec): void {
+  const s = (ms: number) => `${ms / 1000}s`;
+  const parts: Array<[string, number]> = [
+    [`--step ${s(spec.stepMs)} less --step-warmup ${s(spec.warmupMs)}`, spec.stepMs - spec.warmupMs],
+    [`--confirm ${s(spec.confirmMs)}`, spec.confirmMs],
+    [`--probe ${s(spec.probeMs)} less its warm-up (--step-warmup, at most half of it)`, spec.probeMs - Math.min(spec.warmupMs, spec.probeMs / 2)],
+    [`--ramp ${s(spec.rampMs)}`, spec.rampMs],
+  ];
+  const short = parts.find(([, ms]) => ms < MIN_MEASURED_MS);
+  if (short) {
+    throw new DataStormError('DS_BAD_OPTION', `${short[0]} leaves ${s(short[1])} to measure: a step needs at least ${s(MIN_MEASURED_MS)}`, {
+      hint: 'lengthen it: a step is measured in whole 1 s windows after its warm-up',
+    });
+  }
+}
+
 /** Produce options capacity sets itself, step by step: giving one is an error, not silently replaced. */
 export const STEP_SET_OPTIONS: ProduceOptionKey[] = ['numRecords', 'duration', 'throughput', 'throughputProfile', 'warmupRecords', 'reportingInterval', 'fault', 'startAt', 'sharedTopic'];
 
@@ -81,6 +102,7 @@ export function toCapacitySpec(flags: CapacityFlags, typed: (key: ProduceOptionK
     slo: flags.slo, precision: flags.precision, budgetMs: flags.budget, confirmMs: flags.confirm, stepMs: flags.step, warmupMs: flags.stepWarmup,
     probeMs: flags.probe, rampMs: flags.ramp, target: flags.target, keepTopic: flags.keepTopic,
   };
+  checkMeasuredParts(spec);
   const needed = minimumBudgetMs(spec);
   if (spec.budgetMs < needed) {
     throw new DataStormError('DS_BAD_OPTION', `--budget ${spec.budgetMs / 1000}s is shorter than the probe, ramp, three steps and the confirmation take (${Math.ceil(needed / 1000)}s)`, {

@@ -1,0 +1,327 @@
+import { describe, expect, it } from 'vitest';
+import { confidenceOf, minimumBudgetMs, searchCapacity, stepDurationMs, type SearchOutcome } from '../../src/capacity/capacity-search.js';
+import type { CapacityStep, StepVerdict } from '../../src/capacity/capacity-step.js';
+import { parseSlo } from '../../src/capacity/slo.js';
+import { DataStormError } from '../../src/shared/errors.js';
+import { kneeCurve, measureOf, modelRunner, rateWindows, settingsOf, type ClusterModel, type FakeRunner } from './capacity-fixtures.js';
+
+const rateOf = (step: CapacityStep) => (step.load.kind === 'rate' ? step.load.rateRps : undefined);
+/** The rates a step met, and those it missed (the probe and ramp left out). */
+const met = (outcome: SearchOutcome) => outcome.steps.filter((s) => s.verdict.outcome === 'meets').map(rateOf);
+
+/** The search ended within its budget on the fake clock, and its answer is a rate a step met. */
+function expectSound(outcome: SearchOutcome, runner: FakeRunner, budgetMs: number) {
+  expect(runner.elapsedMs()).toBeLessThanOrEqual(budgetMs);
+  if (outcome.sustainableRps > 0) expect(met(outcome)).toContain(outcome.bracket.meetRps);
+  if (outcome.bracket.missRps !== undefined) expect(outcome.steps.some((s) => rateOf(s) === outcome.bracket.missRps && s.verdict.outcome === 'misses')).toBe(true);
+}
+
+/** A cluster that keeps up to 100K/s, bursts to 130K/s unlimited, and meets p99<=100ms up to 62K/s. */
+const KNEE: ClusterModel = { maxRps: 100_000, probeRps: 130_000, kneeRps: 62_000 };
+const kneeAt = (kneeRps: number) => kneeCurve(kneeRps);
+
+describe('searchCapacity on a cluster with a knee', () => {
+  it('runs the probe, the ramp, the floor, the ceiling, bisects to the precision, confirms and runs 1.25x', async () => {
+    const runner = modelRunner(KNEE);
+    const settings = settingsOf();
+    const outcome = await searchCapacity(settings, runner);
+    expect(runner.rates()).toEqual([
+      'probe unlimited', 'ramp ramp', 'floor 12675', 'search 126750',
+      'search 40082', 'search 71277', 'search 53450', 'search 61723', 'search 66328', 'search 63984',
+      'confirm 61723', 'above 77154',
+    ]);
+    expect(runner.requests[1]).toEqual({ phase: 'ramp', load: { kind: 'ramp', fromRps: 39_000, toRps: 156_000 }, durationMs: 30_000, warmupMs: 5000 });
+    expect(outcome).toMatchObject({
+      probeRps: 130_000, ceilingRps: 126_750, ceilingReached: true, sustainableRps: 61_723, bracket: { meetRps: 61_723, missRps: 63_984 },
+      ended: 'done', confidence: 'high', notes: [],
+    });
+    expect(outcome.confirmation).toMatchObject({ phase: 'confirm', durationMs: 65_000, warmupMs: 5000, verdict: { outcome: 'meets' } });
+    expect(outcome.above).toMatchObject({ phase: 'above', durationMs: 15_000, verdict: { outcome: 'misses', why: ['p99 590 ms > 100 ms'] } });
+    expect(runner.lines.slice(2, 4)).toEqual([
+      'floor 12.7K/s: p99 16.4 ms, 12.7K/s achieved: meets',
+      'search 126.8K/s: p99 5000.0 ms, 100.0K/s achieved: misses (p99 5000 ms > 100 ms, achieved 79% of the rate, backlog 401250 records at the end)',
+    ]);
+    expectSound(outcome, runner, settings.budgetMs);
+  });
+
+  it('finds the model\'s knee within the precision, wherever it lies between the floor and the ceiling', async () => {
+    for (const precision of [0.05, 0.02, 0.01]) {
+      for (const kneeRps of [15_000, 23_456, 50_000, 87_000, 99_000, 150_000]) {
+        const runner = modelRunner({ ...KNEE, kneeRps });
+        const settings = settingsOf({ precision, budgetMs: 3_600_000 });
+        const outcome = await searchCapacity(settings, runner);
+        const { meetRps, missRps } = outcome.bracket;
+        const where = `knee ${kneeRps}, precision ${precision}`;
+        expect([outcome.ended, outcome.confidence], where).toEqual(['done', 'high']);
+        expect(meetRps, where).toBeLessThanOrEqual(Math.min(kneeRps, KNEE.maxRps));
+        expect(missRps! / meetRps, where).toBeLessThanOrEqual(1 + precision);
+        expect(missRps!, where).toBeGreaterThan(Math.min(kneeRps, KNEE.maxRps));
+        expect(outcome.sustainableRps).toBe(meetRps);
+        expectSound(outcome, runner, settings.budgetMs);
+      }
+    }
+  });
+
+  it('takes the ceiling itself when it meets the SLO', async () => {
+    // The cluster keeps up with the ramp's top, and meets the SLO there.
+    const runner = modelRunner({ maxRps: 200_000, probeRps: 100_000, kneeRps: 500_000 });
+    const outcome = await searchCapacity(settingsOf(), runner);
+    expect(runner.rates().slice(2)).toEqual(['floor 11850', 'search 118500', 'confirm 118500', 'above 148125']);
+    expect(outcome).toMatchObject({ ceilingRps: 118_500, ceilingReached: false, sustainableRps: 118_500, bracket: { meetRps: 118_500 } });
+    expect(outcome.bracket.missRps).toBeUndefined();
+    // 1.25x met too: the knee lies above the ceiling the ramp reached.
+    expect([outcome.above?.verdict.outcome, outcome.confidence]).toEqual(['meets', 'low']);
+    expect(outcome.notes).toEqual(['the ramp\'s backlog stayed bounded up to its top, 118.5K/s: the ceiling is at least that']);
+  });
+
+  it('stops bisecting at adjacent whole rates, under the precision at low rates (it ran until the budget)', async () => {
+    // A ramp to 100/s; the knee at 10.5/s: 10/s meets, 11/s misses, 10% apart, and no whole rate between.
+    const runner = modelRunner({ maxRps: 1000, probeRps: 84, kneeRps: 10.5 });
+    const settings = settingsOf({ budgetMs: 3_600_000 });
+    const outcome = await searchCapacity(settings, runner);
+    expect(runner.rates().slice(2)).toEqual(['floor 10', 'search 100', 'search 32', 'search 18', 'search 13', 'search 11', 'confirm 10', 'above 13']);
+    expect(outcome).toMatchObject({ ended: 'done', sustainableRps: 10, bracket: { meetRps: 10, missRps: 11 }, confidence: 'high' });
+    // Low rates lengthen steps to hold the 10,000 records p99 needs, up to 4x.
+    expect(runner.requests[2].durationMs).toBe(60_000);
+    expectSound(outcome, runner, settings.budgetMs);
+  });
+});
+
+describe('a stall-like miss', () => {
+  it('is run again, 1.5x longer, and the repeat that meets decides: the knee is found as without the stall', async () => {
+    // A broker pauses in the first run at each rate below the knee: one steady window of ten breaks the SLO.
+    const runner = modelRunner({ ...KNEE, stalls: (rateRps, nth) => (nth === 0 && rateRps > 15_000 && rateRps <= 62_000 ? [4] : []) });
+    const outcome = await searchCapacity(settingsOf(), runner);
+    expect(runner.rates().slice(4)).toEqual([
+      'search 40082', 'repeat 40082', 'search 71277', 'search 53450', 'repeat 53450', 'search 61723', 'repeat 61723', 'search 66328', 'search 63984',
+      'confirm 61723', 'above 77154',
+    ]);
+    const first = outcome.steps.find((s) => s.phase === 'search' && s.offeredRps === 40_082)!;
+    const repeat = outcome.steps.find((s) => s.phase === 'repeat')!;
+    expect(first.verdict).toEqual({ outcome: 'misses', why: ['p99 2000 ms > 100 ms'], rateMet: true, stallLike: true });
+    expect([repeat.durationMs, repeat.verdict]).toEqual([22_500, { outcome: 'meets' }]);
+    expect(runner.lines[4]).toBe('search 40.1K/s: p99 2000.0 ms, 40.1K/s achieved: misses (p99 2000 ms > 100 ms), looks like a stall');
+    expect(outcome).toMatchObject({ sustainableRps: 61_723, bracket: { meetRps: 61_723, missRps: 63_984 }, confidence: 'medium' });
+    expect(outcome.notes).toEqual([
+      '40.1K/s: the SLO broke in 1 of 10 windows (a stall?), the longer repeat met it',
+      '53.5K/s: the SLO broke in 1 of 10 windows (a stall?), the longer repeat met it',
+      '61.7K/s: the SLO broke in 1 of 10 windows (a stall?), the longer repeat met it',
+    ]);
+  });
+
+  it('whose repeat stalls too is a miss: the knee is sought below it', async () => {
+    const runner = modelRunner({ ...KNEE, stalls: (rateRps) => (rateRps === 53_450 ? [2] : []) });
+    const outcome = await searchCapacity(settingsOf(), runner);
+    expect(runner.rates().slice(4, 9)).toEqual(['search 40082', 'search 71277', 'search 53450', 'repeat 53450', 'search 46286']);
+    expect(outcome.steps.find((s) => s.phase === 'repeat')?.verdict).toMatchObject({ outcome: 'misses', stallLike: true });
+    expect(outcome.sustainableRps).toBeLessThan(53_450);
+    expect(outcome.bracket.missRps! / outcome.bracket.meetRps).toBeLessThanOrEqual(1.05);
+    expect(outcome.notes).toEqual([]);
+  });
+
+  it('is not what a rate the cluster cannot take looks like', async () => {
+    const outcome = await searchCapacity(settingsOf(), modelRunner(KNEE));
+    expect(outcome.steps.filter((s) => s.phase === 'repeat')).toEqual([]);
+    expect(outcome.steps.filter((s) => s.verdict.outcome === 'misses').map((s) => s.verdict)).toEqual([
+      { outcome: 'misses', why: ['p99 5000 ms > 100 ms', 'achieved 79% of the rate', 'backlog 401250 records at the end'], rateMet: false, stallLike: false },
+      { outcome: 'misses', why: ['p99 400 ms > 100 ms'], rateMet: true, stallLike: false },
+      { outcome: 'misses', why: ['p99 241 ms > 100 ms'], rateMet: true, stallLike: false },
+      { outcome: 'misses', why: ['p99 165 ms > 100 ms'], rateMet: true, stallLike: false },
+      { outcome: 'misses', why: ['p99 590 ms > 100 ms'], rateMet: true, stallLike: false },
+    ]);
+  });
+});
+
+describe('a cluster where no rate meets the SLO', () => {
+  it('ends with the floor: no rate meets it, nothing confirmed, low confidence', async () => {
+    const runner = modelRunner({ ...KNEE, p99Ms: () => 250 });
+    const outcome = await searchCapacity(settingsOf(), runner);
+    // A floor that misses is run again, then a decade lower (and again) before "no rate" is said.
+    expect(runner.rates()).toEqual(['probe unlimited', 'ramp ramp', 'floor 12675', 'repeat 12675', 'floor 1268', 'repeat 1268']);
+    expect(outcome).toMatchObject({
+      sustainableRps: 0, bracket: { meetRps: 0 }, ended: 'done', confidence: 'low',
+      floor: { phase: 'repeat', offeredRps: 1268, verdict: { outcome: 'misses', why: ['p99 250 ms > 100 ms'], rateMet: true, stallLike: false } },
+      notes: ['no rate meets the SLO: 1268/s (1% of the ceiling), the lowest rate tried, missed it'],
+    });
+    expect([outcome.confirmation, outcome.above]).toEqual([undefined, undefined]);
+  });
+});
+
+describe('a cluster whose latency is not monotonic in the rate', () => {
+  it('gives a rate that met, with a miss within the precision above it: the knee bisection first brackets', async () => {
+    // Meets below 35K/s, misses from 35K/s to 45K/s (a compaction, say), meets again up to 62K/s.
+    const runner = modelRunner({ ...KNEE, p99Ms: (rate) => (rate >= 35_000 && rate < 45_000 ? 150 : kneeAt(62_000)(rate)) });
+    const settings = settingsOf();
+    const outcome = await searchCapacity(settings, runner);
+    expect(runner.rates().slice(4)).toEqual(['search 40082', 'search 22540', 'search 30057', 'search 34709', 'search 37299', 'search 35981', 'confirm 34709', 'above 43386']);
+    expect(outcome).toMatchObject({ sustainableRps: 34_709, bracket: { meetRps: 34_709, missRps: 35_981 }, confidence: 'high' });
+    expectSound(outcome, runner, settings.budgetMs);
+  });
+});
+
+describe('the budget', () => {
+  it('ends the search before a step that would eat into the confirmation\'s time, which then confirms the knee so far', async () => {
+    const settings = settingsOf({ budgetMs: 200_000 });
+    const runner = modelRunner(KNEE);
+    const outcome = await searchCapacity(settings, runner);
+    // The next search step (15 s, 1 s overhead) and the time kept back (60 s + 5 s + 15 s + 2 s) would end at 204 s.
+    expect(runner.rates().slice(2)).toEqual(['floor 12675', 'search 126750', 'search 40082', 'search 71277', 'confirm 40082', 'above 50103']);
+    expect(runner.startsMs.at(-2)).toBe(106_000);
+    expect(outcome).toMatchObject({
+      ended: 'budget', sustainableRps: 40_082, bracket: { meetRps: 40_082, missRps: 71_277 }, confidence: 'low',
+      confirmation: { offeredRps: 40_082, verdict: { outcome: 'meets' } }, above: { offeredRps: 50_103, verdict: { outcome: 'meets' } },
+      notes: ['the budget ran out before the search reached its precision'],
+    });
+    expect(runner.elapsedMs()).toBe(188_000);
+    expectSound(outcome, runner, settings.budgetMs);
+  });
+
+  it('ends the confirmation when its repeat has no time left (a stall in it)', async () => {
+    // The search ends at 252 s; the confirmation (66 s with its overhead) fits, its 1.5x repeat does not.
+    const settings = settingsOf({ budgetMs: 260_000 });
+    const runner = modelRunner({ ...KNEE, stalls: (rateRps, nth) => (rateRps === 61_723 && nth === 1 ? [20] : []) });
+    const outcome = await searchCapacity(settings, runner);
+    expect(runner.rates().slice(-2)).toEqual(['search 63984', 'confirm 61723']);
+    expect(outcome.steps.at(-1)?.verdict).toMatchObject({ outcome: 'misses', stallLike: true });
+    expect(outcome).toMatchObject({ ended: 'budget', sustainableRps: 61_723, confidence: 'low', notes: ['the budget ran out before the confirmation ended'] });
+    expect([outcome.confirmation, outcome.above]).toEqual([undefined, undefined]);
+    expectSound(outcome, runner, settings.budgetMs);
+  });
+
+  it('must hold the probe, the ramp, three steps and the confirmation', () => {
+    expect(minimumBudgetMs(settingsOf())).toBe(10_000 + 30_000 + 3 * 15_000 + 60_000 + 5000);
+  });
+});
+
+describe('a stop (Ctrl-C)', () => {
+  it('ends the search: the step it cut short is not judged, the bracket so far stands, nothing is confirmed', async () => {
+    const runner = modelRunner(KNEE, { stopAtStep: 7 });
+    const outcome = await searchCapacity(settingsOf(), runner);
+    expect(runner.rates().slice(-1)).toEqual(['search 53450']);
+    expect(outcome.steps.map(rateOf).slice(2)).toEqual([12_675, 126_750, 40_082, 71_277]);
+    expect(runner.lines).toHaveLength(6);
+    expect(outcome).toMatchObject({ ended: 'stopped', sustainableRps: 40_082, bracket: { meetRps: 40_082, missRps: 71_277 }, confidence: 'low', notes: [] });
+    expect(outcome.confirmation).toBeUndefined();
+  });
+
+  it('during the confirmation leaves it unjudged', async () => {
+    const runner = modelRunner(KNEE, { stopAtStep: 11 });
+    const outcome = await searchCapacity(settingsOf(), runner);
+    expect(runner.rates().slice(-1)).toEqual(['confirm 61723']);
+    expect(outcome).toMatchObject({ ended: 'stopped', sustainableRps: 61_723, confidence: 'low', notes: ['stopped before the confirmation ended'] });
+    expect([outcome.confirmation, outcome.above]).toEqual([undefined, undefined]);
+  });
+});
+
+describe('the confirmation', () => {
+  // Over a long run the cluster keeps the SLO up to `longKneeRps` only.
+  const longRuns = (longKneeRps: number): ClusterModel => ({
+    ...KNEE, p99Ms: (rate, request) => (request.phase === 'confirm' ? kneeAt(longKneeRps)(rate) : kneeAt(62_000)(rate)),
+  });
+
+  it('that misses lowers the knee one precision step and confirms that: medium confidence', async () => {
+    const runner = modelRunner(longRuns(59_000));
+    const outcome = await searchCapacity(settingsOf(), runner);
+    expect(runner.rates().slice(-3)).toEqual(['confirm 61723', 'confirm 58784', 'above 73480']);
+    expect(outcome).toMatchObject({
+      sustainableRps: 58_784, bracket: { meetRps: 58_784, missRps: 61_723 }, confirmation: { offeredRps: 58_784, verdict: { outcome: 'meets' } },
+      confidence: 'medium', notes: ['the confirmation at 61.7K/s missed the SLO (p99 193 ms > 100 ms)'],
+    });
+  });
+
+  it('is tried twice at most; then the knee is the highest rate a step met below the misses, not a rate never run', async () => {
+    const runner = modelRunner(longRuns(50_000));
+    const settings = settingsOf();
+    const outcome = await searchCapacity(settings, runner);
+    expect(runner.rates().slice(-3)).toEqual(['confirm 61723', 'confirm 58784', 'above 66813']);
+    expect(outcome).toMatchObject({
+      sustainableRps: 53_450, bracket: { meetRps: 53_450, missRps: 58_784 }, confirmation: { offeredRps: 58_784, verdict: { outcome: 'misses' } },
+      confidence: 'low',
+      notes: ['the confirmation at 61.7K/s missed the SLO (p99 570 ms > 100 ms)', 'the confirmation at 58.8K/s missed the SLO (p99 452 ms > 100 ms)'],
+    });
+    expectSound(outcome, runner, settings.budgetMs);
+  });
+
+  it('that misses at the floor leaves no rate', async () => {
+    // Every search step above the floor misses; the floor meets in a step, not over a long run.
+    const runner = modelRunner({ ...KNEE, p99Ms: (_rate, request) => (request.phase === 'floor' ? 50 : 500) });
+    const outcome = await searchCapacity(settingsOf(), runner);
+    expect(runner.rates().slice(-2)).toEqual(['confirm 12675', 'confirm 12071']);
+    expect(outcome).toMatchObject({ sustainableRps: 0, bracket: { meetRps: 0, missRps: 12_071 }, confidence: 'low' });
+    expect(outcome.above).toBeUndefined();
+    expect(outcome.notes.at(-1)).toBe('no step met the SLO below 12.1K/s');
+  });
+});
+
+describe('a step whose records and the topic disagree', () => {
+  it('ends the search with DS_ACCOUNTING_MISMATCH, not an unexpected error', async () => {
+    const runner = modelRunner(KNEE);
+    const run = runner.run.bind(runner);
+    runner.run = async (request) => ({ ...(await run(request)), accountingMatch: request.phase !== 'floor' });
+    const error = await searchCapacity(settingsOf(), runner).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DataStormError);
+    expect(error).toMatchObject({
+      code: 'DS_ACCOUNTING_MISMATCH', message: expect.stringMatching(/^the floor step's \d+ acknowledged records are not what the topic grew by$/),
+      hint: 'another producer wrote to the topic during the step: give the search a --topic of its own (the default is one)',
+    });
+  });
+});
+
+describe('confidenceOf', () => {
+  const step = (phase: CapacityStep['phase'], offeredRps: number, verdict: StepVerdict) => ({ phase, offeredRps, verdict }) as CapacityStep;
+  const meets: StepVerdict = { outcome: 'meets' };
+  const misses: StepVerdict = { outcome: 'misses', why: ['p99 200 ms > 100 ms'], rateMet: true, stallLike: false };
+  const stall: StepVerdict = { ...misses, stallLike: true };
+  const base = {
+    steps: [step('floor', 100, meets), step('search', 1000, misses), step('search', 500, meets)],
+    confirmation: step('confirm', 500, meets), above: step('above', 625, misses), ended: 'done' as const, sustainableRps: 500,
+  };
+
+  it('is high when the knee was confirmed, 1.25x missed, and no verdict had to be taken again', () => {
+    expect(confidenceOf(base)).toBe('high');
+  });
+
+  it('is medium when a stall was repeated away, a rate below the knee missed, or a confirmation missed (the knee lowered)', () => {
+    expect(confidenceOf({ ...base, steps: [...base.steps, step('search', 400, stall), step('repeat', 400, meets)] })).toBe('medium');
+    expect(confidenceOf({ ...base, steps: [...base.steps, step('search', 400, misses)] })).toBe('medium');
+    expect(confidenceOf({ ...base, steps: [...base.steps, step('confirm', 525, misses), step('confirm', 500, meets)] })).toBe('medium');
+    // Above the knee a miss is what the search expects.
+    expect(confidenceOf({ ...base, steps: [...base.steps, step('search', 600, misses)] })).toBe('high');
+  });
+
+  it('is low when unconfirmed, when 1.25x met, when the budget or a stop ended the search, or when no rate met', () => {
+    expect(confidenceOf({ ...base, confirmation: undefined })).toBe('low');
+    expect(confidenceOf({ ...base, confirmation: step('confirm', 500, misses) })).toBe('low');
+    expect(confidenceOf({ ...base, above: undefined })).toBe('low');
+    expect(confidenceOf({ ...base, above: step('above', 625, meets) })).toBe('low');
+    expect(confidenceOf({ ...base, ended: 'budget' })).toBe('low');
+    expect(confidenceOf({ ...base, ended: 'stopped' })).toBe('low');
+    expect(confidenceOf({ ...base, sustainableRps: 0 })).toBe('low');
+  });
+});
+
+describe('stepDurationMs', () => {
+  const settings = { slo: parseSlo('p99<=100ms'), warmupMs: 5000 };
+
+  it('is the step asked for while its steady windows hold the records the SLO needs', () => {
+    expect(stepDurationMs(10_000, 15_000, settings)).toBe(15_000);
+    expect(stepDurationMs(2000, 15_000, settings)).toBe(15_000);
+  });
+
+  it('lengthens at low rates to hold them, up to 4x', () => {
+    expect(stepDurationMs(1000, 15_000, settings)).toBe(16_000);
+    expect(stepDurationMs(500, 15_000, settings)).toBe(26_000);
+    expect(stepDurationMs(100, 15_000, settings)).toBe(60_000);
+    expect(stepDurationMs(500, 15_000, { ...settings, slo: parseSlo('p50<=10ms,p99<=100ms') })).toBe(26_000);
+  });
+
+  it('counts the windows a run reports: the last one, cut by the step\'s end, is not (10,000 records for p99 were 9,000)', () => {
+    for (const rateRps of [500, 800, 1000, 1250, 2000]) {
+      const durationMs = stepDurationMs(rateRps, 15_000, settings);
+      const reported = Math.ceil(durationMs / 1000) - 1;
+      const measure = measureOf(rateWindows(rateRps, rateRps, Array(reported).fill(50)), settings.warmupMs, [50]);
+      expect(measure.records, `${rateRps}/s for ${durationMs} ms`).toBeGreaterThanOrEqual(10_000);
+    }
+  });
+});
+
