@@ -131,7 +131,7 @@ export async function searchCapacity(settings: SearchSettings, runner: SearchRun
   try {
     const probe = await runStep('probe', { kind: 'unlimited' }, settings.probeMs);
     outcome.probeRps = probe.achievedRps;
-    if (probe.achievedRps <= 0) throw new Error('the unlimited probe acknowledged no records');
+    if (probe.achievedRps <= 0) throw new DataStormError('DS_PRODUCE_FAILED', 'the unlimited probe acknowledged no records in its steady windows: nothing to size the ramp from');
     const ramp = await runStep('ramp', { kind: 'ramp', fromRps: probe.achievedRps * RAMP_FROM_SHARE, toRps: probe.achievedRps * RAMP_TO_SHARE }, settings.rampMs);
     const ceiling = ceilingOf(ramp);
     outcome.ceilingRps = Math.round(ceiling.rateRps);

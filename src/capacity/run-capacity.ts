@@ -1,7 +1,7 @@
 import { onCluster } from '../cluster/bootstrap.js';
 import { clusterHoldings, type ClusterHoldings } from '../cluster/holdings.js';
 import { prepareRun } from '../engine/run-produce.js';
-import { createKafka } from '../kafka/kafka-client.js';
+import { createKafka, describeBrokers } from '../kafka/kafka-client.js';
 import { topicsOf } from '../kafka/topic.js';
 import type { MachineInfo } from '../produce/result.js';
 import type { ProduceRun, RunConfig } from '../produce/run-config.js';
@@ -59,6 +59,8 @@ export async function runCapacity(run: ProduceRun, spec: CapacitySpec, hooks: Ca
   const log = hooks.log ?? (() => undefined);
   const prepared = prepareRun(run.config);
   return onCluster(run.bootstrap, { startIfNone: true, log }, async (cluster) => {
+    // The brokers first: an unreachable or refusing cluster ends in produce's own one-line errors.
+    await describeBrokers(cluster.bootstrap, { security: run.config.security });
     const admin = createKafka(cluster.bootstrap, 'datastorm-capacity', {}, run.config.security).admin();
     await admin.connect();
     try {

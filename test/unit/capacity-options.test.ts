@@ -34,6 +34,10 @@ describe('capacity\'s options, through the CLI', () => {
         '(bound the search with --budget, --step, --confirm)\n');
   });
 
+  it('end in produce\'s own line when nothing answers at the address', () => {
+    expect(refused('--slo', 'p99<=100ms')).toMatch(/^error DS_UNREACHABLE: cannot reach Kafka at 127\.0\.0\.1:1: /);
+  });
+
   it('refuse a budget shorter than the search\'s fixed steps', () => {
     expect(refused('--slo', 'p99<=100ms', '--budget', '2m')).toBe('error DS_BAD_OPTION: --budget 120s is shorter than the probe, ramp, three steps and the ' +
       'confirmation take (150s) (raise --budget or shorten --step, --confirm, --probe, --ramp)\n');
