@@ -44,6 +44,13 @@ export interface PacedProduceResult {
 }
 
 const TICK_MS = 5;
+/**
+ * A send's records at most (the rest wait for the partition's next send): a record batch the topic takes (e2e's
+ * topics allow about 1 MB), whatever piled up behind a slow send or was due at once (the probe's first records).
+ */
+const MAX_SEND_BYTES = 512 * 1024;
+/** A record's bytes besides its value, generously: length, attributes, deltas, the creation-time header. */
+const RECORD_OVERHEAD_BYTES = 64;
 
 /**
  * Records in the whole schedule, and those due `elapsedMs` after its start. Paced: record i is due i / rate after the
@@ -60,7 +67,7 @@ function scheduleOf(load: PacedLoad, durationMs: number): { total: number; dueBy
 
 /**
  * Sends one partition's records per send, one send in flight per partition; due records wait and go in that
- * partition's next, larger send. One partition per send: kafkajs retries a send only to the brokers that
+ * partition's next, larger send (up to MAX_SEND_BYTES). One partition per send: kafkajs retries a send only to the brokers that
  * have not answered yet, so when a broker died and its partitions moved to a broker that had answered, the
  * send resolved without writing them (75,000 acknowledged, 74,772 on the broker). One in flight per partition:
  * the producer is idempotent, and kafkajs's sequence rollback fails concurrent sends of a partition.
@@ -80,10 +87,17 @@ export async function producePaced(producer: Producer, options: PacedProduceOpti
   const compression = compressionTypeOf(options.compression);
   if (options.startAtEpochMs !== undefined) await sleepUntil(options.startAtEpochMs, options.signal, epochMs);
   const startMs = options.startAtEpochMs ?? epochMs();
+  const perSend = Math.max(1, Math.floor(MAX_SEND_BYTES / (options.recordSizeBytes + RECORD_OVERHEAD_BYTES)));
   const send = (partition: number) => {
     const runs = waiting[partition];
-    waiting[partition] = [];
-    const messages = runs.flatMap(({ timestamp, headers, count }) => Array.from({ length: count }, () => ({ value, timestamp, headers, partition })));
+    const messages: Array<{ value: Buffer; timestamp: string; headers: Record<string, string>; partition: number }> = [];
+    while (runs.length > 0 && messages.length < perSend) {
+      const run = runs[0];
+      const taken = Math.min(run.count, perSend - messages.length);
+      for (let i = 0; i < taken; i++) messages.push({ value, timestamp: run.timestamp, headers: run.headers, partition });
+      run.count -= taken;
+      if (run.count === 0) runs.shift();
+    }
     const sent: Promise<void> = producer.send({ topic: options.topic, acks: -1, compression, messages }).then(
       () => { records += messages.length; },
       (error: Error) => { failedRecords += messages.length; firstError ??= error.message; },
