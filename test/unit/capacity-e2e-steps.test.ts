@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatCapacityHeader } from '../../src/capacity/capacity-report.js';
-import type { StepRequest } from '../../src/capacity/capacity-step.js';
+import { capacityChart, formatCapacityHeader } from '../../src/capacity/capacity-report.js';
+import type { CapacityStep, StepRequest } from '../../src/capacity/capacity-step.js';
 import { endToEndRecordBytes, stepSamples } from '../../src/capacity/e2e-steps.js';
 import { parseSlo } from '../../src/capacity/slo.js';
 import { StepWindows } from '../../src/capacity/step-windows.js';
@@ -85,6 +85,13 @@ describe('capacity --target e2e\'s settings', () => {
   it('sends values of --record-size bytes: a schema\'s or a file\'s values are not e2e\'s', () => {
     expect(endToEndRecordBytes({ payload: { kind: 'avro', recordSizeBytes: 250 } })).toBe(250);
     expect(() => endToEndRecordBytes({ payload: { kind: 'file', path: 'x', delimiter: '\n' } })).toThrow('--target e2e produces values of --record-size bytes');
+  });
+
+  it('names the chart\'s lines for where the latency was measured', () => {
+    const step = (rateRps: number, p99Ms: number) => ({ load: { kind: 'rate' as const, rateRps }, sloValuesMs: [p99Ms] }) as CapacityStep;
+    const steps = [step(1000, 20), step(5000, 150)];
+    expect(capacityChart({ slo: 'p99<=100ms', steps, sustainableRps: 1000, spec: { target: 'e2e' } })).toContain('p99 from creation to read');
+    expect(capacityChart({ slo: 'p99<=100ms', steps, sustainableRps: 1000, spec: { target: 'produce' } })).toContain('p99 from intended send time');
   });
 
   it('says in the report\'s header what produced and what read', () => {
