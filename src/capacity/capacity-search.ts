@@ -101,7 +101,12 @@ export async function searchCapacity(settings: SearchSettings, runner: SearchRun
     const step = capacityStep(slo, request, measure);
     steps.push(step);
     runner.log(describeStep(step));
-    if (!step.accountingMatch) throw new Error(`the ${phase} step's acknowledged records differ from the topic's growth`);
+    if (!step.accountingMatch) {
+      const counts = step.endToEnd
+        ? `records produced (${step.endToEnd.producedRecords}), consumed (${step.endToEnd.consumedRecords}) and the topic's growth (${step.endToEnd.topicGrowth}) differ`
+        : 'acknowledged records differ from the topic\'s growth';
+      throw new Error(`the ${phase} step's ${counts}`);
+    }
     return step;
   };
   /** A fixed-rate step, long enough for its percentiles; a stall-like miss is repeated once, and the repeat decides. */
