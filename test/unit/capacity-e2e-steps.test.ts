@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { capacityChart, formatCapacityHeader } from '../../src/capacity/capacity-report.js';
 import type { CapacityStep, StepRequest } from '../../src/capacity/capacity-step.js';
+import { searchCapacity } from '../../src/capacity/capacity-search.js';
 import { endToEndRecordBytes, stepSamples } from '../../src/capacity/e2e-steps.js';
 import { parseSlo } from '../../src/capacity/slo.js';
 import { StepWindows } from '../../src/capacity/step-windows.js';
@@ -104,5 +105,17 @@ describe('capacity --target e2e\'s settings', () => {
       'capacity: the highest rate that meets p99<=100ms (latency from produce to consume), within 10.0 min, precision 5%',
       'settings: topic cap (8 partitions), e2e\'s paced producer (kafkajs, acks all, idempotent, compression none, record 100 B), 2 consumers (kafkajs) of a group per step',
     ]);
+  });
+});
+
+describe('the search on e2e steps', () => {
+  it('stops at a step whose records do not reconcile, saying its produced, consumed and growth counts', async () => {
+    const settings = { slo: parseSlo('p99<=100ms'), precision: 0.05, budgetMs: 600_000, confirmMs: 60_000, stepMs: 15_000, warmupMs: 5_000, probeMs: 10_000, rampMs: 30_000 };
+    const unread = {
+      steadyMs: 5000, records: 5000, sloValuesMs: [10], latency: { p50Ms: 5, p99Ms: 10, p999Ms: 12, avgMs: 6, maxMs: 12 }, windows: [], failedRecords: 0,
+      accountingMatch: false, endToEnd: { producedRecords: 10_000, consumedRecords: 9_000, topicGrowth: 10_000, latencyResolutionMs: 0.001 },
+    };
+    const runner = { run: async () => unread, elapsedMs: () => 0, overheadMs: () => 1000, stopped: () => false, log: () => undefined };
+    await expect(searchCapacity(settings, runner)).rejects.toThrow('the probe step\'s records produced (10000), consumed (9000) and the topic\'s growth (10000) differ');
   });
 });
