@@ -1,6 +1,7 @@
 import { ConsumeCounters } from '../src/consume/consume-counters.js';
 import type { ConsumeTask, WorkerEvent, WorkerOutcome } from '../src/consume/consume-protocol.js';
-import { createHistogram, encodeHistogram, recordLatencyUs } from '../src/shared/histograms.js';
+import { LatencyRecorder } from '../src/consume/e2e-latency.js';
+import { epochUs } from '../src/shared/clock.js';
 import { recordBytes, type ConsumerDriver } from '../src/drivers/consumer-driver.js';
 import { driverOf } from '../src/drivers/driver-registry.js';
 
@@ -35,7 +36,7 @@ export default async function consumeWorker(task: ConsumeTask): Promise<WorkerOu
   const { workerId } = task;
   const counters = ConsumeCounters.attach(task.counters, task.layout);
   const post = (event: WorkerEvent) => task.port.postMessage(event);
-  const histogram = task.measureLatency ? createHistogram() : undefined;
+  const latency = task.measureLatency ? new LatencyRecorder(task.latencyWindowMs) : undefined;
   const driver = await driverOf(task.driver).createConsumer({
     bootstrap: task.bootstrap, security: task.security, clientId: `datastorm-consumer-${workerId}`,
     // Only end to end needs each record (its timestamp): a counting run reads batches as runs of offsets.
@@ -77,15 +78,11 @@ export default async function consumeWorker(task: ConsumeTask): Promise<WorkerOu
       },
       onBatch: (batch) => {
         if (counters.stopped()) return;
-        const receivedMs = Date.now();
+        const [receivedUs, receivedMs] = [epochUs(), Date.now()];
         const { skip, count } = counters.claim(batch.partition, batch.records.map((r) => r.offset));
         let bytes = 0;
-        for (let i = skip; i < skip + count; i += 1) {
-          const record = batch.records[i];
-          bytes += recordBytes(record);
-          // Record timestamps are whole milliseconds: so is this latency.
-          if (histogram) recordLatencyUs(histogram, (receivedMs - record.timestamp) * 1000);
-        }
+        for (let i = skip; i < skip + count; i += 1) bytes += recordBytes(batch.records[i]);
+        latency?.recordBatch(batch.records, skip, skip + count, receivedUs, receivedMs);
         if (count > 0) addCounted(count, bytes);
       },
       onCountedBatch: ({ partition, runs }) => {
@@ -116,5 +113,5 @@ export default async function consumeWorker(task: ConsumeTask): Promise<WorkerOu
     await driver.close().finally(() => task.port.close());
   }
   if (failure) throw failure;
-  return { workerId, records, payloadBytes, rebalanceMs, latencyHistogram: histogram ? encodeHistogram(histogram) : undefined };
+  return { workerId, records, payloadBytes, rebalanceMs, ...latency?.outcome() };
 }

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { epochMs, type WorkerSummary } from '../src/engine/worker-protocol.js';
+import type { WorkerSummary } from '../src/engine/worker-protocol.js';
+import { epochMs } from '../src/shared/clock.js';
 import { ProxyClient } from '../src/http-ingest/proxy-client.js';
 import { requestContentType, requestPath } from '../src/http-ingest/formats.js';
 import { RequestLoop, RequestMeter, type HttpWorkerTask } from '../src/http-ingest/request-loop.js';

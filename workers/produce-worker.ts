@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { driverOf } from '../src/drivers/driver-registry.js';
-import { epochMs, GAUGE, GAUGES_PER_WORKER, GAUGE_MS, type ProduceTask, type WorkerSummary } from '../src/engine/worker-protocol.js';
+import { GAUGE, GAUGES_PER_WORKER, GAUGE_MS, type ProduceTask, type WorkerSummary } from '../src/engine/worker-protocol.js';
+import { epochMs } from '../src/shared/clock.js';
 import { RecordAccumulator } from '../src/produce/accumulator.js';
 import { AppendLoop, appenderOf, sendTheRest } from '../src/produce/append-loop.js';
 import { BatchBufferPool } from '../src/produce/batch-buffers.js';

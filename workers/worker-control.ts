@@ -1,5 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
-import { epochMs, type MainToWorker, type WorkerInterval, type WorkerToMain } from '../src/engine/worker-protocol.js';
+import type { MainToWorker, WorkerInterval, WorkerToMain } from '../src/engine/worker-protocol.js';
+import { epochMs } from '../src/shared/clock.js';
 import { callAt, sleepUntil } from '../src/shared/sleep.js';
 
 /**

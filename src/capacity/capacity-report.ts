@@ -20,11 +20,16 @@ export function formatHoldings(holdings: ClusterHoldings): string {
 /** What was searched, on what: the first lines of the report. */
 export function formatCapacityHeader(result: Pick<CapacityResult, 'slo' | 'spec' | 'config' | 'cluster'>): string[] {
   const c = result.config;
-  const target = result.spec.target === 'e2e' ? 'produce to consume' : 'intended send to ack';
+  const e2e = result.spec.target === 'e2e';
+  const record = `record ${c.payload.kind === 'avro' ? `${c.payload.recordSizeBytes} B` : c.payload.kind}`;
   return [
-    `capacity: the highest rate that meets ${result.slo} (latency from ${target}), within ${(result.spec.budgetMs / 60_000).toFixed(1)} min, precision ${Number((result.spec.precision * 100).toPrecision(3))}%`,
-    `settings: topic ${c.topic} (${c.partitions} partitions), ${c.workers} workers, batch ${c.batchBytes} B, linger ${c.lingerMs} ms, ` +
-      `${formatBatchEncoding(c.batchEncoding)}compression ${c.compression}, acks ${c.acks === -1 ? 'all' : c.acks}, record ${c.payload.kind === 'avro' ? `${c.payload.recordSizeBytes} B` : c.payload.kind}`,
+    `capacity: the highest rate that meets ${result.slo} (latency from ${e2e ? 'produce to consume' : 'intended send to ack'}), ` +
+      `within ${(result.spec.budgetMs / 60_000).toFixed(1)} min, precision ${Number((result.spec.precision * 100).toPrecision(3))}%`,
+    e2e
+      ? `settings: topic ${c.topic} (${c.partitions} partitions), e2e's paced producer (kafkajs, acks all, idempotent, compression ${c.compression}, ${record}), ` +
+        `${c.workers} consumer${c.workers === 1 ? '' : 's'} (${c.driver}) of a group per step`
+      : `settings: topic ${c.topic} (${c.partitions} partitions), ${c.workers} workers, batch ${c.batchBytes} B, linger ${c.lingerMs} ms, ` +
+        `${formatBatchEncoding(c.batchEncoding)}compression ${c.compression}, acks ${c.acks === -1 ? 'all' : c.acks}, ${record}`,
     `cluster: ${result.cluster.bootstrap.join(',')}${result.cluster.embedded ? ' (embedded local cluster)' : ''}; before the search: ${formatHoldings(result.cluster.before)}`,
   ];
 }
@@ -66,7 +71,8 @@ function summaryOf(step: StepSummary, slo: string): string {
 /** The answer: ceiling, knee, confirmation, the run above, confidence and notes. */
 export function formatCapacitySummary(result: CapacityResult): string[] {
   const lines = [
-    `ceiling: ${formatRate(result.ceilingRps)}${result.ceilingReached ? '' : ' or more'} (the ramp's backlog stayed under 1 s of records up to it; unlimited probe ${formatRate(result.probeRps)})`,
+    `ceiling: ${formatRate(result.ceilingRps)}${result.ceilingReached ? '' : ' or more'} (the ramp's backlog stayed under 1 s of records up to it; ` +
+      `${result.spec.target === 'e2e' ? `probe as fast as the consumers read ${formatRate(result.probeRps)}` : `unlimited probe ${formatRate(result.probeRps)}`})`,
   ];
   if (result.floor) {
     lines.push(`sustainable: none: the lowest rate tried, ${summaryOf(result.floor, result.slo)}`);
@@ -91,7 +97,7 @@ export function formatCapacitySummary(result: CapacityResult): string[] {
  * Latency against offered rate, log scales: one line per SLO statistic through the judged steps (a repeated rate
  * drawn by its repeat), the SLO's limits dashed across, the knee dashed up.
  */
-export function capacityChart(result: Pick<CapacityResult, 'slo' | 'steps' | 'sustainableRps'>): string {
+export function capacityChart(result: Pick<CapacityResult, 'slo' | 'steps' | 'sustainableRps'> & { spec: Pick<CapacityResult['spec'], 'target'> }): string {
   const slo = parseSlo(result.slo);
   const judged = new Map<number, CapacityStep>();
   for (const step of result.steps) if (step.load.kind === 'rate') judged.set(step.load.rateRps, step);
@@ -101,7 +107,7 @@ export function capacityChart(result: Pick<CapacityResult, 'slo' | 'steps' | 'su
   const [xMin, xMax] = [Math.min(...rates), Math.max(...rates)];
   const [yMin, yMax] = [Math.min(...values), Math.max(...values)];
   const series: LineSeries[] = slo.map((term, i) => ({
-    name: `${statisticName(term)} from intended send time`, points: points.map(([rate, step]) => ({ x: rate, y: step.sloValuesMs[i] })),
+    name: `${statisticName(term)} ${result.spec.target === 'e2e' ? 'from creation to read' : 'from intended send time'}`, points: points.map(([rate, step]) => ({ x: rate, y: step.sloValuesMs[i] })),
   }));
   for (const term of slo) {
     series.push({ name: `SLO ${statisticName(term)} ≤ ${term.limitMs} ms`, dashed: true, points: [{ x: xMin, y: term.limitMs }, { x: xMax, y: term.limitMs }] });
@@ -121,7 +127,10 @@ export function capacityHtml(result: CapacityResult, command: string): string {
     sections: [
       { heading: 'Answer', text: [...formatCapacityHeader(result), ...formatCapacitySummary(result)].join('\n\n') },
       { heading: 'Latency against offered rate', svg: capacityChart(result) },
-      { heading: 'Steps', text: 'Latency over each step\'s steady windows (after its warm-up), from each record\'s intended send time; backlog: records due minus records acknowledged at the step\'s end.', table: capacityTable(result) },
+      { heading: 'Steps', text: result.spec.target === 'e2e'
+        ? 'Latency over each step\'s steady windows (after its warm-up), from each record\'s creation to its read by a consumer; backlog: records due minus records consumed at the step\'s end.'
+        : 'Latency over each step\'s steady windows (after its warm-up), from each record\'s intended send time; backlog: records due minus records acknowledged at the step\'s end.',
+      table: capacityTable(result) },
     ],
   });
 }

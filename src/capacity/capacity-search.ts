@@ -103,7 +103,10 @@ export async function searchCapacity(settings: SearchSettings, runner: SearchRun
     steps.push(step);
     runner.log(describeStep(step));
     if (!step.accountingMatch) {
-      throw new DataStormError('DS_ACCOUNTING_MISMATCH', `the ${phase} step's ${step.acknowledgedRecords} acknowledged records are not what the topic grew by`, {
+      const counts = step.endToEnd
+        ? `records produced (${step.endToEnd.producedRecords}), consumed (${step.endToEnd.consumedRecords}) and the topic's growth (${step.endToEnd.topicGrowth}) differ`
+        : `${step.acknowledgedRecords} acknowledged records are not what the topic grew by`;
+      throw new DataStormError('DS_ACCOUNTING_MISMATCH', `the ${phase} step's ${counts}`, {
         hint: 'another producer wrote to the topic during the step: give the search a --topic of its own (the default is one)',
       });
     }

@@ -26,9 +26,12 @@ export interface StepWindow {
   records: number;
   /** The rate asked for over the window (undefined without a limit). */
   offeredRps?: number;
-  /** Records due by the window's end minus records acknowledged by then: what the client holds back or has in flight. */
+  /**
+   * Records due by the window's end minus records done by then: acknowledged (what the client holds back or has in
+   * flight), or for e2e consumed (what the producer or the consumers have yet to get through).
+   */
   backlogRecords?: number;
-  /** The SLO's statistics over the window, from intended time (send-to-ack without a limit), in ms. */
+  /** The SLO's statistics over the window, in ms: from intended time (send-to-ack without a limit), or for e2e from creation to read. */
   sloValuesMs: number[];
 }
 
@@ -36,18 +39,20 @@ export interface StepWindow {
 export interface StepMeasure {
   /** The steady windows' length in all. */
   steadyMs: number;
-  /** Records acknowledged in the steady windows. */
+  /** Records acknowledged (for e2e: consumed) in the steady windows. */
   records: number;
   /** The SLO's statistics over the steady windows' records together, in ms. */
   sloValuesMs: number[];
-  /** Over the steady windows, from intended send time (ms). */
+  /** Over the steady windows, from intended send time, or for e2e from creation to read (ms). */
   latency: { p50Ms: number; p99Ms: number; p999Ms: number; avgMs: number; maxMs: number };
   windows: StepWindow[];
   /** Records acknowledged in the whole step, warm-up included (what the topic grew by), and records failed. */
   acknowledgedRecords: number;
   failedRecords: number;
-  /** Records acknowledged = the topic's offsets' growth, for the whole step. */
+  /** Records acknowledged = the topic's offsets' growth, for the whole step; for e2e, records consumed = records acknowledged too. */
   accountingMatch: boolean;
+  /** An e2e step's counts for the whole step, and the resolution its latency was measured at (0.001: µs, from the creation-time header). */
+  endToEnd?: { producedRecords: number; consumedRecords: number; topicGrowth: number; latencyResolutionMs: number };
 }
 
 /** A step and what it measured, and the verdict of the search on it. */

@@ -1,6 +1,7 @@
-import { onCluster } from '../cluster/bootstrap.js';
+import type { Admin } from 'kafkajs';
+import { onCluster, type RunCluster } from '../cluster/bootstrap.js';
 import { clusterHoldings, type ClusterHoldings } from '../cluster/holdings.js';
-import { prepareRun } from '../engine/run-produce.js';
+import { prepareRun, type PreparedRun } from '../engine/run-produce.js';
 import { createKafka, describeBrokers } from '../kafka/kafka-client.js';
 import { topicsOf } from '../kafka/topic.js';
 import type { MachineInfo } from '../produce/result.js';
@@ -10,6 +11,7 @@ import { publicSecurity } from '../security/client-security.js';
 import { searchCapacity, type SearchOutcome, type SearchRunner } from './capacity-search.js';
 import type { CapacitySpec } from './capacity-spec.js';
 import type { CapacityStep, StepMeasure, StepRequest } from './capacity-step.js';
+import { closeEndToEndSteps, openEndToEndSteps, runEndToEndStep } from './e2e-steps.js';
 import { runProduceStep } from './produce-steps.js';
 import { formatSlo, meetsSlo } from './slo.js';
 
@@ -54,10 +56,14 @@ export interface CapacityHooks {
 /** A step's cost beyond its length before one has been measured: workers start, the topic is checked. */
 const FIRST_OVERHEAD_MS = 5000;
 
-/** Searches the highest rate that meets the SLO with `run`'s produce settings, on its cluster (the local one started if none). */
+/**
+ * Searches the highest rate that meets the SLO with `run`'s produce settings, on its cluster (the local one started if
+ * none): steps run as produce runs, or with target e2e as passes of e2e's path (src/capacity/e2e-steps.ts).
+ */
 export async function runCapacity(run: ProduceRun, spec: CapacitySpec, hooks: CapacityHooks = {}): Promise<CapacityResult> {
   const log = hooks.log ?? (() => undefined);
-  const prepared = prepareRun(run.config);
+  // A bad schema fails before any cluster is touched.
+  const prepared = spec.target === 'produce' ? prepareRun(run.config) : undefined;
   return onCluster(run.bootstrap, { startIfNone: true, log }, async (cluster) => {
     // The brokers first: an unreachable or refusing cluster ends in produce's own one-line errors.
     await describeBrokers(cluster.bootstrap, { security: run.config.security });
@@ -68,10 +74,9 @@ export async function runCapacity(run: ProduceRun, spec: CapacitySpec, hooks: Ca
       const before = await clusterHoldings(admin, cluster.embedded);
       const existing = new Set(await admin.listTopics());
       const created = topicsOf(run.config).filter((topic) => !existing.has(topic));
-      const outcome = await searchCapacity(spec, stepRunner({
-        log, signal: hooks.signal, onStepStart: hooks.onStepStart,
-        runStep: (request) => runProduceStep(spec.slo, run.config, request, cluster, prepared, hooks.signal),
-      }));
+      const steps = await stepsOn(spec, run.config, prepared, { cluster, admin, log, signal: hooks.signal });
+      const outcome = await searchCapacity(spec, stepRunner({ log, signal: hooks.signal, onStepStart: hooks.onStepStart, runStep: steps.runStep }))
+        .finally(() => steps.close());
       const topicDeleted = !spec.keepTopic && created.length > 0;
       if (topicDeleted) await admin.deleteTopics({ topics: created, timeout: 30_000 }).catch(() => undefined);
       const after = await clusterHoldings(admin, cluster.embedded).catch(() => undefined);
@@ -83,6 +88,23 @@ export async function runCapacity(run: ProduceRun, spec: CapacitySpec, hooks: Ca
       await admin.disconnect().catch(() => undefined);
     }
   });
+}
+
+/** How the search's steps run on the cluster, and what ends what they hold. */
+interface Steps {
+  runStep(request: StepRequest): Promise<StepMeasure>;
+  close(): Promise<void>;
+}
+
+/** Steps as produce runs (`prepared`: the run's values), or without it (target e2e) as passes of e2e's path. */
+async function stepsOn(
+  spec: CapacitySpec, config: RunConfig, prepared: PreparedRun | undefined,
+  on: { cluster: RunCluster; admin: Admin; log: (line: string) => void; signal?: AbortSignal },
+): Promise<Steps> {
+  const { cluster, signal } = on;
+  if (prepared) return { runStep: (request) => runProduceStep(spec.slo, config, request, cluster, prepared, signal), close: async () => undefined };
+  const steps = await openEndToEndSteps(config, cluster, on.admin, on.log);
+  return { runStep: (request) => runEndToEndStep(spec.slo, steps, request, signal), close: () => closeEndToEndSteps(steps) };
 }
 
 /** The search's runner on a cluster: steps timed from now, their overhead learnt as they run. */

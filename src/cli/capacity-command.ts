@@ -56,10 +56,18 @@ achieved and the backlog bounded, looks like a broker's stall: the step is run a
 decides. The knee is confirmed by a --confirm run that must meet the SLO, and 1.25x the knee must miss it (or
 the rate). Every produce option applies to every step, but those that set a step's rate and length.
 
+--target e2e runs every step (the probe and the ramp too) as e2e does: a paced kafkajs producer (acks all,
+idempotent) while --workers consumers of a group, new each step, read; latency is from each record's creation
+to its read, in µs (producer and consumers share this process's clock), and the backlog is records due minus
+records consumed: the ceiling is where the producer or the consumers fall behind. The probe produces as fast as
+the consumers read (at most 1 MiB ahead of them). Its steps take --topic, --driver, --record-size, --workers,
+--compression, --partitions, --replication and the connection's options; the other produce options are refused.
+
 Examples:
   datastorm capacity --slo 'p99<=100ms' --workers 2
   datastorm capacity --slo 'p99<=50ms,p50<=10ms' --acks all --compression lz4 --budget 15m --json > capacity.json
-  datastorm capacity --slo 'p99.9<=200ms' --out capacity-report`);
+  datastorm capacity --slo 'p99.9<=200ms' --out capacity-report
+  datastorm capacity --target e2e --slo 'p99<=100ms' --workers 2`);
   for (const option of produceOptions()) {
     if (option.attributeName() === 'topic') option.defaultValueDescription = 'one of the search\'s own, datastorm-capacity-<id>, deleted after it';
     command.addOption(option);
@@ -69,8 +77,9 @@ Examples:
   command.addOption(new Option('--out <dir>', 'write report.html (the answer, the chart, every step), capacity.svg and results.json into this folder'));
   command.action(async (flags: ProduceFlags & CapacityFlags & CapacityOutput) => {
     const typed = (key: string) => command.getOptionValueSource(key) === 'cli';
-    const spec = toCapacitySpec(flags, typed);
-    const run = capacityRun(toProduceRun(flags, typed), typed);
+    const produceRun = toProduceRun(flags, typed);
+    const spec = toCapacitySpec(flags, typed, produceRun.config);
+    const run = capacityRun(produceRun, typed);
     const outDir = flags.out === undefined ? undefined : writablePath(flags.out, '--out', 'folder');
     const out = flags.json ? stderr : (line: string) => process.stdout.write(`${line}\n`);
     let steps = 0;

@@ -7,7 +7,7 @@ import {
   DETAILED_HEADER, formatFailedConsumers, formatDriverNote, formatConsumeInterruptedLine, formatIdleConsumersNote, formatIntervalLine, formatProgress, SUMMARY_HEADER,
 } from '../consume/consume-report.js';
 import { printConsumeReport } from '../library/print.js';
-import { formatAccountingLine, formatEndToEndPartialLine, formatLatencyLine, formatProducerLine, LATENCY_NOTE } from '../consume/e2e-report.js';
+import { formatAccountingLine, formatEndToEndPartialLine, formatLatencyLine, formatProducerLine, formatLatencyNote } from '../consume/e2e-report.js';
 import { runEndToEnd, type EndToEndConfig } from '../consume/end-to-end.js';
 import type { CodecName } from '../kafka/codecs.js';
 import type { DriverName } from '../drivers/driver-registry.js';
@@ -108,9 +108,10 @@ export function endToEndCommand(): Command {
   const command = new Command('e2e')
     .description('produce at a steady rate while W consumers of one group read, and report produce→consume latency per record')
     .addHelpText('after', `
-Latency is the consumer's clock minus the record's CreateTime timestamp, set by the producer when it hands the
-record to the client: whole milliseconds, so the resolution is 1 ms. Consumers record into HDR histograms
-that are merged exactly. The group starts at the end of the topic and waits until it has settled before the
+Latency is the consumer's clock minus the time the producer handed the record to the client: producer and
+consumers run in this process and share its clock, so each record carries that time in µs in a header
+(ds-created-us) and the resolution is 1 µs; a record without it (another producer's) is timed from its
+CreateTime timestamp, whole milliseconds (1 ms). Consumers record into HDR histograms that are merged exactly. The group starts at the end of the topic and waits until it has settled before the
 first send; --timeout is how long to wait, after the last send, for the consumers to read everything.
 
 Example:
@@ -131,7 +132,7 @@ Example:
       (signal) => resultOrFailure(runEndToEnd(config, { log: stderr, signal })));
     if (result.partial) stderr(formatEndToEndPartialLine(result));
     (flags.json ? stderr : stdout)(formatLatencyLine(result.latency));
-    stderr(LATENCY_NOTE);
+    stderr(formatLatencyNote(result.latency));
     stderr(formatProducerLine(result));
     if (result.failedConsumers) stderr(formatFailedConsumers(result.failedConsumers, config.workers));
     stderr(formatAccountingLine(result));

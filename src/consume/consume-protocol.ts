@@ -2,6 +2,7 @@ import type { DriverName } from '../drivers/driver-registry.js';
 import type { ClientSecurity } from '../security/client-security.js';
 import type { PoolTask } from '../engine/pool-protocol.js';
 import type { CountersLayout } from './consume-counters.js';
+import type { LatencyOutcome } from './e2e-latency.js';
 
 /**
  * The contract between the main thread and workers/consume-worker.ts, on the worker pool's envelope
@@ -19,8 +20,10 @@ export interface ConsumeTask extends PoolTask {
   group: string;
   /** Most bytes fetched from one partition per request (Kafka's max.partition.fetch.bytes, perf-test --fetch-size). */
   fetchSizeBytes: number;
-  /** Record produce→consume latency from each record's timestamp (end-to-end mode). */
+  /** Record produce→consume latency per record (end-to-end mode): src/consume/e2e-latency.ts. */
   measureLatency: boolean;
+  /** With measureLatency: also a histogram per window of this length on the shared clock (capacity's e2e steps). */
+  latencyWindowMs?: number;
   counters: SharedArrayBuffer;
   layout: CountersLayout;
 }
@@ -32,11 +35,10 @@ export type WorkerEvent =
   | { type: 'assigned'; workerId: number; atMs: number; memberId: string; partitions: number[] }
   | { type: 'rebalancing'; workerId: number; atMs: number };
 
-export interface WorkerOutcome {
+/** A consumer's counts, and its latencies when measureLatency was set. */
+export interface WorkerOutcome extends Partial<LatencyOutcome> {
   workerId: number;
   records: number;
   payloadBytes: number;
   rebalanceMs: number;
-  /** Encoded HDR histogram of latencies in µs (src/report/histograms.ts), when measureLatency was set. */
-  latencyHistogram?: string;
 }

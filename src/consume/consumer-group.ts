@@ -27,6 +27,8 @@ export interface GroupRunOptions {
   workers: number;
   fetchSizeBytes: number;
   measureLatency: boolean;
+  /** With measureLatency: a latency histogram per window of this length too (ConsumeTask's). */
+  latencyWindowMs?: number;
   /** Number.MAX_SAFE_INTEGER for no limit. */
   recordLimit: number;
   /** First countable offset of each partition (from groupStartOffsets). */
@@ -92,7 +94,8 @@ export function startConsumerGroup(options: GroupRunOptions): ConsumerGroupRun {
     workers: options.workers, threads: options.workers, inProcess: false, workerFile: workerModule('consume'),
     taskOf: (workerId): Omit<ConsumeTask, 'port'> => ({
       workerId, driver: options.driver, bootstrap: options.bootstrap, security: options.security, topic: options.topic, group: options.group,
-      fetchSizeBytes: options.fetchSizeBytes, measureLatency: options.measureLatency, counters: counters.buffer, layout,
+      fetchSizeBytes: options.fetchSizeBytes, measureLatency: options.measureLatency,
+      ...(options.latencyWindowMs === undefined ? {} : { latencyWindowMs: options.latencyWindowMs }), counters: counters.buffer, layout,
     }),
     onMessage: onEvent,
   });

@@ -1,20 +1,32 @@
 import type { LatencySummaryUs } from '../shared/histograms.js';
 import type { EndToEndResult } from './end-to-end.js';
 import { formatUncheckedAccounting } from '../report/unchecked-accounting.js';
+import { CREATED_US_HEADER } from '../kafka/created-header.js';
 
 /** What `datastorm e2e` prints, in the style of kafka-producer-perf-test's summary line. */
 
 const ms = (us: number) => us / 1000;
-/** Timestamps are whole milliseconds, so percentiles are too (HDR keeps them within 0.1%). */
-const wholeMs = (us: number) => String(Math.round(ms(us)));
 
-export function formatLatencyLine(latency: LatencySummaryUs): string {
-  return `${latency.count} records end to end, ${ms(latency.meanUs).toFixed(2)} ms avg latency, ` +
-    `${Math.round(ms(latency.maxUs)).toFixed(2)} ms max latency, ${wholeMs(latency.p50Us)} ms 50th, ${wholeMs(latency.p95Us)} ms 95th, ` +
-    `${wholeMs(latency.p99Us)} ms 99th, ${wholeMs(latency.p999Us)} ms 99.9th.`;
+/** A percentile at the latency's resolution: µs from the creation-time header, whole ms from CreateTime (HDR keeps them within 0.1%). */
+const atResolution = (us: number, resolutionMs: number) => (resolutionMs < 1 ? ms(us).toFixed(3) : String(Math.round(ms(us))));
+
+export function formatLatencyLine(latency: LatencySummaryUs & { resolutionMs: number }): string {
+  const { resolutionMs } = latency;
+  const max = resolutionMs < 1 ? ms(latency.maxUs) : Math.round(ms(latency.maxUs));
+  return `${latency.count} records end to end, ${ms(latency.meanUs).toFixed(2)} ms avg latency, ${max.toFixed(2)} ms max latency, ` +
+    `${atResolution(latency.p50Us, resolutionMs)} ms 50th, ${atResolution(latency.p95Us, resolutionMs)} ms 95th, ` +
+    `${atResolution(latency.p99Us, resolutionMs)} ms 99th, ${atResolution(latency.p999Us, resolutionMs)} ms 99.9th.`;
 }
 
-export const LATENCY_NOTE = 'latency = consumer clock − record CreateTime set by the producer; resolution 1 ms (timestamps are whole milliseconds)';
+/** How the latency was measured, and so its resolution. */
+export function formatLatencyNote(latency: Pick<EndToEndResult['latency'], 'resolutionMs' | 'headerTimedRecords' | 'count'>): string {
+  if (latency.resolutionMs < 1) {
+    return `latency = consumer clock − the record's creation time in its ${CREATED_US_HEADER} header (producer and consumers share this process's clock); resolution 1 µs`;
+  }
+  const some = latency.headerTimedRecords > 0
+    ? ` (${latency.headerTimedRecords} of ${latency.count} records carried the ${CREATED_US_HEADER} header; the others did not)` : '';
+  return `latency = consumer clock − record CreateTime set by the producer; resolution 1 ms (timestamps are whole milliseconds)${some}`;
+}
 
 export function formatProducerLine(result: EndToEndResult): string {
   const p = result.producer;

@@ -1,9 +1,11 @@
 import kafkajs from '../kafka/kafkajs.js';
 import { defaultClusterDir } from '../cluster/launcher.js';
-import type { Admin, Producer } from 'kafkajs';
+import type { Admin, Kafka, Producer } from 'kafkajs';
 import {
-  ensureCommitted, failedConsumersOf, groupStart, requireIdleGroup, resultOrThrow, startConsumerGroup, type ConsumerGroupRun,
+  ensureCommitted, failedConsumersOf, groupStart, requireIdleGroup, resultOrThrow, startConsumerGroup, type ConsumerGroupRun, type GroupOutcome,
 } from './consumer-group.js';
+import type { WorkerOutcome } from './consume-protocol.js';
+import { latencyResolutionMs } from './e2e-latency.js';
 import type { CodecName } from '../kafka/codecs.js';
 import { formatIdleConsumersNote, type FailedConsumers } from './consume-report.js';
 import { DataStormError } from '../shared/errors.js';
@@ -12,7 +14,8 @@ import { checkFaultTarget } from '../faults/fault-target.js';
 import { countPerSlot, runFaults } from '../faults/run-faults.js';
 import { encodeHistogram, mergeHistograms, summarizeLatency, type LatencySummaryUs } from '../shared/histograms.js';
 import { PRODUCER_RETRY, createKafka, describeBrokers } from '../kafka/kafka-client.js';
-import { producePaced, type PacedProduceResult } from './paced-producer.js';
+import { producePaced, type PacedLoad, type PacedProduceResult } from './paced-producer.js';
+import { epochMs } from '../shared/clock.js';
 import type { DriverName } from '../drivers/driver-registry.js';
 import { publicSecurity, type ClientSecurity } from '../security/client-security.js';
 import { prepareTopic, readOrWhyNot, whenClusterSettled } from '../kafka/topic.js';
@@ -20,9 +23,10 @@ import { prepareTopic, readOrWhyNot, whenClusterSettled } from '../kafka/topic.j
 const { ConfigResourceTypes } = kafkajs;
 
 /**
- * `datastorm e2e`: a rate-limited producer and W consumers of one group run together; each record's
- * latency is the consumer's clock minus the record's CreateTime timestamp (OpenMessaging Benchmark's
- * end-to-end latency), merged across consumers in one HDR histogram.
+ * `datastorm e2e`: a rate-limited producer and W consumers of one group run together; each record's latency is the
+ * consumer's clock minus the record's creation time (OpenMessaging Benchmark's end-to-end latency): in µs from the
+ * creation-time header, producer and consumers sharing the process's clock, else from its CreateTime timestamp (1 ms);
+ * merged across consumers in one HDR histogram.
  */
 export interface EndToEndConfig {
   /** The Kafka client the consumers read with (--driver). */
@@ -56,8 +60,11 @@ export interface EndToEndResult {
   groupBalanceMs: number;
   producer: { records: number; failedRecords: number; firstError?: string; durationMs: number; recordsPerSec: number };
   consumer: { records: number; payloadBytes: number; drainMs: number; workers: Array<{ workerId: number; records: number }> };
-  /** produce → consume per record, in µs; timestamps are whole milliseconds, so 1 ms is the resolution. */
-  latency: LatencySummaryUs & { histogram: string; resolutionMs: 1 };
+  /**
+   * produce → consume per record, in µs: from the creation-time header where the producer shares the consumers'
+   * clock (this run's records: resolution 0.001 ms), else from CreateTime (whole milliseconds: 1 ms).
+   */
+  latency: LatencySummaryUs & { histogram: string; resolutionMs: number; headerTimedRecords: number };
   /**
    * brokerOffsetGrowth is NaN (null in JSON) when the topic's end offsets could not be read after the run (the
    * cluster was gone): uncheckedBecause says why, and nothing was checked.
@@ -80,7 +87,10 @@ const DRAIN_POLL_MS = 20;
  */
 const E2E_BATCH_BYTES = 16 * 1024;
 
-async function ensureTopic(admin: Admin, config: EndToEndConfig, brokers: number, log: (line: string) => void): Promise<number> {
+/** Creates the topic or checks it (its partitions returned): records the topic would refuse, and LogAppendTime stamps, fail here. */
+export async function prepareEndToEndTopic(
+  admin: Admin, config: Pick<EndToEndConfig, 'topic' | 'partitions' | 'replication' | 'recordSizeBytes'>, brokers: number, log: (line: string) => void,
+): Promise<number> {
   // The same checks as produce's: a record the topic would refuse is an error before the consumers start.
   const { partitions } = await prepareTopic(admin, {
     topic: config.topic, partitions: config.partitions, replication: config.replication, batchBytes: E2E_BATCH_BYTES,
@@ -100,28 +110,103 @@ async function ensureTopic(admin: Admin, config: EndToEndConfig, brokers: number
   return partitions;
 }
 
+/**
+ * One pass of the e2e path: the consumers, their group, the producer's schedule and how long to wait for the rest
+ * (EndToEndConfig's, the rate aside), and the topic's partitions.
+ */
+export interface EndToEndPassConfig extends Omit<EndToEndConfig, 'ratePerSec' | 'partitions' | 'replication'> {
+  load: PassLoad;
+  /** The topic's partitions (as prepared). */
+  partitions: number;
+  /** A latency histogram per window of this length on the shared clock too (WorkerOutcome's latencyWindows). */
+  latencyWindowMs?: number;
+  /** The schedule starts so that it ends on a whole multiple of this, epoch ms on the shared clock: its last window is whole. */
+  endOnMultipleOfMs?: number;
+}
+
+/** The producer's schedule (paced-producer.ts), the consumers' count given by the pass. */
+export type PassLoad = Exclude<PacedLoad, { kind: 'consumers' }> | { kind: 'consumers'; aheadRecords: number };
+
+/** What a pass measured: the group's settling, the producer's records, the consumers' outcomes, the topic's growth. */
+export interface EndToEndPass {
+  startedAt: string;
+  groupBalanceMs: number;
+  /** When the producer's schedule started, epoch ms on the shared clock. */
+  scheduleStartMs: number;
+  produced: PacedProduceResult;
+  drainMs: number;
+  faults?: FaultReport;
+  outcomes: WorkerOutcome[];
+  failed?: GroupOutcome['failed'];
+  /** The topic's end offsets' growth over the pass; NaN with unreadBecause when they could not be read after it. */
+  growth: { value: number; unreadBecause?: string };
+}
+
+/** A schedule in a log line: `500 records/s`. */
+function describeLoad(load: PassLoad): string {
+  if (load.kind === 'rate') return `${load.rateRps} records/s`;
+  if (load.kind === 'profile') return `from ${Math.round(load.points[0].recordsPerSec)} to ${Math.round(load.points.at(-1)!.recordsPerSec)} records/s`;
+  return 'as fast as the consumers read';
+}
+
+/** A schedule's margin after the group settled, when it starts on a window's edge: the producer's first tick is not late. */
+const ALIGN_MARGIN_MS = 50;
+
 /** Waits for the group to settle, produces on schedule, then waits until the consumers have every acknowledged record. */
-async function produceWhileConsuming(
-  config: EndToEndConfig, partitions: number, admin: Admin, producer: Producer, group: ConsumerGroupRun, hooks: EndToEndHooks,
-): Promise<{ groupBalanceMs: number; produced: PacedProduceResult; drainMs: number; faults?: FaultReport }> {
+async function produceWhileConsuming(config: EndToEndPassConfig, admin: Admin, producer: Producer, group: ConsumerGroupRun, hooks: EndToEndHooks):
+Promise<Pick<EndToEndPass, 'groupBalanceMs' | 'scheduleStartMs' | 'produced' | 'drainMs' | 'faults'>> {
   const { log, signal } = hooks;
   const balanceStartMs = Date.now();
   await group.balanced(admin, BALANCE_TIMEOUT_MS);
   const groupBalanceMs = Date.now() - balanceStartMs;
   log(`group ${config.group} settled in ${groupBalanceMs} ms with ${config.workers} consumer(s); ` +
-    `producing ${config.ratePerSec} records/s for ${config.durationMs / 1000} s`);
+    `producing ${describeLoad(config.load)} for ${config.durationMs / 1000} s`);
   const faultsStartMs = Date.now();
   const timeline = config.faults.length ? countPerSlot(() => group.counters.totalRecords(), faultsStartMs) : undefined;
   const faults = timeline ? runFaults(config.faults, faultsStartMs, defaultClusterDir(), log) : undefined;
-  const produced = await producePaced(producer, { ...config, partitions, signal });
+  const align = config.endOnMultipleOfMs;
+  const scheduleStartMs = align === undefined ? epochMs()
+    : Math.ceil((epochMs() + ALIGN_MARGIN_MS + config.durationMs) / align) * align - config.durationMs;
+  const consumed = () => group.counters.totalRecords();
+  const load: PacedLoad = config.load.kind === 'consumers' ? { ...config.load, consumed } : config.load;
+  const produced = await producePaced(producer, { ...config, load, signal, startAtEpochMs: scheduleStartMs });
   const drainStartMs = Date.now();
-  while (group.counters.totalRecords() < produced.records && !group.counters.stopped()
-    && Date.now() - drainStartMs <= config.drainTimeoutMs) {
+  while (consumed() < produced.records && !group.counters.stopped() && Date.now() - drainStartMs <= config.drainTimeoutMs) {
     await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
   }
   const drainMs = Date.now() - drainStartMs;
   const events = await faults?.finish();
-  return { groupBalanceMs, produced, drainMs, faults: events && faultReport(events, timeline!.stop(), 'consumed') };
+  return { groupBalanceMs, scheduleStartMs, produced, drainMs, faults: events && faultReport(events, timeline!.stop(), 'consumed') };
+}
+
+/**
+ * One pass of the e2e path on a topic that is ready, with a producer connected: the group starts at the end of the log
+ * (its consumers count exactly what the pass produces), settles, the producer sends on schedule while the consumers
+ * read, then they read the rest; what they counted is committed and the topic's growth read.
+ */
+export async function endToEndPass(admin: Admin, producer: Producer, config: EndToEndPassConfig, hooks: EndToEndHooks): Promise<EndToEndPass> {
+  await requireIdleGroup(admin, config.group);
+  const before = await groupStart(admin, config.group, config.topic, config.partitions);
+  const startedAt = new Date().toISOString();
+  const group = startConsumerGroup({
+    driver: config.driver, bootstrap: config.bootstrap, security: config.security, topic: config.topic, group: config.group, workers: config.workers,
+    fetchSizeBytes: config.fetchSizeBytes, measureLatency: true, recordLimit: Number.MAX_SAFE_INTEGER, startOffsets: before.endOffsets,
+    ...(config.latencyWindowMs === undefined ? {} : { latencyWindowMs: config.latencyWindowMs }),
+  });
+  const run = await produceWhileConsuming(config, admin, producer, group, hooks).finally(() => group.stop());
+  const { outcomes, failed } = await group.finished;
+  const growth = await readOrWhyNot(async () => {
+    await ensureCommitted(admin, config.group, config.topic, before.endOffsets, group.counters.highestOffsets());
+    const after = await groupStart(admin, config.group, config.topic, config.partitions);
+    return after.endOffsets.reduce((sum, end, p) => sum + end - before.endOffsets[p], 0);
+  }, Number.NaN);
+  return { startedAt, ...run, outcomes, ...(failed ? { failed } : {}), growth };
+}
+
+/** The kafkajs producer of the e2e path, whatever --driver (the consumers'): producePaced sends records with their due times, not a worker's batches. */
+export function endToEndProducer(kafka: Kafka): Producer {
+  // Idempotent, as produce is by default with acks=all: a retried send through a broker failure writes no duplicate.
+  return kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1, retry: PRODUCER_RETRY });
 }
 
 export interface EndToEndHooks {
@@ -136,36 +221,20 @@ export async function runEndToEnd(config: EndToEndConfig, hooks: EndToEndHooks =
   const brokers = await describeBrokers(config.bootstrap, { security: config.security });
   const kafka = createKafka(config.bootstrap, 'datastorm-e2e', {}, config.security);
   const admin = kafka.admin();
-  // kafkajs's producer whatever --driver (the consumers'): producePaced sends records with their due times, not a worker's batches.
-  // Idempotent, as produce is by default with acks=all: a retried send through a broker failure writes no duplicate.
-  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1, retry: PRODUCER_RETRY });
+  const producer = endToEndProducer(kafka);
   await admin.connect();
   try {
-    const partitions = await ensureTopic(admin, config, brokers.length, log);
+    const partitions = await prepareEndToEndTopic(admin, config, brokers.length, log);
     const idleNote = formatIdleConsumersNote(config.workers, partitions);
     if (idleNote) log(idleNote);
-    await requireIdleGroup(admin, config.group);
-    // The consumers start at the end of the log (they seek there on assignment): they count exactly what this run produces.
-    const before = await groupStart(admin, config.group, config.topic, partitions);
-    const startedAt = new Date().toISOString();
-    const group = startConsumerGroup({
-      driver: config.driver, bootstrap: config.bootstrap, security: config.security, topic: config.topic, group: config.group, workers: config.workers,
-      fetchSizeBytes: config.fetchSizeBytes, measureLatency: true, recordLimit: Number.MAX_SAFE_INTEGER, startOffsets: before.endOffsets,
-    });
     await producer.connect();
-    const run = await produceWhileConsuming(config, partitions, admin, producer, group, hooks).finally(() => group.stop());
-    const { outcomes, failed } = await group.finished;
-    const growth = await readOrWhyNot(async () => {
-      await ensureCommitted(admin, config.group, config.topic, before.endOffsets, group.counters.highestOffsets());
-      const after = await groupStart(admin, config.group, config.topic, partitions);
-      return after.endOffsets.reduce((sum, end, p) => sum + end - before.endOffsets[p], 0);
-    }, Number.NaN);
+    const run = await endToEndPass(admin, producer, { ...config, load: { kind: 'rate', rateRps: config.ratePerSec }, partitions }, hooks);
+    const { outcomes, growth } = run;
     const consumed = outcomes.reduce((sum, o) => sum + o.records, 0);
-    const histogram = mergeHistograms(outcomes.flatMap((o) => (o.latencyHistogram ? [o.latencyHistogram] : [])));
     const result: EndToEndResult = {
       schemaVersion: 1,
       command: 'e2e',
-      startedAt,
+      startedAt: run.startedAt,
       config: { ...config, security: publicSecurity(config.security) },
       groupBalanceMs: run.groupBalanceMs,
       producer: { ...run.produced, recordsPerSec: (run.produced.records * 1000) / run.produced.durationMs },
@@ -175,7 +244,7 @@ export async function runEndToEnd(config: EndToEndConfig, hooks: EndToEndHooks =
         drainMs: run.drainMs,
         workers: outcomes.map((o) => ({ workerId: o.workerId, records: o.records })),
       },
-      latency: { ...summarizeLatency(histogram), histogram: encodeHistogram(histogram), resolutionMs: 1 },
+      latency: endToEndLatency(outcomes),
       accounting: {
         producedRecords: run.produced.records,
         consumedRecords: consumed,
@@ -185,11 +254,21 @@ export async function runEndToEnd(config: EndToEndConfig, hooks: EndToEndHooks =
       },
       faults: run.faults,
       partial: Boolean(hooks.signal?.aborted),
-      ...failedConsumersOf(failed),
+      ...failedConsumersOf(run.failed),
     };
-    return resultOrThrow(result, { what: `${config.topic}'s end offsets`, because: growth.unreadBecause }, failed);
+    return resultOrThrow(result, { what: `${config.topic}'s end offsets`, because: growth.unreadBecause }, run.failed);
   } finally {
     await producer.disconnect().catch(() => undefined);
     await admin.disconnect();
   }
+}
+
+/** The consumers' latencies merged (exact), with the resolution they were measured at. */
+function endToEndLatency(outcomes: WorkerOutcome[]): EndToEndResult['latency'] {
+  const histogram = mergeHistograms(outcomes.flatMap((o) => (o.latencyHistogram ? [o.latencyHistogram] : [])));
+  const headerTimedRecords = outcomes.reduce((sum, o) => sum + (o.headerTimedRecords ?? 0), 0);
+  return {
+    ...summarizeLatency(histogram), histogram: encodeHistogram(histogram),
+    resolutionMs: latencyResolutionMs(headerTimedRecords, histogram.totalCount), headerTimedRecords,
+  };
 }

@@ -42,6 +42,8 @@ export interface FetchedRecord {
   offset: number;
   /** The record's timestamp, epoch ms. */
   timestamp: number;
+  /** When DataStorm's end-to-end producer created the record, µs on its process's clock (src/kafka/created-header.ts); absent on other records. */
+  createdUs?: number;
   key: Buffer | null;
   value: Buffer | null;
 }

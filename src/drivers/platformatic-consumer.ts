@@ -4,10 +4,21 @@ import {
   type FetchedRecord, type PartitionOffset,
 } from './consumer-driver.js';
 import { platformaticSecurity } from '../security/platformatic-security.js';
+import { CREATED_US_HEADER, createdUsOf } from '../kafka/created-header.js';
 import { PRODUCER_RETRY } from '../kafka/kafka-client.js';
 import { retryDelayMs } from './platformatic-driver.js';
 
-type PlatformaticMessage = Pick<Message<Buffer, Buffer, Buffer, Buffer>, 'partition' | 'offset' | 'timestamp' | 'key' | 'value'>;
+type PlatformaticMessage = Pick<Message<Buffer, Buffer, Buffer, Buffer>, 'partition' | 'offset' | 'timestamp' | 'key' | 'value'>
+  & { headers?: Map<Buffer, Buffer> };
+
+const CREATED_US_KEY = Buffer.from(CREATED_US_HEADER);
+
+/** The creation-time header's µs among a message's headers (src/kafka/created-header.ts). */
+function createdUsIn(headers: Map<Buffer, Buffer> | undefined): number | undefined {
+  if (!headers?.size) return undefined;
+  for (const [key, value] of headers) if (key.equals(CREATED_US_KEY)) return createdUsOf(value);
+  return undefined;
+}
 
 /**
  * Gathers the messages platformatic's stream hands on one by one back into one batch per partition and fetch:
@@ -25,7 +36,8 @@ export class BatchCollector {
     if (message.partition !== this.partition) this.flush();
     this.partition = message.partition;
     this.records.push({
-      offset: Number(message.offset), timestamp: Number(message.timestamp), key: message.key ?? null, value: message.value ?? null,
+      offset: Number(message.offset), timestamp: Number(message.timestamp), createdUs: createdUsIn(message.headers),
+      key: message.key ?? null, value: message.value ?? null,
     });
   }
 

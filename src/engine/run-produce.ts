@@ -32,7 +32,8 @@ import { prepareTopic, readOrWhyNot, settledEndOffsetTotal, topicEndOffsetTotal 
 import { withoutOptimizingCompiler } from './compiler-tier.js';
 import { ProducePool, threadsFor, type Window } from './produce-pool.js';
 import { produceAssignments } from './produce-assignments.js';
-import { epochMs, GAUGE, type WorkerSummary } from './worker-protocol.js';
+import { GAUGE, type WorkerSummary } from './worker-protocol.js';
+import { epochMs } from '../shared/clock.js';
 import type { LiveFigures } from '../metrics/prometheus-endpoint.js';
 
 export interface RunHooks {

@@ -12,9 +12,6 @@ import type { MessagePort } from 'node:worker_threads';
 import type { MeterInterval } from '../produce/meter.js';
 import type { FatalMessage } from './pool-protocol.js';
 
-/** Epoch ms on the performance clock: what the start barrier is waited on and starts and acknowledgements are stamped with, in every thread. */
-export const epochMs = (): number => performance.timeOrigin + performance.now();
-
 /**
  * What one produce worker is given to do: its share of the run, computed once by the engine (src/engine/produce-assignments.ts),
  * and the settings it sends with. It has no RunConfig: nothing in it is the run's whole, nothing is divided again.

@@ -13,7 +13,8 @@ export type CapacityOptions = ProduceOptions & { [Key in keyof typeof CAPACITY_O
  */
 export async function capacity(options: CapacityOptions, hooks: CapacityHooks = {}): Promise<CapacityResult> {
   const { flags, typed } = flagsOfValues('capacity', { ...PRODUCE_OPTIONS, ...CAPACITY_OPTIONS }, options);
-  const spec = toCapacitySpec(flags as unknown as CapacityFlags, typed as (key: string) => boolean);
-  const run = capacityRun(toProduceRun(flags as unknown as ProduceFlags, typed as (key: keyof ProduceFlags) => boolean), typed as (key: string) => boolean);
+  const produceRun = toProduceRun(flags as unknown as ProduceFlags, typed as (key: keyof ProduceFlags) => boolean);
+  const spec = toCapacitySpec(flags as unknown as CapacityFlags, typed as (key: string) => boolean, produceRun.config);
+  const run = capacityRun(produceRun, typed as (key: string) => boolean);
   return runCapacity(run, spec, hooks);
 }

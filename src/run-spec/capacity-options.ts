@@ -5,6 +5,7 @@ import { CAPACITY_TARGETS, type CapacitySpec, type CapacityTarget } from '../cap
 import { minimumBudgetMs } from '../capacity/capacity-search.js';
 import { STEP_WINDOW_MS } from '../capacity/capacity-step.js';
 import { parseSlo, type Slo } from '../capacity/slo.js';
+import type { RunConfig } from '../produce/run-config.js';
 import { DataStormError } from '../shared/errors.js';
 import { longFlag, type OptionSpec } from './option-spec.js';
 import { PRODUCE_OPTIONS, type ProduceOptionKey } from './produce-options.js';
@@ -21,7 +22,7 @@ const duration = (flag: string) => (value: string) => parseDurationMs(flag, valu
 
 /** `capacity`'s own options; every produce option applies besides them, but those that set a step's rate and length. */
 export const CAPACITY_OPTIONS = {
-  slo: { flags: '--slo <objective>', description: 'the latency every accepted rate must meet, from each record\'s intended send time: terms like p99<=50ms, p99.9<=200ms, p50<=5ms, avg<=10ms, joined by commas (all must hold)',
+  slo: { flags: '--slo <objective>', description: 'the latency every accepted rate must meet, from each record\'s intended send time (--target e2e: from its creation to its read): terms like p99<=50ms, p99.9<=200ms, p50<=5ms, avg<=10ms, joined by commas (all must hold)',
     parse: (value: string) => parseSlo(value) },
   precision: { flags: '--precision <share>', description: 'stop when the lowest rate that missed is within this share above the highest that met', defaultValue: 0.05,
     defaultDescription: '5%', parse: parsePrecision },
@@ -36,7 +37,7 @@ export const CAPACITY_OPTIONS = {
   probe: { flags: '--probe <time>', description: 'the unlimited run the ramp is sized from', defaultValue: 10_000, defaultDescription: '10s', parse: duration('--probe') },
   ramp: { flags: '--ramp <time>', description: 'the ramp from 30% to 120% of the probe\'s rate that finds the ceiling (the highest rate whose backlog stays bounded)',
     defaultValue: 30_000, defaultDescription: '30s', parse: duration('--ramp') },
-  target: { flags: '--target <where>', description: 'produce: latency from intended send time to the ack; e2e: to a consumer group\'s read of the record', defaultValue: 'produce',
+  target: { flags: '--target <where>', description: 'produce: latency from intended send time to the ack; e2e: from the record\'s creation to a consumer group\'s read (--workers consumers, in µs), with e2e\'s paced producer', defaultValue: 'produce',
     parse: parseChoice('--target', CAPACITY_TARGETS) },
   keepTopic: { flags: '--keep-topic', description: 'keep the topic after the search when the search created it (deleted otherwise: steps write gigabytes)', defaultValue: false },
 } satisfies Record<string, OptionSpec>;
@@ -86,8 +87,33 @@ export function capacityRun(run: ProduceRun, typed: (key: ProduceOptionKey) => b
   return { ...run, config: { ...run.config, topic: `datastorm-capacity-${randomUUID().slice(0, 8)}` } };
 }
 
-/** The search asked for; `typed`: whether the user gave a produce option (those capacity sets are refused). */
-export function toCapacitySpec(flags: CapacityFlags, typed: (key: ProduceOptionKey) => boolean): CapacitySpec {
+/**
+ * Produce options the e2e target's steps honour: they produce with e2e's paced producer (kafkajs, acks all, idempotent;
+ * values of --record-size bytes) and read with --workers consumers of a group through --driver; and the connection's.
+ */
+const E2E_TARGET_SETTINGS: ProduceOptionKey[] = ['topic', 'driver', 'recordSize', 'workers', 'compression', 'partitions', 'replication'];
+const CONNECTION_OPTIONS: ProduceOptionKey[] = ['bootstrapServer', 'producerProps', 'producerConfig', 'commandProperty', 'commandConfig'];
+/** Producer properties the e2e target's steps honour (the security ones aside, which every client takes). */
+const E2E_TARGET_PROPS = ['bootstrap.servers', 'compression.type', 'client.id'];
+
+/** What --target e2e cannot honour, refused: a setting its producer does not have is not silently dropped. */
+function checkEndToEndTarget(typed: (key: ProduceOptionKey) => boolean, config: Pick<RunConfig, 'producerProps'>): void {
+  const honoured = [...E2E_TARGET_SETTINGS, ...CONNECTION_OPTIONS];
+  const unused = (Object.keys(PRODUCE_OPTIONS) as ProduceOptionKey[]).filter((key) => typed(key) && !honoured.includes(key));
+  const props = Object.keys(config.producerProps).filter((key) => !E2E_TARGET_PROPS.includes(key));
+  if (unused.length > 0 || props.length > 0) {
+    const named = [...unused.map((key) => longFlag(PRODUCE_OPTIONS[key])), ...props];
+    throw new DataStormError('DS_BAD_OPTION', `--target e2e produces with e2e's paced producer (kafkajs, acks all, idempotent): ${named.join(', ')} cannot be given`, {
+      hint: `its steps take ${E2E_TARGET_SETTINGS.map((key) => longFlag(PRODUCE_OPTIONS[key])).join(', ')}, and the connection's options`,
+    });
+  }
+}
+
+/**
+ * The search asked for; `typed`: whether the user gave a produce option (those capacity sets are refused, and with
+ * --target e2e those its steps do not honour); `config`: the produce run those options made.
+ */
+export function toCapacitySpec(flags: CapacityFlags, typed: (key: ProduceOptionKey) => boolean, config: Pick<RunConfig, 'producerProps'>): CapacitySpec {
   if (!flags.slo) throw new DataStormError('DS_BAD_OPTION', 'capacity needs --slo', { hint: 'e.g. --slo \'p99<=50ms\'' });
   const set = STEP_SET_OPTIONS.filter((key) => typed(key));
   if (set.length > 0) {
@@ -95,6 +121,7 @@ export function toCapacitySpec(flags: CapacityFlags, typed: (key: ProduceOptionK
       hint: 'bound the search with --budget, --step, --confirm',
     });
   }
+  if (flags.target === 'e2e') checkEndToEndTarget(typed, config);
   if (flags.stepWarmup * 2 > flags.step) {
     throw new DataStormError('DS_BAD_OPTION', `--step-warmup ${flags.stepWarmup / 1000}s leaves less than half of --step ${flags.step / 1000}s to measure`);
   }

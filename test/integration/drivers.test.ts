@@ -189,6 +189,8 @@ describe('consume, e2e and replay-check --driver platformatic on the real cluste
     expect(result.config.driver).toBe('platformatic');
     expect(result.accounting).toEqual({ producedRecords: 1500, consumedRecords: 1500, brokerOffsetGrowth: 1500, match: true });
     expect(result.latency.count).toBe(1500);
+    // platformatic's consumers read the creation-time header too: every record timed in µs.
+    expect(result.latency).toMatchObject({ headerTimedRecords: 1500, resolutionMs: 0.001 });
     expect(result.consumer.payloadBytes).toBe(1500 * 100);
     expect(await groupCommittedTotal(admin, group, topic, 1500)).toBe(1500);
   });

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { capacityStep, type StepRequest } from '../../src/capacity/capacity-step.js';
-import { StepWindows } from '../../src/capacity/produce-steps.js';
-import type { IntervalResult } from '../../src/produce/result.js';
+import { StepWindows } from '../../src/capacity/step-windows.js';
 import { toCapacitySpec, type CapacityFlags } from '../../src/run-spec/capacity-options.js';
 import { createHistogram, recordLatencyUs } from '../../src/shared/histograms.js';
 import { errorOf, runCli } from '../helpers.js';
@@ -72,7 +71,7 @@ describe('toCapacitySpec', () => {
   };
 
   it('takes the search\'s settings by their names', () => {
-    expect(toCapacitySpec(flags, () => false)).toEqual({
+    expect(toCapacitySpec(flags, () => false, { producerProps: {} })).toEqual({
       slo: SLO_100MS, precision: 0.05, budgetMs: 150_000, confirmMs: 15_000, stepMs: 8000, warmupMs: 3000, probeMs: 5000, rampMs: 10_000, target: 'produce', keepTopic: false,
     });
   });
@@ -83,12 +82,11 @@ describe('toCapacitySpec', () => {
     const windows = new StepWindows(SLO_100MS, request);
     const latency = createHistogram();
     recordLatencyUs(latency, 5000, 1000);
-    const interval: IntervalResult = { elapsedMs: 1025, durationMs: 1025, records: 1000, payloadBytes: 0, recordsPerSec: 976, mbPerSec: 0, avgLatencyMs: 5, maxLatencyMs: 5 };
-    windows.add(interval, { histogram: latency, intended: latency });
+    windows.add({ elapsedMs: 1025, durationMs: 1025, records: 1000, latency });
     expect(capacityStep(SLO_100MS, request, windows.measure({ acknowledgedRecords: 0, failedRecords: 0, accountingMatch: true })).verdict)
       .toEqual({ outcome: 'misses', why: ['achieved 0% of the rate'], rateMet: false, stallLike: false });
-    expect(errorOf(() => toCapacitySpec({ ...flags, step: 2000, stepWarmup: 1000 }, () => false)).message)
+    expect(errorOf(() => toCapacitySpec({ ...flags, step: 2000, stepWarmup: 1000 }, () => false, { producerProps: {} })).message)
       .toBe('--step 2s less --step-warmup 1s leaves 1s to measure: a step needs at least 2s');
-    expect(toCapacitySpec({ ...flags, step: 4000, stepWarmup: 2000, probe: 4000, ramp: 2000, confirm: 2000, budget: 60_000 }, () => false).stepMs).toBe(4000);
+    expect(toCapacitySpec({ ...flags, step: 4000, stepWarmup: 2000, probe: 4000, ramp: 2000, confirm: 2000, budget: 60_000 }, () => false, { producerProps: {} }).stepMs).toBe(4000);
   });
 });

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { capacityStep, ceilingOf, isSteady, judgeStep, type StepRequest, type StepWindow } from '../../src/capacity/capacity-step.js';
-import { StepWindows } from '../../src/capacity/produce-steps.js';
+import { StepWindows, type WindowSample } from '../../src/capacity/step-windows.js';
 import { parseSlo, sloValuesMs } from '../../src/capacity/slo.js';
-import type { IntervalResult } from '../../src/produce/result.js';
 import { RateProfile } from '../../src/produce/rate-profile.js';
 import { createHistogram, recordLatencyUs, type Histogram } from '../../src/shared/histograms.js';
 import { measureOf, rateWindows, SLO_100MS } from './capacity-fixtures.js';
@@ -104,9 +103,9 @@ describe('ceilingOf', () => {
 
 describe('StepWindows', () => {
   const slo = parseSlo('p99<=100ms,avg<=20ms');
-  const interval = (elapsedMs: number, durationMs: number, records: number, profileRecordsPerSec?: number): IntervalResult => ({
-    elapsedMs, durationMs, records, payloadBytes: records * 100, recordsPerSec: (records * 1000) / durationMs, mbPerSec: 0, avgLatencyMs: 0, maxLatencyMs: 0,
-    ...(profileRecordsPerSec !== undefined ? { profileRecordsPerSec } : {}),
+  /** A window as a produce step gives it: latency from intended time under a limit, send-to-ack without one. */
+  const sample = (elapsedMs: number, durationMs: number, records: number, histograms: { histogram: Histogram; intended?: Histogram }): WindowSample => ({
+    elapsedMs, durationMs, records, latency: histograms.intended ?? histograms.histogram,
   });
   /** A histogram of `records` latencies from `fromMs` up, 1 ms apart modulo `spreadMs`. */
   const latencies = (records: number, fromMs: number, spreadMs: number): Histogram => {
@@ -119,12 +118,12 @@ describe('StepWindows', () => {
   const acked = [900, 1000, 1020, 1000, 1000, 1000, 1015];
   const rateRequest: StepRequest = { phase: 'search', load: { kind: 'rate', rateRps: 1000 }, durationMs: 8000, warmupMs: 3000 };
 
-  const fill = (windows: StepWindows, intended: (i: number) => Histogram | undefined, profile?: (i: number) => number) => {
+  const fill = (windows: StepWindows, intended: (i: number) => Histogram | undefined) => {
     ends.forEach((end, i) => {
       const start = i === 0 ? 0 : ends[i - 1];
       const histogram = latencies(acked[i], 1, 3); // send-to-ack: 1-3 ms
       const intendedOne = intended(i);
-      windows.add(interval(end, end - start, acked[i], profile?.(i)), { histogram, ...(intendedOne ? { intended: intendedOne } : {}) });
+      windows.add(sample(end, end - start, acked[i], { histogram, ...(intendedOne ? { intended: intendedOne } : {}) }));
     });
   };
 
@@ -171,7 +170,7 @@ describe('StepWindows', () => {
 
   it('gives the probe send-to-ack latency and no rate or backlog; no steady window leaves zeros', () => {
     const windows = new StepWindows(slo, { phase: 'probe', load: { kind: 'unlimited' }, durationMs: 2000, warmupMs: 1000 });
-    windows.add(interval(1010, 1010, 500), { histogram: latencies(500, 1, 3) });
+    windows.add(sample(1010, 1010, 500, { histogram: latencies(500, 1, 3) }));
     expect(windows.windows).toEqual([{ elapsedMs: 1010, durationMs: 1010, records: 500, sloValuesMs: sloValuesMs(slo, latencies(500, 1, 3)) }]);
     const measure = windows.measure({ acknowledgedRecords: 0, failedRecords: 0, accountingMatch: true });
     expect([measure.steadyMs, measure.records, measure.sloValuesMs, measure.latency])
@@ -182,12 +181,13 @@ describe('StepWindows', () => {
     const ramp: StepRequest = { phase: 'ramp', load: { kind: 'ramp', fromRps: 1000, toRps: 5000 }, durationMs: 4000, warmupMs: 2000 };
     const profile = new RateProfile([{ atMs: 0, recordsPerSec: 1000 }, { atMs: 4000, recordsPerSec: 5000 }]);
     const windows = new StepWindows(slo, ramp);
-    windows.add(interval(2000, 2000, 2500, 2000), { histogram: latencies(10, 1, 1), intended: latencies(10, 5, 1) });
-    windows.add(interval(4500, 2500, 7000, 4000), { histogram: latencies(10, 1, 1), intended: latencies(10, 5, 1) });
+    windows.add(sample(2000, 2000, 2500, { histogram: latencies(10, 1, 1), intended: latencies(10, 5, 1) }));
+    windows.add(sample(4500, 2500, 7000, { histogram: latencies(10, 1, 1), intended: latencies(10, 5, 1) }));
+    // The rate asked over a window: the records the profile made due in it over its length.
     expect(windows.windows.map((w) => [w.offeredRps, w.backlogRecords])).toEqual([
       [2000, profile.dueBy(2000) - 2500],
       // Past the step's end nothing more is due: 12,000 records in all.
-      [4000, 12_000 - 9500],
+      [((profile.dueBy(4500) - profile.dueBy(2000)) * 1000) / 2500, 12_000 - 9500],
     ]);
   });
 });

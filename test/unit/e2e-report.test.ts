@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAccountingLine, formatLatencyLine, formatProducerLine } from '../../src/consume/e2e-report.js';
+import { formatAccountingLine, formatLatencyLine, formatLatencyNote, formatProducerLine } from '../../src/consume/e2e-report.js';
 import type { EndToEndResult } from '../../src/consume/end-to-end.js';
 import { createHistogram, recordLatencyUs, summarizeLatency } from '../../src/shared/histograms.js';
 import { Pacer } from '../../src/produce/pacer.js';
@@ -26,11 +26,28 @@ describe('Pacer, the one rate schedule (produce --throughput and e2e)', () => {
 });
 
 describe('end-to-end report', () => {
-  it('prints latency like kafka-producer-perf-test\'s summary, in whole milliseconds (the timestamps\' resolution)', () => {
+  it('prints latency like kafka-producer-perf-test\'s summary, in whole milliseconds when timed from CreateTime (its resolution)', () => {
     const histogram = createHistogram();
     for (let ms = 1; ms <= 100; ms += 1) recordLatencyUs(histogram, ms * 1000);
-    expect(formatLatencyLine(summarizeLatency(histogram)))
+    expect(formatLatencyLine({ ...summarizeLatency(histogram), resolutionMs: 1 }))
       .toBe('100 records end to end, 50.50 ms avg latency, 100.00 ms max latency, 50 ms 50th, 95 ms 95th, 99 ms 99th, 100 ms 99.9th.');
+  });
+
+  it('prints percentiles to the µs when timed from the creation-time header', () => {
+    const histogram = createHistogram();
+    for (let us = 401; us <= 500; us += 1) recordLatencyUs(histogram, us);
+    expect(formatLatencyLine({ ...summarizeLatency(histogram), resolutionMs: 0.001 }))
+      .toBe('100 records end to end, 0.45 ms avg latency, 0.50 ms max latency, 0.450 ms 50th, 0.495 ms 95th, 0.499 ms 99th, 0.500 ms 99.9th.');
+  });
+
+  it('says how the latency was measured: the header (1 µs), CreateTime (1 ms), or some of each (1 ms)', () => {
+    expect(formatLatencyNote({ resolutionMs: 0.001, headerTimedRecords: 1500, count: 1500 })).toBe(
+      'latency = consumer clock − the record\'s creation time in its ds-created-us header (producer and consumers share this process\'s clock); resolution 1 µs');
+    expect(formatLatencyNote({ resolutionMs: 1, headerTimedRecords: 0, count: 1500 })).toBe(
+      'latency = consumer clock − record CreateTime set by the producer; resolution 1 ms (timestamps are whole milliseconds)');
+    expect(formatLatencyNote({ resolutionMs: 1, headerTimedRecords: 1000, count: 1500 })).toBe(
+      'latency = consumer clock − record CreateTime set by the producer; resolution 1 ms (timestamps are whole milliseconds) ' +
+      '(1000 of 1500 records carried the ds-created-us header; the others did not)');
   });
 
   it('prints the producer and accounting lines', () => {
