@@ -2,8 +2,7 @@ import type { RunCluster } from '../cluster/bootstrap.js';
 import { runProduce, type PreparedRun } from '../engine/run-produce.js';
 import { failedRecords } from '../produce/result.js';
 import type { RunConfig } from '../produce/run-config.js';
-import type { StepMeasure, StepRequest } from './capacity-step.js';
-import { STEP_WINDOW_MS } from './capacity-step.js';
+import { STEP_WINDOW_MS, type StepMeasure, type StepRequest } from './capacity-step.js';
 import type { Slo } from './slo.js';
 import { rampPoints, StepWindows } from './step-windows.js';
 
