@@ -1,4 +1,4 @@
-import { onCluster } from '../cluster/bootstrap.js';
+import { onCluster, type RunCluster } from '../cluster/bootstrap.js';
 import { clusterHoldings, type ClusterHoldings } from '../cluster/holdings.js';
 import { prepareRun } from '../engine/run-produce.js';
 import { createKafka } from '../kafka/kafka-client.js';
@@ -7,7 +7,8 @@ import type { MachineInfo } from '../produce/result.js';
 import type { ProduceRun, RunConfig } from '../produce/run-config.js';
 import { machineInfo } from '../report/machine.js';
 import { publicSecurity } from '../security/client-security.js';
-import { searchCapacity, type SearchOutcome, type SearchRunner } from './capacity-search.js';
+import { DataStormError, RunFailedError } from '../shared/errors.js';
+import { searchCapacity, stepDurationMs, stepWarmupMs, type SearchOutcome, type SearchRunner } from './capacity-search.js';
 import type { CapacitySpec } from './capacity-spec.js';
 import type { CapacityStep, StepMeasure, StepRequest } from './capacity-step.js';
 import { runProduceStep } from './produce-steps.js';
@@ -25,6 +26,34 @@ export interface StepSummary {
   meetsRate: boolean;
 }
 
+/** The run at the knee another client gets (--vs java): the sustainable rate for the confirmation's length, its warm-up left out. */
+export interface Knee {
+  rateRps: number;
+  /** Warm-up included. */
+  durationMs: number;
+  warmupMs: number;
+}
+
+/** Another client's run at the knee with the same settings: its figures after the warm-up, beside DataStorm's step at that rate. */
+export interface KneeReference extends Knee {
+  /** As --vs names it (java). */
+  tool: string;
+  /** The tool and its version as it ran (kafka-producer-perf-test 4.3.1). */
+  version: string;
+  /** Its command line (secrets in a file it was given, never here). */
+  args: string[];
+  /** Records after the warm-up, and their rate. */
+  records: number;
+  achievedRps: number;
+  /** How the tool measures latency, which the figures below are of (Java's: from its send call to the ack, in whole ms). */
+  latencyFrom: string;
+  p50Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  avgMs: number;
+  maxMs: number;
+}
+
 export interface CapacityResult extends Omit<SearchOutcome, 'confirmation' | 'above' | 'floor'> {
   schemaVersion: typeof CAPACITY_SCHEMA_VERSION;
   command: 'capacity';
@@ -39,6 +68,8 @@ export interface CapacityResult extends Omit<SearchOutcome, 'confirmation' | 'ab
   confirmation?: StepSummary;
   above?: StepSummary;
   floor?: StepSummary;
+  /** Another client at the knee (--vs java), run after the search, beyond its budget. */
+  vs?: KneeReference;
   /** The search was stopped (Ctrl-C) before it ended. */
   partial: boolean;
 }
@@ -49,6 +80,11 @@ export interface CapacityHooks {
   signal?: AbortSignal;
   /** A step is about to run, and one has ended (judged). */
   onStepStart?: (request: StepRequest, elapsedMs: number) => void;
+  /**
+   * Another client run at the knee after the search, on its cluster and before its topic is deleted (--vs java).
+   * A failure of it comes as a RunFailedError that carries the search's result.
+   */
+  atKnee?: { tool: string; run: (knee: Knee, on: { cluster: RunCluster; log: (line: string) => void; signal?: AbortSignal }) => Promise<KneeReference> };
 }
 
 /** A step's cost beyond its length before one has been measured: workers start, the topic is checked. */
@@ -56,31 +92,64 @@ const FIRST_OVERHEAD_MS = 5000;
 
 /** Searches the highest rate that meets the SLO with `run`'s produce settings, on its cluster (the local one started if none). */
 export async function runCapacity(run: ProduceRun, spec: CapacitySpec, hooks: CapacityHooks = {}): Promise<CapacityResult> {
-  const log = hooks.log ?? (() => undefined);
+  // A bad schema, payload file or buffer size is refused before a cluster is started for the search.
   const prepared = prepareRun(run.config);
-  return onCluster(run.bootstrap, { startIfNone: true, log }, async (cluster) => {
-    const admin = createKafka(cluster.bootstrap, 'datastorm-capacity', {}, run.config.security).admin();
-    await admin.connect();
-    try {
-      const startedAt = new Date().toISOString();
-      const before = await clusterHoldings(admin, cluster.embedded);
-      const existing = new Set(await admin.listTopics());
-      const created = topicsOf(run.config).filter((topic) => !existing.has(topic));
-      const outcome = await searchCapacity(spec, stepRunner({
-        log, signal: hooks.signal, onStepStart: hooks.onStepStart,
-        runStep: (request) => runProduceStep(spec.slo, run.config, request, cluster, prepared, hooks.signal),
-      }));
-      const topicDeleted = !spec.keepTopic && created.length > 0;
-      if (topicDeleted) await admin.deleteTopics({ topics: created, timeout: 30_000 }).catch(() => undefined);
-      const after = await clusterHoldings(admin, cluster.embedded).catch(() => undefined);
-      return capacityResult(outcome, spec, run.config, {
-        startedAt, cluster: { bootstrap: cluster.bootstrap, embedded: cluster.embedded, before, ...(after ? { after } : {}), topicDeleted },
-        partial: Boolean(hooks.signal?.aborted),
-      });
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
-  });
+  return onCluster(run.bootstrap, { startIfNone: true, log: hooks.log ?? (() => undefined) }, (cluster) =>
+    capacityOnCluster(run.config, spec, cluster, hooks, prepared));
+}
+
+/** The search with `config`'s produce settings on a cluster already chosen (bench workloads run on the job's). */
+export async function capacityOnCluster(
+  config: RunConfig, spec: CapacitySpec, cluster: RunCluster, hooks: CapacityHooks = {}, prepared = prepareRun(config),
+): Promise<CapacityResult> {
+  const log = hooks.log ?? (() => undefined);
+  const admin = createKafka(cluster.bootstrap, 'datastorm-capacity', {}, config.security).admin();
+  await admin.connect();
+  try {
+    const startedAt = new Date().toISOString();
+    const before = await clusterHoldings(admin, cluster.embedded);
+    const existing = new Set(await admin.listTopics());
+    const created = topicsOf(config).filter((topic) => !existing.has(topic));
+    const outcome = await searchCapacity(spec, stepRunner({
+      log, signal: hooks.signal, onStepStart: hooks.onStepStart,
+      runStep: (request) => runProduceStep(spec.slo, config, request, cluster, prepared, hooks.signal),
+    }));
+    const { vs, failure } = await runAtKnee(outcome, spec, cluster, hooks, log);
+    const topicDeleted = !spec.keepTopic && created.length > 0;
+    if (topicDeleted) await admin.deleteTopics({ topics: created, timeout: 30_000 }).catch(() => undefined);
+    const after = await clusterHoldings(admin, cluster.embedded).catch(() => undefined);
+    const result = capacityResult(outcome, spec, config, {
+      startedAt, cluster: { bootstrap: cluster.bootstrap, embedded: cluster.embedded, before, ...(after ? { after } : {}), topicDeleted },
+      vs, partial: Boolean(hooks.signal?.aborted),
+    });
+    if (failure) throw new RunFailedError(failure.code, `--vs ${hooks.atKnee?.tool} at the knee: ${failure.message}`, result);
+    return result;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/**
+ * The other client's run at the knee (hooks.atKnee), when the search found one and was not stopped: at the
+ * sustainable rate for the confirmation's length. Its failure is returned, for the result to be reported first;
+ * one that a stop caused is not a failure.
+ */
+async function runAtKnee(
+  outcome: SearchOutcome, spec: CapacitySpec, cluster: RunCluster, hooks: CapacityHooks, log: (line: string) => void,
+): Promise<{ vs?: KneeReference; failure?: DataStormError }> {
+  if (!hooks.atKnee || hooks.signal?.aborted) return {};
+  if (outcome.sustainableRps === 0) {
+    outcome.notes.push(`--vs ${hooks.atKnee.tool} did not run: no rate met the SLO`);
+    return {};
+  }
+  const durationMs = stepDurationMs(outcome.sustainableRps, spec.confirmMs + spec.warmupMs, spec);
+  const knee: Knee = { rateRps: outcome.sustainableRps, durationMs, warmupMs: stepWarmupMs(durationMs, spec) };
+  try {
+    return { vs: await hooks.atKnee.run(knee, { cluster, log, signal: hooks.signal }) };
+  } catch (error) {
+    if (!(error instanceof DataStormError)) throw error;
+    return hooks.signal?.aborted ? {} : { failure: error };
+  }
 }
 
 /** The search's runner on a cluster: steps timed from now, their overhead learnt as they run. */
@@ -113,7 +182,7 @@ function stepSummary(spec: CapacitySpec, step: CapacityStep | undefined): StepSu
 
 function capacityResult(
   outcome: SearchOutcome, spec: CapacitySpec, config: RunConfig,
-  run: { startedAt: string; cluster: CapacityResult['cluster']; partial: boolean },
+  run: { startedAt: string; cluster: CapacityResult['cluster']; vs?: KneeReference; partial: boolean },
 ): CapacityResult {
   const { slo, ...settings } = spec;
   const { confirmation, above, floor, ...found } = outcome;
@@ -124,6 +193,7 @@ function capacityResult(
     ...(confirmation ? { confirmation: stepSummary(spec, confirmation) } : {}),
     ...(above ? { above: stepSummary(spec, above) } : {}),
     ...(floor ? { floor: stepSummary(spec, floor) } : {}),
+    ...(run.vs ? { vs: run.vs } : {}),
     partial: run.partial,
   };
 }

@@ -25,7 +25,8 @@ describe('parseThreshold', () => {
     expect(missingUnit.message).toBe('unknown metric "p99" in threshold "p99<50"');
     expect(missingUnit.hint).toBe('did you mean p99_ms? (metric names carry their unit)');
     expect(errorOf(() => parseThreshold('latency_ms<5')).hint).toBe(
-      'metrics: records_per_sec, mb_per_sec, avg_ms, p50_ms, p95_ms, p99_ms, p999_ms, max_ms, error_count');
+      'metrics: records_per_sec, mb_per_sec, avg_ms, p50_ms, p95_ms, p99_ms, p999_ms, max_ms, error_count, sustainable_rps, ceiling_rps, ' +
+      'confirmation_p99_ms');
   });
 
   it('refuses what is not METRIC OP NUMBER', () => {
