@@ -134,7 +134,7 @@ export async function capacityOnCluster(
  * sustainable rate for the confirmation's length. Its failure is returned, for the result to be reported first;
  * one that a stop caused is not a failure.
  */
-async function runAtKnee(
+export async function runAtKnee(
   outcome: SearchOutcome, spec: CapacitySpec, cluster: RunCluster, hooks: CapacityHooks, log: (line: string) => void,
 ): Promise<{ vs?: KneeReference; failure?: DataStormError }> {
   if (!hooks.atKnee || hooks.signal?.aborted) return {};
