@@ -90,21 +90,29 @@ export function formatCapacitySummary(result: CapacityResult): string[] {
   return lines;
 }
 
-/** The step at the knee's rate that decided it: its confirmation, or, when the budget left none, the search step that met it. */
+/**
+ * DataStorm's step to set beside the other client's at the knee: the last at the knee's rate (its confirmation, or
+ * the search step that met it when the budget left no confirmation); else, when a missed confirmation lowered the
+ * knee past the budget, the last confirmation, at its own rate.
+ */
 function kneeStep(result: Pick<CapacityResult, 'steps'>, rateRps: number): CapacityStep | undefined {
-  return result.steps.filter((step) => step.load.kind === 'rate' && step.load.rateRps === rateRps).at(-1);
+  return result.steps.filter((step) => step.load.kind === 'rate' && step.load.rateRps === rateRps).at(-1)
+    ?? result.steps.filter((step) => step.phase === 'confirm').at(-1);
 }
 
 /** The other client at the knee (--vs java) beside DataStorm's step there: rate, achieved, p50, p99, p99.9 (what of the latency is the client). */
 export function kneeTable(result: Pick<CapacityResult, 'steps'> & { vs: KneeReference }): ReportTable {
   const { vs } = result;
   const ours = kneeStep(result, vs.rateRps);
-  const row = (client: string, achievedRps: number, latency: { p50Ms: number; p99Ms: number; p999Ms: number }) => [
-    client, formatRate(vs.rateRps), formatRate(achievedRps), formatMs(latency.p50Ms), formatMs(latency.p99Ms), formatMs(latency.p999Ms),
+  const row = (client: string, rateRps: number, achievedRps: number, latency: { p50Ms: number; p99Ms: number; p999Ms: number }) => [
+    client, formatRate(rateRps), formatRate(achievedRps), formatMs(latency.p50Ms), formatMs(latency.p99Ms), formatMs(latency.p999Ms),
   ];
   return {
     head: ['client', 'rate', 'achieved', 'p50 ms', 'p99 ms', 'p99.9 ms'],
-    rows: [...(ours ? [row(`datastorm (${ours.phase})`, ours.achievedRps, ours.latency)] : []), row(vs.tool, vs.achievedRps, vs)],
+    rows: [
+      ...(ours ? [row(`datastorm (${ours.phase})`, ours.offeredRps ?? vs.rateRps, ours.achievedRps, ours.latency)] : []),
+      row(vs.tool, vs.rateRps, vs.achievedRps, vs),
+    ],
   };
 }
 

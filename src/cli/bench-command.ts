@@ -141,7 +141,7 @@ function runCommand(): Command {
       const bootstrap = flags.bootstrapServer ? parseBootstrap(flags.bootstrapServer) : undefined;
       const options = { repeat: flags.repeat, shard, reference, startAtEpochMs: flags.startAt, log: stderr };
       if (workload.capacity) {
-        await runSearch(workload, workload.capacity, options, bootstrap, thresholds, flags);
+        await runCapacityWorkload(workload, workload.capacity, options, bootstrap, thresholds, flags);
         return;
       }
       const { value: result, interrupted } = await onCluster(bootstrap, { startIfNone: false, log: stderr }, (cluster) =>
@@ -168,7 +168,7 @@ function runCommand(): Command {
  * `bench run` of a capacity workload: the search's report as `capacity` prints it, then its figures, the result file
  * and the thresholds, as for a run.
  */
-async function runSearch(
+async function runCapacityWorkload(
   workload: Workload, spec: CapacitySpec, options: Omit<BenchOptions, 'cluster' | 'signal'>, bootstrap: string[] | undefined,
   thresholds: Threshold[], flags: RunFlags,
 ): Promise<void> {
@@ -252,16 +252,17 @@ function compareCommand(): Command {
       const [baseline, current] = [readBenchResult(baselineFile), readBenchResult(currentFile)];
       const limits = parseRegressionLimits(flags.maxRegression ?? [], defaultGatedMetrics(kindOf(baseline), flags.relative));
       if (flags.relative) checkSameReference(baseline, baselineFile, current, currentFile);
-      const sides = [[baseline, baselineFile], [current, currentFile]] as const;
-      const [before, after] = sides.map(([result, file]) => (flags.relative ? relativeMetrics(result, file) : figuresOf(result)));
-      checkGatedMetrics(limits, sides.map(([result, file], i) => ({ file, kind: kindOf(result), figures: [before, after][i] })));
-      const comparisons = compareMetrics(before, after, limits);
+      const sides = ([[baseline, baselineFile], [current, currentFile]] as const).map(([result, file]) => ({
+        result, file, kind: kindOf(result), figures: flags.relative ? relativeMetrics(result, file) : figuresOf(result),
+      }));
+      checkGatedMetrics(limits, sides);
+      const comparisons = compareMetrics(sides[0].figures, sides[1].figures, limits);
       const differences = differencesBetween(baseline, current);
       if (baseline.bench?.workload.name !== current.bench?.workload.name) {
         differences.unshift(`workload: ${baseline.bench?.workload.name ?? '(none)'} -> ${current.bench?.workload.name ?? '(none)'}`);
       }
       for (const difference of differences) stderr(`note: not like with like: ${difference}`);
-      for (const [result, file] of sides) {
+      for (const { result, file } of sides) {
         const confidence = formatSearchConfidenceNote(result, file);
         if (confidence) stderr(confidence);
       }
@@ -290,7 +291,11 @@ In CI (the baseline is a result of the same workload on the same kind of machine
   datastorm cluster up
   datastorm bench run benchmarks/workloads/ci-gate.yaml --repeat 3 --out baseline.json   # on the main branch
   datastorm bench run benchmarks/workloads/ci-gate.yaml --repeat 3 --out current.json
-  datastorm bench compare baseline.json current.json --max-regression 10%`)
+  datastorm bench compare baseline.json current.json --max-regression 10%
+
+A workload with a capacity: block searches the highest rate that meets its SLO (as datastorm capacity does); gate on it:
+  datastorm bench run benchmarks/workloads/capacity-gate.yaml --out current.json
+  datastorm bench compare baseline.json current.json --max-regression sustainable_rps=10%`)
     .addCommand(runCommand())
     .addCommand(compareCommand())
     .addCommand(k8sCommand());

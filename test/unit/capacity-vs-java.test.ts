@@ -86,8 +86,11 @@ describe('formatKneeComparison', () => {
       'latency: datastorm\'s from each record\'s intended send time, over its step at the knee\'s rate after the warm-up; java\'s from its send call ' +
         'to the ack, in whole ms',
     ].join('\n'));
-    // Without a confirmation (the budget ran out), the search step that met the knee's rate stands beside it.
+    // Without a confirmation (the budget ran out), the search step that met the knee's rate stands beside it; when a
+    // missed confirmation lowered the knee past the budget, that confirmation does, at its own rate.
     expect(kneeTable({ ...capacityResult({ sustainableRps: 12_000 }), vs: java }).rows[0][0]).toBe('datastorm (search)');
+    const lowered = { ...capacityResult({ sustainableRps: 15_000, confirmationP99Ms: 80 }), sustainableRps: 12_000, vs: java };
+    expect(kneeTable(lowered).rows.map((row) => row.slice(0, 2))).toEqual([['datastorm (confirm)', '15.0K/s'], ['java', '12.0K/s']]);
     expect(formatKneeComparison(capacityResult({ sustainableRps: 12_000 }))).toEqual([]);
   });
 });
