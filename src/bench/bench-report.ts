@@ -1,5 +1,7 @@
-import { benchMetrics, referenceLabel, relativeMetrics, type BenchResult } from './bench-result.js';
-import { METRIC_NAMES, formatMetricValue, median, medianMetrics, type MetricValues } from './metrics.js';
+import { benchMetrics, figuresOf, isCapacityResult, referenceLabel, relativeMetrics, type AnyBenchResult, type BenchResult } from './bench-result.js';
+import {
+  CAPACITY_METRIC_NAMES, RUN_METRIC_NAMES, formatMetricValue, median, medianMetrics, type Figures, type MetricName, type MetricValues,
+} from './metrics.js';
 import { BARRIER_LATE_MS, markReused } from '../report/produce-report.js';
 
 /** Tables of `bench run` and `merge`, as rows of strings (src/report/table.ts draws them on stderr). */
@@ -17,32 +19,32 @@ export function formatMetricsLine(values: Partial<MetricValues>): string {
 
 const MIB = 1024 * 1024;
 
-/** Each metric per run and its median; with a reference, its median and the ratio to it beside them. */
-export function benchTable(result: BenchResult): TableRows {
-  const runs = result.bench?.runs ?? [];
-  const reference = result.bench?.reference;
+/** A table cell of a metric a result may not hold (a reference's error count, a search's unconfirmed p99). */
+const cell = (name: MetricName, value: number | undefined, kind: 'absolute' | 'ratio' = 'absolute') =>
+  (value === undefined ? '-' : formatMetricValue(name, value, kind));
+
+/**
+ * Each metric per run (or search) and its median, those of its kind; with a reference, its median and the ratio
+ * to it beside them.
+ */
+export function benchTable(result: AnyBenchResult): TableRows {
+  const runs: Figures[] = result.bench?.runs ?? [];
+  const reference = isCapacityResult(result) ? undefined : result.bench?.reference;
   const repeated = runs.length > 1;
-  const values = benchMetrics(result);
-  const theirs = reference ? medianMetrics(reference.runs.map((run) => run.metrics)) : undefined;
-  const ratio = reference ? relativeMetrics(result, 'this result') : undefined;
+  const values = figuresOf(result);
+  const theirs: Figures | undefined = reference ? medianMetrics(reference.runs.map((run) => run.metrics)) : undefined;
+  const ratio: Figures | undefined = reference ? relativeMetrics(result, 'this result') : undefined;
   const label = reference ? referenceLabel(reference) : '';
   const head = ['metric', ...(repeated ? runs.map((_, i) => `run ${i + 1}`) : []), markReused(repeated ? 'median' : 'datastorm', result.config),
     ...(reference ? [label, `datastorm/${label}`] : [])];
-  const rows = METRIC_NAMES.map((name) => {
-    const referenceValue = theirs && name !== 'error_count' ? theirs[name] : undefined;
-    const ratioValue = ratio?.[name];
-    return [
-      name,
-      ...(repeated ? runs.map((run) => formatMetricValue(name, run[name])) : []),
-      formatMetricValue(name, values[name]),
-      ...(reference ? [
-        referenceValue === undefined ? '-' : formatMetricValue(name, referenceValue),
-        ratioValue === undefined ? '-' : formatMetricValue(name, ratioValue, 'ratio'),
-      ] : []),
-    ];
-  });
-  const processes = referenceProcesses(result);
-  if (processes) {
+  const rows = (isCapacityResult(result) ? CAPACITY_METRIC_NAMES : RUN_METRIC_NAMES).map((name) => [
+    name,
+    ...(repeated ? runs.map((run) => cell(name, run[name])) : []),
+    cell(name, values[name]),
+    ...(reference ? [cell(name, theirs?.[name]), cell(name, ratio?.[name], 'ratio')] : []),
+  ]);
+  const processes = isCapacityResult(result) ? undefined : referenceProcesses(result);
+  if (processes && !isCapacityResult(result)) {
     // What each side cost: the DataStorm process of the median run and the reference's median process.
     const filler = repeated ? runs.map(() => '') : [];
     const costs: Array<[string, number, number, number]> = [
@@ -91,7 +93,7 @@ export function mergeTable(inputs: BenchResult[], labels: string[], merged: Benc
     rows: [
       ['records', ...all.map((r) => String((r.steadyState ?? r).totals.records))],
       ['duration_ms', ...all.map((r) => (r.steadyState ?? r).totals.durationMs.toFixed(0))],
-      ...METRIC_NAMES.map((name) => [name, ...metrics.map((m) => formatMetricValue(name, m[name]))]),
+      ...RUN_METRIC_NAMES.map((name) => [name, ...metrics.map((m) => formatMetricValue(name, m[name]))]),
     ],
   };
 }
@@ -113,4 +115,10 @@ export function formatStartSpreadLine(inputs: BenchResult[], merged: BenchResult
 export function formatForcedMergeLine(merged: BenchResult): string | undefined {
   const forced = merged.bench?.forcedMerge;
   return forced ? `FORCED MERGE (--force): ${forced.notOneRunBecause}: these figures are not one run's load` : undefined;
+}
+
+/** Beside a gate on a capacity search whose answer is not of high confidence: how confident, and why (its notes). */
+export function formatSearchConfidenceNote(result: AnyBenchResult, file: string): string | undefined {
+  if (!isCapacityResult(result) || result.confidence === 'high') return undefined;
+  return `note: ${file}: the search's confidence is ${result.confidence}${result.notes.length ? ` (${result.notes.join('; ')})` : ''}`;
 }

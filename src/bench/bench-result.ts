@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { DataStormError } from '../shared/errors.js';
 import { RESULT_SCHEMA_VERSION, type ProduceResult } from '../produce/result.js';
+import { CAPACITY_SCHEMA_VERSION, type CapacityResult } from '../capacity/run-capacity.js';
 import {
-  METRIC_NAMES, median, medianMetrics, metricsOfProduceResult, type MetricName, type MetricValues, type ReferenceMetricValues,
+  RUN_METRIC_NAMES, median, medianMetrics, metricsOfCapacityResult, metricsOfProduceResult,
+  type CapacityMetricValues, type Figures, type MetricValues, type ReferenceMetricValues, type ResultKind, type RunMetricName,
 } from './metrics.js';
 import { resultFigureProblem } from './result-figures.js';
 import type { Shard } from './shard.js';
@@ -55,56 +57,83 @@ export function referenceLabel(reference: ReferenceInfo): string {
 
 export type BenchResult = ProduceResult & { bench?: BenchInfo };
 
+/** A capacity workload's bench section: each search's figures (--repeat N gives N). */
+export interface CapacityBenchInfo {
+  workload: { name: string; file?: string };
+  runs: CapacityMetricValues[];
+}
+
+/**
+ * What `datastorm bench run` writes for a workload with a `capacity:` block: the search's result (CapacityResult,
+ * schema in src/capacity/run-capacity.ts, as `datastorm capacity --json` prints it) of the search with the median
+ * sustainable rate, plus a `bench` section. Plain `capacity --json` output is a valid bench file too.
+ */
+export type CapacityBenchResult = CapacityResult & { bench?: CapacityBenchInfo };
+
+/** Any result a bench command reads: a run's, or a capacity search's. */
+export type AnyBenchResult = BenchResult | CapacityBenchResult;
+
+export function isCapacityResult(result: AnyBenchResult): result is CapacityBenchResult {
+  return 'command' in result && result.command === 'capacity';
+}
+
+export const kindOf = (result: AnyBenchResult): ResultKind => (isCapacityResult(result) ? 'capacity' : 'run');
+
 /** The figures gates test: each metric's median over the runs (the one run's figures without --repeat). */
 export function benchMetrics(result: BenchResult): MetricValues {
   return medianMetrics(result.bench?.runs ?? [metricsOfProduceResult(result)]);
+}
+
+/** The figures gates test, of either kind of result: a capacity search's are its searches' medians. */
+export function figuresOf(result: AnyBenchResult): Figures {
+  return isCapacityResult(result) ? medianMetrics(result.bench?.runs ?? [metricsOfCapacityResult(result)]) : benchMetrics(result);
 }
 
 /**
  * Each metric as a ratio to the reference measured in the same job (DataStorm / Java), the median of the
  * run-by-run ratios: noise that slows the whole machine between runs cancels out.
  */
-export function relativeMetrics(result: BenchResult, file: string): Partial<MetricValues> {
+export function relativeMetrics(result: AnyBenchResult, file: string): Partial<MetricValues> {
+  const noReference = (why = '') => new DataStormError('DS_NO_REFERENCE', `${file} has no reference run to compare against${why}`, {
+    hint: 'make both results with `datastorm bench run ... --vs java` (or --vs librdkafka, --vs REFERENCE.yaml), or compare without --relative',
+  });
+  if (isCapacityResult(result)) throw noReference(': it is a capacity search\'s result');
   const reference = result.bench?.reference;
   const runs = result.bench?.runs;
-  if (!reference || !runs || runs.length !== reference.runs.length) {
-    throw new DataStormError('DS_NO_REFERENCE', `${file} has no reference run to compare against`, {
-      hint: 'make both results with `datastorm bench run ... --vs java` (or --vs librdkafka, --vs REFERENCE.yaml), or compare without --relative',
-    });
-  }
-  const names = METRIC_NAMES.filter((name): name is Exclude<MetricName, 'error_count'> => name !== 'error_count');
+  if (!reference || !runs || runs.length !== reference.runs.length) throw noReference();
+  const names = RUN_METRIC_NAMES.filter((name): name is Exclude<RunMetricName, 'error_count'> => name !== 'error_count');
   return Object.fromEntries(names.map((name) => [
     name, median(runs.map((run, i) => run[name] / reference.runs[i].metrics[name])),
   ]));
 }
 
 /**
- * Reads a result file, refusing what is not a DataStorm result of a schema version this build knows, a stopped run, and
- * a figure that is not a finite number of 0 or more: every command that reads results (compare, merge, the shards of
- * bench run --local) reads them here, before any work.
+ * Reads a result file, a run's or a capacity search's, refusing what is not a DataStorm result of a schema version
+ * this build knows, a stopped run or search, and a figure that is not a finite number of 0 or more: every command
+ * that reads results (compare, merge, the shards of bench run --local) reads them here, before any work.
  */
-export function readBenchResult(file: string): BenchResult {
+export function readBenchResult(file: string): AnyBenchResult {
+  const hint = 'give a file written by `datastorm bench run --out`, `datastorm produce --json` or `datastorm capacity --json`';
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new DataStormError('DS_BAD_RESULT_FILE', `cannot read result ${file}: ${reason}`, {
-      hint: 'give a file written by `datastorm bench run --out` or `datastorm produce --json`',
-    });
+    throw new DataStormError('DS_BAD_RESULT_FILE', `cannot read result ${file}: ${reason}`, { hint });
   }
-  const result = parsed as Partial<BenchResult>;
-  if (result?.tool !== 'datastorm' || typeof result.schemaVersion !== 'number') {
-    throw new DataStormError('DS_BAD_RESULT_FILE', `${file} is not a DataStorm result`, {
-      hint: 'give a file written by `datastorm bench run --out` or `datastorm produce --json`',
-    });
+  const result = parsed as Partial<BenchResult> & { command?: unknown };
+  const capacity = result?.command === 'capacity';
+  if ((!capacity && result?.tool !== 'datastorm') || typeof result.schemaVersion !== 'number') {
+    throw new DataStormError('DS_BAD_RESULT_FILE', `${file} is not a DataStorm result`, { hint });
   }
-  if (result.schemaVersion !== RESULT_SCHEMA_VERSION) {
-    throw new DataStormError('DS_RESULT_SCHEMA', `${file} has result schema version ${result.schemaVersion}; ` +
-      `this DataStorm reads version ${RESULT_SCHEMA_VERSION}`, { hint: 'make both results with the same DataStorm release' });
+  // Each kind of result has its own schema, versioned apart.
+  const [what, version, made] = capacity ? ['capacity result', CAPACITY_SCHEMA_VERSION, 'search'] : ['result', RESULT_SCHEMA_VERSION, 'run'];
+  if (result.schemaVersion !== version) {
+    throw new DataStormError('DS_RESULT_SCHEMA', `${file} has ${what} schema version ${result.schemaVersion}; ` +
+      `this DataStorm reads version ${version}`, { hint: 'make both results with the same DataStorm release' });
   }
   if (result.partial) {
-    throw new DataStormError('DS_PARTIAL_RESULT', `${file} is of a run that was stopped early`, {
+    throw new DataStormError('DS_PARTIAL_RESULT', `${file} is of a ${made} that was stopped early`, {
       hint: 'gates and merges take complete runs only',
     });
   }
@@ -114,5 +143,5 @@ export function readBenchResult(file: string): BenchResult {
       hint: 'a result holds finite figures of 0 or more, as DataStorm wrote them: this one was edited or damaged; make it again',
     });
   }
-  return result as BenchResult;
+  return result as AnyBenchResult;
 }

@@ -1,21 +1,30 @@
 import type { RunConfig } from '../produce/run-config.js';
 import { DataStormError } from '../shared/errors.js';
-import type { ProduceResult } from '../produce/result.js';
 import { formatSecurity } from '../security/client-security.js';
+import { isCapacityResult, kindOf, type AnyBenchResult } from './bench-result.js';
 import {
-  METRICS, METRIC_NAMES, formatMetricValue, isMetricName, type MetricName, type MetricValues,
+  METRICS, METRIC_NAMES, formatMetricValue, isMetricName, missingMetric, type Figures, type MetricName, type ResultKind,
 } from './metrics.js';
 
 /** The most each metric may get worse, in percent; a metric without a limit is shown but not gated. */
 export type RegressionLimits = Partial<Record<MetricName, number>>;
 
-/** What a bare `--max-regression 10%` gates: throughput, tail latency, and errors appearing. */
+/** What a bare `--max-regression 10%` gates in runs' results: throughput, tail latency, and errors appearing. */
 export const DEFAULT_GATED_METRICS: readonly MetricName[] = ['records_per_sec', 'p99_ms', 'error_count'];
+
+/**
+ * What a bare `--max-regression 10%` gates in results of a kind: a run's DEFAULT_GATED_METRICS (compared as ratios,
+ * errors have none: a reference tool counts none), a capacity search's sustainable rate.
+ */
+export function defaultGatedMetrics(kind: ResultKind, relative = false): readonly MetricName[] {
+  if (kind === 'capacity') return ['sustainable_rps'];
+  return relative ? DEFAULT_GATED_METRICS.filter((name) => name !== 'error_count') : DEFAULT_GATED_METRICS;
+}
 
 const LIMIT = /^(?:([a-z0-9_]+)=)?([0-9]+(?:\.[0-9]+)?)%?$/i;
 
-/** `10%` limits the default metrics; `p99_ms=50%` limits one metric; later values override earlier ones. */
-export function parseRegressionLimits(values: string[]): RegressionLimits {
+/** `10%` limits the default metrics (`defaults`); `p99_ms=50%` limits one metric; later values override earlier ones. */
+export function parseRegressionLimits(values: string[], defaults = DEFAULT_GATED_METRICS): RegressionLimits {
   const limits: RegressionLimits = {};
   for (const value of values) {
     const match = LIMIT.exec(value.trim());
@@ -30,7 +39,7 @@ export function parseRegressionLimits(values: string[]): RegressionLimits {
         hint: `metrics: ${METRIC_NAMES.join(', ')}`,
       });
     }
-    for (const name of metric ? [metric as MetricName] : DEFAULT_GATED_METRICS) limits[name] = Number(percent);
+    for (const name of metric ? [metric as MetricName] : defaults) limits[name] = Number(percent);
   }
   return limits;
 }
@@ -52,10 +61,19 @@ function changePercent(baseline: number, current: number): number {
   return ((current - baseline) / Math.abs(baseline)) * 100;
 }
 
+/**
+ * A limit on a metric one side does not hold would gate nothing and pass: an error instead, naming the file
+ * (a run's result against a capacity search's, or a search that ran no confirmation).
+ */
+export function checkGatedMetrics(limits: RegressionLimits, sides: Array<{ file: string; kind: ResultKind; figures: Figures }>): void {
+  for (const metric of METRIC_NAMES.filter((name) => limits[name] !== undefined)) {
+    const lacking = sides.find((side) => side.figures[metric] === undefined);
+    if (lacking) throw missingMetric(metric, lacking.file, lacking.kind, lacking.figures);
+  }
+}
+
 /** Every metric both sides have, compared in the direction that is better for it. */
-export function compareMetrics(
-  baseline: Partial<MetricValues>, current: Partial<MetricValues>, limits: RegressionLimits,
-): MetricComparison[] {
+export function compareMetrics(baseline: Figures, current: Figures, limits: RegressionLimits): MetricComparison[] {
   return METRIC_NAMES.filter((name) => baseline[name] !== undefined && current[name] !== undefined).map((metric) => {
     const [before, after] = [baseline[metric] as number, current[metric] as number];
     const change = changePercent(before, after);
@@ -111,24 +129,42 @@ function stableJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
 }
 
+/** The search's settings that do not change what it finds: keeping its topic afterwards. */
+const INCIDENTAL_SEARCH_SETTINGS: ReadonlySet<string> = new Set(['keepTopic']);
+
 /**
- * What makes two results unlike: settings, machine and cluster. Compare prints these as warnings: a gate
- * that compares a 2-core runner with an 8-core laptop, or 1 worker with 4, should say so next to its table.
+ * A setting as differences show it: a security's protocol and mechanism, what changes the figures (results from
+ * before security was recorded were plaintext); any other as JSON.
  */
-export function differencesBetween(baseline: ProduceResult, current: ProduceResult): string[] {
-  const differences: string[] = [];
-  const keys = new Set([...Object.keys(baseline.config), ...Object.keys(current.config)] as Array<keyof RunConfig>);
-  for (const key of [...keys].sort()) {
-    if (INCIDENTAL_SETTINGS.has(key)) continue;
-    const [before, after] = key === 'security'
-      // Results from before security was recorded were plaintext; the protocol and mechanism are what change the figures.
-      ? [baseline, current].map((r) => (r.config.security ? formatSecurity(r.config.security) : 'PLAINTEXT'))
-      : [stableJson(baseline.config[key]), stableJson(current.config[key])];
-    if (before !== after) differences.push(`setting ${key}: ${before} -> ${after}`);
+const shownSetting = (key: string, value: unknown): string =>
+  (key === 'security' ? (value ? formatSecurity(value as RunConfig['security']) : 'PLAINTEXT') : stableJson(value));
+
+/** Settings that differ between two objects of settings, each as `setting <prefix><key>: before -> after`. */
+function settingDifferences(prefix: string, before: object, after: object, incidental: ReadonlySet<string>): string[] {
+  const [a, b] = [before as Record<string, unknown>, after as Record<string, unknown>];
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].sort().filter((key) => !incidental.has(key)).flatMap((key) => {
+    const [was, is] = [shownSetting(key, a[key]), shownSetting(key, b[key])];
+    return was === is ? [] : [`setting ${prefix}${key}: ${was} -> ${is}`];
+  });
+}
+
+const KIND_OF_RESULT: Record<ResultKind, string> = { run: 'a run', capacity: 'a capacity search' };
+
+/**
+ * What makes two results unlike: their kind, settings (a search's own too: its SLO, budget, precision), machine and
+ * cluster. Compare prints these as warnings: a gate that compares a 2-core runner with an 8-core laptop, or 1
+ * worker with 4, should say so next to its table.
+ */
+export function differencesBetween(baseline: AnyBenchResult, current: AnyBenchResult): string[] {
+  if (kindOf(baseline) !== kindOf(current)) return [`result: ${KIND_OF_RESULT[kindOf(baseline)]} -> ${KIND_OF_RESULT[kindOf(current)]}`];
+  const differences = settingDifferences('', baseline.config, current.config, INCIDENTAL_SETTINGS);
+  if (isCapacityResult(baseline) && isCapacityResult(current)) {
+    differences.push(...settingDifferences('capacity ', { slo: baseline.slo, ...baseline.spec }, { slo: current.slo, ...current.spec },
+      INCIDENTAL_SEARCH_SETTINGS));
   }
-  const machine = (r: ProduceResult) => `${r.machine.cpuCount} x ${r.machine.cpuModel}`;
+  const machine = (r: AnyBenchResult) => `${r.machine.cpuCount} x ${r.machine.cpuModel}`;
   if (machine(baseline) !== machine(current)) differences.push(`machine: ${machine(baseline)} -> ${machine(current)}`);
-  if (baseline.cluster.brokers !== current.cluster.brokers) {
+  if (!isCapacityResult(baseline) && !isCapacityResult(current) && baseline.cluster.brokers !== current.cluster.brokers) {
     differences.push(`cluster: ${baseline.cluster.brokers} -> ${current.cluster.brokers} brokers`);
   }
   return differences;

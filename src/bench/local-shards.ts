@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataStormError } from '../shared/errors.js';
 import { projectRoot } from '../shared/paths.js';
-import { readBenchResult, type BenchResult } from './bench-result.js';
+import { readBenchResult, type AnyBenchResult } from './bench-result.js';
 
 /** Time each shard process is given to prepare before the barrier: a process start, the topic, workers connected. */
 export const LOCAL_BARRIER_LEAD_MS = 8000;
@@ -25,7 +25,7 @@ export interface LocalShardsPlan {
  * A rehearsal of a sharded run on one machine (`bench run FILE --shards N --local`): N `bench run --shard i/N`
  * processes with one start barrier, as N pods of an indexed Job would run; their results, to merge.
  */
-export async function runLocalShards(plan: LocalShardsPlan): Promise<{ results: BenchResult[]; files: string[] }> {
+export async function runLocalShards(plan: LocalShardsPlan): Promise<{ results: AnyBenchResult[]; files: string[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'datastorm-shards-'));
   const cli = join(projectRoot(), 'bin', 'datastorm.js');
   const at = new Date(plan.startAtEpochMs).toISOString();

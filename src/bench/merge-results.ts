@@ -1,7 +1,7 @@
 import { DataStormError } from '../shared/errors.js';
 import { encodeHistogram, mergeHistograms, summarizeLatency } from '../shared/histograms.js';
 import { throughputOf, totalsOf, type IntervalResult, type LatencyResult, type ProduceResult, type Throughput, type Totals } from '../produce/result.js';
-import type { BenchResult } from './bench-result.js';
+import { isCapacityResult, type AnyBenchResult, type BenchResult } from './bench-result.js';
 import { differencesBetween } from './compare.js';
 import { metricsOfProduceResult } from './metrics.js';
 import { SHARDED_SETTINGS, unshardConfig } from './shard.js';
@@ -21,6 +21,19 @@ function mergeError(message: string, hint?: string): DataStormError {
  * begin within seconds of each other; results of separate runs are minutes or days apart.
  */
 export const MERGE_WINDOW_GAP_MS = 30_000;
+
+/**
+ * The results to merge, each a run's: a capacity search's is refused, since searches on several shards each find
+ * their own knee for their share of the load, and knees do not add up to the workload's.
+ */
+export function mergeInputs(results: AnyBenchResult[], names: string[]): BenchResult[] {
+  const search = results.findIndex(isCapacityResult);
+  if (search >= 0) {
+    throw mergeError(`${names[search]} is a capacity search's result: searches do not add up across shards (each finds the knee of its own share)`,
+      'run a capacity workload as one `bench run`, without --shard; merge the shards of fixed runs');
+  }
+  return results as BenchResult[];
+}
 
 /** A result given twice (the same process's file, or a copy of it) is never merged, not even with --force. */
 function checkEachOnce(results: BenchResult[], names: string[]): void {

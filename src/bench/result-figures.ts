@@ -1,4 +1,4 @@
-import { METRIC_NAMES } from './metrics.js';
+import { RUN_METRIC_NAMES } from './metrics.js';
 
 /**
  * Every figure of a result file, checked when it is read: a result is input like any other. JSON turns a NaN into
@@ -87,8 +87,8 @@ const LATENCY = shape({
 const THROUGHPUT = { records: count, payloadBytes: count, durationMs: amount, recordsPerSec: amount, mbPerSec: amount };
 
 /** A run's figures as gates read them (bench.runs); a reference tool reports no error count. */
-const METRICS = shape(Object.fromEntries(METRIC_NAMES.map((name) => [name, name === 'error_count' ? count : amount])));
-const REFERENCE_METRICS = shape(Object.fromEntries(METRIC_NAMES.filter((name) => name !== 'error_count').map((name) => [name, amount])));
+const METRICS = shape(Object.fromEntries(RUN_METRIC_NAMES.map((name) => [name, name === 'error_count' ? count : amount])));
+const REFERENCE_METRICS = shape(Object.fromEntries(RUN_METRIC_NAMES.filter((name) => name !== 'error_count').map((name) => [name, amount])));
 const PROCESS = shape({ peakRssBytes: count, cpuUserMs: amount, cpuSystemMs: amount });
 
 /** The broker's offsets the run could not read after it (the cluster was gone) are NaN, null in JSON; uncheckedBecause says so. */
@@ -148,10 +148,33 @@ const RESULT = shape({
   })),
 });
 
+/** A confirming step's summary. */
+const STEP_SUMMARY = shape({ rateRps: amount, achievedRps: amount, p99Ms: amount });
+
+/** Every figure a capacity search's result (src/capacity/run-capacity.ts CapacityResult) is gated or reported on. */
+const CAPACITY_RESULT = shape({
+  steps: each(shape({ durationMs: amount, warmupMs: amount, records: count, achievedRps: amount })),
+  sustainableRps: amount,
+  ceilingRps: amount,
+  probeRps: amount,
+  bracket: shape({ meetRps: amount, missRps: optional(amount) }),
+  confirmation: optional(STEP_SUMMARY),
+  above: optional(STEP_SUMMARY),
+  floor: optional(STEP_SUMMARY),
+  vs: optional(shape({
+    rateRps: amount, durationMs: amount, warmupMs: amount, records: count, achievedRps: amount,
+    p50Ms: amount, p99Ms: amount, p999Ms: amount, avgMs: amount, maxMs: amount,
+  })),
+  bench: optional(shape({
+    runs: each(shape({ sustainable_rps: amount, ceiling_rps: amount, confirmation_p99_ms: optional(amount) }),
+      'a result holds the figures of at least one search'),
+  })),
+});
+
 /**
- * The first figure of a parsed result that is not a finite number of 0 or more (a whole one where it counts), as
- * `bench.runs[0].p99_ms is null, not a number`; undefined when every figure is one.
+ * The first figure of a parsed result (a run's, or a capacity search's) that is not a finite number of 0 or more
+ * (a whole one where it counts), as `bench.runs[0].p99_ms is null, not a number`; undefined when every figure is one.
  */
 export function resultFigureProblem(result: unknown): string | undefined {
-  return RESULT(result, '');
+  return (isObject(result) && result.command === 'capacity' ? CAPACITY_RESULT : RESULT)(result, '');
 }

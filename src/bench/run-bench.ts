@@ -9,7 +9,7 @@ import { formatSummaryLine } from '../report/produce-report.js';
 import { verdictOf, type ProduceResult } from '../produce/result.js';
 import type { BenchResult, ReferenceInfo, ReferenceRun } from './bench-result.js';
 import { formatMetricsLine } from './bench-report.js';
-import { metricsOfJavaSummary, metricsOfProduceResult, metricsOfRdkafkaRun } from './metrics.js';
+import { medianIndex, metricsOfJavaSummary, metricsOfProduceResult, metricsOfRdkafkaRun } from './metrics.js';
 import { shardConfig, type Shard } from './shard.js';
 import type { Workload } from './workload.js';
 
@@ -36,12 +36,6 @@ export interface BenchOptions {
 function checkRun(result: ProduceResult): void {
   const verdict = verdictOf(result);
   if (verdict) throw verdict;
-}
-
-/** The run whose records/s is the median (the lower middle one of an even count). */
-function medianRunIndex(results: ProduceResult[]): number {
-  const order = results.map((r, i) => ({ rate: metricsOfProduceResult(r).records_per_sec, i })).sort((a, b) => a.rate - b.rate);
-  return order[Math.floor((order.length - 1) / 2)].i;
 }
 
 /** One run of the reference, right after a run of the workload so both see the same machine. */
@@ -118,7 +112,8 @@ export async function runBench(workload: Workload, options: BenchOptions): Promi
       kafkaVersion ??= outcome.kafkaVersion;
     }
   }
-  const median = results[medianRunIndex(results)];
+  // The run whose records/s is the median.
+  const median = results[medianIndex(results.map((r) => metricsOfProduceResult(r).records_per_sec))];
   return {
     ...median,
     bench: {

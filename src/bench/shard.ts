@@ -1,6 +1,7 @@
 import type { RunConfig } from '../produce/run-config.js';
 import { splitExactly } from '../engine/split.js';
 import { DataStormError } from '../shared/errors.js';
+import type { Workload } from './workload.js';
 
 /**
  * `--shard i/N`: one of N processes (or hosts) that together run one workload. The workload file describes
@@ -61,4 +62,15 @@ export function unshardConfig(configs: RunConfig[]): RunConfig {
     // Merged, the accounting covers every process that wrote to the topic: exact again.
     sharedTopic: false,
   };
+}
+
+/**
+ * A capacity workload runs as one process: a search on each shard would find the knee of its own share of the
+ * load, and knees do not add up to the workload's. `what` splits it (--shard, --shards, bench k8s).
+ */
+export function checkShardable(workload: Workload, what: string): void {
+  if (workload.capacity) {
+    throw new DataStormError('DS_BAD_OPTION', `${what} splits a workload into shards, and ${workload.name} is a capacity search: ` +
+      'each shard\'s would find the knee of its own share, and knees do not add up', { hint: 'run a capacity workload as one `bench run`' });
+  }
 }

@@ -1,5 +1,7 @@
 import { DataStormError } from '../shared/errors.js';
-import { METRIC_NAMES, formatMetricValue, isMetricName, type MetricName, type MetricValues } from './metrics.js';
+import {
+  METRICS, METRIC_NAMES, formatMetricValue, isMetricName, kindOfFigures, missingMetric, type Figures, type MetricName, type ResultKind,
+} from './metrics.js';
 
 /** A k6-style threshold, `p99_ms<50` or `records_per_sec>=100000`, parsed once into a typed predicate. */
 export interface Threshold {
@@ -42,12 +44,19 @@ export interface ThresholdOutcome {
   passed: boolean;
 }
 
-export function evaluateThresholds(thresholds: Threshold[], values: MetricValues): ThresholdOutcome[] {
-  return thresholds.map((threshold) => ({
-    threshold,
-    actual: values[threshold.metric],
-    passed: OPERATORS[threshold.operator](values[threshold.metric], threshold.value),
-  }));
+/** Thresholds on metrics that results of `kind` do not hold fail before the run, not after it: `where` names its result. */
+export function checkThresholdMetrics(thresholds: Threshold[], kind: ResultKind, where: string): void {
+  const foreign = thresholds.find((threshold) => METRICS[threshold.metric].of !== kind);
+  if (foreign) throw missingMetric(foreign.metric, where, kind);
+}
+
+/** Each threshold on the figures; one on a metric they do not hold is an error naming `where` they are from. */
+export function evaluateThresholds(thresholds: Threshold[], values: Figures, where = 'the result'): ThresholdOutcome[] {
+  return thresholds.map((threshold) => {
+    const actual = values[threshold.metric];
+    if (actual === undefined) throw missingMetric(threshold.metric, where, kindOfFigures(values), values);
+    return { threshold, actual, passed: OPERATORS[threshold.operator](actual, threshold.value) };
+  });
 }
 
 /** Rows of the threshold table: threshold, actual value, verdict. */

@@ -5,11 +5,14 @@ import { createTable } from '../report/table.js';
 import type { ClusterHoldings } from '../cluster/holdings.js';
 import { formatRate } from './capacity-search.js';
 import type { CapacityStep } from './capacity-step.js';
-import type { CapacityResult, StepSummary } from './run-capacity.js';
+import type { CapacityResult, KneeReference, StepSummary } from './run-capacity.js';
 import { parseSlo, statisticName } from './slo.js';
 
 /** Latency in a table cell: three figures. */
 const formatMs = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
+
+/** 13 s, 4.5 s */
+export const formatSeconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`;
 
 /** 3 topics, 1,234,567 records, 2.1 GB on disk */
 export function formatHoldings(holdings: ClusterHoldings): string {
@@ -94,6 +97,51 @@ export function formatCapacitySummary(result: CapacityResult): string[] {
 }
 
 /**
+ * DataStorm's step to set beside the other client's at the knee: the last at the knee's rate (its confirmation, or
+ * the search step that met it when the budget left no confirmation); else, when a missed confirmation lowered the
+ * knee past the budget, the last confirmation, at its own rate.
+ */
+function kneeStep(result: Pick<CapacityResult, 'steps'>, rateRps: number): CapacityStep | undefined {
+  return result.steps.filter((step) => step.load.kind === 'rate' && step.load.rateRps === rateRps).at(-1)
+    ?? result.steps.filter((step) => step.phase === 'confirm').at(-1);
+}
+
+/** The other client at the knee (--vs java) beside DataStorm's step there: rate, achieved, p50, p99, p99.9 (what of the latency is the client). */
+export function kneeTable(result: Pick<CapacityResult, 'steps'> & { vs: KneeReference }): ReportTable {
+  const { vs } = result;
+  const ours = kneeStep(result, vs.rateRps);
+  const row = (client: string, rateRps: number, achievedRps: number, latency: { p50Ms: number; p99Ms: number; p999Ms: number }) => [
+    client, formatRate(rateRps), formatRate(achievedRps), formatMs(latency.p50Ms), formatMs(latency.p99Ms), formatMs(latency.p999Ms),
+  ];
+  return {
+    head: ['client', 'rate', 'achieved', 'p50 ms', 'p99 ms', 'p99.9 ms'],
+    rows: [
+      ...(ours ? [row(`datastorm (${ours.phase})`, ours.offeredRps ?? vs.rateRps, ours.achievedRps, ours.latency)] : []),
+      row(vs.tool, vs.rateRps, vs.achievedRps, vs),
+    ],
+  };
+}
+
+/** What the other client ran at the knee, and how each side's latency is measured. */
+function kneeLines(vs: KneeReference): [string, string] {
+  return [
+    `vs ${vs.tool}: ${vs.version} at the knee, ${formatRate(vs.rateRps)} for ${formatSeconds(vs.durationMs)} (the first ${formatSeconds(vs.warmupMs)} left out), ` +
+      'with the same settings, after the search (beyond its budget)',
+    `latency: datastorm's from each record's intended send time, over its step at the knee's rate after the warm-up; ${vs.tool}'s from ${vs.latencyFrom}`,
+  ];
+}
+
+/** --vs java's lines beside the summary: what ran, the table, how latency is measured; none without it. */
+export function formatKneeComparison(result: Pick<CapacityResult, 'steps' | 'vs'>): string[] {
+  if (!result.vs) return [];
+  const { head, rows } = kneeTable({ ...result, vs: result.vs });
+  const table = createTable(head, { colAligns: ['left', 'right', 'right', 'right', 'right', 'right'], colour: false });
+  table.push(...rows);
+  const [ran, latency] = kneeLines(result.vs);
+  return [ran, table.toString(), latency];
+}
+
+/**
  * Latency against offered rate, log scales: one line per SLO statistic through the judged steps (a repeated rate
  * drawn by its repeat), the SLO's limits dashed across, the knee dashed up.
  */
@@ -127,6 +175,7 @@ export function capacityHtml(result: CapacityResult, command: string): string {
     sections: [
       { heading: 'Answer', text: [...formatCapacityHeader(result), ...formatCapacitySummary(result)].join('\n\n') },
       { heading: 'Latency against offered rate', svg: capacityChart(result) },
+      ...(result.vs ? [{ heading: `Against ${result.vs.tool} at the knee`, text: kneeLines(result.vs).join('\n\n'), table: kneeTable({ ...result, vs: result.vs }) }] : []),
       { heading: 'Steps', text: result.spec.target === 'e2e'
         ? 'Latency over each step\'s steady windows (after its warm-up), from each record\'s creation to its read by a consumer; backlog: records due minus records consumed at the step\'s end.'
         : 'Latency over each step\'s steady windows (after its warm-up), from each record\'s intended send time; backlog: records due minus records acknowledged at the step\'s end.',

@@ -94,8 +94,7 @@ export async function searchCapacity(settings: SearchSettings, runner: SearchRun
   const runStep = async (phase: StepPhase, load: StepLoad, durationMs: number, reserve = 0): Promise<CapacityStep> => {
     if (runner.stopped()) throw new Stopped();
     if (runner.elapsedMs() + durationMs + runner.overheadMs() + reserve > settings.budgetMs) throw new BudgetSpent();
-    const warmupMs = Math.min(settings.warmupMs, durationMs / 2);
-    const request: StepRequest = { phase, load, durationMs, warmupMs };
+    const request: StepRequest = { phase, load, durationMs, warmupMs: stepWarmupMs(durationMs, settings) };
     const measure = await runner.run(request);
     // A step cut short by a stop is not judged: its figures are of part of it.
     if (runner.stopped()) throw new Stopped();
@@ -243,9 +242,14 @@ export function confidenceOf(outcome: Pick<SearchOutcome, 'steps' | 'confirmatio
  * MAX_LENGTHEN times the asked length. Its last window is cut by its end, not measured: one window more.
  */
 export function stepDurationMs(rateRps: number, baseMs: number, settings: Pick<SearchSettings, 'slo' | 'warmupMs'>): number {
-  const warmupMs = Math.min(settings.warmupMs, baseMs / 2);
+  const warmupMs = stepWarmupMs(baseMs, settings);
   const steadyNeededMs = (recordsNeeded(settings.slo) / rateRps) * 1000 + STEP_WINDOW_MS;
   return Math.round(Math.min(baseMs * MAX_LENGTHEN, Math.max(baseMs, warmupMs + steadyNeededMs)));
+}
+
+/** A step's warm-up: the asked one, but at most half the step. */
+export function stepWarmupMs(durationMs: number, settings: Pick<SearchSettings, 'warmupMs'>): number {
+  return Math.min(settings.warmupMs, durationMs / 2);
 }
 
 /** `2 of 10 windows` */

@@ -8,7 +8,8 @@ import type { MachineInfo } from '../produce/result.js';
 import type { ProduceRun, RunConfig } from '../produce/run-config.js';
 import { machineInfo } from '../report/machine.js';
 import { publicSecurity } from '../security/client-security.js';
-import { searchCapacity, type SearchOutcome, type SearchRunner } from './capacity-search.js';
+import { DataStormError, RunFailedError } from '../shared/errors.js';
+import { searchCapacity, stepDurationMs, stepWarmupMs, type SearchOutcome, type SearchRunner } from './capacity-search.js';
 import type { CapacitySpec } from './capacity-spec.js';
 import type { CapacityStep, StepMeasure, StepRequest } from './capacity-step.js';
 import { closeEndToEndSteps, openEndToEndSteps, runEndToEndStep } from './e2e-steps.js';
@@ -27,6 +28,34 @@ export interface StepSummary {
   meetsRate: boolean;
 }
 
+/** The run at the knee another client gets (--vs java): the sustainable rate for the confirmation's length, its warm-up left out. */
+export interface Knee {
+  rateRps: number;
+  /** Warm-up included. */
+  durationMs: number;
+  warmupMs: number;
+}
+
+/** Another client's run at the knee with the same settings: its figures after the warm-up, beside DataStorm's step at that rate. */
+export interface KneeReference extends Knee {
+  /** As --vs names it (java). */
+  tool: string;
+  /** The tool and its version as it ran (kafka-producer-perf-test 4.3.1). */
+  version: string;
+  /** Its command line (secrets in a file it was given, never here). */
+  args: string[];
+  /** Records after the warm-up, and their rate. */
+  records: number;
+  achievedRps: number;
+  /** How the tool measures latency, which the figures below are of (Java's: from its send call to the ack, in whole ms). */
+  latencyFrom: string;
+  p50Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  avgMs: number;
+  maxMs: number;
+}
+
 export interface CapacityResult extends Omit<SearchOutcome, 'confirmation' | 'above' | 'floor'> {
   schemaVersion: typeof CAPACITY_SCHEMA_VERSION;
   command: 'capacity';
@@ -41,6 +70,8 @@ export interface CapacityResult extends Omit<SearchOutcome, 'confirmation' | 'ab
   confirmation?: StepSummary;
   above?: StepSummary;
   floor?: StepSummary;
+  /** Another client at the knee (--vs java), run after the search, beyond its budget. */
+  vs?: KneeReference;
   /** The search was stopped (Ctrl-C) before it ended. */
   partial: boolean;
 }
@@ -51,6 +82,11 @@ export interface CapacityHooks {
   signal?: AbortSignal;
   /** A step is about to run, and one has ended (judged). */
   onStepStart?: (request: StepRequest, elapsedMs: number) => void;
+  /**
+   * Another client run at the knee after the search, on its cluster and before its topic is deleted (--vs java).
+   * A failure of it comes as a RunFailedError that carries the search's result.
+   */
+  atKnee?: { tool: string; run: (knee: Knee, on: { cluster: RunCluster; log: (line: string) => void; signal?: AbortSignal }) => Promise<KneeReference> };
 }
 
 /** A step's cost beyond its length before one has been measured: workers start, the topic is checked. */
@@ -61,33 +97,85 @@ const FIRST_OVERHEAD_MS = 5000;
  * none): steps run as produce runs, or with target e2e as passes of e2e's path (src/capacity/e2e-steps.ts).
  */
 export async function runCapacity(run: ProduceRun, spec: CapacitySpec, hooks: CapacityHooks = {}): Promise<CapacityResult> {
-  const log = hooks.log ?? (() => undefined);
-  // A bad schema fails before any cluster is touched.
+  // A bad schema, payload file or buffer size is refused before a cluster is started for the search.
   const prepared = spec.target === 'produce' ? prepareRun(run.config) : undefined;
-  return onCluster(run.bootstrap, { startIfNone: true, log }, async (cluster) => {
-    // The brokers first: an unreachable or refusing cluster ends in produce's own one-line errors.
-    await describeBrokers(cluster.bootstrap, { security: run.config.security });
-    const admin = createKafka(cluster.bootstrap, 'datastorm-capacity', {}, run.config.security).admin();
-    await admin.connect();
-    try {
-      const startedAt = new Date().toISOString();
-      const before = await clusterHoldings(admin, cluster.embedded);
-      const existing = new Set(await admin.listTopics());
-      const created = topicsOf(run.config).filter((topic) => !existing.has(topic));
-      const steps = await stepsOn(spec, run.config, prepared, { cluster, admin, log, signal: hooks.signal });
-      const outcome = await searchCapacity(spec, stepRunner({ log, signal: hooks.signal, onStepStart: hooks.onStepStart, runStep: steps.runStep }))
-        .finally(() => steps.close());
-      const topicDeleted = !spec.keepTopic && created.length > 0;
-      if (topicDeleted) await admin.deleteTopics({ topics: created, timeout: 30_000 }).catch(() => undefined);
-      const after = await clusterHoldings(admin, cluster.embedded).catch(() => undefined);
-      return capacityResult(outcome, spec, run.config, {
-        startedAt, cluster: { bootstrap: cluster.bootstrap, embedded: cluster.embedded, before, ...(after ? { after } : {}), topicDeleted },
-        partial: Boolean(hooks.signal?.aborted),
-      });
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
-  });
+  return onCluster(run.bootstrap, { startIfNone: true, log: hooks.log ?? (() => undefined) }, (cluster) =>
+    capacityOnCluster(run.config, spec, cluster, hooks, prepared));
+}
+
+/** The search with `config`'s produce settings on a cluster already chosen (bench workloads run on the job's). */
+export async function capacityOnCluster(
+  config: RunConfig, spec: CapacitySpec, cluster: RunCluster, hooks: CapacityHooks = {},
+  prepared = spec.target === 'produce' ? prepareRun(config) : undefined,
+): Promise<CapacityResult> {
+  const log = hooks.log ?? (() => undefined);
+  // The brokers first: an unreachable or refusing cluster ends in produce's own one-line errors.
+  await describeBrokers(cluster.bootstrap, { security: config.security });
+  const admin = createKafka(cluster.bootstrap, 'datastorm-capacity', {}, config.security).admin();
+  await admin.connect();
+  try {
+    const startedAt = new Date().toISOString();
+    const before = await clusterHoldings(admin, cluster.embedded);
+    const existing = new Set(await admin.listTopics());
+    const created = topicsOf(config).filter((topic) => !existing.has(topic));
+    const steps = await stepsOn(spec, config, prepared, { cluster, admin, log, signal: hooks.signal });
+    const outcome = await searchCapacity(spec, stepRunner({
+      log, signal: hooks.signal, onStepStart: hooks.onStepStart,
+      // Only the search's own topics lose their records, and only once a step has counted them.
+      runStep: async (request) => {
+        const measure = await steps.runStep(request);
+        await dropRecords(admin, created);
+        return measure;
+      },
+    })).finally(() => steps.close());
+    const { vs, failure } = await runAtKnee(outcome, spec, cluster, hooks, log);
+    const topicDeleted = !spec.keepTopic && created.length > 0;
+    if (topicDeleted) await admin.deleteTopics({ topics: created, timeout: 30_000 }).catch(() => undefined);
+    const after = await clusterHoldings(admin, cluster.embedded).catch(() => undefined);
+    const result = capacityResult(outcome, spec, config, {
+      startedAt, cluster: { bootstrap: cluster.bootstrap, embedded: cluster.embedded, before, ...(after ? { after } : {}), topicDeleted },
+      vs, partial: Boolean(hooks.signal?.aborted),
+    });
+    if (failure) throw new RunFailedError(failure.code, `--vs ${hooks.atKnee?.tool} at the knee: ${failure.message}`, result);
+    return result;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/**
+ * A step's records, once counted, are deleted (Kafka's DeleteRecords up to each partition's end; the offsets stay, so
+ * the next step's accounting is unchanged): at a local cluster's ceiling a step writes gigabytes, and a search of
+ * ten minutes filled a 80 GB disk. The topics were made by the search; a user's own topic is never touched.
+ */
+async function dropRecords(admin: Admin, topics: string[]): Promise<void> {
+  for (const topic of topics) {
+    const ends = await admin.fetchTopicOffsets(topic);
+    await admin.deleteTopicRecords({ topic, partitions: ends.map(({ partition, high }) => ({ partition, offset: high })) });
+  }
+}
+
+/**
+ * The other client's run at the knee (hooks.atKnee), when the search found one and was not stopped: at the
+ * sustainable rate for the confirmation's length. Its failure is returned, for the result to be reported first;
+ * one that a stop caused is not a failure.
+ */
+export async function runAtKnee(
+  outcome: SearchOutcome, spec: CapacitySpec, cluster: RunCluster, hooks: CapacityHooks, log: (line: string) => void,
+): Promise<{ vs?: KneeReference; failure?: DataStormError }> {
+  if (!hooks.atKnee || hooks.signal?.aborted) return {};
+  if (outcome.sustainableRps === 0) {
+    outcome.notes.push(`--vs ${hooks.atKnee.tool} did not run: no rate met the SLO`);
+    return {};
+  }
+  const durationMs = stepDurationMs(outcome.sustainableRps, spec.confirmMs + spec.warmupMs, spec);
+  const knee: Knee = { rateRps: outcome.sustainableRps, durationMs, warmupMs: stepWarmupMs(durationMs, spec) };
+  try {
+    return { vs: await hooks.atKnee.run(knee, { cluster, log, signal: hooks.signal }) };
+  } catch (error) {
+    if (!(error instanceof DataStormError)) throw error;
+    return hooks.signal?.aborted ? {} : { failure: error };
+  }
 }
 
 /** How the search's steps run on the cluster, and what ends what they hold. */
@@ -137,7 +225,7 @@ function stepSummary(spec: CapacitySpec, step: CapacityStep | undefined): StepSu
 
 function capacityResult(
   outcome: SearchOutcome, spec: CapacitySpec, config: RunConfig,
-  run: { startedAt: string; cluster: CapacityResult['cluster']; partial: boolean },
+  run: { startedAt: string; cluster: CapacityResult['cluster']; vs?: KneeReference; partial: boolean },
 ): CapacityResult {
   const { slo, ...settings } = spec;
   const { confirmation, above, floor, ...found } = outcome;
@@ -148,6 +236,7 @@ function capacityResult(
     ...(confirmation ? { confirmation: stepSummary(spec, confirmation) } : {}),
     ...(above ? { above: stepSummary(spec, above) } : {}),
     ...(floor ? { floor: stepSummary(spec, floor) } : {}),
+    ...(run.vs ? { vs: run.vs } : {}),
     partial: run.partial,
   };
 }

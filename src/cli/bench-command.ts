@@ -3,24 +3,31 @@ import { dirname } from 'node:path';
 import { onCluster, parseBootstrap } from '../cluster/bootstrap.js';
 import { readPropertiesFile } from '../shared/properties-file.js';
 import { Command, Option } from 'commander';
-import { benchMetrics, readBenchResult, referenceLabel, relativeMetrics, type BenchResult } from '../bench/bench-result.js';
 import {
-  benchTable, costNote, formatForcedMergeLine, formatStartSpreadLine, mergeTable, steadyStateNote, type TableRows,
+  figuresOf, isCapacityResult, kindOf, readBenchResult, referenceLabel, relativeMetrics, type AnyBenchResult,
+} from '../bench/bench-result.js';
+import {
+  benchTable, costNote, formatForcedMergeLine, formatSearchConfidenceNote, formatStartSpreadLine, mergeTable, steadyStateNote, type TableRows,
 } from '../bench/bench-report.js';
+import { runCapacityBench } from '../bench/capacity-bench.js';
 import {
-  COMPARISON_HEAD, compareMetrics, comparisonRows, differencesBetween, parseRegressionLimits, regressionFailure,
+  COMPARISON_HEAD, checkGatedMetrics, compareMetrics, comparisonRows, defaultGatedMetrics, differencesBetween, parseRegressionLimits, regressionFailure,
 } from '../bench/compare.js';
-import { mergeResults } from '../bench/merge-results.js';
+import { mergeInputs, mergeResults } from '../bench/merge-results.js';
 import { LOCAL_BARRIER_LEAD_MS, LOCAL_BARRIER_LEAD_PER_SHARD_MS, runLocalShards } from '../bench/local-shards.js';
-import { runBench, type BenchReference } from '../bench/run-bench.js';
-import { parseShard, shardConfig } from '../bench/shard.js';
+import { runBench, type BenchOptions, type BenchReference } from '../bench/run-bench.js';
+import { checkShardable, parseShard, shardConfig } from '../bench/shard.js';
 import { mergeWaitMs, parseK8sName, renderK8sBenchManifests, secretInstructions, splitWorkloadSecrets } from '../bench/k8s-manifests.js';
-import { evaluateThresholds, parseThreshold, thresholdFailure, thresholdRows, type Threshold } from '../bench/thresholds.js';
+import {
+  checkThresholdMetrics, evaluateThresholds, parseThreshold, thresholdFailure, thresholdRows, type Threshold,
+} from '../bench/thresholds.js';
 import { readWorkload, type Workload } from '../bench/workload.js';
+import type { CapacitySpec } from '../capacity/capacity-spec.js';
 import { DataStormError, INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
 import { makeFolder } from '../shared/paths.js';
 import { formatAccountingLine, formatStartLine } from '../report/produce-report.js';
 import { createTable } from '../report/table.js';
+import { capacityReportLines, formatStepStart } from './capacity-command.js';
 import { interruptible } from './interrupt.js';
 import { writablePath } from './output-path.js';
 import { parseDurationMs, parseIntegerOption, parseStartAt } from '../run-spec/parse.js';
@@ -39,7 +46,7 @@ function printTable({ head, rows }: TableRows, note?: string): void {
   if (note) stderr(note);
 }
 
-function writeResult(result: BenchResult, options: { out?: string; json?: boolean }): void {
+function writeResult(result: AnyBenchResult, options: { out?: string; json?: boolean }): void {
   const text = `${JSON.stringify(result, null, 2)}\n`;
   if (options.out) {
     // Renamed into place when complete: a merge that waits for shards' files never reads half of one.
@@ -57,10 +64,10 @@ function parseThresholds(texts: string[]): Threshold[] {
   return texts.map(parseThreshold);
 }
 
-/** Prints the threshold table and returns the failure line, if any. */
-function checkThresholds(thresholds: Threshold[], result: BenchResult): string | undefined {
+/** Prints the threshold table and returns the failure line, if any; `where` names the result (its file). */
+function checkThresholds(thresholds: Threshold[], result: AnyBenchResult, where?: string): string | undefined {
   if (thresholds.length === 0) return undefined;
-  const outcomes = evaluateThresholds(thresholds, benchMetrics(result));
+  const outcomes = evaluateThresholds(thresholds, figuresOf(result), where);
   printTable({ head: ['threshold', 'actual', 'verdict'], rows: thresholdRows(outcomes) });
   return thresholdFailure(outcomes);
 }
@@ -93,7 +100,8 @@ function runCommand(): Command {
   return new Command('run')
     .description('run a workload file against a running cluster and write the versioned result JSON')
     .argument('<workload>', 'workload YAML (see benchmarks/workloads/)')
-    .addOption(new Option('--set <key=value>', 'override a workload key (workers=1) or a client setting (producer.batch.size=16384); repeatable')
+    .addOption(new Option('--set <key=value>', 'override a workload key (workers=1), a client setting (producer.batch.size=16384) or ' +
+      'a capacity search\'s (capacity.budget=5m); repeatable')
       .argParser(collect))
     .addOption(new Option('--producer.config <file>', 'client settings from a properties file, as producer.<property> of the workload ' +
       '(e.g. the client-sasl-ssl.properties of `cluster up --security sasl_ssl`: security.protocol, ssl.*, sasl.*); --set wins over it'))
@@ -122,6 +130,7 @@ function runCommand(): Command {
       const fileProps = [...fileLines(flags['producer.config'], '--producer.config'), ...fileLines(flags.commandConfig, '--command-config')]
         .map((line) => `producer.${line}`);
       const workload = readWorkload(file, [...fileProps, ...(flags.set ?? [])]);
+      checkThresholdMetrics(thresholds, workload.capacity ? 'capacity' : 'run', `${file}'s result`);
       if (flags.shards !== undefined || flags.local) {
         await runLocal(file, workload, flags);
         return;
@@ -130,9 +139,14 @@ function runCommand(): Command {
       const reference: BenchReference | undefined = flags.vs === undefined ? undefined
         : flags.vs === 'java' || flags.vs === 'librdkafka' ? { kind: flags.vs } : { kind: 'workload', workload: readWorkload(flags.vs) };
       const bootstrap = flags.bootstrapServer ? parseBootstrap(flags.bootstrapServer) : undefined;
+      const options = { repeat: flags.repeat, shard, reference, startAtEpochMs: flags.startAt, log: stderr };
+      if (workload.capacity) {
+        await runCapacityWorkload(workload, workload.capacity, options, bootstrap, thresholds, flags);
+        return;
+      }
       const { value: result, interrupted } = await onCluster(bootstrap, { startIfNone: false, log: stderr }, (cluster) =>
         interruptible('stopping the run and printing what it measured; no result file is written',
-          (signal) => runBench(workload, { cluster, repeat: flags.repeat, shard, reference, startAtEpochMs: flags.startAt, log: stderr, signal })));
+          (signal) => runBench(workload, { ...options, cluster, signal })));
       if (interrupted) {
         printTable(benchTable(result), 'PARTIAL RUN: stopped by Ctrl-C; these figures are of what ran, and gate nothing');
         process.exitCode = INTERRUPTED_EXIT_CODE;
@@ -150,6 +164,31 @@ function runCommand(): Command {
     });
 }
 
+/**
+ * `bench run` of a capacity workload: the search's report as `capacity` prints it, then its figures, the result file
+ * and the thresholds, as for a run.
+ */
+async function runCapacityWorkload(
+  workload: Workload, spec: CapacitySpec, options: Omit<BenchOptions, 'cluster' | 'signal'>, bootstrap: string[] | undefined,
+  thresholds: Threshold[], flags: RunFlags,
+): Promise<void> {
+  let steps = 0;
+  const { value: result, interrupted } = await onCluster(bootstrap, { startIfNone: false, log: stderr }, (cluster) =>
+    interruptible('ending the step running and printing what was found so far; no result file is written', (signal) =>
+      runCapacityBench(workload, spec, {
+        ...options, cluster, signal, onStepStart: (request, elapsedMs) => stderr(formatStepStart(request, ++steps, elapsedMs, spec.budgetMs)),
+      })));
+  for (const line of capacityReportLines(result)) stderr(line);
+  if (interrupted) {
+    printTable(benchTable(result), 'PARTIAL SEARCH: stopped by Ctrl-C; these figures are of what ran, and gate nothing');
+    process.exitCode = INTERRUPTED_EXIT_CODE;
+    return;
+  }
+  printTable(benchTable(result));
+  writeResult(result, flags);
+  failGate([checkThresholds(thresholds, result)]);
+}
+
 /** `bench run FILE --shards N --local`: N shard processes with one barrier, then their merge, as `merge` prints it. */
 async function runLocal(file: string, workload: Workload, flags: RunFlags): Promise<void> {
   if (flags.shards === undefined || !flags.local) {
@@ -162,6 +201,7 @@ async function runLocal(file: string, workload: Workload, flags: RunFlags): Prom
     if (given !== undefined) throw new DataStormError('DS_BAD_OPTION', `--shards --local takes no ${flag}: each shard is one run of its share`);
   }
   // A workload that does not split into N shares fails here, not in N processes.
+  checkShardable(workload, '--shards');
   for (let index = 1; index <= flags.shards; index++) shardConfig(workload.config, { index, count: flags.shards });
   const passThrough = [
     ...(flags.set ?? []).flatMap((set) => ['--set', set]),
@@ -180,8 +220,8 @@ async function runLocal(file: string, workload: Workload, flags: RunFlags): Prom
 }
 
 /** Ratios compare only when both results were divided by the same reference. */
-function checkSameReference(baseline: BenchResult, baselineFile: string, current: BenchResult, currentFile: string): void {
-  const [a, b] = [baseline.bench?.reference, current.bench?.reference];
+function checkSameReference(baseline: AnyBenchResult, baselineFile: string, current: AnyBenchResult, currentFile: string): void {
+  const [a, b] = [baseline, current].map((result) => (isCapacityResult(result) ? undefined : result.bench?.reference));
   if (a && b && referenceLabel(a) !== referenceLabel(b)) {
     throw new DataStormError('DS_REFERENCE_MISMATCH',
       `${baselineFile} is relative to ${referenceLabel(a)} but ${currentFile} to ${referenceLabel(b)}`,
@@ -202,31 +242,38 @@ function compareCommand(): Command {
     .argument('<baseline>', 'baseline result JSON (e.g. committed to the repository)')
     .argument('<current>', 'result JSON of this run')
     .addOption(new Option('--max-regression <limit>',
-      'how much worse a metric may get: 10% (records_per_sec, p99_ms, error_count) or METRIC=PERCENT; repeatable')
+      'how much worse a metric may get: 10% (records_per_sec, p99_ms, error_count; a capacity workload\'s sustainable_rps) or METRIC=PERCENT; repeatable')
       .argParser(collect))
     .addOption(new Option('--threshold <expr>', 'also gate the current result on METRIC OP NUMBER; repeatable').argParser(collect))
     .addOption(new Option('--relative', 'compare each result as a ratio to its reference measured in the same job (bench run --vs)'))
     .addOption(new Option('--json', 'print the comparison as JSON on stdout'))
     .action((baselineFile: string, currentFile: string, flags: CompareFlags) => {
-      const limits = parseRegressionLimits(flags.maxRegression ?? []);
       const thresholds = parseThresholds(flags.threshold ?? []);
       const [baseline, current] = [readBenchResult(baselineFile), readBenchResult(currentFile)];
+      const limits = parseRegressionLimits(flags.maxRegression ?? [], defaultGatedMetrics(kindOf(baseline), flags.relative));
       if (flags.relative) checkSameReference(baseline, baselineFile, current, currentFile);
-      const values = (result: BenchResult, file: string) => (flags.relative ? relativeMetrics(result, file) : benchMetrics(result));
-      const comparisons = compareMetrics(values(baseline, baselineFile), values(current, currentFile), limits);
+      const sides = ([[baseline, baselineFile], [current, currentFile]] as const).map(([result, file]) => ({
+        result, file, kind: kindOf(result), figures: flags.relative ? relativeMetrics(result, file) : figuresOf(result),
+      }));
+      checkGatedMetrics(limits, sides);
+      const comparisons = compareMetrics(sides[0].figures, sides[1].figures, limits);
       const differences = differencesBetween(baseline, current);
       if (baseline.bench?.workload.name !== current.bench?.workload.name) {
         differences.unshift(`workload: ${baseline.bench?.workload.name ?? '(none)'} -> ${current.bench?.workload.name ?? '(none)'}`);
       }
       for (const difference of differences) stderr(`note: not like with like: ${difference}`);
+      for (const { result, file } of sides) {
+        const confidence = formatSearchConfidenceNote(result, file);
+        if (confidence) stderr(confidence);
+      }
       printTable({ head: COMPARISON_HEAD, rows: comparisonRows(comparisons, flags.relative ? 'ratio' : 'absolute') });
       if (Object.keys(limits).length === 0) stderr('no --max-regression given: nothing gated');
-      const thresholdLine = checkThresholds(thresholds, current);
+      const thresholdLine = checkThresholds(thresholds, current, currentFile);
       const regressionLine = regressionFailure(comparisons);
       if (flags.json) {
         const passed = !thresholdLine && !regressionLine;
         process.stdout.write(`${JSON.stringify({ passed, comparisons, differences, thresholds: thresholds.length
-          ? evaluateThresholds(thresholds, benchMetrics(current)) : [] }, null, 2)}\n`);
+          ? evaluateThresholds(thresholds, figuresOf(current), currentFile) : [] }, null, 2)}\n`);
       }
       failGate([regressionLine, thresholdLine]);
       const gated = comparisons.filter((c) => c.limitPercent !== undefined).map((c) => c.metric);
@@ -244,7 +291,11 @@ In CI (the baseline is a result of the same workload on the same kind of machine
   datastorm cluster up
   datastorm bench run benchmarks/workloads/ci-gate.yaml --repeat 3 --out baseline.json   # on the main branch
   datastorm bench run benchmarks/workloads/ci-gate.yaml --repeat 3 --out current.json
-  datastorm bench compare baseline.json current.json --max-regression 10%`)
+  datastorm bench compare baseline.json current.json --max-regression 10%
+
+A workload with a capacity: block searches the highest rate that meets its SLO (as datastorm capacity does); gate on it:
+  datastorm bench run benchmarks/workloads/capacity-gate.yaml --out current.json
+  datastorm bench compare baseline.json current.json --max-regression sustainable_rps=10%`)
     .addCommand(runCommand())
     .addCommand(compareCommand())
     .addCommand(k8sCommand());
@@ -290,6 +341,7 @@ function k8sCommand(): Command {
       }
       parseBootstrap(flags.bootstrapServer);
       const workload = readWorkload(flags.workload);
+      checkShardable(workload, 'bench k8s');
       for (let index = 1; index <= flags.shards; index++) shardConfig(workload.config, { index, count: flags.shards });
       const startAtMs = flags.startAt ?? Date.now() + (flags.startIn ?? DEFAULT_K8S_START_IN_MS);
       const startAt = new Date(startAtMs).toISOString();
@@ -331,7 +383,8 @@ export function mergeCommand(): Command {
 }
 
 /** The merged result of shards' results, as a table beside them, with the start spread and the accounting. */
-function printMerged(inputs: BenchResult[], files: string[], flags: MergeFlags): void {
+function printMerged(results: AnyBenchResult[], files: string[], flags: MergeFlags): void {
+  const inputs = mergeInputs(results, files);
   const merged = mergeResults(inputs, files, { force: flags.force });
   const labels = inputs.map((r, i) => (r.bench?.shard ? `shard ${r.bench.shard.index}/${r.bench.shard.count}` : `input ${i + 1}`));
   printTable(mergeTable(inputs, labels, merged), steadyStateNote(merged));

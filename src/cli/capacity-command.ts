@@ -3,29 +3,39 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { formatRate } from '../capacity/capacity-search.js';
 import type { StepRequest } from '../capacity/capacity-step.js';
-import { capacityChart, capacityHtml, formatCapacityHeader, formatCapacitySummary, formatCapacityTable } from '../capacity/capacity-report.js';
+import {
+  capacityChart, capacityHtml, formatCapacityHeader, formatCapacitySummary, formatCapacityTable, formatKneeComparison,
+} from '../capacity/capacity-report.js';
 import { runCapacity, type CapacityResult } from '../capacity/run-capacity.js';
+import { javaAtKnee } from '../bench/java-at-knee.js';
 import { CAPACITY_OPTIONS, capacityRun, toCapacitySpec, type CapacityFlags } from '../run-spec/capacity-options.js';
 import { commanderOption } from '../run-spec/option-spec.js';
 import { produceOptions, toProduceRun, type ProduceFlags } from '../run-spec/produce-options.js';
-import { INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
+import { formatError, INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
 import { formatCommand } from '../analysis/report-document.js';
 import { interruptible } from './interrupt.js';
 import { writablePath } from './output-path.js';
+import { resultOrFailure } from './run-outcome.js';
 
 const stderr = (line: string) => process.stderr.write(`${line}\n`);
 
 interface CapacityOutput {
   json: boolean;
   out?: string;
+  vs?: 'java';
 }
 
-/** `12 s step 4: search at 45.0K/s for 15 s` */
-function formatStepStart(request: StepRequest, index: number, elapsedMs: number, budgetMs: number): string {
+/** `[0:12 of 10:00] step 4: search at 45.0K/s for 15 s` */
+export function formatStepStart(request: StepRequest, index: number, elapsedMs: number, budgetMs: number): string {
   const load = request.load.kind === 'rate' ? `at ${formatRate(request.load.rateRps)}` : request.load.kind === 'ramp'
     ? `from ${formatRate(request.load.fromRps)} to ${formatRate(request.load.toRps)}` : 'with no limit';
   const clock = (ms: number) => `${Math.floor(ms / 60_000)}:${String(Math.floor((ms % 60_000) / 1000)).padStart(2, '0')}`;
   return `[${clock(elapsedMs)} of ${clock(budgetMs)}] step ${index}: ${request.phase} ${load} for ${(request.durationMs / 1000).toFixed(0)} s`;
+}
+
+/** The report's lines: what was searched, every step, the answer, and the other client at the knee (--vs). */
+export function capacityReportLines(result: CapacityResult): string[] {
+  return [...formatCapacityHeader(result), formatCapacityTable(result), ...formatCapacitySummary(result), ...formatKneeComparison(result)];
 }
 
 /** report.html, capacity.svg and results.json into the --out folder; returns the paths written. */
@@ -67,12 +77,16 @@ Examples:
   datastorm capacity --slo 'p99<=100ms' --workers 2
   datastorm capacity --slo 'p99<=50ms,p50<=10ms' --acks all --compression lz4 --budget 15m --json > capacity.json
   datastorm capacity --slo 'p99.9<=200ms' --out capacity-report
-  datastorm capacity --target e2e --slo 'p99<=100ms' --workers 2`);
+  datastorm capacity --target e2e --slo 'p99<=100ms' --workers 2
+  datastorm capacity --slo 'p99<=50ms' --vs java`);
   for (const option of produceOptions()) {
     if (option.attributeName() === 'topic') option.defaultValueDescription = 'one of the search\'s own, datastorm-capacity-<id>, deleted after it';
     command.addOption(option);
   }
   for (const spec of Object.values(CAPACITY_OPTIONS)) command.addOption(commanderOption(spec));
+  command.addOption(new Option('--vs <tool>', 'java: after the search (beyond --budget), Kafka\'s ProducerPerformance at the knee with the same ' +
+    'settings for the confirmation\'s length, its p50, p99 and p99.9 beside the confirmation\'s (how much of the latency is the client)')
+    .choices(['java']));
   command.addOption(new Option('--json', 'print the whole result as JSON on stdout (the report goes to stderr)').default(false));
   command.addOption(new Option('--out <dir>', 'write report.html (the answer, the chart, every step), capacity.svg and results.json into this folder'));
   command.action(async (flags: ProduceFlags & CapacityFlags & CapacityOutput) => {
@@ -81,19 +95,20 @@ Examples:
     const spec = toCapacitySpec(flags, typed, produceRun.config);
     const run = capacityRun(produceRun, typed);
     const outDir = flags.out === undefined ? undefined : writablePath(flags.out, '--out', 'folder');
+    // What Java cannot run is refused now, before the search.
+    const atKnee = flags.vs ? javaAtKnee(run.config, spec) : undefined;
     const out = flags.json ? stderr : (line: string) => process.stdout.write(`${line}\n`);
     let steps = 0;
-    const { value: result, interrupted } = await interruptible('ending the step running and printing what was found so far', (signal) =>
-      runCapacity(run, spec, {
-        log: stderr, signal,
+    const { value: { result, failure }, interrupted } = await interruptible('ending the step running and printing what was found so far', (signal) =>
+      resultOrFailure(runCapacity(run, spec, {
+        log: stderr, signal, ...(atKnee ? { atKnee } : {}),
         onStepStart: (request, elapsedMs) => stderr(formatStepStart(request, ++steps, elapsedMs, spec.budgetMs)),
-      }));
-    for (const line of formatCapacityHeader(result)) out(line);
-    out(formatCapacityTable(result));
-    for (const line of formatCapacitySummary(result)) out(line);
+      })));
+    for (const line of capacityReportLines(result)) out(line);
     if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     if (outDir) for (const path of writeCapacityFiles(outDir, result, formatCommand(process.argv.slice(3), 'datastorm capacity'))) stderr(`wrote ${path}`);
-    process.exitCode = interrupted ? INTERRUPTED_EXIT_CODE : 0;
+    if (failure) stderr(formatError(failure));
+    process.exitCode = interrupted ? INTERRUPTED_EXIT_CODE : failure ? failure.exitCode : 0;
   });
   return command;
 }

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
-  compareMetrics, comparisonRows, differencesBetween, formatPercent, parseRegressionLimits, regressionFailure,
+  checkGatedMetrics, compareMetrics, comparisonRows, defaultGatedMetrics, differencesBetween, formatPercent, parseRegressionLimits, regressionFailure,
 } from '../../src/bench/compare.js';
 import type { MetricValues } from '../../src/bench/metrics.js';
 import { DataStormError } from '../../src/shared/errors.js';
 import type { ProduceResult } from '../../src/produce/result.js';
-import { produceResult } from './bench-fixtures.js';
+import { errorOf } from '../helpers.js';
+import { capacityResult, produceResult } from './bench-fixtures.js';
 
 const baseline: MetricValues = {
   records_per_sec: 100_000, mb_per_sec: 9.54, avg_ms: 20, p50_ms: 15, p95_ms: 40, p99_ms: 50, p999_ms: 80, max_ms: 120,
@@ -102,5 +103,56 @@ describe('differencesBetween', () => {
       'cluster: 4 -> 3 brokers',
     ]);
     expect(differencesBetween(a, { ...a, config: { ...a.config, topic: 'x' } })).toEqual([]);
+  });
+});
+
+describe('gates on a capacity search\'s result', () => {
+  const search = { sustainable_rps: 12_000, ceiling_rps: 30_000, confirmation_p99_ms: 41.5 };
+
+  it('a bare --max-regression gates the sustainable rate; a lower rate is a regression', () => {
+    expect(defaultGatedMetrics('capacity')).toEqual(['sustainable_rps']);
+    expect(defaultGatedMetrics('run')).toEqual(['records_per_sec', 'p99_ms', 'error_count']);
+    // As ratios to a reference errors have none: the bare default leaves them out.
+    expect(defaultGatedMetrics('run', true)).toEqual(['records_per_sec', 'p99_ms']);
+    const limits = parseRegressionLimits(['10%'], defaultGatedMetrics('capacity'));
+    expect(limits).toEqual({ sustainable_rps: 10 });
+    const comparisons = compareMetrics({ ...search, sustainable_rps: 12_000 * 1.2 }, search, limits);
+    expect(comparisonRows(comparisons)).toEqual([
+      ['sustainable_rps', '14400', '12000', '-16.7%', '10%', 'REGRESSION'],
+      ['ceiling_rps', '30000', '30000', '0.0%', '-', ''],
+      ['confirmation_p99_ms', '41.50', '41.50', '0.0%', '-', ''],
+    ]);
+    expect(regressionFailure(comparisons)).toBe('1 metric regressed beyond the limit: sustainable_rps -16.7% (limit 10%)');
+    expect(regressionFailure(compareMetrics({ ...search, sustainable_rps: 12_000 * 1.05 }, search, limits))).toBeUndefined();
+  });
+
+  it('refuses a gate on a metric either side does not hold, naming the file and what it holds', () => {
+    const run = baseline;
+    const sides = (current: Record<string, number>, kind: 'run' | 'capacity') => [
+      { file: 'base.json', kind: 'capacity' as const, figures: search }, { file: 'cur.json', kind, figures: current },
+    ];
+    checkGatedMetrics({ sustainable_rps: 10 }, sides(search, 'capacity'));
+    const foreign = errorOf(() => checkGatedMetrics({ sustainable_rps: 10 }, sides(run, 'run')));
+    expect(foreign.code).toBe('DS_BAD_OPTION');
+    expect(foreign.message).toBe('cur.json has no sustainable_rps: a run\'s result, it holds records_per_sec, mb_per_sec, avg_ms, p50_ms, p95_ms, ' +
+      'p99_ms, p999_ms, max_ms, error_count');
+    expect(foreign.hint).toBe('a workload with a capacity: block makes a capacity search\'s result');
+    const { confirmation_p99_ms: _, ...unconfirmed } = search;
+    const missing = errorOf(() => checkGatedMetrics({ confirmation_p99_ms: 20 }, sides(unconfirmed, 'capacity')));
+    expect(missing.message).toBe('cur.json has no confirmation_p99_ms: a capacity search\'s result, it holds sustainable_rps, ceiling_rps');
+    expect(missing.hint).toBe('confirmation_p99_ms is there when the search\'s confirmation ran (its budget held it)');
+    expect(errorOf(() => checkGatedMetrics({ records_per_sec: 10 }, sides(search, 'capacity'))).message)
+      .toBe('base.json has no records_per_sec: a capacity search\'s result, it holds sustainable_rps, ceiling_rps, confirmation_p99_ms');
+  });
+
+  it('says what makes two searches unlike: their SLO and settings, not whether they kept their topic', () => {
+    const a = capacityResult({ sustainableRps: 1000 });
+    const b = capacityResult({ sustainableRps: 900, slo: 'p99<=100ms', spec: { budgetMs: 150_000, keepTopic: true }, config: { workers: 1 } });
+    expect(differencesBetween(a, b)).toEqual([
+      'setting workers: 4 -> 1',
+      'setting capacity budgetMs: 600000 -> 150000',
+      'setting capacity slo: "p99<=50ms" -> "p99<=100ms"',
+    ]);
+    expect(differencesBetween(a, produceResult({ records: 1000, latenciesUs: [1000] }))).toEqual(['result: a capacity search -> a run']);
   });
 });

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { BenchResult } from '../../src/bench/bench-result.js';
-import { mergeIntervals, mergeResults } from '../../src/bench/merge-results.js';
+import { mergeInputs, mergeIntervals, mergeResults } from '../../src/bench/merge-results.js';
+import { errorOf } from '../helpers.js';
 import { shardConfig } from '../../src/bench/shard.js';
 import { decodeHistogram } from '../../src/shared/histograms.js';
 import { formatForcedMergeLine, formatStartSpreadLine } from '../../src/bench/bench-report.js';
 import { formatStartLine } from '../../src/report/produce-report.js';
 import { parseStartAt } from '../../src/run-spec/parse.js';
 import type { IntervalResult } from '../../src/produce/result.js';
-import { BASE_CONFIG, latencies, latencyOf, produceResult } from './bench-fixtures.js';
+import { BASE_CONFIG, capacityResult, latencies, latencyOf, produceResult } from './bench-fixtures.js';
 
 const T0 = 1_700_000_000_000;
 const workloadConfig = { ...BASE_CONFIG, numRecords: 30_001, workers: 4, throughputRps: 9_001, warmupRecords: 0 };
@@ -209,5 +210,15 @@ describe('mergeIntervals', () => {
       { elapsedMs: 2000, durationMs: 1000, records: 500, payloadBytes: 50_000, recordsPerSec: 500, mbPerSec: 50_000 / 1024 / 1024, avgLatencyMs: 28, maxLatencyMs: 90 },
       { elapsedMs: 3000, durationMs: 1000, records: 100, payloadBytes: 10_000, recordsPerSec: 100, mbPerSec: 10_000 / 1024 / 1024, avgLatencyMs: 10, maxLatencyMs: 20 },
     ]);
+  });
+});
+
+describe('mergeInputs', () => {
+  it('refuses a capacity search\'s result, naming it: knees found on shards do not add up', () => {
+    const run = produceResult({ records: 1, latenciesUs: [1000] });
+    expect(mergeInputs([run, run], ['a.json', 'b.json'])).toEqual([run, run]);
+    const refused = errorOf(() => mergeInputs([run, capacityResult({ sustainableRps: 1000 })], ['a.json', 'b.json']));
+    expect(refused.code).toBe('DS_MERGE_REFUSED');
+    expect(refused.message).toBe('b.json is a capacity search\'s result: searches do not add up across shards (each finds the knee of its own share)');
   });
 });

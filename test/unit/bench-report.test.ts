@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { benchTable, costNote, formatMetricsLine, mergeTable, steadyStateNote } from '../../src/bench/bench-report.js';
+import { benchTable, costNote, formatMetricsLine, formatSearchConfidenceNote, mergeTable, steadyStateNote } from '../../src/bench/bench-report.js';
 import { benchMetrics, relativeMetrics, type BenchResult, type ReferenceRun } from '../../src/bench/bench-result.js';
 import { median, medianMetrics, metricsOfJavaSummary, metricsOfProduceResult, type MetricValues } from '../../src/bench/metrics.js';
-import { latencyOf, produceResult } from './bench-fixtures.js';
+import { capacityResult, latencyOf, produceResult } from './bench-fixtures.js';
 
 const run = (records_per_sec: number, p99_ms: number): MetricValues => ({
   records_per_sec, mb_per_sec: records_per_sec / 10_000, avg_ms: 5, p50_ms: 4, p95_ms: 8, p99_ms, p999_ms: 20, max_ms: 30, error_count: 0,
@@ -140,5 +140,34 @@ describe('bench tables', () => {
 
   it('digests a run in one line', () => {
     expect(formatMetricsLine(run(71_787.5, 305))).toBe('71788 records/s, 7.18 MB/s, avg 5.00 ms, p50 4.00 ms, p99 305.00 ms, max 30.00 ms');
+  });
+});
+
+describe('a capacity search\'s bench table', () => {
+  it('shows its metrics, each search\'s and the median, a search without a confirmation as -', () => {
+    const search = capacityResult({ sustainableRps: 12_000, ceilingRps: 30_000, confirmationP99Ms: 41.5 });
+    expect(benchTable(search)).toEqual({
+      head: ['metric', 'datastorm'],
+      rows: [['sustainable_rps', '12000'], ['ceiling_rps', '30000'], ['confirmation_p99_ms', '41.50']],
+    });
+    const repeated = { ...search, bench: { workload: { name: 'w' }, runs: [
+      { sustainable_rps: 11_000, ceiling_rps: 30_000, confirmation_p99_ms: 40 }, { sustainable_rps: 12_500, ceiling_rps: 29_000 },
+    ] } };
+    expect(benchTable(repeated)).toEqual({
+      head: ['metric', 'run 1', 'run 2', 'median'],
+      rows: [
+        ['sustainable_rps', '11000', '12500', '11750'], ['ceiling_rps', '30000', '29000', '29500'], ['confirmation_p99_ms', '40.00', '-', '-'],
+      ],
+    });
+  });
+
+  it('says beside a gate when a search\'s answer is not of high confidence, and why', () => {
+    const low = capacityResult({ sustainableRps: 900, confidence: 'low', notes: ['the budget ran out before the search reached its precision'] });
+    expect(formatSearchConfidenceNote(low, 'cur.json'))
+      .toBe('note: cur.json: the search\'s confidence is low (the budget ran out before the search reached its precision)');
+    expect(formatSearchConfidenceNote(capacityResult({ sustainableRps: 900, confidence: 'medium' }), 'cur.json'))
+      .toBe('note: cur.json: the search\'s confidence is medium');
+    expect(formatSearchConfidenceNote(capacityResult({ sustainableRps: 900 }), 'cur.json')).toBeUndefined();
+    expect(formatSearchConfidenceNote(produceResult({ records: 1, latenciesUs: [1] }), 'cur.json')).toBeUndefined();
   });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseShard, shardConfig, unshardConfig } from '../../src/bench/shard.js';
+import { checkShardable, parseShard, shardConfig, unshardConfig } from '../../src/bench/shard.js';
+import { workloadFromObject } from '../../src/bench/workload.js';
+import { errorOf } from '../helpers.js';
 import { BASE_CONFIG } from './bench-fixtures.js';
 
 describe('parseShard', () => {
@@ -39,5 +41,16 @@ describe('shardConfig', () => {
   it('refuses a split that cannot be exact', () => {
     expect(() => shardConfig({ ...workload, workers: 2 }, { index: 1, count: 3 })).toThrow(
       "the workload's workers (2) cannot be split into 3 shards");
+  });
+});
+
+describe('checkShardable', () => {
+  it('refuses to split a capacity workload: each shard\'s search would find the knee of its share', () => {
+    const workload = workloadFromObject({ workers: 2, capacity: { slo: 'p99<=50ms' } }, 'c.yaml', { defaultName: 'cap' });
+    const refused = errorOf(() => checkShardable(workload, '--shards'));
+    expect(refused.code).toBe('DS_BAD_OPTION');
+    expect(refused.message).toBe('--shards splits a workload into shards, and cap is a capacity search: each shard\'s would find the knee of its ' +
+      'own share, and knees do not add up');
+    checkShardable(workloadFromObject({ workers: 2, 'num-records': 10 }, 'w.yaml'), '--shards');
   });
 });
