@@ -3,7 +3,7 @@ import { onCluster, type RunCluster } from '../cluster/bootstrap.js';
 import { clusterHoldings, type ClusterHoldings } from '../cluster/holdings.js';
 import { prepareRun, type PreparedRun } from '../engine/run-produce.js';
 import { createKafka, describeBrokers } from '../kafka/kafka-client.js';
-import { topicsOf } from '../kafka/topic.js';
+import { deleteRecordsToEnd, setTopicConfigs, topicsOf } from '../kafka/topic.js';
 import type { MachineInfo } from '../produce/result.js';
 import type { ProduceRun, RunConfig } from '../produce/run-config.js';
 import { machineInfo } from '../report/machine.js';
@@ -119,12 +119,13 @@ export async function capacityOnCluster(
     const existing = new Set(await admin.listTopics());
     const created = topicsOf(config).filter((topic) => !existing.has(topic));
     const steps = await stepsOn(spec, config, prepared, { cluster, admin, log, signal: hooks.signal });
+    const dropRecords = recordDropper(admin, created);
     const outcome = await searchCapacity(spec, stepRunner({
       log, signal: hooks.signal, onStepStart: hooks.onStepStart,
       // Only the search's own topics lose their records, and only once a step has counted them.
       runStep: async (request) => {
         const measure = await steps.runStep(request);
-        await dropRecords(admin, created);
+        await dropRecords();
         return measure;
       },
     })).finally(() => steps.close());
@@ -144,15 +145,22 @@ export async function capacityOnCluster(
 }
 
 /**
- * A step's records, once counted, are deleted (Kafka's DeleteRecords up to each partition's end; the offsets stay, so
- * the next step's accounting is unchanged): at a local cluster's ceiling a step writes gigabytes, and a search of
- * ten minutes filled a 80 GB disk. The topics were made by the search; a user's own topic is never touched.
+ * The search's own topics, made small on disk: at a local cluster's ceiling a step writes gigabytes (a ten-minute
+ * search filled an 80 GB disk). Once a step is counted its records are deleted (DeleteRecords: offsets stay, so the
+ * next step's accounting is unchanged), and segments of 256 MB (Kafka's default: 1 GB) deleted a second after (60 s)
+ * let the brokers free them while the search goes on. A user's own topic is never touched.
  */
-async function dropRecords(admin: Admin, topics: string[]): Promise<void> {
-  for (const topic of topics) {
-    const ends = await admin.fetchTopicOffsets(topic);
-    await admin.deleteTopicRecords({ topic, partitions: ends.map(({ partition, high }) => ({ partition, offset: high })) });
-  }
+const SEARCH_TOPIC_CONFIGS = { 'segment.bytes': String(256 * 1024 * 1024), 'file.delete.delay.ms': '1000' };
+
+function recordDropper(admin: Admin, topics: string[]): () => Promise<void> {
+  let configured = false;
+  return async () => {
+    for (const topic of topics) {
+      if (!configured) await setTopicConfigs(admin, topic, SEARCH_TOPIC_CONFIGS);
+      await deleteRecordsToEnd(admin, topic);
+    }
+    configured = true;
+  };
 }
 
 /**

@@ -167,3 +167,28 @@ export async function settledEndOffsets(admin: Admin, topic: string, expectedTot
   }
   return ends;
 }
+
+/**
+ * Sets topic-level configs, keeping those the topic has (max.message.bytes): kafkajs has only AlterConfigs, which
+ * replaces a topic's whole set.
+ */
+export async function setTopicConfigs(admin: Admin, topic: string, configs: Record<string, string>): Promise<void> {
+  const described = await whenClusterSettled(() => admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }], includeSynonyms: false }));
+  const own = (described.resources[0]?.configEntries ?? [])
+    .filter((entry) => !entry.isDefault && entry.configSource === DYNAMIC_TOPIC_CONFIG)
+    .map((entry): [string, string] => [entry.configName, entry.configValue]);
+  const merged = { ...Object.fromEntries(own), ...configs };
+  await whenClusterSettled(() => admin.alterConfigs({
+    validateOnly: false,
+    resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: Object.entries(merged).map(([name, value]) => ({ name, value })) }],
+  }));
+}
+
+/** DescribeConfigs' source of a config set on the topic itself. */
+const DYNAMIC_TOPIC_CONFIG = 1;
+
+/** Deletes every record of a topic up to each partition's end (DeleteRecords): its offsets stay as they are. */
+export async function deleteRecordsToEnd(admin: Admin, topic: string): Promise<void> {
+  const ends = await admin.fetchTopicOffsets(topic);
+  await admin.deleteTopicRecords({ topic, partitions: ends.map(({ partition, high }) => ({ partition, offset: high })) });
+}

@@ -39,7 +39,7 @@ export const CAPACITY_OPTIONS = {
     defaultValue: 30_000, defaultDescription: '30s', parse: duration('--ramp') },
   target: { flags: '--target <where>', description: 'produce: latency from intended send time to the ack; e2e: from the record\'s creation to a consumer group\'s read (--workers consumers, in µs), with e2e\'s paced producer', defaultValue: 'produce',
     parse: parseChoice('--target', CAPACITY_TARGETS) },
-  keepTopic: { flags: '--keep-topic', description: 'keep the topic after the search when the search created it (deleted otherwise: steps write gigabytes)', defaultValue: false },
+  keepTopic: { flags: '--keep-topic', description: 'keep the topic after the search when the search created it (deleted otherwise); either way the records of a topic the search created are deleted as each step is counted (steps write gigabytes)', defaultValue: false },
 } satisfies Record<string, OptionSpec>;
 
 export interface CapacityFlags {
