@@ -189,6 +189,9 @@ const DYNAMIC_TOPIC_CONFIG = 1;
 
 /** Deletes every record of a topic up to each partition's end (DeleteRecords): its offsets stay as they are. */
 export async function deleteRecordsToEnd(admin: Admin, topic: string): Promise<void> {
-  const ends = await admin.fetchTopicOffsets(topic);
-  await admin.deleteTopicRecords({ topic, partitions: ends.map(({ partition, high }) => ({ partition, offset: high })) });
+  // A leader that moves under load answers "does not host this topic-partition": asked again, as the cluster settles.
+  await whenClusterSettled(async () => {
+    const ends = await admin.fetchTopicOffsets(topic);
+    await admin.deleteTopicRecords({ topic, partitions: ends.map(({ partition, high }) => ({ partition, offset: high })) });
+  });
 }
