@@ -111,7 +111,8 @@ export async function capacityOnCluster(
   const log = hooks.log ?? (() => undefined);
   // The brokers first: an unreachable or refusing cluster ends in produce's own one-line errors.
   await describeBrokers(cluster.bootstrap, { security: config.security });
-  const admin = createKafka(cluster.bootstrap, 'datastorm-capacity', {}, config.security).admin();
+  const connect = () => createKafka(cluster.bootstrap, 'datastorm-capacity', {}, config.security).admin();
+  const admin = connect();
   await admin.connect();
   try {
     const startedAt = new Date().toISOString();
@@ -119,7 +120,7 @@ export async function capacityOnCluster(
     const existing = new Set(await admin.listTopics());
     const created = topicsOf(config).filter((topic) => !existing.has(topic));
     const steps = await stepsOn(spec, config, prepared, { cluster, admin, log, signal: hooks.signal });
-    const dropRecords = recordDropper(admin, created, log);
+    const dropRecords = recordDropper(connect, created, log);
     const outcome = await searchCapacity(spec, stepRunner({
       log, signal: hooks.signal, onStepStart: hooks.onStepStart,
       // Only the search's own topics lose their records, and only once a step has counted them.
@@ -130,8 +131,11 @@ export async function capacityOnCluster(
       },
     })).finally(() => steps.close());
     const { vs, failure } = await runAtKnee(outcome, spec, cluster, hooks, log);
-    const topicDeleted = !spec.keepTopic && created.length > 0;
-    if (topicDeleted) await admin.deleteTopics({ topics: created, timeout: 30_000 }).catch(() => undefined);
+    // Said deleted only when the brokers said so.
+    const topicDeleted = !spec.keepTopic && created.length > 0 && await admin.deleteTopics({ topics: created, timeout: 30_000 }).then(() => true, (error: Error) => {
+      log(`the search's topic ${created.join(', ')} is left on the cluster: deleting it failed (${error.message})`);
+      return false;
+    });
     const after = await clusterHoldings(admin, cluster.embedded).catch(() => undefined);
     const result = capacityResult(outcome, spec, config, {
       startedAt, cluster: { bootstrap: cluster.bootstrap, embedded: cluster.embedded, before, ...(after ? { after } : {}), topicDeleted },
@@ -152,11 +156,17 @@ export async function capacityOnCluster(
  */
 const SEARCH_TOPIC_CONFIGS = { 'segment.bytes': String(256 * 1024 * 1024), 'file.delete.delay.ms': '1000' };
 
-/** Frees the search's topics after each step; one that cannot be freed is said, and the search goes on (it measures the same). */
-function recordDropper(admin: Admin, topics: string[], log: (line: string) => void): () => Promise<void> {
+/**
+ * Frees the search's topics after each step; one that cannot be freed is said, and the search goes on (it measures
+ * the same). A client of its own each time: kafkajs sends DeleteRecords to the leaders its metadata last named, and a
+ * long-lived admin's named brokers that no longer led the partitions ("does not host this topic-partition").
+ */
+function recordDropper(connect: () => Admin, topics: string[], log: (line: string) => void): () => Promise<void> {
   let configured = false;
   return async () => {
+    const admin = connect();
     try {
+      await admin.connect();
       for (const topic of topics) {
         if (!configured) await setTopicConfigs(admin, topic, SEARCH_TOPIC_CONFIGS);
         await deleteRecordsToEnd(admin, topic);
@@ -164,6 +174,8 @@ function recordDropper(admin: Admin, topics: string[], log: (line: string) => vo
       configured = true;
     } catch (error) {
       log(`the step's records stay on the brokers (deleting them failed: ${(error as Error).message})`);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
     }
   };
 }

@@ -58,7 +58,7 @@ describe('datastorm bench: a capacity workload gated on its sustainable rate', (
     expect(run.stderr).toMatch(new RegExp(`│ sustainable_rps\\s+│\\s+${current.sustainableRps} │`));
     expect(run.stderr).toMatch(/│ sustainable_rps>0\s+│\s+\d+\s+│\s+ok │/);
     // The search deleted the topic it created (steps write gigabytes).
-    expect(await eventually(async () => (await admin.listTopics()).includes(topic), (left) => !left)).toBe(false);
+    expect(await eventually(async () => (await admin.listTopics()).includes(topic), (left) => !left, 120_000)).toBe(false);
 
     const higher = scaled(current, 1.2, 'baseline-20.json');
     const gate = runCli(['bench', 'compare', higher, path('current.json'), '--max-regression', 'sustainable_rps=10%']);

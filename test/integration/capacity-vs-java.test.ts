@@ -44,7 +44,7 @@ describe('datastorm capacity --vs java', () => {
     expect(run.stderr).toContain(`${formatKneeComparison(result).join('\n')}\n`);
     // Java wrote to the search's own topic before the search deleted it.
     expect(result.cluster.topicDeleted).toBe(true);
-    expect(await eventually(async () => (await admin.listTopics()).includes(topic), (left) => !left)).toBe(false);
+    expect(await eventually(async () => (await admin.listTopics()).includes(topic), (left) => !left, 120_000)).toBe(false);
   }, 360_000);
 
   it('refuses before any work what Java cannot compare: an e2e search', () => {
