@@ -165,25 +165,54 @@ export async function searchCapacity(settings: SearchSettings, runner: SearchRun
       outcome.bracket = top.verdict.outcome === 'meets' ? { meetRps: outcome.ceilingRps } : { meetRps: floorMetRps, missRps: outcome.ceilingRps };
     }
 
-    // Bisection between the highest rate met and the lowest missed, on a log scale (rates span a decade).
-    while (outcome.bracket.missRps !== undefined && outcome.bracket.missRps / outcome.bracket.meetRps > 1 + precision) {
-      const rateRps = Math.round(Math.sqrt(outcome.bracket.meetRps * outcome.bracket.missRps));
-      // Rates are whole records a second: at low rates two adjacent ones can be further apart than the precision.
-      if (rateRps === outcome.bracket.meetRps || rateRps === outcome.bracket.missRps) break;
-      const step = await judged('search', rateRps);
-      if (step.verdict.outcome === 'meets') outcome.bracket.meetRps = rateRps;
-      else outcome.bracket.missRps = rateRps;
-    }
   } catch (error) {
     if (!(error instanceof BudgetSpent) && !(error instanceof Stopped)) throw error;
     outcome.ended = error instanceof Stopped ? 'stopped' : 'budget';
     if (outcome.ended === 'budget') notes.push('the budget ran out before the search reached its precision');
   }
-  outcome.sustainableRps = outcome.bracket.meetRps;
-  // The budget ended the search where the confirmation's time, kept back, begins: it is spent on confirming.
-  if (outcome.ended !== 'stopped' && outcome.sustainableRps > 0) await confirm(outcome, settings, judged);
+  /** Bisection between the highest rate met and the lowest missed, on a log scale (rates span a decade). */
+  const bisect = async () => {
+    if (outcome.ended !== 'done') return;
+    try {
+      while (outcome.bracket.missRps !== undefined && outcome.bracket.missRps / outcome.bracket.meetRps > 1 + precision) {
+        const rateRps = Math.round(Math.sqrt(outcome.bracket.meetRps * outcome.bracket.missRps));
+        // Rates are whole records a second: at low rates two adjacent ones can be further apart than the precision.
+        if (rateRps === outcome.bracket.meetRps || rateRps === outcome.bracket.missRps) break;
+        const step = await judged('search', rateRps);
+        if (step.verdict.outcome === 'meets') outcome.bracket.meetRps = rateRps;
+        else outcome.bracket.missRps = rateRps;
+      }
+    } catch (error) {
+      if (!(error instanceof BudgetSpent) && !(error instanceof Stopped)) throw error;
+      outcome.ended = error instanceof Stopped ? 'stopped' : 'budget';
+      if (outcome.ended === 'budget') notes.push('the budget ran out before the search reached its precision');
+    }
+  };
+  for (let round = 0; ; round++) {
+    await bisect();
+    outcome.sustainableRps = outcome.bracket.meetRps;
+    // The budget ended the search where the confirmation's time, kept back, begins: it is spent on confirming.
+    if (outcome.ended !== 'stopped' && outcome.sustainableRps > 0) await confirm(outcome, settings, judged);
+    // 1.25x the knee met both the SLO and the rate: a miss below it was a stall lasting a step and its repeat, not
+    // the knee. Once, the search goes on above it, up to the lowest rate missed beyond it.
+    const above = outcome.above;
+    if (round > 0 || outcome.ended !== 'done' || above?.verdict.outcome !== 'meets') break;
+    const missRps = lowestMissedAbove(steps, above.offeredRps!, outcome.ceilingRps);
+    notes.push(`1.25x the knee, ${formatRate(above.offeredRps!)}, met the SLO: the misses below it were stalls; the search goes on above it`);
+    outcome.bracket = { meetRps: above.offeredRps!, ...(missRps === undefined ? {} : { missRps }) };
+    delete outcome.confirmation;
+    delete outcome.above;
+  }
   outcome.confidence = confidenceOf(outcome);
   return outcome;
+}
+
+/** The lowest rate a fixed-rate step missed above `rateRps`, else the ceiling when it is above (undefined: none). */
+function lowestMissedAbove(steps: CapacityStep[], rateRps: number, ceilingRps: number): number | undefined {
+  const missed = steps.filter((step) => step.verdict.outcome === 'misses' && step.load.kind === 'rate' && step.offeredRps! > rateRps)
+    .map((step) => step.offeredRps!);
+  const lowest = Math.min(...missed, ceilingRps > rateRps ? ceilingRps : Infinity);
+  return Number.isFinite(lowest) ? lowest : undefined;
 }
 
 /**

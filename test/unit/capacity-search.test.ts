@@ -62,16 +62,30 @@ describe('searchCapacity on a cluster with a knee', () => {
     }
   });
 
-  it('takes the ceiling itself when it meets the SLO', async () => {
-    // The cluster keeps up with the ramp's top, and meets the SLO there.
+  it('takes the ceiling itself when it meets the SLO, and goes on above it once when 1.25x meets too', async () => {
+    // The cluster keeps up beyond the ramp's top (200K/s), and meets the SLO there.
     const runner = modelRunner({ maxRps: 200_000, probeRps: 100_000, kneeRps: 500_000 });
     const outcome = await searchCapacity(settingsOf(), runner);
-    expect(runner.rates().slice(2)).toEqual(['floor 11850', 'search 118500', 'confirm 118500', 'above 148125']);
-    expect(outcome).toMatchObject({ ceilingRps: 118_500, ceilingReached: false, sustainableRps: 118_500, bracket: { meetRps: 118_500 } });
+    expect(runner.rates().slice(2)).toEqual(['floor 11850', 'search 118500', 'confirm 118500', 'above 148125', 'confirm 148125', 'above 185156']);
+    expect(outcome).toMatchObject({ ceilingRps: 118_500, ceilingReached: false, sustainableRps: 148_125, bracket: { meetRps: 148_125 } });
     expect(outcome.bracket.missRps).toBeUndefined();
-    // 1.25x met too: the knee lies above the ceiling the ramp reached.
-    expect([outcome.above?.verdict.outcome, outcome.confidence]).toEqual(['meets', 'low']);
-    expect(outcome.notes).toEqual(['the ramp\'s backlog stayed bounded up to its top, 118.5K/s: the ceiling is at least that']);
+    // 1.25x met again: the knee lies further up, and the search says it is not sure.
+    expect([outcome.confirmation?.offeredRps, outcome.above?.verdict.outcome, outcome.confidence]).toEqual([148_125, 'meets', 'low']);
+    expect(outcome.notes).toEqual([
+      'the ramp\'s backlog stayed bounded up to its top, 118.5K/s: the ceiling is at least that',
+      '1.25x the knee, 148.1K/s, met the SLO: the misses below it were stalls; the search goes on above it',
+    ]);
+  });
+
+  it('goes on above a miss that 1.25x the knee contradicts (a stall longer than a step and its repeat)', async () => {
+    // The knee at 62K/s; the first time 40K/s is run, and its repeat, the cluster stalls: the knee first found is under 40K/s.
+    const runs = (rate: number) => runner.requests.filter((r) => r.load.kind === 'rate' && r.load.rateRps === rate).length;
+    const runner: ReturnType<typeof modelRunner> = modelRunner({ ...KNEE, p99Ms: (rate) => (rate > 39_500 && rate < 40_500 && runs(rate) <= 2 ? 400 : kneeAt(62_000)(rate)) });
+    const outcome = await searchCapacity(settingsOf(), runner);
+    expect(outcome.notes.some((note) => /^1\.25x the knee, [\d.]+K\/s, met the SLO: the misses below it were stalls/.test(note))).toBe(true);
+    expect(outcome.sustainableRps).toBeGreaterThan(62_000 / 1.05 / 1.05);
+    expect(outcome.sustainableRps).toBeLessThanOrEqual(62_000);
+    expect([outcome.confirmation?.verdict.outcome, outcome.above?.verdict.outcome, outcome.confidence]).toEqual(['meets', 'misses', 'medium']);
   });
 
   it('stops bisecting at adjacent whole rates, under the precision at low rates (it ran until the budget)', async () => {
