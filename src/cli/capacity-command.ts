@@ -64,7 +64,8 @@ the highest rate met and the lowest missed are within --precision. Latency is me
 corrected) over each step's windows after its warm-up. A miss that comes from a few windows only, with the rate
 achieved and the backlog bounded, looks like a broker's stall: the step is run again, longer, and the repeat
 decides. The knee is confirmed by a --confirm run that must meet the SLO, and 1.25x the knee must miss it (or
-the rate); if 1.25x meets both, the misses below it were stalls, and the search goes on above it once. Every produce option applies to every step, but those that set a step's rate and length.
+the rate); if 1.25x meets both, the misses below it were stalls, and the search goes on above it once. Every
+produce option applies to every step, but those that set a step's rate and length.
 
 --target e2e runs every step (the probe and the ramp too) as e2e does: a paced kafkajs producer (acks all,
 idempotent) while --workers consumers of a group, new each step, read; latency is from each record's creation
