@@ -3,7 +3,7 @@ import { onCluster, type RunCluster } from '../cluster/bootstrap.js';
 import { clusterHoldings, type ClusterHoldings } from '../cluster/holdings.js';
 import { prepareRun, type PreparedRun } from '../engine/run-produce.js';
 import { createKafka, describeBrokers } from '../kafka/kafka-client.js';
-import { deleteRecordsToEnd, setTopicConfigs, topicsOf } from '../kafka/topic.js';
+import { deleteRecordsToEnd, setTopicConfigs, topicsOf, whenClusterSettled } from '../kafka/topic.js';
 import type { MachineInfo } from '../produce/result.js';
 import type { ProduceRun, RunConfig } from '../produce/run-config.js';
 import { machineInfo } from '../report/machine.js';
@@ -132,7 +132,7 @@ export async function capacityOnCluster(
     })).finally(() => steps.close());
     const { vs, failure } = await runAtKnee(outcome, spec, cluster, hooks, log);
     // Said deleted only when the brokers said so.
-    const topicDeleted = !spec.keepTopic && created.length > 0 && await admin.deleteTopics({ topics: created, timeout: 30_000 }).then(() => true, (error: Error) => {
+    const topicDeleted = !spec.keepTopic && created.length > 0 && await whenClusterSettled(() => admin.deleteTopics({ topics: created, timeout: 60_000 })).then(() => true, (error: Error) => {
       log(`the search's topic ${created.join(', ')} is left on the cluster: deleting it failed (${error.message})`);
       return false;
     });

