@@ -40,10 +40,9 @@ describe('datastorm capacity --vs java', () => {
     expect(vs.p50Ms).toBeLessThanOrEqual(vs.p99Ms);
     expect(vs.p99Ms).toBeLessThanOrEqual(vs.p999Ms);
     // Printed as the JSON says, Java's row beside DataStorm's step at the knee's rate.
-    expect(kneeTable({ ...result, vs }).rows.map((row) => row[0]), run.stderr).toEqual([expect.stringMatching(/^datastorm \((confirm|repeat|search)\)$/), 'java']);
+    expect(kneeTable({ ...result, vs }).rows.map((row) => row[0]), run.stderr).toEqual([expect.stringMatching(/^datastorm \((confirm|repeat|search|above)\)$/), 'java']);
     expect(run.stderr).toContain(`${formatKneeComparison(result).join('\n')}\n`);
-    // Java wrote to the search's own topic before the search deleted it.
-    // Said deleted only when the brokers said so (a loaded cluster may time the deletion out: the search then says so).
+    // Java wrote to the search's own topic before the search deleted it. Said deleted only when the brokers said so (a loaded cluster may time the deletion out: the search then says so).
     if (result.cluster.topicDeleted) expect(await eventually(async () => (await admin.listTopics()).includes(topic), (left) => !left, 120_000)).toBe(false);
     else expect(run.stderr).toContain(`the search's topic ${topic} is left on the cluster: deleting it failed (`);
   }, 360_000);
