@@ -192,11 +192,12 @@ export async function searchCapacity(settings: SearchSettings, runner: SearchRun
     await bisect();
     outcome.sustainableRps = outcome.bracket.meetRps;
     // The budget ended the search where the confirmation's time, kept back, begins: it is spent on confirming.
-    if (outcome.ended !== 'stopped' && outcome.sustainableRps > 0) await confirm(outcome, settings, judged);
+    const confirmedFirstTime = outcome.ended !== 'stopped' && outcome.sustainableRps > 0 && await confirm(outcome, settings, judged);
     // 1.25x the knee met both the SLO and the rate: a miss below it was a stall lasting a step and its repeat, not
     // the knee. Once, the search goes on above it, up to the lowest rate missed beyond it.
+    // Not when a confirmation missed: a minute-long miss is the cluster's, not a stall's.
     const above = outcome.above;
-    if (round > 0 || outcome.ended !== 'done' || above?.verdict.outcome !== 'meets') break;
+    if (round > 0 || outcome.ended !== 'done' || above?.verdict.outcome !== 'meets' || !confirmedFirstTime) break;
     const missRps = lowestMissedAbove(steps, above.offeredRps!, outcome.ceilingRps);
     notes.push(`1.25x the knee, ${formatRate(above.offeredRps!)}, met the SLO: the misses below it were stalls; the search goes on above it`);
     outcome.bracket = { meetRps: above.offeredRps!, ...(missRps === undefined ? {} : { missRps }) };
@@ -216,17 +217,19 @@ function lowestMissedAbove(steps: CapacityStep[], rateRps: number, ceilingRps: n
 }
 
 /**
- * The confirmation at the knee for confirmMs (a miss lowers the knee one precision step and tries again; after the last
+ * Whether the first confirmation met the SLO. The confirmation at the knee for confirmMs (a miss lowers the knee one precision step and tries again; after the last
  * one, to the highest rate a step met below it, never to a rate no step ran), then the step at ABOVE_FACTOR x the knee.
  * Stopping or the budget ends it where it is.
  */
 async function confirm(
   outcome: SearchOutcome, settings: SearchSettings,
   judged: (phase: StepPhase, rateRps: number, baseMs?: number, reserve?: number) => Promise<CapacityStep>,
-): Promise<void> {
+): Promise<boolean> {
+  let attempts = 0;
   try {
     for (let attempt = 0; attempt < MAX_CONFIRMATIONS; attempt++) {
       const confirmation = await judged('confirm', outcome.sustainableRps, settings.confirmMs + settings.warmupMs, settings.stepMs);
+      attempts++;
       outcome.confirmation = confirmation;
       if (confirmation.verdict.outcome === 'meets') break;
       outcome.notes.push(`the confirmation at ${formatRate(outcome.sustainableRps)} missed the SLO (${confirmation.verdict.outcome === 'misses' ? confirmation.verdict.why.join(', ') : ''})`);
@@ -242,6 +245,7 @@ async function confirm(
     outcome.ended = error instanceof Stopped ? 'stopped' : 'budget';
     outcome.notes.push(error instanceof Stopped ? 'stopped before the confirmation ended' : 'the budget ran out before the confirmation ended');
   }
+  return attempts === 1 && outcome.confirmation?.verdict.outcome === 'meets';
 }
 
 /** The highest rate a fixed-rate step met below `rateRps` (0 if none did). */
