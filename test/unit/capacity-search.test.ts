@@ -256,6 +256,16 @@ describe('the confirmation', () => {
     expectSound(outcome, runner, settings.budgetMs);
   });
 
+  it('that missed keeps the search where it is, even when 1.25x then meets in a short step (a minute-long miss is no stall)', async () => {
+    const runner = modelRunner({
+      ...KNEE, p99Ms: (rate, request) => (request.phase === 'above' ? 20 : request.phase === 'confirm' ? kneeAt(40_000)(rate) : kneeAt(62_000)(rate)),
+    });
+    const outcome = await searchCapacity(settingsOf(), runner);
+    expect(runner.rates().slice(-3)).toEqual(['confirm 61723', 'confirm 58784', 'above 66813']);
+    expect(outcome).toMatchObject({ sustainableRps: 53_450, above: { verdict: { outcome: 'meets' } }, confidence: 'low' });
+    expect(outcome.notes.some((note) => note.startsWith('1.25x the knee'))).toBe(false);
+  });
+
   it('that misses at the floor leaves no rate', async () => {
     // Every search step above the floor misses; the floor meets in a step, not over a long run.
     const runner = modelRunner({ ...KNEE, p99Ms: (_rate, request) => (request.phase === 'floor' ? 50 : 500) });
