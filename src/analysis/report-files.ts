@@ -1,7 +1,4 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { DataStormError } from '../shared/errors.js';
-import { makeFolder } from '../shared/paths.js';
+import { writeFilesInto } from '../shared/paths.js';
 import type { ReportTable } from '../report/html-report.js';
 import { charts } from './analysis-document.js';
 import { pointFigures } from './point-figures.js';
@@ -28,20 +25,10 @@ export function reportJson(run: AnalysisRun, table: ReportTable, extra: Record<s
 
 /** report.md, report.html (charts inlined), each chart as its own SVG, and results.json; returns the paths written. */
 export function writeReportFiles(dir: string, document: ReportDocument, json: Record<string, unknown>): string[] {
-  try {
-    makeFolder(dir);
-  } catch (error) {
-    throw new DataStormError('DS_BAD_OUTPUT', `cannot create ${dir}: ${(error as NodeJS.ErrnoException).code}`);
-  }
-  const files: Array<[string, string]> = [
+  return writeFilesInto(dir, [
     ['report.md', renderMarkdownReport(document)],
     ['report.html', renderHtmlDocument(document)],
     ...charts(document).map((chart): [string, string] => [chart.file, chart.svg]),
     ['results.json', `${JSON.stringify(json, null, 2)}\n`],
-  ];
-  return files.map(([name, content]) => {
-    const path = join(dir, name);
-    writeFileSync(path, content);
-    return path;
-  });
+  ]);
 }

@@ -1,6 +1,6 @@
 import type { CapacitySpec } from '../capacity/capacity-spec.js';
 import { formatSeconds } from '../capacity/capacity-report.js';
-import { formatRate } from '../capacity/capacity-search.js';
+import { formatRate } from '../capacity/step-format.js';
 import { stepConfig } from '../capacity/produce-steps.js';
 import type { CapacityHooks, Knee } from '../capacity/run-capacity.js';
 import { requireJava } from '../cluster/kafka-runtime.js';

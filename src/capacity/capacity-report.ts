@@ -3,13 +3,10 @@ import { renderHtmlReport, type ReportTable } from '../report/html-report.js';
 import { formatBatchEncoding } from '../report/produce-report.js';
 import { createTable } from '../report/table.js';
 import type { ClusterHoldings } from '../cluster/holdings.js';
-import { formatRate } from './capacity-search.js';
 import type { CapacityStep } from './capacity-step.js';
 import type { CapacityResult, KneeReference, StepSummary } from './run-capacity.js';
 import { parseSlo, statisticName } from './slo.js';
-
-/** Latency in a table cell: three figures. */
-const formatMs = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
+import { formatLatencyMs as formatMs, formatLoad, formatRate } from './step-format.js';
 
 /** 13 s, 4.5 s */
 export const formatSeconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`;
@@ -37,9 +34,6 @@ export function formatCapacityHeader(result: Pick<CapacityResult, 'slo' | 'spec'
   ];
 }
 
-const load = (step: CapacityStep) => (step.load.kind === 'rate' ? formatRate(step.load.rateRps)
-  : step.load.kind === 'ramp' ? `${formatRate(step.load.fromRps)}→${formatRate(step.load.toRps)}` : 'no limit');
-
 function verdictCell(step: CapacityStep): string {
   if (step.verdict.outcome !== 'misses') return step.verdict.outcome;
   return `misses: ${step.verdict.why.join(', ')}${step.verdict.stallLike ? ' (stall?)' : ''}`;
@@ -50,7 +44,7 @@ export function capacityTable(result: Pick<CapacityResult, 'steps'>): ReportTabl
   return {
     head: ['step', 'offered', 'achieved', 'records', 'p50 ms', 'p99 ms', 'p99.9 ms', 'backlog', 'verdict'],
     rows: result.steps.map((step) => [
-      step.phase, load(step), formatRate(step.achievedRps), step.records.toLocaleString('en-US'),
+      step.phase, formatLoad(step.load), formatRate(step.achievedRps), step.records.toLocaleString('en-US'),
       formatMs(step.latency.p50Ms), formatMs(step.latency.p99Ms), formatMs(step.latency.p999Ms),
       step.backlogEndRecords === undefined ? '' : Math.round(step.backlogEndRecords).toLocaleString('en-US'),
       verdictCell(step),
@@ -178,7 +172,7 @@ export function capacityHtml(result: CapacityResult, command: string): string {
       ...(result.vs ? [{ heading: `Against ${result.vs.tool} at the knee`, text: kneeLines(result.vs).join('\n\n'), table: kneeTable({ ...result, vs: result.vs }) }] : []),
       { heading: 'Steps', text: result.spec.target === 'e2e'
         ? 'Latency over each step\'s steady windows (after its warm-up), from each record\'s creation to its read by a consumer; backlog: records due minus records consumed at the step\'s end.'
-        : 'Latency over each step\'s steady windows (after its warm-up), from each record\'s intended send time; backlog: records due minus records acknowledged at the step\'s end.',
+        : 'Latency over each step\'s steady windows (after its warm-up), from each record\'s intended send time (the probe has no schedule: from its append, send to ack); backlog: records due minus records acknowledged at the step\'s end.',
       table: capacityTable(result) },
     ],
   });

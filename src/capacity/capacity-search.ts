@@ -1,6 +1,7 @@
 import { DataStormError } from '../shared/errors.js';
 import { breakingWindows, capacityStep, ceilingOf, isSteady, STEP_WINDOW_MS, type CapacityStep, type StepLoad, type StepMeasure, type StepPhase, type StepRequest } from './capacity-step.js';
 import { recordsNeeded, type Slo } from './slo.js';
+import { formatLoad, formatRate } from './step-format.js';
 
 /** How the search runs: its SLO and its time. */
 export interface SearchSettings {
@@ -77,6 +78,13 @@ export function minimumBudgetMs(settings: SearchSettings): number {
 
 class BudgetSpent extends Error {}
 class Stopped extends Error {}
+
+/** What ended part of the search: a stop, or the budget; any other error goes on up. */
+function endedBy(error: unknown): 'stopped' | 'budget' {
+  if (error instanceof Stopped) return 'stopped';
+  if (error instanceof BudgetSpent) return 'budget';
+  throw error;
+}
 
 /**
  * Searches for the highest rate that meets the SLO: an unlimited probe, a ramp to find the ceiling (the backlog's
@@ -166,8 +174,7 @@ export async function searchCapacity(settings: SearchSettings, runner: SearchRun
     }
 
   } catch (error) {
-    if (!(error instanceof BudgetSpent) && !(error instanceof Stopped)) throw error;
-    outcome.ended = error instanceof Stopped ? 'stopped' : 'budget';
+    outcome.ended = endedBy(error);
     if (outcome.ended === 'budget') notes.push('the budget ran out before the search reached its precision');
   }
   /** Bisection between the highest rate met and the lowest missed, on a log scale (rates span a decade). */
@@ -183,8 +190,7 @@ export async function searchCapacity(settings: SearchSettings, runner: SearchRun
         else outcome.bracket.missRps = rateRps;
       }
     } catch (error) {
-      if (!(error instanceof BudgetSpent) && !(error instanceof Stopped)) throw error;
-      outcome.ended = error instanceof Stopped ? 'stopped' : 'budget';
+      outcome.ended = endedBy(error);
       if (outcome.ended === 'budget') notes.push('the budget ran out before the search reached its precision');
     }
   };
@@ -241,9 +247,8 @@ async function confirm(
     }
     if (outcome.sustainableRps > 0) outcome.above = await judged('above', Math.round(outcome.sustainableRps * ABOVE_FACTOR), settings.stepMs, 0);
   } catch (error) {
-    if (!(error instanceof BudgetSpent) && !(error instanceof Stopped)) throw error;
-    outcome.ended = error instanceof Stopped ? 'stopped' : 'budget';
-    outcome.notes.push(error instanceof Stopped ? 'stopped before the confirmation ended' : 'the budget ran out before the confirmation ended');
+    outcome.ended = endedBy(error);
+    outcome.notes.push(outcome.ended === 'stopped' ? 'stopped before the confirmation ended' : 'the budget ran out before the confirmation ended');
   }
   return attempts === 1 && outcome.confirmation?.verdict.outcome === 'meets';
 }
@@ -291,18 +296,9 @@ function stallWindows(slo: Slo, step: CapacityStep): string {
   return `${breakingWindows(slo, steady)} of ${steady.length} windows`;
 }
 
-/** 12.3K/s */
-export function formatRate(rps: number): string {
-  if (rps >= 1e6) return `${(rps / 1e6).toFixed(2)}M/s`;
-  if (rps >= 1e4) return `${(rps / 1e3).toFixed(1)}K/s`;
-  return `${Math.round(rps)}/s`;
-}
-
 /** One progress line per step: `search 45.0K/s: p99 38 ms, 44.9K/s achieved: meets`. */
 export function describeStep(step: CapacityStep): string {
-  const load = step.load.kind === 'rate' ? formatRate(step.load.rateRps) : step.load.kind === 'ramp'
-    ? `${formatRate(step.load.fromRps)} → ${formatRate(step.load.toRps)}` : 'no limit';
   const verdict = step.verdict.outcome === 'misses' ? `misses (${step.verdict.why.join(', ')})${step.verdict.stallLike ? ', looks like a stall' : ''}`
     : step.verdict.outcome;
-  return `${step.phase} ${load}: p99 ${step.latency.p99Ms.toFixed(1)} ms, ${formatRate(step.achievedRps)} achieved: ${verdict}`;
+  return `${step.phase} ${formatLoad(step.load)}: p99 ${step.latency.p99Ms.toFixed(1)} ms, ${formatRate(step.achievedRps)} achieved: ${verdict}`;
 }

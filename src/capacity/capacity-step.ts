@@ -1,4 +1,5 @@
 import { meetsSlo, statisticName, type Slo } from './slo.js';
+import { formatLatencyMs } from './step-format.js';
 
 /** What a step of the search is for. */
 export type StepPhase = 'probe' | 'ramp' | 'floor' | 'search' | 'repeat' | 'confirm' | 'above';
@@ -82,8 +83,6 @@ export const BACKLOG_LIMIT_S = 1;
 /** A miss decided by at most this share of the steady windows (the rest meeting the SLO) looks like a stall, not a knee. */
 export const STALL_WINDOW_SHARE = 0.25;
 
-const formatMs = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
-
 /** A steady window starts after the warm-up. */
 export const isSteady = (window: Pick<StepWindow, 'elapsedMs' | 'durationMs'>, warmupMs: number) => window.elapsedMs - window.durationMs >= warmupMs - 1;
 
@@ -100,7 +99,7 @@ export function judgeStep(
 ): StepVerdict {
   const why: string[] = [];
   slo.forEach((term, i) => {
-    if (measure.sloValuesMs[i] > term.limitMs) why.push(`${statisticName(term)} ${formatMs(measure.sloValuesMs[i])} ms > ${formatMs(term.limitMs)} ms`);
+    if (measure.sloValuesMs[i] > term.limitMs) why.push(`${statisticName(term)} ${formatLatencyMs(measure.sloValuesMs[i])} ms > ${formatLatencyMs(term.limitMs)} ms`);
   });
   const rateMet = achievedRps >= offeredRps * RATE_MET_SHARE;
   if (!rateMet) why.push(`achieved ${Math.round((achievedRps / offeredRps) * 100)}% of the rate`);

@@ -80,7 +80,7 @@ export interface CapacityHooks {
   log?: (line: string) => void;
   /** Stops the search: the step running ends early, unjudged, and the result holds what was found. */
   signal?: AbortSignal;
-  /** A step is about to run, and one has ended (judged). */
+  /** A step is about to run, `elapsedMs` into the search. */
   onStepStart?: (request: StepRequest, elapsedMs: number) => void;
   /**
    * Another client run at the knee after the search, on its cluster and before its topic is deleted (--vs java).

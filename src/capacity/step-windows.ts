@@ -1,5 +1,5 @@
 import { RateProfile, type RatePoint } from '../produce/rate-profile.js';
-import { mergeHistograms, type Histogram } from '../shared/histograms.js';
+import { mergeHistograms, summarizeLatency, type Histogram } from '../shared/histograms.js';
 import { isSteady, type StepLoad, type StepMeasure, type StepRequest, type StepWindow } from './capacity-step.js';
 import { sloValuesMs, type Slo } from './slo.js';
 
@@ -47,9 +47,8 @@ export class StepWindows {
   }
 
   /**
-   * A window that ends after the step's end is left out: the workers stopped in it, and their last acknowledgements
-   * reach the run's totals, not the window (a produce run's window after the end held 0 records: "achieved 94% of the
-   * rate", a backlog of a second's records, at a rate met with p99 54 ms).
+   * A step's windows are its schedule's: one that ends after the step's end is left out (the workers stopped sending
+   * in it; what it holds is their drain, which the run's totals count).
    */
   add(sample: WindowSample): void {
     if (sample.elapsedMs > this.request.durationMs) return;
@@ -72,13 +71,14 @@ export class StepWindows {
   measure(run: Pick<StepMeasure, 'acknowledgedRecords' | 'failedRecords' | 'accountingMatch'>): StepMeasure {
     const steady = this.windows.map((w, i) => ({ w, latency: this.latencies[i] })).filter(({ w }) => isSteady(w, this.request.warmupMs));
     const merged = mergeHistograms(steady.map(({ latency }) => latency));
-    const ms = (us: number) => us / 1000;
-    const at = (p: number) => (merged.totalCount === 0 ? 0 : ms(merged.getValueAtPercentile(p)));
+    const summary = summarizeLatency(merged);
     return {
       steadyMs: steady.reduce((sum, { w }) => sum + w.durationMs, 0),
       records: steady.reduce((sum, { w }) => sum + w.records, 0),
       sloValuesMs: sloValuesMs(this.slo, merged),
-      latency: { p50Ms: at(50), p99Ms: at(99), p999Ms: at(99.9), avgMs: merged.totalCount === 0 ? 0 : ms(merged.mean), maxMs: at(100) },
+      latency: {
+        p50Ms: summary.p50Us / 1000, p99Ms: summary.p99Us / 1000, p999Ms: summary.p999Us / 1000, avgMs: summary.meanUs / 1000, maxMs: summary.maxUs / 1000,
+      },
       windows: this.windows,
       ...run,
     };

@@ -1,7 +1,5 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { formatRate } from '../capacity/capacity-search.js';
+import { formatLoad } from '../capacity/step-format.js';
 import type { StepRequest } from '../capacity/capacity-step.js';
 import {
   capacityChart, capacityHtml, formatCapacityHeader, formatCapacitySummary, formatCapacityTable, formatKneeComparison,
@@ -13,6 +11,7 @@ import { commanderOption } from '../run-spec/option-spec.js';
 import { produceOptions, toProduceRun, type ProduceFlags } from '../run-spec/produce-options.js';
 import { formatError, INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
 import { formatCommand } from '../analysis/report-document.js';
+import { writeFilesInto } from '../shared/paths.js';
 import { interruptible } from './interrupt.js';
 import { writablePath } from './output-path.js';
 import { resultOrFailure } from './run-outcome.js';
@@ -25,12 +24,10 @@ interface CapacityOutput {
   vs?: 'java';
 }
 
-/** `[0:12 of 10:00] step 4: search at 45.0K/s for 15 s` */
+/** `[0:12 of 10:00] step 4: search 45.0K/s for 15 s` */
 export function formatStepStart(request: StepRequest, index: number, elapsedMs: number, budgetMs: number): string {
-  const load = request.load.kind === 'rate' ? `at ${formatRate(request.load.rateRps)}` : request.load.kind === 'ramp'
-    ? `from ${formatRate(request.load.fromRps)} to ${formatRate(request.load.toRps)}` : 'with no limit';
   const clock = (ms: number) => `${Math.floor(ms / 60_000)}:${String(Math.floor((ms % 60_000) / 1000)).padStart(2, '0')}`;
-  return `[${clock(elapsedMs)} of ${clock(budgetMs)}] step ${index}: ${request.phase} ${load} for ${(request.durationMs / 1000).toFixed(0)} s`;
+  return `[${clock(elapsedMs)} of ${clock(budgetMs)}] step ${index}: ${request.phase} ${formatLoad(request.load)} for ${(request.durationMs / 1000).toFixed(0)} s`;
 }
 
 /** The report's lines: what was searched, every step, the answer, and the other client at the knee (--vs). */
@@ -40,16 +37,11 @@ export function capacityReportLines(result: CapacityResult): string[] {
 
 /** report.html, capacity.svg and results.json into the --out folder; returns the paths written. */
 function writeCapacityFiles(dir: string, result: CapacityResult, command: string): string[] {
-  const files: Array<[string, string]> = [
+  return writeFilesInto(dir, [
     ['report.html', capacityHtml(result, command)],
     ['capacity.svg', capacityChart(result)],
     ['results.json', `${JSON.stringify(result, null, 2)}\n`],
-  ];
-  return files.map(([name, content]) => {
-    const path = join(dir, name);
-    writeFileSync(path, content);
-    return path;
-  });
+  ]);
 }
 
 export function capacityCommand(): Command {

@@ -184,12 +184,17 @@ export class ProducePool<Task extends { workerId: number } = ProduceAssignment> 
     }
   }
 
-  /** Asks every worker for its figures since the last window and returns the window once each running one answered. */
-  async takeWindow(): Promise<Window> {
+  /**
+   * Asks every worker for its figures since the last window and returns the window once each running one answered;
+   * undefined when none answered: every worker had finished, and its last figures come with its summary, not in a
+   * window (which would read as a window of 0 records at the run's end).
+   */
+  async takeWindow(): Promise<Window | undefined> {
     this.answered.clear();
     this.broadcast({ type: 'snapshot', seq: ++this.seq });
     const allAnswered = () => this.perWorker.every((_, id) => this.answered.has(id) || this.pool.hasFinished(id));
     while (!allAnswered()) await this.pool.news();
+    if (this.answered.size === 0) return undefined;
     const window = this.window;
     this.window = emptyWindow();
     return window;

@@ -228,6 +228,7 @@ export async function measure<Task extends { workerId: number }>(
     await pool.waitWhileRunning(config.reportingIntervalMs);
     if (!pool.running) break;
     const window = await pool.takeWindow();
+    if (!window) break;
     const now = epochMs();
     const summary = summarizeLatency(window.histogram);
     const interval: IntervalResult = {

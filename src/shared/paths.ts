@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { DataStormError } from './errors.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,4 +27,18 @@ export function makeFolder(folder: string): void {
   if (parent === folder) throw Object.assign(new Error(), { code: 'ENOENT' });
   makeFolder(parent);
   mkdirSync(folder);
+}
+
+/** Writes files (name, content) into a folder, made if missing; returns the paths written. A folder that cannot be made is DS_BAD_OUTPUT. */
+export function writeFilesInto(dir: string, files: Array<[string, string]>): string[] {
+  try {
+    makeFolder(dir);
+  } catch (error) {
+    throw new DataStormError('DS_BAD_OUTPUT', `cannot create ${dir}: ${(error as NodeJS.ErrnoException).code}`);
+  }
+  return files.map(([name, content]) => {
+    const path = join(dir, name);
+    writeFileSync(path, content);
+    return path;
+  });
 }

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { CapacityBenchResult } from '../../src/bench/bench-result.js';
 import { metricsOfCapacityResult } from '../../src/bench/metrics.js';
-import { formatRate } from '../../src/capacity/capacity-search.js';
+import { formatRate } from '../../src/capacity/step-format.js';
 import { createKafka } from '../../src/kafka/kafka-client.js';
 import { eventually, runCli, uniqueTopic } from '../helpers.js';
 import { produceResult } from '../unit/bench-fixtures.js';
