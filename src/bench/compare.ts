@@ -129,8 +129,8 @@ function stableJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
 }
 
-/** The search's settings that do not change what it finds: keeping its topic afterwards. */
-const INCIDENTAL_SEARCH_SETTINGS: ReadonlySet<string> = new Set(['keepTopic']);
+/** The search's settings that do not change what it finds: keeping its topic afterwards, the wait before it. */
+const INCIDENTAL_SEARCH_SETTINGS: ReadonlySet<string> = new Set(['keepTopic', 'settleMs']);
 
 /**
  * A setting as differences show it: a security's protocol and mechanism, what changes the figures (results from

@@ -3,8 +3,9 @@ import { renderHtmlReport, type ReportTable } from '../report/html-report.js';
 import { formatBatchEncoding } from '../report/produce-report.js';
 import { createTable } from '../report/table.js';
 import type { ClusterHoldings } from '../cluster/holdings.js';
+import { formatUnrest } from '../cluster/settle.js';
 import type { CapacityStep } from './capacity-step.js';
-import type { CapacityResult, KneeReference, StepSummary } from './run-capacity.js';
+import type { CapacityResult, KneeReference, SearchSettling, StepSummary } from './run-capacity.js';
 import { parseSlo, statisticName } from './slo.js';
 import { formatLatencyMs as formatMs, formatLoad, formatRate } from './step-format.js';
 
@@ -31,8 +32,18 @@ export function formatCapacityHeader(result: Pick<CapacityResult, 'slo' | 'spec'
       : `settings: topic ${c.topic} (${c.partitions} partitions), ${c.workers} workers, batch ${c.batchBytes} B, linger ${c.lingerMs} ms, ` +
         `${formatBatchEncoding(c.batchEncoding)}compression ${c.compression}, acks ${c.acks === -1 ? 'all' : c.acks}, ${record}`,
     `cluster: ${result.cluster.bootstrap.join(',')}${result.cluster.embedded ? ' (embedded local cluster)' : ''}; before the search: ${formatHoldings(result.cluster.before)}`,
+    ...(result.cluster.settling ? [formatSettling(result.cluster.settling)] : []),
   ];
 }
+
+/** How long the search waited for the local cluster, and for what. */
+export function formatSettling(settling: SearchSettling): string {
+  const before = settling.settled
+    ? `settled after ${formatSeconds(settling.waitedMs)} (at first: ${formatUnrest(settling.found)})`
+    : `not settled after ${formatSeconds(settling.waitedMs)} (${formatUnrest(settling.left)}), the search went on`;
+  return `local cluster before the search: ${before}`;
+}
+
 
 function verdictCell(step: CapacityStep): string {
   if (step.verdict.outcome !== 'misses') return step.verdict.outcome;

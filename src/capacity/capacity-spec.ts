@@ -9,4 +9,6 @@ export interface CapacitySpec extends SearchSettings {
   target: CapacityTarget;
   /** Keep the run's topic after the search when the search created it (it is deleted otherwise: steps write gigabytes). */
   keepTopic: boolean;
+  /** On the local cluster, the longest wait before the search for earlier runs' deletions and writes to finish (0: none). */
+  settleMs: number;
 }

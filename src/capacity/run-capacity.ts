@@ -1,6 +1,8 @@
 import type { Admin } from 'kafkajs';
 import { onCluster, type RunCluster } from '../cluster/bootstrap.js';
 import { clusterHoldings, type ClusterHoldings } from '../cluster/holdings.js';
+import { defaultClusterDir } from '../cluster/launcher.js';
+import { awaitSettled, formatUnrest, type ClusterUnrest } from '../cluster/settle.js';
 import { prepareRun, type PreparedRun } from '../engine/run-produce.js';
 import { createKafka, describeBrokers } from '../kafka/kafka-client.js';
 import { deleteRecordsToEnd, setTopicConfigs, topicsOf, whenClusterSettled } from '../kafka/topic.js';
@@ -65,7 +67,11 @@ export interface CapacityResult extends Omit<SearchOutcome, 'confirmation' | 'ab
   spec: Omit<CapacitySpec, 'slo'>;
   /** Every step's produce settings (the rate and length aside); its security without secrets. */
   config: RunConfig;
-  cluster: { bootstrap: string[]; embedded: boolean; before: ClusterHoldings; after?: ClusterHoldings; topicDeleted: boolean };
+  cluster: {
+    bootstrap: string[]; embedded: boolean; before: ClusterHoldings; after?: ClusterHoldings; topicDeleted: boolean;
+    /** The local cluster's settling: before the search, and the time spent between steps (absent elsewhere). */
+    settling?: SearchSettling;
+  };
   machine: MachineInfo;
   confirmation?: StepSummary;
   above?: StepSummary;
@@ -87,6 +93,20 @@ export interface CapacityHooks {
    * A failure of it comes as a RunFailedError that carries the search's result.
    */
   atKnee?: { tool: string; run: (knee: Knee, on: { cluster: RunCluster; log: (line: string) => void; signal?: AbortSignal }) => Promise<KneeReference> };
+}
+
+/**
+ * How long the local cluster took to settle before the search began (a topic deleted by the run before is removed
+ * a minute later; written pages are flushed within 30 s). Steps do not wait: a sustained rate pays for its own
+ * writeback, and the confirmation's minute holds it.
+ */
+export interface SearchSettling {
+  settled: boolean;
+  waitedMs: number;
+  /** What it was doing when the search began. */
+  found: ClusterUnrest;
+  /** What was left when the wait ended (settled, or not within --settle). */
+  left: ClusterUnrest;
 }
 
 /** A step's cost beyond its length before one has been measured: workers start, the topic is checked. */
@@ -119,6 +139,7 @@ export async function capacityOnCluster(
     const before = await clusterHoldings(admin, cluster.embedded);
     const existing = new Set(await admin.listTopics());
     const created = topicsOf(config).filter((topic) => !existing.has(topic));
+    const settling = cluster.embedded && spec.settleMs > 0 ? await settleBeforeSearch(spec.settleMs, log, hooks.signal) : undefined;
     const steps = await stepsOn(spec, config, prepared, { cluster, admin, log, signal: hooks.signal });
     const dropRecords = recordDropper(connect, created, log);
     const outcome = await searchCapacity(spec, stepRunner({
@@ -138,7 +159,8 @@ export async function capacityOnCluster(
     });
     const after = await clusterHoldings(admin, cluster.embedded).catch(() => undefined);
     const result = capacityResult(outcome, spec, config, {
-      startedAt, cluster: { bootstrap: cluster.bootstrap, embedded: cluster.embedded, before, ...(after ? { after } : {}), topicDeleted },
+      startedAt,
+      cluster: { bootstrap: cluster.bootstrap, embedded: cluster.embedded, before, ...(after ? { after } : {}), topicDeleted, ...(settling ? { settling } : {}) },
       vs, partial: Boolean(hooks.signal?.aborted),
     });
     if (failure) throw new RunFailedError(failure.code, `--vs ${hooks.atKnee?.tool} at the knee: ${failure.message}`, result);
@@ -146,6 +168,15 @@ export async function capacityOnCluster(
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
+}
+
+/** Waits for the local cluster to finish what earlier runs left (deletions, unflushed pages), and says so. */
+async function settleBeforeSearch(maxMs: number, log: (line: string) => void, signal?: AbortSignal): Promise<SearchSettling> {
+  const wait = await awaitSettled(defaultClusterDir(), {
+    maxMs, signal, onWait: (unrest) => log(`waiting for the local cluster to settle (${formatUnrest(unrest)}), up to ${maxMs / 1000} s (--settle)`),
+  });
+  if (!wait.settled && !signal?.aborted) log(`the local cluster did not settle within ${maxMs / 1000} s (${formatUnrest(wait.last)}): the search goes on`);
+  return { settled: wait.settled, waitedMs: wait.waitedMs, found: wait.first, left: wait.last };
 }
 
 /**

@@ -39,6 +39,8 @@ export const CAPACITY_OPTIONS = {
     defaultValue: 30_000, defaultDescription: '30s', parse: duration('--ramp') },
   target: { flags: '--target <where>', description: 'produce: latency from intended send time to the ack; e2e: from the record\'s creation to a consumer group\'s read (--workers consumers, in µs), with e2e\'s paced producer', defaultValue: 'produce',
     parse: parseChoice('--target', CAPACITY_TARGETS) },
+  settle: { flags: '--settle <time>', description: 'on the local cluster, wait up to this long before the search while the brokers delete earlier runs\' data and the kernel flushes written pages (either moves p99 by hundreds of ms); 0 does not wait',
+    defaultValue: 120_000, defaultDescription: '2m', parse: duration('--settle') },
   keepTopic: { flags: '--keep-topic', description: 'keep the topic after the search when the search created it (deleted otherwise); either way the records of a topic the search created are deleted as each step is counted (steps write gigabytes)', defaultValue: false },
 } satisfies Record<string, OptionSpec>;
 
@@ -53,6 +55,7 @@ export interface CapacityFlags {
   ramp: number;
   target: CapacityTarget;
   keepTopic: boolean;
+  settle: number;
 }
 
 /** A step's figures come from whole windows after its warm-up (the last one cut by its end): it needs two windows' time. */
@@ -127,7 +130,7 @@ export function toCapacitySpec(flags: CapacityFlags, typed: (key: ProduceOptionK
   }
   const spec: CapacitySpec = {
     slo: flags.slo, precision: flags.precision, budgetMs: flags.budget, confirmMs: flags.confirm, stepMs: flags.step, warmupMs: flags.stepWarmup,
-    probeMs: flags.probe, rampMs: flags.ramp, target: flags.target, keepTopic: flags.keepTopic,
+    probeMs: flags.probe, rampMs: flags.ramp, target: flags.target, keepTopic: flags.keepTopic, settleMs: flags.settle,
   };
   checkMeasuredParts(spec);
   const needed = minimumBudgetMs(spec);
