@@ -67,12 +67,12 @@ describe('capacity\'s options, through the CLI', () => {
 
 describe('toCapacitySpec', () => {
   const flags: CapacityFlags = {
-    slo: SLO_100MS, precision: 0.05, budget: 150_000, confirm: 15_000, step: 8000, stepWarmup: 3000, probe: 5000, ramp: 10_000, target: 'produce', keepTopic: false,
+    slo: SLO_100MS, precision: 0.05, budget: 150_000, confirm: 15_000, step: 8000, stepWarmup: 3000, probe: 5000, ramp: 10_000, target: 'produce', keepTopic: false, settle: 0,
   };
 
   it('takes the search\'s settings by their names', () => {
     expect(toCapacitySpec(flags, () => false, { producerProps: {} })).toEqual({
-      slo: SLO_100MS, precision: 0.05, budgetMs: 150_000, confirmMs: 15_000, stepMs: 8000, warmupMs: 3000, probeMs: 5000, rampMs: 10_000, target: 'produce', keepTopic: false,
+      slo: SLO_100MS, precision: 0.05, budgetMs: 150_000, confirmMs: 15_000, stepMs: 8000, warmupMs: 3000, probeMs: 5000, rampMs: 10_000, target: 'produce', keepTopic: false, settleMs: 0,
     });
   });
 

@@ -16,10 +16,11 @@ const steady = (ms: number) => [ms, ms, ms, ms, ms, ms];
 /** A search as runCapacity returns it: a knee at 40K/s, a stall repeated away at 30K/s, confirmed, 1.25x missed. */
 const RESULT: CapacityResult = {
   schemaVersion: 1, command: 'capacity', startedAt: '2026-12-07T05:00:00.000Z', slo: 'p99<=100ms',
-  spec: { precision: 0.025, budgetMs: 600_000, confirmMs: 60_000, stepMs: 15_000, warmupMs: 5000, probeMs: 10_000, rampMs: 30_000, target: 'produce', keepTopic: false },
+  spec: { precision: 0.025, budgetMs: 600_000, confirmMs: 60_000, stepMs: 15_000, warmupMs: 5000, probeMs: 10_000, rampMs: 30_000, target: 'produce', keepTopic: false, settleMs: 120_000 },
   config: BASE_CONFIG,
   cluster: { bootstrap: ['127.0.0.1:9092', '127.0.0.1:9093'], embedded: true, before: { topics: 3, records: 1_234_567, bytesOnDisk: 2.1e9 },
-    after: { topics: 3, records: 9_876_543, bytesOnDisk: 4.56e9 }, topicDeleted: true },
+    after: { topics: 3, records: 9_876_543, bytesOnDisk: 4.56e9 }, topicDeleted: true,
+    settling: { settled: true, waitedMs: 61_234, found: { deleting: 48, unflushedBytes: 900 * 1024 * 1024 }, left: { deleting: 0, unflushedBytes: 0 } } },
   machine: { hostname: 'h', platform: 'linux', arch: 'x64', cpuModel: 'cpu', cpuCount: 2, totalMemoryBytes: 8e9, nodeVersion: 'v20.0.0' },
   steps: [
     step('probe', { kind: 'unlimited' }, 80_000, [900, 700, 600, 600], 640),
@@ -46,11 +47,16 @@ describe('the capacity report', () => {
       'capacity: the highest rate that meets p99<=100ms (latency from intended send to ack), within 10.0 min, precision 2.5%',
       'settings: topic bench-t (8 partitions), 4 workers, batch 65536 B, linger 5 ms, compression lz4, acks all, record 100 B',
       'cluster: 127.0.0.1:9092,127.0.0.1:9093 (embedded local cluster); before the search: 3 topics, 1,234,567 records, 2.10 GB on disk',
+      'local cluster before the search: settled after 61.2 s (at first: 48 log files being deleted, 944 MB to flush)',
     ]);
+    const unsettled = { settled: false, waitedMs: 120_000, found: { deleting: 4 }, left: { deleting: 2 } };
+    expect(formatCapacityHeader({ ...RESULT, cluster: { ...RESULT.cluster, settling: unsettled } })[3])
+      .toBe('local cluster before the search: not settled after 120 s (2 log files being deleted), the search went on');
     const e2e = formatCapacityHeader({ ...RESULT, spec: { ...RESULT.spec, target: 'e2e', precision: 0.05, budgetMs: 90_000 },
-      cluster: { ...RESULT.cluster, embedded: false, before: { topics: 1, records: 0 } } });
+      cluster: { bootstrap: RESULT.cluster.bootstrap, embedded: false, before: { topics: 1, records: 0 }, topicDeleted: true } });
     expect(e2e[0]).toBe('capacity: the highest rate that meets p99<=100ms (latency from produce to consume), within 1.5 min, precision 5%');
     expect(e2e[2]).toBe('cluster: 127.0.0.1:9092,127.0.0.1:9093; before the search: 1 topics, 0 records');
+    expect(e2e).toHaveLength(3);
   });
 
   it('tabulates every step: load, achieved rate, records and latency of its steady windows, backlog at its end, verdict', () => {
