@@ -68,12 +68,10 @@ export const ABOVE_FACTOR = 1.25;
 const REPEAT_LENGTHEN = 1.5;
 /** A step lengthens at most this much to hold recordsNeeded. */
 const MAX_LENGTHEN = 4;
-/** At most this many confirmations, each a precision step lower than the last one that missed. */
-const MAX_CONFIRMATIONS = 2;
 
 /** The steps before the search proper and after it, as the budget must hold them. */
 export function minimumBudgetMs(settings: SearchSettings): number {
-  return settings.probeMs + settings.rampMs + 3 * settings.stepMs + settings.confirmMs + settings.warmupMs;
+  return settings.probeMs + settings.rampMs + 3 * settings.stepMs + 2 * (settings.confirmMs + settings.warmupMs);
 }
 
 class BudgetSpent extends Error {}
@@ -97,7 +95,8 @@ export async function searchCapacity(settings: SearchSettings, runner: SearchRun
   const steps: CapacityStep[] = [];
   const notes: string[] = [];
   const { slo, precision } = settings;
-  const reserveMs = () => settings.confirmMs + settings.warmupMs + settings.stepMs + 2 * runner.overheadMs();
+  // Kept back from the search: the confirmation and the run above it, each a confirmation long.
+  const reserveMs = () => 2 * (settings.confirmMs + settings.warmupMs + runner.overheadMs());
 
   const runStep = async (phase: StepPhase, load: StepLoad, durationMs: number, reserve = 0): Promise<CapacityStep> => {
     if (runner.stopped()) throw new Stopped();
@@ -120,8 +119,9 @@ export async function searchCapacity(settings: SearchSettings, runner: SearchRun
     return step;
   };
   /**
-   * A fixed-rate step, long enough for its percentiles; a stall-like miss is repeated once, and the repeat decides. So is
-   * any miss of the floor: "no rate meets the SLO" is not said on one step.
+   * A fixed-rate step, long enough for its percentiles; a search step's stall-like miss is repeated once, and the
+   * repeat decides. So is any miss of the floor: "no rate meets the SLO" is not said on one step. A confirmation's or
+   * the run above's miss is not: in a minute a stall is part of what the rate costs.
    */
   const judged = async (phase: StepPhase, rateRps: number, baseMs = settings.stepMs, reserve = reserveMs()): Promise<CapacityStep> => {
     const durationMs = stepDurationMs(rateRps, baseMs, settings);
@@ -129,7 +129,7 @@ export async function searchCapacity(settings: SearchSettings, runner: SearchRun
     if (step.records < recordsNeeded(slo)) {
       notes.push(`${formatRate(rateRps)}: ${step.records} steady records, fewer than the ${recordsNeeded(slo)} the SLO's percentile needs: its verdict is rough`);
     }
-    if (step.verdict.outcome !== 'misses' || !(step.verdict.stallLike || phase === 'floor') || runner.stopped()) return step;
+    if (step.verdict.outcome !== 'misses' || !(phase === 'floor' || (phase === 'search' && step.verdict.stallLike)) || runner.stopped()) return step;
     const repeat = await runStep('repeat', { kind: 'rate', rateRps }, Math.round(durationMs * REPEAT_LENGTHEN), reserve);
     if (repeat.verdict.outcome === 'meets') notes.push(`${formatRate(rateRps)}: the SLO broke in ${stallWindows(slo, step)} (a stall?), the longer repeat met it`);
     return repeat;
@@ -199,8 +199,8 @@ export async function searchCapacity(settings: SearchSettings, runner: SearchRun
     outcome.sustainableRps = outcome.bracket.meetRps;
     // The budget ended the search where the confirmation's time, kept back, begins: it is spent on confirming.
     const confirmedFirstTime = outcome.ended !== 'stopped' && outcome.sustainableRps > 0 && await confirm(outcome, settings, judged);
-    // 1.25x the knee met both the SLO and the rate: a miss below it was a stall lasting a step and its repeat, not
-    // the knee. Once, the search goes on above it, up to the lowest rate missed beyond it.
+    // 1.25x the knee met both the SLO and the rate for a confirmation's length: a miss below it was a stall lasting a
+    // step and its repeat, not the knee. Once, the search goes on above it, up to the lowest rate missed beyond it.
     // Not when a confirmation missed: a minute-long miss is the cluster's, not a stall's.
     const above = outcome.above;
     if (round > 0 || outcome.ended !== 'done' || above?.verdict.outcome !== 'meets' || !confirmedFirstTime) break;
@@ -223,34 +223,51 @@ function lowestMissedAbove(steps: CapacityStep[], rateRps: number, ceilingRps: n
 }
 
 /**
- * Whether the first confirmation met the SLO. The confirmation at the knee for confirmMs (a miss lowers the knee one precision step and tries again; after the last
- * one, to the highest rate a step met below it, never to a rate no step ran), then the step at ABOVE_FACTOR x the knee.
- * Stopping or the budget ends it where it is.
+ * Whether the first confirmation met the SLO. The knee is run for confirmMs; a miss lowers it one precision step and
+ * confirms that, as long as the budget holds it and the run above. Then the run at ABOVE_FACTOR x the knee, as long.
+ * When the budget ends the lowering, the knee is the highest rate a run met below the misses (a confirmation-long one
+ * first), never a rate no step ran. A stop ends it where it is.
  */
 async function confirm(
   outcome: SearchOutcome, settings: SearchSettings,
   judged: (phase: StepPhase, rateRps: number, baseMs?: number, reserve?: number) => Promise<CapacityStep>,
 ): Promise<boolean> {
+  const longMs = settings.confirmMs + settings.warmupMs;
   let attempts = 0;
   try {
-    for (let attempt = 0; attempt < MAX_CONFIRMATIONS; attempt++) {
-      const confirmation = await judged('confirm', outcome.sustainableRps, settings.confirmMs + settings.warmupMs, settings.stepMs);
+    for (;;) {
+      // A confirmed knee before the run above it: the lowering may spend the time kept back for that run.
+      const confirmation = await judged('confirm', outcome.sustainableRps, longMs, 0);
       attempts++;
       outcome.confirmation = confirmation;
       if (confirmation.verdict.outcome === 'meets') break;
       outcome.notes.push(`the confirmation at ${formatRate(outcome.sustainableRps)} missed the SLO (${confirmation.verdict.outcome === 'misses' ? confirmation.verdict.why.join(', ') : ''})`);
       const missRps = outcome.sustainableRps;
-      const meetRps = attempt + 1 < MAX_CONFIRMATIONS ? Math.round(missRps / (1 + settings.precision)) : highestMetBelow(outcome.steps, missRps);
-      outcome.bracket = { meetRps, missRps };
-      outcome.sustainableRps = meetRps;
-      if (meetRps === 0) outcome.notes.push(`no step met the SLO below ${formatRate(missRps)}`);
+      outcome.bracket = { meetRps: Math.round(missRps / (1 + settings.precision)), missRps };
+      outcome.sustainableRps = outcome.bracket.meetRps;
     }
-    if (outcome.sustainableRps > 0) outcome.above = await judged('above', Math.round(outcome.sustainableRps * ABOVE_FACTOR), settings.stepMs, 0);
+    outcome.above = await judged('above', Math.round(outcome.sustainableRps * ABOVE_FACTOR), longMs, 0);
   } catch (error) {
     outcome.ended = endedBy(error);
+    if (outcome.confirmation && outcome.confirmation.verdict.outcome !== 'meets') fallBackBelow(outcome);
     outcome.notes.push(outcome.ended === 'stopped' ? 'stopped before the confirmation ended' : 'the budget ran out before the confirmation ended');
   }
   return attempts === 1 && outcome.confirmation?.verdict.outcome === 'meets';
+}
+
+/**
+ * The knee when no confirmation at it met: the highest rate below the lowest miss that a confirmation-long run met,
+ * else one a search step met (unconfirmed), else none. A long run that met becomes the confirmation reported.
+ */
+function fallBackBelow(outcome: SearchOutcome): void {
+  const missRps = outcome.bracket.missRps ?? outcome.sustainableRps;
+  const long = highestMetBelow(outcome.steps.filter((step) => step.phase === 'confirm' || step.phase === 'above'), missRps);
+  const meetRps = long > 0 ? long : highestMetBelow(outcome.steps, missRps);
+  outcome.bracket = { meetRps, missRps };
+  outcome.sustainableRps = meetRps;
+  if (long > 0) outcome.confirmation = outcome.steps.filter((step) => step.offeredRps === long && step.verdict.outcome === 'meets').at(-1);
+  outcome.notes.push(meetRps === 0 ? `no step met the SLO below ${formatRate(missRps)}`
+    : `no confirmation met at the rates tried: the knee is the highest rate ${long > 0 ? 'a minute-long run' : 'a search step (unconfirmed)'} met below them`);
 }
 
 /** The highest rate a fixed-rate step met below `rateRps` (0 if none did). */

@@ -28,10 +28,10 @@ export const CAPACITY_OPTIONS = {
     defaultDescription: '5%', parse: parsePrecision },
   budget: { flags: '--budget <time>', description: 'the whole search, confirmation included, ends within this', defaultValue: 600_000, defaultDescription: '10m',
     parse: duration('--budget') },
-  confirm: { flags: '--confirm <time>', description: 'the run at the knee that must meet the SLO (after a warm-up)', defaultValue: 60_000, defaultDescription: '60s',
+  confirm: { flags: '--confirm <time>', description: 'the run at the knee that must meet the SLO (after a warm-up), and the run at 1.25x the knee that must miss it', defaultValue: 60_000, defaultDescription: '60s',
     parse: duration('--confirm') },
-  step: { flags: '--step <time>', description: 'a search step, warm-up included (lengthened at low rates until its steady part holds 100 records beyond the SLO\'s highest percentile)',
-    defaultValue: 15_000, defaultDescription: '15s', parse: duration('--step') },
+  step: { flags: '--step <time>', description: 'a search step, warm-up included (lengthened at low rates until its steady part holds 100 records beyond the SLO\'s highest percentile); the default holds a Linux writeback cycle (30 s) and a segment roll: shorter steps meet rates a minute misses',
+    defaultValue: 30_000, defaultDescription: '30s', parse: duration('--step') },
   stepWarmup: { flags: '--step-warmup <time>', description: 'the start of each step left out of its figures (connections, leaders, JIT)', defaultValue: 5_000,
     defaultDescription: '5s', parse: duration('--step-warmup') },
   probe: { flags: '--probe <time>', description: 'the unlimited run the ramp is sized from', defaultValue: 10_000, defaultDescription: '10s', parse: duration('--probe') },
@@ -135,7 +135,7 @@ export function toCapacitySpec(flags: CapacityFlags, typed: (key: ProduceOptionK
   checkMeasuredParts(spec);
   const needed = minimumBudgetMs(spec);
   if (spec.budgetMs < needed) {
-    throw new DataStormError('DS_BAD_OPTION', `--budget ${spec.budgetMs / 1000}s is shorter than the probe, ramp, three steps and the confirmation take (${Math.ceil(needed / 1000)}s)`, {
+    throw new DataStormError('DS_BAD_OPTION', `--budget ${spec.budgetMs / 1000}s is shorter than the probe, ramp, three steps, the confirmation and the run above it take (${Math.ceil(needed / 1000)}s)`, {
       hint: 'raise --budget or shorten --step, --confirm, --probe, --ramp',
     });
   }

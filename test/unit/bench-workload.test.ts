@@ -138,16 +138,16 @@ describe('a workload with a capacity: block', () => {
     expect(workload.config).toMatchObject({ topic: expect.stringMatching(/^datastorm-bench-cap-[0-9a-f]{8}$/), workers: 2, payload: { kind: 'avro', recordSizeBytes: 200 } });
     // capacity's own defaults for what the block leaves out; a fixed run's workload has no search.
     expect(workloadFromObject({ ...search, capacity: { slo: 'p99<=100ms' } }, 'c.yaml').capacity).toMatchObject({
-      precision: 0.05, budgetMs: 600_000, confirmMs: 60_000, stepMs: 15_000, warmupMs: 5000, probeMs: 10_000, rampMs: 30_000, target: 'produce',
+      precision: 0.05, budgetMs: 600_000, confirmMs: 60_000, stepMs: 30_000, warmupMs: 5000, probeMs: 10_000, rampMs: 30_000, target: 'produce', settleMs: 120_000,
     });
     expect(workloadFromObject(minimal, 'w.yaml').capacity).toBeUndefined();
   });
 
   it('takes --set capacity.<key>, checked like the file\'s keys', () => {
     const { capacity } = workloadFromObject({ ...search, capacity: { slo: 'p99<=50ms' } }, 'c.yaml', {
-      overrides: ['capacity.budget=150s', 'capacity.step-warmup=3s', 'capacity.slo=p99<=200ms'],
+      overrides: ['capacity.budget=300s', 'capacity.step-warmup=3s', 'capacity.slo=p99<=200ms'],
     });
-    expect(capacity).toMatchObject({ budgetMs: 150_000, warmupMs: 3000, slo: [{ statistic: { percentile: 99 }, limitMs: 200 }] });
+    expect(capacity).toMatchObject({ budgetMs: 300_000, warmupMs: 3000, slo: [{ statistic: { percentile: 99 }, limitMs: 200 }] });
     expect(errorOf(() => workloadFromObject({ ...search, capacity: { slo: 'p99<=50ms' } }, 'c.yaml', { overrides: ['capacity.budgte=5m'] })).message)
       .toBe('--set: unknown key "capacity.budgte"');
     expect(errorOf(() => workloadFromObject(search, 'c.yaml', { overrides: ['capacity=5m'] })).message).toBe('--set: capacity is a block of keys');
@@ -166,7 +166,7 @@ describe('a workload with a capacity: block', () => {
       [{ capacity: 'p99<=50ms' }, 'c.yaml: capacity: is a mapping of capacity\'s settings, e.g. slo: p99<=50ms ' +
         '(keys: slo, precision, budget, confirm, step, step-warmup, probe, ramp, target, settle)'],
       [{ capacity: { slo: 'p99<=50ms', budget: '30s' } },
-        'c.yaml: --budget 30s is shorter than the probe, ramp, three steps and the confirmation take (150s)'],
+        'c.yaml: --budget 30s is shorter than the probe, ramp, three steps, the confirmation and the run above it take (260s)'],
       [{ 'num-records': 1000, throughput: 5000, capacity: { slo: 'p99<=50ms' } },
         'c.yaml: capacity sets each step\'s rate and length itself: --num-records, --throughput cannot be given'],
     ];

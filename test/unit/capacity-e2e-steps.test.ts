@@ -65,7 +65,7 @@ describe('an e2e step\'s windows from its consumers\' windows of the shared cloc
 describe('capacity --target e2e\'s settings', () => {
   const flags: CapacityFlags = {
     slo: parseSlo('p99<=100ms'), precision: 0.05, budget: 600_000, confirm: 60_000, step: 15_000, stepWarmup: 5_000, probe: 10_000, ramp: 30_000,
-    target: 'e2e', keepTopic: false, settleMs: 0,
+    target: 'e2e', keepTopic: false, settle: 0,
   };
   const typedOnly = (...keys: ProduceOptionKey[]) => (key: ProduceOptionKey) => keys.includes(key);
 
@@ -98,7 +98,7 @@ describe('capacity --target e2e\'s settings', () => {
   it('says in the report\'s header what produced and what read', () => {
     const { config } = toProduceRun({ ...defaultProduceFlags(), topic: 'cap', workers: 2, recordSize: 100 }, () => false);
     const header = formatCapacityHeader({
-      slo: 'p99<=100ms', spec: { ...flags, budgetMs: 600_000, confirmMs: 60_000, stepMs: 15_000, warmupMs: 5_000, probeMs: 10_000, rampMs: 30_000 },
+      slo: 'p99<=100ms', spec: { ...flags, budgetMs: 600_000, confirmMs: 60_000, stepMs: 15_000, warmupMs: 5_000, probeMs: 10_000, rampMs: 30_000, settleMs: 0 },
       config: { ...config, driver: 'kafkajs', partitions: 8 }, cluster: { bootstrap: ['127.0.0.1:9092'], embedded: false, before: { topics: 3, records: 1000 }, topicDeleted: false },
     });
     expect(header.slice(0, 2)).toEqual([

@@ -36,7 +36,7 @@ describe('searchCapacity on a cluster with a knee', () => {
       ended: 'done', confidence: 'high', notes: [],
     });
     expect(outcome.confirmation).toMatchObject({ phase: 'confirm', durationMs: 65_000, warmupMs: 5000, verdict: { outcome: 'meets' } });
-    expect(outcome.above).toMatchObject({ phase: 'above', durationMs: 15_000, verdict: { outcome: 'misses', why: ['p99 590 ms > 100 ms'] } });
+    expect(outcome.above).toMatchObject({ phase: 'above', durationMs: 65_000, verdict: { outcome: 'misses', why: ['p99 590 ms > 100 ms'] } });
     expect(runner.lines.slice(2, 4)).toEqual([
       'floor 12.7K/s: p99 16.4 ms, 12.7K/s achieved: meets',
       'search 126.8K/s: p99 5000.0 ms, 100.0K/s achieved: misses (p99 5000 ms > 100 ms, achieved 79% of the rate, backlog 401250 records at the end)',
@@ -174,36 +174,26 @@ describe('a cluster whose latency is not monotonic in the rate', () => {
 });
 
 describe('the budget', () => {
-  it('ends the search before a step that would eat into the confirmation\'s time, which then confirms the knee so far', async () => {
-    const settings = settingsOf({ budgetMs: 200_000 });
+  it('ends the search before a step that would eat into the time of the confirmation and the run above, which then confirm the knee so far', async () => {
+    const settings = settingsOf({ budgetMs: 300_000 });
     const runner = modelRunner(KNEE);
     const outcome = await searchCapacity(settings, runner);
-    // The next search step (15 s, 1 s overhead) and the time kept back (60 s + 5 s + 15 s + 2 s) would end at 204 s.
-    expect(runner.rates().slice(2)).toEqual(['floor 12675', 'search 126750', 'search 40082', 'search 71277', 'confirm 40082', 'above 50103']);
-    expect(runner.startsMs.at(-2)).toBe(106_000);
+    // The next search step (15 s, 1 s overhead) and the time kept back (2 x (60 s + 5 s + 1 s)) would end at 302 s.
+    expect(runner.rates().slice(2)).toEqual([
+      'floor 12675', 'search 126750', 'search 40082', 'search 71277', 'search 53450', 'search 61723', 'search 66328', 'confirm 61723', 'above 77154',
+    ]);
+    expect(runner.startsMs.at(-2)).toBe(154_000);
     expect(outcome).toMatchObject({
-      ended: 'budget', sustainableRps: 40_082, bracket: { meetRps: 40_082, missRps: 71_277 }, confidence: 'low',
-      confirmation: { offeredRps: 40_082, verdict: { outcome: 'meets' } }, above: { offeredRps: 50_103, verdict: { outcome: 'meets' } },
+      ended: 'budget', sustainableRps: 61_723, bracket: { meetRps: 61_723, missRps: 66_328 }, confidence: 'low',
+      confirmation: { offeredRps: 61_723, verdict: { outcome: 'meets' } }, above: { offeredRps: 77_154, durationMs: 65_000, verdict: { outcome: 'misses' } },
       notes: ['the budget ran out before the search reached its precision'],
     });
-    expect(runner.elapsedMs()).toBe(188_000);
+    expect(runner.elapsedMs()).toBe(286_000);
     expectSound(outcome, runner, settings.budgetMs);
   });
 
-  it('ends the confirmation when its repeat has no time left (a stall in it)', async () => {
-    // The search ends at 252 s; the confirmation (66 s with its overhead) fits, its 1.5x repeat does not.
-    const settings = settingsOf({ budgetMs: 260_000 });
-    const runner = modelRunner({ ...KNEE, stalls: (rateRps, nth) => (rateRps === 61_723 && nth === 1 ? [20] : []) });
-    const outcome = await searchCapacity(settings, runner);
-    expect(runner.rates().slice(-2)).toEqual(['search 63984', 'confirm 61723']);
-    expect(outcome.steps.at(-1)?.verdict).toMatchObject({ outcome: 'misses', stallLike: true });
-    expect(outcome).toMatchObject({ ended: 'budget', sustainableRps: 61_723, confidence: 'low', notes: ['the budget ran out before the confirmation ended'] });
-    expect([outcome.confirmation, outcome.above]).toEqual([undefined, undefined]);
-    expectSound(outcome, runner, settings.budgetMs);
-  });
-
-  it('must hold the probe, the ramp, three steps and the confirmation', () => {
-    expect(minimumBudgetMs(settingsOf())).toBe(10_000 + 30_000 + 3 * 15_000 + 60_000 + 5000);
+  it('must hold the probe, the ramp, three steps, the confirmation and the run above it', () => {
+    expect(minimumBudgetMs(settingsOf())).toBe(10_000 + 30_000 + 3 * 15_000 + 2 * (60_000 + 5000));
   });
 });
 
@@ -243,26 +233,70 @@ describe('the confirmation', () => {
     });
   });
 
-  it('is tried twice at most; then the knee is the highest rate a step met below the misses, not a rate never run', async () => {
+  it('is lowered one precision step at a time while the budget lasts, until one meets', async () => {
     const runner = modelRunner(longRuns(50_000));
     const settings = settingsOf();
     const outcome = await searchCapacity(settings, runner);
-    expect(runner.rates().slice(-3)).toEqual(['confirm 61723', 'confirm 58784', 'above 66813']);
+    expect(runner.rates().slice(-6)).toEqual(['confirm 61723', 'confirm 58784', 'confirm 55985', 'confirm 53319', 'confirm 50780', 'confirm 48362']);
     expect(outcome).toMatchObject({
-      sustainableRps: 53_450, bracket: { meetRps: 53_450, missRps: 58_784 }, confirmation: { offeredRps: 58_784, verdict: { outcome: 'misses' } },
+      ended: 'budget', sustainableRps: 48_362, bracket: { meetRps: 48_362, missRps: 50_780 }, confirmation: { offeredRps: 48_362, verdict: { outcome: 'meets' } },
       confidence: 'low',
-      notes: ['the confirmation at 61.7K/s missed the SLO (p99 570 ms > 100 ms)', 'the confirmation at 58.8K/s missed the SLO (p99 452 ms > 100 ms)'],
     });
+    expect(outcome.notes.slice(-2)).toEqual(['the confirmation at 50.8K/s missed the SLO (p99 132 ms > 100 ms)', 'the budget ran out before the confirmation ended']);
+    expect(outcome.above).toBeUndefined();
     expectSound(outcome, runner, settings.budgetMs);
   });
 
-  it('that missed keeps the search where it is, even when 1.25x then meets in a short step (a minute-long miss is no stall)', async () => {
+  it('that never meets leaves the highest rate a search step met below the misses (unconfirmed), not a rate never run', async () => {
+    const runner = modelRunner(longRuns(30_000));
+    const settings = settingsOf();
+    const outcome = await searchCapacity(settings, runner);
+    expect(runner.rates().slice(-2)).toEqual(['confirm 50780', 'confirm 48362']);
+    expect(outcome).toMatchObject({
+      ended: 'budget', sustainableRps: 40_082, bracket: { meetRps: 40_082, missRps: 48_362 }, confirmation: { offeredRps: 48_362, verdict: { outcome: 'misses' } },
+      confidence: 'low',
+    });
+    expect(outcome.notes.slice(-2)).toEqual([
+      'no confirmation met at the rates tried: the knee is the highest rate a search step (unconfirmed) met below them',
+      'the budget ran out before the confirmation ended',
+    ]);
+    expectSound(outcome, runner, settings.budgetMs);
+  });
+
+  it('that never meets again falls back to the highest rate a minute-long run met, which is the confirmation reported', async () => {
+    // The run above the first knee meets for a minute (the search goes on above it), but every confirmation above 50K/s misses.
     const runner = modelRunner({
-      ...KNEE, p99Ms: (rate, request) => (request.phase === 'above' ? 20 : request.phase === 'confirm' ? kneeAt(40_000)(rate) : kneeAt(62_000)(rate)),
+      ...KNEE, p99Ms: (rate, request) => (request.phase === 'above' ? kneeAt(70_000)(rate) : request.phase === 'confirm' ? (rate <= 50_000 ? 60 : 300) : kneeAt(50_000)(rate)),
     });
     const outcome = await searchCapacity(settingsOf(), runner);
-    expect(runner.rates().slice(-3)).toEqual(['confirm 61723', 'confirm 58784', 'above 66813']);
-    expect(outcome).toMatchObject({ sustainableRps: 53_450, above: { verdict: { outcome: 'meets' } }, confidence: 'low' });
+    expect(runner.rates().slice(9)).toEqual([
+      'search 51561', 'confirm 49739', 'above 62174', 'search 66570', 'search 64334', 'confirm 62174', 'confirm 59213', 'confirm 56393', 'confirm 53708',
+    ]);
+    expect(outcome).toMatchObject({
+      ended: 'budget', sustainableRps: 49_739, bracket: { meetRps: 49_739, missRps: 53_708 }, confidence: 'low',
+      confirmation: { phase: 'confirm', offeredRps: 49_739, verdict: { outcome: 'meets' } },
+    });
+    expect(outcome.notes.at(-2)).toBe('no confirmation met at the rates tried: the knee is the highest rate a minute-long run met below them');
+  });
+
+  it('is not repeated when a stall breaks it: a minute\'s stall is part of what the rate costs, and the knee is lowered', async () => {
+    const runner = modelRunner({ ...KNEE, stalls: (rateRps, nth) => (rateRps === 61_723 && nth === 1 ? [20] : []) });
+    const outcome = await searchCapacity(settingsOf(), runner);
+    expect(runner.rates().slice(-3)).toEqual(['confirm 61723', 'confirm 58784', 'above 73480']);
+    expect(outcome.steps.at(-3)?.verdict).toMatchObject({ outcome: 'misses', stallLike: true });
+    expect(outcome.steps.some((step) => step.phase === 'repeat')).toBe(false);
+    expect(outcome).toMatchObject({
+      ended: 'done', sustainableRps: 58_784, confidence: 'medium', notes: ['the confirmation at 61.7K/s missed the SLO (p99 2000 ms > 100 ms)'],
+    });
+  });
+
+  it('that missed keeps the search below, even when the run at 1.25x then meets (a minute-long miss is no stall)', async () => {
+    const runner = modelRunner({
+      ...KNEE, p99Ms: (rate, request) => (request.phase === 'above' ? 20 : request.phase === 'confirm' ? kneeAt(59_000)(rate) : kneeAt(62_000)(rate)),
+    });
+    const outcome = await searchCapacity(settingsOf(), runner);
+    expect(runner.rates().slice(-3)).toEqual(['confirm 61723', 'confirm 58784', 'above 73480']);
+    expect(outcome).toMatchObject({ sustainableRps: 58_784, above: { verdict: { outcome: 'meets' } }, confidence: 'low' });
     expect(outcome.notes.some((note) => note.startsWith('1.25x the knee'))).toBe(false);
   });
 
@@ -270,10 +304,10 @@ describe('the confirmation', () => {
     // Every search step above the floor misses; the floor meets in a step, not over a long run.
     const runner = modelRunner({ ...KNEE, p99Ms: (_rate, request) => (request.phase === 'floor' ? 50 : 500) });
     const outcome = await searchCapacity(settingsOf(), runner);
-    expect(runner.rates().slice(-2)).toEqual(['confirm 12675', 'confirm 12071']);
-    expect(outcome).toMatchObject({ sustainableRps: 0, bracket: { meetRps: 0, missRps: 12_071 }, confidence: 'low' });
+    expect(runner.rates().slice(-6)).toEqual(['confirm 12675', 'confirm 12071', 'confirm 11496', 'confirm 10949', 'confirm 10428', 'confirm 9931']);
+    expect(outcome).toMatchObject({ sustainableRps: 0, bracket: { meetRps: 0, missRps: 9931 }, confidence: 'low' });
     expect(outcome.above).toBeUndefined();
-    expect(outcome.notes.at(-1)).toBe('no step met the SLO below 12.1K/s');
+    expect(outcome.notes.slice(-2)).toEqual(['no step met the SLO below 9931/s', 'the budget ran out before the confirmation ended']);
   });
 });
 
