@@ -138,7 +138,7 @@ describe('a workload with a capacity: block', () => {
     expect(workload.config).toMatchObject({ topic: expect.stringMatching(/^datastorm-bench-cap-[0-9a-f]{8}$/), workers: 2, payload: { kind: 'avro', recordSizeBytes: 200 } });
     // capacity's own defaults for what the block leaves out; a fixed run's workload has no search.
     expect(workloadFromObject({ ...search, capacity: { slo: 'p99<=100ms' } }, 'c.yaml').capacity).toMatchObject({
-      precision: 0.05, budgetMs: 600_000, confirmMs: 60_000, stepMs: 30_000, warmupMs: 5000, probeMs: 10_000, rampMs: 30_000, target: 'produce', settleMs: 120_000,
+      precision: 0.05, budgetMs: 600_000, confirmMs: 60_000, stepMs: 15_000, warmupMs: 5000, probeMs: 10_000, rampMs: 30_000, target: 'produce', settleMs: 120_000,
     });
     expect(workloadFromObject(minimal, 'w.yaml').capacity).toBeUndefined();
   });
@@ -166,7 +166,7 @@ describe('a workload with a capacity: block', () => {
       [{ capacity: 'p99<=50ms' }, 'c.yaml: capacity: is a mapping of capacity\'s settings, e.g. slo: p99<=50ms ' +
         '(keys: slo, precision, budget, confirm, step, step-warmup, probe, ramp, target, settle)'],
       [{ capacity: { slo: 'p99<=50ms', budget: '30s' } },
-        'c.yaml: --budget 30s is shorter than the probe, ramp, three steps, the confirmation and the run above it take (260s)'],
+        'c.yaml: --budget 30s is shorter than the probe, ramp, three steps, the confirmation and the run above it take (215s)'],
       [{ 'num-records': 1000, throughput: 5000, capacity: { slo: 'p99<=50ms' } },
         'c.yaml: capacity sets each step\'s rate and length itself: --num-records, --throughput cannot be given'],
     ];

@@ -39,7 +39,7 @@ describe('capacity\'s options, through the CLI', () => {
 
   it('refuse a budget shorter than the search\'s fixed steps', () => {
     expect(refused('--slo', 'p99<=100ms', '--budget', '2m')).toBe('error DS_BAD_OPTION: --budget 120s is shorter than the probe, ramp, three steps, the ' +
-      'confirmation and the run above it take (260s) (raise --budget or shorten --step, --confirm, --probe, --ramp)\n');
+      'confirmation and the run above it take (215s) (raise --budget or shorten --step, --confirm, --probe, --ramp)\n');
   });
 
   it('refuse a precision out of (0, 1)', () => {

@@ -47,9 +47,10 @@ describe('a recorded search', () => {
       return measureOf(step);
     }, { stopAtStep: 13 });
     const outcome = await searchCapacity(settings, runner);
-    // The recording ends with a step at 251,962/s (then 1.25x the knee the search held): a third confirmation asks for that
-    // rate now. The stop stands for the end of the recording: the knee is the highest rate met below the misses.
-    expect(runner.rates().slice(-3)).toEqual(['confirm 277788', 'confirm 264560', 'confirm 251962']);
+    // The recording ends with a step at 251,962/s (then 1.25x the knee the search held): a third confirmation, two
+    // precision steps below the last miss, is asked for now. The stop stands for the end of the recording: the knee
+    // is the highest rate met below the misses.
+    expect(runner.rates().slice(-3)).toEqual(['confirm 277788', 'confirm 264560', 'confirm 239964']);
     expect(outcome).toMatchObject({
       probeRps: recorded.outcome.probeRps, ceilingRps: 320_785, ceilingReached: false,
       sustainableRps: 240_555, bracket: { meetRps: 240_555, missRps: 264_560 }, confidence: 'low',

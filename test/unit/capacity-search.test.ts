@@ -218,9 +218,9 @@ describe('a stop (Ctrl-C)', () => {
 });
 
 describe('the confirmation', () => {
-  // Over a long run the cluster keeps the SLO up to `longKneeRps` only.
+  // Over a long run (a confirmation, the run above) the cluster keeps the SLO up to `longKneeRps` only.
   const longRuns = (longKneeRps: number): ClusterModel => ({
-    ...KNEE, p99Ms: (rate, request) => (request.phase === 'confirm' ? kneeAt(longKneeRps)(rate) : kneeAt(62_000)(rate)),
+    ...KNEE, p99Ms: (rate, request) => (request.phase === 'confirm' || request.phase === 'above' ? kneeAt(longKneeRps)(rate) : kneeAt(62_000)(rate)),
   });
 
   it('that misses lowers the knee one precision step and confirms that: medium confidence', async () => {
@@ -233,52 +233,55 @@ describe('the confirmation', () => {
     });
   });
 
-  it('is lowered one precision step at a time while the budget lasts, until one meets', async () => {
+  it('that misses is followed down in growing strides (1, 2, 4 precision steps) until a minute-long run meets, then bisected between long runs', async () => {
     const runner = modelRunner(longRuns(50_000));
     const settings = settingsOf();
     const outcome = await searchCapacity(settings, runner);
-    expect(runner.rates().slice(-6)).toEqual(['confirm 61723', 'confirm 58784', 'confirm 55985', 'confirm 53319', 'confirm 50780', 'confirm 48362']);
+    expect(runner.rates().slice(10)).toEqual(['confirm 61723', 'confirm 58784', 'confirm 53319', 'confirm 43866', 'confirm 48362', 'above 60453']);
     expect(outcome).toMatchObject({
-      ended: 'budget', sustainableRps: 48_362, bracket: { meetRps: 48_362, missRps: 50_780 }, confirmation: { offeredRps: 48_362, verdict: { outcome: 'meets' } },
-      confidence: 'low',
+      ended: 'done', sustainableRps: 48_362, bracket: { meetRps: 48_362, missRps: 53_319 }, confirmation: { offeredRps: 48_362, verdict: { outcome: 'meets' } },
+      above: { offeredRps: 60_453, verdict: { outcome: 'misses' } }, confidence: 'medium',
     });
-    expect(outcome.notes.slice(-2)).toEqual(['the confirmation at 50.8K/s missed the SLO (p99 132 ms > 100 ms)', 'the budget ran out before the confirmation ended']);
-    expect(outcome.above).toBeUndefined();
+    expect(outcome.notes).toEqual([
+      'the confirmation at 61.7K/s missed the SLO (p99 570 ms > 100 ms)',
+      'the confirmation at 58.8K/s missed the SLO (p99 452 ms > 100 ms)',
+      'the confirmation at 53.3K/s missed the SLO (p99 234 ms > 100 ms)',
+    ]);
     expectSound(outcome, runner, settings.budgetMs);
   });
 
   it('that never meets leaves the highest rate a search step met below the misses (unconfirmed), not a rate never run', async () => {
     const runner = modelRunner(longRuns(30_000));
-    const settings = settingsOf();
+    const settings = settingsOf({ budgetMs: 400_000 });
     const outcome = await searchCapacity(settings, runner);
-    expect(runner.rates().slice(-2)).toEqual(['confirm 50780', 'confirm 48362']);
+    expect(runner.rates().slice(10)).toEqual(['confirm 61723', 'confirm 58784', 'confirm 53319']);
     expect(outcome).toMatchObject({
-      ended: 'budget', sustainableRps: 40_082, bracket: { meetRps: 40_082, missRps: 48_362 }, confirmation: { offeredRps: 48_362, verdict: { outcome: 'misses' } },
+      ended: 'budget', sustainableRps: 40_082, bracket: { meetRps: 40_082, missRps: 53_319 }, confirmation: { offeredRps: 53_319, verdict: { outcome: 'misses' } },
       confidence: 'low',
     });
     expect(outcome.notes.slice(-2)).toEqual([
       'no confirmation met at the rates tried: the knee is the highest rate a search step (unconfirmed) met below them',
       'the budget ran out before the confirmation ended',
     ]);
+    expect(outcome.above).toBeUndefined();
     expectSound(outcome, runner, settings.budgetMs);
   });
 
-  it('that never meets again falls back to the highest rate a minute-long run met, which is the confirmation reported', async () => {
+  it('that misses in the second round is bounded below by the first round\'s minute-long run that met, which stays the confirmation', async () => {
     // The run above the first knee meets for a minute (the search goes on above it), but every confirmation above 50K/s misses.
     const runner = modelRunner({
       ...KNEE, p99Ms: (rate, request) => (request.phase === 'above' ? kneeAt(70_000)(rate) : request.phase === 'confirm' ? (rate <= 50_000 ? 60 : 300) : kneeAt(50_000)(rate)),
     });
     const outcome = await searchCapacity(settingsOf(), runner);
     expect(runner.rates().slice(9)).toEqual([
-      'search 51561', 'confirm 49739', 'above 62174', 'search 66570', 'search 64334', 'confirm 62174', 'confirm 59213', 'confirm 56393', 'confirm 53708',
+      'search 51561', 'confirm 49739', 'above 62174', 'search 66570', 'search 64334', 'confirm 62174', 'confirm 55610', 'confirm 52593', 'above 62174',
     ]);
     expect(outcome).toMatchObject({
-      ended: 'budget', sustainableRps: 49_739, bracket: { meetRps: 49_739, missRps: 53_708 }, confidence: 'low',
+      ended: 'done', sustainableRps: 49_739, bracket: { meetRps: 49_739, missRps: 52_593 }, confidence: 'low',
       confirmation: { phase: 'confirm', offeredRps: 49_739, verdict: { outcome: 'meets' } },
     });
-    expect(outcome.notes.at(-2)).toBe('no confirmation met at the rates tried: the knee is the highest rate a minute-long run met below them');
+    expect(outcome.steps.indexOf(outcome.confirmation!)).toBe(10);
   });
-
   it('is not repeated when a stall breaks it: a minute\'s stall is part of what the rate costs, and the knee is lowered', async () => {
     const runner = modelRunner({ ...KNEE, stalls: (rateRps, nth) => (rateRps === 61_723 && nth === 1 ? [20] : []) });
     const outcome = await searchCapacity(settingsOf(), runner);
@@ -304,10 +307,10 @@ describe('the confirmation', () => {
     // Every search step above the floor misses; the floor meets in a step, not over a long run.
     const runner = modelRunner({ ...KNEE, p99Ms: (_rate, request) => (request.phase === 'floor' ? 50 : 500) });
     const outcome = await searchCapacity(settingsOf(), runner);
-    expect(runner.rates().slice(-6)).toEqual(['confirm 12675', 'confirm 12071', 'confirm 11496', 'confirm 10949', 'confirm 10428', 'confirm 9931']);
-    expect(outcome).toMatchObject({ sustainableRps: 0, bracket: { meetRps: 0, missRps: 9931 }, confidence: 'low' });
+    expect(runner.rates().slice(10)).toEqual(['confirm 12675', 'confirm 12071', 'confirm 10949', 'confirm 9008', 'confirm 6097', 'confirm 2793']);
+    expect(outcome).toMatchObject({ sustainableRps: 0, bracket: { meetRps: 0, missRps: 2793 }, confidence: 'low' });
     expect(outcome.above).toBeUndefined();
-    expect(outcome.notes.slice(-2)).toEqual(['no step met the SLO below 9931/s', 'the budget ran out before the confirmation ended']);
+    expect(outcome.notes.slice(-2)).toEqual(['no step met the SLO below 2793/s', 'the budget ran out before the confirmation ended']);
   });
 });
 
