@@ -64,6 +64,8 @@ export const RAMP_TO_SHARE = 1.2;
 export const FLOOR_SHARES = [0.1, 0.01];
 /** The run above the knee that shows it is one. */
 export const ABOVE_FACTOR = 1.25;
+/** The steps narrow the knee to this share (or --precision, if coarser); the minute-long runs go on to --precision. */
+export const STEP_PRECISION = 0.2;
 /** A repeated step is this much longer: a stall weighs less in it. */
 const REPEAT_LENGTHEN = 1.5;
 /** A step lengthens at most this much to hold recordsNeeded. */
@@ -177,11 +179,15 @@ export async function searchCapacity(settings: SearchSettings, runner: SearchRun
     outcome.ended = endedBy(error);
     if (outcome.ended === 'budget') notes.push('the budget ran out before the search reached its precision');
   }
-  /** Bisection between the highest rate met and the lowest missed, on a log scale (rates span a decade). */
+  /**
+   * Bisection between the highest rate met and the lowest missed, on a log scale (rates span a decade), to a coarse
+   * precision: the minute-long runs after it decide the knee, to `precision`.
+   */
+  const stepPrecision = Math.max(precision, STEP_PRECISION);
   const bisect = async () => {
     if (outcome.ended !== 'done') return;
     try {
-      while (outcome.bracket.missRps !== undefined && outcome.bracket.missRps / outcome.bracket.meetRps > 1 + precision) {
+      while (outcome.bracket.missRps !== undefined && outcome.bracket.missRps / outcome.bracket.meetRps > 1 + stepPrecision) {
         const rateRps = Math.round(Math.sqrt(outcome.bracket.meetRps * outcome.bracket.missRps));
         // Rates are whole records a second: at low rates two adjacent ones can be further apart than the precision.
         if (rateRps === outcome.bracket.meetRps || rateRps === outcome.bracket.missRps) break;
@@ -194,107 +200,92 @@ export async function searchCapacity(settings: SearchSettings, runner: SearchRun
       if (outcome.ended === 'budget') notes.push('the budget ran out before the search reached its precision');
     }
   };
-  for (let round = 0; ; round++) {
-    await bisect();
-    outcome.sustainableRps = outcome.bracket.meetRps;
-    // The budget ended the search where the confirmation's time, kept back, begins: it is spent on confirming.
-    const confirmedFirstTime = outcome.ended !== 'stopped' && outcome.sustainableRps > 0 && await confirm(outcome, settings, judged);
-    // 1.25x the knee met both the SLO and the rate for a confirmation's length: a miss below it was a stall lasting a
-    // step and its repeat, not the knee. Once, the search goes on above it, up to the lowest rate missed beyond it.
-    // Not when a confirmation missed: a minute-long miss is the cluster's, not a stall's.
-    const above = outcome.above;
-    if (round > 0 || outcome.ended !== 'done' || above?.verdict.outcome !== 'meets' || !confirmedFirstTime) break;
-    const missRps = lowestMissedAbove(steps, above.offeredRps!, outcome.ceilingRps);
-    notes.push(`1.25x the knee, ${formatRate(above.offeredRps!)}, met the SLO: the misses below it were stalls; the search goes on above it`);
-    outcome.bracket = { meetRps: above.offeredRps!, ...(missRps === undefined ? {} : { missRps }) };
-    delete outcome.confirmation;
-    delete outcome.above;
-  }
+  await bisect();
+  outcome.sustainableRps = outcome.bracket.meetRps;
+  // The budget ended the search where the time kept back for the minute-long runs begins: it is spent on them.
+  if (outcome.ended !== 'stopped' && outcome.sustainableRps > 0) await confirm(outcome, settings, judged);
   outcome.confidence = confidenceOf(outcome);
   return outcome;
 }
 
-/** The lowest rate a fixed-rate step missed above `rateRps`, else the ceiling when it is above (undefined: none). */
-function lowestMissedAbove(steps: CapacityStep[], rateRps: number, ceilingRps: number): number | undefined {
-  const missed = steps.filter((step) => step.verdict.outcome === 'misses' && step.load.kind === 'rate' && step.offeredRps! > rateRps)
-    .map((step) => step.offeredRps!);
-  const lowest = Math.min(...missed, ceilingRps > rateRps ? ceilingRps : Infinity);
-  return Number.isFinite(lowest) ? lowest : undefined;
-}
-
 /**
- * Whether the first confirmation met the SLO. The knee is run for confirmMs. Over a minute a local cluster meets less
- * than in a step (writeback and segment deletion come at intervals longer than a step: 251.6K/s met in 30 s and
- * missed for a minute, down to 228.2K/s), so a miss is followed down in growing strides (1, 2, 4 ... precision steps)
- * until a run meets, then bisected between the long runs to the precision, as long as the budget holds it and the
- * run above. Then the run at ABOVE_FACTOR x the knee, as long. When the budget ends it before any long run met, the
- * knee is the highest rate a step met below the misses, never a rate no step ran. A stop ends it where it is.
+ * The minute-long runs that decide the knee. Over a minute a local cluster meets less than in a step (writeback and
+ * segment deletion come at intervals longer than a step: 251.6K/s met in a 30 s step and missed for a minute, and so
+ * did 239.6K/s and 228.2K/s), so the steps' knee is where they start, not the answer. A miss is followed down in
+ * growing strides (1, 2, 4 precision steps) until a run meets; a run that met is followed by one at 1.25x it (the
+ * run above: it must miss, or it raises the knee); then the two are bisected to the precision. Each is a
+ * confirmation long, none repeated for a stall (over a minute a stall is part of what the rate costs), until the
+ * budget ends them. The knee is the highest rate a minute-long run met, below the lowest that missed; the run above
+ * is that miss when it lies within 1.25x the knee. When no run met, the knee is the highest rate a step met below
+ * the misses, unconfirmed. A stop ends it where it is.
  */
 async function confirm(
   outcome: SearchOutcome, settings: SearchSettings,
   judged: (phase: StepPhase, rateRps: number, baseMs?: number, reserve?: number) => Promise<CapacityStep>,
-): Promise<boolean> {
+): Promise<void> {
   const longMs = settings.confirmMs + settings.warmupMs;
-  const long: { met?: CapacityStep; missedRps?: number } = {};
+  const long: LongRuns = {};
   let stride = 1;
-  let attempts = 0;
   try {
-    for (let rateRps = outcome.sustainableRps; ;) {
-      // Until a long run meets, the time kept back for the run above may be spent on finding one; after, the
-      // bisection ends where the run above would not fit.
-      const confirmation = await judged('confirm', rateRps, longMs, long.met ? longMs : 0).catch((error: unknown) => {
-        if (long.met && endedBy(error) === 'budget') return undefined;
-        throw error;
-      });
-      if (!confirmation) break;
-      attempts++;
-      outcome.confirmation = confirmation;
-      if (confirmation.verdict.outcome === 'meets') {
-        long.met = confirmation;
-      } else {
-        long.missedRps = rateRps;
-        outcome.notes.push(`the confirmation at ${formatRate(rateRps)} missed the SLO (${confirmation.verdict.outcome === 'misses' ? confirmation.verdict.why.join(', ') : ''})`);
-        // A minute-long run that met below it earlier (the search's first round) bounds the search down.
-        long.met ??= highestLongRunMetBelow(outcome.steps, rateRps);
+    for (let next: LongRun | undefined = { phase: 'confirm', rateRps: outcome.sustainableRps }; next;) {
+      const run = await judged(next.phase, next.rateRps, longMs, 0);
+      if (run.verdict.outcome === 'meets') long.met = run;
+      else {
+        long.missed = run;
+        outcome.notes.push(`the ${next.phase === 'above' ? 'run above' : 'confirmation'} at ${formatRate(next.rateRps)} missed the SLO (${run.verdict.outcome === 'misses' ? run.verdict.why.join(', ') : ''})`);
       }
       settleKnee(outcome, long);
-      const next = nextConfirmRate(long, stride, settings.precision);
-      if (next === undefined) break;
+      next = nextLongRun(long, stride, settings.precision);
       if (!long.met) stride *= 2;
-      rateRps = next;
     }
-    outcome.above = await judged('above', Math.round(outcome.sustainableRps * ABOVE_FACTOR), longMs, 0);
   } catch (error) {
     outcome.ended = endedBy(error);
-    if (!long.met && long.missedRps !== undefined) fallBackBelow(outcome, long.missedRps);
-    outcome.notes.push(outcome.ended === 'stopped' ? 'stopped before the confirmation ended' : 'the budget ran out before the confirmation ended');
+    outcome.notes.push(outcome.ended === 'stopped' ? 'stopped before the minute-long runs ended' : 'the budget ran out before the minute-long runs reached the precision');
   }
-  return attempts === 1 && outcome.confirmation?.verdict.outcome === 'meets';
+  if (!long.met && long.missed) {
+    outcome.confirmation = long.missed;
+    fallBackBelow(outcome, long.missed.offeredRps!);
+  }
+}
+
+/** The minute-long runs so far: the one that met at the highest rate, and the one that missed at the lowest. */
+interface LongRuns {
+  met?: CapacityStep;
+  missed?: CapacityStep;
+}
+
+interface LongRun {
+  phase: 'confirm' | 'above';
+  rateRps: number;
 }
 
 /**
- * The knee as the long runs have it: the highest that met, below the lowest that missed (else the steps' miss); the
- * confirmation reported is the one at it.
+ * The next minute-long run: `stride` precision steps below the miss while none met; 1.25x the knee while no miss
+ * lies within it; else the midpoint (log scale) until the two are within the precision; undefined when done.
  */
-function settleKnee(outcome: SearchOutcome, long: { met?: CapacityStep; missedRps?: number }): void {
+export function nextLongRun(long: LongRuns, stride: number, precision: number): LongRun | undefined {
+  const metRps = long.met?.offeredRps;
+  const missedRps = long.missed?.offeredRps;
+  if (metRps === undefined) return missedRps === undefined ? undefined : { phase: 'confirm', rateRps: Math.max(1, Math.round(missedRps / (1 + precision) ** stride)) };
+  const aboveRps = Math.round(metRps * ABOVE_FACTOR);
+  if (missedRps === undefined || missedRps > aboveRps) return { phase: 'above', rateRps: aboveRps };
+  if (missedRps / metRps <= 1 + precision) return undefined;
+  const rateRps = Math.round(Math.sqrt(metRps * missedRps));
+  return rateRps === metRps || rateRps === missedRps ? undefined : { phase: 'confirm', rateRps };
+}
+
+/**
+ * The knee as the minute-long runs have it: the highest that met (the confirmation reported), below the lowest that
+ * missed (else the steps' miss); the run above is that miss when it lies within 1.25x the knee.
+ */
+function settleKnee(outcome: SearchOutcome, long: LongRuns): void {
   if (!long.met) return;
   outcome.sustainableRps = long.met.offeredRps!;
   outcome.confirmation = long.met;
-  const missRps = long.missedRps ?? outcome.bracket.missRps;
+  const missRps = long.missed?.offeredRps ?? outcome.bracket.missRps;
   outcome.bracket = { meetRps: outcome.sustainableRps, ...(missRps === undefined ? {} : { missRps }) };
-}
-
-/**
- * The next confirmation's rate: `stride` precision steps below the lowest miss while no long run has met, then the
- * midpoint (log scale) between the long runs until they are within the precision; undefined when done.
- */
-function nextConfirmRate(long: { met?: CapacityStep; missedRps?: number }, stride: number, precision: number): number | undefined {
-  if (long.missedRps === undefined) return undefined;
-  if (!long.met) return Math.max(1, Math.round(long.missedRps / (1 + precision) ** stride));
-  const metRps = long.met.offeredRps!;
-  if (long.missedRps / metRps <= 1 + precision) return undefined;
-  const rateRps = Math.round(Math.sqrt(metRps * long.missedRps));
-  return rateRps === metRps || rateRps === long.missedRps ? undefined : rateRps;
+  if (long.missed && long.missed.offeredRps! <= Math.round(outcome.sustainableRps * ABOVE_FACTOR)) outcome.above = long.missed;
+  else delete outcome.above;
 }
 
 /** The knee when no long run met: the highest rate a search step met below the misses (unconfirmed), else none. */
@@ -306,11 +297,6 @@ function fallBackBelow(outcome: SearchOutcome, missRps: number): void {
     : 'no confirmation met at the rates tried: the knee is the highest rate a search step (unconfirmed) met below them');
 }
 
-/** The confirmation or run above, a confirmation long, that met at the highest rate below `rateRps`. */
-function highestLongRunMetBelow(steps: CapacityStep[], rateRps: number): CapacityStep | undefined {
-  const met = steps.filter((step) => (step.phase === 'confirm' || step.phase === 'above') && step.verdict.outcome === 'meets' && step.offeredRps! < rateRps);
-  return met.sort((a, b) => a.offeredRps! - b.offeredRps!).at(-1);
-}
 
 /** The highest rate a fixed-rate step met below `rateRps` (0 if none did). */
 function highestMetBelow(steps: CapacityStep[], rateRps: number): number {
@@ -327,8 +313,8 @@ export function confidenceOf(outcome: Pick<SearchOutcome, 'steps' | 'confirmatio
   const confirmed = outcome.confirmation?.verdict.outcome === 'meets';
   const bracketed = outcome.above !== undefined && outcome.above.verdict.outcome === 'misses';
   if (!confirmed || !bracketed || outcome.ended !== 'done' || outcome.sustainableRps === 0) return 'low';
-  // A rate judged again: a stall's repeat, or the knee's confirmation that missed where its search step met.
-  const judgedAgain = outcome.steps.some((step) => step.phase === 'repeat' || (step.phase === 'confirm' && step.verdict.outcome === 'misses'));
+  // A rate judged again: a stall's repeat, or the first confirmation, at the steps' knee, that missed where its step met.
+  const judgedAgain = outcome.steps.some((step) => step.phase === 'repeat') || outcome.steps.find((step) => step.phase === 'confirm')?.verdict.outcome === 'misses';
   const missedBelow = outcome.steps.some((step) => step.verdict.outcome === 'misses' && step.phase !== 'repeat' && step.phase !== 'above'
     && (step.offeredRps ?? Infinity) < outcome.sustainableRps);
   return judgedAgain || missedBelow ? 'medium' : 'high';
