@@ -90,8 +90,9 @@ export function formatCapacitySummary(result: CapacityResult): string[] {
   }
   if (result.confirmation) lines.push(`confirmation ${(result.spec.confirmMs / 1000).toFixed(0)} s: ${summaryOf(result.confirmation, result.slo)}`);
   if (result.above) {
-    const shows = result.above.meetsSlo && result.above.meetsRate ? 'it met both: the knee is not where the search put it' : 'the knee is one';
-    lines.push(`above, 1.25x: ${summaryOf(result.above, result.slo)}: ${shows}`);
+    // The lowest minute-long run that missed above the knee, within 1.25x of it.
+    const times = (result.above.rateRps / result.sustainableRps).toFixed(2);
+    lines.push(`above, ${times}x the knee for ${(result.spec.confirmMs / 1000).toFixed(0)} s: ${summaryOf(result.above, result.slo)}: the knee is one`);
   }
   for (const note of result.notes) lines.push(`note: ${note}`);
   if (result.ended === 'stopped') lines.push('stopped early: the figures are what was found so far');

@@ -7,7 +7,7 @@ import { FakeRunner } from './capacity-fixtures.js';
 
 /**
  * The steps of one real search on the local cluster (see the fixture's `recorded`): the search on 1 worker found the
- * knee between 277.8K/s (met in 8 s) and 288.0K/s, and both confirmations (15 s) missed.
+ * knee between 277.8K/s (met in 8 s) and 288.0K/s, and both confirmations (15 s) missed (an earlier search's steps).
  */
 const recorded = JSON.parse(readFileSync(new URL('../fixtures/capacity/recorded-search.json', import.meta.url), 'utf8')) as {
   slo: string; spec: Omit<SearchSettings, 'slo'>; steps: CapacityStep[];
@@ -39,29 +39,31 @@ describe('a recorded search', () => {
     expect(recorded.steps[1].windows.every((w) => w.backlogRecords! <= w.offeredRps!)).toBe(true);
   });
 
-  it('replayed through the search asks for the same steps and reaches the same knee; the last confirmation\'s miss leaves a rate that met', async () => {
-    let next = 0;
+  it('replayed through the search asks for the recorded steps it needs and reaches the same bracket; the confirmations\' misses leave a rate that met', async () => {
+    // Steps looked up by phase and rate: the search now stops stepping at 20% (277,788/s met, 320,785/s missed) and
+    // its minute-long runs (here 15 s) follow the recorded confirmations down. The 11th asks for a rate the recording
+    // does not hold: the stop stands for the end of the recording.
+    const recordedStep = (request: StepRequest) => recorded.steps.find((step) => step.phase === request.phase && step.offeredRps === (request.load.kind === 'rate' ? request.load.rateRps : step.offeredRps));
     const runner = new FakeRunner((request): StepMeasure => {
-      const step = recorded.steps[next++];
-      if (next < 13) expect(request).toEqual(requestOf(step));
-      return measureOf(step);
-    }, { stopAtStep: 13 });
+      const step = recordedStep(request);
+      if (runner.requests.length < 11) expect(request).toEqual(requestOf(step!));
+      return measureOf(step ?? recorded.steps.at(-1)!);
+    }, { stopAtStep: 11 });
     const outcome = await searchCapacity(settings, runner);
-    // The recording ends with a step at 251,962/s (then 1.25x the knee the search held): a third confirmation, two
-    // precision steps below the last miss, is asked for now. The stop stands for the end of the recording: the knee
-    // is the highest rate met below the misses.
-    expect(runner.rates().slice(-3)).toEqual(['confirm 277788', 'confirm 264560', 'confirm 239964']);
+    expect(runner.rates().slice(3)).toEqual([
+      'search 320785', 'search 101442', 'search 180391', 'search 240555', 'search 277788', 'confirm 277788', 'confirm 264560', 'confirm 239964',
+    ]);
     expect(outcome).toMatchObject({
-      probeRps: recorded.outcome.probeRps, ceilingRps: 320_785, ceilingReached: false,
+      probeRps: recorded.outcome.probeRps, ceilingRps: 320_785, ceilingReached: false, ended: 'stopped',
       sustainableRps: 240_555, bracket: { meetRps: 240_555, missRps: 264_560 }, confidence: 'low',
       notes: [
         'the ramp\'s backlog stayed bounded up to its top, 320.8K/s: the ceiling is at least that',
         'the confirmation at 277.8K/s missed the SLO (p99 2318 ms > 100 ms, achieved 85% of the rate, backlog 631003 records at the end)',
         'the confirmation at 264.6K/s missed the SLO (p99 1606 ms > 100 ms)',
+        'stopped before the minute-long runs ended',
         'no confirmation met at the rates tried: the knee is the highest rate a search step (unconfirmed) met below them',
-        'stopped before the confirmation ended',
       ],
     });
-    expect(outcome.steps).toEqual(recorded.steps.slice(0, 12).map((step) => capacityStep(slo, requestOf(step), measureOf(step))));
+    expect(outcome.steps).toEqual([...recorded.steps.slice(0, 8), ...recorded.steps.slice(10, 12)].map((step) => capacityStep(slo, requestOf(step), measureOf(step))));
   });
 });

@@ -92,13 +92,13 @@ describe('the capacity report', () => {
       'ceiling: 69.0K/s (the ramp\'s backlog stayed under 1 s of records up to it; unlimited probe 80.0K/s)',
       'sustainable: 40.0K/s at p99<=100ms (met at 40.0K/s, missed at 41.0K/s); confidence medium',
       'confirmation 60 s: 40.0K/s (achieved 40.0K/s): p99 86.0 ms, meets p99<=100ms',
-      'above, 1.25x: 50.0K/s (achieved 46.0K/s): p99 420 ms, misses p99<=100ms, misses the rate: the knee is one',
+      'above, 1.25x the knee for 60 s: 50.0K/s (achieved 46.0K/s): p99 420 ms, misses p99<=100ms, misses the rate: the knee is one',
       'note: 30.0K/s: a stall broke the SLO in 1 of 6 windows, the longer repeat met it',
       'cluster after the search: 3 topics, 9,876,543 records, 4.56 GB on disk (the search\'s topic deleted; --keep-topic keeps it)',
     ]);
   });
 
-  it('says when no rate met, when the ceiling itself met, when 1.25x met too, and when the search was stopped', () => {
+  it('says when no rate met, when the ceiling itself met, how far above the knee the run above missed, and when the search was stopped', () => {
     const none: CapacityResult = {
       ...RESULT, steps: RESULT.steps.slice(0, 3), sustainableRps: 0, bracket: { meetRps: 0 }, confidence: 'low', ceilingReached: false,
       floor: { rateRps: 6900, achievedRps: 6900, p99Ms: 150, sloValuesMs: [150], meetsSlo: false, meetsRate: true },
@@ -112,12 +112,12 @@ describe('the capacity report', () => {
     ]);
     const ceilingMet: CapacityResult = {
       ...RESULT, bracket: { meetRps: 69_000 }, sustainableRps: 69_000, confidence: 'low', notes: [], ended: 'stopped', cluster: { ...RESULT.cluster, topicDeleted: false },
-      above: { ...RESULT.above!, rateRps: 86_250, achievedRps: 86_000, p99Ms: 90, meetsSlo: true, meetsRate: true },
+      above: { ...RESULT.above!, rateRps: 72_450, achievedRps: 72_400, p99Ms: 130, meetsSlo: false, meetsRate: true },
     };
     expect(formatCapacitySummary(ceilingMet).slice(1)).toEqual([
       'sustainable: 69.0K/s at p99<=100ms (the ceiling itself met it); confidence low',
       'confirmation 60 s: 40.0K/s (achieved 40.0K/s): p99 86.0 ms, meets p99<=100ms',
-      'above, 1.25x: 86.3K/s (achieved 86.0K/s): p99 90.0 ms, meets p99<=100ms: it met both: the knee is not where the search put it',
+      'above, 1.05x the knee for 60 s: 72.5K/s (achieved 72.4K/s): p99 130 ms, misses p99<=100ms: the knee is one',
       'stopped early: the figures are what was found so far',
       'cluster after the search: 3 topics, 9,876,543 records, 4.56 GB on disk',
     ]);
