@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CapacityResult } from '../../src/capacity/run-capacity.js';
 import { createKafka } from '../../src/kafka/kafka-client.js';
-import { topicEndOffsetTotal } from '../../src/kafka/topic.js';
+import { settledEndOffsetTotal } from '../../src/kafka/topic.js';
 import { eventually, runCli, startCli, uniqueTopic, until } from '../helpers.js';
 
 /**
@@ -27,22 +27,30 @@ describe('capacity', () => {
     const result = JSON.parse(run.stdout) as CapacityResult;
 
     expect(result.steps.slice(0, 2).map((step) => step.phase)).toEqual(['probe', 'ramp']);
-    expect(result.ended).toBe('done');
+    expect(['done', 'budget']).toContain(result.ended);
     expect(result.slo).toBe('p99<=2s');
     // Every step wrote to the one topic: what they acknowledged together is what the broker holds.
     const acknowledged = result.steps.reduce((sum, step) => sum + step.acknowledgedRecords, 0);
     expect(acknowledged).toBeGreaterThan(0);
-    expect(await topicEndOffsetTotal(admin, topic)).toBe(acknowledged);
+    // End offsets are high watermarks: on a loaded cluster they may trail a moment (polled until they reach it).
+    expect(await settledEndOffsetTotal(admin, topic, acknowledged)).toBe(acknowledged);
     expect(result.steps.every((step) => step.accountingMatch && step.failedRecords === 0)).toBe(true);
 
-    // An answer on an SLO a busy machine meets too (CI runners are shared): the knee, confirmed at its rate, and the step above it.
+    // An answer on an SLO a busy machine meets too (CI runners are shared): the knee, confirmed at its rate by a
+    // confirmation-long run, and when the budget allowed, a confirmation-long miss within 1.25x above it.
     expect(result.sustainableRps).toBeGreaterThan(0);
     expect(result.confirmation?.rateRps).toBe(result.sustainableRps);
-    expect(result.above?.rateRps).toBe(Math.round(result.sustainableRps * 1.25));
+    expect(result.confirmation?.meetsSlo && result.confirmation.meetsRate).toBe(true);
     const judged = result.steps.filter((step) => step.load.kind === 'rate');
-    // The knee is the highest rate that met the SLO among the steps before the confirmation.
-    const met = judged.filter((step) => step.phase !== 'confirm' && step.phase !== 'above' && step.verdict.outcome === 'meets');
-    expect(Math.max(...met.map((step) => step.offeredRps!))).toBeGreaterThanOrEqual(result.sustainableRps);
+    const long = judged.filter((step) => step.phase === 'confirm' || step.phase === 'above');
+    expect(long.every((step) => step.durationMs === 18_000)).toBe(true);
+    // The knee is the highest rate a confirmation-long run met.
+    expect(Math.max(...long.filter((step) => step.verdict.outcome === 'meets').map((step) => step.offeredRps!))).toBe(result.sustainableRps);
+    if (result.above) {
+      expect(result.above.rateRps).toBeGreaterThan(result.sustainableRps);
+      expect(result.above.rateRps).toBeLessThanOrEqual(Math.round(result.sustainableRps * 1.25));
+      expect(result.above.meetsSlo && result.above.meetsRate).toBe(false);
+    }
     for (const step of judged) {
       // A step's figures are over its steady windows: records at about its rate for the time after the warm-up.
       expect(step.steadyMs).toBeGreaterThan(0);
