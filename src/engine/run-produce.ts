@@ -159,7 +159,7 @@ async function produceOnCluster(config: RunConfig, cluster: RunCluster, hooks: R
       throw accountingUnchecked(`${topics.join(', ')}'s offsets`, after.unreadBecause, result);
     }
     if (config.verify) {
-      const read = await readOrWhyNot(() => verifyByReading(pool!.ledger, config, cluster, { topics, partitions, from: endsBefore, to: after.value }), undefined);
+      const read = await readOrWhyNot<Verification | undefined>(() => verifyByReading(pool!.ledger, config, cluster, { topics, partitions, from: endsBefore, to: after.value }), undefined);
       if (read.value) result.verification = read.value;
       else if (!pool.fatal) throw accountingUnchecked('the run\'s partitions (--verify)', read.unreadBecause!, result);
     }
@@ -181,8 +181,9 @@ async function verifyByReading(ledger: IdentityLedger, config: RunConfig, cluste
   range: { topics: string[]; partitions: number; from: number[][]; to: number[][] }): Promise<Verification> {
   const startMs = Date.now();
   const readCommitted = config.transaction !== undefined;
-  await readBack({ bootstrap: cluster.bootstrap, security: config.security, readCommitted, ...range }, (destination, identity) => ledger.read(destination, identity));
-  return ledger.verification((destination) => ({ topic: range.topics[Math.floor(destination / range.partitions)], partition: destination % range.partitions }), {
+  const { topics, partitions, from, to } = range;
+  await readBack({ bootstrap: cluster.bootstrap, security: config.security, readCommitted, topics, from, to }, (destination, identity) => ledger.read(destination, identity));
+  return ledger.verification((destination) => ({ topic: topics[Math.floor(destination / partitions)], partition: destination % partitions }), {
     isolation: readCommitted ? 'read_committed' : 'read_uncommitted', readMs: Date.now() - startMs,
   });
 }

@@ -4,7 +4,7 @@ import type { LatencySummaryUs } from '../shared/histograms.js';
 import type { BatchBufferPlan } from './batch-buffers.js';
 import type { FaultReport } from '../faults/fault-plan.js';
 import { DataStormError } from '../shared/errors.js';
-import { verificationProblems, type Verification } from '../verify/identity-ledger.js';
+import { verificationFailure, type Verification } from '../verify/identity-ledger.js';
 
 /**
  * The versioned result of a produce run: what `--json` prints and `bench` files keep. Units are in every
@@ -199,8 +199,8 @@ export function acknowledgedRequests(worker: WorkerResult): number {
 export function verdictOf(result: ProduceResult, label = ''): DataStormError | undefined {
   const prefix = label ? `${label}: ` : '';
   // First: identities say what counts only hint at (a lost record and a duplicated one cancel out in counts).
-  const problems = result.verification && verificationProblems(result.verification);
-  if (problems) return new DataStormError('DS_VERIFICATION_FAILED', `${prefix}verified by identity: ${problems} (see the verification lines)`);
+  const unverified = result.verification && verificationFailure(result.verification, prefix);
+  if (unverified) return unverified;
   if (!result.config.sharedTopic && !result.accounting.match) {
     const markers = result.accounting.transactionMarkers ? ` and ${result.accounting.transactionMarkers} transaction markers` : '';
     return new DataStormError('DS_ACCOUNTING_MISMATCH', `${prefix}${result.accounting.acknowledgedRecords} records acknowledged${markers} but ` +

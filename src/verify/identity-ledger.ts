@@ -1,6 +1,7 @@
 import type { RecordIdentity } from '../kafka/record-identity.js';
 import { PagedBitmap } from './paged-bitmap.js';
 import { OUTCOME, type SendOutcomes } from './send-outcomes.js';
+import { DataStormError } from '../shared/errors.js';
 
 /**
  * Every record of a run accounted for by identity (--verify). The producers say how each of their sequences ended
@@ -31,6 +32,8 @@ export interface PartitionVerification extends VerificationCounts {
 export interface Verification extends VerificationCounts {
   /** Records whose sends failed (by identity): read back, they count as in doubt. */
   failed: number;
+  /** Records acknowledged in transactions that were then aborted (by identity): read back, they are aborted visible. */
+  aborted: number;
   /** How the partitions were read: read_committed with transactions (aborted records must stay invisible). */
   isolation: 'read_committed' | 'read_uncommitted';
   /** Reading after the run took this long (e2e: 0, its consumers read as it ran). */
@@ -55,6 +58,7 @@ interface PartitionTally {
   /** Records read with no identity (another producer's). */
   unidentified: number;
   failed: number;
+  aborted: number;
 }
 
 export class IdentityLedger {
@@ -70,6 +74,7 @@ export class IdentityLedger {
         continue;
       }
       const lane = laneOf(tally, producer);
+      if (outcome === OUTCOME.aborted) tally.aborted += count;
       (outcome === OUTCOME.acknowledged ? lane.acknowledged : lane.aborted).addRange(first, count);
     }
   }
@@ -95,15 +100,17 @@ export class IdentityLedger {
   verification(nameOf: (destination: number) => { topic: string; partition: number }, settings: Pick<Verification, 'isolation' | 'readMs'>): Verification {
     const partitions = [...this.tallies.keys()].sort((a, b) => a - b).map((destination) => ({ ...nameOf(destination), ...countsOf(this.tallies.get(destination)!) }));
     const total = (key: keyof VerificationCounts) => partitions.reduce((sum, p) => sum + p[key], 0);
+    const tallies = [...this.tallies.values()];
     return {
       checked: total('checked'), lost: total('lost'), duplicated: total('duplicated'), reordered: total('reordered'), inDoubt: total('inDoubt'),
-      abortedVisible: total('abortedVisible'), failed: [...this.tallies.values()].reduce((sum, t) => sum + t.failed, 0), ...settings, partitions,
+      abortedVisible: total('abortedVisible'), failed: tallies.reduce((sum, t) => sum + t.failed, 0), aborted: tallies.reduce((sum, t) => sum + t.aborted, 0),
+      ...settings, partitions,
     };
   }
 
   private tally(destination: number): PartitionTally {
     let tally = this.tallies.get(destination);
-    if (!tally) this.tallies.set(destination, tally = { lanes: new Map(), checked: 0, duplicated: 0, reordered: 0, unidentified: 0, failed: 0 });
+    if (!tally) this.tallies.set(destination, tally = { lanes: new Map(), checked: 0, duplicated: 0, reordered: 0, unidentified: 0, failed: 0, aborted: 0 });
     return tally;
   }
 }
@@ -124,6 +131,12 @@ function countsOf(tally: PartitionTally): VerificationCounts {
     abortedVisible += lane.seen.count(lane.aborted, []);
   }
   return { checked: tally.checked, lost, duplicated: tally.duplicated, reordered: tally.reordered, inDoubt, abortedVisible };
+}
+
+/** The error a verified run ends with when it lost or duplicated records or showed aborted ones; undefined when none. */
+export function verificationFailure(v: VerificationCounts, prefix = ''): DataStormError | undefined {
+  const problems = verificationProblems(v);
+  return problems ? new DataStormError('DS_VERIFICATION_FAILED', `${prefix}verified by identity: ${problems} (see the verification lines)`) : undefined;
 }
 
 /** What makes a verified run fail: acknowledged records lost, records duplicated, aborted records seen; undefined when none. */

@@ -108,7 +108,12 @@ describe('the identity ledger', () => {
     read(ledger, 0, 0, [0, 1, 2, 3, 4, 7, 10]);
     const v = ledger.verification(nameOf, { isolation: 'read_committed', readMs: 1500 });
     expect(totals(v)).toEqual([7, 0, 0, 0, 1, 1]);
+    expect(v.aborted).toBe(5);
     expect(verificationProblems(v)).toBe('1 of aborted transactions visible to read_committed');
+    expect(formatVerificationDetails(v)).toEqual([
+      '  t/0: 7 read, 0 lost, 0 duplicated, 0 reordered, 1 in doubt, 1 aborted visible',
+      'verification: 1 partition read back read_committed in 1.5 s; 5 records of aborted transactions (never to be seen)',
+    ]);
   });
 
   it('keeps a page of bits per 4096 sequences, counting across pages and beyond 2^32', () => {
@@ -168,7 +173,7 @@ describe('record identities', () => {
 
 describe('the verification report', () => {
   const verification = (counts: Partial<Verification>): Verification => ({
-    checked: 1_000_000, lost: 0, duplicated: 0, reordered: 0, inDoubt: 0, abortedVisible: 0, failed: 0, isolation: 'read_uncommitted', readMs: 2345,
+    checked: 1_000_000, lost: 0, duplicated: 0, reordered: 0, inDoubt: 0, abortedVisible: 0, failed: 0, aborted: 0, isolation: 'read_uncommitted', readMs: 2345,
     partitions: [{ topic: 't', partition: 0, checked: 600_000, lost: 0, duplicated: 0, reordered: 0, inDoubt: 0, abortedVisible: 0 },
       { topic: 't', partition: 1, checked: 400_000, lost: 0, duplicated: 0, reordered: 0, inDoubt: 0, abortedVisible: 0 }],
     ...counts,
@@ -176,8 +181,10 @@ describe('the verification report', () => {
 
   it('says what was checked and found in one line', () => {
     expect(formatVerificationLine(verification({}))).toBe('verified: 1,000,000 records by identity: 0 lost, 0 duplicated, 0 reordered, 0 in doubt');
-    expect(formatVerificationLine(verification({ checked: 12_345, lost: 1_234, isolation: 'read_committed', abortedVisible: 2 })))
+    expect(formatVerificationLine(verification({ checked: 12_345, lost: 1_234, isolation: 'read_committed', aborted: 5000, abortedVisible: 2 })))
       .toBe('verified: 12,345 records by identity: 1,234 lost, 0 duplicated, 0 reordered, 0 in doubt, 2 aborted visible');
+    expect(formatVerificationLine(verification({ isolation: 'read_committed', aborted: 5000 })))
+      .toBe('verified: 1,000,000 records by identity: 0 lost, 0 duplicated, 0 reordered, 0 in doubt, 0 aborted visible');
   });
 
   it('names the partitions with findings, and how the records were read', () => {
