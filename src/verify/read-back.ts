@@ -44,9 +44,10 @@ export async function readBack(plan: ReadBackPlan, onRecord: (destination: numbe
     const topicIndex = new Map(plan.topics.map((topic, t) => [topic, t]));
     await new Promise<void>((resolve, reject) => {
       let lastNewsMs = Date.now();
+      const fail = (error: Error) => { clearInterval(idle); reject(error); };
       const idle = setInterval(() => {
         if (Date.now() - lastNewsMs > READ_IDLE_TIMEOUT_MS) {
-          reject(new DataStormError('DS_CONSUME_TIMEOUT', `reading the run's partitions back stalled for ${READ_IDLE_TIMEOUT_MS / 1000} s with ${remaining.size} partition(s) unread`));
+          fail(new DataStormError('DS_CONSUME_TIMEOUT', `reading the run's partitions back stalled for ${READ_IDLE_TIMEOUT_MS / 1000} s with ${remaining.size} partition(s) unread`));
         }
       }, 1000);
       const done = () => { clearInterval(idle); resolve(); };
@@ -58,7 +59,7 @@ export async function readBack(plan: ReadBackPlan, onRecord: (destination: numbe
         if (remaining.size === 0) done();
       });
       consumer.on(consumer.events.CRASH, ({ payload }) => {
-        if (!payload.restart) { clearInterval(idle); reject(payload.error); }
+        if (!payload.restart) fail(payload.error);
       });
       consumer.run({
         autoCommit: false,
@@ -71,7 +72,7 @@ export async function readBack(plan: ReadBackPlan, onRecord: (destination: numbe
             if (offset >= from && offset < to) onRecord(destination, identityOf(message.headers?.[IDENTITY_HEADER]));
           }
         },
-      }).catch((error: unknown) => { clearInterval(idle); reject(error as Error); });
+      }).catch((error: unknown) => fail(error as Error));
     });
   } finally {
     await consumer.disconnect().catch(() => undefined);
