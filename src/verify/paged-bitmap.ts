@@ -16,9 +16,7 @@ export class PagedBitmap {
 
   /** Sets a bit; returns whether it was set already. */
   add(bit: number): boolean {
-    const number = Math.floor(bit / PAGE_BITS);
-    let page = this.pages.get(number);
-    if (!page) this.pages.set(number, page = new Uint32Array(PAGE_WORDS));
+    const page = this.pageOf(Math.floor(bit / PAGE_BITS));
     const at = bit % PAGE_BITS;
     const mask = 1 << (at & 31);
     const was = (page[at >>> 5] & mask) !== 0;
@@ -26,8 +24,24 @@ export class PagedBitmap {
     return was;
   }
 
+  /** Sets `count` bits from `first` on, a page at a time. */
   addRange(first: number, count: number): void {
-    for (let bit = first; bit < first + count; bit++) this.add(bit);
+    const end = first + count;
+    for (let bit = first; bit < end;) {
+      const number = Math.floor(bit / PAGE_BITS);
+      const page = this.pageOf(number);
+      const pageStart = number * PAGE_BITS;
+      for (const pageEnd = Math.min(end, pageStart + PAGE_BITS); bit < pageEnd; bit++) {
+        const at = bit - pageStart;
+        page[at >>> 5] |= 1 << (at & 31);
+      }
+    }
+  }
+
+  private pageOf(number: number): Uint32Array {
+    let page = this.pages.get(number);
+    if (!page) this.pages.set(number, page = new Uint32Array(PAGE_WORDS));
+    return page;
   }
 
   /** Bits set here that are also set in `alsoIn` (when given) and set in none of `notIn`. */
