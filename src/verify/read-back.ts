@@ -21,6 +21,9 @@ export interface ReadBackPlan {
 /** With no record or position coming for this long, the reading is given up (the cluster is gone). */
 const READ_IDLE_TIMEOUT_MS = 60_000;
 const FETCH_MAX_WAIT_MS = 500;
+/** Large fetches: reading back is one pass over what the run wrote (kafkajs's 1 MB a partition made it a fetch per MB). */
+const FETCH_PARTITION_BYTES = 16 * 1024 * 1024;
+const FETCH_BYTES = 64 * 1024 * 1024;
 
 /**
  * Reads the plan's ranges with a consumer of a group of its own (its offsets set to the plan's `from` first, the
@@ -36,7 +39,10 @@ export async function readBack(plan: ReadBackPlan, onRecord: (destination: numbe
   const group = `datastorm-verify-${randomUUID()}`;
   const admin = kafka.admin();
   await admin.connect();
-  const consumer = kafka.consumer({ groupId: group, readUncommitted: !plan.readCommitted, maxWaitTimeInMs: FETCH_MAX_WAIT_MS, allowAutoTopicCreation: false });
+  const consumer = kafka.consumer({
+    groupId: group, readUncommitted: !plan.readCommitted, maxWaitTimeInMs: FETCH_MAX_WAIT_MS, allowAutoTopicCreation: false,
+    maxBytesPerPartition: FETCH_PARTITION_BYTES, maxBytes: FETCH_BYTES,
+  });
   try {
     await startAt(admin, group, plan);
     await consumer.connect();
