@@ -5,7 +5,7 @@ import type { EndToEndResult } from '../../src/consume/end-to-end.js';
 import { createKafka } from '../../src/kafka/kafka-client.js';
 import { IDENTITY_HEADER, identityOf, identityValue } from '../../src/kafka/record-identity.js';
 import { topicEndOffsetTotal } from '../../src/kafka/topic.js';
-import { consumeAll, runCli, startCli, uniqueTopic, until } from '../helpers.js';
+import { consumeAll, eventually, runCli, startCli, uniqueTopic, until } from '../helpers.js';
 
 const bootstrap = inject('bootstrap');
 const server = bootstrap.join(',');
@@ -79,6 +79,7 @@ describe('produce --verify on the real cluster', () => {
     const cli = startCli(['produce', '--bootstrap-server', server, '--verify', '--topic', topic, '--num-records', '6000', '--throughput', '2000',
       '--workers', '1', '--partitions', '1', '--reporting-interval', '500']);
     await until(() => cli.output.stdout.includes(' records sent, '), 'the first window line');
+    expect(await eventually(() => topicEndOffsetTotal(admin, topic).catch(() => 0), (records) => records >= 10)).toBeGreaterThanOrEqual(10);
     // The run's first record deleted, its sixth written again: as many records as acknowledged, but not the same ones.
     await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '1' }] });
     const producer = kafka.producer();
