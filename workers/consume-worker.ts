@@ -1,5 +1,5 @@
 import { ConsumeCounters } from '../src/consume/consume-counters.js';
-import type { ConsumeTask, WorkerEvent, WorkerOutcome } from '../src/consume/consume-protocol.js';
+import { identitiesOf, type ConsumeTask, type WorkerEvent, type WorkerOutcome } from '../src/consume/consume-protocol.js';
 import { LatencyRecorder } from '../src/consume/e2e-latency.js';
 import { epochUs } from '../src/shared/clock.js';
 import { recordBytes, type ConsumerDriver } from '../src/drivers/consumer-driver.js';
@@ -83,6 +83,7 @@ export default async function consumeWorker(task: ConsumeTask): Promise<WorkerOu
         let bytes = 0;
         for (let i = skip; i < skip + count; i += 1) bytes += recordBytes(batch.records[i]);
         latency?.recordBatch(batch.records, skip, skip + count, receivedUs, receivedMs);
+        if (count > 0 && task.verify) post({ type: 'read', workerId, partition: batch.partition, identities: identitiesOf(batch.records, skip, skip + count) });
         if (count > 0) addCounted(count, bytes);
       },
       onCountedBatch: ({ partition, runs }) => {

@@ -19,6 +19,8 @@ import type { TransactionalDriver } from '../src/drivers/producer-driver.js';
 import { topicsOf } from '../src/kafka/topic.js';
 import { valueViews } from '../src/produce/shared-values.js';
 import { WorkerControl } from './worker-control.js';
+import { OutcomeRecorder } from '../src/verify/send-outcomes.js';
+import { RUN_STRIDE, type ProducerBatch } from '../src/produce/accumulator.js';
 
 const nowUs = () => performance.now() * 1000;
 
@@ -35,7 +37,12 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
   const driver = await description.createProducer(producer, task.bootstrap, `datastorm-worker-${workerId}`);
   const pacer = new Pacer(typeof task.rate === 'number' ? task.rate : new RateProfile(task.rate), task.records ?? Infinity);
   const meter = new ProduceMeter({ warmupRecords: task.firstSteadyIndex, pacer });
-  const control = new WorkerControl(task.port, workerId, () => meter.take());
+  // --verify: how each batch's records ended, by identity, sent with the meter's figures.
+  const outcomes = task.verify ? new OutcomeRecorder(workerId, producer.transaction !== undefined) : undefined;
+  const settled = (acknowledged: boolean) => (batch: ProducerBatch) => outcomes?.settle(batch.destination, batch.runs, RUN_STRIDE, acknowledged);
+  const acknowledgedOutcome = settled(true);
+  const takeInterval = () => ({ ...meter.take(), ...(outcomes ? { outcomes: outcomes.take() } : {}) });
+  const control = new WorkerControl(task.port, workerId, takeInterval);
   try {
     await driver.connect();
   } catch (error) {
@@ -44,7 +51,7 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
   }
   await control.ready();
   const cycle = producer.transaction
-    ? new TransactionCycle(driver as TransactionalDriver, producer.transaction.durationMs * 1000, nowUs, task.abortRate)
+    ? new TransactionCycle(driver as TransactionalDriver, producer.transaction.durationMs * 1000, nowUs, task.abortRate, (committed) => outcomes?.transactionEnded(committed))
     : undefined;
   await cycle?.begin(nowUs());
 
@@ -53,6 +60,7 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
   const accumulator = new RecordAccumulator(bufferPool, {
     batchLimitBytes: buffers.batchLimitBytes, lingerUs: task.lingerMs * 1000, newRunAt: task.firstSteadyIndex,
     listRecords: description.takes === 'listed', headers: encodeHeaders(producer.headers), partitionsPerTopic: task.topicPartitions, templates,
+    ...(outcomes ? { producer: workerId } : {}),
   });
   const limitControl = new BatchLimitControl({ maxBytes: buffers.batchLimitBytes, queueTargetUs: task.queueTargetMs * 1000 }, nowUs());
   accumulator.limitBytes = limitControl.limitBytes;
@@ -63,6 +71,7 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
   const sender = new BatchSender(driver, accumulator, meter, {
     maxInFlight: producer.maxInFlight, idempotent: producer.idempotent, nowUs, transaction: cycle,
     onAcknowledged: (batch) => {
+      acknowledgedOutcome(batch);
       Atomics.add(acknowledged, workerId, BigInt(batch.recordCount));
       acknowledgedPerTopic[batch.topicIndex] += batch.recordCount;
       cycle?.acknowledged(batch);
@@ -70,6 +79,7 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
       accumulator.limitBytes = limitControl.acknowledged(batch.sizeBytes, ackUs - batch.sentUs, ackUs);
       lastAckAtMs = epochMs();
     },
+    onFailed: settled(false),
     onSettled: () => control.wake(),
   });
   const stopGauges = publishGauges(task, () => ({ inFlightRequests: sender.inFlight, bufferedBytes: bufferPool.inUseBytes }));
@@ -86,7 +96,7 @@ export default async function produceWorker(task: ProduceTask): Promise<WorkerSu
   stopGauges();
   await driver.close();
   if (sender.fatal) control.post({ type: 'fatal', workerId, ...sender.fatal });
-  const last = meter.take();
+  const last = takeInterval();
   control.close();
   return {
     workerId, last, wireBytes: driver.wireBytes(), requests: sender.requests, failedRequests: sender.failedRequests, firstSendAtMs, lastAckAtMs,

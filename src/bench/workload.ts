@@ -32,7 +32,7 @@ const WORKLOAD_OPTIONS = [
   'topic', 'partitions', 'replication', 'recordSize', 'payloadFile', 'payloadDelimiter', 'schema', 'throughput',
   'numRecords', 'duration', 'workers', 'compression', 'warmupRecords', 'keys', 'zipfExponent', 'throughputProfile', 'reportingInterval', 'driver',
   'transactionDurationMs', 'abortRate', 'header', 'headers', 'headerSize', 'topics', 'topicCount', 'keyDistribution', 'messageKeyRange',
-  'batchEncoding',
+  'batchEncoding', 'verify',
 ] as const satisfies ReadonlyArray<keyof ProduceFlags>;
 type WorkloadOption = (typeof WORKLOAD_OPTIONS)[number];
 

@@ -9,6 +9,8 @@ import {
 import { printConsumeReport } from '../library/print.js';
 import { formatAccountingLine, formatEndToEndPartialLine, formatLatencyLine, formatProducerLine, formatLatencyNote } from '../consume/e2e-report.js';
 import { runEndToEnd, type EndToEndConfig } from '../consume/end-to-end.js';
+import { formatVerificationDetails, formatVerificationLine } from '../report/verification-report.js';
+import { verificationFailure } from '../verify/identity-ledger.js';
 import type { CodecName } from '../kafka/codecs.js';
 import type { DriverName } from '../drivers/driver-registry.js';
 import { DataStormError, INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
@@ -117,7 +119,7 @@ first send; --timeout is how long to wait, after the last send, for the consumer
 Example:
   datastorm e2e --topic e2e --rate 2000 --duration 30s --workers 2`);
   addConsumeOptions(command, ['topic', 'rate', 'duration', 'recordSize', 'compression', 'workers', 'group', 'fetchSize', 'partitions', 'replication', 'timeout',
-    'driver', 'bootstrapServer', 'consumerConfig', 'commandConfig', 'commandProperty', 'fault', 'json'], {
+    'driver', 'bootstrapServer', 'consumerConfig', 'commandConfig', 'commandProperty', 'fault', 'verify', 'json'], {
     required: ['topic'],
     defaults: { duration: [10_000, '10s'], group: [`datastorm-e2e-${randomInt(100_000)}`], timeout: [30_000] },
   });
@@ -126,7 +128,7 @@ Example:
       ...consumersNoted(flags, flags.compression), topic: flags.topic, ratePerSec: flags.rate, durationMs: flags.duration,
       recordSizeBytes: flags.recordSize, compression: flags.compression, workers: flags.workers, group: flags.group,
       fetchSizeBytes: flags.fetchSize, partitions: flags.partitions, replication: flags.replication, drainTimeoutMs: flags.timeout,
-      faults: flags.fault ?? [],
+      faults: flags.fault ?? [], ...(flags.verify ? { verify: true } : {}),
     };
     const { value: { result, failure }, interrupted } = await interruptible('reading, committing and accounting what was acknowledged, then the partial report',
       (signal) => resultOrFailure(runEndToEnd(config, { log: stderr, signal })));
@@ -136,9 +138,12 @@ Example:
     stderr(formatProducerLine(result));
     if (result.failedConsumers) stderr(formatFailedConsumers(result.failedConsumers, config.workers));
     stderr(formatAccountingLine(result));
+    if (result.verification) for (const line of [formatVerificationLine(result.verification), ...formatVerificationDetails(result.verification)]) stderr(line);
     if (result.faults) for (const line of formatFaultLines(result.faults)) stderr(line);
     if (flags.json) printJson(result);
     if (failure) throw failure;
+    const unverified = result.verification && verificationFailure(result.verification);
+    if (unverified) throw unverified;
     if (result.producer.failedRecords > 0) {
       throw new DataStormError('DS_RECORDS_FAILED', `${result.producer.failedRecords} records failed to send: ${result.producer.firstError}`);
     }

@@ -90,7 +90,14 @@ Without --bootstrap-server a local 4-broker cluster is started for the run (or a
 Examples:
   datastorm produce --workers 16 --batch 16MB --num-records 2000000
   datastorm produce --topic t --num-records 1000000 --record-size 250 --throughput -1 --producer-props acks=1 linger.ms=5
-  datastorm produce --duration 60s --throughput 50000 --compression lz4 --json > result.json`);
+  datastorm produce --duration 60s --throughput 50000 --compression lz4 --json > result.json
+  datastorm produce --num-records 1000000 --verify
+
+--verify accounts for every record by identity: each carries its worker and sequence number in a header (ds-id),
+and after the run every partition is read back and each record checked: lost, duplicated, reordered, in doubt
+(and, with transactions, aborted ones visible). Lost or duplicated records fail the run (DS_VERIFICATION_FAILED).
+Measured (2 workers, 250 B records, medians of 3): pre-encoded 0.99x the records/s and +11% CPU per record,
+per-record 0.77x the records/s; records are 18 B larger; the read-back comes after the run's figures (README).`);
   for (const option of [...produceOptions(), ...OUTPUT_OPTIONS]) command.addOption(option);
   command.action(async (flags: ProduceFlags & ProduceOutput) => {
     const run = toProduceRun(flags, (key) => command.getOptionValueSource(key) === 'cli');

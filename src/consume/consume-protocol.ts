@@ -3,6 +3,8 @@ import type { ClientSecurity } from '../security/client-security.js';
 import type { PoolTask } from '../engine/pool-protocol.js';
 import type { CountersLayout } from './consume-counters.js';
 import type { LatencyOutcome } from './e2e-latency.js';
+import type { FetchedRecord } from '../drivers/consumer-driver.js';
+import type { RecordIdentity } from '../kafka/record-identity.js';
 
 /**
  * The contract between the main thread and workers/consume-worker.ts, on the worker pool's envelope
@@ -26,6 +28,8 @@ export interface ConsumeTask extends PoolTask {
   latencyWindowMs?: number;
   counters: SharedArrayBuffer;
   layout: CountersLayout;
+  /** e2e --verify: post the identities of the records it counts ('read'), for the main thread's ledger. */
+  verify?: boolean;
 }
 
 /** What a worker posts while it runs; every type is handled by src/consume/consumer-group.ts. */
@@ -33,7 +37,27 @@ export type WorkerEvent =
   /** The task began: its consumer exists and is about to connect (Kafka's tool starts its clock there). */
   | { type: 'started'; workerId: number; atMs: number }
   | { type: 'assigned'; workerId: number; atMs: number; memberId: string; partitions: number[] }
-  | { type: 'rebalancing'; workerId: number; atMs: number };
+  | { type: 'rebalancing'; workerId: number; atMs: number }
+  /** --verify: the identities of records it counted in a partition, in offset order (identitiesOf's pairs). */
+  | { type: 'read'; workerId: number; partition: number; identities: number[] };
+
+/** What a group's timeline is made of: the events about its members (src/consume/group-timeline.ts). */
+export type GroupEvent = Exclude<WorkerEvent, { type: 'read' }>;
+
+/** Records' identities as flat (producer, sequence) pairs, -1 for a record without one: a cheap message. */
+export function identitiesOf(records: readonly FetchedRecord[], from: number, to: number): number[] {
+  const pairs: number[] = [];
+  for (let i = from; i < to; i++) {
+    const identity = records[i].identity;
+    pairs.push(identity?.producer ?? -1, identity?.sequence ?? -1);
+  }
+  return pairs;
+}
+
+/** Each identity of identitiesOf's pairs (undefined for a record without one). */
+export function forEachIdentity(pairs: readonly number[], visit: (identity: RecordIdentity | undefined) => void): void {
+  for (let i = 0; i < pairs.length; i += 2) visit(pairs[i] < 0 ? undefined : { producer: pairs[i], sequence: pairs[i + 1] });
+}
 
 /** A consumer's counts, and its latencies when measureLatency was set. */
 export interface WorkerOutcome extends Partial<LatencyOutcome> {

@@ -3,7 +3,8 @@ import type { Admin } from 'kafkajs';
 import { WorkerPool } from '../engine/worker-pool.js';
 import { workerModule } from '../engine/worker-modules.js';
 import { ConsumeCounters } from './consume-counters.js';
-import type { ConsumeTask, WorkerEvent, WorkerOutcome } from './consume-protocol.js';
+import { forEachIdentity, type ConsumeTask, type GroupEvent, type WorkerEvent, type WorkerOutcome } from './consume-protocol.js';
+import type { RecordIdentity } from '../kafka/record-identity.js';
 import { accountingUnchecked, DataStormError, RunFailedError } from '../shared/errors.js';
 import type { ClientSecurity } from '../security/client-security.js';
 import type { DriverName } from '../drivers/driver-registry.js';
@@ -33,6 +34,8 @@ export interface GroupRunOptions {
   recordLimit: number;
   /** First countable offset of each partition (from groupStartOffsets). */
   startOffsets: number[];
+  /** e2e --verify: each counted record's identity, per partition in offset order (a consumer's records, as it posts them). */
+  onRead?: (partition: number, identity: RecordIdentity | undefined) => void;
 }
 
 export interface ConsumerGroupRun {
@@ -40,7 +43,7 @@ export interface ConsumerGroupRun {
   /** When the first consumer started (epoch ms); set once its task runs. */
   startedAtMs(): number | undefined;
   /** What the consumers reported so far: starts, assignments, rebalances (src/consume/group-timeline.ts). */
-  events(): readonly WorkerEvent[];
+  events(): readonly GroupEvent[];
   /** Resolves once the broker describes the group as Stable with every consumer holding the partitions it reports. */
   balanced(admin: Admin, timeoutMs: number): Promise<void>;
   stop(): void;
@@ -73,9 +76,13 @@ export function startConsumerGroup(options: GroupRunOptions): ConsumerGroupRun {
   const layout = { workers: options.workers, partitions: options.startOffsets.length, recordLimit: options.recordLimit };
   const counters = ConsumeCounters.create(layout, options.startOffsets);
   let firstStartMs: number | undefined;
-  const events: WorkerEvent[] = [];
+  const events: GroupEvent[] = [];
   const assignments = new Map<number, { memberId: string; partitions: number[] }>();
   const onEvent = (event: WorkerEvent) => {
+    if (event.type === 'read') {
+      forEachIdentity(event.identities, (identity) => options.onRead?.(event.partition, identity));
+      return; // records, not the group's timeline
+    }
     events.push(event);
     switch (event.type) {
       case 'started':
@@ -94,7 +101,7 @@ export function startConsumerGroup(options: GroupRunOptions): ConsumerGroupRun {
     workers: options.workers, threads: options.workers, inProcess: false, workerFile: workerModule('consume'),
     taskOf: (workerId): Omit<ConsumeTask, 'port'> => ({
       workerId, driver: options.driver, bootstrap: options.bootstrap, security: options.security, topic: options.topic, group: options.group,
-      fetchSizeBytes: options.fetchSizeBytes, measureLatency: options.measureLatency,
+      fetchSizeBytes: options.fetchSizeBytes, measureLatency: options.measureLatency, verify: options.onRead !== undefined,
       ...(options.latencyWindowMs === undefined ? {} : { latencyWindowMs: options.latencyWindowMs }), counters: counters.buffer, layout,
     }),
     onMessage: onEvent,

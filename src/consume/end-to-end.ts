@@ -19,6 +19,9 @@ import { epochMs } from '../shared/clock.js';
 import type { DriverName } from '../drivers/driver-registry.js';
 import { publicSecurity, type ClientSecurity } from '../security/client-security.js';
 import { prepareTopic, readOrWhyNot, whenClusterSettled } from '../kafka/topic.js';
+import { IdentityLedger, type Verification } from '../verify/identity-ledger.js';
+import type { RecordIdentity } from '../kafka/record-identity.js';
+import type { SendOutcomes } from '../verify/send-outcomes.js';
 
 const { ConfigResourceTypes } = kafkajs;
 
@@ -49,6 +52,8 @@ export interface EndToEndConfig {
   drainTimeoutMs: number;
   /** Faults to cause on the local cluster once producing starts (--fault). */
   faults: FaultStep[];
+  /** --verify: every record carries its identity, and what the consumers read is accounted for by it. */
+  verify?: boolean;
 }
 
 export interface EndToEndResult {
@@ -76,6 +81,8 @@ export interface EndToEndResult {
   partial: boolean;
   /** Consumers that failed (the cluster gone): their records counted before are in the figures, their latencies are lost. */
   failedConsumers?: FailedConsumers;
+  /** With --verify: every record the producer sent accounted for by identity in what the consumers read. */
+  verification?: Verification;
 }
 
 const BALANCE_TIMEOUT_MS = 60_000;
@@ -140,6 +147,8 @@ export interface EndToEndPass {
   failed?: GroupOutcome['failed'];
   /** The topic's end offsets' growth over the pass; NaN with unreadBecause when they could not be read after it. */
   growth: { value: number; unreadBecause?: string };
+  /** With verify: what the consumers read, accounted for by identity. */
+  verification?: Verification;
 }
 
 /** A schedule in a log line: `500 records/s`. */
@@ -153,7 +162,8 @@ function describeLoad(load: PassLoad): string {
 const ALIGN_MARGIN_MS = 50;
 
 /** Waits for the group to settle, produces on schedule, then waits until the consumers have every acknowledged record. */
-async function produceWhileConsuming(config: EndToEndPassConfig, admin: Admin, producer: Producer, group: ConsumerGroupRun, hooks: EndToEndHooks):
+async function produceWhileConsuming(config: EndToEndPassConfig, admin: Admin, producer: Producer, group: ConsumerGroupRun, hooks: EndToEndHooks,
+  ledger: IdentityLedger | undefined):
 Promise<Pick<EndToEndPass, 'groupBalanceMs' | 'scheduleStartMs' | 'produced' | 'drainMs' | 'faults'>> {
   const { log, signal } = hooks;
   const balanceStartMs = Date.now();
@@ -169,7 +179,9 @@ Promise<Pick<EndToEndPass, 'groupBalanceMs' | 'scheduleStartMs' | 'produced' | '
     : Math.ceil((epochMs() + ALIGN_MARGIN_MS + config.durationMs) / align) * align - config.durationMs;
   const consumed = () => group.counters.totalRecords();
   const load: PacedLoad = config.load.kind === 'consumers' ? { ...config.load, consumed } : config.load;
-  const produced = await producePaced(producer, { ...config, load, signal, startAtEpochMs: scheduleStartMs });
+  const produced = await producePaced(producer, {
+    ...config, load, signal, startAtEpochMs: scheduleStartMs, ...(ledger ? { onOutcomes: (outcomes: SendOutcomes) => ledger.sent(outcomes) } : {}),
+  });
   const drainStartMs = Date.now();
   while (consumed() < produced.records && !group.counters.stopped() && Date.now() - drainStartMs <= config.drainTimeoutMs) {
     await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
@@ -188,19 +200,24 @@ export async function endToEndPass(admin: Admin, producer: Producer, config: End
   await requireIdleGroup(admin, config.group);
   const before = await groupStart(admin, config.group, config.topic, config.partitions);
   const startedAt = new Date().toISOString();
+  const ledger = config.verify ? new IdentityLedger() : undefined;
   const group = startConsumerGroup({
     driver: config.driver, bootstrap: config.bootstrap, security: config.security, topic: config.topic, group: config.group, workers: config.workers,
     fetchSizeBytes: config.fetchSizeBytes, measureLatency: true, recordLimit: Number.MAX_SAFE_INTEGER, startOffsets: before.endOffsets,
     ...(config.latencyWindowMs === undefined ? {} : { latencyWindowMs: config.latencyWindowMs }),
+    ...(ledger ? { onRead: (partition: number, identity: RecordIdentity | undefined) => ledger.read(partition, identity) } : {}),
   });
-  const run = await produceWhileConsuming(config, admin, producer, group, hooks).finally(() => group.stop());
+  const run = await produceWhileConsuming(config, admin, producer, group, hooks, ledger).finally(() => group.stop());
+  // Once every consumer has left, the main thread has every record they posted.
   const { outcomes, failed } = await group.finished;
+  // The consumers read committed records (both drivers' default when they read each record).
+  const verification = ledger?.verification((partition) => ({ topic: config.topic, partition }), { isolation: 'read_committed', readMs: 0 });
   const growth = await readOrWhyNot(async () => {
     await ensureCommitted(admin, config.group, config.topic, before.endOffsets, group.counters.highestOffsets());
     const after = await groupStart(admin, config.group, config.topic, config.partitions);
     return after.endOffsets.reduce((sum, end, p) => sum + end - before.endOffsets[p], 0);
   }, Number.NaN);
-  return { startedAt, ...run, outcomes, ...(failed ? { failed } : {}), growth };
+  return { startedAt, ...run, outcomes, ...(failed ? { failed } : {}), growth, ...(verification ? { verification } : {}) };
 }
 
 /** The kafkajs producer of the e2e path, whatever --driver (the consumers'): producePaced sends records with their due times, not a worker's batches. */
@@ -255,6 +272,7 @@ export async function runEndToEnd(config: EndToEndConfig, hooks: EndToEndHooks =
       faults: run.faults,
       partial: Boolean(hooks.signal?.aborted),
       ...failedConsumersOf(run.failed),
+      ...(run.verification ? { verification: run.verification } : {}),
     };
     return resultOrThrow(result, { what: `${config.topic}'s end offsets`, because: growth.unreadBecause }, run.failed);
   } finally {

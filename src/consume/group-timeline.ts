@@ -1,4 +1,4 @@
-import type { WorkerEvent } from './consume-protocol.js';
+import type { GroupEvent } from './consume-protocol.js';
 
 /**
  * The time a whole group spent unable to fetch: from the start until a first consumer held partitions, and
@@ -6,7 +6,7 @@ import type { WorkerEvent } from './consume-protocol.js';
  * rebalance.time.ms (ConsumerPerfRebListener: start or revocation to assignment); with W consumers joining
  * one by one it does not count a joiner's wait while the others fetch.
  */
-export function groupRebalanceMs(events: readonly WorkerEvent[], startMs: number, endMs: number): number {
+export function groupRebalanceMs(events: readonly GroupEvent[], startMs: number, endMs: number): number {
   const held = new Map<number, number>();
   const fetching = () => [...held.values()].some((partitions) => partitions > 0);
   let idleMs = 0;

@@ -2,6 +2,8 @@ import type { Producer } from 'kafkajs';
 import { compressionTypeOf } from '../kafka/codecs.js';
 import type { CodecName } from '../kafka/codecs.js';
 import { CREATED_US_HEADER, createdUsValue } from '../kafka/created-header.js';
+import { IDENTITY_HEADER, identityValue } from '../kafka/record-identity.js';
+import { OUTCOME, appendRange, type SendOutcomes } from '../verify/send-outcomes.js';
 import { Pacer } from '../produce/pacer.js';
 import { RateProfile, type RatePoint } from '../produce/rate-profile.js';
 import { epochMs, epochUs } from '../shared/clock.js';
@@ -23,6 +25,11 @@ export interface PacedProduceOptions {
   signal?: AbortSignal;
   /** When the schedule starts, epoch ms on the shared clock (src/shared/clock.ts); at once when absent. */
   startAtEpochMs?: number;
+  /**
+   * --verify: each record carries its identity (producer 0, its place in the schedule), and how each send ended is
+   * told here, by identity.
+   */
+  onOutcomes?: (outcomes: SendOutcomes) => void;
 }
 
 /**
@@ -77,8 +84,10 @@ export async function producePaced(producer: Producer, options: PacedProduceOpti
   const schedule = scheduleOf(options.load, options.durationMs);
   let { total } = schedule;
   // Per partition, records handed over and not yet sent, as runs of one creation time: a record's timestamps say
-  // when it became due, so time spent waiting for its partition's send is in its end-to-end latency.
-  const waiting = Array.from({ length: options.partitions }, () => [] as Array<{ timestamp: string; headers: Record<string, string>; count: number }>);
+  // when it became due, so time spent waiting for its partition's send is in its end-to-end latency. Record i goes to
+  // partition i % P: a run's records are its `sequence`, then every P-th after it.
+  const waiting = Array.from({ length: options.partitions }, () => [] as Array<{ timestamp: string; headers: Record<string, string>; count: number; sequence: number }>);
+  const { onOutcomes } = options;
   const inFlight = new Map<number, Promise<void>>();
   let issued = 0;
   let records = 0;
@@ -90,17 +99,29 @@ export async function producePaced(producer: Producer, options: PacedProduceOpti
   const perSend = Math.max(1, Math.floor(MAX_SEND_BYTES / (options.recordSizeBytes + RECORD_OVERHEAD_BYTES)));
   const send = (partition: number) => {
     const runs = waiting[partition];
-    const messages: Array<{ value: Buffer; timestamp: string; headers: Record<string, string>; partition: number }> = [];
+    const messages: Array<{ value: Buffer; timestamp: string; headers: Record<string, string | Buffer>; partition: number }> = [];
+    const sequences: number[] = [];
     while (runs.length > 0 && messages.length < perSend) {
       const run = runs[0];
       const taken = Math.min(run.count, perSend - messages.length);
-      for (let i = 0; i < taken; i++) messages.push({ value, timestamp: run.timestamp, headers: run.headers, partition });
+      for (let i = 0; i < taken; i++) {
+        const sequence = run.sequence + i * options.partitions;
+        const headers = onOutcomes ? { ...run.headers, [IDENTITY_HEADER]: identityValue(0, sequence) } : run.headers;
+        messages.push({ value, timestamp: run.timestamp, headers, partition });
+        if (onOutcomes) sequences.push(sequence);
+      }
       run.count -= taken;
+      run.sequence += taken * options.partitions;
       if (run.count === 0) runs.shift();
     }
+    const settled = (outcome: typeof OUTCOME.acknowledged | typeof OUTCOME.failed) => {
+      const ranges: number[] = [];
+      for (const sequence of sequences) appendRange(ranges, partition, sequence, 1, outcome);
+      onOutcomes?.({ producer: 0, ranges });
+    };
     const sent: Promise<void> = producer.send({ topic: options.topic, acks: -1, compression, messages }).then(
-      () => { records += messages.length; },
-      (error: Error) => { failedRecords += messages.length; firstError ??= error.message; },
+      () => { records += messages.length; settled(OUTCOME.acknowledged); },
+      (error: Error) => { failedRecords += messages.length; firstError ??= error.message; settled(OUTCOME.failed); },
     ).finally(() => inFlight.delete(partition));
     inFlight.set(partition, sent);
   };
@@ -113,7 +134,7 @@ export async function producePaced(producer: Producer, options: PacedProduceOpti
     for (let i = 0; i < due; i++) { // round robin over the partitions
       const runs = waiting[(issued + i) % options.partitions];
       if (runs.at(-1)?.headers[CREATED_US_HEADER] === created) runs.at(-1)!.count++;
-      else runs.push({ timestamp, headers: { [CREATED_US_HEADER]: created }, count: 1 });
+      else runs.push({ timestamp, headers: { [CREATED_US_HEADER]: created }, count: 1, sequence: issued + i });
     }
     issued += Math.max(0, due);
     for (let partition = 0; partition < options.partitions; partition++) {

@@ -1,5 +1,6 @@
 import type { ClientSecurity } from '../security/client-security.js';
 import type { CountedRun } from '../kafka/counted-fetch.js';
+import type { RecordIdentity } from '../kafka/record-identity.js';
 
 /**
  * The seam between a consumer of DataStorm's and a Kafka client (OpenMessaging Benchmark's BenchmarkConsumer):
@@ -44,6 +45,8 @@ export interface FetchedRecord {
   timestamp: number;
   /** When DataStorm's end-to-end producer created the record, µs on its process's clock (src/kafka/created-header.ts); absent on other records. */
   createdUs?: number;
+  /** The identity a verified run's producer gave the record (src/kafka/record-identity.ts); absent on other records. */
+  identity?: RecordIdentity;
   key: Buffer | null;
   value: Buffer | null;
 }

@@ -2,6 +2,7 @@ import type { Consumer } from 'kafkajs';
 import { createKafka } from '../kafka/kafka-client.js';
 import type { CountedRun } from '../kafka/counted-fetch.js';
 import { CREATED_US_HEADER, createdUsOf } from '../kafka/created-header.js';
+import { IDENTITY_HEADER, identityOf } from '../kafka/record-identity.js';
 import { countFetchedRecordsOnly } from '../kafka/kafkajs-patches.js';
 import {
   FETCH_MAX_WAIT_MS, HEARTBEAT_INTERVAL_MS, type ConsumerDriver, type ConsumerDriverOptions, type ConsumerListener,
@@ -54,7 +55,8 @@ export class KafkajsConsumerDriver implements ConsumerDriver {
         const held = listener.onBatch({
           partition: batch.partition,
           records: batch.messages.map((m) => ({
-            offset: Number(m.offset), timestamp: Number(m.timestamp), createdUs: createdUsOf(m.headers?.[CREATED_US_HEADER]), key: m.key, value: m.value,
+            offset: Number(m.offset), timestamp: Number(m.timestamp), createdUs: createdUsOf(m.headers?.[CREATED_US_HEADER]),
+            identity: identityOf(m.headers?.[IDENTITY_HEADER]), key: m.key, value: m.value,
           })),
           nextOffset,
         });

@@ -5,6 +5,7 @@ import {
 } from './consumer-driver.js';
 import { platformaticSecurity } from '../security/platformatic-security.js';
 import { CREATED_US_HEADER, createdUsOf } from '../kafka/created-header.js';
+import { IDENTITY_HEADER, identityOf } from '../kafka/record-identity.js';
 import { PRODUCER_RETRY } from '../kafka/kafka-client.js';
 import { retryDelayMs } from './platformatic-driver.js';
 
@@ -12,11 +13,12 @@ type PlatformaticMessage = Pick<Message<Buffer, Buffer, Buffer, Buffer>, 'partit
   & { headers?: Map<Buffer, Buffer> };
 
 const CREATED_US_KEY = Buffer.from(CREATED_US_HEADER);
+const IDENTITY_KEY = Buffer.from(IDENTITY_HEADER);
 
-/** The creation-time header's µs among a message's headers (src/kafka/created-header.ts). */
-function createdUsIn(headers: Map<Buffer, Buffer> | undefined): number | undefined {
+/** The value of a header among a message's headers (keys are Buffers: a Map cannot look them up). */
+function headerIn(headers: Map<Buffer, Buffer> | undefined, name: Buffer): Buffer | undefined {
   if (!headers?.size) return undefined;
-  for (const [key, value] of headers) if (key.equals(CREATED_US_KEY)) return createdUsOf(value);
+  for (const [key, value] of headers) if (key.equals(name)) return value;
   return undefined;
 }
 
@@ -36,7 +38,8 @@ export class BatchCollector {
     if (message.partition !== this.partition) this.flush();
     this.partition = message.partition;
     this.records.push({
-      offset: Number(message.offset), timestamp: Number(message.timestamp), createdUs: createdUsIn(message.headers),
+      offset: Number(message.offset), timestamp: Number(message.timestamp), createdUs: createdUsOf(headerIn(message.headers, CREATED_US_KEY)),
+      identity: identityOf(headerIn(message.headers, IDENTITY_KEY)),
       key: message.key ?? null, value: message.value ?? null,
     });
   }

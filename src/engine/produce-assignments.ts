@@ -3,7 +3,7 @@ import type { BatchBufferPlan } from '../produce/batch-buffers.js';
 import type { SharedTemplates } from '../produce/batch-templates.js';
 import { valueKindOf } from '../produce/payloads.js';
 import { scaledPoints } from '../produce/rate-profile.js';
-import type { RunConfig } from '../produce/run-config.js';
+import { recordHeadersOf, type RunConfig } from '../produce/run-config.js';
 import type { SharedValues } from '../produce/shared-values.js';
 import { partitionsOfWorker, splitExactly } from './split.js';
 import type { ProduceAssignment } from './worker-protocol.js';
@@ -53,14 +53,15 @@ export function produceAssignments(config: RunConfig, prepared: PreparedShares):
     valueKind,
     values: prepared.values,
     ...(prepared.templates ? { templates: prepared.templates } : {}),
+    verify: config.verify ?? false,
   });
 }
 
 /** The run's client settings as worker `workerId`'s producer takes them: two producers with one transactional id fence each other. */
 function producerSettingsOf(config: RunConfig, workerId: number): ProducerSettings {
-  const { topic, topics, compression, acks, idempotent, maxInFlight, transaction, headers, security } = config;
+  const { topic, topics, compression, acks, idempotent, maxInFlight, transaction, security } = config;
   return {
-    topic, ...(topics ? { topics } : {}), compression, acks, idempotent, maxInFlight, headers, security,
+    topic, ...(topics ? { topics } : {}), compression, acks, idempotent, maxInFlight, headers: recordHeadersOf(config), security,
     ...(transaction ? { transaction: { id: `${transaction.id}-${workerId}`, durationMs: transaction.durationMs } } : {}),
   };
 }

@@ -5,6 +5,7 @@ import { callAt } from '../shared/sleep.js';
 import type { FatalError } from '../produce/batch-sender.js';
 import type { FatalMessage } from './pool-protocol.js';
 import { WorkerPool } from './worker-pool.js';
+import { IdentityLedger } from '../verify/identity-ledger.js';
 import { workerModule, type WorkerModule } from './worker-modules.js';
 import {
   GAUGES_PER_WORKER, type HttpInterval, type MainToWorker, type ProduceAssignment, type WorkerInterval, type WorkerSummary, type WorkerToMain,
@@ -90,6 +91,8 @@ export class ProducePool<Task extends { workerId: number } = ProduceAssignment> 
   readonly acksPerSlot: number[] = [];
   /** Records acknowledged so far, one slot per worker, written by the workers themselves. */
   readonly acknowledged: BigInt64Array;
+  /** --verify: how every record's send ended, by identity, as the workers report it. */
+  readonly ledger = new IdentityLedger();
 
   /** Requests in flight and bytes buffered, per worker (GAUGE), set by the workers every GAUGE_MS. */
   private readonly gauges: BigInt64Array;
@@ -156,6 +159,7 @@ export class ProducePool<Task extends { workerId: number } = ProduceAssignment> 
     this.window.records += interval.records;
     this.window.payloadBytes += interval.payloadBytes;
     for (const [slot, count] of interval.acksPerSlot) addToSlot(this.acksPerSlot, slot, count);
+    if (interval.outcomes) this.ledger.sent(interval.outcomes);
   }
 
   broadcast(message: MainToWorker): void {

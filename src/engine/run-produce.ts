@@ -7,7 +7,7 @@ import type { RunCluster } from '../cluster/bootstrap.js';
 import { faultReport, type FaultEvent } from '../faults/fault-plan.js';
 import { checkFaultTarget } from '../faults/fault-target.js';
 import { runFaults } from '../faults/run-faults.js';
-import { isPreEncoded, type RunConfig } from '../produce/run-config.js';
+import { isPreEncoded, recordHeadersOf, type RunConfig } from '../produce/run-config.js';
 import { topicsOf } from '../kafka/topic.js';
 import { accountingUnchecked, DataStormError, RunFailedError } from '../shared/errors.js';
 import { encodeHistogram, summarizeLatency, type Histogram } from '../shared/histograms.js';
@@ -28,7 +28,9 @@ import { encodeHeaders } from '../kafka/record-batch.js';
 import { shareValues, valueViews, type SharedValues } from '../produce/shared-values.js';
 import { PreEncodedRecords, shareTemplates } from '../produce/batch-templates.js';
 import type { TransactionCounts } from '../produce/transaction-cycle.js';
-import { prepareTopic, readOrWhyNot, settledEndOffsetTotal, topicEndOffsetTotal } from '../kafka/topic.js';
+import { prepareTopic, readOrWhyNot, settledEndOffsets, topicEndOffsets } from '../kafka/topic.js';
+import type { IdentityLedger, Verification } from '../verify/identity-ledger.js';
+import { readBack } from '../verify/read-back.js';
 import { withoutOptimizingCompiler } from './compiler-tier.js';
 import { ProducePool, threadsFor, type Window } from './produce-pool.js';
 import { produceAssignments } from './produce-assignments.js';
@@ -77,7 +79,7 @@ function valueSizes(values: Buffer[]): ValueSizes {
 function bufferPlanOf(config: RunConfig, largestValueBytes: number): BatchBufferPlan {
   return planBatchBuffers({
     batchBytes: config.batchBytes, bufferMemoryBytes: config.bufferMemoryBytes, workers: config.workers,
-    largestRecordBytes: largestValueBytes + encodeHeaders(config.headers).length,
+    largestRecordBytes: largestValueBytes + encodeHeaders(recordHeadersOf(config)).length,
     maxInFlight: config.maxInFlight, openPartitions: topicsOf(config).length * (config.keys === 'none' ? 1 : config.partitions),
     sharesThread: threadsFor(config.workers, availableParallelism()) < config.workers,
   });
@@ -127,9 +129,10 @@ async function produceOnCluster(config: RunConfig, cluster: RunCluster, hooks: R
     };
     hooks.onStart?.(header);
     const topics = topicsOf(config);
-    const offsetsBefore = await eachInTurn(topics, (topic) => topicEndOffsetTotal(admin, topic));
+    const endsBefore = await eachInTurn(topics, (topic) => topicEndOffsets(admin, topic));
+    const offsetsBefore = endsBefore.map(sum);
     const templates = isPreEncoded(config.batchEncoding) ? shareTemplates(
-      PreEncodedRecords.build(valueViews(prepared.values), encodeHeaders(config.headers), buffers.batchLimitBytes), config.batchEncoding === 'pre-encoded-reused',
+      PreEncodedRecords.build(valueViews(prepared.values), encodeHeaders(recordHeadersOf(config)), buffers.batchLimitBytes), config.batchEncoding === 'pre-encoded-reused',
     ) : undefined;
     pool = new ProducePool(config.workers, threads, produceAssignments(config, {
       topicPartitions: partitions, buffers, bootstrap: cluster.bootstrap, values: prepared.values, ...(templates ? { templates } : {}),
@@ -137,28 +140,52 @@ async function produceOnCluster(config: RunConfig, cluster: RunCluster, hooks: R
     const measured = await measure(pool, config, hooks, log);
     // A cluster gone by the end (stopped by someone else) leaves the offsets unread: the report still comes.
     const acknowledgedPerTopic = topics.map((_, i) => measured.summaries.reduce((sum, s) => sum + s.acknowledgedPerTopic[i], 0));
-    const after = await readOrWhyNot(() => eachInTurn(topics, (topic, i) => settledEndOffsetTotal(admin, topic, offsetsBefore[i] + acknowledgedPerTopic[i])),
-      topics.map(() => Number.NaN));
-    const offsetsAfter = after.value;
+    const after = await readOrWhyNot(() => eachInTurn(topics, (topic, i) => settledEndOffsets(admin, topic, offsetsBefore[i] + acknowledgedPerTopic[i])),
+      topics.map(() => [Number.NaN]));
+    const offsetsAfter = after.value.map(sum);
     const perTopic = topics.length > 1
       ? topics.map((topic, i): TopicAccounting => {
         const growth = offsetsAfter[i] - offsetsBefore[i];
         return { topic, acknowledgedRecords: acknowledgedPerTopic[i], brokerOffsetGrowth: growth, match: growth === acknowledgedPerTopic[i] };
       })
       : undefined;
-    const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
     const result = resultOf(header, pool, measured, {
       startedAt, cpu: process.cpuUsage(cpuBefore), offsetsBefore: sum(offsetsBefore), offsetsAfter: sum(offsetsAfter), perTopic,
       uncheckedBecause: after.unreadBecause,
       partial: Boolean(hooks.signal?.aborted) || pool.fatal !== undefined,
     });
+    if (after.unreadBecause !== undefined) {
+      if (pool.fatal) throw new RunFailedError(pool.fatal.code, pool.fatal.message, result);
+      throw accountingUnchecked(`${topics.join(', ')}'s offsets`, after.unreadBecause, result);
+    }
+    if (config.verify) {
+      const read = await readOrWhyNot<Verification | undefined>(() => verifyByReading(pool!.ledger, config, cluster, { topics, partitions, from: endsBefore, to: after.value }), undefined);
+      if (read.value) result.verification = read.value;
+      else if (!pool.fatal) throw accountingUnchecked('the run\'s partitions (--verify)', read.unreadBecause!, result);
+    }
     if (pool.fatal) throw new RunFailedError(pool.fatal.code, pool.fatal.message, result);
-    if (after.unreadBecause !== undefined) throw accountingUnchecked(`${topics.join(', ')}'s offsets`, after.unreadBecause, result);
     return result;
   } finally {
     await pool?.destroy();
     await admin.disconnect().catch(() => undefined);
   }
+}
+
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
+/**
+ * --verify: every partition of the run's topics read back between the end offsets before and after the run
+ * (read_committed with transactions), each record checked against how its send ended (the ledger the workers fed).
+ */
+async function verifyByReading(ledger: IdentityLedger, config: RunConfig, cluster: RunCluster,
+  range: { topics: string[]; partitions: number; from: number[][]; to: number[][] }): Promise<Verification> {
+  const startMs = Date.now();
+  const readCommitted = config.transaction !== undefined;
+  const { topics, partitions, from, to } = range;
+  await readBack({ bootstrap: cluster.bootstrap, security: config.security, readCommitted, topics, from, to }, (destination, identity) => ledger.read(destination, identity));
+  return ledger.verification((destination) => ({ topic: topics[Math.floor(destination / partitions)], partition: destination % partitions }), {
+    isolation: readCommitted ? 'read_committed' : 'read_uncommitted', readMs: Date.now() - startMs,
+  });
 }
 
 /** fn over the items one at a time: concurrent fetchTopicOffsets calls on one kafkajs admin failed here ("Cannot destructure property 'partitions' of 'high.pop(...)'"). */

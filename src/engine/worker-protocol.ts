@@ -11,6 +11,7 @@ import type { DriverName } from '../drivers/driver-registry.js';
 import type { MessagePort } from 'node:worker_threads';
 import type { MeterInterval } from '../produce/meter.js';
 import type { FatalMessage } from './pool-protocol.js';
+import type { SendOutcomes } from '../verify/send-outcomes.js';
 
 /**
  * What one produce worker is given to do: its share of the run, computed once by the engine (src/engine/produce-assignments.ts),
@@ -53,6 +54,8 @@ export interface ProduceAssignment {
   values: SharedValues;
   /** Pre-encoded batches (isPreEncoded): the run's pre-encoded records, built once by the main thread. */
   templates?: SharedTemplates;
+  /** --verify: its records carry their identity (its workerId, their index), and it reports how their sends ended. */
+  verify: boolean;
 }
 
 /** What the pool gives every worker besides its assignment: its port, and the shared counters it keeps its own slots of. */
@@ -81,6 +84,8 @@ export type MainToWorker = { type: 'go'; startAtMs: number } | { type: 'snapshot
 /** Figures of one worker since its previous snapshot: its meter's, and an http-produce worker's requests. */
 export interface WorkerInterval extends MeterInterval {
   http?: HttpInterval;
+  /** --verify: how its batches' sends ended since the last snapshot, by identity. */
+  outcomes?: SendOutcomes;
 }
 
 /** What an http-produce worker adds to an interval: requests, answers, and the offsets the proxy named. */

@@ -5,6 +5,7 @@ import type { ConsumeResult } from '../consume/consume.js';
 import { formatFaultLines } from '../faults/fault-plan.js';
 import type { ProduceResult } from '../produce/result.js';
 import type { DatePattern } from '../report/java-format.js';
+import { formatVerificationDetails, formatVerificationLine } from '../report/verification-report.js';
 import {
   formatAccountingLine, formatBatchesLine, formatErrorsLine, formatIntendedLatencyLine, formatMetricsTable, formatPartialLine, formatResultTable,
   formatStartLine, formatSummaryLine, formatTransactionsLine,
@@ -41,6 +42,7 @@ export function printProduceReport(result: ProduceResult, streams: ReportStreams
   if (options.printMetrics) notes(formatMetricsTable(result));
   notes(formatErrorsLine(result.totals.errors));
   notes(formatAccountingLine(result));
+  if (result.verification) for (const line of [formatVerificationLine(result.verification), ...formatVerificationDetails(result.verification)]) notes(line);
   for (const line of [formatStartLine(result), formatTransactionsLine(result), formatBatchesLine(result)]) if (line) notes(line);
   if (result.faults) for (const line of formatFaultLines(result.faults)) notes(line);
   json(result);

@@ -3,6 +3,7 @@ import type { ListedRecords, OutgoingBatch } from '../drivers/producer-driver.js
 import { REQUEST_ROOM_BYTES, type BatchBufferPool } from './batch-buffers.js';
 import type { BatchTemplates, PreEncodedRecords } from './batch-templates.js';
 import { NO_HEADERS, RECORD_BATCH_HEADER_BYTES, recordSize, writeRecord } from '../kafka/record-batch.js';
+import { IDENTITY_VALUE_BYTES, writeIdentity } from '../kafka/record-identity.js';
 
 
 /**
@@ -27,7 +28,8 @@ export class ProducerBatch implements OutgoingBatch {
   sentUs = 0;
   /**
    * Records appended at one time, with consecutive indexes in the worker's sequence, as flat quadruples:
-   * first index, count, append time (µs), value bytes. The latency of a run is recorded once with its count.
+   * first index, count, append time (µs), value bytes (RUN_STRIDE numbers each). The latency of a run is recorded
+   * once with its count; with --verify, the runs name the batch's records' sequence numbers.
    */
   readonly runs: number[] = [];
 
@@ -40,12 +42,13 @@ export class ProducerBatch implements OutgoingBatch {
   /**
    * `headers`: the headers block every record of the run carries (encodeHeaders). `template`: a pre-encoded batch's
    * records (appendRun), whose first value is `start`, laid into the buffer when it is sent; `reused`: their
-   * compressed bytes are kept and reused by the driver (--batch-encoding pre-encoded-reused).
+   * compressed bytes are kept and reused by the driver (--batch-encoding pre-encoded-reused). `producer` (--verify,
+   * -1 without): each record's identity header (the last of `headers`) gets this producer and the record's index.
    */
   constructor(
     readonly buffer: Buffer, readonly destination: number, listRecords = false, private readonly headers = NO_HEADERS,
     partitionsPerTopic = Number.MAX_SAFE_INTEGER, private readonly template?: PreEncodedRecords, private readonly start = 0,
-    private readonly reused = false,
+    private readonly reused = false, private readonly producer = -1,
   ) {
     this.listed = listRecords ? { keys: [], values: [] } : undefined;
     this.partition = destination % partitionsPerTopic;
@@ -67,6 +70,7 @@ export class ProducerBatch implements OutgoingBatch {
     const listed = this.listed;
     if (listed === undefined) {
       this.recordsEnd = writeRecord(this.buffer, this.recordsEnd, this.recordCount, key, keyLength, value, value.length, this.headers);
+      if (this.producer >= 0) writeIdentity(this.buffer, this.recordsEnd - IDENTITY_VALUE_BYTES, this.producer, index);
     } else {
       listed.keys.push(key);
       listed.values.push(value);
@@ -106,14 +110,18 @@ export class ProducerBatch implements OutgoingBatch {
 
   /** A pre-encoded batch's records, which the driver lays into the buffer when it sends them. */
   get shared(): SharedRecords | undefined {
-    const { template, start, recordCount } = this;
+    const { template, start, recordCount, producer } = this;
     if (!template) return undefined;
+    const identities = producer >= 0 ? { producer, runs: this.runs } : undefined;
     return {
       source: template, start, length: this.recordsEnd - this.recordsStart, reused: this.reused,
-      lay: (buffer, at) => template.lay(start, recordCount, buffer, at),
+      lay: (buffer, at) => template.lay(start, recordCount, buffer, at, identities),
     };
   }
 }
+
+/** Numbers per run in ProducerBatch.runs. */
+export const RUN_STRIDE = 4;
 
 export interface AccumulatorSettings {
   batchLimitBytes: number;
@@ -128,6 +136,8 @@ export interface AccumulatorSettings {
   partitionsPerTopic?: number;
   /** Pre-encoded batches (appendRun): the run's pre-encoded records, and where each batch starts in them. */
   templates?: BatchTemplates;
+  /** --verify: the producer every record's identity names (its headers end with the identity header). */
+  producer?: number;
 }
 
 /**
@@ -177,7 +187,8 @@ export class RecordAccumulator {
     if (!batch) {
       const buffer = this.pool.take();
       if (!buffer) return false;
-      batch = new ProducerBatch(buffer, destination, this.settings.listRecords, this.settings.headers, this.settings.partitionsPerTopic);
+      const { listRecords, headers, partitionsPerTopic, producer } = this.settings;
+      batch = new ProducerBatch(buffer, destination, listRecords, headers, partitionsPerTopic, undefined, 0, false, producer);
       if (!batch.fits(this.sizeIn(batch, key, value), this.limitBytes)) {
         this.pool.give(buffer);
         throw new RangeError(`a record of ${value.length} B does not fit a batch buffer of ${buffer.length} B`);
@@ -204,8 +215,8 @@ export class RecordAccumulator {
     }
     const buffer = this.pool.take();
     if (!buffer) return 0;
-    const { headers, partitionsPerTopic, templates } = this.settings;
-    const batch = new ProducerBatch(buffer, destination, false, headers, partitionsPerTopic, templates!.records, templates!.startOf(index), templates!.reused);
+    const { headers, partitionsPerTopic, templates, producer } = this.settings;
+    const batch = new ProducerBatch(buffer, destination, false, headers, partitionsPerTopic, templates!.records, templates!.startOf(index), templates!.reused, producer);
     this.open.set(destination, batch);
     const taken = batch.appendRun(index, count, appendUs, this.limitBytes, this.settings.newRunAt);
     if (taken < count) this.close(batch);

@@ -39,6 +39,8 @@ export interface SenderSettings {
   idempotent: boolean;
   /** Called with each acknowledged batch once it is metered, before its buffer is reused. */
   onAcknowledged: (batch: ProducerBatch) => void;
+  /** Called with each batch whose send failed (--verify: its records' identities). */
+  onFailed?: (batch: ProducerBatch) => void;
   /** Called when a send settles either way: a request slot is free. */
   onSettled: () => void;
   nowUs: () => number;
@@ -115,6 +117,7 @@ export class BatchSender {
     const type = errorTypeOf(error);
     this.failedRequests++;
     this.meter.failed(type, batch.recordCount);
+    this.settings.onFailed?.(batch);
     this.fatal ??= fatalErrorOf(type, batch, error, this.settings.nowUs() - this.lastSuccessUs)
       // A transaction's failed batch cannot go into another one: the transaction is aborted and the run ends.
       ?? (this.settings.transaction ? { code: 'DS_TRANSACTION_FAILED', message: `a batch of ${batch.recordCount} records failed inside a transaction: ${type}` } : undefined);

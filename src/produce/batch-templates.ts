@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { RECORD_BATCH_HEADER_BYTES, recordBodySize, recordSize, varintSize, writeRecord } from '../kafka/record-batch.js';
+import { IDENTITY_VALUE_BYTES, writeIdentity } from '../kafka/record-identity.js';
+import { RUN_STRIDE } from './accumulator.js';
 
 /**
  * Pre-encoded batches (--batch-encoding pre-encoded, stage v5). Unkeyed records from a pool of P values differ only
@@ -38,6 +40,43 @@ function writeDeltas(dst: Buffer, shift: number, deltaAt: Int32Array, first: num
     }
     dst[at] = zigzag;
   }
+}
+
+/**
+ * --verify: the identities of a batch's records, written into them as they are laid (the identity header is the
+ * records' last, so its value is each record's last bytes): the producer, and the records' sequence numbers as the
+ * batch's runs list them (ProducerBatch.runs).
+ */
+export interface BatchIdentities {
+  producer: number;
+  runs: readonly number[];
+}
+
+/** The sequence numbers of a batch's records in order, from its runs. */
+class RunSequences {
+  private run = 0;
+  private next: number;
+  private left: number;
+
+  constructor(private readonly runs: readonly number[]) {
+    this.next = runs[0];
+    this.left = runs[1];
+  }
+
+  take(): number {
+    const sequence = this.next++;
+    if (--this.left === 0) {
+      this.run += RUN_STRIDE;
+      this.next = this.runs[this.run];
+      this.left = this.runs[this.run + 1];
+    }
+    return sequence;
+  }
+}
+
+/** Writes the identities of `count` records copied from a segment (record t ends at shift + ends[t + 1]). */
+function writeIdentities(dst: Buffer, shift: number, ends: Int32Array, first: number, count: number, producer: number, sequences: RunSequences): void {
+  for (let k = 1; k <= count; k++) writeIdentity(dst, shift + ends[first + k] - IDENTITY_VALUE_BYTES, producer, sequences.take());
 }
 
 /** A run's pre-encoded records: what a batch of n records starting at value v takes, and its bytes. */
@@ -93,8 +132,12 @@ export class PreEncodedRecords {
     return least;
   }
 
-  /** Writes the first n records of a batch starting at value `start` at `at` of `dst`; returns where they end. */
-  lay(start: number, n: number, dst: Buffer, at: number): number {
+  /**
+   * Writes the first n records of a batch starting at value `start` at `at` of `dst`, with their identities when
+   * given; returns where they end.
+   */
+  lay(start: number, n: number, dst: Buffer, at: number, identities?: BatchIdentities): number {
+    const sequences = identities && new RunSequences(identities.runs);
     for (const s of this.segments) {
       if (n <= s.from) break;
       const first = (start + s.from) % this.pool;
@@ -103,6 +146,7 @@ export class PreEncodedRecords {
       const to = s.ends[first + count];
       s.records.copy(dst, at, from, to);
       writeDeltas(dst, at - from, s.deltaAt, first, count, s.from, s.width);
+      if (sequences) writeIdentities(dst, at - from, s.ends, first, count, identities!.producer, sequences);
       at += to - from;
     }
     return at;

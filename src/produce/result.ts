@@ -4,6 +4,7 @@ import type { LatencySummaryUs } from '../shared/histograms.js';
 import type { BatchBufferPlan } from './batch-buffers.js';
 import type { FaultReport } from '../faults/fault-plan.js';
 import { DataStormError } from '../shared/errors.js';
+import { verificationFailure, type Verification } from '../verify/identity-ledger.js';
 
 /**
  * The versioned result of a produce run: what `--json` prints and `bench` files keep. Units are in every
@@ -165,6 +166,8 @@ export interface ProduceResult {
   transactions?: TransactionCounts;
   /** With --fault: when each fault happened, the longest stall, the recovery, acknowledgements per 100 ms. */
   faults?: FaultReport;
+  /** With --verify: every record read back after the run and accounted for by its identity. */
+  verification?: Verification;
   /** True when the run was stopped early (Ctrl-C, a fatal error): the figures are of what was done. */
   partial: boolean;
 }
@@ -195,6 +198,9 @@ export function acknowledgedRequests(worker: WorkerResult): number {
  */
 export function verdictOf(result: ProduceResult, label = ''): DataStormError | undefined {
   const prefix = label ? `${label}: ` : '';
+  // First: identities say what counts only hint at (a lost record and a duplicated one cancel out in counts).
+  const unverified = result.verification && verificationFailure(result.verification, prefix);
+  if (unverified) return unverified;
   if (!result.config.sharedTopic && !result.accounting.match) {
     const markers = result.accounting.transactionMarkers ? ` and ${result.accounting.transactionMarkers} transaction markers` : '';
     return new DataStormError('DS_ACCOUNTING_MISMATCH', `${prefix}${result.accounting.acknowledgedRecords} records acknowledged${markers} but ` +

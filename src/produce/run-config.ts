@@ -5,6 +5,7 @@ import type { ClientSecurity } from '../security/client-security.js';
 import type { Acks } from '../drivers/producer-driver.js';
 import { driverOf, type DriverName } from '../drivers/driver-registry.js';
 import type { CodecName } from '../kafka/codecs.js';
+import { withIdentityHeader } from '../kafka/record-identity.js';
 
 /**
  * The one typed configuration of a produce run. src/cli builds it from flags (or a workload file);
@@ -93,11 +94,19 @@ export interface RunConfig {
   headers: RecordHeader[];
   /** Pre-encoded batches or records written one by one (absent: per-record); see perRecordReason. */
   batchEncoding?: BatchEncoding;
+  /**
+   * --verify: every record carries its identity (worker, index) in a header, and after the run every partition is read
+   * back and each record accounted for by it (src/verify/identity-ledger.ts). Absent in results written before it.
+   */
+  verify?: boolean;
   /** Client settings passed through to the producer unchanged (perf-test's --producer-props / --producer.config). */
   producerProps: Record<string, string>;
   /** TLS and SASL, from the security properties among --producer-props / --producer.config (secrets included: show publicSecurity). */
   security: ClientSecurity;
 }
+
+/** The headers every record of the run carries: the run's own, then, with --verify, the identity header. */
+export const recordHeadersOf = (config: Pick<RunConfig, 'headers' | 'verify'>): RecordHeader[] => withIdentityHeader(config.headers, config.verify ?? false);
 
 /** A run as the user asked for it: its config, and the cluster's addresses if given (else the local cluster). */
 export interface ProduceRun {

@@ -41,9 +41,10 @@ export class TransactionCycle {
   private readonly partitions = new Set<number>();
   private records = 0;
 
+  /** `onEnded`: told how each transaction ended (--verify: its acknowledged records are committed or aborted). */
   constructor(
     private readonly driver: TransactionalDriver, private readonly durationUs: number, private readonly clockUs: () => number,
-    private readonly abortRate = 0,
+    private readonly abortRate = 0, private readonly onEnded?: (committed: boolean) => void,
   ) {}
 
   async begin(nowUs: number): Promise<void> {
@@ -102,6 +103,7 @@ export class TransactionCycle {
       c.abortMsMax = Math.max(c.abortMsMax, tookMs);
     }
     c.markers += this.partitions.size;
+    this.onEnded?.(commit);
     this.partitions.clear();
     this.records = 0;
     this.open = false;

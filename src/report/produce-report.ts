@@ -179,6 +179,7 @@ export function formatRunHeader(result: RunHeader): string {
     `buffer.memory ${c.bufferMemoryBytes} B (${formatBatchBuffers(result.buffers, c.queueTargetMs)}), ` +
     `linger ${c.lingerMs} ms, ${c.maxInFlight} in flight/worker, ${formatBatchEncoding(c.batchEncoding)}compression ${c.compression}, acks ${c.acks === -1 ? 'all' : c.acks}, ` +
     `${c.idempotent ? 'idempotent' : 'not idempotent'}, ${c.transaction ? `in transactions of ${c.transaction.durationMs} ms, ` : ''}` +
+    `${c.verify ? 'each record identified (--verify), ' : ''}` +
     `${formatRateLimit(c)}; ` +
     `machine ${result.machine.cpuCount} x ${result.machine.cpuModel}, Node ${result.machine.nodeVersion}; latency per record, send to ack`;
 }

@@ -67,6 +67,8 @@ export const CONSUME_OPTIONS = {
     parse: parseTopicPattern },
   socketBufferSize: { flags: '--socket-buffer-size <bytes>', description: 'consumer-perf-test\'s TCP receive buffer size: refused, as Node cannot set it on a socket (the kernel sizes it: net.ipv4.tcp_rmem)',
     parse: refuseSocketBufferSize },
+  verify: { flags: '--verify', description: 'account for every record by identity: each produced record carries its sequence number in a header (ds-id), and the consumers\' reads are checked against what was acknowledged: records lost (acknowledged, never read), duplicated, reordered within a partition and in doubt (read, never acknowledged); lost or duplicated records fail the run',
+    defaultValue: false },
   printMetrics: { flags: '--print-metrics', description: 'print a row per consumer: records, MB, and their rates while it held partitions', defaultValue: false },
 } satisfies Record<string, OptionSpec>;
 
@@ -162,6 +164,7 @@ export type ConsumeFlags = {
 export type EndToEndFlags = {
   topic: string; rate: number; duration: number; recordSize: number; compression: CodecName; workers: number; group: string; fetchSize: number;
   partitions: number; replication: number; timeout: number; bootstrapServer?: string; json: boolean; fault?: FaultStep[]; driver: DriverName;
+  verify: boolean;
 } & ConnectionFlags;
 
 export type LagFlags = {

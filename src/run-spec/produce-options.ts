@@ -113,6 +113,8 @@ const PRODUCE_OPTION_TABLE = {
     defaultDescription: '3000 with --transactional-id', parse: parseIntegerOption('--transaction-duration-ms', 1) },
   abortRate: { flags: '--abort-rate <fraction>', description: 'abort this fraction of the transactions instead of committing them, spread evenly (0.25: every 4th), to measure what aborted work costs: the report counts aborted records and abort time; read_committed consumers never see them',
     defaultValue: 0, parse: parseAbortRate },
+  verify: { flags: '--verify', description: 'account for every record by identity: each carries its worker and sequence number in a header (ds-id, 18 bytes a record), and after the run every partition of the run\'s topics is read back between its offsets before and after (read_committed with transactions): the report counts records lost (acknowledged, never read), duplicated, reordered (a worker\'s records out of order in a partition), in doubt (read, never acknowledged) and, with transactions, aborted ones visible; lost or duplicated records fail the run. The send\'s figures are the run\'s; reading back comes after them',
+    defaultValue: false },
   sharedTopic: { flags: '--shared-topic', description: 'other processes produce to the topic too: the accounting is checked when their results are merged (datastorm merge)', defaultValue: false },
   producerProps: { flags: '--producer-props <prop=value...>', description: 'producer settings, as perf-test takes them (acks, batch.size, linger.ms, compression.type, ...; and security: security.protocol, ssl.*, sasl.*)' },
   producerConfig: { flags: '--producer.config <file>', description: 'producer settings from a properties file, e.g. the client-sasl-ssl.properties of `cluster up --security sasl_ssl` (security.protocol PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL, ssl.truststore.location (PEM), ssl.keystore.*, ssl.endpoint.identification.algorithm, sasl.mechanism PLAIN|SCRAM-SHA-256|SCRAM-SHA-512|OAUTHBEARER, sasl.jaas.config)' },
@@ -169,6 +171,7 @@ export interface ProduceFlags {
   warmupRecords: number;
   reportingInterval: number;
   fault?: FaultStep[];
+  verify: boolean;
   sharedTopic: boolean;
   transactionalId?: string;
   transactionDurationMs?: number;
@@ -476,10 +479,12 @@ export function toProduceRun(parsed: ProduceFlags, typed: (key: keyof ProduceFla
     faults: flags.fault ?? [],
     sharedTopic: flags.sharedTopic,
     ...(transaction ? { transaction } : {}),
+    ...(flags.verify ? { verify: true } : {}),
     producerProps: props,
     security,
   };
   config.batchEncoding = batchEncodingOf(flags.batchEncoding, config);
+  if (config.verify) checkVerifiable(config);
   return { config, bootstrap: flags.bootstrapServer ? parseBootstrap(flags.bootstrapServer) : undefined };
 }
 
@@ -493,6 +498,25 @@ function batchEncodingOf(asked: BatchEncoding | 'auto', config: RunConfig): Batc
   }
   if (asked !== 'auto') return asked;
   return reason ? 'per-record' : 'pre-encoded';
+}
+
+/** What --verify cannot account for, refused in one line each. */
+function checkVerifiable(config: RunConfig): void {
+  if (config.sharedTopic) {
+    throw new DataStormError('DS_BAD_OPTION', '--verify reads back a topic of the run\'s own: with --shared-topic other processes\' records carry the same identities', {
+      hint: 'leave out --shared-topic, or --verify',
+    });
+  }
+  if (config.batchEncoding === 'pre-encoded-reused') {
+    throw new DataStormError('DS_BAD_OPTION', '--verify gives every record an identity of its own; --batch-encoding pre-encoded-reused sends the same bytes again', {
+      hint: 'use --batch-encoding pre-encoded (the default), which writes each record\'s identity as it lays the batch',
+    });
+  }
+  if (driverOf(config.driver).takes !== 'encoded') {
+    throw new DataStormError('DS_UNSUPPORTED_BY_DRIVER', `--verify writes each record's identity into the batches it encodes; --driver ${config.driver} encodes its own`, {
+      hint: `use --driver ${AS_WRITTEN_DRIVER}`,
+    });
+  }
 }
 
 /** The flags as they are when the user types none (for workload files and code that builds a run). */

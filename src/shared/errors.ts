@@ -48,6 +48,7 @@ export const ERROR_CODES = {
   DS_BROKER_LOST: { retriable: true, description: 'no acknowledgement for so long while sends failed that the cluster is taken as gone' },
   DS_TRANSACTION_FAILED: { retriable: true, description: 'a batch inside a transaction, or a transaction\'s commit, failed' },
   DS_ACCOUNTING_MISMATCH: { retriable: false, description: 'the records counted and the broker\'s offsets disagree' },
+  DS_VERIFICATION_FAILED: { retriable: false, description: 'read back by identity (--verify), acknowledged records were lost or duplicated, or an aborted transaction\'s records were visible' },
   DS_ACCOUNTING_UNCHECKED: { retriable: true, description: 'the figures stand but the offsets to check them against could not be read: the cluster was gone' },
   DS_BARRIER_MISSED: { retriable: true, description: 'the run started before its start barrier, so its figures are not of a start at it' },
   DS_WORKER_FAILED: { retriable: false, description: 'a worker thread could not start its producer, or threw an error the run does not handle' },

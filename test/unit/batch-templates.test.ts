@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { RecordAccumulator } from '../../src/produce/accumulator.js';
+import { ProducerBatch, RecordAccumulator } from '../../src/produce/accumulator.js';
+import { IDENTITY_VALUE_BYTES, withIdentityHeader, writeIdentity } from '../../src/kafka/record-identity.js';
+import { REQUEST_ROOM_BYTES } from '../../src/produce/batch-buffers.js';
 import { BatchBufferPool } from '../../src/produce/batch-buffers.js';
 import { BatchTemplates, PreEncodedRecords, shareTemplates, templatesOf } from '../../src/produce/batch-templates.js';
-import { NO_HEADERS, RECORD_BATCH_HEADER_BYTES, encodeHeaders, encodeRecords } from '../../src/kafka/record-batch.js';
+import { NO_HEADERS, RECORD_BATCH_HEADER_BYTES, encodeHeaders, encodeRecords, recordSize } from '../../src/kafka/record-batch.js';
 
 const pool = (count: number, size: number) => Array.from({ length: count }, (_, i) => Buffer.alloc(size, i % 256));
 /** Values of many sizes, each of its own bytes. */
@@ -127,5 +129,39 @@ describe('pre-encoded records', () => {
     expect(seen(read.records)).toEqual(seen(built));
     // Workers on one thread share the views, and with them what the driver keeps per source.
     expect(templatesOf(structuredClone(shared)).records).toBe(read.records);
+  });
+
+  it('write each record\'s identity into the records they lay (--verify), as a writer record by record does', () => {
+    const values = mixed(37);
+    const headers = encodeHeaders(withIdentityHeader([{ key: 'trace', value: 'abc' }], true));
+    const records = PreEncodedRecords.build(values, headers, 4 * 1024 * 1024);
+    const n = 9000;
+    const runs = [100, 50, 0, 0, 150, n - 50, 1, 0]; // sequences 100 .. 100 + n - 1, appended in two runs
+    for (const start of [0, 17]) {
+      const dst = Buffer.alloc(records.bytes(start, n));
+      records.lay(start, n, dst, 0, { producer: 3, runs });
+      expect(dst.equals(identified(written(values, start, n, headers), n, (k) => values[(start + k) % 37].length, headers.length, 3, 100))).toBe(true);
+    }
+  });
+});
+
+/** Records a writer wrote, with producer's identities from `first` on written into their last bytes. */
+function identified(records: Buffer, n: number, valueLength: (k: number) => number, headersLength: number, producer: number, first: number): Buffer {
+  let end = 0;
+  for (let k = 0; k < n; k++) {
+    end += recordSize(k, -1, valueLength(k), headersLength);
+    writeIdentity(records, end - IDENTITY_VALUE_BYTES, producer, first + k);
+  }
+  return records;
+}
+
+describe('a batch written record by record with --verify', () => {
+  it('writes each record\'s identity, its producer and index, into the record', () => {
+    const headers = encodeHeaders(withIdentityHeader([], true));
+    const batch = new ProducerBatch(Buffer.alloc(4096), 0, false, headers, undefined, undefined, 0, false, 7);
+    const values = [Buffer.from('a'), Buffer.from('bb'), Buffer.from('ccc')];
+    values.forEach((value, k) => batch.append(null, value, 40 + k, 0, 0));
+    const expected = identified(encodeRecords(values.map((value) => ({ value })), headers), 3, (k) => values[k].length, headers.length, 7, 40);
+    expect(batch.buffer.subarray(REQUEST_ROOM_BYTES + RECORD_BATCH_HEADER_BYTES, batch.recordsEnd).equals(expected)).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConsumeCounters } from '../../src/consume/consume-counters.js';
-import type { WorkerEvent } from '../../src/consume/consume-protocol.js';
+import type { GroupEvent } from '../../src/consume/consume-protocol.js';
 import { groupRebalanceMs } from '../../src/consume/group-timeline.js';
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
@@ -73,11 +73,11 @@ describe('ConsumeCounters', () => {
 });
 
 describe('groupRebalanceMs', () => {
-  const assigned = (workerId: number, atMs: number, partitions: number[]): WorkerEvent =>
+  const assigned = (workerId: number, atMs: number, partitions: number[]): GroupEvent =>
     ({ type: 'assigned', workerId, atMs, memberId: `m${workerId}`, partitions });
 
   it('is Kafka\'s join time for one consumer: start to assignment, plus each rebalance', () => {
-    const events: WorkerEvent[] = [
+    const events: GroupEvent[] = [
       { type: 'started', workerId: 0, atMs: 1000 },
       assigned(0, 1300, [0, 1]),
       { type: 'rebalancing', workerId: 0, atMs: 2000 },
@@ -87,7 +87,7 @@ describe('groupRebalanceMs', () => {
   });
 
   it('does not count a late joiner\'s wait while another consumer fetches, nor time after the end', () => {
-    const events: WorkerEvent[] = [
+    const events: GroupEvent[] = [
       assigned(1, 1100, [0, 1, 2]),
       { type: 'started', workerId: 0, atMs: 1000 },
       { type: 'started', workerId: 1, atMs: 1000 },
