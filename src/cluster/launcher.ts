@@ -14,6 +14,7 @@ import {
   saslSslBootstrapServers, saslSslClientProperties, saslSslPort, type ClusterLayout, type ListenerSecrets,
 } from './settings.js';
 import { makeListenerCerts } from './tls-certs.js';
+import { cutOff, healPartition, inCgroup, nodeCgroup, removeNodeCgroup } from './node-isolation.js';
 
 export interface NodeState {
   id: number;
@@ -22,6 +23,8 @@ export interface NodeState {
   controllerPort?: number;
   roles: string;
   dir: string;
+  /** The cgroup (v2) its JVM runs in, of its own, where one could be made: partition-node cuts the node off by it. */
+  cgroup?: string;
 }
 
 export interface ClusterState {
@@ -371,7 +374,8 @@ async function launchNodes(options: UpOptions, dir: string, log: (line: string) 
 
   log(`starting ${nodes.length} nodes on ${bootstrapServers(layout).join(',')}`);
   const early: { failure?: string } = {};
-  const children = nodes.map(({ id, nodeDir }) => spawnNode(runtime, nodeDir, log4jFile, 'w', (why) => { early.failure ??= `node ${id} ${why}`; }));
+  const cgroups = nodes.map(({ id }) => nodeCgroup(clusterId, id));
+  const children = nodes.map(({ id, nodeDir }, i) => spawnNode(runtime, nodeDir, log4jFile, 'w', cgroups[i], (why) => { early.failure ??= `node ${id} ${why}`; }));
   const state: ClusterState = {
     kafkaVersion: runtime.version,
     source: runtime.source,
@@ -384,6 +388,7 @@ async function launchNodes(options: UpOptions, dir: string, log: (line: string) 
     nodes: nodes.map(({ id, nodeDir, roles }, i) => ({
       id, pid: children[i].pid ?? -1, clientPort: clientPort(layout, id),
       controllerPort: roles.includes('controller') ? controllerPort(layout, id) : undefined, roles, dir: nodeDir,
+      ...(cgroups[i] !== undefined ? { cgroup: cgroups[i] } : {}),
     })),
     saslSsl: secure?.state,
   };
@@ -416,12 +421,16 @@ const nodeLogFlags = (nodeDir: string, log4jFile: string) => [`-Dkafka.logs.dir=
 
 /**
  * One node's JVM, detached, on its own server.properties (formatted storage and all), its output in its folder
- * ('w' anew, 'a' after what an earlier run of the node wrote). `onEarlyExit` hears why it died.
+ * ('w' anew, 'a' after what an earlier run of the node wrote), in its own cgroup when it has one. `onEarlyExit`
+ * hears why it died.
  */
-function spawnNode(runtime: KafkaRuntime, nodeDir: string, log4jFile: string, outputMode: 'w' | 'a', onEarlyExit: (why: string) => void): ChildProcess {
+function spawnNode(
+  runtime: KafkaRuntime, nodeDir: string, log4jFile: string, outputMode: 'w' | 'a', cgroup: string | undefined, onEarlyExit: (why: string) => void,
+): ChildProcess {
   const out = openSync(join(nodeDir, 'stdout.log'), outputMode);
-  const child = spawn('java', javaArgs(runtime, 'kafka.Kafka', [join(nodeDir, 'server.properties')],
-    [...JVM_FLAGS, ...nodeLogFlags(nodeDir, log4jFile)]), { stdio: ['ignore', out, out], detached: true });
+  const [command, args] = inCgroup(cgroup, 'java', javaArgs(runtime, 'kafka.Kafka', [join(nodeDir, 'server.properties')],
+    [...JVM_FLAGS, ...nodeLogFlags(nodeDir, log4jFile)]));
+  const child = spawn(command, args, { stdio: ['ignore', out, out], detached: true });
   closeSync(out);
   child.once('exit', (code, signal) => {
     onEarlyExit(`exited (${signal ?? `code ${code}`}) during start-up; tail of ${nodeDir}/server.log:\n` +
@@ -455,12 +464,47 @@ export interface NodeOptions {
  * shutdown (SIGKILL after the grace period). Returns how long it took; the node keeps its data for start-node.
  */
 export async function stopNode(id: number, how: 'kill' | 'stop', options: NodeOptions & { graceMs?: number } = {}): Promise<number> {
-  const dir = options.dir ?? defaultClusterDir();
-  const running = runningProcessOf(dir, nodeOf(requireState(dir), id));
-  if (!running) throw new DataStormError('DS_NODE_DOWN', `node ${id} is not running`, { hint: `start it with \`datastorm cluster start-node ${id}\`` });
+  const { running } = runningNode(id, options);
   const started = Date.now();
   await stopProcesses([running], how === 'kill' ? 'SIGKILL' : 'SIGTERM', options.graceMs ?? 30_000);
   return Date.now() - started;
+}
+
+/** A node of the cluster and its running process, or DS_NODE_DOWN. */
+function runningNode(id: number, options: NodeOptions): { node: NodeState; running: NodeProcess } {
+  const dir = options.dir ?? defaultClusterDir();
+  const node = nodeOf(requireState(dir), id);
+  const running = runningProcessOf(dir, node);
+  if (!running) throw new DataStormError('DS_NODE_DOWN', `node ${id} is not running`, { hint: `start it with \`datastorm cluster start-node ${id}\`` });
+  return { node, running };
+}
+
+/** Sends a signal to a process that may have ended meanwhile. */
+function signal(pid: number, sent: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sent);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
+
+/**
+ * Pauses a node's JVM with SIGSTOP (a hung broker, a long GC pause: its connections stay open, nothing answers)
+ * and returns its resume (SIGCONT). Both are synchronous: a resume also runs as the process that paused it exits.
+ */
+export function pauseNode(id: number, options: NodeOptions = {}): () => void {
+  const { running } = runningNode(id, options);
+  signal(running.pid, 'SIGSTOP');
+  return () => { if (processRuns(running.pid, running.naming)) signal(running.pid, 'SIGCONT'); };
+}
+
+/**
+ * Cuts a running node off from the other nodes and from clients (src/cluster/node-isolation.ts) and returns the
+ * heal, synchronous like pauseNode's resume.
+ */
+export function partitionNode(id: number, options: NodeOptions = {}): () => void {
+  const { node, running } = runningNode(id, options);
+  return cutOff({ id, pid: running.pid, clientPort: node.clientPort, cgroup: node.cgroup });
 }
 
 /**
@@ -479,8 +523,9 @@ export async function startNode(id: number, options: NodeOptions & { timeoutMs?:
     requireJava();
     const runtime: KafkaRuntime = { version: state.kafkaVersion, source: state.source, libDir: state.libDir };
     const spawnedAt = Date.now();
-    const child = spawnNode(runtime, stopped.dir, join(dir, 'log4j2.properties'), 'a', (why) => { early.failure ??= `node ${id} ${why}`; });
-    const spawned = { ...stopped, pid: child.pid ?? -1 };
+    const cgroup = stopped.cgroup ?? nodeCgroup(state.clusterId, id);
+    const child = spawnNode(runtime, stopped.dir, join(dir, 'log4j2.properties'), 'a', cgroup, (why) => { early.failure ??= `node ${id} ${why}`; });
+    const spawned = { ...stopped, pid: child.pid ?? -1, ...(cgroup !== undefined ? { cgroup } : {}) };
     writeClusterState(dir, { ...state, nodes: state.nodes.map((n) => (n.id === id ? spawned : n)) });
     return { node: spawned, started: spawnedAt };
   });
@@ -505,29 +550,31 @@ export async function startNode(id: number, options: NodeOptions & { timeoutMs?:
  */
 export async function clusterDown(dir = defaultClusterDir(), graceMs = 20_000): Promise<number[]> {
   return withStateLock(dir, async () => {
-    const ofState = (readClusterState(dir)?.nodes ?? []).map((node) => ({ pid: node.pid, nodeId: node.id, naming: node.dir }));
+    const nodes = readClusterState(dir)?.nodes ?? [];
+    const ofState = nodes.map((node) => ({ pid: node.pid, nodeId: node.id, naming: node.dir }));
     const found = [...ofState.filter((p) => processRuns(p.pid, p.naming)), ...nodeProcessesOf(dir)];
     const running = found.filter((p, i) => found.findIndex((q) => q.pid === p.pid) === i);
+    // Nothing of a fault outlives the cluster: rules a partition-node left (its command killed) go first, so that the
+    // nodes shut down as they would (a paused node is resumed by stopProcesses), and the nodes' cgroups last.
+    for (const node of nodes) healPartition(node.clientPort);
     await stopProcesses(running, 'SIGTERM', graceMs);
     rmSync(stateFile(dir), { force: true });
+    for (const node of nodes) removeNodeCgroup(node.cgroup);
     return running.map((p) => p.pid);
   });
 }
 
-/** Sends `signal` to each process, SIGKILL to those still running after graceMs, and returns once none runs. */
-async function stopProcesses(processes: NodeProcess[], signal: NodeJS.Signals, graceMs: number): Promise<void> {
+/** Sends `sent` to each process, SIGKILL to those still running after graceMs, and returns once none runs. */
+async function stopProcesses(processes: NodeProcess[], sent: NodeJS.Signals, graceMs: number): Promise<void> {
   const running = () => processes.filter((p) => processRuns(p.pid, p.naming));
-  const send = (pid: number, sent: NodeJS.Signals) => {
-    try {
-      process.kill(pid, sent);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error; // it ended on its own meanwhile
-    }
-  };
-  for (const { pid } of running()) send(pid, signal);
+  // A paused node (pause-node) acts on SIGTERM only once it runs again.
+  for (const { pid } of running()) {
+    signal(pid, sent);
+    signal(pid, 'SIGCONT');
+  }
   const deadline = Date.now() + graceMs;
   while (running().length > 0 && Date.now() < deadline) await sleep(50);
-  for (const { pid } of running()) send(pid, 'SIGKILL');
+  for (const { pid } of running()) signal(pid, 'SIGKILL');
   while (running().length > 0) await sleep(50);
 }
 
