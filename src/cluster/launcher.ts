@@ -14,7 +14,7 @@ import {
   saslSslBootstrapServers, saslSslClientProperties, saslSslPort, type ClusterLayout, type ListenerSecrets,
 } from './settings.js';
 import { makeListenerCerts } from './tls-certs.js';
-import { cutOff, healPartition, inCgroup, nodeCgroup, removeNodeCgroup } from './node-isolation.js';
+import { cutOff, healPartition, nodeGroup } from './node-isolation.js';
 
 export interface NodeState {
   id: number;
@@ -23,8 +23,8 @@ export interface NodeState {
   controllerPort?: number;
   roles: string;
   dir: string;
-  /** The cgroup (v2) its JVM runs in, of its own, where one could be made: partition-node cuts the node off by it. */
-  cgroup?: string;
+  /** The group its JVM runs with, of its own, when root started it: partition-node tells the node's packets by it. */
+  gid?: number;
 }
 
 export interface ClusterState {
@@ -374,8 +374,8 @@ async function launchNodes(options: UpOptions, dir: string, log: (line: string) 
 
   log(`starting ${nodes.length} nodes on ${bootstrapServers(layout).join(',')}`);
   const early: { failure?: string } = {};
-  const cgroups = nodes.map(({ id }) => nodeCgroup(clusterId, id));
-  const children = nodes.map(({ id, nodeDir }, i) => spawnNode(runtime, nodeDir, log4jFile, 'w', cgroups[i], (why) => { early.failure ??= `node ${id} ${why}`; }));
+  const groups = nodes.map(({ id }) => nodeGroup(clientPort(layout, id)));
+  const children = nodes.map(({ id, nodeDir }, i) => spawnNode(runtime, nodeDir, log4jFile, 'w', groups[i], (why) => { early.failure ??= `node ${id} ${why}`; }));
   const state: ClusterState = {
     kafkaVersion: runtime.version,
     source: runtime.source,
@@ -388,7 +388,7 @@ async function launchNodes(options: UpOptions, dir: string, log: (line: string) 
     nodes: nodes.map(({ id, nodeDir, roles }, i) => ({
       id, pid: children[i].pid ?? -1, clientPort: clientPort(layout, id),
       controllerPort: roles.includes('controller') ? controllerPort(layout, id) : undefined, roles, dir: nodeDir,
-      ...(cgroups[i] !== undefined ? { cgroup: cgroups[i] } : {}),
+      ...(groups[i] !== undefined ? { gid: groups[i] } : {}),
     })),
     saslSsl: secure?.state,
   };
@@ -421,16 +421,15 @@ const nodeLogFlags = (nodeDir: string, log4jFile: string) => [`-Dkafka.logs.dir=
 
 /**
  * One node's JVM, detached, on its own server.properties (formatted storage and all), its output in its folder
- * ('w' anew, 'a' after what an earlier run of the node wrote), in its own cgroup when it has one. `onEarlyExit`
+ * ('w' anew, 'a' after what an earlier run of the node wrote), with its own group when it has one. `onEarlyExit`
  * hears why it died.
  */
 function spawnNode(
-  runtime: KafkaRuntime, nodeDir: string, log4jFile: string, outputMode: 'w' | 'a', cgroup: string | undefined, onEarlyExit: (why: string) => void,
+  runtime: KafkaRuntime, nodeDir: string, log4jFile: string, outputMode: 'w' | 'a', gid: number | undefined, onEarlyExit: (why: string) => void,
 ): ChildProcess {
   const out = openSync(join(nodeDir, 'stdout.log'), outputMode);
-  const [command, args] = inCgroup(cgroup, 'java', javaArgs(runtime, 'kafka.Kafka', [join(nodeDir, 'server.properties')],
-    [...JVM_FLAGS, ...nodeLogFlags(nodeDir, log4jFile)]));
-  const child = spawn(command, args, { stdio: ['ignore', out, out], detached: true });
+  const child = spawn('java', javaArgs(runtime, 'kafka.Kafka', [join(nodeDir, 'server.properties')], [...JVM_FLAGS, ...nodeLogFlags(nodeDir, log4jFile)]),
+    { stdio: ['ignore', out, out], detached: true, ...(gid !== undefined ? { gid } : {}) });
   closeSync(out);
   child.once('exit', (code, signal) => {
     onEarlyExit(`exited (${signal ?? `code ${code}`}) during start-up; tail of ${nodeDir}/server.log:\n` +
@@ -504,7 +503,9 @@ export function pauseNode(id: number, options: NodeOptions = {}): () => void {
  */
 export function partitionNode(id: number, options: NodeOptions = {}): () => void {
   const { node, running } = runningNode(id, options);
-  return cutOff({ id, pid: running.pid, clientPort: node.clientPort, cgroup: node.cgroup });
+  const { layout } = requireState(options.dir ?? defaultClusterDir());
+  const ports = [node.clientPort, node.controllerPort, saslSslPort(layout, id)].filter((port) => port !== undefined);
+  return cutOff({ id, pid: running.pid, gid: node.gid, ports });
 }
 
 /**
@@ -523,9 +524,9 @@ export async function startNode(id: number, options: NodeOptions & { timeoutMs?:
     requireJava();
     const runtime: KafkaRuntime = { version: state.kafkaVersion, source: state.source, libDir: state.libDir };
     const spawnedAt = Date.now();
-    const cgroup = stopped.cgroup ?? nodeCgroup(state.clusterId, id);
-    const child = spawnNode(runtime, stopped.dir, join(dir, 'log4j2.properties'), 'a', cgroup, (why) => { early.failure ??= `node ${id} ${why}`; });
-    const spawned = { ...stopped, pid: child.pid ?? -1, ...(cgroup !== undefined ? { cgroup } : {}) };
+    const gid = nodeGroup(stopped.clientPort);
+    const child = spawnNode(runtime, stopped.dir, join(dir, 'log4j2.properties'), 'a', gid, (why) => { early.failure ??= `node ${id} ${why}`; });
+    const spawned: NodeState = { ...stopped, pid: child.pid ?? -1, gid };
     writeClusterState(dir, { ...state, nodes: state.nodes.map((n) => (n.id === id ? spawned : n)) });
     return { node: spawned, started: spawnedAt };
   });
@@ -555,11 +556,10 @@ export async function clusterDown(dir = defaultClusterDir(), graceMs = 20_000): 
     const found = [...ofState.filter((p) => processRuns(p.pid, p.naming)), ...nodeProcessesOf(dir)];
     const running = found.filter((p, i) => found.findIndex((q) => q.pid === p.pid) === i);
     // Nothing of a fault outlives the cluster: rules a partition-node left (its command killed) go first, so that the
-    // nodes shut down as they would (a paused node is resumed by stopProcesses), and the nodes' cgroups last.
+    // nodes shut down as they would (a paused node is resumed by stopProcesses).
     for (const node of nodes) healPartition(node.clientPort);
     await stopProcesses(running, 'SIGTERM', graceMs);
     rmSync(stateFile(dir), { force: true });
-    for (const node of nodes) removeNodeCgroup(node.cgroup);
     return running.map((p) => p.pid);
   });
 }
