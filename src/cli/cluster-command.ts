@@ -82,7 +82,7 @@ export function clusterCommand(): Command {
       'nothing answers; past KRaft\'s broker session timeout, 9 s, the controller fences it and its partitions move)', 'the node stays paused',
     (id) => `node ${id} paused (SIGSTOP)`, 'resumed (SIGCONT)'],
     ['partition-node', 'cut a node off from the other nodes and from clients while it keeps running, then heal it: nftables drops every ' +
-      'packet of the node\'s sockets (its JVM runs in a cgroup of its own); needs nftables and CAP_NET_ADMIN (root)', 'the node stays cut off',
+      'packet of the node\'s sockets (its JVM runs with a group of its own) and to its ports; needs nftables and CAP_NET_ADMIN (root)', 'the node stays cut off',
     (id) => `node ${id} cut off from the other nodes and from clients (nftables)`, 'healed (rules removed)'],
   ];
   for (const [name, description, what, held, healed] of lasting) {
