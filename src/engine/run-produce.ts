@@ -222,12 +222,17 @@ export async function measure<Task extends { workerId: number }>(
   // Before the start there is nothing to measure: no window lines of nothing while a barrier is waited for.
   await sleepUntil(startAtMs, hooks.signal, epochMs);
   const faults = config.faults.length ? runFaults(config.faults, startAtMs, sceneOf(defaultClusterDir(), config.topic), log) : undefined;
+  // Ctrl-C heals at once: sends stuck on a paused or cut-off node then end before the workers do.
+  const healNow = () => { void faults?.finish(); };
+  hooks.signal?.addEventListener('abort', healNow, { once: true });
+  if (hooks.signal?.aborted) healNow();
   try {
     return await measureStarted(pool, config, hooks, startAtMs, faults);
   } finally {
     // Called again after a finish is harmless; on an error, this heals what lasts before the error goes on.
     await faults?.finish();
     hooks.signal?.removeEventListener('abort', onAbort);
+    hooks.signal?.removeEventListener('abort', healNow);
   }
 }
 

@@ -233,7 +233,7 @@ describe('the same faults as cluster subcommands', () => {
     const restarted = runCli(['cluster', 'restart-all', '--dir', dir], { timeoutMs: 170_000 });
     expect(restarted.code, restarted.stderr).toBe(0);
     const lines = restarted.stderr.trimEnd().split('\n');
-    expect(lines.filter((line) => line.startsWith('restart-all: node'))).toEqual([1, 2, 3].map((id) => expect.stringMatching(
+    expect(lines.filter((line) => line.startsWith('restart-all: node '))).toEqual([1, 2, 3].map((id) => expect.stringMatching(
       new RegExp(`^restart-all: node ${id} restarted, every partition in sync after \\d+\\.\\d s$`))));
     expect(lines.at(-1)).toMatch(/^restart-all: nodes 1, 2, 3 restarted in turn in \d+\.\d s, every partition in sync$/);
     // Each node is a new process.
