@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { Command, Option } from 'commander';
+import { Argument, Command, Option } from 'commander';
 import { createTable } from '../report/table.js';
 import { clusterDown, clusterStatus, clusterUp, defaultClusterDir, startNode, stopNode, toolRuntime } from '../cluster/launcher.js';
 import { javaArgs, requireJava } from '../cluster/kafka-runtime.js';
@@ -7,9 +7,12 @@ import { renderCompose } from '../cluster/compose.js';
 import { CLUSTER_SECURITY, DEFAULT_KAFKA_VERSION, DEFAULT_LAYOUT, withSecurity, type ClusterSecurity } from '../cluster/settings.js';
 import type { ClusterState } from '../cluster/launcher.js';
 import { DataStormError } from '../shared/errors.js';
-import { parseChoice, parseIntegerOption } from '../run-spec/parse.js';
+import { parseChoice, parseDurationMs, parseIntegerOption } from '../run-spec/parse.js';
+import { RESTART_SYNC_TIMEOUT_MS, holdFault, killController, killLeader, restartAll, sceneOf } from '../faults/node-faults.js';
+import { interruptible } from './interrupt.js';
 
 const stderrLine = (line: string) => process.stderr.write(`${line}\n`);
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 export function clusterCommand(): Command {
   const cluster = new Command('cluster').description(
@@ -55,6 +58,7 @@ export function clusterCommand(): Command {
       stderrLine(stopped.length ? `cluster down: stopped pids ${stopped.join(', ')}` : 'no cluster running');
     });
 
+  const nodeArgument = () => new Argument('<node>', 'node id (1-4 on the default cluster)').argParser(parseIntegerOption('node', 1, 99));
   const nodeCommands: Array<[string, string, (id: number, dir: string) => Promise<string>]> = [
     ['kill-node', 'kill a node with SIGKILL, as a crash would (no clean shutdown); it keeps its data for start-node',
       async (id, dir) => `node ${id} killed (SIGKILL), down after ${await stopNode(id, 'kill', { dir })} ms`],
@@ -66,10 +70,64 @@ export function clusterCommand(): Command {
   for (const [name, description, act] of nodeCommands) {
     cluster.command(name)
       .description(description)
-      .argument('<node>', 'node id (1-4 on the default cluster)', parseIntegerOption('node', 1, 99))
+      .addArgument(nodeArgument())
       .addOption(dirOption())
       .action(async (id: number, opts: { dir: string }) => { stderrLine(await act(id, opts.dir)); });
   }
+
+  const forOption = (what: string) => new Option('--for <duration>', `how long ${what} (30s, 2m, 500ms); Ctrl-C ends it sooner`)
+    .makeOptionMandatory().argParser((v) => parseDurationMs('--for', v));
+  const lasting: Array<[name: 'pause-node' | 'partition-node', description: string, what: string, held: (id: number) => string, healed: string]> = [
+    ['pause-node', 'pause a node with SIGSTOP, then resume it with SIGCONT: a hung broker, or a long GC pause (its connections stay open, ' +
+      'nothing answers; past KRaft\'s broker session timeout, 9 s, the controller fences it and its partitions move)', 'the node stays paused',
+    (id) => `node ${id} paused (SIGSTOP)`, 'resumed (SIGCONT)'],
+    ['partition-node', 'cut a node off from the other nodes and from clients while it keeps running, then heal it: nftables drops every ' +
+      'packet of the node\'s sockets (its JVM runs with a group of its own) and to its ports; needs nftables and CAP_NET_ADMIN (root)', 'the node stays cut off',
+    (id) => `node ${id} cut off from the other nodes and from clients (nftables)`, 'healed (rules removed)'],
+  ];
+  for (const [name, description, what, held, healed] of lasting) {
+    cluster.command(name)
+      .description(description)
+      .addArgument(nodeArgument())
+      .addOption(forOption(what))
+      .addOption(dirOption())
+      .action(async (id: number, opts: { for: number; dir: string }) => {
+        const { value: heldMs, interrupted } = await interruptible(`ending the ${name} now`,
+          (signal) => holdFault(name, id, opts.for, sceneOf(opts.dir), { signal, onHeld: () => stderrLine(`${held(id)} for ${seconds(opts.for)}`) }));
+        stderrLine(`node ${id} ${healed} after ${seconds(heldMs)}${interrupted ? ' (interrupted)' : ''}`);
+      });
+  }
+
+  cluster.command('kill-controller')
+    .description('kill the active KRaft controller with SIGKILL, whichever node it is now (asked of the quorum): the others elect a new one')
+    .addOption(dirOption())
+    .action(async (opts: { dir: string }) => {
+      const { node, downMs } = await killController(sceneOf(opts.dir));
+      stderrLine(`node ${node}, the active controller, killed (SIGKILL), down after ${downMs} ms`);
+    });
+
+  cluster.command('kill-leader')
+    .description('kill with SIGKILL the node that leads a partition of a topic now: its partitions get new leaders')
+    .argument('<topic>', 'topic name')
+    .argument('<partition>', 'partition number', parseIntegerOption('partition', 0, 1_000_000))
+    .addOption(dirOption())
+    .action(async (topic: string, partition: number, opts: { dir: string }) => {
+      const { node, downMs } = await killLeader(sceneOf(opts.dir), topic, partition);
+      stderrLine(`node ${node}, the leader of ${topic} partition ${partition}, killed (SIGKILL), down after ${downMs} ms`);
+    });
+
+  cluster.command('restart-all')
+    .description('a rolling restart: each node in turn stopped cleanly (SIGTERM) and started on its data, the next one only once every ' +
+      'partition is back in sync (no under-replicated partition); Ctrl-C stops it after the node being restarted')
+    .addOption(new Option('--sync-timeout <duration>', 'how long to wait, after each node, for every partition to be in sync before giving up with an error')
+      .default(RESTART_SYNC_TIMEOUT_MS, `${RESTART_SYNC_TIMEOUT_MS / 1000}s`).argParser((v) => parseDurationMs('--sync-timeout', v)))
+    .addOption(dirOption())
+    .action(async (opts: { syncTimeout: number; dir: string }) => {
+      const startedMs = Date.now();
+      const { value: nodes } = await interruptible('stopping after the node being restarted',
+        (signal) => restartAll(sceneOf(opts.dir), { syncTimeoutMs: opts.syncTimeout, log: stderrLine, signal }));
+      stderrLine(`restart-all: nodes ${nodes.join(', ')} restarted in turn in ${seconds(Date.now() - startedMs)}, every partition in sync`);
+    });
 
   cluster.command('status')
     .description('list nodes, pids, ports and health, and how many brokers the metadata lists')
@@ -124,6 +182,7 @@ const KAFKA_TOOLS: Record<string, string> = {
   topics: 'org.apache.kafka.tools.TopicCommand',
   'console-consumer': 'org.apache.kafka.tools.consumer.ConsoleConsumer',
   'get-offsets': 'org.apache.kafka.tools.GetOffsetShell',
+  'metadata-quorum': 'org.apache.kafka.tools.MetadataQuorumCommand',
 };
 
 export function kafkaToolCommand(): Command {

@@ -14,6 +14,7 @@ import {
   saslSslBootstrapServers, saslSslClientProperties, saslSslPort, type ClusterLayout, type ListenerSecrets,
 } from './settings.js';
 import { makeListenerCerts } from './tls-certs.js';
+import { cutOff, healPartition, nodeGroup } from './node-isolation.js';
 
 export interface NodeState {
   id: number;
@@ -22,6 +23,8 @@ export interface NodeState {
   controllerPort?: number;
   roles: string;
   dir: string;
+  /** The group its JVM runs with, of its own, when root started it: partition-node tells the node's packets by it. */
+  gid?: number;
 }
 
 export interface ClusterState {
@@ -371,7 +374,8 @@ async function launchNodes(options: UpOptions, dir: string, log: (line: string) 
 
   log(`starting ${nodes.length} nodes on ${bootstrapServers(layout).join(',')}`);
   const early: { failure?: string } = {};
-  const children = nodes.map(({ id, nodeDir }) => spawnNode(runtime, nodeDir, log4jFile, 'w', (why) => { early.failure ??= `node ${id} ${why}`; }));
+  const groups = nodes.map(({ id }) => nodeGroup(clientPort(layout, id)));
+  const children = nodes.map(({ id, nodeDir }, i) => spawnNode(runtime, nodeDir, log4jFile, 'w', groups[i], (why) => { early.failure ??= `node ${id} ${why}`; }));
   const state: ClusterState = {
     kafkaVersion: runtime.version,
     source: runtime.source,
@@ -384,6 +388,7 @@ async function launchNodes(options: UpOptions, dir: string, log: (line: string) 
     nodes: nodes.map(({ id, nodeDir, roles }, i) => ({
       id, pid: children[i].pid ?? -1, clientPort: clientPort(layout, id),
       controllerPort: roles.includes('controller') ? controllerPort(layout, id) : undefined, roles, dir: nodeDir,
+      ...(groups[i] !== undefined ? { gid: groups[i] } : {}),
     })),
     saslSsl: secure?.state,
   };
@@ -416,12 +421,15 @@ const nodeLogFlags = (nodeDir: string, log4jFile: string) => [`-Dkafka.logs.dir=
 
 /**
  * One node's JVM, detached, on its own server.properties (formatted storage and all), its output in its folder
- * ('w' anew, 'a' after what an earlier run of the node wrote). `onEarlyExit` hears why it died.
+ * ('w' anew, 'a' after what an earlier run of the node wrote), with its own group when it has one. `onEarlyExit`
+ * hears why it died.
  */
-function spawnNode(runtime: KafkaRuntime, nodeDir: string, log4jFile: string, outputMode: 'w' | 'a', onEarlyExit: (why: string) => void): ChildProcess {
+function spawnNode(
+  runtime: KafkaRuntime, nodeDir: string, log4jFile: string, outputMode: 'w' | 'a', gid: number | undefined, onEarlyExit: (why: string) => void,
+): ChildProcess {
   const out = openSync(join(nodeDir, 'stdout.log'), outputMode);
-  const child = spawn('java', javaArgs(runtime, 'kafka.Kafka', [join(nodeDir, 'server.properties')],
-    [...JVM_FLAGS, ...nodeLogFlags(nodeDir, log4jFile)]), { stdio: ['ignore', out, out], detached: true });
+  const child = spawn('java', javaArgs(runtime, 'kafka.Kafka', [join(nodeDir, 'server.properties')], [...JVM_FLAGS, ...nodeLogFlags(nodeDir, log4jFile)]),
+    { stdio: ['ignore', out, out], detached: true, ...(gid !== undefined ? { gid } : {}) });
   closeSync(out);
   child.once('exit', (code, signal) => {
     onEarlyExit(`exited (${signal ?? `code ${code}`}) during start-up; tail of ${nodeDir}/server.log:\n` +
@@ -455,12 +463,49 @@ export interface NodeOptions {
  * shutdown (SIGKILL after the grace period). Returns how long it took; the node keeps its data for start-node.
  */
 export async function stopNode(id: number, how: 'kill' | 'stop', options: NodeOptions & { graceMs?: number } = {}): Promise<number> {
-  const dir = options.dir ?? defaultClusterDir();
-  const running = runningProcessOf(dir, nodeOf(requireState(dir), id));
-  if (!running) throw new DataStormError('DS_NODE_DOWN', `node ${id} is not running`, { hint: `start it with \`datastorm cluster start-node ${id}\`` });
+  const { running } = runningNode(id, options);
   const started = Date.now();
   await stopProcesses([running], how === 'kill' ? 'SIGKILL' : 'SIGTERM', options.graceMs ?? 30_000);
   return Date.now() - started;
+}
+
+/** A node of the cluster and its running process, or DS_NODE_DOWN. */
+function runningNode(id: number, options: NodeOptions): { node: NodeState; running: NodeProcess } {
+  const dir = options.dir ?? defaultClusterDir();
+  const node = nodeOf(requireState(dir), id);
+  const running = runningProcessOf(dir, node);
+  if (!running) throw new DataStormError('DS_NODE_DOWN', `node ${id} is not running`, { hint: `start it with \`datastorm cluster start-node ${id}\`` });
+  return { node, running };
+}
+
+/** Sends a signal to a process that may have ended meanwhile. */
+function signal(pid: number, sent: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sent);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
+
+/**
+ * Pauses a node's JVM with SIGSTOP (a hung broker, a long GC pause: its connections stay open, nothing answers)
+ * and returns its resume (SIGCONT). Both are synchronous: a resume also runs as the process that paused it exits.
+ */
+export function pauseNode(id: number, options: NodeOptions = {}): () => void {
+  const { running } = runningNode(id, options);
+  signal(running.pid, 'SIGSTOP');
+  return () => { if (processRuns(running.pid, running.naming)) signal(running.pid, 'SIGCONT'); };
+}
+
+/**
+ * Cuts a running node off from the other nodes and from clients (src/cluster/node-isolation.ts) and returns the
+ * heal, synchronous like pauseNode's resume.
+ */
+export function partitionNode(id: number, options: NodeOptions = {}): () => void {
+  const { node, running } = runningNode(id, options);
+  const { layout } = requireState(options.dir ?? defaultClusterDir());
+  const ports = [node.clientPort, node.controllerPort, saslSslPort(layout, id)].filter((port) => port !== undefined);
+  return cutOff({ id, pid: running.pid, gid: node.gid, ports });
 }
 
 /**
@@ -479,8 +524,9 @@ export async function startNode(id: number, options: NodeOptions & { timeoutMs?:
     requireJava();
     const runtime: KafkaRuntime = { version: state.kafkaVersion, source: state.source, libDir: state.libDir };
     const spawnedAt = Date.now();
-    const child = spawnNode(runtime, stopped.dir, join(dir, 'log4j2.properties'), 'a', (why) => { early.failure ??= `node ${id} ${why}`; });
-    const spawned = { ...stopped, pid: child.pid ?? -1 };
+    const gid = nodeGroup(stopped.clientPort);
+    const child = spawnNode(runtime, stopped.dir, join(dir, 'log4j2.properties'), 'a', gid, (why) => { early.failure ??= `node ${id} ${why}`; });
+    const spawned: NodeState = { ...stopped, pid: child.pid ?? -1, gid };
     writeClusterState(dir, { ...state, nodes: state.nodes.map((n) => (n.id === id ? spawned : n)) });
     return { node: spawned, started: spawnedAt };
   });
@@ -505,29 +551,30 @@ export async function startNode(id: number, options: NodeOptions & { timeoutMs?:
  */
 export async function clusterDown(dir = defaultClusterDir(), graceMs = 20_000): Promise<number[]> {
   return withStateLock(dir, async () => {
-    const ofState = (readClusterState(dir)?.nodes ?? []).map((node) => ({ pid: node.pid, nodeId: node.id, naming: node.dir }));
+    const nodes = readClusterState(dir)?.nodes ?? [];
+    const ofState = nodes.map((node) => ({ pid: node.pid, nodeId: node.id, naming: node.dir }));
     const found = [...ofState.filter((p) => processRuns(p.pid, p.naming)), ...nodeProcessesOf(dir)];
     const running = found.filter((p, i) => found.findIndex((q) => q.pid === p.pid) === i);
+    // Nothing of a fault outlives the cluster: rules a partition-node left (its command killed) go first, so that the
+    // nodes shut down as they would (a paused node is resumed by stopProcesses).
+    for (const node of nodes) healPartition(node.clientPort);
     await stopProcesses(running, 'SIGTERM', graceMs);
     rmSync(stateFile(dir), { force: true });
     return running.map((p) => p.pid);
   });
 }
 
-/** Sends `signal` to each process, SIGKILL to those still running after graceMs, and returns once none runs. */
-async function stopProcesses(processes: NodeProcess[], signal: NodeJS.Signals, graceMs: number): Promise<void> {
+/** Sends `sent` to each process, SIGKILL to those still running after graceMs, and returns once none runs. */
+async function stopProcesses(processes: NodeProcess[], sent: NodeJS.Signals, graceMs: number): Promise<void> {
   const running = () => processes.filter((p) => processRuns(p.pid, p.naming));
-  const send = (pid: number, sent: NodeJS.Signals) => {
-    try {
-      process.kill(pid, sent);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error; // it ended on its own meanwhile
-    }
-  };
-  for (const { pid } of running()) send(pid, signal);
+  // A paused node (pause-node) acts on SIGTERM only once it runs again.
+  for (const { pid } of running()) {
+    signal(pid, sent);
+    signal(pid, 'SIGCONT');
+  }
   const deadline = Date.now() + graceMs;
   while (running().length > 0 && Date.now() < deadline) await sleep(50);
-  for (const { pid } of running()) send(pid, 'SIGKILL');
+  for (const { pid } of running()) signal(pid, 'SIGKILL');
   while (running().length > 0) await sleep(50);
 }
 

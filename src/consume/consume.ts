@@ -12,6 +12,7 @@ import { defaultClusterDir } from '../cluster/launcher.js';
 import { faultReport, type FaultEvent, type FaultReport, type FaultStep } from '../faults/fault-plan.js';
 import { checkFaultTarget } from '../faults/fault-target.js';
 import { countPerSlot, runFaults, type RunningFaults } from '../faults/run-faults.js';
+import { sceneOf } from '../faults/node-faults.js';
 import type { DriverName } from '../drivers/driver-registry.js';
 import { publicSecurity, type ClientSecurity } from '../security/client-security.js';
 
@@ -120,7 +121,7 @@ class IntervalTracker {
  * Reports intervals and progress until the consumers stop (record limit reached, or a consumer failed), and
  * stops them when no record has come for --timeout (counted from the start, as Kafka does).
  */
-async function watchUntilStopped(group: ConsumerGroupRun, config: ConsumeConfig, listener: ConsumeListener, submittedMs: number):
+async function watchUntilStopped(group: ConsumerGroupRun, config: ConsumeConfig & { topic: string }, listener: ConsumeListener, submittedMs: number):
 Promise<{ tracker?: IntervalTracker; timedOutAtMs?: number; interruptedAtMs?: number; faultEvents?: FaultEvent[]; consumedPerSlot: number[] }> {
   const { counters } = group;
   let faults: RunningFaults | undefined;
@@ -130,29 +131,34 @@ Promise<{ tracker?: IntervalTracker; timedOutAtMs?: number; interruptedAtMs?: nu
   let interruptedAtMs: number | undefined;
   let lastTotal = 0;
   let lastRecordMs = submittedMs;
-  while (!counters.stopped()) {
-    await new Promise((resolve) => setTimeout(resolve, TICK_MS));
-    const nowMs = Date.now();
-    const startMs = group.startedAtMs();
-    if (startMs !== undefined) tracker ??= new IntervalTracker(counters, startMs, config.reportingIntervalMs);
-    if (startMs !== undefined && config.faults.length > 0 && !faults) {
-      timeline = countPerSlot(() => counters.totalRecords(), startMs);
-      faults = runFaults(config.faults, startMs, defaultClusterDir(), (line) => listener.onFault?.(line));
+  // Whatever ends the watch, the faults are healed (finish again after the return's is harmless).
+  try {
+    while (!counters.stopped()) {
+      await new Promise((resolve) => setTimeout(resolve, TICK_MS));
+      const nowMs = Date.now();
+      const startMs = group.startedAtMs();
+      if (startMs !== undefined) tracker ??= new IntervalTracker(counters, startMs, config.reportingIntervalMs);
+      if (startMs !== undefined && config.faults.length > 0 && !faults) {
+        timeline = countPerSlot(() => counters.totalRecords(), startMs);
+        faults = runFaults(config.faults, startMs, sceneOf(defaultClusterDir(), config.topic), (line) => listener.onFault?.(line));
+      }
+      for (const interval of tracker?.close(nowMs, false) ?? []) listener.onInterval?.(interval);
+      const total = counters.totalRecords();
+      if (total > lastTotal) [lastTotal, lastRecordMs] = [total, nowMs];
+      listener.onProgress?.(total, nowMs - (startMs ?? submittedMs));
+      if (nowMs - lastRecordMs > config.timeoutMs && !counters.stopped()) {
+        timedOutAtMs = nowMs;
+        group.stop();
+      }
+      if (listener.signal?.aborted && !counters.stopped()) {
+        interruptedAtMs = nowMs;
+        group.stop();
+      }
     }
-    for (const interval of tracker?.close(nowMs, false) ?? []) listener.onInterval?.(interval);
-    const total = counters.totalRecords();
-    if (total > lastTotal) [lastTotal, lastRecordMs] = [total, nowMs];
-    listener.onProgress?.(total, nowMs - (startMs ?? submittedMs));
-    if (nowMs - lastRecordMs > config.timeoutMs && !counters.stopped()) {
-      timedOutAtMs = nowMs;
-      group.stop();
-    }
-    if (listener.signal?.aborted && !counters.stopped()) {
-      interruptedAtMs = nowMs;
-      group.stop();
-    }
+    return { tracker, timedOutAtMs, interruptedAtMs, faultEvents: await faults?.finish(), consumedPerSlot: timeline?.stop() ?? [] };
+  } finally {
+    await faults?.finish();
   }
-  return { tracker, timedOutAtMs, interruptedAtMs, faultEvents: await faults?.finish(), consumedPerSlot: timeline?.stop() ?? [] };
 }
 
 /** Java's include patterns match a topic's whole name (Pattern.matches); throws on a pattern that does not compile. */

@@ -12,6 +12,7 @@ import { DataStormError } from '../shared/errors.js';
 import { faultReport, type FaultReport, type FaultStep } from '../faults/fault-plan.js';
 import { checkFaultTarget } from '../faults/fault-target.js';
 import { countPerSlot, runFaults } from '../faults/run-faults.js';
+import { sceneOf } from '../faults/node-faults.js';
 import { encodeHistogram, mergeHistograms, summarizeLatency, type LatencySummaryUs } from '../shared/histograms.js';
 import { PRODUCER_RETRY, createKafka, describeBrokers } from '../kafka/kafka-client.js';
 import { producePaced, type PacedLoad, type PacedProduceResult } from './paced-producer.js';
@@ -173,15 +174,16 @@ Promise<Pick<EndToEndPass, 'groupBalanceMs' | 'scheduleStartMs' | 'produced' | '
     `producing ${describeLoad(config.load)} for ${config.durationMs / 1000} s`);
   const faultsStartMs = Date.now();
   const timeline = config.faults.length ? countPerSlot(() => group.counters.totalRecords(), faultsStartMs) : undefined;
-  const faults = timeline ? runFaults(config.faults, faultsStartMs, defaultClusterDir(), log) : undefined;
+  const faults = timeline ? runFaults(config.faults, faultsStartMs, sceneOf(defaultClusterDir(), config.topic), log) : undefined;
   const align = config.endOnMultipleOfMs;
   const scheduleStartMs = align === undefined ? epochMs()
     : Math.ceil((epochMs() + ALIGN_MARGIN_MS + config.durationMs) / align) * align - config.durationMs;
   const consumed = () => group.counters.totalRecords();
   const load: PacedLoad = config.load.kind === 'consumers' ? { ...config.load, consumed } : config.load;
+  // A send that fails ends the pass: the faults are healed first (a paused node or a rule never outlives it).
   const produced = await producePaced(producer, {
     ...config, load, signal, startAtEpochMs: scheduleStartMs, ...(ledger ? { onOutcomes: (outcomes: SendOutcomes) => ledger.sent(outcomes) } : {}),
-  });
+  }).catch(async (error: unknown) => { await faults?.finish(); throw error; });
   const drainStartMs = Date.now();
   while (consumed() < produced.records && !group.counters.stopped() && Date.now() - drainStartMs <= config.drainTimeoutMs) {
     await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));

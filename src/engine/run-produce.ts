@@ -6,7 +6,8 @@ import { defaultClusterDir } from '../cluster/launcher.js';
 import type { RunCluster } from '../cluster/bootstrap.js';
 import { faultReport, type FaultEvent } from '../faults/fault-plan.js';
 import { checkFaultTarget } from '../faults/fault-target.js';
-import { runFaults } from '../faults/run-faults.js';
+import { runFaults, type RunningFaults } from '../faults/run-faults.js';
+import { sceneOf } from '../faults/node-faults.js';
 import { isPreEncoded, recordHeadersOf, type RunConfig } from '../produce/run-config.js';
 import { topicsOf } from '../kafka/topic.js';
 import { accountingUnchecked, DataStormError, RunFailedError } from '../shared/errors.js';
@@ -221,10 +222,13 @@ export interface Measured {
   faultEvents?: FaultEvent[];
 }
 
-/** Starts the workers together, reports every interval and progress, causes the planned faults; ends when all finished. */
+/**
+ * Starts the workers together, reports every interval and progress, causes the planned faults (on `topic`, the run's
+ * first, when a step names a partition); ends when all finished, with every fault healed, even on an error.
+ */
 export async function measure<Task extends { workerId: number }>(
-  pool: ProducePool<Task>, config: Pick<RunConfig, 'reportingIntervalMs' | 'faults' | 'startAtEpochMs' | 'throughputProfile'>, hooks: RunHooks,
-  log: (line: string) => void,
+  pool: ProducePool<Task>, config: Pick<RunConfig, 'reportingIntervalMs' | 'faults' | 'startAtEpochMs' | 'throughputProfile'> & { topic?: string },
+  hooks: RunHooks, log: (line: string) => void,
 ): Promise<Measured> {
   await pool.whenReady();
   const onAbort = () => pool.broadcast({ type: 'stop' });
@@ -244,7 +248,25 @@ export async function measure<Task extends { workerId: number }>(
   if (hooks.signal?.aborted) onAbort();
   // Before the start there is nothing to measure: no window lines of nothing while a barrier is waited for.
   await sleepUntil(startAtMs, hooks.signal, epochMs);
-  const faults = config.faults.length ? runFaults(config.faults, startAtMs, defaultClusterDir(), log) : undefined;
+  const faults = config.faults.length ? runFaults(config.faults, startAtMs, sceneOf(defaultClusterDir(), config.topic), log) : undefined;
+  // Ctrl-C heals at once: sends stuck on a paused or cut-off node then end before the workers do.
+  const healNow = () => { void faults?.finish(); };
+  hooks.signal?.addEventListener('abort', healNow, { once: true });
+  if (hooks.signal?.aborted) healNow();
+  try {
+    return await measureStarted(pool, config, hooks, startAtMs, faults);
+  } finally {
+    // Called again after a finish is harmless; on an error, this heals what lasts before the error goes on.
+    await faults?.finish();
+    hooks.signal?.removeEventListener('abort', onAbort);
+    hooks.signal?.removeEventListener('abort', healNow);
+  }
+}
+
+async function measureStarted<Task extends { workerId: number }>(
+  pool: ProducePool<Task>, config: Pick<RunConfig, 'reportingIntervalMs' | 'throughputProfile'>, hooks: RunHooks, startAtMs: number,
+  faults: RunningFaults | undefined,
+): Promise<Measured> {
   const progressTimer = hooks.onProgress && setInterval(() => {
     hooks.onProgress!(pool.acknowledgedTotal(), epochMs() - startAtMs);
   }, PROGRESS_MS);
@@ -270,7 +292,6 @@ export async function measure<Task extends { workerId: number }>(
   const summaries = await pool.summaries();
   clearInterval(progressTimer);
   const faultEvents = await faults?.finish();
-  hooks.signal?.removeEventListener('abort', onAbort);
   return { startAtMs, intervals, summaries, faultEvents };
 }
 

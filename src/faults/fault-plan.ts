@@ -1,18 +1,40 @@
 import { DataStormError } from '../shared/errors.js';
 
 /**
- * Faults on demand during a run on the local cluster: `--fault 'kill-node 2 at 10s; start-node 2 at 25s'`.
- * This module reads the plan and measures what the faults did to the run, from the acknowledgements per
- * 100 ms slot that the workers report; src/engine runs the plan.
+ * Faults on demand during a run on the local cluster: `--fault 'kill-node 2 at 10s; start-node 2 at 25s'`,
+ * `--fault 'pause-node 2 at 5s for 15s'`. This module reads the plan and measures what the faults did to the run,
+ * from the acknowledgements per 100 ms slot that the workers report; src/engine runs the plan (src/faults/run-faults.ts).
  */
-export const FAULT_ACTIONS = ['kill-node', 'stop-node', 'start-node'] as const;
+export const FAULT_ACTIONS = [
+  'kill-node', 'stop-node', 'start-node', 'pause-node', 'partition-node', 'restart-all', 'kill-controller', 'kill-leader',
+] as const;
 export type FaultAction = (typeof FAULT_ACTIONS)[number];
+
+/** What a step of each kind names after its action (a node, a partition of the run's topic, or nothing), and whether it lasts `for` a time. */
+export const FAULT_FORMS: Record<FaultAction, { target?: 'node' | 'partition'; lasts: boolean }> = {
+  'kill-node': { target: 'node', lasts: false },
+  'stop-node': { target: 'node', lasts: false },
+  'start-node': { target: 'node', lasts: false },
+  'pause-node': { target: 'node', lasts: true },
+  'partition-node': { target: 'node', lasts: true },
+  'restart-all': { lasts: false },
+  'kill-controller': { lasts: false },
+  'kill-leader': { target: 'partition', lasts: false },
+};
 
 export interface FaultStep {
   action: FaultAction;
-  node: number;
+  /**
+   * The node a node step names (kill-node, stop-node, start-node, pause-node, partition-node); in the events of
+   * kill-controller and kill-leader, the node they found and killed.
+   */
+  node?: number;
+  /** kill-leader's partition of the run's topic. */
+  partition?: number;
   /** Since the run's start. */
   atMs: number;
+  /** pause-node and partition-node: how long the fault lasts before it is healed. */
+  forMs?: number;
 }
 
 /** Acknowledgements are counted in slots of this length; stalls and recovery are measured to it. */
@@ -25,33 +47,71 @@ export function addToSlot(perSlot: number[], slot: number, count: number): void 
 }
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
-const STEP = /^(kill-node|stop-node|start-node)\s+(\d+)\s+at\s+(\d+(?:\.\d+)?)(ms|s|m)$/;
+const TIME = '(\\d+(?:\\.\\d+)?)(ms|s|m)';
+const STEP = new RegExp(`^([a-z-]+)(?: (\\d+))? at ${TIME}(?: for ${TIME})?$`);
+const isAction = (word: string): word is FaultAction => (FAULT_ACTIONS as readonly string[]).includes(word);
 
-/** `kill-node 2 at 10s; start-node 2 at 25s` → steps in time order; any other text is a one-line error. */
+/** A kind's form after its action: ` <node> at <time> for <duration>`. */
+const formAfterAction = (action: FaultAction) => {
+  const { target, lasts } = FAULT_FORMS[action];
+  return `${target ? ` <${target}>` : ''} at <time>${lasts ? ' for <duration>' : ''}`;
+};
+
+/** Every form, kinds of one form together: `kill-node|stop-node|start-node <node> at <time>; ...`. */
+const FAULT_GRAMMAR = [...new Set(FAULT_ACTIONS.map(formAfterAction))]
+  .map((form) => `${FAULT_ACTIONS.filter((action) => formAfterAction(action) === form).join('|')}${form}`).join('; ');
+
+/** `kill-node 2 at 10s; pause-node 3 at 5s for 15s` → steps in time order; any other text is a one-line error naming the grammar. */
 export function parseFaultPlan(text: string): FaultStep[] {
   const parts = text.split(';').map((part) => part.trim().replace(/\s+/g, ' ')).filter((part) => part !== '');
   if (parts.length === 0) throw planError(text, 'it names no fault');
-  const steps = parts.map((part) => {
+  const steps = parts.map((part): FaultStep => {
     const match = STEP.exec(part);
-    if (!match) throw planError(text, `"${part}" is not "<kill-node|stop-node|start-node> <node> at <time>"`);
-    return { action: match[1] as FaultAction, node: Number(match[2]), atMs: Math.round(Number(match[3]) * DURATION_UNITS[match[4]]) };
+    const action = (match?.[1] ?? part.split(' ')[0]);
+    if (!isAction(action)) throw planError(text, `"${part}" is not one of ${FAULT_GRAMMAR}`);
+    const { target, lasts } = FAULT_FORMS[action];
+    const forMs = match?.[5] === undefined ? undefined : Math.round(Number(match[5]) * DURATION_UNITS[match[6]]);
+    if (!match || (match[2] !== undefined) !== (target !== undefined) || (forMs !== undefined) !== lasts || forMs === 0) {
+      throw planError(text, `"${part}" is not "${action}${formAfterAction(action)}"${forMs === 0 ? ' with a duration above 0' : ''}`);
+    }
+    return {
+      action,
+      ...(target ? { [target]: Number(match[2]) } : {}),
+      atMs: Math.round(Number(match[3]) * DURATION_UNITS[match[4]]),
+      ...(forMs !== undefined ? { forMs } : {}),
+    };
   });
   return steps.sort((a, b) => a.atMs - b.atMs);
 }
 
 function planError(text: string, why: string): DataStormError {
   return new DataStormError('DS_BAD_OPTION', `--fault "${text}": ${why}`, {
-    hint: 'for example --fault \'kill-node 2 at 10s; start-node 2 at 25s\' (times since the run\'s start: ms, s or m)',
+    hint: 'for example --fault \'kill-node 2 at 10s; start-node 2 at 25s\' or \'pause-node 2 at 5s for 15s\' (times since the run\'s start: ms, s or m)',
   });
 }
 
-export const describeStep = (step: FaultStep) => `${step.action} ${step.node} at ${formatSeconds(step.atMs)}`;
+/** The step's action and what it names: `pause-node 2`, `kill-leader 0`, `restart-all`. */
+function stepTarget(step: FaultStep): string {
+  const { target } = FAULT_FORMS[step.action];
+  return target ? `${step.action} ${step[target]}` : step.action;
+}
+
+export const describeStep = (step: FaultStep) =>
+  `${stepTarget(step)} at ${formatSeconds(step.atMs)}${step.forMs !== undefined ? ` for ${formatSeconds(step.forMs)}` : ''}`;
 const formatSeconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+/** kill-controller and kill-leader find their node when they run: the event names it. */
+const foundNode = (event: FaultEvent) => (FAULT_FORMS[event.action].target !== 'node' && event.node !== undefined ? event.node : undefined);
 
 /** What happened when a step ran: when it began and ended (ms since the run's start), or why it did not. */
 export interface FaultEvent extends FaultStep {
   startedAtMs?: number;
   doneAtMs?: number;
+  /** pause-node and partition-node: when the fault was healed (SIGCONT, or the rules removed). */
+  healedAtMs?: number;
+  /** Healed before its time because the run ended (a fault never outlives its run). */
+  healedAtRunEnd?: boolean;
+  /** Why healing failed. */
+  healError?: string;
   error?: string;
 }
 
@@ -114,11 +174,7 @@ export function faultReport(events: FaultEvent[], acksPerSlot: number[], counts:
 
 /** The report's fault lines (pure, tested to the byte). */
 export function formatFaultLines(report: FaultReport): string[] {
-  const events = report.events.map((e) => {
-    if (e.error) return `${describeStep(e)}: failed (${e.error})`;
-    if (e.startedAtMs === undefined) return `${describeStep(e)}: not reached (the run ended first)`;
-    return `${describeStep(e)}: done at ${formatSeconds(e.doneAtMs!)}`;
-  });
+  const events = report.events.map(formatEvent);
   const stall = report.longestStall;
   const rate = Math.round(report.preFaultRecordsPerSec).toLocaleString('en-US');
   const fault = firstHappened(report.events);
@@ -136,5 +192,20 @@ export function formatFaultLines(report: FaultReport): string[] {
     ? `recovery: the rate did not come back to 90% of the pre-fault ${rate} records/s before the run ended`
     : report.recoveryMs === 0
       ? `recovery: the rate never fell below 90% of the pre-fault ${rate} records/s`
-      : `recovery: back to 90% of the pre-fault ${rate} records/s ${formatSeconds(report.recoveryMs)} after ${fault.action} ${fault.node}`];
+      : `recovery: back to 90% of the pre-fault ${rate} records/s ${formatSeconds(report.recoveryMs)} after ${stepTarget(fault)}` +
+        `${foundNode(fault) === undefined ? '' : ` (node ${foundNode(fault)})`}`];
+}
+
+/**
+ * A step and what became of it, as far as it went: `kill-node 2 at 6.0 s: done at 6.1 s`, `kill-controller at 5.0 s:
+ * node 2, done at 5.3 s`, `pause-node 2 at 5.0 s for 15.0 s: done at 5.0 s, healed at 20.0 s`, or why not.
+ */
+export function formatEvent(e: FaultEvent): string {
+  const step = describeStep(e);
+  if (e.error) return `${step}: failed (${e.error})`;
+  if (e.startedAtMs === undefined) return `${step}: not reached (the run ended first)`;
+  const found = foundNode(e);
+  const done = `${step}: ${found === undefined ? '' : `node ${found}, `}done at ${formatSeconds(e.doneAtMs!)}`;
+  if (e.healError) return `${done}, healing failed (${e.healError})`;
+  return e.healedAtMs === undefined ? done : `${done}, healed at ${formatSeconds(e.healedAtMs)}${e.healedAtRunEnd ? ' (the run ended)' : ''}`;
 }

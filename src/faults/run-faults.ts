@@ -1,40 +1,55 @@
-import { startNode, stopNode } from '../cluster/launcher.js';
 import { sleepUntil } from '../shared/sleep.js';
-import { ACK_SLOT_MS, addToSlot, describeStep, type FaultEvent, type FaultStep } from './fault-plan.js';
+import { ACK_SLOT_MS, addToSlot, formatEvent, type FaultEvent, type FaultStep } from './fault-plan.js';
+import { causeFault, type FaultScene } from './node-faults.js';
 
 export interface RunningFaults {
-  /** Stops what has not started, waits for what has, and returns every step as it went. */
+  /** Stops what has not started, waits for what has, heals what lasts, and returns every step as it went. */
   finish(): Promise<FaultEvent[]>;
 }
 
 /**
- * Runs the plan on the local cluster in `dir`, each step at its time after `startAtMs` (epoch ms) and after
- * the step before it has finished (a start-node waits until the metadata lists the node).
+ * Runs the plan on the local cluster of the scene, each step at its time after `startAtMs` (epoch ms) and after
+ * the step before it has finished (a start-node waits until the metadata lists the node; a restart-all until every
+ * node is back in sync). A fault that lasts is healed its duration after it began, while later steps go on, or when
+ * the run ends (finish), whichever comes first. The caller calls finish in a `finally`: nothing outlives the run.
  */
-export function runFaults(steps: FaultStep[], startAtMs: number, dir: string, log: (line: string) => void): RunningFaults {
+export function runFaults(steps: FaultStep[], startAtMs: number, scene: FaultScene, log: (line: string) => void): RunningFaults {
   const events: FaultEvent[] = steps.map((step) => ({ ...step }));
   const abort = new AbortController();
   const sinceStart = () => Date.now() - startAtMs;
+  const healing: Array<Promise<void>> = [];
+  const healInTime = async (event: FaultEvent, heal: () => void) => {
+    await sleepUntil(startAtMs + event.doneAtMs! + event.forMs!, abort.signal);
+    if (abort.signal.aborted) event.healedAtRunEnd = true;
+    try {
+      heal();
+      event.healedAtMs = sinceStart();
+    } catch (error) {
+      event.healError = (error as Error).message.split('\n')[0];
+    }
+    log(`fault: ${formatEvent(event)}`);
+  };
   const chain = (async () => {
     for (const event of events) {
       await sleepUntil(startAtMs + event.atMs, abort.signal);
       if (abort.signal.aborted) return;
       event.startedAtMs = sinceStart();
       try {
-        if (event.action === 'start-node') await startNode(event.node, { dir });
-        else await stopNode(event.node, event.action === 'kill-node' ? 'kill' : 'stop', { dir });
+        const caused = await causeFault(event, scene, abort.signal, log);
         event.doneAtMs = sinceStart();
-        log(`fault: ${describeStep(event)} done at ${(event.doneAtMs / 1000).toFixed(1)} s`);
+        if (caused.node !== undefined) event.node = caused.node;
+        if (caused.heal) healing.push(healInTime(event, caused.heal));
       } catch (error) {
         event.error = (error as Error).message.split('\n')[0];
-        log(`fault: ${describeStep(event)} failed: ${event.error}`);
       }
+      log(`fault: ${formatEvent(event)}`);
     }
   })();
   return {
     async finish() {
       abort.abort();
       await chain;
+      await Promise.all(healing);
       return events;
     },
   };

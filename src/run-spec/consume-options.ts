@@ -56,7 +56,7 @@ export const CONSUME_OPTIONS = {
   consumerConfig: { flags: '--consumer.config <file>', description: 'client properties file, as kafka-consumer-perf-test takes it: security.protocol, ssl.truststore.location, sasl.mechanism, sasl.jaas.config, ... (e.g. the client-sasl-ssl.properties `cluster up --security sasl_ssl` prints), and bootstrap.servers' },
   commandProperty: { flags: '--command-property <prop=value...>', description: 'client properties one by one, as Kafka 4.x\'s tools take them (security.protocol, ssl.*, sasl.*, bootstrap.servers), after the files\'' },
   commandConfig: { flags: '--command-config <file>', description: 'client properties file, as Kafka\'s tools take it: security.protocol, ssl.*, sasl.*, bootstrap.servers (e.g. the client-sasl-ssl.properties `cluster up --security sasl_ssl` prints)' },
-  fault: { flags: '--fault <plan>', description: 'faults on the local cluster once the consumers start, e.g. \'kill-node 2 at 5s; start-node 2 at 15s\': the report adds the longest stall and the recovery (raise --timeout past the stall)',
+  fault: { flags: '--fault <plan>', description: 'faults on the local cluster once the consumers start, e.g. \'kill-node 2 at 5s; start-node 2 at 15s\' or \'partition-node 2 at 5s for 20s\' (the kinds of produce --fault; kill-leader P names a partition of the topic read): the report adds the longest stall and the recovery (raise --timeout past the stall)',
     parse: (v: string) => parseFaultPlan(v) },
   driver: { flags: '--driver <client>', description: `Kafka client the consumers read with: ${describeDriverChoices('consumer')}`,
     defaultValue: DEFAULT_DRIVER, parse: parseChoice('--driver', DRIVER_NAMES) },

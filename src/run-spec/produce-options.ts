@@ -106,7 +106,7 @@ const PRODUCE_OPTION_TABLE = {
     parse: parseIntegerOption('--warmup-records', 0) },
   reportingInterval: { flags: '--reporting-interval <ms>', description: 'how often to print a window line', defaultValue: 5000,
     parse: parseIntegerOption('--reporting-interval', 100) },
-  fault: { flags: '--fault <plan>', description: 'faults on the local cluster during the run, e.g. \'kill-node 2 at 10s; start-node 2 at 25s\' (kill-node, stop-node, start-node; times since the start): the report adds when each happened, the longest stall, the recovery to the pre-fault rate',
+  fault: { flags: '--fault <plan>', description: 'faults on the local cluster during the run, e.g. \'kill-node 2 at 10s; start-node 2 at 25s\' or \'pause-node 2 at 5s for 15s\' (kill-node, stop-node, start-node, pause-node and partition-node N [for D], kill-controller, kill-leader P of the topic, restart-all; times since the start; a fault still on at the end is healed): the report adds when each happened, the longest stall, the recovery to the pre-fault rate',
     parse: (v) => parseFaultPlan(v) },
   transactionalId: { flags: '--transactional-id <id>', description: 'produce in transactions (perf-test\'s flag; also transactional.id): each worker\'s producer gets the id <id>-<worker> and commits every --transaction-duration-ms; needs --acks all and idempotence' },
   transactionDurationMs: { flags: '--transaction-duration-ms <ms>', description: 'how long each transaction stays open before it is committed (perf-test\'s flag); alone it turns transactions on with the id performance-producer-<uuid>',

@@ -78,6 +78,8 @@ export const ERROR_CODES = {
   DS_BAD_KAFKA_HOME: { retriable: false, description: 'KAFKA_HOME does not hold a Kafka distribution' },
   DS_KAFKA_VERSION_MISMATCH: { retriable: false, description: 'KAFKA_HOME holds another Kafka version than --kafka-version' },
   DS_TLS_CERTS_FAILED: { retriable: false, description: 'openssl could not make the SASL_SSL listener\'s certificates' },
+  DS_CANNOT_PARTITION: { retriable: false, description: 'partition-node cannot cut a node off here: no nftables, no CAP_NET_ADMIN, or the node does not run with a group of its own' },
+  DS_NOT_IN_SYNC: { retriable: true, description: 'a rolling restart (restart-all) found partitions still under-replicated past its bound after a node came back' },
 
   // Benchmarks and analyses.
   DS_BENCH_GATE_FAILED: { retriable: false, description: 'a metric regressed beyond its limit, or a threshold failed' },

@@ -10,11 +10,32 @@ describe('parseFaultPlan', () => {
     ]);
   });
 
-  it('refuses anything else in one line that shows the form', () => {
+  it('reads the kinds that last, and those that name a partition or nothing', () => {
+    expect(parseFaultPlan('pause-node 2 at 5s for 15s; partition-node 3 at 1m for 500ms; restart-all at 2s; kill-controller at 3.5s; kill-leader 0 at 4s'))
+      .toEqual([
+        { action: 'restart-all', atMs: 2000 }, { action: 'kill-controller', atMs: 3500 }, { action: 'kill-leader', partition: 0, atMs: 4000 },
+        { action: 'pause-node', node: 2, atMs: 5000, forMs: 15_000 }, { action: 'partition-node', node: 3, atMs: 60_000, forMs: 500 },
+      ]);
+  });
+
+  it('refuses anything else in one line that names the grammar, or the form of the kind it names', () => {
     const error = errorOf(() => parseFaultPlan('kill-node 2 at 10s; reboot 3 at 5s'));
-    expect([error.code, error.message]).toEqual(['DS_BAD_OPTION', '--fault "kill-node 2 at 10s; reboot 3 at 5s": "reboot 3 at 5s" is not "<kill-node|stop-node|start-node> <node> at <time>"']);
+    expect([error.code, error.message, error.hint]).toEqual(['DS_BAD_OPTION', '--fault "kill-node 2 at 10s; reboot 3 at 5s": "reboot 3 at 5s" is not one of ' +
+      'kill-node|stop-node|start-node <node> at <time>; pause-node|partition-node <node> at <time> for <duration>; ' +
+      'restart-all|kill-controller at <time>; kill-leader <partition> at <time>',
+    'for example --fault \'kill-node 2 at 10s; start-node 2 at 25s\' or \'pause-node 2 at 5s for 15s\' (times since the run\'s start: ms, s or m)']);
     expect(errorOf(() => parseFaultPlan(' ; ')).message).toBe('--fault " ; ": it names no fault');
-    expect(errorOf(() => parseFaultPlan('kill-node 2 at 10')).code).toBe('DS_BAD_OPTION');
+    for (const [plan, why] of [
+      ['kill-node 2 at 10', '"kill-node 2 at 10" is not "kill-node <node> at <time>"'],
+      ['pause-node 2 at 5s', '"pause-node 2 at 5s" is not "pause-node <node> at <time> for <duration>"'],
+      ['kill-node 2 at 5s for 3s', '"kill-node 2 at 5s for 3s" is not "kill-node <node> at <time>"'],
+      ['restart-all 2 at 5s', '"restart-all 2 at 5s" is not "restart-all at <time>"'],
+      ['kill-leader at 5s', '"kill-leader at 5s" is not "kill-leader <partition> at <time>"'],
+      ['partition-node 2 at 5s for 0s', '"partition-node 2 at 5s for 0s" is not "partition-node <node> at <time> for <duration>" with a duration above 0'],
+    ]) {
+      const refused = errorOf(() => parseFaultPlan(plan));
+      expect([refused.code, refused.message]).toEqual(['DS_BAD_OPTION', `--fault "${plan}": ${why}`]);
+    }
   });
 });
 
@@ -51,6 +72,27 @@ describe('faultReport', () => {
       'longest stall: none (every 100 ms had an acknowledgement)',
       'recovery: the rate did not come back to 90% of the pre-fault 10,000 records/s before the run ended',
     ]);
+  });
+
+  it('says what became of each kind: the node found, the healing, a failure', () => {
+    const report = faultReport([
+      { action: 'kill-controller', atMs: 6000, startedAtMs: 6001, doneAtMs: 6080, node: 1 },
+      { action: 'pause-node', node: 2, atMs: 7000, forMs: 15_000, startedAtMs: 7002, doneAtMs: 7040, healedAtMs: 22_060 },
+      { action: 'kill-leader', partition: 0, atMs: 8000, startedAtMs: 8001, doneAtMs: 8230, node: 3 },
+      { action: 'restart-all', atMs: 8500, startedAtMs: 8500, error: '2 partitions still under-replicated 120 s after node 2 started again (t-0, t-1)' },
+      { action: 'partition-node', node: 3, atMs: 9000, forMs: 20_000, startedAtMs: 9001, doneAtMs: 9100, healedAtMs: 9990, healedAtRunEnd: true },
+      { action: 'partition-node', node: 4, atMs: 9500, forMs: 1000, startedAtMs: 9501, doneAtMs: 9600, healError: 'could not remove the rules' },
+    ], slots, 'acknowledged');
+    expect(formatFaultLines(report)).toEqual([
+      'faults: kill-controller at 6.0 s: node 1, done at 6.1 s; pause-node 2 at 7.0 s for 15.0 s: done at 7.0 s, healed at 22.1 s; ' +
+        'kill-leader 0 at 8.0 s: node 3, done at 8.2 s; restart-all at 8.5 s: failed (2 partitions still under-replicated 120 s after node 2 started again (t-0, t-1)); ' +
+        'partition-node 3 at 9.0 s for 20.0 s: done at 9.1 s, healed at 10.0 s (the run ended); ' +
+        'partition-node 4 at 9.5 s for 1.0 s: done at 9.6 s, healing failed (could not remove the rules)',
+      'longest stall: 2.9 s with no acknowledgement (from 6.1 s to 9.0 s)',
+      'recovery: back to 90% of the pre-fault 10,000 records/s 4.1 s after kill-controller (node 1)',
+    ]);
+    const pausedFirst = faultReport([{ action: 'pause-node', node: 2, atMs: 6000, forMs: 3000, startedAtMs: 6001, doneAtMs: 6010, healedAtMs: 9020 }], slots, 'acknowledged');
+    expect(formatFaultLines(pausedFirst)[2]).toBe('recovery: back to 90% of the pre-fault 10,000 records/s 4.1 s after pause-node 2');
   });
 
   it('says no recovery from a fault the run ended before', () => {

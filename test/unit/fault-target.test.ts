@@ -37,6 +37,27 @@ describe('checkFaultTarget', () => {
     }
   });
 
+  it('takes steps that name no node, or a partition, whatever the nodes', () => {
+    expect(() => checkFaultTarget([{ action: 'kill-controller', atMs: 0 }, { action: 'kill-leader', partition: 7, atMs: 0 }, { action: 'restart-all', atMs: 0 }],
+      ['127.0.0.1:9092'])).not.toThrow();
+    expect(errorOf(() => checkFaultTarget([{ action: 'pause-node', node: 5, atMs: 0, forMs: 1000 }], ['127.0.0.1:9092'])).message)
+      .toBe('--fault names node 5; the local cluster has nodes 1, 2, 3');
+  });
+
+  it('refuses a partition-node before any work where nft cannot be run, in one line', () => {
+    const path = process.env.PATH;
+    // A PATH with no nft on it: as on a machine without nftables.
+    process.env.PATH = mkdtempSync(join(tmpdir(), 'datastorm-no-nft-'));
+    try {
+      const error = errorOf(() => checkFaultTarget([{ action: 'partition-node', node: 2, atMs: 5000, forMs: 20_000 }], ['127.0.0.1:9092']));
+      expect([error.code, error.message, error.hint]).toEqual(['DS_CANNOT_PARTITION', 'partition-node needs nftables and CAP_NET_ADMIN: nft is not installed',
+        'install nftables (apt-get install -y nftables) and run as root, or in a network namespace of your own (ip netns)']);
+      expect(() => checkFaultTarget([{ action: 'pause-node', node: 2, atMs: 5000, forMs: 20_000 }], ['127.0.0.1:9092'])).not.toThrow();
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+
   it('refuses any address when no local cluster is there, and a node the local cluster does not have', () => {
     expect(errorOf(() => checkFaultTarget([{ action: 'kill-node', node: 4, atMs: 0 }], ['127.0.0.1:9092'])).message)
       .toBe('--fault names node 4; the local cluster has nodes 1, 2, 3');
