@@ -91,8 +91,8 @@ describe('capacity --target e2e\'s settings', () => {
   it('names the chart\'s lines for where the latency was measured', () => {
     const step = (rateRps: number, p99Ms: number) => ({ load: { kind: 'rate' as const, rateRps }, sloValuesMs: [p99Ms] }) as CapacityStep;
     const steps = [step(1000, 20), step(5000, 150)];
-    expect(capacityChart({ slo: 'p99<=100ms', steps, sustainableRps: 1000, spec: { target: 'e2e' } })).toContain('p99 from creation to read');
-    expect(capacityChart({ slo: 'p99<=100ms', steps, sustainableRps: 1000, spec: { target: 'produce' } })).toContain('p99 from intended send time');
+    expect(capacityChart({ slo: 'p99<=100ms', steps, sustainableRps: 1000, spec: { target: 'e2e', confirmMs: 60_000 } })).toContain('latency from creation to read (ms)');
+    expect(capacityChart({ slo: 'p99<=100ms', steps, sustainableRps: 1000, spec: { target: 'produce', confirmMs: 60_000 } })).toContain('latency from intended send time (ms)');
   });
 
   it('says in the report\'s header what produced and what read', () => {

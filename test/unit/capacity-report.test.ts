@@ -127,13 +127,15 @@ describe('the capacity report', () => {
 describe('the capacity chart', () => {
   const svg = capacityChart(RESULT);
 
-  it('draws each judged rate\'s SLO statistic, the SLO\'s limit and the knee', () => {
+  it('draws each judged rate\'s SLO statistic, the steps and the confirmation-long runs apart, the SLO\'s limit and the knee', () => {
     expect(svg).toContain('<title>Latency against offered rate (p99&lt;=100ms)</title>');
-    expect(svg).toContain('>p99 from intended send time</text>');
+    expect(svg).toContain('>p99, steps</text>');
+    expect(svg).toContain('>p99, 60 s runs</text>');
+    expect(svg).toContain('latency from intended send time (ms)</text>');
     expect(svg).toContain('>SLO p99 ≤ 100 ms</text>');
     expect(svg).toContain('>knee 40.0K/s</text>');
-    // One point per rate (the repeat drawn for 30K/s, the confirmation for 40K/s): floor, 30K, 40K, 41K, 50K, 69K.
-    expect(svg.match(/<circle /g)).toHaveLength(6);
+    // One point per rate and kind of run: the steps' floor, 30K (its repeat), 40K, 41K, 69K; the 60 s runs' 40K and 50K.
+    expect(svg.match(/<circle /g)).toHaveLength(7);
     expect(svg.match(/stroke-dasharray/g)).toHaveLength(2);
     expect(svg).not.toContain('NaN');
   });
