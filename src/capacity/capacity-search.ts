@@ -89,9 +89,9 @@ function endedBy(error: unknown): 'stopped' | 'budget' {
 /**
  * Searches for the highest rate that meets the SLO: an unlimited probe, a ramp to find the ceiling (the backlog's
  * limit), a step at a low rate (the floor) and at the ceiling, then bisection on a log scale between the highest rate
- * met and the lowest missed until they are within `precision`. A miss that looks like a stall (judgeStep) is run
- * again, longer, and the repeat decides. The knee is then run for `confirmMs` (a miss lowers it by one precision step
- * and confirms again), and 1.25x the knee must miss. Time for the confirmation is kept back from the search.
+ * met and the lowest missed until they are within STEP_PRECISION. A step's miss that looks like a stall (judgeStep)
+ * is run again, longer, and the repeat decides. Runs of `confirmMs` then decide the knee to `precision` (confirm);
+ * time for two of them is kept back from the steps.
  */
 export async function searchCapacity(settings: SearchSettings, runner: SearchRunner): Promise<SearchOutcome> {
   const steps: CapacityStep[] = [];
