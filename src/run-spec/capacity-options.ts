@@ -39,8 +39,8 @@ export const CAPACITY_OPTIONS = {
     defaultValue: 30_000, defaultDescription: '30s', parse: duration('--ramp') },
   target: { flags: '--target <where>', description: 'produce: latency from intended send time to the ack; e2e: from the record\'s creation to a consumer group\'s read (--workers consumers, in µs), with e2e\'s paced producer', defaultValue: 'produce',
     parse: parseChoice('--target', CAPACITY_TARGETS) },
-  settle: { flags: '--settle <time>', description: 'on the local cluster, wait up to this long before the search while the brokers delete earlier runs\' data and the kernel flushes written pages (either moves p99 by hundreds of ms); 0 does not wait',
-    defaultValue: 120_000, defaultDescription: '2m', parse: duration('--settle') },
+  settle: { flags: '--settle <time>', description: 'on the local cluster, wait up to this long (default 2m) before the search while the brokers delete earlier runs\' data and the kernel flushes written pages (either moves p99 by hundreds of ms); 0 does not wait. A cluster given by --bootstrap-server cannot be watched: --settle is refused with it',
+    parse: duration('--settle') },
   keepTopic: { flags: '--keep-topic', description: 'keep the topic after the search when the search created it (deleted otherwise); either way the records of a topic the search created are deleted as each step is counted (steps write gigabytes)', defaultValue: false },
 } satisfies Record<string, OptionSpec>;
 
@@ -55,8 +55,12 @@ export interface CapacityFlags {
   ramp: number;
   target: CapacityTarget;
   keepTopic: boolean;
-  settle: number;
+  /** Absent: SETTLE_DEFAULT_MS on the local cluster. */
+  settle?: number;
 }
+
+/** How long a search waits at most for the local cluster to settle, unless --settle says otherwise. */
+export const SETTLE_DEFAULT_MS = 120_000;
 
 /** A step's figures come from whole windows after its warm-up (the last one cut by its end): it needs two windows' time. */
 const MIN_MEASURED_MS = 2 * STEP_WINDOW_MS;
@@ -125,12 +129,18 @@ export function toCapacitySpec(flags: CapacityFlags, typed: (key: ProduceOptionK
     });
   }
   if (flags.target === 'e2e') checkEndToEndTarget(typed, config);
+  // Only the local cluster's log folders and page cache can be watched: a wait on another cluster would be a silent no-op.
+  if (flags.settle !== undefined && typed('bootstrapServer')) {
+    throw new DataStormError('DS_BAD_OPTION', '--settle waits for the local cluster\'s disks, which --bootstrap-server\'s cluster does not share with this machine', {
+      hint: 'leave --settle out with --bootstrap-server',
+    });
+  }
   if (flags.stepWarmup * 2 > flags.step) {
     throw new DataStormError('DS_BAD_OPTION', `--step-warmup ${flags.stepWarmup / 1000}s leaves less than half of --step ${flags.step / 1000}s to measure`);
   }
   const spec: CapacitySpec = {
     slo: flags.slo, precision: flags.precision, budgetMs: flags.budget, confirmMs: flags.confirm, stepMs: flags.step, warmupMs: flags.stepWarmup,
-    probeMs: flags.probe, rampMs: flags.ramp, target: flags.target, keepTopic: flags.keepTopic, settleMs: flags.settle,
+    probeMs: flags.probe, rampMs: flags.ramp, target: flags.target, keepTopic: flags.keepTopic, settleMs: flags.settle ?? SETTLE_DEFAULT_MS,
   };
   checkMeasuredParts(spec);
   const needed = minimumBudgetMs(spec);

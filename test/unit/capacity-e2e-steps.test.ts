@@ -65,7 +65,7 @@ describe('an e2e step\'s windows from its consumers\' windows of the shared cloc
 describe('capacity --target e2e\'s settings', () => {
   const flags: CapacityFlags = {
     slo: parseSlo('p99<=100ms'), precision: 0.05, budget: 600_000, confirm: 60_000, step: 15_000, stepWarmup: 5_000, probe: 10_000, ramp: 30_000,
-    target: 'e2e', keepTopic: false, settle: 0,
+    target: 'e2e', keepTopic: false,
   };
   const typedOnly = (...keys: ProduceOptionKey[]) => (key: ProduceOptionKey) => keys.includes(key);
 

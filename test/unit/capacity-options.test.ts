@@ -37,6 +37,11 @@ describe('capacity\'s options, through the CLI', () => {
     expect(refused('--slo', 'p99<=100ms')).toMatch(/^error DS_UNREACHABLE: cannot reach Kafka at 127\.0\.0\.1:1: /);
   });
 
+  it('refuse --settle with a cluster given by --bootstrap-server, whose disks this machine cannot watch (not a silent no-op)', () => {
+    expect(refused('--slo', 'p99<=100ms', '--settle', '30s')).toBe('error DS_BAD_OPTION: --settle waits for the local cluster\'s disks, which ' +
+      '--bootstrap-server\'s cluster does not share with this machine (leave --settle out with --bootstrap-server)\n');
+  });
+
   it('refuse a budget shorter than the search\'s fixed steps', () => {
     expect(refused('--slo', 'p99<=100ms', '--budget', '2m')).toBe('error DS_BAD_OPTION: --budget 120s is shorter than the probe, ramp, three steps, the ' +
       'confirmation and the run above it take (215s) (raise --budget or shorten --step, --confirm, --probe, --ramp)\n');
