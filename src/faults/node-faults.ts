@@ -1,5 +1,5 @@
 import type { Admin } from 'kafkajs';
-import { defaultClusterDir, partitionNode, pauseNode, readClusterState, startNode, stopNode } from '../cluster/launcher.js';
+import { defaultClusterDir, nodeIsAlive, partitionNode, pauseNode, readClusterState, startNode, stopNode } from '../cluster/launcher.js';
 import { activeController } from '../drivers/metadata-quorum.js';
 import { createKafka } from '../kafka/kafka-client.js';
 import { DataStormError, INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
@@ -152,6 +152,26 @@ export async function restartAll(
     options.log(`restart-all: node ${id} restarted, every partition in sync after ${((Date.now() - startedMs) / 1000).toFixed(1)} s`);
   }
   return restarted;
+}
+
+/** What a restore did: the nodes it started again, how long until every partition was in sync, and those still lagging at its bound. */
+export interface Restored {
+  startedNodes: number[];
+  tookMs: number;
+  lagging: string[];
+}
+
+/**
+ * The local cluster back as it was before a fault: every node that is down started on its data, then every
+ * partition back in sync (none under-replicated), or the bound passed. Faults that last are healed by their run.
+ */
+export async function restoreCluster(scene: FaultScene, options: { syncTimeoutMs: number; signal?: AbortSignal }): Promise<Restored> {
+  const startedMs = Date.now();
+  const down = (readClusterState(scene.dir)?.nodes ?? []).filter((node) => !nodeIsAlive(node)).map((node) => node.id);
+  // Started together, as `cluster up` starts them: a controller quorum that lost two nodes needs both back.
+  await Promise.all(down.map((id) => startNode(id, { dir: scene.dir })));
+  const lagging = await untilInSync(scene, Date.now() + options.syncTimeoutMs, options.signal);
+  return { startedNodes: down, tookMs: Date.now() - startedMs, lagging };
 }
 
 /** Polls until no partition is under-replicated, the deadline passes or the signal aborts; returns those still lagging. */

@@ -1,5 +1,5 @@
 /**
- * DataStorm as a library: `import { produce, consume, capacity, printProduceReport } from 'datastorm'`. Each function takes a
+ * DataStorm as a library: `import { produce, consume, capacity, chaos, printProduceReport } from 'datastorm'`. Each function takes a
  * command's options by their camelCase names and resolves to the result that command's --json prints; the CLI is a
  * thin shell over these.
  */
@@ -7,6 +7,8 @@ export { produce, type ProduceOptions } from './produce.js';
 export { consume, type ConsumeOptions } from './consume.js';
 export { capacity, type CapacityOptions } from './capacity.js';
 export type { CapacityHooks, CapacityResult } from '../capacity/run-capacity.js';
+export { chaos, type ChaosOptions } from './chaos.js';
+export type { ChaosCell, ChaosHooks, ChaosResult } from '../chaos/run-chaos.js';
 export { printConsumeReport, printProduceReport, type OutputStream, type ReportStreams } from './print.js';
 export type { RunHooks } from '../engine/run-produce.js';
 export type { ConsumeListener, ConsumeResult } from '../consume/consume.js';

@@ -79,6 +79,7 @@ export const ERROR_CODES = {
   DS_KAFKA_VERSION_MISMATCH: { retriable: false, description: 'KAFKA_HOME holds another Kafka version than --kafka-version' },
   DS_TLS_CERTS_FAILED: { retriable: false, description: 'openssl could not make the SASL_SSL listener\'s certificates' },
   DS_CANNOT_PARTITION: { retriable: false, description: 'partition-node cannot cut a node off here: no nftables, no CAP_NET_ADMIN, or the node does not run with a group of its own' },
+  DS_CHAOS_INCOMPLETE: { retriable: true, description: 'a chaos cell could not be judged: its fault was not caused or healed, or its records were not read back' },
   DS_NOT_IN_SYNC: { retriable: true, description: 'a rolling restart (restart-all) found partitions still under-replicated past its bound after a node came back' },
 
   // Benchmarks and analyses.
