@@ -67,7 +67,7 @@ export function formatCellFaults(cell: ChaosCell): string {
 }
 
 /** The verdict in all, and a line for each cell that is not ok or allowed. */
-export function formatChaosSummary(result: Pick<ChaosResult, 'cells' | 'verdicts' | 'elapsedMs' | 'partial' | 'spec'>): string[] {
+export function formatChaosSummary(result: Pick<ChaosResult, 'cells' | 'verdicts' | 'elapsedMs' | 'partial' | 'stoppedBecause' | 'spec'>): string[] {
   const { verdicts } = result;
   const planned = result.spec.scenarios.length * result.spec.modes.length;
   const lines = [
@@ -82,7 +82,7 @@ export function formatChaosSummary(result: Pick<ChaosResult, 'cells' | 'verdicts
     if (cell.error) lines.push(`${cell.scenario} x ${cell.mode}: the run ended with ${cell.error.code}: ${cell.error.message}`);
   }
   const left = planned - result.cells.length;
-  if (result.partial) lines.push(`stopped: ${left} cell${left === 1 ? '' : 's'} not run`);
+  if (result.stoppedBecause) lines.push(`stopped: ${result.stoppedBecause}; ${left} cell${left === 1 ? '' : 's'} not run`);
   return lines;
 }
 

@@ -64,8 +64,9 @@ export interface ChaosResult {
   /** How many cells ended with each verdict. */
   verdicts: Record<CellVerdict, number>;
   elapsedMs: number;
-  /** Stopped (Ctrl-C) before every cell ran. */
+  /** Stopped before every cell ran in full: by Ctrl-C (the cell running cut short), or a cluster that did not come back whole. */
   partial: boolean;
+  stoppedBecause?: string;
 }
 
 export interface ChaosHooks {
@@ -105,6 +106,7 @@ async function chaosOnCluster(config: RunConfig, spec: ChaosSpec, cluster: RunCl
   }
   const runId = randomUUID().slice(0, 8);
   const done: ChaosCell[] = [];
+  let stoppedBecause: string | undefined;
   for (const [index, cell] of cells.entries()) {
     if (hooks.signal?.aborted) break;
     hooks.onCellStart?.(cell.scenario, cell.mode, index, cells.length, Date.now() - startedMs);
@@ -121,17 +123,19 @@ async function chaosOnCluster(config: RunConfig, spec: ChaosSpec, cluster: RunCl
     done.push(judged);
     hooks.onCell?.(judged, index, cells.length);
     if (restored.lagging.length > 0) {
-      log(`chaos: ${restored.lagging.length} partitions still under-replicated ${RESTORE_TIMEOUT_MS / 1000} s after the cell; the matrix stops here`);
+      stoppedBecause = `${restored.lagging.length} partitions were still under-replicated ${RESTORE_TIMEOUT_MS / 1000} s after ${cell.scenario} x ${cell.mode}`;
       break;
     }
   }
+  if (hooks.signal?.aborted) stoppedBecause = 'interrupted (Ctrl-C): the cell running was cut short';
   const verdicts: Record<CellVerdict, number> = { ok: 0, allowed: 0, violation: 0, incomplete: 0 };
   for (const cell of done) verdicts[cell.verdict] += 1;
   return {
     schemaVersion: CHAOS_SCHEMA_VERSION, command: 'chaos', startedAt, spec,
     config: { ...config, security: publicSecurity(config.security) },
     cluster: { bootstrap: cluster.bootstrap, nodes, ...(state ? { kafkaVersion: state.kafkaVersion } : {}) },
-    machine: machineInfo(), cells: done, verdicts, elapsedMs: Date.now() - startedMs, partial: done.length < cells.length,
+    machine: machineInfo(), cells: done, verdicts, elapsedMs: Date.now() - startedMs,
+    partial: stoppedBecause !== undefined, ...(stoppedBecause ? { stoppedBecause } : {}),
   };
 }
 

@@ -78,7 +78,7 @@ const RESULT: ChaosResult = {
       error: { code: 'DS_BROKER_LOST', message: 'no acknowledgement for 60 s' }, verdict: 'incomplete', incompleteBecause: 'pause-node was not reached before the run ended' }),
     cell({ scenario: 'pause-node', failed: 12, verification: { ...exact, lost: 3, failed: 12, aborted: 0, isolation: 'read_uncommitted', readMs: 9000 }, verdict: 'violation' }),
   ],
-  verdicts: { ok: 2, allowed: 1, violation: 1, incomplete: 1 }, elapsedMs: 301_234, partial: true,
+  verdicts: { ok: 2, allowed: 1, violation: 1, incomplete: 1 }, elapsedMs: 301_234, partial: true, stoppedBecause: 'interrupted (Ctrl-C): the cell running was cut short',
 };
 
 describe('chaos report', () => {
@@ -115,7 +115,7 @@ describe('chaos report', () => {
       'incomplete pause-node x acks1: pause-node was not reached before the run ended',
       'pause-node x acks1: the run ended with DS_BROKER_LOST: no acknowledgement for 60 s',
       'VIOLATION pause-node x idempotent: acks=all, idempotent promises no lost, duplicated or reordered record',
-      'stopped: 1 cell not run',
+      'stopped: interrupted (Ctrl-C): the cell running was cut short; 1 cell not run',
     ]);
   });
 
