@@ -1,7 +1,7 @@
 import { formatEvent } from '../faults/fault-plan.js';
 import { renderHtmlReport, type ReportTable } from '../report/html-report.js';
 import { createTable } from '../report/table.js';
-import { MODE_GUARANTEES, type CellVerdict } from './chaos-matrix.js';
+import { MODE_GUARANTEES, RESTART_TAIL_MS, type CellVerdict } from './chaos-matrix.js';
 import type { ChaosCell, ChaosResult } from './run-chaos.js';
 
 /**
@@ -22,7 +22,8 @@ export function formatChaosHeader(result: Pick<ChaosResult, 'spec' | 'config' | 
     `chaos: ${spec.scenarios.length} scenario${spec.scenarios.length === 1 ? '' : 's'} x ${spec.modes.length} mode${spec.modes.length === 1 ? '' : 's'} ` +
       `on the local cluster (${cluster.nodes} nodes${cluster.kafkaVersion ? `, Kafka ${cluster.kafkaVersion}` : ''}), every record verified by identity`,
     `each cell: ${seconds(timing.durationMs)} at ${rate}, ${c.workers} workers, ${c.partitions} partitions, replication ${c.replication}; ` +
-      `the fault at ${seconds(timing.faultAtMs)}, lasting ${seconds(timing.faultForMs)} (pause, partition, a killed node's downtime); restart-all runs longer`,
+      `the fault at ${seconds(timing.faultAtMs)}, lasting ${seconds(timing.faultForMs)} (pause, partition, a killed node's downtime); ` +
+      `restart-all's cells run until the restart is done and ${seconds(RESTART_TAIL_MS)} more`,
     `modes: ${spec.modes.map((mode) => `${mode} (${MODE_GUARANTEES[mode].label})`).join(', ')}`,
   ];
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { onCluster, type RunCluster } from '../cluster/bootstrap.js';
 import { defaultClusterDir, readClusterState } from '../cluster/launcher.js';
-import { runProduce } from '../engine/run-produce.js';
+import { runProduce, type RunHooks } from '../engine/run-produce.js';
 import { describeStep, type FaultEvent } from '../faults/fault-plan.js';
 import { checkFaultTarget } from '../faults/fault-target.js';
 import { restoreCluster, sceneOf, type Restored } from '../faults/node-faults.js';
@@ -115,7 +115,9 @@ async function chaosOnCluster(config: RunConfig, spec: ChaosSpec, cluster: RunCl
       ...config, ...modeConfig(config, cell.mode, `datastorm-chaos-${runId}-${cell.scenario}`),
       topic, numRecords: undefined, durationMs: cell.durationMs, faults: cell.steps, verify: true,
     };
-    const outcome = await runCell(cellConfig, cluster, { log, signal: hooks.signal });
+    const outcome = await runCell(cellConfig, cluster, {
+      log, ...(hooks.signal ? { signal: hooks.signal } : {}), ...(cell.endAfterFaultsMs !== undefined ? { endAfterFaultsMs: cell.endAfterFaultsMs } : {}),
+    });
     // Restored even after a stop: a killed node never stays down.
     const restored = await restoreCluster(scene, { syncTimeoutMs: RESTORE_TIMEOUT_MS });
     if (!spec.keepTopics) await deleteTopic(cluster, config, topic, log);
@@ -140,7 +142,7 @@ async function chaosOnCluster(config: RunConfig, spec: ChaosSpec, cluster: RunCl
 }
 
 /** A cell's run: its result, or the result a failed run carries with its error, or only the error (nothing measured). */
-async function runCell(config: RunConfig, cluster: RunCluster, hooks: { log: (line: string) => void; signal?: AbortSignal }):
+async function runCell(config: RunConfig, cluster: RunCluster, hooks: RunHooks):
   Promise<{ result?: ProduceResult; error?: { code: string; message: string } }> {
   try {
     return { result: await runProduce(config, cluster, hooks) };
@@ -163,7 +165,7 @@ export function judgeCell(
   const verdict = cellVerdict(mode, run);
   const why = verdict === 'incomplete' ? incompleteBecause(run) : undefined;
   return {
-    scenario, mode, topic: config.topic, plan: config.faults.map(describeStep).join('; '), durationMs: config.durationMs!,
+    scenario, mode, topic: config.topic, plan: config.faults.map(describeStep).join('; '), durationMs: result?.totals.durationMs ?? config.durationMs!,
     acknowledged: run.acknowledged, recordsPerSec: result?.totals.recordsPerSec ?? 0, p99Ms: (result?.latency.p99Us ?? 0) / 1000,
     failed: result ? failedRecords(result.totals.errors) : 0,
     ...(verification ? { verification } : {}),

@@ -42,7 +42,7 @@ export function chaosCommand(): Command {
 Each cell is a produce run with --verify and one fault (--fault-at into the run): kill-node (SIGKILL, started
 again --fault-for later), pause-node (SIGSTOP for --fault-for), partition-node (nftables cuts the node off for
 --fault-for; needs root), kill-controller (the active KRaft controller), kill-leader (partition 0's leader),
-restart-all (a rolling restart; its cells run 25 s longer a node). After a cell every node is started again and
+restart-all (a rolling restart; its cells run until it is done, and 10 s more). After a cell every node is started again and
 every partition back in sync before the next one, and the cell's topic is deleted.
 
 The verdict is by what the producer promises: idempotent (acks=all) and transactions must lose, duplicate and

@@ -45,6 +45,11 @@ export interface RunHooks {
   onInterval?: (interval: IntervalResult, window: Window) => void;
   /** Aborting stops the run cleanly: in-flight sends finish and the result is marked partial. */
   signal?: AbortSignal;
+  /**
+   * With a fault plan: the run ends this long after every step is done and healed (not partial), or at its duration
+   * if that comes first. For a fault whose length is not known ahead (a rolling restart), to see it end under load.
+   */
+  endAfterFaultsMs?: number;
   /** The topic is ready and the workers are about to start: what will run. */
   onStart?: (header: RunHeader) => void;
   /** About every PROGRESS_MS while the workers run: records acknowledged so far, all workers together. */
@@ -253,6 +258,10 @@ export async function measure<Task extends { workerId: number }>(
   const healNow = () => { void faults?.finish(); };
   hooks.signal?.addEventListener('abort', healNow, { once: true });
   if (hooks.signal?.aborted) healNow();
+  if (faults && hooks.endAfterFaultsMs !== undefined) {
+    const endAfterMs = hooks.endAfterFaultsMs;
+    void faults.settled.then(() => sleepUntil(epochMs() + endAfterMs, hooks.signal, epochMs)).then(() => { if (pool.running) pool.broadcast({ type: 'stop' }); });
+  }
   try {
     return await measureStarted(pool, config, hooks, startAtMs, faults);
   } finally {

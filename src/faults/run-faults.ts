@@ -5,6 +5,8 @@ import { causeFault, type FaultScene } from './node-faults.js';
 export interface RunningFaults {
   /** Stops what has not started, waits for what has, heals what lasts, and returns every step as it went. */
   finish(): Promise<FaultEvent[]>;
+  /** Every step has run (or failed) and every lasting fault is healed. */
+  settled: Promise<void>;
 }
 
 /**
@@ -52,6 +54,8 @@ export function runFaults(steps: FaultStep[], startAtMs: number, scene: FaultSce
       await Promise.all(healing);
       return events;
     },
+    // Healing is pushed as each step ends: read once the chain is over.
+    settled: chain.then(() => Promise.all(healing)).then(() => undefined),
   };
 }
 

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { crc32c } from '@node-rs/crc32';
 import { countRecordBatches } from './counted-fetch.js';
+import { eosManagerWithCoordinatorRetries } from './transaction-coordinator.js';
 import {
   RECORD_BATCH_HEADER_BYTES, encodeRecords, writeRecordBatchHeader, type RecordToWrite,
 } from './record-batch.js';
@@ -31,6 +32,8 @@ import {
  *    timers in a 2.5 s run of one worker. scheduleCheckPendingRequests now arms one only when it has something to
  *    wait for (the end of a throttle, or requests waiting for a free in-flight slot); a push or a response checks
  *    otherwise, as before. A prototype patch, not a module: the queue's class is kafkajs's own.
+ * 7. Not the send path: a transaction's commit, abort and partitions' adding are retried on a coordinator that
+ *    moved or is loading, as Java's producer does (src/kafka/transaction-coordinator.ts); kafkajs lost the producer.
  */
 const require = createRequire(import.meta.url);
 
@@ -397,7 +400,11 @@ export async function decodeFetchedMessages(decoder: KafkajsDecoder): Promise<un
 
 const nativeCrc32c = (buffer: Buffer) => crc32c(buffer) >>> 0;
 
+const EOS_MANAGER = 'kafkajs/src/producer/eosManager/index.js';
+
 const PATCHES: Record<string, unknown> = {
+  // kafkajs's own module, loaded here before the fixes are installed (it loads none of the modules fixed above).
+  [EOS_MANAGER]: eosManagerWithCoordinatorRetries(require(EOS_MANAGER) as Parameters<typeof eosManagerWithCoordinatorRetries>[0]),
   'kafkajs/src/producer/groupMessagesPerPartition.js': groupMessagesPerPartition,
   'kafkajs/src/protocol/requests/produce/v3/request.js': produceRequestV3,
   'kafkajs/src/protocol/recordBatch/crc32C/index.js': nativeCrc32c,

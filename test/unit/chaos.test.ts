@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cellVerdict, incompleteBecause, modeConfig, RESTART_MS_PER_NODE, scenarioPlan, type ChaosTiming } from '../../src/chaos/chaos-matrix.js';
+import { cellVerdict, incompleteBecause, modeConfig, RESTART_BOUND_MS_PER_NODE, scenarioPlan, type ChaosTiming } from '../../src/chaos/chaos-matrix.js';
 import { formatCellLine, formatChaosHeader, formatChaosSummary, formatChaosTable } from '../../src/chaos/chaos-report.js';
 import type { ChaosCell, ChaosResult } from '../../src/chaos/run-chaos.js';
 import { chaosFailure } from '../../src/cli/chaos-command.js';
@@ -12,12 +12,12 @@ const exact: VerificationCounts = { checked: 600_000, lost: 0, duplicated: 0, re
 const done = (action: 'kill-leader' | 'pause-node') => ({ action, atMs: 5000, startedAtMs: 5000, doneAtMs: 5300 });
 
 describe('chaos scenarios and modes', () => {
-  it('plans each scenario\'s fault at --fault-at, lasting --fault-for, and lengthens restart-all by its nodes', () => {
+  it('plans each scenario\'s fault at --fault-at, lasting --fault-for; restart-all runs until its restart is done, 10 s more', () => {
     expect(scenarioPlan('kill-node', TIMING, 4)).toEqual({ durationMs: 30_000, steps: [
       { action: 'kill-node', node: 2, atMs: 5000 }, { action: 'start-node', node: 2, atMs: 15_000 }] });
     expect(scenarioPlan('partition-node', TIMING, 4).steps).toEqual([{ action: 'partition-node', node: 2, atMs: 5000, forMs: 10_000 }]);
     expect(scenarioPlan('kill-leader', { ...TIMING, partition: 3 }, 4).steps).toEqual([{ action: 'kill-leader', partition: 3, atMs: 5000 }]);
-    expect(scenarioPlan('restart-all', TIMING, 3)).toEqual({ durationMs: 30_000 + 3 * RESTART_MS_PER_NODE, steps: [{ action: 'restart-all', atMs: 5000 }] });
+    expect(scenarioPlan('restart-all', TIMING, 3)).toEqual({ durationMs: 30_000 + 3 * RESTART_BOUND_MS_PER_NODE, endAfterFaultsMs: 10_000, steps: [{ action: 'restart-all', atMs: 5000 }] });
   });
 
   it('gives each mode its producer: acks=1 without idempotence, acks=all idempotent, transactions with one in ten aborted', () => {
@@ -85,7 +85,7 @@ describe('chaos report', () => {
   it('says what ran, on what', () => {
     expect(formatChaosHeader(RESULT)).toEqual([
       'chaos: 2 scenarios x 3 modes on the local cluster (4 nodes, Kafka 4.3.1), every record verified by identity',
-      'each cell: 30.0 s at 20,000 records/s, 2 workers, 8 partitions, replication 3; the fault at 5.0 s, lasting 10.0 s (pause, partition, a killed node\'s downtime); restart-all runs longer',
+      'each cell: 30.0 s at 20,000 records/s, 2 workers, 8 partitions, replication 3; the fault at 5.0 s, lasting 10.0 s (pause, partition, a killed node\'s downtime); restart-all\'s cells run until the restart is done and 10.0 s more',
       'modes: acks1 (acks=1, not idempotent), idempotent (acks=all, idempotent), transactions (transactions)',
     ]);
   });
