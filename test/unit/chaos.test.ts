@@ -4,12 +4,13 @@ import { formatCellLine, formatChaosHeader, formatChaosSummary, formatChaosTable
 import type { ChaosCell, ChaosResult } from '../../src/chaos/run-chaos.js';
 import { chaosFailure } from '../../src/cli/chaos-command.js';
 import { chaos } from '../../src/library/chaos.js';
+import type { FaultEvent } from '../../src/faults/fault-plan.js';
 import type { VerificationCounts } from '../../src/verify/identity-ledger.js';
 import { BASE_CONFIG } from './bench-fixtures.js';
 
 const TIMING: ChaosTiming = { faultAtMs: 5000, faultForMs: 10_000, durationMs: 30_000, node: 2, partition: 0 };
 const exact: VerificationCounts = { checked: 600_000, lost: 0, duplicated: 0, reordered: 0, inDoubt: 0, abortedVisible: 0 };
-const done = (action: 'kill-leader' | 'pause-node') => ({ action, atMs: 5000, startedAtMs: 5000, doneAtMs: 5300 });
+const done = (action: 'kill-leader' | 'pause-node'): FaultEvent => ({ action, atMs: 5000, startedAtMs: 5000, doneAtMs: 5300 });
 
 describe('chaos scenarios and modes', () => {
   it('plans each scenario\'s fault at --fault-at, lasting --fault-for; restart-all runs until its restart is done, 10 s more', () => {
@@ -28,7 +29,7 @@ describe('chaos scenarios and modes', () => {
 });
 
 describe('a cell\'s verdict', () => {
-  const run = (verification: VerificationCounts | undefined, events = [done('kill-leader')]) => ({ events, acknowledged: 600_000, ...(verification ? { verification } : {}) });
+  const run = (verification: VerificationCounts | undefined, events: FaultEvent[] = [done('kill-leader')]) => ({ events, acknowledged: 600_000, ...(verification ? { verification } : {}) });
 
   it('is ok with nothing wrong, and by the mode\'s promise when records were lost, duplicated, reordered or aborted-and-seen', () => {
     expect(cellVerdict('idempotent', run(exact))).toBe('ok');
