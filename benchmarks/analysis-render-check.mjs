@@ -1,26 +1,23 @@
 #!/usr/bin/env node
-/**
- * Rendering check for the reports of `datastorm compare`, `sweep` and `evolution` (not part of npm test):
- * screenshots each report folder's report.html and each of its SVGs with headless Chromium, to look at.
- *
- *   node benchmarks/analysis-render-check.mjs <report dir>... [--png-dir /tmp/datastorm-analysis-render]
- *
- * The PNGs are named <report dir name>-report.png and <report dir name>-<chart>.png. Exits 1 when a file is
- * missing or Chromium writes no screenshot; skips, exit 0, when no Chromium is installed.
- */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { scriptOptions } from './script-options.mjs';
 
-const args = process.argv.slice(2);
-const pngFlag = args.indexOf('--png-dir');
-const pngDir = pngFlag >= 0 ? args.splice(pngFlag, 2)[1] : join(tmpdir(), 'datastorm-analysis-render');
-if (args.length === 0) {
-  console.error('usage: node benchmarks/analysis-render-check.mjs <report dir>... [--png-dir DIR]');
-  process.exit(2);
-}
+const { values, positionals: reportDirs, refuse } = scriptOptions(import.meta.url, {
+  about: [
+    'Rendering check for the reports of `datastorm compare`, `sweep` and `evolution` (not part of npm test): screenshots',
+    'each report folder\'s report.html and each of its SVGs with headless Chromium, to look at. The PNGs are named',
+    '<report dir name>-report.png and <report dir name>-<chart>.png. Exits 1 when a file is missing or Chromium writes',
+    'no screenshot; skips, exit 0, when no Chromium is installed.',
+  ],
+  options: { 'png-dir': { type: 'string', value: 'DIR', default: join(tmpdir(), 'datastorm-analysis-render'), help: 'where the PNGs go' } },
+  positionals: '<report dir>...',
+});
+if (reportDirs.length === 0) refuse('give the report folders (compare, sweep or evolution --out DIR)');
+const pngDir = values['png-dir'];
 
 const chromium = ['chromium', 'chromium-browser', 'google-chrome'].find(
   (name) => spawnSync(name, ['--version'], { stdio: 'ignore' }).status === 0,
@@ -50,7 +47,7 @@ function screenshot(file, png, windowSize) {
   }
 }
 
-for (const dir of args.map((d) => resolve(d))) {
+for (const dir of reportDirs.map((d) => resolve(d))) {
   const name = basename(dir);
   const html = join(dir, 'report.html');
   if (!existsSync(html)) {

@@ -1,28 +1,29 @@
 #!/usr/bin/env node
-// What each codec costs the client, pre-encoded (the default) beside per-record: `datastorm compare --json` for each
-// batch encoding, the encodings alternated within each repetition, medians printed. A codec's cost is the CPU it adds
-// per 1M records over `none` in the same encoding (the producer process, user + system, from compare's own
-// measurement); the last column is pre-encoded's added CPU over per-record's, which is 1.0 when every batch is
-// compressed as it is sent, and near 0 when compressed bytes are reused (add pre-encoded-reused to see it).
-// Usage: npm run build && node benchmarks/codec-cost.mjs [--codecs none,gzip,snappy,lz4,zstd] [--workers 1]
-//          [--records 1000000] [--repeat 3] [--encodings pre-encoded,per-record] [--bootstrap-server host:port,...]
 import { spawnSync } from 'node:child_process';
-import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { scriptOptions } from './script-options.mjs';
 
-const { values: opts } = parseArgs({
+const { values: opts, refuse } = scriptOptions(import.meta.url, {
+  about: [
+    'What each codec costs the client, pre-encoded (the default) beside per-record: `datastorm compare --json` for each',
+    'batch encoding, the encodings alternated within each repetition, medians printed. A codec\'s cost is the CPU it adds',
+    'per 1M records over `none` in the same encoding (the producer process, user + system, from compare\'s own',
+    'measurement); the last column is pre-encoded\'s added CPU over per-record\'s, which is 1.0 when every batch is',
+    'compressed as it is sent, and near 0 when compressed bytes are reused (add pre-encoded-reused to see it).',
+    'Needs `npm run build` first.',
+  ],
   options: {
-    codecs: { type: 'string', default: 'none,gzip,snappy,lz4,zstd' },
-    workers: { type: 'string', default: '1' },
-    records: { type: 'string', default: '1000000' },
-    repeat: { type: 'string', default: '3' },
-    encodings: { type: 'string', default: 'pre-encoded,per-record' },
-    'bootstrap-server': { type: 'string' },
+    codecs: { type: 'string', value: 'LIST', default: 'none,gzip,snappy,lz4,zstd', help: 'codecs compared, none first (each codec\'s cost is counted over it)' },
+    workers: { type: 'string', value: 'N', default: '1', help: 'workers of every run' },
+    records: { type: 'string', value: 'N', default: '1000000', help: 'records per point' },
+    repeat: { type: 'string', value: 'N', default: '3', help: 'repetitions, the encodings alternated; medians printed' },
+    encodings: { type: 'string', value: 'LIST', default: 'pre-encoded,per-record', help: '--batch-encoding values, one compare each' },
+    'bootstrap-server': { type: 'string', value: 'HOST:PORT,...', help: 'the cluster (default: the local one `datastorm cluster up` started)' },
   },
 });
 const cli = fileURLToPath(new URL('../bin/datastorm.js', import.meta.url));
 const codecs = opts.codecs.split(',');
-if (codecs[0] !== 'none') throw new Error('--codecs starts with none: each codec\'s cost is counted over it');
+if (codecs[0] !== 'none') refuse('--codecs starts with none: each codec\'s cost is counted over it');
 const encodings = opts.encodings.split(',');
 const server = opts['bootstrap-server'] ? ['--bootstrap-server', opts['bootstrap-server']] : [];
 

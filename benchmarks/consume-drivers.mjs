@@ -1,18 +1,15 @@
 #!/usr/bin/env node
-// kafkajs vs @platformatic/kafka behind DataStorm's ConsumerDriver seam: `datastorm consume --driver <d>` over the
-// same topic (written once, by produce), a fresh group each run, for each worker count; prints records/s (Kafka's
-// nMsg.sec, and fetch.nMsg.sec without the group's join), process CPU per 1M records (every thread, user + system,
-// from process.cpuUsage() at exit: module loading and the group join included) and the ratios platformatic / kafkajs.
-// The runs of a cell alternate the drivers (benchmarks/driver-bench.mjs); medians are shown. The topic is deleted at
-// the end (1M records of 250 B at replication 3 take 750 MB of disk).
-// Usage: npm run build && node benchmarks/consume-drivers.mjs --bootstrap-server host:port,...
-//          [--records 1000000] [--record-size 250] [--workers 1,2] [--partitions 8] [--repeat 3] [--cpu-prof dir]
 import { spawnSync } from 'node:child_process';
 import { createKafka } from '../dist/src/kafka/kafka-client.js';
 import { alternatedMedians, benchOptions, cli, DRIVERS } from './driver-bench.mjs';
 
-// --cpu-prof dir: one V8 CPU profile per thread of each run there (node --cpu-prof), where each driver spends its time.
-const opts = benchOptions({ 'cpu-prof': { type: 'string' } });
+const opts = benchOptions(import.meta.url, [
+  'kafkajs vs @platformatic/kafka behind DataStorm\'s ConsumerDriver seam: `datastorm consume --driver <d>` over the',
+  'same topic (written once, by produce), a fresh group each run, for each worker count; prints records/s (Kafka\'s',
+  'nMsg.sec, and fetch.nMsg.sec without the group\'s join), process CPU per 1M records (every thread, user + system,',
+  'from process.cpuUsage() at exit: module loading and the group join included) and the ratios platformatic / kafkajs.',
+  'The topic is deleted at the end (1M records of 250 B at replication 3 take 750 MB of disk).',
+], { 'cpu-prof': { type: 'string', value: 'DIR', help: 'one V8 CPU profile per thread of each run there (node --cpu-prof), where each driver spends its time' } });
 const server = opts['bootstrap-server'];
 const run = Date.now().toString(36);
 const topic = `consume-drivers-${run}`;

@@ -1,40 +1,32 @@
 #!/usr/bin/env node
-// `datastorm consume` and Kafka's Java consumer-perf-test over the same topic (written once per codec by produce),
-// side by side in one run, a fresh group per run, the contenders alternated (the first one rotates every repeat):
-// records/s (Kafka's nMsg.sec, both print CPT's line), client CPU s per 1M records (user + system of the whole
-// process tree, GNU time: the JVM's, or node's with its worker threads; the kafka-tool launcher's ~0.2 s is in
-// Java's) and peak RSS, medians, with ratios to Java. --before <checkout> adds a built DataStorm checkout (e.g. the
-// main branch before a change) as contenders. --rdkafka <path of rdkafka_performance> adds librdkafka's consumer
-// (-G, a fresh group): it times from its first message, so compare it on fetch records/s (CPT's fetch.nMsg.sec,
-// without the group join). --cpu-prof dir: a V8 profile per thread of each DataStorm run.
-// Usage: npm run build && node benchmarks/consume-vs-java.mjs --bootstrap-server host:port,...
-//          [--records 2000000] [--record-size 250] [--partitions 8] [--codecs none,lz4] [--workers default,1]
-//          [--repeat 3] [--before /path/to/checkout] [--rdkafka ~/.datastorm/librdkafka/2.12.0/rdkafka_performance] [--cpu-prof dir]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { createKafka } from '../dist/src/kafka/kafka-client.js';
+import { CLUSTER_OPTION, scriptOptions } from './script-options.mjs';
 
-const { values: opts } = parseArgs({
+const { values: opts } = scriptOptions(import.meta.url, {
+  about: [
+    '`datastorm consume` and Kafka\'s Java consumer-perf-test over the same topic (written once per codec by produce),',
+    'side by side in one run, a fresh group per run, the contenders alternated (the first one rotates every repeat):',
+    'records/s (Kafka\'s nMsg.sec, both print CPT\'s line), client CPU s per 1M records (user + system of the whole',
+    'process tree, GNU time: the JVM\'s, or node\'s with its worker threads; the kafka-tool launcher\'s ~0.2 s is in',
+    'Java\'s) and peak RSS, medians, with ratios to Java. Needs `npm run build` first.',
+  ],
   options: {
-    'bootstrap-server': { type: 'string' },
-    records: { type: 'string', default: '2000000' },
-    'record-size': { type: 'string', default: '250' },
-    partitions: { type: 'string', default: '8' },
-    codecs: { type: 'string', default: 'none,lz4' },
-    workers: { type: 'string', default: 'default,1' },
-    repeat: { type: 'string', default: '3' },
-    before: { type: 'string' },
-    rdkafka: { type: 'string' },
-    'cpu-prof': { type: 'string' },
+    'bootstrap-server': CLUSTER_OPTION,
+    records: { type: 'string', value: 'N', default: '2000000', help: 'records in the topic, all read by every run' },
+    'record-size': { type: 'string', value: 'BYTES', default: '250', help: 'bytes per record value' },
+    partitions: { type: 'string', value: 'N', default: '8', help: 'partitions of the topic' },
+    codecs: { type: 'string', value: 'LIST', default: 'none,lz4', help: 'codecs, a topic each' },
+    workers: { type: 'string', value: 'LIST', default: 'default,1', help: 'DataStorm\'s consumer counts (default: its own)' },
+    repeat: { type: 'string', value: 'N', default: '3', help: 'runs of each contender; medians printed' },
+    before: { type: 'string', value: 'DIR', help: 'a built DataStorm checkout (e.g. the main branch before a change), added as contenders' },
+    rdkafka: { type: 'string', value: 'PATH', help: 'rdkafka_performance, added as a contender (-G, a fresh group); it times from its first message, so compare it on fetch records/s (CPT\'s fetch.nMsg.sec, without the group join)' },
+    'cpu-prof': { type: 'string', value: 'DIR', help: 'a V8 profile per thread of each DataStorm run there' },
   },
 });
-if (!opts['bootstrap-server']) {
-  console.error('give the cluster: --bootstrap-server host:port,... (start one with `datastorm cluster up`)');
-  process.exit(2);
-}
 const server = opts['bootstrap-server'];
 const cli = new URL('../bin/datastorm.js', import.meta.url).pathname;
 const run = Date.now().toString(36);

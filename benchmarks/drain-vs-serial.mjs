@@ -1,36 +1,32 @@
 #!/usr/bin/env node
-// `datastorm drain` against its serial baseline, and the seed's capacity model, on a real cluster and real sink
-// processes (`datastorm sink`), each run its own sink so that every sink's /stats counts one drain:
-//   1. a backlog of --records keyed records (1024 keys, 8 partitions) drained into a sink of --latency 20ms, fan-out
-//      (--size 200) and serial (one call at a time per partition): drain times and their ratio (issue 12: >= 10x);
-//   2. the same fan-out into a sink failing 5% of calls (--error-rate 0.05): all delivered, gaps and order checked;
-//   3. the seed's model: a sink of 500 ms and --max-concurrency 200 drained with --size 200 for --model-duration:
-//      calls/s against 400 (issue 12: within 15%).
-// Each run checks the sink's counts (records, gaps, order violations, duplicates) and the group's committed offsets
-// against the end offsets. Prints the figures and the ratios; --chart writes both runs' lag on one chart (SVG).
-// Usage: npm run build && node benchmarks/drain-vs-serial.mjs --bootstrap-server host:port [--records 100000]
-//          [--port 28100] [--model-records 40000] [--model-duration 30s] [--chart drain-lag.svg] [--skip serial,errors,model]
 import { spawn, spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { drainComparisonChart, formatDrainComparison } from '../dist/src/drain/drain-report.js';
+import { CLUSTER_OPTION, scriptOptions } from './script-options.mjs';
 
-const { values: opts } = parseArgs({
+const { values: opts } = scriptOptions(import.meta.url, {
+  about: [
+    '`datastorm drain` against its serial baseline, and the seed\'s capacity model, on a real cluster and real sink',
+    'processes (`datastorm sink`), each run its own sink so that every sink\'s /stats counts one drain:',
+    '  1. a backlog of --records keyed records (1024 keys, 8 partitions) drained into a sink of --latency 20ms, fan-out',
+    '     (--size 200) and serial (one call at a time per partition): drain times and their ratio (issue 12: >= 10x);',
+    '  2. the same fan-out into a sink failing 5% of calls (--error-rate 0.05): all delivered, gaps and order checked;',
+    '  3. the seed\'s model: a sink of 500 ms and --max-concurrency 200 drained with --size 200 for --model-duration:',
+    '     calls/s against 400 (issue 12: within 15%).',
+    'Each run checks the sink\'s counts (records, gaps, order violations, duplicates) and the group\'s committed offsets',
+    'against the end offsets. Prints the figures and the ratios. Needs `npm run build` first.',
+  ],
   options: {
-    'bootstrap-server': { type: 'string' },
-    records: { type: 'string', default: '100000' },
-    port: { type: 'string', default: '28100' },
-    'model-records': { type: 'string', default: '40000' },
-    'model-duration': { type: 'string', default: '30s' },
-    chart: { type: 'string' },
-    skip: { type: 'string', default: '' },
+    'bootstrap-server': CLUSTER_OPTION,
+    records: { type: 'string', value: 'N', default: '100000', help: 'records of the backlog (runs 1 and 2)' },
+    port: { type: 'string', value: 'PORT', default: '28100', help: 'the first sink\'s port (each run takes the next)' },
+    'model-records': { type: 'string', value: 'N', default: '40000', help: 'records of the model\'s backlog (run 3)' },
+    'model-duration': { type: 'string', value: 'TIME', default: '30s', help: 'how long the model\'s drain runs' },
+    chart: { type: 'string', value: 'FILE', help: 'an SVG of both runs\' lag on one chart' },
+    skip: { type: 'string', value: 'LIST', default: '', help: 'runs left out: serial, errors, model' },
   },
 });
-if (!opts['bootstrap-server']) {
-  console.error('give the cluster: --bootstrap-server host:port,... (start one with `datastorm cluster up`)');
-  process.exit(2);
-}
 const server = opts['bootstrap-server'];
 const skip = new Set(opts.skip.split(',').filter(Boolean));
 const cli = new URL('../bin/datastorm.js', import.meta.url).pathname;

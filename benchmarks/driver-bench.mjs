@@ -1,29 +1,25 @@
 // What benchmarks/drivers.mjs (produce) and benchmarks/consume-drivers.mjs share: their common options and the
 // cluster check, the CLI, and runs of a cell that alternate the drivers (the first one swaps every repeat, so both
 // see the same machine minute), summed up by medians.
-import { parseArgs } from 'node:util';
+import { CLUSTER_OPTION, scriptOptions } from './script-options.mjs';
 
 export const DRIVERS = ['kafkajs', 'platformatic'];
 export const cli = new URL('../bin/datastorm.js', import.meta.url).pathname;
 
-/** The options every driver benchmark takes, with its own; exits with a usage line when the cluster is not named. */
-export function benchOptions(own) {
-  const { values } = parseArgs({
+/** The command line of a driver benchmark (the script at `scriptUrl`): the options every one takes, with its own. */
+export function benchOptions(scriptUrl, about, own) {
+  return scriptOptions(scriptUrl, {
+    about: [...about, 'The runs of a cell alternate the drivers (the first one swaps every repeat); medians are shown. Needs `npm run build` first.'],
     options: {
-      'bootstrap-server': { type: 'string' },
-      records: { type: 'string', default: '1000000' },
-      'record-size': { type: 'string', default: '250' },
-      workers: { type: 'string', default: '1,2' },
-      partitions: { type: 'string', default: '8' },
-      repeat: { type: 'string', default: '3' },
+      'bootstrap-server': CLUSTER_OPTION,
+      records: { type: 'string', value: 'N', default: '1000000', help: 'records per run' },
+      'record-size': { type: 'string', value: 'BYTES', default: '250', help: 'bytes per record value' },
+      workers: { type: 'string', value: 'LIST', default: '1,2', help: 'worker counts, a cell each' },
+      partitions: { type: 'string', value: 'N', default: '8', help: 'partitions of each topic' },
+      repeat: { type: 'string', value: 'N', default: '3', help: 'runs of each driver per cell' },
       ...own,
     },
-  });
-  if (!values['bootstrap-server']) {
-    console.error('give the cluster: --bootstrap-server host:port,... (start one with `datastorm cluster up`)');
-    process.exit(2);
-  }
-  return values;
+  }).values;
 }
 
 /** `repeat` runs of each driver, alternated; then each field's median per driver. */

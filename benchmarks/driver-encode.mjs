@@ -1,21 +1,27 @@
 #!/usr/bin/env node
-// Where a produce worker's CPU goes before the socket, per driver, with no broker: the same records (250 B
-// values, no keys, 8 partitions, batches closed at 512 KB as `produce` does by default) appended to DataStorm's
-// accumulator and turned into what each driver hands its socket. kafkajs: the records written in Kafka's format
-// as they are appended, the batch header and CRC32C written in place (src/kafka/kafkajs-patches.ts frames it).
-// platformatic: the records listed, made into its messages (src/drivers/platformatic-driver.ts), then its own
-// produce request (produceV11.createRequest: a Writer per record, BigInt timestamps, CRC32C) and its bytes.
-// Prints CPU ms per 1M records of each stage, median of --repeat. Usage: npm run build && node benchmarks/driver-encode.mjs
 import { randomFillSync } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { produceV11 } from '@platformatic/kafka';
 import { RecordAccumulator } from '../dist/src/produce/accumulator.js';
 import { BatchBufferPool, REQUEST_ROOM_BYTES } from '../dist/src/produce/batch-buffers.js';
 import { writeRecordBatchHeader } from '../dist/src/kafka/record-batch.js';
 import { batchMessages } from '../dist/src/drivers/platformatic-driver.js';
+import { scriptOptions } from './script-options.mjs';
 
-const { values: opts } = parseArgs({
-  options: { records: { type: 'string', default: '1000000' }, 'record-size': { type: 'string', default: '250' }, repeat: { type: 'string', default: '5' } },
+const { values: opts } = scriptOptions(import.meta.url, {
+  about: [
+    'Where a produce worker\'s CPU goes before the socket, per driver, with no broker: the same records (250 B values, no',
+    'keys, 8 partitions, batches closed at 512 KB as `produce` does by default) appended to DataStorm\'s accumulator and',
+    'turned into what each driver hands its socket. kafkajs: the records written in Kafka\'s format as they are',
+    'appended, the batch header and CRC32C written in place (src/kafka/kafkajs-patches.ts frames it). platformatic: the',
+    'records listed, made into its messages (src/drivers/platformatic-driver.ts), then its own produce request',
+    '(produceV11.createRequest: a Writer per record, BigInt timestamps, CRC32C) and its bytes. Prints CPU ms per 1M',
+    'records of each stage, median of --repeat. Needs `npm run build` first.',
+  ],
+  options: {
+    records: { type: 'string', value: 'N', default: '1000000', help: 'records per repetition' },
+    'record-size': { type: 'string', value: 'BYTES', default: '250', help: 'bytes per record value' },
+    repeat: { type: 'string', value: 'N', default: '5', help: 'repetitions; medians printed' },
+  },
 });
 const RECORDS = Number(opts.records);
 const PARTITIONS = 8;

@@ -1,19 +1,15 @@
 #!/usr/bin/env node
-// kafkajs vs @platformatic/kafka behind DataStorm's ProducerDriver seam: `datastorm produce --driver <d>` with
-// identical settings (the same accumulator, batches, buffer.memory, in-flight limit and meter), for each acks
-// and worker count; prints records/s, process CPU per 1M records (main thread and workers, user + system) and
-// p99 of both, with the ratios platformatic / kafkajs. The runs of a cell alternate the drivers (the first one
-// swaps every repeat) on fresh topics of the same shape, so both see the same machine minute; medians are shown.
-// Each run's topic is deleted once it is read (1M records of 250 B at replication 3 take 750 MB of the brokers'
-// disk: a first run of this script kept 16 GB of them on a disk that then filled, and the local cluster died). Each cell's line is
-// printed as it completes, so a run that fails midway keeps the figures before it.
-// Usage: npm run build && node benchmarks/drivers.mjs --bootstrap-server host:port,...
-//          [--records 1000000] [--record-size 250] [--acks all,1] [--workers 1,2] [--partitions 8] [--repeat 3]
 import { spawnSync } from 'node:child_process';
 import { createKafka } from '../dist/src/kafka/kafka-client.js';
 import { DRIVERS, alternatedMedians, benchOptions, cli } from './driver-bench.mjs';
 
-const opts = benchOptions({ acks: { type: 'string', default: 'all,1' } });
+const opts = benchOptions(import.meta.url, [
+  'kafkajs vs @platformatic/kafka behind DataStorm\'s ProducerDriver seam: `datastorm produce --driver <d>` with identical',
+  'settings (the same accumulator, batches, buffer.memory, in-flight limit and meter), for each acks and worker count;',
+  'prints records/s, process CPU per 1M records (main thread and workers, user + system) and p99 of both, with the',
+  'ratios platformatic / kafkajs, on fresh topics of the same shape, each deleted once it is read (1M records of 250 B',
+  'at replication 3 take 750 MB of the brokers\' disk). Each cell\'s line is printed as it completes.',
+], { acks: { type: 'string', value: 'LIST', default: 'all,1', help: 'acks values, a cell each (all is idempotent)' } });
 const run = Date.now().toString(36);
 const admin = createKafka(opts['bootstrap-server'].split(','), 'datastorm-drivers-bench').admin();
 await admin.connect();

@@ -1,24 +1,8 @@
 #!/usr/bin/env node
-// DataStorm's `produce`, Kafka's Java ProducerPerformance and librdkafka's rdkafka_performance on the same cluster
-// with the same settings (records, size, acks, batch.size = --batch, linger.ms, buffer.memory, codec, a fresh topic
-// of the same shape per run), side by side in one run: throughput, client CPU per million records, p99 latency,
-// peak memory, and DataStorm's ratios to each.
-// rdkafka_performance is built once into the DataStorm home (src/bench/librdkafka-build.ts); without a C compiler
-// it is skipped with the reason. It runs twice: with -l (per-record latency; each value copied into its queue, as
-// an application's is) and without (no latency; one shared buffer sent with no copy, its cheapest mode).
-// By default the headline grid: batches 512KB and 16MB, DataStorm with 1, 2 and 16 workers, 2M records, acks=all.
-// Issue 18's settings: --acks 1 --batches 512KB --workers 1 --codecs none,lz4.
-// Usage: npm run build && node benchmarks/produce-vs-clients.mjs [--records 2000000] [--record-size 250]
-//          [--workers 1,2,16] [--batches 512KB,16MB] [--codecs none] [--acks all] [--linger 5] [--buffer-memory 32MB]
-//          [--partitions 8] [--clients java,librdkafka,librdkafka-no-latency] [--repeat 1] [--bootstrap-server host:port]
-//          [--marginal] [--values avro|librdkafka] [--json file]
-// --marginal: each contender also runs a fifth of the records, to print the CPU per 1M records beyond what it
-// spends whatever the count (start-up: a JVM's or Node's, connecting). Every CPU figure is the whole process's.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { clusterUp } from '../dist/src/cluster/launcher.js';
 import { DEFAULT_KAFKA_VERSION, DEFAULT_LAYOUT } from '../dist/src/cluster/settings.js';
 import { defaultProduceFlags, toProduceRun } from '../dist/src/run-spec/produce-options.js';
@@ -31,32 +15,51 @@ import { formatError } from '../dist/src/shared/errors.js';
 import { createKafka } from '../dist/src/kafka/kafka-client.js';
 import { machineInfo } from '../dist/src/report/machine.js';
 import { maxMessageBytesFor } from '../dist/src/kafka/topic.js';
+import { scriptOptions } from './script-options.mjs';
 
-const { values: opts } = parseArgs({
+const CLIENT_LABELS = {
+  java: 'java ProducerPerformance',
+  librdkafka: `librdkafka ${LIBRDKAFKA_VERSION} rdkafka_performance -l`,
+  'librdkafka-no-latency': `librdkafka ${LIBRDKAFKA_VERSION} rdkafka_performance, no -l`,
+};
+const { values: opts, refuse } = scriptOptions(import.meta.url, {
+  about: [
+    "DataStorm's `produce`, Kafka's Java ProducerPerformance and librdkafka's rdkafka_performance on the same cluster with",
+    'the same settings (records, size, acks, batch.size = --batch, linger.ms, buffer.memory, codec, a fresh topic of the',
+    'same shape per run), side by side in one run: throughput, client CPU per million records, p99 latency, peak memory,',
+    "and DataStorm's ratios to each. rdkafka_performance is built once into the DataStorm home; without a C compiler it",
+    'is skipped with the reason. It runs twice: with -l (per-record latency; each value copied into its queue, as an',
+    "application's is) and without (no latency; one shared buffer sent with no copy, its cheapest mode).",
+    'By default the headline grid: batches 512KB and 16MB, DataStorm with 1, 2 and 16 workers, 2M records, acks=all.',
+    "Issue 18's settings: --acks 1 --batches 512KB --workers 1 --codecs none,lz4. Without --bootstrap-server it starts",
+    'the local cluster (datastorm cluster up). Needs `npm run build` first.',
+  ],
   options: {
-    records: { type: 'string', default: '2000000' },
-    'record-size': { type: 'string', default: '250' },
-    workers: { type: 'string', default: '1,2,16' },
-    batches: { type: 'string', default: '512KB,16MB' },
-    codecs: { type: 'string', default: 'none' },
-    acks: { type: 'string', default: 'all' },
-    linger: { type: 'string', default: '5' },
-    'buffer-memory': { type: 'string', default: '32MB' },
-    partitions: { type: 'string', default: '8' },
-    clients: { type: 'string', default: 'java,librdkafka,librdkafka-no-latency' },
-    repeat: { type: 'string', default: '1' },
-    'bootstrap-server': { type: 'string' },
-    marginal: { type: 'boolean', default: false },
-    values: { type: 'string', default: 'avro' },
-    json: { type: 'string' },
+    records: { type: 'string', value: 'N', default: '2000000', help: 'records per run' },
+    'record-size': { type: 'string', value: 'BYTES', default: '250', help: 'bytes per record value' },
+    workers: { type: 'string', value: 'LIST', default: '1,2,16', help: "DataStorm's worker counts, one run each" },
+    batches: { type: 'string', value: 'LIST', default: '512KB,16MB', help: 'batch sizes (batch.size = --batch), one run each' },
+    codecs: { type: 'string', value: 'LIST', default: 'none', help: 'codecs, one run each' },
+    acks: { type: 'string', value: 'all|1|0', default: 'all', help: 'acks for every client' },
+    linger: { type: 'string', value: 'MS', default: '5', help: 'linger.ms for every client' },
+    'buffer-memory': { type: 'string', value: 'SIZE', default: '32MB', help: 'buffer.memory for every client' },
+    partitions: { type: 'string', value: 'N', default: '8', help: 'partitions of each fresh topic (replication 3)' },
+    clients: { type: 'string', value: 'LIST', default: 'java,librdkafka,librdkafka-no-latency', help: `the other clients: ${Object.keys(CLIENT_LABELS).join(', ')}` },
+    repeat: { type: 'string', value: 'N', default: '1', help: 'runs of each cell, the contenders alternated; medians printed' },
+    'bootstrap-server': { type: 'string', value: 'HOST:PORT,...', help: 'the cluster (default: the local one, started if needed)' },
+    marginal: { type: 'boolean', help: "also run a fifth of the records, to print the CPU per 1M records beyond what a process spends whatever the count (a JVM's or Node's start-up, connecting)" },
+    values: { type: 'string', value: 'avro|librdkafka', default: 'avro', choices: ['avro', 'librdkafka'], help: "the values: DataStorm's Avro events, or rdkafka_performance's own pattern for every client" },
+    json: { type: 'string', value: 'FILE', help: 'also write the rows and ratios as JSON there' },
   },
 });
+let clients = opts.clients.split(',').filter(Boolean);
+const unknownClient = clients.find((client) => !(client in CLIENT_LABELS));
+if (unknownClient) refuse(`--clients: unknown client ${unknownClient}; known: ${Object.keys(CLIENT_LABELS).join(', ')}`);
 const bootstrap = opts['bootstrap-server']?.split(',')
   ?? (await clusterUp({ layout: DEFAULT_LAYOUT, kafkaVersion: DEFAULT_KAFKA_VERSION, log: (l) => console.error(l) })).bootstrap;
 const cli = new URL('../bin/datastorm.js', import.meta.url).pathname;
 // --values librdkafka: DataStorm and Java send rdkafka_performance's own values ("librdkafka_performance testing!"
 // over and over, which LZ4 shrinks far more than Avro events), so that compressed runs put the same bytes on the wire.
-if (!['avro', 'librdkafka'].includes(opts.values)) throw new Error(`--values: avro or librdkafka, not ${opts.values}`);
 const RDKAFKA_PATTERN = 'librdkafka_performance testing!';
 const payloadFile = opts.values === 'librdkafka' ? join(mkdtempSync(join(tmpdir(), 'datastorm-values-')), 'values.txt') : undefined;
 if (payloadFile) writeFileSync(payloadFile, RDKAFKA_PATTERN.repeat(Math.ceil(Number(opts['record-size']) / RDKAFKA_PATTERN.length)).slice(0, Number(opts['record-size'])));
@@ -67,14 +70,6 @@ const mib = (bytes) => bytes / 1024 / 1024;
 const cpuSeconds = (p) => (p.cpuUserMs + p.cpuSystemMs) / 1000;
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return (s[Math.floor((s.length - 1) / 2)] + s[Math.ceil((s.length - 1) / 2)]) / 2; };
 
-const CLIENT_LABELS = {
-  java: 'java ProducerPerformance',
-  librdkafka: `librdkafka ${LIBRDKAFKA_VERSION} rdkafka_performance -l`,
-  'librdkafka-no-latency': `librdkafka ${LIBRDKAFKA_VERSION} rdkafka_performance, no -l`,
-};
-let clients = opts.clients.split(',').filter(Boolean);
-const unknown = clients.find((client) => !(client in CLIENT_LABELS));
-if (unknown) throw new Error(`--clients: unknown client ${unknown}; known: ${Object.keys(CLIENT_LABELS).join(', ')}`);
 if (clients.some((client) => client.startsWith('librdkafka'))) {
   try {
     await rdkafkaPerformance({ log: (line) => console.error(line) });

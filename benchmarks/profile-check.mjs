@@ -1,24 +1,25 @@
 #!/usr/bin/env node
-// How closely a `datastorm produce --throughput-profile` run follows its profile: each reporting window's records
-// against the profile's area over the same stretch of the run, printed side by side with the deviation (issue 13:
-// within 10%). A speed check, so it lives here and not in npm test (a busy machine cannot hold a rate).
-// Usage: npm run build && node benchmarks/profile-check.mjs [--profile 0s:2000,10s:20000,20s:20000,30s:5000]
-//          [--duration 30s] [--workers 2] [--interval 1000] [--bootstrap-server host:port]
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
 import { clusterUp } from '../dist/src/cluster/launcher.js';
 import { DEFAULT_KAFKA_VERSION, DEFAULT_LAYOUT } from '../dist/src/cluster/settings.js';
 import { RateProfile } from '../dist/src/produce/rate-profile.js';
 import { createKafka } from '../dist/src/kafka/kafka-client.js';
+import { scriptOptions } from './script-options.mjs';
 
-const { values: opts } = parseArgs({
+const { values: opts } = scriptOptions(import.meta.url, {
+  about: [
+    'How closely a `datastorm produce --throughput-profile` run follows its profile: each reporting window\'s records',
+    'against the profile\'s area over the same stretch of the run, printed side by side with the deviation (issue 13:',
+    'within 10%). A speed check, so it lives here and not in npm test (a busy machine cannot hold a rate). Without',
+    '--bootstrap-server it starts the local cluster. Needs `npm run build` first.',
+  ],
   options: {
-    profile: { type: 'string', default: '0s:2000,10s:20000,20s:20000,30s:5000' },
-    duration: { type: 'string', default: '30s' },
-    workers: { type: 'string', default: '2' },
-    interval: { type: 'string', default: '1000' },
-    'bootstrap-server': { type: 'string' },
+    profile: { type: 'string', value: 'PROFILE', default: '0s:2000,10s:20000,20s:20000,30s:5000', help: 'the --throughput-profile (time:rate points)' },
+    duration: { type: 'string', value: 'TIME', default: '30s', help: 'the run\'s --duration' },
+    workers: { type: 'string', value: 'N', default: '2', help: 'workers of the run' },
+    interval: { type: 'string', value: 'MS', default: '1000', help: 'the --reporting-interval, a window each' },
+    'bootstrap-server': { type: 'string', value: 'HOST:PORT,...', help: 'the cluster (default: the local one, started if needed)' },
   },
 });
 const bootstrap = opts['bootstrap-server']?.split(',')

@@ -1,20 +1,23 @@
 #!/usr/bin/env node
-/**
- * Rendering check for the report charts (not part of npm test): builds HTML reports with every chart kind
- * from the fixtures in test/fixtures/charts and screenshots them with headless Chromium, to look at.
- *
- *   npm run build && node benchmarks/render-check.mjs [output directory, default /tmp/datastorm-render-check]
- *
- * Skips, exit 0, when no Chromium is installed (Debian: apt-get install -y chromium).
- */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { scriptOptions } from './script-options.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const outputDir = process.argv[2] ?? join(tmpdir(), 'datastorm-render-check');
+const { positionals } = scriptOptions(import.meta.url, {
+  about: [
+    'Rendering check for the report charts (not part of npm test): builds HTML reports with every chart kind from the',
+    'fixtures in test/fixtures/charts and screenshots them with headless Chromium, to look at, into the output directory',
+    '(default /tmp/datastorm-render-check). Skips, exit 0, when no Chromium is installed (Debian: apt-get install -y',
+    'chromium). Needs `npm run build` first.',
+  ],
+  options: {},
+  positionals: '[output directory]',
+});
+const outputDir = positionals[0] ?? join(tmpdir(), 'datastorm-render-check');
 const WINDOW_SIZE = '1000,1600';
 
 const chromium = ['chromium', 'chromium-browser', 'google-chrome'].find(

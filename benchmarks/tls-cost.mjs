@@ -1,30 +1,28 @@
 #!/usr/bin/env node
-// The throughput cost of TLS: `datastorm produce` over the local cluster's PLAINTEXT listener and over its SASL_SSL
-// listener (SCRAM-SHA-512, TLS), side by side with the same settings, for each codec and worker count; prints
-// records/s of both and the ratio SASL_SSL / PLAINTEXT. The two runs of a cell follow each other on a fresh topic
-// of the same shape, so both see the same machine; on a small shared machine repeat it (--repeat) and read the medians.
-// Usage: npm run build && node benchmarks/tls-cost.mjs --dir <cluster folder of `cluster up --security sasl_ssl`>
-//          [--records 300000] [--record-size 250] [--codecs none,lz4] [--workers 1,2] [--partitions 4] [--repeat 1]
 import { spawnSync } from 'node:child_process';
-import { parseArgs } from 'node:util';
 import { readClusterState } from '../dist/src/cluster/launcher.js';
+import { scriptOptions } from './script-options.mjs';
 
-const { values: opts } = parseArgs({
+const { values: opts, refuse } = scriptOptions(import.meta.url, {
+  about: [
+    'The throughput cost of TLS: `datastorm produce` over the local cluster\'s PLAINTEXT listener and over its SASL_SSL',
+    'listener (SCRAM-SHA-512, TLS), side by side with the same settings, for each codec and worker count; prints',
+    'records/s of both and the ratio SASL_SSL / PLAINTEXT. The two runs of a cell follow each other on a fresh topic',
+    'of the same shape, so both see the same machine; on a small shared machine repeat it (--repeat) and read the medians.',
+    'Needs `npm run build` first.',
+  ],
   options: {
-    dir: { type: 'string' },
-    records: { type: 'string', default: '300000' },
-    'record-size': { type: 'string', default: '250' },
-    codecs: { type: 'string', default: 'none,lz4' },
-    workers: { type: 'string', default: '1,2' },
-    partitions: { type: 'string', default: '4' },
-    repeat: { type: 'string', default: '1' },
+    dir: { type: 'string', value: 'DIR', required: true, help: 'the cluster folder of `datastorm cluster up --security sasl_ssl --dir DIR`' },
+    records: { type: 'string', value: 'N', default: '300000', help: 'records per run' },
+    'record-size': { type: 'string', value: 'BYTES', default: '250', help: 'bytes per record value' },
+    codecs: { type: 'string', value: 'LIST', default: 'none,lz4', help: 'codecs, a pair of runs each' },
+    workers: { type: 'string', value: 'LIST', default: '1,2', help: 'worker counts, a pair of runs each' },
+    partitions: { type: 'string', value: 'N', default: '4', help: 'partitions of each fresh topic' },
+    repeat: { type: 'string', value: 'N', default: '1', help: 'pairs of runs per cell; medians printed' },
   },
 });
 const state = readClusterState(opts.dir);
-if (!state?.saslSsl) {
-  console.error('no cluster with a SASL_SSL listener in that folder: start one with `datastorm cluster up --security sasl_ssl --dir <dir>`');
-  process.exit(2);
-}
+if (!state?.saslSsl) refuse('no cluster with a SASL_SSL listener in that folder: start one with `datastorm cluster up --security sasl_ssl --dir DIR`');
 const cli = new URL('../bin/datastorm.js', import.meta.url).pathname;
 const replication = String(Math.min(state.nodes.length, 3));
 const run = Date.now().toString(36);

@@ -1,23 +1,23 @@
 #!/usr/bin/env node
-// What --verify costs the send: `datastorm produce` with and without it, the same settings, alternated within each
-// repetition on a fresh topic each, medians printed, for each batch encoding. records/s is the run's own (from the
-// first send to the last acknowledgement); CPU is the producer process's (user + system, all its threads) per 1M
-// records, read at the last acknowledgement: the read-back that follows a verified run is timed apart (read s) and
-// is not in either figure.
-// Usage: npm run build && node benchmarks/verify-cost.mjs [--records 1000000] [--workers 2] [--partitions 4]
-//          [--encodings pre-encoded,per-record] [--repeat 3] [--bootstrap-server host:port,...]
 import { spawnSync } from 'node:child_process';
-import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { scriptOptions } from './script-options.mjs';
 
-const { values: opts } = parseArgs({
+const { values: opts } = scriptOptions(import.meta.url, {
+  about: [
+    'What --verify costs the send: `datastorm produce` with and without it, the same settings, alternated within each',
+    'repetition on a fresh topic each, medians printed, for each batch encoding. records/s is the run\'s own (from the',
+    'first send to the last acknowledgement); CPU is the producer process\'s (user + system, all its threads) per 1M',
+    'records, read at the last acknowledgement: the read-back that follows a verified run is timed apart (read s) and',
+    'is not in either figure. Needs `npm run build` first.',
+  ],
   options: {
-    records: { type: 'string', default: '1000000' },
-    workers: { type: 'string', default: '2' },
-    partitions: { type: 'string', default: '4' },
-    encodings: { type: 'string', default: 'pre-encoded,per-record' },
-    repeat: { type: 'string', default: '3' },
-    'bootstrap-server': { type: 'string' },
+    records: { type: 'string', value: 'N', default: '1000000', help: 'records per run' },
+    workers: { type: 'string', value: 'N', default: '2', help: 'workers of every run' },
+    partitions: { type: 'string', value: 'N', default: '4', help: 'partitions of each fresh topic' },
+    encodings: { type: 'string', value: 'LIST', default: 'pre-encoded,per-record', help: '--batch-encoding values, a pair of runs each' },
+    repeat: { type: 'string', value: 'N', default: '3', help: 'pairs of runs per encoding; medians printed' },
+    'bootstrap-server': { type: 'string', value: 'HOST:PORT,...', help: 'the cluster (default: the local one, started for each run when none is running)' },
   },
 });
 const cli = fileURLToPath(new URL('../bin/datastorm.js', import.meta.url));

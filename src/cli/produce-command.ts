@@ -97,7 +97,7 @@ Examples:
 and after the run every partition is read back and each record checked: lost, duplicated, reordered, in doubt
 (and, with transactions, aborted ones visible). Lost or duplicated records fail the run (DS_VERIFICATION_FAILED).
 Measured (2 workers, 250 B records, medians of 3): pre-encoded 0.99x the records/s and +11% CPU per record,
-per-record 0.77x the records/s; records are 18 B larger; the read-back comes after the run's figures (README).`);
+per-record 0.77x the records/s; records are 18 B larger; the read-back comes after the run's figures (docs/results.md).`);
   for (const option of [...produceOptions(), ...OUTPUT_OPTIONS]) command.addOption(option);
   command.action(async (flags: ProduceFlags & ProduceOutput) => {
     const run = toProduceRun(flags, (key) => command.getOptionValueSource(key) === 'cli');

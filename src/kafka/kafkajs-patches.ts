@@ -19,7 +19,7 @@ import {
  *    written once, straight into one buffer of their exact size, and the batch around them once more.
  * 3. CRC32C was computed in JavaScript (~3 ms per 600 KB): @node-rs/crc32 computes it natively (~100x faster);
  *    the consumer's batch checks use it too.
- * Together they took one worker from 56K to 325K records/s (250 B records, acks=1, a 2-core machine: README).
+ * Together they took one worker from 56K to 325K records/s (250 B records, acks=1, a 2-core machine: docs/produce.md, "Where the time went").
  * 4. DataStorm's produce worker writes its record batches itself, in pooled buffers with room before the
  *    records (src/produce/accumulator.ts), and sends each as one PreEncodedMessage: the batch header and the
  *    request's framing are written in place in front of it, so a 16 MB batch is never copied on its way to

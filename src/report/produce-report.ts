@@ -276,14 +276,16 @@ export function formatMetricsTable(result: ProduceResult, colour?: boolean): str
 }
 
 /**
- * Said on stderr before a run whose workers outnumber the cores that are free (cores less the load average,
- * at least 1): extra workers take turns on the cores, and on a machine shared with the brokers their CPU is the
- * brokers' loss. It names how to measure the cost on this machine rather than quoting another's figure.
+ * Said on stderr before a run whose workers outnumber the cores: up to the cores each worker has a thread of its
+ * own, beyond them workers share threads (threadsFor) and take turns on them, and each costs CPU of its own, which
+ * on a machine shared with the brokers is the brokers' loss; the cores free (cores less the load average, at least
+ * 1) say how much of the machine is already taken. It names how to measure the cost on this machine rather than
+ * quoting another's figure.
  */
 export function formatWorkersOverCoresNote(workers: number, cores: number, loadAverage: number): string | undefined {
+  if (workers <= cores) return undefined;
   const free = Math.max(1, Math.round(cores - loadAverage));
-  if (workers <= free) return undefined;
   return `note: ${workers} workers on ${cores} cores, about ${free} free (load average ${loadAverage.toFixed(1)}): workers beyond the ` +
     'cores share threads and take turns on them, and each costs CPU of its own (connections, batches, acknowledgements); ' +
-    '`datastorm sweep --workers 1,2,4,8,16` measures the cost here (README, "More workers than cores")';
+    '`datastorm sweep --workers 1,2,4,8,16` measures the cost here (docs/produce.md, "More workers than cores")';
 }

@@ -70,7 +70,7 @@ describe('a broker killed under the gateway', () => {
       const stats = JSON.parse(gatewayOut) as GatewayStats;
       // Read with a client that learns the cluster after the kill: the first one's metadata may still name the dead broker.
       const stored = await readAfterTheKill(cluster.bootstrap, topic);
-      // What happened, for the record (the README quotes it): the stall shows in the windows and the request latency.
+      // What happened, for the record (docs/http-and-drain.md quotes it): the stall shows in the windows and the request latency.
       process.stderr.write(`broker kill under the gateway: exit ${code}, ${result.totals.records} acknowledged to the client, ${stats.recordsAcknowledged} by the gateway, ` +
         `${stats.recordsFailed} not written, ${stored} stored; statuses ${JSON.stringify(result.statuses)}; request p50 ${result.requestLatency.p50Us / 1000} ms, ` +
         `max ${result.requestLatency.maxUs / 1000} ms\n`);

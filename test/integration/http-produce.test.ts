@@ -236,7 +236,7 @@ describe('http-produce against datastorm gateway', () => {
 
 /**
  * A real Strimzi Kafka Bridge, when one writing to the test cluster is given (DATASTORM_TEST_BRIDGE_URL): it is not
- * on Maven Central, so CI has none; the README says how one was built and run here.
+ * on Maven Central, so CI has none; docs/http-and-drain.md says how one was built and run here.
  */
 describe.skipIf(!process.env.DATASTORM_TEST_BRIDGE_URL)('http-produce against the Strimzi Kafka Bridge', () => {
   it('json and binary values: what the bridge acknowledged with offsets is what the topic holds, partition by partition', async () => {

@@ -5,20 +5,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createKafka } from '../../src/kafka/kafka-client.js';
 import { topicEndOffsetTotal } from '../../src/kafka/topic.js';
+import { libraryExample, ROOT } from '../docs.js';
 import { uniqueTopic } from '../helpers.js';
 
 const bootstrap = inject('bootstrap');
-const ROOT = new URL('../../', import.meta.url).pathname;
 const admin = createKafka(bootstrap, 'datastorm-package-test').admin();
 afterAll(() => admin.disconnect());
-
-/** The README's library example, as a user copies it. */
-function readmeExample(): string {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const block = /<!-- library-example:[^>]*-->\n```js\n([\s\S]*?)```/.exec(readme);
-  if (!block) throw new Error('README.md has no library example');
-  return block[1];
-}
 
 async function topicRecords(topic: string): Promise<number> {
   const admin = createKafka(bootstrap, 'datastorm-package-test').admin();
@@ -63,8 +55,8 @@ describe('the package as npm pack makes it (docker/Dockerfile installs it so)', 
     expect(await topicEndOffsetTotal(admin, topic)).toBe(5000);
   });
 
-  it('runs the README example: its result\'s accounting matches the records the broker holds', async () => {
-    const example = readmeExample();
+  it('runs the library example of the README (or docs/), as a user copies it: its result\'s accounting matches the records the broker holds', async () => {
+    const example = libraryExample().code;
     expect(example).toContain("from 'datastorm'");
     const topic = /topic: '([^']+)'/.exec(example)![1];
     const project = join(dir, 'library-user');

@@ -1,7 +1,4 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
@@ -9,21 +6,19 @@ import { readWorkload } from '../../src/bench/workload.js';
 import { shardConfig } from '../../src/bench/shard.js';
 import { renderK8sBenchManifests } from '../../src/bench/k8s-manifests.js';
 import { buildProgram, commandNames } from '../../src/cli/main.js';
+import { docExamples, ROOT, shellArgv, type Example } from '../docs.js';
 
 /** The example files users copy: every datastorm command in them must be one this CLI accepts. */
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const documents = (file: string) => parseAllDocuments(readFileSync(`${ROOT}${file}`, 'utf8')).map((d) => {
   expect(d.errors).toEqual([]);
   return d.toJS() as Record<string, any>;
 });
 
-/** The argv a shell gives `datastorm` for a command line (a real sh, so $((...)) and quotes count). */
+/** The argv a shell gives `datastorm` for a command line; the line must be one sh runs. */
 function datastormArgv(line: string, env: Record<string, string> = {}): string[][] {
-  const script = `datastorm() { printf '%s\\0' "$@"; printf '\\n'; }\n${line}`;
-  // In a scratch folder: an example's `> result.json` must not write into the checkout.
-  const out = spawnSync('sh', ['-c', script], { encoding: 'utf8', cwd: tmpdir(), env: { PATH: process.env.PATH, ...env } });
-  expect(out.status, out.stderr).toBe(0);
-  return out.stdout.split('\n').filter(Boolean).map((argv) => argv.split('\0').filter(Boolean));
+  const { status, stderr, argvs } = shellArgv('datastorm', line, env);
+  expect(status, `${line}: ${stderr}`).toBe(0);
+  return argvs;
 }
 
 /** The whole CLI, every command loaded. */
@@ -31,7 +26,7 @@ let program: Command;
 beforeAll(async () => { program = await buildProgram(); });
 
 /** Walks the subcommands; every --flag must be an option of the command reached, every file under `shipped` must exist. */
-function checkArgv(argv: string[], shipped = 'benchmarks/workloads/'): string {
+function checkArgv(argv: string[], shipped = 'benchmarks/workloads/', where = argv.join(' ')): string {
   let command: Command = program;
   let i = 0;
   for (; i < argv.length; i++) {
@@ -40,30 +35,46 @@ function checkArgv(argv: string[], shipped = 'benchmarks/workloads/'): string {
     command = sub;
   }
   const path = argv.slice(0, i).join(' ');
-  expect(command.commands, `"${path}" is a complete command`).toEqual([]);
   // After a bare --, the arguments are another tool's (kafka-tool passes them to Kafka's).
   const own = argv.includes('--') ? argv.slice(i, argv.indexOf('--')) : argv.slice(i);
+  // A command with subcommands takes none but options (`datastorm --version`), or is only named (`datastorm bench`).
+  if (command.commands.length > 0) expect(own.filter((a) => !a.startsWith('-')), `${where}: "${path}" is a complete command`).toEqual([]);
   for (const flag of own.filter((a) => a.startsWith('--'))) {
-    expect(command.options.map((o) => o.long), `${path} ${flag}`).toContain(flag);
+    // Every command takes --help (commander's own option, not in its list).
+    expect([...command.options.map((o) => o.long), '--help'], `${where}: ${path} ${flag}`).toContain(flag);
   }
-  for (const file of argv.filter((a) => a.startsWith(shipped))) expect(existsSync(`${ROOT}${file}`), file).toBe(true);
+  for (const file of argv.filter((a) => a.startsWith(shipped))) expect(existsSync(`${ROOT}${file}`), `${where}: ${file}`).toBe(true);
   return path;
 }
 
-describe('the examples in --help texts and the README', () => {
-  const sources = ['README.md', ...readdirSync(`${ROOT}src/cli`).map((file) => `src/cli/${file}`)];
-  const examples = sources.flatMap((file) => readFileSync(`${ROOT}${file}`, 'utf8').split('\n')
+/** Each example runs datastorm at least once, with arguments this CLI accepts. */
+function checkExamples(examples: Example[]): void {
+  for (const { file, line } of examples) {
+    const argvs = datastormArgv(line);
+    expect(argvs.length, `${file}: ${line}`).toBeGreaterThan(0);
+    // Everything under benchmarks/ that a DataStorm example names ships with DataStorm.
+    for (const argv of argvs) checkArgv(argv, 'benchmarks/', `${file}: ${line}`);
+  }
+}
+
+describe('the examples in --help texts', () => {
+  const examples = readdirSync(`${ROOT}src/cli`).flatMap((file) => readFileSync(`${ROOT}src/cli/${file}`, 'utf8').split('\n')
     .filter((line) => /^\s*datastorm [a-z]/.test(line))
-    .map((line) => ({ file, line: line.trim().replace(/`\)?;?$/, '').replace(/\s+>\s*\S+$/, '') })));
+    .map((line) => ({ file: `src/cli/${file}`, line: line.trim().replace(/`\)?;?$/, '') })));
 
   it('are commands this CLI accepts, naming files that exist', () => {
     expect(examples.length).toBeGreaterThan(20);
-    for (const { file, line } of examples) {
-      const [argv] = datastormArgv(line);
-      expect(argv, `${file}: ${line}`).toBeDefined();
-      // Everything under benchmarks/ that a DataStorm example names ships with DataStorm.
-      checkArgv(argv, 'benchmarks/');
-    }
+    checkExamples(examples);
+  });
+});
+
+describe('the examples in the README and docs/', () => {
+  const examples = docExamples(/^datastorm(?: |$)/);
+
+  it('are commands this CLI accepts, naming files that exist: every fenced line and inline span that runs datastorm', () => {
+    expect(new Set(examples.map((e) => e.file)).size).toBeGreaterThan(8);
+    expect(examples.length).toBeGreaterThan(90);
+    checkExamples(examples);
   });
 });
 

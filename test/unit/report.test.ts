@@ -258,12 +258,19 @@ describe('partial runs and the progress line', () => {
 });
 
 describe('formatWorkersOverCoresNote', () => {
-  it('says so when the workers outnumber the free cores, and nothing otherwise', () => {
+  it('says so when the workers outnumber the cores, with the cores the load leaves free', () => {
     expect(formatWorkersOverCoresNote(16, 2, 0.4)).toBe('note: 16 workers on 2 cores, about 2 free (load average 0.4): workers beyond ' +
       'the cores share threads and take turns on them, and each costs CPU of its own (connections, batches, acknowledgements); ' +
-      '`datastorm sweep --workers 1,2,4,8,16` measures the cost here (README, "More workers than cores")');
+      '`datastorm sweep --workers 1,2,4,8,16` measures the cost here (docs/produce.md, "More workers than cores")');
+    expect(formatWorkersOverCoresNote(3, 2, 1.6)).toBe('note: 3 workers on 2 cores, about 1 free (load average 1.6): workers beyond ' +
+      'the cores share threads and take turns on them, and each costs CPU of its own (connections, batches, acknowledgements); ' +
+      '`datastorm sweep --workers 1,2,4,8,16` measures the cost here (docs/produce.md, "More workers than cores")');
+  });
+
+  it('says nothing when every worker has a thread of its own, however busy the machine (the default: a worker per core)', () => {
     expect(formatWorkersOverCoresNote(2, 2, 0.4)).toBeUndefined();
-    expect(formatWorkersOverCoresNote(2, 2, 1.6)).toMatch(/^note: 2 workers on 2 cores, about 1 free \(load average 1\.6\)/);
-    expect(formatWorkersOverCoresNote(1, 2, 9)).toBeUndefined(); // one worker always has a core, however busy
+    expect(formatWorkersOverCoresNote(2, 2, 1.6)).toBeUndefined();
+    expect(formatWorkersOverCoresNote(2, 2, 9)).toBeUndefined();
+    expect(formatWorkersOverCoresNote(1, 2, 9)).toBeUndefined();
   });
 });
