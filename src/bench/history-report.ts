@@ -95,16 +95,17 @@ export function differenceLines(history: History): string[] {
 /** One metric across the runs: its values, the median each was judged against, regressions ringed, its thresholds. */
 export function historyChart(history: History, metric: MetricName, thresholds: Threshold[]): string {
   const limit = history.limits[metric];
-  const points = (runs: Array<[HistoryRun, number]>, value: (run: HistoryRun) => number | undefined) =>
-    runs.flatMap(([run, index]) => { const y = value(run); return y === undefined ? [] : [{ x: index, y }]; });
-  const indexed = history.runs.map((run, index): [HistoryRun, number] => [run, index]);
+  /** A point a run (x: its index), where it has a value and is one of those wanted. */
+  const points = (value: (run: HistoryRun) => number | undefined, wanted = (_run: HistoryRun) => true) => history.runs.flatMap((run, x) => {
+    const y = value(run);
+    return y === undefined || !wanted(run) ? [] : [{ x, y }];
+  });
   const last = history.runs.length - 1;
   const series: LineSeries[] = [
-    { name: metric, points: points(indexed, (run) => run.figures[metric]) },
-    { name: `median of ${history.window} before`, dashed: true, points: points(indexed, (run) => run.baseline?.[metric]) },
+    { name: metric, points: points((run) => run.figures[metric]) },
+    { name: `median of ${history.window} before`, dashed: true, points: points((run) => run.baseline?.[metric]) },
     ...(limit === undefined ? [] : [{
-      name: `regressed (over ${limit}% worse)`, rings: true,
-      points: points(indexed.filter(([run]) => regressed(run, metric)), (run) => run.figures[metric]),
+      name: `regressed (over ${limit}% worse)`, rings: true, points: points((run) => run.figures[metric], (run) => regressed(run, metric)),
     }]),
     // Across the whole plot: from the left edge of the first run's slot to the right edge of the last one's.
     ...thresholds.filter((t) => t.metric === metric).map((t) => ({ name: t.text, dashed: true, points: [{ x: -0.5, y: t.value }, { x: last + 0.5, y: t.value }] })),
@@ -152,7 +153,8 @@ export function historyMarkdown(history: History, verdict: HistoryVerdict): stri
   return [
     `## DataStorm bench history: ${history.workload}`,
     '',
-    `${formatHistoryHeadline(history)}. ${formatLastRunLine(history)}.`,
+    `- ${formatHistoryHeadline(history)}`,
+    `- ${formatLastRunLine(history)}`,
     '',
     `**${verdictLine(history, verdict)}**`,
     '',

@@ -50,11 +50,14 @@ function checkArgv(argv: string[], shipped = 'benchmarks/workloads/'): string {
   return path;
 }
 
+/** The lines of a file that run datastorm, each as a command line (a redirection of its output left out). */
+const examplesIn = (file: string) => readFileSync(`${ROOT}${file}`, 'utf8').split('\n')
+  .filter((line) => /^\s*datastorm [a-z]/.test(line))
+  .map((line) => ({ file, line: line.trim().replace(/`\)?;?$/, '').replace(/\s+>\s*\S+$/, '') }));
+
 describe('the examples in --help texts and the README', () => {
-  const sources = ['README.md', ...readdirSync(`${ROOT}src/cli`).map((file) => `src/cli/${file}`)];
-  const examples = sources.flatMap((file) => readFileSync(`${ROOT}${file}`, 'utf8').split('\n')
-    .filter((line) => /^\s*datastorm [a-z]/.test(line))
-    .map((line) => ({ file, line: line.trim().replace(/`\)?;?$/, '').replace(/\s+>\s*\S+$/, '') })));
+  const sources = ['README.md', 'docs/bench-history.md', ...readdirSync(`${ROOT}src/cli`).map((file) => `src/cli/${file}`)];
+  const examples = sources.flatMap(examplesIn);
 
   it('are commands this CLI accepts, naming files that exist', () => {
     expect(examples.length).toBeGreaterThan(20);
@@ -76,6 +79,29 @@ describe('docker/github-actions-bench.yml', () => {
     expect(commands).toEqual(['cluster up', 'bench run', 'bench compare', 'cluster down']);
     const compare = steps.find((s) => s.run?.startsWith('datastorm bench compare'))!.run!;
     expect(compare).toContain('--max-regression 10%');
+  });
+});
+
+describe('docker/github-actions-bench-history.yml', () => {
+  const [workflow] = documents('docker/github-actions-bench-history.yml');
+  const steps = workflow.jobs.bench.steps as Array<{ name?: string; run?: string; if?: string }>;
+
+  it('runs the workload into the history\'s folder and judges the run against it there, with valid commands', () => {
+    const argvs = steps.filter((s) => s.run?.startsWith('datastorm')).flatMap((s) => datastormArgv(s.run!, { GITHUB_SHA: 'c0ffee' }));
+    expect(argvs.map((argv) => checkArgv(argv))).toEqual(['cluster up', 'bench run', 'bench history', 'cluster down']);
+    const [, run, history] = argvs;
+    expect(run[run.indexOf('--out') + 1]).toMatch(/^bench-history\/ci-gate\/\d{8}T\d{6}Z-c0ffee\.json$/);
+    expect(history.slice(0, 3)).toEqual(['bench', 'history', 'bench-history/ci-gate']);
+    expect(history).toEqual(expect.arrayContaining(['--max-drift', '10%', '--github-summary', '--out']));
+  });
+
+  it('keeps main\'s results on the bench-history branch, not a pull request\'s', () => {
+    const checkout = steps.find((s) => s.name?.startsWith('Check out the history'))!;
+    expect(checkout.run).toContain('git worktree add bench-history bench-history');
+    const keep = steps.find((s) => s.name?.startsWith('Keep the result'))!;
+    expect(keep.if).toContain("github.event_name == 'push'");
+    expect(keep.run).toContain('git push origin bench-history');
+    expect(workflow.on.push.branches).toEqual(['main']);
   });
 });
 

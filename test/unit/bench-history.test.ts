@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { BenchResult } from '../../src/bench/bench-result.js';
+import type { BenchResult, CapacityBenchResult } from '../../src/bench/bench-result.js';
 import { buildHistory, driftFailure, type HistoryFile } from '../../src/bench/history.js';
 import {
   formatHistoryHeadline, formatLastRunLine, historyChart, historyHtml, historyMarkdown, historyRunsTable, lastRunTable,
@@ -10,7 +10,7 @@ import {
 import type { MetricValues } from '../../src/bench/metrics.js';
 import { parseThreshold } from '../../src/bench/thresholds.js';
 import { runCli } from '../helpers.js';
-import { produceResult } from './bench-fixtures.js';
+import { capacityResult, produceResult } from './bench-fixtures.js';
 
 /** A run's figures: records/s and p99 as given, the rest fixed. */
 const figures = (records_per_sec: number, p99_ms: number): MetricValues => ({
@@ -84,6 +84,19 @@ describe('a history of runs', () => {
     expect(driftFailure({ ...history, runs: history.runs.slice(0, 3) })).toBeUndefined();
   });
 
+  it('judges capacity searches on their sustainable rate', () => {
+    const search = (day: number, sustainableRps: number): CapacityBenchResult => ({
+      ...capacityResult({ sustainableRps, confirmationP99Ms: 30 }), startedAt: new Date(FIRST_MS + day * DAY_MS).toISOString(),
+      bench: { workload: { name: 'capacity-gate' }, runs: [{ sustainable_rps: sustainableRps, ceiling_rps: sustainableRps * 2, confirmation_p99_ms: 30 }] },
+    });
+    const files = [search(0, 10_000), search(1, 10_400), search(2, 9_800), search(3, 8_700)].map((result, i) => ({ file: `c${i}.json`, result }));
+    const history = buildHistory(files, { window: 5, limits: { sustainable_rps: 10 }, dir: 'capacity' });
+    expect([history.kind, history.order]).toEqual(['capacity', 'time']);
+    expect(historyRunsTable(history, []).head).toEqual(['#', 'started (UTC)', 'commit', 'sustainable_rps']);
+    expect(driftFailure(history)).toBe('the last run (c3.json) against the median of the 3 before it: 1 metric regressed beyond the limit: ' +
+      'sustainable_rps -13.0% (limit 10%)');
+  });
+
   it('notes a run unlike the one before it', () => {
     const moved = benchResult(1, figures(50_000, 20));
     moved.machine = { ...moved.machine, cpuCount: 8 };
@@ -138,7 +151,8 @@ describe('the reports of a history', () => {
   it('writes the CI summary in Markdown to the byte: the verdict, the last run\'s table, the runs it was judged with', () => {
     expect(historyMarkdown(history, verdict)).toBe(`## DataStorm bench history: ci-gate
 
-ci-gate: 10 runs in commit order, from 2026-03-01 09:00 to 2026-03-10 09:00 UTC; each run against the median of up to 5 runs before it. the last run (#10, commit c900000, 2026-03-10 09:00 UTC) against the median of the 5 runs before it.
+- ci-gate: 10 runs in commit order, from 2026-03-01 09:00 to 2026-03-10 09:00 UTC; each run against the median of up to 5 runs before it
+- the last run (#10, commit c900000, 2026-03-10 09:00 UTC) against the median of the 5 runs before it
 
 **FAILED: the last run (results/run-10.json) against the median of the 5 before it: 1 metric regressed beyond the limit: records_per_sec -15.0% (limit 10%)**
 
