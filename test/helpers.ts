@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -100,6 +101,15 @@ export function startCli(args: string[]) {
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => { output.stderr += chunk; });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { output, exited, interrupt: () => child.kill('SIGINT') };
+}
+
+/** A TCP port free on this machine now (the system's pick), for a server a test starts. */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }
 
 /** Reads `expected` records of a topic from the beginning with a real consumer (fails after timeoutMs). */

@@ -8,6 +8,7 @@ import {
 } from './metrics.js';
 import { resultFigureProblem } from './result-figures.js';
 import type { Shard } from './shard.js';
+import type { SourceCommit } from './source-commit.js';
 
 /**
  * What `datastorm bench run` writes: the produce result (ProduceResult, schema in src/produce/result.ts) of the run
@@ -16,6 +17,8 @@ import type { Shard } from './shard.js';
  */
 export interface BenchInfo {
   workload: { name: string; file?: string };
+  /** The commit run in (GITHUB_SHA, or the checkout's HEAD), when there was one: `bench history` orders by it. */
+  commit?: SourceCommit;
   shard?: Shard;
   /** Each run's figures, in the order run (--repeat N gives N); gates use their per-metric medians. */
   runs: MetricValues[];
@@ -60,6 +63,7 @@ export type BenchResult = ProduceResult & { bench?: BenchInfo };
 /** A capacity workload's bench section: each search's figures (--repeat N gives N). */
 export interface CapacityBenchInfo {
   workload: { name: string; file?: string };
+  commit?: SourceCommit;
   runs: CapacityMetricValues[];
 }
 

@@ -4,7 +4,7 @@ import { capacityOnCluster, type CapacityHooks, type CapacityResult } from '../c
 import { DataStormError } from '../shared/errors.js';
 import type { CapacityBenchResult } from './bench-result.js';
 import { medianIndex, metricsOfCapacityResult } from './metrics.js';
-import type { BenchOptions } from './run-bench.js';
+import { benchHeader, type BenchOptions } from './run-bench.js';
 import { checkShardable } from './shard.js';
 import type { Workload } from './workload.js';
 
@@ -26,6 +26,7 @@ export async function runCapacityBench(
   if (options.startAtEpochMs !== undefined) {
     throw new DataStormError('DS_BAD_OPTION', `--start-at starts one run at an instant, and ${workload.name} is a capacity search of many`, { hint: 'leave out --start-at' });
   }
+  const header = benchHeader(workload);
   const searches: CapacityResult[] = [];
   for (let run = 1; run <= options.repeat && !options.signal?.aborted; run++) {
     log(`${workload.name}: capacity search${options.repeat > 1 ? ` ${run}/${options.repeat}` : ''} at ${formatSlo(spec.slo)}`);
@@ -34,6 +35,6 @@ export async function runCapacityBench(
   const runs = searches.map(metricsOfCapacityResult);
   return {
     ...searches[medianIndex(runs.map((run) => run.sustainable_rps))],
-    bench: { workload: { name: workload.name, ...(workload.file ? { file: workload.file } : {}) }, runs },
+    bench: { ...header, runs },
   };
 }

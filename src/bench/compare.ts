@@ -23,19 +23,22 @@ export function defaultGatedMetrics(kind: ResultKind, relative = false): readonl
 
 const LIMIT = /^(?:([a-z0-9_]+)=)?([0-9]+(?:\.[0-9]+)?)%?$/i;
 
-/** `10%` limits the default metrics (`defaults`); `p99_ms=50%` limits one metric; later values override earlier ones. */
-export function parseRegressionLimits(values: string[], defaults = DEFAULT_GATED_METRICS): RegressionLimits {
+/**
+ * `10%` limits the default metrics (`defaults`); `p99_ms=50%` limits one metric; later values override earlier ones.
+ * `flag` names the option in errors (compare's --max-regression, history's --max-drift).
+ */
+export function parseRegressionLimits(values: string[], defaults = DEFAULT_GATED_METRICS, flag = '--max-regression'): RegressionLimits {
   const limits: RegressionLimits = {};
   for (const value of values) {
     const match = LIMIT.exec(value.trim());
     if (!match) {
-      throw new DataStormError('DS_BAD_OPTION', `cannot read --max-regression "${value}"`, {
-        hint: "give a percentage for the default metrics (--max-regression 10%) or for one (--max-regression p99_ms=50%)",
+      throw new DataStormError('DS_BAD_OPTION', `cannot read ${flag} "${value}"`, {
+        hint: `give a percentage for the default metrics (${flag} 10%) or for one (${flag} p99_ms=50%)`,
       });
     }
     const [, metric, percent] = match;
     if (metric !== undefined && !isMetricName(metric)) {
-      throw new DataStormError('DS_BAD_OPTION', `unknown metric "${metric}" in --max-regression "${value}"`, {
+      throw new DataStormError('DS_BAD_OPTION', `unknown metric "${metric}" in ${flag} "${value}"`, {
         hint: `metrics: ${METRIC_NAMES.join(', ')}`,
       });
     }

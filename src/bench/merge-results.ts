@@ -231,6 +231,7 @@ export function mergeResults(results: BenchResult[], names = results.map((_, i) 
   };
   merged.bench = {
     workload: first.bench?.workload ?? { name: first.config.topic },
+    ...(first.bench?.commit ? { commit: first.bench.commit } : {}),
     runs: [metricsOfProduceResult(merged)],
     startSpreadMs: startSpreadOf(results),
     ...(notOneRunBecause === undefined ? {} : { forcedMerge: { notOneRunBecause } }),

@@ -7,10 +7,11 @@ import { LIBRDKAFKA_VERSION } from './librdkafka-build.js';
 import { prepareRdkafkaPerf, runRdkafkaPerf } from './rdkafka-perf.js';
 import { formatSummaryLine } from '../report/produce-report.js';
 import { verdictOf, type ProduceResult } from '../produce/result.js';
-import type { BenchResult, ReferenceInfo, ReferenceRun } from './bench-result.js';
+import type { BenchInfo, BenchResult, ReferenceInfo, ReferenceRun } from './bench-result.js';
 import { formatMetricsLine } from './bench-report.js';
 import { medianIndex, metricsOfJavaSummary, metricsOfProduceResult, metricsOfRdkafkaRun } from './metrics.js';
 import { shardConfig, type Shard } from './shard.js';
+import { sourceCommit } from './source-commit.js';
 import type { Workload } from './workload.js';
 
 /**
@@ -79,6 +80,12 @@ function referenceInfo(reference: BenchReference, args: string[], runs: Referenc
   return { tool: 'datastorm', workload: { name, ...(file ? { file } : {}) }, runs };
 }
 
+/** What a bench section opens with: the workload, and the commit it runs in when there is one (read before the runs). */
+export function benchHeader(workload: Workload): Pick<BenchInfo, 'workload' | 'commit'> {
+  const commit = sourceCommit();
+  return { workload: { name: workload.name, ...(workload.file ? { file: workload.file } : {}) }, ...(commit ? { commit } : {}) };
+}
+
 /**
  * Runs a workload `repeat` times, each followed by its reference (--vs) so both see the same machine state,
  * and returns the median run's result with every run's figures in its bench section.
@@ -96,6 +103,7 @@ export async function runBench(workload: Workload, options: BenchOptions): Promi
   const sharded = options.shard ? shardConfig(workload.config, options.shard) : workload.config;
   const config = options.startAtEpochMs !== undefined ? { ...sharded, startAtEpochMs: options.startAtEpochMs } : sharded;
   const referenceArgs = options.reference ? await prepareReference(options.reference, config, options, log) : [];
+  const header = benchHeader(workload);
   const results: ProduceResult[] = [];
   const referenceRuns: ReferenceRun[] = [];
   let kafkaVersion: string | undefined;
@@ -117,7 +125,7 @@ export async function runBench(workload: Workload, options: BenchOptions): Promi
   return {
     ...median,
     bench: {
-      workload: { name: workload.name, ...(workload.file ? { file: workload.file } : {}) },
+      ...header,
       ...(options.shard ? { shard: options.shard } : {}),
       runs: results.map(metricsOfProduceResult),
       ...(options.reference ? { reference: referenceInfo(options.reference, referenceArgs, referenceRuns, kafkaVersion) } : {}),

@@ -59,7 +59,9 @@ export function evaluateThresholds(thresholds: Threshold[], values: Figures, whe
   });
 }
 
-/** Rows of the threshold table: threshold, actual value, verdict. */
+export const THRESHOLD_HEAD = ['threshold', 'actual', 'verdict'];
+
+/** Rows of the threshold table (THRESHOLD_HEAD): threshold, actual value, verdict. */
 export function thresholdRows(outcomes: ThresholdOutcome[]): string[][] {
   return outcomes.map(({ threshold, actual, passed }) => [
     threshold.text, formatMetricValue(threshold.metric, actual), passed ? 'ok' : 'FAILED',

@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { onCluster, parseBootstrap } from '../cluster/bootstrap.js';
 import { readPropertiesFile } from '../shared/properties-file.js';
@@ -13,13 +13,18 @@ import { runCapacityBench } from '../bench/capacity-bench.js';
 import {
   COMPARISON_HEAD, checkGatedMetrics, compareMetrics, comparisonRows, defaultGatedMetrics, differencesBetween, parseRegressionLimits, regressionFailure,
 } from '../bench/compare.js';
+import { buildHistory, driftFailure, readHistoryFolder } from '../bench/history.js';
+import {
+  differenceLines, formatHistoryHeadline, formatLastRunLine, historyHtml, historyMarkdown, historyRunsTable, lastRunTable, runsTableNote,
+} from '../bench/history-report.js';
+import type { Figures } from '../bench/metrics.js';
 import { mergeInputs, mergeResults } from '../bench/merge-results.js';
 import { LOCAL_BARRIER_LEAD_MS, LOCAL_BARRIER_LEAD_PER_SHARD_MS, runLocalShards } from '../bench/local-shards.js';
 import { runBench, type BenchOptions, type BenchReference } from '../bench/run-bench.js';
 import { checkShardable, parseShard, shardConfig } from '../bench/shard.js';
 import { mergeWaitMs, parseK8sName, renderK8sBenchManifests, secretInstructions, splitWorkloadSecrets } from '../bench/k8s-manifests.js';
 import {
-  checkThresholdMetrics, evaluateThresholds, parseThreshold, thresholdFailure, thresholdRows, type Threshold,
+  THRESHOLD_HEAD, checkThresholdMetrics, evaluateThresholds, parseThreshold, thresholdFailure, thresholdRows, type Threshold, type ThresholdOutcome,
 } from '../bench/thresholds.js';
 import { readWorkload, type Workload } from '../bench/workload.js';
 import type { CapacitySpec } from '../capacity/capacity-spec.js';
@@ -27,6 +32,7 @@ import { DataStormError, INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
 import { makeFolder } from '../shared/paths.js';
 import { formatAccountingLine, formatStartLine } from '../report/produce-report.js';
 import { createTable } from '../report/table.js';
+import { formatCommand } from '../analysis/report-document.js';
 import { capacityReportLines, formatStepStart } from './capacity-command.js';
 import { interruptible } from './interrupt.js';
 import { writablePath } from './output-path.js';
@@ -64,12 +70,16 @@ function parseThresholds(texts: string[]): Threshold[] {
   return texts.map(parseThreshold);
 }
 
+/** Each threshold on the figures, their table printed when there are any; `where` names the result (its file). */
+function printThresholds(thresholds: Threshold[], figures: Figures, where?: string): ThresholdOutcome[] {
+  const outcomes = evaluateThresholds(thresholds, figures, where);
+  if (outcomes.length > 0) printTable({ head: THRESHOLD_HEAD, rows: thresholdRows(outcomes) });
+  return outcomes;
+}
+
 /** Prints the threshold table and returns the failure line, if any; `where` names the result (its file). */
 function checkThresholds(thresholds: Threshold[], result: AnyBenchResult, where?: string): string | undefined {
-  if (thresholds.length === 0) return undefined;
-  const outcomes = evaluateThresholds(thresholds, figuresOf(result), where);
-  printTable({ head: ['threshold', 'actual', 'verdict'], rows: thresholdRows(outcomes) });
-  return thresholdFailure(outcomes);
+  return thresholdFailure(printThresholds(thresholds, figuresOf(result), where));
 }
 
 function failGate(failures: Array<string | undefined>): void {
@@ -281,6 +291,82 @@ function compareCommand(): Command {
     });
 }
 
+interface HistoryFlags {
+  window: number;
+  maxDrift?: string[];
+  threshold?: string[];
+  out?: string;
+  markdown?: string;
+  githubSummary?: boolean;
+  json?: boolean;
+}
+
+/** GitHub Actions' job summary file (--github-summary): Markdown appended there shows on the run's page. */
+function githubSummaryFile(): string {
+  const file = process.env.GITHUB_STEP_SUMMARY;
+  if (!file) {
+    throw new DataStormError('DS_BAD_OPTION', '--github-summary writes to $GITHUB_STEP_SUMMARY, which is not set: this is not a GitHub Actions job', {
+      hint: 'elsewhere, write the Markdown to a file with --markdown FILE',
+    });
+  }
+  return writablePath(file, '--github-summary ($GITHUB_STEP_SUMMARY)', 'file');
+}
+
+function historyCommand(): Command {
+  return new Command('history')
+    .description('a folder of results, one a run (bench run --out DIR/RUN.json), in commit or time order: a table, an HTML page with a ' +
+      'chart per metric, each run against the median of the runs before it; exit 99 when the last drifted beyond --max-drift')
+    .argument('<dir>', 'the folder of result JSON files, all of one workload (e.g. a branch that CI commits each run\'s result to)')
+    .addOption(new Option('--window <n>', 'judge each run against the median of up to n runs before it').default(5)
+      .argParser(parseIntegerOption('--window', 1, 1000)))
+    .addOption(new Option('--max-drift <limit>', 'how much worse than that median the last run may be: 10% (records_per_sec, p99_ms, ' +
+      'error_count; a capacity workload\'s sustainable_rps) or METRIC=PERCENT; repeatable; earlier runs beyond it are marked').argParser(collect))
+    .addOption(new Option('--threshold <expr>', 'draw METRIC OP NUMBER on its chart and gate the last run on it; repeatable').argParser(collect))
+    .addOption(new Option('--out <file>', 'write the HTML page (the charts inlined) to this file'))
+    .addOption(new Option('--markdown <file>', 'write the last run\'s comparison as Markdown to this file'))
+    .addOption(new Option('--github-summary', 'append that Markdown to $GITHUB_STEP_SUMMARY (the GitHub Actions job\'s summary)'))
+    .addOption(new Option('--json', 'print the history (every run, its figures and what it was judged against) as JSON on stdout'))
+    .addHelpText('after', `
+Examples:
+  datastorm bench history bench-results/ci-gate --max-drift 10% --max-drift p99_ms=30% --out history.html
+  datastorm bench history bench-results/ci-gate --window 10 --max-drift 5% --threshold 'p99_ms<50' --github-summary
+  datastorm bench history bench-results/ci-gate --json > history.json`)
+    .action((dir: string, flags: HistoryFlags) => {
+      for (const [path, flag] of [[flags.out, '--out'], [flags.markdown, '--markdown']] as const) if (path) writablePath(path, flag, 'file');
+      const summaryFile = flags.githubSummary ? githubSummaryFile() : undefined;
+      const thresholds = parseThresholds(flags.threshold ?? []);
+      const files = readHistoryFolder(dir);
+      const kind = kindOf(files[0].result);
+      const limits = parseRegressionLimits(flags.maxDrift ?? [], defaultGatedMetrics(kind), '--max-drift');
+      checkThresholdMetrics(thresholds, kind, `${dir}'s results`);
+      const history = buildHistory(files, { window: flags.window, limits, dir });
+      const last = history.runs[history.runs.length - 1];
+      checkGatedMetrics(limits, [{ file: last.file, kind, figures: last.figures }]);
+      stderr(formatHistoryHeadline(history));
+      for (const line of differenceLines(history)) stderr(`note: ${line}`);
+      printTable(historyRunsTable(history, thresholds), runsTableNote(history));
+      stderr(formatLastRunLine(history));
+      const table = lastRunTable(history);
+      if (table) printTable(table);
+      const outcomes = printThresholds(thresholds, last.figures, last.file);
+      const failures = [driftFailure(history), thresholdFailure(outcomes)].filter((f): f is string => f !== undefined);
+      const verdict = { thresholds: outcomes, failures };
+      if (flags.out) {
+        writeFileSync(flags.out, historyHtml(history, verdict, formatCommand(process.argv.slice(4), 'datastorm bench history')));
+        stderr(`wrote ${flags.out}`);
+      }
+      if (flags.markdown) {
+        writeFileSync(flags.markdown, historyMarkdown(history, verdict));
+        stderr(`wrote ${flags.markdown}`);
+      }
+      if (summaryFile) appendFileSync(summaryFile, historyMarkdown(history, verdict));
+      if (flags.json) process.stdout.write(`${JSON.stringify({ passed: failures.length === 0, ...history, thresholds: outcomes }, null, 2)}\n`);
+      failGate(failures);
+      const gated = Object.keys(limits);
+      if (gated.length > 0 && last.baselineRuns > 0) stderr(`the last run is within --max-drift of ${gated.join(', ')}`);
+    });
+}
+
 export function benchCommand(): Command {
   return new Command('bench')
     .description('CI benchmarks: run workload files, compare results with a baseline, gate on thresholds')
@@ -295,9 +381,15 @@ In CI (the baseline is a result of the same workload on the same kind of machine
 
 A workload with a capacity: block searches the highest rate that meets its SLO (as datastorm capacity does); gate on it:
   datastorm bench run benchmarks/workloads/capacity-gate.yaml --out current.json
-  datastorm bench compare baseline.json current.json --max-regression sustainable_rps=10%`)
+  datastorm bench compare baseline.json current.json --max-regression sustainable_rps=10%
+
+A memory for CI: keep every run's result in a folder (one file a run, e.g. on a branch), then judge the last run
+against the median of the runs before it, so a slow drift that passes each compare still fails:
+  datastorm bench run benchmarks/workloads/ci-gate.yaml --repeat 3 --out bench-results/ci-gate/run-42.json
+  datastorm bench history bench-results/ci-gate --max-drift 10% --out history.html --github-summary`)
     .addCommand(runCommand())
     .addCommand(compareCommand())
+    .addCommand(historyCommand())
     .addCommand(k8sCommand());
 }
 

@@ -30,7 +30,7 @@ export interface ProduceOutput {
 const OUTPUT_OPTIONS = [
   new Option('--print-metrics', 'print the producers\' request metrics at the end').default(false),
   new Option('--json', 'print the whole result as JSON on stdout (reports go to stderr)').default(false),
-  new Option('--metrics-port <port>', 'serve live metrics in Prometheus text format on http://<host>:<port>/metrics while the run goes: records and value bytes acknowledged, failures by type, requests in flight, bytes buffered, latency quantiles')
+  new Option('--metrics-port <port>', 'serve live metrics in Prometheus text format on http://<host>:<port>/metrics while the run goes: records and value bytes acknowledged, failures by type, requests in flight, bytes buffered (records, requests and bytes also by worker), latency quantiles; docs/grafana/datastorm.json is a Grafana dashboard of them')
     .argParser(parseIntegerOption('--metrics-port', 1, 65_535)),
   new Option('--metrics-hold <time>', 'with --metrics-port: keep serving this long after the report, so a last scrape sees the final figures (10s, 1m)')
     .argParser((v) => parseDurationMs('--metrics-hold', v)),

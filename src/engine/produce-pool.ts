@@ -102,11 +102,14 @@ export class ProducePool<Task extends { workerId: number } = ProduceAssignment> 
     return Number(this.acknowledged.reduce((sum, count) => sum + count, 0n));
   }
 
-  /** A gauge of all workers together, as they last set it. */
-  gaugeTotal(gauge: number): number {
-    let total = 0n;
-    for (let at = gauge; at < this.gauges.length; at += GAUGES_PER_WORKER) total += this.gauges[at];
-    return Number(total);
+  /** Records acknowledged so far by each worker, in worker order (their shared counters, read now). */
+  acknowledgedByWorker(): number[] {
+    return Array.from(this.acknowledged, Number);
+  }
+
+  /** A gauge of each worker, in worker order, as each last set it. */
+  gaugeByWorker(gauge: number): number[] {
+    return Array.from({ length: this.workers }, (_, workerId) => Number(this.gauges[workerId * GAUGES_PER_WORKER + gauge]));
   }
 
   /** The first fatal error a worker reported: the run stops on it. */

@@ -246,8 +246,8 @@ export async function measure<Task extends { workerId: number }>(
   const startAtMs = Math.max(planned ?? 0, epochMs() + 20);
   pool.broadcast({ type: 'go', startAtMs });
   hooks.onMeasuring?.({
-    acknowledgedRecords: () => pool.acknowledgedTotal(), merged: () => pool.total,
-    inFlightRequests: () => pool.gaugeTotal(GAUGE.inFlightRequests), bufferedBytes: () => pool.gaugeTotal(GAUGE.bufferedBytes),
+    acknowledgedRecords: () => pool.acknowledgedByWorker(), merged: () => pool.total,
+    inFlightRequests: () => pool.gaugeByWorker(GAUGE.inFlightRequests), bufferedBytes: () => pool.gaugeByWorker(GAUGE.bufferedBytes),
   });
   // A stop asked for while the run was set up (Ctrl-C during the topic's creation) ends it as it starts.
   if (hooks.signal?.aborted) onAbort();

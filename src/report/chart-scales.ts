@@ -146,3 +146,12 @@ export function percentileScale(): Scale {
     },
   };
 }
+
+/**
+ * An axis of categories in order (runs of a history): a tick at each, labelled with it, each in the middle of an
+ * equal slot, so the first and last points keep half a slot from the axis's ends.
+ */
+export function categoryScale(labels: string[]): Scale {
+  const ticks = labels.map((_, index) => index);
+  return { ticks, labels, fraction: (index) => (index + 0.5) / labels.length };
+}

@@ -1,4 +1,4 @@
-import { formatNumber, linearScale, logScale, percentileScale, type Scale } from './chart-scales.js';
+import { categoryScale, formatNumber, linearScale, logScale, percentileScale, type Scale } from './chart-scales.js';
 
 /**
  * Charts for reports, as SVG strings built in code: no browser, no DOM, no fonts or scripts to fetch. The
@@ -36,6 +36,8 @@ export interface LineSeries {
   points: LinePoint[];
   /** A reference drawn dashed, without point markers (a limit, a mark at one x). */
   dashed?: boolean;
+  /** Points to single out (runs that regressed): a ring around each, no line between them. */
+  rings?: boolean;
 }
 
 export interface LineChartInput {
@@ -45,6 +47,16 @@ export interface LineChartInput {
   series: LineSeries[];
   logX?: boolean;
   logY?: boolean;
+}
+
+/** Lines over a sequence of categories (runs, oldest first): each point's x is the index of its category. */
+export interface SequenceChartInput {
+  title: string;
+  /** The categories in order, each a tick's label. */
+  categories: string[];
+  xLabel: string;
+  yLabel: string;
+  series: LineSeries[];
 }
 
 /** What src/report/histograms.ts percentileCurve returns. */
@@ -335,6 +347,10 @@ function plotLines(
   series.forEach((one, index) => {
     const colour = PALETTE[index % PALETTE.length];
     const points = one.points.map((point) => [xAt(xScale, plot, point.x), yAt(yScale, plot, point.y)]);
+    if (one.rings) {
+      for (const [cx, cy] of points) parts.push(element('circle', { cx, cy, r: 7, fill: 'none', stroke: colour, 'stroke-width': 2.5 }));
+      return;
+    }
     if (points.length > 1) {
       parts.push(element('polyline', {
         points: points.map(([x, y]) => `${coordinate(x)},${coordinate(y)}`).join(' '),
@@ -363,6 +379,17 @@ export function lineChart(input: LineChartInput): string {
   const xScale = input.logX ? logScale(...xs) : linearScale(...xs);
   const yScale = input.logY ? logScale(...extent(ys)) : linearScale(...extentWithZero(ys));
   return plotLines(input.title, series, xScale, yScale, input.xLabel, input.yLabel);
+}
+
+/**
+ * Lines over a sequence (a metric across runs, oldest first): a tick per category, labels that would touch left out;
+ * the y axis linear from zero. Points whose value is not finite are left out.
+ */
+export function sequenceChart(input: SequenceChartInput): string {
+  const series = input.series.map((one) => ({ ...one, points: one.points.filter((point) => Number.isFinite(point.y)) }));
+  const ys = series.flatMap((one) => one.points.map((point) => point.y));
+  if (ys.length === 0 || input.categories.length === 0) return emptyChart(input.title);
+  return plotLines(input.title, series, categoryScale(input.categories), linearScale(...extentWithZero(ys)), input.xLabel, input.yLabel);
 }
 
 /**

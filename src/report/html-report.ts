@@ -41,8 +41,8 @@ th { background: #f4f4f4; }
 table.machine th { width: 120px; }
 `;
 
-/** A figure with an optional unit (1.5M, 12 ms, 42%, -3.2): such columns are right-aligned. */
-const NUMERIC_CELL = /^[-+]?\d[\d,.]*\s*[%A-Za-zµ/]*$/;
+/** A figure with an optional unit or footnote mark (1.5M, 12 ms, 42%, -3.2, 4250 *): such columns are right-aligned. */
+const NUMERIC_CELL = /^[-+]?\d[\d,.]*\s*[%A-Za-zµ/*]*$/;
 
 function checkTableShape(head: string[], rows: string[][]): void {
   rows.forEach((row, index) => {

@@ -1,5 +1,4 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +9,9 @@ import { RateProfile } from '../../src/produce/rate-profile.js';
 import type { ProduceResult } from '../../src/produce/result.js';
 import { topicEndOffsetTotal } from '../../src/kafka/topic.js';
 import { partitionOfKey } from '../../src/kafka/partitioner.js';
-import { CLI, consumeAll, createTopicsSettled, expectedPartitionShares, PERF_SUMMARY_LINE, PERF_WINDOW_LINE, runCli, startCli, uniqueTopic, until } from '../helpers.js';
+import {
+  CLI, consumeAll, createTopicsSettled, expectedPartitionShares, freePort, PERF_SUMMARY_LINE, PERF_WINDOW_LINE, runCli, startCli, uniqueTopic, until,
+} from '../helpers.js';
 
 const bootstrap = inject('bootstrap');
 const server = bootstrap.join(',');
@@ -21,14 +22,6 @@ beforeAll(() => admin.connect());
 afterAll(() => admin.disconnect());
 
 /** A TCP port nothing listens on now. */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
 function produceJson(args: string[]): { code: number | null; result: ProduceResult; stderr: string } {
   const run = runCli(['produce', '--bootstrap-server', server, '--json', '--reporting-interval', '500', ...args]);
   expect(run.stderr).not.toMatch(/\n\s+at /); // never a stack trace

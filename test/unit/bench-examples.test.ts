@@ -90,6 +90,29 @@ describe('docker/github-actions-bench.yml', () => {
   });
 });
 
+describe('docker/github-actions-bench-history.yml', () => {
+  const [workflow] = documents('docker/github-actions-bench-history.yml');
+  const steps = workflow.jobs.bench.steps as Array<{ name?: string; run?: string; if?: string }>;
+
+  it('runs the workload into the history\'s folder and judges the run against it there, with valid commands', () => {
+    const argvs = steps.filter((s) => s.run?.startsWith('datastorm')).flatMap((s) => datastormArgv(s.run!, { GITHUB_SHA: 'c0ffee' }));
+    expect(argvs.map((argv) => checkArgv(argv))).toEqual(['cluster up', 'bench run', 'bench history', 'cluster down']);
+    const [, run, history] = argvs;
+    expect(run[run.indexOf('--out') + 1]).toMatch(/^bench-history\/ci-gate\/\d{8}T\d{6}Z-c0ffee\.json$/);
+    expect(history.slice(0, 3)).toEqual(['bench', 'history', 'bench-history/ci-gate']);
+    expect(history).toEqual(expect.arrayContaining(['--max-drift', '10%', '--github-summary', '--out']));
+  });
+
+  it('keeps main\'s results on the bench-history branch, not a pull request\'s', () => {
+    const checkout = steps.find((s) => s.name?.startsWith('Check out the history'))!;
+    expect(checkout.run).toContain('git worktree add bench-history bench-history');
+    const keep = steps.find((s) => s.name?.startsWith('Keep the result'))!;
+    expect(keep.if).toContain("github.event_name == 'push'");
+    expect(keep.run).toContain('git push origin bench-history');
+    expect(workflow.on.push.branches).toEqual(['main']);
+  });
+});
+
 describe('docker/k8s-bench-job.yaml', () => {
   const [config, claim, job, merge] = documents('docker/k8s-bench-job.yaml');
   const plan = {

@@ -50,6 +50,13 @@ describe('mergeResults', () => {
     expect(merged.machine.hostname).toBe('host-1,host-2');
   });
 
+  it('keeps the commit the shards ran in, for bench history\'s order', () => {
+    const commit = { sha: 'a'.repeat(40), committedAt: '2026-03-01T08:00:00Z' };
+    const withCommit = (result: BenchResult): BenchResult => ({ ...result, bench: { ...result.bench!, commit } });
+    expect(mergeResults([withCommit(one), withCommit(two)], ['one.json', 'two.json']).bench?.commit).toEqual(commit);
+    expect(merged.bench?.commit).toBeUndefined();
+  });
+
   it('gives back the workload\'s own config and reconciles the shared topic exactly', () => {
     expect(merged.config).toEqual(workloadConfig);
     // Each shard's own growth counted the other's records; the earliest and latest offsets do not.

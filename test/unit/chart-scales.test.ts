@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  TOP_PERCENTILE, formatNumber, linearScale, logScale, logTicks, niceTicks, percentileScale, tickLabels,
+  TOP_PERCENTILE, categoryScale, formatNumber, linearScale, logScale, logTicks, niceTicks, percentileScale, tickLabels,
 } from '../../src/report/chart-scales.js';
 
 describe('niceTicks', () => {
@@ -108,6 +108,14 @@ describe('scales', () => {
     const log = logScale(1, 16);
     expect(log.labels).toEqual(['1', '2', '4', '8', '16']);
     expect(log.fraction(4)).toBeCloseTo(0.5, 12);
+  });
+
+  it('puts categories in the middle of equal slots, labelled by name', () => {
+    const runs = categoryScale(['#1', '#2', '#3', '#4']);
+    expect(runs.ticks).toEqual([0, 1, 2, 3]);
+    expect(runs.labels).toEqual(['#1', '#2', '#3', '#4']);
+    expect(runs.ticks.map(runs.fraction)).toEqual([0.125, 0.375, 0.625, 0.875]);
+    expect(categoryScale(['only']).fraction(0)).toBe(0.5);
   });
 
   it('spaces 90%, 99%, 99.9%... evenly on the percentile axis, the max at the right edge', () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { SaxesParser } from 'saxes';
 import { describe, expect, it } from 'vitest';
-import { barChart, escapeXml, lineChart, percentileChart } from '../../src/report/charts.js';
+import { barChart, escapeXml, lineChart, percentileChart, sequenceChart } from '../../src/report/charts.js';
 import { createHistogram, percentileCurve, recordLatencyUs } from '../../src/shared/histograms.js';
 
 interface ParsedElement {
@@ -171,6 +171,55 @@ describe('lineChart', () => {
   });
 });
 
+describe('sequenceChart', () => {
+  it('draws runs in equal slots, a point in the middle of each, and rings the points singled out, exactly', () => {
+    const svg = sequenceChart({ title: 'p99', categories: ['#1', '#2'], xLabel: 'run', yLabel: 'ms', series: [
+      { name: 'p99_ms', points: [{ x: 0, y: 10 }, { x: 1, y: 20 }] },
+      { name: 'regressed', rings: true, points: [{ x: 1, y: 20 }] },
+    ] });
+    // The plot spans x 56..768: two slots of 356, their middles at 234 and 590; 10 ms halfway up the 0..20 axis.
+    expect(svg).toBe(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 800 450" width="800" height="450" font-family="Helvetica, Arial, sans-serif" font-size="12" fill="#222222" role="img">
+<title>p99</title>
+<rect width="800" height="450" fill="#ffffff"/>
+<text x="400" y="26" text-anchor="middle" font-size="16" font-weight="bold">p99</text>
+<rect x="319" y="40" width="12" height="10" fill="#4e79a7"/>
+<text x="336" y="50">p99_ms</text>
+<rect x="399.2" y="40" width="12" height="10" fill="#f28e2b"/>
+<text x="416.2" y="50">regressed</text>
+<line x1="56" y1="398" x2="768" y2="398" stroke="#e2e2e2"/>
+<text x="48" y="402" text-anchor="end">0</text>
+<line x1="56" y1="316.5" x2="768" y2="316.5" stroke="#e2e2e2"/>
+<text x="48" y="320.5" text-anchor="end">5</text>
+<line x1="56" y1="235" x2="768" y2="235" stroke="#e2e2e2"/>
+<text x="48" y="239" text-anchor="end">10</text>
+<line x1="56" y1="153.5" x2="768" y2="153.5" stroke="#e2e2e2"/>
+<text x="48" y="157.5" text-anchor="end">15</text>
+<line x1="56" y1="72" x2="768" y2="72" stroke="#e2e2e2"/>
+<text x="48" y="76" text-anchor="end">20</text>
+<text x="0" y="0" transform="translate(16 235) rotate(-90)" text-anchor="middle">ms</text>
+<line x1="234" y1="72" x2="234" y2="398" stroke="#e2e2e2"/>
+<line x1="234" y1="398" x2="234" y2="403" stroke="#444444"/>
+<text x="234" y="417" text-anchor="middle">#1</text>
+<line x1="590" y1="72" x2="590" y2="398" stroke="#e2e2e2"/>
+<line x1="590" y1="398" x2="590" y2="403" stroke="#444444"/>
+<text x="590" y="417" text-anchor="middle">#2</text>
+<line x1="56" y1="398" x2="768" y2="398" stroke="#444444"/>
+<text x="412" y="438" text-anchor="middle">run</text>
+<polyline points="234,235 590,72" fill="none" stroke="#4e79a7" stroke-width="2" stroke-linejoin="round"/>
+<circle cx="234" cy="235" r="3" fill="#4e79a7"/>
+<circle cx="590" cy="72" r="3" fill="#4e79a7"/>
+<circle cx="590" cy="72" r="7" fill="none" stroke="#f28e2b" stroke-width="2.5"/>
+</svg>
+`);
+  });
+
+  it('leaves out values that are not numbers, and draws no data as such', () => {
+    const svg = sequenceChart({ title: 't', categories: ['a', 'b', 'c'], xLabel: 'x', yLabel: 'y', series: [{ name: 's', points: [{ x: 0, y: 1 }, { x: 1, y: NaN }, { x: 2, y: 3 }] }] });
+    expect(parseXml(svg).find((el) => el.name === 'polyline')!.attributes.points.split(' ')).toHaveLength(2);
+    expect(sequenceChart({ title: 't', categories: [], xLabel: 'x', yLabel: 'y', series: [] })).toContain('>no data</text>');
+  });
+});
+
 describe('percentileChart', () => {
   it('draws percentileCurve output on the HdrHistogram axis, 100% at the right edge', () => {
     const histogram = createHistogram();
@@ -207,6 +256,7 @@ describe('every chart', () => {
     percentileChart(fixture('latency-by-codec.json')),
     percentileChart({ title: HOSTILE, series: [{ name: HOSTILE, points: [{ percentile: 50, valueUs: 10 }] }, { name: 'b', points: [] }] }),
     percentileChart(fixture('edge-cases.json').empty),
+    sequenceChart({ title: HOSTILE, categories: [HOSTILE, 'b'], xLabel: HOSTILE, yLabel: HOSTILE, series: [{ name: HOSTILE, rings: true, points: [{ x: 1, y: 2 }] }] }),
   ];
 
   it('is well-formed XML with the fixed viewBox, no script, no id and nothing fetched', () => {

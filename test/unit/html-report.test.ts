@@ -40,6 +40,12 @@ describe('renderMarkdownTable', () => {
     );
   });
 
+  it('takes a figure with a footnote mark for a figure', () => {
+    expect(renderMarkdownTable(['run', 'records/s'], [['1', '50000'], ['2', '42500 *']])).toBe(
+      '| run | records/s |\n| --: | --------: |\n|   1 |     50000 |\n|   2 |   42500 * |\n',
+    );
+  });
+
   it('escapes pipes, markup and line breaks', () => {
     expect(renderMarkdownTable(['a'], [['x | y'], ['<b>\nz'], ['c:\\tmp']])).toBe(
       '| a           |\n| ----------- |\n| x \\| y      |\n| &lt;b><br>z |\n| c:\\\\tmp     |\n',
