@@ -100,7 +100,8 @@ describe('a SASL_SSL listener (SCRAM-SHA-512 over TLS) with the client propertie
     for (const config of [props, plain]) {
       const group = uniqueTopic('sec-platformatic-group');
       const consumed = cli(['consume', '--driver', 'platformatic', '--bootstrap-server', secure, '--consumer.config', config, '--topic', topic,
-        '--num-records', '20000', '--workers', '2', '--group', group, '--json']);
+        // --timeout: at load average 20 the first records over TLS came later than the default 10 s without one.
+        '--num-records', '20000', '--workers', '2', '--group', group, '--timeout', '60000', '--json']);
       expect(consumed.code, consumed.stderr).toBe(0);
       expect(JSON.parse(consumed.stdout).accounting).toMatchObject({ countedRecords: 20000, committedOffsetGrowth: 20000, match: true });
     }
