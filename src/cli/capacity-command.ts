@@ -13,6 +13,7 @@ import { formatError, INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
 import { formatCommand } from '../analysis/report-document.js';
 import { writeFilesInto } from '../shared/paths.js';
 import { interruptible } from './interrupt.js';
+import { formatClock } from './progress-line.js';
 import { writablePath } from './output-path.js';
 import { resultOrFailure } from './run-outcome.js';
 
@@ -26,8 +27,7 @@ interface CapacityOutput {
 
 /** `[0:12 of 10:00] step 4: search 45.0K/s for 15 s` */
 export function formatStepStart(request: StepRequest, index: number, elapsedMs: number, budgetMs: number): string {
-  const clock = (ms: number) => `${Math.floor(ms / 60_000)}:${String(Math.floor((ms % 60_000) / 1000)).padStart(2, '0')}`;
-  return `[${clock(elapsedMs)} of ${clock(budgetMs)}] step ${index}: ${request.phase} ${formatLoad(request.load)} for ${(request.durationMs / 1000).toFixed(0)} s`;
+  return `[${formatClock(elapsedMs)} of ${formatClock(budgetMs)}] step ${index}: ${request.phase} ${formatLoad(request.load)} for ${(request.durationMs / 1000).toFixed(0)} s`;
 }
 
 /** The report's lines: what was searched, every step, the answer, and the other client at the knee (--vs). */

@@ -8,6 +8,7 @@ import { produceOptions, toProduceRun, type ProduceFlags } from '../run-spec/pro
 import { DataStormError, formatError, INTERRUPTED_EXIT_CODE } from '../shared/errors.js';
 import { writeFilesInto } from '../shared/paths.js';
 import { interruptible } from './interrupt.js';
+import { formatClock } from './progress-line.js';
 import { writablePath } from './output-path.js';
 
 const stderr = (line: string) => process.stderr.write(`${line}\n`);
@@ -75,7 +76,7 @@ Examples:
       runChaos(run, spec, {
         log: stderr, signal,
         onCellStart: (scenario, mode, index, total, elapsedMs) =>
-          stderr(`[${Math.floor(elapsedMs / 60_000)}:${String(Math.floor((elapsedMs % 60_000) / 1000)).padStart(2, '0')}] cell ${index + 1}/${total}: ${scenario} x ${mode}`),
+          stderr(`[${formatClock(elapsedMs)}] cell ${index + 1}/${total}: ${scenario} x ${mode}`),
         onCell: (cell, index, total) => stderr(formatCellLine(cell, index, total)),
       }));
     for (const line of chaosReportLines(result)) out(line);

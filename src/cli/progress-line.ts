@@ -29,3 +29,6 @@ export class ProgressLine {
     if (this.shown) this.stream.write('\r\x1b[K');
   }
 }
+
+/** Elapsed time as a long run's progress lines give it: `12:07` (minutes:seconds). */
+export const formatClock = (ms: number): string => `${Math.floor(ms / 60_000)}:${String(Math.floor((ms % 60_000) / 1000)).padStart(2, '0')}`;

@@ -1,33 +1,19 @@
-import { InvalidArgumentError } from 'commander';
 import { CHAOS_MODES, CHAOS_SCENARIOS, type ChaosSpec } from '../chaos/chaos-matrix.js';
 import type { ProduceRun } from '../produce/run-config.js';
 import { DataStormError } from '../shared/errors.js';
 import { longFlag, type OptionSpec } from './option-spec.js';
-import { parseDurationMs, parseIntegerOption } from './parse.js';
+import { parseChoiceList, parseDurationMs, parseIntegerOption } from './parse.js';
 import { PRODUCE_OPTIONS, type ProduceOptionKey } from './produce-options.js';
-
-/** `kill-node,pause-node` → the words, each one of `choices`, none twice. */
-function parseWordList<T extends string>(flag: string, choices: readonly T[]) {
-  return (value: string): T[] => {
-    const words = value.split(',').map((word) => word.trim()).filter((word) => word !== '');
-    const unknown = words.find((word) => !(choices as readonly string[]).includes(word));
-    if (words.length === 0 || unknown !== undefined) {
-      throw new InvalidArgumentError(`${flag} takes some of ${choices.join(', ')}, joined by commas, not "${unknown ?? value}"`);
-    }
-    if (new Set(words).size < words.length) throw new InvalidArgumentError(`${flag} names a word twice in "${value}"`);
-    return words as T[];
-  };
-}
 
 const duration = (flag: string) => (value: string) => parseDurationMs(flag, value);
 
 /** `chaos`'s own options; the produce options apply to every cell besides them, but those a cell sets itself. */
 export const CHAOS_OPTIONS = {
   scenarios: { flags: '--scenarios <list>', description: `the faults, one a row: ${CHAOS_SCENARIOS.join(', ')} (joined by commas)`,
-    defaultValue: [...CHAOS_SCENARIOS], defaultDescription: 'all six', parse: parseWordList('--scenarios', CHAOS_SCENARIOS) },
+    defaultValue: [...CHAOS_SCENARIOS], defaultDescription: 'all six', parse: parseChoiceList('--scenarios', CHAOS_SCENARIOS) },
   modes: { flags: '--modes <list>', description: 'the producers, each scenario run with each: acks1 (acks=1, idempotence off), idempotent (acks=all, idempotent: ' +
     'Kafka\'s default), transactions (a transaction a second, one in ten aborted; read back read_committed)',
-  defaultValue: [...CHAOS_MODES], defaultDescription: 'all three', parse: parseWordList('--modes', CHAOS_MODES) },
+  defaultValue: [...CHAOS_MODES], defaultDescription: 'all three', parse: parseChoiceList('--modes', CHAOS_MODES) },
   faultAt: { flags: '--fault-at <time>', description: 'when each cell\'s fault happens, since its run\'s start', defaultValue: 5_000, defaultDescription: '5s',
     parse: duration('--fault-at') },
   faultFor: { flags: '--fault-for <time>', description: 'how long pause-node and partition-node last, and kill-node\'s node stays down before it is started again',

@@ -45,6 +45,19 @@ export function parseChoice<T extends string>(flag: string, choices: readonly T[
   };
 }
 
+/** Some of a fixed set of words, joined by commas (`kill-node,pause-node`), none twice. */
+export function parseChoiceList<T extends string>(flag: string, choices: readonly T[]) {
+  return (value: string): T[] => {
+    const words = value.split(',').map((word) => word.trim()).filter((word) => word !== '');
+    const unknown = words.find((word) => !(choices as readonly string[]).includes(word));
+    if (words.length === 0 || unknown !== undefined) {
+      throw new InvalidArgumentError(`${flag} takes some of ${choices.join(', ')}, joined by commas, not "${unknown ?? value}"`);
+    }
+    if (new Set(words).size < words.length) throw new InvalidArgumentError(`${flag} names a word twice in "${value}"`);
+    return words as T[];
+  };
+}
+
 /**
  * An instant from an ISO 8601 time ("2026-11-30T20:00:00Z") or a delay from now ("+30s"), as epoch ms; it must
  * lie ahead: a start barrier already passed would start nothing together.
