@@ -44,7 +44,7 @@ export interface Knee {
 export interface KneeReference extends Knee {
   /** As --vs names it (java). */
   tool: string;
-  /** The tool and its version as it ran (kafka-producer-perf-test 4.3.1). */
+  /** The tool and its version as it ran (kafka-producer-perf-test 4.4.0). */
   version: string;
   /** Its command line (secrets in a file it was given, never here). */
   args: string[];

@@ -34,7 +34,7 @@ export interface ListenerSecrets {
   keystoreFile: string;
   password: string;
 }
-export const DEFAULT_KAFKA_VERSION = '4.3.1';
+export const DEFAULT_KAFKA_VERSION = '4.4.0';
 /** 16 MB batches plus record-batch overhead must fit; the producer's request size follows this. */
 export const MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 /** 4 nodes x 768 MiB leaves most of a 24 GiB machine to the load generator; 2 cores are the real limit. */
