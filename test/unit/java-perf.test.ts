@@ -11,18 +11,22 @@ const fixture = (name: string) => readFileSync(new URL(`../fixtures/java-perf/${
 const config: RunConfig = { ...BASE_CONFIG, numRecords: 500_000, reportingIntervalMs: 5000 };
 const bootstrap = ['127.0.0.1:9092', '127.0.0.1:9093'];
 
+/** The flags and producer properties of `config`, on every line. */
+const RUN_FLAGS = ['--num-records', '500000', '--record-size', '100', '--throughput', '-1'];
+const PROPERTIES = [
+  'bootstrap.servers=127.0.0.1:9092,127.0.0.1:9093', 'acks=all', 'batch.size=65536', 'linger.ms=5',
+  'compression.type=lz4', 'max.request.size=1048576', 'buffer.memory=33554432', 'max.block.ms=60000', 'enable.idempotence=false',
+];
+
 describe('javaProducerPerfArgs', () => {
   it('gives ProducerPerformance the same settings, buffer.memory and max.block.ms included, and a request size that fits the batch', () => {
     expect(javaProducerPerfArgs(config, bootstrap, '4.4')).toEqual([
       '--bootstrap-server', '127.0.0.1:9092,127.0.0.1:9093',
       '--topic', 'bench-t',
-      '--num-records', '500000',
-      '--record-size', '100',
-      '--throughput', '-1',
+      ...RUN_FLAGS,
       '--reporting-interval', '5000',
       '--command-property',
-      'bootstrap.servers=127.0.0.1:9092,127.0.0.1:9093', 'acks=all', 'batch.size=65536', 'linger.ms=5',
-      'compression.type=lz4', 'max.request.size=1048576', 'buffer.memory=33554432', 'max.block.ms=60000', 'enable.idempotence=false',
+      ...PROPERTIES,
     ]);
   });
 
@@ -60,13 +64,10 @@ describe('javaProducerPerfArgs', () => {
     const secured: RunConfig = { ...config, security: { protocol: 'SASL_SSL', properties: { 'security.protocol': 'SASL_SSL' } } };
     expect(javaProducerPerfArgs(secured, bootstrap, '3.9', '/tmp/s.properties')).toEqual([
       '--topic', 'bench-t',
-      '--num-records', '500000',
-      '--record-size', '100',
-      '--throughput', '-1',
+      ...RUN_FLAGS,
       '--producer.config', '/tmp/s.properties',
       '--producer-props',
-      'bootstrap.servers=127.0.0.1:9092,127.0.0.1:9093', 'acks=all', 'batch.size=65536', 'linger.ms=5',
-      'compression.type=lz4', 'max.request.size=1048576', 'buffer.memory=33554432', 'max.block.ms=60000', 'enable.idempotence=false',
+      ...PROPERTIES,
     ]);
     const named = javaProducerPerfArgs(secured, bootstrap, '4.2', '/tmp/s.properties');
     expect(named.slice(named.indexOf('--command-config'), named.indexOf('--command-config') + 3)).toEqual(['--command-config', '/tmp/s.properties', '--command-property']);
