@@ -6,7 +6,7 @@
 // records on the broker (end offsets, committed offsets) with a client of its own, and checks that the result names
 // the brokers' release line. Prints a table of what passed on each release; exits 1 if anything failed.
 // Not part of `npm test`: a release takes minutes (its cluster's start, a dozen CLI runs).
-// Usage: npm run build && node scripts/test-compat.mjs [--versions 3.9.1,4.4.0] [--brokers 3] [--dir /tmp/datastorm-compat]
+// Usage: npm run build && node scripts/test-compat.mjs [--versions 3.9.2,4.4.0] [--brokers 3] [--dir /tmp/datastorm-compat]
 //          [--json compat.json]
 // Ports: client 27192+, SASL_SSL 27292+, controllers 17192+, sink 27392: no test file uses them (grep test/ for basePort).
 import { spawn, spawnSync } from 'node:child_process';
@@ -53,6 +53,8 @@ function settingsKnown(state) {
   }
   return `${state.nodes.length} server.log files, every setting among the broker's KafkaConfig values`;
 }
+
+const run = Date.now().toString(36);
 
 /** The CLI as a user runs it, on the release's cluster folder (kafka-tool runs that cluster's jars). */
 function cli(args, dir, timeoutMs = 180_000) {
