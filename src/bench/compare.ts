@@ -1,6 +1,7 @@
 import type { RunConfig } from '../produce/run-config.js';
 import { DataStormError } from '../shared/errors.js';
 import { formatSecurity } from '../security/client-security.js';
+import { formatBrokerRelease } from '../kafka/kafka-releases.js';
 import { isCapacityResult, kindOf, type AnyBenchResult } from './bench-result.js';
 import {
   METRICS, METRIC_NAMES, formatMetricValue, isMetricName, missingMetric, type Figures, type MetricName, type ResultKind,
@@ -170,5 +171,8 @@ export function differencesBetween(baseline: AnyBenchResult, current: AnyBenchRe
   if (!isCapacityResult(baseline) && !isCapacityResult(current) && baseline.cluster.brokers !== current.cluster.brokers) {
     differences.push(`cluster: ${baseline.cluster.brokers} -> ${current.cluster.brokers} brokers`);
   }
+  // Results written before the brokers' release was read have none: nothing to set against.
+  const [kafkaBefore, kafkaAfter] = [baseline, current].map((r) => r.cluster.kafka && formatBrokerRelease(r.cluster.kafka));
+  if (kafkaBefore && kafkaAfter && kafkaBefore !== kafkaAfter) differences.push(`cluster: ${kafkaBefore} -> ${kafkaAfter}`);
   return differences;
 }

@@ -6,7 +6,7 @@ import type { CapacityHooks, Knee } from '../capacity/run-capacity.js';
 import { requireJava } from '../cluster/kafka-runtime.js';
 import type { RunConfig } from '../produce/run-config.js';
 import { DataStormError } from '../shared/errors.js';
-import { javaProducerPerfArgs, runJavaProducerPerf } from './java-perf.js';
+import { javaProducerPerfArgs, javaToolLine, runJavaProducerPerf } from './java-perf.js';
 
 /**
  * The knee's run as Kafka's ProducerPerformance takes it: the search's settings at the knee's rate for its length,
@@ -30,7 +30,7 @@ export function javaAtKnee(config: RunConfig, spec: CapacitySpec): NonNullable<C
   }
   requireJava();
   // Its flags for a knee of the confirmation's length, made for their checks only: the knee's rate is the search's to find.
-  javaProducerPerfArgs(kneeConfig(config, { rateRps: 1, durationMs: spec.confirmMs + spec.warmupMs, warmupMs: spec.warmupMs }), []);
+  javaProducerPerfArgs(kneeConfig(config, { rateRps: 1, durationMs: spec.confirmMs + spec.warmupMs, warmupMs: spec.warmupMs }), [], javaToolLine());
   return {
     tool: 'java',
     run: async (knee, { cluster, log, signal }) => {

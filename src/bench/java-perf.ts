@@ -6,6 +6,7 @@ import { DataStormError } from '../shared/errors.js';
 import { toolRuntime } from '../cluster/launcher.js';
 import { javaArgs, requireJava } from '../cluster/kafka-runtime.js';
 import { formatProperties } from '../cluster/settings.js';
+import { isAtLeast, kafkaRelease, type KafkaReleaseLine } from '../kafka/kafka-releases.js';
 import { TOKEN_COMMAND } from '../security/client-security.js';
 import { referenceRecordCount, runMeasured, untypedProducerProps, type MeasuredRun } from './reference-tool.js';
 
@@ -57,15 +58,23 @@ export function javaSecurityProperties(config: RunConfig): Record<string, string
 export const SECURITY_FILE_PLACEHOLDER = '<security properties>';
 
 /**
- * The exact ProducerPerformance flags (Kafka 4.2+: --bootstrap-server, --command-property, --command-config)
- * for the run's settings; securityFile holds javaSecurityProperties when the run is secured.
+ * The exact ProducerPerformance flags of a release line for the run's settings; securityFile holds
+ * javaSecurityProperties when the run is secured. Kafka 4.2 gave the tool the other tools' names (--bootstrap-server,
+ * --command-property, --command-config: KIP-1147) and --warmup-records and --reporting-interval; 3.9 to 4.1 take
+ * bootstrap.servers among --producer-props, a --producer.config file, and have neither of the other two.
  */
-export function javaProducerPerfArgs(config: RunConfig, bootstrap: string[], securityFile = SECURITY_FILE_PLACEHOLDER): string[] {
+export function javaProducerPerfArgs(config: RunConfig, bootstrap: string[], line: KafkaReleaseLine, securityFile = SECURITY_FILE_PLACEHOLDER): string[] {
+  const named = isAtLeast(line, '4.2');
+  if (!named && config.warmupRecords > 0) {
+    throw new DataStormError('DS_UNSUPPORTED_BY_TOOL', `Kafka ${line}'s kafka-producer-perf-test has no --warmup-records (Kafka 4.2 added it)`, {
+      hint: 'leave the warm-up out (warmup-records 0), or compare with Java on a cluster of Kafka 4.2 or later',
+    });
+  }
   const payload = config.payload.kind === 'file' ? ['--payload-file', config.payload.path, '--payload-delimiter', config.payload.delimiter]
     : config.payload.kind === 'monotonic' ? ['--payload-monotonic'] : ['--record-size', String(config.payload.recordSizeBytes)];
   const props = Object.entries(javaProducerProps(config, bootstrap)).map(([key, value]) => `${key}=${value}`);
   return [
-    '--bootstrap-server', bootstrap.join(','),
+    ...(named ? ['--bootstrap-server', bootstrap.join(',')] : []),
     '--topic', config.topic,
     '--num-records', String(referenceRecordCount(config, JAVA_TOOL)),
     ...payload,
@@ -73,10 +82,15 @@ export function javaProducerPerfArgs(config: RunConfig, bootstrap: string[], sec
     ...(config.warmupRecords > 0 ? ['--warmup-records', String(config.warmupRecords)] : []),
     // One Java producer: the run's id as it is (DataStorm's workers add -<worker> to it).
     ...(config.transaction ? ['--transactional-id', config.transaction.id, '--transaction-duration-ms', String(config.transaction.durationMs)] : []),
-    '--reporting-interval', String(config.reportingIntervalMs),
-    ...(Object.keys(javaSecurityProperties(config)).length > 0 ? ['--command-config', securityFile] : []),
-    '--command-property', ...props,
+    ...(named ? ['--reporting-interval', String(config.reportingIntervalMs)] : []),
+    ...(Object.keys(javaSecurityProperties(config)).length > 0 ? [named ? '--command-config' : '--producer.config', securityFile] : []),
+    named ? '--command-property' : '--producer-props', ...props,
   ];
+}
+
+/** The release line of the jars Kafka's tools run from (the local cluster's, else the default release's). */
+export function javaToolLine(log: (line: string) => void = () => undefined): KafkaReleaseLine {
+  return kafkaRelease(toolRuntime(undefined, log).version).line;
 }
 
 export interface ProducerPerfSummary {
@@ -150,7 +164,7 @@ export async function runJavaProducerPerf(
   try {
     const securityFile = join(scratch, 'security.properties');
     writeFileSync(securityFile, formatProperties(securityProps), { mode: 0o600 });
-    const args = javaProducerPerfArgs(config, bootstrap, securityFile);
+    const args = javaProducerPerfArgs(config, bootstrap, kafkaRelease(runtime.version).line, securityFile);
     const java = javaArgs(runtime, PRODUCER_PERFORMANCE_CLASS, args, JVM_FLAGS);
     const run = await runMeasured('java', java, JAVA_TOOL.name, options.signal);
     return { summary: parseProducerPerfSummary(run.stdout), kafkaVersion: runtime.version, args, wallMs: run.wallMs, process: run.process };

@@ -2,7 +2,7 @@ import type { RunConfig } from '../produce/run-config.js';
 import { runProduce } from '../engine/run-produce.js';
 import type { RunCluster } from '../cluster/bootstrap.js';
 import { DataStormError } from '../shared/errors.js';
-import { javaProducerPerfArgs, runJavaProducerPerf } from './java-perf.js';
+import { javaProducerPerfArgs, javaToolLine, runJavaProducerPerf } from './java-perf.js';
 import { LIBRDKAFKA_VERSION } from './librdkafka-build.js';
 import { prepareRdkafkaPerf, runRdkafkaPerf } from './rdkafka-perf.js';
 import { formatSummaryLine } from '../report/produce-report.js';
@@ -68,7 +68,7 @@ async function runReference(
  * property librdkafka does not know) fails now, not after it; librdkafka's tool is also built now if need be.
  */
 async function prepareReference(reference: BenchReference, config: RunConfig, options: BenchOptions, log: (line: string) => void): Promise<string[]> {
-  if (reference.kind === 'java') return javaProducerPerfArgs(config, options.cluster.bootstrap);
+  if (reference.kind === 'java') return javaProducerPerfArgs(config, options.cluster.bootstrap, javaToolLine(log));
   if (reference.kind === 'librdkafka') return prepareRdkafkaPerf(config, options.cluster.bootstrap, { log, signal: options.signal });
   return [];
 }

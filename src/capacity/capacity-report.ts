@@ -31,7 +31,7 @@ export function formatCapacityHeader(result: Pick<CapacityResult, 'slo' | 'spec'
         `${c.workers} consumer${c.workers === 1 ? '' : 's'} (${c.driver}) of a group per step`
       : `settings: topic ${c.topic} (${c.partitions} partitions), ${c.workers} workers, batch ${c.batchBytes} B, linger ${c.lingerMs} ms, ` +
         `${formatBatchEncoding(c.batchEncoding)}compression ${c.compression}, acks ${c.acks === -1 ? 'all' : c.acks}, ${record}`,
-    `cluster: ${result.cluster.bootstrap.join(',')}${result.cluster.embedded ? ' (embedded local cluster)' : ''}; before the search: ${formatHoldings(result.cluster.before)}`,
+    `cluster: ${result.cluster.bootstrap.join(',')}${result.cluster.kafka ? `, Kafka ${result.cluster.kafka.release}` : ''}${result.cluster.embedded ? ' (embedded local cluster)' : ''}; before the search: ${formatHoldings(result.cluster.before)}`,
     ...(result.cluster.settling ? [formatSettling(result.cluster.settling)] : []),
   ];
 }

@@ -5,6 +5,8 @@ import { defaultClusterDir } from '../cluster/launcher.js';
 import { awaitSettled, formatUnrest, type ClusterUnrest } from '../cluster/settle.js';
 import { prepareRun, type PreparedRun } from '../engine/run-produce.js';
 import { createKafka, describeBrokers } from '../kafka/kafka-client.js';
+import { clusterRelease } from '../drivers/broker-version.js';
+import type { BrokerRelease } from '../kafka/kafka-releases.js';
 import { deleteRecordsToEnd, setTopicConfigs, topicsOf, whenClusterSettled } from '../kafka/topic.js';
 import type { MachineInfo } from '../produce/result.js';
 import type { ProduceRun, RunConfig } from '../produce/run-config.js';
@@ -42,7 +44,7 @@ export interface Knee {
 export interface KneeReference extends Knee {
   /** As --vs names it (java). */
   tool: string;
-  /** The tool and its version as it ran (kafka-producer-perf-test 4.3.1). */
+  /** The tool and its version as it ran (kafka-producer-perf-test 4.4.0). */
   version: string;
   /** Its command line (secrets in a file it was given, never here). */
   args: string[];
@@ -67,8 +69,9 @@ export interface CapacityResult extends Omit<SearchOutcome, 'confirmation' | 'ab
   spec: Omit<CapacitySpec, 'slo'>;
   /** Every step's produce settings (the rate and length aside); its security without secrets. */
   config: RunConfig;
+  /** `kafka`: the brokers' release, read from them (absent in results written before it was, or when they did not say). */
   cluster: {
-    bootstrap: string[]; embedded: boolean; before: ClusterHoldings; after?: ClusterHoldings; topicDeleted: boolean;
+    bootstrap: string[]; embedded: boolean; before: ClusterHoldings; kafka?: BrokerRelease; after?: ClusterHoldings; topicDeleted: boolean;
     /** The local cluster's settling: before the search, and the time spent between steps (absent elsewhere). */
     settling?: SearchSettling;
   };
@@ -130,7 +133,7 @@ export async function capacityOnCluster(
 ): Promise<CapacityResult> {
   const log = hooks.log ?? (() => undefined);
   // The brokers first: an unreachable or refusing cluster ends in produce's own one-line errors.
-  await describeBrokers(cluster.bootstrap, { security: config.security });
+  const kafka = await clusterRelease(await describeBrokers(cluster.bootstrap, { security: config.security }), config.security, log);
   const connect = () => createKafka(cluster.bootstrap, 'datastorm-capacity', {}, config.security).admin();
   const admin = connect();
   await admin.connect();
@@ -160,7 +163,7 @@ export async function capacityOnCluster(
     const after = await clusterHoldings(admin, cluster.embedded).catch(() => undefined);
     const result = capacityResult(outcome, spec, config, {
       startedAt,
-      cluster: { bootstrap: cluster.bootstrap, embedded: cluster.embedded, before, ...(after ? { after } : {}), topicDeleted, ...(settling ? { settling } : {}) },
+      cluster: { bootstrap: cluster.bootstrap, embedded: cluster.embedded, ...(kafka ? { kafka } : {}), before, ...(after ? { after } : {}), topicDeleted, ...(settling ? { settling } : {}) },
       vs, partial: Boolean(hooks.signal?.aborted),
     });
     if (failure) throw new RunFailedError(failure.code, `--vs ${hooks.atKnee?.tool} at the knee: ${failure.message}`, result);

@@ -7,12 +7,15 @@ import { renderCompose } from '../cluster/compose.js';
 import { CLUSTER_SECURITY, DEFAULT_KAFKA_VERSION, DEFAULT_LAYOUT, withSecurity, type ClusterSecurity } from '../cluster/settings.js';
 import type { ClusterState } from '../cluster/launcher.js';
 import { DataStormError } from '../shared/errors.js';
+import { kafkaRelease, supportedRange } from '../kafka/kafka-releases.js';
 import { parseChoice, parseDurationMs, parseIntegerOption } from '../run-spec/parse.js';
 import { RESTART_SYNC_TIMEOUT_MS, holdFault, killController, killLeader, restartAll, sceneOf } from '../faults/node-faults.js';
 import { interruptible } from './interrupt.js';
 
 const stderrLine = (line: string) => process.stderr.write(`${line}\n`);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+/** --kafka-version: a release of a supported line, or one line saying which are (before any download). */
+const releaseOf = (value: string): string => kafkaRelease(value).version;
 
 export function clusterCommand(): Command {
   const cluster = new Command('cluster').description(
@@ -28,8 +31,8 @@ export function clusterCommand(): Command {
     .description('format and start the nodes; returns when the cluster metadata lists every broker')
     .addOption(new Option('--brokers <n>', 'number of nodes (3 of them are controllers when n >= 3)')
       .default(DEFAULT_LAYOUT.brokers).argParser(parseIntegerOption('--brokers', 1, 9)))
-    .addOption(new Option('--kafka-version <version>', 'Apache Kafka release on Maven Central (ignored with KAFKA_HOME)')
-      .default(DEFAULT_KAFKA_VERSION))
+    .addOption(new Option('--kafka-version <version>', `Apache Kafka release on Maven Central, ${supportedRange()} (ignored with KAFKA_HOME)`)
+      .default(DEFAULT_KAFKA_VERSION).argParser(releaseOf))
     .addOption(securityOption())
     .addOption(dirOption())
     .addOption(new Option('--json', 'print the cluster state as JSON on stdout'))
@@ -161,7 +164,7 @@ export function clusterCommand(): Command {
     .description('print a docker-compose file for the same cluster (docker/docker-compose.yml is its default)')
     .addOption(new Option('--brokers <n>', 'number of nodes').default(DEFAULT_LAYOUT.brokers)
       .argParser(parseIntegerOption('--brokers', 1, 9)))
-    .addOption(new Option('--kafka-version <version>', 'apache/kafka image tag').default(DEFAULT_KAFKA_VERSION))
+    .addOption(new Option('--kafka-version <version>', `apache/kafka image tag, ${supportedRange()}`).default(DEFAULT_KAFKA_VERSION).argParser(releaseOf))
     .addOption(securityOption())
     .action((opts: { brokers: number; kafkaVersion: string; security: ClusterSecurity }) => {
       process.stdout.write(renderCompose(withSecurity({ ...DEFAULT_LAYOUT, brokers: opts.brokers }, opts.security), opts.kafkaVersion));
@@ -192,7 +195,7 @@ export function kafkaToolCommand(): Command {
     .argument('[args...]', 'arguments passed to the tool unchanged (put them after --)')
     .allowUnknownOption()
     .addOption(new Option('--kafka-version <version>',
-      `Kafka release whose jars to use, resolved from Maven Central as cluster up does (default: the local cluster's, else ${DEFAULT_KAFKA_VERSION})`))
+      `Kafka release whose jars to use, resolved from Maven Central as cluster up does (default: the local cluster's, else ${DEFAULT_KAFKA_VERSION})`).argParser(releaseOf))
     .action(async (tool: string, args: string[], opts: { kafkaVersion?: string }) => {
       const mainClass = KAFKA_TOOLS[tool];
       if (!mainClass) {

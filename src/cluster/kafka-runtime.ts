@@ -3,7 +3,9 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync }
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DataStormError } from '../shared/errors.js';
+import { kafkaRelease } from '../kafka/kafka-releases.js';
 import { projectRoot } from '../shared/paths.js';
+import { DEFAULT_KAFKA_VERSION } from './settings.js';
 
 /** Where Kafka's jars come from: a Maven-resolved cache, or an existing install named by KAFKA_HOME. */
 export interface KafkaRuntime {
@@ -45,7 +47,8 @@ function versionOfInstall(libDir: string): string {
 }
 
 /**
- * Finds Kafka's jars: KAFKA_HOME when set, else the cache for `version`, resolving it with Maven on first use.
+ * Finds Kafka's jars: KAFKA_HOME when set, else the cache for `version`, resolving it with Maven on first use; either
+ * must be a release DataStorm supports (src/kafka/kafka-releases.ts).
  * The cache is complete or absent: Maven writes into a temporary folder renamed into place at the end.
  */
 export function resolveKafkaRuntime(version: string, log: (line: string) => void): KafkaRuntime {
@@ -57,8 +60,12 @@ export function resolveKafkaRuntime(version: string, log: (line: string) => void
         hint: 'point KAFKA_HOME at an unpacked Apache Kafka release, or unset it to resolve Kafka with Maven',
       });
     }
-    return { version: versionOfInstall(libDir), libDir, source: 'KAFKA_HOME' };
+    const installed = versionOfInstall(libDir);
+    kafkaRelease(installed, `KAFKA_HOME=${kafkaHome} holds Kafka`);
+    return { version: installed, libDir, source: 'KAFKA_HOME' };
   }
+  // Before anything is downloaded: a release outside the supported lines is refused in one line.
+  kafkaRelease(version);
   const libDir = join(datastormHome(), 'kafka', version, 'libs');
   if (existsSync(join(libDir, '.complete'))) return { version, libDir, source: 'maven' };
 
@@ -90,7 +97,7 @@ export function resolveKafkaRuntime(version: string, log: (line: string) => void
 
 /** Why Maven could not resolve a release, in one line: a jar Maven Central does not have is named. */
 function mavenFailure(version: string, output: string): DataStormError {
-  const hint = 'releases are listed at https://repo.maven.apache.org/maven2/org/apache/kafka/kafka_2.13/ (e.g. --kafka-version 4.3.1), or set KAFKA_HOME';
+  const hint = `releases are listed at https://repo.maven.apache.org/maven2/org/apache/kafka/kafka_2.13/ (e.g. --kafka-version ${DEFAULT_KAFKA_VERSION}), or set KAFKA_HOME`;
   // Maven's two wordings: the first attempt, and a failure it cached.
   const missing = /Could not find artifact (\S+)|(\S+) was not found in/.exec(output);
   if (missing) {

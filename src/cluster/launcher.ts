@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DataStormError } from '../shared/errors.js';
 import { describeBrokers } from '../kafka/kafka-client.js';
 import { datastormHome, javaArgs, requireJava, resolveKafkaRuntime, type KafkaRuntime } from './kafka-runtime.js';
+import { kafkaRelease } from '../kafka/kafka-releases.js';
 import {
   DEFAULT_KAFKA_VERSION, JVM_FLAGS, SASL_USER, bootstrapServers, clientPort, controllerPort, formatProperties, nodeIds, nodeSettings,
   saslSslBootstrapServers, saslSslClientProperties, saslSslPort, type ClusterLayout, type ListenerSecrets,
@@ -60,6 +61,24 @@ rootLogger.appenderRef.file.ref = FILE
 logger.statechange.name = state.change.logger
 logger.statechange.level = WARN
 `;
+
+/**
+ * Kafka 3.9 logs through log4j 1 (reload4j): its SLF4J binding is found before log4j2's, whose jars every release gets
+ * (src/cluster/pom.xml), so a 3.9 node gets the same log in log4j 1's words.
+ */
+const LOG4J1 = `log4j.rootLogger=INFO, file
+log4j.appender.file=org.apache.log4j.FileAppender
+log4j.appender.file.File=\${kafka.logs.dir}/server.log
+log4j.appender.file.layout=org.apache.log4j.PatternLayout
+log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.state.change.logger=WARN
+`;
+
+/** Each logging library's configuration file in the cluster folder, and the system property that names it. */
+const LOG_CONFIGS = [
+  { file: 'log4j2.properties', text: LOG4J2, property: (path: string) => `-Dlog4j2.configurationFile=${path}` },
+  { file: 'log4j.properties', text: LOG4J1, property: (path: string) => `-Dlog4j.configuration=file:${path}` },
+];
 
 /** The local cluster's folder: DATASTORM_CLUSTER_DIR, else the cluster folder of the DataStorm home. */
 export function defaultClusterDir(): string {
@@ -343,15 +362,15 @@ async function launchNodes(options: UpOptions, dir: string, log: (line: string) 
   const runtime = resolveKafkaRuntime(options.kafkaVersion, log);
   const startedMs = Date.now();
   const clusterId = newClusterId();
-  const log4jFile = join(dir, 'log4j2.properties');
-  writeFileSync(log4jFile, LOG4J2);
+  for (const { file, text } of LOG_CONFIGS) writeFileSync(join(dir, file), text);
+  const { line } = kafkaRelease(runtime.version);
   const secure = layout.saslSslBasePort === undefined ? undefined : setUpSaslSsl(layout, dir);
 
   const nodes = nodeIds(layout).map((id) => {
     const nodeDir = join(dir, `node-${id}`);
     rmSync(nodeDir, { recursive: true, force: true });
     mkdirSync(nodeDir, { recursive: true });
-    const settings: Record<string, string> = { ...nodeSettings(layout, id, secure?.secrets), 'log.dirs': join(nodeDir, 'data') };
+    const settings: Record<string, string> = { ...nodeSettings(layout, id, line, secure?.secrets), 'log.dirs': join(nodeDir, 'data') };
     // It holds the PLAIN user's password when the SASL_SSL listener is on.
     writeFileSync(join(nodeDir, 'server.properties'), formatProperties(settings), { mode: 0o600 });
     return { id, nodeDir, roles: settings['process.roles'] };
@@ -362,7 +381,7 @@ async function launchNodes(options: UpOptions, dir: string, log: (line: string) 
     const out = openSync(join(nodeDir, 'format.log'), 'w');
     const child = spawn('java', javaArgs(runtime, 'kafka.tools.StorageTool',
       ['format', `--cluster-id=${clusterId}`, '-c', join(nodeDir, 'server.properties'), ...(secure?.formatArgs ?? [])],
-      ['-Xmx256m', ...nodeLogFlags(nodeDir, log4jFile)]), { stdio: ['ignore', out, out] });
+      ['-Xmx256m', ...nodeLogFlags(nodeDir, dir)]), { stdio: ['ignore', out, out] });
     return runToExit(child).finally(() => closeSync(out));
   }));
   const badFormat = formatCodes.findIndex((code) => code !== 0);
@@ -375,7 +394,7 @@ async function launchNodes(options: UpOptions, dir: string, log: (line: string) 
   log(`starting ${nodes.length} nodes on ${bootstrapServers(layout).join(',')}`);
   const early: { failure?: string } = {};
   const groups = nodes.map(({ id }) => nodeGroup(clientPort(layout, id)));
-  const children = nodes.map(({ id, nodeDir }, i) => spawnNode(runtime, nodeDir, log4jFile, 'w', groups[i], (why) => { early.failure ??= `node ${id} ${why}`; }));
+  const children = nodes.map(({ id, nodeDir }, i) => spawnNode(runtime, nodeDir, dir, 'w', groups[i], (why) => { early.failure ??= `node ${id} ${why}`; }));
   const state: ClusterState = {
     kafkaVersion: runtime.version,
     source: runtime.source,
@@ -417,7 +436,9 @@ function setUpSaslSsl(layout: ClusterLayout, dir: string): {
   };
 }
 
-const nodeLogFlags = (nodeDir: string, log4jFile: string) => [`-Dkafka.logs.dir=${nodeDir}`, `-Dlog4j2.configurationFile=${log4jFile}`];
+/** Where a node logs: its folder, with the cluster folder's configuration of whichever logging library its release binds. */
+const nodeLogFlags = (nodeDir: string, clusterDir: string) =>
+  [`-Dkafka.logs.dir=${nodeDir}`, ...LOG_CONFIGS.map(({ file, property }) => property(join(clusterDir, file)))];
 
 /**
  * One node's JVM, detached, on its own server.properties (formatted storage and all), its output in its folder
@@ -425,10 +446,10 @@ const nodeLogFlags = (nodeDir: string, log4jFile: string) => [`-Dkafka.logs.dir=
  * hears why it died.
  */
 function spawnNode(
-  runtime: KafkaRuntime, nodeDir: string, log4jFile: string, outputMode: 'w' | 'a', gid: number | undefined, onEarlyExit: (why: string) => void,
+  runtime: KafkaRuntime, nodeDir: string, clusterDir: string, outputMode: 'w' | 'a', gid: number | undefined, onEarlyExit: (why: string) => void,
 ): ChildProcess {
   const out = openSync(join(nodeDir, 'stdout.log'), outputMode);
-  const child = spawn('java', javaArgs(runtime, 'kafka.Kafka', [join(nodeDir, 'server.properties')], [...JVM_FLAGS, ...nodeLogFlags(nodeDir, log4jFile)]),
+  const child = spawn('java', javaArgs(runtime, 'kafka.Kafka', [join(nodeDir, 'server.properties')], [...JVM_FLAGS, ...nodeLogFlags(nodeDir, clusterDir)]),
     { stdio: ['ignore', out, out], detached: true, ...(gid !== undefined ? { gid } : {}) });
   closeSync(out);
   child.once('exit', (code, signal) => {
@@ -525,7 +546,7 @@ export async function startNode(id: number, options: NodeOptions & { timeoutMs?:
     const runtime: KafkaRuntime = { version: state.kafkaVersion, source: state.source, libDir: state.libDir };
     const spawnedAt = Date.now();
     const gid = nodeGroup(stopped.clientPort);
-    const child = spawnNode(runtime, stopped.dir, join(dir, 'log4j2.properties'), 'a', gid, (why) => { early.failure ??= `node ${id} ${why}`; });
+    const child = spawnNode(runtime, stopped.dir, dir, 'a', gid, (why) => { early.failure ??= `node ${id} ${why}`; });
     const spawned: NodeState = { ...stopped, pid: child.pid ?? -1, gid };
     writeClusterState(dir, { ...state, nodes: state.nodes.map((n) => (n.id === id ? spawned : n)) });
     return { node: spawned, started: spawnedAt };

@@ -1,3 +1,5 @@
+import { isAtLeast, type KafkaReleaseLine } from '../kafka/kafka-releases.js';
+
 /**
  * The settings of the local cluster, in one place: `cluster up` writes them as each node's properties, and
  * test/unit/cluster-settings.test.ts checks docker/docker-compose.yml against them.
@@ -32,7 +34,7 @@ export interface ListenerSecrets {
   keystoreFile: string;
   password: string;
 }
-export const DEFAULT_KAFKA_VERSION = '4.3.1';
+export const DEFAULT_KAFKA_VERSION = '4.4.0';
 /** 16 MB batches plus record-batch overhead must fit; the producer's request size follows this. */
 export const MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 /** 4 nodes x 768 MiB leaves most of a 24 GiB machine to the load generator; 2 cores are the real limit. */
@@ -77,8 +79,13 @@ export function nodeIds(layout: ClusterLayout): number[] {
   return Array.from({ length: layout.brokers }, (_, i) => i + 1);
 }
 
-/** Settings that are the same on every node, whatever its role. */
-export function sharedSettings(layout: ClusterLayout): Record<string, string> {
+/**
+ * Settings that are the same on every node, whatever its role, for a release line: each name is one that line's
+ * brokers know (a name they do not know is only logged as unused, and would hide a setting that took no effect).
+ * The KRaft quorum is static (controller.quorum.voters) on every line: 3.9 brought the dynamic one (KIP-853), and
+ * every line to 4.4 still takes the static one, which the official image uses too.
+ */
+export function sharedSettings(layout: ClusterLayout, line: KafkaReleaseLine): Record<string, string> {
   const replication = Math.min(layout.brokers, 3);
   const minIsr = Math.min(layout.brokers, 2);
   const voters = nodeIds(layout)
@@ -97,8 +104,11 @@ export function sharedSettings(layout: ClusterLayout): Record<string, string> {
     'offsets.topic.num.partitions': '8',
     'transaction.state.log.replication.factor': String(replication),
     'transaction.state.log.min.isr': String(minIsr),
-    'share.coordinator.state.topic.replication.factor': String(replication),
-    'share.coordinator.state.topic.min.isr': String(minIsr),
+    // Share groups (KIP-932) came with 4.0: 3.9's brokers have no share coordinator.
+    ...(isAtLeast(line, '4.0') ? {
+      'share.coordinator.state.topic.replication.factor': String(replication),
+      'share.coordinator.state.topic.min.isr': String(minIsr),
+    } : {}),
     'group.initial.rebalance.delay.ms': '0',
     'message.max.bytes': String(MAX_MESSAGE_BYTES),
     'replica.fetch.max.bytes': String(MAX_MESSAGE_BYTES),
@@ -131,10 +141,10 @@ function saslSslSettings(secrets: ListenerSecrets): Record<string, string> {
 }
 
 /**
- * The whole properties map of one node (log.dirs is the caller's: it is a path on this machine; so are the
+ * The whole properties map of one node of a release line (log.dirs is the caller's: it is a path on this machine; so are the
  * SASL_SSL listener's keystore and password, needed when the layout has that listener).
  */
-export function nodeSettings(layout: ClusterLayout, nodeId: number, secrets?: ListenerSecrets): Record<string, string> {
+export function nodeSettings(layout: ClusterLayout, nodeId: number, line: KafkaReleaseLine, secrets?: ListenerSecrets): Record<string, string> {
   const isController = nodeId <= controllerCount(layout.brokers);
   const host = '127.0.0.1';
   const securePort = saslSslPort(layout, nodeId);
@@ -145,7 +155,7 @@ export function nodeSettings(layout: ClusterLayout, nodeId: number, secrets?: Li
     'process.roles': isController ? 'broker,controller' : 'broker',
     listeners: isController ? `${advertised},CONTROLLER://${host}:${controllerPort(layout, nodeId)}` : advertised,
     'advertised.listeners': advertised,
-    ...sharedSettings(layout),
+    ...sharedSettings(layout, line),
     ...(securePort !== undefined && secrets ? saslSslSettings(secrets) : {}),
   };
 }

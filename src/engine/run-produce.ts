@@ -13,6 +13,7 @@ import { topicsOf } from '../kafka/topic.js';
 import { accountingUnchecked, DataStormError, RunFailedError } from '../shared/errors.js';
 import { encodeHistogram, summarizeLatency, type Histogram } from '../shared/histograms.js';
 import { createKafka, describeBrokers } from '../kafka/kafka-client.js';
+import { clusterRelease } from '../drivers/broker-version.js';
 import { publicSecurity } from '../security/client-security.js';
 import { machineInfo } from '../report/machine.js';
 import { formatWorkersOverCoresNote } from '../report/produce-report.js';
@@ -116,6 +117,7 @@ async function produceOnCluster(config: RunConfig, cluster: RunCluster, hooks: R
   const log = hooks.log ?? (() => undefined);
   checkFaultTarget(config.faults, cluster.bootstrap);
   const brokers = await describeBrokers(cluster.bootstrap, { security: config.security });
+  const kafka = await clusterRelease(brokers, config.security, log);
   const workersNote = formatWorkersOverCoresNote(config.workers, availableParallelism(), loadavg()[0]);
   if (workersNote) log(workersNote);
   const admin = createKafka(cluster.bootstrap, 'datastorm-admin', {}, config.security).admin();
@@ -131,7 +133,9 @@ async function produceOnCluster(config: RunConfig, cluster: RunCluster, hooks: R
     const threads = threadsFor(config.workers, availableParallelism());
     const header: RunHeader = {
       config: { ...effective, security: publicSecurity(effective.security) }, threads, buffers, values: prepared.sizes,
-      machine: machineInfo(), cluster: { bootstrap: cluster.bootstrap, brokers: brokers.length, embedded: cluster.embedded },
+      machine: machineInfo(), cluster: {
+        bootstrap: cluster.bootstrap, brokers: brokers.length, embedded: cluster.embedded, ...(kafka ? { kafka } : {}),
+      },
     };
     hooks.onStart?.(header);
     const topics = topicsOf(config);

@@ -3,6 +3,7 @@ import type { RunConfig } from './run-config.js';
 import type { LatencySummaryUs } from '../shared/histograms.js';
 import type { BatchBufferPlan } from './batch-buffers.js';
 import type { FaultReport } from '../faults/fault-plan.js';
+import type { BrokerRelease } from '../kafka/kafka-releases.js';
 import { DataStormError } from '../shared/errors.js';
 import { verificationFailure, type Verification } from '../verify/identity-ledger.js';
 
@@ -145,7 +146,8 @@ export interface ProduceResult {
   /** The record values the run sent from (its pool): what a --schema or --payload-file really made them. */
   values: ValueSizes;
   machine: MachineInfo;
-  cluster: { bootstrap: string[]; brokers: number; embedded: boolean };
+  /** `kafka`: the brokers' release, read from them (absent in results written before it was, or when they did not say). */
+  cluster: { bootstrap: string[]; brokers: number; embedded: boolean; kafka?: BrokerRelease };
   totals: Totals;
   /** send → ack, per record. */
   latency: LatencyResult;

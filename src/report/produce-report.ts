@@ -174,7 +174,9 @@ export function formatRunHeader(result: RunHeader): string {
   // Only another driver than the default is named (results written before drivers existed have none: kafkajs).
   const driver = c.driver && c.driver !== DEFAULT_DRIVER ? `driver ${c.driver}, ` : '';
   const topics = c.topics ? `${c.topics.length} topics ${formatNames(c.topics)} (${c.partitions} partitions each)` : `topic ${c.topic} (${c.partitions} partitions)`;
-  return `${topics} on ${result.cluster.brokers} brokers` +
+  // Results written before the brokers' release was read do not name it.
+  const release = result.cluster.kafka ? ` of Kafka ${result.cluster.kafka.release}` : '';
+  return `${topics} on ${result.cluster.brokers} brokers${release}` +
     `${result.cluster.embedded ? ' (embedded local cluster)' : ''}${secured}: ${driver}${formatWorkers(c.workers, result.threads)}, ${formatValues(c, result.values)}, batch ${c.batchBytes} B, ` +
     `buffer.memory ${c.bufferMemoryBytes} B (${formatBatchBuffers(result.buffers, c.queueTargetMs)}), ` +
     `linger ${c.lingerMs} ms, ${c.maxInFlight} in flight/worker, ${formatBatchEncoding(c.batchEncoding)}compression ${c.compression}, acks ${c.acks === -1 ? 'all' : c.acks}, ` +

@@ -6,6 +6,8 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { BenchResult } from '../../src/bench/bench-result.js';
 import { createKafka } from '../../src/kafka/kafka-client.js';
 import { runCli, uniqueTopic } from '../helpers.js';
+import { readClusterState } from '../../src/cluster/launcher.js';
+import { DEFAULT_KAFKA_VERSION } from '../../src/cluster/settings.js';
 
 const bootstrap = inject('bootstrap');
 const SMOKE = fileURLToPath(new URL('../../benchmarks/workloads/smoke.yaml', import.meta.url));
@@ -28,7 +30,8 @@ describe('datastorm bench run --vs java', () => {
     const result = JSON.parse(readFileSync(join(dir, 'vs-java.json'), 'utf8')) as BenchResult;
     const reference = result.bench!.reference!;
     if (reference.tool !== 'kafka-producer-perf-test') throw new Error(`reference is ${reference.tool}`);
-    expect(reference.kafkaVersion).toBe('4.3.1');
+    // Java runs from the local cluster's jars, else the default release's.
+    expect(reference.kafkaVersion).toBe(readClusterState()?.kafkaVersion ?? DEFAULT_KAFKA_VERSION);
     expect(reference.args).toEqual(expect.arrayContaining([
       '--topic', topic, '--num-records', '12000', '--record-size', '100', '--warmup-records', '2000',
       'acks=all', 'batch.size=65536', 'linger.ms=5', 'compression.type=lz4',

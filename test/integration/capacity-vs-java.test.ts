@@ -5,6 +5,8 @@ import type { CapacityResult } from '../../src/capacity/run-capacity.js';
 import { parseSlo } from '../../src/capacity/slo.js';
 import { createKafka } from '../../src/kafka/kafka-client.js';
 import { eventually, runCli, uniqueTopic } from '../helpers.js';
+import { readClusterState } from '../../src/cluster/launcher.js';
+import { DEFAULT_KAFKA_VERSION } from '../../src/cluster/settings.js';
 
 const bootstrap = inject('bootstrap');
 const topic = uniqueTopic('capacity-vs-java');
@@ -31,7 +33,7 @@ describe('datastorm capacity --vs java', () => {
     const [records, warmupRecords] = [Math.round((rate * durationMs) / 1000), Math.round((rate * 3000) / 1000)];
     const vs = result.vs!;
     expect(vs).toMatchObject({
-      tool: 'java', version: 'kafka-producer-perf-test 4.3.1', rateRps: rate, durationMs, warmupMs: 3000, records: records - warmupRecords,
+      tool: 'java', version: `kafka-producer-perf-test ${readClusterState()?.kafkaVersion ?? DEFAULT_KAFKA_VERSION}`, rateRps: rate, durationMs, warmupMs: 3000, records: records - warmupRecords,
       latencyFrom: 'its send call to the ack, in whole ms',
     });
     expect(vs.args).toEqual(expect.arrayContaining(['--topic', topic, '--num-records', String(records), '--throughput', String(rate),

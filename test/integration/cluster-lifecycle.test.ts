@@ -87,8 +87,8 @@ describe('cluster up / down', () => {
 });
 
 describe('kafka-tool --kafka-version', () => {
-  /** The state of a local cluster of Kafka 4.3.1 (its jars are all kafka-tool reads of it): the default the option overrides. */
-  function localClusterOf431(): Record<string, string> {
+  /** The state of a local cluster of the default release (its jars are all kafka-tool reads of it): what the option overrides. */
+  function localClusterOfDefault(): Record<string, string> {
     const dir = mkdtempSync(join(tmpdir(), 'datastorm-tool-cluster-'));
     writeFileSync(join(dir, 'cluster.json'), JSON.stringify({
       kafkaVersion: DEFAULT_KAFKA_VERSION, libDir: resolveKafkaRuntime(DEFAULT_KAFKA_VERSION, () => undefined).libDir, source: 'maven', nodes: [],
@@ -98,7 +98,7 @@ describe('kafka-tool --kafka-version', () => {
   const versionOfTool = (args: string[], env: Record<string, string>) => runCli(['kafka-tool', 'topics', ...args, '--', '--version'], { env, timeoutMs: 300_000 });
 
   it('runs the jars of the release it names (resolved with Maven on first use), else the local cluster\'s', () => {
-    const env = localClusterOf431();
+    const env = localClusterOfDefault();
     const local = versionOfTool([], env);
     expect([local.code, local.stdout]).toEqual([0, `${DEFAULT_KAFKA_VERSION}\n`]);
     const named = versionOfTool(['--kafka-version', '3.9.1'], env);
@@ -107,20 +107,34 @@ describe('kafka-tool --kafka-version', () => {
 
   it('refuses a release Maven Central does not have in one line naming it, before running a tool, and leaves no folder for it', () => {
     const home = mkdtempSync(join(tmpdir(), 'datastorm-home-'));
-    const run = versionOfTool(['--kafka-version', '9.9.9'], { ...localClusterOf431(), DATASTORM_HOME: home });
+    const run = versionOfTool(['--kafka-version', '4.3.99'], { ...localClusterOfDefault(), DATASTORM_HOME: home });
     expect([run.code, run.stdout]).toEqual([1, '']);
     expect(run.stderr.trimEnd().split('\n')).toEqual([
-      `resolving Apache Kafka 9.9.9 jars with Maven into ${join(home, 'kafka', '9.9.9', 'libs')} (once; tens of MB)`,
-      'error DS_UNKNOWN_KAFKA_VERSION: Apache Kafka 9.9.9 cannot be resolved from Maven Central: org.apache.kafka:kafka_2.13:jar:9.9.9 is not there ' +
-        '(releases are listed at https://repo.maven.apache.org/maven2/org/apache/kafka/kafka_2.13/ (e.g. --kafka-version 4.3.1), or set KAFKA_HOME)',
+      `resolving Apache Kafka 4.3.99 jars with Maven into ${join(home, 'kafka', '4.3.99', 'libs')} (once; tens of MB)`,
+      'error DS_UNKNOWN_KAFKA_VERSION: Apache Kafka 4.3.99 cannot be resolved from Maven Central: org.apache.kafka:kafka_2.13:jar:4.3.99 is not there ' +
+        `(releases are listed at https://repo.maven.apache.org/maven2/org/apache/kafka/kafka_2.13/ (e.g. --kafka-version ${DEFAULT_KAFKA_VERSION}), or set KAFKA_HOME)`,
     ]);
-    expect(existsSync(join(home, 'kafka', '9.9.9'))).toBe(false);
+    expect(existsSync(join(home, 'kafka', '4.3.99'))).toBe(false);
   }, 120_000);
 
+  it('refuses a release outside 3.9.x to 4.4.x in one line, before Maven or Java is asked anything', () => {
+    const home = mkdtempSync(join(tmpdir(), 'datastorm-home-'));
+    const refusal = (version: string) => `error DS_BAD_OPTION: --kafka-version ${version}: DataStorm runs Apache Kafka 3.9.x to 4.4.x ` +
+      '(give a release from 3.9.x to 4.4.x (docs/kafka-versions.md lists those tested), or --bootstrap-server for a cluster of another version)';
+    for (const args of [['kafka-tool', 'topics', '--kafka-version', '9.9.9', '--', '--version'], ['cluster', 'up', '--kafka-version', '3.8.1'],
+      ['cluster', 'compose', '--kafka-version', '4.5.0']]) {
+      // No java, no mvn on PATH: the refusal comes first.
+      const run = runCli(args, { env: { ...localClusterOfDefault(), DATASTORM_HOME: home, PATH: '/nonexistent' } });
+      expect([run.code, run.stdout, run.stderr]).toEqual([1, '', `${refusal(args.at(args.indexOf('--kafka-version') + 1)!)}\n`]);
+    }
+    expect(readdirSync(home)).toEqual([]);
+  });
+
   it('refuses a release other than the one KAFKA_HOME holds, in one line', () => {
-    const run = versionOfTool(['--kafka-version', '3.9.1'], { ...localClusterOf431(), KAFKA_HOME: kafkaHomeOfMavenJars() });
+    const run = versionOfTool(['--kafka-version', '3.9.1'], { ...localClusterOfDefault(), KAFKA_HOME: kafkaHomeOfMavenJars() });
     expect([run.code, run.stdout]).toEqual([1, '']);
-    expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(
-      /^error DS_KAFKA_VERSION_MISMATCH: --kafka-version 3\.9\.1: KAFKA_HOME=\S+ holds Kafka 4\.3\.1 \(unset KAFKA_HOME to resolve Kafka 3\.9\.1 from Maven Central, or leave out --kafka-version\)$/)]);
+    const release = DEFAULT_KAFKA_VERSION.replaceAll('.', '\\.');
+    expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^error DS_KAFKA_VERSION_MISMATCH: --kafka-version 3\\.9\\.1: KAFKA_HOME=\\S+ ` +
+      `holds Kafka ${release} \\(unset KAFKA_HOME to resolve Kafka 3\\.9\\.1 from Maven Central, or leave out --kafka-version\\)$`))]);
   });
 });

@@ -9,6 +9,9 @@ import { RateProfile } from '../../src/produce/rate-profile.js';
 import type { ProduceResult } from '../../src/produce/result.js';
 import { topicEndOffsetTotal } from '../../src/kafka/topic.js';
 import { partitionOfKey } from '../../src/kafka/partitioner.js';
+import { METADATA_VERSIONS, kafkaRelease } from '../../src/kafka/kafka-releases.js';
+import { readClusterState } from '../../src/cluster/launcher.js';
+import { DEFAULT_KAFKA_VERSION } from '../../src/cluster/settings.js';
 import {
   CLI, consumeAll, createTopicsSettled, expectedPartitionShares, freePort, PERF_SUMMARY_LINE, PERF_WINDOW_LINE, runCli, startCli, uniqueTopic, until,
 } from '../helpers.js';
@@ -51,6 +54,16 @@ describe('datastorm produce on the real cluster', () => {
       expect(message.value).toHaveLength(250);
       expect(schema.isValid(schema.fromBuffer(message.value!))).toBe(true);
     }
+  });
+
+  it('names the release the brokers run, as they say it (ApiVersions), in the result and its header', () => {
+    const { code, result, stderr } = produceJson(['--topic', uniqueTopic('produce-release'), '--num-records', '100']);
+    expect(code).toBe(0);
+    // The suite's local cluster knows the release it was started from; its brokers must say the same line.
+    const line = kafkaRelease(readClusterState()?.kafkaVersion ?? DEFAULT_KAFKA_VERSION).line;
+    const newestOfLine = METADATA_VERSIONS.filter(([, name]) => name.startsWith(`${line}-`)).at(-1)![1];
+    expect(result.cluster.kafka).toEqual({ release: line, metadataVersion: newestOfLine });
+    expect(stderr).toContain(`on ${result.cluster.brokers} brokers of Kafka ${line}:`);
   });
 
   it('counts every record with many workers and short intervals (late snapshots land in the totals)', () => {

@@ -104,6 +104,25 @@ describe('differencesBetween', () => {
     ]);
     expect(differencesBetween(a, { ...a, config: { ...a.config, topic: 'x' } })).toEqual([]);
   });
+
+  it('says when the brokers ran another Kafka release or metadata.version, once both results name theirs', () => {
+    const run = produceResult({ records: 1000, latenciesUs: [1000] });
+    const on = (release: string, metadataVersion: string): ProduceResult => ({ ...run, cluster: { ...run.cluster, kafka: { release, metadataVersion } } });
+    expect(differencesBetween(on('4.3', '4.3-IV0'), on('4.4', '4.4-IV0'))).toEqual([
+      'cluster: Kafka 4.3 (metadata.version 4.3-IV0) -> Kafka 4.4 (metadata.version 4.4-IV0)',
+    ]);
+    // Upgraded software whose metadata.version is not finalized yet runs with the old features.
+    expect(differencesBetween(on('4.4', '4.3-IV0'), on('4.4', '4.4-IV0'))).toEqual([
+      'cluster: Kafka 4.4 (metadata.version 4.3-IV0) -> Kafka 4.4 (metadata.version 4.4-IV0)',
+    ]);
+    expect(differencesBetween(on('4.4', '4.4-IV0'), on('4.4', '4.4-IV0'))).toEqual([]);
+    // A result written before the release was read: nothing to set against.
+    expect(differencesBetween(run, on('4.4', '4.4-IV0'))).toEqual([]);
+    const search = capacityResult({ sustainableRps: 1000 });
+    expect(differencesBetween({ ...search, cluster: { ...search.cluster, kafka: { release: '3.9', metadataVersion: '3.9-IV0' } } },
+      { ...search, cluster: { ...search.cluster, kafka: { release: '4.4', metadataVersion: '4.4-IV0' } } }))
+      .toEqual(['cluster: Kafka 3.9 (metadata.version 3.9-IV0) -> Kafka 4.4 (metadata.version 4.4-IV0)']);
+  });
 });
 
 describe('gates on a capacity search\'s result', () => {

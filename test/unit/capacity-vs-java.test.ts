@@ -25,7 +25,7 @@ describe('kneeConfig', () => {
   it('runs the search\'s settings at the knee\'s rate for its length, its warm-up as records ProducerPerformance leaves out', () => {
     const config = kneeConfig({ ...BASE_CONFIG, numRecords: 1_000_000, warmupRecords: 0 }, { rateRps: 12_000, durationMs: 18_000, warmupMs: 3000 });
     expect(config).toMatchObject({ numRecords: undefined, durationMs: 18_000, throughputRps: 12_000, warmupRecords: 36_000, throughputProfile: undefined });
-    const args = javaProducerPerfArgs(config, ['127.0.0.1:9092']);
+    const args = javaProducerPerfArgs(config, ['127.0.0.1:9092'], '4.4');
     expect(args.join(' ')).toContain('--num-records 216000 --record-size 100 --throughput 12000 --warmup-records 36000');
   });
 });

@@ -6,17 +6,21 @@ import {
   DEFAULT_KAFKA_VERSION, DEFAULT_LAYOUT, bootstrapServers, controllerCount, formatProperties, nodeSettings, saslSslBootstrapServers,
   withSecurity,
 } from '../../src/cluster/settings.js';
+import { KAFKA_RELEASE_LINES, kafkaRelease } from '../../src/kafka/kafka-releases.js';
+
+/** The default release's line: the settings `cluster up` writes when no --kafka-version is given. */
+const LINE = kafkaRelease(DEFAULT_KAFKA_VERSION).line;
 
 describe('cluster settings', () => {
   it('gives 4 nodes a static quorum of 3 combined nodes and one broker-only node', () => {
-    expect(nodeSettings(DEFAULT_LAYOUT, 1)).toMatchObject({
+    expect(nodeSettings(DEFAULT_LAYOUT, 1, LINE)).toMatchObject({
       'node.id': '1',
       'process.roles': 'broker,controller',
       listeners: 'PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:19092',
       'advertised.listeners': 'PLAINTEXT://127.0.0.1:9092',
       'controller.quorum.voters': '1@127.0.0.1:19092,2@127.0.0.1:19093,3@127.0.0.1:19094',
     });
-    expect(nodeSettings(DEFAULT_LAYOUT, 4)).toMatchObject({
+    expect(nodeSettings(DEFAULT_LAYOUT, 4, LINE)).toMatchObject({
       'process.roles': 'broker',
       listeners: 'PLAINTEXT://127.0.0.1:9095',
     });
@@ -24,19 +28,36 @@ describe('cluster settings', () => {
   });
 
   it('fits internal topics to the number of nodes', () => {
-    const one = nodeSettings({ ...DEFAULT_LAYOUT, brokers: 1 }, 1);
+    const one = nodeSettings({ ...DEFAULT_LAYOUT, brokers: 1 }, 1, LINE);
     expect(controllerCount(1)).toBe(1);
     expect(one['offsets.topic.replication.factor']).toBe('1');
     expect(one['transaction.state.log.min.isr']).toBe('1');
     expect(one['controller.quorum.voters']).toBe('1@127.0.0.1:19092');
-    const two = nodeSettings({ ...DEFAULT_LAYOUT, brokers: 2 }, 2);
+    const two = nodeSettings({ ...DEFAULT_LAYOUT, brokers: 2 }, 2, LINE);
     expect(two['process.roles']).toBe('broker');
     expect(two['share.coordinator.state.topic.replication.factor']).toBe('2');
-    expect(nodeSettings(DEFAULT_LAYOUT, 2)['offsets.topic.replication.factor']).toBe('3');
+    expect(nodeSettings(DEFAULT_LAYOUT, 2, LINE)['offsets.topic.replication.factor']).toBe('3');
   });
 
   it('lets a 16 MB batch through the broker', () => {
-    expect(Number(nodeSettings(DEFAULT_LAYOUT, 1)['message.max.bytes'])).toBeGreaterThan(16 * 1024 * 1024 + 1024);
+    expect(Number(nodeSettings(DEFAULT_LAYOUT, 1, LINE)['message.max.bytes'])).toBeGreaterThan(16 * 1024 * 1024 + 1024);
+  });
+
+  it('writes only the names each release line knows: 3.9 has no share coordinator; the static quorum on every line', () => {
+    const shareKeys = ['share.coordinator.state.topic.replication.factor', 'share.coordinator.state.topic.min.isr'];
+    for (const line of KAFKA_RELEASE_LINES) {
+      const settings = nodeSettings(DEFAULT_LAYOUT, 1, line);
+      expect(settings['controller.quorum.voters']).toBe('1@127.0.0.1:19092,2@127.0.0.1:19093,3@127.0.0.1:19094');
+      expect(settings['controller.quorum.bootstrap.servers']).toBeUndefined();
+      expect(shareKeys.map((key) => settings[key])).toEqual(line === '3.9' ? [undefined, undefined] : ['3', '2']);
+    }
+    // Everything else is the same on every line.
+    const without = (settings: Record<string, string>) => Object.fromEntries(Object.entries(settings).filter(([key]) => !shareKeys.includes(key)));
+    expect(without(nodeSettings(DEFAULT_LAYOUT, 2, '4.4'))).toEqual(nodeSettings(DEFAULT_LAYOUT, 2, '3.9'));
+    const compose39 = parse(renderCompose(DEFAULT_LAYOUT, '3.9.2')).services as Record<string, { image: string; environment: Record<string, string> }>;
+    expect(compose39['kafka-1'].image).toBe('apache/kafka:3.9.2');
+    expect(Object.keys(compose39['kafka-1'].environment).filter((name) => name.includes('SHARE'))).toEqual([]);
+    expect(() => renderCompose(DEFAULT_LAYOUT, '3.8.1')).toThrow('--kafka-version 3.8.1: DataStorm runs Apache Kafka 3.9.x to 4.4.x');
   });
 
   it('writes properties one per line', () => {
@@ -55,7 +76,7 @@ describe('cluster settings', () => {
     expect(Object.keys(services)).toEqual(['kafka-1', 'kafka-2', 'kafka-3', 'kafka-4']);
     for (const [i, service] of Object.values(services).entries()) {
       expect(service.environment.CLUSTER_ID).toBe(COMPOSE_CLUSTER_ID);
-      for (const [key, value] of Object.entries(nodeSettings(DEFAULT_LAYOUT, i + 1))) {
+      for (const [key, value] of Object.entries(nodeSettings(DEFAULT_LAYOUT, i + 1, LINE))) {
         expect(service.environment[envName(key)]).toBe(value);
       }
     }
@@ -74,7 +95,7 @@ describe('newClusterId', () => {
   it('adds a SASL_SSL listener on the plaintext port + 100 with --security sasl_ssl, in cluster up and in compose alike', () => {
     const layout = withSecurity(DEFAULT_LAYOUT, 'sasl_ssl');
     expect(saslSslBootstrapServers(layout)).toEqual(['127.0.0.1:9192', '127.0.0.1:9193', '127.0.0.1:9194', '127.0.0.1:9195']);
-    const node = nodeSettings(layout, 1, { keystoreFile: '/k/broker.pem', password: 'pw' });
+    const node = nodeSettings(layout, 1, LINE, { keystoreFile: '/k/broker.pem', password: 'pw' });
     expect(node).toMatchObject({
       listeners: 'PLAINTEXT://127.0.0.1:9092,SASL_SSL://127.0.0.1:9192,CONTROLLER://127.0.0.1:19092',
       'advertised.listeners': 'PLAINTEXT://127.0.0.1:9092,SASL_SSL://127.0.0.1:9192',
@@ -85,11 +106,11 @@ describe('newClusterId', () => {
       'listener.name.sasl_ssl.ssl.keystore.type': 'PEM',
       'listener.name.sasl_ssl.ssl.keystore.location': '/k/broker.pem',
     });
-    expect(nodeSettings(DEFAULT_LAYOUT, 1)['sasl.enabled.mechanisms']).toBeUndefined();
+    expect(nodeSettings(DEFAULT_LAYOUT, 1, LINE)['sasl.enabled.mechanisms']).toBeUndefined();
     const services = parse(renderCompose(layout, DEFAULT_KAFKA_VERSION)).services as Record<string, { environment: Record<string, string>; volumes: string[] }>;
     for (const [i, service] of Object.values(services).entries()) {
       expect(service.volumes).toEqual(['./tls:/etc/datastorm/tls:ro']);
-      for (const [key, value] of Object.entries(nodeSettings(layout, i + 1, COMPOSE_SECRETS))) {
+      for (const [key, value] of Object.entries(nodeSettings(layout, i + 1, LINE, COMPOSE_SECRETS))) {
         expect(service.environment[envName(key)]).toBe(value);
       }
     }
