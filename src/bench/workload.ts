@@ -42,7 +42,7 @@ const PATH_OPTIONS: ReadonlySet<WorkloadOption> = new Set(['payloadFile', 'schem
 const REQUIRED: ReadonlyArray<WorkloadOption> = ['workers'];
 
 /** The capacity options a `capacity:` block takes: the search's own, each step's produce settings being the workload's. */
-const CAPACITY_WORKLOAD_OPTIONS = ['slo', 'precision', 'budget', 'confirm', 'step', 'stepWarmup', 'probe', 'ramp', 'target', 'settle'] as const satisfies
+const CAPACITY_WORKLOAD_OPTIONS = ['slo', 'precision', 'budget', 'confirm', 'step', 'stepWarmup', 'warm', 'probe', 'ramp', 'target', 'settle'] as const satisfies
   ReadonlyArray<keyof typeof CAPACITY_OPTIONS>;
 
 /** `--num-records <n>` -> `num-records` */

@@ -16,6 +16,11 @@ export interface SearchSettings {
   stepMs: number;
   /** Each step's warm-up, left out of its figures. */
   warmupMs: number;
+  /**
+   * An unlimited run before the probe, not judged (0: none): brokers started a minute before acknowledge at half
+   * the rate they reach 10 s later (JIT, connections, page cache), and a probe sized on them sets every step below.
+   */
+  warmMs: number;
   /** The unlimited probe and the ramp's length. */
   probeMs: number;
   rampMs: number;
@@ -73,7 +78,7 @@ const MAX_LENGTHEN = 4;
 
 /** The steps before the search proper and after it, as the budget must hold them. */
 export function minimumBudgetMs(settings: SearchSettings): number {
-  return settings.probeMs + settings.rampMs + 3 * settings.stepMs + 2 * (settings.confirmMs + settings.warmupMs);
+  return settings.warmMs + settings.probeMs + settings.rampMs + 3 * settings.stepMs + 2 * (settings.confirmMs + settings.warmupMs);
 }
 
 class BudgetSpent extends Error {}
@@ -87,7 +92,7 @@ function endedBy(error: unknown): 'stopped' | 'budget' {
 }
 
 /**
- * Searches for the highest rate that meets the SLO: an unlimited probe, a ramp to find the ceiling (the backlog's
+ * Searches for the highest rate that meets the SLO: an unlimited run that warms the cluster, an unlimited probe, a ramp to find the ceiling (the backlog's
  * limit), a step at a low rate (the floor) and at the ceiling, then bisection on a log scale between the highest rate
  * met and the lowest missed until they are within STEP_PRECISION. A step's miss that looks like a stall (judgeStep)
  * is run again, longer, and the repeat decides. Runs of `confirmMs` then decide the knee to `precision` (confirm);
@@ -141,6 +146,7 @@ export async function searchCapacity(settings: SearchSettings, runner: SearchRun
     steps, sustainableRps: 0, ceilingRps: 0, ceilingReached: false, probeRps: 0, bracket: { meetRps: 0 }, confidence: 'low', notes, ended: 'done',
   };
   try {
+    if (settings.warmMs > 0) await runStep('warm', { kind: 'unlimited' }, settings.warmMs);
     const probe = await runStep('probe', { kind: 'unlimited' }, settings.probeMs);
     outcome.probeRps = probe.achievedRps;
     if (probe.achievedRps <= 0) throw new DataStormError('DS_PRODUCE_FAILED', 'the unlimited probe acknowledged no records in its steady windows: nothing to size the ramp from');

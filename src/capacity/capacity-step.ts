@@ -2,7 +2,7 @@ import { meetsSlo, statisticName, type Slo } from './slo.js';
 import { formatLatencyMs } from './step-format.js';
 
 /** What a step of the search is for. */
-export type StepPhase = 'probe' | 'ramp' | 'floor' | 'search' | 'repeat' | 'confirm' | 'above';
+export type StepPhase = 'warm' | 'probe' | 'ramp' | 'floor' | 'search' | 'repeat' | 'confirm' | 'above';
 
 /** A step to run: a fixed rate, no limit (the probe), or a rate rising in a straight line (the ramp). */
 export type StepLoad =

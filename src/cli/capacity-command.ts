@@ -48,7 +48,7 @@ export function capacityCommand(): Command {
   const command = new Command('capacity')
     .description('find the highest rate the cluster sustains within a latency SLO: a ceiling, a knee searched below it, confirmed')
     .addHelpText('after', `
-The search: an unlimited probe, then a ramp from 30% to 120% of its rate (the ceiling: the highest rate whose
+The search: an unlimited run that warms the cluster (--warm, not judged), an unlimited probe, then a ramp from 30% to 120% of its rate (the ceiling: the highest rate whose
 backlog, records due minus records acknowledged, stays under 1 s of records, as OpenMessaging Benchmark's rate
 controller judges a sustainable rate); then fixed-rate steps: one at 10% of the ceiling (if it misses, run again
 and then at 1%: if that misses too, no rate meets the SLO), one at the ceiling, and bisection on a log scale until

@@ -34,6 +34,8 @@ export const CAPACITY_OPTIONS = {
     defaultValue: 15_000, defaultDescription: '15s', parse: duration('--step') },
   stepWarmup: { flags: '--step-warmup <time>', description: 'the start of each step left out of its figures (connections, leaders, JIT)', defaultValue: 5_000,
     defaultDescription: '5s', parse: duration('--step-warmup') },
+  warm: { flags: '--warm <time>', description: 'an unlimited run before the probe, not judged, that warms the brokers and the client (a fresh cluster acknowledges at half its rate in its first seconds: JIT, connections, page cache); 0 skips it',
+    defaultValue: 20_000, defaultDescription: '20s', parse: duration('--warm') },
   probe: { flags: '--probe <time>', description: 'the unlimited run the ramp is sized from', defaultValue: 10_000, defaultDescription: '10s', parse: duration('--probe') },
   ramp: { flags: '--ramp <time>', description: 'the ramp from 30% to 120% of the probe\'s rate that finds the ceiling (the highest rate whose backlog stays bounded)',
     defaultValue: 30_000, defaultDescription: '30s', parse: duration('--ramp') },
@@ -51,6 +53,7 @@ export interface CapacityFlags {
   confirm: number;
   step: number;
   stepWarmup: number;
+  warm: number;
   probe: number;
   ramp: number;
   target: CapacityTarget;
@@ -140,13 +143,13 @@ export function toCapacitySpec(flags: CapacityFlags, typed: (key: ProduceOptionK
   }
   const spec: CapacitySpec = {
     slo: flags.slo, precision: flags.precision, budgetMs: flags.budget, confirmMs: flags.confirm, stepMs: flags.step, warmupMs: flags.stepWarmup,
-    probeMs: flags.probe, rampMs: flags.ramp, target: flags.target, keepTopic: flags.keepTopic, settleMs: flags.settle ?? SETTLE_DEFAULT_MS,
+    warmMs: flags.warm, probeMs: flags.probe, rampMs: flags.ramp, target: flags.target, keepTopic: flags.keepTopic, settleMs: flags.settle ?? SETTLE_DEFAULT_MS,
   };
   checkMeasuredParts(spec);
   const needed = minimumBudgetMs(spec);
   if (spec.budgetMs < needed) {
-    throw new DataStormError('DS_BAD_OPTION', `--budget ${spec.budgetMs / 1000}s is shorter than the probe, ramp, three steps, the confirmation and the run above it take (${Math.ceil(needed / 1000)}s)`, {
-      hint: 'raise --budget or shorten --step, --confirm, --probe, --ramp',
+    throw new DataStormError('DS_BAD_OPTION', `--budget ${spec.budgetMs / 1000}s is shorter than the warm-up run, probe, ramp, three steps, the confirmation and the run above it take (${Math.ceil(needed / 1000)}s)`, {
+      hint: 'raise --budget or shorten --step, --confirm, --warm, --probe, --ramp',
     });
   }
   return spec;

@@ -22,7 +22,7 @@ afterAll(async () => {
 
 /** The shipped capacity gate, its search shrunk to fit a test (one worker, 100 s at most) on this test's topic. */
 const SMALL_SEARCH = [
-  `topic=${topic}`, 'workers=1', 'capacity.slo=p99<=2s', 'capacity.budget=100s', 'capacity.probe=5s', 'capacity.ramp=10s', 'capacity.step=8s',
+  `topic=${topic}`, 'workers=1', 'capacity.slo=p99<=2s', 'capacity.budget=100s', 'capacity.warm=0s', 'capacity.probe=5s', 'capacity.ramp=10s', 'capacity.step=8s',
   'capacity.step-warmup=3s', 'capacity.confirm=10s', 'capacity.precision=40%',
 ].flatMap((set) => ['--set', set]);
 const path = (name: string) => join(dir, name);

@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 /** A search shrunk to fit a test: 100 s at most, one worker. */
-const SMALL_SEARCH = ['--slo', 'p99<=2s', '--workers', '1', '--budget', '100s', '--probe', '5s', '--ramp', '10s', '--step', '8s', '--step-warmup', '3s',
+const SMALL_SEARCH = ['--slo', 'p99<=2s', '--workers', '1', '--budget', '100s', '--warm', '0', '--probe', '5s', '--ramp', '10s', '--step', '8s', '--step-warmup', '3s',
   '--confirm', '10s', '--precision', '40%'];
 
 describe('datastorm capacity --vs java', () => {

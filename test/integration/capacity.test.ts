@@ -22,11 +22,12 @@ describe('capacity', () => {
   it('searches, confirms and brackets a knee within its budget; the broker holds every record its steps acknowledged', async () => {
     const topic = uniqueTopic('capacity');
     const run = runCli(['capacity', '--bootstrap-server', server, '--topic', topic, '--partitions', '4', '--workers', '1',
-      '--slo', 'p99<=2s', ...SMALL, '--keep-topic', '--json'], { timeoutMs: 330_000 });
+      '--slo', 'p99<=2s', ...SMALL, '--warm', '4s', '--keep-topic', '--json'], { timeoutMs: 330_000 });
     expect(run.code, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout) as CapacityResult;
 
-    expect(result.steps.slice(0, 2).map((step) => step.phase)).toEqual(['probe', 'ramp']);
+    expect(result.steps.slice(0, 3).map((step) => step.phase)).toEqual(['warm', 'probe', 'ramp']);
+    expect(result.steps[0]!.load).toEqual({ kind: 'unlimited' });
     expect(['done', 'budget']).toContain(result.ended);
     expect(result.slo).toBe('p99<=2s');
     // Every step wrote to the one topic: what they acknowledged together is what the broker holds.
@@ -63,7 +64,7 @@ describe('capacity', () => {
   }, 360_000);
 
   it('Ctrl-C ends the step running unjudged, prints what was found, deletes the topic it made, exits 130', async () => {
-    const search = startCli(['capacity', '--bootstrap-server', server, '--workers', '1', '--slo', 'p99<=2s', ...SMALL, '--json']);
+    const search = startCli(['capacity', '--bootstrap-server', server, '--workers', '1', '--slo', 'p99<=2s', ...SMALL, '--warm', '0', '--json']);
     await until(() => search.output.stderr.includes('step 2: ramp'), 'the ramp to start', 120_000);
     search.interrupt();
     expect(await search.exited).toBe(130);

@@ -127,7 +127,7 @@ export function capacityResult(options: CapacityFixtureOptions): CapacityResult 
   const confirmed = options.confirmationP99Ms !== undefined;
   return {
     schemaVersion: CAPACITY_SCHEMA_VERSION, command: 'capacity', startedAt: '2026-12-01T10:00:00.000Z', slo: options.slo ?? 'p99<=50ms',
-    spec: { precision: 0.05, budgetMs: 600_000, confirmMs: 60_000, stepMs: 15_000, warmupMs: 5000, probeMs: 10_000, rampMs: 30_000, target: 'produce', keepTopic: false, settleMs: 120_000, ...options.spec },
+    spec: { precision: 0.05, budgetMs: 600_000, confirmMs: 60_000, stepMs: 15_000, warmupMs: 5000, warmMs: 0, probeMs: 10_000, rampMs: 30_000, target: 'produce', keepTopic: false, settleMs: 120_000, ...options.spec },
     config: { ...BASE_CONFIG, ...options.config },
     cluster: { bootstrap: ['127.0.0.1:9092'], embedded: false, before: { topics: 3, records: 1000 }, topicDeleted: true },
     machine: {

@@ -128,17 +128,17 @@ describe('a workload with a capacity: block', () => {
   it('reads the search in capacity\'s flag names; the produce keys are every step\'s settings', () => {
     const workload = workloadFromObject({
       ...search, capacity: { slo: 'p99<=50ms,p50<=10ms', precision: '10%', budget: '5m', confirm: '30s', step: '10s', 'step-warmup': '2s',
-        probe: '5s', ramp: '20s', target: 'produce', settle: '30s' },
+        warm: '10s', probe: '5s', ramp: '20s', target: 'produce', settle: '30s' },
     }, 'c.yaml', { defaultName: 'cap' });
     expect(workload.capacity).toEqual({
       slo: [{ statistic: { percentile: 99 }, limitMs: 50 }, { statistic: { percentile: 50 }, limitMs: 10 }], precision: 0.1, budgetMs: 300_000,
-      confirmMs: 30_000, stepMs: 10_000, warmupMs: 2000, probeMs: 5000, rampMs: 20_000, target: 'produce', keepTopic: false, settleMs: 30_000,
+      confirmMs: 30_000, stepMs: 10_000, warmupMs: 2000, warmMs: 10_000, probeMs: 5000, rampMs: 20_000, target: 'produce', keepTopic: false, settleMs: 30_000,
     });
     // A search's topic is its own: it deletes what it made.
     expect(workload.config).toMatchObject({ topic: expect.stringMatching(/^datastorm-bench-cap-[0-9a-f]{8}$/), workers: 2, payload: { kind: 'avro', recordSizeBytes: 200 } });
     // capacity's own defaults for what the block leaves out; a fixed run's workload has no search.
     expect(workloadFromObject({ ...search, capacity: { slo: 'p99<=100ms' } }, 'c.yaml').capacity).toMatchObject({
-      precision: 0.05, budgetMs: 600_000, confirmMs: 60_000, stepMs: 15_000, warmupMs: 5000, probeMs: 10_000, rampMs: 30_000, target: 'produce', settleMs: 120_000,
+      precision: 0.05, budgetMs: 600_000, confirmMs: 60_000, stepMs: 15_000, warmupMs: 5000, warmMs: 20_000, probeMs: 10_000, rampMs: 30_000, target: 'produce', settleMs: 120_000,
     });
     expect(workloadFromObject(minimal, 'w.yaml').capacity).toBeUndefined();
   });
@@ -157,16 +157,16 @@ describe('a workload with a capacity: block', () => {
     const unknown = errorOf(() => workloadFromObject({ ...search, capacity: { slo: 'p99<=50ms', 'keep-topic': true } }, 'c.yaml'));
     expect(unknown.code).toBe('DS_BAD_WORKLOAD');
     expect(unknown.message).toBe('c.yaml: unknown key "capacity.keep-topic"');
-    expect(unknown.hint).toBe('capacity keys: slo, precision, budget, confirm, step, step-warmup, probe, ramp, target, settle');
+    expect(unknown.hint).toBe('capacity keys: slo, precision, budget, confirm, step, step-warmup, warm, probe, ramp, target, settle');
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ capacity: { slo: 'p99<=50ms', precision: '150%' } }, 'c.yaml: capacity.precision: --precision takes a share such as 5% or 0.05, not "150%"'],
       [{ capacity: { slo: 'p99<50ms' } }, 'c.yaml: capacity.slo: --slo "p99<50ms": "p99<50ms" is not <statistic><=<latency> (a unit: us, ms or s)'],
       [{ capacity: { slo: 'p99<=50ms', target: 'broker' } }, 'c.yaml: capacity.target: --target takes one of produce, e2e, not "broker"'],
       [{ capacity: { budget: '5m' } }, 'c.yaml: capacity: needs an slo'],
       [{ capacity: 'p99<=50ms' }, 'c.yaml: capacity: is a mapping of capacity\'s settings, e.g. slo: p99<=50ms ' +
-        '(keys: slo, precision, budget, confirm, step, step-warmup, probe, ramp, target, settle)'],
+        '(keys: slo, precision, budget, confirm, step, step-warmup, warm, probe, ramp, target, settle)'],
       [{ capacity: { slo: 'p99<=50ms', budget: '30s' } },
-        'c.yaml: --budget 30s is shorter than the probe, ramp, three steps, the confirmation and the run above it take (215s)'],
+        'c.yaml: --budget 30s is shorter than the warm-up run, probe, ramp, three steps, the confirmation and the run above it take (235s)'],
       [{ 'num-records': 1000, throughput: 5000, capacity: { slo: 'p99<=50ms' } },
         'c.yaml: capacity sets each step\'s rate and length itself: --num-records, --throughput cannot be given'],
     ];

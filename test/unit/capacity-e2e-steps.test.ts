@@ -64,7 +64,7 @@ describe('an e2e step\'s windows from its consumers\' windows of the shared cloc
 
 describe('capacity --target e2e\'s settings', () => {
   const flags: CapacityFlags = {
-    slo: parseSlo('p99<=100ms'), precision: 0.05, budget: 600_000, confirm: 60_000, step: 15_000, stepWarmup: 5_000, probe: 10_000, ramp: 30_000,
+    slo: parseSlo('p99<=100ms'), precision: 0.05, budget: 600_000, confirm: 60_000, step: 15_000, stepWarmup: 5_000, warm: 0, probe: 10_000, ramp: 30_000,
     target: 'e2e', keepTopic: false,
   };
   const typedOnly = (...keys: ProduceOptionKey[]) => (key: ProduceOptionKey) => keys.includes(key);
@@ -98,7 +98,7 @@ describe('capacity --target e2e\'s settings', () => {
   it('says in the report\'s header what produced and what read', () => {
     const { config } = toProduceRun({ ...defaultProduceFlags(), topic: 'cap', workers: 2, recordSize: 100 }, () => false);
     const header = formatCapacityHeader({
-      slo: 'p99<=100ms', spec: { ...flags, budgetMs: 600_000, confirmMs: 60_000, stepMs: 15_000, warmupMs: 5_000, probeMs: 10_000, rampMs: 30_000, settleMs: 0 },
+      slo: 'p99<=100ms', spec: { ...flags, budgetMs: 600_000, confirmMs: 60_000, stepMs: 15_000, warmupMs: 5_000, warmMs: 0, probeMs: 10_000, rampMs: 30_000, settleMs: 0 },
       config: { ...config, driver: 'kafkajs', partitions: 8 }, cluster: { bootstrap: ['127.0.0.1:9092'], embedded: false, before: { topics: 3, records: 1000 }, topicDeleted: false },
     });
     expect(header.slice(0, 2)).toEqual([
@@ -110,7 +110,7 @@ describe('capacity --target e2e\'s settings', () => {
 
 describe('the search on e2e steps', () => {
   it('stops at a step whose records do not reconcile, saying its produced, consumed and growth counts', async () => {
-    const settings = { slo: parseSlo('p99<=100ms'), precision: 0.05, budgetMs: 600_000, confirmMs: 60_000, stepMs: 15_000, warmupMs: 5_000, probeMs: 10_000, rampMs: 30_000 };
+    const settings = { slo: parseSlo('p99<=100ms'), precision: 0.05, budgetMs: 600_000, confirmMs: 60_000, stepMs: 15_000, warmupMs: 5_000, warmMs: 0, probeMs: 10_000, rampMs: 30_000 };
     const unread = {
       steadyMs: 5000, records: 5000, sloValuesMs: [10], latency: { p50Ms: 5, p99Ms: 10, p999Ms: 12, avgMs: 6, maxMs: 12 }, windows: [], acknowledgedRecords: 10_000, failedRecords: 0,
       accountingMatch: false, endToEnd: { producedRecords: 10_000, consumedRecords: 9_000, topicGrowth: 10_000, latencyResolutionMs: 0.001 },

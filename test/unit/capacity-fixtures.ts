@@ -48,7 +48,7 @@ export const kneeCurve = (kneeRps: number) => (rateRps: number) => (rateRps <= k
 export const SLO_100MS = parseSlo('p99<=100ms');
 
 export const settingsOf = (overrides: Partial<SearchSettings> = {}): SearchSettings => ({
-  slo: SLO_100MS, precision: 0.05, budgetMs: 600_000, confirmMs: 60_000, stepMs: 15_000, warmupMs: 5000, probeMs: 10_000, rampMs: 30_000,
+  slo: SLO_100MS, precision: 0.05, budgetMs: 600_000, confirmMs: 60_000, stepMs: 15_000, warmupMs: 5000, warmMs: 0, probeMs: 10_000, rampMs: 30_000,
   ...overrides,
 });
 

@@ -43,8 +43,8 @@ describe('capacity\'s options, through the CLI', () => {
   });
 
   it('refuse a budget shorter than the search\'s fixed steps', () => {
-    expect(refused('--slo', 'p99<=100ms', '--budget', '2m')).toBe('error DS_BAD_OPTION: --budget 120s is shorter than the probe, ramp, three steps, the ' +
-      'confirmation and the run above it take (215s) (raise --budget or shorten --step, --confirm, --probe, --ramp)\n');
+    expect(refused('--slo', 'p99<=100ms', '--budget', '2m')).toBe('error DS_BAD_OPTION: --budget 120s is shorter than the warm-up run, probe, ramp, three steps, the ' +
+      'confirmation and the run above it take (235s) (raise --budget or shorten --step, --confirm, --warm, --probe, --ramp)\n');
   });
 
   it('refuse a precision out of (0, 1)', () => {
@@ -72,12 +72,12 @@ describe('capacity\'s options, through the CLI', () => {
 
 describe('toCapacitySpec', () => {
   const flags: CapacityFlags = {
-    slo: SLO_100MS, precision: 0.05, budget: 150_000, confirm: 15_000, step: 8000, stepWarmup: 3000, probe: 5000, ramp: 10_000, target: 'produce', keepTopic: false, settle: 0,
+    slo: SLO_100MS, precision: 0.05, budget: 150_000, confirm: 15_000, step: 8000, stepWarmup: 3000, warm: 0, probe: 5000, ramp: 10_000, target: 'produce', keepTopic: false, settle: 0,
   };
 
   it('takes the search\'s settings by their names', () => {
     expect(toCapacitySpec(flags, () => false, { producerProps: {} })).toEqual({
-      slo: SLO_100MS, precision: 0.05, budgetMs: 150_000, confirmMs: 15_000, stepMs: 8000, warmupMs: 3000, probeMs: 5000, rampMs: 10_000, target: 'produce', keepTopic: false, settleMs: 0,
+      slo: SLO_100MS, precision: 0.05, budgetMs: 150_000, confirmMs: 15_000, stepMs: 8000, warmupMs: 3000, warmMs: 0, probeMs: 5000, rampMs: 10_000, target: 'produce', keepTopic: false, settleMs: 0,
     });
   });
 
@@ -92,6 +92,6 @@ describe('toCapacitySpec', () => {
       .toEqual({ outcome: 'misses', why: ['achieved 0% of the rate'], rateMet: false, stallLike: false });
     expect(errorOf(() => toCapacitySpec({ ...flags, step: 2000, stepWarmup: 1000 }, () => false, { producerProps: {} })).message)
       .toBe('--step 2s less --step-warmup 1s leaves 1s to measure: a step needs at least 2s');
-    expect(toCapacitySpec({ ...flags, step: 4000, stepWarmup: 2000, probe: 4000, ramp: 2000, confirm: 2000, budget: 60_000 }, () => false, { producerProps: {} }).stepMs).toBe(4000);
+    expect(toCapacitySpec({ ...flags, step: 4000, stepWarmup: 2000, warm: 0, probe: 4000, ramp: 2000, confirm: 2000, budget: 60_000 }, () => false, { producerProps: {} }).stepMs).toBe(4000);
   });
 });

@@ -16,7 +16,7 @@ const steady = (ms: number) => [ms, ms, ms, ms, ms, ms];
 /** A search as runCapacity returns it: a knee at 40K/s, a stall repeated away at 30K/s, confirmed, 1.25x missed. */
 const RESULT: CapacityResult = {
   schemaVersion: 1, command: 'capacity', startedAt: '2026-12-07T05:00:00.000Z', slo: 'p99<=100ms',
-  spec: { precision: 0.025, budgetMs: 600_000, confirmMs: 60_000, stepMs: 15_000, warmupMs: 5000, probeMs: 10_000, rampMs: 30_000, target: 'produce', keepTopic: false, settleMs: 120_000 },
+  spec: { precision: 0.025, budgetMs: 600_000, confirmMs: 60_000, stepMs: 15_000, warmupMs: 5000, warmMs: 0, probeMs: 10_000, rampMs: 30_000, target: 'produce', keepTopic: false, settleMs: 120_000 },
   config: BASE_CONFIG,
   cluster: { bootstrap: ['127.0.0.1:9092', '127.0.0.1:9093'], embedded: true, before: { topics: 3, records: 1_234_567, bytesOnDisk: 2.1e9 },
     after: { topics: 3, records: 9_876_543, bytesOnDisk: 4.56e9 }, topicDeleted: true,

@@ -107,6 +107,19 @@ describe('searchCapacity on a cluster with a knee', () => {
   });
 });
 
+describe('the warm-up run', () => {
+  it('comes first, unlimited and as long as asked; the probe after it sizes the ramp, and the search is the same as without it', async () => {
+    const warmed = modelRunner(KNEE);
+    const outcome = await searchCapacity(settingsOf({ warmMs: 20_000 }), warmed);
+    expect(warmed.requests[0]).toEqual({ phase: 'warm', load: { kind: 'unlimited' }, durationMs: 20_000, warmupMs: 5000 });
+    expect(outcome.steps[0]!.phase).toBe('warm');
+    const cold = modelRunner(KNEE);
+    const without = await searchCapacity(settingsOf(), cold);
+    expect(warmed.rates().slice(1)).toEqual(cold.rates());
+    expect(outcome).toMatchObject({ probeRps: without.probeRps, ceilingRps: without.ceilingRps, sustainableRps: without.sustainableRps });
+  });
+});
+
 describe('a stall-like miss', () => {
   it('is run again, 1.5x longer, and the repeat that meets decides: the knee is found as without the stall', async () => {
     // A broker pauses in the first run at each rate below the knee: one steady window of ten breaks the SLO.
@@ -200,6 +213,10 @@ describe('the budget', () => {
 
   it('must hold the probe, the ramp, three steps, the confirmation and the run above it', () => {
     expect(minimumBudgetMs(settingsOf())).toBe(10_000 + 30_000 + 3 * 15_000 + 2 * (60_000 + 5000));
+  });
+
+  it('holds the warm-up run too, when there is one', () => {
+    expect(minimumBudgetMs(settingsOf({ warmMs: 20_000 }))).toBe(20_000 + 10_000 + 30_000 + 3 * 15_000 + 2 * (60_000 + 5000));
   });
 });
 

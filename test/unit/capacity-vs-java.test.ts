@@ -12,7 +12,7 @@ import { errorOf } from '../helpers.js';
 import { BASE_CONFIG, capacityResult } from './bench-fixtures.js';
 
 const spec: CapacitySpec = {
-  slo: parseSlo('p99<=50ms'), precision: 0.05, budgetMs: 150_000, confirmMs: 15_000, stepMs: 8000, warmupMs: 3000, probeMs: 5000, rampMs: 10_000,
+  slo: parseSlo('p99<=50ms'), precision: 0.05, budgetMs: 150_000, confirmMs: 15_000, stepMs: 8000, warmupMs: 3000, warmMs: 0, probeMs: 5000, rampMs: 10_000,
   target: 'produce', keepTopic: false, settleMs: 0,
 };
 
