@@ -153,6 +153,7 @@ export async function capacityOnCluster(
         await dropRecords();
         return measure;
       },
+      recover: () => (cluster.embedded && spec.settleMs > 0 ? recoverAfterOverload(spec.settleMs, log, hooks.signal) : Promise.resolve(0)),
     })).finally(() => steps.close());
     const { vs, failure } = await runAtKnee(outcome, spec, cluster, hooks, log);
     // Said deleted only when the brokers said so.
@@ -180,6 +181,15 @@ async function settleBeforeSearch(maxMs: number, log: (line: string) => void, si
   });
   if (!wait.settled && !signal?.aborted) log(`the local cluster did not settle within ${maxMs / 1000} s (${formatUnrest(wait.last)}): the search goes on`);
   return { settled: wait.settled, waitedMs: wait.waitedMs, found: wait.first, left: wait.last };
+}
+
+/** Waits for the local cluster to flush what an overloading step wrote (up to --settle); the milliseconds waited. */
+async function recoverAfterOverload(maxMs: number, log: (line: string) => void, signal?: AbortSignal): Promise<number> {
+  const wait = await awaitSettled(defaultClusterDir(), {
+    maxMs, signal, onWait: (unrest) => log(`waiting for the local cluster to catch up with the step before (${formatUnrest(unrest)}), up to ${maxMs / 1000} s (--settle)`),
+  });
+  if (!wait.settled && !signal?.aborted) log(`the local cluster did not catch up within ${maxMs / 1000} s (${formatUnrest(wait.last)}): the search goes on`);
+  return wait.waitedMs;
 }
 
 /**
@@ -255,8 +265,10 @@ async function stepsOn(
 }
 
 /** The search's runner on a cluster: steps timed from now, their overhead learnt as they run. */
-function stepRunner(settings: { log: (line: string) => void; signal?: AbortSignal; onStepStart?: CapacityHooks['onStepStart']; runStep: (request: StepRequest) => Promise<StepMeasure> },
-): SearchRunner {
+function stepRunner(settings: {
+  log: (line: string) => void; signal?: AbortSignal; onStepStart?: CapacityHooks['onStepStart']; runStep: (request: StepRequest) => Promise<StepMeasure>;
+  recover: () => Promise<number>;
+}): SearchRunner {
   const startMs = performance.now();
   let overheadMs = FIRST_OVERHEAD_MS;
   return {
@@ -271,6 +283,7 @@ function stepRunner(settings: { log: (line: string) => void; signal?: AbortSigna
     overheadMs: () => overheadMs,
     stopped: () => Boolean(settings.signal?.aborted),
     log: settings.log,
+    recover: settings.recover,
   };
 }
 

@@ -115,7 +115,7 @@ describe('the search on e2e steps', () => {
       steadyMs: 5000, records: 5000, sloValuesMs: [10], latency: { p50Ms: 5, p99Ms: 10, p999Ms: 12, avgMs: 6, maxMs: 12 }, windows: [], acknowledgedRecords: 10_000, failedRecords: 0,
       accountingMatch: false, endToEnd: { producedRecords: 10_000, consumedRecords: 9_000, topicGrowth: 10_000, latencyResolutionMs: 0.001 },
     };
-    const runner = { run: async () => unread, elapsedMs: () => 0, overheadMs: () => 1000, stopped: () => false, log: () => undefined };
+    const runner = { run: async () => unread, elapsedMs: () => 0, overheadMs: () => 1000, stopped: () => false, log: () => undefined, recover: async () => 0 };
     await expect(searchCapacity(settings, runner)).rejects.toThrow('the probe step\'s records produced (10000), consumed (9000) and the topic\'s growth (10000) differ');
   });
 });

@@ -122,6 +122,14 @@ export class FakeRunner implements SearchRunner {
     return this.stop;
   }
 
+  /** Each wait for the cluster to catch up, at the step count it came after; the fake cluster has caught up already. */
+  readonly recoveries: number[] = [];
+
+  async recover(): Promise<number> {
+    this.recoveries.push(this.requests.length);
+    return 0;
+  }
+
   log(line: string): void {
     this.lines.push(line);
   }

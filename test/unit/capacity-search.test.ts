@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { confidenceOf, minimumBudgetMs, searchCapacity, stepDurationMs, type SearchOutcome } from '../../src/capacity/capacity-search.js';
+import { confidenceOf, minimumBudgetMs, overloaded, searchCapacity, stepDurationMs, type SearchOutcome } from '../../src/capacity/capacity-search.js';
 import type { CapacityStep, StepVerdict } from '../../src/capacity/capacity-step.js';
 import { parseSlo } from '../../src/capacity/slo.js';
 import { DataStormError } from '../../src/shared/errors.js';
@@ -117,6 +117,26 @@ describe('the warm-up run', () => {
     const without = await searchCapacity(settingsOf(), cold);
     expect(warmed.rates().slice(1)).toEqual(cold.rates());
     expect(outcome).toMatchObject({ probeRps: without.probeRps, ceilingRps: without.ceilingRps, sustainableRps: without.sustainableRps });
+  });
+});
+
+describe('after a step that overloaded the cluster', () => {
+  it('the next fixed-rate step waits for it to catch up: after the ramp, and after a rate whose backlog grew past its bound', async () => {
+    const runner = modelRunner(KNEE);
+    const outcome = await searchCapacity(settingsOf(), runner);
+    // Steps 1-2 are the probe and the ramp; the 4th, 126.8K/s, is past the model's 100K/s: its backlog grows.
+    expect(runner.rates().slice(0, 4)).toEqual(['probe unlimited', 'ramp ramp', 'floor 12675', 'search 126750']);
+    expect(outcome.steps[3]!.backlogMaxRecords).toBeGreaterThan(126_750);
+    expect(runner.recoveries).toEqual([2, 4]);
+  });
+
+  it('is told by the unlimited runs and the ramp, and by a fixed rate whose backlog went beyond a second of its records', () => {
+    const at = (load: CapacityStep['load'], backlogMaxRecords?: number) => ({ load, ...(backlogMaxRecords === undefined ? {} : { backlogMaxRecords }) }) as CapacityStep;
+    expect(overloaded(at({ kind: 'unlimited' }))).toBe(true);
+    expect(overloaded(at({ kind: 'ramp', fromRps: 1000, toRps: 4000 }))).toBe(true);
+    expect(overloaded(at({ kind: 'rate', rateRps: 1000 }, 1000))).toBe(false);
+    expect(overloaded(at({ kind: 'rate', rateRps: 1000 }, 1001))).toBe(true);
+    expect(overloaded(at({ kind: 'rate', rateRps: 1000 }))).toBe(false);
   });
 });
 
