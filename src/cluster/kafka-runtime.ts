@@ -94,11 +94,14 @@ export function resolveIntoCache(folder: string, how: {
   }
   const home = datastormHome();
   const staging = join(home, `.partial-${basename(folder)}-${process.pid}`);
-  mkdirSync(home, { recursive: true });
-  rmSync(staging, { recursive: true, force: true });
+  // Maven runs in a scratch folder: a pom.xml in the user's folder would be its project, and without a project a
+  // plugin writes its markers into a folder literally named ${project.basedir}.
+  const scratch = `${staging}.maven`;
+  for (const made of [staging, scratch]) rmSync(made, { recursive: true, force: true });
+  mkdirSync(scratch, { recursive: true });
   how.log();
-  // Run from the home: a pom.xml in the user's folder would otherwise be Maven's project.
-  const result = spawnSync('mvn', ['-q', '-B', '-Dstyle.color=never', ...how.mavenArgs(staging)], { encoding: 'utf8', cwd: home });
+  const result = spawnSync('mvn', ['-q', '-B', '-Dstyle.color=never', ...how.mavenArgs(staging)], { encoding: 'utf8', cwd: scratch });
+  rmSync(scratch, { recursive: true, force: true });
   if (result.status !== 0) {
     rmSync(staging, { recursive: true, force: true });
     throw how.failure(`${result.stdout}${result.stderr}`);
