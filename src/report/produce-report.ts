@@ -6,6 +6,7 @@ import { createTable } from './table.js';
 import { encodeHeaders, type RecordHeader } from '../kafka/record-batch.js';
 import { formatUncheckedAccounting } from './unchecked-accounting.js';
 import { formatSecurity } from '../security/client-security.js';
+import type { RegisteredValueSchema } from '../produce/value-schemas.js';
 import { DEFAULT_DRIVER } from '../drivers/driver-registry.js';
 
 /**
@@ -133,6 +134,18 @@ export function formatBatchesLine(result: ProduceResult): string | undefined {
   const queueTargetMs = result.config.queueTargetMs ?? 0;
   const control = queueTargetMs > 0 ? `batch limits ended at ${ended} (--queue-target ${queueTargetMs} ms)` : `batch limit ${ended}`;
   return `batches: ${sent}; ${control}`;
+}
+
+/** --schema-registry: the subject and id the values carry, and what a --schema-change came to. */
+export function formatSchemaRegistryLine(schema: RegisteredValueSchema): string {
+  const { change } = schema;
+  const changed = !change ? ''
+    : change.id !== undefined ? `; schema change: ${change.schemaFile} registered under ${change.subject} as id ${change.id} at ${((change.atMs ?? 0) / 1000).toFixed(1)} s ` +
+      `(planned ${(change.plannedAtMs / 1000).toFixed(1)} s; registering took ${(change.registerMs ?? 0).toFixed(1)} ms), later values carry id ${change.id}`
+      : change.notReached ? `; schema change to ${change.schemaFile} at ${(change.plannedAtMs / 1000).toFixed(1)} s: not reached, the run ended before`
+        : `; schema change to ${change.schemaFile}: refused by the registry (${change.failure})`;
+  return `schema registry: values in Confluent's wire format with schema id ${schema.id} of subject ${schema.subject} ` +
+    `(${schema.subjectStrategy} strategy; ${schema.how} in ${schema.registerMs.toFixed(1)} ms before the run) at ${schema.url}${changed}`;
 }
 
 export function formatErrorsLine(errors: Record<string, number>): string {

@@ -58,6 +58,7 @@ export const ERROR_CODES = {
   DS_CONSUMER_FAILED: { retriable: true, description: 'a consumer of the group failed' },
   DS_GROUP_NOT_BALANCED: { retriable: true, description: 'the consumer group did not settle in time' },
   DS_GROUP_ACTIVE: { retriable: true, description: 'the consumer group has active members, which would share its partitions' },
+  DS_UNDECODABLE_VALUES: { retriable: false, description: 'values consumed with --schema-registry were not in Confluent\'s wire format, named a schema id the registry does not know, or did not decode with their schema' },
   DS_REPLAY_MISMATCH: { retriable: false, description: 'two passes over the topic read different records' },
 
   // HTTP: the services DataStorm talks to, and those it serves.

@@ -5,6 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { findJdk, jdkRelease } from '../../src/registry/jdk.js';
 import { FRAME_BYTES, frameValue, framedSchemaId } from '../../src/registry/wire-format.js';
 import { parseRegistrySettings, parseRegistryUrl, publicRegistry, subjectOf } from '../../src/registry/registry-settings.js';
+import { formatSchemaRegistryLine } from '../../src/report/produce-report.js';
+import { formatDecodeLine } from '../../src/consume/consume-report.js';
+import { addDecodeFigures, NO_DECODES } from '../../src/registry/schema-decoder.js';
 import { errorOf } from '../helpers.js';
 
 /** A folder that looks like a JDK of `version` to findJdk: bin/java and a release file. */
@@ -109,5 +112,31 @@ describe('registry settings', () => {
       .toBe('basic.auth.user.info takes user:password');
     expect(errorOf(() => parseRegistrySettings('https://r', { 'schema.registry.ssl.truststore.location': '/nonexistent.pem' })).code)
       .toBe('DS_BAD_SECURITY_CONFIG');
+  });
+});
+
+describe('registry report lines', () => {
+  const schema = { url: 'http://127.0.0.1:8081/apis/ccompat/v7', subject: 'orders-value', subjectStrategy: 'topic' as const, id: 7, how: 'registered' as const, registerMs: 9.84 };
+
+  it('say the subject and id the values carry, and what a schema change came to', () => {
+    expect(formatSchemaRegistryLine(schema)).toBe('schema registry: values in Confluent\'s wire format with schema id 7 of subject orders-value ' +
+      '(topic strategy; registered in 9.8 ms before the run) at http://127.0.0.1:8081/apis/ccompat/v7');
+    const change = { schemaFile: 'v2.avsc', subject: 'orders-value', plannedAtMs: 30_000 };
+    expect(formatSchemaRegistryLine({ ...schema, change: { ...change, id: 9, atMs: 30_004, registerMs: 7.46 } })).toBe('schema registry: values in Confluent\'s wire format ' +
+      'with schema id 7 of subject orders-value (topic strategy; registered in 9.8 ms before the run) at http://127.0.0.1:8081/apis/ccompat/v7; ' +
+      'schema change: v2.avsc registered under orders-value as id 9 at 30.0 s (planned 30.0 s; registering took 7.5 ms), later values carry id 9');
+    expect(formatSchemaRegistryLine({ ...schema, how: 'looked up', change: { ...change, notReached: true } })).toBe('schema registry: values in Confluent\'s wire format ' +
+      'with schema id 7 of subject orders-value (topic strategy; looked up in 9.8 ms before the run) at http://127.0.0.1:8081/apis/ccompat/v7; ' +
+      'schema change to v2.avsc at 30.0 s: not reached, the run ended before');
+  });
+
+  it('count consumers\' decodes together, and say the cost', () => {
+    const figures = addDecodeFigures([
+      { ...NO_DECODES, decoded: 600, ids: [9, 7], lookups: 2, lookupMs: 3.5, decodeMs: 2.5 },
+      { ...NO_DECODES, decoded: 400, unknownId: 2, notFramed: 1, ids: [7], lookups: 2, lookupMs: 1.5, decodeMs: 1.5 },
+    ]);
+    expect(figures).toEqual({ decoded: 1000, unknownId: 2, undecodable: 0, notFramed: 1, ids: [7, 9], lookups: 4, lookupMs: 5, decodeMs: 4 });
+    expect(formatDecodeLine({ ...figures, url: 'http://r/apis/ccompat/v7' })).toBe('schema registry: 1000 values decoded, 2 of an unknown schema id, ' +
+      '0 not decodable, 1 not in the wire format (FAILED); schema ids 7, 9; 4 look-ups in 5.0 ms, decoding 4.0 ms (4.00 µs a value), at http://r/apis/ccompat/v7');
   });
 });
