@@ -18,6 +18,7 @@ import { consumeAll, runCli, uniqueTopic } from '../helpers.js';
 
 const bootstrap = inject('bootstrap');
 const registryUrl = inject('registryUrl');
+const registryMissing = inject('registryMissing');
 const server = bootstrap.join(',');
 const admin = createKafka(bootstrap, 'datastorm-registry-test').admin();
 const dir = mkdtempSync(join(tmpdir(), 'datastorm-registry-test-'));
@@ -93,7 +94,7 @@ async function decodeAll(values: Buffer[]): Promise<{ ids: Map<number, number>; 
   return { ids, decoded };
 }
 
-describe('produce --schema-registry against Apicurio Registry', () => {
+describe.skipIf(registryMissing !== '')(`produce --schema-registry against Apicurio Registry${registryMissing ? ` (skipped: ${registryMissing})` : ''}`, () => {
   it('frames 20,000 values with the id the registry gives <topic>-value, read back by a plain kafkajs consumer', async () => {
     const topic = uniqueTopic('registry-wire');
     const { code, result, stdout, stderr } = produceJson(['--topic', topic, '--num-records', '20000', '--workers', '2',
