@@ -218,4 +218,15 @@ describe.skipIf(registryMissing !== '')(`produce --schema-registry against Apicu
     expect(refused(['--subject-strategy', 'record'])).toBe('error DS_BAD_OPTION: --subject-strategy needs a schema registry (add --schema-registry URL)');
     expect(refused(['--schema-registry', registryUrl, '--payload-monotonic'])).toBe('error DS_BAD_OPTION: --schema-registry frames the run\'s pre-serialized Avro values; --payload-monotonic makes other values (leave out --payload-monotonic)');
   });
+
+  it('is refused in one line by the commands that run produce loads without it: capacity, chaos, compare', () => {
+    const refused = (args: string[]) => {
+      const run = runCli([...args, '--schema-registry', registryUrl]);
+      expect(run.code, run.stderr).toBe(1);
+      return run.stderr.trim();
+    };
+    expect(refused(['capacity', '--slo', 'p99<=100ms'])).toBe('error DS_BAD_OPTION: --schema-registry is taken by produce; this command runs without it (leave out --schema-registry)');
+    expect(refused(['chaos'])).toMatch(/^error DS_BAD_OPTION: chaos sets each cell's producer, fault, length and cluster itself: --schema-registry cannot be given /);
+    expect(refused(['compare', '--codecs', 'none,lz4'])).toBe('error DS_BAD_OPTION: --schema-registry is taken by produce (and consume); compare, sweep and evolution run without it (leave out --schema-registry)');
+  });
 });
