@@ -7,6 +7,7 @@ import { encodeHeaders, type RecordHeader } from '../kafka/record-batch.js';
 import { formatUncheckedAccounting } from './unchecked-accounting.js';
 import { formatSecurity } from '../security/client-security.js';
 import type { RegisteredValueSchema } from '../produce/value-schemas.js';
+import { FRAME_BYTES } from '../registry/wire-format.js';
 import { DEFAULT_DRIVER } from '../drivers/driver-registry.js';
 
 /**
@@ -190,7 +191,7 @@ export function formatRunHeader(result: RunHeader): string {
   // Results written before the brokers' release was read do not name it.
   const release = result.cluster.kafka ? ` of Kafka ${result.cluster.kafka.release}` : '';
   return `${topics} on ${result.cluster.brokers} brokers${release}` +
-    `${result.cluster.embedded ? ' (embedded local cluster)' : ''}${secured}: ${driver}${formatWorkers(c.workers, result.threads)}, ${formatValues(c, result.values)}, batch ${c.batchBytes} B, ` +
+    `${result.cluster.embedded ? ' (embedded local cluster)' : ''}${secured}: ${driver}${formatWorkers(c.workers, result.threads)}, ${formatValues(c, result.values)}${formatFraming(result.schemaRegistry)}, batch ${c.batchBytes} B, ` +
     `buffer.memory ${c.bufferMemoryBytes} B (${formatBatchBuffers(result.buffers, c.queueTargetMs)}), ` +
     `linger ${c.lingerMs} ms, ${c.maxInFlight} in flight/worker, ${formatBatchEncoding(c.batchEncoding)}compression ${c.compression}, acks ${c.acks === -1 ? 'all' : c.acks}, ` +
     `${c.idempotent ? 'idempotent' : 'not idempotent'}, ${c.transaction ? `in transactions of ${c.transaction.durationMs} ms, ` : ''}` +
@@ -243,6 +244,11 @@ function formatValues(config: RunConfig, values: ValueSizes): string {
   // Results written before headers existed have none.
   const headers = config.headers?.length ? `, ${formatHeaders(config.headers)}` : '';
   return `${formatValueSource(config, values)}${headers}`;
+}
+
+/** --schema-registry, in the header: the values carry the framing (5 bytes each) with the id of the subject's schema. */
+function formatFraming(schema: RegisteredValueSchema | undefined): string {
+  return schema ? ` in Confluent's wire format (+${FRAME_BYTES} B: schema id ${schema.id} of subject ${schema.subject})` : '';
 }
 
 /** '3 headers (trace, header-0, header-1: 61 B a record)': what every record carries besides its value. */

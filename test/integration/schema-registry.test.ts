@@ -108,6 +108,7 @@ describe.skipIf(registryMissing !== '')(`produce --schema-registry against Apicu
     expect(result.values).toMatchObject({ minBytes: 255, maxBytes: 255 });
     expect(result.config.batchEncoding).toBe('pre-encoded');
     expect(stderr).toContain(`schema registry: values in Confluent's wire format with schema id ${latest.id} of subject ${topic}-value (topic strategy; registered in `);
+    expect(stderr).toContain(`, 250 B Avro in Confluent's wire format (+5 B: schema id ${latest.id} of subject ${topic}-value), batch `);
     // Credentials are masked in every output.
     expect(`${stdout}${stderr}`).not.toContain('pa55-w0rd-secret');
     expect(result.config.schemaRegistry?.settings.userInfo).toBe('alice:***');
