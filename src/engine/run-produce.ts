@@ -28,7 +28,7 @@ import { planBatchBuffers, type BatchBufferPlan } from '../produce/batch-buffers
 import { RateProfile } from '../produce/rate-profile.js';
 import { encodeHeaders } from '../kafka/record-batch.js';
 import { shareValues, valueViews, type SharedValues } from '../produce/shared-values.js';
-import { SchemaSwitch, framedValues, registerValueSchema, type RegisteredValueSchema } from '../produce/value-schemas.js';
+import { SchemaSwitch, framedValues, registerValueSchema, type RegisteredValueSchema, type SchemaChange } from '../produce/value-schemas.js';
 import { FRAME_BYTES } from '../registry/wire-format.js';
 import { publicRegistry } from '../registry/registry-settings.js';
 import { PreEncodedRecords, shareTemplates } from '../produce/batch-templates.js';
@@ -168,8 +168,14 @@ async function produceOnCluster(config: RunConfig, cluster: RunCluster, hooks: R
       topicPartitions: partitions, buffers, bootstrap: cluster.bootstrap, values: prepared.values, ...(templates ? { templates } : {}),
     }));
     const schemaSwitch = SchemaSwitch.of(config, prepared.schema, prepared.values);
-    const measured = await measure(pool, config, hooks, log, (startAtMs) => schemaSwitch?.start(startAtMs));
-    const change = await schemaSwitch?.finish();
+    let change: SchemaChange | undefined;
+    let measured: Measured;
+    try {
+      measured = await measure(pool, config, hooks, log, (startAtMs) => schemaSwitch?.start(startAtMs));
+    } finally {
+      // A run that failed leaves no change planned behind it.
+      change = await schemaSwitch?.finish();
+    }
     if (change?.id !== undefined) log(`schema change: ${change.schemaFile} registered under ${change.subject} as id ${change.id} and values switched at ${((change.atMs ?? 0) / 1000).toFixed(1)} s`);
     // A cluster gone by the end (stopped by someone else) leaves the offsets unread: the report still comes.
     const acknowledgedPerTopic = topics.map((_, i) => measured.summaries.reduce((sum, s) => sum + s.acknowledgedPerTopic[i], 0));
