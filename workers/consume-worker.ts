@@ -4,6 +4,7 @@ import { LatencyRecorder } from '../src/consume/e2e-latency.js';
 import { epochUs } from '../src/shared/clock.js';
 import { recordBytes, type ConsumerDriver } from '../src/drivers/consumer-driver.js';
 import { driverOf } from '../src/drivers/driver-registry.js';
+import { SchemaDecoder } from '../src/registry/schema-decoder.js';
 
 /** How often a worker looks at the shared stop flag. */
 const STOP_CHECK_MS = 20;
@@ -39,9 +40,12 @@ export default async function consumeWorker(task: ConsumeTask): Promise<WorkerOu
   const latency = task.measureLatency ? new LatencyRecorder(task.latencyWindowMs) : undefined;
   const driver = await driverOf(task.driver).createConsumer({
     bootstrap: task.bootstrap, security: task.security, clientId: `datastorm-consumer-${workerId}`,
-    // Only end to end needs each record (its timestamp): a counting run reads batches as runs of offsets.
-    topic: task.topic, group: task.group, fetchSizeBytes: task.fetchSizeBytes, countOnly: !task.measureLatency,
+    // Only end to end (each record's timestamp) and decoding need each record: a counting run reads batches as runs of offsets.
+    topic: task.topic, group: task.group, fetchSizeBytes: task.fetchSizeBytes, countOnly: !task.measureLatency && !task.registry,
   });
+  const decoder = task.registry && new SchemaDecoder(task.registry);
+  // Decoding waits for the ids it has not looked up yet: the batches' decodes run in turn, the last awaited before the outcome.
+  let decoding = Promise.resolve();
 
   let records = 0;
   let payloadBytes = 0;
@@ -85,6 +89,12 @@ export default async function consumeWorker(task: ConsumeTask): Promise<WorkerOu
         latency?.recordBatch(batch.records, skip, skip + count, receivedUs, receivedMs);
         if (count > 0 && task.verify) post({ type: 'read', workerId, partition: batch.partition, identities: identitiesOf(batch.records, skip, skip + count) });
         if (count > 0) addCounted(count, bytes);
+        if (decoder && count > 0) {
+          const values = batch.records.slice(skip, skip + count).map((record) => record.value);
+          decoding = decoding.then(() => decoder.lookUpIds(values)).then(() => decoder.decode(values))
+            .catch((error: Error) => { failure ??= error; counters.stop(); });
+          return decoding;
+        }
       },
       onCountedBatch: ({ partition, runs }) => {
         for (const run of runs) {
@@ -103,6 +113,7 @@ export default async function consumeWorker(task: ConsumeTask): Promise<WorkerOu
       },
     });
     await waitFor(() => counters.stopped() || failure !== undefined);
+    await decoding;
     if (!failure) await commitCounted(driver, assigned, counters);
   } catch (error) {
     counters.stop();
@@ -112,7 +123,8 @@ export default async function consumeWorker(task: ConsumeTask): Promise<WorkerOu
     await waitFor(() => counters.committedWorkers() >= task.layout.workers, COMMIT_BARRIER_TIMEOUT_MS);
     // After its last event: once the main thread sees the port close, it has every event.
     await driver.close().finally(() => task.port.close());
+    await decoder?.close();
   }
   if (failure) throw failure;
-  return { workerId, records, payloadBytes, rebalanceMs, ...latency?.outcome() };
+  return { workerId, records, payloadBytes, rebalanceMs, ...latency?.outcome(), ...(decoder ? { schemas: decoder.result() } : {}) };
 }

@@ -106,5 +106,12 @@ export function runConfigOf(args: ProduceArgs): RunConfig {
     else if (isVariadic(key)) flags[property] = value;
     else flags[property] = parseProduceValue(key, value[0]);
   }
-  return toProduceRun(flags as unknown as ProduceFlags, (property) => given.has(property)).config;
+  const { config } = toProduceRun(flags as unknown as ProduceFlags, (property) => given.has(property));
+  // A point's process runs the engine with values made without a registry: refused here, before the first point.
+  if (config.schemaRegistry) {
+    throw new DataStormError('DS_BAD_OPTION', '--schema-registry is taken by produce (and consume); compare, sweep and evolution run without it', {
+      hint: 'leave out --schema-registry',
+    });
+  }
+  return config;
 }

@@ -62,7 +62,8 @@ of the group held partitions (joining, rebalancing); fetch.time.ms is the rest o
 Examples:
   datastorm consume --topic t --num-records 1000000
   datastorm consume --topic t --num-records 1000000 --workers 4 --group g1 --json
-  datastorm consume --topic t --num-records 1000000 --driver platformatic`);
+  datastorm consume --topic t --num-records 1000000 --driver platformatic
+  datastorm consume --topic orders --num-records 20000 --schema-registry http://127.0.0.1:8081/apis/ccompat/v7`);
   addConsumeOptions(command, [...CONSUME_KEYS], { defaults: { group: [defaultConsumeGroup()] } });
   command.action(async (flags: ConsumeFlags) => {
     const config = toConsumeConfig(flags);
@@ -99,6 +100,10 @@ Examples:
     if (result.timedOut) {
       throw new DataStormError('DS_CONSUME_TIMEOUT', `consumed ${result.totals.records} of ${config.numRecords} records: ` +
         `none arrived for ${config.timeoutMs} ms`, { hint: `the topic had ${result.accounting.availableRecords} records past the group's offsets; raise --timeout or produce more` });
+    }
+    const decodes = result.schemaRegistry;
+    if (decodes && decodes.decoded < result.totals.records) {
+      throw new DataStormError('DS_UNDECODABLE_VALUES', `${result.totals.records - decodes.decoded} of ${result.totals.records} values did not decode (see the schema registry line)`);
     }
   });
   return command;

@@ -16,6 +16,7 @@ const COMMAND_MODULES: Array<{ names: string[]; load: () => Promise<Command[]> }
   { names: ['drain', 'sink'], load: async () => { const m = await import('./drain-command.js'); return [m.drainCommand(), m.sinkCommand()]; } },
   { names: ['http-produce', 'gateway'], load: async () => { const m = await import('./http-command.js'); return [m.httpProduceCommand(), m.gatewayCommand()]; } },
   { names: ['cluster', 'kafka-tool'], load: async () => { const m = await import('./cluster-command.js'); return [m.clusterCommand(), m.kafkaToolCommand()]; } },
+  { names: ['registry'], load: async () => [(await import('./registry-command.js')).registryCommand()] },
   { names: ['capacity'], load: async () => [(await import('./capacity-command.js')).capacityCommand()] },
   { names: ['chaos'], load: async () => [(await import('./chaos-command.js')).chaosCommand()] },
   { names: ['bench', 'merge'], load: async () => { const m = await import('./bench-command.js'); return [m.benchCommand(), m.mergeCommand()]; } },

@@ -92,6 +92,7 @@ Examples:
   datastorm produce --topic t --num-records 1000000 --record-size 250 --throughput -1 --producer-props acks=1 linger.ms=5
   datastorm produce --duration 60s --throughput 50000 --compression lz4 --json > result.json
   datastorm produce --num-records 1000000 --verify
+  datastorm produce --topic orders --num-records 20000 --schema-registry http://127.0.0.1:8081/apis/ccompat/v7
 
 --verify accounts for every record by identity: each carries its worker and sequence number in a header (ds-id),
 and after the run every partition is read back and each record checked: lost, duplicated, reordered, in doubt

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { DataStormError } from '../shared/errors.js';
 import { kafkaRelease } from '../kafka/kafka-releases.js';
 import { projectRoot } from '../shared/paths.js';
@@ -69,30 +69,52 @@ export function resolveKafkaRuntime(version: string, log: (line: string) => void
   const libDir = join(datastormHome(), 'kafka', version, 'libs');
   if (existsSync(join(libDir, '.complete'))) return { version, libDir, source: 'maven' };
 
-  if (!commandWorks('mvn', ['-v'])) {
-    throw new DataStormError('DS_NO_MAVEN', `Kafka ${version} is not cached and mvn was not found on PATH`, {
-      hint: NO_CLUSTER_HINT,
-    });
-  }
-  // Beside the versions, not in this one's folder: a version Maven cannot resolve leaves no folder behind.
-  const staging = join(dirname(dirname(libDir)), `.${version}.partial-${process.pid}`);
-  rmSync(staging, { recursive: true, force: true });
-  log(`resolving Apache Kafka ${version} jars with Maven into ${libDir} (once; tens of MB)`);
-  const result = spawnSync(
-    'mvn',
-    ['-q', '-B', '-Dstyle.color=never', '-f', join(projectRoot(), 'src/cluster/pom.xml'), 'dependency:copy-dependencies', `-Dkafka.version=${version}`,
+  resolveIntoCache(libDir, {
+    what: `Kafka ${version}`,
+    log: () => log(`resolving Apache Kafka ${version} jars with Maven into ${libDir} (once; tens of MB)`),
+    mavenArgs: (staging) => ['-f', join(projectRoot(), 'src/cluster/pom.xml'), 'dependency:copy-dependencies', `-Dkafka.version=${version}`,
       '-DincludeScope=runtime', `-DoutputDirectory=${staging}`],
-    { encoding: 'utf8' },
-  );
+    failure: (output) => mavenFailure(version, output),
+    hint: NO_CLUSTER_HINT,
+  });
+  return { version, libDir, source: 'maven' };
+}
+
+/**
+ * Fills `folder` of the DataStorm home with what Maven resolves (`mavenArgs` writes into the staging folder it is
+ * given), once: the folder is complete or absent, Maven writing into a temporary folder at the home's top, renamed
+ * into place at the end (what Maven cannot resolve leaves no folder behind). `failure` reads Maven's output into one line.
+ */
+export function resolveIntoCache(folder: string, how: {
+  what: string; log: () => void; mavenArgs: (staging: string) => string[]; failure: (output: string) => DataStormError; hint: string;
+}): void {
+  if (existsSync(join(folder, '.complete'))) return;
+  if (!commandWorks('mvn', ['-v'])) {
+    throw new DataStormError('DS_NO_MAVEN', `${how.what} is not cached and mvn was not found on PATH`, { hint: how.hint });
+  }
+  const home = datastormHome();
+  const staging = join(home, `.partial-${basename(folder)}-${process.pid}`);
+  // Maven runs in a scratch folder: a pom.xml in the user's folder would be its project, and without a project a
+  // plugin writes its markers into a folder literally named ${project.basedir}.
+  const scratch = `${staging}.maven`;
+  for (const made of [staging, scratch]) rmSync(made, { recursive: true, force: true });
+  mkdirSync(scratch, { recursive: true });
+  how.log();
+  const result = spawnSync('mvn', ['-q', '-B', '-Dstyle.color=never', ...how.mavenArgs(staging)], { encoding: 'utf8', cwd: scratch });
+  rmSync(scratch, { recursive: true, force: true });
   if (result.status !== 0) {
     rmSync(staging, { recursive: true, force: true });
-    throw mavenFailure(version, `${result.stdout}${result.stderr}`);
+    throw how.failure(`${result.stdout}${result.stderr}`);
   }
-  mkdirSync(dirname(libDir), { recursive: true });
-  writeFileSync(join(staging, '.complete'), `${version}\n`);
-  rmSync(libDir, { recursive: true, force: true });
-  renameSync(staging, libDir);
-  return { version, libDir, source: 'maven' };
+  writeFileSync(join(staging, '.complete'), `${how.what}\n`);
+  mkdirSync(dirname(folder), { recursive: true });
+  rmSync(folder, { recursive: true, force: true });
+  renameSync(staging, folder);
+}
+
+/** Maven's first error line, without its [ERROR] mark. */
+export function mavenErrorLine(output: string): string {
+  return (output.split('\n').find((line) => line.includes('ERROR')) ?? '').replace(/^\[ERROR\]\s*/, '').trim();
 }
 
 /** Why Maven could not resolve a release, in one line: a jar Maven Central does not have is named. */
@@ -103,8 +125,7 @@ function mavenFailure(version: string, output: string): DataStormError {
   if (missing) {
     return new DataStormError('DS_UNKNOWN_KAFKA_VERSION', `Apache Kafka ${version} cannot be resolved from Maven Central: ${missing[1] ?? missing[2]} is not there`, { hint });
   }
-  const detail = output.split('\n').find((line) => line.includes('ERROR')) ?? '';
-  return new DataStormError('DS_MAVEN_FAILED', `Maven could not resolve Apache Kafka ${version}: ${detail.replace(/^\[ERROR\]\s*/, '').trim()}`, { hint });
+  return new DataStormError('DS_MAVEN_FAILED', `Maven could not resolve Apache Kafka ${version}: ${mavenErrorLine(output)}`, { hint });
 }
 
 /** The java command line that runs one of Kafka's main classes from the runtime's jars. */

@@ -5,6 +5,8 @@ import type { CountersLayout } from './consume-counters.js';
 import type { LatencyOutcome } from './e2e-latency.js';
 import type { FetchedRecord } from '../drivers/consumer-driver.js';
 import type { RecordIdentity } from '../kafka/record-identity.js';
+import type { RegistrySettings } from '../registry/registry-settings.js';
+import type { DecodeFigures } from '../registry/schema-decoder.js';
 
 /**
  * The contract between the main thread and workers/consume-worker.ts, on the worker pool's envelope
@@ -30,6 +32,8 @@ export interface ConsumeTask extends PoolTask {
   layout: CountersLayout;
   /** e2e --verify: post the identities of the records it counts ('read'), for the main thread's ledger. */
   verify?: boolean;
+  /** --schema-registry: decode every value it counts in Confluent's wire format, each schema id looked up once. */
+  registry?: RegistrySettings;
 }
 
 /** What a worker posts while it runs; every type is handled by src/consume/consumer-group.ts. */
@@ -65,4 +69,6 @@ export interface WorkerOutcome extends Partial<LatencyOutcome> {
   records: number;
   payloadBytes: number;
   rebalanceMs: number;
+  /** With a registry: what decoding its records came to. */
+  schemas?: DecodeFigures;
 }

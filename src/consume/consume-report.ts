@@ -1,3 +1,4 @@
+import type { DecodeFigures } from '../registry/schema-decoder.js';
 import { DEFAULT_DRIVER, type DriverName } from '../drivers/driver-registry.js';
 import { formatJavaFixed, formatKafkaDate, type DatePattern } from '../report/java-format.js';
 import { createTable } from '../report/table.js';
@@ -154,6 +155,15 @@ export function formatConsumeAccounting(
   }
   return `accounting: ${accounting.countedRecords} records counted${markers}, group ${group}'s committed offsets grew by ` +
     `${accounting.committedOffsetGrowth}: ${accounting.match ? 'match' : 'MISMATCH'}`;
+}
+
+/** --schema-registry: every counted value decoded or why not, the ids seen and what the registry and decoding cost. */
+export function formatDecodeLine(figures: DecodeFigures & { url: string }): string {
+  const failed = figures.unknownId + figures.undecodable + figures.notFramed;
+  return `schema registry: ${figures.decoded} values decoded, ${figures.unknownId} of an unknown schema id, ${figures.undecodable} not decodable, ` +
+    `${figures.notFramed} not in the wire format${failed > 0 ? ' (FAILED)' : ''}; schema ids ${figures.ids.join(', ') || 'none'}; ` +
+    `${figures.lookups} look-up${figures.lookups === 1 ? '' : 's'} in ${figures.lookupMs.toFixed(1)} ms, decoding ${figures.decodeMs.toFixed(1)} ms ` +
+    `(${figures.decoded > 0 ? ((figures.decodeMs * 1000) / figures.decoded).toFixed(2) : '0.00'} µs a value), at ${figures.url}`;
 }
 
 /** Consumers of a run that failed (the cluster gone), and the first one's error. */

@@ -15,6 +15,8 @@ import { countPerSlot, runFaults, type RunningFaults } from '../faults/run-fault
 import { sceneOf } from '../faults/node-faults.js';
 import type { DriverName } from '../drivers/driver-registry.js';
 import { publicSecurity, type ClientSecurity } from '../security/client-security.js';
+import { publicRegistry, type RegistrySettings } from '../registry/registry-settings.js';
+import { addDecodeFigures, type DecodeFigures } from '../registry/schema-decoder.js';
 
 /**
  * `datastorm consume`: kafka-consumer-perf-test's measurement with W consumers of one group, counting exactly
@@ -40,6 +42,8 @@ export interface ConsumeConfig {
   faults: FaultStep[];
   /** A partition the group has no commit in starts at its end, not its start (consumer-perf-test's --from-latest). */
   fromLatest: boolean;
+  /** --schema-registry: every value counted is decoded in Confluent's wire format (credentials included: show publicRegistry). */
+  schemaRegistry?: RegistrySettings;
 }
 
 export interface ConsumeAccounting {
@@ -74,6 +78,8 @@ export interface ConsumeResult {
   faults?: FaultReport;
   /** Consumers that failed (the cluster gone): the figures are of the records they counted before. */
   failedConsumers?: FailedConsumers;
+  /** --schema-registry: what decoding every counted value came to, all consumers together. */
+  schemaRegistry?: DecodeFigures & { url: string };
 }
 
 export interface ConsumeListener {
@@ -195,6 +201,7 @@ export async function runConsume(given: ConsumeConfig, listener: ConsumeListener
     const group = startConsumerGroup({
       driver: config.driver, bootstrap: config.bootstrap, security: config.security, topic: config.topic, group: config.group, workers: config.workers,
       fetchSizeBytes: config.fetchSizeBytes, measureLatency: false, recordLimit: config.numRecords, startOffsets: start.startOffsets,
+      ...(config.schemaRegistry ? { registry: config.schemaRegistry } : {}),
     });
     const { counters } = group;
     const watched = await watchUntilStopped(group, config, listener, submittedMs);
@@ -214,7 +221,7 @@ export async function runConsume(given: ConsumeConfig, listener: ConsumeListener
       schemaVersion: 1,
       command: 'consume',
       startedAt,
-      config: { ...config, security: publicSecurity(config.security) },
+      config: { ...config, security: publicSecurity(config.security), ...(config.schemaRegistry ? { schemaRegistry: publicRegistry(config.schemaRegistry) } : {}) },
       totals: consumeFigures({
         records,
         payloadBytes: outcomes.reduce((sum, o) => sum + o.payloadBytes, 0),
@@ -236,6 +243,7 @@ export async function runConsume(given: ConsumeConfig, listener: ConsumeListener
       partial: watched.interruptedAtMs !== undefined,
       faults: watched.faultEvents ? faultReport(watched.faultEvents, watched.consumedPerSlot, 'consumed') : undefined,
       ...failedConsumersOf(failed),
+      ...(config.schemaRegistry ? { schemaRegistry: { url: config.schemaRegistry.url, ...addDecodeFigures(outcomes.flatMap((o) => (o.schemas ? [o.schemas] : []))) } } : {}),
     };
     return resultOrThrow(result, { what: `group ${config.group}'s committed offsets`, because: growth.unreadBecause }, failed);
   } finally {

@@ -4,6 +4,7 @@ import { WorkerPool } from '../engine/worker-pool.js';
 import { workerModule } from '../engine/worker-modules.js';
 import { ConsumeCounters } from './consume-counters.js';
 import { forEachIdentity, type ConsumeTask, type GroupEvent, type WorkerEvent, type WorkerOutcome } from './consume-protocol.js';
+import type { RegistrySettings } from '../registry/registry-settings.js';
 import type { RecordIdentity } from '../kafka/record-identity.js';
 import { accountingUnchecked, DataStormError, RunFailedError } from '../shared/errors.js';
 import type { ClientSecurity } from '../security/client-security.js';
@@ -36,6 +37,8 @@ export interface GroupRunOptions {
   startOffsets: number[];
   /** e2e --verify: each counted record's identity, per partition in offset order (a consumer's records, as it posts them). */
   onRead?: (partition: number, identity: RecordIdentity | undefined) => void;
+  /** --schema-registry: every consumer decodes the values it counts (ConsumeTask's). */
+  registry?: RegistrySettings;
 }
 
 export interface ConsumerGroupRun {
@@ -103,6 +106,7 @@ export function startConsumerGroup(options: GroupRunOptions): ConsumerGroupRun {
       workerId, driver: options.driver, bootstrap: options.bootstrap, security: options.security, topic: options.topic, group: options.group,
       fetchSizeBytes: options.fetchSizeBytes, measureLatency: options.measureLatency, verify: options.onRead !== undefined,
       ...(options.latencyWindowMs === undefined ? {} : { latencyWindowMs: options.latencyWindowMs }), counters: counters.buffer, layout,
+      ...(options.registry ? { registry: options.registry } : {}),
     }),
     onMessage: onEvent,
   });

@@ -29,7 +29,7 @@ export function produceAssignments(config: RunConfig, prepared: PreparedShares):
   const rates = config.throughputRps > 0 ? splitExactly(config.throughputRps, workers) : undefined;
   // A profile is the run's: each worker paces an equal part of it.
   const profile = config.throughputProfile && scaledPoints(config.throughputProfile, 1 / workers);
-  const valueKind = valueKindOf(config.payload);
+  const valueKind = valueKindOf(config.payload, prepared.values);
   return (workerId) => ({
     workerId,
     records: records?.[workerId],

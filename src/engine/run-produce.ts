@@ -28,6 +28,9 @@ import { planBatchBuffers, type BatchBufferPlan } from '../produce/batch-buffers
 import { RateProfile } from '../produce/rate-profile.js';
 import { encodeHeaders } from '../kafka/record-batch.js';
 import { shareValues, valueViews, type SharedValues } from '../produce/shared-values.js';
+import { SchemaSwitch, framedValues, registerValueSchema, type RegisteredValueSchema, type SchemaChange } from '../produce/value-schemas.js';
+import { FRAME_BYTES } from '../registry/wire-format.js';
+import { publicRegistry } from '../registry/registry-settings.js';
 import { PreEncodedRecords, shareTemplates } from '../produce/batch-templates.js';
 import type { TransactionCounts } from '../produce/transaction-cycle.js';
 import { prepareTopic, readOrWhyNot, settledEndOffsets, topicEndOffsets } from '../kafka/topic.js';
@@ -69,6 +72,8 @@ export function latencyResult(histogram: Histogram): LatencyResult {
 /** What a run prepares before it touches a cluster: a bad schema, file or buffer size is the user's error, not a worker's. */
 export interface PreparedRun {
   values: SharedValues;
+  /** --schema-registry: the schema registered before the run, whose id the values are framed with. */
+  schema?: RegisteredValueSchema;
   sizes: ValueSizes;
   /** The workers' batch buffers, planned for the partitions asked for: the run's plan unless its topic has other partitions. */
   buffers: BatchBufferPlan;
@@ -92,14 +97,29 @@ function bufferPlanOf(config: RunConfig, largestValueBytes: number): BatchBuffer
   });
 }
 
-/** The run's values, built and checked against the buffers before any cluster is touched. */
-export function prepareRun(config: RunConfig): PreparedRun {
+/**
+ * The run's values, built and checked against the buffers before any cluster is touched; with --schema-registry,
+ * framed with the id of the schema registered before (prepareRegisteredRun).
+ */
+export function prepareRun(config: RunConfig, schema?: RegisteredValueSchema): PreparedRun {
+  if (config.schemaRegistry && !schema) {
+    throw new DataStormError('DS_BAD_OPTION', '--schema-registry is taken by produce; this command runs without it', { hint: 'leave out --schema-registry' });
+  }
   // The default schema's values are exactly --record-size: their buffers are planned before the values are built,
   // so a size the buffers cannot hold fails at once (64MB values took minutes to build, only to be refused).
-  const planned = config.payload.kind === 'avro' && !config.payload.schemaFile ? bufferPlanOf(config, config.payload.recordSizeBytes) : undefined;
-  const values = buildPayloadPool(config.payload, 1);
+  const framing = schema ? FRAME_BYTES : 0;
+  const planned = config.payload.kind === 'avro' && !config.payload.schemaFile && !schema?.change ? bufferPlanOf(config, config.payload.recordSizeBytes + framing) : undefined;
+  const bodies = buildPayloadPool(config.payload, 1);
+  const { values, second } = schema
+    ? framedValues(bodies, schema.change && buildPayloadPool({ kind: 'avro', schemaFile: schema.change.schemaFile, recordSizeBytes: 0 }, 2), schema)
+    : { values: bodies, second: undefined };
   const sizes = config.payload.kind === 'monotonic' ? monotonicValueSizes(config.numRecords) : valueSizes(values);
-  return { values: shareValues(values), sizes, buffers: planned ?? bufferPlanOf(config, sizes.maxBytes) };
+  return { values: shareValues(values, second), sizes, buffers: planned ?? bufferPlanOf(config, sizes.maxBytes), ...(schema ? { schema } : {}) };
+}
+
+/** prepareRun for a run that may frame its values for a schema registry: the schema is registered (or looked up) first. */
+export async function prepareRegisteredRun(config: RunConfig): Promise<PreparedRun> {
+  return prepareRun(config, config.schemaRegistry ? await registerValueSchema(config) : undefined);
 }
 
 /**
@@ -132,7 +152,7 @@ async function produceOnCluster(config: RunConfig, cluster: RunCluster, hooks: R
     // Printed and saved: the security without its secrets (the workers' producer settings keep them).
     const threads = threadsFor(config.workers, availableParallelism());
     const header: RunHeader = {
-      config: { ...effective, security: publicSecurity(effective.security) }, threads, buffers, values: prepared.sizes,
+      config: publicConfig(effective), threads, buffers, values: prepared.sizes, ...(prepared.schema ? { schemaRegistry: prepared.schema } : {}),
       machine: machineInfo(), cluster: {
         bootstrap: cluster.bootstrap, brokers: brokers.length, embedded: cluster.embedded, ...(kafka ? { kafka } : {}),
       },
@@ -147,7 +167,16 @@ async function produceOnCluster(config: RunConfig, cluster: RunCluster, hooks: R
     pool = new ProducePool(config.workers, threads, produceAssignments(config, {
       topicPartitions: partitions, buffers, bootstrap: cluster.bootstrap, values: prepared.values, ...(templates ? { templates } : {}),
     }));
-    const measured = await measure(pool, config, hooks, log);
+    const schemaSwitch = SchemaSwitch.of(config, prepared.schema, prepared.values);
+    let change: SchemaChange | undefined;
+    let measured: Measured;
+    try {
+      measured = await measure(pool, config, hooks, log, (startAtMs) => schemaSwitch?.start(startAtMs));
+    } finally {
+      // A run that failed leaves no change planned behind it.
+      change = await schemaSwitch?.finish();
+    }
+    if (change?.id !== undefined) log(`schema change: ${change.schemaFile} registered under ${change.subject} as id ${change.id} and values switched at ${((change.atMs ?? 0) / 1000).toFixed(1)} s`);
     // A cluster gone by the end (stopped by someone else) leaves the offsets unread: the report still comes.
     const acknowledgedPerTopic = topics.map((_, i) => measured.summaries.reduce((sum, s) => sum + s.acknowledgedPerTopic[i], 0));
     const after = await readOrWhyNot(() => eachInTurn(topics, (topic, i) => settledEndOffsets(admin, topic, offsetsBefore[i] + acknowledgedPerTopic[i])),
@@ -164,6 +193,8 @@ async function produceOnCluster(config: RunConfig, cluster: RunCluster, hooks: R
       uncheckedBecause: after.unreadBecause,
       partial: Boolean(hooks.signal?.aborted) || pool.fatal !== undefined,
     });
+    if (prepared.schema && change) result.schemaRegistry = { ...prepared.schema, change };
+    if (change?.failure !== undefined) throw new RunFailedError('DS_REGISTRY_FAILED', `--schema-change ${change.schemaFile} could not be registered at its time: ${change.failure}`, result);
     if (after.unreadBecause !== undefined) {
       if (pool.fatal) throw new RunFailedError(pool.fatal.code, pool.fatal.message, result);
       throw accountingUnchecked(`${topics.join(', ')}'s offsets`, after.unreadBecause, result);
@@ -182,6 +213,15 @@ async function produceOnCluster(config: RunConfig, cluster: RunCluster, hooks: R
 }
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
+/** The run's config as results and reports show it: no secret of the brokers' or the registry's. */
+function publicConfig(config: RunConfig): RunConfig {
+  const { schemaRegistry } = config;
+  return {
+    ...config, security: publicSecurity(config.security),
+    ...(schemaRegistry ? { schemaRegistry: { ...schemaRegistry, settings: publicRegistry(schemaRegistry.settings) } } : {}),
+  };
+}
 
 /**
  * --verify: every partition of the run's topics read back between the end offsets before and after the run
@@ -237,7 +277,7 @@ export interface Measured {
  */
 export async function measure<Task extends { workerId: number }>(
   pool: ProducePool<Task>, config: Pick<RunConfig, 'reportingIntervalMs' | 'faults' | 'startAtEpochMs' | 'throughputProfile'> & { topic?: string },
-  hooks: RunHooks, log: (line: string) => void,
+  hooks: RunHooks, log: (line: string) => void, onGo?: (startAtMs: number) => void,
 ): Promise<Measured> {
   await pool.whenReady();
   const onAbort = () => pool.broadcast({ type: 'stop' });
@@ -249,6 +289,7 @@ export async function measure<Task extends { workerId: number }>(
   // Past the barrier (not ready in time), the run starts at once and the result says how late.
   const startAtMs = Math.max(planned ?? 0, epochMs() + 20);
   pool.broadcast({ type: 'go', startAtMs });
+  onGo?.(startAtMs);
   hooks.onMeasuring?.({
     acknowledgedRecords: () => pool.acknowledgedByWorker(), merged: () => pool.total,
     inFlightRequests: () => pool.gaugeByWorker(GAUGE.inFlightRequests), bufferedBytes: () => pool.gaugeByWorker(GAUGE.bufferedBytes),

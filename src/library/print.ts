@@ -1,5 +1,5 @@
 import {
-  formatConsumeAccounting, formatConsumersTable, formatFailedConsumers, formatSummaryLine as formatConsumeSummaryLine, formatTimeoutWarning,
+  formatConsumeAccounting, formatConsumersTable, formatDecodeLine, formatFailedConsumers, formatSummaryLine as formatConsumeSummaryLine, formatTimeoutWarning,
 } from '../consume/consume-report.js';
 import type { ConsumeResult } from '../consume/consume.js';
 import { formatFaultLines } from '../faults/fault-plan.js';
@@ -8,7 +8,7 @@ import type { DatePattern } from '../report/java-format.js';
 import { formatVerificationDetails, formatVerificationLine } from '../report/verification-report.js';
 import {
   formatAccountingLine, formatBatchesLine, formatErrorsLine, formatIntendedLatencyLine, formatMetricsTable, formatPartialLine, formatResultTable,
-  formatStartLine, formatSummaryLine, formatTransactionsLine,
+  formatSchemaRegistryLine, formatStartLine, formatSummaryLine, formatTransactionsLine,
 } from '../report/produce-report.js';
 
 /** Anything a report can be written to: process.stdout, a file stream, a collector in a test. */
@@ -44,6 +44,7 @@ export function printProduceReport(result: ProduceResult, streams: ReportStreams
   notes(formatAccountingLine(result));
   if (result.verification) for (const line of [formatVerificationLine(result.verification), ...formatVerificationDetails(result.verification)]) notes(line);
   for (const line of [formatStartLine(result), formatTransactionsLine(result), formatBatchesLine(result)]) if (line) notes(line);
+  if (result.schemaRegistry) notes(formatSchemaRegistryLine(result.schemaRegistry));
   if (result.faults) for (const line of formatFaultLines(result.faults)) notes(line);
   json(result);
 }
@@ -60,6 +61,7 @@ export function printConsumeReport(result: ConsumeResult, streams: ReportStreams
   if (config.workers > 1 || options.printMetrics) notes(formatConsumersTable(result.workers, result.totals.durationMs));
   if (result.failedConsumers) notes(formatFailedConsumers(result.failedConsumers, config.workers));
   notes(formatConsumeAccounting(result.accounting, config.group));
+  if (result.schemaRegistry) notes(formatDecodeLine(result.schemaRegistry));
   if (result.faults) for (const line of formatFaultLines(result.faults)) notes(line);
   json(result);
 }

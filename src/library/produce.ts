@@ -1,5 +1,5 @@
 import { onCluster } from '../cluster/bootstrap.js';
-import { prepareRun, runProduce, type RunHooks } from '../engine/run-produce.js';
+import { prepareRegisteredRun, runProduce, type RunHooks } from '../engine/run-produce.js';
 import type { ProduceResult } from '../produce/result.js';
 import type { ProduceRun } from '../produce/run-config.js';
 import { flagsOfValues, type OptionValue } from '../run-spec/option-spec.js';
@@ -24,7 +24,7 @@ export async function produce(options: ProduceOptions = {}, hooks: RunHooks = {}
 
 /** A run already checked (the CLI's way in): on the cluster it names, else the local one. */
 export async function produceRun({ config, bootstrap }: ProduceRun, hooks: RunHooks = {}): Promise<ProduceResult> {
-  // A bad schema, payload file or buffer size is refused before a cluster is started for the run.
-  const prepared = prepareRun(config);
+  // A bad schema, payload file or buffer size, or a schema the registry refuses, is refused before a cluster is started for the run.
+  const prepared = await prepareRegisteredRun(config);
   return onCluster(bootstrap, { startIfNone: true, log: hooks.log ?? (() => undefined) }, (cluster) => runProduce(config, cluster, hooks, prepared));
 }

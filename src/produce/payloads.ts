@@ -4,6 +4,7 @@ import { DataStormError } from '../shared/errors.js';
 import { MAX_POOL_VALUES, type PayloadSource } from './run-config.js';
 import type { ValueSizes } from './result.js';
 import { runRecordNumber, type RecordSequence } from './record-placer.js';
+import type { SharedValues } from './shared-values.js';
 
 /**
  * Record values, serialized once before the run: the send loop only picks buffers from the pool (the seed's v2
@@ -104,7 +105,12 @@ function fitToSize(type: avsc.Type, value: Record<string, unknown>, size: number
 }
 
 export function loadSchema(schemaFile?: string): avsc.Type {
-  if (!schemaFile) return avsc.Type.forSchema(DEFAULT_SCHEMA as unknown as avsc.Schema);
+  return readSchema(schemaFile).type;
+}
+
+/** A schema and its JSON text (as a registry is given it): the default schema's, or a file's. */
+export function readSchema(schemaFile?: string): { type: avsc.Type; text: string } {
+  if (!schemaFile) return { type: avsc.Type.forSchema(DEFAULT_SCHEMA as unknown as avsc.Schema), text: JSON.stringify(DEFAULT_SCHEMA) };
   let text: string;
   try {
     text = readFileSync(schemaFile, 'utf8');
@@ -112,7 +118,8 @@ export function loadSchema(schemaFile?: string): avsc.Type {
     throw new DataStormError('DS_BAD_SCHEMA', `cannot read schema file ${schemaFile}: ${(error as NodeJS.ErrnoException).code}`);
   }
   try {
-    return avsc.Type.forSchema(JSON.parse(text));
+    const schema = JSON.parse(text) as avsc.Schema;
+    return { type: avsc.Type.forSchema(schema), text: JSON.stringify(schema) };
   } catch (error) {
     throw new DataStormError('DS_BAD_SCHEMA', `invalid Avro schema in ${schemaFile}: ${(error as Error).message.split('\n')[0]}`, {
       hint: 'the file must hold one Avro schema as JSON (.avsc)',
@@ -166,13 +173,17 @@ export function monotonicValue(n: number): Buffer {
 
 /**
  * How a worker makes record i's value: one of the run's values serialized before the run ('pooled'), the same
- * values encoded again with the schema each time (--serialize-on-send), or the record's number as text (--payload-monotonic).
+ * values encoded again with the schema each time (--serialize-on-send), the record's number as text
+ * (--payload-monotonic), or, with --schema-change ('switching'), the values of the first schema until the main
+ * thread sets switched[0] to 1, then those of the second (values from `from` on).
  */
-export type ValueKind = { kind: 'pooled' } | { kind: 'serialized-on-send'; schemaFile?: string } | { kind: 'monotonic' };
+export type ValueKind = { kind: 'pooled' } | { kind: 'serialized-on-send'; schemaFile?: string } | { kind: 'monotonic' }
+  | { kind: 'switching'; from: number; switched: SharedArrayBuffer };
 
-export function valueKindOf(payload: PayloadSource): ValueKind {
+export function valueKindOf(payload: PayloadSource, values: SharedValues): ValueKind {
   if (payload.kind === 'monotonic') return { kind: 'monotonic' };
   if (payload.kind === 'avro' && payload.serializeOnSend) return { kind: 'serialized-on-send', ...(payload.schemaFile ? { schemaFile: payload.schemaFile } : {}) };
+  if (values.second) return { kind: 'switching', ...values.second };
   return { kind: 'pooled' };
 }
 
@@ -183,6 +194,11 @@ export function valueKindOf(payload: PayloadSource): ValueKind {
 export function valueMaker(valueKind: ValueKind, values: Buffer[], sequence: RecordSequence): (index: number) => Buffer {
   if (valueKind.kind === 'monotonic') return (index) => monotonicValue(runRecordNumber(index, sequence));
   if (valueKind.kind === 'pooled') return (index) => values[index % values.length];
+  if (valueKind.kind === 'switching') {
+    const { from } = valueKind;
+    const switched = new Int32Array(valueKind.switched);
+    return (index) => (Atomics.load(switched, 0) === 0 ? values[index % from] : values[from + (index % (values.length - from))]);
+  }
   const schema = loadSchema(valueKind.schemaFile);
   const objects = values.map((value) => schema.fromBuffer(value) as unknown);
   return (index) => schema.toBuffer(objects[index % objects.length]);

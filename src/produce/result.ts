@@ -1,3 +1,4 @@
+import type { RegisteredValueSchema } from './value-schemas.js';
 import type { TransactionCounts } from './transaction-cycle.js';
 import type { RunConfig } from './run-config.js';
 import type { LatencySummaryUs } from '../shared/histograms.js';
@@ -126,7 +127,7 @@ export interface ValueSizes {
 }
 
 /** What a run states before it starts: its settings, where it runs, and how its memory is split. */
-export type RunHeader = Pick<ProduceResult, 'config' | 'buffers' | 'values' | 'machine' | 'cluster' | 'threads'>;
+export type RunHeader = Pick<ProduceResult, 'config' | 'buffers' | 'values' | 'machine' | 'cluster' | 'threads' | 'schemaRegistry'>;
 
 export interface ProduceResult {
   schemaVersion: typeof RESULT_SCHEMA_VERSION;
@@ -145,6 +146,8 @@ export interface ProduceResult {
   buffers: BatchBufferPlan;
   /** The record values the run sent from (its pool): what a --schema or --payload-file really made them. */
   values: ValueSizes;
+  /** --schema-registry: the subject and id the values' framing carries, and a --schema-change's outcome. */
+  schemaRegistry?: RegisteredValueSchema;
   machine: MachineInfo;
   /** `kafka`: the brokers' release, read from them (absent in results written before it was, or when they did not say). */
   cluster: { bootstrap: string[]; brokers: number; embedded: boolean; kafka?: BrokerRelease };

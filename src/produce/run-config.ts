@@ -6,6 +6,7 @@ import type { Acks } from '../drivers/producer-driver.js';
 import { driverOf, type DriverName } from '../drivers/driver-registry.js';
 import type { CodecName } from '../kafka/codecs.js';
 import { withIdentityHeader } from '../kafka/record-identity.js';
+import type { RegistrySettings, SubjectStrategy } from '../registry/registry-settings.js';
 
 /**
  * The one typed configuration of a produce run. src/cli builds it from flags (or a workload file);
@@ -103,6 +104,22 @@ export interface RunConfig {
   producerProps: Record<string, string>;
   /** TLS and SASL, from the security properties among --producer-props / --producer.config (secrets included: show publicSecurity). */
   security: ClientSecurity;
+  /** --schema-registry (its credentials included: show publicRegistry); absent: bare values. */
+  schemaRegistry?: ValueRegistry;
+}
+
+/**
+ * --schema-registry: every value framed in Confluent's wire format with the id of the run's schema, registered (or
+ * only looked up) under the strategy's subject before the run; with a schema change, a second schema registered at
+ * its time, and the values switched to it.
+ */
+export interface ValueRegistry {
+  settings: RegistrySettings;
+  subjectStrategy: SubjectStrategy;
+  /** Register the schema (Confluent's auto.register.schemas, its default), or only look it up (--no-auto-register). */
+  autoRegister: boolean;
+  /** --schema-change 'v2.avsc at 30s'. */
+  schemaChange?: { schemaFile: string; atMs: number };
 }
 
 /** The headers every record of the run carries: the run's own, then, with --verify, the identity header. */
@@ -118,12 +135,13 @@ export interface ProduceRun {
  * What makes a run write its records one by one, or undefined when its batches can be pre-encoded: those need
  * unkeyed records, from the value pool, to one topic, through a driver that sends batches as written (kafkajs).
  */
-export function perRecordReason(config: Pick<RunConfig, 'keys' | 'topics' | 'driver' | 'payload'>): string | undefined {
+export function perRecordReason(config: Pick<RunConfig, 'keys' | 'topics' | 'driver' | 'payload' | 'schemaRegistry'>): string | undefined {
   if (config.keys !== 'none') return `keyed records (--keys ${config.keys})`;
   if (config.topics) return 'several topics';
   if (driverOf(config.driver).takes !== 'encoded') return `--driver ${config.driver}`;
   if (config.payload.kind === 'monotonic') return '--payload-monotonic';
   if (config.payload.kind === 'avro' && config.payload.serializeOnSend) return '--serialize-on-send';
+  if (config.schemaRegistry?.schemaChange) return '--schema-change (values switch schemas as they are appended)';
   return undefined;
 }
 

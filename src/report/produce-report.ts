@@ -6,6 +6,8 @@ import { createTable } from './table.js';
 import { encodeHeaders, type RecordHeader } from '../kafka/record-batch.js';
 import { formatUncheckedAccounting } from './unchecked-accounting.js';
 import { formatSecurity } from '../security/client-security.js';
+import type { RegisteredValueSchema } from '../produce/value-schemas.js';
+import { FRAME_BYTES } from '../registry/wire-format.js';
 import { DEFAULT_DRIVER } from '../drivers/driver-registry.js';
 
 /**
@@ -135,6 +137,18 @@ export function formatBatchesLine(result: ProduceResult): string | undefined {
   return `batches: ${sent}; ${control}`;
 }
 
+/** --schema-registry: the subject and id the values carry, and what a --schema-change came to. */
+export function formatSchemaRegistryLine(schema: RegisteredValueSchema): string {
+  const { change } = schema;
+  const changed = !change ? ''
+    : change.id !== undefined ? `; schema change: ${change.schemaFile} registered under ${change.subject} as id ${change.id} at ${((change.atMs ?? 0) / 1000).toFixed(1)} s ` +
+      `(planned ${(change.plannedAtMs / 1000).toFixed(1)} s; registering took ${(change.registerMs ?? 0).toFixed(1)} ms), later values carry id ${change.id}`
+      : change.notReached ? `; schema change to ${change.schemaFile} at ${(change.plannedAtMs / 1000).toFixed(1)} s: not reached, the run ended before`
+        : `; schema change to ${change.schemaFile}: refused by the registry (${change.failure})`;
+  return `schema registry: values in Confluent's wire format with schema id ${schema.id} of subject ${schema.subject} ` +
+    `(${schema.subjectStrategy} strategy; ${schema.how} in ${schema.registerMs.toFixed(1)} ms before the run) at ${schema.url}${changed}`;
+}
+
 export function formatErrorsLine(errors: Record<string, number>): string {
   const entries = Object.entries(errors).sort(([a], [b]) => a.localeCompare(b));
   const count = entries.reduce((sum, [, n]) => sum + n, 0);
@@ -177,7 +191,7 @@ export function formatRunHeader(result: RunHeader): string {
   // Results written before the brokers' release was read do not name it.
   const release = result.cluster.kafka ? ` of Kafka ${result.cluster.kafka.release}` : '';
   return `${topics} on ${result.cluster.brokers} brokers${release}` +
-    `${result.cluster.embedded ? ' (embedded local cluster)' : ''}${secured}: ${driver}${formatWorkers(c.workers, result.threads)}, ${formatValues(c, result.values)}, batch ${c.batchBytes} B, ` +
+    `${result.cluster.embedded ? ' (embedded local cluster)' : ''}${secured}: ${driver}${formatWorkers(c.workers, result.threads)}, ${formatValues(c, result.values)}${formatFraming(result.schemaRegistry)}, batch ${c.batchBytes} B, ` +
     `buffer.memory ${c.bufferMemoryBytes} B (${formatBatchBuffers(result.buffers, c.queueTargetMs)}), ` +
     `linger ${c.lingerMs} ms, ${c.maxInFlight} in flight/worker, ${formatBatchEncoding(c.batchEncoding)}compression ${c.compression}, acks ${c.acks === -1 ? 'all' : c.acks}, ` +
     `${c.idempotent ? 'idempotent' : 'not idempotent'}, ${c.transaction ? `in transactions of ${c.transaction.durationMs} ms, ` : ''}` +
@@ -230,6 +244,11 @@ function formatValues(config: RunConfig, values: ValueSizes): string {
   // Results written before headers existed have none.
   const headers = config.headers?.length ? `, ${formatHeaders(config.headers)}` : '';
   return `${formatValueSource(config, values)}${headers}`;
+}
+
+/** --schema-registry, in the header: the values carry the framing (5 bytes each) with the id of the subject's schema. */
+function formatFraming(schema: RegisteredValueSchema | undefined): string {
+  return schema ? ` in Confluent's wire format (+${FRAME_BYTES} B: schema id ${schema.id} of subject ${schema.subject})` : '';
 }
 
 /** '3 headers (trace, header-0, header-1: 61 B a record)': what every record carries besides its value. */

@@ -41,7 +41,7 @@ export const CHAOS_RATE_RPS = 20_000;
  */
 const CELL_SET_OPTIONS: ProduceOptionKey[] = [
   'acks', 'idempotent', 'noIdempotent', 'transactionalId', 'abortRate', 'fault', 'verify', 'numRecords', 'throughputProfile', 'startAt',
-  'sharedTopic', 'topics', 'topicCount', 'bootstrapServer',
+  'sharedTopic', 'topics', 'topicCount', 'bootstrapServer', 'schemaRegistry', 'subjectStrategy', 'noAutoRegister', 'schemaChange',
 ];
 const CELL_SET_PROPS = ['acks', 'enable.idempotence', 'transactional.id', 'bootstrap.servers'];
 

@@ -10,6 +10,7 @@ import { checkTopicName } from '../kafka/topic.js';
 import { KAFKA_DATE_FORMAT, parseDatePattern, type DatePattern } from '../report/java-format.js';
 import { readClientProperties } from '../security/client-properties.js';
 import type { ClientSecurity } from '../security/client-security.js';
+import { isRegistryProperty, parseRegistrySettings, parseRegistryUrl, type RegistrySettings } from '../registry/registry-settings.js';
 import { DataStormError } from '../shared/errors.js';
 import { commanderOption, conflictingOptions, type OptionSpec } from './option-spec.js';
 import { parseChoice, parseDurationMs, parseIntegerOption, parseSize } from './parse.js';
@@ -69,6 +70,8 @@ export const CONSUME_OPTIONS = {
     parse: refuseSocketBufferSize },
   verify: { flags: '--verify', description: 'account for every record by identity: each produced record carries its sequence number in a header (ds-id), and the consumers\' reads are checked against what was acknowledged: records lost (acknowledged, never read), duplicated, reordered within a partition and in doubt (read, never acknowledged); lost or duplicated records fail the run',
     defaultValue: false },
+  schemaRegistry: { flags: '--schema-registry <url>', description: 'decode every value counted in Confluent\'s wire format (byte 0, a 4-byte schema id, an Avro body) with the schema the registry has for its id, each id looked up once per consumer: the report counts values decoded, of an unknown id, that do not decode or are not framed, and the look-ups\' and decoding\'s time; credentials and TLS as Confluent\'s clients take them, among the client properties (basic.auth.user.info=user:password, schema.registry.ssl.*)',
+    parse: parseRegistryUrl },
   printMetrics: { flags: '--print-metrics', description: 'print a row per consumer: records, MB, and their rates while it held partitions', defaultValue: false },
 } satisfies Record<string, OptionSpec>;
 
@@ -90,26 +93,27 @@ export function addConnectionOptions(command: Command): Command {
 }
 
 /** The cluster and the client security: --bootstrap-server, else the config file's bootstrap.servers, else the local cluster. */
-export function connectionOf(flags: ConnectionFlags): { bootstrap: string[]; security: ClientSecurity } {
-  const { security, bootstrapServers } = readClientProperties([
+export function connectionOf(flags: ConnectionFlags, schemaRegistry?: { url?: string }): { bootstrap: string[]; security: ClientSecurity; registry?: RegistrySettings } {
+  const { security, bootstrapServers, otherProps } = readClientProperties([
     { flag: '--consumer.config', file: flags['consumer.config'] }, { flag: '--command-config', file: flags.commandConfig },
     { flag: '--command-property', lines: flags.commandProperty },
-  ]);
+  ], schemaRegistry && { takes: isRegistryProperty, what: 'and the schema registry\'s (basic.auth.*, schema.registry.*)' });
+  const registry = schemaRegistry && parseRegistrySettings(schemaRegistry.url, otherProps).settings;
   // As in produce: a flag and a property that name different clusters are an error, not a silent choice.
   if (flags.bootstrapServer !== undefined && bootstrapServers !== undefined
     && parseBootstrap(flags.bootstrapServer).join(',') !== parseBootstrap(bootstrapServers).join(',')) {
     throw conflictingOptions('--bootstrap-server', flags.bootstrapServer, 'bootstrap.servers', bootstrapServers);
   }
-  return { bootstrap: bootstrapOrLocalCluster(flags.bootstrapServer ?? bootstrapServers), security };
+  return { bootstrap: bootstrapOrLocalCluster(flags.bootstrapServer ?? bootstrapServers), security, ...(registry ? { registry } : {}) };
 }
 
 /**
  * The connection and the Kafka client of a command's consumers; a client that cannot do what the run asks is refused
  * here, before any work.
  */
-export function consumersOf(flags: ConnectionFlags & { driver: DriverName; fault?: FaultStep[] }, compression?: CodecName):
-{ driver: DriverName; bootstrap: string[]; security: ClientSecurity } {
-  const connection = connectionOf(flags);
+export function consumersOf(flags: ConnectionFlags & { driver: DriverName; fault?: FaultStep[] }, compression?: CodecName, schemaRegistry?: { url?: string }):
+{ driver: DriverName; bootstrap: string[]; security: ClientSecurity; registry?: RegistrySettings } {
+  const connection = connectionOf(flags, schemaRegistry);
   checkDriverSupport({ driver: flags.driver, compression, security: connection.security, consumersUnderFaults: (flags.fault?.length ?? 0) > 0 });
   return { driver: flags.driver, ...connection };
 }
@@ -158,7 +162,7 @@ function parseGroupId(value: string): string {
 
 export type ConsumeFlags = {
   topic?: string; include?: { include: string }; fromLatest: boolean; printMetrics: boolean; numRecords?: number; messages?: number; hideHeader: boolean; dateFormat?: DatePattern; group: string; fetchSize: number; timeout: number; showDetailedStats: boolean;
-  reportingInterval: number; workers: number; bootstrapServer?: string; json: boolean; fault?: FaultStep[]; driver: DriverName;
+  reportingInterval: number; workers: number; bootstrapServer?: string; json: boolean; fault?: FaultStep[]; driver: DriverName; schemaRegistry?: string;
 } & ConnectionFlags;
 
 export type EndToEndFlags = {
@@ -177,7 +181,7 @@ export type ReplayFlags = { topic: string; group: string; timeout: number; boots
 export const CONSUME_KEYS = [
   'topic', 'include', 'numRecords', 'messages', 'group', 'fetchSize', 'timeout', 'showDetailedStats', 'reportingInterval', 'hideHeader',
   'dateFormat', 'fromLatest', 'printMetrics', 'socketBufferSize', 'workers', 'driver', 'bootstrapServer', 'consumerConfig', 'commandConfig',
-  'commandProperty', 'fault', 'json',
+  'commandProperty', 'schemaRegistry', 'fault', 'json',
 ] as const satisfies readonly ConsumeOptionKey[];
 
 /** consume's options that say how its report prints, not what runs. */
@@ -192,8 +196,9 @@ export function toConsumeConfig(flags: ConsumeFlags): ConsumeConfig {
   if ((flags.topic === undefined) === (flags.include === undefined)) {
     throw new DataStormError('DS_BAD_OPTION', 'give the topic with --topic or --include (one of them)');
   }
+  const { registry, ...consumers } = consumersOf(flags, undefined, { url: flags.schemaRegistry });
   return {
-    ...consumersOf(flags), topic: flags.topic ?? flags.include!, numRecords,
+    ...consumers, ...(registry ? { schemaRegistry: registry } : {}), topic: flags.topic ?? flags.include!, numRecords,
     group: flags.group, fetchSizeBytes: flags.fetchSize, timeoutMs: flags.timeout,
     showDetailedStats: flags.showDetailedStats, reportingIntervalMs: flags.reportingInterval, workers: flags.workers,
     faults: flags.fault ?? [], fromLatest: flags.fromLatest,

@@ -70,10 +70,13 @@ export function flagsOfValues(command: string, table: Record<string, OptionSpec>
   const flags: Record<string, unknown> = {};
   const given = new Set<string>();
   for (const [key, spec] of Object.entries(table)) {
-    const attribute = new Option(spec.flags).attributeName();
+    const option = new Option(spec.flags);
+    const attribute = option.attributeName();
     const value = values[key];
+    // A switch and its negation (--idempotent, --no-idempotent) share an attribute: one left out keeps the other's value.
+    if (value === undefined && attribute in flags) continue;
     if (value !== undefined) given.add(attribute);
-    flags[attribute] = value === undefined ? spec.defaultValue : parsedValue(spec, value);
+    flags[attribute] = value === undefined ? spec.defaultValue : option.negate ? !parsedValue(spec, value) : parsedValue(spec, value);
   }
   return { flags, typed: (key) => given.has(key) };
 }

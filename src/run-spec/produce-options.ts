@@ -7,7 +7,10 @@ import type { RatePoint } from '../produce/rate-profile.js';
 import type { RecordHeader } from '../kafka/record-batch.js';
 import { parseHeader, runHeaders } from '../produce/record-headers.js';
 import { DEFAULT_KEY_RANGE } from '../produce/record-placer.js';
-import { BATCH_ENCODINGS, KEY_MODES, isPreEncoded, perRecordReason, type BatchEncoding, type PayloadSource, type ProduceRun, type RunConfig } from '../produce/run-config.js';
+import {
+  BATCH_ENCODINGS, KEY_MODES, isPreEncoded, perRecordReason, type BatchEncoding, type PayloadSource, type ProduceRun, type RunConfig, type ValueRegistry,
+} from '../produce/run-config.js';
+import { SUBJECT_STRATEGIES, isRegistryProperty, parseRegistrySettings, parseRegistryUrl, type SubjectStrategy } from '../registry/registry-settings.js';
 import { type Acks } from '../drivers/producer-driver.js';
 import { DataStormError } from '../shared/errors.js';
 import { describeStep, parseFaultPlan, type FaultStep } from '../faults/fault-plan.js';
@@ -121,6 +124,13 @@ const PRODUCE_OPTION_TABLE = {
   commandProperty: { flags: '--command-property <prop=value...>', description: 'the same as --producer-props: Kafka 4.x\'s name for it (KIP-1147)' },
   commandConfig: { flags: '--command-config <file>', description: 'the same as --producer.config: Kafka 4.x\'s name for it (KIP-1147)' },
   bootstrapServer: { flags: '--bootstrap-server <hosts>', description: 'an external cluster (host:port,...); without it an embedded local cluster runs' },
+  schemaRegistry: { flags: '--schema-registry <url>', description: 'a schema registry speaking Confluent\'s API (`datastorm registry up`: http://127.0.0.1:8081/apis/ccompat/v7): the run\'s Avro schema is registered under --subject-strategy\'s subject before the run, and every value framed in Confluent\'s wire format (byte 0, the schema id as 4 bytes, the Avro body), as part of the pre-serialized values (nothing added per record); credentials and TLS as Confluent\'s clients take them, among --producer-props / --producer.config: basic.auth.user.info=user:password, schema.registry.ssl.truststore.location (PEM), schema.registry.ssl.keystore.*',
+    parse: parseRegistryUrl },
+  subjectStrategy: { flags: '--subject-strategy <strategy>', description: 'the subject the schema is registered under, as Confluent\'s strategies name it: topic (<topic>-value), record (the record\'s full name), topic-record (<topic>-<full name>); also value.subject.name.strategy',
+    defaultValue: 'topic', parse: parseChoice('--subject-strategy', SUBJECT_STRATEGIES) },
+  noAutoRegister: { flags: '--no-auto-register', description: 'only look the schema up under its subject, never register it (auto.register.schemas=false): a schema the registry lacks is refused before the run' },
+  schemaChange: { flags: '--schema-change <change>', description: 'change the values\' schema mid-run: \'v2.avsc at 30s\' checks v2.avsc\'s compatibility with the subject before the run (an incompatible schema is refused then), registers it at 30 s, and switches the values to it (records are then written one by one, each value framed with the id of its schema); the report says when',
+    parse: parseSchemaChange },
 } satisfies Record<string, OptionSpec>;
 
 export type ProduceOptionKey = keyof typeof PRODUCE_OPTION_TABLE;
@@ -181,6 +191,11 @@ export interface ProduceFlags {
   commandProperty?: string[];
   commandConfig?: string;
   bootstrapServer?: string;
+  schemaRegistry?: string;
+  subjectStrategy: SubjectStrategy;
+  /** --no-auto-register: false; undefined (the library's default) or true: register. */
+  autoRegister?: boolean;
+  schemaChange?: { schemaFile: string; atMs: number };
 }
 
 /** Producer settings that map onto the run; any other is an error, never silently ignored. */
@@ -208,7 +223,7 @@ const flagOf = (key: keyof ProduceFlags) => longFlag((PRODUCE_OPTIONS as Record<
  * must not silently do other than either says.
  */
 function applyProducerProps(parsed: ProduceFlags, typed: (key: keyof ProduceFlags) => boolean): {
-  flags: ProduceFlags; props: Record<string, string>; securityProps: Record<string, string>;
+  flags: ProduceFlags; props: Record<string, string>; securityProps: Record<string, string>; registryProps: Record<string, string>;
 } {
   // Files first, then properties (Kafka's order); the 4.x names (--command-config, --command-property) after the old ones.
   const fileLines = (file: string | undefined, flag: string) => (file ? readPropertiesFile(file, flag) : []);
@@ -219,6 +234,8 @@ function applyProducerProps(parsed: ProduceFlags, typed: (key: keyof ProduceFlag
   const props: Record<string, string> = {};
   // Kept apart from the producer settings: they hold secrets, and the result shows producerProps.
   const securityProps: Record<string, string> = {};
+  // The registry's client's, as Confluent's serializers take them among the producer's (basic.auth.user.info holds a secret).
+  const registryProps: Record<string, string> = {};
   const merged = { ...parsed };
   for (const line of lines) {
     const [key, value] = splitProperty(line, 'producer property');
@@ -226,10 +243,14 @@ function applyProducerProps(parsed: ProduceFlags, typed: (key: keyof ProduceFlag
       securityProps[key] = value;
       continue;
     }
+    if (isRegistryProperty(key)) {
+      registryProps[key] = value;
+      continue;
+    }
     const apply = PRODUCER_PROPS[key];
     if (!apply) {
       throw new DataStormError('DS_BAD_CLIENT_CONFIG', `producer property ${key} is not supported by DataStorm's kafkajs producer`, {
-        hint: `supported: ${Object.keys(PRODUCER_PROPS).join(', ')}, and security.protocol, ssl.*, sasl.*`,
+        hint: `supported: ${Object.keys(PRODUCER_PROPS).join(', ')}, security.protocol, ssl.*, sasl.*, and the schema registry's (basic.auth.*, schema.registry.*)`,
       });
     }
     props[key] = value;
@@ -239,7 +260,7 @@ function applyProducerProps(parsed: ProduceFlags, typed: (key: keyof ProduceFlag
       if (typed(k) && merged[k] !== before[k]) throw conflictingOptions(flagOf(k), String(parsed[k]), key, value);
     }
   }
-  return { flags: merged, props, securityProps };
+  return { flags: merged, props, securityProps, registryProps };
 }
 
 function unescapeDelimiter(text: string): string {
@@ -391,7 +412,7 @@ export function checkRatePerWorker(throughputRps: number, workers: number): void
 
 /** The typed run from parsed flags; cross-option rules are checked here. */
 export function toProduceRun(parsed: ProduceFlags, typed: (key: keyof ProduceFlags) => boolean): ProduceRun {
-  const { flags, props, securityProps } = applyProducerProps(parsed, typed);
+  const { flags, props, securityProps, registryProps } = applyProducerProps(parsed, typed);
   const security = parseClientSecurity(securityProps);
   if (typed('duration') && typed('numRecords')) {
     throw new DataStormError('DS_BAD_OPTION', '--num-records and --duration exclude each other', { hint: 'give one of them' });
@@ -483,9 +504,58 @@ export function toProduceRun(parsed: ProduceFlags, typed: (key: keyof ProduceFla
     producerProps: props,
     security,
   };
+  const schemaRegistry = valueRegistryOf(flags, registryProps, config, typed);
+  if (schemaRegistry) config.schemaRegistry = schemaRegistry;
   config.batchEncoding = batchEncodingOf(flags.batchEncoding, config);
   if (config.verify) checkVerifiable(config);
   return { config, bootstrap: flags.bootstrapServer ? parseBootstrap(flags.bootstrapServer) : undefined };
+}
+
+/**
+ * --schema-registry and what goes with it (the flags, or Confluent's properties: schema.registry.url,
+ * value.subject.name.strategy, auto.register.schemas); a flag and a property that disagree are refused. Values of
+ * the run's Avro schema only: other values have no schema to register.
+ */
+function valueRegistryOf(flags: ProduceFlags, registryProps: Record<string, string>, config: RunConfig,
+  typed: (key: keyof ProduceFlags) => boolean): ValueRegistry | undefined {
+  const { settings, choices } = parseRegistrySettings(flags.schemaRegistry, registryProps);
+  const autoRegisterFlag = flags.autoRegister === false ? false : undefined;
+  if (!settings) {
+    const named = [typed('subjectStrategy') && '--subject-strategy', autoRegisterFlag === false && '--no-auto-register', flags.schemaChange && '--schema-change']
+      .filter(Boolean);
+    if (named.length > 0) throw new DataStormError('DS_BAD_OPTION', `${named.join(', ')} need${named.length === 1 ? 's' : ''} a schema registry`, { hint: 'add --schema-registry URL' });
+    return undefined;
+  }
+  const payload = config.payload;
+  if (payload.kind !== 'avro' || payload.serializeOnSend) {
+    const what = payload.kind === 'file' ? '--payload-file' : payload.kind === 'monotonic' ? '--payload-monotonic' : '--serialize-on-send';
+    throw new DataStormError('DS_BAD_OPTION', `--schema-registry frames the run's pre-serialized Avro values; ${what} makes other values`, {
+      hint: `leave out ${what}`,
+    });
+  }
+  if (config.topics) throw new DataStormError('DS_BAD_OPTION', '--schema-registry takes one topic (a subject is named after it)', { hint: 'leave out --topics and --topic-count' });
+  if (typed('subjectStrategy') && choices.subjectStrategy !== undefined && choices.subjectStrategy !== flags.subjectStrategy) {
+    throw conflictingOptions('--subject-strategy', flags.subjectStrategy, 'value.subject.name.strategy', registryProps['value.subject.name.strategy']);
+  }
+  if (autoRegisterFlag === false && choices.autoRegister === true) throw conflictingOptions('--no-auto-register', '', 'auto.register.schemas', 'true');
+  if (flags.schemaChange && flags.duration !== undefined && flags.schemaChange.atMs >= flags.duration) {
+    throw new DataStormError('DS_BAD_OPTION', `--schema-change at ${flags.schemaChange.atMs / 1000} s is at or after the run's end (--duration ${flags.duration / 1000} s): it would not happen`, {
+      hint: 'time the change within --duration',
+    });
+  }
+  return {
+    settings,
+    subjectStrategy: typed('subjectStrategy') ? flags.subjectStrategy : choices.subjectStrategy ?? flags.subjectStrategy,
+    autoRegister: autoRegisterFlag ?? choices.autoRegister ?? true,
+    ...(flags.schemaChange ? { schemaChange: flags.schemaChange } : {}),
+  };
+}
+
+/** --schema-change: '<file.avsc> at <time>', the time since the run's start. */
+function parseSchemaChange(value: string): { schemaFile: string; atMs: number } {
+  const match = /^\s*(.+?)\s+at\s+(\S+)\s*$/.exec(value);
+  if (!match) throw new InvalidArgumentError(`--schema-change takes '<file.avsc> at <time>', e.g. 'v2.avsc at 30s', not "${value}"`);
+  return { schemaFile: match[1], atMs: parseDurationMs('--schema-change', match[2]) };
 }
 
 /** --batch-encoding: auto is pre-encoded unless the run needs its records written one by one (perRecordReason). */

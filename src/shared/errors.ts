@@ -58,20 +58,24 @@ export const ERROR_CODES = {
   DS_CONSUMER_FAILED: { retriable: true, description: 'a consumer of the group failed' },
   DS_GROUP_NOT_BALANCED: { retriable: true, description: 'the consumer group did not settle in time' },
   DS_GROUP_ACTIVE: { retriable: true, description: 'the consumer group has active members, which would share its partitions' },
+  DS_UNDECODABLE_VALUES: { retriable: false, description: 'values consumed with --schema-registry were not in Confluent\'s wire format, named a schema id the registry does not know, or did not decode with their schema' },
   DS_REPLAY_MISMATCH: { retriable: false, description: 'two passes over the topic read different records' },
 
   // HTTP: the services DataStorm talks to, and those it serves.
-  DS_HTTP_UNREACHABLE: { retriable: true, description: 'nothing answers at the URL of the HTTP service (the sink, the proxy)' },
+  DS_HTTP_UNREACHABLE: { retriable: true, description: 'nothing answers at the URL of the HTTP service (the sink, the proxy, the schema registry)' },
   DS_SINK_FAILED: { retriable: false, description: 'the sink failed every call: no record could be delivered' },
+  DS_REGISTRY_FAILED: { retriable: false, description: 'the schema registry refused a request (authentication, an unknown subject or schema, an invalid schema)' },
+  DS_SCHEMA_INCOMPATIBLE: { retriable: false, description: 'the schema is not compatible with the latest version of its subject in the registry' },
   DS_CANNOT_LISTEN: { retriable: false, description: 'a port DataStorm listens on (a local node, the gateway, the sink, --metrics-port) is in use or not allowed' },
 
   // The local cluster.
   DS_CLUSTER_START_FAILED: { retriable: true, description: 'the local cluster, or a node of it, did not come up in time, or died starting' },
   DS_FORMAT_FAILED: { retriable: false, description: 'Kafka\'s storage tool could not format a local node' },
+  DS_REGISTRY_START_FAILED: { retriable: true, description: 'the local schema registry (Apicurio) did not become ready in time, or died starting' },
   DS_CLUSTER_STATE_LOCKED: { retriable: true, description: 'another process has held the local cluster\'s state for too long' },
   DS_NODE_DOWN: { retriable: false, description: 'the local node to stop is not running' },
   DS_NODE_RUNNING: { retriable: false, description: 'the local node to start is already running' },
-  DS_NO_JAVA: { retriable: false, description: 'java is not installed: the local cluster needs it' },
+  DS_NO_JAVA: { retriable: false, description: 'java (of the release needed) is not installed: the local cluster and the local schema registry need it' },
   DS_NO_MAVEN: { retriable: false, description: 'the Kafka version is not cached and mvn is not installed to fetch it' },
   DS_MAVEN_FAILED: { retriable: true, description: 'Maven could not fetch the Kafka version (a network or repository failure)' },
   DS_UNKNOWN_KAFKA_VERSION: { retriable: false, description: 'Maven Central has no such Kafka version' },

@@ -30,6 +30,14 @@ describe('options given as values (the library)', () => {
     expect(typed('producer.config')).toBe(true);
   });
 
+  it('read a negated switch (--no-idempotent, --no-auto-register) as the command line does: true turns the setting off', () => {
+    expect(flagsOf({ noIdempotent: true }).flags.idempotent).toBe(false);
+    expect(flagsOf({ idempotent: true }).flags.idempotent).toBe(true);
+    expect(flagsOf({}).flags.idempotent).toBeUndefined();
+    expect(flagsOf({ noAutoRegister: true }).flags.autoRegister).toBe(false);
+    expect(flagsOf({}).flags.autoRegister).toBeUndefined();
+  });
+
   it('refuse, in one line, a name the command lacks, a value its parser refuses and a switch given a value', () => {
     expect(() => flagsOf({ batchSize: '1MB' })).toThrow("produce has no option batchSize");
     expect(() => flagsOf({ acks: 'most' })).toThrow("option '--acks <acks>' argument 'most' is invalid. --acks takes all, -1, 0 or 1, not \"most\"");

@@ -194,6 +194,9 @@ describe('formatRunHeader', () => {
     expect(formatRunHeader({ ...result, threads: 2 })).toContain('on 4 brokers: driver platformatic, 16 workers on 2 threads, 100 B Avro,');
     expect(formatRunHeader({ ...result, threads: 16 })).toContain(', 16 workers, 100 B Avro,');
     expect(formatRunHeader({ ...result, threads: 1 })).toContain(', 16 workers on 1 thread, 100 B Avro,');
+    // --schema-registry: the framing every value carries.
+    const schemaRegistry = { url: 'http://r/apis/ccompat/v7', subject: 'bench-t-value', subjectStrategy: 'topic' as const, id: 4, how: 'registered' as const, registerMs: 3 };
+    expect(formatRunHeader({ ...result, schemaRegistry })).toContain(', 100 B Avro in Confluent\'s wire format (+5 B: schema id 4 of subject bench-t-value), batch ');
   });
 
   it('states the measured sizes of a schema\'s or a file\'s values, not --record-size', () => {
