@@ -96,3 +96,22 @@ export function brokerReleaseOf(features: { supported: FeatureRange[]; finalized
 export function formatBrokerRelease(kafka: BrokerRelease): string {
   return `Kafka ${kafka.release} (metadata.version ${kafka.metadataVersion})`;
 }
+
+/** The first release line whose share groups (KIP-932, Queues for Kafka) are generally available. */
+export const SHARE_GROUPS_LINE = '4.2';
+
+/**
+ * Why a cluster cannot run share groups, from a broker's features (undefined when it can): its software is older than
+ * 4.2, or the cluster has not finalized share.version (a cluster upgraded from an older release keeps it at 0).
+ */
+export function shareGroupsRefusal(features: { supported: FeatureRange[]; finalized: FeatureRange[] }): string | undefined {
+  const broker = brokerReleaseOf(features);
+  const [major, minor] = broker.release.split('.').map(Number);
+  const [needMajor, needMinor] = SHARE_GROUPS_LINE.split('.').map(Number);
+  if (!(major > needMajor || (major === needMajor && minor >= needMinor))) {
+    return `share groups need Kafka ${SHARE_GROUPS_LINE} or newer: the brokers run ${formatBrokerRelease(broker)}`;
+  }
+  const shareVersion = features.finalized.find((f) => f.name === 'share.version')?.maxVersion ?? 0;
+  if (shareVersion < 1) return `share groups are not enabled on this cluster: share.version is ${shareVersion} (enable it with kafka-features upgrade --feature share.version=1)`;
+  return undefined;
+}
