@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection, findCoordinatorV6, metadataV12 } from '@platformatic/kafka';
-import { countRecordBatches, type CountedRecordBatch } from '../kafka/counted-fetch.js';
+import { countRecordBatches, type CountedRun } from '../kafka/counted-fetch.js';
 import { decompressRecords } from '../kafka/kafkajs-patches.js';
 import { registerCodecs } from '../kafka/codecs.js';
 import { platformaticSecurity } from '../security/platformatic-security.js';
@@ -334,7 +334,7 @@ export class ShareConsumer {
   private dropSession(session: ShareSession, errorCode: number): void {
     session.epoch = 0;
     session.inSession.clear();
-    for (const { partitionIndex, acknowledgementBatches } of session.takeAcks()) this.listener.onAcknowledged(partitionIndex, acknowledgementBatches, errorCode);
+    this.failAcks(session.takeAcks(), errorCode);
   }
 
   private async fetchOnce(session: ShareSession, wanted: Set<number>): Promise<void> {
@@ -357,14 +357,18 @@ export class ShareConsumer {
       topics: listed.size === 0 ? [] : [{ topicId, partitions: [...listed.values()] }],
       forgottenTopicsData: removed.length === 0 || session.epoch === 0 ? [] : [{ topicId, partitions: removed }],
     };
-    const response = await shareFetchV1.async(connection, request);
+    const response = await shareFetchV1.async(connection, request).catch((error: unknown) => {
+      // No answer: whether the broker applied them is unknown; their records come back when their locks expire if not.
+      this.failAcks(acks, -1);
+      throw error;
+    });
     if (SESSION_LOST.has(response.errorCode)) {
       for (const ack of acks) session.addAcks(ack.partitionIndex, ack.acknowledgementBatches);
       this.dropSession(session, response.errorCode);
       return;
     }
     if (response.errorCode !== 0) {
-      for (const ack of acks) this.listener.onAcknowledged(ack.partitionIndex, ack.acknowledgementBatches, response.errorCode);
+      this.failAcks(acks, response.errorCode);
       throw new ShareProtocolError('ShareFetch', response.errorCode, response.errorMessage);
     }
     session.epoch = nextSessionEpoch(session.epoch);
@@ -393,6 +397,9 @@ export class ShareConsumer {
     if (partitions.length === 0 && epoch !== -1) return;
     const response = await shareAcknowledgeV1.async(connection, {
       groupId: this.options.group, memberId: this.memberId, shareSessionEpoch: epoch, topics: partitions.length === 0 ? [] : [{ topicId, partitions }],
+    }).catch((error: unknown) => {
+      this.failAcks(partitions, -1);
+      throw error;
     });
     if (epoch !== -1) session.epoch = nextSessionEpoch(session.epoch);
     const byPartition = new Map((response.responses.find((t) => t.topicId === topicId)?.partitions ?? []).map((p) => [p.partitionIndex, p.errorCode]));
@@ -406,13 +413,18 @@ export class ShareConsumer {
     const broker = this.brokers.get(session.nodeId);
     const pending = session.takeAcks();
     if (session.epoch === 0 || !broker || this.topicId === undefined) {
-      for (const { partitionIndex, acknowledgementBatches } of pending) this.listener.onAcknowledged(partitionIndex, acknowledgementBatches, ShareErrors.SHARE_SESSION_NOT_FOUND);
+      this.failAcks(pending, ShareErrors.SHARE_SESSION_NOT_FOUND);
       return;
     }
-    try {
-      await this.acknowledge(await this.connectionTo(broker), session, this.topicId, pending, -1);
-    } catch {
-      for (const { partitionIndex, acknowledgementBatches } of pending) this.listener.onAcknowledged(partitionIndex, acknowledgementBatches, -1);
-    }
+    const topicId = this.topicId;
+    // Failed acknowledgements are reported by acknowledge(); a broker gone takes the session with it.
+    await this.connectionTo(broker)
+      .then((connection) => this.acknowledge(connection, session, topicId, pending, -1), () => this.failAcks(pending, -1))
+      .catch(() => undefined);
+  }
+
+  /** Acknowledgements the broker did not apply, or whose fate is unknown: `errorCode` -1 for no answer. */
+  private failAcks(partitions: readonly PartitionAcknowledgements[], errorCode: number): void {
+    for (const { partitionIndex, acknowledgementBatches } of partitions) this.listener.onAcknowledged(partitionIndex, acknowledgementBatches, errorCode);
   }
 }

@@ -27,7 +27,7 @@ export const CONSUME_OPTIONS = {
     parse: parseIntegerOption('--num-records', 1) },
   messages: { flags: '--messages <n>', description: 'the same as --num-records (consumer-perf-test\'s deprecated name)',
     parse: parseIntegerOption('--messages', 1) },
-  group: { flags: '--group <id>', description: 'consumer group', parse: parseGroupIdOf('--group') },
+  group: { flags: '--group <id>', description: 'consumer group', parse: parseGroupIdOf('--group', 'consumer group') },
   fetchSize: { flags: '--fetch-size <bytes>', description: 'most bytes fetched from one partition per request (max.partition.fetch.bytes)',
     defaultValue: 1024 * 1024, parse: (v: string) => parseSize('--fetch-size', v) },
   timeout: { flags: '--timeout <ms>', description: 'give up when no record arrives for this long', defaultValue: 10_000,
@@ -72,7 +72,7 @@ export const CONSUME_OPTIONS = {
   verify: { flags: '--verify', description: 'account for every record by identity: each produced record carries its sequence number in a header (ds-id), and the consumers\' reads are checked against what was acknowledged: records lost (acknowledged, never read), duplicated, reordered within a partition and in doubt (read, never acknowledged); lost or duplicated records fail the run',
     defaultValue: false },
   shareGroup: { flags: '--share-group <id>', description: 'read as this share group (KIP-932, Kafka 4.2 or newer) instead of a consumer group: the workers are share consumers that acquire records and acknowledge each one; reports like kafka-share-consumer-perf-test (whose --group this is)',
-    parse: parseGroupIdOf('--share-group') },
+    parse: parseGroupIdOf('--share-group', 'share group') },
   ackMode: { flags: '--ack-mode <mode>', description: 'with --share-group: how acknowledgements travel, as Java\'s share.acknowledgement.mode: implicit (on the next ShareFetch to the same broker) or explicit (a ShareAcknowledge sent and awaited before the next fetch, as commitSync)',
     defaultValue: 'implicit', parse: parseChoice('--ack-mode', ACK_MODES) },
   releaseRate: { flags: '--release-rate <fraction>', description: 'with --share-group: release this fraction of the records on their first delivery (0.01: one in a hundred), so that the group delivers them again; a redelivered record is accepted',
@@ -163,9 +163,9 @@ export function recordsToConsume(flags: { numRecords?: number; messages?: number
 }
 
 /** A group id Kafka accepts: not empty (the broker refuses "" for group operations). */
-function parseGroupIdOf(flag: string) {
+function parseGroupIdOf(flag: string, kind: string) {
   return (value: string): string => {
-    if (value.trim() === '') throw new InvalidArgumentError(`${flag} takes a group id, not an empty one`);
+    if (value.trim() === '') throw new InvalidArgumentError(`${flag} takes a ${kind} id, not an empty one`);
     return value;
   };
 }
@@ -237,17 +237,17 @@ export function toConsumeConfig(flags: ConsumeFlags): ConsumeConfig {
 export function toShareConsumeConfig(flags: ConsumeFlags, groupGiven: boolean): ShareConsumeConfig {
   const shareGroup = flags.shareGroup;
   if (shareGroup === undefined) throw new DataStormError('DS_BAD_OPTION', 'a share run needs --share-group <id>');
-  const refuse = (what: string, hint: string) => { throw new DataStormError('DS_BAD_OPTION', `${what} with --share-group`, { hint }); };
-  if (groupGiven) refuse('--group names a consumer group: it cannot be given', 'share-consumer-perf-test\'s --group is --share-group here');
-  if (flags.topic === undefined) refuse('--include cannot be used (or --topic is missing)', 'name the topic with --topic');
-  if (flags.driver !== DEFAULT_DRIVER) refuse(`--driver ${flags.driver} cannot be used`, 'share consumers speak the share-group protocol themselves: leave --driver out');
-  if ((flags.fault?.length ?? 0) > 0) refuse('--fault cannot be used', 'stop a node with `datastorm cluster stop-node` beside the run instead');
-  if (flags.releaseRate + flags.rejectRate > 1) refuse(`--release-rate ${flags.releaseRate} and --reject-rate ${flags.rejectRate} add up to more than 1`, 'give rates whose sum is at most 1');
+  const refuse = (message: string, hint: string) => new DataStormError('DS_BAD_OPTION', message, { hint });
+  if (groupGiven) throw refuse('--group cannot be given with --share-group: it names a consumer group', 'share-consumer-perf-test\'s --group is --share-group here');
+  if (flags.topic === undefined) throw refuse('a share run reads the topic given with --topic (not --include)', 'name the topic with --topic');
+  if (flags.driver !== DEFAULT_DRIVER) throw refuse(`--driver ${flags.driver} cannot be given with --share-group`, 'share consumers speak the share-group protocol themselves: leave --driver out');
+  if ((flags.fault?.length ?? 0) > 0) throw refuse('--fault cannot be given with --share-group', 'stop a node with `datastorm cluster stop-node` beside the run instead');
+  if (flags.releaseRate + flags.rejectRate > 1) throw refuse(`--release-rate ${flags.releaseRate} and --reject-rate ${flags.rejectRate} add up to more than 1`, 'give rates whose sum is at most 1');
   if (flags.threads !== undefined && flags.workers !== 1 && flags.threads !== flags.workers) {
     throw new DataStormError('DS_BAD_OPTION', `--threads ${flags.threads} and --workers ${flags.workers} disagree`, { hint: '--threads is share-consumer-perf-test\'s name for --workers: give one of them' });
   }
   return {
-    ...connectionOf(flags), topic: flags.topic!, shareGroup, numRecords: recordsToConsume(flags), fetchSizeBytes: flags.fetchSize, timeoutMs: flags.timeout,
+    ...connectionOf(flags), topic: flags.topic, shareGroup, numRecords: recordsToConsume(flags), fetchSizeBytes: flags.fetchSize, timeoutMs: flags.timeout,
     showDetailedStats: flags.showDetailedStats, reportingIntervalMs: flags.reportingInterval, workers: flags.threads ?? flags.workers,
     ackMode: flags.ackMode, releaseRate: flags.releaseRate, rejectRate: flags.rejectRate, fromLatest: flags.fromLatest,
   };
