@@ -102,12 +102,12 @@ export interface ShareAccounting {
   uncheckedBecause?: string;
 }
 
-/** Whether the accounting holds: the broker's count, no record settled twice, and, when every record was to be read, each delivered. */
-export function shareAccountingMatches(a: Omit<ShareAccounting, 'match'>, numRecords: number): boolean {
+/** Whether the accounting holds: the broker's count, no record settled twice, and, when every record was settled, each delivered. */
+export function shareAccountingMatches(a: Omit<ShareAccounting, 'match'>): boolean {
   const brokerAgrees = a.brokerSettled === a.settled;
   if (!a.ledger) return brokerAgrees;
   // Records past the group's start offset that an earlier run settled are in the ledger's range but not available.
-  const everyRecord = numRecords >= a.availableRecords ? a.ledger.deliveredAtLeastOnce === a.availableRecords : true;
+  const everyRecord = a.settled >= a.availableRecords ? a.ledger.deliveredAtLeastOnce === a.availableRecords : true;
   return brokerAgrees && a.ledger.settledTwice === 0 && everyRecord;
 }
 

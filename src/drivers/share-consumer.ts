@@ -42,7 +42,7 @@ export interface ShareConsumerOptions {
 export interface AcquiredFetch {
   partition: number;
   /** The record batches the response carried, counted (records outside `acquired` are not this consumer's). */
-  batches: readonly CountedRecordBatch[];
+  batches: readonly CountedRun[];
   /** The acquired offset ranges, ascending, with each one's delivery count (1 for a first delivery). */
   acquired: readonly AcquiredRecords[];
 }
