@@ -53,8 +53,9 @@ const contenders = [
   { name: `datastorm ${opts.workers} share consumers`, datastorm: true,
     args: (group) => [cli, 'consume', '--bootstrap-server', server, '--topic', topic, '--share-group', group, '--num-records', opts.records, '--workers', opts.workers] },
   { name: `java share-consumer-perf-test --threads ${opts.workers}`,
+    // Kafka 4.4's tool waits for its threads only --timeout + 100 ms in all, then interrupts them: a long one, for a whole run.
     args: (group) => [cli, 'kafka-tool', 'share-consumer-perf-test', '--', '--bootstrap-server', server, '--topic', topic, '--group', group,
-      '--num-records', opts.records, '--threads', opts.workers] },
+      '--num-records', opts.records, '--threads', opts.workers, '--timeout', '600000'] },
 ];
 
 async function measure(contender) {

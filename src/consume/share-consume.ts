@@ -169,7 +169,9 @@ export async function runShareConsume(config: ShareConsumeConfig, listener: Shar
     const intervals = new ShareIntervals(counters, config.reportingIntervalMs);
     const settledNow = () => counters.total('accepted') + counters.total('rejected');
     let lastDeliveries = 0;
-    let lastDeliveryMs = submittedMs;
+    // --timeout counts from the first consumer's start, as Kafka's tool counts from its consumers' creation: a thread
+    // slow to start on a loaded machine (10 s at load 11 here) is not a topic without records.
+    let lastDeliveryMs: number | undefined;
     let timedOutAtMs: number | undefined;
     let interruptedAtMs: number | undefined;
     let stoppedAtMs: number | undefined;
@@ -180,8 +182,9 @@ export async function runShareConsume(config: ShareConsumeConfig, listener: Shar
       if (stoppedAtMs === undefined) for (const interval of intervals.close(nowMs, startMs ?? submittedMs, false)) listener.onInterval?.(interval);
       const deliveries = counters.total('acquired');
       if (deliveries > lastDeliveries) [lastDeliveries, lastDeliveryMs] = [deliveries, nowMs];
+      lastDeliveryMs ??= startMs;
       listener.onProgress?.(settledNow(), nowMs - (startMs ?? submittedMs));
-      if (!counters.stopped() && nowMs - lastDeliveryMs > config.timeoutMs) {
+      if (!counters.stopped() && lastDeliveryMs !== undefined && nowMs - lastDeliveryMs > config.timeoutMs) {
         timedOutAtMs = nowMs;
         counters.stop();
       }
