@@ -79,7 +79,7 @@ export const shareClientId = (workerId: number) => `datastorm-share-consumer-${w
 async function requireShareGroups(bootstrap: string[], security: ClientSecurity): Promise<void> {
   const [host, port] = [bootstrap[0].slice(0, bootstrap[0].lastIndexOf(':')), Number(bootstrap[0].slice(bootstrap[0].lastIndexOf(':') + 1))];
   const refusal = shareGroupsRefusal(await brokerFeatures(host, port, security));
-  if (refusal) throw new DataStormError('DS_SHARE_GROUPS_UNSUPPORTED', refusal, { hint: 'run on a Kafka 4.2 or newer cluster (datastorm cluster up starts 4.4.0)' });
+  if (refusal) throw new DataStormError('DS_SHARE_GROUPS_UNSUPPORTED', refusal, { hint: 'run on a cluster of Kafka 4.2 or newer: datastorm cluster up starts 4.4.0' });
 }
 
 /** Per partition: where the run's records start (the group's start offset, else the log's start or end) and the log's end. */

@@ -81,7 +81,7 @@ describe('consume --share-group on the real cluster', () => {
     // Kafka's tool on a group of its own, started at the log start as DataStorm starts its groups.
     const javaGroup = `${topic}-java`;
     await setGroupConfig(bootstrap, PLAINTEXT, javaGroup, 'share.auto.offset.reset', 'earliest');
-    const java = runCli(['kafka-tool', 'share-consumer-perf-test', '--', '--bootstrap-server', server, '--topic', topic, '--group', javaGroup, '--num-records', '2000']);
+    const java = runCli(['kafka-tool', 'share-consumer-perf-test', '--', '--bootstrap-server', server, '--topic', topic, '--group', javaGroup, '--num-records', '2000', '--timeout', '120000']);
     expect(java.code, java.stderr).toBe(0);
     const javaLines = java.stdout.trimEnd().split('\n').filter((line) => !line.startsWith('WARNING'));
     expect(javaLines[0]).toBe(lines[0]);
