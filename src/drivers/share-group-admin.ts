@@ -15,6 +15,25 @@ const SET = 0;
 const GROUP_COORDINATOR = 0;
 const TIMEOUT_MS = 10_000;
 
+/** How long an admin step waits for a group coordinator that is not there yet (a cluster just started creates its offsets topic on first use). */
+const COORDINATOR_WAIT_MS = 30_000;
+const RETRY_MS = 500;
+
+/** `call`, tried again while it fails, for COORDINATOR_WAIT_MS; then its last error, as the coordinator not answering. */
+async function untilCoordinatorAnswers<T>(what: string, call: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + COORDINATOR_WAIT_MS;
+  for (;;) {
+    try {
+      return await call();
+    } catch (error) {
+      if (Date.now() > deadline) {
+        throw new DataStormError('DS_UNREACHABLE', `${what}: no answer within ${COORDINATOR_WAIT_MS / 1000} s (${(error as Error).message})`, { cause: error });
+      }
+      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+    }
+  }
+}
+
 /** `use` on a connection to the first address that answers. */
 async function onAnyBroker<T>(bootstrap: string[], security: ClientSecurity, use: (connection: Connection) => Promise<T>): Promise<T> {
   let lastError: unknown;
@@ -50,21 +69,22 @@ export async function setGroupConfig(bootstrap: string[], security: ClientSecuri
 export async function shareGroupOffsets(bootstrap: string[], security: ClientSecurity, group: string, topic: string, partitions: number):
 Promise<Array<Pick<ShareGroupOffsetsPartition, 'startOffset' | 'lag'>>> {
   const indexes = Array.from({ length: partitions }, (_, p) => p);
-  const response = await onAnyBroker(bootstrap, security, async (connection) => {
+  const described = await untilCoordinatorAnswers(`group ${group}'s coordinator`, () => onAnyBroker(bootstrap, security, async (connection) => {
+    // FindCoordinator answers an error (COORDINATOR_NOT_AVAILABLE) until the group's offsets partition has a leader.
     const lookup = await findCoordinatorV6.api.async(connection, GROUP_COORDINATOR, [group]);
     const found = lookup.coordinators[0];
     const coordinator = new Connection('datastorm-share-admin', { connectTimeout: TIMEOUT_MS, requestTimeout: TIMEOUT_MS, ...platformaticSecurity(security) });
     try {
       await coordinator.connect(found.host, found.port);
-      return await describeShareGroupOffsetsV1.async(coordinator, group, { name: topic, partitions: indexes });
+      const [group0] = (await describeShareGroupOffsetsV1.async(coordinator, group, { name: topic, partitions: indexes })).groups;
+      if (!group0 || group0.errorCode !== 0) {
+        throw new Error(`DescribeShareGroupOffsets answered error code ${group0?.errorCode ?? 'none'}${group0?.errorMessage ? ` (${group0.errorMessage})` : ''}`);
+      }
+      return group0;
     } finally {
       await coordinator.close().catch(() => undefined);
     }
-  });
-  const [described] = response.groups;
-  if (!described || described.errorCode !== 0) {
-    throw new Error(`DescribeShareGroupOffsets answered error code ${described?.errorCode ?? 'none'}${described?.errorMessage ? ` (${described.errorMessage})` : ''}`);
-  }
+  }));
   const found = described.topics.find((t) => t.topicName === topic)?.partitions ?? [];
   return indexes.map((p) => {
     const partition = found.find((f) => f.partitionIndex === p);
