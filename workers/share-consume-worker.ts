@@ -23,7 +23,6 @@ export default async function shareConsumeWorker(task: ShareConsumeTask): Promis
     bootstrap: task.bootstrap, security: task.security, clientId: `datastorm-share-consumer-${workerId + 1}`, group: task.group, topic: task.topic,
     fetchMaxBytes: task.fetchMaxBytes, maxRecords: task.maxRecords, ackMode: task.ackMode,
   }, {
-    onAssigned: (memberId, partitions) => post({ type: 'assigned', workerId, atMs: Date.now(), memberId, partitions }),
     onAcquired: (fetch) => {
       const decision = decideAcknowledgements(fetch, task.policy, (records) => (counters.stopped() ? 0 : counters.claim(records)));
       counters.add(workerId, 'acquired', decision.records);

@@ -162,7 +162,7 @@ export async function runShareConsume(config: ShareConsumeConfig, listener: Shar
         workerId, bootstrap: config.bootstrap, security: config.security, topic: config.topic, group: config.shareGroup,
         fetchMaxBytes: config.fetchSizeBytes, maxRecords: MAX_RECORDS, ackMode: config.ackMode, policy, counters: counters.buffers, layout,
       }),
-      onMessage: (event) => { if (event.type === 'started') startMs = Math.min(startMs ?? event.atMs, event.atMs); },
+      onMessage: (event) => { startMs = Math.min(startMs ?? event.atMs, event.atMs); },
     });
     pool.firstFailure().catch(() => counters.stop());
     const submittedMs = Date.now();

@@ -22,8 +22,5 @@ export interface ShareConsumeTask extends PoolTask {
   layout: ShareCountersLayout;
 }
 
-/** What a share consumer posts while it runs. */
-export type ShareWorkerEvent =
-  /** Its task began: the consumer is about to join (Kafka's tool starts its clock before its consumers subscribe). */
-  | { type: 'started'; workerId: number; atMs: number }
-  | { type: 'assigned'; workerId: number; atMs: number; memberId: string; partitions: number[] };
+/** What a share consumer posts while it runs: that its task began, the consumer about to join (Kafka's tool starts its clock before its consumers subscribe). */
+export type ShareWorkerEvent = { type: 'started'; workerId: number; atMs: number };

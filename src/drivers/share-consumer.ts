@@ -48,7 +48,6 @@ export interface AcquiredFetch {
 }
 
 export interface ShareConsumerListener {
-  onAssigned(memberId: string, partitions: number[]): void;
   /** How each acquired offset is acknowledged (every offset of `acquired` once, a gap where there is no record). */
   onAcquired(fetch: AcquiredFetch): AcknowledgementBatch[];
   /** The broker applied acknowledgements (errorCode 0), or refused them (INVALID_RECORD_STATE: their lock had expired). */
@@ -286,7 +285,6 @@ export class ShareConsumer {
   private assign(partitions: number[]): void {
     if (partitions.join() === this.assigned.join()) return;
     this.assigned = partitions;
-    this.listener.onAssigned(this.memberId, partitions);
     this.placeSessions();
   }
 

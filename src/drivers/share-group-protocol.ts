@@ -20,21 +20,16 @@ export type AcknowledgeTypeValue = (typeof AcknowledgeType)[keyof typeof Acknowl
 
 /** The error codes the share consumer tells apart (Kafka's Errors). */
 export const ShareErrors = {
-  NONE: 0,
   NOT_LEADER_OR_FOLLOWER: 6,
   NOT_COORDINATOR: 16,
   COORDINATOR_LOAD_IN_PROGRESS: 14,
   COORDINATOR_NOT_AVAILABLE: 15,
   UNKNOWN_TOPIC_OR_PARTITION: 3,
-  INVALID_REQUEST: 42,
   UNKNOWN_TOPIC_ID: 100,
   FENCED_MEMBER_EPOCH: 110,
   UNKNOWN_MEMBER_ID: 25,
-  INVALID_RECORD_STATE: 121,
   SHARE_SESSION_NOT_FOUND: 122,
   INVALID_SHARE_SESSION_EPOCH: 123,
-  GROUP_ID_NOT_FOUND: 69,
-  UNSUPPORTED_VERSION: 35,
 } as const;
 
 export interface TopicPartitions {
