@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run test:compat: each supported Apache Kafka release in turn, as its own local cluster (cluster up from its
 // jars, SASL_SSL listener on), and a smoke of every command family through the real CLI against it: produce with
-// each codec, idempotent and in transactions, on both drivers; consume in a group; e2e; lag; replay-check; drain
+// each codec, idempotent and in transactions, on both drivers; consume in a group and as a share group; e2e; lag; replay-check; drain
 // into `datastorm sink`; produce over SASL_SSL; bench run --vs java; Kafka's own perf tools (kafka-tool). Every check counts the
 // records on the broker (end offsets, committed offsets) with a client of its own, and checks that the result names
 // the brokers' release line. Prints a table of what passed on each release; exits 1 if anything failed.
@@ -104,6 +104,18 @@ function checksOf(release, ctx) {
       const group = `${topicOf('p-none')}-group`;
       cli(['consume', '--bootstrap-server', server, '--topic', topicOf('p-none'), '--group', group, '--num-records', String(RECORDS), '--workers', '2'], dir);
       return expectEqual('committed', await committedTotal(admin, group, topicOf('p-none')), RECORDS);
+    }],
+    ['consume as a share group (4.2+; refused before)', async () => {
+      const args = ['consume', '--bootstrap-server', server, '--topic', topicOf('p-none'), '--share-group', `${topicOf('p-none')}-share`,
+        '--num-records', String(RECORDS), '--workers', '2', '--json'];
+      if (!isAtLeast(release, '4.2')) {
+        const refused = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, DATASTORM_CLUSTER_DIR: dir } });
+        expectEqual('exit', refused.status, 1);
+        return expectEqual('refusal', refused.stderr.trim().split('\n')[0].split(': ').slice(0, 2).join(': '), 'error DS_SHARE_GROUPS_UNSUPPORTED: share groups need Kafka 4.2 or newer');
+      }
+      const out = JSON.parse(cli(args, dir).stdout);
+      expectEqual('accepted', out.acknowledgements.accepted, RECORDS);
+      return expectEqual('the group\'s lag fell by', out.accounting.brokerSettled, RECORDS);
     }],
     ['lag of that group', async () => {
       const group = `${topicOf('p-none')}-group`;

@@ -7,7 +7,7 @@ import { renderCompose } from '../cluster/compose.js';
 import { CLUSTER_SECURITY, DEFAULT_KAFKA_VERSION, DEFAULT_LAYOUT, withSecurity, type ClusterSecurity } from '../cluster/settings.js';
 import type { ClusterState } from '../cluster/launcher.js';
 import { DataStormError } from '../shared/errors.js';
-import { kafkaRelease, supportedRange } from '../kafka/kafka-releases.js';
+import { formatShareGroupsNote, kafkaRelease, supportedRange } from '../kafka/kafka-releases.js';
 import { parseChoice, parseDurationMs, parseIntegerOption } from '../run-spec/parse.js';
 import { RESTART_SYNC_TIMEOUT_MS, holdFault, killController, killLeader, restartAll, sceneOf } from '../faults/node-faults.js';
 import { interruptible } from './interrupt.js';
@@ -51,6 +51,8 @@ export function clusterCommand(): Command {
           `started in ${(state.startupMs / 1000).toFixed(1)} s; bootstrap ${state.bootstrap.join(',')}`);
       }
       if (state.saslSsl) stderrLine(formatSaslSslLine(state.saslSsl));
+      const shareNote = formatShareGroupsNote(state.kafkaVersion);
+      if (shareNote) stderrLine(shareNote);
     });
 
   cluster.command('down')
@@ -186,6 +188,9 @@ const KAFKA_TOOLS: Record<string, string> = {
   'console-consumer': 'org.apache.kafka.tools.consumer.ConsoleConsumer',
   'get-offsets': 'org.apache.kafka.tools.GetOffsetShell',
   'metadata-quorum': 'org.apache.kafka.tools.MetadataQuorumCommand',
+  // Share groups (Kafka 4.2+): the share consumer perf tool that consume --share-group reports like, and the groups' state.
+  'share-consumer-perf-test': 'org.apache.kafka.tools.ShareConsumerPerformance',
+  'share-groups': 'org.apache.kafka.tools.consumer.group.ShareGroupCommand',
 };
 
 export function kafkaToolCommand(): Command {

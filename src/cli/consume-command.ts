@@ -6,7 +6,9 @@ import { formatFaultLines } from '../faults/fault-plan.js';
 import {
   DETAILED_HEADER, formatFailedConsumers, formatDriverNote, formatConsumeInterruptedLine, formatIdleConsumersNote, formatIntervalLine, formatProgress, SUMMARY_HEADER,
 } from '../consume/consume-report.js';
-import { printConsumeReport } from '../library/print.js';
+import { printConsumeReport, printShareConsumeReport } from '../library/print.js';
+import { runShareConsume } from '../consume/share-consume.js';
+import { SHARE_SUMMARY_HEADER, formatShareIntervalLine, formatSharePartialLine } from '../consume/share-report.js';
 import { formatAccountingLine, formatEndToEndPartialLine, formatLatencyLine, formatProducerLine, formatLatencyNote } from '../consume/e2e-report.js';
 import { runEndToEnd, type EndToEndConfig } from '../consume/end-to-end.js';
 import { formatVerificationDetails, formatVerificationLine } from '../report/verification-report.js';
@@ -24,7 +26,7 @@ import { runReplayCheck, type ReplayConfig } from '../consume/replay.js';
 import { formatDiff, formatPassLine, formatVerdict } from '../consume/replay-report.js';
 import { createTable } from '../report/table.js';
 import {
-  addConsumeOptions, connectionOf, consumersOf, CONSUME_KEYS, defaultConsumeGroup, toConsumeConfig, type ConsumeFlags, type EndToEndFlags, type LagFlags, type ReplayFlags,
+  addConsumeOptions, connectionOf, consumersOf, CONSUME_KEYS, defaultConsumeGroup, toConsumeConfig, toShareConsumeConfig, type ConsumeFlags, type EndToEndFlags, type LagFlags, type ReplayFlags,
 } from '../run-spec/consume-options.js';
 
 /**
@@ -63,9 +65,20 @@ Examples:
   datastorm consume --topic t --num-records 1000000
   datastorm consume --topic t --num-records 1000000 --workers 4 --group g1 --json
   datastorm consume --topic t --num-records 1000000 --driver platformatic
-  datastorm consume --topic orders --num-records 20000 --schema-registry http://127.0.0.1:8081/apis/ccompat/v7`);
+  datastorm consume --topic orders --num-records 20000 --schema-registry http://127.0.0.1:8081/apis/ccompat/v7
+  datastorm consume --topic t --num-records 1000000 --share-group sg --workers 3 --release-rate 0.01
+
+With --share-group, the workers are share consumers (KIP-932, Kafka 4.2 or newer) of that group, and the lines are
+kafka-share-consumer-perf-test's (nMsg: records delivered, a redelivered one each time); the run ends once exactly
+--num-records records are settled (accepted, or rejected), releases what it still holds, and checks each record's
+deliveries and settling, and the fall of the group's lag on the broker. It sets the group's share.auto.offset.reset
+(earliest; latest with --from-latest).`);
   addConsumeOptions(command, [...CONSUME_KEYS], { defaults: { group: [defaultConsumeGroup()] } });
   command.action(async (flags: ConsumeFlags) => {
+    if (flags.shareGroup !== undefined) {
+      await shareConsume(flags, command.getOptionValueSource('group') === 'cli');
+      return;
+    }
     const config = toConsumeConfig(flags);
     // As consumer-perf-test says it (on stdout there; here on stderr, which holds every note).
     if (flags.messages !== undefined) stderr('Warning: --messages is deprecated. Use --num-records instead.');
@@ -110,6 +123,39 @@ Examples:
 }
 
 
+
+/** `consume --share-group`: share-consumer-perf-test's lines as it goes and at the end, DataStorm's after them. */
+async function shareConsume(flags: ConsumeFlags, groupGiven: boolean): Promise<void> {
+  const config = toShareConsumeConfig(flags, groupGiven);
+  if (flags.messages !== undefined) stderr('Warning: --messages is deprecated. Use --num-records instead.');
+  const out = flags.json ? stderr : stdout;
+  const progress = new ProgressLine();
+  const { value: { result, failure }, interrupted } = await interruptible('releasing the records held and printing the partial report', (signal) =>
+    resultOrFailure(runShareConsume(config, {
+      signal,
+      onStart: () => { if (!flags.hideHeader) out(SHARE_SUMMARY_HEADER); },
+      onInterval: (interval) => { if (config.showDetailedStats) progress.print(formatShareIntervalLine(interval, flags.dateFormat), out); },
+      onProgress: (settled, elapsedMs) => progress.show(formatProgress(settled, config.numRecords, elapsedMs)),
+    })));
+  progress.clear();
+  printShareConsumeReport(result, { out: process.stdout, err: process.stderr, json: flags.json }, {
+    showConsumerStats: flags.showConsumerStats || flags.printMetrics, dateFormat: flags.dateFormat,
+  });
+  if (result.partial) stderr(formatSharePartialLine(result.accounting.settled, config.numRecords, config.shareGroup, result.acknowledgements.released));
+  if (failure) throw failure;
+  if (!result.accounting.match) {
+    throw new DataStormError('DS_ACCOUNTING_MISMATCH', 'the records settled and the share group\'s state on the broker disagree (see the accounting lines)');
+  }
+  if (interrupted) {
+    process.exitCode = INTERRUPTED_EXIT_CODE;
+    return;
+  }
+  if (result.timedOut) {
+    throw new DataStormError('DS_CONSUME_TIMEOUT', `settled ${result.accounting.settled} of ${config.numRecords} records: none arrived for ${config.timeoutMs} ms`, {
+      hint: `the topic had ${result.accounting.availableRecords} records past the share group's start; raise --timeout or produce more`,
+    });
+  }
+}
 
 export function endToEndCommand(): Command {
   const command = new Command('e2e')

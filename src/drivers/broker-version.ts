@@ -54,11 +54,16 @@ const apiVersionsV3 = createAPI<[string, string], ApiVersionsFeatures>(18, 3,
  * cluster's finalized metadata.version is given beside it.
  */
 async function brokerRelease(host: string, port: number, security: ClientSecurity, timeoutMs: number): Promise<BrokerRelease> {
+  return brokerReleaseOf(await brokerFeatures(host, port, security, timeoutMs));
+}
+
+/** The features one broker's ApiVersions answer carries: what its software supports, and what the cluster finalized. */
+export async function brokerFeatures(host: string, port: number, security: ClientSecurity, timeoutMs = 5000): Promise<ApiVersionsFeatures> {
   const tls: ConnectionOptions | undefined = security.tls ? tlsConnectionOptions(security.tls) : undefined;
   const connection = new Connection('datastorm-version', { connectTimeout: timeoutMs, requestTimeout: timeoutMs, ...(tls ? { tls } : {}) });
   try {
     await connection.connect(host, port);
-    return brokerReleaseOf(await apiVersionsV3.async(connection, 'datastorm', '0'));
+    return await apiVersionsV3.async(connection, 'datastorm', '0');
   } finally {
     await connection.close().catch(() => undefined);
   }

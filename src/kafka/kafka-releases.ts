@@ -96,3 +96,33 @@ export function brokerReleaseOf(features: { supported: FeatureRange[]; finalized
 export function formatBrokerRelease(kafka: BrokerRelease): string {
   return `Kafka ${kafka.release} (metadata.version ${kafka.metadataVersion})`;
 }
+
+/** The first release line whose share groups (KIP-932, Queues for Kafka) are generally available. */
+export const SHARE_GROUPS_LINE = '4.2' satisfies KafkaReleaseLine;
+
+/** What `cluster up` says on a release line without share groups, so that `consume --share-group` is no surprise. */
+export function formatShareGroupsNote(version: string): string | undefined {
+  return lineAtLeast(version, SHARE_GROUPS_LINE) ? undefined
+    : `note: share groups (consume --share-group) need Kafka ${SHARE_GROUPS_LINE} or newer; this cluster runs ${version}`;
+}
+
+/** Whether a version or release line (4.1.2, 4.1) is of `line` or a newer one, by its numbers (any line, known or not). */
+function lineAtLeast(version: string, line: string): boolean {
+  const [major, minor] = version.split('.').map(Number);
+  const [needMajor, needMinor] = line.split('.').map(Number);
+  return major > needMajor || (major === needMajor && minor >= needMinor);
+}
+
+/**
+ * Why a cluster cannot run share groups, from a broker's features (undefined when it can): its software is older than
+ * 4.2, or the cluster has not finalized share.version (a cluster upgraded from an older release keeps it at 0).
+ */
+export function shareGroupsRefusal(features: { supported: FeatureRange[]; finalized: FeatureRange[] }): string | undefined {
+  const broker = brokerReleaseOf(features);
+  if (!lineAtLeast(broker.release, SHARE_GROUPS_LINE)) {
+    return `share groups need Kafka ${SHARE_GROUPS_LINE} or newer: the brokers run ${formatBrokerRelease(broker)}`;
+  }
+  const shareVersion = features.finalized.find((f) => f.name === 'share.version')?.maxVersion ?? 0;
+  if (shareVersion < 1) return `share groups are not enabled on this cluster: share.version is ${shareVersion} (enable it with kafka-features upgrade --feature share.version=1)`;
+  return undefined;
+}

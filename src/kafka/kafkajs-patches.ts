@@ -384,7 +384,8 @@ export function countFetchedRecordsOnly(on: boolean): void {
   countingFetches = on;
 }
 
-const decompress = (codec: number, compressed: Buffer) => lookupCodec(codec).decompress(compressed);
+/** A record batch's records decompressed with the codec of its attributes (kafkajs's codecs, and those codecs.ts adds). */
+export const decompressRecords = (codec: number, compressed: Buffer) => lookupCodec(codec).decompress(compressed);
 
 /** Fix 5: a partition's fetched record batches, counted (magic 2) or, otherwise, decoded by kafkajs. */
 export async function decodeFetchedMessages(decoder: KafkajsDecoder): Promise<unknown[]> {
@@ -392,7 +393,7 @@ export async function decodeFetchedMessages(decoder: KafkajsDecoder): Promise<un
   const start = decoder.offset;
   const size = decoder.readInt32();
   if (size <= 0 || !decoder.canReadBytes(size)) return [];
-  const counted = await countRecordBatches(decoder.readBytes(size), decompress);
+  const counted = await countRecordBatches(decoder.readBytes(size), decompressRecords);
   if (counted) return counted;
   decoder.offset = start;
   return kafkajsDecodeMessages(decoder);

@@ -4,14 +4,15 @@
  * thin shell over these.
  */
 export { produce, type ProduceOptions } from './produce.js';
-export { consume, type ConsumeOptions } from './consume.js';
+export { consume, shareConsume, type ConsumeOptions } from './consume.js';
 export { capacity, type CapacityOptions } from './capacity.js';
 export type { CapacityHooks, CapacityResult } from '../capacity/run-capacity.js';
 export { chaos, type ChaosOptions } from './chaos.js';
 export type { ChaosCell, ChaosHooks, ChaosResult } from '../chaos/run-chaos.js';
-export { printConsumeReport, printProduceReport, type OutputStream, type ReportStreams } from './print.js';
+export { printConsumeReport, printProduceReport, printShareConsumeReport, type OutputStream, type ReportStreams } from './print.js';
 export type { RunHooks } from '../engine/run-produce.js';
 export type { ConsumeListener, ConsumeResult } from '../consume/consume.js';
+export type { ShareConsumeListener, ShareConsumeResult } from '../consume/share-consume.js';
 export { verdictOf, type ProduceResult } from '../produce/result.js';
 export { DataStormError, RunFailedError } from '../shared/errors.js';
 export type { OptionValue } from '../run-spec/option-spec.js';

@@ -2,6 +2,10 @@ import {
   formatConsumeAccounting, formatConsumersTable, formatDecodeLine, formatFailedConsumers, formatSummaryLine as formatConsumeSummaryLine, formatTimeoutWarning,
 } from '../consume/consume-report.js';
 import type { ConsumeResult } from '../consume/consume.js';
+import type { ShareConsumeResult } from '../consume/share-consume.js';
+import {
+  formatAcknowledgementsLine, formatDeliveryCounts, formatShareAccounting, formatShareConsumerLine, formatShareSummaryLine, formatShareTimeoutWarning,
+} from '../consume/share-report.js';
 import { formatFaultLines } from '../faults/fault-plan.js';
 import type { ProduceResult } from '../produce/result.js';
 import type { DatePattern } from '../report/java-format.js';
@@ -63,5 +67,22 @@ export function printConsumeReport(result: ConsumeResult, streams: ReportStreams
   notes(formatConsumeAccounting(result.accounting, config.group));
   if (result.schemaRegistry) notes(formatDecodeLine(result.schemaRegistry));
   if (result.faults) for (const line of formatFaultLines(result.faults)) notes(line);
+  json(result);
+}
+
+/**
+ * A share-group consume run's report: share-consumer-perf-test's lines (each consumer's with --show-consumer-stats, the
+ * group's unless the run printed detailed-stats lines), then the acknowledgements, the delivery counts and the accounting.
+ */
+export function printShareConsumeReport(result: ShareConsumeResult, streams: ReportStreams, options: { showConsumerStats?: boolean; dateFormat?: DatePattern } = {}): void {
+  const { kafka, notes, json } = writers(streams);
+  const { config } = result;
+  if (options.showConsumerStats) for (const worker of result.workers) kafka(formatShareConsumerLine(worker, options.dateFormat));
+  if (result.timedOut) kafka(formatShareTimeoutWarning(config.timeoutMs));
+  if (!config.showDetailedStats) kafka(formatShareSummaryLine(result.totals, options.dateFormat));
+  notes(formatAcknowledgementsLine(result.acknowledgements));
+  notes(formatDeliveryCounts(result.acknowledgements.deliveryCounts));
+  if (result.failedConsumers) notes(formatFailedConsumers(result.failedConsumers, config.workers));
+  for (const line of formatShareAccounting(result.accounting, config.shareGroup)) notes(line);
   json(result);
 }

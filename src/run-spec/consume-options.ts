@@ -2,6 +2,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { bootstrapOrLocalCluster, parseBootstrap } from '../cluster/bootstrap.js';
 import { randomInt } from 'node:crypto';
 import { wholeNamePattern, type ConsumeConfig } from '../consume/consume.js';
+import type { ShareConsumeConfig } from '../consume/share-consume.js';
+import { ACK_MODES, type AckMode } from '../drivers/share-consumer.js';
 import { checkDriverSupport } from '../drivers/driver-support.js';
 import { DEFAULT_DRIVER, DRIVER_NAMES, describeDriverChoices, type DriverName } from '../drivers/driver-registry.js';
 import { parseFaultPlan, type FaultStep } from '../faults/fault-plan.js';
@@ -13,7 +15,7 @@ import type { ClientSecurity } from '../security/client-security.js';
 import { isRegistryProperty, parseRegistrySettings, parseRegistryUrl, type RegistrySettings } from '../registry/registry-settings.js';
 import { DataStormError } from '../shared/errors.js';
 import { commanderOption, conflictingOptions, type OptionSpec } from './option-spec.js';
-import { parseChoice, parseDurationMs, parseIntegerOption, parseSize } from './parse.js';
+import { parseChoice, parseDurationMs, parseFraction, parseIntegerOption, parseSize } from './parse.js';
 
 /**
  * The consuming side's options: `consume` (kafka-consumer-perf-test's flags), `e2e`, `lag` and `replay-check`, and the
@@ -26,7 +28,7 @@ export const CONSUME_OPTIONS = {
     parse: parseIntegerOption('--num-records', 1) },
   messages: { flags: '--messages <n>', description: 'the same as --num-records (consumer-perf-test\'s deprecated name)',
     parse: parseIntegerOption('--messages', 1) },
-  group: { flags: '--group <id>', description: 'consumer group', parse: parseGroupId },
+  group: { flags: '--group <id>', description: 'consumer group', parse: parseGroupIdOf('--group', 'consumer group') },
   fetchSize: { flags: '--fetch-size <bytes>', description: 'most bytes fetched from one partition per request (max.partition.fetch.bytes)',
     defaultValue: 1024 * 1024, parse: (v: string) => parseSize('--fetch-size', v) },
   timeout: { flags: '--timeout <ms>', description: 'give up when no record arrives for this long', defaultValue: 10_000,
@@ -72,6 +74,16 @@ export const CONSUME_OPTIONS = {
     defaultValue: false },
   schemaRegistry: { flags: '--schema-registry <url>', description: 'decode every value counted in Confluent\'s wire format (byte 0, a 4-byte schema id, an Avro body) with the schema the registry has for its id, each id looked up once per consumer: the report counts values decoded, of an unknown id, that do not decode or are not framed, and the look-ups\' and decoding\'s time; credentials and TLS as Confluent\'s clients take them, among the client properties (basic.auth.user.info=user:password, schema.registry.ssl.*)',
     parse: parseRegistryUrl },
+  shareGroup: { flags: '--share-group <id>', description: 'read as this share group (KIP-932, Kafka 4.2 or newer) instead of a consumer group: the workers are share consumers that acquire records and acknowledge each one; reports like kafka-share-consumer-perf-test (whose --group this is)',
+    parse: parseGroupIdOf('--share-group', 'share group') },
+  ackMode: { flags: '--ack-mode <mode>', description: 'with --share-group: how acknowledgements travel, as Java\'s share.acknowledgement.mode: implicit (on the next ShareFetch to the same broker) or explicit (a ShareAcknowledge sent and awaited before the next fetch, as commitSync)',
+    defaultValue: 'implicit', parse: parseChoice('--ack-mode', ACK_MODES) },
+  releaseRate: { flags: '--release-rate <fraction>', description: 'with --share-group: release this fraction of the records on their first delivery (0.01: one in a hundred), so that the group delivers them again; a redelivered record is accepted',
+    defaultValue: 0, parse: parseFraction('--release-rate', 'the records') },
+  rejectRate: { flags: '--reject-rate <fraction>', description: 'with --share-group: reject this fraction of the records on their first delivery (archived: never delivered again, settled all the same)',
+    defaultValue: 0, parse: parseFraction('--reject-rate', 'the records') },
+  threads: { flags: '--threads <n>', description: 'with --share-group: the same as --workers (share-consumer-perf-test\'s name)', parse: parseIntegerOption('--threads', 1, 256) },
+  showConsumerStats: { flags: '--show-consumer-stats', description: 'with --share-group: a line per share consumer before the group\'s (share-consumer-perf-test\'s flag)', defaultValue: false },
   printMetrics: { flags: '--print-metrics', description: 'print a row per consumer: records, MB, and their rates while it held partitions', defaultValue: false },
 } satisfies Record<string, OptionSpec>;
 
@@ -155,14 +167,17 @@ export function recordsToConsume(flags: { numRecords?: number; messages?: number
 }
 
 /** A group id Kafka accepts: not empty (the broker refuses "" for group operations). */
-function parseGroupId(value: string): string {
-  if (value.trim() === '') throw new InvalidArgumentError('--group takes a consumer group id, not an empty one');
-  return value;
+function parseGroupIdOf(flag: string, kind: string) {
+  return (value: string): string => {
+    if (value.trim() === '') throw new InvalidArgumentError(`${flag} takes a ${kind} id, not an empty one`);
+    return value;
+  };
 }
 
 export type ConsumeFlags = {
   topic?: string; include?: { include: string }; fromLatest: boolean; printMetrics: boolean; numRecords?: number; messages?: number; hideHeader: boolean; dateFormat?: DatePattern; group: string; fetchSize: number; timeout: number; showDetailedStats: boolean;
   reportingInterval: number; workers: number; bootstrapServer?: string; json: boolean; fault?: FaultStep[]; driver: DriverName; schemaRegistry?: string;
+  shareGroup?: string; ackMode: AckMode; releaseRate: number; rejectRate: number; threads?: number; showConsumerStats: boolean;
 } & ConnectionFlags;
 
 export type EndToEndFlags = {
@@ -181,17 +196,32 @@ export type ReplayFlags = { topic: string; group: string; timeout: number; boots
 export const CONSUME_KEYS = [
   'topic', 'include', 'numRecords', 'messages', 'group', 'fetchSize', 'timeout', 'showDetailedStats', 'reportingInterval', 'hideHeader',
   'dateFormat', 'fromLatest', 'printMetrics', 'socketBufferSize', 'workers', 'driver', 'bootstrapServer', 'consumerConfig', 'commandConfig',
-  'commandProperty', 'schemaRegistry', 'fault', 'json',
+  'commandProperty', 'schemaRegistry', 'fault', 'shareGroup', 'ackMode', 'releaseRate', 'rejectRate', 'threads', 'showConsumerStats', 'json',
 ] as const satisfies readonly ConsumeOptionKey[];
 
 /** consume's options that say how its report prints, not what runs. */
-export const CONSUME_OUTPUT_KEYS = ['hideHeader', 'dateFormat', 'printMetrics', 'json'] as const satisfies readonly ConsumeOptionKey[];
+export const CONSUME_OUTPUT_KEYS = ['hideHeader', 'dateFormat', 'printMetrics', 'showConsumerStats', 'json'] as const satisfies readonly ConsumeOptionKey[];
 
 /** A group of its own for a run that names none, as consumer-perf-test makes one. */
 export const defaultConsumeGroup = () => `perf-consumer-${randomInt(100_000)}`;
 
+/** The share-group options given without --share-group: each is refused, not silently ignored. */
+function shareOnlyFlags(flags: ConsumeFlags): string[] {
+  return [
+    flags.ackMode !== 'implicit' ? '--ack-mode' : '', flags.releaseRate > 0 ? '--release-rate' : '', flags.rejectRate > 0 ? '--reject-rate' : '',
+    flags.threads !== undefined ? '--threads' : '', flags.showConsumerStats ? '--show-consumer-stats' : '',
+  ].filter(Boolean);
+}
+
 /** The consume run the flags ask for; contradictions are refused here, before any work. */
 export function toConsumeConfig(flags: ConsumeFlags): ConsumeConfig {
+  if (flags.shareGroup !== undefined) throw new DataStormError('DS_BAD_OPTION', '--share-group runs share consumers: the share run\'s config is toShareConsumeConfig\'s');
+  const shareOnly = shareOnlyFlags(flags);
+  if (shareOnly.length > 0) {
+    throw new DataStormError('DS_BAD_OPTION', `${shareOnly.join(', ')} ${shareOnly.length === 1 ? 'is' : 'are'} for share groups: give --share-group <id>`, {
+      hint: 'a consumer group (--group) commits offsets; only a share group acknowledges record by record',
+    });
+  }
   const numRecords = recordsToConsume(flags);
   if ((flags.topic === undefined) === (flags.include === undefined)) {
     throw new DataStormError('DS_BAD_OPTION', 'give the topic with --topic or --include (one of them)');
@@ -202,5 +232,30 @@ export function toConsumeConfig(flags: ConsumeFlags): ConsumeConfig {
     group: flags.group, fetchSizeBytes: flags.fetchSize, timeoutMs: flags.timeout,
     showDetailedStats: flags.showDetailedStats, reportingIntervalMs: flags.reportingInterval, workers: flags.workers,
     faults: flags.fault ?? [], fromLatest: flags.fromLatest,
+  };
+}
+
+/**
+ * The share-group run the flags ask for (--share-group); contradictions are refused here, before any work. `groupGiven`:
+ * whether --group was on the command line (a pasted share-consumer-perf-test command names its share group with it).
+ */
+export function toShareConsumeConfig(flags: ConsumeFlags, groupGiven: boolean): ShareConsumeConfig {
+  const shareGroup = flags.shareGroup;
+  if (shareGroup === undefined) throw new DataStormError('DS_BAD_OPTION', 'a share run needs --share-group <id>');
+  const refuse = (message: string, hint: string) => new DataStormError('DS_BAD_OPTION', message, { hint });
+  if (groupGiven) throw refuse('--group cannot be given with --share-group: it names a consumer group', 'share-consumer-perf-test\'s --group is --share-group here');
+  if (flags.topic === undefined) throw refuse('a share run reads the topic given with --topic (not --include)', 'name the topic with --topic');
+  if (flags.driver !== DEFAULT_DRIVER) throw refuse(`--driver ${flags.driver} cannot be given with --share-group`, 'share consumers speak the share-group protocol themselves: leave --driver out');
+  if ((flags.fault?.length ?? 0) > 0) throw refuse('--fault cannot be given with --share-group', 'stop a node with `datastorm cluster stop-node` beside the run instead');
+  // The share consumers count record batches without decoding their values: a registry's decoding would be ignored.
+  if (flags.schemaRegistry !== undefined) throw refuse('--schema-registry cannot be given with --share-group: share consumers count records without decoding their values', 'decode the topic with a consumer group run: leave --share-group out');
+  if (flags.releaseRate + flags.rejectRate > 1) throw refuse(`--release-rate ${flags.releaseRate} and --reject-rate ${flags.rejectRate} add up to more than 1`, 'give rates whose sum is at most 1');
+  if (flags.threads !== undefined && flags.workers !== 1 && flags.threads !== flags.workers) {
+    throw new DataStormError('DS_BAD_OPTION', `--threads ${flags.threads} and --workers ${flags.workers} disagree`, { hint: '--threads is share-consumer-perf-test\'s name for --workers: give one of them' });
+  }
+  return {
+    ...connectionOf(flags), topic: flags.topic, shareGroup, numRecords: recordsToConsume(flags), fetchSizeBytes: flags.fetchSize, timeoutMs: flags.timeout,
+    showDetailedStats: flags.showDetailedStats, reportingIntervalMs: flags.reportingInterval, workers: flags.threads ?? flags.workers,
+    ackMode: flags.ackMode, releaseRate: flags.releaseRate, rejectRate: flags.rejectRate, fromLatest: flags.fromLatest,
   };
 }

@@ -35,6 +35,17 @@ export function parseDurationMs(flag: string, value: string): number {
   return ms;
 }
 
+/** A commander argParser for a fraction of `what`, from 0 to 1. */
+export function parseFraction(flag: string, what: string) {
+  return (value: string): number => {
+    const rate = Number(value);
+    if (value.trim() === '' || !Number.isFinite(rate) || rate < 0 || rate > 1) {
+      throw new InvalidArgumentError(`${flag} takes a fraction of ${what}, from 0 to 1 (0.1: one in ten), not "${value}"`);
+    }
+    return rate;
+  };
+}
+
 /** One of a fixed set of words. */
 export function parseChoice<T extends string>(flag: string, choices: readonly T[]) {
   return (value: string): T => {

@@ -20,7 +20,7 @@ import { isSecurityProperty, parseClientSecurity } from '../security/client-secu
 import { commanderOption, conflictingOptions, longFlag, type OptionSpec } from './option-spec.js';
 import { DEFAULT_DRIVER, DRIVER_NAMES, describeDriverChoices, driverOf, driverThatCan } from '../drivers/driver-registry.js';
 import { checkDriverSupport } from '../drivers/driver-support.js';
-import { parseChoice, parseDurationMs, parseIntegerOption, parseSize, parseStartAt } from './parse.js';
+import { parseChoice, parseDurationMs, parseFraction, parseIntegerOption, parseSize, parseStartAt } from './parse.js';
 
 
 const parseAcks = (value: string): Acks => {
@@ -115,7 +115,7 @@ const PRODUCE_OPTION_TABLE = {
   transactionDurationMs: { flags: '--transaction-duration-ms <ms>', description: 'how long each transaction stays open before it is committed (perf-test\'s flag); alone it turns transactions on with the id performance-producer-<uuid>',
     defaultDescription: '3000 with --transactional-id', parse: parseIntegerOption('--transaction-duration-ms', 1) },
   abortRate: { flags: '--abort-rate <fraction>', description: 'abort this fraction of the transactions instead of committing them, spread evenly (0.25: every 4th), to measure what aborted work costs: the report counts aborted records and abort time; read_committed consumers never see them',
-    defaultValue: 0, parse: parseAbortRate },
+    defaultValue: 0, parse: parseFraction('--abort-rate', 'the transactions') },
   verify: { flags: '--verify', description: 'account for every record by identity: each carries its worker and sequence number in a header (ds-id, 18 bytes a record), and after the run every partition of the run\'s topics is read back between its offsets before and after (read_committed with transactions): the report counts records lost (acknowledged, never read), duplicated, reordered (a worker\'s records out of order in a partition), in doubt (read, never acknowledged) and, with transactions, aborted ones visible; lost or duplicated records fail the run. The send\'s figures are the run\'s; reading back comes after them',
     defaultValue: false },
   sharedTopic: { flags: '--shared-topic', description: 'other processes produce to the topic too: the accounting is checked when their results are merged (datastorm merge)', defaultValue: false },
@@ -335,14 +335,6 @@ function topicsOfFlags(flags: ProduceFlags, typed: (key: keyof ProduceFlags) => 
     });
   }
   return topics;
-}
-
-function parseAbortRate(value: string): number {
-  const rate = Number(value);
-  if (value.trim() === '' || !Number.isFinite(rate) || rate < 0 || rate > 1) {
-    throw new InvalidArgumentError(`--abort-rate takes a fraction of the transactions, from 0 to 1 (0.1: one in ten), not "${value}"`);
-  }
-  return rate;
 }
 
 function parseZipfExponent(value: string): number {

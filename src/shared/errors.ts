@@ -40,6 +40,7 @@ export const ERROR_CODES = {
   DS_LOG_APPEND_TIME: { retriable: false, description: 'the topic stamps records with the broker\'s time, so end-to-end latency cannot be measured' },
   DS_RECORD_TOO_LARGE: { retriable: false, description: 'a record is larger than the topic or broker accepts' },
   DS_BATCH_TOO_LARGE: { retriable: false, description: 'the --batch size, with record overhead, is larger than the topic accepts' },
+  DS_SHARE_GROUPS_UNSUPPORTED: { retriable: false, description: 'the cluster cannot run share groups: its brokers are older than Kafka 4.2, or share.version is not enabled' },
   DS_CORRUPT_BATCH: { retriable: false, description: 'a compressed record batch read back is malformed' },
 
   // A run's outcome.

@@ -25,7 +25,8 @@ function runScript(argv: string[]) {
 describe('the scripts of benchmarks/', () => {
   it('are the ones a user runs', () => {
     expect(SCRIPTS).toEqual(['analysis-render-check.mjs', 'codec-cost.mjs', 'consume-drivers.mjs', 'consume-vs-java.mjs', 'drain-vs-serial.mjs',
-      'driver-encode.mjs', 'drivers.mjs', 'produce-vs-clients.mjs', 'profile-check.mjs', 'render-check.mjs', 'tls-cost.mjs', 'verify-cost.mjs']);
+      'driver-encode.mjs', 'drivers.mjs', 'produce-vs-clients.mjs', 'profile-check.mjs', 'render-check.mjs', 'share-consume-vs-java.mjs', 'tls-cost.mjs',
+      'verify-cost.mjs']);
   });
 
   it.each(SCRIPTS)('%s --help prints what it measures and its options, and starts nothing', (script) => {

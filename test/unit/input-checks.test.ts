@@ -134,3 +134,23 @@ describe('consumers beyond the partitions', () => {
       '(a partition is read by one consumer of a group); use --workers 8 or a topic with more partitions');
   });
 });
+
+describe('share-group options, refused in one line before any work', () => {
+  const refused = (args: string[], message: string) => {
+    const run = spawnSync(process.execPath, [CLI, 'consume', '--bootstrap-server', '127.0.0.1:1', '--topic', 't', '--num-records', '10', ...args], { encoding: 'utf8' });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr.trim().split('\n')[0]).toContain(message);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  };
+
+  it('share-only options without --share-group, contradictions, and values out of range', () => {
+    refused(['--release-rate', '0.1'], 'DS_BAD_OPTION: --release-rate is for share groups: give --share-group <id>');
+    refused(['--share-group', 'g', '--group', 'x'], 'DS_BAD_OPTION: --group cannot be given with --share-group: it names a consumer group');
+    refused(['--share-group', 'g', '--release-rate', '0.7', '--reject-rate', '0.7'], 'DS_BAD_OPTION: --release-rate 0.7 and --reject-rate 0.7 add up to more than 1');
+    refused(['--share-group', 'g', '--release-rate', '2'], '--release-rate takes a fraction of the records, from 0 to 1');
+    refused(['--share-group', 'g', '--ack-mode', 'later'], '--ack-mode takes one of implicit, explicit, not "later"');
+    refused(['--share-group', ''], '--share-group takes a share group id, not an empty one');
+    refused(['--share-group', 'g', '--threads', '2', '--workers', '3'], '--threads 2 and --workers 3 disagree');
+    refused(['--share-group', 'g', '--schema-registry', 'http://127.0.0.1:8081'], 'DS_BAD_OPTION: --schema-registry cannot be given with --share-group');
+  });
+});

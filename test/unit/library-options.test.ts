@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { consume, produce } from '../../src/library/index.js';
+import { consume, produce, shareConsume } from '../../src/library/index.js';
 import { flagsOfValues } from '../../src/run-spec/option-spec.js';
 import { defaultProduceFlags, PRODUCE_OPTIONS, toProduceRun, type ProduceFlags } from '../../src/run-spec/produce-options.js';
 import { DataStormError } from '../../src/shared/errors.js';
@@ -51,5 +51,8 @@ describe('options given as values (the library)', () => {
     await expect(produce({ compression: 'brotli' })).rejects.toThrow('unknown codec "brotli"');
     await expect(consume({ numRecords: 10 })).rejects.toThrow('give the topic with --topic or --include (one of them)');
     await expect(consume({ topic: 't', numRecords: 10, json: true } as never)).rejects.toThrow('consume has no option json');
+    await expect(consume({ topic: 't', numRecords: 10, releaseRate: 0.1 })).rejects.toThrow('--release-rate is for share groups: give --share-group <id>');
+    await expect(shareConsume({ topic: 't', numRecords: 10, shareGroup: 'g', releaseRate: 2 })).rejects.toThrow('--release-rate takes a fraction of the records, from 0 to 1');
+    await expect(shareConsume({ topic: 't', numRecords: 10, shareGroup: 'g', group: 'x' })).rejects.toThrow('--group cannot be given with --share-group');
   });
 });

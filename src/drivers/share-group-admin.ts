@@ -1,0 +1,94 @@
+import { Connection, findCoordinatorV6, incrementalAlterConfigsV1 } from '@platformatic/kafka';
+import { platformaticSecurity } from '../security/platformatic-security.js';
+import type { ClientSecurity } from '../security/client-security.js';
+import { DataStormError } from '../shared/errors.js';
+import { describeShareGroupOffsetsV1, type ShareGroupOffsetsPartition } from './share-group-protocol.js';
+
+/**
+ * A share group's admin steps, as Kafka's Admin client takes them: its share.auto.offset.reset (a GROUP resource's
+ * config, through IncrementalAlterConfigs, as kafka-configs --entity-type groups sets it), and its offsets on a
+ * topic (DescribeShareGroupOffsets at the group's coordinator, as kafka-share-groups --describe --offsets asks).
+ */
+
+const GROUP_RESOURCE = 32;
+const SET = 0;
+const GROUP_COORDINATOR = 0;
+const TIMEOUT_MS = 10_000;
+
+/** How long an admin step waits for a group coordinator that is not there yet (a cluster just started creates its offsets topic on first use). */
+const COORDINATOR_WAIT_MS = 30_000;
+const RETRY_MS = 500;
+
+/** `call`, tried again while it fails, for COORDINATOR_WAIT_MS; then its last error, as the coordinator not answering. */
+async function untilCoordinatorAnswers<T>(what: string, call: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + COORDINATOR_WAIT_MS;
+  for (;;) {
+    try {
+      return await call();
+    } catch (error) {
+      if (Date.now() > deadline) {
+        throw new DataStormError('DS_UNREACHABLE', `${what}: no answer within ${COORDINATOR_WAIT_MS / 1000} s (${(error as Error).message})`, { cause: error });
+      }
+      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+    }
+  }
+}
+
+/** `use` on a connection to the first address that answers. */
+async function onAnyBroker<T>(bootstrap: string[], security: ClientSecurity, use: (connection: Connection) => Promise<T>): Promise<T> {
+  let lastError: unknown;
+  for (const address of bootstrap) {
+    const separator = address.lastIndexOf(':');
+    const connection = new Connection('datastorm-share-admin', { connectTimeout: TIMEOUT_MS, requestTimeout: TIMEOUT_MS, ...platformaticSecurity(security) });
+    try {
+      await connection.connect(address.slice(0, separator), Number(address.slice(separator + 1)));
+      return await use(connection);
+    } catch (error) {
+      lastError = error;
+    } finally {
+      await connection.close().catch(() => undefined);
+    }
+  }
+  throw lastError;
+}
+
+/** A group config, set (share.auto.offset.reset=earliest: a share group's first read of a partition starts at its log start). */
+export async function setGroupConfig(bootstrap: string[], security: ClientSecurity, group: string, name: string, value: string): Promise<void> {
+  await onAnyBroker(bootstrap, security, async (connection) => {
+    const response = await incrementalAlterConfigsV1.api.async(connection, [
+      { resourceType: GROUP_RESOURCE as 32, resourceName: group, configs: [{ name, configOperation: SET, value }] },
+    ], false);
+    const refused = response.responses.find((r) => r.errorCode !== 0);
+    if (refused) {
+      throw new DataStormError('DS_UNEXPECTED', `the brokers refused ${name}=${value} for group ${group}: error code ${refused.errorCode}${refused.errorMessage ? ` (${refused.errorMessage})` : ''}`);
+    }
+  });
+}
+
+/** Where a share group stands on each partition of a topic: start offset -1 and lag -1 where it has not started. */
+export async function shareGroupOffsets(bootstrap: string[], security: ClientSecurity, group: string, topic: string, partitions: number):
+Promise<Array<Pick<ShareGroupOffsetsPartition, 'startOffset' | 'lag'>>> {
+  const indexes = Array.from({ length: partitions }, (_, p) => p);
+  const described = await untilCoordinatorAnswers(`group ${group}'s coordinator`, () => onAnyBroker(bootstrap, security, async (connection) => {
+    // FindCoordinator answers an error (COORDINATOR_NOT_AVAILABLE) until the group's offsets partition has a leader.
+    const lookup = await findCoordinatorV6.api.async(connection, GROUP_COORDINATOR, [group]);
+    const found = lookup.coordinators[0];
+    const coordinator = new Connection('datastorm-share-admin', { connectTimeout: TIMEOUT_MS, requestTimeout: TIMEOUT_MS, ...platformaticSecurity(security) });
+    try {
+      await coordinator.connect(found.host, found.port);
+      const [group0] = (await describeShareGroupOffsetsV1.async(coordinator, group, { name: topic, partitions: indexes })).groups;
+      if (!group0 || group0.errorCode !== 0) {
+        throw new Error(`DescribeShareGroupOffsets answered error code ${group0?.errorCode ?? 'none'}${group0?.errorMessage ? ` (${group0.errorMessage})` : ''}`);
+      }
+      return group0;
+    } finally {
+      await coordinator.close().catch(() => undefined);
+    }
+  }));
+  const found = described.topics.find((t) => t.topicName === topic)?.partitions ?? [];
+  return indexes.map((p) => {
+    const partition = found.find((f) => f.partitionIndex === p);
+    if (partition && partition.errorCode !== 0) throw new Error(`DescribeShareGroupOffsets answered error code ${partition.errorCode} for partition ${p}`);
+    return { startOffset: partition?.startOffset ?? -1, lag: partition?.lag ?? -1 };
+  });
+}
