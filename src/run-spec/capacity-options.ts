@@ -18,7 +18,7 @@ function parsePrecision(value: string): number {
   return share;
 }
 
-const duration = (flag: string) => (value: string) => parseDurationMs(flag, value);
+const duration = (flag: string, minMs = 1) => (value: string) => parseDurationMs(flag, value, minMs);
 
 /** `capacity`'s own options; every produce option applies besides them, but those that set a step's rate and length. */
 export const CAPACITY_OPTIONS = {
@@ -35,14 +35,14 @@ export const CAPACITY_OPTIONS = {
   stepWarmup: { flags: '--step-warmup <time>', description: 'the start of each step left out of its figures (connections, leaders, JIT)', defaultValue: 5_000,
     defaultDescription: '5s', parse: duration('--step-warmup') },
   warm: { flags: '--warm <time>', description: 'an unlimited run before the probe, not judged, that warms the brokers and the client (a fresh cluster acknowledges at half its rate in its first seconds: JIT, connections, page cache); 0 skips it',
-    defaultValue: 20_000, defaultDescription: '20s', parse: duration('--warm') },
+    defaultValue: 20_000, defaultDescription: '20s', parse: duration('--warm', 0) },
   probe: { flags: '--probe <time>', description: 'the unlimited run the ramp is sized from', defaultValue: 10_000, defaultDescription: '10s', parse: duration('--probe') },
   ramp: { flags: '--ramp <time>', description: 'the ramp from 30% to 120% of the probe\'s rate that finds the ceiling (the highest rate whose backlog stays bounded)',
     defaultValue: 30_000, defaultDescription: '30s', parse: duration('--ramp') },
   target: { flags: '--target <where>', description: 'produce: latency from intended send time to the ack; e2e: from the record\'s creation to a consumer group\'s read (--workers consumers, in µs), with e2e\'s paced producer', defaultValue: 'produce',
     parse: parseChoice('--target', CAPACITY_TARGETS) },
   settle: { flags: '--settle <time>', description: 'on the local cluster, wait up to this long (default 2m) before the search while the brokers delete earlier runs\' data and the kernel flushes written pages (either moves p99 by hundreds of ms); 0 does not wait. A cluster given by --bootstrap-server cannot be watched: --settle is refused with it',
-    parse: duration('--settle') },
+    parse: duration('--settle', 0) },
   keepTopic: { flags: '--keep-topic', description: 'keep the topic after the search when the search created it (deleted otherwise); either way the records of a topic the search created are deleted as each step is counted (steps write gigabytes)', defaultValue: false },
 } satisfies Record<string, OptionSpec>;
 

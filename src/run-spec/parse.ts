@@ -26,11 +26,11 @@ export function parseSize(flag: string, value: string): number {
 const DURATION_UNITS: Record<string, number> = { ms: 1, '': 1000, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** Milliseconds from "500ms", "30s", "2m" or "30" (seconds). */
-export function parseDurationMs(flag: string, value: string): number {
+export function parseDurationMs(flag: string, value: string, minMs = 1): number {
   const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/i.exec(value.trim());
   const ms = match ? Math.round(Number(match[1]) * DURATION_UNITS[(match[2] ?? '').toLowerCase()]) : NaN;
-  if (!Number.isFinite(ms) || ms < 1) {
-    throw new InvalidArgumentError(`${flag} takes a duration such as 30s, 2m or 500ms, not "${value}"`);
+  if (!Number.isFinite(ms) || ms < minMs) {
+    throw new InvalidArgumentError(`${flag} takes a duration such as 30s, 2m or 500ms${minMs === 0 ? ', or 0 for none' : ''}, not "${value}"`);
   }
   return ms;
 }

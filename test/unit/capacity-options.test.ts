@@ -33,6 +33,13 @@ describe('capacity\'s options, through the CLI', () => {
         '(bound the search with --budget, --step, --confirm)\n');
   });
 
+  it('take --warm 0 (no warm-up run) and refuse a negative one', () => {
+    // Accepted: the search goes on to the brokers, which do not answer here.
+    expect(refused('--slo', 'p99<=100ms', '--warm', '0')).toMatch(/^error DS_UNREACHABLE: cannot reach Kafka at 127\.0\.0\.1:1: /);
+    expect(refused('--slo', 'p99<=100ms', '--warm', '-5s')).toBe('error: option \'--warm <time>\' argument \'-5s\' is invalid. --warm takes a duration ' +
+      'such as 30s, 2m or 500ms, or 0 for none, not "-5s"\n');
+  });
+
   it('end in produce\'s own line when nothing answers at the address', () => {
     expect(refused('--slo', 'p99<=100ms')).toMatch(/^error DS_UNREACHABLE: cannot reach Kafka at 127\.0\.0\.1:1: /);
   });
