@@ -7,7 +7,7 @@ import { platformaticSecurity } from '../security/platformatic-security.js';
 import { CREATED_US_HEADER, createdUsOf } from '../kafka/created-header.js';
 import { IDENTITY_HEADER, identityOf } from '../kafka/record-identity.js';
 import { PRODUCER_RETRY } from '../kafka/kafka-client.js';
-import { retryDelayMs } from './platformatic-driver.js';
+import { CONNECT_TIMEOUT_MS, retryDelayMs } from './platformatic-driver.js';
 
 type PlatformaticMessage = Pick<Message<Buffer, Buffer, Buffer, Buffer>, 'partition' | 'offset' | 'timestamp' | 'key' | 'value'>
   & { headers?: Map<Buffer, Buffer> };
@@ -86,6 +86,7 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
       maxWaitTime: FETCH_MAX_WAIT_MS,
       maxBytesPerPartition: options.fetchSizeBytes,
       autocreateTopics: false,
+      connectTimeout: CONNECT_TIMEOUT_MS,
       // produce's patience (about 40 s): a broker's death leaves partitions without a leader for KRaft's session timeout.
       retries: PRODUCER_RETRY.retries,
       retryDelay: (_client, _operation, attempt) => retryDelayMs(attempt),

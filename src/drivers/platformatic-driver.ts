@@ -32,6 +32,12 @@ export function platformaticErrorType(error: unknown): string {
 }
 
 /** PRODUCER_RETRY's schedule (kafkajs's exponential backoff, without its jitter) as platformatic's retryDelay. */
+/**
+ * How long a connection (TLS and SASL handshakes included) may take: platformatic's 5 s default timed out over
+ * SASL_SSL at load average 20, where kafkajs's clients connected.
+ */
+export const CONNECT_TIMEOUT_MS = 30_000;
+
 export const retryDelayMs = (attempt: number) =>
   Math.min(PRODUCER_RETRY.initialRetryTime * 2 ** Math.max(0, attempt - 1), PRODUCER_RETRY.maxRetryTime);
 
@@ -70,6 +76,7 @@ export class PlatformaticDriver implements ProducerDriver {
       idempotent: config.idempotent,
       acks: config.acks,
       compression: config.compression,
+      connectTimeout: CONNECT_TIMEOUT_MS,
       retries: PRODUCER_RETRY.retries, // the worker's BROKER_LOST_AFTER_US still ends a run whose cluster is gone
       retryDelay: (_client, _operation, attempt) => retryDelayMs(attempt),
       // The worker bounds its requests in flight; idempotence makes the client keep one per connection, as kafkajs.
