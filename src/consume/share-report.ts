@@ -1,5 +1,6 @@
 import { formatJavaFixed, formatKafkaDate, type DatePattern } from '../report/java-format.js';
 import { DELIVERY_BUCKETS, type LedgerSummary } from './share-counters.js';
+import type { IntervalCounts } from './consume-report.js';
 
 /**
  * The lines kafka-share-consumer-perf-test prints (Kafka 4.4's org.apache.kafka.tools.ShareConsumerPerformance: same
@@ -37,17 +38,8 @@ export function formatShareConsumerLine(f: ShareFigures & { workerId: number; cl
     [formatKafkaDate(f.startMs, dates), formatKafkaDate(f.endMs, dates), ...statColumns(f)].join(', ');
 }
 
-export interface ShareInterval {
-  workerId: number;
-  startMs: number;
-  endMs: number;
-  /** Since the run started. */
-  totalRecords: number;
-  totalPayloadBytes: number;
-  /** Within the interval. */
-  records: number;
-  payloadBytes: number;
-}
+/** A share consumer's progress over one reporting interval: a group consumer's, but share groups have no rebalances. */
+export type ShareInterval = Omit<IntervalCounts, 'rebalanceMs'>;
 
 /** A consumer's progress over one reporting interval (--show-detailed-stats), as Kafka's printShareConsumerProgress prints it. */
 export function formatShareIntervalLine(f: ShareInterval, dates?: DatePattern): string {
