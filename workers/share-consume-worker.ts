@@ -7,8 +7,8 @@ import { AcknowledgeType, type AcknowledgementBatch } from '../src/drivers/share
 /** How often a worker looks at the shared stop flag. */
 const STOP_CHECK_MS = 20;
 
-const PLANE_OF = { [AcknowledgeType.ACCEPT]: 'accepted', [AcknowledgeType.RELEASE]: 'released', [AcknowledgeType.REJECT]: 'rejected' } as const;
-const FIGURE_OF = PLANE_OF;
+/** An acknowledgement's counter, and its ledger plane: the same names. */
+const SETTLED_AS = { [AcknowledgeType.ACCEPT]: 'accepted', [AcknowledgeType.RELEASE]: 'released', [AcknowledgeType.REJECT]: 'rejected' } as const;
 
 /**
  * One share consumer of the group, for the whole run: acquires records, acknowledges each as the task's policy says
@@ -48,8 +48,8 @@ export default async function shareConsumeWorker(task: ShareConsumeTask): Promis
           if (type !== AcknowledgeType.RELEASE) counters.unclaim(records);
           continue;
         }
-        counters.add(workerId, FIGURE_OF[type], records);
-        counters.mark(PLANE_OF[type], partition, batch.firstOffset, batch.lastOffset);
+        counters.add(workerId, SETTLED_AS[type], records);
+        counters.mark(SETTLED_AS[type], partition, batch.firstOffset, batch.lastOffset);
       }
     },
   });

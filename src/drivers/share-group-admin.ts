@@ -2,6 +2,7 @@ import { Connection, findCoordinatorV6, incrementalAlterConfigsV1 } from '@platf
 import { platformaticSecurity } from '../security/platformatic-security.js';
 import type { ClientSecurity } from '../security/client-security.js';
 import { DataStormError } from '../shared/errors.js';
+import { retriedWithin } from '../shared/retry.js';
 import { describeShareGroupOffsetsV1, type ShareGroupOffsetsPartition } from './share-group-protocol.js';
 
 /**
@@ -21,17 +22,9 @@ const RETRY_MS = 500;
 
 /** `call`, tried again while it fails, for COORDINATOR_WAIT_MS; then its last error, as the coordinator not answering. */
 async function untilCoordinatorAnswers<T>(what: string, call: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + COORDINATOR_WAIT_MS;
-  for (;;) {
-    try {
-      return await call();
-    } catch (error) {
-      if (Date.now() > deadline) {
-        throw new DataStormError('DS_UNREACHABLE', `${what}: no answer within ${COORDINATOR_WAIT_MS / 1000} s (${(error as Error).message})`, { cause: error });
-      }
-      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
-    }
-  }
+  return retriedWithin(call, { forMs: COORDINATOR_WAIT_MS, pauseMs: () => RETRY_MS }).catch((error: Error) => {
+    throw new DataStormError('DS_UNREACHABLE', `${what}: no answer within ${COORDINATOR_WAIT_MS / 1000} s (${error.message})`, { cause: error });
+  });
 }
 
 /** `use` on a connection to the first address that answers. */

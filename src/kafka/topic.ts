@@ -1,4 +1,5 @@
 import kafkajs from './kafkajs.js';
+import { retriedWithin } from '../shared/retry.js';
 import type { Admin } from 'kafkajs';
 import { DataStormError } from '../shared/errors.js';
 
@@ -110,15 +111,7 @@ function isSettling(error: unknown): boolean {
  * (under load, for longer than kafkajs's own retries). Asked again for up to 15 s.
  */
 export async function whenClusterSettled<T>(call: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
-      return await call();
-    } catch (error) {
-      if (!isSettling(error) || Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
+  return retriedWithin(call, { forMs: 15_000, pauseMs: () => 200, retriable: isSettling });
 }
 
 /** The topic's end offset of each partition, by partition number. */

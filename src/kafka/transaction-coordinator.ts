@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { retriedWithin } from '../shared/retry.js';
 
 /**
  * A fix to kafkajs 2.2.4's transactions, installed with the send path's (src/kafka/kafkajs-patches.ts): kafkajs
@@ -39,18 +39,12 @@ export const COORDINATOR_RETRY: CoordinatorRetry = { deadlineMs: 60_000, backoff
  * coordinator is found again (`find`) before each retry. `first`: the coordinator the caller already found, if any.
  */
 export async function withCoordinatorRetries<B, T>(call: (broker: B) => Promise<T>, first: B | undefined, find: () => Promise<B>, retry = COORDINATOR_RETRY): Promise<T> {
-  const deadline = Date.now() + retry.deadlineMs;
-  let broker: B | undefined = first;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      broker ??= await find();
-      return await call(broker);
-    } catch (error) {
-      if (!retriable(error) || Date.now() >= deadline) throw error;
-      broker = undefined;
-      await sleep(Math.min(retry.maxBackoffMs, retry.backoffMs * 2 ** attempt));
-    }
-  }
+  let known: B | undefined = first;
+  return retriedWithin(async () => {
+    const broker = known ?? await find();
+    known = undefined; // a retry finds the coordinator again
+    return call(broker);
+  }, { forMs: retry.deadlineMs, pauseMs: (attempt) => Math.min(retry.maxBackoffMs, retry.backoffMs * 2 ** attempt), retriable });
 }
 
 /** kafkajs's protocol/coordinatorTypes: FindCoordinator's key type of a transactional id. */
