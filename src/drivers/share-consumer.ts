@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { CONNECT_TIMEOUT_MS } from './platformatic-driver.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection, findCoordinatorV6, metadataV12 } from '@platformatic/kafka';
 import { countRecordBatches, type CountedRun } from '../kafka/counted-fetch.js';
@@ -170,7 +171,7 @@ export class ShareConsumer {
 
   private async connect(host: string, port: number): Promise<Connection> {
     const connection = new Connection(this.options.clientId, {
-      connectTimeout: 5000, requestTimeout: REQUEST_TIMEOUT_MS, ...platformaticSecurity(this.options.security),
+      connectTimeout: CONNECT_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, ...platformaticSecurity(this.options.security),
     });
     await connection.connect(host, port);
     return connection;

@@ -3,6 +3,7 @@ import { platformaticSecurity } from '../security/platformatic-security.js';
 import type { ClientSecurity } from '../security/client-security.js';
 import { DataStormError } from '../shared/errors.js';
 import { retriedWithin } from '../shared/retry.js';
+import { CONNECT_TIMEOUT_MS } from './platformatic-driver.js';
 import { describeShareGroupOffsetsV1, type ShareGroupOffsetsPartition } from './share-group-protocol.js';
 
 /**
@@ -14,7 +15,7 @@ import { describeShareGroupOffsetsV1, type ShareGroupOffsetsPartition } from './
 const GROUP_RESOURCE = 32;
 const SET = 0;
 const GROUP_COORDINATOR = 0;
-const TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 10_000;
 
 /** How long an admin step waits for a group coordinator that is not there yet (a cluster just started creates its offsets topic on first use). */
 const COORDINATOR_WAIT_MS = 30_000;
@@ -32,7 +33,7 @@ async function onAnyBroker<T>(bootstrap: string[], security: ClientSecurity, use
   let lastError: unknown;
   for (const address of bootstrap) {
     const separator = address.lastIndexOf(':');
-    const connection = new Connection('datastorm-share-admin', { connectTimeout: TIMEOUT_MS, requestTimeout: TIMEOUT_MS, ...platformaticSecurity(security) });
+    const connection = new Connection('datastorm-share-admin', { connectTimeout: CONNECT_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, ...platformaticSecurity(security) });
     try {
       await connection.connect(address.slice(0, separator), Number(address.slice(separator + 1)));
       return await use(connection);
@@ -66,7 +67,7 @@ Promise<Array<Pick<ShareGroupOffsetsPartition, 'startOffset' | 'lag'>>> {
     // FindCoordinator answers an error (COORDINATOR_NOT_AVAILABLE) until the group's offsets partition has a leader.
     const lookup = await findCoordinatorV6.api.async(connection, GROUP_COORDINATOR, [group]);
     const found = lookup.coordinators[0];
-    const coordinator = new Connection('datastorm-share-admin', { connectTimeout: TIMEOUT_MS, requestTimeout: TIMEOUT_MS, ...platformaticSecurity(security) });
+    const coordinator = new Connection('datastorm-share-admin', { connectTimeout: CONNECT_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, ...platformaticSecurity(security) });
     try {
       await coordinator.connect(found.host, found.port);
       const [group0] = (await describeShareGroupOffsetsV1.async(coordinator, group, { name: topic, partitions: indexes })).groups;
