@@ -66,7 +66,11 @@ describe('capacity', () => {
   it('Ctrl-C ends the step running unjudged, prints what was found, deletes the topic it made, exits 130', async () => {
     const search = startCli(['capacity', '--bootstrap-server', server, '--workers', '1', '--slo', 'p99<=2s', ...SMALL, '--warm', '0', '--json']);
     // Before its probe the search may wait up to 2 min (--settle) for a busy machine's unflushed pages and deletions.
-    await until(() => search.output.stderr.includes('step 2: ramp'), 'the ramp to start', 300_000);
+    let ended = false;
+    void search.exited.then(() => { ended = true; });
+    await until(() => ended || search.output.stderr.includes('step 2: ramp'), 'the ramp to start', 300_000);
+    // A search that ended before its ramp (a refused option) says why here, not as a wait that timed out.
+    expect(ended, search.output.stderr).toBe(false);
     search.interrupt();
     expect(await search.exited).toBe(130);
     const { stderr, stdout } = search.output;
