@@ -100,7 +100,7 @@ export function startCli(args: string[]) {
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => { output.stdout += chunk; });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => { output.stderr += chunk; });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { output, exited, interrupt: () => child.kill('SIGINT'), kill: () => child.kill('SIGKILL') };
+  return { output, exited, interrupt: () => child.kill('SIGINT'), kill: () => child.kill('SIGKILL'), pause: () => child.kill('SIGSTOP'), resume: () => child.kill('SIGCONT') };
 }
 
 /** A TCP port free on this machine now (the system's pick), for a server a test starts. */

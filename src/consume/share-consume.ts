@@ -9,6 +9,7 @@ import { setGroupConfig, shareGroupOffsets } from '../drivers/share-group-admin.
 import type { AckMode } from '../drivers/share-consumer.js';
 import { publicSecurity, type ClientSecurity } from '../security/client-security.js';
 import { DataStormError, RunFailedError, accountingUnchecked } from '../shared/errors.js';
+import { mergeHistograms, summarizeLatency, type LatencySummaryUs } from '../shared/histograms.js';
 import { topicPartitionCount } from './consumer-group.js';
 import type { AckPolicy } from './share-acknowledgements.js';
 import { DELIVERY_BUCKETS, LEDGER_MAX_RECORDS, ShareCounters, type ShareWorkerFigures } from './share-counters.js';
@@ -53,6 +54,8 @@ export interface ShareConsumeResult {
   workers: Array<ShareFigures & { workerId: number; clientId: string }>;
   intervals: ShareInterval[];
   acknowledgements: AcknowledgementCounts;
+  /** Per record, from the fetch that acquired it to the broker's confirmation of its acknowledgement (refused ones left out). */
+  acknowledgementLatency: LatencySummaryUs;
   accounting: ShareAccounting;
   timedOut: boolean;
   partial: boolean;
@@ -156,7 +159,7 @@ export async function runShareConsume(config: ShareConsumeConfig, listener: Shar
     const startedAt = new Date().toISOString();
     let startMs: number | undefined;
     const policy: AckPolicy = { releaseRate: config.releaseRate, rejectRate: config.rejectRate };
-    const pool = new WorkerPool<never, ShareWorkerEvent, void>({
+    const pool = new WorkerPool<never, ShareWorkerEvent, string>({
       workers: config.workers, threads: config.workers, inProcess: false, workerFile: workerModule('share-consume'),
       taskOf: (workerId): Omit<ShareConsumeTask, 'port'> => ({
         workerId, bootstrap: config.bootstrap, security: config.security, topic: config.topic, group: config.shareGroup,
@@ -220,6 +223,7 @@ export async function runShareConsume(config: ShareConsumeConfig, listener: Shar
       ...(fell.unreadBecause !== undefined ? { uncheckedBecause: fell.unreadBecause } : {}),
     };
     const failures = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
+    const ackLatency = mergeHistograms(settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : [])));
     const result: ShareConsumeResult = {
       schemaVersion: 1,
       command: 'consume',
@@ -230,6 +234,7 @@ export async function runShareConsume(config: ShareConsumeConfig, listener: Shar
       workers: workers.map((w, workerId) => ({ workerId, clientId: shareClientId(workerId), records: w.acquired, payloadBytes: w.acquiredBytes, startMs: runStartMs, endMs })),
       intervals: intervals.intervals,
       acknowledgements,
+      acknowledgementLatency: summarizeLatency(ackLatency),
       accounting: { ...accountingBase, match: shareAccountingMatches(accountingBase) },
       timedOut: timedOutAtMs !== undefined,
       partial: interruptedAtMs !== undefined,

@@ -1,4 +1,6 @@
 import { formatJavaFixed, formatKafkaDate, type DatePattern } from '../report/java-format.js';
+import { formatLatencyFigures } from '../report/produce-report.js';
+import type { LatencySummaryUs } from '../shared/histograms.js';
 import { DELIVERY_BUCKETS, type LedgerSummary } from './share-counters.js';
 import type { IntervalCounts } from './consume-report.js';
 
@@ -79,6 +81,15 @@ export function formatAcknowledgementsLine(a: AcknowledgementCounts): string {
 export function formatDeliveryCounts(counts: readonly number[]): string {
   const buckets = counts.flatMap((records, i) => (records > 0 ? [`${i + 1}${i === DELIVERY_BUCKETS - 1 ? '+' : ''}: ${records}`] : []));
   return `delivery counts: ${buckets.length > 0 ? buckets.join(', ') : 'none'}`;
+}
+
+/**
+ * How long records stay held: from the fetch that acquired them to the broker's confirmation of their
+ * acknowledgement, which rides on the next fetch to that broker (implicit) or goes at once (explicit).
+ */
+export function formatAcknowledgementLatency(latency: LatencySummaryUs, ackMode: string): string {
+  if (latency.count === 0) return 'acknowledgement latency: no acknowledgement confirmed';
+  return `acknowledgement latency (acquired to confirmed by the broker, ${latency.count} records, --ack-mode ${ackMode}): ${formatLatencyFigures(latency)}`;
 }
 
 export interface ShareAccounting {

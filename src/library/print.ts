@@ -4,7 +4,7 @@ import {
 import type { ConsumeResult } from '../consume/consume.js';
 import type { ShareConsumeResult } from '../consume/share-consume.js';
 import {
-  formatAcknowledgementsLine, formatDeliveryCounts, formatShareAccounting, formatShareConsumerLine, formatShareSummaryLine, formatShareTimeoutWarning,
+  formatAcknowledgementLatency, formatAcknowledgementsLine, formatDeliveryCounts, formatShareAccounting, formatShareConsumerLine, formatShareSummaryLine, formatShareTimeoutWarning,
 } from '../consume/share-report.js';
 import { formatFaultLines } from '../faults/fault-plan.js';
 import type { ProduceResult } from '../produce/result.js';
@@ -82,6 +82,7 @@ export function printShareConsumeReport(result: ShareConsumeResult, streams: Rep
   if (!config.showDetailedStats) kafka(formatShareSummaryLine(result.totals, options.dateFormat));
   notes(formatAcknowledgementsLine(result.acknowledgements));
   notes(formatDeliveryCounts(result.acknowledgements.deliveryCounts));
+  notes(formatAcknowledgementLatency(result.acknowledgementLatency, config.ackMode));
   if (result.failedConsumers) notes(formatFailedConsumers(result.failedConsumers, config.workers));
   for (const line of formatShareAccounting(result.accounting, config.shareGroup)) notes(line);
   json(result);

@@ -6,7 +6,7 @@ import { AcknowledgeType } from '../../src/drivers/share-group-protocol.js';
 import { setGroupConfig, shareGroupOffsets } from '../../src/drivers/share-group-admin.js';
 import { createKafka } from '../../src/kafka/kafka-client.js';
 import { PLAINTEXT } from '../../src/security/client-security.js';
-import { eventually, runCli, startCli, uniqueTopic, until } from '../helpers.js';
+import { runCli, startCli, uniqueTopic, until } from '../helpers.js';
 
 const bootstrap = inject('bootstrap');
 const server = bootstrap.join(',');
@@ -51,6 +51,10 @@ describe('consume --share-group on the real cluster', () => {
     expect(result.acknowledgements).toEqual({
       acquired: 20_000, accepted: 20_000, released: 0, rejected: 0, redelivered: 0, ackFailed: 0, deliveryCounts: [20_000, 0, 0, 0, 0, 0],
     });
+    // Every acknowledgement the broker confirmed is timed, record by record, from the fetch that acquired it.
+    expect(result.acknowledgementLatency.count).toBe(20_000);
+    expect(result.acknowledgementLatency.p50Us).toBeGreaterThan(0);
+    expect(result.acknowledgementLatency.maxUs).toBeGreaterThanOrEqual(result.acknowledgementLatency.p99Us);
     expect(result.totals.records).toBe(20_000);
     expect(result.totals.payloadBytes).toBe(20_000 * 100);
     expect(result.workers.map((w) => w.clientId)).toEqual(['datastorm-share-consumer-1', 'datastorm-share-consumer-2', 'datastorm-share-consumer-3']);
@@ -107,6 +111,9 @@ describe('consume --share-group on the real cluster', () => {
     });
     expect(result.accounting.match).toBe(true);
     expect(run.stderr).toContain(`delivery counts: 1: 10000, 2: ${picked}`);
+    // Released records are acknowledged too: timed with the accepted ones.
+    expect(result.acknowledgementLatency.count).toBe(10_000 + picked);
+    expect(run.stderr).toMatch(new RegExp(`^acknowledgement latency \\(acquired to confirmed by the broker, ${10_000 + picked} records, --ack-mode explicit\\): [\\d.]+ ms avg, `, 'm'));
     expect(run.stderr).toContain(`${picked} redeliveries = ${picked} releases + 0 lock timeouts`);
   });
 
@@ -146,8 +153,18 @@ describe('consume --share-group on the real cluster', () => {
     // The shortest lock a broker allows by default (group.share.min.record.lock.duration.ms): the test waits for it once.
     await setGroupConfig(bootstrap, PLAINTEXT, group, 'share.record.lock.duration.ms', '15000');
     const doomed = startCli(['consume', '--bootstrap-server', server, '--topic', topic, '--share-group', group, '--num-records', '100000', '--timeout', '120000']);
-    // Killed (SIGKILL: no release, no close) once it has settled some records: it holds the ones it acquired last.
-    await eventually(() => brokerLag(group, topic), (lags) => lags.every((lag) => lag >= 0) && lags.reduce((a, b) => a + b, 0) < 95_000, 120_000);
+    // Let run 50 ms at a time, stopped (SIGSTOP) between, until the group has settled some records; then killed
+    // (SIGKILL: no release, no close) while stopped, it holds the ones it acquired last. A free run, read between
+    // lag polls, could read all 100,000 on a fast machine first (it did in CI).
+    const deadline = Date.now() + 120_000;
+    for (let settledSome = false; !settledSome;) {
+      expect(Date.now()).toBeLessThan(deadline);
+      doomed.resume();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      doomed.pause();
+      const lags = await brokerLag(group, topic);
+      settledSome = lags.every((lag) => lag >= 0) && lags.reduce((a, b) => a + b, 0) < 100_000;
+    }
     doomed.kill();
     await doomed.exited;
     // The share coordinator writes the last acknowledgements a moment after the broker applied them: a lag that holds for a second.

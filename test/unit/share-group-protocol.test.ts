@@ -9,7 +9,7 @@ import {
 } from '../../src/drivers/share-group-protocol.js';
 import { ackTypeOf, decideAcknowledgements, recordFraction } from '../../src/consume/share-acknowledgements.js';
 import {
-  formatAcknowledgementsLine, formatDeliveryCounts, formatShareAccounting, formatShareConsumerLine, formatShareIntervalLine, formatShareSummaryLine,
+  formatAcknowledgementLatency, formatAcknowledgementsLine, formatDeliveryCounts, formatShareAccounting, formatShareConsumerLine, formatShareIntervalLine, formatShareSummaryLine,
   formatShareTimeoutWarning, shareAccountingMatches, SHARE_SUMMARY_HEADER,
 } from '../../src/consume/share-report.js';
 import { ShareCounters } from '../../src/consume/share-counters.js';
@@ -219,6 +219,10 @@ describe('share-consumer-perf-test\'s lines', () => {
     expect(formatAcknowledgementsLine({ acquired: 202020, accepted: 199790, released: 2020, rejected: 210, redelivered: 2020, ackFailed: 0, deliveryCounts: [] }))
       .toBe('acknowledgements: 202020 acquired, 199790 accepted, 2020 released, 210 rejected, 2020 redelivered');
     expect(formatDeliveryCounts([200000, 2020, 0, 0, 0, 3])).toBe('delivery counts: 1: 200000, 2: 2020, 6+: 3');
+    const latency = { count: 202020, minUs: 310, meanUs: 4210.5, maxUs: 96100, p50Us: 3020, p95Us: 9100, p99Us: 15300, p999Us: 41000, p9999Us: 90000 };
+    expect(formatAcknowledgementLatency(latency, 'implicit')).toBe('acknowledgement latency (acquired to confirmed by the broker, 202020 records, ' +
+      '--ack-mode implicit): 4.21 ms avg, 3.02 ms 50th, 15.30 ms 99th, 41.00 ms 99.9th, 96.10 ms max');
+    expect(formatAcknowledgementLatency({ ...latency, count: 0 }, 'explicit')).toBe('acknowledgement latency: no acknowledgement confirmed');
     const ledger = { records: 200000, deliveredAtLeastOnce: 200000, acceptedOnce: 199790, rejectedOnce: 210, settledTwice: 0, lockTimeouts: 0, redeliveries: 2020, releases: 2020 };
     const accounting = { settled: 200000, availableRecords: 200000, brokerSettled: 200000, ledger };
     expect(shareAccountingMatches(accounting)).toBe(true);
