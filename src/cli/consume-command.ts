@@ -21,7 +21,7 @@ import { resultOrFailure } from './run-outcome.js';
 import { writablePath } from './output-path.js';
 import { ProgressLine } from './progress-line.js';
 import { runLag, type LagConfig } from '../consume/lag.js';
-import { formatLagHeader, formatLagRow, formatLagSummary, formatLagUnread, LAG_TABLE_HEAD, lagChart, lagTableRows, partitionsKey } from '../consume/lag-report.js';
+import { formatLagHeader, formatLagRow, formatLagSummary, formatLagUnread, lagChart, lagTableHead, lagTableRows, partitionsKey } from '../consume/lag-report.js';
 import { runReplayCheck, type ReplayConfig } from '../consume/replay.js';
 import { formatDiff, formatPassLine, formatVerdict } from '../consume/replay-report.js';
 import { createTable } from '../report/table.js';
@@ -215,30 +215,39 @@ export function lagCommand(): Command {
     .description('sample a consumer group\'s lag per partition over time; report its peak, drain rate and time to catch up, and chart it')
     .addHelpText('after', `
 Lag = end offset − the group's committed offset, per partition (with no commit: every record still in the
-log; --topic also watches a topic the group has not committed on yet). Works for any group, whoever created
-it. The drain rate is the fall in total lag per second from the peak (the last sample at it) to the first
+log; --topic also watches a topic the group has not committed on yet). A share group's (--share-group) is the
+brokers' own count: records past its start offset not yet acknowledged, in-flight ones too. Works for any
+group, whoever created it. The drain rate is the fall in total lag per second from the peak (the last sample at it) to the first
 sample back at 0; the time to catch up is from the peak to that sample. Ctrl-C stops early, still prints
 the summary and writes the chart (--chart), and exits 130.
 
 Example:
-  datastorm lag --group g1 --interval 1 --duration 120 --chart lag.svg`);
-  addConsumeOptions(command, ['group', 'topic', 'interval', 'duration', 'chart', 'bootstrapServer', 'commandConfig', 'commandProperty', 'json'], {
-    required: ['group'], defaults: { duration: [60_000, '60s'] },
+  datastorm lag --group g1 --interval 1 --duration 120 --chart lag.svg
+  datastorm lag --share-group workers --topic jobs --duration 5m`);
+  addConsumeOptions(command, ['group', 'lagShareGroup', 'topic', 'interval', 'duration', 'chart', 'bootstrapServer', 'commandConfig', 'commandProperty', 'json'], {
+    defaults: { duration: [60_000, '60s'] },
   });
   command.action(async (flags: LagFlags) => {
     if (flags.interval > flags.duration) {
       throw new DataStormError('DS_BAD_OPTION', `--interval ${flags.interval / 1000} s is longer than --duration ${flags.duration / 1000} s: ` +
         'the lag would be sampled once, at the start', { hint: 'give a shorter --interval or a longer --duration' });
     }
+    if ((flags.group === undefined) === (flags.shareGroup === undefined)) {
+      throw new DataStormError('DS_BAD_OPTION', flags.group === undefined ? 'lag needs a group: --group ID (a consumer group) or --share-group ID'
+        : '--group and --share-group name one group each: give one', { hint: 'datastorm lag --group g1, or datastorm lag --share-group workers' });
+    }
     const config: LagConfig = {
-      ...connectionOf(flags), group: flags.group, intervalMs: flags.interval, durationMs: flags.duration,
+      ...connectionOf(flags), group: (flags.group ?? flags.shareGroup)!, groupType: flags.group === undefined ? 'share' : 'consumer',
+      intervalMs: flags.interval, durationMs: flags.duration,
       topics: flags.topic ? [flags.topic] : [],
     };
     const chartFile = flags.chart === undefined ? undefined : writablePath(flags.chart, '--chart', 'file');
     let shownPartitions: string | undefined;
     const { value: result, interrupted } = await interruptible('printing the summary of the samples taken', (signal) => runLag(config, (sample, previous) => {
       if (!previous && sample.partitions.length === 0) {
-        stderr(`group ${config.group} has no committed offsets (yet): its lag shows once it commits, or name a topic with --topic`);
+        stderr(config.groupType === 'share'
+          ? `share group ${config.group} has not started on any partition (yet): its lag shows once its consumers fetch, or name a topic with --topic`
+          : `group ${config.group} has no committed offsets (yet): its lag shows once it commits, or name a topic with --topic`);
       }
       if (partitionsKey(sample) !== shownPartitions) {
         shownPartitions = partitionsKey(sample);
@@ -246,7 +255,7 @@ Example:
       }
       stderr(formatLagRow(sample, previous));
     }, signal));
-    const table = createTable(LAG_TABLE_HEAD, { colAligns: ['left', 'right', 'right', 'right', 'right', 'right'] });
+    const table = createTable(lagTableHead(config.groupType), { colAligns: ['left', 'right', 'right', 'right', 'right', 'right'] });
     table.push(...lagTableRows(result.samples));
     stderr(table.toString());
     if (chartFile) {

@@ -1,6 +1,6 @@
 import { lineChart } from '../report/charts.js';
 import { lagChangePerSec, type LagSample, type LagSummary } from './lag-stats.js';
-import type { LagResult } from './lag.js';
+import type { GroupType, LagResult } from './lag.js';
 
 /** What `datastorm lag` prints: a live row per sample, a summary line, and the chart of total lag. */
 
@@ -70,7 +70,7 @@ export function formatLagUnread(result: LagResult): string | undefined {
     'the summary is of the samples before';
 }
 
-/** Rows of the end-of-run table: per partition, the last committed and end offsets, lag now and at its peak. */
+/** Rows of the end-of-run table: per partition, the last committed (or start) and end offsets, lag now and at its peak. */
 export function lagTableRows(samples: LagSample[]): Array<Array<string | number>> {
   const last = samples.at(-1);
   if (!last) return [];
@@ -80,11 +80,12 @@ export function lagTableRows(samples: LagSample[]): Array<Array<string | number>
   });
 }
 
-export const LAG_TABLE_HEAD = ['topic', 'partition', 'committed', 'end offset', 'lag', 'peak lag'];
+/** The end-of-run table's head: a share group has a start offset where a consumer group has a committed one. */
+export const lagTableHead = (groupType: GroupType) => ['topic', 'partition', groupType === 'share' ? 'start offset' : 'committed', 'end offset', 'lag', 'peak lag'];
 
 /** Total lag over time, as an SVG line chart (src/report/charts.ts). */
 export function lagChart(result: LagResult): string {
-  return lagRunsChart(`Lag of consumer group ${result.config.group} (sampled every ${seconds(result.config.intervalMs)})`, [{ name: 'total lag', lag: result }]);
+  return lagRunsChart(`Lag of ${result.config.groupType} group ${result.config.group} (sampled every ${seconds(result.config.intervalMs)})`, [{ name: 'total lag', lag: result }]);
 }
 
 /** The total lag of several runs on one chart (drain: serial against fan-out, as the seed's Storm-vs-Dmux graph). */

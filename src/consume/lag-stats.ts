@@ -5,7 +5,10 @@
 export interface PartitionLag {
   topic: string;
   partition: number;
-  /** undefined: the group has committed nothing here (or only kafkajs's -2 "earliest" marker). */
+  /**
+   * A consumer group's committed offset, or a share group's start offset (every record before it acknowledged);
+   * undefined: the group has committed nothing (or only kafkajs's -2 "earliest" marker), or not started, here.
+   */
   committedOffset?: number;
   logStartOffset: number;
   endOffset: number;
@@ -41,6 +44,28 @@ export function partitionLags(topics: OffsetsOfTopic[]): PartitionLag[] {
     }
   }
   return lags;
+}
+
+/** A share group's standing on a topic: start offset and lag per partition as its coordinator counts them (-1: not started there). */
+export interface ShareOffsetsOfTopic {
+  topic: string;
+  standing: Array<{ partition: number; startOffset: number; lag: number }>;
+  ends: Array<{ partition: number; low: string; high: string }>;
+}
+
+/**
+ * A share group's lag is the brokers' own count (records past its start offset not yet acknowledged: in flight ones
+ * too), not end − start; where it has not started, every record still in the log, as for a consumer group.
+ */
+export function shareGroupLags(topics: ShareOffsetsOfTopic[]): PartitionLag[] {
+  return topics.flatMap(({ topic, standing, ends }) => [...ends].sort((a, b) => a.partition - b.partition).map((end) => {
+    const { startOffset = -1, lag = -1 } = standing.find((s) => s.partition === end.partition) ?? {};
+    const [logStartOffset, endOffset] = [Number(end.low), Number(end.high)];
+    return {
+      topic, partition: end.partition, committedOffset: startOffset >= 0 ? startOffset : undefined, logStartOffset, endOffset,
+      lag: lag >= 0 ? lag : Math.max(0, endOffset - logStartOffset),
+    };
+  }));
 }
 
 export function lagSample(elapsedMs: number, atMs: number, partitions: PartitionLag[]): LagSample {

@@ -1,20 +1,26 @@
 import type { Admin } from 'kafkajs';
 import { topicPartitionCount } from './consumer-group.js';
 import { createKafka, describeBrokers } from '../kafka/kafka-client.js';
-import { lagSample, partitionLags, summarizeLag, type LagSample, type LagSummary, type OffsetsOfTopic } from './lag-stats.js';
+import { lagSample, partitionLags, shareGroupLags, summarizeLag, type LagSample, type LagSummary, type PartitionLag } from './lag-stats.js';
+import { shareGroupAllOffsets } from '../drivers/share-group-admin.js';
+import { requireShareGroups } from './share-consume.js';
 import { publicSecurity, type ClientSecurity } from '../security/client-security.js';
 import { readOrWhyNot, whenClusterSettled } from '../kafka/topic.js';
 import { sleepUntil } from '../shared/sleep.js';
 
 /**
- * `datastorm lag`: samples a consumer group's committed offsets and the topics' end offsets on a fixed
- * schedule. Any group works, whoever created it: only the offsets the broker holds are read.
+ * `datastorm lag`: samples a consumer group's committed offsets (or a share group's start offsets and lag) and the
+ * topics' end offsets on a fixed schedule. Any group works, whoever created it: only what the brokers hold is read.
  */
+export type GroupType = 'consumer' | 'share';
+
 export interface LagConfig {
   bootstrap: string[];
   /** TLS and SASL (--command-config / --consumer.config). */
   security: ClientSecurity;
   group: string;
+  /** A consumer group (committed offsets) or a share group (KIP-932: start offsets, and the brokers' lag). */
+  groupType: GroupType;
   intervalMs: number;
   durationMs: number;
   /** Topics to watch besides those the group has committed offsets for. */
@@ -34,15 +40,27 @@ export interface LagResult {
   unreadBecause?: string;
 }
 
-async function readOffsets(admin: Admin, group: string, watched: string[]): Promise<OffsetsOfTopic[]> {
+async function consumerGroupLags(admin: Admin, group: string, watched: string[]): Promise<PartitionLag[]> {
   const committed = await admin.fetchOffsets({ groupId: group });
   const topics = [...new Set([...committed.map((t) => t.topic), ...watched])].sort();
-  return Promise.all(topics.map(async (topic) => ({
+  return partitionLags(await Promise.all(topics.map(async (topic) => ({
     topic,
     committed: committed.find((t) => t.topic === topic)?.partitions ?? [],
     ends: await admin.fetchTopicOffsets(topic),
-  })));
+  }))));
 }
+
+async function shareGroupLagsNow(admin: Admin, config: LagConfig): Promise<PartitionLag[]> {
+  const standing = await shareGroupAllOffsets(config.bootstrap, config.security, config.group);
+  const topics = [...new Set([...standing.keys(), ...config.topics])].sort();
+  return shareGroupLags(await Promise.all(topics.map(async (topic) => ({
+    topic,
+    standing: [...(standing.get(topic) ?? new Map()).entries()].map(([partition, s]) => ({ partition, ...s })),
+    ends: await admin.fetchTopicOffsets(topic),
+  }))));
+}
+
+const lagsNow = (admin: Admin, config: LagConfig) => (config.groupType === 'share' ? shareGroupLagsNow(admin, config) : consumerGroupLags(admin, config.group, config.topics));
 
 export async function runLag(
   config: LagConfig,
@@ -50,6 +68,7 @@ export async function runLag(
   signal?: AbortSignal,
 ): Promise<LagResult> {
   await describeBrokers(config.bootstrap, { security: config.security });
+  if (config.groupType === 'share') await requireShareGroups(config.bootstrap, config.security);
   const admin = createKafka(config.bootstrap, 'datastorm-lag', {}, config.security).admin();
   await admin.connect();
   const samples: LagSample[] = [];
@@ -62,13 +81,13 @@ export async function runLag(
     for (let k = 0; k * config.intervalMs <= config.durationMs && !signal?.aborted; k += 1) {
       await sleepUntil(startMs + k * config.intervalMs, signal);
       if (signal?.aborted) break;
-      const offsets = await readOrWhyNot(() => whenClusterSettled(() => readOffsets(admin, config.group, config.topics)), undefined);
-      if (offsets.value === undefined) {
-        unreadBecause = offsets.unreadBecause;
+      const lags = await readOrWhyNot(() => whenClusterSettled(() => lagsNow(admin, config)), undefined);
+      if (lags.value === undefined) {
+        unreadBecause = lags.unreadBecause;
         break;
       }
       const atMs = Date.now();
-      const sample = lagSample(atMs - startMs, atMs, partitionLags(offsets.value));
+      const sample = lagSample(atMs - startMs, atMs, lags.value);
       onSample(sample, samples.at(-1));
       samples.push(sample);
     }

@@ -79,7 +79,7 @@ const SETTLE_WAIT_MS = 15_000;
 export const shareClientId = (workerId: number) => `datastorm-share-consumer-${workerId + 1}`;
 
 /** Refuses a cluster that cannot run share groups, in one line, before any work. */
-async function requireShareGroups(bootstrap: string[], security: ClientSecurity): Promise<void> {
+export async function requireShareGroups(bootstrap: string[], security: ClientSecurity): Promise<void> {
   const [host, port] = [bootstrap[0].slice(0, bootstrap[0].lastIndexOf(':')), Number(bootstrap[0].slice(bootstrap[0].lastIndexOf(':') + 1))];
   const refusal = shareGroupsRefusal(await brokerFeatures(host, port, security));
   if (refusal) throw new DataStormError('DS_SHARE_GROUPS_UNSUPPORTED', refusal, { hint: 'run on a cluster of Kafka 4.2 or newer: datastorm cluster up starts 4.4.0' });

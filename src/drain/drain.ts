@@ -253,7 +253,7 @@ class DrainRun {
     const lagStop = new AbortController();
     let lastSampleAtMs = 0;
     const lag = runLag({
-      bootstrap: spec.bootstrap, security: spec.security, group: spec.group, intervalMs: spec.lagIntervalMs,
+      bootstrap: spec.bootstrap, security: spec.security, group: spec.group, groupType: 'consumer', intervalMs: spec.lagIntervalMs,
       durationMs: Number.MAX_SAFE_INTEGER / 2, topics: [spec.topic],
     }, (sample, previous) => {
       lastSampleAtMs = sample.atMs;

@@ -59,10 +59,14 @@ export async function setGroupConfig(bootstrap: string[], security: ClientSecuri
   });
 }
 
-/** Where a share group stands on each partition of a topic: start offset -1 and lag -1 where it has not started. */
-export async function shareGroupOffsets(bootstrap: string[], security: ClientSecurity, group: string, topic: string, partitions: number):
-Promise<Array<Pick<ShareGroupOffsetsPartition, 'startOffset' | 'lag'>>> {
-  const indexes = Array.from({ length: partitions }, (_, p) => p);
+/** A share group's standing per partition: start offset -1 and lag -1 where it has not started. */
+export type ShareGroupStanding = Pick<ShareGroupOffsetsPartition, 'startOffset' | 'lag'>;
+
+/**
+ * What the group's coordinator says of its offsets: on `topic`'s partitions, or (null) on every topic-partition it
+ * has started on (DescribeShareGroupOffsets with null topics, as kafka-share-groups --describe --offsets asks).
+ */
+async function describeShareGroupOffsets(bootstrap: string[], security: ClientSecurity, group: string, topic: { name: string; partitions: number[] } | null) {
   const described = await untilCoordinatorAnswers(`group ${group}'s coordinator`, () => onAnyBroker(bootstrap, security, async (connection) => {
     // FindCoordinator answers an error (COORDINATOR_NOT_AVAILABLE) until the group's offsets partition has a leader.
     const lookup = await findCoordinatorV6.api.async(connection, GROUP_COORDINATOR, [group]);
@@ -70,7 +74,7 @@ Promise<Array<Pick<ShareGroupOffsetsPartition, 'startOffset' | 'lag'>>> {
     const coordinator = new Connection('datastorm-share-admin', { connectTimeout: CONNECT_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, ...platformaticSecurity(security) });
     try {
       await coordinator.connect(found.host, found.port);
-      const [group0] = (await describeShareGroupOffsetsV1.async(coordinator, group, { name: topic, partitions: indexes })).groups;
+      const [group0] = (await describeShareGroupOffsetsV1.async(coordinator, group, topic)).groups;
       if (!group0 || group0.errorCode !== 0) {
         throw new Error(`DescribeShareGroupOffsets answered error code ${group0?.errorCode ?? 'none'}${group0?.errorMessage ? ` (${group0.errorMessage})` : ''}`);
       }
@@ -79,10 +83,25 @@ Promise<Array<Pick<ShareGroupOffsetsPartition, 'startOffset' | 'lag'>>> {
       await coordinator.close().catch(() => undefined);
     }
   }));
-  const found = described.topics.find((t) => t.topicName === topic)?.partitions ?? [];
+  for (const t of described.topics) {
+    const refused = t.partitions.find((p) => p.errorCode !== 0);
+    if (refused) throw new Error(`DescribeShareGroupOffsets answered error code ${refused.errorCode} for ${t.topicName} partition ${refused.partitionIndex}`);
+  }
+  return described.topics;
+}
+
+/** Where a share group stands on each partition of a topic. */
+export async function shareGroupOffsets(bootstrap: string[], security: ClientSecurity, group: string, topic: string, partitions: number): Promise<ShareGroupStanding[]> {
+  const indexes = Array.from({ length: partitions }, (_, p) => p);
+  const found = (await describeShareGroupOffsets(bootstrap, security, group, { name: topic, partitions: indexes })).find((t) => t.topicName === topic)?.partitions ?? [];
   return indexes.map((p) => {
     const partition = found.find((f) => f.partitionIndex === p);
-    if (partition && partition.errorCode !== 0) throw new Error(`DescribeShareGroupOffsets answered error code ${partition.errorCode} for partition ${p}`);
     return { startOffset: partition?.startOffset ?? -1, lag: partition?.lag ?? -1 };
   });
+}
+
+/** Where a share group stands on every topic-partition it has started on, by topic. */
+export async function shareGroupAllOffsets(bootstrap: string[], security: ClientSecurity, group: string): Promise<Map<string, Map<number, ShareGroupStanding>>> {
+  const topics = await describeShareGroupOffsets(bootstrap, security, group, null);
+  return new Map(topics.map((t) => [t.topicName, new Map(t.partitions.map((p) => [p.partitionIndex, { startOffset: p.startOffset, lag: p.lag }]))]));
 }

@@ -76,6 +76,8 @@ export const CONSUME_OPTIONS = {
     parse: parseRegistryUrl },
   shareGroup: { flags: '--share-group <id>', description: 'read as this share group (KIP-932, Kafka 4.2 or newer) instead of a consumer group: the workers are share consumers that acquire records and acknowledge each one; reports like kafka-share-consumer-perf-test (whose --group this is)',
     parse: parseGroupIdOf('--share-group', 'share group') },
+  lagShareGroup: { flags: '--share-group <id>', description: 'a share group (KIP-932, Kafka 4.2 or newer) instead of a consumer group: its start offset per partition and the lag its brokers count (records past it not yet acknowledged, those in flight too)',
+    parse: parseGroupIdOf('--share-group', 'share group') },
   ackMode: { flags: '--ack-mode <mode>', description: 'with --share-group: how acknowledgements travel, as Java\'s share.acknowledgement.mode: implicit (on the next ShareFetch to the same broker) or explicit (a ShareAcknowledge sent and awaited before the next fetch, as commitSync)',
     defaultValue: 'implicit', parse: parseChoice('--ack-mode', ACK_MODES) },
   releaseRate: { flags: '--release-rate <fraction>', description: 'with --share-group: release this fraction of the records on their first delivery (0.01: one in a hundred), so that the group delivers them again; a redelivered record is accepted',
@@ -187,7 +189,7 @@ export type EndToEndFlags = {
 } & ConnectionFlags;
 
 export type LagFlags = {
-  group: string; topic?: string; interval: number; duration: number; chart?: string; bootstrapServer?: string; json: boolean;
+  group?: string; shareGroup?: string; topic?: string; interval: number; duration: number; chart?: string; bootstrapServer?: string; json: boolean;
 } & ConnectionFlags;
 
 export type ReplayFlags = { topic: string; group: string; timeout: number; bootstrapServer?: string; json: boolean; driver: DriverName } & ConnectionFlags;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ShareConsumeResult } from '../../src/consume/share-consume.js';
+import type { LagResult } from '../../src/consume/lag.js';
 import { SHARE_SUMMARY_HEADER } from '../../src/consume/share-report.js';
 import { ackTypeOf } from '../../src/consume/share-acknowledgements.js';
 import { AcknowledgeType } from '../../src/drivers/share-group-protocol.js';
@@ -70,6 +71,28 @@ describe('consume --share-group on the real cluster', () => {
     const rows = described.stdout.split('\n').filter((line) => line.startsWith(group));
     expect(rows).toHaveLength(PARTITIONS);
     for (const row of rows) expect(row.trim().split(/\s+/).at(-1)).toBe('0');
+  });
+
+  it('lag --share-group: each partition\'s start offset and lag as Kafka\'s kafka-share-groups --describe --offsets shows them', async () => {
+    const topic = produced('share-lag', 20_000);
+    const group = `${topic}-sg`;
+    const run = shareConsume(topic, group, ['--workers', '2', '--num-records', '15000', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect((JSON.parse(run.stdout) as ShareConsumeResult).accounting.match).toBe(true);
+    const lag = runCli(['lag', '--bootstrap-server', server, '--share-group', group, '--duration', '1s', '--interval', '1s', '--json']);
+    expect(lag.code, lag.stderr).toBe(0);
+    const result = JSON.parse(lag.stdout) as LagResult;
+    expect(result.config.groupType).toBe('share');
+    const last = result.samples.at(-1)!;
+    expect(result.summary.finalLag).toBe(5000);
+    expect(last.partitions.map((p) => p.lag)).toEqual(await brokerLag(group, topic));
+    expect(lag.stderr).toMatch(/│ topic +│ partition │ start offset │ end offset │ +lag │ peak lag │/);
+    const described = runCli(['kafka-tool', 'share-groups', '--', '--bootstrap-server', server, '--describe', '--group', group, '--offsets']);
+    expect(described.code, described.stderr).toBe(0);
+    // GROUP TOPIC PARTITION START-OFFSET LAG
+    const rows = described.stdout.split('\n').filter((line) => line.startsWith(group)).map((line) => line.trim().split(/\s+/));
+    expect(rows).toHaveLength(PARTITIONS);
+    expect(last.partitions.map((p) => [p.topic, String(p.partition), String(p.committedOffset), String(p.lag)])).toEqual(rows.map((r) => r.slice(1)));
   });
 
   it('prints share-consumer-perf-test\'s header and line shapes, as Kafka\'s own tool prints them on the same topic', async () => {

@@ -24,7 +24,7 @@ function result(overrides: Partial<DrainResult>): DrainResult {
     recordsDelivered: 100_000, recordsRejected: 0, nullKeyRecords: 0, calls: 105_000, retries: 5000, statuses: { 200: 100_000, 503: 4990, ECONNRESET: 10 },
     elapsedMs: 26_000, deliveryMs: 23_100, recordsPerSec: 4329.0043, callsPerSec: 4545.4545, drainMs: 23_960, callLatencyUs: latency(22),
     recordLatencyUs: latency(2700),
-    lag: { schemaVersion: 1, command: 'lag', startedAt: '', config: { bootstrap: [], security: spec.security, group: 'g1', intervalMs: 1000, durationMs: 0, topics: [] }, samples: [], summary: { samples: 0, peakLag: 0, peakAtMs: 0, finalLag: 0 }, partial: false },
+    lag: { schemaVersion: 1, command: 'lag', startedAt: '', config: { bootstrap: [], security: spec.security, group: 'g1', groupType: 'consumer', intervalMs: 1000, durationMs: 0, topics: [] }, samples: [], summary: { samples: 0, peakLag: 0, peakAtMs: 0, finalLag: 0 }, partial: false },
     accounting: {
       partitions: [
         { partition: 0, startOffset: 0, endOffset: 60_000, acknowledgedTo: 60_000, committedOffset: 60_000 },

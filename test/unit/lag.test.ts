@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatLagHeader, formatLagRow, formatLagSummary, formatLagUnread, lagChart, lagTableRows } from '../../src/consume/lag-report.js';
-import { lagChangePerSec, lagSample, partitionLags, summarizeLag, type LagSample } from '../../src/consume/lag-stats.js';
+import { formatLagHeader, formatLagRow, formatLagSummary, formatLagUnread, lagChart, lagTableHead, lagTableRows } from '../../src/consume/lag-report.js';
+import { lagChangePerSec, lagSample, partitionLags, shareGroupLags, summarizeLag, type LagSample } from '../../src/consume/lag-stats.js';
 import type { LagResult } from '../../src/consume/lag.js';
 import { PLAINTEXT } from '../../src/security/client-security.js';
 
@@ -90,7 +90,7 @@ describe('lag report', () => {
     expect(lagTableRows(samples)).toEqual([['t', 0, 1000, 1000, 0, 70], ['t', 1, 1000, 1000, 0, 9]]);
     const result: LagResult = {
       schemaVersion: 1, command: 'lag', startedAt: '', partial: false, samples, summary: summarizeLag(samples),
-      config: { bootstrap: [], security: PLAINTEXT, group: 'g<1>', intervalMs: 1000, durationMs: 2000, topics: [] },
+      config: { bootstrap: [], security: PLAINTEXT, group: 'g<1>', groupType: 'consumer', intervalMs: 1000, durationMs: 2000, topics: [] },
     };
     expect(formatLagUnread(result)).toBeUndefined();
     expect(formatLagUnread({ ...result, unreadBecause: 'Failed to find group coordinator' })).toBe('lag: NOT CHECKED after 3 samples: ' +
@@ -100,5 +100,16 @@ describe('lag report', () => {
     expect(svg).toContain('<title>Lag of consumer group g&lt;1&gt; (sampled every 1.0 s)</title>');
     expect(svg).toContain('total lag (records)');
     expect(svg).toContain('<polyline');
+    expect(lagTableHead('consumer')).toEqual(['topic', 'partition', 'committed', 'end offset', 'lag', 'peak lag']);
+    expect(lagTableHead('share')).toEqual(['topic', 'partition', 'start offset', 'end offset', 'lag', 'peak lag']);
+    expect(lagChart({ ...result, config: { ...result.config, groupType: 'share' } })).toContain('<title>Lag of share group g&lt;1&gt; (sampled every 1.0 s)</title>');
+  });
+
+  it('takes a share group\'s lag from its brokers (in-flight records count), and counts a partition it has not started on from the log start', () => {
+    const ends = [{ partition: 1, low: '0', high: '900' }, { partition: 0, low: '100', high: '1000' }];
+    expect(shareGroupLags([{ topic: 't', ends, standing: [{ partition: 0, startOffset: 400, lag: 550 }] }])).toEqual([
+      { topic: 't', partition: 0, committedOffset: 400, logStartOffset: 100, endOffset: 1000, lag: 550 },
+      { topic: 't', partition: 1, committedOffset: undefined, logStartOffset: 0, endOffset: 900, lag: 900 },
+    ]);
   });
 });
