@@ -212,13 +212,13 @@ Example:
 
 export function lagCommand(): Command {
   const command = new Command('lag')
-    .description('sample a consumer group\'s lag per partition over time; report its peak, drain rate and time to catch up, and chart it')
+    .description('sample a consumer group\'s or a share group\'s lag per partition over time; report its peak, drain rate and time to catch up, and chart it')
     .addHelpText('after', `
 Lag = end offset − the group's committed offset, per partition (with no commit: every record still in the
 log; --topic also watches a topic the group has not committed on yet). A share group's (--share-group) is the
 brokers' own count: records past its start offset not yet acknowledged, in-flight ones too. Works for any
-group, whoever created it. The drain rate is the fall in total lag per second from the peak (the last sample at it) to the first
-sample back at 0; the time to catch up is from the peak to that sample. Ctrl-C stops early, still prints
+group, whoever created it. The drain rate is the fall in total lag per second from the peak (the last sample
+at it) to the first sample back at 0; the time to catch up is from the peak to that sample. Ctrl-C stops early, still prints
 the summary and writes the chart (--chart), and exits 130.
 
 Example:
