@@ -72,7 +72,8 @@ With --share-group, the workers are share consumers (KIP-932, Kafka 4.2 or newer
 kafka-share-consumer-perf-test's (nMsg: records delivered, a redelivered one each time); the run ends once exactly
 --num-records records are settled (accepted, or rejected), releases what it still holds, and checks each record's
 deliveries and settling, and the fall of the group's lag on the broker. It sets the group's share.auto.offset.reset
-(earliest; latest with --from-latest).`);
+(earliest; latest with --from-latest). The acknowledgement latency is per record, from the fetch that acquired it
+to the broker's confirmation of its acknowledgement. datastorm lag --share-group follows the group's lag.`);
   addConsumeOptions(command, [...CONSUME_KEYS], { defaults: { group: [defaultConsumeGroup()] } });
   command.action(async (flags: ConsumeFlags) => {
     if (flags.shareGroup !== undefined) {
