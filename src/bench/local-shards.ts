@@ -6,9 +6,18 @@ import { DataStormError } from '../shared/errors.js';
 import { projectRoot } from '../shared/paths.js';
 import { readBenchResult, type AnyBenchResult } from './bench-result.js';
 
-/** Time each shard process is given to prepare before the barrier: a process start, the topic, workers connected. */
-export const LOCAL_BARRIER_LEAD_MS = 8000;
-export const LOCAL_BARRIER_LEAD_PER_SHARD_MS = 1000;
+/** Time the shard processes are given to prepare before the barrier: the topic, workers connected. */
+const LOCAL_BARRIER_LEAD_MS = 8000;
+const LOCAL_BARRIER_LEAD_PER_SHARD_MS = 1000;
+
+/**
+ * The barrier of `shards` processes started now: each starts as this process did (`startedInMs`, its time to get
+ * here), and they start at once on the same cores. A fixed 11 s for 3 shards was passed before they had parsed their
+ * arguments at load average 13 (16 s), and they refused it.
+ */
+export function localBarrierEpochMs(shards: number, startedInMs: number, nowMs = Date.now()): number {
+  return nowMs + LOCAL_BARRIER_LEAD_MS + shards * Math.max(LOCAL_BARRIER_LEAD_PER_SHARD_MS, startedInMs);
+}
 
 export interface LocalShardsPlan {
   workload: string;
@@ -29,7 +38,7 @@ export async function runLocalShards(plan: LocalShardsPlan): Promise<{ results: 
   const dir = mkdtempSync(join(tmpdir(), 'datastorm-shards-'));
   const cli = join(projectRoot(), 'bin', 'datastorm.js');
   const at = new Date(plan.startAtEpochMs).toISOString();
-  plan.log(`${plan.count} shard processes, starting together at ${at}; results in ${dir}`);
+  plan.log(`${plan.count} shard processes, starting together at ${at} (in ${((plan.startAtEpochMs - Date.now()) / 1000).toFixed(1)} s); results in ${dir}`);
   const files = Array.from({ length: plan.count }, (_, i) => join(dir, `shard-${i + 1}.json`));
   const outcomes = await Promise.all(files.map((file, i) => runShard(cli, [
     'bench', 'run', plan.workload, ...plan.passThrough, '--shard', `${i + 1}/${plan.count}`, '--start-at', at, '--out', file,

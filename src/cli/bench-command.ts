@@ -19,7 +19,7 @@ import {
 } from '../bench/history-report.js';
 import type { Figures } from '../bench/metrics.js';
 import { mergeInputs, mergeResults } from '../bench/merge-results.js';
-import { LOCAL_BARRIER_LEAD_MS, LOCAL_BARRIER_LEAD_PER_SHARD_MS, runLocalShards } from '../bench/local-shards.js';
+import { localBarrierEpochMs, runLocalShards } from '../bench/local-shards.js';
 import { runBench, type BenchOptions, type BenchReference } from '../bench/run-bench.js';
 import { checkShardable, parseShard, shardConfig } from '../bench/shard.js';
 import { mergeWaitMs, parseK8sName, renderK8sBenchManifests, secretInstructions, splitWorkloadSecrets } from '../bench/k8s-manifests.js';
@@ -219,7 +219,7 @@ async function runLocal(file: string, workload: Workload, flags: RunFlags): Prom
     ...(flags.commandConfig ? ['--command-config', flags.commandConfig] : []),
     ...(flags.bootstrapServer ? ['--bootstrap-server', flags.bootstrapServer] : []),
   ];
-  const startAtEpochMs = flags.startAt ?? Date.now() + LOCAL_BARRIER_LEAD_MS + flags.shards * LOCAL_BARRIER_LEAD_PER_SHARD_MS;
+  const startAtEpochMs = flags.startAt ?? localBarrierEpochMs(flags.shards, process.uptime() * 1000);
   const { value, interrupted } = await interruptible('stopping the shards', (signal) =>
     runLocalShards({ workload: file, count: flags.shards!, startAtEpochMs, passThrough, log: stderr, signal }));
   if (interrupted) {

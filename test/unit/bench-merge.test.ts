@@ -7,6 +7,7 @@ import { decodeHistogram } from '../../src/shared/histograms.js';
 import { formatForcedMergeLine, formatStartSpreadLine } from '../../src/bench/bench-report.js';
 import { formatStartLine } from '../../src/report/produce-report.js';
 import { parseStartAt } from '../../src/run-spec/parse.js';
+import { localBarrierEpochMs } from '../../src/bench/local-shards.js';
 import type { IntervalResult } from '../../src/produce/result.js';
 import { BASE_CONFIG, capacityResult, latencies, latencyOf, produceResult } from './bench-fixtures.js';
 
@@ -199,6 +200,15 @@ describe('parseStartAt', () => {
     for (const bad of ['tomorrow', '30s', '+soon', '2026-13-45T99:00:00Z']) {
       expect(() => parseStartAt('--start-at', bad, now)).toThrow('--start-at takes an ISO time such as 2026-11-30T20:00:00Z or a delay such as +30s');
     }
+  });
+});
+
+describe('localBarrierEpochMs', () => {
+  it('gives each shard process the time this one took to start, at least a second, after 8 s to prepare', () => {
+    const now = Date.parse('2026-11-30T20:00:00Z');
+    expect(localBarrierEpochMs(3, 400, now)).toBe(now + 8000 + 3 * 1000);
+    // At load average 13, this process took 6 s to get here: 3 shards starting at once get 18 s more.
+    expect(localBarrierEpochMs(3, 6000, now)).toBe(now + 8000 + 3 * 6000);
   });
 });
 
