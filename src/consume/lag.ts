@@ -55,7 +55,7 @@ async function shareGroupLagsNow(admin: Admin, config: LagConfig): Promise<Parti
   const topics = [...new Set([...standing.keys(), ...config.topics])].sort();
   return shareGroupLags(await Promise.all(topics.map(async (topic) => ({
     topic,
-    standing: [...(standing.get(topic) ?? new Map()).entries()].map(([partition, s]) => ({ partition, ...s })),
+    standing: standing.get(topic) ?? [],
     ends: await admin.fetchTopicOffsets(topic),
   }))));
 }

@@ -101,7 +101,7 @@ export async function shareGroupOffsets(bootstrap: string[], security: ClientSec
 }
 
 /** Where a share group stands on every topic-partition it has started on, by topic. */
-export async function shareGroupAllOffsets(bootstrap: string[], security: ClientSecurity, group: string): Promise<Map<string, Map<number, ShareGroupStanding>>> {
+export async function shareGroupAllOffsets(bootstrap: string[], security: ClientSecurity, group: string): Promise<Map<string, Array<ShareGroupStanding & { partition: number }>>> {
   const topics = await describeShareGroupOffsets(bootstrap, security, group, null);
-  return new Map(topics.map((t) => [t.topicName, new Map(t.partitions.map((p) => [p.partitionIndex, { startOffset: p.startOffset, lag: p.lag }]))]));
+  return new Map(topics.map((t) => [t.topicName, t.partitions.map((p) => ({ partition: p.partitionIndex, startOffset: p.startOffset, lag: p.lag }))]));
 }
