@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
-  closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync,
+  closeSync, existsSync, mkdirSync, openSync, readFileSync, readlinkSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync,
 } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataStormError } from '../shared/errors.js';
@@ -15,6 +15,7 @@ import {
   saslSslBootstrapServers, saslSslClientProperties, saslSslPort, type ClusterLayout, type ListenerSecrets,
 } from './settings.js';
 import { makeListenerCerts } from './tls-certs.js';
+import { portIsFree, procPids, signal, stopProcesses, tailOfFile, writeJsonWhole } from './local-processes.js';
 import { cutOff, healPartition, nodeGroup } from './node-isolation.js';
 
 export interface NodeState {
@@ -110,12 +111,9 @@ export function toolRuntime(version: string | undefined, log: (line: string) => 
   return runtime;
 }
 
-/** Written whole or not at all: a reader never sees half a file. Called with the state's lock held. */
+/** Called with the state's lock held. */
 function writeClusterState(dir: string, state: ClusterState): void {
-  const file = stateFile(dir);
-  const written = `${file}.${process.pid}.tmp`;
-  writeFileSync(written, JSON.stringify(state, null, 2));
-  renameSync(written, file);
+  writeJsonWhole(stateFile(dir), state);
 }
 
 /** How long a change of the state waits for another one: longer than a start-up formats and starts its nodes. */
@@ -214,13 +212,8 @@ interface NodeProcess {
 function nodeProcessesOf(dir: string): NodeProcess[] {
   const root = resolve(dir);
   const found: NodeProcess[] = [];
-  let pids: number[];
-  try {
-    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
-  } catch {
-    return found; // no /proc: only the pids of the state are known
-  }
-  for (const pid of pids) {
+  // No /proc: only the pids of the state are known.
+  for (const pid of procPids()) {
     try {
       const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
       if (basename(args[0]) !== 'java') continue;
@@ -245,14 +238,6 @@ function runningProcessOf(dir: string, node: NodeState): NodeProcess | undefined
   return nodeIsAlive(node) ? { pid: node.pid, nodeId: node.id, naming: node.dir } : nodeProcessesOf(dir).find((p) => p.nodeId === node.id);
 }
 
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
 function portAccepts(port: number, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ port, host: '127.0.0.1' });
@@ -264,11 +249,6 @@ function portAccepts(port: number, timeoutMs = 1000): Promise<boolean> {
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
   });
-}
-
-export function tailOfFile(file: string, lines = 15): string {
-  if (!existsSync(file)) return `(no ${file})`;
-  return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
 }
 
 /** A random 16-byte id in Kafka's base64url form; like Kafka's own, never starting with '-' (read as a flag). */
@@ -486,7 +466,7 @@ export interface NodeOptions {
 export async function stopNode(id: number, how: 'kill' | 'stop', options: NodeOptions & { graceMs?: number } = {}): Promise<number> {
   const { running } = runningNode(id, options);
   const started = Date.now();
-  await stopProcesses([running], how === 'kill' ? 'SIGKILL' : 'SIGTERM', options.graceMs ?? 30_000);
+  await stopNodeProcesses([running], how === 'kill' ? 'SIGKILL' : 'SIGTERM', options.graceMs ?? 30_000);
   return Date.now() - started;
 }
 
@@ -497,15 +477,6 @@ function runningNode(id: number, options: NodeOptions): { node: NodeState; runni
   const running = runningProcessOf(dir, node);
   if (!running) throw new DataStormError('DS_NODE_DOWN', `node ${id} is not running`, { hint: `start it with \`datastorm cluster start-node ${id}\`` });
   return { node, running };
-}
-
-/** Sends a signal to a process that may have ended meanwhile. */
-function signal(pid: number, sent: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sent);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
-  }
 }
 
 /**
@@ -579,25 +550,15 @@ export async function clusterDown(dir = defaultClusterDir(), graceMs = 20_000): 
     // Nothing of a fault outlives the cluster: rules a partition-node left (its command killed) go first, so that the
     // nodes shut down as they would (a paused node is resumed by stopProcesses).
     for (const node of nodes) healPartition(node.clientPort);
-    await stopProcesses(running, 'SIGTERM', graceMs);
+    await stopNodeProcesses(running, 'SIGTERM', graceMs);
     rmSync(stateFile(dir), { force: true });
     return running.map((p) => p.pid);
   });
 }
 
-/** Sends `sent` to each process, SIGKILL to those still running after graceMs, and returns once none runs. */
-async function stopProcesses(processes: NodeProcess[], sent: NodeJS.Signals, graceMs: number): Promise<void> {
-  const running = () => processes.filter((p) => processRuns(p.pid, p.naming));
-  // A paused node (pause-node) acts on SIGTERM only once it runs again.
-  for (const { pid } of running()) {
-    signal(pid, sent);
-    signal(pid, 'SIGCONT');
-  }
-  const deadline = Date.now() + graceMs;
-  while (running().length > 0 && Date.now() < deadline) await sleep(50);
-  for (const { pid } of running()) signal(pid, 'SIGKILL');
-  while (running().length > 0) await sleep(50);
-}
+/** Node processes stopped: `sent`, then SIGKILL after graceMs (local-processes.ts). */
+const stopNodeProcesses = (processes: NodeProcess[], sent: NodeJS.Signals, graceMs: number) =>
+  stopProcesses(processes, (p) => processRuns(p.pid, p.naming), sent, graceMs);
 
 export interface NodeHealth extends NodeState {
   alive: boolean;

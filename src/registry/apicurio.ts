@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { DataStormError } from '../shared/errors.js';
 import { datastormHome, mavenErrorLine, resolveIntoCache } from '../cluster/kafka-runtime.js';
+import { freePort, portIsFree, procPids, stopProcesses, tailOfFile, writeJsonWhole } from '../cluster/local-processes.js';
 import { findJdk } from './jdk.js';
 import { RegistryClient } from './registry-client.js';
 
@@ -76,35 +76,7 @@ function isRegistryProcess(pid: number, dir: string): boolean {
 }
 
 /** Every registry JVM started in `dir` (its working folder), the state's pid or not: how `down` leaves none. */
-function registryProcessesOf(dir: string): number[] {
-  let pids: number[];
-  try {
-    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
-  } catch {
-    return [];
-  }
-  return pids.filter((pid) => isRegistryProcess(pid, dir));
-}
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolvePort) => {
-    const server = createServer();
-    server.once('error', () => resolvePort(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolvePort(true)));
-  });
-}
-
-/** A port free now on 127.0.0.1 (the system's pick), for Apicurio's management interface. */
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
+const registryProcessesOf = (dir: string) => procPids().filter((pid) => isRegistryProcess(pid, dir));
 
 async function isReady(managementPort: number): Promise<boolean> {
   try {
@@ -161,12 +133,12 @@ export async function registryUp(options: RegistryUpOptions = {}): Promise<Regis
     pid: child.pid!, url: `http://127.0.0.1:${port}${CCOMPAT_PATH}`, port, managementPort, version: APICURIO_VERSION, distribution,
     java: { home: java.home, release: java.release }, startedAt: new Date().toISOString(), startupMs: 0,
   };
-  writeState(dir, state);
+  writeJsonWhole(stateFile(dir), state);
   const deadline = startMs + (options.timeoutMs ?? START_TIMEOUT_MS);
   while (!await isReady(managementPort)) {
     if (exited !== undefined || Date.now() > deadline) {
       const why = exited !== undefined ? `exited (${exited}) while starting` : `was not ready after ${(Date.now() - startMs) / 1000} s`;
-      const tail = tailOf(logFile);
+      const tail = tailOfFile(logFile, 1).slice(0, 300);
       await registryDown(dir);
       throw new DataStormError('DS_REGISTRY_START_FAILED', `Apicurio Registry ${why}; last line of ${logFile}: ${tail}`);
     }
@@ -179,33 +151,15 @@ export async function registryUp(options: RegistryUpOptions = {}): Promise<Regis
     await client.close();
   }
   const ready = { ...state, startupMs: Date.now() - startMs };
-  writeState(dir, ready);
+  writeJsonWhole(stateFile(dir), ready);
   return { ...ready, alreadyRunning: false };
-}
-
-function tailOf(file: string): string {
-  const lines = existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').filter((line) => line.trim() !== '') : [];
-  return lines.at(-1)?.slice(0, 300) ?? '(empty)';
-}
-
-/** Written whole or not at all: a reader never sees half a file. */
-function writeState(dir: string, state: RegistryState): void {
-  const written = `${stateFile(dir)}.${process.pid}.tmp`;
-  writeFileSync(written, JSON.stringify(state, null, 2));
-  renameSync(written, stateFile(dir));
 }
 
 /** Stops the registry (SIGTERM, SIGKILL after the grace period) and returns the pids stopped; none is left running. */
 export async function registryDown(dir = defaultRegistryDir(), graceMs = 15_000): Promise<number[]> {
   const state = readRegistryState(dir);
   const pids = [...new Set([...(state && isRegistryProcess(state.pid, dir) ? [state.pid] : []), ...registryProcessesOf(dir)])];
-  const running = () => pids.filter((pid) => isRegistryProcess(pid, dir));
-  const send = (pid: number, signal: NodeJS.Signals) => { try { process.kill(pid, signal); } catch { /* gone meanwhile */ } };
-  for (const pid of running()) send(pid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (running().length > 0 && Date.now() < deadline) await sleep(50);
-  for (const pid of running()) send(pid, 'SIGKILL');
-  while (running().length > 0) await sleep(50);
+  await stopProcesses(pids.map((pid) => ({ pid })), ({ pid }) => isRegistryProcess(pid, dir), 'SIGTERM', graceMs);
   rmSync(stateFile(dir), { force: true });
   return pids;
 }
