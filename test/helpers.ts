@@ -1,6 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer, type AddressInfo } from 'node:net';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,13 +103,7 @@ export function startCli(args: string[]) {
 }
 
 /** A TCP port free on this machine now (the system's pick), for a server a test starts. */
-export async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
+export { freePort } from '../src/cluster/local-processes.js';
 
 /** Reads `expected` records of a topic from the beginning with a real consumer (fails after timeoutMs). */
 /**
